@@ -1,0 +1,3 @@
+from collab import create_app
+
+app = create_app()

@@ -1,0 +1,82 @@
+"""Kommunalnetz: the web application (factory, blueprints, services)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request, session, url_for
+from flask_babel import lazy_gettext as _l
+
+from . import config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str:
+    """German by default; English when chosen (stored in the session)."""
+    chosen = session.get("lang")
+    if chosen in ("de", "en"):
+        return chosen
+    return "de"
+
+
+def page_url(number: int) -> str:
+    """This page's URL with its query kept and ``page`` set."""
+    args = request.args.to_dict()
+    args["page"] = number
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"),
+                instance_relative_config=True)
+    app.config.from_mapping(config.load(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Bitte melden Sie sich an, um diese Seite zu sehen.")
+    login_manager.login_message_category = "info"
+
+    from . import api, auth, cli, errors, network, ui
+
+    app.register_blueprint(errors.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(ui.bp)
+    app.register_blueprint(network.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never with cookies
+    cli.init_app(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+            "form-action 'self'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.template_filter("labels")
+    def labels(values, vocabulary) -> str:
+        from .vocab import label
+        return ", ".join(label(vocabulary, v) for v in values or [])
+
+    @app.context_processor
+    def inject_helpers():
+        from . import permissions, vocab
+        return {"vocab": vocab, "perm": permissions, "label": vocab.label,
+                "current_lang": select_locale(), "request_path": request.path,
+                "page_url": page_url}
+
+    return app

@@ -1,0 +1,59 @@
+"""Sign in and out; the login form returns only to same-site pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .extensions import db, login_manager
+from .forms import EmptyForm, LoginForm
+from .models import User
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("ui.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(sa.select(User).filter_by(login=form.login.data.strip()))
+        if user is None or not user.check_password(form.password.data):
+            flash(_("Login oder Passwort ist falsch."), "error")
+        else:
+            login_user(user)
+            flash(_("Willkommen, %(name)s.", name=user.display_name or user.login), "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("ui.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("Sie sind abgemeldet."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,171 @@
+"""Command-line interface: ``flask --app app <command>``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask_migrate import upgrade
+
+from . import bundle, services
+from .extensions import db
+from .models import Municipality, Region, User
+from .permissions import SYSTEM
+from .services import Conflict
+from .validation import ValidationError
+
+DEMO_ACCOUNTS = (
+    # login, role, region, municipality, display name
+    ("koordination", "coordinator", "swf5", None, "Koordination 5 für Südwestfalen"),
+    ("olpe", "member", "swf5", "olpe", "Stadt Olpe"),
+    ("soest", "member", "swf5", "soest", "Stadt Soest"),
+    ("gast", "viewer", None, None, "Gast (Lesezugriff)"),
+)
+DEMO_PASSWORD = "demo"
+
+
+def init_app(app) -> None:
+    for command in (init_db, seed, import_command, export_command, create_user, create_token,
+                    revoke_tokens):
+        app.cli.add_command(command)
+
+
+def _fail(problems) -> None:
+    for p in problems:
+        click.echo(f"{p.field}: {p.message}", err=True)
+    sys.exit(1)
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (idempotent)."""
+    upgrade(directory=str(Path(current_app.root_path).parent / "migrations"))
+    click.echo("Datenbankschema ist aktuell.")
+
+
+@click.command("seed")
+@click.option("--if-empty", is_flag=True, help="Only when no region exists yet.")
+def seed(if_empty: bool) -> None:
+    """Load the bundles in seeds/ and the demo accounts (idempotent)."""
+    if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Region)):
+        click.echo("Datenbank enthält bereits Regionen; nichts geladen.")
+        return
+    for path in sorted(Path(current_app.config["SEEDS_DIR"]).glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            summary = bundle.import_bundle(doc, SYSTEM)
+        except ValidationError as exc:
+            click.echo(f"{path.name}: ungültig", err=True)
+            _fail(exc.problems)
+        click.echo(f"{path.name}: Region {summary['region']} "
+                   f"{'geladen' if summary['changed'] else 'unverändert'}")
+    for login, role, slug, key, name in DEMO_ACCOUNTS:
+        if db.session.scalar(sa.select(User.id).filter_by(login=login)):
+            continue
+        region = db.session.scalar(sa.select(Region).filter_by(slug=slug)) if slug else None
+        municipality = (db.session.scalar(sa.select(Municipality).filter_by(key=key))
+                        if key else None)
+        services.create_user(login, DEMO_PASSWORD, role, region=region,
+                             municipality=municipality, display_name=name)
+        click.echo(f"Demo-Zugang {login} ({role}) angelegt.")
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check and report, change nothing.")
+def import_command(path: str, dry_run: bool) -> None:
+    """Import a network bundle; exit 1 listing every problem when it is invalid."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        click.echo(f"$: kein gültiges JSON: {exc}", err=True)
+        sys.exit(1)
+    try:
+        summary = bundle.import_bundle(doc, SYSTEM, dry_run=dry_run)
+    except ValidationError as exc:
+        click.echo(f"Bündel ungültig ({len(exc.problems)} Probleme); nichts geändert.", err=True)
+        _fail(exc.problems)
+    prefix = "Probelauf, nichts geändert: " if dry_run else ""
+    click.echo(f"{prefix}Region {summary['region']}")
+    for section, c in summary["changes"].items():
+        click.echo(f"  {section}: {c['created']} neu, {c['updated']} geändert, "
+                   f"{c['deleted']} entfernt, {c['unchanged']} unverändert")
+
+
+@click.command("export")
+@click.argument("slug")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (default: stdout).")
+@click.option("--contact", is_flag=True, help="Include contact fields.")
+def export_command(slug: str, output: str | None, contact: bool) -> None:
+    """Write a region's bundle."""
+    region = db.session.scalar(sa.select(Region).filter_by(slug=slug))
+    if region is None:
+        click.echo(f"Region „{slug}“ gibt es nicht.", err=True)
+        sys.exit(1)
+    text = json.dumps(bundle.export_bundle(region, contact=contact), ensure_ascii=False,
+                      indent=2) + "\n"
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"Bündel der Region {slug} nach {output} geschrieben.")
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command("create-user")
+@click.argument("login")
+@click.option("--role", required=True, type=click.Choice(["admin", "coordinator", "member",
+                                                          "viewer"]))
+@click.option("--region", "slug", help="Region slug (coordinator, member).")
+@click.option("--municipality", "key", help="Municipality key (member).")
+@click.option("--password", help="Password (prompted when omitted).")
+@click.option("--name", default="", help="Display name.")
+def create_user(login, role, slug, key, password, name) -> None:
+    """Add an account."""
+    region = db.session.scalar(sa.select(Region).filter_by(slug=slug)) if slug else None
+    if slug and region is None:
+        click.echo(f"region: Region „{slug}“ gibt es nicht.", err=True)
+        sys.exit(1)
+    municipality = db.session.scalar(sa.select(Municipality).filter_by(key=key)) if key else None
+    if key and municipality is None:
+        click.echo(f"municipality: Kommune „{key}“ gibt es nicht.", err=True)
+        sys.exit(1)
+    if password is None:
+        password = click.prompt("Passwort", hide_input=True, confirmation_prompt=True)
+    try:
+        services.create_user(login, password, role, region=region, municipality=municipality,
+                             display_name=name)
+    except ValidationError as exc:
+        _fail(exc.problems)
+    except Conflict as exc:
+        click.echo(f"{exc.field}: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"Zugang {login} ({role}) angelegt.")
+
+
+def _user(login: str) -> User:
+    user = db.session.scalar(sa.select(User).filter_by(login=login))
+    if user is None:
+        click.echo(f"Zugang „{login}“ gibt es nicht.", err=True)
+        sys.exit(1)
+    return user
+
+
+@click.command("create-token")
+@click.argument("login")
+def create_token(login: str) -> None:
+    """Print a new API token for the account (last line of output)."""
+    token = services.issue_token(_user(login))
+    click.echo(f"Neues API-Token für {login} (wird nur jetzt angezeigt):")
+    click.echo(token)
+
+
+@click.command("revoke-tokens")
+@click.argument("login")
+def revoke_tokens(login: str) -> None:
+    """Revoke every API token of the account."""
+    count = services.revoke_tokens(_user(login))
+    click.echo(f"{count} Token(s) von {login} widerrufen.")

@@ -1,0 +1,349 @@
+"""The domain model: regions, municipalities, actors, initiatives, ties, accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+from .vocab import DIRECTED_TIE_KINDS
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Region(db.Model):
+    """A regional network such as "5 für Südwestfalen"."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stable identifier used in URLs and bundles
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: display name
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: free text about the network and the sources of its data
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: how Spielregeln are decided: consensus, majority, two_thirds
+    decision_rule: Mapped[str] = mapped_column(sa.String(20), default="consensus")
+    #: share of voting municipalities that must vote for a ballot to count (0..1)
+    quorum: Mapped[float] = mapped_column(default=0.5)
+    #: tiers whose municipalities vote, comma-separated
+    voting_tiers: Mapped[str] = mapped_column(sa.String(60), default="pioneer,member")
+    #: incremented on every change of the region's data; keys the analysis cache
+    data_version: Mapped[int] = mapped_column(default=0)
+
+    memberships: Mapped[list[RegionMembership]] = relationship(
+        back_populates="region", cascade="all, delete-orphan")
+
+    @property
+    def voting_tier_list(self) -> list[str]:
+        return [t for t in self.voting_tiers.split(",") if t]
+
+    def __repr__(self) -> str:
+        return f"<Region {self.slug}>"
+
+
+class Municipality(db.Model):
+    """A Kommune (Stadt, Gemeinde, Landkreis); it can belong to several regions."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stable identifier, unique across the platform (e.g. "olpe")
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: official name
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: kreisfreie_stadt, kreisangehoerige_stadt, gemeinde, verbandsgemeinde, landkreis
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    #: Amtlicher Gemeindeschlüssel, 8 digits, unique
+    ags: Mapped[str] = mapped_column(sa.String(8), unique=True)
+    #: Kreis the municipality belongs to ("" for kreisfreie Städte)
+    district: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: federal state code (NW, TH, ...)
+    state: Mapped[str] = mapped_column(sa.String(2))
+    #: inhabitants
+    population: Mapped[int] = mapped_column(default=0)
+    #: area in square kilometres
+    area_km2: Mapped[Optional[float]]
+    #: latitude (WGS84)
+    lat: Mapped[Optional[float]]
+    #: longitude (WGS84)
+    lon: Mapped[Optional[float]]
+    #: free text, including the sources of the figures
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    memberships: Mapped[list[RegionMembership]] = relationship(
+        back_populates="municipality", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Municipality {self.key}>"
+
+
+class RegionMembership(db.Model):
+    """A municipality's membership in a regional network, with its tier."""
+
+    __table_args__ = (sa.UniqueConstraint("region_id", "municipality_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the network
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: the member
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
+    #: pioneer, member, supporter
+    tier: Mapped[str] = mapped_column(sa.String(20), default="member")
+    #: date of joining, if known
+    since: Mapped[Optional[dt.date]]
+
+    region: Mapped[Region] = relationship(back_populates="memberships")
+    municipality: Mapped[Municipality] = relationship(back_populates="memberships")
+
+
+class Actor(db.Model):
+    """An organisation unit or partner acting in a region (council, CDO, agency, ...)."""
+
+    __table_args__ = (sa.UniqueConstraint("region_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region it acts in
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: stable identifier within the region
+    key: Mapped[str] = mapped_column(sa.String(64))
+    #: name of the unit or organisation
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: organisation model or partner type (see vocab.ACTOR_TYPES)
+    type: Mapped[str] = mapped_column(sa.String(30))
+    #: strategic, coordinating, operational
+    level: Mapped[str] = mapped_column(sa.String(20))
+    #: public, civil_society, business, science
+    sector: Mapped[str] = mapped_column(sa.String(20), default="public")
+    #: the municipality it acts for; none for a regional body
+    municipality_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("municipality.id"), index=True)
+    #: topics of expertise (list of topic codes)
+    topics: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: staff capacity in full-time equivalents
+    capacity_fte: Mapped[Optional[float]]
+    #: free text
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: optional contact (a role address preferably); left out of exports unless asked for
+    contact: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    region: Mapped[Region] = relationship()
+    municipality: Mapped[Optional[Municipality]] = relationship()
+    participations: Mapped[list[Participation]] = relationship(
+        back_populates="actor", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Actor {self.key}>"
+
+
+class Initiative(db.Model):
+    """A shared project or measure (e.g. a regional data platform)."""
+
+    __table_args__ = (sa.UniqueConstraint("region_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region it belongs to
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: stable identifier within the region
+    key: Mapped[str] = mapped_column(sa.String(64))
+    #: title
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: Handlungsfeld (see vocab.TOPICS)
+    topic: Mapped[str] = mapped_column(sa.String(30))
+    #: idea, planned, running, completed
+    status: Mapped[str] = mapped_column(sa.String(20), default="idea")
+    #: free text
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: start date
+    start: Mapped[Optional[dt.date]]
+    #: end date
+    end: Mapped[Optional[dt.date]]
+
+    region: Mapped[Region] = relationship()
+    participations: Mapped[list[Participation]] = relationship(
+        back_populates="initiative", cascade="all, delete-orphan",
+        order_by="Participation.id")
+
+    def __repr__(self) -> str:
+        return f"<Initiative {self.key}>"
+
+
+class Participation(db.Model):
+    """An actor's part in an initiative."""
+
+    __table_args__ = (sa.UniqueConstraint("initiative_id", "actor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the initiative
+    initiative_id: Mapped[int] = mapped_column(sa.ForeignKey("initiative.id"), index=True)
+    #: the actor taking part
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("actor.id"), index=True)
+    #: lead, partner, supporter, observer
+    role: Mapped[str] = mapped_column(sa.String(20), default="partner")
+
+    initiative: Mapped[Initiative] = relationship(back_populates="participations")
+    actor: Mapped[Actor] = relationship(back_populates="participations")
+
+
+class Tie(db.Model):
+    """A relation between two actors (cooperation, mandate, reporting, ...)."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("region_id", "key"),
+        sa.CheckConstraint("source_id <> target_id", name="tie_not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region it belongs to
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: stable identifier within the region
+    key: Mapped[str] = mapped_column(sa.String(160))
+    #: the actor the tie starts from
+    source_id: Mapped[int] = mapped_column(sa.ForeignKey("actor.id"), index=True)
+    #: the actor the tie points to
+    target_id: Mapped[int] = mapped_column(sa.ForeignKey("actor.id"), index=True)
+    #: cooperation, mandate, reporting, advice, funding, knowledge_transfer
+    kind: Mapped[str] = mapped_column(sa.String(30), default="cooperation")
+    #: strength 1 (weak) to 5 (strong)
+    weight: Mapped[int] = mapped_column(default=3)
+    #: free text
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    region: Mapped[Region] = relationship()
+    source: Mapped[Actor] = relationship(foreign_keys=[source_id])
+    target: Mapped[Actor] = relationship(foreign_keys=[target_id])
+
+    @property
+    def directed(self) -> bool:
+        return self.kind in DIRECTED_TIE_KINDS
+
+
+class Rule(db.Model):
+    """A rule of collaboration (Spielregel) proposed in a region."""
+
+    __table_args__ = (sa.UniqueConstraint("region_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region whose rule it is
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: stable identifier within the region
+    key: Mapped[str] = mapped_column(sa.String(64))
+    #: short title
+    title: Mapped[str] = mapped_column(sa.String(200))
+    #: the rule's current text
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: draft, voting, adopted, rejected
+    status: Mapped[str] = mapped_column(sa.String(20), default="draft")
+    #: when it was proposed
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Region] = relationship()
+    votes: Mapped[list[Vote]] = relationship(
+        back_populates="rule", cascade="all, delete-orphan", order_by="Vote.id")
+
+
+class Vote(db.Model):
+    """One member municipality's vote on a rule."""
+
+    __table_args__ = (sa.UniqueConstraint("rule_id", "municipality_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the rule voted on
+    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("rule.id"), index=True)
+    #: the voting municipality
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    #: yes, no, abstain
+    vote: Mapped[str] = mapped_column(sa.String(10))
+    #: the reason (required for no)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: when it was cast
+    cast_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    rule: Mapped[Rule] = relationship(back_populates="votes")
+    municipality: Mapped[Municipality] = relationship()
+
+
+class User(UserMixin, db.Model):
+    """An account; a member account speaks for one municipality of one region."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: login name
+    login: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: werkzeug password hash
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    #: admin, coordinator, member, viewer
+    role: Mapped[str] = mapped_column(sa.String(20), default="viewer")
+    #: the region a coordinator or member works in
+    region_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("region.id"))
+    #: the municipality a member speaks for
+    municipality_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("municipality.id"))
+    #: display name (a role, e.g. "Digitalisierung Stadt Olpe")
+    display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: created at
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Optional[Region]] = relationship()
+    municipality: Mapped[Optional[Municipality]] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.login}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the API; only its SHA-256 hash is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the account it acts for
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    #: SHA-256 of the token, hex
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: first characters of the token, to recognise it in lists
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    #: created at
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: set when revoked; a revoked token authenticates nobody
+    revoked_at: Mapped[Optional[dt.datetime]]
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User) -> tuple[ApiToken, str]:
+        """A new token row and the plain token (shown once, never stored)."""
+        plain = "kn_" + secrets.token_urlsafe(32)
+        return cls(user=user, token_hash=cls.hash(plain), prefix=plain[:10]), plain
+
+
+class Activity(db.Model):
+    """One recorded change: who did what to which object, and when."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region concerned (none for platform-wide changes)
+    region_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: the acting account (none for the command line)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    #: when
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    #: what happened, e.g. "actor.update", "bundle.import", "rule.vote"
+    action: Mapped[str] = mapped_column(sa.String(40))
+    #: the object's key or id as text
+    target: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: a short German description of the change
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+
+    user: Mapped[Optional[User]] = relationship()

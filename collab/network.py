@@ -1,0 +1,301 @@
+"""Pages of a regional network: overview, and list/detail/create/edit/delete of its
+municipalities, actors, initiatives and ties; bundle upload and download; accounts."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from . import bundle, forms, services, vocab
+from . import permissions as perm
+from .extensions import db
+from .kinds import KINDS, filtered_query, region_actor_choices, region_municipality_choices
+from .models import Activity, Actor, Municipality, RegionMembership, Tie, User
+from .services import Conflict
+from .validation import ValidationError
+
+bp = Blueprint("network", __name__, url_prefix="/regions")
+
+KIND_PATH = "<any(municipalities,actors,initiatives,ties):kind>"
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page of a region needs a signed-in account (viewer and up)."""
+
+
+def _kind(name: str):
+    return KINDS[name]
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+
+def level_matrix(region) -> list[dict]:
+    """For each member: which of the three levels it has, through which organisation model."""
+    memberships = db.session.scalars(
+        sa.select(RegionMembership).join(Municipality)
+        .where(RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
+    actors = db.session.scalars(sa.select(Actor).where(
+        Actor.region_id == region.id, Actor.municipality_id.is_not(None))).all()
+    by_municipality: dict[int, dict[str, list[Actor]]] = defaultdict(lambda: defaultdict(list))
+    for actor in actors:
+        by_municipality[actor.municipality_id][actor.level].append(actor)
+    return [{"membership": m, "levels": {lvl: by_municipality[m.municipality_id].get(lvl, [])
+                                         for lvl in vocab.LEVELS}} for m in memberships]
+
+
+@bp.route("/<slug>")
+def overview(slug: str):
+    region = perm.get_region(slug)
+    counts = {name: db.session.scalar(sa.select(sa.func.count()).select_from(
+        filtered_query(kind, region, {}).order_by(None).subquery())) for name, kind in KINDS.items()}
+    regional = db.session.scalars(sa.select(Actor).where(
+        Actor.region_id == region.id, Actor.municipality_id.is_(None)).order_by(Actor.name)).all()
+    return render_template("network/overview.html", region=region, counts=counts,
+                           matrix=level_matrix(region), regional=regional,
+                           upload=forms.BundleUploadForm())
+
+
+# --- list, detail, create, edit, delete ---------------------------------------------------------
+
+
+@bp.route(f"/<slug>/{KIND_PATH}")
+def index(slug: str, kind: str):
+    region = perm.get_region(slug)
+    k = _kind(kind)
+    page = db.paginate(filtered_query(k, region, request.args),
+                       per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template(f"network/{kind}_list.html", region=region, kind=k, page=page,
+                           args=request.args, can_add=k.can_add(current_user, region),
+                           municipality_choices=region_municipality_choices(region))
+
+
+def _fill_choices(form, region, kind: str) -> None:
+    if kind == "actors":
+        form.municipality.choices = ([("", _("— keine (regionale Stelle) —"))]
+                                     + region_municipality_choices(region))
+    elif kind == "ties":
+        choices = region_actor_choices(region)
+        form.source.choices = choices
+        form.target.choices = choices
+    elif kind == "initiatives":
+        choices = [("", "—")] + region_actor_choices(region)
+        for entry in form.participants:
+            entry.actor.choices = choices
+
+
+def _raw_from_form(form, kind: str, *, editing: bool) -> dict:
+    raw = {name: field.data for name, field in form._fields.items()
+           if name not in ("csrf_token", "submit")}
+    if kind == "initiatives":
+        raw["participants"] = [p for p in raw["participants"] if p.get("actor")]
+    if kind == "actors" and not raw.get("municipality"):
+        raw["municipality"] = None
+    if editing:
+        raw.pop("key", None)
+    return raw
+
+
+def _show_problems(form, exc: Exception) -> None:
+    problems = (exc.problems if isinstance(exc, ValidationError)
+                else [services.Problem(exc.field, exc.message)])
+    for problem in problems:
+        field = getattr(form, problem.field.split("[")[0].split(".")[0], None)
+        if field is not None and hasattr(field, "errors") and "[" not in problem.field:
+            field.errors = [*list(field.errors or []), problem.message]
+        else:
+            form.form_errors.append(problem.message)
+    flash(_("Bitte prüfen Sie die markierten Angaben; es wurde nichts gespeichert."), "error")
+
+
+def _form_data(kind: str, record: dict) -> dict:
+    data = {k: ("" if v is None else v) for k, v in record.items()}
+    for name in ("population", "area_km2", "lat", "lon", "capacity_fte", "weight"):
+        if name in data and data[name] != "":
+            data[name] = str(data[name])
+    return data
+
+
+@bp.route(f"/<slug>/{KIND_PATH}/new", methods=["GET", "POST"])
+def create(slug: str, kind: str):
+    region = perm.get_region(slug)
+    k = _kind(kind)
+    perm.require(k.can_add(current_user, region))
+    form = k.form()
+    if kind == "initiatives" and request.method == "GET":
+        for _n in range(4):
+            form.participants.append_entry()
+    if kind == "actors" and request.method == "GET" and current_user.role == "member":
+        form.municipality.data = current_user.municipality.key if current_user.municipality else ""
+    _fill_choices(form, region, kind)
+    if form.validate_on_submit():
+        try:
+            obj = k.add(region, _raw_from_form(form, kind, editing=False), current_user)
+        except (ValidationError, Conflict) as exc:
+            _show_problems(form, exc)
+        else:
+            flash(_("%(what)s „%(name)s“ wurde angelegt.", what=k.title_one,
+                    name=k.name_of(obj)), "success")
+            return redirect(url_for(".detail", slug=slug, kind=kind, key=k.key_of(obj)))
+    return render_template("network/form.html", region=region, kind=k, form=form, obj=None)
+
+
+@bp.route(f"/<slug>/{KIND_PATH}/<key>")
+def detail(slug: str, kind: str, key: str):
+    region = perm.get_region(slug)
+    k = _kind(kind)
+    obj = k.load(region, key)
+    context = {}
+    if kind == "municipalities":
+        context["actors"] = db.session.scalars(sa.select(Actor).filter_by(
+            region_id=region.id, municipality_id=obj.municipality_id).order_by(Actor.name)).all()
+    if kind == "actors":
+        context["ties"] = db.session.scalars(sa.select(Tie).where(
+            Tie.region_id == region.id,
+            sa.or_(Tie.source_id == obj.id, Tie.target_id == obj.id)).order_by(Tie.key)).all()
+    return render_template(f"network/{kind}_detail.html", region=region, kind=k, obj=obj,
+                           can_edit=k.can_edit(current_user, region, obj),
+                           delete_form=forms.EmptyForm(), **context)
+
+
+@bp.route(f"/<slug>/{KIND_PATH}/<key>/edit", methods=["GET", "POST"])
+def edit(slug: str, kind: str, key: str):
+    region = perm.get_region(slug)
+    k = _kind(kind)
+    obj = k.load(region, key)
+    perm.require(k.can_edit(current_user, region, obj))
+    record = k.record(obj)
+    form = k.form(data=_form_data(kind, record)) if request.method == "GET" else k.form()
+    if kind == "initiatives" and request.method == "GET":
+        for _n in range(3):
+            form.participants.append_entry()
+    _fill_choices(form, region, kind)
+    if form.validate_on_submit():
+        try:
+            k.update(region, obj, _raw_from_form(form, kind, editing=True), current_user)
+        except (ValidationError, Conflict) as exc:
+            _show_problems(form, exc)
+        else:
+            flash(_("Änderungen an „%(name)s“ gespeichert.", name=k.name_of(obj)), "success")
+            return redirect(url_for(".detail", slug=slug, kind=kind, key=key))
+    return render_template("network/form.html", region=region, kind=k, form=form, obj=obj)
+
+
+@bp.route(f"/<slug>/{KIND_PATH}/<key>/delete", methods=["GET", "POST"])
+def delete(slug: str, kind: str, key: str):
+    """GET asks for confirmation and lists what goes with the object; POST deletes."""
+    region = perm.get_region(slug)
+    k = _kind(kind)
+    obj = k.load(region, key)
+    perm.require(k.can_edit(current_user, region, obj) if kind != "municipalities"
+                 else perm.can_delete_municipality(current_user, region, obj.municipality))
+    form = forms.EmptyForm()
+    if form.validate_on_submit():
+        name = k.name_of(obj)
+        k.delete(region, obj, current_user)
+        flash(_("%(what)s „%(name)s“ wurde gelöscht.", what=k.title_one, name=name), "success")
+        return redirect(url_for(".index", slug=slug, kind=kind))
+    return render_template("network/confirm_delete.html", region=region, kind=k, obj=obj,
+                           form=form, consequences=k.consequences(region, obj))
+
+
+# --- bundle -----------------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/bundle.json")
+def download_bundle(slug: str):
+    region = perm.get_region(slug)
+    body = json.dumps(bundle.export_bundle(region), ensure_ascii=False, indent=2)
+    return Response(body + "\n", mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{region.slug}.json"'})
+
+
+@bp.route("/<slug>/bundle", methods=["POST"])
+def upload_bundle(slug: str):
+    region = perm.get_region(slug)
+    perm.require(perm.can_import_bundle(current_user, region))
+    form = forms.BundleUploadForm()
+    problems, summary = [], None
+    if form.validate_on_submit():
+        try:
+            doc = json.loads(form.bundle.data.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            problems = [services.Problem("$", _("Die Datei ist kein gültiges JSON: %(e)s",
+                                                e=str(exc)))]
+        else:
+            try:
+                summary = bundle.import_bundle(doc, current_user, slug=slug,
+                                               dry_run=form.dry_run.data == "1")
+            except ValidationError as exc:
+                problems = exc.problems
+    else:
+        problems = [services.Problem(name, msg) for name, msgs in form.errors.items()
+                    for msg in msgs]
+    if problems:
+        flash(_("Das Bündel wurde nicht importiert; es wurde nichts geändert."), "error")
+    elif summary and not summary["dry_run"]:
+        flash(_("Bündel importiert."), "success")
+    return render_template("network/import_result.html", region=region, problems=problems,
+                           summary=summary)
+
+
+# --- accounts and activity ----------------------------------------------------------------------
+
+
+@bp.route("/<slug>/accounts", methods=["GET", "POST"])
+def accounts(slug: str):
+    region = perm.get_region(slug)
+    perm.require(perm.can_manage_accounts(current_user, region))
+    form = forms.InviteForm()
+    form.municipality.choices = [("", "—")] + region_municipality_choices(region)
+    created = None
+    if form.validate_on_submit():
+        import secrets
+
+        password = secrets.token_urlsafe(9)
+        municipality = (db.session.scalar(sa.select(Municipality).filter_by(
+            key=form.municipality.data)) if form.municipality.data else None)
+        try:
+            user = services.create_user(
+                (form.login.data or "").strip(), password, form.role.data, region=region,
+                municipality=municipality, display_name=form.display_name.data or "",
+                by=current_user)
+        except (ValidationError, Conflict) as exc:
+            _show_problems(form, exc)
+        else:
+            created = (user, password)
+            flash(_("Zugang „%(l)s“ angelegt. Geben Sie das Startpasswort sicher weiter; es "
+                    "wird nur jetzt angezeigt.", l=user.login), "success")
+    users = db.session.scalars(sa.select(User).filter_by(region_id=region.id)
+                               .order_by(User.login)).all()
+    return render_template("network/accounts.html", region=region, form=form, users=users,
+                           created=created)
+
+
+@bp.route("/<slug>/activity")
+def activity(slug: str):
+    region = perm.get_region(slug)
+    perm.require(perm.can_read_activity(current_user, region))
+    page = db.paginate(sa.select(Activity).filter_by(region_id=region.id)
+                       .order_by(Activity.at.desc(), Activity.id.desc()),
+                       per_page=50, error_out=False)
+    return render_template("network/activity.html", region=region, page=page)
+
+

@@ -1,0 +1,150 @@
+"""The domain's enumerations, each value with its German label (translatable)."""
+
+from flask_babel import lazy_gettext as _l
+
+MUNICIPALITY_KINDS = {
+    "kreisfreie_stadt": _l("Kreisfreie Stadt"),
+    "kreisangehoerige_stadt": _l("Kreisangehörige Stadt"),
+    "gemeinde": _l("Gemeinde"),
+    "verbandsgemeinde": _l("Verbandsgemeinde"),
+    "landkreis": _l("Landkreis"),
+}
+
+TIERS = {
+    "pioneer": _l("Pionierkommune"),
+    "member": _l("Mitmacherkommune"),
+    "supporter": _l("Unterstützer"),
+}
+
+LEVELS = {
+    "strategic": _l("politisch-strategisch"),
+    "coordinating": _l("koordinierend"),
+    "operational": _l("Umsetzung"),
+}
+
+SECTORS = {
+    "public": _l("Öffentliche Hand"),
+    "civil_society": _l("Zivilgesellschaft"),
+    "business": _l("Wirtschaft"),
+    "science": _l("Wissenschaft"),
+}
+
+ACTOR_TYPES = {
+    "council": _l("Rat"),
+    "committee": _l("Ausschuss"),
+    "steering_group": _l("Steuerkreis"),
+    "administration_head": _l("Verwaltungsspitze"),
+    "cdo": _l("Digitalisierungsbeauftragte/CDO"),
+    "staff_unit": _l("Stabsstelle"),
+    "smart_city_office": _l("Smart-City-Büro"),
+    "digital_office": _l("Amt für Digitalisierung"),
+    "project_matrix": _l("Projekt-Matrix-Struktur"),
+    "project_group": _l("Projektgruppe"),
+    "department": _l("Fachamt"),
+    "digital_pilot": _l("Digitallotsen"),
+    "agency": _l("Agentur"),
+    "municipal_company": _l("Kommunales Unternehmen"),
+    "advisory_board": _l("Beirat"),
+    "topic_sponsor": _l("Themenpat:in"),
+    "association": _l("Verein/Verband"),
+    "business": _l("Unternehmen"),
+    "research": _l("Wissenschaft/Forschung"),
+    "other": _l("Sonstige"),
+}
+
+TOPICS = {
+    "administration": _l("Verwaltung"),
+    "data_platform": _l("Datenplattform"),
+    "mobility": _l("Mobilität"),
+    "energy_climate": _l("Energie und Klima"),
+    "education": _l("Bildung"),
+    "health_care": _l("Gesundheit und Pflege"),
+    "economy": _l("Wirtschaft"),
+    "participation": _l("Beteiligung"),
+    "infrastructure_iot": _l("Infrastruktur und IoT"),
+    "culture_tourism": _l("Kultur und Tourismus"),
+    "security": _l("Sicherheit"),
+    "urban_development": _l("Stadt- und Ortsentwicklung"),
+}
+
+INITIATIVE_STATUSES = {
+    "idea": _l("Idee"),
+    "planned": _l("geplant"),
+    "running": _l("laufend"),
+    "completed": _l("abgeschlossen"),
+}
+
+PARTICIPATION_ROLES = {
+    "lead": _l("Federführung"),
+    "partner": _l("Partner"),
+    "supporter": _l("Unterstützer"),
+    "observer": _l("Beobachter"),
+}
+
+TIE_KINDS = {
+    "cooperation": _l("Kooperation"),
+    "mandate": _l("Auftrag/Mandat"),
+    "reporting": _l("Berichtslinie"),
+    "advice": _l("Beratung"),
+    "funding": _l("Förderung"),
+    "knowledge_transfer": _l("Wissenstransfer"),
+}
+
+#: Tie kinds whose direction matters (source acts on target).
+DIRECTED_TIE_KINDS = frozenset({"mandate", "reporting", "advice", "funding", "knowledge_transfer"})
+
+DECISION_RULES = {
+    "consensus": _l("Konsens"),
+    "majority": _l("einfache Mehrheit"),
+    "two_thirds": _l("Zweidrittelmehrheit"),
+}
+
+USER_ROLES = {
+    "admin": _l("Administration"),
+    "coordinator": _l("Koordination"),
+    "member": _l("Mitglied"),
+    "viewer": _l("Lesezugriff"),
+}
+
+RULE_STATUSES = {
+    "draft": _l("Entwurf"),
+    "voting": _l("in Abstimmung"),
+    "adopted": _l("beschlossen"),
+    "rejected": _l("abgelehnt"),
+}
+
+VOTE_CHOICES = {
+    "yes": _l("Ja"),
+    "no": _l("Nein"),
+    "abstain": _l("Enthaltung"),
+}
+
+#: Federal states: code -> (AGS Land code, name).
+STATES = {
+    "SH": ("01", "Schleswig-Holstein"),
+    "HH": ("02", "Hamburg"),
+    "NI": ("03", "Niedersachsen"),
+    "HB": ("04", "Bremen"),
+    "NW": ("05", "Nordrhein-Westfalen"),
+    "HE": ("06", "Hessen"),
+    "RP": ("07", "Rheinland-Pfalz"),
+    "BW": ("08", "Baden-Württemberg"),
+    "BY": ("09", "Bayern"),
+    "SL": ("10", "Saarland"),
+    "BE": ("11", "Berlin"),
+    "BB": ("12", "Brandenburg"),
+    "MV": ("13", "Mecklenburg-Vorpommern"),
+    "SN": ("14", "Sachsen"),
+    "ST": ("15", "Sachsen-Anhalt"),
+    "TH": ("16", "Thüringen"),
+}
+
+#: Bounding box of Germany (degrees), generous by a few kilometres.
+LAT_RANGE = (47.2, 55.1)
+LON_RANGE = (5.8, 15.1)
+
+
+def label(vocabulary: dict, value) -> str:
+    """The label of ``value`` in ``vocabulary``, or the value itself when unknown."""
+    found = vocabulary.get(value)
+    return str(found) if found is not None else ("" if value is None else str(value))
