@@ -76,7 +76,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     def inject_helpers():
         from . import permissions, vocab
         return {"vocab": vocab, "perm": permissions, "label": vocab.label,
-                "current_lang": select_locale(), "request_path": request.path,
-                "page_url": page_url}
+                "current_lang": select_locale(), "request_path": request.path}
+
+    app.jinja_env.globals["page_url"] = page_url
 
     return app

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from . import bundle, services
@@ -41,6 +42,7 @@ def _fail(problems) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (idempotent)."""
     upgrade(directory=str(Path(current_app.root_path).parent / "migrations"))
@@ -48,6 +50,7 @@ def init_db() -> None:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only when no region exists yet.")
 def seed(if_empty: bool) -> None:
     """Load the bundles in seeds/ and the demo accounts (idempotent)."""
@@ -75,6 +78,7 @@ def seed(if_empty: bool) -> None:
 
 
 @click.command("import")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check and report, change nothing.")
 def import_command(path: str, dry_run: bool) -> None:
@@ -97,6 +101,7 @@ def import_command(path: str, dry_run: bool) -> None:
 
 
 @click.command("export")
+@with_appcontext
 @click.argument("slug")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (default: stdout).")
 @click.option("--contact", is_flag=True, help="Include contact fields.")
@@ -116,6 +121,7 @@ def export_command(slug: str, output: str | None, contact: bool) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("login")
 @click.option("--role", required=True, type=click.Choice(["admin", "coordinator", "member",
                                                           "viewer"]))
@@ -155,6 +161,7 @@ def _user(login: str) -> User:
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("login")
 def create_token(login: str) -> None:
     """Print a new API token for the account (last line of output)."""
@@ -164,6 +171,7 @@ def create_token(login: str) -> None:
 
 
 @click.command("revoke-tokens")
+@with_appcontext
 @click.argument("login")
 def revoke_tokens(login: str) -> None:
     """Revoke every API token of the account."""

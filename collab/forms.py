@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     FieldList,
     Form,
@@ -16,15 +17,20 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from . import vocab
 from .validation import field_label
 
 
-def _choices(vocabulary: dict, blank: str | None = None) -> list[tuple[str, str]]:
-    found = [(k, v) for k, v in vocabulary.items()]
-    return ([("", blank)] if blank is not None else []) + found
+def options(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _choices(vocabulary: dict, blank: str | None = None) -> list[SelectChoice]:
+    return options(([("", blank)] if blank is not None else []) + list(vocabulary.items()))
 
 
 def _select(entity: str, name: str, vocabulary: dict, blank: str | None = None) -> SelectField:
@@ -56,7 +62,8 @@ class MunicipalityForm(FlaskForm):
     ags = _text("municipality", "ags", description=_l("8 Ziffern, z. B. 05966024"))
     district = _text("municipality", "district")
     state = SelectField(field_label("municipality", "state"), validate_choice=False,
-                        choices=[(k, f"{k} – {name}") for k, (_c, name) in vocab.STATES.items()])
+                        choices=options((k, f"{k} – {name}")
+                                        for k, (_c, name) in vocab.STATES.items()))
     population = _text("municipality", "population")
     area_km2 = _text("municipality", "area_km2")
     lat = _text("municipality", "lat", description=_l("z. B. 51,03"))
@@ -107,27 +114,25 @@ class TieForm(FlaskForm):
     target = SelectField(field_label("tie", "target"), validate_choice=False, choices=[])
     kind = _select("tie", "kind", vocab.TIE_KINDS)
     weight = SelectField(field_label("tie", "weight"), validate_choice=False, default="3",
-                         choices=[(str(n), str(n)) for n in range(1, 6)])
+                         choices=options((str(n), str(n)) for n in range(1, 6)))
     key = _text("tie", "key", description=_l("Optional; sonst „von-zu-art“."))
     description = _text("tie", "description", area=True)
     submit = SubmitField(_l("Speichern"))
 
 
 class BundleUploadForm(FlaskForm):
-    from flask_wtf.file import FileField, FileRequired
-
     bundle = FileField(_l("Bündel (JSON)"), validators=[FileRequired(_l("Bitte Datei wählen."))])
     dry_run = SelectField(_l("Modus"), validate_choice=False,
-                          choices=[("1", _l("Nur prüfen (Probelauf)")),
-                                   ("0", _l("Importieren"))])
+                          choices=options([("1", _l("Nur prüfen (Probelauf)")),
+                                           ("0", _l("Importieren"))]))
     submit = SubmitField(_l("Hochladen"))
 
 
 class InviteForm(FlaskForm):
     login = StringField(_l("Login"))
     role = SelectField(_l("Rolle"), validate_choice=False,
-                       choices=[("member", _l("Mitglied (spricht für eine Kommune)")),
-                                ("viewer", _l("Lesezugriff"))])
+                       choices=options([("member", _l("Mitglied (spricht für eine Kommune)")),
+                                        ("viewer", _l("Lesezugriff"))]))
     municipality = SelectField(_l("Kommune"), validate_choice=False, choices=[])
     display_name = StringField(_l("Bezeichnung"))
     submit = SubmitField(_l("Zugang anlegen"))

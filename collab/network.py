@@ -89,16 +89,15 @@ def index(slug: str, kind: str):
 
 def _fill_choices(form, region, kind: str) -> None:
     if kind == "actors":
-        form.municipality.choices = ([("", _("— keine (regionale Stelle) —"))]
-                                     + region_municipality_choices(region))
+        form.municipality.choices = forms.options(
+            [("", _("— keine (regionale Stelle) —")), *region_municipality_choices(region)])
     elif kind == "ties":
-        choices = region_actor_choices(region)
-        form.source.choices = choices
-        form.target.choices = choices
+        form.source.choices = forms.options(region_actor_choices(region))
+        form.target.choices = forms.options(region_actor_choices(region))
     elif kind == "initiatives":
-        choices = [("", "—")] + region_actor_choices(region)
+        choices = [("", "—"), *region_actor_choices(region)]
         for entry in form.participants:
-            entry.actor.choices = choices
+            entry.actor.choices = forms.options(choices)
 
 
 def _raw_from_form(form, kind: str, *, editing: bool) -> dict:
@@ -264,7 +263,7 @@ def accounts(slug: str):
     region = perm.get_region(slug)
     perm.require(perm.can_manage_accounts(current_user, region))
     form = forms.InviteForm()
-    form.municipality.choices = [("", "—")] + region_municipality_choices(region)
+    form.municipality.choices = forms.options([("", "—"), *region_municipality_choices(region)])
     created = None
     if form.validate_on_submit():
         import secrets

@@ -1,0 +1,210 @@
+"""Shared fixtures: the app on SQLite and on PostgreSQL, clients, CLI runner, accounts."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from collab import create_app
+from collab.extensions import db
+
+from .pg_server import ThrowawayCluster
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "swf5.json"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_report_header(config):
+    return [f"PostgreSQL tests: {os.environ.get('TEST_DATABASE_URL') or 'throwaway cluster'}"]
+
+
+# --- databases --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A PostgreSQL server: TEST_DATABASE_URL, else a throwaway cluster started here."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    cluster = None
+    if not url:
+        cluster = ThrowawayCluster()
+        if not cluster.available:
+            message = ("PostgreSQL not found: install the server (Debian: postgresql) or set "
+                       "TEST_DATABASE_URL=postgresql+psycopg://user@host/db")
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
+        url = cluster.start()
+    yield url
+    if cluster is not None:
+        cluster.stop()
+
+
+#: fast password hashing for tests (production uses scrypt)
+FAST = {"TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+
+
+def _seeded(app) -> None:
+    with app.app_context():
+        db.create_all()
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["seed"])
+        assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A seeded SQLite file, built once and copied for every test."""
+    path = tmp_path_factory.mktemp("db") / "template.sqlite"
+    _seeded(create_app({**FAST, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_url):
+    """A seeded PostgreSQL database used as TEMPLATE for each test's database."""
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS kn_template"))
+        conn.execute(sa.text("CREATE DATABASE kn_template"))
+    template_url = pg_url.rsplit("/", 1)[0] + "/kn_template"
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": template_url})
+    _seeded(app)
+    with app.app_context():
+        db.engine.dispose()
+    yield admin
+    admin.dispose()
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path):
+    """Every app test runs against SQLite and against a real PostgreSQL server."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    admin = request.getfixturevalue("pg_template")
+    name = f"kn_test_{next(_counter)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE kn_template"))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def app(database_url):
+    """The application on a fresh copy of the seeded demo database.
+
+    No app context stays pushed (requests must not share ``g``, where Flask-Login keeps the
+    user); tests that touch the database directly use the ``ctx`` fixture.
+    """
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that query the database directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+class Browser:
+    """A signed-in (or anonymous) user of the pages, with CSRF tokens like a browser."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf(self, path: str = "/login") -> str:
+        page = self.client.get(path)
+        match = CSRF_RE.search(page.get_data(as_text=True))
+        assert match, f"no CSRF token on {path}: {page.status_code} {page.get_data(as_text=True)[:2000]}"
+        return match.group(1)
+
+    def login(self, login: str, password: str = "demo"):
+        token = self.csrf("/login")
+        response = self.client.post("/login", data={"login": login, "password": password,
+                                                    "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return self
+
+    def get(self, path: str, **kw):
+        return self.client.get(path, **kw)
+
+    def post(self, path: str, data: dict | None = None, *, csrf_from: str = "/hilfe", **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf(csrf_from))
+        return self.client.post(path, data=data, **kw)
+
+
+@pytest.fixture
+def browser(client):
+    return Browser(client)
+
+
+@pytest.fixture
+def as_user(app):
+    """``as_user("olpe")`` gives a Browser signed in as that demo account."""
+    def make(login: str) -> Browser:
+        return Browser(app.test_client()).login(login)
+    return make
+
+
+class Api:
+    def __init__(self, client, token: str | None):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def __getattr__(self, method):
+        def call(path, json_body=None, **kw):
+            return getattr(self.client, method)(f"/api/v1{path}", json=json_body,
+                                                headers=self.headers, **kw)
+        return call
+
+
+@pytest.fixture
+def api(app, runner):
+    """``api("olpe")`` gives an API client with a fresh token of that account."""
+    def make(login: str | None) -> Api:
+        if login is None:
+            return Api(app.test_client(), None)
+        result = runner.invoke(args=["create-token", login])
+        assert result.exit_code == 0, result.output
+        return Api(app.test_client(), result.output.strip().splitlines()[-1])
+    return make
+
+
+@pytest.fixture
+def seed_bundle() -> dict:
+    return json.loads(SEED.read_text(encoding="utf-8"))
