@@ -1,0 +1,249 @@
+"""Build the network graph from a bundle's plain records and derive the projections."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import networkx as nx
+
+__all__ = [
+    "DIRECTED_TIE_KINDS",
+    "LEVELS",
+    "ROLE_WEIGHT",
+    "actor_graph",
+    "actors_by_municipality",
+    "build_graph",
+    "home_units",
+    "municipality_graph",
+    "network_graph",
+    "nodes_of_type",
+]
+
+#: Tie kinds whose direction matters (source acts on target); ``cooperation`` is undirected.
+DIRECTED_TIE_KINDS = frozenset({"mandate", "reporting", "advice", "funding", "knowledge_transfer"})
+#: The three levels every municipality needs, in the order they are named.
+LEVELS = ("strategic", "coordinating", "operational")
+#: Strength of a participation edge in the undirected network graph, by role (like a tie's 1-5).
+ROLE_WEIGHT = {"lead": 4, "partner": 3, "supporter": 2, "observer": 1}
+#: Strength of the edge between an actor and the municipality it acts for (same administration).
+ACTS_FOR_WEIGHT = 5
+
+
+def build_graph(bundle: Mapping) -> nx.MultiDiGraph:
+    """Return the typed multigraph of a network bundle (format ``kommunalnetz-bundle``).
+
+    Nodes are the bundle's keys (municipality, actor and initiative keys share one namespace).
+    Every node has ``type`` (``"municipality"``, ``"actor"`` or ``"initiative"``) and all its
+    bundle fields as attributes, except an initiative's ``participants``, which become edges,
+    and an actor's own ``type`` (council, cdo, ...), which is stored as ``actor_type``.
+    Edges, keyed so parallel edges of different kinds coexist:
+
+    - ``actor -> municipality``, key ``"acts_for"``, ``type="acts_for"``;
+    - ``actor -> initiative``, key ``"participation"``, ``type="participation"``, ``role``;
+    - ``source -> target`` per tie, key = the tie key, ``type="tie"``, ``kind``, ``weight``
+      (1-5, default 3) and ``directed`` (False for ``cooperation``, stored once in bundle
+      direction).
+
+    Nodes and edges are added in sorted key order, so the graph (and every seeded analysis
+    on it) does not depend on the order of records in the bundle. ``G.graph["region"]`` holds
+    the bundle's region record.
+
+    Parameters
+    ----------
+    bundle : mapping
+        A bundle as described in ``docs/bundle.md``; it is not modified.
+
+    Returns
+    -------
+    G : networkx.MultiDiGraph
+
+    Raises
+    ------
+    ValueError
+        If the bundle is not a kommunalnetz bundle, a key is used twice, or a record refers
+        to a key that does not exist.
+
+    Examples
+    --------
+    >>> G = build_graph({"format": "kommunalnetz-bundle", "version": 1,
+    ...     "region": {"slug": "r"},
+    ...     "municipalities": [{"key": "a", "name": "A", "tier": "member"}],
+    ...     "actors": [{"key": "a-rat", "name": "Rat A", "level": "strategic",
+    ...                 "municipality": "a"}]})
+    >>> sorted(G.edges(keys=True))
+    [('a-rat', 'a', 'acts_for')]
+    """
+    if not isinstance(bundle, Mapping):
+        raise ValueError("bundle must be a mapping (a parsed kommunalnetz bundle)")
+    if bundle.get("format", "kommunalnetz-bundle") != "kommunalnetz-bundle":
+        raise ValueError(f"not a kommunalnetz bundle: format {bundle.get('format')!r}")
+    G = nx.MultiDiGraph(region=dict(bundle.get("region") or {}))
+    municipalities = sorted(bundle.get("municipalities") or [], key=lambda r: r["key"])
+    actors = sorted(bundle.get("actors") or [], key=lambda r: r["key"])
+    initiatives = sorted(bundle.get("initiatives") or [], key=lambda r: r["key"])
+    seen: set[str] = set()
+    for type_, records in (("municipality", municipalities), ("actor", actors),
+                           ("initiative", initiatives)):
+        for record in records:
+            key = record.get("key")
+            if not isinstance(key, str) or not key:
+                raise ValueError(f"a {type_} record has no key")
+            if key in seen:
+                raise ValueError(f"key {key!r} is used twice (keys share one namespace)")
+            seen.add(key)
+            attrs = {k: v for k, v in record.items() if k not in ("key", "participants")}
+            if type_ == "actor":
+                attrs["actor_type"] = attrs.pop("type", "other")
+                attrs["topics"] = list(attrs.get("topics") or [])
+            G.add_node(key, type=type_, **attrs)
+    for actor in actors:
+        municipality = actor.get("municipality")
+        if municipality is not None:
+            _expect(G, municipality, "municipality", f"actor {actor['key']!r}")
+            G.add_edge(actor["key"], municipality, key="acts_for", type="acts_for")
+    for initiative in initiatives:
+        for p in sorted(initiative.get("participants") or [], key=lambda p: p["actor"]):
+            _expect(G, p["actor"], "actor", f"initiative {initiative['key']!r}")
+            G.add_edge(p["actor"], initiative["key"], key="participation", type="participation",
+                       role=p.get("role", "partner"))
+    for tie in sorted(bundle.get("ties") or [], key=_tie_key):
+        source, target, kind = tie["source"], tie["target"], tie.get("kind", "cooperation")
+        _expect(G, source, "actor", "a tie")
+        _expect(G, target, "actor", "a tie")
+        if source == target:
+            raise ValueError(f"tie {_tie_key(tie)!r} connects {source!r} with itself")
+        G.add_edge(source, target, key=_tie_key(tie), type="tie", kind=kind,
+                   weight=int(tie.get("weight", 3)), directed=kind in DIRECTED_TIE_KINDS,
+                   description=tie.get("description", ""))
+    return G
+
+
+def _tie_key(tie: Mapping) -> str:
+    kind = tie.get("kind", "cooperation")
+    return tie.get("key") or f"{tie['source']}-{tie['target']}-{kind.replace('_', '-')}"
+
+
+def _expect(G: nx.MultiDiGraph, key, type_: str, where: str) -> None:
+    if key not in G or G.nodes[key]["type"] != type_:
+        raise ValueError(f"{where} refers to unknown {type_} {key!r}")
+
+
+def nodes_of_type(G: nx.Graph, type_: str) -> list:
+    """Return the sorted keys of the nodes of ``type_`` (municipality, actor or initiative)."""
+    return sorted(n for n, t in G.nodes(data="type") if t == type_)
+
+
+def actors_by_municipality(G: nx.Graph) -> dict[str, list[str]]:
+    """Return municipality key -> sorted keys of the actors acting for it (maybe empty)."""
+    found: dict[str, list[str]] = {}
+    actors = []
+    for n, d in G.nodes(data=True):
+        if d["type"] == "municipality":
+            found[n] = []
+        elif d["type"] == "actor" and d.get("municipality") is not None:
+            actors.append((d["municipality"], n))
+    for m, a in sorted(actors):
+        found[m].append(a)
+    return dict(sorted(found.items()))
+
+
+def network_graph(G: nx.MultiDiGraph) -> nx.Graph:
+    """Return the undirected simple graph of all nodes, the basis of structure and brokerage.
+
+    Each municipality is a hub joined to its actors (``type="acts_for"``, weight 5), so paths
+    between municipalities are paths between their actors. Initiatives join their
+    participants (``type="participation"``, ``role``, weight by role: lead 4, partner 3,
+    supporter 2, observer 1). Ties between the same two actors collapse to one edge
+    (``type="tie"``) with the largest weight and the sorted list of ``kinds``. Node attributes
+    are those of ``G``.
+    """
+    U = nx.Graph(region=G.graph.get("region", {}))
+    U.add_nodes_from(G.nodes(data=True))
+    for u, v, data in G.edges(data=True):
+        type_ = data["type"]
+        if type_ == "tie":
+            if U.has_edge(u, v):
+                edge = U[u][v]
+                edge["weight"] = max(edge["weight"], data["weight"])
+                if data["kind"] not in edge["kinds"]:
+                    edge["kinds"] = sorted([*edge["kinds"], data["kind"]])
+            else:
+                U.add_edge(u, v, type="tie", weight=data["weight"], kinds=[data["kind"]])
+        elif type_ == "participation":
+            U.add_edge(u, v, type="participation", role=data["role"],
+                       weight=ROLE_WEIGHT.get(data["role"], 1))
+        else:
+            U.add_edge(u, v, type="acts_for", weight=ACTS_FOR_WEIGHT)
+    return U
+
+
+def actor_graph(G: nx.MultiDiGraph) -> nx.DiGraph:
+    """Return the directed actor-actor tie graph (the transaction network for brokerage roles).
+
+    Directed tie kinds give one arc source -> target, ``cooperation`` gives arcs both ways;
+    parallel ties collapse to one arc with the largest ``weight``. Every actor is a node (with
+    its attributes), tied or not.
+    """
+    A = nx.DiGraph()
+    A.add_nodes_from((n, d) for n, d in G.nodes(data=True) if d["type"] == "actor")
+    for u, v, data in G.edges(data=True):
+        if data["type"] != "tie":
+            continue
+        arcs = ((u, v),) if data["directed"] else ((u, v), (v, u))
+        for a, b in arcs:
+            if A.has_edge(a, b):
+                A[a][b]["weight"] = max(A[a][b]["weight"], data["weight"])
+            else:
+                A.add_edge(a, b, weight=data["weight"])
+    return A
+
+
+def home_units(G: nx.Graph) -> dict:
+    """Return actor key -> the unit it belongs to: its municipality, or itself when regional."""
+    return {n: (d.get("municipality") or n) for n, d in G.nodes(data=True)
+            if d["type"] == "actor"}
+
+
+def municipality_graph(G: nx.MultiDiGraph, *, regional: bool = False) -> nx.Graph:
+    """Return the municipality-municipality projection.
+
+    Two municipalities are joined when an actor of one is tied to an actor of the other or
+    both have actors in the same initiative. Edge attributes: ``weight`` (tie weights plus 1
+    per shared initiative), ``links`` (the sorted list of what joins them: ``"tie:<u>:<v>"``
+    for a tie between actors u and v, ``"initiative:<key>"`` for a shared initiative).
+
+    With ``regional=True`` every regional actor (one without a municipality) is a node of its
+    own, so that a regional agency joins the municipalities it works with (the contact graph
+    used for communities).
+    """
+    M = nx.Graph()
+    M.add_nodes_from((n, d) for n, d in G.nodes(data=True) if d["type"] == "municipality")
+    home = home_units(G) if regional else {
+        n: d.get("municipality") for n, d in G.nodes(data=True) if d["type"] == "actor"}
+    if regional:
+        M.add_nodes_from((n, G.nodes[n]) for n, unit in home.items() if unit == n)
+
+    def link(a, b, w, what):
+        if a is None or b is None or a == b:
+            return
+        if M.has_edge(a, b):
+            M[a][b]["weight"] += w
+            M[a][b]["links"].append(what)
+        else:
+            M.add_edge(a, b, weight=w, links=[what])
+
+    by_initiative: dict[str, set] = {}
+    for u, v, data in G.edges(data=True):
+        if data["type"] == "tie":
+            x, y = sorted((u, v))
+            link(home[u], home[v], data["weight"], f"tie:{x}:{y}")
+        elif data["type"] == "participation" and home[u] is not None:
+            by_initiative.setdefault(v, set()).add(home[u])
+    for i in sorted(by_initiative):
+        members = sorted(by_initiative[i])
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                link(members[x], members[y], 1, f"initiative:{i}")
+    for _a, _b, data in M.edges(data=True):
+        data["links"] = sorted(set(data["links"]))
+    return M

@@ -1,0 +1,558 @@
+"""Coordination gaps: what is missing in the network, how bad it is, and what would close it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import networkx as nx
+
+from .build import LEVELS, actors_by_municipality, home_units, nodes_of_type
+from .structure import levels_present
+from .text import (
+    LEVEL_EXAMPLES,
+    LEVEL_LABELS,
+    TOPIC_LABELS,
+    accusative,
+    join,
+    name,
+    names,
+    number,
+    quoted,
+)
+from .transfer import MAX_LISTED
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "GAP_DETECTORS",
+    "GAP_KINDS",
+    "MEMBER_TIERS",
+    "ROLE_LOAD",
+    "articulation_points_and_bridges",
+    "find_gaps",
+]
+
+#: Members of these tiers must have all three levels (supporters such as Kreise need not:
+#: they support the network rather than run smart-city work of their own).
+MEMBER_TIERS = frozenset({"pioneer", "member"})
+#: Initiatives in these statuses still need carriers and a lead.
+ACTIVE_STATUSES = ("idea", "planned", "running")
+#: Workload of one planned or running initiative, by role (for overloaded actors).
+ROLE_LOAD = {"lead": 1.0, "partner": 0.5, "supporter": 0.25, "observer": 0.0}
+#: Load an actor of unknown capacity can carry; with a known FTE it is max(1, 1.5 * FTE).
+UNKNOWN_CAPACITY_LOAD = 3.0
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+STATUS_LABELS = {"idea": "Idee", "planned": "geplant", "running": "laufend",
+                 "completed": "abgeschlossen"}
+
+
+def _gap(kind: str, keys, severity: str, message: str) -> dict:
+    return {"kind": kind, "keys": list(keys), "severity": severity, "message": message}
+
+
+def _helper(G, ctx, municipality, mine) -> str | None:
+    """The best-ranked outside coordinating candidate tied to (else nearest to) a member."""
+    outside = [r["key"] for r in ctx.get("ranking") or []
+               if G.nodes[r["key"]].get("municipality") != municipality
+               and G.nodes[r["key"]].get("level") == "coordinating"]
+    for key in outside:
+        if any(n in mine for n in nx.all_neighbors(G, key)):
+            return key
+    regional = [k for k in outside if G.nodes[k].get("municipality") is None]
+    return (regional or outside or [None])[0]
+
+
+def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Members (tier pioneer or member) lacking one of the three levels, one gap per member.
+
+    The coordinating level also counts as present when an outside coordinating unit holds a
+    mandate from the member's strategic level (``coordinating_cover``). Members without any
+    actor are left to ``isolated_member``.
+    """
+    present = levels_present(G, ctx.get("cover"))
+    found = []
+    for m, actors in actors_by_municipality(G).items():
+        if G.nodes[m].get("tier") not in MEMBER_TIERS or not actors:
+            continue
+        missing = [level for level in LEVELS if level not in present[m]]
+        if not missing:
+            continue
+        labels = [LEVEL_LABELS[level] for level in missing]
+        examples = "; ".join(LEVEL_EXAMPLES[level] for level in missing)
+        verb = "fehlt" if len(missing) == 1 else "fehlen"
+        article = "die " + join(labels) if len(missing) == 1 else "die " + join(
+            [label for label in labels])
+        remedies = []
+        if "strategic" in missing:
+            remedies.append("einen Ratsbeschluss herbeiführen oder einen Steuerkreis einrichten")
+        if "coordinating" in missing:
+            helper = _helper(G, ctx, m, set(actors))
+            remedies.append("eine koordinierende Stelle benennen" + (
+                f" oder {accusative(G, helper)} beauftragen" if helper else ""))
+        if "operational" in missing:
+            remedies.append("eine umsetzende Stelle benennen (z. B. Fachamt, Projektgruppe "
+                            "oder Digitallotsen)")
+        remedy = join(remedies)
+        message = f"{name(G, m)} {verb} {article} ({examples}). {remedy[0].upper()}{remedy[1:]}."
+        severity = "high" if "coordinating" in missing or len(missing) > 1 else "medium"
+        found.append(_gap("missing_level", [m], severity, message))
+    return found
+
+
+def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Municipalities outside the main component; those isolated together form one gap."""
+    U, main = ctx["U"], ctx["main"]
+    best = next((r["key"] for r in ctx.get("ranking") or [] if r["key"] in main), None)
+    found = []
+    for component in sorted((c for c in nx.connected_components(U) if not c & main),
+                            key=lambda c: min(map(str, c))):
+        munis = sorted(n for n in component if U.nodes[n]["type"] == "municipality")
+        if not munis:
+            continue
+        members = [m for m in munis if G.nodes[m].get("tier") in MEMBER_TIERS]
+        initiative = _open_initiative(G, main, munis)
+        remedy = (f"Eine Verbindung zu {accusative(G, best)}" if best else
+                  "Eine Verbindung zu einer Stelle im Netzwerk") + " aufnehmen" + (
+            f" oder sich an der Initiative {quoted(G, initiative)} beteiligen"
+            if initiative else "") + "."
+        if len(munis) == 1 and len(component) == 1:
+            message = (f"{name(G, munis[0])} hat noch keine Akteure im Netzwerk und ist mit "
+                       f"niemandem verbunden. Eine Ansprechstelle benennen. {remedy}")
+        elif len(munis) == 1:
+            message = (f"{name(G, munis[0])} ist mit dem übrigen Netzwerk nicht verbunden (keine "
+                       f"Verbindung und keine gemeinsame Initiative). {remedy}")
+        else:
+            message = (f"{names(G, munis)} sind nur untereinander, aber nicht mit dem übrigen "
+                       f"Netzwerk verbunden. {remedy}")
+        found.append(_gap("isolated_member", munis, "high" if members else "medium", message))
+    return found
+
+
+def _open_initiative(G, main, munis) -> str | None:
+    """A planned or running initiative of the main component, same district preferred."""
+    districts = {G.nodes[m].get("district") for m in munis} - {None, ""}
+    best = None
+    for i in nodes_of_type(G, "initiative"):
+        data = G.nodes[i]
+        if i not in main or data.get("status") not in ("planned", "running"):
+            continue
+        carriers = {G.nodes[a].get("municipality") for a in G.predecessors(i)}
+        local = any(G.nodes[m].get("district") in districts for m in carriers if m)
+        rank = (not local, -len(carriers), i)
+        if best is None or rank < best[0]:
+            best = (rank, i)
+    return best[1] if best else None
+
+
+def _carriers(G, i) -> tuple[list, list]:
+    """Municipalities and regional actors taking part in initiative ``i``."""
+    actors = sorted(G.predecessors(i))
+    munis = sorted({G.nodes[a]["municipality"] for a in actors if G.nodes[a].get("municipality")})
+    regional = [a for a in actors if not G.nodes[a].get("municipality")]
+    return munis, regional
+
+
+def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Open initiatives (idea, planned, running) carried by at most one municipality."""
+    found = []
+    municipalities = nodes_of_type(G, "municipality")
+    for i in nodes_of_type(G, "initiative"):
+        status = G.nodes[i].get("status")
+        if status not in ACTIVE_STATUSES:
+            continue
+        munis, regional = _carriers(G, i)
+        if len(munis) > 1 or (not munis and not regional):
+            continue
+        severity = "low" if status == "idea" else "medium"
+        if not munis:
+            message = (f"Die Initiative {quoted(G, i)} wird von keiner Kommune mitgetragen (nur "
+                       f"{names(G, regional)}). Mitgliedskommunen als Partner gewinnen.")
+        else:
+            m = munis[0]
+            district = G.nodes[m].get("district")
+            others = sorted((x for x in municipalities if x != m
+                             and district and G.nodes[x].get("district") == district
+                             and G.nodes[x].get("kind") != "landkreis"),
+                            key=lambda x: (-(G.nodes[x].get("population") or 0), x))[:3]
+            invite = f", z. B. {names(G, others)}" if others else ""
+            message = (f"Die Initiative {quoted(G, i)} wird nur von {name(G, m)} getragen. "
+                       f"Weitere Kommunen einladen{invite}, damit Aufwand und Wissen geteilt "
+                       f"werden.")
+        found.append(_gap("single_municipality_initiative", [i], severity, message))
+    return found
+
+
+def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Open initiatives nobody leads (running: high, planned: medium, idea: low)."""
+    found = []
+    for i in nodes_of_type(G, "initiative"):
+        status = G.nodes[i].get("status")
+        if status not in ACTIVE_STATUSES:
+            continue
+        roles = {a: d["role"] for a, _i, d in G.in_edges(i, data=True)}
+        if "lead" in roles.values():
+            continue
+        severity = {"running": "high", "planned": "medium"}.get(status, "low")
+        label = STATUS_LABELS[status]
+        if not roles:
+            message = (f"Die Initiative {quoted(G, i)} ({label}) hat weder Beteiligte noch "
+                       f"Federführung. Eine federführende Stelle und Partner gewinnen.")
+        else:
+            level_rank = {"coordinating": 0, "operational": 1, "strategic": 2}
+            pick = min(roles, key=lambda a: (
+                level_rank.get(G.nodes[a].get("level"), 3),
+                -(G.nodes[a].get("capacity_fte") or 0), a))
+            message = (f"Die Initiative {quoted(G, i)} ({label}) hat keine Federführung. Eine "
+                       f"federführende Stelle bestimmen, z. B. {name(G, pick)}.")
+        found.append(_gap("initiative_without_lead", [i], severity, message))
+    return found
+
+
+def articulation_points_and_bridges(U: nx.Graph, main: set) -> dict:
+    """Return the single points of failure of the main component, grouped (no repeats).
+
+    Works on the block-cut tree of the main component (biconnected components and
+    articulation points, Hopcroft and Tarjan 1973): removing an articulation point splits
+    the component into pieces, one per adjacent block; the largest piece (by municipalities,
+    then nodes) stays "the network", the others are cut off. Only losses that cut off at
+    least one actor count (a leaf: an actor's own municipality hub or a one-participant
+    initiative, is not a point of failure). A bridge counts when it is a tie or a
+    participation whose far side holds a municipality or two actors.
+
+    Grouping: an actor cutting off two or more pieces (a hub) is reported as an articulation
+    point and absorbs the bridges it holds; every other reportable bridge is reported and
+    absorbs its near endpoint's piece behind it; a bridge's far endpoint (unless a hub) is
+    absorbed by the bridge or hub it hangs on; what is left of an articulation point is
+    reported if it still cuts off an actor.
+
+    Returns
+    -------
+    dict
+        ``articulation_points``: actor -> list of cut-off pieces; ``bridges``: list of
+        ``(near, far, piece)``; every piece is a dict with ``municipalities`` (sorted keys,
+        at most 20), ``n_municipalities``, ``n_members`` (tier pioneer or member),
+        ``n_actors``. ``all_bridges``: every bridge edge of the main component (as sorted
+        tuples).
+    """
+    H = U.subgraph(main)
+    blocks = [list(b) for b in nx.biconnected_components(H)]
+    count: dict = {}
+    for b in blocks:
+        for x in b:
+            count[x] = count.get(x, 0) + 1
+    cuts = sorted((x for x, c in count.items() if c > 1), key=str)
+    if not cuts:
+        return {"articulation_points": {}, "bridges": [], "all_bridges": set()}
+    # block-cut tree: ("B", i) and ("C", x); weights = (municipalities, members, actors, nodes)
+    adj: dict = {("C", x): [] for x in cuts}
+    weight: dict = {}
+    cutset = set(cuts)
+    for i, b in enumerate(blocks):
+        node = ("B", i)
+        adj[node] = []
+        weight[node] = _weight(U, (x for x in b if x not in cutset))
+        for x in b:
+            if x in cutset:
+                adj[node].append(("C", x))
+                adj[("C", x)].append(node)
+    for x in cuts:
+        weight[("C", x)] = _weight(U, [x])
+    root = ("C", cuts[0])
+    parent, order, stack = {root: None}, [], [root]
+    while stack:
+        t = stack.pop()
+        order.append(t)
+        for s in adj[t]:
+            if s not in parent:
+                parent[s] = t
+                stack.append(s)
+    sub = {t: list(weight[t]) for t in order}
+    for t in reversed(order):
+        if parent[t] is not None:
+            p = sub[parent[t]]
+            for j, v in enumerate(sub[t]):
+                p[j] += v
+    total = sub[root]
+
+    def piece(cut, block) -> tuple:
+        """Weight of the piece behind ``block`` when ``cut`` is removed."""
+        if parent[block] == cut:
+            return tuple(sub[block])
+        return tuple(a - b for a, b in zip(total, sub[cut], strict=True))
+
+    def content(cut, block) -> list:
+        seen, stack, found = {cut, block}, [block], []
+        while stack and len(found) < 20:
+            t = stack.pop()
+            if t[0] == "B":
+                found += [x for x in blocks[t[1]] if U.nodes[x]["type"] == "municipality"
+                          and x not in found]
+            elif U.nodes[t[1]]["type"] == "municipality" and t[1] not in found:
+                found.append(t[1])
+            for s in adj[t]:
+                if s not in seen:
+                    seen.add(s)
+                    stack.append(s)
+        return sorted(found)[:20]
+
+    def describe(cut, block) -> dict:
+        w = piece(cut, block)
+        return {"municipalities": content(cut, block), "n_municipalities": w[0],
+                "n_members": w[1], "n_actors": w[2], "block": block}
+
+    pieces: dict = {}
+    for x in cuts:
+        c = ("C", x)
+        around = sorted(adj[c], key=lambda b: (piece(c, b)[0], piece(c, b)[3]), reverse=True)
+        pieces[x] = [describe(c, b) for b in around[1:]]  # around[0]: the main piece
+    all_bridges = set()
+    bridge_list = []
+    for i, b in enumerate(blocks):
+        if len(b) != 2:
+            continue
+        x, y = sorted(b, key=str)
+        all_bridges.add((x, y))
+        if x not in cutset or y not in cutset or U[x][y]["type"] == "acts_for":
+            continue
+        side_x, side_y = piece(("C", y), ("B", i)), piece(("C", x), ("B", i))
+        near, far, far_w = (x, y, side_y) if (side_x[0], side_x[3]) >= (side_y[0], side_y[3]) \
+            else (y, x, side_x)
+        if far_w[0] >= 1 or far_w[2] >= 2:
+            bridge_list.append((near, far, describe(("C", near), ("B", i))))
+    reportable = {x: [p for p in ps if p["n_actors"] > 0] for x, ps in pieces.items()
+                  if U.nodes[x]["type"] == "actor"}
+    hubs = {x for x, ps in reportable.items() if len(ps) >= 2}
+    bridges, absorbed = [], set()
+    for near, far, far_piece in bridge_list:
+        if far not in hubs:
+            absorbed.add((far, None))
+        if near in hubs:
+            continue
+        bridges.append((near, far, far_piece))
+        absorbed.add((near, far_piece["block"]))
+    result = {}
+    for x, ps in reportable.items():
+        if (x, None) in absorbed and x not in hubs:
+            continue
+        left = [p for p in ps if x in hubs or (x, p["block"]) not in absorbed]
+        if left:
+            result[x] = left
+    return {"articulation_points": result, "bridges": bridges, "all_bridges": all_bridges}
+
+
+def _weight(U, nodes) -> list:
+    w = [0, 0, 0, 0]
+    for x in nodes:
+        data = U.nodes[x]
+        if data["type"] == "municipality":
+            w[0] += 1
+            w[1] += data.get("tier") in MEMBER_TIERS
+        elif data["type"] == "actor":
+            w[2] += 1
+        w[3] += 1
+    return w
+
+
+def _piece_text(G, p) -> tuple[str, bool]:
+    """German text for a cut-off piece and whether it is plural."""
+    if p["n_municipalities"]:
+        shown = p["municipalities"][:5]
+        rest = p["n_municipalities"] - len(shown)
+        text = join([name(G, m) for m in shown]) if not rest else (
+            ", ".join(name(G, m) for m in shown) + f" und {rest} weitere Kommunen")
+        return text, p["n_municipalities"] > 1
+    return f"{p['n_actors']} Akteur{'e' if p['n_actors'] > 1 else ''}", p["n_actors"] > 1
+
+
+def articulation_point(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Actors whose departure cuts members or partners off (grouped with bridges)."""
+    cut = ctx["cuts"]
+    found = []
+    for x, pieces in sorted(cut["articulation_points"].items()):
+        own = G.nodes[x].get("municipality")
+        others = sum(p["n_members"] for p in pieces) - sum(
+            1 for p in pieces if own in p["municipalities"]
+            and G.nodes[own].get("tier") in MEMBER_TIERS)
+        texts = [_piece_text(G, p) for p in pieces]
+        plural = len(pieces) > 1 or texts[0][1]
+        what = join(t for t, _ in texts)
+        if own and len(pieces) == 1 and pieces[0]["municipalities"] == [own]:
+            message = (f"{name(G, own)} hängt nur an {name(G, x)}: Fällt diese Stelle weg, ist "
+                       f"{name(G, own)} vom Netzwerk abgeschnitten. Eine zweite Verbindung "
+                       f"eines anderen Akteurs von {name(G, own)} zu anderen Kommunen knüpfen.")
+        else:
+            message = (f"Fällt {name(G, x)} weg, {'sind' if plural else 'ist'} {what} vom "
+                       f"Netzwerk abgeschnitten. Eine zweite, unabhängige Verbindung knüpfen "
+                       f"(Kooperation oder gemeinsame Initiative), damit das Netzwerk nicht an "
+                       f"dieser einen Stelle hängt.")
+        found.append(_gap("articulation_point", [x], "high" if others > 0 else "medium", message))
+    return found
+
+
+def bridge(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Single ties (or participations) on which a member or group of partners hangs."""
+    found = []
+    for near, far, piece in sorted(ctx["cuts"]["bridges"], key=lambda b: sorted(b[:2])):
+        text, plural = _piece_text(G, piece)
+        link = (f"der Teilnahme von {name(G, near)} an {quoted(G, far)}"
+                if G.nodes[far]["type"] == "initiative" else
+                f"der Teilnahme von {name(G, far)} an {quoted(G, near)}"
+                if G.nodes[near]["type"] == "initiative" else
+                f"der Verbindung zwischen {name(G, near)} und {name(G, far)}")
+        message = (f"{text} {'hängen' if plural else 'hängt'} nur an {link}: Reißt sie ab oder "
+                   f"fällt eine der beiden Seiten weg, {'sind' if plural else 'ist'} {text} vom "
+                   f"Netzwerk abgeschnitten. Eine zweite Verbindung zum übrigen Netzwerk "
+                   f"knüpfen.")
+        severity = "high" if piece["n_members"] else "medium"
+        found.append(_gap("bridge", sorted([near, far]), severity, message))
+    return found
+
+
+def weak_community_link(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Two communities (each with municipalities) joined by one tie or initiative only.
+
+    Links that are bridges of the network are left to ``bridge``/``articulation_point``.
+    """
+    C, partition = ctx["contact"], ctx["partition"]
+    community = {x: i for i, members in enumerate(partition) for x in members}
+    links: dict = {}
+    for a, b, data in C.edges(data=True):
+        ca, cb = community.get(a), community.get(b)
+        if ca is None or cb is None or ca == cb:
+            continue
+        pair = (min(ca, cb), max(ca, cb))
+        found = links.setdefault(pair, set())
+        if len(found) < 2:
+            found.update(data["links"][:2])
+    has_muni = [any(G.nodes[x]["type"] == "municipality" for x in c) for c in partition]
+    bridges = ctx["cuts"]["all_bridges"]
+    ranking = [r["key"] for r in ctx.get("ranking") or []]
+    home = home_units(G)
+    result = []
+    for (ca, cb), found in sorted(links.items()):
+        if len(found) != 1 or not (has_muni[ca] and has_muni[cb]):
+            continue
+        link = next(iter(found))
+        kind, *ends = link.split(":")
+        if kind == "tie" and tuple(sorted(ends, key=str)) in bridges:
+            continue
+        keys = sorted(ends)
+        what = (f"die Verbindung zwischen {name(G, ends[0])} und {name(G, ends[1])}"
+                if kind == "tie" else f"die gemeinsame Initiative {quoted(G, ends[0])}")
+        label = [_community_label(G, partition[c]) for c in (ca, cb)]
+        picks = [next((k for k in ranking if community.get(home.get(k)) == c and k not in keys),
+                      None) for c in (ca, cb)]
+        suggestion = (f", z. B. zwischen {name(G, picks[0])} und {name(G, picks[1])}"
+                      if all(picks) else "")
+        message = (f"Die Teilnetze um {label[0]} und um {label[1]} sind nur über {what} "
+                   f"verknüpft. Eine zweite Verbindung knüpfen (Kooperation oder gemeinsame "
+                   f"Initiative){suggestion}.")
+        result.append(_gap("weak_community_link", keys, "medium", message))
+    return result
+
+
+def _community_label(G, members) -> str:
+    munis = sorted((m for m in members if G.nodes[m]["type"] == "municipality"),
+                   key=lambda m: (-(G.nodes[m].get("population") or 0), m))
+    return join([name(G, m) for m in munis[:3]])
+
+
+def topic_gap(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Topics whose experience cannot reach some members over trusted ties.
+
+    Members outside the main component are left to ``isolated_member``.
+    """
+    main = ctx["main"]
+    found = []
+    for entry in ctx.get("transfer") or []:
+        unreachable = [m for m in entry["unreachable"] if m in main]
+        if not unreachable:
+            continue
+        label = TOPIC_LABELS.get(entry["topic"], entry["topic"])
+        plural = len(unreachable) > 1
+        shown = names(G, unreachable, 5)
+        suggestion = next((s for s in entry["suggestions"] if s["target"] in unreachable), None)
+        remedy = (f"Eine Verbindung zwischen {name(G, suggestion['from'])} und "
+                  f"{name(G, suggestion['to'])} knüpfen, z. B. als Wissenstransfer."
+                  if suggestion else "Eine vertrauensvolle Verbindung zu einer erfahrenen "
+                  "Kommune knüpfen.")
+        message = (f"Beim Thema {label} haben {names(G, entry['sources'], 3)} Erfahrung, aber "
+                   f"{shown} {'sind' if plural else 'ist'} über vertrauensvolle Verbindungen "
+                   f"nicht zu erreichen. {remedy}")
+        severity = "high" if len(unreachable) == entry["n_targets"] else "medium"
+        found.append(_gap("topic_gap", unreachable[:MAX_LISTED], severity, message))
+    return found
+
+
+def overloaded_actor(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Actors in far more planned or running initiatives than their staff can carry.
+
+    Load: lead 1, partner 0.5, supporter 0.25, observer 0 per initiative; capacity
+    max(1, 1.5 * FTE), or 3 when the FTE is unknown. Overloaded: load above capacity with at
+    least three initiatives as lead or partner; high when load is twice the capacity.
+    """
+    load, count, lead, partners = {}, {}, {}, {}
+    for a, i, data in G.edges(data=True):
+        if data["type"] != "participation" or G.nodes[i].get("status") not in ("planned",
+                                                                               "running"):
+            continue
+        role = data.get("role")
+        load[a] = load.get(a, 0.0) + ROLE_LOAD.get(role, 0.0)
+        if role in ("lead", "partner"):
+            count[a] = count.get(a, 0) + 1
+        if role == "lead":
+            lead[a] = lead.get(a, 0) + 1
+            partners.setdefault(a, set()).update(x for x in G.predecessors(i) if x != a)
+    capacity = {}
+    for a in load:
+        fte = G.nodes[a].get("capacity_fte")
+        capacity[a] = max(1.0, 1.5 * fte) if isinstance(fte, int | float) and fte > 0 else (
+            UNKNOWN_CAPACITY_LOAD if fte is None else 1.0)
+    found = []
+    for a in sorted(load):
+        if load[a] <= capacity[a] or count.get(a, 0) < 3:
+            continue
+        fte = G.nodes[a].get("capacity_fte")
+        staff = "ohne Angabe zum Personal" if fte is None else f"mit {number(float(fte), 1)} VZÄ"
+        spare = sorted((capacity.get(p, UNKNOWN_CAPACITY_LOAD) - load.get(p, 0.0), p)
+                       for p in partners.get(a, ()))
+        helper = spare[-1][1] if spare and spare[-1][0] >= 1.0 else None
+        hand_over = f"z. B. an {name(G, helper)}, " if helper else ""
+        message = (f"{name(G, a)} ist an {count[a]} laufenden oder geplanten Initiativen "
+                   f"beteiligt, davon {lead.get(a, 0)} federführend, {staff}. Federführung "
+                   f"abgeben ({hand_over}gemeinsam mit den Partnern) oder die Kapazität "
+                   f"aufstocken.")
+        severity = "high" if load[a] >= 2 * capacity[a] else "medium"
+        found.append(_gap("overloaded_actor", [a], severity, message))
+    return found
+
+
+#: Gap kind -> detector ``f(G, context) -> list of gaps``, in reporting order.
+GAP_DETECTORS: dict[str, Callable[[nx.MultiDiGraph, dict], list]] = {
+    "missing_level": missing_level,
+    "isolated_member": isolated_member,
+    "single_municipality_initiative": single_municipality_initiative,
+    "initiative_without_lead": initiative_without_lead,
+    "articulation_point": articulation_point,
+    "bridge": bridge,
+    "weak_community_link": weak_community_link,
+    "topic_gap": topic_gap,
+    "overloaded_actor": overloaded_actor,
+}
+GAP_KINDS = tuple(GAP_DETECTORS)
+
+
+def find_gaps(G: nx.MultiDiGraph, context: dict, *, detectors: dict | None = None) -> list:
+    """Run the gap detectors and return their gaps, most severe first.
+
+    ``context`` carries what the detectors share (built by ``graphs.report``): ``U`` (network
+    graph), ``main`` (node set of the main component), ``cuts``
+    (:func:`articulation_points_and_bridges`), ``contact`` and ``partition`` (contact graph
+    and its communities), ``cover`` (outside coordinating units), ``ranking`` (Taktgeber
+    ranking) and ``transfer`` (transfer paths). Each gap is ``{kind, keys, severity,
+    message}``; sorted by severity, kind (in ``GAP_KINDS`` order), then keys.
+    """
+    detectors = GAP_DETECTORS if detectors is None else detectors
+    order = {kind: i for i, kind in enumerate(detectors)}
+    gaps = [gap for detect in detectors.values() for gap in detect(G, context)]
+    return sorted(gaps, key=lambda g: (SEVERITY_ORDER[g["severity"]], order[g["kind"]],
+                                       g["keys"]))

@@ -1,0 +1,244 @@
+"""The analysis report: every analysis of a bundle in one JSON-ready document, plus what-if."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+import networkx as nx
+
+from .brokerage import to_csr
+from .build import build_graph, municipality_graph, network_graph, nodes_of_type
+from .gaps import articulation_points_and_bridges, find_gaps
+from .structure import communities, coordinating_cover, core_periphery, org_models, summary
+from .taktgeber import candidates, rank_taktgeber
+from .text import name
+from .transfer import transfer_paths
+
+__all__ = ["TAKTGEBER_LIMIT", "analyse", "analyse_graph", "compare", "without_node"]
+
+#: The report lists this many Taktgeber candidates (plus a designated one).
+TAKTGEBER_LIMIT = 25
+
+
+class _Clock:
+    """Collects the milliseconds of each phase."""
+
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.timings[phase] = round(self.timings.get(phase, 0.0) + 1000 * (now - self._last), 1)
+        self._last = now
+
+
+def analyse(
+    bundle: Mapping,
+    *,
+    without: str | None = None,
+    taktgeber: str | None = None,
+    seed: int = 0,
+) -> dict:
+    """Analyse a network bundle and return the report document (see DESIGN.md, "Analysis").
+
+    Parameters
+    ----------
+    bundle : mapping
+        A ``kommunalnetz-bundle`` (``docs/bundle.md``).
+    without : str, optional
+        What-if "if X leaves": the key of an actor or initiative to remove, or of a
+        municipality (removed with its actors).
+    taktgeber : str, optional
+        What-if "if X becomes Taktgeber": an actor key; it gets level and mandate fit, covers
+        the coordinating level of the members it is tied to, is marked ``designated`` and
+        listed first.
+    seed : int
+        Seed of community detection and of sampled betweenness; the same bundle and seed give
+        the same report (apart from ``timings_ms``).
+
+    Returns
+    -------
+    dict
+        Keys ``region``, ``summary``, ``taktgeber``, ``gaps``, ``transfer``, ``communities``,
+        ``core_periphery``, ``org_models``, ``whatif`` (None without a what-if) and
+        ``timings_ms``; plain Python types only.
+
+    Raises
+    ------
+    ValueError
+        If the bundle is invalid, ``without`` is not a key of the network, ``taktgeber`` is not
+        an actor of it, or both name the same key.
+    """
+    clock = _Clock()
+    G = build_graph(bundle)
+    clock.lap("build")
+    if without is not None and without not in G:
+        raise ValueError(f"Unbekannter Schlüssel für without: {without!r} ist weder Kommune "
+                         f"noch Akteur noch Initiative dieses Netzwerks.")
+    if taktgeber is not None and (taktgeber not in G or G.nodes[taktgeber]["type"] != "actor"):
+        raise ValueError(f"Unbekannter Schlüssel für taktgeber: {taktgeber!r} ist kein Akteur "
+                         f"dieses Netzwerks.")
+    if without is not None and without == taktgeber:
+        raise ValueError("without und taktgeber nennen denselben Schlüssel.")
+    if taktgeber is not None and without is not None and \
+            G.nodes[taktgeber].get("municipality") == without:
+        raise ValueError(f"Der Taktgeber {taktgeber!r} gehört zur entfernten Kommune {without!r}.")
+    whatif = without is not None or taktgeber is not None
+    baseline = analyse_graph(G, seed=seed) if whatif else None
+    scenario = without_node(G, without) if without is not None else G
+    report = analyse_graph(scenario, designated=taktgeber, seed=seed)
+    timings = {"build": clock.timings["build"]}
+    if baseline is not None:
+        timings.update({f"baseline_{k}": v for k, v in baseline["timings_ms"].items()})
+        t = time.perf_counter()
+        report["whatif"] = compare(baseline, report, G, without=without, taktgeber=taktgeber)
+        timings["whatif"] = round(1000 * (time.perf_counter() - t), 1)
+    timings.update(report["timings_ms"])
+    timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 1)
+    report["timings_ms"] = timings
+    report["taktgeber"] = report["taktgeber"][:TAKTGEBER_LIMIT] + [
+        r for r in report["taktgeber"][TAKTGEBER_LIMIT:] if r["designated"]]
+    return report
+
+
+def without_node(G: nx.MultiDiGraph, key: str) -> nx.MultiDiGraph:
+    """Return a copy of ``G`` without ``key`` (a municipality goes with its actors)."""
+    if key not in G:
+        raise ValueError(f"unknown key {key!r}")
+    H = G.copy()
+    if G.nodes[key]["type"] == "municipality":
+        H.remove_nodes_from([a for a, _m, k in G.in_edges(key, keys=True) if k == "acts_for"])
+    H.remove_node(key)
+    return H
+
+
+def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: int = 0,
+                  exact: bool | None = None) -> dict:
+    """Return the report for graph ``G`` (see :func:`analyse`) with the full Taktgeber ranking.
+
+    ``exact`` forces exact (True) or sampled (False) betweenness; by default the size decides.
+    """
+    clock = _Clock()
+    U = network_graph(G)
+    csr = to_csr(U)
+    contact = municipality_graph(G, regional=True)
+    munis = nodes_of_type(G, "municipality")
+    clock.lap("network")
+    partition = communities(contact, seed=seed)
+    community_of = {x: i for i, members in enumerate(partition) for x in members}
+    components = sorted(nx.connected_components(U), key=lambda c: (
+        -sum(1 for n in c if U.nodes[n]["type"] == "municipality"), -len(c), min(map(str, c))))
+    main = components[0] if components else set()
+    core = core_periphery(U)
+    cover = coordinating_cover(G, designated)
+    clock.lap("structure")
+    ranked = rank_taktgeber(G, U, community_of=community_of, designated=designated, seed=seed,
+                            exact=exact, csr=csr)
+    clock.lap("taktgeber")
+    transfer = transfer_paths(G, U)
+    clock.lap("transfer")
+    context = {"U": U, "main": main, "contact": contact, "partition": partition,
+               "cover": cover, "ranking": ranked["ranking"], "transfer": transfer,
+               "cuts": articulation_points_and_bridges(U, main)}
+    gaps = find_gaps(G, context)
+    clock.lap("gaps")
+    organisation = org_models(G, cover)
+    facts = summary(G, U, contact.subgraph(munis))
+    muni_set = set(munis)
+    facts.update({
+        "communities": sum(1 for c in partition if any(m in muni_set for m in c)),
+        "candidates": len(candidates(G, designated)),
+        "gaps": len(gaps),
+        "brokerage": ranked["method"],
+        "seed": seed,
+    })
+    clock.lap("report")
+    return {
+        "region": G.graph.get("region", {}).get("slug"),
+        "summary": facts,
+        "taktgeber": ranked["ranking"],
+        "gaps": gaps,
+        "transfer": transfer,
+        "communities": [c for c in ([m for m in members if m in muni_set]
+                                    for members in partition) if c],
+        "core_periphery": core,
+        "org_models": organisation,
+        "whatif": None,
+        "timings_ms": clock.timings,
+    }
+
+
+def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | None = None,
+            taktgeber: str | None = None) -> dict:
+    """Return what changed from the ``before`` report to the ``after`` (what-if) report.
+
+    Gaps are matched by kind and keys: ``gaps_closed`` are in ``before`` only (those about the
+    removed node itself are left out, they simply went with it), ``gaps_opened`` in ``after``
+    only, ``gaps_changed`` kept their keys but changed severity. ``ranking_changes`` lists
+    the candidates (among the first ``TAKTGEBER_LIMIT`` before or after) whose rank or score
+    changed; ``summary_changes`` the summary counts that differ, as ``[before, after]``.
+    """
+    gone = {without} if without is not None else set()
+    if without is not None and G.nodes[without]["type"] == "municipality":
+        gone |= {a for a, _m, k in G.in_edges(without, keys=True) if k == "acts_for"}
+
+    def index(report):
+        return {(g["kind"], tuple(g["keys"])): g for g in report["gaps"]}
+
+    old, new = index(before), index(after)
+    closed = [g for key, g in old.items() if key not in new and not gone & set(g["keys"])]
+    opened = [g for key, g in new.items() if key not in old]
+    changed = [{"kind": g["kind"], "keys": g["keys"], "severity": [old[key]["severity"],
+                                                                   g["severity"]]}
+               for key, g in new.items() if key in old and old[key]["severity"] != g["severity"]]
+    rank_before = {r["key"]: r for r in before["taktgeber"]}
+    rank_after = {r["key"]: r for r in after["taktgeber"]}
+    shown = {r["key"] for r in before["taktgeber"][:TAKTGEBER_LIMIT]} | {
+        r["key"] for r in after["taktgeber"][:TAKTGEBER_LIMIT]}
+    changes = []
+    for key in shown:
+        b, a = rank_before.get(key), rank_after.get(key)
+        if b and a and b["rank"] == a["rank"] and abs(b["score"] - a["score"]) < 1e-4:
+            continue
+        changes.append({"key": key, "name": (a or b)["name"],
+                        "rank_before": b["rank"] if b else None,
+                        "rank_after": a["rank"] if a else None,
+                        "score_before": b["score"] if b else None,
+                        "score_after": a["score"] if a else None})
+    changes.sort(key=lambda c: (c["rank_after"] is None, c["rank_after"] or 0,
+                                c["rank_before"] or 0, c["key"]))
+    summary_changes = {k: [v, after["summary"].get(k)] for k, v in before["summary"].items()
+                       if isinstance(v, int | float) and after["summary"].get(k) != v}
+    return {
+        "without": without,
+        "taktgeber": taktgeber,
+        "gaps_closed": closed,
+        "gaps_opened": opened,
+        "gaps_changed": changed,
+        "ranking_changes": changes,
+        "summary_changes": summary_changes,
+        "message": _whatif_message(G, without, taktgeber, closed, opened, before, after),
+    }
+
+
+def _whatif_message(G, without, taktgeber, closed, opened, before, after) -> str:
+    scenario = []
+    if without is not None:
+        scenario.append(f"Ohne {name(G, without)}")
+    if taktgeber is not None:
+        scenario.append(f"mit {name(G, taktgeber)} als Taktgeber")
+    text = " und ".join(scenario)
+    text = text[0].upper() + text[1:]
+    parts = [f"{len(opened)} Lücke{'n' if len(opened) != 1 else ''} kommt hinzu"
+             if len(opened) == 1 else f"{len(opened)} Lücken kommen hinzu",
+             f"{len(closed)} Lücke{'n' if len(closed) != 1 else ''} "
+             f"{'entfällt' if len(closed) == 1 else 'entfallen'}"]
+    top_before = next((r for r in before["taktgeber"] if not r["designated"]), None)
+    top_after = next((r for r in after["taktgeber"] if not r["designated"]), None)
+    sentence = f"{text}: {parts[0]}, {parts[1]}."
+    if top_before and top_after and top_before["key"] != top_after["key"]:
+        sentence += (f" Stärkster Kandidat ist dann {top_after['name']} statt "
+                     f"{top_before['name']}.")
+    return sentence

@@ -1,0 +1,421 @@
+"""Taktgeber ranking: who is best placed to set the network's pace, with an explained score."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+from scipy.sparse import csr_array
+
+from .brokerage import (
+    bfs_distances,
+    breadth_first,
+    gould_fernandez_brokerage,
+    path_counts,
+    sampling_error_bound,
+    subset_betweenness,
+    to_csr,
+)
+from .build import actor_graph, home_units, nodes_of_type
+from .text import PART_LABELS, name, number
+
+__all__ = [
+    "CANDIDATE_TYPES",
+    "EXACT_SOURCES_MAX",
+    "SAMPLE_SOURCES",
+    "SCORE_EXPLANATION",
+    "WEIGHTS",
+    "candidates",
+    "efficiency_losses",
+    "mandate_part",
+    "members_within_two_steps",
+    "rank_taktgeber",
+]
+
+#: Actor types able to coordinate a network (besides any actor on the coordinating level).
+CANDIDATE_TYPES = frozenset({"agency", "cdo", "staff_unit", "smart_city_office", "digital_office",
+                             "steering_group", "project_matrix", "project_group"})
+#: Weight of each part of the score; the weights sum to 1.
+WEIGHTS = {"brokerage": 0.25, "mandate": 0.20, "capacity": 0.15, "reach": 0.10,
+           "coverage": 0.10, "level": 0.10, "loss": 0.10}
+#: Fit of an actor's level for coordinating a network.
+LEVEL_FIT = {"coordinating": 1.0, "strategic": 0.5, "operational": 0.25}
+#: Staff (full-time equivalents) at which the capacity part reaches 0.5: fte / (fte + 2).
+CAPACITY_HALF_FTE = 2.0
+#: Up to this many member municipalities, betweenness uses every municipality as a source.
+EXACT_SOURCES_MAX = 600
+#: Above ``EXACT_SOURCES_MAX``, this many source municipalities are sampled (seeded).
+SAMPLE_SOURCES = 300
+#: The loss part is computed for this many candidates, the best by the other parts.
+LOSS_TOP_K = 30
+#: Networks up to this many nodes get the exact loss; larger ones a local one (see below).
+LOSS_BALL_NODES = 1500
+#: Radius (in steps) of the neighbourhood in which the local loss is measured.
+LOSS_RADIUS = 3
+
+SCORE_EXPLANATION = {
+    "de": (
+        "Der Taktgeber-Wert (0 bis 1) ist eine gewichtete Summe aus sieben Teilen, jeder "
+        "zwischen 0 und 1. Vermittlung zwischen Kommunen (25 %): wie oft die Stelle auf "
+        "kürzesten Wegen zwischen Mitgliedskommunen liegt und wie oft sie zwischen fremden "
+        "Gruppen vermittelt oder ihre Kommune nach außen vertritt (Gould/Fernandez), "
+        "gemessen an der stärksten Stelle. Mandat (20 %): ein Auftrag der politischen Ebene "
+        "(1) oder nur mittelbar (0,5). Kapazität (15 %): Personal in Vollzeitstellen, "
+        "2 VZÄ ergeben 0,5 und 6 VZÄ 0,75. Reichweite (10 %): Anteil der Mitglieder, die in "
+        "höchstens zwei Schritten erreichbar sind. Abdeckung (10 %): Anteil der Teilnetze, "
+        "die so erreicht werden. Ebene (10 %): koordinierend 1, politisch-strategisch 0,5, "
+        "Umsetzung 0,25. Verlust (10 %): wie stark die Erreichbarkeit zwischen den Kommunen "
+        "sinkt, wenn die Stelle wegfällt, gemessen an der wichtigsten Stelle. Wer nur gut "
+        "vernetzt ist, aber weder Mandat noch Personal hat, gewinnt deshalb nicht allein "
+        "durch seine Lage im Netzwerk."
+    ),
+    "en": (
+        "The Taktgeber score (0 to 1) is a weighted sum of seven parts, each between 0 and 1. "
+        "Brokerage between municipalities (25%): how often the unit lies on shortest paths "
+        "between member municipalities and how often it mediates between other groups or "
+        "represents its municipality outward (Gould/Fernandez), relative to the strongest "
+        "unit. Mandate (20%): a mandate from the political level (1) or only indirect (0.5). "
+        "Capacity (15%): staff in full-time equivalents; 2 FTE give 0.5 and 6 FTE 0.75. "
+        "Reach (10%): share of members reachable in at most two steps. Coverage (10%): share "
+        "of the network's communities reached that way. Level (10%): coordinating 1, "
+        "strategic 0.5, operational 0.25. Loss (10%): how much the reachability between the "
+        "municipalities drops if the unit leaves, relative to the most important unit. A unit "
+        "that is merely well connected, with neither mandate nor staff, therefore cannot win "
+        "on its position alone."
+    ),
+}
+
+
+def candidates(G: nx.MultiDiGraph, designated: str | None = None) -> list[str]:
+    """Return the sorted keys of the actors able to coordinate.
+
+    An actor is a candidate if it is on the coordinating level or its type is in
+    ``CANDIDATE_TYPES``; a ``designated`` actor always is.
+    """
+    found = {n for n, d in G.nodes(data=True) if d["type"] == "actor" and (
+        d.get("level") == "coordinating" or d.get("actor_type") in CANDIDATE_TYPES)}
+    if designated is not None:
+        found.add(designated)
+    return sorted(found)
+
+
+def mandate_part(G: nx.MultiDiGraph, actor: str) -> float:
+    """Return the mandate part of ``actor``: 1, 0.5 or 0.
+
+    1 for an incoming ``mandate`` tie from a strategic-level actor, or for a regional body
+    (no municipality) with any incoming mandate; 0.5 for a mandate from another level or for
+    a ``reporting`` tie to a strategic actor (accountable to the political level); else 0.
+    """
+    regional = G.nodes[actor].get("municipality") is None
+    best = 0.0
+    for u, _v, data in G.in_edges(actor, data=True):
+        if data["type"] == "tie" and data["kind"] == "mandate":
+            strategic = G.nodes[u].get("level") == "strategic"
+            best = max(best, 1.0 if strategic or regional else 0.5)
+    for _u, v, data in G.out_edges(actor, data=True):
+        if data["type"] == "tie" and data["kind"] == "reporting" and \
+                G.nodes[v].get("level") == "strategic":
+            best = max(best, 0.5)
+    return best
+
+
+def members_within_two_steps(G: nx.MultiDiGraph, actors: list[str]) -> dict[str, set]:
+    """Return actor -> the municipalities it reaches in at most two steps.
+
+    One step is a tie (either direction) or a shared initiative; reaching any actor of a
+    municipality reaches the municipality. An actor's own municipality counts.
+    """
+    home = {n: d.get("municipality") for n, d in G.nodes(data=True) if d["type"] == "actor"}
+    step: dict[str, set] = {a: set() for a in home}
+    participants: dict[str, list] = {}
+    for u, v, data in G.edges(data=True):
+        if data["type"] == "tie":
+            step[u].add(v)
+            step[v].add(u)
+        elif data["type"] == "participation":
+            participants.setdefault(v, []).append(u)
+    for members in participants.values():
+        for a in members:
+            step[a].update(members)
+    found = {}
+    for a in actors:
+        first = step[a]
+        reached = set(first)
+        for b in first:
+            reached |= step[b]
+        reached.add(a)
+        found[a] = {home[b] for b in reached if home[b] is not None}
+    return found
+
+
+def efficiency_losses(U: nx.Graph, actors, *, csr=None) -> dict:
+    """Return actor -> ``(loss, efficiency)``: the municipality-pair efficiency it carries.
+
+    Efficiency is the sum over ordered pairs of member municipalities of 1 / (hops between
+    them) in ``U`` (global efficiency, Latora and Marchiori 2001, restricted to municipality
+    pairs); ``loss`` is that sum minus the same sum without the actor.
+
+    Networks up to ``LOSS_BALL_NODES`` nodes are measured whole and exactly, cheaply: only
+    pairs all of whose shortest paths run through the actor can get longer (their distances
+    add up, ``d(s,v) + d(v,t) = d(s,t)``, and so do their path counts,
+    ``σ(s,v) σ(v,t) = σ(s,t)``), and their new distances come from breadth-first searches
+    from a small set of municipalities covering those pairs. Larger networks get a local
+    measure: the ball of nodes within ``LOSS_RADIUS`` steps of the actor (at most its
+    ``LOSS_BALL_NODES`` nearest nodes), with distances inside the ball; a cheap stand-in for
+    the global loss, which would need a breadth-first search from every municipality per
+    candidate.
+
+    References
+    ----------
+    .. [1] Latora, V. and Marchiori, M. (2001). Efficient behavior of small-world networks.
+       Physical Review Letters 87(19), 198701.
+    """
+    nodes, index, A = csr if csr is not None else to_csr(U)
+    n = len(nodes)
+    is_muni = np.fromiter((U.nodes[x]["type"] == "municipality" for x in nodes), bool, n)
+    if n > LOSS_BALL_NODES:
+        return {a: _local_loss(A, index[a], is_muni) for a in actors}
+    rows = np.flatnonzero(is_muni)
+    if len(rows) < 2:
+        return {a: (0.0, 0.0) for a in actors}
+    dist, sigma = path_counts(A, rows)
+    d_pairs, s_pairs = dist[:, rows], sigma[:, rows]
+    linked = d_pairs > 0
+    inverse = np.where(linked, 1.0 / np.where(linked, d_pairs, 1), 0.0)
+    efficiency = float(inverse.sum())
+    found = {}
+    for a in actors:
+        v = index[a]
+        dv, sv = dist[:, v], sigma[:, v]
+        on = dv > 0
+        through = (linked & on[:, None] & on[None, :] & (dv[:, None] + dv[None, :] == d_pairs)
+                   & (sv[:, None] * sv[None, :] == s_pairs))
+        if not through.any():
+            found[a] = (0.0, efficiency)
+            continue
+        cover, left = [], through.copy()
+        while left.any():
+            i = int(left.sum(axis=1).argmax())
+            cover.append(i)
+            left[i, :] = False
+            left[:, i] = False
+        new = bfs_distances(_without(A, v), rows[cover])[:, rows]
+        d_new = np.zeros_like(d_pairs)
+        d_new[:, cover] = new.T
+        d_new[cover, :] = new
+        kept = np.where(d_new > 0, 1.0 / np.where(d_new > 0, d_new, 1), 0.0)
+        found[a] = (float(inverse[through].sum() - kept[through].sum()), efficiency)
+    return found
+
+
+def _without(A, v):
+    """The CSR adjacency ``A`` with node ``v``'s arcs removed (same shape)."""
+    rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+    keep = (rows != v) & (A.indices != v)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=A.shape[0]))])
+    return csr_array((A.data[keep], A.indices[keep], indptr), shape=A.shape)
+
+
+def _local_loss(A, v, is_muni) -> tuple[float, float]:
+    order, dist = breadth_first(A, v)
+    ball = np.sort(order[dist[order] <= LOSS_RADIUS][:LOSS_BALL_NODES])
+    rest = ball[ball != v]
+    with_actor = _efficiency(A[ball][:, ball], np.flatnonzero(is_muni[ball]))
+    without = _efficiency(A[rest][:, rest], np.flatnonzero(is_muni[rest]))
+    return max(0.0, with_actor - without), with_actor
+
+
+def _efficiency(A, muni_rows) -> float:
+    if len(muni_rows) < 2:
+        return 0.0
+    d = bfs_distances(A, muni_rows)[:, muni_rows]
+    return float((1.0 / d[d > 0]).sum())
+
+
+def rank_taktgeber(
+    G: nx.MultiDiGraph,
+    U: nx.Graph,
+    *,
+    community_of: dict | None = None,
+    designated: str | None = None,
+    seed: int = 0,
+    exact: bool | None = None,
+    weights: dict | None = None,
+    csr=None,
+) -> dict:
+    """Rank the Taktgeber candidates by an explained, weighted score.
+
+    Parts, each in 0..1 (see ``SCORE_EXPLANATION`` and ``WEIGHTS``):
+
+    - ``brokerage``: half the subset betweenness on paths between member municipalities
+      (municipality hubs as sources and targets in ``U``), half the Gould-Fernandez liaison
+      plus representative counts in the directed tie graph (groups: municipalities, each
+      regional body its own group); each relative to the best candidate.
+    - ``reach``: share of municipalities reached in at most two steps.
+    - ``coverage``: share of communities (``community_of``: municipality -> community id)
+      with a municipality so reached.
+    - ``level``: coordinating 1, strategic 0.5, operational 0.25.
+    - ``mandate``: :func:`mandate_part`.
+    - ``capacity``: ``fte / (fte + 2)``; 0 when unknown.
+    - ``loss``: :func:`efficiency_losses` relative to the largest, computed for the
+      ``LOSS_TOP_K`` best candidates by the other parts (and the designated one); 0 for the
+      rest (``raw.loss_computed`` is False).
+
+    A ``designated`` actor (what-if "X becomes Taktgeber") gets level and mandate 1, is
+    marked ``designated: true`` and listed first.
+
+    Betweenness is exact up to ``EXACT_SOURCES_MAX`` municipalities, above that estimated
+    from ``SAMPLE_SOURCES`` seeded source municipalities (``exact`` forces either way).
+
+    Returns
+    -------
+    dict
+        ``ranking``: list of ``{key, name, rank, score, designated, parts, raw,
+        explanation}``, best first; ``method``: how betweenness and loss were computed.
+    """
+    weights = dict(WEIGHTS if weights is None else weights)
+    if designated is not None and (designated not in G or G.nodes[designated]["type"] != "actor"):
+        raise ValueError(f"designated Taktgeber {designated!r} is not an actor of the network")
+    cands = candidates(G, designated)
+    munis = nodes_of_type(G, "municipality")
+    if not cands:
+        return {"ranking": [], "method": {"betweenness": "exact", "sources": 0,
+                                          "of": len(munis), "error_bound": 0.0}}
+    csr = csr if csr is not None else to_csr(U)
+    sampled = len(munis) > EXACT_SOURCES_MAX if exact is None else not exact
+    k = min(SAMPLE_SOURCES, len(munis)) if sampled else None
+    betweenness = subset_betweenness(U, munis, munis, k=k, seed=seed, csr=csr)
+    pairs = max(1, len(munis) * (len(munis) - 1) / 2)
+    actor_net = actor_graph(G)
+    groups = home_units(G)
+    roles = gould_fernandez_brokerage(actor_net, groups, nodes=cands)
+    reached = members_within_two_steps(G, cands)
+    community_of = community_of or {}
+    n_communities = len({community_of[m] for m in munis if m in community_of}) or 1
+
+    raw = {}
+    for a in cands:
+        data = G.nodes[a]
+        fte = data.get("capacity_fte")
+        reach_set = reached[a]
+        raw[a] = {
+            "betweenness": betweenness[a],
+            "path_share": betweenness[a] / pairs,
+            "liaison": roles[a]["liaison"],
+            "representative": roles[a]["representative"],
+            "members_reached": len(reach_set),
+            "communities_reached": len({community_of[m] for m in reach_set
+                                        if m in community_of}),
+            "fte": fte,
+            "loss_computed": False,
+            "efficiency_drop": 0.0,
+        }
+    best_b = max(r["betweenness"] for r in raw.values()) or 1.0
+    best_gf = max(r["liaison"] + r["representative"] for r in raw.values()) or 1
+    parts = {}
+    for a in cands:
+        r, data = raw[a], G.nodes[a]
+        fte = r["fte"] if isinstance(r["fte"], int | float) and r["fte"] > 0 else 0.0
+        parts[a] = {
+            "brokerage": 0.5 * r["betweenness"] / best_b
+            + 0.5 * (r["liaison"] + r["representative"]) / best_gf,
+            "reach": r["members_reached"] / len(munis) if munis else 0.0,
+            "coverage": min(1.0, r["communities_reached"] / n_communities),
+            "level": 1.0 if a == designated else LEVEL_FIT.get(data.get("level"), 0.0),
+            "mandate": 1.0 if a == designated else mandate_part(G, a),
+            "capacity": fte / (fte + CAPACITY_HALF_FTE),
+            "loss": 0.0,
+        }
+    other = sum(w for p, w in weights.items() if p != "loss") or 1.0
+    pre = {a: sum(weights[p] * v for p, v in parts[a].items() if p != "loss") / other
+           for a in cands}
+    top = sorted(cands, key=lambda a: (-pre[a], a))[:LOSS_TOP_K]
+    if designated is not None and designated not in top:
+        top.append(designated)
+    losses = {}
+    for a, (loss, eff) in efficiency_losses(U, top, csr=csr).items():
+        losses[a] = loss
+        raw[a]["loss_computed"] = True
+        raw[a]["efficiency_drop"] = loss / eff if eff > 0 else 0.0
+    best_loss = max(losses.values(), default=0.0) or 1.0
+    for a, loss in losses.items():
+        parts[a]["loss"] = loss / best_loss
+
+    ranking = []
+    for a in cands:
+        score = sum(weights[p] * parts[a][p] for p in weights)
+        ranking.append({
+            "key": a,
+            "name": name(G, a),
+            "score": round(score, 4),
+            "designated": a == designated,
+            "parts": {p: round(v, 4) for p, v in parts[a].items()},
+            "raw": _plain(raw[a]),
+            "explanation": _explain(G, a, parts[a], raw[a], len(munis), n_communities,
+                                    a == designated),
+        })
+    ranking.sort(key=lambda r: (not r["designated"], -r["score"], r["key"]))
+    for i, r in enumerate(ranking, 1):
+        r["rank"] = i
+    method = {
+        "betweenness": "sampled" if k else "exact",
+        "sources": k or len(munis),
+        "of": len(munis),
+        "error_bound": round(sampling_error_bound(k, n_nodes=len(cands)), 4) if k else 0.0,
+        "loss": "whole network" if len(U) <= LOSS_BALL_NODES else
+        f"local (radius {LOSS_RADIUS}, at most {LOSS_BALL_NODES} nodes)",
+        "loss_candidates": len(top),
+    }
+    return {"ranking": ranking, "method": method}
+
+
+def _plain(raw: dict) -> dict:
+    out = {}
+    for key, value in raw.items():
+        if isinstance(value, float):
+            value = round(value, 4)
+        out[key] = value
+    return out
+
+
+def _explain(G, a, parts, raw, n_munis, n_communities, designated) -> str:
+    """One German sentence naming the candidate's strongest and weakest part."""
+    shown = {p: v for p, v in parts.items() if p != "loss" or raw["loss_computed"]}
+    best = max(shown, key=lambda p: (shown[p], p))
+    worst = min(shown, key=lambda p: (shown[p], p))
+    sentence = (f"{name(G, a)}: am stärksten bei {PART_LABELS[best]} ({number(shown[best])}; "
+                f"{_reason(best, parts, raw, n_munis, n_communities, designated)}), am "
+                f"schwächsten bei {PART_LABELS[worst]} ({number(shown[worst])}; "
+                f"{_reason(worst, parts, raw, n_munis, n_communities, designated)}).")
+    if designated:
+        sentence += " Als Taktgeber vorgesehen."
+    return sentence
+
+
+def _reason(part, parts, raw, n_munis, n_communities, designated) -> str:
+    if part == "brokerage":
+        return (f"liegt auf {_percent(raw['path_share'])} der kürzesten Wege zwischen "
+                f"Mitgliedskommunen, {raw['liaison'] + raw['representative']}-mal Vermittlung "
+                f"zwischen Gruppen")
+    if part == "reach":
+        return f"erreicht {raw['members_reached']} von {n_munis} Mitgliedern in zwei Schritten"
+    if part == "coverage":
+        return f"erreicht {raw['communities_reached']} von {n_communities} Teilnetzen"
+    if part == "level":
+        if designated:
+            return "als Taktgeber vorgesehen"
+        return {1.0: "koordinierende Ebene", 0.5: "politisch-strategische Ebene",
+                0.25: "Umsetzungsebene"}.get(parts["level"], "Ebene unbekannt")
+    if part == "mandate":
+        if designated:
+            return "als Taktgeber beauftragt"
+        return {1.0: "Mandat der politischen Ebene", 0.5: "nur mittelbares Mandat"}.get(
+            parts["mandate"], "kein Mandat der politischen Ebene")
+    if part == "capacity":
+        if raw["fte"] is None:
+            return "keine Angabe zum Personal"
+        return f"{number(float(raw['fte']), 1)} VZÄ"
+    return f"ohne sie sinkt die Erreichbarkeit um {_percent(raw['efficiency_drop'])}"
+
+
+def _percent(share: float) -> str:
+    return f"{number(100 * share, 0)} %" if share >= 0.01 or share == 0 else "unter 1 %"

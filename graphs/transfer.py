@@ -1,0 +1,312 @@
+"""Knowledge-transfer paths from experienced to inexperienced members, topic by topic."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import networkx as nx
+import numpy as np
+from scipy.sparse import csgraph, csr_array
+
+from .build import nodes_of_type
+from .text import TOPIC_LABELS, name
+
+__all__ = [
+    "EXPERIENCE_ROLES",
+    "EXPERIENCE_STATUSES",
+    "KIND_ORDER",
+    "MAX_PATHS",
+    "STRONG_TIE_MIN",
+    "TARGET_TIERS",
+    "edge_length",
+    "source_preference",
+    "topic_experience",
+    "transfer_paths",
+]
+
+#: A tie is trusted enough to carry knowledge from this weight on.
+STRONG_TIE_MIN = 3
+#: Length of the step between a municipality and its own actors.
+ACTS_FOR_LENGTH = 0.5
+#: Length of each step actor - initiative (so co-participants are 3 apart, like a weight-3 tie).
+PARTICIPATION_LENGTH = 1.5
+#: Length of a suggested new tie (weight 3).
+NEW_TIE_LENGTH = 3.0
+#: Taking part in an initiative in these roles and statuses counts as experience.
+EXPERIENCE_ROLES = frozenset({"lead", "partner", "supporter"})
+EXPERIENCE_STATUSES = frozenset({"running", "completed"})
+#: Members of these tiers are transfer targets (supporters, e.g. Kreise, only give).
+TARGET_TIERS = frozenset({"pioneer", "member"})
+#: Urban before rural when two sources are equally good.
+KIND_ORDER = {"kreisfreie_stadt": 0, "kreisangehoerige_stadt": 1, "verbandsgemeinde": 2,
+              "gemeinde": 2, "landkreis": 3}
+#: At most this many paths (and suggested ties) per topic; sources and targets are listed up
+#: to ``MAX_LISTED`` keys (their counts are always complete).
+MAX_PATHS = 10
+MAX_LISTED = 200
+
+NOTE = ("Bei gleich guten Wegen werden städtische vor ländlichen Quellen bevorzugt (kreisfreie "
+        "Stadt vor kreisangehöriger Stadt vor Gemeinde) und größere vor kleineren. Als Wege "
+        "zählen vertrauensvolle Verbindungen (Gewicht ab 3, Länge 6 − Gewicht) und laufende "
+        "oder abgeschlossene gemeinsame Initiativen.")
+
+
+def edge_length(U: nx.Graph, u, v, data: dict) -> float | None:
+    """Length of an edge of the network graph for knowledge transfer, None if not trusted.
+
+    Ties of weight >= ``STRONG_TIE_MIN`` have length ``6 - weight`` (5 -> 1, 3 -> 3); an
+    actor's step to its municipality 0.5; a participation in a running or completed
+    initiative as lead, partner or supporter 1.5 (observers and ideas carry no knowledge).
+    """
+    type_ = data["type"]
+    if type_ == "tie":
+        return 6.0 - data["weight"] if data["weight"] >= STRONG_TIE_MIN else None
+    if type_ == "acts_for":
+        return ACTS_FOR_LENGTH
+    initiative = v if U.nodes[v]["type"] == "initiative" else u
+    if data.get("role") in EXPERIENCE_ROLES and \
+            U.nodes[initiative].get("status") in EXPERIENCE_STATUSES:
+        return PARTICIPATION_LENGTH
+    return None
+
+
+def source_preference(G: nx.Graph, municipality) -> tuple:
+    """Sort key preferring urban and large sources: kind order, then population (desc), key."""
+    data = G.nodes[municipality]
+    return (KIND_ORDER.get(data.get("kind"), 2), -(data.get("population") or 0), municipality)
+
+
+def topic_experience(G: nx.MultiDiGraph) -> dict[str, dict[str, list[str]]]:
+    """Return topic -> municipality -> the actors that give it experience in the topic.
+
+    A municipality has experience in a topic when one of its actors lists the topic among
+    its ``topics`` or took part (lead, partner or supporter) in a running or completed
+    initiative on it.
+    """
+    found: dict[str, dict[str, set]] = {}
+    for a, data in G.nodes(data=True):
+        if data["type"] == "actor" and data.get("municipality"):
+            for topic in data.get("topics") or []:
+                found.setdefault(topic, {}).setdefault(data["municipality"], set()).add(a)
+    for a, i, data in G.edges(data=True):
+        if data["type"] != "participation" or data.get("role") not in EXPERIENCE_ROLES:
+            continue
+        initiative, m = G.nodes[i], G.nodes[a].get("municipality")
+        if m and initiative.get("status") in EXPERIENCE_STATUSES and initiative.get("topic"):
+            found.setdefault(initiative["topic"], {}).setdefault(m, set()).add(a)
+    return {t: {m: sorted(found[t][m]) for m in sorted(found[t])} for t in sorted(found)}
+
+
+def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATHS) -> list:
+    """Return, per topic, the best knowledge-transfer paths from experienced to new members.
+
+    For every topic where some municipalities have experience (:func:`topic_experience`)
+    and some members of tier pioneer or member have none, a multi-source Dijkstra over the
+    trusted edges (:func:`edge_length`) finds each target's nearest source; equally long
+    paths prefer urban and large sources (each source starts with a tiny offset by
+    :func:`source_preference`, smaller than any difference in length). For the
+    ``max_paths`` shortest, an alternative path sharing no intermediary with the best one is
+    searched (node-disjoint apart from the two municipalities' own actors). Brokers are the
+    intermediary actors on these paths. Suggested ties come from link prediction: for the
+    targets farthest from (or unreachable by) any source, the non-adjacent pair of an actor
+    of the target and an experienced actor with the largest resource-allocation index
+    (Zhou, Lü and Zhang 2009) whose new tie (length 3) would shorten the path.
+
+    Returns
+    -------
+    list of dict
+        One per topic (sorted): ``topic``, ``label``, ``sources``, ``targets``,
+        ``n_sources``, ``n_targets``, ``paths`` (``from``, ``to``, ``via``, ``length``,
+        ``hops``, ``weakest`` tie weight, ``alternative``), ``unreachable``, ``brokers``,
+        ``suggested_ties`` (``[experienced actor, target actor]`` pairs), ``suggestions``
+        (the same with scores and lengths) and a German ``note``.
+
+    References
+    ----------
+    .. [1] Zhou, T., Lü, L. and Zhang, Y.-C. (2009). Predicting missing links via local
+       information. European Physical Journal B 71, 623-630.
+    """
+    experience = topic_experience(G)
+    members = [m for m in nodes_of_type(G, "municipality")
+               if G.nodes[m].get("tier") in TARGET_TIERS]
+    nodes = list(U)
+    index = {x: i for i, x in enumerate(nodes)}
+    W = _length_matrix(U, index)
+    results = []
+    for topic, by_muni in experience.items():
+        sources = sorted(by_muni, key=lambda m: source_preference(G, m))
+        targets = [m for m in members if m not in by_muni]
+        if not sources or not targets:
+            continue
+        results.append(_topic(G, U, W, nodes, index, topic, sources, targets, by_muni,
+                              max_paths))
+    return results
+
+
+def _length_matrix(U: nx.Graph, index: dict) -> csr_array:
+    """Symmetric CSR of trusted edge lengths, with one spare row/column for a super-source."""
+    rows, cols, lengths = [], [], []
+    for u, v, data in U.edges(data=True):
+        length = edge_length(U, u, v, data)
+        if length is not None:
+            rows += [index[u], index[v]]
+            cols += [index[v], index[u]]
+            lengths += [length, length]
+    n = len(index) + 1
+    return csr_array((np.asarray(lengths, float), (np.asarray(rows, np.int64),
+                                                   np.asarray(cols, np.int64))), shape=(n, n))
+
+
+def _topic(G, U, W, nodes, index, topic, sources, targets, by_muni, max_paths) -> dict:
+    n = len(nodes)
+    offset = {m: 0.4 * (r + 1) / (len(sources) + 1) for r, m in enumerate(sources)}
+    super_arcs = csr_array((np.asarray([offset[m] for m in sources]),
+                            (np.full(len(sources), n), np.asarray([index[m] for m in sources]))),
+                           shape=W.shape)
+    dist, pred = csgraph.dijkstra(W + super_arcs, directed=True, indices=n,
+                                  return_predecessors=True)
+    target_rows = np.asarray([index[t] for t in targets])
+    lengths = np.floor(2 * dist[target_rows]) / 2  # offsets < 0.5 never change the length
+    reachable = [(float(lengths[i]), t) for i, t in enumerate(targets)
+                 if math.isfinite(lengths[i])]
+    unreachable = [t for i, t in enumerate(targets) if not math.isfinite(lengths[i])]
+    reachable.sort()
+    paths = [_describe(U, _trace(pred, index[t], n, nodes), length)
+             for length, t in reachable[:max_paths]]
+    for path, alternative in zip(paths, _alternatives(U, W, nodes, index, paths), strict=True):
+        path["alternative"] = alternative
+    brokers = Counter(b for path in paths
+                      for b in path["via"] + (path["alternative"] or {}).get("via", [])
+                      if U.nodes[b]["type"] == "actor")
+    for path in paths:
+        del path["path"]
+    suggestions = _suggest(G, U, pred, nodes, index, reachable, unreachable, by_muni, sources,
+                           max_paths)
+    note = NOTE
+    if len(reachable) > max_paths:
+        note += f" Gezeigt werden die {max_paths} kürzesten von {len(reachable)} Wegen."
+    if unreachable:
+        note += (f" {len(unreachable)} Mitglieder ohne Erfahrung sind über vertrauensvolle "
+                 f"Verbindungen nicht erreichbar.")
+    return {
+        "topic": topic,
+        "label": TOPIC_LABELS.get(topic, topic),
+        "sources": sorted(sources)[:MAX_LISTED],
+        "targets": targets[:MAX_LISTED],
+        "n_sources": len(sources),
+        "n_targets": len(targets),
+        "paths": paths,
+        "unreachable": unreachable[:MAX_LISTED],
+        "n_unreachable": len(unreachable),
+        "brokers": [{"key": b, "name": name(G, b), "municipality": G.nodes[b].get("municipality"),
+                     "paths": c} for b, c in sorted(brokers.items(), key=lambda x: (-x[1], x[0]))],
+        "suggested_ties": [[s["from"], s["to"]] for s in suggestions],
+        "suggestions": suggestions,
+        "note": note,
+    }
+
+
+def _trace(pred, row, stop, nodes) -> list:
+    """Nodes of the path to ``row`` along predecessors, up to (without) ``stop``."""
+    path = []
+    while row != stop and row >= 0:
+        path.append(nodes[row])
+        row = pred[row]
+    return path[::-1]
+
+
+def _describe(U, path, length) -> dict:
+    """from/to/via/length/hops/weakest of a path between two municipality hubs."""
+    ends = {path[0], path[-1]}
+    via = [x for x in path[1:-1] if not (U.nodes[x]["type"] == "actor"
+                                        and U.nodes[x].get("municipality") in ends)]
+    weights = [U[a][b]["weight"] for a, b in zip(path, path[1:], strict=False)
+               if U[a][b]["type"] == "tie"]
+    return {"from": path[0], "to": path[-1], "via": via, "length": length,
+            "hops": len(path) - 1, "weakest": min(weights) if weights else None, "path": path}
+
+
+def _alternatives(U, W, nodes, index, paths) -> list:
+    """For each path, the shortest trusted path between its ends avoiding all its ``via``.
+
+    All searches run in one Dijkstra call over a block-diagonal graph: block k is the trusted
+    graph without path k's intermediaries. Alternatives longer than twice the path plus 6
+    are not searched (a detour nobody would take).
+    """
+    n = len(nodes)
+    todo = [k for k, p in enumerate(paths) if p["via"]]
+    found: list = [None] * len(paths)
+    if not todo:
+        return found
+    coo = W[:n, :n].tocoo()
+    rows, cols = coo.row.astype(np.int64), coo.col.astype(np.int64)
+    banned = np.zeros((len(todo), n), dtype=bool)
+    for b, k in enumerate(todo):
+        banned[b, [index[x] for x in paths[k]["via"]]] = True
+    block, arc = np.nonzero(~(banned[:, rows] | banned[:, cols]))
+    size = len(todo) * n
+    big = csr_array((coo.data[arc], (rows[arc] + block * n, cols[arc] + block * n)),
+                    shape=(size, size))
+    starts = [b * n + index[paths[k]["from"]] for b, k in enumerate(todo)]
+    limit = 2 * max(paths[k]["length"] for k in todo) + 6
+    dist, pred = csgraph.dijkstra(big, directed=True, indices=starts, return_predecessors=True,
+                                  limit=limit)
+    for b, k in enumerate(todo):
+        end = b * n + index[paths[k]["to"]]
+        if not math.isfinite(dist[b, end]):
+            continue
+        trail = [starts[b] - b * n]
+        row = end
+        steps = []
+        while row != starts[b]:
+            steps.append(row - b * n)
+            row = pred[b, row]
+        trail += steps[::-1]
+        info = _describe(U, [nodes[x] for x in trail], round(float(dist[b, end]) * 2) / 2)
+        found[k] = {key: info[key] for key in ("via", "length", "hops", "weakest")}
+    return found
+
+
+def _suggest(G, U, pred, nodes, index, reachable, unreachable, by_muni, sources,
+             max_paths) -> list:
+    """Link prediction: new ties from experienced actors that shorten the longest paths."""
+    experts = {a: m for m, actors in by_muni.items() for a in actors}
+    best_length = ACTS_FOR_LENGTH + NEW_TIE_LENGTH + ACTS_FOR_LENGTH
+    needy = [(None, t) for t in unreachable] + sorted(
+        ((length, t) for length, t in reachable if length > best_length),
+        key=lambda x: (-x[0], x[1]))
+    level_order = {"coordinating": 0, "strategic": 1, "operational": 2}
+    rank = {m: r for r, m in enumerate(sources)}
+    found, seen = [], set()
+    for length, t in needy:
+        if len(found) >= max_paths:
+            break
+        own = sorted((a for a in U[t] if U.nodes[a]["type"] == "actor"),
+                     key=lambda a: (level_order.get(U.nodes[a].get("level"), 3), a))
+        if not own:
+            continue
+        scored = {}
+        for x in own:
+            for z in U[x]:
+                share = 1.0 / U.degree(z)
+                for y in U[z]:
+                    if y in experts and y != x and not U.has_edge(x, y):
+                        scored[(y, x)] = scored.get((y, x), 0.0) + share
+        if scored:
+            (y, x), score = min(scored.items(), key=lambda kv: (
+                -kv[1], rank[experts[kv[0][0]]], own.index(kv[0][1]), kv[0][0]))
+        else:
+            if length is not None:
+                y = by_muni[_trace(pred, index[t], len(nodes), nodes)[0]][0]
+            else:
+                y = by_muni[sources[0]][0]
+            x, score = own[0], 0.0
+            if y not in experts or U.has_edge(x, y):
+                continue
+        if (y, x) in seen:
+            continue
+        seen.add((y, x))
+        found.append({"from": y, "to": x, "target": t, "score": round(score, 4),
+                      "length_before": length, "length_after": best_length})
+    return found
