@@ -12,12 +12,13 @@ from .text import (
     LEVEL_EXAMPLES,
     LEVEL_LABELS,
     TOPIC_LABELS,
-    accusative,
     join,
     name,
     names,
     number,
     quoted,
+    sentence,
+    the,
 )
 from .transfer import MAX_LISTED
 
@@ -38,7 +39,8 @@ MEMBER_TIERS = frozenset({"pioneer", "member"})
 ACTIVE_STATUSES = ("idea", "planned", "running")
 #: Workload of one planned or running initiative, by role (for overloaded actors).
 ROLE_LOAD = {"lead": 1.0, "partner": 0.5, "supporter": 0.25, "observer": 0.0}
-#: Load an actor of unknown capacity can carry; with a known FTE it is max(1, 1.5 * FTE).
+#: Load an actor of unknown capacity can carry; with a known FTE it is max(1, 2 * FTE): one
+#: full-time person carries about two lead roles or four partner roles.
 UNKNOWN_CAPACITY_LOAD = 3.0
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 STATUS_LABELS = {"idea": "Idee", "planned": "geplant", "running": "laufend",
@@ -76,23 +78,18 @@ def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
         missing = [level for level in LEVELS if level not in present[m]]
         if not missing:
             continue
-        labels = [LEVEL_LABELS[level] for level in missing]
-        examples = "; ".join(LEVEL_EXAMPLES[level] for level in missing)
-        verb = "fehlt" if len(missing) == 1 else "fehlen"
-        article = "die " + join(labels) if len(missing) == 1 else "die " + join(
-            [label for label in labels])
+        what = join(f"die {LEVEL_LABELS[level]} ({LEVEL_EXAMPLES[level]})" for level in missing)
         remedies = []
         if "strategic" in missing:
             remedies.append("einen Ratsbeschluss herbeiführen oder einen Steuerkreis einrichten")
         if "coordinating" in missing:
             helper = _helper(G, ctx, m, set(actors))
             remedies.append("eine koordinierende Stelle benennen" + (
-                f" oder {accusative(G, helper)} beauftragen" if helper else ""))
+                f" oder {the(G, helper, 'acc')} beauftragen" if helper else ""))
         if "operational" in missing:
-            remedies.append("eine umsetzende Stelle benennen (z. B. Fachamt, Projektgruppe "
-                            "oder Digitallotsen)")
-        remedy = join(remedies)
-        message = f"{name(G, m)} {verb} {article} ({examples}). {remedy[0].upper()}{remedy[1:]}."
+            remedies.append("eine umsetzende Stelle benennen")
+        message = (f"{name(G, m)} {'fehlt' if len(missing) == 1 else 'fehlen'} {what}. "
+                   f"{sentence('; '.join(remedies))}.")
         severity = "high" if "coordinating" in missing or len(missing) > 1 else "medium"
         found.append(_gap("missing_level", [m], severity, message))
     return found
@@ -110,8 +107,8 @@ def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
             continue
         members = [m for m in munis if G.nodes[m].get("tier") in MEMBER_TIERS]
         initiative = _open_initiative(G, main, munis)
-        remedy = (f"Eine Verbindung zu {accusative(G, best)}" if best else
-                  "Eine Verbindung zu einer Stelle im Netzwerk") + " aufnehmen" + (
+        remedy = "Eine Verbindung ins Netzwerk aufnehmen" + (
+            f", z. B. mit {the(G, best, 'dat')}," if best else "") + (
             f" oder sich an der Initiative {quoted(G, initiative)} beteiligen"
             if initiative else "") + "."
         if len(munis) == 1 and len(component) == 1:
@@ -152,7 +149,11 @@ def _carriers(G, i) -> tuple[list, list]:
 
 
 def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
-    """Open initiatives (idea, planned, running) carried by at most one municipality."""
+    """Open initiatives (idea, planned, running) carried by at most one municipality.
+
+    Medium while planned (partners can still shape it), low for ideas and for running local
+    pilots (their knowledge can still be shared later).
+    """
     found = []
     municipalities = nodes_of_type(G, "municipality")
     for i in nodes_of_type(G, "initiative"):
@@ -162,7 +163,7 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
         munis, regional = _carriers(G, i)
         if len(munis) > 1 or (not munis and not regional):
             continue
-        severity = "low" if status == "idea" else "medium"
+        severity = "medium" if status == "planned" else "low"
         if not munis:
             message = (f"Die Initiative {quoted(G, i)} wird von keiner Kommune mitgetragen (nur "
                        f"{names(G, regional)}). Mitgliedskommunen als Partner gewinnen.")
@@ -202,7 +203,7 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
                 level_rank.get(G.nodes[a].get("level"), 3),
                 -(G.nodes[a].get("capacity_fte") or 0), a))
             message = (f"Die Initiative {quoted(G, i)} ({label}) hat keine Federführung. Eine "
-                       f"federführende Stelle bestimmen, z. B. {name(G, pick)}.")
+                       f"federführende Stelle bestimmen, z. B. {the(G, pick, 'acc')}.")
         found.append(_gap("initiative_without_lead", [i], severity, message))
     return found
 
@@ -376,11 +377,11 @@ def articulation_point(G: nx.MultiDiGraph, ctx: dict) -> list:
         plural = len(pieces) > 1 or texts[0][1]
         what = join(t for t, _ in texts)
         if own and len(pieces) == 1 and pieces[0]["municipalities"] == [own]:
-            message = (f"{name(G, own)} hängt nur an {name(G, x)}: Fällt diese Stelle weg, ist "
-                       f"{name(G, own)} vom Netzwerk abgeschnitten. Eine zweite Verbindung "
+            message = (f"{name(G, own)} hängt nur an {the(G, x, 'dat')}: Fällt diese Stelle weg, "
+                       f"ist {name(G, own)} vom Netzwerk abgeschnitten. Eine zweite Verbindung "
                        f"eines anderen Akteurs von {name(G, own)} zu anderen Kommunen knüpfen.")
         else:
-            message = (f"Fällt {name(G, x)} weg, {'sind' if plural else 'ist'} {what} vom "
+            message = (f"Fällt {the(G, x)} weg, {'sind' if plural else 'ist'} {what} vom "
                        f"Netzwerk abgeschnitten. Eine zweite, unabhängige Verbindung knüpfen "
                        f"(Kooperation oder gemeinsame Initiative), damit das Netzwerk nicht an "
                        f"dieser einen Stelle hängt.")
@@ -393,15 +394,20 @@ def bridge(G: nx.MultiDiGraph, ctx: dict) -> list:
     found = []
     for near, far, piece in sorted(ctx["cuts"]["bridges"], key=lambda b: sorted(b[:2])):
         text, plural = _piece_text(G, piece)
-        link = (f"der Teilnahme von {name(G, near)} an {quoted(G, far)}"
-                if G.nodes[far]["type"] == "initiative" else
-                f"der Teilnahme von {name(G, far)} an {quoted(G, near)}"
-                if G.nodes[near]["type"] == "initiative" else
-                f"der Verbindung zwischen {name(G, near)} und {name(G, far)}")
-        message = (f"{text} {'hängen' if plural else 'hängt'} nur an {link}: Reißt sie ab oder "
-                   f"fällt eine der beiden Seiten weg, {'sind' if plural else 'ist'} {text} vom "
-                   f"Netzwerk abgeschnitten. Eine zweite Verbindung zum übrigen Netzwerk "
-                   f"knüpfen.")
+        verb, be = ("hängen", "sind") if plural else ("hängt", "ist")
+        initiative = far if G.nodes[far]["type"] == "initiative" else (
+            near if G.nodes[near]["type"] == "initiative" else None)
+        if initiative is not None:
+            actor = near if initiative == far else far
+            message = (f"{text} {be} nur über die Initiative {quoted(G, initiative)} mit dem "
+                       f"Netzwerk verbunden (Teilnahme: {the(G, actor)}). Endet die Teilnahme, "
+                       f"{be} {text} abgeschnitten. Eine zweite Verbindung zum übrigen Netzwerk "
+                       f"knüpfen.")
+        else:
+            message = (f"{text} {verb} nur an der Verbindung zwischen {the(G, near, 'dat')} und "
+                       f"{the(G, far, 'dat')}: Reißt sie ab oder fällt eine der beiden Seiten "
+                       f"weg, {be} {text} vom Netzwerk abgeschnitten. Eine zweite Verbindung zum "
+                       f"übrigen Netzwerk knüpfen.")
         severity = "high" if piece["n_members"] else "medium"
         found.append(_gap("bridge", sorted([near, far]), severity, message))
     return found
@@ -436,12 +442,12 @@ def weak_community_link(G: nx.MultiDiGraph, ctx: dict) -> list:
         if kind == "tie" and tuple(sorted(ends, key=str)) in bridges:
             continue
         keys = sorted(ends)
-        what = (f"die Verbindung zwischen {name(G, ends[0])} und {name(G, ends[1])}"
+        what = (f"die Verbindung zwischen {the(G, ends[0], 'dat')} und {the(G, ends[1], 'dat')}"
                 if kind == "tie" else f"die gemeinsame Initiative {quoted(G, ends[0])}")
         label = [_community_label(G, partition[c]) for c in (ca, cb)]
         picks = [next((k for k in ranking if community.get(home.get(k)) == c and k not in keys),
                       None) for c in (ca, cb)]
-        suggestion = (f", z. B. zwischen {name(G, picks[0])} und {name(G, picks[1])}"
+        suggestion = (f", z. B. zwischen {the(G, picks[0], 'dat')} und {the(G, picks[1], 'dat')}"
                       if all(picks) else "")
         message = (f"Die Teilnetze um {label[0]} und um {label[1]} sind nur über {what} "
                    f"verknüpft. Eine zweite Verbindung knüpfen (Kooperation oder gemeinsame "
@@ -457,29 +463,38 @@ def _community_label(G, members) -> str:
 
 
 def topic_gap(G: nx.MultiDiGraph, ctx: dict) -> list:
-    """Topics whose experience cannot reach some members over trusted ties.
+    """Members that experience in a topic cannot reach over trusted ties.
 
-    Members outside the main component are left to ``isolated_member``.
+    Topics with the same unreachable members form one gap (with ``topics``). Members
+    outside the main component are left to ``isolated_member``.
     """
     main = ctx["main"]
-    found = []
+    groups: dict[tuple, list] = {}
     for entry in ctx.get("transfer") or []:
-        unreachable = [m for m in entry["unreachable"] if m in main]
-        if not unreachable:
-            continue
-        label = TOPIC_LABELS.get(entry["topic"], entry["topic"])
-        plural = len(unreachable) > 1
-        shown = names(G, unreachable, 5)
-        suggestion = next((s for s in entry["suggestions"] if s["target"] in unreachable), None)
-        remedy = (f"Eine Verbindung zwischen {name(G, suggestion['from'])} und "
-                  f"{name(G, suggestion['to'])} knüpfen, z. B. als Wissenstransfer."
+        unreachable = tuple(m for m in entry["unreachable"] if m in main)
+        if unreachable:
+            groups.setdefault(unreachable, []).append(entry)
+    found = []
+    for unreachable, entries in sorted(groups.items()):
+        labels = [f"„{TOPIC_LABELS.get(e['topic'], e['topic'])}“" for e in entries]
+        topics = f"beim Thema {labels[0]}" if len(labels) == 1 else \
+            f"bei den Themen {join(labels)}"
+        suggestion = next((s for e in entries for s in e["suggestions"]
+                           if s["target"] in unreachable), None)
+        remedy = (f"Eine Verbindung zwischen {the(G, suggestion['from'], 'dat')} und "
+                  f"{the(G, suggestion['to'], 'dat')} knüpfen, z. B. als Wissenstransfer."
                   if suggestion else "Eine vertrauensvolle Verbindung zu einer erfahrenen "
                   "Kommune knüpfen.")
-        message = (f"Beim Thema {label} haben {names(G, entry['sources'], 3)} Erfahrung, aber "
-                   f"{shown} {'sind' if plural else 'ist'} über vertrauensvolle Verbindungen "
+        plural = len(unreachable) > 1
+        message = (f"{sentence(topics)} haben andere Mitglieder Erfahrung, aber "
+                   f"{names(G, unreachable, 5)} {'sind' if plural else 'ist'} über "
+                   f"vertrauensvolle Verbindungen (Gewicht ab 3 oder gemeinsame Initiativen) "
                    f"nicht zu erreichen. {remedy}")
-        severity = "high" if len(unreachable) == entry["n_targets"] else "medium"
-        found.append(_gap("topic_gap", unreachable[:MAX_LISTED], severity, message))
+        severity = "high" if any(len(e["unreachable"]) == e["n_targets"] for e in entries) \
+            else "medium"
+        gap = _gap("topic_gap", list(unreachable)[:MAX_LISTED], severity, message)
+        gap["topics"] = sorted(e["topic"] for e in entries)
+        found.append(gap)
     return found
 
 
@@ -487,7 +502,7 @@ def overloaded_actor(G: nx.MultiDiGraph, ctx: dict) -> list:
     """Actors in far more planned or running initiatives than their staff can carry.
 
     Load: lead 1, partner 0.5, supporter 0.25, observer 0 per initiative; capacity
-    max(1, 1.5 * FTE), or 3 when the FTE is unknown. Overloaded: load above capacity with at
+    max(1, 2 * FTE), or 3 when the FTE is unknown. Overloaded: load above capacity with at
     least three initiatives as lead or partner; high when load is twice the capacity.
     """
     load, count, lead, partners = {}, {}, {}, {}
@@ -505,7 +520,7 @@ def overloaded_actor(G: nx.MultiDiGraph, ctx: dict) -> list:
     capacity = {}
     for a in load:
         fte = G.nodes[a].get("capacity_fte")
-        capacity[a] = max(1.0, 1.5 * fte) if isinstance(fte, int | float) and fte > 0 else (
+        capacity[a] = max(1.0, 2.0 * fte) if isinstance(fte, int | float) and fte > 0 else (
             UNKNOWN_CAPACITY_LOAD if fte is None else 1.0)
     found = []
     for a in sorted(load):
@@ -516,11 +531,14 @@ def overloaded_actor(G: nx.MultiDiGraph, ctx: dict) -> list:
         spare = sorted((capacity.get(p, UNKNOWN_CAPACITY_LOAD) - load.get(p, 0.0), p)
                        for p in partners.get(a, ()))
         helper = spare[-1][1] if spare and spare[-1][0] >= 1.0 else None
-        hand_over = f"z. B. an {name(G, helper)}, " if helper else ""
-        message = (f"{name(G, a)} ist an {count[a]} laufenden oder geplanten Initiativen "
-                   f"beteiligt, davon {lead.get(a, 0)} federführend, {staff}. Federführung "
-                   f"abgeben ({hand_over}gemeinsam mit den Partnern) oder die Kapazität "
-                   f"aufstocken.")
+        leads = lead.get(a, 0)
+        if leads:
+            remedy = ("Federführung abgeben" + (f", z. B. an {the(G, helper, 'acc')}," if helper
+                                                 else "") + " oder die Kapazität aufstocken.")
+        else:
+            remedy = "Beteiligungen bündeln oder abgeben oder die Kapazität aufstocken."
+        message = (f"{sentence(the(G, a))} ist an {count[a]} laufenden oder geplanten "
+                   f"Initiativen beteiligt, davon {leads} federführend, {staff}. {remedy}")
         severity = "high" if load[a] >= 2 * capacity[a] else "medium"
         found.append(_gap("overloaded_actor", [a], severity, message))
     return found

@@ -12,7 +12,7 @@ from .build import build_graph, municipality_graph, network_graph, nodes_of_type
 from .gaps import articulation_points_and_bridges, find_gaps
 from .structure import communities, coordinating_cover, core_periphery, org_models, summary
 from .taktgeber import candidates, rank_taktgeber
-from .text import name
+from .text import join, sentence, the
 from .transfer import transfer_paths
 
 __all__ = ["TAKTGEBER_LIMIT", "analyse", "analyse_graph", "compare", "without_node"]
@@ -176,7 +176,8 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
 
     Gaps are matched by kind and keys: ``gaps_closed`` are in ``before`` only (those about the
     removed node itself are left out, they simply went with it), ``gaps_opened`` in ``after``
-    only, ``gaps_changed`` kept their keys but changed severity. ``ranking_changes`` lists
+    only, ``gaps_changed`` kept kind and keys but changed severity or message (e.g. a member
+    whose coordinating level the designated Taktgeber now covers). ``ranking_changes`` lists
     the candidates (among the first ``TAKTGEBER_LIMIT`` before or after) whose rank or score
     changed; ``summary_changes`` the summary counts that differ, as ``[before, after]``.
     """
@@ -190,9 +191,11 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
     old, new = index(before), index(after)
     closed = [g for key, g in old.items() if key not in new and not gone & set(g["keys"])]
     opened = [g for key, g in new.items() if key not in old]
-    changed = [{"kind": g["kind"], "keys": g["keys"], "severity": [old[key]["severity"],
-                                                                   g["severity"]]}
-               for key, g in new.items() if key in old and old[key]["severity"] != g["severity"]]
+    changed = [{"kind": g["kind"], "keys": g["keys"],
+                "severity": [old[key]["severity"], g["severity"]],
+                "message": [old[key]["message"], g["message"]]}
+               for key, g in new.items() if key in old and (
+                   old[key]["severity"], old[key]["message"]) != (g["severity"], g["message"])]
     rank_before = {r["key"]: r for r in before["taktgeber"]}
     rank_after = {r["key"]: r for r in after["taktgeber"]}
     shown = {r["key"] for r in before["taktgeber"][:TAKTGEBER_LIMIT]} | {
@@ -219,26 +222,26 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
         "gaps_changed": changed,
         "ranking_changes": changes,
         "summary_changes": summary_changes,
-        "message": _whatif_message(G, without, taktgeber, closed, opened, before, after),
+        "message": _whatif_message(G, without, taktgeber, closed, opened, changed, before, after),
     }
 
 
-def _whatif_message(G, without, taktgeber, closed, opened, before, after) -> str:
+def _whatif_message(G, without, taktgeber, closed, opened, changed, before, after) -> str:
     scenario = []
     if without is not None:
-        scenario.append(f"Ohne {name(G, without)}")
+        scenario.append(f"ohne {the(G, without, 'acc')}")
     if taktgeber is not None:
-        scenario.append(f"mit {name(G, taktgeber)} als Taktgeber")
-    text = " und ".join(scenario)
-    text = text[0].upper() + text[1:]
-    parts = [f"{len(opened)} Lücke{'n' if len(opened) != 1 else ''} kommt hinzu"
-             if len(opened) == 1 else f"{len(opened)} Lücken kommen hinzu",
-             f"{len(closed)} Lücke{'n' if len(closed) != 1 else ''} "
-             f"{'entfällt' if len(closed) == 1 else 'entfallen'}"]
+        scenario.append(f"mit {the(G, taktgeber, 'dat')} als Taktgeber")
+    counts = [f"{len(opened)} Lücke kommt hinzu" if len(opened) == 1 else
+              f"{len(opened)} Lücken kommen hinzu",
+              f"{len(closed)} Lücke entfällt" if len(closed) == 1 else
+              f"{len(closed)} Lücken entfallen",
+              f"{len(changed)} Lücke ändert sich" if len(changed) == 1 else
+              f"{len(changed)} Lücken ändern sich"]
+    text = f"{sentence(' und '.join(scenario))}: {join(counts)}."
     top_before = next((r for r in before["taktgeber"] if not r["designated"]), None)
     top_after = next((r for r in after["taktgeber"] if not r["designated"]), None)
-    sentence = f"{text}: {parts[0]}, {parts[1]}."
     if top_before and top_after and top_before["key"] != top_after["key"]:
-        sentence += (f" Stärkster Kandidat ist dann {top_after['name']} statt "
-                     f"{top_before['name']}.")
-    return sentence
+        text += (f" Stärkster Kandidat ist dann {top_after['name']} statt "
+                 f"{top_before['name']}.")
+    return text

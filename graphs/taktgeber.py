@@ -59,9 +59,10 @@ SCORE_EXPLANATION = {
         "kürzesten Wegen zwischen Mitgliedskommunen liegt und wie oft sie zwischen fremden "
         "Gruppen vermittelt oder ihre Kommune nach außen vertritt (Gould/Fernandez), "
         "gemessen an der stärksten Stelle. Mandat (20 %): ein Auftrag der politischen Ebene "
-        "(1) oder nur mittelbar (0,5). Kapazität (15 %): Personal in Vollzeitstellen, "
-        "2 VZÄ ergeben 0,5 und 6 VZÄ 0,75. Reichweite (10 %): Anteil der Mitglieder, die in "
-        "höchstens zwei Schritten erreichbar sind. Abdeckung (10 %): Anteil der Teilnetze, "
+        "(1) oder nur mittelbar, etwa über Finanzierung oder eine Berichtslinie (0,5). "
+        "Kapazität (15 %): Personal in Vollzeitstellen, 2 VZÄ ergeben 0,5 und 6 VZÄ 0,75. "
+        "Reichweite (10 %): Anteil der Mitglieder, die in höchstens zwei Schritten erreichbar "
+        "sind. Abdeckung (10 %): Anteil der Teilnetze, "
         "die so erreicht werden. Ebene (10 %): koordinierend 1, politisch-strategisch 0,5, "
         "Umsetzung 0,25. Verlust (10 %): wie stark die Erreichbarkeit zwischen den Kommunen "
         "sinkt, wenn die Stelle wegfällt, gemessen an der wichtigsten Stelle. Wer nur gut "
@@ -73,7 +74,8 @@ SCORE_EXPLANATION = {
         "Brokerage between municipalities (25%): how often the unit lies on shortest paths "
         "between member municipalities and how often it mediates between other groups or "
         "represents its municipality outward (Gould/Fernandez), relative to the strongest "
-        "unit. Mandate (20%): a mandate from the political level (1) or only indirect (0.5). "
+        "unit. Mandate (20%): a mandate from the political level (1) or only indirect, e.g. "
+        "through funding or a reporting line (0.5). "
         "Capacity (15%): staff in full-time equivalents; 2 FTE give 0.5 and 6 FTE 0.75. "
         "Reach (10%): share of members reachable in at most two steps. Coverage (10%): share "
         "of the network's communities reached that way. Level (10%): coordinating 1, "
@@ -102,15 +104,21 @@ def mandate_part(G: nx.MultiDiGraph, actor: str) -> float:
     """Return the mandate part of ``actor``: 1, 0.5 or 0.
 
     1 for an incoming ``mandate`` tie from a strategic-level actor, or for a regional body
-    (no municipality) with any incoming mandate; 0.5 for a mandate from another level or for
-    a ``reporting`` tie to a strategic actor (accountable to the political level); else 0.
+    (no municipality) with any incoming mandate. 0.5 for an indirect mandate: a mandate from
+    another level, ``funding`` from a strategic actor (the political level pays for the
+    unit, as the Kreise do for a regional agency they own) or a ``reporting`` tie to a
+    strategic actor (accountable to the political level). Else 0.
     """
     regional = G.nodes[actor].get("municipality") is None
     best = 0.0
     for u, _v, data in G.in_edges(actor, data=True):
-        if data["type"] == "tie" and data["kind"] == "mandate":
-            strategic = G.nodes[u].get("level") == "strategic"
+        if data["type"] != "tie":
+            continue
+        strategic = G.nodes[u].get("level") == "strategic"
+        if data["kind"] == "mandate":
             best = max(best, 1.0 if strategic or regional else 0.5)
+        elif data["kind"] == "funding" and strategic:
+            best = max(best, 0.5)
     for _u, v, data in G.out_edges(actor, data=True):
         if data["type"] == "tie" and data["kind"] == "reporting" and \
                 G.nodes[v].get("level") == "strategic":
@@ -380,8 +388,9 @@ def _plain(raw: dict) -> dict:
 def _explain(G, a, parts, raw, n_munis, n_communities, designated) -> str:
     """One German sentence naming the candidate's strongest and weakest part."""
     shown = {p: v for p, v in parts.items() if p != "loss" or raw["loss_computed"]}
-    best = max(shown, key=lambda p: (shown[p], p))
-    worst = min(shown, key=lambda p: (shown[p], p))
+    weight = WEIGHTS.get
+    best = max(shown, key=lambda p: (round(shown[p], 4), weight(p, 0), p))
+    worst = min(shown, key=lambda p: (round(shown[p], 4), -weight(p, 0), p))
     sentence = (f"{name(G, a)}: am stärksten bei {PART_LABELS[best]} ({number(shown[best])}; "
                 f"{_reason(best, parts, raw, n_munis, n_communities, designated)}), am "
                 f"schwächsten bei {PART_LABELS[worst]} ({number(shown[worst])}; "

@@ -12,12 +12,14 @@ __all__ = [
     "LEVEL_LABELS",
     "PART_LABELS",
     "TOPIC_LABELS",
-    "accusative",
+    "gender",
     "join",
     "name",
     "names",
     "number",
     "quoted",
+    "sentence",
+    "the",
 ]
 
 #: Level -> its German name as the object of a sentence ("fehlt die ...").
@@ -56,13 +58,25 @@ ACTOR_TYPE_LABELS = {
     "advisory_board": "Beirat", "topic_sponsor": "Themenpat:in", "association": "Verein/Verband",
     "business": "Unternehmen", "research": "Wissenschaft/Forschung", "other": "Sonstige",
 }
-#: Actor type -> definite article in the accusative (for "... beauftragen").
-ACCUSATIVE = {
-    "council": "den", "committee": "den", "steering_group": "den", "administration_head": "die",
-    "cdo": "die", "staff_unit": "die", "smart_city_office": "das", "digital_office": "das",
-    "project_matrix": "die", "project_group": "die", "department": "das", "digital_pilot": "die",
-    "agency": "die", "municipal_company": "das", "advisory_board": "den", "topic_sponsor": "die",
-    "association": "den", "business": "das", "research": "die",
+#: Grammatical gender of organisation nouns, by word ending (f, m, n, or p for plural).
+GENDER_ENDINGS = (
+    ("agentur", "f"), ("gmbh", "f"), ("stelle", "f"), ("abteilung", "f"), ("leitung", "f"),
+    ("gruppe", "f"), ("struktur", "f"), ("runde", "f"), ("verwaltung", "f"), ("spitze", "f"),
+    ("gesellschaft", "f"), ("hochschule", "f"), ("universität", "f"), ("initiative", "f"),
+    ("genossenschaft", "f"), ("kammer", "f"), ("stiftung", "f"), ("werkstatt", "f"),
+    ("koordination", "f"), ("lotsen", "p"), ("werke", "p"), ("innen", "p"), ("büro", "n"),
+    ("amt", "n"), ("team", "n"), ("netzwerk", "n"), ("unternehmen", "n"), ("labor", "n"),
+    ("lab", "n"), ("zentrum", "n"), ("forum", "n"), ("referat", "n"), ("dezernat", "n"),
+    ("institut", "n"), ("projekt", "n"), ("management", "n"), ("rat", "m"), ("kreis", "m"),
+    ("ausschuss", "m"), ("verein", "m"), ("verband", "m"), ("meister", "m"), ("betrieb", "m"),
+    ("dienst", "m"), ("tag", "m"), ("vorstand", "m"), ("betreiber", "m"),
+)
+#: Words that name their gender exactly (short ones a suffix would match by accident).
+GENDER_WORDS = {"it": "f", "ag": "f", "eg": "f"}
+ARTICLES = {
+    "nom": {"f": "die", "m": "der", "n": "das", "p": "die"},
+    "acc": {"f": "die", "m": "den", "n": "das", "p": "die"},
+    "dat": {"f": "der", "m": "dem", "n": "dem", "p": "den"},
 }
 #: Part of the Taktgeber score -> German label.
 PART_LABELS = {
@@ -94,10 +108,42 @@ def name(G: nx.Graph, key) -> str:
     return str(G.nodes[key].get("name") or key) if key in G else str(key)
 
 
-def accusative(G: nx.Graph, key) -> str:
-    """The actor's name with its accusative article ("die Südwestfalen Agentur")."""
-    article = ACCUSATIVE.get(G.nodes[key].get("actor_type")) if key in G else None
-    return f"{article} {name(G, key)}" if article else f"„{name(G, key)}“"
+def gender(label: str) -> str | None:
+    """Guess the grammatical gender of an organisation's name from its head noun, or None.
+
+    The part before " der ", " des ", " für ", "(", "|" or "," is scanned word by word; the
+    first word with a known ending decides ("Südwestfalen Agentur GmbH" -> "f"). Nouns that
+    decline like adjectives (Beauftragte) are left unknown on purpose.
+    """
+    head = label
+    for cut in (" der ", " des ", " für ", "(", "|", ","):
+        head = head.split(cut)[0]
+    for word in head.replace("-", " ").split():
+        word = word.lower().strip("„“\"'")
+        if word in GENDER_WORDS:
+            return GENDER_WORDS[word]
+        if word.endswith(("beauftragte", "beauftragter")):
+            return None
+        for ending, found in GENDER_ENDINGS:
+            if word.endswith(ending):
+                return found
+    return None
+
+
+def the(G: nx.Graph, key, case: str = "nom") -> str:
+    """The node's name with its definite article in ``case`` (nom, acc, dat), if known.
+
+    ``the(G, "swa", "acc") == "die Südwestfalen Agentur GmbH"``; a name whose gender is not
+    known is quoted instead („Digitaler Wandel“), which reads correctly in every case.
+    """
+    label = name(G, key)
+    found = gender(label)
+    return f"{ARTICLES[case][found]} {label}" if found else f"„{label}“"
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter capitalised (for sentences that start with an article)."""
+    return text[:1].upper() + text[1:]
 
 
 def quoted(G: nx.Graph, key) -> str:

@@ -108,7 +108,8 @@ def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATH
     :func:`source_preference`, smaller than any difference in length). For the
     ``max_paths`` shortest, an alternative path sharing no intermediary with the best one is
     searched (node-disjoint apart from the two municipalities' own actors). Brokers are the
-    intermediary actors on these paths. Suggested ties come from link prediction: for the
+    intermediaries on these paths (actors, and shared initiatives that carry knowledge),
+    with the number of listed paths through each. Suggested ties come from link prediction: for the
     targets farthest from (or unreachable by) any source, the non-adjacent pair of an actor
     of the target and an experienced actor with the largest resource-allocation index
     (Zhou, Lü and Zhang 2009) whose new tie (length 3) would shorten the path.
@@ -178,7 +179,7 @@ def _topic(G, U, W, nodes, index, topic, sources, targets, by_muni, max_paths) -
         path["alternative"] = alternative
     brokers = Counter(b for path in paths
                       for b in path["via"] + (path["alternative"] or {}).get("via", [])
-                      if U.nodes[b]["type"] == "actor")
+                      if U.nodes[b]["type"] != "municipality")
     for path in paths:
         del path["path"]
     suggestions = _suggest(G, U, pred, nodes, index, reachable, unreachable, by_muni, sources,
@@ -199,8 +200,9 @@ def _topic(G, U, W, nodes, index, topic, sources, targets, by_muni, max_paths) -
         "paths": paths,
         "unreachable": unreachable[:MAX_LISTED],
         "n_unreachable": len(unreachable),
-        "brokers": [{"key": b, "name": name(G, b), "municipality": G.nodes[b].get("municipality"),
-                     "paths": c} for b, c in sorted(brokers.items(), key=lambda x: (-x[1], x[0]))],
+        "brokers": [{"key": b, "name": name(G, b), "type": G.nodes[b]["type"],
+                     "municipality": G.nodes[b].get("municipality"), "paths": c}
+                    for b, c in sorted(brokers.items(), key=lambda x: (-x[1], x[0]))],
         "suggested_ties": [[s["from"], s["to"]] for s in suggestions],
         "suggestions": suggestions,
         "note": note,
