@@ -177,6 +177,7 @@ def subset_betweenness(
     sources: Iterable,
     targets: Iterable,
     *,
+    own: Mapping | None = None,
     k: int | None = None,
     seed: int | None = None,
     csr: tuple[list, dict, csr_array] | None = None,
@@ -190,6 +191,11 @@ def subset_betweenness(
     the arcs of the shortest-path DAG come out already ordered by level, and path counts and
     dependencies are accumulated level by level.
 
+    ``own`` maps a node to the source/target it belongs to (a neighbour of it, e.g. an
+    actor to its municipality's hub); such a node gets no credit for pairs that start or end
+    there, so a municipality's own units do not count as brokers of its own paths. This is
+    betweenness on paths between actors of different municipalities.
+
     With ``k`` (fewer than the number of sources), ``k`` sources are drawn uniformly without
     replacement (seeded) and the sum is scaled by ``len(sources) / k``: an unbiased estimate
     (Brandes and Pich 2007) whose error :func:`sampling_error_bound` bounds.
@@ -200,6 +206,8 @@ def subset_betweenness(
         Undirected graph (edge weights are ignored).
     sources, targets : iterable
         Nodes of ``G``.
+    own : mapping, optional
+        Node -> the neighbouring source or target whose pairs do not count for it.
     k : int, optional
         Number of sampled sources; ``None`` or ``k >= len(sources)`` computes exactly.
     seed : int, optional
@@ -215,13 +223,16 @@ def subset_betweenness(
     Raises
     ------
     ValueError
-        If ``G`` is directed, ``k < 1`` or a source or target is not in ``G``.
+        If ``G`` is directed, ``k < 1``, a source or target is not in ``G``, or an ``own``
+        entry is not a neighbour.
 
     Examples
     --------
     >>> G = nx.path_graph(4)
     >>> subset_betweenness(G, [0], [3])
     {0: 0.0, 1: 0.5, 2: 0.5, 3: 0.0}
+    >>> subset_betweenness(G, [0], [3], own={1: 0})
+    {0: 0.0, 1: 0.0, 2: 0.5, 3: 0.0}
 
     References
     ----------
@@ -241,6 +252,12 @@ def subset_betweenness(
     except KeyError as exc:
         raise ValueError(f"node {exc.args[0]!r} is not in the graph") from None
     n = len(nodes)
+    home = np.full(n, -1, dtype=np.int64)
+    for node, endpoint in (own or {}).items():
+        if node in index and endpoint in index:
+            if not G.has_edge(node, endpoint):
+                raise ValueError(f"own: {endpoint!r} is not a neighbour of {node!r}")
+            home[index[node]] = index[endpoint]
     scale = 0.5
     if k is not None and k < len(src):
         scale *= len(src) / k
@@ -252,25 +269,27 @@ def subset_betweenness(
         if n <= _SMALL_GRAPH:
             batch = max(1, 4_000_000 // A.nnz)
             for start in range(0, len(src), batch):
-                total += _dependencies_batch(A, src[start:start + batch], is_target)
+                total += _dependencies_batch(A, src[start:start + batch], is_target, home)
         else:
             indptr = A.indptr.astype(np.int64)
             indices = A.indices.astype(np.int64)
             for source in src:
-                total += _dependencies_one(A, indptr, indices, source, is_target)
+                total += _dependencies_one(A, indptr, indices, source, is_target, home)
     return {node: float(total[i] * scale) for i, node in enumerate(nodes)}
 
 
-def _dependencies_batch(A, rows, is_target) -> np.ndarray:
+def _dependencies_batch(A, rows, is_target, home) -> np.ndarray:
     """Sum of Brandes' subset dependencies over the sources ``rows``, all at once.
 
     For small graphs: each level is one numpy pass over the DAG arcs of every source (node
     ``v`` of the i-th source is ``i * n + v``).
     """
     n, b = A.shape[0], len(rows)
-    _dist, u, v, layer = _dag(A, rows)
+    dist, u, v, layer = _dag(A, rows)
     starts = np.arange(b) * n + np.asarray(rows)
-    return _accumulate(u, v, layer, starts, np.tile(is_target, b)).reshape(b, n).sum(axis=0)
+    sigma, delta = _accumulate(u, v, layer, starts, np.tile(is_target, b))
+    delta = _discount_own(delta.reshape(b, n), sigma.reshape(b, n), dist, rows, is_target, home)
+    return delta.sum(axis=0)
 
 
 def _dag(A, rows) -> tuple:
@@ -301,7 +320,7 @@ def path_counts(A: csr_array, rows) -> tuple[np.ndarray, np.ndarray]:
     return dist, sigma.reshape(b, n)
 
 
-def _dependencies_one(A, indptr, indices, source, is_target) -> np.ndarray:
+def _dependencies_one(A, indptr, indices, source, is_target, home) -> np.ndarray:
     """Brandes' subset dependencies of every node for one ``source`` (a row of ``A``).
 
     For large graphs: scipy's C breadth-first search, then the DAG arcs taken row by row in
@@ -315,7 +334,28 @@ def _dependencies_one(A, indptr, indices, source, is_target) -> np.ndarray:
     v = indices[arcs]
     du = dist[u]
     on_dag = dist[v] == du + 1
-    return _accumulate(u[on_dag], v[on_dag], du[on_dag], np.asarray([source]), is_target)
+    sigma, delta = _accumulate(u[on_dag], v[on_dag], du[on_dag], np.asarray([source]),
+                               is_target)
+    return _discount_own(delta[None, :], sigma[None, :], dist[None, :], [source], is_target,
+                         home)[0]
+
+
+def _discount_own(delta, sigma, dist, rows, is_target, home) -> np.ndarray:
+    """Drop each node's credit for pairs starting or ending at its own endpoint ``home``.
+
+    Pairs from the node's own endpoint: its whole dependency on that source. Pairs to it:
+    the shortest paths that reach the endpoint through the node, ``sigma(v) / sigma(home)``
+    when the node is one step before it.
+    """
+    owned = np.flatnonzero(home >= 0)
+    if owned.size == 0:
+        return delta
+    h = home[owned]
+    delta[:, owned] = np.where(h[None, :] == np.asarray(rows)[:, None], 0.0, delta[:, owned])
+    last = (dist[:, owned] >= 0) & (dist[:, h] == dist[:, owned] + 1) & (is_target[h] > 0)
+    ratio = sigma[:, owned] / np.where(last, sigma[:, h], 1.0)
+    delta[:, owned] -= np.where(last, ratio, 0.0)
+    return delta
 
 
 def _sigma(u, v, layer, starts, size) -> np.ndarray:
@@ -329,8 +369,8 @@ def _sigma(u, v, layer, starts, size) -> np.ndarray:
     return sigma
 
 
-def _accumulate(u, v, layer, starts, is_target) -> np.ndarray:
-    """Brandes' dependencies backward over DAG arcs ``u -> v`` sorted by level."""
+def _accumulate(u, v, layer, starts, is_target) -> tuple[np.ndarray, np.ndarray]:
+    """Path counts and Brandes' dependencies over DAG arcs ``u -> v`` sorted by level."""
     sigma = _sigma(u, v, layer, starts, len(is_target))
     bounds = np.searchsorted(layer, np.arange(int(layer[-1]) + 2 if layer.size else 1))
     delta = np.zeros(len(is_target))
@@ -339,7 +379,7 @@ def _accumulate(u, v, layer, starts, is_target) -> np.ndarray:
         w, x = v[lo:hi], u[lo:hi]
         np.add.at(delta, x, sigma[x] * (is_target[w] + delta[w]) / sigma[w])
     delta[starts] = 0.0
-    return delta
+    return sigma, delta
 
 
 def breadth_first(A: csr_array, source: int) -> tuple[np.ndarray, np.ndarray]:

@@ -214,10 +214,11 @@ def articulation_points_and_bridges(U: nx.Graph, main: set) -> dict:
     Works on the block-cut tree of the main component (biconnected components and
     articulation points, Hopcroft and Tarjan 1973): removing an articulation point splits
     the component into pieces, one per adjacent block; the largest piece (by municipalities,
-    then nodes) stays "the network", the others are cut off. Only losses that cut off at
-    least one actor count (a leaf: an actor's own municipality hub or a one-participant
-    initiative, is not a point of failure). A bridge counts when it is a tie or a
-    participation whose far side holds a municipality or two actors.
+    then nodes) stays "the network", the others are cut off. Only pieces of two or more
+    nodes holding an actor or a municipality count: a single leaf (a pendant partner, the
+    hub of a municipality with one actor, a one-participant initiative) is no point of
+    failure. A bridge counts when it is a tie or a participation whose far side holds a
+    municipality or two actors.
 
     Grouping: an actor cutting off two or more pieces (a hub) is reported as an articulation
     point and absorbs the bridges it holds; every other reportable bridge is reported and
@@ -298,7 +299,7 @@ def articulation_points_and_bridges(U: nx.Graph, main: set) -> dict:
     def describe(cut, block) -> dict:
         w = piece(cut, block)
         return {"municipalities": content(cut, block), "n_municipalities": w[0],
-                "n_members": w[1], "n_actors": w[2], "block": block}
+                "n_members": w[1], "n_actors": w[2], "n_nodes": w[3], "block": block}
 
     pieces: dict = {}
     for x in cuts:
@@ -319,8 +320,9 @@ def articulation_points_and_bridges(U: nx.Graph, main: set) -> dict:
             else (y, x, side_x)
         if far_w[0] >= 1 or far_w[2] >= 2:
             bridge_list.append((near, far, describe(("C", near), ("B", i))))
-    reportable = {x: [p for p in ps if p["n_actors"] > 0] for x, ps in pieces.items()
-                  if U.nodes[x]["type"] == "actor"}
+    reportable = {x: [p for p in ps if p["n_nodes"] >= 2 and (p["n_actors"] or
+                                                              p["n_municipalities"])]
+                  for x, ps in pieces.items() if U.nodes[x]["type"] == "actor"}
     hubs = {x for x, ps in reportable.items() if len(ps) >= 2}
     bridges, absorbed = [], set()
     for near, far, far_piece in bridge_list:

@@ -255,7 +255,8 @@ def rank_taktgeber(
     Parts, each in 0..1 (see ``SCORE_EXPLANATION`` and ``WEIGHTS``):
 
     - ``brokerage``: half the subset betweenness on paths between member municipalities
-      (municipality hubs as sources and targets in ``U``), half the Gould-Fernandez liaison
+      (municipality hubs as sources and targets in ``U``; a municipality's own units get no
+      credit for its own paths), half the Gould-Fernandez liaison
       plus representative counts in the directed tie graph (groups: municipalities, each
       regional body its own group); each relative to the best candidate.
     - ``reach``: share of municipalities reached in at most two steps.
@@ -291,7 +292,8 @@ def rank_taktgeber(
     csr = csr if csr is not None else to_csr(U)
     sampled = len(munis) > EXACT_SOURCES_MAX if exact is None else not exact
     k = min(SAMPLE_SOURCES, len(munis)) if sampled else None
-    betweenness = subset_betweenness(U, munis, munis, k=k, seed=seed, csr=csr)
+    own = {a: m for a, m in home_units(G).items() if m != a}
+    betweenness = subset_betweenness(U, munis, munis, own=own, k=k, seed=seed, csr=csr)
     pairs = max(1, len(munis) * (len(munis) - 1) / 2)
     actor_net = actor_graph(G)
     groups = home_units(G)
