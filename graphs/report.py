@@ -10,7 +10,14 @@ import networkx as nx
 from .brokerage import to_csr
 from .build import build_graph, municipality_graph, network_graph, nodes_of_type
 from .gaps import articulation_points_and_bridges, find_gaps
-from .structure import communities, coordinating_cover, core_periphery, org_models, summary
+from .structure import (
+    communities,
+    coordinating_cover,
+    core_periphery,
+    main_component,
+    org_models,
+    summary,
+)
 from .taktgeber import candidates, rank_taktgeber
 from .text import join, sentence, the
 from .transfer import transfer_paths
@@ -128,9 +135,7 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
     clock.lap("network")
     partition = communities(contact, seed=seed)
     community_of = {x: i for i, members in enumerate(partition) for x in members}
-    components = sorted(nx.connected_components(U), key=lambda c: (
-        -sum(1 for n in c if U.nodes[n]["type"] == "municipality"), -len(c), min(map(str, c))))
-    main = components[0] if components else set()
+    main = main_component(U)
     core = core_periphery(U)
     cover = coordinating_cover(G, designated)
     clock.lap("structure")
@@ -145,7 +150,7 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
     gaps = find_gaps(G, context)
     clock.lap("gaps")
     organisation = org_models(G, cover)
-    facts = summary(G, U, contact.subgraph(munis))
+    facts = summary(G, U, contact.subgraph(munis), main)
     muni_set = set(munis)
     facts.update({
         "communities": sum(1 for c in partition if any(m in muni_set for m in c)),

@@ -14,6 +14,7 @@ __all__ = [
     "coordinating_cover",
     "core_periphery",
     "levels_present",
+    "main_component",
     "org_models",
     "summary",
 ]
@@ -135,19 +136,30 @@ def org_models(G: nx.MultiDiGraph, cover: dict | None = None) -> dict:
     }
 
 
-def summary(G: nx.MultiDiGraph, U: nx.Graph, M: nx.Graph) -> dict:
+def main_component(U: nx.Graph) -> set:
+    """The component holding most municipalities (then most nodes): "the network".
+
+    Empty when two components tie for it (no part is the network; all are isolated).
+    """
+    sizes = sorted(((sum(1 for n in c if U.nodes[n]["type"] == "municipality"), len(c), c)
+                    for c in nx.connected_components(U)), key=lambda x: x[:2], reverse=True)
+    if not sizes or (len(sizes) > 1 and sizes[0][:2] == sizes[1][:2]):
+        return set()
+    return sizes[0][2]
+
+
+def summary(G: nx.MultiDiGraph, U: nx.Graph, M: nx.Graph, main: set | None = None) -> dict:
     """Return the counts and densities of the network.
 
     ``density`` is that of the undirected network graph ``U`` (all nodes);
     ``municipality_density`` the share of municipality pairs directly joined by a tie or a
     shared initiative (``M`` = ``municipality_graph(G)``); ``components`` counts the
     connected components of ``U`` and ``main_component_share`` the share of municipalities in
-    the component holding most of them.
+    ``main`` (default :func:`main_component`).
     """
     munis = nodes_of_type(G, "municipality")
     components = list(nx.connected_components(U))
-    main = max(components, key=lambda c: (sum(U.nodes[n]["type"] == "municipality" for n in c),
-                                          len(c)), default=set())
+    main = main_component(U) if main is None else main
     in_main = sum(1 for m in munis if m in main)
     return {
         "municipalities": len(munis),

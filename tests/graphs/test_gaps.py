@@ -1,0 +1,215 @@
+"""Coordination gaps: planted gaps are found, a clean network has none, no noise."""
+
+import pytest
+
+from graphs import GAP_DETECTORS, GAP_KINDS, analyse
+
+from .bundles import actor, bundle, clean_network, copy_of, full_member, initiative, muni, tie
+
+
+def gaps(b, kind=None):
+    found = analyse(b)["gaps"]
+    return [g for g in found if kind is None or g["kind"] == kind]
+
+
+def test_registry_has_every_kind():
+    assert GAP_KINDS == ("missing_level", "isolated_member", "single_municipality_initiative",
+                         "initiative_without_lead", "articulation_point", "bridge",
+                         "weak_community_link", "topic_gap", "overloaded_actor")
+    assert all(callable(f) for f in GAP_DETECTORS.values())
+
+
+def test_clean_network_has_no_gaps():
+    assert gaps(clean_network()) == []
+
+
+def test_missing_level_planted():
+    b = clean_network()
+    b["actors"] = [a for a in b["actors"] if a["key"] != "bb-digital"]
+    b["ties"] = [t for t in b["ties"] if "bb-digital" not in (t["source"], t["target"])]
+    found = gaps(b, "missing_level")
+    assert [(g["keys"], g["severity"]) for g in found] == [(["bb"], "high")]
+    message = found[0]["message"]
+    assert message.startswith("Bb fehlt die koordinierende Ebene (z. B. Stabsstelle, CDO")
+    assert "Eine koordinierende Stelle benennen" in message
+
+
+def test_missing_level_not_for_supporters_and_covered_by_mandate():
+    b = clean_network()
+    b["municipalities"].append(muni("kreis", kind="landkreis", tier="supporter"))
+    b["actors"].append(actor("kreis-rat", "kreis", "strategic", "council"))
+    b["ties"].append(tie("kreis-rat", "aa-rat"))
+    assert gaps(b, "missing_level") == []  # a supporter need not have all three levels
+    b = clean_network()
+    b["actors"] = [a for a in b["actors"] if a["key"] != "bb-digital"]
+    b["ties"] = [t for t in b["ties"] if "bb-digital" not in (t["source"], t["target"])]
+    b["actors"].append(actor("agentur", None, "coordinating", "agency", fte=3,
+                             name="Regionalagentur"))
+    b["ties"] += [tie("agentur", "aa-digital"), tie("agentur", "cc-digital")]
+    message = gaps(b, "missing_level")[0]["message"]
+    assert "oder die Regionalagentur beauftragen" in message
+    b["ties"].append(tie("bb-rat", "agentur", "mandate", 5))  # the council delegates
+    assert gaps(b, "missing_level") == []
+
+
+def test_isolated_member_planted():
+    b = clean_network()
+    m, actors, ties = full_member("ee", tier="member")
+    b["municipalities"].append(m)
+    b["actors"] += actors
+    b["ties"] += ties
+    b["municipalities"].append(muni("ff", tier="supporter"))
+    found = gaps(b, "isolated_member")
+    assert [(g["keys"], g["severity"]) for g in found] == [(["ee"], "high"), (["ff"], "medium")]
+    assert "nicht verbunden" in found[0]["message"]
+    assert "keine Akteure" in found[1]["message"]
+
+
+def test_isolated_members_together_are_one_gap():
+    b = clean_network()
+    for key in ("ee", "gg"):
+        m, actors, ties = full_member(key)
+        b["municipalities"].append(m)
+        b["actors"] += actors
+        b["ties"] += ties
+    b["ties"].append(tie("ee-digital", "gg-digital"))
+    found = gaps(b, "isolated_member")
+    assert [g["keys"] for g in found] == [["ee", "gg"]]
+    assert "nur untereinander" in found[0]["message"]
+
+
+def hub_network():
+    """Clean network plus 'hub', an actor of aa through which members ee and gg hang on by
+    two ties each (no bridge): hub is a cut point; ee and gg are complete members."""
+    b = clean_network()
+    b["actors"].append(actor("hub", "aa", "operational", "project_group", fte=1,
+                             name="Projektgruppe Anbindung"))
+    b["ties"] += [tie("aa-digital", "hub"), tie("aa-amt", "hub")]
+    for key in ("ee", "gg"):
+        m, actors, ties = full_member(key)
+        b["municipalities"].append(m)
+        b["actors"] += actors
+        b["ties"] += ties + [tie("hub", f"{key}-digital"), tie("hub", f"{key}-amt")]
+    return b
+
+
+def test_articulation_point_planted():
+    found = gaps(hub_network())
+    assert [(g["kind"], g["keys"], g["severity"]) for g in found] == [
+        ("articulation_point", ["hub"], "high")]
+    assert found[0]["message"].startswith(
+        "Fällt die Projektgruppe Anbindung weg, sind Ee und Gg vom Netzwerk abgeschnitten.")
+
+
+def test_leaf_is_not_a_point_of_failure():
+    b = clean_network()
+    b["actors"].append(actor("verein", None, "operational", "association"))
+    b["ties"].append(tie("verein", "aa-digital"))  # a pendant partner
+    assert gaps(b) == []
+
+
+def test_bridge_groups_its_endpoints():
+    """ee hangs on one tie from aa-digital to ee-digital: one bridge gap, no cut points."""
+    b = clean_network()
+    m, actors, ties = full_member("ee")
+    b["municipalities"].append(m)
+    b["actors"] += actors
+    b["ties"] += ties + [tie("ee-digital", "ee-amt"), tie("aa-digital", "ee-digital", weight=3)]
+    found = gaps(b)
+    assert [(g["kind"], g["keys"], g["severity"]) for g in found] == [
+        ("bridge", ["aa-digital", "ee-digital"], "high")]
+    assert found[0]["message"].startswith(
+        "Ee hängt nur an der Verbindung zwischen der Stabsstelle aa und der Stabsstelle ee")
+
+
+def test_single_municipality_initiative_and_missing_lead():
+    b = clean_network()
+    b["initiatives"] += [
+        initiative("solo", "education", "planned", ("aa-digital", "lead"), ("aa-amt", "partner")),
+        initiative("leer", "security", "running", ("aa-digital", "partner"),
+                   ("bb-digital", "partner")),
+        initiative("alt", "security", "completed", ("aa-digital", "partner")),
+    ]
+    found = gaps(b)
+    kinds = {(g["kind"], tuple(g["keys"]), g["severity"]) for g in found}
+    assert ("single_municipality_initiative", ("solo",), "medium") in kinds
+    assert ("initiative_without_lead", ("leer",), "high") in kinds
+    assert not any("alt" in g["keys"] for g in found)  # completed initiatives are done
+    lead = next(g for g in found if g["kind"] == "initiative_without_lead")
+    assert "z. B. die Stabsstelle aa" in lead["message"]
+
+
+def three_clusters():
+    """Three dense clusters of three complete members, joined in a triangle by single ties."""
+    munis, actors, ties = [], [], []
+    clusters = [["a1", "a2", "a3"], ["b1", "b2", "b3"], ["c1", "c2", "c3"]]
+    for cluster in clusters:
+        for key in cluster:
+            m, a, t = full_member(key)
+            munis.append(m)
+            actors += a
+            ties += t
+        for x in range(3):
+            for y in range(x + 1, 3):
+                ties.append(tie(f"{cluster[x]}-digital", f"{cluster[y]}-digital", weight=5))
+                ties.append(tie(f"{cluster[x]}-amt", f"{cluster[y]}-amt", weight=5))
+    ties += [tie("a1-digital", "b1-digital", weight=3), tie("b2-digital", "c2-digital", weight=3),
+             tie("c3-digital", "a3-digital", weight=3)]
+    return bundle(munis, actors, (), ties)
+
+
+def test_weak_community_link():
+    report = analyse(three_clusters())
+    assert sorted(report["communities"]) == [["a1", "a2", "a3"], ["b1", "b2", "b3"],
+                                             ["c1", "c2", "c3"]]
+    found = [g for g in report["gaps"]]
+    assert sorted((g["kind"], tuple(g["keys"])) for g in found) == [
+        ("weak_community_link", ("a1-digital", "b1-digital")),
+        ("weak_community_link", ("a3-digital", "c3-digital")),
+        ("weak_community_link", ("b2-digital", "c2-digital")),
+    ]
+    assert all(g["severity"] == "medium" for g in found)
+    assert "nur über die Verbindung zwischen" in found[0]["message"]
+
+
+def test_topic_gap_planted():
+    b = clean_network()
+    m, actors, ties = full_member("ee")
+    b["municipalities"].append(m)
+    b["actors"] += actors
+    b["ties"] += ties + [tie("ee-digital", "aa-digital", weight=2),
+                         tie("ee-amt", "bb-amt", weight=1)]  # connected, but not trusted
+    found = gaps(b, "topic_gap")
+    assert [(g["keys"], g["topics"]) for g in found] == [(["ee"], ["data_platform",
+                                                                   "mobility"])]
+    assert "Bei den Themen „Datenplattform“ und „Mobilität“" in found[0]["message"]
+
+
+def test_overloaded_actor_planted():
+    b = clean_network()
+    b["initiatives"] += [
+        initiative(f"x{i}", "education", "running", ("bb-amt", "lead"), ("cc-amt", "partner"))
+        for i in range(4)]
+    found = gaps(b, "overloaded_actor")
+    assert [(g["keys"], g["severity"]) for g in found] == [(["bb-amt"], "high")]
+    assert "an 5 laufenden oder geplanten Initiativen beteiligt, davon 4 federführend, mit " \
+           "1,0 VZÄ" in found[0]["message"]
+
+
+def test_gaps_are_sorted_by_severity():
+    b = copy_of(hub_network())
+    b["initiatives"].append(initiative("idee", "security", "idea", ("aa-digital", "partner"),
+                                       ("bb-amt", "partner")))
+    order = {"high": 0, "medium": 1, "low": 2}
+    found = gaps(b)
+    assert [order[g["severity"]] for g in found] == sorted(order[g["severity"]] for g in found)
+    assert {g["kind"] for g in found} == {"articulation_point", "initiative_without_lead"}
+
+
+@pytest.mark.parametrize("kind", GAP_KINDS)
+def test_every_gap_is_well_formed(kind):
+    for b in (hub_network(), three_clusters(), clean_network()):
+        for g in gaps(b, kind):
+            assert set(g) >= {"kind", "keys", "severity", "message"}
+            assert g["severity"] in ("high", "medium", "low") and g["keys"]
+            assert g["message"].endswith(".")

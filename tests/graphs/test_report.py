@@ -1,0 +1,141 @@
+"""The analysis report: shape, plain types, determinism, what-if."""
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from graphs import analyse
+
+from .bundles import actor, clean_network, copy_of, full_member, tie
+from .test_taktgeber import project_group_vs_staff_unit, star
+
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "swf5.json"
+KEYS = {"region", "summary", "taktgeber", "gaps", "transfer", "communities", "core_periphery",
+        "org_models", "whatif", "timings_ms"}
+
+
+def plain(value, path="report"):
+    """Assert ``value`` holds only JSON types (no numpy scalars, tuples or sets)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            assert type(k) is str, path
+            plain(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            plain(v, f"{path}[{i}]")
+    else:
+        assert type(value) in (str, int, float, bool, type(None)), (path, type(value))
+
+
+def without_timings(report):
+    return {k: v for k, v in report.items() if k != "timings_ms"}
+
+
+def test_report_shape_and_types():
+    report = analyse(project_group_vs_staff_unit())
+    assert set(report) == KEYS
+    plain(report)
+    json.dumps(report)
+    assert report["region"] == "test"
+    summary = report["summary"]
+    assert (summary["municipalities"], summary["actors"], summary["initiatives"]) == (6, 8, 0)
+    assert summary["components"] == 1 and 0 < summary["density"] < 1
+    assert report["whatif"] is None
+    assert {"build", "network", "structure", "taktgeber", "transfer", "gaps", "total"} <= set(
+        report["timings_ms"])
+    assert report["communities"] and all(c == sorted(c) for c in report["communities"])
+    assert report["core_periphery"]["k_max"] >= 1
+    members = report["org_models"]["members"]
+    assert [m["key"] for m in members] == ["m0", "m1", "m2", "m3", "m4", "stadt"]
+    assert members[-1]["levels"] == {"strategic": ["council"], "coordinating": ["staff_unit"],
+                                     "operational": ["project_group"]}
+    assert members[-1]["models"] == ["staff_unit"]
+
+
+def test_deterministic_for_a_seed_and_record_order():
+    b = project_group_vs_staff_unit()
+    first = without_timings(analyse(b, seed=3))
+    assert first == without_timings(analyse(b, seed=3))
+    shuffled = copy_of(b)
+    rng = random.Random(2)
+    for part in ("municipalities", "actors", "ties"):
+        rng.shuffle(shuffled[part])
+    assert first == without_timings(analyse(shuffled, seed=3))
+
+
+def test_whatif_without_actor():
+    report = analyse(star(4), without="agentur")
+    whatif = report["whatif"]
+    assert whatif["without"] == "agentur" and whatif["taktgeber"] is None
+    opened = {(g["kind"], tuple(g["keys"])) for g in whatif["gaps_opened"]}
+    assert opened == {("isolated_member", (f"m{i}",)) for i in range(4)}
+    assert whatif["summary_changes"]["components"] == [1, 4]
+    assert whatif["summary_changes"]["actors"] == [5, 4]
+    left = next(c for c in whatif["ranking_changes"] if c["key"] == "agentur")
+    assert (left["rank_before"], left["rank_after"]) == (1, None)
+    assert whatif["message"].startswith("Ohne die agentur: 4 Lücken kommen hinzu")
+    assert "agentur" not in {r["key"] for r in report["taktgeber"]}
+    assert any(k.startswith("baseline_") for k in report["timings_ms"])
+
+
+def test_whatif_without_municipality_removes_its_actors():
+    report = analyse(clean_network(), without="dd")
+    assert report["summary"]["municipalities"] == 3 and report["summary"]["actors"] == 9
+
+
+def test_whatif_designated_taktgeber():
+    """Member ee lacks a coordinating unit but is tied to the agency; once the agency is the
+    designated Taktgeber it covers ee's coordinating level."""
+    b = clean_network()
+    m, actors, ties = full_member("ee")
+    b["municipalities"].append(m)
+    b["actors"] += [a for a in actors if a["key"] != "ee-digital"]
+    b["ties"] += [tie("ee-rat", "ee-amt", "mandate"), tie("ee-amt", "aa-amt"),
+                  tie("ee-amt", "bb-amt"), tie("ee-rat", "cc-rat")]
+    b["actors"].append(actor("agentur", None, "coordinating", "agency", fte=2))
+    b["ties"] += [tie("agentur", "aa-digital"), tie("agentur", "ee-amt"),
+                  tie("agentur", "bb-digital")]
+    baseline = analyse(b)
+    assert [g["keys"] for g in baseline["gaps"] if g["kind"] == "missing_level"] == [["ee"]]
+    report = analyse(b, taktgeber="agentur")
+    first = report["taktgeber"][0]
+    assert first["key"] == "agentur" and first["designated"] is True
+    assert first["parts"]["mandate"] == 1.0
+    whatif = report["whatif"]
+    assert [(g["kind"], g["keys"]) for g in whatif["gaps_closed"]] == [("missing_level", ["ee"])]
+    assert not any(g["kind"] == "missing_level" for g in report["gaps"])
+    assert whatif["message"].startswith("Mit der agentur als Taktgeber: 0 Lücken kommen "
+                                        "hinzu, 1 Lücke entfällt")
+    covered = next(m for m in report["org_models"]["members"] if m["key"] == "ee")
+    assert covered["covered_by"] == "agentur"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"without": "nobody"}, "Unbekannter Schlüssel für without: 'nobody'"),
+    ({"taktgeber": "nobody"}, "Unbekannter Schlüssel für taktgeber: 'nobody'"),
+    ({"taktgeber": "aa"}, "kein Akteur"),
+    ({"taktgeber": "aa-digital", "without": "aa-digital"}, "denselben Schlüssel"),
+    ({"taktgeber": "aa-digital", "without": "aa"}, "entfernten Kommune"),
+])
+def test_whatif_unknown_keys(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        analyse(clean_network(), **kwargs)
+
+
+def test_empty_bundle():
+    report = analyse({"format": "kommunalnetz-bundle", "version": 1, "region": {"slug": "x"}})
+    assert report["taktgeber"] == [] and report["gaps"] == [] and report["transfer"] == []
+    assert report["summary"]["municipalities"] == 0
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="seeds/swf5.json not written yet")
+def test_swf5_seed_sanity():
+    """The Südwestfalen Agentur leads the ranking of the demo network with sensible parts."""
+    report = analyse(json.loads(SEED.read_text(encoding="utf-8")))
+    top = report["taktgeber"][0]
+    assert top["key"] == "swa"
+    assert top["parts"]["brokerage"] == 1.0 and top["parts"]["level"] == 1.0
+    assert top["parts"]["reach"] > 0.9
+    plain(report)
