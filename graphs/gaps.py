@@ -7,7 +7,7 @@ from collections.abc import Callable
 import networkx as nx
 
 from .build import LEVELS, actors_by_municipality, home_units, nodes_of_type
-from .structure import levels_present
+from .structure import MEMBER_TIERS, levels_present
 from .text import (
     LEVEL_EXAMPLES,
     LEVEL_LABELS,
@@ -28,13 +28,9 @@ __all__ = [
     "GAP_KINDS",
     "MEMBER_TIERS",
     "ROLE_LOAD",
-    "articulation_points_and_bridges",
     "find_gaps",
 ]
 
-#: Members of these tiers must have all three levels (supporters such as Kreise need not:
-#: they support the network rather than run smart-city work of their own).
-MEMBER_TIERS = frozenset({"pioneer", "member"})
 #: Initiatives in these statuses still need carriers and a lead.
 ACTIVE_STATUSES = ("idea", "planned", "running")
 #: Workload of one planned or running initiative, by role (for overloaded actors).
@@ -51,16 +47,24 @@ def _gap(kind: str, keys, severity: str, message: str) -> dict:
     return {"kind": kind, "keys": list(keys), "severity": severity, "message": message}
 
 
-def _helper(G, ctx, municipality, mine) -> str | None:
-    """The best-ranked outside coordinating candidate tied to (else nearest to) a member."""
-    outside = [r["key"] for r in ctx.get("ranking") or []
-               if G.nodes[r["key"]].get("municipality") != municipality
-               and G.nodes[r["key"]].get("level") == "coordinating"]
-    for key in outside:
-        if any(n in mine for n in nx.all_neighbors(G, key)):
-            return key
-    regional = [k for k in outside if G.nodes[k].get("municipality") is None]
-    return (regional or outside or [None])[0]
+def _helpers(G, ctx) -> tuple[dict, str | None]:
+    """For each municipality, the best-ranked outside coordinating candidate tied to one of
+    its actors; and the best regional (else any) coordinating candidate as fallback."""
+    tied: dict = {}
+    fallback, regional = None, None
+    for r in ctx.get("ranking") or []:
+        key = r["key"]
+        data = G.nodes[key]
+        if data.get("level") != "coordinating":
+            continue
+        fallback = fallback or key
+        if data.get("municipality") is None:
+            regional = regional or key
+        for other in nx.all_neighbors(G, key):
+            m = G.nodes[other].get("municipality") if G.nodes[other]["type"] == "actor" else None
+            if m is not None and m != data.get("municipality"):
+                tied.setdefault(m, key)
+    return tied, regional or fallback
 
 
 def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
@@ -71,6 +75,7 @@ def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
     actor are left to ``isolated_member``.
     """
     present = levels_present(G, ctx.get("cover"))
+    tied, fallback = _helpers(G, ctx)
     found = []
     for m, actors in actors_by_municipality(G).items():
         if G.nodes[m].get("tier") not in MEMBER_TIERS or not actors:
@@ -83,7 +88,8 @@ def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
         if "strategic" in missing:
             remedies.append("einen Ratsbeschluss herbeiführen oder einen Steuerkreis einrichten")
         if "coordinating" in missing:
-            helper = _helper(G, ctx, m, set(actors))
+            helper = tied.get(m, fallback if fallback and
+                              G.nodes[fallback].get("municipality") != m else None)
             remedies.append("eine koordinierende Stelle benennen" + (
                 f" oder {the(G, helper, 'acc')} beauftragen" if helper else ""))
         if "operational" in missing:
@@ -99,6 +105,7 @@ def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
     """Municipalities outside the main component; those isolated together form one gap."""
     U, main = ctx["U"], ctx["main"]
     best = next((r["key"] for r in ctx.get("ranking") or [] if r["key"] in main), None)
+    open_initiatives = None
     found = []
     for component in sorted((c for c in nx.connected_components(U) if not c & main),
                             key=lambda c: min(map(str, c))):
@@ -106,7 +113,11 @@ def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
         if not munis:
             continue
         members = [m for m in munis if G.nodes[m].get("tier") in MEMBER_TIERS]
-        initiative = _open_initiative(G, main, munis)
+        if open_initiatives is None:
+            open_initiatives = _open_initiatives(G, main)
+        district = next((G.nodes[m].get("district") for m in munis
+                         if G.nodes[m].get("district") in open_initiatives), "")
+        initiative = open_initiatives.get(district)
         remedy = "Eine Verbindung ins Netzwerk aufnehmen" + (
             f", z. B. mit {the(G, best, 'dat')}," if best else "") + (
             f" oder sich an der Initiative {quoted(G, initiative)} beteiligen"
@@ -124,20 +135,20 @@ def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
     return found
 
 
-def _open_initiative(G, main, munis) -> str | None:
-    """A planned or running initiative of the main component, same district preferred."""
-    districts = {G.nodes[m].get("district") for m in munis} - {None, ""}
-    best = None
+def _open_initiatives(G, main) -> dict:
+    """District -> the planned or running initiative of the main component with the most
+    carrying municipalities there (key "" : the largest overall)."""
+    best: dict = {}
     for i in nodes_of_type(G, "initiative"):
-        data = G.nodes[i]
-        if i not in main or data.get("status") not in ("planned", "running"):
+        if i not in main or G.nodes[i].get("status") not in ("planned", "running"):
             continue
-        carriers = {G.nodes[a].get("municipality") for a in G.predecessors(i)}
-        local = any(G.nodes[m].get("district") in districts for m in carriers if m)
-        rank = (not local, -len(carriers), i)
-        if best is None or rank < best[0]:
-            best = (rank, i)
-    return best[1] if best else None
+        carriers = {G.nodes[a].get("municipality") for a in G.predecessors(i)} - {None}
+        districts = {G.nodes[m].get("district") or "" for m in carriers} | {""}
+        for d in districts:
+            rank = (-len(carriers), i)
+            if d not in best or rank < best[d][0]:
+                best[d] = (rank, i)
+    return {d: i for d, (_rank, i) in best.items()}
 
 
 def _carriers(G, i) -> tuple[list, list]:
@@ -155,7 +166,11 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
     pilots (their knowledge can still be shared later).
     """
     found = []
-    municipalities = nodes_of_type(G, "municipality")
+    by_district: dict = {}
+    for x in sorted(nodes_of_type(G, "municipality"),
+                    key=lambda x: (-(G.nodes[x].get("population") or 0), x)):
+        if G.nodes[x].get("district") and G.nodes[x].get("kind") != "landkreis":
+            by_district.setdefault(G.nodes[x]["district"], []).append(x)
     for i in nodes_of_type(G, "initiative"):
         status = G.nodes[i].get("status")
         if status not in ACTIVE_STATUSES:
@@ -169,11 +184,8 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
                        f"{names(G, regional)}). Mitgliedskommunen als Partner gewinnen.")
         else:
             m = munis[0]
-            district = G.nodes[m].get("district")
-            others = sorted((x for x in municipalities if x != m
-                             and district and G.nodes[x].get("district") == district
-                             and G.nodes[x].get("kind") != "landkreis"),
-                            key=lambda x: (-(G.nodes[x].get("population") or 0), x))[:3]
+            others = [x for x in by_district.get(G.nodes[m].get("district"), [])[:4]
+                      if x != m][:3]
             invite = f", z. B. {names(G, others)}" if others else ""
             message = (f"Die Initiative {quoted(G, i)} wird nur von {name(G, m)} getragen. "
                        f"Weitere Kommunen einladen{invite}, damit Aufwand und Wissen geteilt "
@@ -206,153 +218,6 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
                        f"federführende Stelle bestimmen, z. B. {the(G, pick, 'acc')}.")
         found.append(_gap("initiative_without_lead", [i], severity, message))
     return found
-
-
-def articulation_points_and_bridges(U: nx.Graph, main: set) -> dict:
-    """Return the single points of failure of the main component, grouped (no repeats).
-
-    Works on the block-cut tree of the main component (biconnected components and
-    articulation points, Hopcroft and Tarjan 1973): removing an articulation point splits
-    the component into pieces, one per adjacent block; the largest piece (by municipalities,
-    then nodes) stays "the network", the others are cut off. Only pieces of two or more
-    nodes holding an actor or a municipality count: a single leaf (a pendant partner, the
-    hub of a municipality with one actor, a one-participant initiative) is no point of
-    failure. A bridge counts when it is a tie or a participation whose far side holds a
-    municipality or two actors.
-
-    Grouping: an actor cutting off two or more pieces (a hub) is reported as an articulation
-    point and absorbs the bridges it holds; every other reportable bridge is reported and
-    absorbs its near endpoint's piece behind it; a bridge's far endpoint (unless a hub) is
-    absorbed by the bridge or hub it hangs on; what is left of an articulation point is
-    reported if it still cuts off an actor.
-
-    Returns
-    -------
-    dict
-        ``articulation_points``: actor -> list of cut-off pieces; ``bridges``: list of
-        ``(near, far, piece)``; every piece is a dict with ``municipalities`` (sorted keys,
-        at most 20), ``n_municipalities``, ``n_members`` (tier pioneer or member),
-        ``n_actors``. ``all_bridges``: every bridge edge of the main component (as sorted
-        tuples).
-    """
-    H = U.subgraph(main)
-    blocks = [list(b) for b in nx.biconnected_components(H)]
-    count: dict = {}
-    for b in blocks:
-        for x in b:
-            count[x] = count.get(x, 0) + 1
-    cuts = sorted((x for x, c in count.items() if c > 1), key=str)
-    if not cuts:
-        return {"articulation_points": {}, "bridges": [], "all_bridges": set()}
-    # block-cut tree: ("B", i) and ("C", x); weights = (municipalities, members, actors, nodes)
-    adj: dict = {("C", x): [] for x in cuts}
-    weight: dict = {}
-    cutset = set(cuts)
-    for i, b in enumerate(blocks):
-        node = ("B", i)
-        adj[node] = []
-        weight[node] = _weight(U, (x for x in b if x not in cutset))
-        for x in b:
-            if x in cutset:
-                adj[node].append(("C", x))
-                adj[("C", x)].append(node)
-    for x in cuts:
-        weight[("C", x)] = _weight(U, [x])
-    root = ("C", cuts[0])
-    parent, order, stack = {root: None}, [], [root]
-    while stack:
-        t = stack.pop()
-        order.append(t)
-        for s in adj[t]:
-            if s not in parent:
-                parent[s] = t
-                stack.append(s)
-    sub = {t: list(weight[t]) for t in order}
-    for t in reversed(order):
-        if parent[t] is not None:
-            p = sub[parent[t]]
-            for j, v in enumerate(sub[t]):
-                p[j] += v
-    total = sub[root]
-
-    def piece(cut, block) -> tuple:
-        """Weight of the piece behind ``block`` when ``cut`` is removed."""
-        if parent[block] == cut:
-            return tuple(sub[block])
-        return tuple(a - b for a, b in zip(total, sub[cut], strict=True))
-
-    def content(cut, block) -> list:
-        seen, stack, found = {cut, block}, [block], []
-        while stack and len(found) < 20:
-            t = stack.pop()
-            if t[0] == "B":
-                found += [x for x in blocks[t[1]] if U.nodes[x]["type"] == "municipality"
-                          and x not in found]
-            elif U.nodes[t[1]]["type"] == "municipality" and t[1] not in found:
-                found.append(t[1])
-            for s in adj[t]:
-                if s not in seen:
-                    seen.add(s)
-                    stack.append(s)
-        return sorted(found)[:20]
-
-    def describe(cut, block) -> dict:
-        w = piece(cut, block)
-        return {"municipalities": content(cut, block), "n_municipalities": w[0],
-                "n_members": w[1], "n_actors": w[2], "n_nodes": w[3], "block": block}
-
-    pieces: dict = {}
-    for x in cuts:
-        c = ("C", x)
-        around = sorted(adj[c], key=lambda b: (piece(c, b)[0], piece(c, b)[3]), reverse=True)
-        pieces[x] = [describe(c, b) for b in around[1:]]  # around[0]: the main piece
-    all_bridges = set()
-    bridge_list = []
-    for i, b in enumerate(blocks):
-        if len(b) != 2:
-            continue
-        x, y = sorted(b, key=str)
-        all_bridges.add((x, y))
-        if x not in cutset or y not in cutset or U[x][y]["type"] == "acts_for":
-            continue
-        side_x, side_y = piece(("C", y), ("B", i)), piece(("C", x), ("B", i))
-        near, far, far_w = (x, y, side_y) if (side_x[0], side_x[3]) >= (side_y[0], side_y[3]) \
-            else (y, x, side_x)
-        if far_w[0] >= 1 or far_w[2] >= 2:
-            bridge_list.append((near, far, describe(("C", near), ("B", i))))
-    reportable = {x: [p for p in ps if p["n_nodes"] >= 2 and (p["n_actors"] or
-                                                              p["n_municipalities"])]
-                  for x, ps in pieces.items() if U.nodes[x]["type"] == "actor"}
-    hubs = {x for x, ps in reportable.items() if len(ps) >= 2}
-    bridges, absorbed = [], set()
-    for near, far, far_piece in bridge_list:
-        if far not in hubs:
-            absorbed.add((far, None))
-        if near in hubs:
-            continue
-        bridges.append((near, far, far_piece))
-        absorbed.add((near, far_piece["block"]))
-    result = {}
-    for x, ps in reportable.items():
-        if (x, None) in absorbed and x not in hubs:
-            continue
-        left = [p for p in ps if x in hubs or (x, p["block"]) not in absorbed]
-        if left:
-            result[x] = left
-    return {"articulation_points": result, "bridges": bridges, "all_bridges": all_bridges}
-
-
-def _weight(U, nodes) -> list:
-    w = [0, 0, 0, 0]
-    for x in nodes:
-        data = U.nodes[x]
-        if data["type"] == "municipality":
-            w[0] += 1
-            w[1] += data.get("tier") in MEMBER_TIERS
-        elif data["type"] == "actor":
-            w[2] += 1
-        w[3] += 1
-    return w
 
 
 def _piece_text(G, p) -> tuple[str, bool]:
@@ -566,7 +431,7 @@ def find_gaps(G: nx.MultiDiGraph, context: dict, *, detectors: dict | None = Non
 
     ``context`` carries what the detectors share (built by ``graphs.report``): ``U`` (network
     graph), ``main`` (node set of the main component), ``cuts``
-    (:func:`articulation_points_and_bridges`), ``contact`` and ``partition`` (contact graph
+    (:func:`graphs.structure.cut_structure`), ``contact`` and ``partition`` (contact graph
     and its communities), ``cover`` (outside coordinating units), ``ranking`` (Taktgeber
     ranking) and ``transfer`` (transfer paths). Each gap is ``{kind, keys, severity,
     message}``; sorted by severity, kind (in ``GAP_KINDS`` order), then keys.

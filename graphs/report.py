@@ -9,11 +9,12 @@ import networkx as nx
 
 from .brokerage import to_csr
 from .build import build_graph, municipality_graph, network_graph, nodes_of_type
-from .gaps import articulation_points_and_bridges, find_gaps
+from .gaps import find_gaps
 from .structure import (
     communities,
     coordinating_cover,
     core_periphery,
+    cut_structure,
     main_component,
     org_models,
     summary,
@@ -139,14 +140,16 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
     core = core_periphery(U)
     cover = coordinating_cover(G, designated)
     clock.lap("structure")
+    cuts = cut_structure(U, main)
+    clock.lap("structure")
     ranked = rank_taktgeber(G, U, community_of=community_of, designated=designated, seed=seed,
-                            exact=exact, csr=csr)
+                            exact=exact, csr=csr, cut_pairs=cuts["cut_pairs"])
     clock.lap("taktgeber")
     transfer = transfer_paths(G, U)
     clock.lap("transfer")
     context = {"U": U, "main": main, "contact": contact, "partition": partition,
                "cover": cover, "ranking": ranked["ranking"], "transfer": transfer,
-               "cuts": articulation_points_and_bridges(U, main)}
+               "cuts": cuts}
     gaps = find_gaps(G, context)
     clock.lap("gaps")
     organisation = org_models(G, cover)

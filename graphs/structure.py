@@ -9,8 +9,10 @@ import networkx as nx
 from .build import LEVELS, actors_by_municipality, nodes_of_type
 
 __all__ = [
+    "MEMBER_TIERS",
     "ORG_MODEL_TYPES",
     "communities",
+    "cut_structure",
     "coordinating_cover",
     "core_periphery",
     "levels_present",
@@ -19,6 +21,9 @@ __all__ = [
     "summary",
 ]
 
+#: Members of these tiers must have all three levels (supporters such as Kreise need not:
+#: they support the network rather than run smart-city work of their own).
+MEMBER_TIERS = frozenset({"pioneer", "member"})
 #: Actor types that are organisation models a municipality can choose (DESIGN: Concepts).
 ORG_MODEL_TYPES = ("steering_group", "cdo", "staff_unit", "smart_city_office", "project_matrix",
                    "digital_office", "digital_pilot", "agency")
@@ -171,3 +176,159 @@ def summary(G: nx.MultiDiGraph, U: nx.Graph, M: nx.Graph, main: set | None = Non
         "components": len(components),
         "main_component_share": round(in_main / len(munis), 4) if munis else 0.0,
     }
+
+
+def cut_structure(U: nx.Graph, main: set) -> dict:
+    """Return the single points of failure of the main component, grouped (no repeats).
+
+    Works on the block-cut tree of the main component (biconnected components and
+    articulation points, Hopcroft and Tarjan 1973): removing an articulation point splits
+    the component into pieces, one per adjacent block; the largest piece (by municipalities,
+    then nodes) stays "the network", the others are cut off. Only pieces of two or more
+    nodes holding an actor or a municipality count: a single leaf (a pendant partner, the
+    hub of a municipality with one actor, a one-participant initiative) is no point of
+    failure. A bridge counts when it is a tie or a participation whose far side holds a
+    municipality or two actors.
+
+    Grouping: an actor cutting off two or more pieces (a hub) is reported as an articulation
+    point and absorbs the bridges it holds; every other reportable bridge is reported and
+    absorbs its near endpoint's piece behind it; a bridge's far endpoint (unless a hub) is
+    absorbed by the bridge or hub it hangs on; what is left of an articulation point is
+    reported if it still cuts off an actor.
+
+    Returns
+    -------
+    dict
+        ``articulation_points``: actor -> list of cut-off pieces; ``bridges``: list of
+        ``(near, far, piece)``; every piece is a dict with ``municipalities`` (sorted keys,
+        at most 20), ``n_municipalities``, ``n_members`` (tier pioneer or member),
+        ``n_actors``, ``n_nodes``. ``all_bridges``: every bridge edge of the main component
+        (as sorted tuples). ``cut_pairs``: every actor that is an articulation point -> the
+        number of pairs of municipalities it separates (the loss of the Taktgeber score in
+        large networks).
+    """
+    H = U.subgraph(main)
+    blocks = [list(b) for b in nx.biconnected_components(H)]
+    count: dict = {}
+    for b in blocks:
+        for x in b:
+            count[x] = count.get(x, 0) + 1
+    cuts = sorted((x for x, c in count.items() if c > 1), key=str)
+    if not cuts:
+        return {"articulation_points": {}, "bridges": [], "all_bridges": set(),
+                "cut_pairs": {}}
+    # block-cut tree: ("B", i) and ("C", x); weights = (municipalities, members, actors, nodes)
+    adj: dict = {("C", x): [] for x in cuts}
+    weight: dict = {}
+    cutset = set(cuts)
+    for i, b in enumerate(blocks):
+        node = ("B", i)
+        adj[node] = []
+        weight[node] = _weight(U, (x for x in b if x not in cutset))
+        for x in b:
+            if x in cutset:
+                adj[node].append(("C", x))
+                adj[("C", x)].append(node)
+    for x in cuts:
+        weight[("C", x)] = _weight(U, [x])
+    root = ("C", cuts[0])
+    parent, order, stack = {root: None}, [], [root]
+    while stack:
+        t = stack.pop()
+        order.append(t)
+        for s in adj[t]:
+            if s not in parent:
+                parent[s] = t
+                stack.append(s)
+    sub = {t: list(weight[t]) for t in order}
+    for t in reversed(order):
+        if parent[t] is not None:
+            p = sub[parent[t]]
+            for j, v in enumerate(sub[t]):
+                p[j] += v
+    total = sub[root]
+
+    def piece(cut, block) -> tuple:
+        """Weight of the piece behind ``block`` when ``cut`` is removed."""
+        if parent[block] == cut:
+            return tuple(sub[block])
+        return tuple(a - b for a, b in zip(total, sub[cut], strict=True))
+
+    def content(cut, block) -> list:
+        seen, stack, found = {cut, block}, [block], []
+        while stack and len(found) < 20:
+            t = stack.pop()
+            if t[0] == "B":
+                found += [x for x in blocks[t[1]] if U.nodes[x]["type"] == "municipality"
+                          and x not in found]
+            elif U.nodes[t[1]]["type"] == "municipality" and t[1] not in found:
+                found.append(t[1])
+            for s in adj[t]:
+                if s not in seen:
+                    seen.add(s)
+                    stack.append(s)
+        return sorted(found)[:20]
+
+    def describe(cut, block) -> dict:
+        w = piece(cut, block)
+        return {"municipalities": content(cut, block), "n_municipalities": w[0],
+                "n_members": w[1], "n_actors": w[2], "n_nodes": w[3], "block": block}
+
+    pieces: dict = {}
+    cut_pairs: dict = {}
+    for x in cuts:
+        if U.nodes[x]["type"] != "actor":
+            continue
+        c = ("C", x)
+        weights = sorted(((piece(c, b), b) for b in adj[c]), key=lambda wb: (
+            wb[0][0], wb[0][3]), reverse=True)
+        munis = [w[0] for w, _b in weights]
+        cut_pairs[x] = (sum(munis) ** 2 - sum(m * m for m in munis)) // 2
+        pieces[x] = [describe(c, b) for w, b in weights[1:]  # weights[0]: the main piece
+                     if w[3] >= 2 and (w[0] or w[2])]
+    all_bridges = set()
+    bridge_list = []
+    for i, b in enumerate(blocks):
+        if len(b) != 2:
+            continue
+        x, y = sorted(b, key=str)
+        all_bridges.add((x, y))
+        if x not in cutset or y not in cutset or U[x][y]["type"] == "acts_for":
+            continue
+        side_x, side_y = piece(("C", y), ("B", i)), piece(("C", x), ("B", i))
+        near, far, far_w = (x, y, side_y) if (side_x[0], side_x[3]) >= (side_y[0], side_y[3]) \
+            else (y, x, side_x)
+        if far_w[0] >= 1 or far_w[2] >= 2:
+            bridge_list.append((near, far, describe(("C", near), ("B", i))))
+    reportable = pieces
+    hubs = {x for x, ps in reportable.items() if len(ps) >= 2}
+    bridges, absorbed = [], set()
+    for near, far, far_piece in bridge_list:
+        if far not in hubs:
+            absorbed.add((far, None))
+        if near in hubs:
+            continue
+        bridges.append((near, far, far_piece))
+        absorbed.add((near, far_piece["block"]))
+    result = {}
+    for x, ps in reportable.items():
+        if (x, None) in absorbed and x not in hubs:
+            continue
+        left = [p for p in ps if x in hubs or (x, p["block"]) not in absorbed]
+        if left:
+            result[x] = left
+    return {"articulation_points": result, "bridges": bridges, "all_bridges": all_bridges,
+            "cut_pairs": cut_pairs}
+
+
+def _weight(U, nodes) -> list:
+    w = [0, 0, 0, 0]
+    for x in nodes:
+        data = U.nodes[x]
+        if data["type"] == "municipality":
+            w[0] += 1
+            w[1] += data.get("tier") in MEMBER_TIERS
+        elif data["type"] == "actor":
+            w[2] += 1
+        w[3] += 1
+    return w

@@ -8,7 +8,6 @@ from scipy.sparse import csr_array
 
 from .brokerage import (
     bfs_distances,
-    breadth_first,
     gould_fernandez_brokerage,
     path_counts,
     sampling_error_bound,
@@ -16,11 +15,13 @@ from .brokerage import (
     to_csr,
 )
 from .build import actor_graph, home_units, nodes_of_type
+from .structure import cut_structure, main_component
 from .text import PART_LABELS, name, number
 
 __all__ = [
     "CANDIDATE_TYPES",
     "EXACT_SOURCES_MAX",
+    "LOSS_EXACT_NODES",
     "SAMPLE_SOURCES",
     "SCORE_EXPLANATION",
     "WEIGHTS",
@@ -45,12 +46,9 @@ CAPACITY_HALF_FTE = 2.0
 EXACT_SOURCES_MAX = 600
 #: Above ``EXACT_SOURCES_MAX``, this many source municipalities are sampled (seeded).
 SAMPLE_SOURCES = 300
-#: The loss part is computed for this many candidates, the best by the other parts.
-LOSS_TOP_K = 30
-#: Networks up to this many nodes get the exact loss; larger ones a local one (see below).
-LOSS_BALL_NODES = 1500
-#: Radius (in steps) of the neighbourhood in which the local loss is measured.
-LOSS_RADIUS = 3
+#: Networks up to this many nodes get the exact efficiency loss; larger ones the number of
+#: municipality pairs a candidate's departure would disconnect (see ``rank_taktgeber``).
+LOSS_EXACT_NODES = 3000
 
 SCORE_EXPLANATION = {
     "de": (
@@ -65,7 +63,8 @@ SCORE_EXPLANATION = {
         "sind. Abdeckung (10 %): Anteil der Teilnetze, "
         "die so erreicht werden. Ebene (10 %): koordinierend 1, politisch-strategisch 0,5, "
         "Umsetzung 0,25. Verlust (10 %): wie stark die Erreichbarkeit zwischen den Kommunen "
-        "sinkt, wenn die Stelle wegfällt, gemessen an der wichtigsten Stelle. Wer nur gut "
+        "sinkt, wenn die Stelle wegfällt (in sehr großen Netzen: wie viele Kommunenpaare "
+        "dann getrennt wären), gemessen an der wichtigsten Stelle. Wer nur gut "
         "vernetzt ist, aber weder Mandat noch Personal hat, gewinnt deshalb nicht allein "
         "durch seine Lage im Netzwerk."
     ),
@@ -80,7 +79,8 @@ SCORE_EXPLANATION = {
         "Reach (10%): share of members reachable in at most two steps. Coverage (10%): share "
         "of the network's communities reached that way. Level (10%): coordinating 1, "
         "strategic 0.5, operational 0.25. Loss (10%): how much the reachability between the "
-        "municipalities drops if the unit leaves, relative to the most important unit. A unit "
+        "municipalities drops if the unit leaves (in very large networks: how many pairs of "
+        "municipalities it would disconnect), relative to the most important unit. A unit "
         "that is merely well connected, with neither mandate nor staff, therefore cannot win "
         "on its position alone."
     ),
@@ -160,17 +160,11 @@ def efficiency_losses(U: nx.Graph, actors, *, csr=None) -> dict:
 
     Efficiency is the sum over ordered pairs of member municipalities of 1 / (hops between
     them) in ``U`` (global efficiency, Latora and Marchiori 2001, restricted to municipality
-    pairs); ``loss`` is that sum minus the same sum without the actor.
-
-    Networks up to ``LOSS_BALL_NODES`` nodes are measured whole and exactly, cheaply: only
-    pairs all of whose shortest paths run through the actor can get longer (their distances
-    add up, ``d(s,v) + d(v,t) = d(s,t)``, and so do their path counts,
+    pairs); ``loss`` is that sum minus the same sum without the actor. Exact, and cheap:
+    only pairs all of whose shortest paths run through the actor can get longer (their
+    distances add up, ``d(s,v) + d(v,t) = d(s,t)``, and so do their path counts,
     ``σ(s,v) σ(v,t) = σ(s,t)``), and their new distances come from breadth-first searches
-    from a small set of municipalities covering those pairs. Larger networks get a local
-    measure: the ball of nodes within ``LOSS_RADIUS`` steps of the actor (at most its
-    ``LOSS_BALL_NODES`` nearest nodes), with distances inside the ball; a cheap stand-in for
-    the global loss, which would need a breadth-first search from every municipality per
-    candidate.
+    from a small set of municipalities covering those pairs.
 
     References
     ----------
@@ -178,11 +172,8 @@ def efficiency_losses(U: nx.Graph, actors, *, csr=None) -> dict:
        Physical Review Letters 87(19), 198701.
     """
     nodes, index, A = csr if csr is not None else to_csr(U)
-    n = len(nodes)
-    is_muni = np.fromiter((U.nodes[x]["type"] == "municipality" for x in nodes), bool, n)
-    if n > LOSS_BALL_NODES:
-        return {a: _local_loss(A, index[a], is_muni) for a in actors}
-    rows = np.flatnonzero(is_muni)
+    rows = np.asarray([i for i, x in enumerate(nodes) if U.nodes[x]["type"] == "municipality"],
+                      dtype=np.int64)
     if len(rows) < 2:
         return {a: (0.0, 0.0) for a in actors}
     dist, sigma = path_counts(A, rows)
@@ -223,22 +214,6 @@ def _without(A, v):
     return csr_array((A.data[keep], A.indices[keep], indptr), shape=A.shape)
 
 
-def _local_loss(A, v, is_muni) -> tuple[float, float]:
-    order, dist = breadth_first(A, v)
-    ball = np.sort(order[dist[order] <= LOSS_RADIUS][:LOSS_BALL_NODES])
-    rest = ball[ball != v]
-    with_actor = _efficiency(A[ball][:, ball], np.flatnonzero(is_muni[ball]))
-    without = _efficiency(A[rest][:, rest], np.flatnonzero(is_muni[rest]))
-    return max(0.0, with_actor - without), with_actor
-
-
-def _efficiency(A, muni_rows) -> float:
-    if len(muni_rows) < 2:
-        return 0.0
-    d = bfs_distances(A, muni_rows)[:, muni_rows]
-    return float((1.0 / d[d > 0]).sum())
-
-
 def rank_taktgeber(
     G: nx.MultiDiGraph,
     U: nx.Graph,
@@ -249,6 +224,7 @@ def rank_taktgeber(
     exact: bool | None = None,
     weights: dict | None = None,
     csr=None,
+    cut_pairs: dict | None = None,
 ) -> dict:
     """Rank the Taktgeber candidates by an explained, weighted score.
 
@@ -265,9 +241,14 @@ def rank_taktgeber(
     - ``level``: coordinating 1, strategic 0.5, operational 0.25.
     - ``mandate``: :func:`mandate_part`.
     - ``capacity``: ``fte / (fte + 2)``; 0 when unknown.
-    - ``loss``: :func:`efficiency_losses` relative to the largest, computed for the
-      ``LOSS_TOP_K`` best candidates by the other parts (and the designated one); 0 for the
-      rest (``raw.loss_computed`` is False).
+    - ``loss``: relative to the largest, in networks up to ``LOSS_EXACT_NODES`` nodes the
+      exact efficiency loss (:func:`efficiency_losses`); in larger ones the number of
+      municipality pairs the candidate's departure disconnects (``cut_pairs`` from
+      :func:`graphs.structure.cut_structure`, computed here when not given): a
+      component-size loss that needs one biconnected-components pass for all candidates,
+      where the efficiency loss would need a breadth-first search from every municipality
+      per candidate. Both are computed for every candidate, so no cut-off can reorder the
+      ranking.
 
     A ``designated`` actor (what-if "X becomes Taktgeber") gets level and mandate 1, is
     marked ``designated: true`` and listed first.
@@ -293,7 +274,8 @@ def rank_taktgeber(
     sampled = len(munis) > EXACT_SOURCES_MAX if exact is None else not exact
     k = min(SAMPLE_SOURCES, len(munis)) if sampled else None
     own = {a: m for a, m in home_units(G).items() if m != a}
-    betweenness = subset_betweenness(U, munis, munis, own=own, k=k, seed=seed, csr=csr)
+    betweenness = subset_betweenness(U, munis, munis, own=own, k=k, seed=seed,
+                                     strata=community_of, csr=csr)
     pairs = max(1, len(munis) * (len(munis) - 1) / 2)
     actor_net = actor_graph(G)
     groups = home_units(G)
@@ -316,7 +298,6 @@ def rank_taktgeber(
             "communities_reached": len({community_of[m] for m in reach_set
                                         if m in community_of}),
             "fte": fte,
-            "loss_computed": False,
             "efficiency_drop": 0.0,
         }
     best_b = max(r["betweenness"] for r in raw.values()) or 1.0
@@ -335,17 +316,19 @@ def rank_taktgeber(
             "capacity": fte / (fte + CAPACITY_HALF_FTE),
             "loss": 0.0,
         }
-    other = sum(w for p, w in weights.items() if p != "loss") or 1.0
-    pre = {a: sum(weights[p] * v for p, v in parts[a].items() if p != "loss") / other
-           for a in cands}
-    top = sorted(cands, key=lambda a: (-pre[a], a))[:LOSS_TOP_K]
-    if designated is not None and designated not in top:
-        top.append(designated)
-    losses = {}
-    for a, (loss, eff) in efficiency_losses(U, top, csr=csr).items():
-        losses[a] = loss
-        raw[a]["loss_computed"] = True
-        raw[a]["efficiency_drop"] = loss / eff if eff > 0 else 0.0
+    if len(U) <= LOSS_EXACT_NODES:
+        losses = {}
+        for a, (loss, eff) in efficiency_losses(U, cands, csr=csr).items():
+            losses[a] = loss
+            raw[a]["efficiency_drop"] = loss / eff if eff > 0 else 0.0
+    else:
+        if cut_pairs is None:
+            cut_pairs = cut_structure(U, main_component(U))["cut_pairs"]
+        pairs_total = max(1, len(munis) * (len(munis) - 1) // 2)
+        losses = {a: float(cut_pairs.get(a, 0)) for a in cands}
+        for a in cands:
+            raw[a]["pairs_cut"] = int(cut_pairs.get(a, 0))
+            raw[a]["efficiency_drop"] = losses[a] / pairs_total
     best_loss = max(losses.values(), default=0.0) or 1.0
     for a, loss in losses.items():
         parts[a]["loss"] = loss / best_loss
@@ -371,9 +354,7 @@ def rank_taktgeber(
         "sources": k or len(munis),
         "of": len(munis),
         "error_bound": round(sampling_error_bound(k, n_nodes=len(cands)), 4) if k else 0.0,
-        "loss": "whole network" if len(U) <= LOSS_BALL_NODES else
-        f"local (radius {LOSS_RADIUS}, at most {LOSS_BALL_NODES} nodes)",
-        "loss_candidates": len(top),
+        "loss": "efficiency" if len(U) <= LOSS_EXACT_NODES else "pairs cut",
     }
     return {"ranking": ranking, "method": method}
 
@@ -389,7 +370,7 @@ def _plain(raw: dict) -> dict:
 
 def _explain(G, a, parts, raw, n_munis, n_communities, designated) -> str:
     """One German sentence naming the candidate's strongest and weakest part."""
-    shown = {p: v for p, v in parts.items() if p != "loss" or raw["loss_computed"]}
+    shown = parts
     weight = WEIGHTS.get
     best = max(shown, key=lambda p: (round(shown[p], 4), weight(p, 0), p))
     worst = min(shown, key=lambda p: (round(shown[p], 4), -weight(p, 0), p))
@@ -425,6 +406,9 @@ def _reason(part, parts, raw, n_munis, n_communities, designated) -> str:
         if raw["fte"] is None:
             return "keine Angabe zum Personal"
         return f"{number(float(raw['fte']), 1)} VZÄ"
+    if "pairs_cut" in raw:
+        return (f"ohne sie wären {_percent(raw['efficiency_drop'])} der Kommunenpaare "
+                f"getrennt")
     return f"ohne sie sinkt die Erreichbarkeit um {_percent(raw['efficiency_drop'])}"
 
 

@@ -137,12 +137,17 @@ def test_efficiency_losses_exact():
         assert found[a] == pytest.approx(brute_force_loss(U, a))
 
 
-def test_efficiency_losses_local(monkeypatch):
-    """Above LOSS_BALL_NODES the loss is measured in the actor's neighbourhood."""
-    monkeypatch.setattr(taktgeber, "LOSS_BALL_NODES", 10)
-    U = network_graph(build_graph(star(6)))
-    found = efficiency_losses(U, ["agentur", "m0-digital"])
-    assert found["agentur"][0] > found["m0-digital"][0] >= 0.0
+def test_loss_in_large_networks_counts_pairs_cut(monkeypatch):
+    """Above LOSS_EXACT_NODES the loss is the number of municipality pairs a candidate's
+    departure disconnects (a component-size loss)."""
+    monkeypatch.setattr(taktgeber, "LOSS_EXACT_NODES", 5)
+    result = rank(star(6))
+    assert result["method"]["loss"] == "pairs cut"
+    ranking = {r["key"]: r for r in result["ranking"]}
+    assert ranking["agentur"]["raw"]["pairs_cut"] == 15  # 6 members, all pairs
+    assert ranking["agentur"]["parts"]["loss"] == 1.0
+    assert ranking["m0-digital"]["raw"]["pairs_cut"] == 5  # its own municipality, cut off
+    assert ranking["m0-digital"]["raw"]["efficiency_drop"] == round(5 / 15, 4)
 
 
 def test_designated_taktgeber_first():
