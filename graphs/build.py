@@ -77,55 +77,60 @@ def build_graph(bundle: Mapping) -> nx.MultiDiGraph:
         raise ValueError("bundle must be a mapping (a parsed kommunalnetz bundle)")
     if bundle.get("format", "kommunalnetz-bundle") != "kommunalnetz-bundle":
         raise ValueError(f"not a kommunalnetz bundle: format {bundle.get('format')!r}")
-    G = nx.MultiDiGraph(region=dict(bundle.get("region") or {}))
     municipalities = sorted(bundle.get("municipalities") or [], key=lambda r: r["key"])
     actors = sorted(bundle.get("actors") or [], key=lambda r: r["key"])
     initiatives = sorted(bundle.get("initiatives") or [], key=lambda r: r["key"])
-    seen: set[str] = set()
+    types: dict[str, str] = {}
+    nodes = []
     for type_, records in (("municipality", municipalities), ("actor", actors),
                            ("initiative", initiatives)):
         for record in records:
             key = record.get("key")
             if not isinstance(key, str) or not key:
                 raise ValueError(f"a {type_} record has no key")
-            if key in seen:
+            if key in types:
                 raise ValueError(f"key {key!r} is used twice (keys share one namespace)")
-            seen.add(key)
+            types[key] = type_
             attrs = {k: v for k, v in record.items() if k not in ("key", "participants")}
             if type_ == "actor":
                 attrs["actor_type"] = attrs.pop("type", "other")
                 attrs["topics"] = list(attrs.get("topics") or [])
-            G.add_node(key, type=type_, **attrs)
+            attrs["type"] = type_
+            nodes.append((key, attrs))
+
+    def expect(key, type_, where):
+        if types.get(key) != type_:
+            raise ValueError(f"{where} refers to unknown {type_} {key!r}")
+
+    edges = []
     for actor in actors:
         municipality = actor.get("municipality")
         if municipality is not None:
-            _expect(G, municipality, "municipality", f"actor {actor['key']!r}")
-            G.add_edge(actor["key"], municipality, key="acts_for", type="acts_for")
+            expect(municipality, "municipality", f"actor {actor['key']!r}")
+            edges.append((actor["key"], municipality, "acts_for", {"type": "acts_for"}))
     for initiative in initiatives:
         for p in sorted(initiative.get("participants") or [], key=lambda p: p["actor"]):
-            _expect(G, p["actor"], "actor", f"initiative {initiative['key']!r}")
-            G.add_edge(p["actor"], initiative["key"], key="participation", type="participation",
-                       role=p.get("role", "partner"))
+            expect(p["actor"], "actor", f"initiative {initiative['key']!r}")
+            edges.append((p["actor"], initiative["key"], "participation",
+                          {"type": "participation", "role": p.get("role", "partner")}))
     for tie in sorted(bundle.get("ties") or [], key=_tie_key):
         source, target, kind = tie["source"], tie["target"], tie.get("kind", "cooperation")
-        _expect(G, source, "actor", "a tie")
-        _expect(G, target, "actor", "a tie")
+        expect(source, "actor", "a tie")
+        expect(target, "actor", "a tie")
         if source == target:
             raise ValueError(f"tie {_tie_key(tie)!r} connects {source!r} with itself")
-        G.add_edge(source, target, key=_tie_key(tie), type="tie", kind=kind,
-                   weight=int(tie.get("weight", 3)), directed=kind in DIRECTED_TIE_KINDS,
-                   description=tie.get("description", ""))
+        edges.append((source, target, _tie_key(tie), {
+            "type": "tie", "kind": kind, "weight": int(tie.get("weight", 3)),
+            "directed": kind in DIRECTED_TIE_KINDS, "description": tie.get("description", "")}))
+    G = nx.MultiDiGraph(region=dict(bundle.get("region") or {}))
+    G.add_nodes_from(nodes)
+    G.add_edges_from(edges)
     return G
 
 
 def _tie_key(tie: Mapping) -> str:
     kind = tie.get("kind", "cooperation")
     return tie.get("key") or f"{tie['source']}-{tie['target']}-{kind.replace('_', '-')}"
-
-
-def _expect(G: nx.MultiDiGraph, key, type_: str, where: str) -> None:
-    if key not in G or G.nodes[key]["type"] != type_:
-        raise ValueError(f"{where} refers to unknown {type_} {key!r}")
 
 
 def nodes_of_type(G: nx.Graph, type_: str) -> list:
@@ -157,23 +162,26 @@ def network_graph(G: nx.MultiDiGraph) -> nx.Graph:
     (``type="tie"``) with the largest weight and the sorted list of ``kinds``. Node attributes
     are those of ``G``.
     """
-    U = nx.Graph(region=G.graph.get("region", {}))
-    U.add_nodes_from(G.nodes(data=True))
+    edges: dict[tuple, dict] = {}
     for u, v, data in G.edges(data=True):
         type_ = data["type"]
         if type_ == "tie":
-            if U.has_edge(u, v):
-                edge = U[u][v]
+            pair = (u, v) if u < v else (v, u)
+            edge = edges.get(pair)
+            if edge is None:
+                edges[pair] = {"type": "tie", "weight": data["weight"], "kinds": [data["kind"]]}
+            else:
                 edge["weight"] = max(edge["weight"], data["weight"])
                 if data["kind"] not in edge["kinds"]:
                     edge["kinds"] = sorted([*edge["kinds"], data["kind"]])
-            else:
-                U.add_edge(u, v, type="tie", weight=data["weight"], kinds=[data["kind"]])
         elif type_ == "participation":
-            U.add_edge(u, v, type="participation", role=data["role"],
-                       weight=ROLE_WEIGHT.get(data["role"], 1))
+            edges[(u, v)] = {"type": "participation", "role": data["role"],
+                             "weight": ROLE_WEIGHT.get(data["role"], 1)}
         else:
-            U.add_edge(u, v, type="acts_for", weight=ACTS_FOR_WEIGHT)
+            edges[(u, v)] = {"type": "acts_for", "weight": ACTS_FOR_WEIGHT}
+    U = nx.Graph(region=G.graph.get("region", {}))
+    U.add_nodes_from(G.nodes(data=True))
+    U.add_edges_from((u, v, data) for (u, v), data in edges.items())
     return U
 
 
@@ -184,17 +192,15 @@ def actor_graph(G: nx.MultiDiGraph) -> nx.DiGraph:
     parallel ties collapse to one arc with the largest ``weight``. Every actor is a node (with
     its attributes), tied or not.
     """
-    A = nx.DiGraph()
-    A.add_nodes_from((n, d) for n, d in G.nodes(data=True) if d["type"] == "actor")
+    arcs: dict[tuple, int] = {}
     for u, v, data in G.edges(data=True):
         if data["type"] != "tie":
             continue
-        arcs = ((u, v),) if data["directed"] else ((u, v), (v, u))
-        for a, b in arcs:
-            if A.has_edge(a, b):
-                A[a][b]["weight"] = max(A[a][b]["weight"], data["weight"])
-            else:
-                A.add_edge(a, b, weight=data["weight"])
+        for arc in ((u, v),) if data["directed"] else ((u, v), (v, u)):
+            arcs[arc] = max(arcs.get(arc, 0), data["weight"])
+    A = nx.DiGraph()
+    A.add_nodes_from((n, d) for n, d in G.nodes(data=True) if d["type"] == "actor")
+    A.add_edges_from((a, b, {"weight": w}) for (a, b), w in arcs.items())
     return A
 
 
@@ -223,14 +229,18 @@ def municipality_graph(G: nx.MultiDiGraph, *, regional: bool = False) -> nx.Grap
     if regional:
         M.add_nodes_from((n, G.nodes[n]) for n, unit in home.items() if unit == n)
 
+    links: dict[tuple, list] = {}
+
     def link(a, b, w, what):
         if a is None or b is None or a == b:
             return
-        if M.has_edge(a, b):
-            M[a][b]["weight"] += w
-            M[a][b]["links"].append(what)
+        pair = (a, b) if a < b else (b, a)
+        found = links.get(pair)
+        if found is None:
+            links[pair] = [w, [what]]
         else:
-            M.add_edge(a, b, weight=w, links=[what])
+            found[0] += w
+            found[1].append(what)
 
     by_initiative: dict[str, set] = {}
     for u, v, data in G.edges(data=True):
@@ -244,6 +254,6 @@ def municipality_graph(G: nx.MultiDiGraph, *, regional: bool = False) -> nx.Grap
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
                 link(members[x], members[y], 1, f"initiative:{i}")
-    for _a, _b, data in M.edges(data=True):
-        data["links"] = sorted(set(data["links"]))
+    M.add_edges_from((a, b, {"weight": w, "links": sorted(set(what))})
+                     for (a, b), (w, what) in links.items())
     return M

@@ -49,26 +49,32 @@ def communities(C: nx.Graph, *, seed: int = 0) -> list[list]:
     return sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
 
 
-def core_periphery(U: nx.Graph) -> dict:
-    """Return the k-core structure of the member municipalities in the network graph ``U``.
+def core_periphery(C: nx.Graph) -> dict:
+    """Return the k-core structure of the member municipalities in the contact graph ``C``.
 
-    A municipality's coreness is the largest core number (:func:`networkx.core_number`) of its
-    hub or its actors. The core are the municipalities of the innermost core (``k_max``), the
-    periphery those with coreness at most 1 (hanging on by single links, or not at all).
+    ``C`` is ``municipality_graph(G, regional=True)``: municipalities and regional bodies,
+    joined by ties and shared initiatives. A municipality's coreness is its core number
+    (:func:`networkx.core_number`, Seidman 1983): the largest k such that it belongs to a
+    group in which everyone works with at least k others. The core are the municipalities
+    of the innermost core (``k_max``, when above 1), the periphery those with coreness at
+    most 1 (hanging on by a single link, or not at all).
+
+    References
+    ----------
+    .. [1] Seidman, S. B. (1983). Network structure and minimum degree. Social Networks 5(3),
+       269-287.
     """
-    if U.number_of_nodes() == 0:
+    munis = sorted(n for n, t in C.nodes(data="type") if t == "municipality")
+    if not munis:
         return {"k_max": 0, "core": [], "periphery": [], "coreness": {}}
-    core = nx.core_number(U)
-    coreness = {}
-    for m in nodes_of_type(U, "municipality"):
-        coreness[m] = max([core[m], *(core[a] for a in U[m]
-                                      if U.nodes[a]["type"] == "actor")])
-    k_max = max(coreness.values(), default=0)
+    core = nx.core_number(C)
+    coreness = {m: int(core[m]) for m in munis}
+    k_max = max(coreness.values())
     return {
-        "k_max": int(k_max),
-        "core": sorted(m for m, k in coreness.items() if k == k_max and k > 1),
-        "periphery": sorted(m for m, k in coreness.items() if k <= 1),
-        "coreness": {m: int(k) for m, k in sorted(coreness.items())},
+        "k_max": k_max,
+        "core": [m for m in munis if coreness[m] == k_max and k_max > 1],
+        "periphery": [m for m in munis if coreness[m] <= 1],
+        "coreness": coreness,
     }
 
 
@@ -207,8 +213,7 @@ def cut_structure(U: nx.Graph, main: set) -> dict:
         number of pairs of municipalities it separates (the loss of the Taktgeber score in
         large networks).
     """
-    H = U.subgraph(main)
-    blocks = [list(b) for b in nx.biconnected_components(H)]
+    blocks = [list(b) for b in nx.biconnected_components(U) if next(iter(b)) in main]
     count: dict = {}
     for b in blocks:
         for x in b:

@@ -45,7 +45,7 @@ CAPACITY_HALF_FTE = 2.0
 #: Up to this many member municipalities, betweenness uses every municipality as a source.
 EXACT_SOURCES_MAX = 600
 #: Above ``EXACT_SOURCES_MAX``, this many source municipalities are sampled (seeded).
-SAMPLE_SOURCES = 300
+SAMPLE_SOURCES = 200
 #: Networks up to this many nodes get the exact efficiency loss; larger ones the number of
 #: municipality pairs a candidate's departure would disconnect (see ``rank_taktgeber``).
 LOSS_EXACT_NODES = 3000
@@ -181,37 +181,41 @@ def efficiency_losses(U: nx.Graph, actors, *, csr=None) -> dict:
     linked = d_pairs > 0
     inverse = np.where(linked, 1.0 / np.where(linked, d_pairs, 1), 0.0)
     efficiency = float(inverse.sum())
+    arc_rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
     found = {}
-    for a in actors:
-        v = index[a]
-        dv, sv = dist[:, v], sigma[:, v]
+    columns = [index[a] for a in actors]
+    chunk = max(1, 2_000_000 // (len(rows) ** 2))
+    for start in range(0, len(columns), chunk):
+        cols = columns[start:start + chunk]
+        dv, sv = dist[:, cols].T[:, :, None], sigma[:, cols].T[:, :, None]
         on = dv > 0
-        through = (linked & on[:, None] & on[None, :] & (dv[:, None] + dv[None, :] == d_pairs)
-                   & (sv[:, None] * sv[None, :] == s_pairs))
-        if not through.any():
-            found[a] = (0.0, efficiency)
-            continue
-        cover, left = [], through.copy()
-        while left.any():
-            i = int(left.sum(axis=1).argmax())
-            cover.append(i)
-            left[i, :] = False
-            left[:, i] = False
-        new = bfs_distances(_without(A, v), rows[cover])[:, rows]
-        d_new = np.zeros_like(d_pairs)
-        d_new[:, cover] = new.T
-        d_new[cover, :] = new
-        kept = np.where(d_new > 0, 1.0 / np.where(d_new > 0, d_new, 1), 0.0)
-        found[a] = (float(inverse[through].sum() - kept[through].sum()), efficiency)
+        through = (linked[None] & on & on.transpose(0, 2, 1)
+                   & (dv + dv.transpose(0, 2, 1) == d_pairs[None])
+                   & (sv * sv.transpose(0, 2, 1) == s_pairs[None]))
+        for a, v, pairs in zip(actors[start:start + chunk], cols, through, strict=True):
+            found[a] = (_loss(A, arc_rows, v, rows, pairs, inverse, d_pairs), efficiency)
     return found
 
 
-def _without(A, v):
-    """The CSR adjacency ``A`` with node ``v``'s arcs removed (same shape)."""
-    rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
-    keep = (rows != v) & (A.indices != v)
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=A.shape[0]))])
-    return csr_array((A.data[keep], A.indices[keep], indptr), shape=A.shape)
+def _loss(A, arc_rows, v, rows, through, inverse, d_pairs) -> float:
+    """Efficiency lost over the municipality pairs ``through`` when node ``v`` is removed."""
+    if not through.any():
+        return 0.0
+    degree = through.sum(axis=1)
+    cover = degree > degree[degree > 0].size / 2  # the smaller side of the pairs
+    missed = np.triu(through & ~cover[:, None] & ~cover[None, :])
+    cover |= missed.any(axis=1)  # every pair keeps one end in the cover
+    cover = np.flatnonzero(cover)
+    keep = (arc_rows != v) & (A.indices != v)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(arc_rows[keep],
+                                                        minlength=A.shape[0]))])
+    without = csr_array((A.data[keep], A.indices[keep], indptr), shape=A.shape)
+    new = bfs_distances(without, rows[cover])[:, rows]
+    d_new = np.zeros_like(d_pairs)
+    d_new[:, cover] = new.T
+    d_new[cover, :] = new
+    kept = np.where(d_new > 0, 1.0 / np.where(d_new > 0, d_new, 1), 0.0)
+    return float(inverse[through].sum() - kept[through].sum())
 
 
 def rank_taktgeber(

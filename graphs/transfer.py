@@ -45,6 +45,8 @@ KIND_ORDER = {"kreisfreie_stadt": 0, "kreisangehoerige_stadt": 1, "verbandsgemei
 #: to ``MAX_LISTED`` keys (their counts are always complete).
 MAX_PATHS = 10
 MAX_LISTED = 200
+#: Alternative paths are searched in batches of block graphs up to this many nodes.
+ALTERNATIVE_BLOCK_NODES = 300_000
 
 NOTE = ("Bei gleich guten Wegen werden städtische vor ländlichen Quellen bevorzugt (kreisfreie "
         "Stadt vor kreisangehöriger Stadt vor Gemeinde) und größere vor kleineren. Als Wege "
@@ -133,20 +135,35 @@ def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATH
                if G.nodes[m].get("tier") in TARGET_TIERS]
     nodes = list(U)
     index = {x: i for i, x in enumerate(nodes)}
-    W = _length_matrix(U, index)
-    results = []
+    topics = []
     for topic, by_muni in experience.items():
         sources = sorted(by_muni, key=lambda m: source_preference(G, m))
         targets = [m for m in members if m not in by_muni]
-        if not sources or not targets:
-            continue
-        results.append(_topic(G, U, W, nodes, index, topic, sources, targets, by_muni,
-                              max_paths))
-    return results
+        if sources and targets:
+            topics.append((topic, sources, targets, by_muni))
+    if not topics:
+        return []
+    W = _length_matrix(U, index)
+    dist, pred = _nearest_sources(W, index, [sources for _t, sources, _x, _b in topics])
+    found = []
+    for k, (_name, _sources, targets, _by) in enumerate(topics):
+        target_rows = np.asarray([index[t] for t in targets])
+        lengths = np.floor(2 * dist[k, target_rows]) / 2  # offsets < 0.5 never count
+        reachable = sorted((float(lengths[i]), t) for i, t in enumerate(targets)
+                           if math.isfinite(lengths[i]))
+        unreachable = [t for i, t in enumerate(targets) if not math.isfinite(lengths[i])]
+        paths = [_describe(U, _trace(pred[k], index[t], nodes), length)
+                 for length, t in reachable[:max_paths]]
+        found.append((reachable, unreachable, paths))
+    listed = [path for _r, _u, paths in found for path in paths]
+    for path, alternative in zip(listed, _alternatives(U, W, nodes, index, listed), strict=True):
+        path["alternative"] = alternative
+    return [_topic(G, U, pred[k], nodes, index, topic, sources, targets, by_muni, max_paths,
+                   *found[k]) for k, (topic, sources, targets, by_muni) in enumerate(topics)]
 
 
 def _length_matrix(U: nx.Graph, index: dict) -> csr_array:
-    """Symmetric CSR of trusted edge lengths, with one spare row/column for a super-source."""
+    """Symmetric CSR of the trusted edge lengths (:func:`edge_length`)."""
     rows, cols, lengths = [], [], []
     for u, v, data in U.edges(data=True):
         length = edge_length(U, u, v, data)
@@ -154,29 +171,35 @@ def _length_matrix(U: nx.Graph, index: dict) -> csr_array:
             rows += [index[u], index[v]]
             cols += [index[v], index[u]]
             lengths += [length, length]
-    n = len(index) + 1
+    n = len(index)
     return csr_array((np.asarray(lengths, float), (np.asarray(rows, np.int64),
                                                    np.asarray(cols, np.int64))), shape=(n, n))
 
 
-def _topic(G, U, W, nodes, index, topic, sources, targets, by_muni, max_paths) -> dict:
-    n = len(nodes)
-    offset = {m: 0.4 * (r + 1) / (len(sources) + 1) for r, m in enumerate(sources)}
-    super_arcs = csr_array((np.asarray([offset[m] for m in sources]),
-                            (np.full(len(sources), n), np.asarray([index[m] for m in sources]))),
-                           shape=W.shape)
-    dist, pred = csgraph.dijkstra(W + super_arcs, directed=True, indices=n,
-                                  return_predecessors=True)
-    target_rows = np.asarray([index[t] for t in targets])
-    lengths = np.floor(2 * dist[target_rows]) / 2  # offsets < 0.5 never change the length
-    reachable = [(float(lengths[i]), t) for i, t in enumerate(targets)
-                 if math.isfinite(lengths[i])]
-    unreachable = [t for i, t in enumerate(targets) if not math.isfinite(lengths[i])]
-    reachable.sort()
-    paths = [_describe(U, _trace(pred, index[t], n, nodes), length)
-             for length, t in reachable[:max_paths]]
-    for path, alternative in zip(paths, _alternatives(U, W, nodes, index, paths), strict=True):
-        path["alternative"] = alternative
+def _nearest_sources(W, index, source_lists) -> tuple:
+    """One Dijkstra per topic from a super-source joined to the topic's sources.
+
+    Super-source k (row ``n + k``) reaches source r of its list with a tiny offset growing
+    with r (less than 0.5 in all), so equally long paths start at the preferred source. All
+    topics run in one call. Returns ``(dist, pred)``, one row per topic.
+    """
+    n, t = W.shape[0], len(source_lists)
+    coo = W.tocoo()
+    rows, cols, data = [coo.row], [coo.col], [coo.data]
+    for k, sources in enumerate(source_lists):
+        rows.append(np.full(len(sources), n + k))
+        cols.append(np.asarray([index[m] for m in sources]))
+        data.append(0.4 * (np.arange(len(sources)) + 1) / (len(sources) + 1))
+    size = n + t
+    augmented = csr_array((np.concatenate(data), (np.concatenate(rows).astype(np.int64),
+                                                  np.concatenate(cols).astype(np.int64))),
+                          shape=(size, size))
+    return csgraph.dijkstra(augmented, directed=True, indices=np.arange(n, size),
+                            return_predecessors=True)
+
+
+def _topic(G, U, pred, nodes, index, topic, sources, targets, by_muni, max_paths,
+           reachable, unreachable, paths) -> dict:
     brokers = Counter(b for path in paths
                       for b in path["via"] + (path["alternative"] or {}).get("via", [])
                       if U.nodes[b]["type"] != "municipality")
@@ -209,10 +232,10 @@ def _topic(G, U, W, nodes, index, topic, sources, targets, by_muni, max_paths) -
     }
 
 
-def _trace(pred, row, stop, nodes) -> list:
-    """Nodes of the path to ``row`` along predecessors, up to (without) ``stop``."""
+def _trace(pred, row, nodes) -> list:
+    """Nodes of the path to ``row`` along predecessors, back to a source (or super-source)."""
     path = []
-    while row != stop and row >= 0:
+    while 0 <= row < len(nodes):
         path.append(nodes[row])
         row = pred[row]
     return path[::-1]
@@ -232,42 +255,47 @@ def _describe(U, path, length) -> dict:
 def _alternatives(U, W, nodes, index, paths) -> list:
     """For each path, the shortest trusted path between its ends avoiding all its ``via``.
 
-    All searches run in one Dijkstra call over a block-diagonal graph: block k is the trusted
-    graph without path k's intermediaries. Alternatives longer than twice the path plus 6
-    are not searched (a detour nobody would take).
+    The searches run batched in Dijkstra calls over block-diagonal graphs: block b is the
+    trusted graph without its path's intermediaries (at most ``ALTERNATIVE_BLOCK_NODES``
+    nodes per call). Alternatives longer than twice the path plus 6 are not searched (a
+    detour nobody would take).
     """
     n = len(nodes)
     todo = [k for k, p in enumerate(paths) if p["via"]]
     found: list = [None] * len(paths)
-    if not todo:
-        return found
-    coo = W[:n, :n].tocoo()
+    coo = W.tocoo()
     rows, cols = coo.row.astype(np.int64), coo.col.astype(np.int64)
-    banned = np.zeros((len(todo), n), dtype=bool)
-    for b, k in enumerate(todo):
-        banned[b, [index[x] for x in paths[k]["via"]]] = True
-    block, arc = np.nonzero(~(banned[:, rows] | banned[:, cols]))
-    size = len(todo) * n
-    big = csr_array((coo.data[arc], (rows[arc] + block * n, cols[arc] + block * n)),
-                    shape=(size, size))
-    starts = [b * n + index[paths[k]["from"]] for b, k in enumerate(todo)]
-    limit = 2 * max(paths[k]["length"] for k in todo) + 6
-    dist, pred = csgraph.dijkstra(big, directed=True, indices=starts, return_predecessors=True,
-                                  limit=limit)
-    for b, k in enumerate(todo):
-        end = b * n + index[paths[k]["to"]]
-        if not math.isfinite(dist[b, end]):
-            continue
-        trail = [starts[b] - b * n]
-        row = end
-        steps = []
-        while row != starts[b]:
-            steps.append(row - b * n)
-            row = pred[b, row]
-        trail += steps[::-1]
-        info = _describe(U, [nodes[x] for x in trail], round(float(dist[b, end]) * 2) / 2)
-        found[k] = {key: info[key] for key in ("via", "length", "hops", "weakest")}
+    per_call = max(1, ALTERNATIVE_BLOCK_NODES // max(1, n))
+    for start in range(0, len(todo), per_call):
+        batch = todo[start:start + per_call]
+        banned = np.zeros((len(batch), n), dtype=bool)
+        for b, k in enumerate(batch):
+            banned[b, [index[x] for x in paths[k]["via"]]] = True
+        block, arc = np.nonzero(~(banned[:, rows] | banned[:, cols]))
+        size = len(batch) * n
+        big = csr_array((coo.data[arc], (rows[arc] + block * n, cols[arc] + block * n)),
+                        shape=(size, size))
+        starts = [b * n + index[paths[k]["from"]] for b, k in enumerate(batch)]
+        limit = 2 * max(paths[k]["length"] for k in batch) + 6
+        dist, pred = csgraph.dijkstra(big, directed=True, indices=starts,
+                                      return_predecessors=True, limit=limit)
+        for b, k in enumerate(batch):
+            end = b * n + index[paths[k]["to"]]
+            if not math.isfinite(dist[b, end]):
+                continue
+            trail = [nodes[x - b * n] for x in _rows_to(pred[b], end, starts[b])]
+            info = _describe(U, trail, round(float(dist[b, end]) * 2) / 2)
+            found[k] = {key: info[key] for key in ("via", "length", "hops", "weakest")}
     return found
+
+
+def _rows_to(pred, row, start) -> list:
+    """Rows of the path from ``start`` to ``row`` along predecessors."""
+    steps = [row]
+    while row != start:
+        row = pred[row]
+        steps.append(row)
+    return steps[::-1]
 
 
 def _suggest(G, U, pred, nodes, index, reachable, unreachable, by_muni, sources,
@@ -300,7 +328,7 @@ def _suggest(G, U, pred, nodes, index, reachable, unreachable, by_muni, sources,
                 -kv[1], rank[experts[kv[0][0]]], own.index(kv[0][1]), kv[0][0]))
         else:
             if length is not None:
-                y = by_muni[_trace(pred, index[t], len(nodes), nodes)[0]][0]
+                y = by_muni[_trace(pred, index[t], nodes)[0]][0]
             else:
                 y = by_muni[sources[0]][0]
             x, score = own[0], 0.0
