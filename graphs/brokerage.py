@@ -182,6 +182,7 @@ def subset_betweenness(
     seed: int | None = None,
     strata: Mapping | None = None,
     csr: tuple[list, dict, csr_array] | None = None,
+    paths: dict | None = None,
 ) -> dict:
     """Return the betweenness of every node on shortest paths from ``sources`` to ``targets``.
 
@@ -221,6 +222,9 @@ def subset_betweenness(
         Source -> stratum label for stratified sampling.
     csr : tuple, optional
         ``to_csr(G)`` when the caller has it already.
+    paths : dict, optional
+        Filled with ``rows``, ``dist`` and ``sigma`` (see :func:`path_counts`) of the sources
+        when they were computed exactly on a small graph, for reuse.
 
     Returns
     -------
@@ -276,10 +280,16 @@ def subset_betweenness(
         is_target[tgt] = 1.0
         if n <= _SMALL_GRAPH:
             batch = max(1, 4_000_000 // A.nnz)
+            found = []
             for start in range(0, len(src), batch):
                 rows = src[start:start + batch]
-                total += _dependencies_batch(A, rows, is_target, home,
-                                             np.asarray([weight[r] for r in rows]))
+                part, dist, sigma = _dependencies_batch(A, rows, is_target, home,
+                                                        np.asarray([weight[r] for r in rows]))
+                total += part
+                found.append((dist, sigma))
+            if paths is not None and len(src) == len(weight):
+                paths.update(rows=np.asarray(src), dist=np.concatenate([d for d, _ in found]),
+                             sigma=np.concatenate([s for _, s in found]))
         else:
             indptr = A.indptr.astype(np.int64)
             indices = A.indices.astype(np.int64)
@@ -329,8 +339,9 @@ def _dependencies_batch(A, rows, is_target, home, weights) -> np.ndarray:
     dist, u, v, layer = _dag(A, rows)
     starts = np.arange(b) * n + np.asarray(rows)
     sigma, delta = _accumulate(u, v, layer, starts, np.tile(is_target, b))
-    delta = _discount_own(delta.reshape(b, n), sigma.reshape(b, n), dist, rows, is_target, home)
-    return weights @ delta
+    sigma = sigma.reshape(b, n)
+    delta = _discount_own(delta.reshape(b, n), sigma, dist, rows, is_target, home)
+    return weights @ delta, dist, sigma
 
 
 def _dag(A, rows) -> tuple:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
-from scipy.sparse import csr_array
+from scipy.sparse import csgraph, csr_array
 
 from .brokerage import (
-    bfs_distances,
     gould_fernandez_brokerage,
     path_counts,
     sampling_error_bound,
@@ -155,7 +154,7 @@ def members_within_two_steps(G: nx.MultiDiGraph, actors: list[str]) -> dict[str,
     return found
 
 
-def efficiency_losses(U: nx.Graph, actors, *, csr=None) -> dict:
+def efficiency_losses(U: nx.Graph, actors, *, csr=None, paths: dict | None = None) -> dict:
     """Return actor -> ``(loss, efficiency)``: the municipality-pair efficiency it carries.
 
     Efficiency is the sum over ordered pairs of member municipalities of 1 / (hops between
@@ -164,7 +163,8 @@ def efficiency_losses(U: nx.Graph, actors, *, csr=None) -> dict:
     only pairs all of whose shortest paths run through the actor can get longer (their
     distances add up, ``d(s,v) + d(v,t) = d(s,t)``, and so do their path counts,
     ``σ(s,v) σ(v,t) = σ(s,t)``), and their new distances come from breadth-first searches
-    from a small set of municipalities covering those pairs.
+    from a small set of municipalities covering those pairs. ``paths`` may carry the
+    municipalities' distances and path counts from :func:`subset_betweenness`.
 
     References
     ----------
@@ -176,13 +176,15 @@ def efficiency_losses(U: nx.Graph, actors, *, csr=None) -> dict:
                       dtype=np.int64)
     if len(rows) < 2:
         return {a: (0.0, 0.0) for a in actors}
-    dist, sigma = path_counts(A, rows)
+    if paths and np.array_equal(paths["rows"], rows):
+        dist, sigma = paths["dist"], paths["sigma"]
+    else:
+        dist, sigma = path_counts(A, rows)
     d_pairs, s_pairs = dist[:, rows], sigma[:, rows]
     linked = d_pairs > 0
     inverse = np.where(linked, 1.0 / np.where(linked, d_pairs, 1), 0.0)
     efficiency = float(inverse.sum())
-    arc_rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
-    found = {}
+    found, pending = {}, []
     columns = [index[a] for a in actors]
     chunk = max(1, 2_000_000 // (len(rows) ** 2))
     for start in range(0, len(columns), chunk):
@@ -193,29 +195,69 @@ def efficiency_losses(U: nx.Graph, actors, *, csr=None) -> dict:
                    & (dv + dv.transpose(0, 2, 1) == d_pairs[None])
                    & (sv * sv.transpose(0, 2, 1) == s_pairs[None]))
         for a, v, pairs in zip(actors[start:start + chunk], cols, through, strict=True):
-            found[a] = (_loss(A, arc_rows, v, rows, pairs, inverse, d_pairs), efficiency)
-    return found
+            if pairs.any():
+                pending.append((a, v, pairs, _cover(pairs)))
+            else:
+                found[a] = (0.0, efficiency)
+    for a, new_inverse, pairs in _distances_without(A, rows, pending):
+        lost = inverse[pairs].sum() - new_inverse[pairs].sum()
+        found[a] = (float(lost), efficiency)
+    return {a: found[a] for a in actors}
 
 
-def _loss(A, arc_rows, v, rows, through, inverse, d_pairs) -> float:
-    """Efficiency lost over the municipality pairs ``through`` when node ``v`` is removed."""
-    if not through.any():
-        return 0.0
+def _cover(through) -> np.ndarray:
+    """Municipalities (rows) covering every pair of ``through``: one end of each pair."""
     degree = through.sum(axis=1)
     cover = degree > degree[degree > 0].size / 2  # the smaller side of the pairs
     missed = np.triu(through & ~cover[:, None] & ~cover[None, :])
-    cover |= missed.any(axis=1)  # every pair keeps one end in the cover
-    cover = np.flatnonzero(cover)
-    keep = (arc_rows != v) & (A.indices != v)
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(arc_rows[keep],
-                                                        minlength=A.shape[0]))])
-    without = csr_array((A.data[keep], A.indices[keep], indptr), shape=A.shape)
-    new = bfs_distances(without, rows[cover])[:, rows]
-    d_new = np.zeros_like(d_pairs)
-    d_new[:, cover] = new.T
-    d_new[cover, :] = new
-    kept = np.where(d_new > 0, 1.0 / np.where(d_new > 0, d_new, 1), 0.0)
-    return float(inverse[through].sum() - kept[through].sum())
+    return np.flatnonzero(cover | missed.any(axis=1))
+
+
+def _distances_without(A, rows, pending):
+    """Yield ``(actor, inverse distances, pairs)``: the municipality pairs' inverse distances
+    once the actor is removed, measured from its cover.
+
+    The graphs without each actor are stacked block-diagonally so that one call serves many
+    actors (bounded in nodes times sources).
+    """
+    n = A.shape[0]
+    arc_rows = np.repeat(np.arange(n), np.diff(A.indptr))
+    batch, sources = [], 0
+    for item in [*pending, None]:
+        if item is not None and (not batch or (len(batch) + 1) * n * (
+                sources + len(item[3])) <= 20_000_000):
+            batch.append(item)
+            sources += len(item[3])
+            continue
+        if batch:
+            yield from _batch_without(A, arc_rows, rows, batch)
+        if item is not None:
+            batch, sources = [item], len(item[3])
+
+
+def _batch_without(A, arc_rows, rows, batch):
+    n = A.shape[0]
+    removed = np.asarray([v for _a, v, _p, _c in batch])
+    block = np.repeat(np.arange(len(batch)), A.nnz)
+    tails, heads = np.tile(arc_rows, len(batch)), np.tile(A.indices, len(batch))
+    keep = (tails != removed[block]) & (heads != removed[block])
+    size = len(batch) * n
+    stacked = csr_array((np.ones(int(keep.sum())), (tails[keep] + block[keep] * n,
+                                                      heads[keep] + block[keep] * n)),
+                        shape=(size, size))
+    starts = np.concatenate([b * n + rows[cover] for b, (_a, _v, _p, cover) in
+                             enumerate(batch)])
+    dist = csgraph.shortest_path(stacked, unweighted=True, directed=True, indices=starts)
+    offset = 0
+    for b, (a, _v, pairs, cover) in enumerate(batch):
+        new = dist[offset:offset + len(cover)][:, b * n + rows]
+        offset += len(cover)
+        reached = np.isfinite(new) & (new > 0)
+        part = np.where(reached, 1.0 / np.where(reached, new, 1.0), 0.0)
+        inverse = np.zeros(pairs.shape)
+        inverse[:, cover] = part.T
+        inverse[cover, :] = part
+        yield a, inverse, pairs
 
 
 def rank_taktgeber(
@@ -278,8 +320,9 @@ def rank_taktgeber(
     sampled = len(munis) > EXACT_SOURCES_MAX if exact is None else not exact
     k = min(SAMPLE_SOURCES, len(munis)) if sampled else None
     own = {a: m for a, m in home_units(G).items() if m != a}
+    shared: dict = {}
     betweenness = subset_betweenness(U, munis, munis, own=own, k=k, seed=seed,
-                                     strata=community_of, csr=csr)
+                                     strata=community_of, csr=csr, paths=shared)
     pairs = max(1, len(munis) * (len(munis) - 1) / 2)
     actor_net = actor_graph(G)
     groups = home_units(G)
@@ -322,7 +365,7 @@ def rank_taktgeber(
         }
     if len(U) <= LOSS_EXACT_NODES:
         losses = {}
-        for a, (loss, eff) in efficiency_losses(U, cands, csr=csr).items():
+        for a, (loss, eff) in efficiency_losses(U, cands, csr=csr, paths=shared).items():
             losses[a] = loss
             raw[a]["efficiency_drop"] = loss / eff if eff > 0 else 0.0
     else:

@@ -318,10 +318,14 @@ def _suggest(G, U, pred, nodes, index, reachable, unreachable, by_muni, sources,
             continue
         scored = {}
         for x in own:
-            for z in U[x]:
-                share = 1.0 / U.degree(z)
-                for y in U[z]:
-                    if y in experts and y != x and not U.has_edge(x, y):
+            mine = U[x]
+            for z in mine:
+                if z == t:  # the target's own hub joins only its own actors
+                    continue
+                neighbours = U[z]
+                share = 1.0 / len(neighbours)
+                for y in neighbours:
+                    if y in experts and y != x and y not in mine:
                         scored[(y, x)] = scored.get((y, x), 0.0) + share
         if scored:
             (y, x), score = min(scored.items(), key=lambda kv: (
