@@ -217,15 +217,16 @@ def _distances_without(A, rows, pending):
     """Yield ``(actor, inverse distances, pairs)``: the municipality pairs' inverse distances
     once the actor is removed, measured from its cover.
 
-    The graphs without each actor are stacked block-diagonally so that one call serves many
-    actors (bounded in nodes times sources).
+    The graphs without each actor are stacked block-diagonally so that one call serves
+    several actors (bounded in nodes times sources: every search initialises arrays over
+    the whole stack).
     """
     n = A.shape[0]
     arc_rows = np.repeat(np.arange(n), np.diff(A.indptr))
     batch, sources = [], 0
     for item in [*pending, None]:
         if item is not None and (not batch or (len(batch) + 1) * n * (
-                sources + len(item[3])) <= 20_000_000):
+                sources + len(item[3])) <= 300_000):
             batch.append(item)
             sources += len(item[3])
             continue

@@ -256,8 +256,9 @@ def _alternatives(U, W, nodes, index, paths) -> list:
     """For each path, the shortest trusted path between its ends avoiding all its ``via``.
 
     The searches run batched in Dijkstra calls over block-diagonal graphs: block b is the
-    trusted graph without its path's intermediaries (at most ``ALTERNATIVE_BLOCK_NODES``
-    nodes per call). Alternatives longer than twice the path plus 6 are not searched (a
+    trusted graph without its path's intermediaries (at most 16 blocks and
+    ``ALTERNATIVE_BLOCK_NODES`` nodes per call: each search initialises arrays over the
+    whole block graph, so small batches are cheaper). Alternatives longer than twice the path plus 6 are not searched (a
     detour nobody would take).
     """
     n = len(nodes)
@@ -265,7 +266,7 @@ def _alternatives(U, W, nodes, index, paths) -> list:
     found: list = [None] * len(paths)
     coo = W.tocoo()
     rows, cols = coo.row.astype(np.int64), coo.col.astype(np.int64)
-    per_call = max(1, ALTERNATIVE_BLOCK_NODES // max(1, n))
+    per_call = max(1, min(16, ALTERNATIVE_BLOCK_NODES // max(1, n)))
     for start in range(0, len(todo), per_call):
         batch = todo[start:start + per_call]
         banned = np.zeros((len(batch), n), dtype=bool)

@@ -1,0 +1,204 @@
+"""Time build + analyse per scale, measure peak memory, check sampled brokerage accuracy."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from generate import SCALES, generate  # noqa: E402
+
+#: Targets of issue #3 (2-core machine), seconds.
+TARGETS = {"region": 0.05, "state": 3.0, "national": 15.0}
+REPEATS = {"region": 30, "state": 5, "national": 3}
+MEMORY_LIMIT_MB = 2048
+
+
+def bundle_path(scale: str, seed: int) -> Path:
+    """The generated bundle of ``scale`` (written to benchmarks/out/ on first use)."""
+    path = OUT / f"{scale}-{seed}.json"
+    if not path.exists():
+        OUT.mkdir(exist_ok=True)
+        path.write_text(json.dumps(generate(scale, seed), ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def worker(scale: str, seed: int, repeats: int) -> dict:
+    """Run in a fresh process: time ``analyse`` (which builds the graph) ``repeats`` times."""
+    from graphs import analyse
+
+    bundle = json.loads(bundle_path(scale, seed).read_text(encoding="utf-8"))
+    analyse(bundle, seed=seed)  # warm-up: imports, caches
+    walls, phases = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        report = analyse(bundle, seed=seed)
+        walls.append(time.perf_counter() - start)
+        phases.append(report["timings_ms"])
+    summary = report["summary"]
+    nodes = summary["municipalities"] + summary["actors"] + summary["initiatives"]
+    edges = summary["ties"] + sum(1 for a in bundle["actors"] if a.get("municipality")) + sum(
+        len(i["participants"]) for i in bundle["initiatives"])
+    return {
+        "scale": scale,
+        "municipalities": summary["municipalities"],
+        "nodes": nodes,
+        "edges": edges,
+        "wall_median_s": statistics.median(walls),
+        "wall_min_s": min(walls),
+        "phases_ms": {k: statistics.median(p[k] for p in phases) for k in phases[0]},
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "gaps": summary["gaps"],
+        "brokerage": summary["brokerage"],
+        "top": [r["key"] for r in report["taktgeber"][:3]],
+    }
+
+
+def accuracy(seed: int = 0, seeds: int = 5) -> dict:
+    """Compare the sampled Taktgeber ranking with the exact one at state scale."""
+    from graphs.brokerage import to_csr
+    from graphs.build import build_graph, municipality_graph, network_graph
+    from graphs.structure import communities, cut_structure, main_component
+    from graphs.taktgeber import SAMPLE_SOURCES, rank_taktgeber
+
+    bundle = json.loads(bundle_path("state", seed).read_text(encoding="utf-8"))
+    G = build_graph(bundle)
+    U = network_graph(G)
+    csr = to_csr(U)
+    partition = communities(municipality_graph(G, regional=True), seed=seed)
+    community_of = {x: i for i, c in enumerate(partition) for x in c}
+    cut_pairs = cut_structure(U, main_component(U))["cut_pairs"]
+    start = time.perf_counter()
+    exact = rank_taktgeber(G, U, community_of=community_of, exact=True, csr=csr,
+                           cut_pairs=cut_pairs)
+    exact_s = time.perf_counter() - start
+    truth = [r["key"] for r in exact["ranking"][:10]]
+    by_key = {r["key"]: r for r in exact["ranking"]}
+    pairs = exact["method"]["of"] * (exact["method"]["of"] - 1) / 2
+    runs = []
+    for sample_seed in range(seeds):
+        start = time.perf_counter()
+        sampled = rank_taktgeber(G, U, community_of=community_of, exact=False, csr=csr,
+                                 seed=sample_seed, cut_pairs=cut_pairs)
+        elapsed = time.perf_counter() - start
+        top = [r["key"] for r in sampled["ranking"][:10]]
+        error = max(abs(r["raw"]["betweenness"] - by_key[r["key"]]["raw"]["betweenness"])
+                    / pairs for r in sampled["ranking"])
+        runs.append({
+            "seed": sample_seed,
+            "seconds": elapsed,
+            "same_set": set(top) == set(truth),
+            "same_order": top == truth,
+            "max_shift": max(abs(top.index(k) - truth.index(k)) for k in truth if k in top),
+            "max_score_diff": max(abs(r["score"] - by_key[r["key"]]["score"])
+                                  for r in sampled["ranking"][:10]),
+            "max_normalised_error": error,
+            "error_bound": sampled["method"]["error_bound"],
+        })
+    gaps = [truth_score - next_score for truth_score, next_score in zip(
+        [by_key[k]["score"] for k in truth], [by_key[k]["score"] for k in truth][1:],
+        strict=False)]
+    return {"k": SAMPLE_SOURCES, "exact_seconds": exact_s, "runs": runs,
+            "smallest_score_gap_in_top10": min(gaps) if gaps else 0.0,
+            "score_gap_10_11": by_key[truth[-1]]["score"] - exact["ranking"][10]["score"]}
+
+
+def table(results: list, check: dict | None) -> str:
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        f"Measured on {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}; "
+        "time = `graphs.analyse(bundle)` (builds the graph, runs every analysis), median and "
+        "best of repeated runs after one warm-up; memory = peak resident set size of the "
+        "process (bundle loaded, graph built, report made).",
+        "",
+        "| scale | municipalities | nodes | edges | median | best | target | peak memory | "
+        "brokerage | gaps |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for r in results:
+        b = r["brokerage"]
+        method = ("exact" if b["betweenness"] == "exact"
+                  else f"sampled, k = {b['sources']} of {b['of']}")
+        lines.append(
+            f"| {r['scale']} | {r['municipalities']:,} | {r['nodes']:,} | {r['edges']:,} | "
+            f"{_seconds(r['wall_median_s'])} | {_seconds(r['wall_min_s'])} | "
+            f"< {_seconds(TARGETS[r['scale']])} | {r['peak_rss_mb']:,.0f} MB | {method} | "
+            f"{r['gaps']:,} |")
+    lines += ["", "Phases (median, ms):", "",
+              "| scale | " + " | ".join(k for k in results[0]["phases_ms"]) + " |",
+              "|---|" + "---:|" * len(results[0]["phases_ms"])]
+    for r in results:
+        lines.append(f"| {r['scale']} | " + " | ".join(
+            f"{v:,.0f}" if v >= 10 else f"{v:.1f}" for v in r["phases_ms"].values()) + " |")
+    if check:
+        runs = check["runs"]
+        lines += [
+            "", f"Sampled vs exact brokerage at state scale (k = {check['k']} stratified "
+            f"source municipalities, {len(runs)} seeds; exact ranking took "
+            f"{check['exact_seconds']:.1f} s):", "",
+            "| seed | top 10 same set | same order | max rank shift | max score diff | "
+            "max normalised betweenness error | bound (95 %) |",
+            "|---:|---|---|---:|---:|---:|---:|",
+        ]
+        for run in runs:
+            lines.append(
+                f"| {run['seed']} | {'yes' if run['same_set'] else 'NO'} | "
+                f"{'yes' if run['same_order'] else 'no'} | {run['max_shift']} | "
+                f"{run['max_score_diff']:.4f} | {run['max_normalised_error']:.4f} | "
+                f"{run['error_bound']:.4f} |")
+        lines += ["", f"Smallest score gap between neighbours in the exact top 10: "
+                      f"{check['smallest_score_gap_in_top10']:.4f}; gap between rank 10 and "
+                      f"11: {check['score_gap_10_11']:.4f}."]
+    return "\n".join(lines) + "\n"
+
+
+def _seconds(s: float) -> str:
+    return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", nargs="*", default=list(SCALES), choices=list(SCALES))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, help="runs per scale (default by scale)")
+    parser.add_argument("--no-accuracy", action="store_true", help="skip the accuracy check")
+    parser.add_argument("--write", type=Path, help="also write the table to this file")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.seed, args.repeat or REPEATS[args.worker])))
+        return 0
+    results = []
+    for scale in args.scales:
+        bundle_path(scale, args.seed)
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", scale, "--seed", str(args.seed),
+             "--repeat", str(args.repeat or REPEATS[scale])],
+            check=True, capture_output=True, text=True)
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(f"{scale}: {results[-1]['wall_median_s']:.3f} s", file=sys.stderr)
+    check = None if args.no_accuracy or "state" not in args.scales else accuracy(args.seed)
+    text = table(results, check)
+    print(text)
+    if args.write:
+        args.write.write_text(text, encoding="utf-8")
+    ok = all(r["wall_median_s"] < TARGETS[r["scale"]] and r["peak_rss_mb"] < MEMORY_LIMIT_MB
+             for r in results) and (check is None or all(r["same_set"] for r in check["runs"]))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
