@@ -154,7 +154,8 @@ def members_within_two_steps(G: nx.MultiDiGraph, actors: list[str]) -> dict[str,
     return found
 
 
-def efficiency_losses(U: nx.Graph, actors, *, csr=None, paths: dict | None = None) -> dict:
+def efficiency_losses(U: nx.Graph, actors, *, csr=None, paths: dict | None = None,
+                      cut_pairs: dict | None = None) -> dict:
     """Return actor -> ``(loss, efficiency)``: the municipality-pair efficiency it carries.
 
     Efficiency is the sum over ordered pairs of member municipalities of 1 / (hops between
@@ -164,7 +165,9 @@ def efficiency_losses(U: nx.Graph, actors, *, csr=None, paths: dict | None = Non
     distances add up, ``d(s,v) + d(v,t) = d(s,t)``, and so do their path counts,
     ``σ(s,v) σ(v,t) = σ(s,t)``), and their new distances come from breadth-first searches
     from a small set of municipalities covering those pairs. ``paths`` may carry the
-    municipalities' distances and path counts from :func:`subset_betweenness`.
+    municipalities' distances and path counts from :func:`subset_betweenness`; ``cut_pairs``
+    (from :func:`graphs.structure.cut_structure`) saves the searches for an actor whose
+    pairs all fall apart without it (their new efficiency is 0).
 
     References
     ----------
@@ -195,10 +198,13 @@ def efficiency_losses(U: nx.Graph, actors, *, csr=None, paths: dict | None = Non
                    & (dv + dv.transpose(0, 2, 1) == d_pairs[None])
                    & (sv * sv.transpose(0, 2, 1) == s_pairs[None]))
         for a, v, pairs in zip(actors[start:start + chunk], cols, through, strict=True):
-            if pairs.any():
-                pending.append((a, v, pairs, _cover(pairs)))
-            else:
+            count = int(pairs.sum())
+            if not count:
                 found[a] = (0.0, efficiency)
+            elif cut_pairs and 2 * cut_pairs.get(a, 0) == count:  # every pair is cut off
+                found[a] = (float(inverse[pairs].sum()), efficiency)
+            else:
+                pending.append((a, v, pairs, _cover(pairs)))
     for a, new_inverse, pairs in _distances_without(A, rows, pending):
         lost = inverse[pairs].sum() - new_inverse[pairs].sum()
         found[a] = (float(lost), efficiency)
@@ -366,7 +372,8 @@ def rank_taktgeber(
         }
     if len(U) <= LOSS_EXACT_NODES:
         losses = {}
-        for a, (loss, eff) in efficiency_losses(U, cands, csr=csr, paths=shared).items():
+        for a, (loss, eff) in efficiency_losses(U, cands, csr=csr, paths=shared,
+                                                cut_pairs=cut_pairs).items():
             losses[a] = loss
             raw[a]["efficiency_drop"] = loss / eff if eff > 0 else 0.0
     else:

@@ -258,8 +258,8 @@ def _alternatives(U, W, nodes, index, paths) -> list:
     The searches run batched in Dijkstra calls over block-diagonal graphs: block b is the
     trusted graph without its path's intermediaries (at most 16 blocks and
     ``ALTERNATIVE_BLOCK_NODES`` nodes per call: each search initialises arrays over the
-    whole block graph, so small batches are cheaper). Alternatives longer than twice the path plus 6 are not searched (a
-    detour nobody would take).
+    whole block graph, so small batches are cheaper). Alternatives longer than twice the
+    path plus 6 are not searched (a detour nobody would take).
     """
     n = len(nodes)
     todo = [k for k, p in enumerate(paths) if p["via"]]
