@@ -255,38 +255,44 @@ def _describe(U, path, length) -> dict:
 def _alternatives(U, W, nodes, index, paths) -> list:
     """For each path, the shortest trusted path between its ends avoiding all its ``via``.
 
-    The searches run batched in Dijkstra calls over block-diagonal graphs: block b is the
-    trusted graph without its path's intermediaries (at most 16 blocks and
+    Paths from the same source with the same intermediaries share one search. The searches
+    run batched in Dijkstra calls over block-diagonal graphs: block b is the trusted graph
+    without its paths' intermediaries (at most 16 blocks and
     ``ALTERNATIVE_BLOCK_NODES`` nodes per call: each search initialises arrays over the
     whole block graph, so small batches are cheaper). Alternatives longer than twice the
     path plus 6 are not searched (a detour nobody would take).
     """
     n = len(nodes)
-    todo = [k for k, p in enumerate(paths) if p["via"]]
+    groups: dict = {}  # paths from the same source avoiding the same nodes share a search
+    for k, p in enumerate(paths):
+        if p["via"]:
+            groups.setdefault((p["from"], tuple(sorted(p["via"]))), []).append(k)
     found: list = [None] * len(paths)
     coo = W.tocoo()
     rows, cols = coo.row.astype(np.int64), coo.col.astype(np.int64)
     per_call = max(1, min(16, ALTERNATIVE_BLOCK_NODES // max(1, n)))
+    todo = list(groups.items())
     for start in range(0, len(todo), per_call):
         batch = todo[start:start + per_call]
         banned = np.zeros((len(batch), n), dtype=bool)
-        for b, k in enumerate(batch):
-            banned[b, [index[x] for x in paths[k]["via"]]] = True
+        for b, ((_source, via), _members) in enumerate(batch):
+            banned[b, [index[x] for x in via]] = True
         block, arc = np.nonzero(~(banned[:, rows] | banned[:, cols]))
         size = len(batch) * n
         big = csr_array((coo.data[arc], (rows[arc] + block * n, cols[arc] + block * n)),
                         shape=(size, size))
-        starts = [b * n + index[paths[k]["from"]] for b, k in enumerate(batch)]
-        limit = 2 * max(paths[k]["length"] for k in batch) + 6
+        starts = [b * n + index[source] for b, ((source, _via), _m) in enumerate(batch)]
+        limit = 2 * max(paths[k]["length"] for _key, members in batch for k in members) + 6
         dist, pred = csgraph.dijkstra(big, directed=True, indices=starts,
                                       return_predecessors=True, limit=limit)
-        for b, k in enumerate(batch):
-            end = b * n + index[paths[k]["to"]]
-            if not math.isfinite(dist[b, end]):
-                continue
-            trail = [nodes[x - b * n] for x in _rows_to(pred[b], end, starts[b])]
-            info = _describe(U, trail, round(float(dist[b, end]) * 2) / 2)
-            found[k] = {key: info[key] for key in ("via", "length", "hops", "weakest")}
+        for b, (_key, members) in enumerate(batch):
+            for k in members:
+                end = b * n + index[paths[k]["to"]]
+                if not math.isfinite(dist[b, end]):
+                    continue
+                trail = [nodes[x - b * n] for x in _rows_to(pred[b], end, starts[b])]
+                info = _describe(U, trail, round(float(dist[b, end]) * 2) / 2)
+                found[k] = {key: info[key] for key in ("via", "length", "hops", "weakest")}
     return found
 
 
