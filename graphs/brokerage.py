@@ -13,14 +13,17 @@ from scipy.sparse import csgraph, csr_array
 
 __all__ = [
     "GF_ROLES",
-    "gould_fernandez_brokerage",
-    "sampling_error_bound",
+    "bfs_distances",
     "breadth_first",
+    "gould_fernandez_brokerage",
+    "path_counts",
+    "sampling_error_bound",
     "subset_betweenness",
     "to_csr",
 ]
 
-#: Graphs up to this many nodes get all breadth-first distances from one C call.
+#: Graphs up to this many nodes handle their sources in stacked numpy passes (few calls);
+#: larger ones source by source (less memory).
 _SMALL_GRAPH = 3000
 #: The five Gould-Fernandez roles of a broker ``b`` on an open two-path ``a -> b -> c``.
 GF_ROLES = ("coordinator", "itinerant", "gatekeeper", "representative", "liaison")
@@ -201,10 +204,10 @@ def subset_betweenness(
     With ``k`` (fewer than the number of sources), ``k`` sources are drawn without
     replacement (seeded) and each counts ``len(sources) / k`` times: an unbiased estimate
     (Brandes and Pich 2007) whose error :func:`sampling_error_bound` bounds. With ``strata``
-    (source -> label, e.g. its community) the sample is stratified: ``k`` is shared among
-    the strata in proportion to their sizes and each source counts (stratum size / sampled
-    in stratum) times; still unbiased, and much less variable for nodes whose betweenness
-    comes from a few strata (a Kreis body brokering for its own Kreis).
+    (source -> label, e.g. its community) the sample is stratified (proportional
+    allocation, at least one source per stratum; see ``_sample``): still unbiased, and much
+    less variable for nodes whose betweenness comes from a few strata (a Kreis body
+    brokering for its own Kreis).
 
     Parameters
     ----------
@@ -270,7 +273,8 @@ def subset_betweenness(
                 raise ValueError(f"own: {endpoint!r} is not a neighbour of {node!r}")
             home[index[node]] = index[endpoint]
     weight = dict.fromkeys(src, 1.0)
-    if k is not None and k < len(src):
+    sampled = k is not None and k < len(src)
+    if sampled:
         weight = _sample(src, k, seed, None if strata is None else
                          {index[x]: strata.get(x) for x in index if x in strata})
         src = sorted(weight)
@@ -287,7 +291,7 @@ def subset_betweenness(
                                                         np.asarray([weight[r] for r in rows]))
                 total += part
                 found.append((dist, sigma))
-            if paths is not None and len(src) == len(weight):
+            if paths is not None and not sampled:
                 paths.update(rows=np.asarray(src), dist=np.concatenate([d for d, _ in found]),
                              sigma=np.concatenate([s for _, s in found]))
         else:
@@ -300,32 +304,36 @@ def subset_betweenness(
 
 
 def _sample(src: list, k: int, seed, strata: dict | None) -> dict:
-    """Sampled source -> weight (stratum size / sampled in stratum), seeded.
+    """Sampled source -> weight (the number of sources it stands for), seeded.
 
-    Without strata a uniform sample. With strata, ``k`` is shared among the strata in
-    proportion to their sizes (largest remainders; every stratum at least one source while
-    ``k`` allows), so that sources that play the same part are represented evenly.
+    Without strata a uniform sample, each source standing for ``len(src) / k``. With strata
+    (at least as many samples as strata) ``k`` is shared among the strata in proportion to
+    their sizes, every stratum getting at least one (largest remainders for the rest), and
+    each sampled source stands for (stratum size / sampled in its stratum). With fewer
+    samples than strata, the sources ordered by stratum are cut into ``k`` equal chunks and
+    one is drawn per chunk.
     """
     rng = random.Random(seed)
     if strata is None:
         return dict.fromkeys(rng.sample(src, k), len(src) / k)
     groups: dict = {}
-    for s in src:
+    for s in sorted(src, key=lambda s: (strata.get(s) is None, str(strata.get(s)), s)):
         groups.setdefault(strata.get(s), []).append(s)
-    order = sorted(groups, key=lambda g: (-len(groups[g]), str(g)))
-    share = {g: k * len(groups[g]) / len(src) for g in order}
-    take = {g: min(len(groups[g]), max(1 if k >= len(order) else 0, int(share[g])))
-            for g in order}
-    for g in sorted(order, key=lambda g: (-(share[g] - int(share[g])), str(g))):
+    if k < len(groups):
+        ordered = [s for members in groups.values() for s in members]
+        bounds = [round(i * len(ordered) / k) for i in range(k + 1)]
+        return {rng.choice(ordered[lo:hi]): float(hi - lo)
+                for lo, hi in zip(bounds, bounds[1:], strict=False)}
+    share = {g: k * len(members) / len(src) for g, members in groups.items()}
+    take = {g: min(len(groups[g]), max(1, int(share[g]))) for g in groups}
+    for g in sorted(groups, key=lambda g: (int(share[g]) - share[g], str(g))):
         if sum(take.values()) >= k:
             break
-        if take[g] < len(groups[g]):
-            take[g] += 1
+        take[g] += take[g] < len(groups[g])
     weights = {}
-    for g in order:
-        if take[g]:
-            for s in rng.sample(groups[g], take[g]):
-                weights[s] = len(groups[g]) / take[g]
+    for g, members in groups.items():
+        for s in rng.sample(members, take[g]):
+            weights[s] = len(members) / take[g]
     return weights
 
 

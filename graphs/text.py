@@ -7,7 +7,6 @@ from collections.abc import Iterable
 import networkx as nx
 
 __all__ = [
-    "ACTOR_TYPE_LABELS",
     "LEVEL_EXAMPLES",
     "LEVEL_LABELS",
     "PART_LABELS",
@@ -47,16 +46,6 @@ TOPIC_LABELS = {
     "culture_tourism": "Kultur und Tourismus",
     "security": "Sicherheit",
     "urban_development": "Stadt- und Ortsentwicklung",
-}
-ACTOR_TYPE_LABELS = {
-    "council": "Rat", "committee": "Ausschuss", "steering_group": "Steuerkreis",
-    "administration_head": "Verwaltungsspitze", "cdo": "Digitalisierungsbeauftragte/CDO",
-    "staff_unit": "Stabsstelle", "smart_city_office": "Smart-City-Büro",
-    "digital_office": "Amt für Digitalisierung", "project_matrix": "Projekt-Matrix-Struktur",
-    "project_group": "Projektgruppe", "department": "Fachamt", "digital_pilot": "Digitallotsen",
-    "agency": "Digitalagentur", "municipal_company": "Kommunales Unternehmen",
-    "advisory_board": "Beirat", "topic_sponsor": "Themenpat:in", "association": "Verein/Verband",
-    "business": "Unternehmen", "research": "Wissenschaft/Forschung", "other": "Sonstige",
 }
 #: Grammatical gender of organisation nouns, by word ending (f, m, n, or p for plural).
 GENDER_ENDINGS = (
