@@ -300,6 +300,12 @@ def weak_community_link(G: nx.MultiDiGraph, ctx: dict) -> list:
     bridges = ctx["cuts"]["all_bridges"]
     ranking = [r["key"] for r in ctx.get("ranking") or []]
     home = home_units(G)
+    leaders: dict = {}  # community -> its three best-ranked candidates
+    for k in ranking:
+        found = leaders.setdefault(community.get(home.get(k)), [])
+        if len(found) < 3:
+            found.append(k)
+    labels: dict = {}
     result = []
     for (ca, cb), found in sorted(links.items()):
         if len(found) != 1 or not (has_muni[ca] and has_muni[cb]):
@@ -311,9 +317,12 @@ def weak_community_link(G: nx.MultiDiGraph, ctx: dict) -> list:
         keys = sorted(ends)
         what = (f"die Verbindung zwischen {the(G, ends[0], 'dat')} und {the(G, ends[1], 'dat')}"
                 if kind == "tie" else f"die gemeinsame Initiative {quoted(G, ends[0])}")
-        label = [_community_label(G, partition[c]) for c in (ca, cb)]
-        picks = [next((k for k in ranking if community.get(home.get(k)) == c and k not in keys),
-                      None) for c in (ca, cb)]
+        for c in (ca, cb):
+            if c not in labels:
+                labels[c] = _community_label(G, partition[c])
+        label = [labels[ca], labels[cb]]
+        picks = [next((k for k in leaders.get(c, []) if k not in keys), None)
+                 for c in (ca, cb)]
         suggestion = (f", z. B. zwischen {the(G, picks[0], 'dat')} und {the(G, picks[1], 'dat')}"
                       if all(picks) else "")
         message = (f"Die Teilnetze um {label[0]} und um {label[1]} sind nur über {what} "

@@ -156,7 +156,8 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
     clock.lap("network")
     partition = communities(contact, seed=seed)
     community_of = {x: i for i, members in enumerate(partition) for x in members}
-    main = main_component(U)
+    components = list(nx.connected_components(U))
+    main = main_component(U, components)
     core = core_periphery(contact)
     cover = coordinating_cover(G, designated)
     clock.lap("structure")
@@ -173,7 +174,7 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
     gaps = find_gaps(G, context)
     clock.lap("gaps")
     organisation = org_models(G, cover)
-    facts = summary(G, U, contact.subgraph(munis), main)
+    facts = summary(G, U, contact.subgraph(munis), main, components)
     muni_set = set(munis)
     facts.update({
         "communities": sum(1 for c in partition if any(m in muni_set for m in c)),

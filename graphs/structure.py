@@ -147,30 +147,33 @@ def org_models(G: nx.MultiDiGraph, cover: dict | None = None) -> dict:
     }
 
 
-def main_component(U: nx.Graph) -> set:
+def main_component(U: nx.Graph, components: list | None = None) -> set:
     """The component holding most municipalities (then most nodes): "the network".
 
     Empty when two components tie for it (no part is the network; all are isolated).
+    ``components`` are those of ``U`` when the caller has them.
     """
+    components = nx.connected_components(U) if components is None else components
     sizes = sorted(((sum(1 for n in c if U.nodes[n]["type"] == "municipality"), len(c), c)
-                    for c in nx.connected_components(U)), key=lambda x: x[:2], reverse=True)
+                    for c in components), key=lambda x: x[:2], reverse=True)
     if not sizes or (len(sizes) > 1 and sizes[0][:2] == sizes[1][:2]):
         return set()
     return sizes[0][2]
 
 
-def summary(G: nx.MultiDiGraph, U: nx.Graph, M: nx.Graph, main: set | None = None) -> dict:
+def summary(G: nx.MultiDiGraph, U: nx.Graph, M: nx.Graph, main: set | None = None,
+            components: list | None = None) -> dict:
     """Return the counts and densities of the network.
 
     ``density`` is that of the undirected network graph ``U`` (all nodes);
     ``municipality_density`` the share of municipality pairs directly joined by a tie or a
     shared initiative (``M`` = ``municipality_graph(G)``); ``components`` counts the
     connected components of ``U`` and ``main_component_share`` the share of municipalities in
-    ``main`` (default :func:`main_component`).
+    ``main`` (default :func:`main_component`); ``components`` are those of ``U`` when known.
     """
     munis = nodes_of_type(G, "municipality")
-    components = list(nx.connected_components(U))
-    main = main_component(U) if main is None else main
+    components = list(nx.connected_components(U)) if components is None else components
+    main = main_component(U, components) if main is None else main
     in_main = sum(1 for m in munis if m in main)
     return {
         "municipalities": len(munis),

@@ -44,7 +44,7 @@ CAPACITY_HALF_FTE = 2.0
 #: Up to this many member municipalities, betweenness uses every municipality as a source.
 EXACT_SOURCES_MAX = 600
 #: Above ``EXACT_SOURCES_MAX``, this many source municipalities are sampled (seeded,
-#: stratified by community; at least one per community).
+#: stratified by community).
 SAMPLE_SOURCES = 200
 #: Networks up to this many nodes get the exact efficiency loss; larger ones the number of
 #: municipality pairs a candidate's departure would disconnect (see ``rank_taktgeber``).
@@ -326,8 +326,7 @@ def rank_taktgeber(
                                           "of": len(munis), "error_bound": 0.0}}
     csr = csr if csr is not None else to_csr(U)
     sampled = len(munis) > EXACT_SOURCES_MAX if exact is None else not exact
-    strata = len({community_of.get(m) for m in munis}) if community_of else 0
-    k = min(max(SAMPLE_SOURCES, strata), len(munis)) if sampled else None
+    k = min(SAMPLE_SOURCES, len(munis)) if sampled else None
     own = {a: m for a, m in home_units(G).items() if m != a}
     shared: dict = {}
     betweenness = subset_betweenness(U, munis, munis, own=own, k=k, seed=seed,
