@@ -72,7 +72,9 @@ def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
 
     The coordinating level also counts as present when an outside coordinating unit holds a
     mandate from the member's strategic level (``coordinating_cover``). Members without any
-    actor are left to ``isolated_member``.
+    actor are left to ``isolated_member``. High when the coordinating level or two levels
+    are missing, else medium. The message suggests the best-ranked outside coordinating
+    candidate tied to the member (else the best regional one) as the body to commission.
     """
     present = levels_present(G, ctx.get("cover"))
     tied, fallback = _helpers(G, ctx)

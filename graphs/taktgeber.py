@@ -308,7 +308,9 @@ def rank_taktgeber(
     marked ``designated: true`` and listed first.
 
     Betweenness is exact up to ``EXACT_SOURCES_MAX`` municipalities, above that estimated
-    from ``SAMPLE_SOURCES`` seeded source municipalities (``exact`` forces either way).
+    from ``SAMPLE_SOURCES`` source municipalities sampled with ``seed``, stratified by
+    community (``exact`` forces either way); ``method.error_bound`` is the Hoeffding bound
+    of :func:`graphs.brokerage.sampling_error_bound` over all candidates at 95 %.
 
     Returns
     -------
