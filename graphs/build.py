@@ -13,6 +13,7 @@ __all__ = [
     "actor_graph",
     "actors_by_municipality",
     "build_graph",
+    "exportable",
     "home_units",
     "municipality_graph",
     "network_graph",
@@ -257,3 +258,38 @@ def municipality_graph(G: nx.MultiDiGraph, *, regional: bool = False) -> nx.Grap
     M.add_edges_from((a, b, {"weight": w, "links": sorted(set(what))})
                      for (a, b), (w, what) in links.items())
     return M
+
+
+def exportable(G: nx.Graph) -> nx.Graph:
+    """Return a copy of ``G`` whose attributes GraphML and GEXF writers accept.
+
+    Lists become comma-separated text (``topics``, ``kinds``), ``None`` values are left out,
+    other non-scalar values become text; the graph's own attributes are dropped. The graph
+    class (``MultiDiGraph`` from :func:`build_graph`) is kept.
+
+    Examples
+    --------
+    >>> G = nx.Graph()
+    >>> G.add_node("a", topics=["mobility", "education"], capacity_fte=None)
+    >>> exportable(G).nodes["a"]
+    {'topics': 'mobility, education'}
+    """
+    def clean(attrs: dict) -> dict:
+        out = {}
+        for key, value in attrs.items():
+            if value is None:
+                continue
+            if isinstance(value, list | tuple | set):
+                value = ", ".join(map(str, value))
+            elif not isinstance(value, bool | int | float | str):
+                value = str(value)
+            out[key] = value
+        return out
+
+    H = G.__class__()
+    H.add_nodes_from((n, clean(d)) for n, d in G.nodes(data=True))
+    if G.is_multigraph():
+        H.add_edges_from((u, v, k, clean(d)) for u, v, k, d in G.edges(keys=True, data=True))
+    else:
+        H.add_edges_from((u, v, clean(d)) for u, v, d in G.edges(data=True))
+    return H

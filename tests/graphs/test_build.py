@@ -6,7 +6,7 @@ import networkx as nx
 import pytest
 
 from graphs import build_graph
-from graphs.build import actor_graph, municipality_graph, network_graph
+from graphs.build import actor_graph, exportable, municipality_graph, network_graph
 
 from .bundles import actor, bundle, copy_of, initiative, muni, tie
 
@@ -102,3 +102,12 @@ def test_municipality_graph():
     C = municipality_graph(G, regional=True)
     assert set(C) == {"aa", "bb", "agentur"}
     assert C["agentur"]["bb"]["links"] == ["tie:agentur:bb-digital"]
+
+
+def test_exportable_writes_graphml_and_gexf():
+    G = build_graph(small())
+    for H in (exportable(G), exportable(network_graph(G))):
+        assert "".join(nx.generate_graphml(H))
+        assert "".join(nx.generate_gexf(H))
+    assert exportable(G).nodes["bb-digital"]["topics"] == "mobility"
+    assert "capacity_fte" not in exportable(G).nodes["bb-digital"]
