@@ -1,7 +1,7 @@
 """Network analysis for Kommunalnetz: pure networkx, no Flask, no database."""
 
 from .brokerage import gould_fernandez_brokerage, subset_betweenness
-from .build import build_graph
+from .build import build_graph, exportable, network_graph
 from .gaps import GAP_DETECTORS, GAP_KINDS
 from .report import analyse
 from .taktgeber import SCORE_EXPLANATION, WEIGHTS
@@ -13,6 +13,8 @@ __all__ = [
     "WEIGHTS",
     "analyse",
     "build_graph",
+    "exportable",
     "gould_fernandez_brokerage",
+    "network_graph",
     "subset_betweenness",
 ]
