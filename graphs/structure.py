@@ -215,6 +215,11 @@ def cut_structure(U: nx.Graph, main: set) -> dict:
         (as sorted tuples). ``cut_pairs``: every actor that is an articulation point -> the
         number of pairs of municipalities it separates (the loss of the Taktgeber score in
         large networks).
+
+    References
+    ----------
+    .. [1] Hopcroft, J. and Tarjan, R. (1973). Algorithm 447: Efficient algorithms for graph
+       manipulation. Communications of the ACM 16(6), 372-378.
     """
     blocks = [list(b) for b in nx.biconnected_components(U) if next(iter(b)) in main]
     count: dict = {}

@@ -170,6 +170,16 @@ def efficiency_losses(U: nx.Graph, actors, *, csr=None, paths: dict | None = Non
     (from :func:`graphs.structure.cut_structure`) saves the searches for an actor whose
     pairs all fall apart without it (their new efficiency is 0).
 
+    Examples
+    --------
+    Two municipalities joined through one actor each and a partner in the middle:
+
+    >>> U = nx.Graph([("a", "x"), ("x", "p"), ("p", "y"), ("y", "b")])
+    >>> nx.set_node_attributes(U, {"a": "municipality", "b": "municipality",
+    ...                            "x": "actor", "p": "actor", "y": "actor"}, "type")
+    >>> efficiency_losses(U, ["p"])  # 2 ordered pairs at distance 4, cut apart
+    {'p': (0.5, 0.5)}
+
     References
     ----------
     .. [1] Latora, V. and Marchiori, M. (2001). Efficient behavior of small-world networks.
