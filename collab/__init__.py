@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, session, url_for
+from flask import Flask, has_request_context, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
 from . import config
@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def select_locale() -> str:
     """German by default; English when chosen (stored in the session)."""
+    if not has_request_context():
+        return "de"
     chosen = session.get("lang")
     if chosen in ("de", "en"):
         return chosen

@@ -227,16 +227,13 @@ def _check_references(doc: dict) -> list[Problem]:
 
 def _check_against_platform(doc: dict) -> list[Problem]:
     """Municipalities are shared across regions: a key or AGS must not name another one."""
-    keys = [m["key"] for m in doc["municipalities"]]
-    by_key = {m.key: m for m in db.session.scalars(
-        sa.select(Municipality).where(Municipality.key.in_(keys)))} if keys else {}
-    ags = [m["ags"] for m in doc["municipalities"]]
+    ags = [m["ags"] for m in doc["municipalities"] if m.get("ags") and m.get("key")]
     by_ags = {m.ags: m for m in db.session.scalars(
         sa.select(Municipality).where(Municipality.ags.in_(ags)))} if ags else {}
     problems = []
     for n, m in enumerate(doc["municipalities"]):
-        other = by_ags.get(m["ags"])
-        if other is not None and other.key != m["key"]:
+        other = by_ags.get(m.get("ags"))
+        if other is not None and m.get("key") and other.key != m["key"]:
             problems.append(Problem(f"$.municipalities[{n}].ags", _(
                 "AGS %(a)s gehört auf der Plattform bereits zur Kommune „%(k)s“.",
                 a=m["ags"], k=other.key)))
@@ -260,7 +257,7 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
         problems.append(Problem("$.region.slug", _(
             "Kürzel: Das Bündel gehört zur Region „%(b)s“, nicht zu „%(s)s“.",
             b=cleaned["region"]["slug"], s=slug)))
-    if not problems:
+    if cleaned:
         problems += _check_against_platform(cleaned)
     if problems:
         raise ValidationError(problems)

@@ -266,9 +266,7 @@ def _cross_checks(entity: str, data: dict, path: str) -> list[Problem]:
             found.append(Problem(at("ags"), _(
                 "AGS: Die ersten zwei Ziffern (%(got)s) passen nicht zum Land %(state)s "
                 "(erwartet %(want)s).", got=code[:2], state=state, want=vocab.STATES[state][0])))
-        if ("lat" in data or "lon" in data) and (data.get("lat") is None) != (
-            data.get("lon") is None
-        ):
+        if "lat" in data and "lon" in data and (data["lat"] is None) != (data["lon"] is None):
             found.append(Problem(at("lat"), _(
                 "Koordinaten: Breiten- und Längengrad gehören zusammen; bitte beide angeben.")))
     if entity == "tie" and data.get("source") and data.get("source") == data.get("target"):

@@ -1,0 +1,140 @@
+"""Pages as users meet them: login, overview, lists, forms, confirmation, offline."""
+
+import re
+
+R = "/regions/swf5"
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_login_rejects_wrong_password_in_german(browser):
+    token = browser.csrf("/login")
+    response = browser.client.post("/login", data={"login": "olpe", "password": "x",
+                                                   "csrf_token": token})
+    assert response.status_code == 200 and "Login oder Passwort ist falsch" in text(response)
+
+
+def test_login_returns_only_to_same_site_next(browser):
+    token = browser.csrf("/login")
+    for target, expected in (("/regions/swf5/actors", "/regions/swf5/actors"),
+                             ("https://evil.example/", "/"), ("//evil.example/", "/"),
+                             ("/\\evil.example", "/")):
+        response = browser.client.post(f"/login?next={target}", data={
+            "login": "gast", "password": "demo", "csrf_token": token})
+        assert response.headers["Location"] == expected, target
+        browser.client.post("/logout", data={"csrf_token": browser.csrf("/hilfe")})
+        token = browser.csrf("/login")
+
+
+def test_logout_needs_post(as_user):
+    gast = as_user("gast")
+    assert gast.get("/logout").status_code == 405
+    assert gast.post("/logout").status_code == 302
+    assert gast.get(R).status_code == 302
+
+
+def test_coordinator_finds_pioneers_and_agency(as_user):
+    page = text(as_user("koordination").get(R))
+    for name in ("Arnsberg", "Bad Berleburg", "Menden", "Olpe", "Soest", "Südwestfalen Agentur"):
+        assert name in page
+    assert "Ebenen der Mitglieder" in page and "fehlt" in page
+
+
+def test_lists_filter_search_and_paginate(as_user):
+    gast = as_user("gast")
+    page = text(gast.get(f"{R}/municipalities?tier=pioneer"))
+    assert "Olpe" in page and "Attendorn" not in page
+    page = text(gast.get(f"{R}/actors?q=agentur"))
+    assert "Südwestfalen Agentur" in page and "Rat der Stadt Olpe" not in page
+    page = text(gast.get(f"{R}/ties"))
+    assert "Seite 1 von" in page and 'rel="next"' in page
+    assert "Seite 2 von" in text(gast.get(f"{R}/ties?page=2"))
+
+
+def test_member_edits_own_actor_through_the_form(as_user):
+    olpe = as_user("olpe")
+    form = text(olpe.get(f"{R}/actors/olpe-digital/edit"))
+    assert 'name="csrf_token"' in form
+    response = olpe.post(f"{R}/actors/olpe-digital/edit", {
+        "name": "Smart-City-Team Olpe", "type": "staff_unit", "level": "coordinating",
+        "sector": "public", "municipality": "olpe", "capacity_fte": "1,5",
+        "topics": ["mobility", "data_platform"]})
+    assert response.status_code == 302
+    page = text(olpe.get(f"{R}/actors/olpe-digital"))
+    assert "Smart-City-Team Olpe" in page and "Mobilität" in page
+
+
+def test_form_shows_german_field_errors_and_keeps_data(as_user):
+    coordinator = as_user("koordination")
+    response = coordinator.post(f"{R}/municipalities/new", {
+        "key": "neudorf", "name": "Neudorf", "kind": "gemeinde", "ags": "12345",
+        "state": "NW", "population": "-1", "tier": "member"})
+    page = text(response)
+    assert response.status_code == 200
+    assert "8 Ziffern" in page and "nicht kleiner als 0" in page
+    assert "es wurde nichts gespeichert" in page
+    assert coordinator.get(f"{R}/municipalities/neudorf").status_code == 404
+
+
+def test_create_initiative_with_participants(as_user):
+    olpe = as_user("olpe")
+    response = olpe.post(f"{R}/initiatives/new", {
+        "key": "olpe-baeume", "name": "Bodenfeuchte junger Bäume", "topic": "energy_climate",
+        "status": "running", "participants-0-actor": "olpe-digital",
+        "participants-0-role": "lead", "participants-1-actor": "", "participants-1-role": "partner"})
+    assert response.status_code == 302, text(response)
+    page = text(olpe.get(f"{R}/initiatives/olpe-baeume"))
+    assert "Federführung" in page and "Smart" in page
+
+
+def test_delete_asks_for_confirmation_and_names_what_goes(as_user):
+    coordinator = as_user("koordination")
+    page = text(coordinator.get(f"{R}/actors/swa/delete"))
+    assert "löschen?" in page and "Verbindung" in page and "Beteiligung" in page
+    assert coordinator.get(f"{R}/actors/swa").status_code == 200  # GET deleted nothing
+    assert coordinator.post(f"{R}/actors/swa/delete").status_code == 302
+    assert coordinator.get(f"{R}/actors/swa").status_code == 404
+
+
+def test_coordinator_invites_a_member(as_user, app):
+    coordinator = as_user("koordination")
+    response = coordinator.post(f"{R}/accounts", {"login": "menden-digital", "role": "member",
+                                                  "municipality": "menden",
+                                                  "display_name": "Stadt Menden"})
+    page = text(response)
+    password = re.search(r"Startpasswort für[^<]*<code>([^<]+)</code>", page).group(1)
+    from tests.conftest import Browser
+
+    menden = Browser(app.test_client()).login("menden-digital", password)
+    assert menden.get(f"{R}/municipalities/menden/edit").status_code == 200
+    assert menden.get(f"{R}/municipalities/olpe/edit").status_code == 403
+
+
+def test_activity_log_records_who_did_what(as_user, api):
+    api("olpe").patch(f"{R}/actors/olpe-digital", {"capacity_fte": 3})
+    page = text(as_user("koordination").get(f"{R}/activity"))
+    assert "actor.update" in page and "olpe" in page
+
+
+def test_user_text_is_never_rendered_as_html(api, as_user):
+    api("koordination").patch(f"{R}/actors/swa", {"name": "<script>alert(1)</script>"})
+    page = text(as_user("gast").get(f"{R}/actors"))
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_no_page_loads_anything_from_another_host(as_user):
+    gast = as_user("gast")
+    for path in ("/", R, f"{R}/actors", f"{R}/actors/swa", f"{R}/initiatives/m01", "/hilfe"):
+        page = text(gast.get(path))
+        assert not re.search(r"""(src|href)=["']https?://""", page), path
+    response = gast.get(R)
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_english_interface_on_request(as_user):
+    gast = as_user("gast")
+    gast.post("/lang/en", {"next": "/hilfe"})
+    assert 'lang="en"' in text(gast.get("/hilfe"))

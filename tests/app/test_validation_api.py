@@ -1,0 +1,139 @@
+"""Bad input gets a clear German message naming the field, changes nothing, and the API
+answers 422 with details (409 for conflicts)."""
+
+import pytest
+
+R = "/regions/swf5"
+
+
+def details(response) -> dict[str, str]:
+    body = response.get_json()
+    return {d["field"]: d["message"] for d in body["details"]}
+
+
+MUNICIPALITY = {"key": "neustadt", "name": "Neustadt", "kind": "gemeinde", "ags": "05966099",
+                "state": "NW", "population": 3000, "lat": 51.0, "lon": 7.9, "tier": "member"}
+
+
+@pytest.mark.parametrize("change,field,fragment", [
+    ({"ags": "0596602"}, "ags", "8 Ziffern"),
+    ({"ags": "09966099"}, "ags", "passen nicht zum Land NW"),
+    ({"population": -5}, "population", "nicht kleiner als 0"),
+    ({"population": "viele"}, "population", "ganze Zahl"),
+    ({"lat": 60.0}, "lat", "nicht größer als 55,1"),
+    ({"lon": 2.0}, "lon", "nicht kleiner als 5,8"),
+    ({"lat": None}, "lat", "beide angeben"),
+    ({"kind": "dorf"}, "kind", "unbekannter Wert"),
+    ({"tier": "gold"}, "tier", "unbekannter Wert"),
+    ({"key": "Neu Stadt"}, "key", "Kleinbuchstaben"),
+    ({"name": ""}, "name", "Angabe fehlt"),
+])
+def test_municipality_rules(api, change, field, fragment):
+    coordinator = api("koordination")
+    response = coordinator.post(f"{R}/municipalities", {**MUNICIPALITY, **change})
+    assert response.status_code == 422
+    assert fragment in details(response)[field]
+    assert coordinator.get(f"{R}/municipalities/neustadt").status_code == 404
+
+
+def test_valid_municipality_is_created_and_listed(api):
+    coordinator = api("koordination")
+    response = coordinator.post(f"{R}/municipalities", MUNICIPALITY)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["ags"] == "05966099"
+    listed = coordinator.get(f"{R}/municipalities?q=neustadt").get_json()
+    assert [m["key"] for m in listed["items"]] == ["neustadt"]
+
+
+def test_key_shared_across_node_kinds_is_a_conflict(api):
+    """Municipality, actor and initiative keys share one namespace per region."""
+    coordinator = api("koordination")
+    response = coordinator.post(f"{R}/actors", {"key": "olpe", "name": "X", "type": "other",
+                                                "level": "operational"})
+    assert response.status_code == 409
+    assert "bereits vergeben" in response.get_json()["error"]
+
+
+def test_duplicate_ags_is_a_conflict(api):
+    response = api("koordination").post(f"{R}/municipalities",
+                                        {**MUNICIPALITY, "ags": "05966024"})
+    assert response.status_code == 409
+    assert "Olpe" in response.get_json()["error"]
+
+
+def test_tie_never_links_an_actor_to_itself(api):
+    response = api("koordination").post(f"{R}/ties", {"source": "swa", "target": "swa",
+                                                      "kind": "cooperation"})
+    assert response.status_code == 422
+    assert "nicht mit sich selbst" in details(response)["target"]
+
+
+def test_tie_weight_range(api):
+    response = api("koordination").post(f"{R}/ties", {"source": "swa", "target": "olpe-rat",
+                                                      "weight": 9})
+    assert response.status_code == 422
+    assert "nicht größer als 5" in details(response)["weight"]
+
+
+def test_participation_must_reference_an_actor_of_the_region(api):
+    response = api("koordination").post(f"{R}/initiatives", {
+        "key": "x1", "name": "X", "topic": "mobility",
+        "participants": [{"actor": "gibts-nicht", "role": "lead"}]})
+    assert response.status_code == 422
+    assert "gibt es in dieser Region nicht" in details(response)["participants[0].actor"]
+
+
+def test_member_cannot_move_its_actor_to_another_municipality(api):
+    response = api("olpe").patch(f"{R}/actors/olpe-digital", {"municipality": "soest"})
+    assert response.status_code == 403
+
+
+def test_keys_cannot_be_changed(api):
+    response = api("koordination").patch(f"{R}/actors/swa", {"key": "agentur"})
+    assert response.status_code == 422
+    assert "key" in details(response)
+
+
+def test_patch_changes_only_given_fields(api):
+    olpe = api("olpe")
+    before = olpe.get(f"{R}/actors/olpe-digital").get_json()
+    after = olpe.patch(f"{R}/actors/olpe-digital", {"capacity_fte": "2,5"}).get_json()
+    assert after["capacity_fte"] == 2.5
+    assert {k: v for k, v in after.items() if k != "capacity_fte"} == {
+        k: v for k, v in before.items() if k != "capacity_fte"}
+
+
+def test_body_must_be_a_json_object(api):
+    response = api("koordination").post(f"{R}/actors", ["nope"])
+    assert response.status_code == 422
+
+
+def test_delete_actor_removes_its_ties_and_participations(api):
+    coordinator = api("koordination")
+    assert coordinator.delete(f"{R}/actors/olpe-digital").status_code == 204
+    ties = coordinator.get(f"{R}/ties?q=olpe-digital&per_page=500").get_json()["items"]
+    assert not [t for t in ties if "olpe-digital" in (t["source"], t["target"])]
+    m01 = coordinator.get(f"{R}/initiatives/m01").get_json()
+    assert "olpe-digital" not in [p["actor"] for p in m01["participants"]]
+
+
+def test_revoked_token_answers_401(api, runner):
+    olpe = api("olpe")
+    assert olpe.get("/regions").status_code == 200
+    assert runner.invoke(args=["revoke-tokens", "olpe"]).exit_code == 0
+    assert olpe.get("/regions").status_code == 401
+
+
+def test_session_cookie_does_not_authenticate_the_api(as_user):
+    """The API is CSRF-exempt, so a browser session must not be enough to use it."""
+    olpe = as_user("olpe")
+    response = olpe.client.patch(f"/api/v1{R}/actors/olpe-digital", json={"name": "x"})
+    assert response.status_code == 401
+
+
+def test_openapi_document(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    assert "/regions/{slug}/actors/{key}" in doc["paths"]
+    assert "patch" in doc["paths"]["/regions/{slug}/actors/{key}"]
+    assert "ags" in doc["components"]["schemas"]["municipality"]["properties"]
