@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Optional
 
 import sqlalchemy as sa
 from flask import current_app
@@ -70,11 +69,11 @@ class Municipality(db.Model):
     #: inhabitants
     population: Mapped[int] = mapped_column(default=0)
     #: area in square kilometres
-    area_km2: Mapped[Optional[float]]
+    area_km2: Mapped[float | None]
     #: latitude (WGS84)
-    lat: Mapped[Optional[float]]
+    lat: Mapped[float | None]
     #: longitude (WGS84)
-    lon: Mapped[Optional[float]]
+    lon: Mapped[float | None]
     #: free text, including the sources of the figures
     description: Mapped[str] = mapped_column(sa.Text, default="")
 
@@ -98,7 +97,7 @@ class RegionMembership(db.Model):
     #: pioneer, member, supporter
     tier: Mapped[str] = mapped_column(sa.String(20), default="member")
     #: date of joining, if known
-    since: Mapped[Optional[dt.date]]
+    since: Mapped[dt.date | None]
 
     region: Mapped[Region] = relationship(back_populates="memberships")
     municipality: Mapped[Municipality] = relationship(back_populates="memberships")
@@ -123,19 +122,19 @@ class Actor(db.Model):
     #: public, civil_society, business, science
     sector: Mapped[str] = mapped_column(sa.String(20), default="public")
     #: the municipality it acts for; none for a regional body
-    municipality_id: Mapped[Optional[int]] = mapped_column(
+    municipality_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("municipality.id"), index=True)
     #: topics of expertise (list of topic codes)
     topics: Mapped[list] = mapped_column(sa.JSON, default=list)
     #: staff capacity in full-time equivalents
-    capacity_fte: Mapped[Optional[float]]
+    capacity_fte: Mapped[float | None]
     #: free text
     description: Mapped[str] = mapped_column(sa.Text, default="")
     #: optional contact (a role address preferably); left out of exports unless asked for
     contact: Mapped[str] = mapped_column(sa.String(200), default="")
 
     region: Mapped[Region] = relationship()
-    municipality: Mapped[Optional[Municipality]] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
     participations: Mapped[list[Participation]] = relationship(
         back_populates="actor", cascade="all, delete-orphan")
 
@@ -162,9 +161,9 @@ class Initiative(db.Model):
     #: free text
     description: Mapped[str] = mapped_column(sa.Text, default="")
     #: start date
-    start: Mapped[Optional[dt.date]]
+    start: Mapped[dt.date | None]
     #: end date
-    end: Mapped[Optional[dt.date]]
+    end: Mapped[dt.date | None]
 
     region: Mapped[Region] = relationship()
     participations: Mapped[list[Participation]] = relationship(
@@ -281,16 +280,16 @@ class User(UserMixin, db.Model):
     #: admin, coordinator, member, viewer
     role: Mapped[str] = mapped_column(sa.String(20), default="viewer")
     #: the region a coordinator or member works in
-    region_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("region.id"))
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("region.id"))
     #: the municipality a member speaks for
-    municipality_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("municipality.id"))
+    municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipality.id"))
     #: display name (a role, e.g. "Digitalisierung Stadt Olpe")
     display_name: Mapped[str] = mapped_column(sa.String(200), default="")
     #: created at
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    region: Mapped[Optional[Region]] = relationship()
-    municipality: Mapped[Optional[Municipality]] = relationship()
+    region: Mapped[Region | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
@@ -316,7 +315,7 @@ class ApiToken(db.Model):
     #: created at
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: set when revoked; a revoked token authenticates nobody
-    revoked_at: Mapped[Optional[dt.datetime]]
+    revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
 
@@ -336,9 +335,9 @@ class Activity(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the region concerned (none for platform-wide changes)
-    region_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("region.id"), index=True)
     #: the acting account (none for the command line)
-    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     #: when
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     #: what happened, e.g. "actor.update", "bundle.import", "rule.vote"
@@ -348,4 +347,22 @@ class Activity(db.Model):
     #: a short German description of the change
     summary: Mapped[str] = mapped_column(sa.Text, default="")
 
-    user: Mapped[Optional[User]] = relationship()
+    user: Mapped[User | None] = relationship()
+
+
+class NodePosition(db.Model):
+    """A node's saved place in the network view of a region (set by its coordinator)."""
+
+    __table_args__ = (sa.UniqueConstraint("region_id", "node_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region whose view it is
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: the node's bundle key (municipality, actor or initiative), or an aggregate's id
+    node_key: Mapped[str] = mapped_column(sa.String(130))
+    #: horizontal position in the view's coordinates
+    x: Mapped[float]
+    #: vertical position in the view's coordinates
+    y: Mapped[float]
+    #: when it was saved
+    saved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

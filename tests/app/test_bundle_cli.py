@@ -181,4 +181,5 @@ def test_init_db_migrates_an_empty_database(database_url, tmp_path):
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == []
+        db.session.remove()  # give the session's connection back before the pool closes
         db.engine.dispose()
