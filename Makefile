@@ -8,6 +8,8 @@ HOST   ?= 127.0.0.1
 
 .PHONY: run test lint bench translations clean
 
+MO := translations/en/LC_MESSAGES/messages.mo
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -20,12 +22,16 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed
+# the English catalogue, compiled from its source (German is the source language)
+$(MO): translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d translations
+
+run: $(VENV)/.installed $(MO)
 	$(FLASK) init-db
 	$(FLASK) seed --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(MO)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
@@ -35,9 +41,10 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_analysis.py
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations
-	$(BIN)/pybabel compile -d translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  -o translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
+	$(BIN)/pybabel compile -d translations --statistics
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
