@@ -21,6 +21,19 @@ SEED = ROOT / "seeds" / "swf5.json"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def pytest_sessionstart(session):
+    """Compile the English catalogue as `make` does, so that a bare `pytest` sees it too."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    po = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+    if po.exists():
+        with po.open("rb") as f:
+            catalogue = read_po(f)
+        with po.with_suffix(".mo").open("wb") as f:
+            write_mo(f, catalogue)
+
+
 def pytest_report_header(config):
     return [f"PostgreSQL tests: {os.environ.get('TEST_DATABASE_URL') or 'throwaway cluster'}"]
 
@@ -149,7 +162,8 @@ class Browser:
     def csrf(self, path: str = "/login") -> str:
         page = self.client.get(path)
         match = CSRF_RE.search(page.get_data(as_text=True))
-        assert match, f"no CSRF token on {path}: {page.status_code} {page.get_data(as_text=True)[:2000]}"
+        assert match, (f"no CSRF token on {path}: {page.status_code} "
+                       f"{page.get_data(as_text=True)[:2000]}")
         return match.group(1)
 
     def login(self, login: str, password: str = "demo"):
