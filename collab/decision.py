@@ -1,0 +1,126 @@
+"""How a ballot on a Spielregel is decided: tally, outcome, and whether it is already fixed.
+
+Pure functions without Flask or a database, so that the decision rules can be checked on
+every combination of votes (``tests/test_decision.py``).
+
+The rules of a region (DESIGN.md):
+
+- ``consensus``: no "no" vote, and the quorum reached;
+- ``majority``: more "yes" than "no", and the quorum reached;
+- ``two_thirds``: "yes" at least two thirds of "yes" + "no", and the quorum reached.
+
+The quorum is a share of the eligible (voting) municipalities: the ballot counts when at
+least ``quorum × eligible`` of them voted (abstentions count as voting). A result is *fixed*
+when every way the municipalities that have not voted yet could still act (each votes yes,
+no, abstains, or does not vote at all) gives the same outcome.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+
+__all__ = ["ADOPTED", "DECISION_RULES", "REJECTED", "Tally", "fixed_outcome", "outcome",
+           "quorum_reached", "votes_needed"]
+
+DECISION_RULES = ("consensus", "majority", "two_thirds")
+ADOPTED = "adopted"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The votes cast on one ballot, and how many municipalities may vote."""
+
+    yes: int = 0
+    no: int = 0
+    abstain: int = 0
+    #: municipalities entitled to vote
+    eligible: int = 0
+
+    def __post_init__(self):
+        if min(self.yes, self.no, self.abstain, self.eligible) < 0:
+            raise ValueError("counts must not be negative")
+        if self.voted > self.eligible:
+            raise ValueError("more votes than eligible municipalities")
+
+    @property
+    def voted(self) -> int:
+        return self.yes + self.no + self.abstain
+
+    @property
+    def missing(self) -> int:
+        """Eligible municipalities that have not voted."""
+        return self.eligible - self.voted
+
+    def as_dict(self) -> dict[str, int]:
+        return {**asdict(self), "voted": self.voted}
+
+
+def _share(quorum: float) -> Fraction:
+    """The quorum as an exact fraction of its decimal form (0.1 is one tenth, not the float
+    slightly above it)."""
+    share = Fraction(repr(float(quorum)))
+    if not 0 <= share <= 1:
+        raise ValueError(f"quorum must lie between 0 and 1, not {quorum!r}")
+    return share
+
+
+def votes_needed(eligible: int, quorum: float) -> int:
+    """How many municipalities must vote for the quorum (``ceil(quorum × eligible)``)."""
+    return math.ceil(_share(quorum) * eligible)
+
+
+def quorum_reached(tally: Tally, quorum: float) -> bool:
+    return tally.voted >= _share(quorum) * tally.eligible
+
+
+def outcome(tally: Tally, rule: str, quorum: float) -> str:
+    """``"adopted"`` or ``"rejected"``: the result if the ballot closed with ``tally``.
+
+    >>> outcome(Tally(yes=4, abstain=1, eligible=5), "consensus", 0.5)
+    'adopted'
+    >>> outcome(Tally(yes=4, no=1, eligible=5), "consensus", 0.5)
+    'rejected'
+    >>> outcome(Tally(yes=2, no=1, eligible=10), "majority", 0.5)
+    'rejected'
+    """
+    if rule not in DECISION_RULES:
+        raise ValueError(f"unknown decision rule {rule!r}")
+    if not quorum_reached(tally, quorum):
+        return REJECTED
+    if rule == "consensus":
+        passed = tally.no == 0
+    elif rule == "majority":
+        passed = tally.yes > tally.no
+    else:
+        passed = 3 * tally.yes >= 2 * (tally.yes + tally.no)
+    return ADOPTED if passed else REJECTED
+
+
+def fixed_outcome(tally: Tally, rule: str, quorum: float) -> str | None:
+    """The outcome if it can no longer change, else None.
+
+    A "yes" from every missing municipality is the completion most favourable to adoption
+    under each rule (it raises the yes count and the turnout); for rejection it is either
+    nobody else voting (lowest turnout) or a "no" from every missing municipality (most "no"
+    at the highest turnout). So the outcome is fixed exactly when these extremes agree.
+
+    >>> fixed_outcome(Tally(yes=3, no=1, eligible=5), "majority", 0.5)
+    'adopted'
+    >>> fixed_outcome(Tally(yes=3, eligible=5), "consensus", 0.5) is None
+    True
+    >>> fixed_outcome(Tally(yes=3, no=1, eligible=5), "consensus", 0.5)
+    'rejected'
+    """
+    r = tally.missing
+    best = outcome(Tally(tally.yes + r, tally.no, tally.abstain, tally.eligible), rule, quorum)
+    worst_turnout = outcome(tally, rule, quorum)
+    most_no = outcome(Tally(tally.yes, tally.no + r, tally.abstain, tally.eligible), rule,
+                      quorum)
+    can_adopt = best == ADOPTED
+    can_reject = REJECTED in (worst_turnout, most_no)
+    if can_adopt and can_reject:
+        return None
+    return ADOPTED if can_adopt else REJECTED

@@ -1,0 +1,109 @@
+"""The decision rules of Spielregeln, checked against their definitions on any set of votes."""
+
+import doctest
+import itertools
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import collab.decision
+from collab.decision import DECISION_RULES, Tally, fixed_outcome, outcome, votes_needed
+
+
+def definition(yes: int, no: int, abstain: int, eligible: int, rule: str, quorum) -> str:
+    """The issue's wording, written out directly (no shared helpers with the module)."""
+    reached = Fraction(yes + no + abstain) >= Fraction(str(quorum)) * eligible
+    if rule == "consensus":
+        passed = no == 0 and reached
+    elif rule == "majority":
+        passed = yes > no and reached
+    else:
+        passed = Fraction(yes) >= Fraction(2, 3) * (yes + no) and reached
+    return "adopted" if passed else "rejected"
+
+
+def all_completions(yes: int, no: int, abstain: int, missing: int):
+    """Every way the missing municipalities can still act: yes, no, abstain or not vote."""
+    for dy, dn, da in itertools.product(range(missing + 1), repeat=3):
+        if dy + dn + da <= missing:
+            yield yes + dy, no + dn, abstain + da
+
+
+quorums = st.one_of(st.sampled_from([0, 0.1, 0.25, 1 / 3, 0.5, 0.6, 2 / 3, 0.75, 1]),
+                    st.floats(0, 1, allow_nan=False))
+
+
+@st.composite
+def ballots(draw, max_eligible=12):
+    eligible = draw(st.integers(0, max_eligible))
+    voted = draw(st.integers(0, eligible))
+    yes = draw(st.integers(0, voted))
+    no = draw(st.integers(0, voted - yes))
+    return Tally(yes, no, voted - yes - no, eligible)
+
+
+@given(ballots(max_eligible=60), st.sampled_from(DECISION_RULES), quorums)
+def test_outcome_matches_the_definition(tally, rule, quorum):
+    """For any votes, quorum and rule, the outcome is the one the rule's wording gives."""
+    assert outcome(tally, rule, quorum) == definition(
+        tally.yes, tally.no, tally.abstain, tally.eligible, rule, quorum)
+
+
+@settings(max_examples=300)
+@given(ballots(), st.sampled_from(DECISION_RULES), quorums)
+def test_fixed_exactly_when_every_completion_agrees(tally, rule, quorum):
+    """A result is fixed iff all completions of the missing votes give the same outcome,
+    and then it is that outcome."""
+    results = {definition(y, n, a, tally.eligible, rule, quorum)
+               for y, n, a in all_completions(tally.yes, tally.no, tally.abstain,
+                                              tally.missing)}
+    fixed = fixed_outcome(tally, rule, quorum)
+    if len(results) == 1:
+        assert fixed == results.pop()
+    else:
+        assert fixed is None
+
+
+@given(ballots(), st.sampled_from(DECISION_RULES), quorums)
+def test_a_complete_ballot_is_always_fixed(tally, rule, quorum):
+    """When every eligible municipality has voted, the result is the outcome."""
+    complete = Tally(tally.yes, tally.no, tally.abstain + tally.missing, tally.eligible)
+    assert fixed_outcome(complete, rule, quorum) == outcome(complete, rule, quorum)
+
+
+@given(st.integers(0, 200), quorums)
+def test_votes_needed_is_the_smallest_turnout_reaching_the_quorum(eligible, quorum):
+    needed = votes_needed(eligible, quorum)
+    share = Fraction(str(quorum))
+    assert needed >= share * eligible
+    assert needed == 0 or needed - 1 < share * eligible
+
+
+def test_known_answers():
+    """Hand-checked cases: the demo's consensus vote, one objection, two thirds at 2:1."""
+    assert outcome(Tally(yes=19, eligible=19), "consensus", 0.5) == "adopted"
+    assert fixed_outcome(Tally(yes=5, no=1, eligible=19), "consensus", 0.5) == "rejected"
+    assert fixed_outcome(Tally(yes=18, eligible=19), "consensus", 0.5) is None
+    assert outcome(Tally(yes=2, no=1, eligible=3), "two_thirds", 0.5) == "adopted"
+    assert outcome(Tally(yes=3, no=2, eligible=5), "two_thirds", 0.5) == "rejected"
+    assert outcome(Tally(yes=3, no=2, eligible=5), "majority", 0.5) == "adopted"
+    # quorum 0.1 of 10 is one vote, not "a bit more than one" (decimal, not float)
+    assert votes_needed(10, 0.1) == 1
+    assert outcome(Tally(yes=1, eligible=10), "majority", 0.1) == "adopted"
+    # majority fixed early: 7 yes, 1 no of 10 cannot be overturned by 2 more votes
+    assert fixed_outcome(Tally(yes=7, no=1, eligible=10), "majority", 0.5) == "adopted"
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError):
+        Tally(yes=3, no=1, eligible=2)
+    with pytest.raises(ValueError):
+        outcome(Tally(eligible=1), "unanimity", 0.5)
+    with pytest.raises(ValueError):
+        votes_needed(5, 1.5)
+
+
+def test_examples():
+    assert doctest.testmod(collab.decision).failed == 0
