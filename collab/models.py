@@ -242,10 +242,48 @@ class Rule(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="draft")
     #: when it was proposed
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: general, or taktgeber (designates the actor it concerns as the network's Taktgeber)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="general")
+    #: the account that proposed it (none when imported)
+    proposer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: the municipality the proposer spoke for (none for the coordinator)
+    proposer_municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id"))
+    #: the actor the rule concerns, if any
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("actor.id", ondelete="SET NULL"), index=True)
+    #: the initiative the rule concerns, if any
+    initiative_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("initiative.id", ondelete="SET NULL"), index=True)
+    #: the tie kind the rule concerns, if any (cooperation, mandate, ...)
+    tie_kind: Mapped[str | None] = mapped_column(sa.String(30))
+    #: when the coordinator opened the ballot
+    opened_at: Mapped[dt.datetime | None]
+    #: when the ballot closes (UTC)
+    closes_at: Mapped[dt.datetime | None]
+    #: when the result was fixed (adopted or rejected)
+    decided_at: Mapped[dt.datetime | None]
+    #: decision rule in force when the ballot opened (consensus, majority, two_thirds)
+    decision_rule: Mapped[str | None] = mapped_column(sa.String(20))
+    #: quorum in force when the ballot opened (share of voting municipalities)
+    quorum: Mapped[float | None]
+    #: the final tally {yes, no, abstain, eligible, voted}, fixed with the result
+    tally: Mapped[dict | None] = mapped_column(sa.JSON)
 
     region: Mapped[Region] = relationship()
     votes: Mapped[list[Vote]] = relationship(
         back_populates="rule", cascade="all, delete-orphan", order_by="Vote.id")
+    proposer: Mapped[User | None] = relationship(foreign_keys=[proposer_id])
+    proposer_municipality: Mapped[Municipality | None] = relationship()
+    actor: Mapped[Actor | None] = relationship()
+    initiative: Mapped[Initiative | None] = relationship()
+    versions: Mapped[list[RuleVersion]] = relationship(
+        back_populates="rule", cascade="all, delete-orphan", order_by="RuleVersion.number")
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="rule", cascade="all, delete-orphan", order_by="Comment.id")
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.key}>"
 
 
 class Vote(db.Model):
@@ -264,9 +302,14 @@ class Vote(db.Model):
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     #: when it was cast
     cast_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the account that recorded it (the member's own, or the coordinator's for a proxy vote)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: for a vote recorded on the municipality's behalf: its council decision or letter
+    reference: Mapped[str] = mapped_column(sa.Text, default="")
 
     rule: Mapped[Rule] = relationship(back_populates="votes")
     municipality: Mapped[Municipality] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
 
 
 class User(UserMixin, db.Model):
@@ -366,3 +409,110 @@ class NodePosition(db.Model):
     y: Mapped[float]
     #: when it was saved
     saved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# --- Spielregeln: rule versions, discussion, joining ---------------------------------------------
+
+
+class RuleVersion(db.Model):
+    """One version of a rule's title and text; a revision adds the next number."""
+
+    __table_args__ = (sa.UniqueConstraint("rule_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the rule
+    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("rule.id"), index=True)
+    #: 1 for the proposal, then 2, 3, ...
+    number: Mapped[int]
+    #: the title of this version
+    title: Mapped[str] = mapped_column(sa.String(200))
+    #: the text of this version
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the account that wrote it
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: when it was written
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    rule: Mapped[Rule] = relationship(back_populates="versions")
+    author: Mapped[User | None] = relationship()
+
+
+class Comment(db.Model):
+    """A contribution to the discussion of a rule."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the rule discussed
+    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("rule.id"), index=True)
+    #: the account that wrote it
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: the comment (plain text)
+    text: Mapped[str] = mapped_column(sa.Text)
+    #: when it was written
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    rule: Mapped[Rule] = relationship(back_populates="comments")
+    user: Mapped[User | None] = relationship()
+
+
+class JoinRequest(db.Model):
+    """A municipality outside a region applies to join it; the coordinator decides."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region it wants to join
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: the applying municipality
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
+    #: the tier asked for: pioneer, member, supporter
+    tier: Mapped[str] = mapped_column(sa.String(20), default="member")
+    #: the letter of intent or council decision it rests on
+    reference: Mapped[str] = mapped_column(sa.Text)
+    #: pending, approved, declined
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    #: the coordinator's reason (required when declining)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the account that applied
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: the account that decided
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: when it was filed
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: when it was decided
+    decided_at: Mapped[dt.datetime | None]
+
+    region: Mapped[Region] = relationship()
+    municipality: Mapped[Municipality] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class InitiativeJoinRequest(db.Model):
+    """A member asks to take part in an initiative with one of its actors; the lead decides."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the initiative
+    initiative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("initiative.id", ondelete="CASCADE"), index=True)
+    #: the member's actor that would take part
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("actor.id", ondelete="CASCADE"),
+                                          index=True)
+    #: the role asked for: partner, supporter, observer
+    role: Mapped[str] = mapped_column(sa.String(20), default="partner")
+    #: what the member offers or wants (plain text)
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    #: pending, approved, declined
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    #: the lead's reason (required when declining)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the account that asked
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: the account that decided
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: when it was filed
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: when it was decided
+    decided_at: Mapped[dt.datetime | None]
+
+    initiative: Mapped[Initiative] = relationship()
+    actor: Mapped[Actor] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
