@@ -48,12 +48,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message = _l("Bitte melden Sie sich an, um diese Seite zu sehen.")
     login_manager.login_message_category = "info"
 
-    from . import api, auth, cli, errors, network, ui
+    from . import analysis, api, auth, cli, errors, network, ui
 
     app.register_blueprint(errors.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(ui.bp)
     app.register_blueprint(network.bp)
+    app.register_blueprint(analysis.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never with cookies
     cli.init_app(app)

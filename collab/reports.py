@@ -10,12 +10,16 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 import graphs
 
 from .bundle import export_bundle
-from .models import Region
+from .extensions import db
+from .models import Actor, Initiative, Municipality, Region, RegionMembership
+from .validation import Problem, ValidationError
 
 #: reports kept per process (baseline and a few what-ifs per region)
 CACHE_SIZE = 32
@@ -49,6 +53,56 @@ def region_report(region: Region, *, without: str | None = None,
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return report
+
+
+def directory(region: Region) -> dict[str, dict]:
+    """Every key of the region's graph -> ``{"kind", "name", "municipality"}``.
+
+    ``kind`` is the URL part of its detail page (municipalities, actors, initiatives);
+    bundle keys never repeat across the three kinds, so one dict holds them all.
+    """
+    found: dict[str, dict] = {}
+    for key, name in db.session.execute(
+            sa.select(Municipality.key, Municipality.name).join(RegionMembership)
+            .where(RegionMembership.region_id == region.id).order_by(Municipality.name)):
+        found[key] = {"kind": "municipalities", "name": name, "municipality": None}
+    for key, name, muni in db.session.execute(
+            sa.select(Actor.key, Actor.name, Municipality.key)
+            .outerjoin(Municipality, Actor.municipality_id == Municipality.id)
+            .where(Actor.region_id == region.id).order_by(Actor.name)):
+        found[key] = {"kind": "actors", "name": name, "municipality": muni}
+    for key, name in db.session.execute(
+            sa.select(Initiative.key, Initiative.name)
+            .where(Initiative.region_id == region.id).order_by(Initiative.name)):
+        found[key] = {"kind": "initiatives", "name": name, "municipality": None}
+    return found
+
+
+def check_whatif(region: Region, without: str | None, taktgeber: str | None,
+                 keys: dict[str, dict] | None = None) -> None:
+    """Raise :class:`ValidationError` naming the field when a what-if key is not usable:
+    ``without`` must be a municipality, actor or initiative of the region, ``taktgeber`` one
+    of its actors, not the removed object and not an actor of a removed municipality."""
+    keys = directory(region) if keys is None else keys
+    problems = []
+    if without and without not in keys:
+        problems.append(Problem("without", _(
+            "„Ohne“: „%(k)s“ ist weder Kommune noch Akteur noch Initiative dieses Netzwerks.",
+            k=without)))
+    if taktgeber and keys.get(taktgeber, {}).get("kind") != "actors":
+        problems.append(Problem("taktgeber", _(
+            "„Als Taktgeber“: „%(k)s“ ist kein Akteur dieses Netzwerks.", k=taktgeber)))
+    if not problems and without and taktgeber:
+        if without == taktgeber:
+            problems.append(Problem("taktgeber", _(
+                "„Als Taktgeber“: Dieselbe Stelle kann nicht zugleich wegfallen und Taktgeber "
+                "werden.")))
+        elif keys[taktgeber]["municipality"] == without:
+            problems.append(Problem("taktgeber", _(
+                "„Als Taktgeber“: %(a)s gehört zu %(m)s, die in diesem Szenario wegfällt.",
+                a=keys[taktgeber]["name"], m=keys[without]["name"])))
+    if problems:
+        raise ValidationError(problems)
 
 
 def clear_cache() -> None:
