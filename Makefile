@@ -24,7 +24,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 # the English catalogue, compiled from its source (German is the source language)
 $(MO): translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile -d translations
 
 run: $(VENV)/.installed $(MO)
 	$(FLASK) init-db
