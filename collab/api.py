@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from . import bundle, openapi, services
+from . import bundle, openapi, reports, services
 from . import permissions as perm
 from .errors import error_response
 from .extensions import db
@@ -82,6 +82,16 @@ def put_bundle(slug: str):
     summary = bundle.import_bundle(request.get_json(silent=True), g.api_user, slug=slug,
                                    dry_run=dry_run)
     return jsonify(summary), (201 if region is None and not dry_run else 200)
+
+
+@bp.get("/regions/<slug>/analysis")
+def analysis(slug: str):
+    """The analysis report; ``?without=<key>`` and ``?taktgeber=<key>`` for a what-if."""
+    region = perm.get_region(slug)
+    without = request.args.get("without", "").strip() or None
+    taktgeber = request.args.get("taktgeber", "").strip() or None
+    reports.check_whatif(region, without, taktgeber)
+    return jsonify(reports.region_report(region, without=without, taktgeber=taktgeber))
 
 
 @bp.get(f"/regions/<slug>/{KIND_PATH}")

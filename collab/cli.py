@@ -31,7 +31,7 @@ DEMO_PASSWORD = "demo"
 
 def init_app(app) -> None:
     for command in (init_db, seed, import_command, export_command, create_user, create_token,
-                    revoke_tokens):
+                    revoke_tokens, analyse_command):
         app.cli.add_command(command)
 
 
@@ -177,3 +177,22 @@ def revoke_tokens(login: str) -> None:
     """Revoke every API token of the account."""
     count = services.revoke_tokens(_user(login))
     click.echo(f"{count} Token(s) von {login} widerrufen.")
+
+
+@click.command("analyse")
+@with_appcontext
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print the report document (JSON).")
+def analyse_command(slug: str, as_json: bool) -> None:
+    """Print the analysis report of a region (German text, or the JSON document)."""
+    from . import reports
+
+    region = db.session.scalar(sa.select(Region).filter_by(slug=slug))
+    if region is None:
+        click.echo(f"Region „{slug}“ gibt es nicht.", err=True)
+        sys.exit(1)
+    report = reports.region_report(region)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(reports.text_report(report, reports.directory(region)), nl=False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphs import GAP_KINDS
+
 from . import vocab
 from .validation import FIELDS
 
@@ -69,6 +71,20 @@ def document(base: str) -> dict[str, Any]:
                                   "422": _error("invalid bundle, every problem with its "
                                                 "JSON path"), **errors}}},
     }
+    paths["/regions/{slug}/analysis"] = {
+        "parameters": [
+            {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "without", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "what-if: key of a municipality, actor or initiative that leaves"},
+            {"name": "taktgeber", "in": "query", "required": False,
+             "schema": {"type": "string"},
+             "description": "what-if: key of an actor that becomes the Taktgeber"}],
+        "get": {"summary": "The analysis report (gaps, Taktgeber ranking, transfer paths, "
+                           "structure; with a what-if its comparison in whatif)",
+                "responses": {"200": {"description": "report", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/report"}}}},
+                    "422": _error("unknown what-if key"), **errors}},
+    }
     for plural, entity in (("municipalities", "municipality"), ("actors", "actor"),
                            ("initiatives", "initiative"), ("ties", "tie")):
         slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -99,6 +115,22 @@ def document(base: str) -> dict[str, Any]:
         }
     schemas = {e: _schema(e) for e in ("municipality", "actor", "initiative", "participant",
                                        "tie")}
+    schemas["report"] = {"type": "object", "required": [
+        "region", "summary", "taktgeber", "gaps", "transfer", "communities"], "properties": {
+        "region": {"type": "string"}, "summary": {"type": "object"},
+        "taktgeber": {"type": "array", "items": {"type": "object", "required": [
+            "key", "name", "score", "parts", "explanation"]}},
+        "gaps": {"type": "array", "items": {"type": "object", "required": [
+            "kind", "keys", "severity", "message"], "properties": {
+            "kind": {"enum": list(GAP_KINDS)},
+            "keys": {"type": "array", "items": {"type": "string"}},
+            "severity": {"enum": ["high", "medium", "low"]},
+            "message": {"type": "string"}}}},
+        "transfer": {"type": "array", "items": {"type": "object"}},
+        "communities": {"type": "array", "items": {"type": "array",
+                                                   "items": {"type": "string"}}},
+        "core_periphery": {"type": "object"}, "org_models": {"type": "object"},
+        "whatif": {"type": ["object", "null"]}, "timings_ms": {"type": "object"}}}
     schemas["error"] = {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string"},
         "details": {"type": "array", "items": {"type": "object", "properties": {

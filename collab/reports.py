@@ -105,6 +105,63 @@ def check_whatif(region: Region, without: str | None, taktgeber: str | None,
         raise ValidationError(problems)
 
 
+#: German names of the parts of the Taktgeber score and of the gap severities (CLI text).
+PART_NAMES = {"brokerage": "Vermittlung zwischen Kommunen", "mandate": "Mandat",
+              "capacity": "Kapazität", "reach": "Reichweite", "coverage": "Abdeckung der Teilnetze",
+              "level": "passende Ebene", "loss": "Verlust bei Ausscheiden"}
+SEVERITY_NAMES = {"high": "hoch", "medium": "mittel", "low": "niedrig"}
+
+
+def _de(value: float, digits: int = 2) -> str:
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def text_report(report: dict, keys: dict[str, dict], *, top: int = 5) -> str:
+    """The report as German plain text for the command line: summary, the ``top`` Taktgeber
+    candidates with the parts of their score, every gap, and the transfer paths per topic."""
+    def name(key):
+        return keys.get(key, {}).get("name") or str(key)
+
+    def names(list_):
+        return ", ".join(name(k) for k in list_) or "–"
+
+    s = report["summary"]
+    lines = [f"Analyse der Region {report['region']}", "",
+             f"Überblick: {s['municipalities']} Kommunen, {s['actors']} Akteure, "
+             f"{s['initiatives']} Initiativen, {s['ties']} Verbindungen; Dichte "
+             f"{_de(s['density'], 3)}, {s['components']} Zusammenhangskomponente(n), "
+             f"{s['communities']} Teilnetze, {s['gaps']} Lücken.", "",
+             f"Taktgeber-Kandidaten (die besten {min(top, len(report['taktgeber']))} "
+             f"von {s['candidates']}):"]
+    weights = sorted(graphs.WEIGHTS.items(), key=lambda pw: -pw[1])
+    for row in report["taktgeber"][:top]:
+        mark = " [vorgesehen]" if row["designated"] else ""
+        lines.append(f"  {row['rank']}. {row['name']} ({row['key']}): Wert "
+                     f"{_de(row['score'])}{mark}")
+        lines.append("     " + "; ".join(
+            f"{PART_NAMES[p]} {_de(row['parts'].get(p, 0.0))} × {round(100 * w)} %"
+            for p, w in weights))
+        lines.append(f"     {row['explanation']}")
+    lines += ["", f"Lücken ({len(report['gaps'])}):"]
+    for gap in report["gaps"]:
+        lines.append(f"  [{SEVERITY_NAMES[gap['severity']]}] {gap['kind']} "
+                     f"({', '.join(gap['keys'])}): {gap['message']}")
+    lines += ["", "Wissenstransfer:"]
+    for t in report["transfer"]:
+        lines.append(f"  {t['label']}: {t['n_sources']} mit Erfahrung ({names(t['sources'])}), "
+                     f"{t['n_targets']} ohne ({names(t['targets'])})")
+        for p in t["paths"]:
+            via = f" über {names(p['via'])}" if p["via"] else " direkt"
+            alt = (f"; Ausweichweg über {names(p['alternative']['via'])}"
+                   if p.get("alternative") else "")
+            lines.append(f"    {name(p['from'])} → {name(p['to'])}{via}{alt}")
+        for sug in t["suggestions"]:
+            lines.append(f"    Vorschlag: Verbindung {name(sug['from'])} – {name(sug['to'])} "
+                         f"(erreicht {name(sug['target'])})")
+        lines.append(f"    {t['note']}")
+    return "\n".join(lines) + "\n"
+
+
 def clear_cache() -> None:
     """Forget every cached report (tests; a process that changed data behind our back)."""
     with _lock:
