@@ -165,7 +165,9 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
     """Open initiatives (idea, planned, running) carried by at most one municipality.
 
     Medium while planned (partners can still shape it), low for ideas and for running local
-    pilots (their knowledge can still be shared later).
+    pilots (their knowledge can still be shared later). A municipality's lone initiatives of
+    the same severity form one gap (one invitation to its neighbours, not one per project);
+    initiatives of regional bodies without any municipality are one gap each.
     """
     found = []
     by_district: dict = {}
@@ -173,6 +175,7 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
                     key=lambda x: (-(G.nodes[x].get("population") or 0), x)):
         if G.nodes[x].get("district") and G.nodes[x].get("kind") != "landkreis":
             by_district.setdefault(G.nodes[x]["district"], []).append(x)
+    alone: dict[tuple, list] = {}
     for i in nodes_of_type(G, "initiative"):
         status = G.nodes[i].get("status")
         if status not in ACTIVE_STATUSES:
@@ -184,20 +187,34 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
         if not munis:
             message = (f"Die Initiative {quoted(G, i)} wird von keiner Kommune mitgetragen (nur "
                        f"{names(G, regional)}). Mitgliedskommunen als Partner gewinnen.")
+            found.append(_gap("single_municipality_initiative", [i], severity, message))
         else:
-            m = munis[0]
-            others = [x for x in by_district.get(G.nodes[m].get("district"), [])[:4]
-                      if x != m][:3]
-            invite = f", z. B. {names(G, others)}" if others else ""
-            message = (f"Die Initiative {quoted(G, i)} wird nur von {name(G, m)} getragen. "
-                       f"Weitere Kommunen einladen{invite}, damit Aufwand und Wissen geteilt "
-                       f"werden.")
-        found.append(_gap("single_municipality_initiative", [i], severity, message))
+            alone.setdefault((munis[0], severity), []).append(i)
+    for (m, severity), initiatives in sorted(alone.items()):
+        initiatives.sort()
+        others = [x for x in by_district.get(G.nodes[m].get("district"), [])[:4]
+                  if x != m][:3]
+        invite = f", z. B. {names(G, others)}" if others else ""
+        if len(initiatives) == 1:
+            what = f"Die Initiative {quoted(G, initiatives[0])} wird"
+        else:
+            what = (f"Die {len(initiatives)} Initiativen "
+                    f"{join(quoted(G, i) for i in initiatives)} werden")
+        message = (f"{what} nur von {name(G, m)} getragen. Weitere Kommunen einladen{invite}, "
+                   f"damit Aufwand und Wissen geteilt werden.")
+        found.append(_gap("single_municipality_initiative", initiatives, severity, message))
     return found
 
 
 def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
-    """Open initiatives nobody leads (running: high, planned: medium, idea: low)."""
+    """Open initiatives nobody leads (running: high, planned: medium, idea: low).
+
+    The message suggests a participant as lead: coordinating level first, then the one with
+    the most spare capacity (see :func:`overloaded_actor`). Each suggestion counts as taken
+    for the next initiative, so several leaderless initiatives are not all handed to the
+    same unit.
+    """
+    load, capacity = _workload(G)[0], _capacities(G)
     found = []
     for i in nodes_of_type(G, "initiative"):
         status = G.nodes[i].get("status")
@@ -215,7 +232,11 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
             level_rank = {"coordinating": 0, "operational": 1, "strategic": 2}
             pick = min(roles, key=lambda a: (
                 level_rank.get(G.nodes[a].get("level"), 3),
+                -(capacity.get(a, UNKNOWN_CAPACITY_LOAD) - load.get(a, 0.0)),
                 -(G.nodes[a].get("capacity_fte") or 0), a))
+            if status in ("planned", "running"):
+                load[pick] = load.get(pick, 0.0) + ROLE_LOAD["lead"] - ROLE_LOAD.get(
+                    roles[pick], 0.0)
             message = (f"Die Initiative {quoted(G, i)} ({label}) hat keine Federführung. Eine "
                        f"federführende Stelle bestimmen, z. B. {the(G, pick, 'acc')}.")
         found.append(_gap("initiative_without_lead", [i], severity, message))
@@ -343,46 +364,56 @@ def _community_label(G, members) -> str:
 def topic_gap(G: nx.MultiDiGraph, ctx: dict) -> list:
     """Members that experience in a topic cannot reach over trusted ties.
 
-    Topics with the same unreachable members form one gap (with ``topics``). Members
-    outside the main component are left to ``isolated_member``.
+    One gap per group of members that miss the same set of topics (``topics``), so each
+    member appears in one topic gap only. The remedy is the suggested tie (link prediction
+    in :func:`graphs.transfer.transfer_paths`) that reaches the group's members in the most
+    of its topics. Members outside the main component are left to ``isolated_member``.
     """
     main = ctx["main"]
-    groups: dict[tuple, list] = {}
+    topics_of: dict = {}
+    entry_of = {}
     for entry in ctx.get("transfer") or []:
-        unreachable = tuple(m for m in entry["unreachable"] if m in main)
-        if unreachable:
-            groups.setdefault(unreachable, []).append(entry)
+        entry_of[entry["topic"]] = entry
+        for m in entry["unreachable"]:
+            if m in main:
+                topics_of.setdefault(m, []).append(entry["topic"])
+    groups: dict[tuple, list] = {}
+    for m, topics in topics_of.items():
+        groups.setdefault(tuple(topics), []).append(m)
     found = []
-    for unreachable, entries in sorted(groups.items()):
-        labels = [f"„{TOPIC_LABELS.get(e['topic'], e['topic'])}“" for e in entries]
-        topics = f"beim Thema {labels[0]}" if len(labels) == 1 else \
+    for topics, members in sorted(groups.items(), key=lambda tm: sorted(tm[1])):
+        unreachable = sorted(members)
+        entries = [entry_of[t] for t in topics]
+        labels = [f"„{TOPIC_LABELS.get(t, t)}“" for t in topics]
+        text = f"beim Thema {labels[0]}" if len(labels) == 1 else \
             f"bei den Themen {join(labels)}"
-        suggestion = next((s for e in entries for s in e["suggestions"]
-                           if s["target"] in unreachable), None)
-        remedy = (f"Eine Verbindung zwischen {the(G, suggestion['from'], 'dat')} und "
-                  f"{the(G, suggestion['to'], 'dat')} knüpfen, z. B. als Wissenstransfer."
+        votes: dict = {}
+        for e in entries:
+            for s in e["suggestions"]:
+                if s["target"] in members:
+                    pair = (s["from"], s["to"])
+                    votes[pair] = votes.get(pair, 0) + 1
+        suggestion = max(votes, key=lambda p: votes[p]) if votes else None  # first on ties
+        remedy = (f"Eine Verbindung zwischen {the(G, suggestion[0], 'dat')} und "
+                  f"{the(G, suggestion[1], 'dat')} knüpfen, z. B. als Wissenstransfer."
                   if suggestion else "Eine vertrauensvolle Verbindung zu einer erfahrenen "
                   "Kommune knüpfen.")
         plural = len(unreachable) > 1
-        message = (f"{sentence(topics)} haben andere Mitglieder Erfahrung, aber "
+        message = (f"{sentence(text)} haben andere Mitglieder Erfahrung, aber "
                    f"{names(G, unreachable, 5)} {'sind' if plural else 'ist'} über "
                    f"vertrauensvolle Verbindungen (Gewicht ab 3 oder gemeinsame Initiativen) "
                    f"nicht zu erreichen. {remedy}")
         severity = "high" if any(len(e["unreachable"]) == e["n_targets"] for e in entries) \
             else "medium"
-        gap = _gap("topic_gap", list(unreachable)[:MAX_LISTED], severity, message)
-        gap["topics"] = sorted(e["topic"] for e in entries)
+        gap = _gap("topic_gap", unreachable[:MAX_LISTED], severity, message)
+        gap["topics"] = sorted(topics)
         found.append(gap)
     return found
 
 
-def overloaded_actor(G: nx.MultiDiGraph, ctx: dict) -> list:
-    """Actors in far more planned or running initiatives than their staff can carry.
-
-    Load: lead 1, partner 0.5, supporter 0.25, observer 0 per initiative; capacity
-    max(1, 2 * FTE), or 3 when the FTE is unknown. Overloaded: load above capacity with at
-    least three initiatives as lead or partner; high when load is twice the capacity.
-    """
+def _workload(G: nx.MultiDiGraph) -> tuple[dict, dict, dict, dict]:
+    """Load, number of lead or partner roles, number of leads, and the co-participants of
+    its led initiatives, per actor, over planned and running initiatives."""
     load, count, lead, partners = {}, {}, {}, {}
     for a, i, data in G.edges(data=True):
         if data["type"] != "participation" or G.nodes[i].get("status") not in ("planned",
@@ -395,11 +426,28 @@ def overloaded_actor(G: nx.MultiDiGraph, ctx: dict) -> list:
         if role == "lead":
             lead[a] = lead.get(a, 0) + 1
             partners.setdefault(a, set()).update(x for x in G.predecessors(i) if x != a)
+    return load, count, lead, partners
+
+
+def _capacities(G: nx.MultiDiGraph) -> dict:
+    """Load each actor can carry: max(1, 2 * FTE), 1 for zero staff, 3 when unknown."""
     capacity = {}
-    for a in load:
+    for a in nodes_of_type(G, "actor"):
         fte = G.nodes[a].get("capacity_fte")
         capacity[a] = max(1.0, 2.0 * fte) if isinstance(fte, int | float) and fte > 0 else (
             UNKNOWN_CAPACITY_LOAD if fte is None else 1.0)
+    return capacity
+
+
+def overloaded_actor(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Actors in far more planned or running initiatives than their staff can carry.
+
+    Load: lead 1, partner 0.5, supporter 0.25, observer 0 per initiative; capacity
+    max(1, 2 * FTE), or 3 when the FTE is unknown. Overloaded: load above capacity with at
+    least three initiatives as lead or partner; high when load is twice the capacity.
+    """
+    load, count, lead, partners = _workload(G)
+    capacity = _capacities(G)
     found = []
     for a in sorted(load):
         if load[a] <= capacity[a] or count.get(a, 0) < 3:

@@ -136,7 +136,9 @@ def test_single_municipality_initiative_and_missing_lead():
     assert ("initiative_without_lead", ("leer",), "high") in kinds
     assert not any("alt" in g["keys"] for g in found)  # completed initiatives are done
     lead = next(g for g in found if g["kind"] == "initiative_without_lead")
-    assert "z. B. die Stabsstelle aa" in lead["message"]
+    # both partners are coordinating units with 2 FTE; aa already leads two initiatives,
+    # so the one with more spare capacity is suggested
+    assert "z. B. die Stabsstelle bb" in lead["message"]
 
 
 def three_clusters():
@@ -213,3 +215,55 @@ def test_every_gap_is_well_formed(kind):
             assert set(g) >= {"kind", "keys", "severity", "message"}
             assert g["severity"] in ("high", "medium", "low") and g["keys"]
             assert g["message"].endswith(".")
+
+
+def test_lone_initiatives_of_one_member_are_one_gap():
+    """A member's lone running pilots form one low gap naming all of them; a planned one of
+    the same member stays a separate medium gap (different urgency)."""
+    b = clean_network()
+    b["initiatives"] += [
+        initiative("p1", "mobility", "running", ("bb-digital", "lead")),
+        initiative("p2", "energy_climate", "running", ("bb-amt", "lead")),
+        initiative("p3", "education", "planned", ("bb-digital", "lead")),
+    ]
+    found = gaps(b, "single_municipality_initiative")
+    assert [(g["keys"], g["severity"]) for g in found] == [(["p3"], "medium"),
+                                                           (["p1", "p2"], "low")]
+    assert found[1]["message"].startswith(
+        "Die 2 Initiativen „Initiative p1“ und „Initiative p2“ werden nur von Bb getragen.")
+
+
+def test_leaderless_initiatives_are_spread_by_spare_capacity():
+    """Two leaderless initiatives with the same two equal partners: the first is suggested
+    to one, the second to the other, whose spare capacity is then larger."""
+    b = clean_network()
+    b["initiatives"] += [
+        initiative("n1", "security", "running", ("cc-digital", "partner"),
+                   ("dd-digital", "partner")),
+        initiative("n2", "economy", "running", ("cc-digital", "partner"),
+                   ("dd-digital", "partner")),
+    ]
+    found = {g["keys"][0]: g["message"] for g in gaps(b, "initiative_without_lead")}
+    assert "z. B. die Stabsstelle cc." in found["n1"]
+    assert "z. B. die Stabsstelle dd." in found["n2"]
+
+
+def test_topic_gap_names_each_member_once():
+    """ee lacks three topics, ff (which has security experience itself) two of them, and
+    ff's security experience reaches nobody: each member is named in one gap only, with its
+    own topics, instead of once per set of members sharing a topic."""
+    b = clean_network()
+    for key in ("ee", "ff"):
+        m, actors, ties = full_member(key)
+        b["municipalities"].append(m)
+        b["actors"] += actors
+        b["ties"] += ties
+    b["ties"] += [tie("ee-digital", "aa-digital", weight=2),
+                  tie("ff-digital", "bb-digital", weight=2)]  # connected, but not trusted
+    b["initiatives"].append(initiative("sec", "security", "completed", ("ff-digital", "lead"),
+                                       ("ff-amt", "partner")))
+    found = gaps(b, "topic_gap")
+    assert [(g["keys"], g["topics"]) for g in found] == [
+        (["aa", "bb", "cc", "dd"], ["security"]),
+        (["ee"], ["data_platform", "mobility", "security"]),
+        (["ff"], ["data_platform", "mobility"])]
