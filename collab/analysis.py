@@ -3,6 +3,7 @@ structure and what-if, all from the cached report (:func:`collab.reports.region_
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
@@ -13,10 +14,14 @@ import graphs
 
 from . import permissions as perm
 from . import reports
+from .extensions import db
+from .models import Actor, Tie
 from .validation import ValidationError
 
 bp = Blueprint("analysis", __name__, url_prefix="/regions")
 
+#: Candidates explained part by part (the rest are rows of the ranking table).
+DETAILED = 10
 #: Gaps shown per group and page.
 GAPS_PER_PAGE = 20
 #: Up to this many keys the what-if controls are select lists; above, text fields.
@@ -84,6 +89,31 @@ def _pct(share: float) -> str:
     return format_percent(share, format="0 %") if share >= 0.01 or share == 0 else _("unter 1 %")
 
 
+def mandate_ties(region, actor_keys: list[str]) -> dict[str, str]:
+    """For each actor: who mandates, funds it or receives its reports (the ties behind the
+    mandate part), as one German phrase."""
+    if not actor_keys:
+        return {}
+    src, tgt = sa.orm.aliased(Actor), sa.orm.aliased(Actor)
+    rows = db.session.execute(
+        sa.select(Tie.kind, src.key, src.name, src.level, tgt.key, tgt.name, tgt.level)
+        .join(src, Tie.source_id == src.id).join(tgt, Tie.target_id == tgt.id)
+        .where(Tie.region_id == region.id, Tie.kind.in_(("mandate", "funding", "reporting")),
+               sa.or_(src.key.in_(actor_keys), tgt.key.in_(actor_keys)))
+        .order_by(src.name, tgt.name))
+    found: dict[str, dict[str, list]] = {}
+    for kind, s_key, s_name, s_level, t_key, t_name, t_level in rows:
+        if kind in ("mandate", "funding") and t_key in actor_keys and (
+                kind == "mandate" or s_level == "strategic"):
+            found.setdefault(t_key, {}).setdefault(kind, []).append(s_name)
+        if kind == "reporting" and s_key in actor_keys and t_level == "strategic":
+            found.setdefault(s_key, {}).setdefault(kind, []).append(t_name)
+    titles = {"mandate": _("beauftragt von"), "funding": _("finanziert von"),
+              "reporting": _("berichtet an")}
+    return {key: "; ".join(f"{titles[k]} {', '.join(v)}" for k, v in sorted(kinds.items()))
+            for key, kinds in found.items()}
+
+
 def part_reason(part: str, row: dict, summary: dict) -> str:
     """The raw figures behind one part of a candidate's score, in words."""
     raw, parts = row["raw"], row["parts"]
@@ -105,10 +135,11 @@ def part_reason(part: str, row: dict, summary: dict) -> str:
         return {1.0: _("koordinierende Ebene"), 0.5: _("politisch-strategische Ebene"),
                 0.25: _("Umsetzungsebene")}.get(parts["level"], _("Ebene unbekannt"))
     if part == "mandate":
-        return {1.0: _("Auftrag der politischen Ebene"),
+        text = {1.0: _("Auftrag der politischen Ebene"),
                 0.5: _("nur mittelbar: Finanzierung durch oder Berichtslinie zur politischen "
                        "Ebene, oder Auftrag einer anderen Ebene")}.get(
             parts["mandate"], _("kein Auftrag der politischen Ebene"))
+        return f"{text} ({row['mandate_by']})" if row.get("mandate_by") else text
     if part == "capacity":
         if raw.get("fte") is None:
             return _("keine Angabe zum Personal")
@@ -125,10 +156,12 @@ def part_order() -> list[tuple[str, str, float]]:
     return [(p, PARTS[p][0], w) for p, w in sorted(graphs.WEIGHTS.items(), key=lambda pw: -pw[1])]
 
 
-def taktgeber_rows(report: dict) -> list[dict]:
-    """The ranking with each part: label, meaning, weight, value, points and figures."""
+def taktgeber_rows(report: dict, mandates: dict[str, str] | None = None) -> list[dict]:
+    """The ranking with each part: label, meaning, weight, value, points and figures;
+    ``mandates`` (actor -> :func:`mandate_ties` phrase) names the ties behind the mandate."""
     rows = []
     for row in report["taktgeber"]:
+        row = {**row, "mandate_by": (mandates or {}).get(row["key"])}
         parts = [{"part": p, "label": label, "meaning": PARTS[p][1], "weight": w,
                   "value": row["parts"].get(p, 0.0), "points": w * row["parts"].get(p, 0.0),
                   "reason": part_reason(p, row, report["summary"])}
@@ -169,14 +202,17 @@ def page(slug: str):
     if without or taktgeber:
         try:
             reports.check_whatif(region, without, taktgeber, keys)
-            whatif = reports.region_report(region, without=without,
-                                           taktgeber=taktgeber)["whatif"]
+            report = reports.region_report(region, without=without, taktgeber=taktgeber)
+            whatif = report["whatif"]
         except ValidationError as exc:
             problems, status = exc.problems, 422
     page_number = request.args.get("page", 1, type=int)
     return render_template(
         "analysis/page.html", region=region, report=report, keys=keys,
-        summary_labels=SUMMARY, rows=taktgeber_rows(report),
+        summary_labels=SUMMARY,
+        rows=taktgeber_rows(report, mandate_ties(region, [
+            r["key"] for r in report["taktgeber"] if r["rank"] <= DETAILED or r["designated"]])),
+        detailed=DETAILED,
         groups=gap_groups(report["gaps"], request.args.get("group"), page_number),
         severities=SEVERITIES, part_order=part_order(),
         explanation=graphs.SCORE_EXPLANATION.get(str(get_locale()),

@@ -1,0 +1,267 @@
+"""The analysis page, the `flask analyse` command and the analysis API: content, what-if,
+links to the objects concerned, the role matrix, and the per-change report cache."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from markupsafe import escape
+
+import graphs
+from collab import reports
+
+R = "/regions/swf5"
+ROLES = ["anonymous", "gast", "olpe", "soest", "koordination"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts and ends without cached reports."""
+    reports.clear_cache()
+    yield
+    reports.clear_cache()
+
+
+@pytest.fixture
+def report(api):
+    """The baseline report of the demo region, as the API serves it."""
+    response = api("gast").get("/regions/swf5/analysis")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def without_timings(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k != "timings_ms"}
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+def test_page_shows_summary_ranking_and_swa_part_by_part(as_user, report):
+    """The coordinator sees the summary, the ranking, and the Südwestfalen Agentur's score
+    taken apart: every part with its weight and the ties behind its mandate part."""
+    html = as_user("koordination").get(f"{R}/analysis").get_data(as_text=True)
+    s = report["summary"]
+    for count, label in ((s["municipalities"], "Mitgliedskommunen"), (s["actors"], "Akteure"),
+                         (s["initiatives"], "Initiativen"), (s["communities"], "Teilnetze"),
+                         (s["components"], "Zusammenhangskomponenten")):
+        assert f"<strong>{count}</strong> {label}" in html
+    top = report["taktgeber"][0]
+    assert top["key"] == "swa"
+    assert 'id="tg-swa"' in html and str(escape(top["explanation"])) in html
+    for label in ("Vermittlung zwischen Kommunen", "Mandat", "Kapazität", "Reichweite",
+                  "Abdeckung der Teilnetze", "Passende Ebene", "Verlust bei Ausscheiden"):
+        assert f'<th scope="row">{label}</th>' in html
+    assert "Vermittlung zwischen Kommunen <small>(25 %)</small>" in html
+    assert "nur mittelbar" in html and "finanziert von Landrat / Kreisverwaltung" in html
+    assert f"erreicht {top['raw']['members_reached']} von {s['municipalities']} Mitgliedern" \
+        in html
+    assert "4,0 VZÄ" in html  # swa's staff, the raw figure of its capacity part
+
+
+def test_every_gap_links_to_the_objects_it_concerns(as_user, report):
+    """Each gap of the report is on the page, with a link to each object named in its keys
+    (municipality, actor or initiative detail page)."""
+    html = as_user("koordination").get(f"{R}/analysis").get_data(as_text=True)
+    kinds = {}
+    for row in report["org_models"]["members"]:
+        kinds[row["key"]] = "municipalities"
+    for gap in report["gaps"]:
+        assert str(escape(gap["message"])) in html
+        for key in gap["keys"]:
+            kind = kinds.get(key) or ("initiatives" if gap["kind"].startswith(
+                ("single_municipality", "initiative_")) else "actors")
+            assert f'href="{R}/{kind}/{key}"' in html, (gap["kind"], key)
+    assert f'href="{R}/municipalities/burbach"' in html  # the isolated member
+    assert f'href="{R}/initiatives/m01"' in html  # an initiative without a lead
+
+
+def test_page_for_viewer_shows_transfer_structure_and_whatif_form(as_user, report):
+    """A viewer reads the whole analysis: transfer paths with their broker and the
+    urban-before-rural note, communities, core and periphery, organisation models, and the
+    what-if form; the region's navigation links to the page."""
+    html = as_user("gast").get(f"{R}/analysis").get_data(as_text=True)
+    mobility = next(t for t in report["transfer"] if t["topic"] == "mobility")
+    assert 'id="transfer-mobility"' in html
+    assert "städtische vor ländlichen Quellen bevorzugt" in html
+    broker = mobility["brokers"][0]["key"]
+    assert f'href="{R}/{"initiatives" if broker == "sc-schule" else "actors"}/{broker}"' in html
+    assert "Kern und Rand" in html and "Organisationsmodelle im Vergleich" in html
+    assert '<select name="without">' in html and '<select name="taktgeber">' in html
+    assert f'<a href="{R}/analysis">Analyse</a>' in html
+    overview = as_user("gast").get(R).get_data(as_text=True)
+    assert f'href="{R}/analysis"' in overview
+
+
+def test_whatif_on_page(as_user, api):
+    """"Ohne die Agentur" and "mit Menden's CDO als Taktgeber" show the comparison the API
+    reports: its sentence, the gaps that open, and the designated candidate marked."""
+    browser = as_user("olpe")
+    expected = api("olpe").get("/regions/swf5/analysis?without=swa").get_json()["whatif"]
+    html = browser.get(f"{R}/analysis?without=swa").get_data(as_text=True)
+    assert str(escape(expected["message"])) in html
+    assert f"Lücken, die hinzukommen <small>({len(expected['gaps_opened'])})</small>" in html
+    assert '<option value="swa" selected>' in html
+    html = browser.get(f"{R}/analysis?taktgeber=menden-cdo").get_data(as_text=True)
+    assert "als Taktgeber vorgesehen" in html and 'class="designated"' in html
+
+
+@pytest.mark.parametrize("query,message", [
+    ("without=nope", "„Ohne“: „nope“ ist weder Kommune noch Akteur noch Initiative"),
+    ("taktgeber=olpe", "„Als Taktgeber“: „olpe“ ist kein Akteur dieses Netzwerks."),
+    ("without=swa&taktgeber=swa", "Dieselbe Stelle kann nicht zugleich wegfallen"),
+    ("without=olpe&taktgeber=olpe-digital", "gehört zu Olpe, die in diesem Szenario wegfällt"),
+])
+def test_unknown_whatif_key_on_page(as_user, query, message):
+    """A what-if key the network does not have gets a German message (422), not an error."""
+    response = as_user("gast").get(f"{R}/analysis?{query}")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert str(escape(message)) in html and 'role="alert"' in html
+    assert "Taktgeber-Kandidaten" in html  # the rest of the analysis is still there
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def test_cli_text(runner, report):
+    """`flask analyse swf5` prints summary, the best candidates with their parts, every gap
+    and the transfer paths, in German."""
+    result = runner.invoke(args=["analyse", "swf5"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith("Analyse der Region swf5")
+    assert f"Überblick: {report['summary']['municipalities']} Kommunen" in out
+    assert "1. Südwestfalen Agentur GmbH (swa): Wert 0,77" in out
+    assert "Vermittlung zwischen Kommunen 1,00 × 25 %" in out
+    assert f"Lücken ({len(report['gaps'])}):" in out
+    assert all(g["message"] in out for g in report["gaps"])
+    assert "Wissenstransfer:" in out and "über Smart Cities: Schule" in out
+
+
+def test_cli_json_is_the_api_document(runner, api):
+    """`flask analyse swf5 --json` prints the report document the API serves (timings
+    apart), each computed afresh."""
+    result = runner.invoke(args=["analyse", "swf5", "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    reports.clear_cache()
+    served = api("koordination").get("/regions/swf5/analysis").get_json()
+    assert without_timings(printed) == without_timings(served)
+    assert printed["region"] == "swf5" and printed["whatif"] is None
+
+
+def test_cli_unknown_region(runner):
+    result = runner.invoke(args=["analyse", "nope"])
+    assert result.exit_code == 1
+    assert "Region „nope“ gibt es nicht." in result.output
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+def test_api_errors(api):
+    """401 without token, 404 for an unknown region, 422 naming the field of an unknown
+    what-if key."""
+    assert api(None).get("/regions/swf5/analysis").status_code == 401
+    client = api("gast")
+    assert client.get("/regions/nope/analysis").status_code == 404
+    response = client.get("/regions/swf5/analysis?without=nope&taktgeber=olpe")
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"] == "Die Eingabe ist ungültig."
+    assert [d["field"] for d in body["details"]] == ["without", "taktgeber"]
+    assert "nope" in body["details"][0]["message"]
+
+
+def test_api_whatif(api, report):
+    """?without= and ?taktgeber= return the scenario's report with its comparison."""
+    client = api("soest")
+    gone = client.get("/regions/swf5/analysis?without=swa").get_json()
+    assert gone["whatif"]["without"] == "swa"
+    assert "swa" not in [r["key"] for r in gone["taktgeber"]]
+    assert gone["summary"]["actors"] == report["summary"]["actors"] - 1
+    assert gone["whatif"]["message"].startswith("Ohne die Südwestfalen Agentur GmbH")
+    designated = client.get("/regions/swf5/analysis?taktgeber=menden-cdo").get_json()
+    assert designated["taktgeber"][0]["key"] == "menden-cdo"
+    assert designated["taktgeber"][0]["designated"] is True
+    assert designated["whatif"]["taktgeber"] == "menden-cdo"
+
+
+def test_openapi_lists_the_analysis(api):
+    doc = api(None).get("/openapi.json").get_json()
+    entry = doc["paths"]["/regions/{slug}/analysis"]
+    assert {p["name"] for p in entry["parameters"]} == {"slug", "without", "taktgeber"}
+    assert set(entry["get"]["responses"]) >= {"200", "401", "404", "422"}
+
+
+# --- the cache --------------------------------------------------------------------------------
+
+
+def test_report_computed_once_per_change(monkeypatch, as_user):
+    """Two page views run the analysis once; a write through a service (the coordinator
+    edits an actor) bumps the region's data version, and the next view runs it again."""
+    calls = []
+    real = graphs.analyse
+
+    def counting(bundle, **kwargs):
+        calls.append(kwargs)
+        return real(bundle, **kwargs)
+
+    monkeypatch.setattr(graphs, "analyse", counting)
+    coordinator = as_user("koordination")
+    assert coordinator.get(f"{R}/analysis").status_code == 200
+    assert coordinator.get(f"{R}/analysis").status_code == 200
+    assert as_user("gast").get(f"{R}/analysis").status_code == 200
+    assert len(calls) == 1
+    response = coordinator.post(f"{R}/actors/olpe-digital/edit", {
+        "name": "Smart-City-Projektleitung der Stadt Olpe", "type": "staff_unit",
+        "level": "coordinating", "sector": "public", "municipality": "olpe",
+        "capacity_fte": "3"})
+    assert response.status_code == 302
+    html = coordinator.get(f"{R}/analysis").get_data(as_text=True)
+    assert len(calls) == 2
+    assert "3,0 VZÄ" in html  # the new staff figure is in the recomputed report
+    coordinator.get(f"{R}/analysis")
+    assert len(calls) == 2
+
+
+# --- who may see it ---------------------------------------------------------------------------
+
+MATRIX = [
+    # path, anonymous, gast (viewer), olpe (member), soest (member), koordination
+    (f"{R}/analysis", "302 200 200 200 200"),
+    (f"{R}/analysis?without=swa", "302 200 200 200 200"),
+    (f"{R}/analysis?taktgeber=olpe-digital", "302 200 200 200 200"),
+    (f"{R}/analysis?without=nope", "302 422 422 422 422"),
+    ("/regions/nope/analysis", "302 404 404 404 404"),
+]
+
+
+@pytest.mark.parametrize("path,spec", MATRIX, ids=[p for p, _ in MATRIX])
+def test_page_matrix(path, spec, browser, as_user):
+    """Every signed-in role reads the analysis; anonymous users are sent to /login."""
+    for role, status in zip(ROLES, (int(s) for s in spec.split()), strict=True):
+        client = browser if role == "anonymous" else as_user(role)
+        response = client.get(path)
+        assert response.status_code == status, (role, path, response.status_code)
+        if role == "anonymous":
+            assert "/login" in response.headers["Location"]
+
+
+API_MATRIX = [
+    # path, no token, gast, olpe, soest, koordination
+    ("/regions/swf5/analysis", "401 200 200 200 200"),
+    ("/regions/swf5/analysis?without=olpe", "401 200 200 200 200"),
+    ("/regions/swf5/analysis?taktgeber=nope", "401 422 422 422 422"),
+    ("/regions/nope/analysis", "401 404 404 404 404"),
+]
+
+
+@pytest.mark.parametrize("path,spec", API_MATRIX, ids=[p for p, _ in API_MATRIX])
+def test_api_matrix(path, spec, api):
+    """Every account with a token reads the analysis; without a token: 401."""
+    for role, status in zip(ROLES, (int(s) for s in spec.split()), strict=True):
+        response = api(None if role == "anonymous" else role).get(path)
+        assert response.status_code == status, (role, path, response.status_code)
