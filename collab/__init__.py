@@ -54,7 +54,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(ui.bp)
     app.register_blueprint(network.bp)
+    from . import view
+    app.register_blueprint(view.bp)
     app.register_blueprint(analysis.bp)
+    from . import rules
+    app.register_blueprint(rules.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never with cookies
     cli.init_app(app)

@@ -31,7 +31,7 @@ DEMO_PASSWORD = "demo"
 
 def init_app(app) -> None:
     for command in (init_db, seed, import_command, export_command, create_user, create_token,
-                    revoke_tokens, analyse_command):
+                    revoke_tokens, analyse_command, close_ballots):
         app.cli.add_command(command)
 
 
@@ -196,3 +196,15 @@ def analyse_command(slug: str, as_json: bool) -> None:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         click.echo(reports.text_report(report, reports.directory(region)), nl=False)
+
+
+@click.command("close-ballots")
+@with_appcontext
+def close_ballots() -> None:
+    """Fix the result of every Spielregeln ballot whose closing time has passed."""
+    from .spielregeln import close_due_ballots
+
+    closed = close_due_ballots()
+    for rule in closed:
+        click.echo(f"{rule.region.slug}/{rule.key}: {rule.status}")
+    click.echo(f"{len(closed)} Abstimmung(en) abgeschlossen.")

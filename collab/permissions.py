@@ -10,7 +10,18 @@ from __future__ import annotations
 from flask import abort
 
 from .extensions import db
-from .models import Actor, Initiative, Municipality, Region, RegionMembership, Tie, User
+from .models import (
+    Actor,
+    Initiative,
+    InitiativeJoinRequest,
+    JoinRequest,
+    Municipality,
+    Region,
+    RegionMembership,
+    Rule,
+    Tie,
+    User,
+)
 
 
 def is_admin(user: User | None) -> bool:
@@ -129,6 +140,11 @@ def can_read_activity(user: User | None, region: Region) -> bool:
     return can_manage_region(user, region)
 
 
+def can_save_positions(user: User | None, region: Region) -> bool:
+    """The coordinator (and admins) arrange the region's network view for everyone."""
+    return can_manage_region(user, region)
+
+
 # --- load and check --------------------------------------------------------------------------
 
 
@@ -174,3 +190,108 @@ class _System:
 
 #: the acting "account" of CLI commands
 SYSTEM = _System()
+
+
+# --- Spielregeln ----------------------------------------------------------------------------
+# Who may act; whether the rule's state allows it (a ballot open, a result fixed) is the
+# services' business and answers 409, not 403.
+
+
+def can_propose_rule(user: User | None, region: Region) -> bool:
+    """Members and the coordinator propose rules; viewers read them."""
+    return can_manage_region(user, region) or is_member_of(user, region)
+
+
+def can_comment_rule(user: User | None, rule: Rule) -> bool:
+    """Members and the coordinator of the region take part in the discussion."""
+    return can_propose_rule(user, rule.region)
+
+
+def can_revise_rule(user: User | None, rule: Rule) -> bool:
+    """The proposer revises the text: the proposing account, or another account speaking for
+    the municipality it was proposed for (admins too)."""
+    if is_admin(user):
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    if rule.proposer_id is not None and user.id == rule.proposer_id:
+        return True
+    return speaks_for(user, rule.region, rule.proposer_municipality)
+
+
+def can_open_ballot(user: User | None, rule: Rule) -> bool:
+    """The coordinator opens (and closes) ballots."""
+    return can_manage_region(user, rule.region)
+
+
+def is_voting_membership(region: Region, membership: RegionMembership | None) -> bool:
+    """A member of the region in one of its voting tiers (default: pioneers and members)."""
+    return membership is not None and membership.region_id == region.id and (
+        membership.tier in region.voting_tier_list)
+
+
+def can_vote_for(user: User | None, region: Region, membership: RegionMembership | None) -> bool:
+    """A member account votes for its own municipality, if that municipality votes."""
+    return is_voting_membership(region, membership) and speaks_for(
+        user, region, membership.municipality)
+
+
+def can_record_proxy_vote(user: User | None, region: Region) -> bool:
+    """The coordinator records a vote on a municipality's behalf (with a reference to its
+    council decision or letter)."""
+    return can_manage_region(user, region)
+
+
+def own_membership(user: User | None, region: Region) -> RegionMembership | None:
+    """The membership of the municipality a member account speaks for, in ``region``."""
+    if not (user and user.is_authenticated and user.municipality_id):
+        return None
+    return db.session.scalar(db.select(RegionMembership).filter_by(
+        region_id=region.id, municipality_id=user.municipality_id))
+
+
+def can_apply_to_join(user: User | None, region: Region) -> bool:
+    """A member account of another region applies for its municipality, if that municipality
+    is not yet a member of ``region``."""
+    return bool(
+        user and user.is_authenticated and user.role == "member" and user.municipality_id
+        and user.region_id != region.id and own_membership(user, region) is None
+    )
+
+
+def can_decide_join(user: User | None, region: Region) -> bool:
+    """The coordinator approves or declines applications to join the region."""
+    return can_manage_region(user, region)
+
+
+def can_read_join_request(user: User | None, request: JoinRequest) -> bool:
+    """The coordinator, and the applicant (the account or its municipality)."""
+    return can_decide_join(user, request.region) or bool(
+        user and user.is_authenticated and (
+            user.id == request.requested_by_id
+            or (user.municipality_id is not None
+                and user.municipality_id == request.municipality_id)))
+
+
+def can_request_initiative_join(user: User | None, initiative: Initiative) -> bool:
+    """A member of the region asks to join an initiative with one of its actors."""
+    return is_member_of(user, initiative.region)
+
+
+def can_decide_initiative_join(user: User | None, initiative: Initiative) -> bool:
+    """The initiative's lead (or the coordinator) approves or declines."""
+    return can_edit_initiative(user, initiative)
+
+
+def get_rule(region: Region, rule_id: int) -> Rule:
+    return db.first_or_404(db.select(Rule).filter_by(region_id=region.id, id=rule_id))
+
+
+def get_join_request(region: Region, request_id: int) -> JoinRequest:
+    return db.first_or_404(db.select(JoinRequest).filter_by(region_id=region.id,
+                                                            id=request_id))
+
+
+def get_initiative_join_request(initiative: Initiative, request_id: int) -> InitiativeJoinRequest:
+    return db.first_or_404(db.select(InitiativeJoinRequest).filter_by(
+        initiative_id=initiative.id, id=request_id))

@@ -1,0 +1,465 @@
+"""Pages of the Spielregeln: rules, their discussion and versions, ballots and votes, the
+charter (Kooperationsvereinbarung), and applications to join the region or an initiative."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+
+from . import forms, reports, spielregeln, vocab
+from . import permissions as perm
+from .extensions import db
+from .kinds import region_actor_choices
+from .models import (
+    Actor,
+    Initiative,
+    InitiativeJoinRequest,
+    JoinRequest,
+    Municipality,
+    Region,
+    RegionMembership,
+    Rule,
+)
+from .services import Conflict
+from .validation import ValidationError
+
+bp = Blueprint("rules", __name__, url_prefix="/regions")
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+def _select(label, vocabulary: dict, blank: str | None = None) -> SelectField:
+    pairs = ([("", blank)] if blank is not None else []) + list(vocabulary.items())
+    return SelectField(label, choices=forms.options(pairs), validate_choice=False)
+
+
+class RuleForm(FlaskForm):
+    title = StringField(_l("Titel"))
+    text = TextAreaField(_l("Text"), description=_l("Der Wortlaut der Regel."))
+    kind = _select(_l("Art"), spielregeln.RULE_KINDS)
+    actor = SelectField(_l("Betrifft Akteur"), validate_choice=False, choices=[],
+                        description=_l("Für die Benennung des Taktgebers: die benannte Stelle."))
+    initiative = SelectField(_l("Betrifft Initiative"), validate_choice=False, choices=[])
+    tie_kind = _select(_l("Betrifft Art der Verbindung"), vocab.TIE_KINDS, blank="—")
+    submit = SubmitField(_l("Vorschlagen"))
+
+
+class RevisionForm(FlaskForm):
+    title = StringField(_l("Titel"))
+    text = TextAreaField(_l("Text"))
+    submit = SubmitField(_l("Neue Fassung speichern"))
+
+
+class CommentForm(FlaskForm):
+    text = TextAreaField(_l("Kommentar"))
+    submit = SubmitField(_l("Kommentieren"))
+
+
+class BallotForm(FlaskForm):
+    closes_at = StringField(_l("Abstimmungsende (UTC)"), render_kw={"type": "datetime-local"},
+                            description=_l("z. B. 2026-12-15T18:00"))
+    submit = SubmitField(_l("Abstimmung öffnen"))
+
+
+class VoteForm(FlaskForm):
+    vote = _select(_l("Stimme"), vocab.VOTE_CHOICES)
+    reason = TextAreaField(_l("Begründung"), description=_l("Bei Nein erforderlich."))
+    submit = SubmitField(_l("Stimme abgeben"))
+
+
+class ProxyVoteForm(FlaskForm):
+    municipality = SelectField(_l("Kommune"), validate_choice=False, choices=[])
+    vote = _select(_l("Stimme"), vocab.VOTE_CHOICES)
+    reason = TextAreaField(_l("Begründung"), description=_l("Bei Nein erforderlich."))
+    reference = StringField(_l("Bezug"), description=_l(
+        "Ratsbeschluss oder Schreiben der Kommune, z. B. „Ratsbeschluss vom 12.03.2026, "
+        "TOP 5“. Wird bei der Stimme angezeigt."))
+    submit = SubmitField(_l("Stimme im Auftrag erfassen"))
+
+
+class JoinForm(FlaskForm):
+    tier = _select(_l("Gewünschte Stufe"), vocab.TIERS)
+    reference = TextAreaField(_l("Bezug"), description=_l(
+        "Absichtserklärung der Verwaltungsspitze oder Ratsbeschluss (Datum, Aktenzeichen)."))
+    submit = SubmitField(_l("Beitritt beantragen"))
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField(_l("Begründung"), description=_l("Bei Ablehnung erforderlich."))
+    approve = SubmitField(_l("Annehmen"))
+    decline = SubmitField(_l("Ablehnen"))
+
+
+class InitiativeJoinForm(FlaskForm):
+    actor = SelectField(_l("Mit welchem Akteur?"), validate_choice=False, choices=[])
+    role = _select(_l("Rolle"), spielregeln.JOIN_ROLES)
+    message = TextAreaField(_l("Nachricht an die Federführung"))
+    submit = SubmitField(_l("Beteiligung anfragen"))
+
+
+def _fields(form) -> dict:
+    return {name: field.data for name, field in form._fields.items()
+            if name not in ("csrf_token", "submit", "approve", "decline")}
+
+
+def _attach(form, exc: ValidationError | Conflict) -> None:
+    """Show each problem at its field (or above the form), and say nothing was saved."""
+    problems = exc.problems if isinstance(exc, ValidationError) else [
+        spielregeln.Problem(exc.field, exc.message)]
+    for problem in problems:
+        field = getattr(form, problem.field, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors or []), problem.message]
+        else:
+            form.form_errors.append(problem.message)
+    flash(_("Bitte prüfen Sie die Angaben; es wurde nichts gespeichert.") if isinstance(
+        exc, ValidationError) else exc.message, "error")
+
+
+def _status(exc: Exception) -> int:
+    return 409 if isinstance(exc, Conflict) else 422
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page needs a signed-in account (viewer and up)."""
+
+
+# --- helpers for templates of other pages -------------------------------------------------------
+
+
+@bp.app_context_processor
+def spielregeln_vocabularies() -> dict:
+    return {"rule_kinds": spielregeln.RULE_KINDS,
+            "request_statuses": spielregeln.REQUEST_STATUSES}
+
+
+
+@bp.app_template_global()
+def rules_concerning(region: Region, actor=None, initiative=None, tie_kind=None) -> list[Rule]:
+    """Rules naming this graph element, for its detail page."""
+    return spielregeln.rules_concerning(region, actor=actor, initiative=initiative,
+                                        tie_kind=tie_kind)
+
+
+@bp.app_template_global()
+def join_suggestions(region: Region, membership: RegionMembership) -> dict:
+    """Initiatives a member could join and mentor municipalities (for its page)."""
+    try:
+        report = reports.region_report(region)
+    except ValueError:
+        report = None
+    return spielregeln.suggestions(region, membership, report)
+
+
+@bp.app_template_global()
+def version_diff(old: str, new: str) -> list[tuple[str, str]]:
+    return spielregeln.version_diff(old, new)
+
+
+@bp.app_template_global()
+def pending_initiative_requests(initiative: Initiative) -> list[InitiativeJoinRequest]:
+    return db.session.scalars(sa.select(InitiativeJoinRequest).filter_by(
+        initiative_id=initiative.id, status="pending").order_by(InitiativeJoinRequest.id)).all()
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def _load(slug: str, rule_id: int) -> tuple[Region, Rule]:
+    region = perm.get_region(slug)
+    rule = perm.get_rule(region, rule_id)
+    spielregeln.settle(rule)
+    return region, rule
+
+
+@bp.route("/<slug>/rules")
+def index(slug: str):
+    region = perm.get_region(slug)
+    rules = db.session.scalars(sa.select(Rule).filter_by(region_id=region.id)
+                               .order_by(Rule.id.desc())).all()
+    for rule in rules:
+        spielregeln.settle(rule)
+    groups = [(status, name, [r for r in rules if r.status == status])
+              for status, name in (("voting", _("In Abstimmung")), ("draft", _("In Diskussion")),
+                                   ("adopted", _("Beschlossen")), ("rejected", _("Abgelehnt")))]
+    return render_template("rules/index.html", region=region, groups=groups,
+                           can_propose=perm.can_propose_rule(current_user, region))
+
+
+def _concern_choices(form: RuleForm, region: Region) -> None:
+    form.actor.choices = forms.options([("", "—"), *region_actor_choices(region)])
+    rows = db.session.execute(sa.select(Initiative.key, Initiative.name).filter_by(
+        region_id=region.id).order_by(Initiative.name)).all()
+    form.initiative.choices = forms.options([("", "—"), *rows])
+
+
+@bp.route("/<slug>/rules/new", methods=["GET", "POST"])
+def new(slug: str):
+    region = perm.get_region(slug)
+    perm.require(perm.can_propose_rule(current_user, region))
+    form = RuleForm()
+    if request.method == "GET":
+        form.actor.data = request.args.get("actor", "")
+        form.initiative.data = request.args.get("initiative", "")
+        form.kind.data = request.args.get("kind", "general")
+    _concern_choices(form, region)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            rule = spielregeln.propose_rule(region, _fields(form), current_user)
+        except (ValidationError, Conflict) as exc:
+            _attach(form, exc)
+            status = _status(exc)
+        else:
+            flash(_("Regel „%(t)s“ vorgeschlagen. Die Mitglieder können sie jetzt diskutieren.",
+                    t=rule.title), "success")
+            return redirect(url_for(".detail", slug=slug, rule_id=rule.id))
+    return render_template("rules/form.html", region=region, form=form, rule=None), status
+
+
+def _proxy_choices(form: ProxyVoteForm, region: Region, rule: Rule) -> None:
+    voted = {v.municipality_id for v in rule.votes}
+    form.municipality.choices = forms.options(
+        [("", "—")] + [(m.municipality.key, m.municipality.name)
+                       for m in spielregeln.voting_memberships(region)
+                       if m.municipality_id not in voted])
+
+
+def _detail(region: Region, rule: Rule, status: int = 200, **given):
+    own = perm.own_membership(current_user, region)
+    my_vote = next((v for v in rule.votes if own and v.municipality_id == own.municipality_id),
+                   None)
+    proxy = given.get("proxy_form") or ProxyVoteForm(formdata=None, prefix="proxy")
+    _proxy_choices(proxy, region, rule)
+    voters = spielregeln.voting_memberships(region)
+    voted = {v.municipality_id for v in rule.votes}
+    return render_template(
+        "rules/detail.html", region=region, rule=rule, tally=spielregeln.tally_of(rule),
+        history=spielregeln.version_history(rule),
+        missing=[m.municipality for m in voters if m.municipality_id not in voted],
+        can_vote=rule.status == "voting" and my_vote is None
+        and perm.can_vote_for(current_user, region, own),
+        my_vote=my_vote,
+        vote_form=given.get("vote_form") or VoteForm(formdata=None),
+        proxy_form=proxy,
+        ballot_form=given.get("ballot_form") or BallotForm(formdata=None),
+        comment_form=given.get("comment_form") or CommentForm(formdata=None),
+    ), status
+
+
+@bp.route("/<slug>/rules/<int:rule_id>")
+def detail(slug: str, rule_id: int):
+    region, rule = _load(slug, rule_id)
+    return _detail(region, rule)
+
+
+@bp.route("/<slug>/rules/<int:rule_id>/edit", methods=["GET", "POST"])
+def edit(slug: str, rule_id: int):
+    region, rule = _load(slug, rule_id)
+    perm.require(perm.can_revise_rule(current_user, rule))
+    form = RevisionForm(data={"title": rule.title, "text": rule.text}) if (
+        request.method == "GET") else RevisionForm()
+    status = 200
+    if rule.status != "draft":
+        status = 409
+        form.form_errors.append(_("Text: Eine Regel kann nur geändert werden, solange keine "
+                                  "Abstimmung geöffnet wurde."))
+    elif form.validate_on_submit():
+        try:
+            spielregeln.revise_rule(region, rule, _fields(form), current_user)
+        except (ValidationError, Conflict) as exc:
+            _attach(form, exc)
+            status = _status(exc)
+        else:
+            flash(_("Neue Fassung gespeichert."), "success")
+            return redirect(url_for(".detail", slug=slug, rule_id=rule.id))
+    return render_template("rules/form.html", region=region, form=form, rule=rule), status
+
+
+@bp.route("/<slug>/rules/<int:rule_id>/comments", methods=["POST"])
+def comment(slug: str, rule_id: int):
+    region, rule = _load(slug, rule_id)
+    perm.require(perm.can_comment_rule(current_user, rule))
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            spielregeln.add_comment(region, rule, _fields(form), current_user)
+        except (ValidationError, Conflict) as exc:
+            _attach(form, exc)
+            return _detail(region, rule, _status(exc), comment_form=form)
+        flash(_("Kommentar gespeichert."), "success")
+    return redirect(url_for(".detail", slug=slug, rule_id=rule.id) + "#diskussion")
+
+
+@bp.route("/<slug>/rules/<int:rule_id>/ballot", methods=["POST"])
+def ballot(slug: str, rule_id: int):
+    region, rule = _load(slug, rule_id)
+    perm.require(perm.can_open_ballot(current_user, rule))
+    form = BallotForm()
+    if form.validate_on_submit():
+        try:
+            spielregeln.open_ballot(region, rule, _fields(form), current_user)
+        except (ValidationError, Conflict) as exc:
+            _attach(form, exc)
+            return _detail(region, rule, _status(exc), ballot_form=form)
+        flash(_("Die Abstimmung ist geöffnet."), "success")
+    return redirect(url_for(".detail", slug=slug, rule_id=rule.id))
+
+
+def _vote(slug: str, rule_id: int, form_class, form_name: str):
+    region, rule = _load(slug, rule_id)
+    form = form_class(prefix="proxy") if form_class is ProxyVoteForm else form_class()
+    if form_class is ProxyVoteForm:
+        perm.require(perm.can_record_proxy_vote(current_user, region))
+        _proxy_choices(form, region, rule)
+    else:
+        perm.require(perm.can_vote_for(current_user, region,
+                                       perm.own_membership(current_user, region)))
+    if form.validate_on_submit():
+        try:
+            vote = spielregeln.cast_vote(region, rule, _fields(form), current_user)
+        except (ValidationError, Conflict) as exc:
+            _attach(form, exc)
+            return _detail(region, rule, _status(exc), **{form_name: form})
+        flash(_("Stimme von %(m)s erfasst.", m=vote.municipality.name), "success")
+        if rule.status != "voting":
+            flash(_("Das Ergebnis steht fest: %(s)s.",
+                    s=vocab.label(vocab.RULE_STATUSES, rule.status)), "success")
+    return redirect(url_for(".detail", slug=slug, rule_id=rule.id))
+
+
+@bp.route("/<slug>/rules/<int:rule_id>/vote", methods=["POST"])
+def vote(slug: str, rule_id: int):
+    return _vote(slug, rule_id, VoteForm, "vote_form")
+
+
+@bp.route("/<slug>/rules/<int:rule_id>/proxy-vote", methods=["POST"])
+def proxy_vote(slug: str, rule_id: int):
+    return _vote(slug, rule_id, ProxyVoteForm, "proxy_form")
+
+
+@bp.route("/<slug>/charter")
+def charter(slug: str):
+    region = perm.get_region(slug)
+    for rule in db.session.scalars(sa.select(Rule).filter_by(region_id=region.id,
+                                                             status="voting")).all():
+        spielregeln.settle(rule)
+    rules = spielregeln.charter(region)
+    members = db.session.scalars(
+        sa.select(RegionMembership).join(Municipality)
+        .where(RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
+    return render_template("rules/charter.html", region=region, rules=rules,
+                           taktgeber=spielregeln.designated_taktgeber(rules), members=members)
+
+
+# --- joining the region -----------------------------------------------------------------------
+
+
+@bp.route("/<slug>/join", methods=["GET", "POST"])
+def join(slug: str):
+    region = perm.get_region(slug)
+    perm.require(perm.can_apply_to_join(current_user, region))
+    form = JoinForm()
+    status = 200
+    if request.method == "GET":
+        form.tier.data = "member"
+    if form.validate_on_submit():
+        try:
+            spielregeln.apply_to_join(region, _fields(form), current_user)
+        except (ValidationError, Conflict) as exc:
+            _attach(form, exc)
+            status = _status(exc)
+        else:
+            flash(_("Antrag gestellt. Die Koordination entscheidet darüber."), "success")
+            return redirect(url_for(".join_requests", slug=slug))
+    return render_template("rules/join.html", region=region, form=form), status
+
+
+@bp.route("/<slug>/join-requests")
+def join_requests(slug: str):
+    """The coordinator sees and decides every application; an applicant sees its own."""
+    region = perm.get_region(slug)
+    found = db.session.scalars(sa.select(JoinRequest).filter_by(region_id=region.id)
+                               .order_by(JoinRequest.id.desc())).all()
+    return render_template("rules/join_requests.html", region=region,
+                           requests=[r for r in found
+                                     if perm.can_read_join_request(current_user, r)],
+                           can_decide=perm.can_decide_join(current_user, region),
+                           can_apply=perm.can_apply_to_join(current_user, region),
+                           form=DecisionForm(formdata=None))
+
+
+def _decide(form: DecisionForm, service, *args):
+    raw = {"approve": bool(form.approve.data), "reason": form.reason.data}
+    if not (form.approve.data or form.decline.data):
+        raw["approve"] = None
+    try:
+        service(*args, raw, current_user)
+    except (ValidationError, Conflict) as exc:
+        for problem in (exc.problems if isinstance(exc, ValidationError) else [exc]):
+            flash(problem.message, "error")
+        return False
+    return True
+
+
+@bp.route("/<slug>/join-requests/<int:request_id>/decide", methods=["POST"])
+def decide_join(slug: str, request_id: int):
+    region = perm.get_region(slug)
+    req = perm.get_join_request(region, request_id)
+    perm.require(perm.can_decide_join(current_user, region))
+    form = DecisionForm()
+    if form.validate_on_submit() and _decide(form, spielregeln.decide_join, region, req):
+        flash(_("Antrag von %(m)s: %(s)s.", m=req.municipality.name,
+                s=spielregeln.REQUEST_STATUSES[req.status]), "success")
+    return redirect(url_for(".join_requests", slug=slug))
+
+
+# --- joining an initiative --------------------------------------------------------------------
+
+
+@bp.route("/<slug>/initiatives/<key>/join", methods=["GET", "POST"])
+def join_initiative(slug: str, key: str):
+    region = perm.get_region(slug)
+    initiative = perm.get_initiative(region, key)
+    perm.require(perm.can_request_initiative_join(current_user, initiative))
+    form = InitiativeJoinForm()
+    taking_part = {p.actor_id for p in initiative.participations}
+    own = db.session.scalars(sa.select(Actor).filter_by(
+        region_id=region.id, municipality_id=current_user.municipality_id)
+        .order_by(Actor.name)).all()
+    form.actor.choices = forms.options([(a.key, a.name) for a in own
+                                        if a.id not in taking_part])
+    status = 200
+    if form.validate_on_submit():
+        try:
+            spielregeln.request_initiative_join(region, initiative, _fields(form), current_user)
+        except (ValidationError, Conflict) as exc:
+            _attach(form, exc)
+            status = _status(exc)
+        else:
+            flash(_("Anfrage gesendet; die Federführung entscheidet."), "success")
+            return redirect(url_for("network.detail", slug=slug, kind="initiatives", key=key))
+    return render_template("rules/join_initiative.html", region=region, initiative=initiative,
+                           form=form), status
+
+
+@bp.route("/<slug>/initiatives/<key>/join-requests/<int:request_id>/decide", methods=["POST"])
+def decide_initiative_join(slug: str, key: str, request_id: int):
+    region = perm.get_region(slug)
+    initiative = perm.get_initiative(region, key)
+    req = perm.get_initiative_join_request(initiative, request_id)
+    perm.require(perm.can_decide_initiative_join(current_user, initiative))
+    form = DecisionForm()
+    if form.validate_on_submit() and _decide(form, spielregeln.decide_initiative_join, region,
+                                              req):
+        flash(_("Anfrage von %(a)s: %(s)s.", a=req.actor.name,
+                s=spielregeln.REQUEST_STATUSES[req.status]), "success")
+    return redirect(url_for("network.detail", slug=slug, kind="initiatives", key=key))

@@ -1,0 +1,685 @@
+"""Use cases of the Spielregeln: propose, revise and discuss a rule, open a ballot, vote (also
+on a municipality's behalf), fix the result; apply to join a region or an initiative.
+
+Like :mod:`collab.services`, every write goes through :func:`services.change` (the one place
+that commits and records the activity). Who may act is checked with the predicates in
+:mod:`collab.permissions` (403); whether the rule's state allows it answers 409
+(:class:`Conflict`); bad input 422 (:class:`ValidationError`). The decision itself is
+:mod:`collab.decision`.
+
+A ballot past its closing time is closed when next touched (read or voted on), and by
+``flask close-ballots``; no scheduler is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from . import decision, vocab
+from . import permissions as perm
+from .extensions import db
+from .models import (
+    Actor,
+    Comment,
+    Initiative,
+    InitiativeJoinRequest,
+    JoinRequest,
+    Municipality,
+    Participation,
+    Region,
+    RegionMembership,
+    Rule,
+    RuleVersion,
+    User,
+    Vote,
+    utcnow,
+)
+from .services import Conflict, change, require
+from .validation import Invalid, Problem, ValidationError, choice, text
+
+RULE_KINDS = {
+    "general": _l("Allgemeine Regel"),
+    "taktgeber": _l("Benennung des Taktgebers"),
+}
+
+REQUEST_STATUSES = {
+    "pending": _l("offen"),
+    "approved": _l("angenommen"),
+    "declined": _l("abgelehnt"),
+}
+
+#: roles a member may ask for when joining an initiative (the lead is the initiative's choice)
+JOIN_ROLES = {k: v for k, v in vocab.PARTICIPATION_ROLES.items() if k != "lead"}
+
+#: partners within this distance count as "nearby" in the suggestions
+NEARBY_KM = 35
+
+
+def _raise_if(problems: list[Problem]) -> None:
+    if problems:
+        raise ValidationError(problems)
+
+
+def _parse(problems: list[Problem], field: str, label: str, parse, value: Any,
+           required: bool = False, default: Any = None) -> Any:
+    """Parse one input value; record a German problem naming the field."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.append(Problem(field, _("%(f)s: Angabe fehlt.", f=label)))
+        return default
+    try:
+        return parse(value)
+    except Invalid as exc:
+        problems.append(Problem(field, f"{label}: {exc}"))
+        return default
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def new_rule_key(region: Region, title: str) -> str:
+    """A key from the title ("Entscheidungen im Konsens" → "entscheidungen-im-konsens"),
+    unique in the region."""
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower().translate(_UMLAUTS)).strip("-")[:56]
+    base = base.rstrip("-") or "regel"
+    taken = set(db.session.scalars(sa.select(Rule.key).where(
+        Rule.region_id == region.id, Rule.key.like(f"{base}%"))))
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _clean_rule(region: Region, raw: dict, *, partial: bool = False) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ValidationError([Problem("$", _("Der Inhalt muss ein Objekt sein."))])
+    problems: list[Problem] = []
+    data: dict[str, Any] = {}
+
+    def given(name: str) -> bool:
+        return not partial or name in raw
+
+    if given("title"):
+        data["title"] = _parse(problems, "title", _("Titel"), text(200), raw.get("title"),
+                               required=True)
+    if given("text"):
+        data["text"] = _parse(problems, "text", _("Text"), text(20000), raw.get("text"),
+                              required=True)
+    if not partial:
+        data["kind"] = _parse(problems, "kind", _("Art"), choice(RULE_KINDS), raw.get("kind"),
+                              default="general")
+        key = raw.get("actor") or None
+        data["actor"] = None
+        if key is not None:
+            data["actor"] = db.session.scalar(sa.select(Actor).filter_by(
+                region_id=region.id, key=key)) if isinstance(key, str) else None
+            if data["actor"] is None:
+                problems.append(Problem("actor", _(
+                    "Akteur: „%(k)s“ gibt es in dieser Region nicht.", k=key)))
+        key = raw.get("initiative") or None
+        data["initiative"] = None
+        if key is not None:
+            data["initiative"] = db.session.scalar(sa.select(Initiative).filter_by(
+                region_id=region.id, key=key)) if isinstance(key, str) else None
+            if data["initiative"] is None:
+                problems.append(Problem("initiative", _(
+                    "Initiative: „%(k)s“ gibt es in dieser Region nicht.", k=key)))
+        data["tie_kind"] = _parse(problems, "tie_kind", _("Art der Verbindung"),
+                                  choice(vocab.TIE_KINDS), raw.get("tie_kind"))
+        if data["kind"] == "taktgeber" and raw.get("actor") in (None, ""):
+            problems.append(Problem("actor", _(
+                "Akteur: Eine Regel, die den Taktgeber benennt, muss den Akteur nennen.")))
+    _raise_if(problems)
+    return data
+
+
+def propose_rule(region: Region, raw: dict, user: User | None) -> Rule:
+    """A member or the coordinator proposes a rule; it starts as draft, version 1."""
+    require(perm.can_propose_rule(user, region))
+    data = _clean_rule(region, raw)
+    key = new_rule_key(region, data["title"])
+    municipality = user.municipality if user is not None and user.role == "member" else None
+    with change(region, user, "rule.propose", key, data["title"]):
+        rule = Rule(region=region, key=key, title=data["title"], text=data["text"],
+                    status="draft", kind=data["kind"], actor=data["actor"],
+                    initiative=data["initiative"], tie_kind=data["tie_kind"],
+                    proposer_id=getattr(user, "id", None), proposer_municipality=municipality)
+        rule.versions.append(RuleVersion(number=1, title=rule.title, text=rule.text,
+                                         author_id=getattr(user, "id", None)))
+        db.session.add(rule)
+    return rule
+
+
+def revise_rule(region: Region, rule: Rule, raw: dict, user: User | None) -> Rule:
+    """The proposer changes title or text while no ballot is open; each change is a version."""
+    require(perm.can_revise_rule(user, rule))
+    if rule.status != "draft":
+        raise Conflict(_("Text: Eine Regel kann nur geändert werden, solange keine Abstimmung "
+                         "geöffnet wurde."), field="text")
+    data = _clean_rule(region, raw, partial=True)
+    title, body = data.get("title", rule.title), data.get("text", rule.text)
+    if (title, body) == (rule.title, rule.text):
+        return rule
+    number = max((v.number for v in rule.versions), default=0) + 1
+    with change(region, user, "rule.revise", rule.key, _("Fassung %(n)d", n=number)):
+        rule.title, rule.text = title, body
+        rule.versions.append(RuleVersion(number=number, title=title, text=body,
+                                         author_id=getattr(user, "id", None)))
+    return rule
+
+
+def add_comment(region: Region, rule: Rule, raw: dict, user: User | None) -> Comment:
+    require(perm.can_comment_rule(user, rule))
+    problems: list[Problem] = []
+    body = _parse(problems, "text", _("Kommentar"), text(5000),
+                  raw.get("text") if isinstance(raw, dict) else None, required=True)
+    _raise_if(problems)
+    with change(region, user, "rule.comment", rule.key, body[:120]):
+        comment = Comment(rule=rule, user_id=getattr(user, "id", None), text=body)
+        db.session.add(comment)
+    return comment
+
+
+# --- ballots ----------------------------------------------------------------------------------
+
+
+def parse_time(value: Any) -> dt.datetime:
+    """An ISO 8601 time; with an offset it is converted to UTC, without one it is UTC."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise Invalid(_("muss eine Zeit der Form JJJJ-MM-TTThh:mm sein (UTC oder mit "
+                            "Zeitzone).")) from None
+    else:
+        raise Invalid(_("muss eine Zeit der Form JJJJ-MM-TTThh:mm sein (UTC oder mit "
+                        "Zeitzone)."))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def voting_memberships(region: Region) -> list[RegionMembership]:
+    """The region's members that vote (its voting tiers), by name."""
+    return db.session.scalars(
+        sa.select(RegionMembership).join(Municipality)
+        .where(RegionMembership.region_id == region.id,
+               RegionMembership.tier.in_(region.voting_tier_list))
+        .order_by(Municipality.name)).all()
+
+
+def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
+                now: dt.datetime | None = None) -> Rule:
+    """The coordinator opens the ballot on a draft until ``closes_at``; the region's decision
+    rule and quorum at this moment apply to it."""
+    require(perm.can_open_ballot(user, rule))
+    now = now or utcnow()
+    problems: list[Problem] = []
+    closes_at = _parse(problems, "closes_at", _("Abstimmungsende"), parse_time,
+                       raw.get("closes_at") if isinstance(raw, dict) else None, required=True)
+    if closes_at is not None and closes_at <= now:
+        problems.append(Problem("closes_at", _("Abstimmungsende: muss in der Zukunft liegen.")))
+    _raise_if(problems)
+    if rule.status != "draft":
+        raise Conflict(_("Abstimmung: Zu dieser Regel wurde bereits abgestimmt oder die "
+                         "Abstimmung läuft."), field="status")
+    if not voting_memberships(region):
+        raise Conflict(_("Abstimmung: Die Region hat keine stimmberechtigten Kommunen."),
+                       field="status")
+    with change(region, user, "rule.ballot", rule.key,
+                _("Abstimmung bis %(t)s UTC", t=closes_at.strftime("%Y-%m-%d %H:%M"))):
+        rule.status = "voting"
+        rule.opened_at, rule.closes_at = now, closes_at
+        rule.decision_rule, rule.quorum = region.decision_rule, region.quorum
+    return rule
+
+
+def current_tally(rule: Rule) -> decision.Tally:
+    """The votes of municipalities that may vote now (a member that left no longer counts)."""
+    eligible = {m.municipality_id for m in voting_memberships(rule.region)}
+    counts = {"yes": 0, "no": 0, "abstain": 0}
+    for vote in rule.votes:
+        if vote.municipality_id in eligible:
+            counts[vote.vote] += 1
+    return decision.Tally(eligible=len(eligible), **counts)
+
+
+def tally_of(rule: Rule) -> dict[str, Any] | None:
+    """The fixed tally of a decided ballot, the running one of an open ballot, else None."""
+    if rule.tally:
+        return rule.tally
+    if rule.status != "voting":
+        return None
+    tally = current_tally(rule)
+    return {**tally.as_dict(), "needed": decision.votes_needed(tally.eligible, rule.quorum),
+            "decision_rule": rule.decision_rule, "quorum": rule.quorum}
+
+
+class _AlreadySettled(Exception):
+    """Another request fixed the result first; nothing to record."""
+
+
+def settle(rule: Rule, now: dt.datetime | None = None) -> bool:
+    """Fix the result of an open ballot if it can no longer change or the ballot has closed.
+
+    Returns True when this call fixed it (recorded as ``rule.decide`` by the system).
+    """
+    if rule.status != "voting":
+        return False
+    now = now or utcnow()
+    tally = current_tally(rule)
+    closed = rule.closes_at is not None and now >= rule.closes_at
+    result = (decision.outcome(tally, rule.decision_rule, rule.quorum) if closed
+              else decision.fixed_outcome(tally, rule.decision_rule, rule.quorum))
+    if result is None:
+        return False
+    fixed = {**tally.as_dict(), "needed": decision.votes_needed(tally.eligible, rule.quorum),
+             "decision_rule": rule.decision_rule, "quorum": rule.quorum}
+    summary = _("%(r)s: %(y)d Ja, %(n)d Nein, %(a)d Enthaltungen von %(e)d stimmberechtigten "
+                "Kommunen", r=vocab.label(vocab.RULE_STATUSES, result), y=tally.yes, n=tally.no,
+                a=tally.abstain, e=tally.eligible)
+    try:
+        with change(rule.region, None, "rule.decide", rule.key, summary):
+            done = db.session.execute(
+                sa.update(Rule).where(Rule.id == rule.id, Rule.status == "voting")
+                .values(status=result, decided_at=now, tally=fixed)
+                .execution_options(synchronize_session=False))
+            if done.rowcount != 1:
+                raise _AlreadySettled()
+    except _AlreadySettled:
+        return False
+    finally:
+        db.session.expire(rule)
+    return True
+
+
+def close_due_ballots(now: dt.datetime | None = None) -> list[Rule]:
+    """Fix every open ballot whose closing time has passed (``flask close-ballots``)."""
+    now = now or utcnow()
+    due = db.session.scalars(sa.select(Rule).where(Rule.status == "voting",
+                                                   Rule.closes_at <= now)).all()
+    return [rule for rule in due if settle(rule, now)]
+
+
+def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
+              now: dt.datetime | None = None) -> Vote:
+    """One vote per voting municipality: through its member account, or recorded by the
+    coordinator on its behalf with a reference to its council decision or letter."""
+    raw = raw if isinstance(raw, dict) else {}
+    own = perm.own_membership(user, region)
+    key = raw.get("municipality") or None
+    for_own = key is None or (own is not None and own.municipality.key == key)
+    if for_own and perm.can_vote_for(user, region, own):
+        proxy = False
+    else:
+        require(perm.can_record_proxy_vote(user, region))
+        proxy = True
+    problems: list[Problem] = []
+    choice_ = _parse(problems, "vote", _("Stimme"), choice(vocab.VOTE_CHOICES), raw.get("vote"),
+                     required=True)
+    reason = _parse(problems, "reason", _("Begründung"), text(5000), raw.get("reason"),
+                    default="")
+    if choice_ == "no" and not reason:
+        problems.append(Problem("reason", _("Begründung: Eine Nein-Stimme muss begründet "
+                                            "werden.")))
+    reference = ""
+    membership = own
+    if proxy:
+        membership = None
+        if key is None:
+            problems.append(Problem("municipality", _(
+                "Kommune: Angabe fehlt (für welche Kommune wird die Stimme erfasst?).")))
+        else:
+            membership = db.session.scalar(
+                sa.select(RegionMembership).join(Municipality).where(
+                    RegionMembership.region_id == region.id, Municipality.key == key))
+            if not perm.is_voting_membership(region, membership):
+                problems.append(Problem("municipality", _(
+                    "Kommune: „%(k)s“ ist keine stimmberechtigte Kommune dieser Region.",
+                    k=key)))
+        reference = _parse(problems, "reference", _("Bezug"), text(1000), raw.get("reference"),
+                           default="")
+        if not reference:
+            problems.append(Problem("reference", _(
+                "Bezug: Eine Stimme im Auftrag braucht den Verweis auf den Ratsbeschluss oder "
+                "das Schreiben der Kommune.")))
+    _raise_if(problems)
+    settle(rule, now)
+    if rule.status != "voting":
+        raise Conflict(_("Abstimmung: Zu dieser Regel ist keine Abstimmung offen (%(s)s).",
+                         s=vocab.label(vocab.RULE_STATUSES, rule.status)), field="vote")
+    municipality = membership.municipality
+    if db.session.scalar(sa.select(Vote.id).filter_by(rule_id=rule.id,
+                                                      municipality_id=municipality.id)):
+        raise Conflict(_("Stimme: %(m)s hat bereits abgestimmt; jede Kommune stimmt einmal.",
+                         m=municipality.name), field="vote")
+    summary = f"{municipality.name}: {vocab.label(vocab.VOTE_CHOICES, choice_)}"
+    if proxy:
+        summary += " " + _("(im Auftrag erfasst; Bezug: %(r)s)", r=reference)
+    try:
+        with change(region, user, "rule.vote", rule.key, summary):
+            vote = Vote(rule=rule, municipality=municipality, vote=choice_, reason=reason,
+                        recorded_by_id=getattr(user, "id", None), reference=reference,
+                        cast_at=now or utcnow())
+            db.session.add(vote)
+    except sa.exc.IntegrityError:
+        raise Conflict(_("Stimme: %(m)s hat bereits abgestimmt; jede Kommune stimmt einmal.",
+                         m=municipality.name), field="vote") from None
+    settle(rule, now)
+    return vote
+
+
+# --- charter and Taktgeber --------------------------------------------------------------------
+
+
+def _decided_order(rule: Rule) -> tuple:
+    # rules adopted before the platform (imported without a date) come first
+    return (rule.decided_at is not None, rule.decided_at or dt.datetime.min, rule.id)
+
+
+def charter(region: Region) -> list[Rule]:
+    """The adopted rules of the region, in the order they were adopted."""
+    adopted = db.session.scalars(sa.select(Rule).filter_by(region_id=region.id,
+                                                           status="adopted")).all()
+    return sorted(adopted, key=_decided_order)
+
+
+def designated_taktgeber(rules: list[Rule]) -> Actor | None:
+    """The actor named by the most recently adopted rule of kind ``taktgeber``."""
+    named = [r for r in rules if r.status == "adopted" and r.kind == "taktgeber" and r.actor]
+    return max(named, key=_decided_order).actor if named else None
+
+
+def rules_concerning(region: Region, *, actor: Actor | None = None,
+                     initiative: Initiative | None = None,
+                     tie_kind: str | None = None) -> list[Rule]:
+    """Rules (not rejected) that name this actor, initiative or tie kind."""
+    query = sa.select(Rule).where(Rule.region_id == region.id, Rule.status != "rejected")
+    if actor is not None:
+        query = query.where(Rule.actor_id == actor.id)
+    elif initiative is not None:
+        query = query.where(Rule.initiative_id == initiative.id)
+    elif tie_kind is not None:
+        query = query.where(Rule.tie_kind == tie_kind)
+    else:
+        return []
+    return db.session.scalars(query.order_by(Rule.id)).all()
+
+
+def version_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Word-level differences as ``(tag, text)`` pieces, tag ``same``, ``added`` or
+    ``removed``; the template escapes the text."""
+    a, b = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    pieces: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            pieces.append(("same", "".join(a[i1:i2])))
+            continue
+        if tag in ("delete", "replace"):
+            pieces.append(("removed", "".join(a[i1:i2])))
+        if tag in ("insert", "replace"):
+            pieces.append(("added", "".join(b[j1:j2])))
+    return pieces
+
+
+def version_history(rule: Rule) -> list[dict[str, Any]]:
+    """Each version with its differences from the one before (newest first)."""
+    history, previous = [], None
+    for version in rule.versions:
+        history.append({
+            "version": version,
+            "title_diff": version_diff(previous.title, version.title) if previous else None,
+            "text_diff": version_diff(previous.text, version.text) if previous else None,
+        })
+        previous = version
+    return history[::-1]
+
+
+# --- records (API) ----------------------------------------------------------------------------
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() + "Z" if moment else None
+
+
+def rule_summary(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id, "key": rule.key, "title": rule.title, "status": rule.status,
+        "kind": rule.kind, "actor": rule.actor.key if rule.actor else None,
+        "initiative": rule.initiative.key if rule.initiative else None,
+        "tie_kind": rule.tie_kind, "created_at": _iso(rule.created_at),
+        "closes_at": _iso(rule.closes_at), "decided_at": _iso(rule.decided_at),
+    }
+
+
+def rule_detail(rule: Rule) -> dict[str, Any]:
+    return {
+        **rule_summary(rule), "text": rule.text,
+        "proposer": rule.proposer.login if rule.proposer else None,
+        "proposer_municipality": (rule.proposer_municipality.key
+                                  if rule.proposer_municipality else None),
+        "opened_at": _iso(rule.opened_at), "decision_rule": rule.decision_rule,
+        "quorum": rule.quorum, "tally": tally_of(rule),
+        "votes": [{"municipality": v.municipality.key, "vote": v.vote, "reason": v.reason,
+                   "cast_at": _iso(v.cast_at), "proxy": bool(v.reference),
+                   "reference": v.reference,
+                   "recorded_by": v.recorded_by.login if v.recorded_by else None}
+                  for v in rule.votes],
+        "versions": [{"number": v.number, "title": v.title, "text": v.text,
+                      "created_at": _iso(v.created_at),
+                      "author": v.author.login if v.author else None} for v in rule.versions],
+        "comments": [{"id": c.id, "author": c.user.login if c.user else None, "text": c.text,
+                      "created_at": _iso(c.created_at)} for c in rule.comments],
+    }
+
+
+def join_request_record(req: JoinRequest) -> dict[str, Any]:
+    return {
+        "id": req.id, "municipality": req.municipality.key, "name": req.municipality.name,
+        "tier": req.tier, "reference": req.reference, "status": req.status,
+        "reason": req.reason, "created_at": _iso(req.created_at),
+        "decided_at": _iso(req.decided_at),
+    }
+
+
+def initiative_join_record(req: InitiativeJoinRequest) -> dict[str, Any]:
+    return {
+        "id": req.id, "initiative": req.initiative.key, "actor": req.actor.key,
+        "municipality": req.actor.municipality.key if req.actor.municipality else None,
+        "role": req.role, "message": req.message, "status": req.status, "reason": req.reason,
+        "created_at": _iso(req.created_at), "decided_at": _iso(req.decided_at),
+    }
+
+
+# --- joining the region -----------------------------------------------------------------------
+
+
+def apply_to_join(region: Region, raw: dict, user: User | None) -> JoinRequest:
+    """A municipality outside the region applies, through a member account of its own,
+    with the tier it asks for and its letter of intent or council decision."""
+    require(perm.can_apply_to_join(user, region))
+    raw = raw if isinstance(raw, dict) else {}
+    problems: list[Problem] = []
+    tier = _parse(problems, "tier", _("Stufe"), choice(vocab.TIERS), raw.get("tier"),
+                  default="member")
+    reference = _parse(problems, "reference", _("Bezug"), text(2000), raw.get("reference"),
+                       required=True)
+    _raise_if(problems)
+    municipality = user.municipality
+    if db.session.scalar(sa.select(JoinRequest.id).filter_by(
+            region_id=region.id, municipality_id=municipality.id, status="pending")):
+        raise Conflict(_("Antrag: Für %(m)s liegt bereits ein offener Antrag vor.",
+                         m=municipality.name), field="municipality")
+    with change(region, user, "join.request", municipality.key,
+                f"{municipality.name}: {vocab.label(vocab.TIERS, tier)}"):
+        req = JoinRequest(region=region, municipality=municipality, tier=tier,
+                          reference=reference, requested_by_id=user.id)
+        db.session.add(req)
+    return req
+
+
+def _decision(raw: dict) -> tuple[bool, str]:
+    raw = raw if isinstance(raw, dict) else {}
+    problems: list[Problem] = []
+    approve = raw.get("approve")
+    if not isinstance(approve, bool):
+        problems.append(Problem("approve", _("Entscheidung: true (annehmen) oder false "
+                                             "(ablehnen).")))
+    reason = _parse(problems, "reason", _("Begründung"), text(5000), raw.get("reason"),
+                    default="")
+    if approve is False and not reason:
+        problems.append(Problem("reason", _("Begründung: Eine Ablehnung muss begründet "
+                                            "werden.")))
+    _raise_if(problems)
+    return approve, reason
+
+
+def decide_join(region: Region, req: JoinRequest, raw: dict, user: User | None) -> JoinRequest:
+    """The coordinator approves (the municipality becomes a member with the tier asked for)
+    or declines with a reason."""
+    require(perm.can_decide_join(user, region))
+    approve, reason = _decision(raw)
+    if req.status != "pending":
+        raise Conflict(_("Antrag: wurde bereits entschieden."), field="status")
+    if approve and db.session.scalar(sa.select(RegionMembership.id).filter_by(
+            region_id=region.id, municipality_id=req.municipality_id)):
+        raise Conflict(_("Antrag: %(m)s ist bereits Mitglied.", m=req.municipality.name),
+                       field="municipality")
+    action = "join.approve" if approve else "join.decline"
+    with change(region, user, action, req.municipality.key, reason):
+        req.status = "approved" if approve else "declined"
+        req.reason, req.decided_by_id, req.decided_at = reason, user.id, utcnow()
+        if approve:
+            db.session.add(RegionMembership(region=region, municipality=req.municipality,
+                                            tier=req.tier, since=utcnow().date()))
+    return req
+
+
+# --- joining an initiative --------------------------------------------------------------------
+
+
+def request_initiative_join(region: Region, initiative: Initiative, raw: dict,
+                            user: User | None) -> InitiativeJoinRequest:
+    """A member asks to take part in an initiative with one of its own actors."""
+    require(perm.can_request_initiative_join(user, initiative))
+    raw = raw if isinstance(raw, dict) else {}
+    problems: list[Problem] = []
+    key = raw.get("actor")
+    actor = db.session.scalar(sa.select(Actor).filter_by(region_id=region.id, key=key)) if (
+        isinstance(key, str) and key) else None
+    if actor is None:
+        problems.append(Problem("actor", _("Akteur: Bitte einen Akteur Ihrer Kommune wählen.")))
+    role = _parse(problems, "role", _("Rolle"), choice(JOIN_ROLES), raw.get("role"),
+                  default="partner")
+    message = _parse(problems, "message", _("Nachricht"), text(2000), raw.get("message"),
+                     default="")
+    _raise_if(problems)
+    require(perm.speaks_for(user, region, actor.municipality))
+    if any(p.actor_id == actor.id for p in initiative.participations):
+        raise Conflict(_("Akteur: „%(a)s“ ist an dieser Initiative bereits beteiligt.",
+                         a=actor.name), field="actor")
+    if db.session.scalar(sa.select(InitiativeJoinRequest.id).filter_by(
+            initiative_id=initiative.id, actor_id=actor.id, status="pending")):
+        raise Conflict(_("Akteur: Für „%(a)s“ liegt bereits eine offene Anfrage vor.",
+                         a=actor.name), field="actor")
+    with change(region, user, "initiative.join_request", initiative.key,
+                f"{actor.name}: {vocab.label(vocab.PARTICIPATION_ROLES, role)}"):
+        req = InitiativeJoinRequest(initiative=initiative, actor=actor, role=role,
+                                    message=message, requested_by_id=user.id)
+        db.session.add(req)
+    return req
+
+
+def decide_initiative_join(region: Region, req: InitiativeJoinRequest, raw: dict,
+                           user: User | None) -> InitiativeJoinRequest:
+    """The initiative's lead (or the coordinator) approves, adding the participation, or
+    declines with a reason."""
+    initiative = req.initiative
+    require(perm.can_decide_initiative_join(user, initiative))
+    approve, reason = _decision(raw)
+    if req.status != "pending":
+        raise Conflict(_("Anfrage: wurde bereits entschieden."), field="status")
+    action = "initiative.join_approve" if approve else "initiative.join_decline"
+    with change(region, user, action, initiative.key, f"{req.actor.name}. {reason}".strip()):
+        req.status = "approved" if approve else "declined"
+        req.reason, req.decided_by_id, req.decided_at = reason, user.id, utcnow()
+        if approve and not any(p.actor_id == req.actor_id for p in initiative.participations):
+            initiative.participations.append(Participation(actor=req.actor, role=req.role))
+    return req
+
+
+# --- suggestions for a member -----------------------------------------------------------------
+
+
+def distance_km(a: Municipality, b: Municipality) -> float | None:
+    """Great-circle distance between two municipalities' coordinates, if both have them."""
+    if None in (a.lat, a.lon, b.lat, b.lon):
+        return None
+    p1, p2 = math.radians(a.lat), math.radians(b.lat)
+    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def suggestions(region: Region, membership: RegionMembership, report: dict | None) -> dict:
+    """Initiatives a member could join and mentors it could learn from.
+
+    An initiative is suggested when no actor of the member takes part, it is not completed,
+    and its topic is one the member lacks (no initiative or expertise of its own) or partners
+    nearby (within ``NEARBY_KM`` or in the same Kreis) take part. Mentors come from the
+    analysis' knowledge-transfer paths (``report["transfer"]``) that end at this member.
+    """
+    me = membership.municipality
+    actors = db.session.scalars(sa.select(Actor).filter_by(region_id=region.id,
+                                                           municipality_id=me.id)).all()
+    mine = {a.id for a in actors}
+    known = {t for a in actors for t in (a.topics or [])}
+    initiatives = db.session.scalars(sa.select(Initiative).filter_by(region_id=region.id)
+                                     .order_by(Initiative.name)).all()
+    known |= {i.topic for i in initiatives if any(p.actor_id in mine for p in i.participations)}
+    found = []
+    for initiative in initiatives:
+        if initiative.status == "completed" or any(p.actor_id in mine
+                                                   for p in initiative.participations):
+            continue
+        partners: dict[str, tuple[str, float | None]] = {}
+        for p in initiative.participations:
+            other = p.actor.municipality
+            if other is None or other.id == me.id:
+                continue
+            km = distance_km(me, other)
+            same_kreis = bool(me.district) and other.district == me.district
+            if (km is not None and km <= NEARBY_KM) or same_kreis:
+                partners[other.key] = (other.name, None if km is None else round(km))
+        lacks = initiative.topic not in known
+        if lacks or partners:
+            found.append({"initiative": initiative, "lacks_topic": lacks,
+                          "nearby": sorted(partners.values(), key=lambda p: (p[1] or 0, p[0]))})
+    found.sort(key=lambda s: (not s["lacks_topic"], -len(s["nearby"]), s["initiative"].name))
+    mentors = []
+    names = {m.municipality.key: m.municipality.name for m in region.memberships}
+    for topic in (report or {}).get("transfer", []):
+        if me.key not in topic.get("targets", []):
+            continue
+        path = next((p for p in topic.get("paths", []) if p.get("to") == me.key), None)
+        source = path["from"] if path else (topic.get("sources") or [None])[0]
+        if source is None:
+            continue
+        mentors.append({"topic": topic["topic"], "key": source,
+                        "name": names.get(source, source),
+                        "via": path.get("via", []) if path else None})
+    return {"initiatives": found[:6], "mentors": mentors[:6]}
