@@ -7,6 +7,7 @@ invalid bundle changes nothing, and every problem is reported with its JSON path
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -20,7 +21,6 @@ from .models import (
     Actor,
     Initiative,
     Municipality,
-    Participation,
     Region,
     RegionMembership,
     Rule,
@@ -29,7 +29,7 @@ from .models import (
     Vote,
 )
 from .validation import Problem, ValidationError, choice, clean, key, text
-from .vocab import RULE_STATUSES, TIERS, VOTE_CHOICES
+from .vocab import DECISION_RULES, RULE_STATUSES, TIE_KINDS, TIERS, VOTE_CHOICES
 
 FORMAT = "kommunalnetz-bundle"
 VERSION = 1
@@ -48,14 +48,18 @@ def export_bundle(region: Region, *, contact: bool = False) -> dict[str, Any]:
         sa.select(Tie).filter_by(region_id=region.id).order_by(Tie.key)).all()
     rules = db.session.scalars(
         sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.key)).all()
+    region_record = {
+        "slug": region.slug, "name": region.name, "description": region.description,
+        "decision_rule": region.decision_rule, "quorum": region.quorum,
+        "voting_tiers": region.voting_tier_list,
+    }
+    taktgeber = designated_taktgeber(rules)
+    if taktgeber is not None:
+        region_record["taktgeber"] = taktgeber.key
     return {
         "format": FORMAT,
         "version": VERSION,
-        "region": {
-            "slug": region.slug, "name": region.name, "description": region.description,
-            "decision_rule": region.decision_rule, "quorum": region.quorum,
-            "voting_tiers": region.voting_tier_list,
-        },
+        "region": region_record,
         "municipalities": [services.municipality_record(m) for m in memberships],
         "actors": [services.actor_record(a, contact=contact) for a in actors],
         "initiatives": [services.initiative_record(i) for i in initiatives],
@@ -64,11 +68,33 @@ def export_bundle(region: Region, *, contact: bool = False) -> dict[str, Any]:
     }
 
 
+def _stamp(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def designated_taktgeber(rules: list[Rule]) -> Actor | None:
+    """The actor named by the most recently adopted rule of kind ``taktgeber``."""
+    named = [r for r in rules if r.status == "adopted" and r.kind == "taktgeber" and r.actor]
+    return max(named, key=lambda r: (r.decided_at is not None, r.decided_at or dt.datetime.min,
+                                     r.id)).actor if named else None
+
+
 def rule_record(rule: Rule) -> dict[str, Any]:
+    """A rule as in the bundle; ``ballot`` is null for a draft or a rule adopted before the
+    platform (imported without its ballot)."""
+    ballot = None
+    if rule.opened_at or rule.decided_at or rule.tally:
+        ballot = {"opened_at": _stamp(rule.opened_at), "closes_at": _stamp(rule.closes_at),
+                  "decided_at": _stamp(rule.decided_at), "decision_rule": rule.decision_rule,
+                  "quorum": rule.quorum, "tally": rule.tally}
     return {
         "key": rule.key, "title": rule.title, "text": rule.text, "status": rule.status,
+        "kind": rule.kind or "general", "actor": rule.actor.key if rule.actor else None,
+        "initiative": rule.initiative.key if rule.initiative else None,
+        "tie_kind": rule.tie_kind, "ballot": ballot,
         "votes": sorted(({"municipality": v.municipality.key, "vote": v.vote,
-                          "reason": v.reason} for v in rule.votes),
+                          "reason": v.reason, "reference": v.reference or ""}
+                         for v in rule.votes),
                         key=lambda v: v["municipality"]),
     }
 
@@ -131,7 +157,38 @@ def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
         cleaned["rules"].append(data)
 
     problems += _check_references(cleaned)
+    problems += _designate(region, region_raw, cleaned)
     return {"region": region, **cleaned}, problems
+
+
+def _designate(region: dict, region_raw: Any, cleaned: dict) -> list[Problem]:
+    """``region.taktgeber`` names the designated Taktgeber (an actor key). It follows from
+    the adopted rules of kind ``taktgeber``; a bundle that names one without such a rule gets
+    one (adopted, key ``taktgeber-<actor>``), so that the designation is a rule like any other.
+    """
+    named = region_raw.get("taktgeber") if isinstance(region_raw, dict) else None
+    if named is None:
+        return []
+    actors = {a.get("key"): a for a in cleaned["actors"]}
+    if not isinstance(named, str) or named not in actors:
+        return [Problem("$.region.taktgeber", _(
+            "Taktgeber: „%(k)s“ ist kein Akteur des Bündels.", k=named))]
+    if any(r.get("status") == "adopted" and r.get("kind") == "taktgeber"
+           and r.get("actor") == named for r in cleaned["rules"]):
+        return []
+    key = f"taktgeber-{named}"[:64].rstrip("-")
+    if any(r.get("key") == key for r in cleaned["rules"]):
+        return [Problem("$.region.taktgeber", _(
+            "Taktgeber: Keine beschlossene Regel benennt „%(k)s“, und der Schlüssel „%(r)s“ "
+            "für eine solche Regel ist vergeben.", k=named, r=key))]
+    name = actors[named].get("name") or named
+    cleaned["rules"].append({
+        "key": key, "title": _("Taktgeber: %(n)s", n=name),
+        "text": _("%(n)s ist der Taktgeber des Netzwerks (aus der Angabe region.taktgeber "
+                  "eines importierten Bündels).", n=name),
+        "status": "adopted", "kind": "taktgeber", "actor": named, "initiative": None,
+        "tie_kind": None, "ballot": None, "votes": []})
+    return []
 
 
 def _clean_rule(raw: Any, path: str) -> tuple[dict, list[Problem]]:
@@ -151,6 +208,28 @@ def _clean_rule(raw: Any, path: str) -> tuple[dict, list[Problem]]:
             data[name] = parse(value)
         except ValueError as exc:
             problems.append(Problem(f"{path}.{name}", str(exc)))
+    kind_ = raw.get("kind") or "general"
+    if kind_ not in ("general", "taktgeber"):
+        problems.append(Problem(f"{path}.kind", _("Art: general oder taktgeber.")))
+    data["kind"] = kind_
+    for name in ("actor", "initiative"):
+        value = raw.get(name)
+        if value is not None and not isinstance(value, str):
+            problems.append(Problem(f"{path}.{name}", _("muss ein Schlüssel oder null sein.")))
+            value = None
+        data[name] = value or None
+    if kind_ == "taktgeber" and not data["actor"]:
+        problems.append(Problem(f"{path}.actor", _(
+            "Akteur: Eine Regel der Art taktgeber nennt den Akteur.")))
+    tie_kind = raw.get("tie_kind")
+    if tie_kind is not None and tie_kind not in TIE_KINDS:
+        problems.append(Problem(f"{path}.tie_kind", _("Art der Verbindung: unbekannt.")))
+        tie_kind = None
+    data["tie_kind"] = tie_kind
+    data["ballot"] = _clean_ballot(raw.get("ballot"), f"{path}.ballot", problems)
+    if data.get("status") == "voting" and not (data["ballot"] or {}).get("closes_at"):
+        problems.append(Problem(f"{path}.ballot.closes_at", _(
+            "Abstimmungsende: Für eine laufende Abstimmung erforderlich.")))
     data["votes"] = []
     votes = raw.get("votes", [])
     for m, vote in enumerate(votes if isinstance(votes, list) else []):
@@ -160,10 +239,50 @@ def _clean_rule(raw: Any, path: str) -> tuple[dict, list[Problem]]:
             continue
         if vote.get("vote") not in VOTE_CHOICES:
             problems.append(Problem(f"{where}.vote", _("Stimme: yes, no oder abstain.")))
+        reference = vote.get("reference") or ""
+        if not isinstance(reference, str):
+            problems.append(Problem(f"{where}.reference", _("Bezug: muss ein Text sein.")))
+            reference = ""
         data["votes"].append({"municipality": vote.get("municipality"),
                               "vote": vote.get("vote"),
-                              "reason": vote.get("reason") or ""})
+                              "reason": vote.get("reason") or "", "reference": reference})
     return data, problems
+
+
+def _clean_ballot(raw: Any, path: str, problems: list[Problem]) -> dict | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(Problem(path, _("muss ein Objekt oder null sein.")))
+        return None
+    ballot: dict[str, Any] = {}
+    for name in ("opened_at", "closes_at", "decided_at"):
+        value = raw.get(name)
+        try:
+            ballot[name] = None if value is None else dt.datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            problems.append(Problem(f"{path}.{name}", _("Zeit: JJJJ-MM-TTThh:mm:ss erwartet.")))
+            ballot[name] = None
+    rule = raw.get("decision_rule")
+    if rule is not None and rule not in DECISION_RULES:
+        problems.append(Problem(f"{path}.decision_rule", _(
+            "Entscheidungsregel: consensus, majority oder two_thirds.")))
+    ballot["decision_rule"] = rule
+    quorum = raw.get("quorum")
+    if quorum is not None and (isinstance(quorum, bool) or not isinstance(quorum, int | float)
+                               or not 0 <= quorum <= 1):
+        problems.append(Problem(f"{path}.quorum", _("Quorum: Zahl zwischen 0 und 1.")))
+        quorum = None
+    ballot["quorum"] = quorum
+    tally = raw.get("tally")
+    if tally is not None and not (isinstance(tally, dict) and all(
+            isinstance(tally.get(k), int) and not isinstance(tally.get(k), bool)
+            for k in ("yes", "no", "abstain"))):
+        problems.append(Problem(f"{path}.tally", _(
+            "Auszählung: Objekt mit ganzen Zahlen yes, no, abstain.")))
+        tally = None
+    ballot["tally"] = tally
+    return ballot
 
 
 def _duplicates(items: list[dict], section: str, field: str = "key") -> list[Problem]:
@@ -217,7 +336,14 @@ def _check_references(doc: dict) -> list[Problem]:
         if tie_keys.get(t.get("key"), 0) > 1:
             problems.append(Problem(f"$.ties[{n}].key", _(
                 "Verbindung „%(k)s“ kommt mehrfach vor.", k=t["key"])))
+    initiatives = {i["key"] for i in doc["initiatives"] if i.get("key")}
     for n, r in enumerate(doc["rules"]):
+        if r.get("actor") and r["actor"] not in actors:
+            problems.append(Problem(f"$.rules[{n}].actor", _(
+                "Akteur „%(k)s“ ist nicht im Bündel.", k=r["actor"])))
+        if r.get("initiative") and r["initiative"] not in initiatives:
+            problems.append(Problem(f"$.rules[{n}].initiative", _(
+                "Initiative „%(k)s“ ist nicht im Bündel.", k=r["initiative"])))
         for m, v in enumerate(r.get("votes", [])):
             if v.get("municipality") not in municipalities:
                 problems.append(Problem(f"$.rules[{n}].votes[{m}].municipality", _(
@@ -409,6 +535,9 @@ def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
         changes["municipalities"]["deleted"] += 1
 
     # rules and their votes
+    session.flush()
+    initiative_ids = dict(session.execute(sa.select(Initiative.key, Initiative.id).filter_by(
+        region_id=region.id)).all())
     rules = {r.key: r for r in session.scalars(sa.select(Rule).filter_by(region_id=region.id))}
     wanted = {r["key"] for r in doc["rules"]}
     for k, rule in rules.items():
@@ -421,14 +550,22 @@ def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
         if is_new:
             rule = Rule(region=region, key=r["key"])
             session.add(rule)
-        dirty = _assign(rule, {"title": r["title"], "text": r["text"], "status": r["status"]})
-        want = {v["municipality"]: (v["vote"], v["reason"]) for v in r["votes"]}
-        have = {v.municipality.key: (v.vote, v.reason) for v in rule.votes}
+        ballot = r["ballot"] or {}
+        dirty = _assign(rule, {
+            "title": r["title"], "text": r["text"], "status": r["status"], "kind": r["kind"],
+            "actor_id": actors[r["actor"]].id if r["actor"] else None,
+            "initiative_id": initiative_ids[r["initiative"]] if r["initiative"] else None,
+            "tie_kind": r["tie_kind"],
+            **{name: ballot.get(name) for name in ("opened_at", "closes_at", "decided_at",
+                                                   "decision_rule", "quorum", "tally")}})
+        want = {v["municipality"]: (v["vote"], v["reason"], v["reference"]) for v in r["votes"]}
+        have = {v.municipality.key: (v.vote, v.reason, v.reference) for v in rule.votes}
         if want != have:
             rule.votes.clear()
             session.flush()  # old votes go before new ones arrive (unique per municipality)
-            rule.votes = [Vote(municipality=municipality_by_key[k], vote=v, reason=why)
-                          for k, (v, why) in sorted(want.items())]
+            rule.votes = [Vote(municipality=municipality_by_key[k], vote=v, reason=why,
+                               reference=ref)
+                          for k, (v, why, ref) in sorted(want.items())]
             dirty = True
         count("rules", is_new, dirty)
     session.flush()

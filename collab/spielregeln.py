@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import decision, vocab
 from . import permissions as perm
+from .bundle import designated_taktgeber as designated_taktgeber  # re-exported
 from .extensions import db
 from .models import (
     Actor,
@@ -264,9 +265,19 @@ def tally_of(rule: Rule) -> dict[str, Any] | None:
         return rule.tally
     if rule.status != "voting":
         return None
-    tally = current_tally(rule)
-    return {**tally.as_dict(), "needed": decision.votes_needed(tally.eligible, rule.quorum),
-            "decision_rule": rule.decision_rule, "quorum": rule.quorum}
+    return _running(rule, current_tally(rule))
+
+
+def _in_force(rule: Rule) -> tuple[str, float]:
+    """The decision rule and quorum of the ballot (the region's, if a bundle gave none)."""
+    return (rule.decision_rule or rule.region.decision_rule,
+            rule.quorum if rule.quorum is not None else rule.region.quorum)
+
+
+def _running(rule: Rule, tally: decision.Tally) -> dict[str, Any]:
+    name, quorum = _in_force(rule)
+    return {**tally.as_dict(), "needed": decision.votes_needed(tally.eligible, quorum),
+            "decision_rule": name, "quorum": quorum}
 
 
 class _AlreadySettled(Exception):
@@ -283,12 +294,12 @@ def settle(rule: Rule, now: dt.datetime | None = None) -> bool:
     now = now or utcnow()
     tally = current_tally(rule)
     closed = rule.closes_at is not None and now >= rule.closes_at
-    result = (decision.outcome(tally, rule.decision_rule, rule.quorum) if closed
-              else decision.fixed_outcome(tally, rule.decision_rule, rule.quorum))
+    name, quorum = _in_force(rule)
+    result = (decision.outcome(tally, name, quorum) if closed
+              else decision.fixed_outcome(tally, name, quorum))
     if result is None:
         return False
-    fixed = {**tally.as_dict(), "needed": decision.votes_needed(tally.eligible, rule.quorum),
-             "decision_rule": rule.decision_rule, "quorum": rule.quorum}
+    fixed = _running(rule, tally)
     summary = _("%(r)s: %(y)d Ja, %(n)d Nein, %(a)d Enthaltungen von %(e)d stimmberechtigten "
                 "Kommunen", r=vocab.label(vocab.RULE_STATUSES, result), y=tally.yes, n=tally.no,
                 a=tally.abstain, e=tally.eligible)
@@ -396,12 +407,6 @@ def charter(region: Region) -> list[Rule]:
     adopted = db.session.scalars(sa.select(Rule).filter_by(region_id=region.id,
                                                            status="adopted")).all()
     return sorted(adopted, key=_decided_order)
-
-
-def designated_taktgeber(rules: list[Rule]) -> Actor | None:
-    """The actor named by the most recently adopted rule of kind ``taktgeber``."""
-    named = [r for r in rules if r.status == "adopted" and r.kind == "taktgeber" and r.actor]
-    return max(named, key=_decided_order).actor if named else None
 
 
 def rules_concerning(region: Region, *, actor: Actor | None = None,

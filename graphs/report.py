@@ -64,6 +64,10 @@ def analyse(
         What-if "if X becomes Taktgeber": an actor key; it gets level and mandate fit, covers
         the coordinating level of the members it is tied to, is marked ``designated`` and
         listed first.
+
+    The bundle's ``region.taktgeber`` (the Taktgeber the network designated by an adopted
+    rule) is treated the same way in the report itself, without making it a what-if
+    (``whatif`` stays None); a ``taktgeber`` what-if replaces it in the scenario.
     seed : int
         Seed of community detection and of sampled betweenness; the same bundle and seed give
         the same report (apart from ``timings_ms``).
@@ -113,10 +117,15 @@ def _analyse(bundle, *, without, taktgeber, seed) -> dict:
     if taktgeber is not None and without is not None and \
             G.nodes[taktgeber].get("municipality") == without:
         raise ValueError(f"Der Taktgeber {taktgeber!r} gehört zur entfernten Kommune {without!r}.")
+    designated = _designated(G, bundle)
     whatif = without is not None or taktgeber is not None
-    baseline = analyse_graph(G, seed=seed) if whatif else None
+    baseline = analyse_graph(G, designated=designated, seed=seed) if whatif else None
     scenario = without_node(G, without) if without is not None else G
-    report = analyse_graph(scenario, designated=taktgeber, seed=seed)
+    if taktgeber is None and designated is not None and designated in scenario:
+        taktgeber_in_scenario = designated
+    else:
+        taktgeber_in_scenario = taktgeber
+    report = analyse_graph(scenario, designated=taktgeber_in_scenario, seed=seed)
     timings = {"build": clock.timings["build"]}
     if baseline is not None:
         timings.update({f"baseline_{k}": v for k, v in baseline["timings_ms"].items()})
@@ -129,6 +138,16 @@ def _analyse(bundle, *, without, taktgeber, seed) -> dict:
     report["taktgeber"] = report["taktgeber"][:TAKTGEBER_LIMIT] + [
         r for r in report["taktgeber"][TAKTGEBER_LIMIT:] if r["designated"]]
     return report
+
+
+def _designated(G: nx.MultiDiGraph, bundle: Mapping) -> str | None:
+    """The Taktgeber the network designated by an adopted rule (``region.taktgeber``)."""
+    key = (bundle.get("region") or {}).get("taktgeber")
+    if key is None:
+        return None
+    if key not in G or G.nodes[key]["type"] != "actor":
+        raise ValueError(f"region.taktgeber {key!r} ist kein Akteur dieses Netzwerks.")
+    return key
 
 
 def without_node(G: nx.MultiDiGraph, key: str) -> nx.MultiDiGraph:
