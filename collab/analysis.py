@@ -22,6 +22,8 @@ bp = Blueprint("analysis", __name__, url_prefix="/regions")
 
 #: Candidates explained part by part (the rest are rows of the ranking table).
 DETAILED = 10
+#: Members shown in the organisation-model table (a national network has thousands).
+MEMBER_ROWS = 200
 #: Gaps shown per group and page.
 GAPS_PER_PAGE = 20
 #: Up to this many keys the what-if controls are select lists; above, text fields.
@@ -212,7 +214,7 @@ def page(slug: str):
         summary_labels=SUMMARY,
         rows=taktgeber_rows(report, mandate_ties(region, [
             r["key"] for r in report["taktgeber"] if r["rank"] <= DETAILED or r["designated"]])),
-        detailed=DETAILED,
+        detailed=DETAILED, member_rows=MEMBER_ROWS,
         groups=gap_groups(report["gaps"], request.args.get("group"), page_number),
         severities=SEVERITIES, part_order=part_order(),
         explanation=graphs.SCORE_EXPLANATION.get(str(get_locale()),
