@@ -677,6 +677,8 @@ def suggestions(region: Region, membership: RegionMembership, report: dict | Non
     found.sort(key=lambda s: (not s["lacks_topic"], -len(s["nearby"]), s["initiative"].name))
     mentors = []
     names = {m.municipality.key: m.municipality.name for m in region.memberships}
+    names.update(db.session.execute(sa.select(Actor.key, Actor.name).filter_by(
+        region_id=region.id)).all())
     for topic in (report or {}).get("transfer", []):
         if me.key not in topic.get("targets", []):
             continue
@@ -686,5 +688,6 @@ def suggestions(region: Region, membership: RegionMembership, report: dict | Non
             continue
         mentors.append({"topic": topic["topic"], "key": source,
                         "name": names.get(source, source),
-                        "via": path.get("via", []) if path else None})
+                        "via": [names.get(k, k) for k in path.get("via", [])] if path
+                        else None})
     return {"initiatives": found[:6], "mentors": mentors[:6]}
