@@ -135,6 +135,8 @@ def document(base: str) -> dict[str, Any]:
         "error": {"type": "string"},
         "details": {"type": "array", "items": {"type": "object", "properties": {
             "field": {"type": "string"}, "message": {"type": "string"}}}}}}
+    paths.update(_spielregeln_paths(errors))
+    schemas.update(_spielregeln_schemas())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kommunalnetz API", "version": "1"},
@@ -143,4 +145,131 @@ def document(base: str) -> dict[str, Any]:
                        "schemas": schemas},
         "security": [{"bearer": []}],
         "paths": paths,
+    }
+
+
+# --- Spielregeln ------------------------------------------------------------------------------
+
+
+def _spielregeln_schemas() -> dict[str, Any]:
+    tally = {"type": ["object", "null"], "properties": {
+        name: {"type": "integer"} for name in ("yes", "no", "abstain", "eligible", "voted",
+                                               "needed")}}
+    return {
+        "rule_proposal": {"type": "object", "required": ["title", "text"], "properties": {
+            "title": {"type": "string", "maxLength": 200}, "text": {"type": "string"},
+            "kind": {"enum": ["general", "taktgeber"], "description": "taktgeber needs actor"},
+            "actor": {"type": ["string", "null"]}, "initiative": {"type": ["string", "null"]},
+            "tie_kind": {"enum": [*vocab.TIE_KINDS, None]}}},
+        "rule": {"type": "object", "required": ["id", "key", "title", "status"], "properties": {
+            "id": {"type": "integer"}, "key": {"type": "string"}, "title": {"type": "string"},
+            "text": {"type": "string"}, "status": {"enum": list(vocab.RULE_STATUSES)},
+            "kind": {"enum": ["general", "taktgeber"]},
+            "closes_at": {"type": ["string", "null"], "format": "date-time"},
+            "decided_at": {"type": ["string", "null"], "format": "date-time"},
+            "decision_rule": {"enum": [*vocab.DECISION_RULES, None]},
+            "quorum": {"type": ["number", "null"]}, "tally": tally,
+            "votes": {"type": "array", "items": {"type": "object"}},
+            "versions": {"type": "array", "items": {"type": "object"}},
+            "comments": {"type": "array", "items": {"type": "object"}}}},
+        "vote": {"type": "object", "required": ["vote"], "properties": {
+            "vote": {"enum": list(vocab.VOTE_CHOICES)},
+            "reason": {"type": "string", "description": "required for no"},
+            "municipality": {"type": "string",
+                             "description": "coordinator only: the municipality voted for"},
+            "reference": {"type": "string", "description": "required with municipality: its "
+                          "council decision or letter"}}},
+        "join_request": {"type": "object", "required": ["reference"], "properties": {
+            "tier": {"enum": list(vocab.TIERS)}, "reference": {"type": "string"}}},
+        "initiative_join_request": {"type": "object", "required": ["actor"], "properties": {
+            "actor": {"type": "string"}, "role": {"enum": ["partner", "supporter", "observer"]},
+            "message": {"type": "string"}}},
+        "decision": {"type": "object", "required": ["approve"], "properties": {
+            "approve": {"type": "boolean"},
+            "reason": {"type": "string", "description": "required to decline"}}},
+    }
+
+
+def _spielregeln_paths(errors: dict) -> dict[str, Any]:
+    def param(name: str, kind: str = "string") -> dict:
+        return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+    def body(schema: str) -> dict:
+        return {"content": {"application/json": {"schema": {
+            "$ref": f"#/components/schemas/{schema}"}}}}
+
+    rule = {"description": "the rule", "content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/rule"}}}}
+    slug, rule_id = param("slug"), param("rule_id", "integer")
+    invalid, conflict = _error("invalid input"), _error("state does not allow it")
+    return {
+        "/regions/{slug}/rules": {
+            "parameters": [slug],
+            "get": {"summary": "List rules (?status, ?actor, ?initiative, ?tie_kind)",
+                    "responses": {"200": {"description": "items"}, **errors}},
+            "post": {"summary": "Propose a rule (member or coordinator)",
+                     "requestBody": body("rule_proposal"),
+                     "responses": {"201": rule, "422": invalid, **errors}}},
+        "/regions/{slug}/rules/{rule_id}": {
+            "parameters": [slug, rule_id],
+            "get": {"summary": "A rule with status, text, tally, votes, versions, comments "
+                               "(an open ballot past its closing time is closed first)",
+                    "responses": {"200": rule, **errors}},
+            "patch": {"summary": "Revise title or text (proposer; only while no ballot was "
+                                 "opened)", "requestBody": body("rule_proposal"),
+                      "responses": {"200": rule, "409": conflict, "422": invalid, **errors}}},
+        "/regions/{slug}/rules/{rule_id}/comments": {
+            "parameters": [slug, rule_id],
+            "post": {"summary": "Comment on a rule", "requestBody": {"content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "text": {"type": "string"}}}}}},
+                "responses": {"201": {"description": "comment"}, "422": invalid, **errors}}},
+        "/regions/{slug}/rules/{rule_id}/ballot": {
+            "parameters": [slug, rule_id],
+            "post": {"summary": "Open the ballot (coordinator)", "requestBody": {"content": {
+                "application/json": {"schema": {"type": "object", "required": ["closes_at"],
+                                                "properties": {"closes_at": {
+                                                    "type": "string",
+                                                    "format": "date-time"}}}}}},
+                "responses": {"200": rule, "409": conflict, "422": invalid, **errors}}},
+        "/regions/{slug}/rules/{rule_id}/votes": {
+            "parameters": [slug, rule_id],
+            "post": {"summary": "Vote for the account's municipality, or (coordinator) record "
+                                "a municipality's vote with a reference",
+                     "requestBody": body("vote"),
+                     "responses": {"201": {"description": "the vote and the rule"},
+                                   "409": _error("already voted, or no open ballot"),
+                                   "422": invalid, **errors}}},
+        "/regions/{slug}/charter": {
+            "parameters": [slug],
+            "get": {"summary": "The adopted rules in order (Kooperationsvereinbarung) and the "
+                               "designated Taktgeber",
+                    "responses": {"200": {"description": "charter"}, **errors}}},
+        "/regions/{slug}/join-requests": {
+            "parameters": [slug],
+            "get": {"summary": "Applications to join (all for the coordinator, own otherwise)",
+                    "responses": {"200": {"description": "items"}, **errors}},
+            "post": {"summary": "Apply to join (member account of a municipality outside the "
+                                "region)", "requestBody": body("join_request"),
+                     "responses": {"201": {"description": "the application"},
+                                   "409": conflict, "422": invalid, **errors}}},
+        "/regions/{slug}/join-requests/{request_id}/decision": {
+            "parameters": [slug, param("request_id", "integer")],
+            "post": {"summary": "Approve or decline (coordinator)", "requestBody": body(
+                "decision"), "responses": {"200": {"description": "decided"},
+                                           "409": conflict, "422": invalid, **errors}}},
+        "/regions/{slug}/initiatives/{key}/join-requests": {
+            "parameters": [slug, param("key")],
+            "get": {"summary": "Requests to take part in an initiative",
+                    "responses": {"200": {"description": "items"}, **errors}},
+            "post": {"summary": "Ask to take part with one of the member's actors",
+                     "requestBody": body("initiative_join_request"),
+                     "responses": {"201": {"description": "the request"}, "409": conflict,
+                                   "422": invalid, **errors}}},
+        "/regions/{slug}/initiatives/{key}/join-requests/{request_id}/decision": {
+            "parameters": [slug, param("key"), param("request_id", "integer")],
+            "post": {"summary": "Approve or decline (the initiative's lead or the coordinator)",
+                     "requestBody": body("decision"),
+                     "responses": {"200": {"description": "decided"}, "409": conflict,
+                                   "422": invalid, **errors}}},
     }

@@ -498,3 +498,12 @@ def test_member_page_suggests_initiatives_and_mentors(as_user):
     assert "Mentorkommunen" in html and "Arnsberg" in html
     olpe_html = as_user("olpe").get(f"{R}/municipalities/olpe").get_data(as_text=True)
     assert "Beteiligung anfragen" in olpe_html
+
+
+def test_openapi_documents_the_spielregeln_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/regions/{slug}/rules", "/regions/{slug}/rules/{rule_id}",
+                 "/regions/{slug}/rules/{rule_id}/ballot", "/regions/{slug}/rules/{rule_id}/votes",
+                 "/regions/{slug}/charter", "/regions/{slug}/join-requests"):
+        assert path in paths
+    assert "409" in paths["/regions/{slug}/rules/{rule_id}/votes"]["post"]["responses"]
