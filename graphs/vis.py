@@ -1,0 +1,776 @@
+"""vis-network data of a network graph: filters, ego view, aggregation, seeded layout."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Mapping
+
+import networkx as nx
+
+from .build import network_graph
+from .transfer import edge_length
+
+__all__ = [
+    "AGGREGATE_ABOVE",
+    "FILTERS",
+    "METRICS",
+    "PYVIS_MAX_EDGES",
+    "FilterError",
+    "analysis_overlay",
+    "display_units",
+    "ego_nodes",
+    "filter_nodes",
+    "kreis_id",
+    "layout",
+    "transfer_routes",
+    "vis_data",
+    "vis_lists",
+]
+
+#: Above this many visible nodes the view aggregates (actors into their municipality, then
+#: municipalities into their Kreis).
+AGGREGATE_ABOVE = 1500
+#: pyvis' ``add_edge`` is quadratic on undirected graphs: up to this many edges pyvis builds
+#: the lists, above it :func:`vis_lists` builds the same lists itself.
+PYVIS_MAX_EDGES = 1000
+#: Filter names and the node attribute each one reads (see :func:`filter_nodes`).
+FILTERS = ("type", "level", "sector", "tier", "topic", "initiative", "municipality")
+#: Size metrics a node can be drawn by.
+METRICS = ("degree", "taktgeber", "population", "capacity", "gaps")
+#: Layouts are computed in a square of this half-width (vis-network's coordinates), grown
+#: with the square root of the node count above 64 nodes.
+SCALE = 1000.0
+#: Up to this many nodes the layout is Kamada-Kawai (started from a seeded spring layout),
+#: which spreads small networks evenly; above, the seeded spring layout alone.
+KAMADA_KAWAI_MAX = 400
+
+SHAPES = {"municipality": "square", "actor": "dot", "initiative": "diamond",
+          "kreis": "hexagon"}
+LEVEL_COLOURS = {"strategic": "#c0392b", "coordinating": "#2471a3", "operational": "#229954"}
+TIER_COLOURS = {"pioneer": "#1b4f72", "member": "#5dade2", "supporter": "#d6eaf8"}
+SECTOR_BORDERS = {"public": "#424949", "civil_society": "#e67e22", "business": "#7d3c98",
+                  "science": "#117a65"}
+INITIATIVE_COLOUR = "#f4d03f"
+KREIS_COLOUR = "#aab7b8"
+GAP_BORDER = "#e74c3c"
+TAKTGEBER_BORDER = "#b7950b"
+ROUTE_COLOUR = "#e67e22"
+EDGE_COLOURS = {"acts_for": "#b3b6b7", "participation": "#85c1e9", "tie": "#566573",
+                "link": "#7f8c8d"}
+
+
+class FilterError(ValueError):
+    """A filter value that does not fit the graph; ``field`` names the filter."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _values(value) -> set:
+    if value is None or value == "":
+        return set()
+    if isinstance(value, str):
+        return {value}
+    return {v for v in value if v not in (None, "")}
+
+
+def filter_nodes(U: nx.Graph, filters: Mapping | None = None) -> set:
+    """Return the nodes of ``U`` that pass every filter.
+
+    Each filter is a single value or a collection of values; empty filters pass everything.
+
+    - ``type``: municipality, actor or initiative;
+    - ``level``, ``sector``: narrow the actors (other nodes pass);
+    - ``tier``: narrows the municipalities and the actors acting for them (regional actors
+      and initiatives pass);
+    - ``topic``: initiatives on the topic, actors with the topic or taking part in such an
+      initiative, and the municipalities of those actors;
+    - ``initiative``: the initiative, its participants and their municipalities;
+    - ``municipality``: the municipality, its actors and the initiatives they take part in.
+
+    Parameters
+    ----------
+    U : networkx.Graph
+        The network graph (:func:`graphs.network_graph`).
+    filters : mapping, optional
+        Filter name -> value(s); names from :data:`FILTERS`.
+
+    Returns
+    -------
+    set
+        The keys of the nodes that pass.
+
+    Raises
+    ------
+    FilterError
+        For an unknown filter name, or an ``initiative`` / ``municipality`` key that is not a
+        node of that type.
+
+    Examples
+    --------
+    >>> U = nx.Graph()
+    >>> U.add_node("m", type="municipality", tier="member")
+    >>> U.add_node("a", type="actor", level="strategic", municipality="m", topics=[])
+    >>> U.add_node("b", type="actor", level="operational", municipality=None, topics=[])
+    >>> sorted(filter_nodes(U, {"level": "strategic"}))
+    ['a', 'm']
+    """
+    filters = {k: _values(v) for k, v in (filters or {}).items()}
+    unknown = sorted(set(filters) - set(FILTERS))
+    if unknown:
+        raise FilterError(unknown[0], f"Unbekannter Filter: {unknown[0]}")
+    keep = set(U)
+    nodes = U.nodes
+    if filters.get("type"):
+        keep = {n for n in keep if nodes[n]["type"] in filters["type"]}
+    for field in ("level", "sector"):
+        if filters.get(field):
+            keep = {n for n in keep if nodes[n]["type"] != "actor"
+                    or nodes[n].get(field) in filters[field]}
+    if filters.get("tier"):
+        tiers = filters["tier"]
+
+        def tier_ok(n):
+            d = nodes[n]
+            if d["type"] == "municipality":
+                return d.get("tier") in tiers
+            if d["type"] == "actor" and d.get("municipality") is not None:
+                return nodes[d["municipality"]].get("tier") in tiers
+            return True
+        keep = {n for n in keep if tier_ok(n)}
+    if filters.get("topic"):
+        keep &= _topic_nodes(U, filters["topic"])
+    for field, type_ in (("initiative", "initiative"), ("municipality", "municipality")):
+        if filters.get(field):
+            around: set = set()
+            for key in filters[field]:
+                if key not in U or nodes[key]["type"] != type_:
+                    raise FilterError(field, f"{key!r} ist keine {_TYPE_WORDS[type_]} dieses "
+                                             f"Netzwerks.")
+                around |= _initiative_nodes(U, key) if type_ == "initiative" \
+                    else _municipality_nodes(U, key)
+            keep &= around
+    return keep
+
+
+_TYPE_WORDS = {"initiative": "Initiative", "municipality": "Kommune"}
+
+
+def _topic_nodes(U: nx.Graph, topics: set) -> set:
+    nodes = U.nodes
+    found = {n for n, d in U.nodes(data=True)
+             if d["type"] == "initiative" and d.get("topic") in topics}
+    actors = {n for n, d in U.nodes(data=True)
+              if d["type"] == "actor" and topics & set(d.get("topics") or ())}
+    for i in list(found):
+        actors.update(a for a in U[i] if nodes[a]["type"] == "actor")
+    found |= actors
+    found.update(nodes[a]["municipality"] for a in actors if nodes[a].get("municipality"))
+    return found
+
+
+def _initiative_nodes(U: nx.Graph, key) -> set:
+    found = {key}
+    for a in U[key]:
+        found.add(a)
+        if U.nodes[a].get("municipality"):
+            found.add(U.nodes[a]["municipality"])
+    return found
+
+
+def _municipality_nodes(U: nx.Graph, key) -> set:
+    found = {key}
+    for a in U[key]:
+        if U.nodes[a]["type"] == "actor" and U.nodes[a].get("municipality") == key:
+            found.add(a)
+            found.update(i for i in U[a] if U.nodes[i]["type"] == "initiative")
+    return found
+
+
+def ego_nodes(U: nx.Graph, key, radius: int = 2) -> set:
+    """Return a node's ego network: the node (with its own actors, for a municipality) and
+    every node at most ``radius`` steps from them.
+
+    Examples
+    --------
+    >>> U = nx.path_graph(["m", "a", "x", "y", "z"])
+    >>> nx.set_node_attributes(U, "actor", "type")
+    >>> U.nodes["m"]["type"] = "municipality"
+    >>> U.nodes["a"]["municipality"] = "m"
+    >>> sorted(ego_nodes(U, "m"))
+    ['a', 'm', 'x', 'y']
+    """
+    if key not in U:
+        raise FilterError("ego", f"{key!r} ist kein Knoten dieses Netzwerks.")
+    if radius < 0:
+        raise ValueError("radius must be >= 0")
+    start = {key}
+    if U.nodes[key]["type"] == "municipality":
+        start |= {a for a in U[key] if U.nodes[a].get("municipality") == key}
+    seen = set(start)
+    frontier = set(start)
+    for _step in range(radius):
+        frontier = {m for n in frontier for m in U[n]} - seen
+        seen |= frontier
+    return seen
+
+
+def kreis_id(data: Mapping) -> str | None:
+    """The aggregate id of a municipality's Kreis (``"kreis:<district>"``), None when it
+    has no district (a kreisfreie Stadt stands for itself)."""
+    district = (data.get("district") or "").strip()
+    return f"kreis:{district}" if district else None
+
+
+def display_units(U: nx.Graph, visible: Iterable, *, limit: int = AGGREGATE_ABOVE,
+                  expand: Iterable = ()) -> tuple[str, dict]:
+    """Decide how far to aggregate and map each visible node to the unit that draws it.
+
+    Up to ``limit`` visible nodes every node is its own unit (mode ``"full"``). Above it,
+    actors join their municipality and initiatives are drawn as links between the units of
+    their participants (unit ``None``; mode ``"municipality"``); if that still leaves more
+    than ``limit`` units, municipalities join their Kreis (mode ``"kreis"``). Regional actors
+    (without a municipality) always stand for themselves. An id in ``expand`` opens one
+    aggregate one level: a Kreis shows its municipalities, a municipality its actors.
+
+    Returns
+    -------
+    mode, unit : str, dict
+        The mode and node -> unit id (a node key, ``"kreis:<district>"`` or None).
+
+    Examples
+    --------
+    >>> U = nx.Graph()
+    >>> U.add_node("m", type="municipality", district="Kreis K")
+    >>> U.add_node("a", type="actor", municipality="m")
+    >>> U.add_node("i", type="initiative")
+    >>> display_units(U, U, limit=2)
+    ('municipality', {'m': 'm', 'a': 'm', 'i': None})
+    >>> display_units(U, U, limit=0)[1]["a"]
+    'kreis:Kreis K'
+    """
+    visible = set(visible)
+    expand = set(expand)
+    nodes = U.nodes
+    if len(visible) <= limit:
+        return "full", {n: n for n in visible}
+
+    def municipality_unit(n):
+        d = nodes[n]
+        if d["type"] == "initiative":
+            return None
+        home = n if d["type"] == "municipality" else d.get("municipality")
+        if home is None:
+            return n
+        if home in expand:
+            return n
+        return home
+
+    unit = {n: municipality_unit(n) for n in visible}
+    if len({u for u in unit.values() if u is not None}) <= limit:
+        return "municipality", unit
+    for n, u in unit.items():
+        if u is None:
+            continue
+        d = nodes[n]
+        home = n if d["type"] == "municipality" else d.get("municipality")
+        if home is None or u != home:
+            continue
+        kreis = kreis_id(nodes[home])
+        if kreis is not None and kreis not in expand:
+            unit[n] = kreis
+    return "kreis", unit
+
+
+def transfer_routes(U: nx.Graph, entry: Mapping) -> list[list]:
+    """Return the node sequences of a topic's transfer paths (an entry of the report's
+    ``transfer`` list): each path runs from its source to its target through its ``via``
+    nodes in order, each leg the shortest over trusted edges
+    (:func:`graphs.transfer.edge_length`). Legs without a trusted route are left out.
+
+    Examples
+    --------
+    >>> U = nx.Graph()
+    >>> U.add_nodes_from(["s", "t"], type="municipality")
+    >>> U.add_nodes_from(["sa", "ta"], type="actor")
+    >>> U.add_edge("sa", "s", type="acts_for"); U.add_edge("ta", "t", type="acts_for")
+    >>> U.add_edge("sa", "ta", type="tie", weight=5)
+    >>> transfer_routes(U, {"paths": [{"from": "s", "to": "t", "via": []}]})
+    [['s', 'sa', 'ta', 't']]
+    """
+    routes = []
+    for path in entry.get("paths") or []:
+        stops = [path["from"], *path.get("via", []), path["to"]]
+        if any(s not in U for s in stops):
+            continue
+        route = [stops[0]]
+        try:
+            for a, b in zip(stops, stops[1:], strict=False):
+                leg = nx.shortest_path(U, a, b, weight=lambda u, v, d: edge_length(U, u, v, d))
+                route.extend(leg[1:])
+        except nx.NetworkXNoPath:
+            continue
+        routes.append(route)
+    return routes
+
+
+def layout(H: nx.Graph, *, seed: int = 0, fixed: Mapping | None = None,
+           geographic: bool = False) -> dict:
+    """Return node -> (x, y) in vis-network coordinates, the same for the same graph and seed.
+
+    With ``geographic=True`` nodes with ``lat``/``lon`` are placed on a plane projection
+    (equirectangular around the mean latitude) and the others at the mean of their placed
+    neighbours (or on a circle when they have none); otherwise Kamada-Kawai from a seeded
+    spring layout (up to ``KAMADA_KAWAI_MAX`` nodes) or the seeded spring layout
+    (Fruchterman-Reingold), scaled to ``±SCALE`` (more for large graphs). Positions in ``fixed`` are kept as given.
+
+    Examples
+    --------
+    >>> H = nx.Graph([(1, 2)])
+    >>> layout(H, seed=1) == layout(H, seed=1)
+    True
+    >>> H.nodes[1].update(lat=50.0, lon=8.0); H.nodes[2].update(lat=51.0, lon=8.0)
+    >>> pos = layout(H, geographic=True)
+    >>> pos[1][1] > pos[2][1]
+    True
+    """
+    fixed = {n: tuple(p) for n, p in (fixed or {}).items() if n in H}
+    if len(H) == 0:
+        return {}
+    if geographic:
+        pos = _geo_layout(H, seed)
+    elif len(H) == 1:
+        pos = {n: (0.0, 0.0) for n in H}
+    else:
+        if len(H) <= KAMADA_KAWAI_MAX:
+            start = nx.spring_layout(H, seed=seed, weight=None)
+            raw = nx.kamada_kawai_layout(H, pos=start, weight=None)
+        else:
+            raw = nx.spring_layout(H, seed=seed, weight=None)
+        scale = SCALE * max(1.0, math.sqrt(len(H)) / 8)
+        pos = {n: (round(float(x) * scale, 1), round(float(y) * scale, 1))
+               for n, (x, y) in raw.items()}
+    pos.update(fixed)
+    return pos
+
+
+def _geo_layout(H: nx.Graph, seed: int) -> dict:
+    placed = {n: (d["lat"], d["lon"]) for n, d in H.nodes(data=True)
+              if d.get("lat") is not None and d.get("lon") is not None}
+    pos = {}
+    if placed:
+        lat0 = sum(lat for lat, _ in placed.values()) / len(placed)
+        lon0 = sum(lon for _, lon in placed.values()) / len(placed)
+        k = math.cos(math.radians(lat0))
+        span = max(max(abs(lat - lat0), abs(lon - lon0) * k) for lat, lon in placed.values())
+        unit = SCALE / span if span > 0 else SCALE
+        pos = {n: (round((lon - lon0) * k * unit, 1), round(-(lat - lat0) * unit, 1))
+               for n, (lat, lon) in placed.items()}
+    rng = random.Random(seed)
+    rest = sorted((n for n in H if n not in pos), key=str)
+    while rest:  # nodes next to placed ones first, so chains of unplaced nodes follow
+        ready = [n for n in rest if any(m in pos for m in H[n])]
+        if not ready:
+            break
+        for n in ready:
+            near = [pos[m] for m in H[n] if m in pos]
+            pos[n] = (round(sum(p[0] for p in near) / len(near) + rng.uniform(-40, 40), 1),
+                      round(sum(p[1] for p in near) / len(near) + rng.uniform(-40, 40), 1))
+        done = set(ready)
+        rest = [n for n in rest if n not in done]
+    for i, n in enumerate(rest):
+        angle = 2 * math.pi * i / len(rest)
+        pos[n] = (round(1.2 * SCALE * math.cos(angle), 1), round(1.2 * SCALE * math.sin(angle), 1))
+    return pos
+
+
+def analysis_overlay(report: Mapping | None) -> dict:
+    """Index an analysis report by node: ``taktgeber`` key -> ranking entry, ``gaps`` key ->
+    list of gaps, ``community`` key -> community number, ``top`` the first-ranked key."""
+    if not report:
+        return {"taktgeber": {}, "gaps": {}, "community": {}, "top": None}
+    ranking = {}
+    for i, entry in enumerate(report.get("taktgeber") or []):
+        ranking[entry["key"]] = {"rank": entry.get("rank", i + 1), "score": entry["score"],
+                                 "parts": entry.get("parts", {}),
+                                 "explanation": entry.get("explanation", "")}
+    gaps: dict = {}
+    for gap in report.get("gaps") or []:
+        for key in gap.get("keys") or []:
+            gaps.setdefault(key, []).append({"kind": gap["kind"], "severity": gap["severity"],
+                                             "message": gap["message"]})
+    community = {k: i + 1 for i, members in enumerate(report.get("communities") or [])
+                 for k in members}
+    top = min(ranking, key=lambda k: ranking[k]["rank"]) if ranking else None
+    return {"taktgeber": ranking, "gaps": gaps, "community": community, "top": top}
+
+
+_INFO_FIELDS = {
+    "municipality": ("name", "kind", "tier", "district", "state", "population", "ags"),
+    "actor": ("name", "actor_type", "level", "sector", "municipality", "topics", "capacity_fte"),
+    "initiative": ("name", "topic", "status", "start", "end"),
+}
+
+
+def vis_data(G: nx.MultiDiGraph, *, report: Mapping | None = None,
+             filters: Mapping | None = None, ego: str | None = None,
+             expand: Iterable = (), metric: str = "degree", positions: Mapping | None = None,
+             seed: int = 0, limit: int = AGGREGATE_ABOVE, U: nx.Graph | None = None) -> dict:
+    """Return the vis-network data of the network view.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The network (:func:`graphs.build_graph`).
+    report : mapping, optional
+        The analysis report (:func:`graphs.analyse`): marks the first-ranked Taktgeber
+        candidate, nodes with gaps, and with a ``topic`` filter the transfer routes.
+    filters : mapping, optional
+        See :func:`filter_nodes`.
+    ego : str, optional
+        Show only this node's ego network (:func:`ego_nodes`).
+    expand : iterable of str
+        Aggregates to open (see :func:`display_units`).
+    metric : str
+        Node size by ``degree``, ``taktgeber`` score, ``population``, ``capacity`` (FTE) or
+        number of ``gaps``.
+    positions : mapping, optional
+        Saved node positions (key -> (x, y)); they override the computed layout.
+    seed : int
+        Seed of the layout.
+    limit : int
+        Aggregate above this many visible nodes.
+    U : networkx.Graph, optional
+        ``network_graph(G)`` when the caller already has it.
+
+    Returns
+    -------
+    dict
+        ``nodes`` and ``edges`` (vis-network DataSet items: ``id``, ``label``, ``shape``,
+        ``color``, ``size``, ``x``, ``y`` and ``info`` with the node's facts; never a
+        ``title``, so nothing is rendered as HTML), ``mode`` (``full``, ``municipality``,
+        ``kreis``), ``counts`` (``total``, ``visible`` nodes, ``drawn`` items), ``top`` (the
+        first-ranked Taktgeber candidate), ``routes`` (transfer routes of the topic) and
+        ``physics`` (False: the layout is precomputed).
+
+    Raises
+    ------
+    FilterError
+        For a bad filter, ego key or metric.
+    """
+    if metric not in METRICS:
+        raise FilterError("metric", f"Unbekannte Kennzahl: {metric}")
+    U = network_graph(G) if U is None else U
+    filters = dict(filters or {})
+    overlay = analysis_overlay(report)
+    visible = filter_nodes(U, filters)
+    routes: list[list] = []
+    topics = _values(filters.get("topic"))
+    if topics and report:
+        for entry in report.get("transfer") or []:
+            if entry.get("topic") in topics:
+                routes.extend(transfer_routes(U, entry))
+        visible |= {n for r in routes for n in r}
+    if ego:
+        visible &= ego_nodes(U, ego)
+        visible.add(ego)
+    mode, unit = display_units(U, visible, limit=limit, expand=expand)
+    if mode == "full":
+        H = _full_graph(U, visible, overlay, metric)
+        layout_base = U if len(U) <= limit else U.subgraph(visible)
+        pos = _cached_layout(U, layout_base, seed)
+    else:
+        H = _unit_graph(U, unit, overlay, metric)
+        pos = layout(H, seed=seed, geographic=True)
+    for n, p in (positions or {}).items():
+        if n in pos:
+            pos[n] = (float(p[0]), float(p[1]))
+    route_edges = {frozenset(e) for r in routes for e in zip(r, r[1:], strict=False)}
+    route_nodes = {n for r in routes for n in r}
+    _style(H, pos, overlay, metric, route_nodes if mode == "full" else set(),
+           route_edges if mode == "full" else set())
+    nodes, edges = vis_lists(H)
+    return {
+        "nodes": nodes, "edges": edges, "mode": mode, "physics": False,
+        "counts": {"total": len(U), "visible": len(visible), "drawn": len(nodes)},
+        "top": overlay["top"], "routes": routes if mode == "full" else [],
+    }
+
+
+_layout_cache: dict = {}
+
+
+def _cached_layout(U: nx.Graph, base: nx.Graph, seed: int) -> dict:
+    """Layout of ``base`` (the whole graph when small, so filters do not move nodes); the
+    last few are kept, keyed by the graph object and seed."""
+    key = (id(U), seed, None if base is U else hash(frozenset(base)))
+    found = _layout_cache.get(key)
+    if found is not None and found[0] is U:
+        return dict(found[1])
+    pos = layout(base, seed=seed)
+    _layout_cache[key] = (U, pos)
+    while len(_layout_cache) > 4:
+        _layout_cache.pop(next(iter(_layout_cache)))
+    return dict(pos)
+
+
+def _plain(value):
+    if isinstance(value, list | tuple | set):
+        return [str(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _full_graph(U: nx.Graph, visible: set, overlay: dict, metric: str) -> nx.Graph:
+    H = nx.Graph()
+    for n in sorted(visible, key=str):
+        d = U.nodes[n]
+        info = {"key": n, "type": d["type"]}
+        info.update({f: _plain(d.get(f)) for f in _INFO_FIELDS[d["type"]]
+                     if d.get(f) not in (None, "", [])})
+        H.add_node(n, _info=info, _degree=U.degree(n))
+    H.add_edges_from((u, v, {"type": d["type"], "weight": d.get("weight", 1),
+                             "kinds": d.get("kinds") or ([d["role"]] if "role" in d else [])})
+                     for u, v, d in U.edges(visible, data=True) if u in visible and v in visible)
+    _add_overlay(H, overlay)
+    return H
+
+
+def _unit_graph(U: nx.Graph, unit: dict, overlay: dict, metric: str) -> nx.Graph:
+    nodes = U.nodes
+    members: dict = {}
+    for n, u in unit.items():
+        if u is not None:
+            members.setdefault(u, []).append(n)
+    H = nx.Graph()
+    for u in sorted(members, key=str):
+        group = members[u]
+        if group == [u]:
+            d = nodes[u]
+            info = {"key": u, "type": d["type"]}
+            info.update({f: _plain(d.get(f)) for f in _INFO_FIELDS[d["type"]]
+                         if d.get(f) not in (None, "", [])})
+            H.add_node(u, _info=info, _degree=0, lat=d.get("lat"), lon=d.get("lon"))
+            continue
+        municipalities = [m for m in group if nodes[m]["type"] == "municipality"]
+        actors = [a for a in group if nodes[a]["type"] == "actor"]
+        if u in nodes:  # a municipality with its actors
+            d = nodes[u]
+            name, type_, lat, lon = d.get("name", u), "municipality", d.get("lat"), d.get("lon")
+            extra = {f: _plain(d.get(f)) for f in _INFO_FIELDS["municipality"]
+                     if d.get(f) not in (None, "", [])}
+        else:  # a Kreis
+            district = u.split(":", 1)[1]
+            body = next((m for m in municipalities if nodes[m].get("kind") == "landkreis"), None)
+            coords = [(nodes[m]["lat"], nodes[m]["lon"]) for m in municipalities
+                      if nodes[m].get("lat") is not None and nodes[m].get("lon") is not None]
+            if body is not None and nodes[body].get("lat") is not None:
+                lat, lon = nodes[body]["lat"], nodes[body]["lon"]
+            elif coords:
+                lat = sum(c[0] for c in coords) / len(coords)
+                lon = sum(c[1] for c in coords) / len(coords)
+            else:
+                lat = lon = None
+            name, type_, extra = district, "kreis", {"name": district}
+        info = {"key": u, "type": type_, **extra, "aggregate": True,
+                "municipalities": len(municipalities), "actors": len(actors),
+                "population": sum(nodes[m].get("population") or 0 for m in municipalities
+                                  if nodes[m].get("kind") != "landkreis")}
+        info["name"] = name
+        gaps = [g for m in group for g in overlay["gaps"].get(m, [])]
+        H.add_node(u, _info=info, _degree=0, lat=lat, lon=lon, _members=group,
+                   _gap_count=len(gaps))
+    links: dict = {}
+
+    def link(a, b, what):
+        if a is None or b is None or a == b:
+            return
+        pair = (a, b) if str(a) < str(b) else (b, a)
+        found = links.setdefault(pair, {"count": 0, "kinds": set()})
+        found["count"] += 1
+        found["kinds"].add(what)
+
+    by_initiative: dict = {}
+    for a, b, d in U.edges(data=True):
+        ua, ub = unit.get(a, False), unit.get(b, False)
+        if ua is False or ub is False:
+            continue
+        if ua is None or ub is None:
+            initiative, actor_unit = (a, ub) if ua is None else (b, ua)
+            if actor_unit is not None:
+                by_initiative.setdefault(initiative, set()).add(actor_unit)
+            continue
+        link(ua, ub, d["type"])
+    for i in sorted(by_initiative, key=str):
+        units = sorted(by_initiative[i], key=str)
+        for x in range(len(units)):
+            for y in range(x + 1, len(units)):
+                link(units[x], units[y], "initiative")
+    H.add_edges_from((a, b, {"type": "link", "weight": min(5, 1 + int(math.log2(v["count"]))),
+                             "kinds": sorted(v["kinds"]), "count": v["count"]})
+                     for (a, b), v in links.items())
+    for n in H:
+        H.nodes[n]["_degree"] = H.degree(n)
+    _add_overlay(H, overlay)
+    return H
+
+
+def _add_overlay(H: nx.Graph, overlay: dict) -> None:
+    for n, d in H.nodes(data=True):
+        info = d["_info"]
+        info["degree"] = d["_degree"]
+        group = d.get("_members") or [n]
+        ranked = [overlay["taktgeber"][m] | {"key": m} for m in group
+                  if m in overlay["taktgeber"]]
+        if ranked:
+            best = min(ranked, key=lambda r: r["rank"])
+            info["taktgeber"] = best if n == best["key"] else {
+                "rank": best["rank"], "score": best["score"], "key": best["key"]}
+        if overlay["top"] in group:
+            info["top"] = True
+        if "_members" in d:
+            info["gap_count"] = d["_gap_count"]
+        else:
+            gaps = overlay["gaps"].get(n, [])
+            if gaps:
+                info["gaps"] = gaps
+            info["gap_count"] = len(gaps)
+        if n in overlay["community"]:
+            info["community"] = overlay["community"][n]
+        elif H.nodes[n]["_info"].get("municipality") in overlay["community"]:
+            info["community"] = overlay["community"][info["municipality"]]
+
+
+def _metric_value(info: dict, metric: str) -> float:
+    if metric == "degree":
+        return info.get("degree", 0)
+    if metric == "taktgeber":
+        return (info.get("taktgeber") or {}).get("score", 0)
+    if metric == "population":
+        return info.get("population") or 0
+    if metric == "capacity":
+        return info.get("capacity_fte") or 0
+    return info.get("gap_count", 0)
+
+
+def _style(H: nx.Graph, pos: dict, overlay: dict, metric: str, route_nodes: set,
+           route_edges: set) -> None:
+    values = {n: float(_metric_value(d["_info"], metric)) for n, d in H.nodes(data=True)}
+    largest = max(values.values(), default=0) or 1.0
+    for n, d in H.nodes(data=True):
+        info = d["_info"]
+        type_ = info["type"]
+        if type_ == "actor":
+            background = LEVEL_COLOURS.get(info.get("level"), "#95a5a6")
+            border = SECTOR_BORDERS.get(info.get("sector"), "#424949")
+        elif type_ == "municipality":
+            background = TIER_COLOURS.get(info.get("tier"), "#95a5a6")
+            border = "#1c2833"
+        elif type_ == "initiative":
+            background, border = INITIATIVE_COLOUR, "#7d6608"
+        else:
+            background, border = KREIS_COLOUR, "#1c2833"
+        attrs = {"label": _label(info), "shape": SHAPES[type_],
+                 "size": 8 + 22 * math.sqrt(values[n] / largest), "borderWidth": 1,
+                 "info": info}
+        marks = []
+        if info.get("gap_count"):
+            attrs["shapeProperties"] = {"borderDashes": [4, 3]}
+            border = GAP_BORDER
+            attrs["borderWidth"] = 3
+            marks.append("gap")
+        if info.get("top"):
+            border = TAKTGEBER_BORDER
+            attrs["borderWidth"] = 6
+            attrs["shadow"] = True
+            marks.append("taktgeber")
+        if n in route_nodes:
+            marks.append("route")
+            attrs["borderWidth"] = max(attrs["borderWidth"], 4)
+            if not info.get("top"):
+                border = ROUTE_COLOUR
+        attrs["color"] = {"background": background, "border": border,
+                          "highlight": {"background": background, "border": "#000000"}}
+        attrs["marks"] = marks
+        x, y = pos.get(n, (0.0, 0.0))
+        attrs["x"], attrs["y"] = x, y
+        for k in [k for k in d if k.startswith("_") or k in ("lat", "lon")]:
+            del d[k]
+        d.update(attrs)
+    for u, v, d in H.edges(data=True):
+        on_route = frozenset((u, v)) in route_edges
+        type_ = d["type"]
+        d.update({"id": f"{u}|{v}", "color": ROUTE_COLOUR if on_route
+                  else EDGE_COLOURS.get(type_, "#7f8c8d"),
+                  "dashes": type_ == "participation", "route": on_route})
+        if on_route:
+            d["weight"] = max(d["weight"], 5)
+
+
+def _label(info: dict) -> str:
+    name = str(info.get("name") or info["key"])
+    if len(name) > 40:
+        name = name[:39] + "…"
+    if info.get("aggregate"):
+        count = info["municipalities"] if info["type"] == "kreis" else info["actors"]
+        return f"{name} ({count})"
+    return name
+
+
+def vis_lists(H: nx.Graph) -> tuple[list[dict], list[dict]]:
+    """Return vis-network node and edge lists of a styled graph.
+
+    Up to :data:`PYVIS_MAX_EDGES` edges through pyvis (``Network.from_nx`` on a copy, since it
+    changes its input, then ``get_network_data()``); above, the same lists built directly,
+    because pyvis' ``add_edge`` is quadratic on undirected graphs. Node sizes become integers
+    and each edge's ``weight`` becomes its ``width``, as pyvis does.
+
+    Examples
+    --------
+    >>> H = nx.Graph()
+    >>> H.add_node("a", label="A", shape="dot", size=10.5)
+    >>> H.add_node("b", label="B", shape="dot", size=12)
+    >>> H.add_edge("a", "b", weight=3)
+    >>> nodes, edges = vis_lists(H)
+    >>> nodes[0]["size"], edges[0]["width"], edges[0]["from"], edges[0]["to"]
+    (10, 3, 'a', 'b')
+    """
+    if H.number_of_edges() <= PYVIS_MAX_EDGES:
+        return _pyvis_lists(H)
+    return _direct_lists(H)
+
+
+def _pyvis_lists(H: nx.Graph) -> tuple[list[dict], list[dict]]:
+    from pyvis.network import Network
+
+    net = Network(directed=False)
+    net.from_nx(nx.Graph(H), default_node_size=10)  # from_nx mutates its input: a copy
+    nodes, edges, *_rest = net.get_network_data()
+    return nodes, edges
+
+
+def _direct_lists(H: nx.Graph) -> tuple[list[dict], list[dict]]:
+    """pyvis' from_nx output without its quadratic edge check (same dicts, same order)."""
+    nodes: dict = {}
+
+    def node(n):
+        if n not in nodes:
+            d = dict(H.nodes[n])
+            d["size"] = int(d.get("size", 10))
+            d.update({"id": n, "label": d.get("label") or n, "shape": d.get("shape", "dot")})
+            nodes[n] = d
+    edges = []
+    for u, v, data in H.edges(data=True):
+        node(u)
+        node(v)
+        d = dict(data)
+        d["width"] = d.pop("weight", 1)
+        d.update({"from": u, "to": v})
+        edges.append(d)
+    for n in nx.isolates(H):
+        node(n)
+    return list(nodes.values()), edges

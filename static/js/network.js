@@ -1,0 +1,379 @@
+/* The interactive network view (templates/view/network.html).
+ *
+ * Data comes as JSON from the app (data-data-url); every text from it is put into the page
+ * with textContent, never as HTML. vis-network's tooltips get DOM elements, not strings,
+ * because it would render a string title as HTML.
+ */
+(function () {
+  "use strict";
+
+  var app = document.getElementById("network-app");
+  if (!app || typeof vis === "undefined") { return; }
+  var TEXT = JSON.parse(document.getElementById("network-text").textContent);
+  var form = document.getElementById("network-filters");
+  var container = document.getElementById("network-canvas");
+  var statusLine = document.getElementById("network-status");
+  var panel = document.getElementById("network-panel");
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+
+  var state = { data: null, nodes: null, edges: null, network: null, byId: {} };
+  // For the browser tests and the console: the current network and its data.
+  window.networkView = state;
+
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_m, name) {
+      return values[name] === undefined ? "" : String(values[name]);
+    });
+  }
+
+  function label(vocabulary, value) {
+    var labels = (state.data && state.data.labels[vocabulary]) || {};
+    return labels[value] || value;
+  }
+
+  function display(field, value) {
+    if (Array.isArray(value)) {
+      return value.map(function (v) { return field === "topics" ? label("topic", v) : v; }).join(", ");
+    }
+    var vocabulary = { tier: "tier", level: "level", sector: "sector", actor_type: "actor_type",
+      kind: "kind", topic: "topic", status: "status" }[field];
+    if (field === "municipality" && state.byId[value]) { return state.byId[value].info.name; }
+    if (field === "population" && typeof value === "number") { return value.toLocaleString("de-DE"); }
+    return vocabulary ? label(vocabulary, value) : value;
+  }
+
+  function setStatus(text) { statusLine.textContent = text; }
+
+  // --- tooltip: a DOM element built with textContent --------------------------------------
+  function tooltip(info) {
+    var box = el("div", null, "network-tooltip");
+    box.appendChild(el("strong", info.name || info.key));
+    var line = label("type", info.type);
+    if (info.level) { line += " · " + label("level", info.level); }
+    if (info.tier) { line += " · " + label("tier", info.tier); }
+    if (info.aggregate) { line += " · " + (info.type === "kreis" ? info.municipalities : info.actors) + " " + TEXT.members; }
+    box.appendChild(el("div", line));
+    if (info.top) { box.appendChild(el("div", TEXT.top, "tip-top")); }
+    if (info.gap_count) { box.appendChild(el("div", TEXT.gap_count + ": " + info.gap_count, "tip-gap")); }
+    return box;
+  }
+
+  // --- side panel -------------------------------------------------------------------------
+  function openPanel(id) {
+    var item = state.byId[id];
+    if (!item) { return; }
+    var info = item.info;
+    document.getElementById("panel-title").textContent = info.name || info.key;
+    document.getElementById("panel-type").textContent = label("type", info.type) +
+      (info.aggregate ? " (" + TEXT.members + ": " + (info.type === "kreis" ? info.municipalities : info.actors) + ")" : "");
+    var facts = document.getElementById("panel-facts");
+    facts.replaceChildren();
+    function fact(title, value) {
+      if (value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length)) { return; }
+      facts.appendChild(el("dt", title));
+      facts.appendChild(el("dd", value));
+    }
+    fact(TEXT.key, info.key);
+    Object.keys(TEXT.fields).forEach(function (field) {
+      if (info[field] !== undefined) { fact(TEXT.fields[field], display(field, info[field])); }
+    });
+    if (info.population) { fact(TEXT.population, display("population", info.population)); }
+    if (info.aggregate && info.type === "kreis") { fact(TEXT.actors, info.actors); }
+    fact(TEXT.degree, info.degree);
+    fact(TEXT.community, info.community);
+    if (item.marks && item.marks.indexOf("route") >= 0) { fact(TEXT.route, "✓"); }
+
+    var tg = document.getElementById("panel-taktgeber");
+    var parts = document.getElementById("panel-parts");
+    parts.replaceChildren();
+    if (info.taktgeber) {
+      tg.hidden = false;
+      var text = fill(TEXT.rank, { rank: info.taktgeber.rank, score: info.taktgeber.score });
+      if (info.top) { text = TEXT.top + ". " + text; }
+      if (info.taktgeber.key && info.taktgeber.key !== info.key) { text += " (" + info.taktgeber.key + ")"; }
+      if (info.taktgeber.explanation) { text += " – " + info.taktgeber.explanation; }
+      document.getElementById("panel-taktgeber-text").textContent = text;
+      Object.keys(info.taktgeber.parts || {}).forEach(function (part) {
+        parts.appendChild(el("dt", TEXT.parts[part] || part));
+        parts.appendChild(el("dd", Number(info.taktgeber.parts[part]).toFixed(2)));
+      });
+    } else {
+      tg.hidden = true;
+    }
+
+    var gaps = document.getElementById("panel-gaps");
+    var list = document.getElementById("panel-gap-list");
+    list.replaceChildren();
+    (info.gaps || []).forEach(function (gap) {
+      var li = el("li", gap.message);
+      li.className = "gap gap-" + gap.severity;
+      list.appendChild(li);
+    });
+    if (!info.gaps && info.gap_count) { list.appendChild(el("li", TEXT.gap_count + ": " + info.gap_count)); }
+    gaps.hidden = !list.children.length;
+
+    var links = document.getElementById("panel-links");
+    links.replaceChildren();
+    var urls = state.data.urls;
+    if (urls[info.type] && !(info.aggregate && info.type === "kreis")) {
+      var page = el("a", TEXT.open_page, "button");
+      page.href = urls[info.type] + encodeURIComponent(info.key);
+      links.appendChild(page);
+      var edit = el("a", TEXT.edit, "button");
+      edit.href = urls[info.type] + encodeURIComponent(info.key) + "/edit";
+      links.appendChild(edit);
+    }
+    if (info.type === "municipality") {
+      links.appendChild(actionButton(TEXT.ego, function () { applyQuery({ ego: info.key }); }));
+    }
+    var expanded = new URLSearchParams(location.search).getAll("expand");
+    if (info.aggregate) {
+      links.appendChild(actionButton(TEXT.expand, function () {
+        expanded.push(info.key); applyQuery({ expand: expanded });
+      }));
+    }
+    var parent = info.type === "municipality" ? info.key : null;
+    if (parent && expanded.indexOf(parent) < 0 && info.district) { parent = "kreis:" + info.district; }
+    if (parent && expanded.indexOf(parent) >= 0) {
+      links.appendChild(actionButton(TEXT.collapse, function () {
+        applyQuery({ expand: expanded.filter(function (e) { return e !== parent; }) });
+      }));
+    }
+    panel.hidden = false;
+    panel.focus();
+  }
+
+  function actionButton(text, onClick) {
+    var b = el("button", text);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  document.getElementById("panel-close").addEventListener("click", function () {
+    panel.hidden = true;
+    if (state.network) { state.network.unselectAll(); }
+  });
+
+  // --- accessible table -------------------------------------------------------------------
+  function fillTable() {
+    var body = document.querySelector("#network-node-table tbody");
+    var rows = [];
+    state.data.nodes.forEach(function (n) {
+      var info = n.info;
+      var tr = document.createElement("tr");
+      var name = el("th", info.name || info.key);
+      name.scope = "row";
+      tr.appendChild(name);
+      tr.appendChild(el("td", label("type", info.type)));
+      var traits = [];
+      ["tier", "level", "sector", "topic", "status"].forEach(function (f) {
+        if (info[f]) { traits.push(display(f, info[f])); }
+      });
+      if (info.aggregate) { traits.push(TEXT.members + ": " + (info.type === "kreis" ? info.municipalities : info.actors)); }
+      tr.appendChild(el("td", traits.join(", ")));
+      tr.appendChild(el("td", info.degree));
+      tr.appendChild(el("td", info.taktgeber && info.taktgeber.key === info.key ? info.taktgeber.rank : ""));
+      tr.appendChild(el("td", (info.gaps || []).map(function (g) { return g.message; }).join(" ") || (info.gap_count || "")));
+      rows.push(tr);
+    });
+    body.replaceChildren.apply(body, rows);
+    var edgeBody = document.querySelector("#network-edge-table tbody");
+    var edgeRows = state.data.edges.map(function (e) {
+      var tr = document.createElement("tr");
+      tr.appendChild(el("td", state.byId[e.from] ? state.byId[e.from].info.name : e.from));
+      tr.appendChild(el("td", state.byId[e.to] ? state.byId[e.to].info.name : e.to));
+      tr.appendChild(el("td", [e.type].concat(e.kinds || []).join(": ")));
+      return tr;
+    });
+    edgeBody.replaceChildren.apply(edgeBody, edgeRows);
+  }
+
+  var tableToggle = document.getElementById("network-table-toggle");
+  tableToggle.addEventListener("click", function () {
+    var table = document.getElementById("network-table");
+    table.hidden = !table.hidden;
+    tableToggle.setAttribute("aria-expanded", String(!table.hidden));
+    tableToggle.textContent = table.hidden ? TEXT.show_table : TEXT.hide_table;
+  });
+
+  // --- loading and drawing ----------------------------------------------------------------
+  function draw(data) {
+    state.data = data;
+    state.byId = {};
+    var names = document.getElementById("network-names");
+    var options = [];
+    data.nodes.forEach(function (n) {
+      state.byId[n.id] = n;
+      n.title = tooltip(n.info);
+      var option = document.createElement("option");
+      option.value = n.info.name || n.info.key;
+      options.push(option);
+    });
+    names.replaceChildren.apply(names, options.slice(0, 2000));
+    state.nodes = new vis.DataSet(data.nodes);
+    state.edges = new vis.DataSet(data.edges);
+    var visOptions = {
+      physics: { enabled: !!data.physics },
+      layout: { randomSeed: 0, improvedLayout: false },
+      interaction: { hover: true, tooltipDelay: 150,
+        hideEdgesOnDrag: data.nodes.length > 300 },
+      nodes: { font: { size: 13, face: "sans-serif" } },
+      edges: { smooth: false, selectionWidth: 2 }
+    };
+    if (state.network) { state.network.destroy(); }
+    app.dataset.state = "drawing";
+    state.network = new vis.Network(container, { nodes: state.nodes, edges: state.edges }, visOptions);
+    state.network.on("beforeDrawing", function (ctx) {
+      // a white background, so the PNG export is not transparent
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+      ctx.restore();
+    });
+    state.network.once("afterDrawing", function () {
+      app.dataset.state = "ready";
+      window.networkReadyAt = performance.now();
+    });
+    state.network.on("click", function (params) {
+      if (params.nodes.length) { openPanel(params.nodes[0]); }
+    });
+    var status = fill(TEXT.shown, { drawn: data.counts.drawn, total: data.counts.total });
+    if (data.mode !== "full") { status += ". " + TEXT["aggregated_" + data.mode]; }
+    setStatus(status);
+    fillTable();
+    panel.hidden = true;
+  }
+
+  function currentQuery() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (value !== "") { params.append(name, value); }
+    });
+    // all three types checked is the same as no type filter
+    if (params.getAll("type").length === 3) { params.delete("type"); }
+    return params;
+  }
+
+  function applyQuery(changes) {
+    Object.keys(changes || {}).forEach(function (name) {
+      var value = changes[name];
+      form.querySelectorAll('input[type="hidden"][name="' + name + '"]').forEach(function (h) { h.remove(); });
+      var field = form.elements.namedItem(name);
+      if (field && !(field instanceof RadioNodeList) && field.type !== "hidden") {
+        field.value = value;
+      } else {
+        [].concat(value).forEach(function (v) {
+          var hidden = document.createElement("input");
+          hidden.type = "hidden"; hidden.name = name; hidden.value = v;
+          form.appendChild(hidden);
+        });
+      }
+    });
+    load(currentQuery());
+  }
+
+  function exportLinks(params) {
+    ["graphml", "gexf"].forEach(function (fmt) {
+      var link = document.getElementById("export-" + fmt);
+      link.href = link.href.split("?")[0] + (params.toString() ? "?" + params : "");
+    });
+  }
+
+  function load(params) {
+    app.dataset.state = "loading";
+    setStatus(TEXT.loading);
+    var query = params.toString();
+    history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+    exportLinks(params);
+    return fetch(app.dataset.dataUrl + (query ? "?" + query : ""), {
+      credentials: "same-origin", headers: { Accept: "application/json" }
+    }).then(function (response) {
+      return response.json().catch(function () {
+        return { error: response.status + " " + response.statusText };
+      }).then(function (body) {
+        if (!response.ok) {
+          var details = (body.details || []).map(function (d) { return d.field + ": " + d.message; });
+          throw new Error([body.error].concat(details).join(" "));
+        }
+        return body;
+      });
+    }).then(draw).catch(function (error) {
+      app.dataset.state = "error";
+      setStatus(TEXT.error + " " + error.message);
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    load(currentQuery());
+  });
+  form.addEventListener("change", function () { load(currentQuery()); });
+
+  // --- search -----------------------------------------------------------------------------
+  document.getElementById("network-search").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var wanted = document.getElementById("network-search-input").value.trim().toLowerCase();
+    if (!wanted || !state.data) { return; }
+    var exact = null, partial = null;
+    state.data.nodes.forEach(function (n) {
+      var name = String(n.info.name || "").toLowerCase();
+      var key = String(n.info.key).toLowerCase();
+      if (!exact && (name === wanted || key === wanted)) { exact = n; }
+      if (!partial && (name.indexOf(wanted) >= 0 || key.indexOf(wanted) >= 0)) { partial = n; }
+    });
+    var found = exact || partial;
+    if (!found) { setStatus(TEXT.not_found); return; }
+    state.network.selectNodes([found.id]);
+    state.network.focus(found.id, { scale: 1.3, animation: { duration: 300 } });
+    openPanel(found.id);
+  });
+
+  // --- PNG export -------------------------------------------------------------------------
+  document.getElementById("network-png").addEventListener("click", function () {
+    var canvas = container.querySelector("canvas");
+    if (!canvas) { return; }
+    var link = document.createElement("a");
+    link.download = app.dataset.slug + "-netzwerk.png";
+    link.href = canvas.toDataURL("image/png");
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  });
+
+  // --- saving positions (coordinator) -----------------------------------------------------
+  var saveButton = document.getElementById("network-save");
+  if (saveButton) {
+    saveButton.addEventListener("click", function () {
+      if (!state.network) { return; }
+      var raw = state.network.getPositions();
+      var positions = {};
+      Object.keys(raw).forEach(function (id) {
+        positions[id] = [Math.round(raw[id].x * 10) / 10, Math.round(raw[id].y * 10) / 10];
+      });
+      fetch(app.dataset.positionsUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfMeta.content,
+          Accept: "application/json" },
+        body: JSON.stringify({ positions: positions })
+      }).then(function (response) {
+        return response.json().catch(function () {
+          return { error: response.status + " " + response.statusText };
+        }).then(function (body) {
+          if (!response.ok) { throw new Error(body.error || response.status); }
+          setStatus(TEXT.saved + " " + body.saved);
+        });
+      }).catch(function (error) { setStatus(TEXT.save_failed + " " + error.message); });
+    });
+  }
+
+  load(new URLSearchParams(location.search));
+})();

@@ -1,0 +1,179 @@
+"""Browser fixtures: the app served on a free local port (a thread, a seeded temporary
+SQLite database) and Debian's Chromium driven by Playwright's sync API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from collab import create_app
+from collab.extensions import db
+
+from ..conftest import FAST, IN_CI, ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+#: the name of an actor added to the demo network: markup that must show as text
+MARKUP_NAME = '<img src=x onerror="window.__xss=1"><b>Fett</b> & Co'
+MARKUP_KEY = "markup-test"
+
+
+def _require_browser():
+    """Skip (locally) or fail (in CI) when Chromium or Playwright is missing."""
+    problems = []
+    if not Path(CHROMIUM).exists():
+        problems.append("Chromium not found at /usr/bin/chromium (Debian: apt-get install "
+                        "chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append("Python Playwright not installed (pip install '.[test]')")
+    if problems:
+        message = "; ".join(problems)
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+class LiveServer:
+    """The app served by werkzeug in a background thread on 127.0.0.1 and a free port."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+        self.server.server_close()
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _add_markup_actor(app) -> None:
+    from collab import services
+    from collab.models import Region
+    from collab.permissions import SYSTEM
+
+    with app.app_context():
+        region = db.session.scalar(db.select(Region).filter_by(slug="swf5"))
+        services.add_actor(region, {"key": MARKUP_KEY, "name": MARKUP_NAME, "type": "other",
+                                    "level": "operational", "sector": "civil_society",
+                                    "municipality": "olpe", "topics": ["mobility"]}, SYSTEM)
+        db.session.remove()
+
+
+def national_bundle() -> dict:
+    """The benchmarks' national synthetic bundle (seed 0)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return generate("national", 0)
+
+
+def _import_national(app) -> str:
+    from collab.bundle import import_bundle
+    from collab.permissions import SYSTEM
+
+    bundle = national_bundle()
+    with app.app_context():
+        import_bundle(bundle, SYSTEM)
+        db.session.remove()
+    return bundle["region"]["slug"]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, sqlite_template):
+    """The demo network (plus an actor named with markup) served on a free local port."""
+    _require_browser()
+    path = tmp_path_factory.mktemp("live") / "live.sqlite"
+    shutil.copy(sqlite_template, path)
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    _add_markup_actor(app)
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def national_slug(live_server):
+    """The national synthetic bundle imported into the live server's database; one request
+    has prepared the server's caches (graph and analysis), as on a running server."""
+    slug = _import_national(live_server.app)
+    warm_up(live_server, slug)
+    return slug
+
+
+def warm_up(server: LiveServer, slug: str) -> None:
+    """Fetch the view's data once as the coordinator, so graph and report are cached."""
+    opener = login_opener(server, "koordination")
+    with opener.open(f"{server.url}/regions/{slug}/network/data.json", timeout=600) as r:
+        json.load(r)
+
+
+def login_opener(server: LiveServer, login: str):
+    import http.cookiejar
+    import re
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{server.url}/login").read().decode()
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"login": login, "password": "demo", "csrf_token": token})
+    opener.open(f"{server.url}/login", data=data.encode()).read()
+    return opener
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, launched headless by Playwright."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def signed_in(chromium, live_server):
+    """``signed_in("koordination")`` gives a new page of a fresh context, signed in; every
+    request the page makes is recorded in ``page.requests_seen``."""
+    contexts = []
+
+    def make(login: str):
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000},
+                                       accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.requests_seen = []
+        page.on("request", lambda request: page.requests_seen.append(request.url))
+        page.goto(f"{live_server.url}/login")
+        page.fill("input[name=login]", login)
+        page.fill("input[name=password]", "demo")
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

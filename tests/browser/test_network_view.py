@@ -1,0 +1,186 @@
+"""The network view in real Chromium: drawing, filters, panel, markup as text, no foreign
+requests, the aggregated national view."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conftest import MARKUP_KEY, MARKUP_NAME
+
+pytestmark = pytest.mark.browser
+
+READY = "#network-app[data-state=ready]"
+
+
+def open_view(page, base, slug="swf5", query=""):
+    page.goto(f"{base}/regions/{slug}/network{query}")
+    page.wait_for_selector(READY, timeout=60_000)
+
+
+def wait_until(page, expression: str, timeout: float = 30.0):
+    """Poll a JavaScript expression until it is truthy (the page's CSP forbids the eval
+    that Playwright's wait_for_function needs)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(50)
+
+
+def visible_ids(page) -> set:
+    return set(page.evaluate("window.networkView.nodes.getIds()"))
+
+
+def node_point(page, node_id) -> dict:
+    """Centre the view on a node and return where it is drawn on the screen."""
+    page.locator("#network-canvas").scroll_into_view_if_needed()
+    page.evaluate("id => window.networkView.network.focus(id, {scale: 1.0, animation: false})",
+                  node_id)
+    return page.evaluate("""id => {
+        const net = window.networkView.network;
+        const p = net.canvasToDOM(net.getPositions([id])[id]);
+        const box = document.getElementById('network-canvas').getBoundingClientRect();
+        return {x: box.left + p.x, y: box.top + p.y};
+    }""", node_id)
+
+
+def click_node(page, node_id):
+    """Click a node where vis-network draws it."""
+    point = node_point(page, node_id)
+    page.mouse.click(point["x"], point["y"])
+
+
+def test_page_loads_draws_and_requests_only_localhost(signed_in, live_server):
+    """The page draws a canvas with the demo network, and no request leaves 127.0.0.1."""
+    page = signed_in("koordination")
+    open_view(page, live_server.url)
+    assert page.locator("#network-canvas canvas").count() == 1
+    ids = visible_ids(page)
+    assert {"swa", "olpe", "m01"} <= ids
+    hosts = {urlsplit(url).hostname for url in page.requests_seen if not url.startswith("data:")}
+    assert hosts == {"127.0.0.1"}, hosts
+
+
+def test_taktgeber_marked(signed_in, live_server):
+    """The Südwestfalen Agentur is marked as the top Taktgeber candidate (gold border)."""
+    page = signed_in("koordination")
+    open_view(page, live_server.url)
+    node = page.evaluate("window.networkView.nodes.get('swa')")
+    assert node["info"]["top"] is True
+    assert "taktgeber" in node["marks"]
+    assert node["color"]["border"] == "#b7950b"
+
+
+def test_filter_changes_visible_nodes(signed_in, live_server):
+    """Choosing the topic mobility narrows the drawn nodes and highlights transfer routes."""
+    page = signed_in("koordination")
+    open_view(page, live_server.url)
+    before = visible_ids(page)
+    page.select_option("select[name=topic]", "mobility")
+    wait_until(page, "window.networkView.data && window.networkView.data.query.filters.topic"
+                     " && document.querySelector('#network-app').dataset.state === 'ready'")
+    after = visible_ids(page)
+    assert after < before
+    assert "m15" in after and "olpe-2030" not in after
+    routes = page.evaluate("window.networkView.data.routes")
+    assert routes and all(r[0] in after and r[-1] in after for r in routes)
+    assert page.evaluate("window.networkView.edges.get({filter: e => e.route}).length") > 0
+    assert "topic=mobility" in page.url
+
+
+def test_click_opens_panel_with_gaps(signed_in, live_server):
+    """Clicking a member opens its panel with its details, its gap named, and links."""
+    page = signed_in("koordination")
+    open_view(page, live_server.url)
+    click_node(page, "attendorn")
+    panel = page.locator("#network-panel")
+    panel.wait_for(state="visible")
+    assert page.text_content("#panel-title") == "Attendorn"
+    assert "koordinierende Ebene" in page.text_content("#panel-gap-list")
+    hrefs = page.eval_on_selector_all("#panel-links a", "as => as.map(a => a.getAttribute('href'))")
+    assert "/regions/swf5/municipalities/attendorn" in hrefs
+    assert "/regions/swf5/municipalities/attendorn/edit" in hrefs
+
+
+def test_markup_in_names_is_text(signed_in, live_server):
+    """A node named with markup shows the markup as text in tooltip, panel and table; no
+    element from the name is created and its script never runs."""
+    page = signed_in("gast")
+    open_view(page, live_server.url)
+    click_node(page, MARKUP_KEY)
+    assert page.text_content("#panel-title") == MARKUP_NAME
+    assert page.locator("#network-panel img, #network-panel b").count() == 0
+    point = node_point(page, MARKUP_KEY)  # the panel narrowed the canvas
+    page.mouse.move(point["x"] - 3, point["y"] - 3)
+    page.mouse.move(point["x"], point["y"])
+    tooltip = page.locator("div.vis-tooltip")
+    tooltip.wait_for(state="visible", timeout=5_000)
+    assert MARKUP_NAME in tooltip.text_content()
+    assert tooltip.locator("img, b").count() == 0
+    page.click("#network-table-toggle")
+    assert page.locator("#network-node-table th", has_text="<b>Fett</b>").count() == 1
+    assert page.locator("#network-table img").count() == 0
+    assert page.evaluate("window.__xss === undefined")
+
+
+def test_search_focuses_node(signed_in, live_server):
+    """The search box finds a node by name and opens its panel."""
+    page = signed_in("gast")
+    open_view(page, live_server.url)
+    page.fill("#network-search-input", "Südwestfalen Agentur")
+    page.click("#network-search button[type=submit]")
+    assert "Südwestfalen Agentur" in page.text_content("#panel-title")
+    assert page.evaluate("window.networkView.network.getSelectedNodes()") == ["swa"]
+
+
+def test_png_export_downloads_an_image(signed_in, live_server):
+    """"Als PNG speichern" downloads a PNG of the current view."""
+    page = signed_in("gast")
+    open_view(page, live_server.url)
+    with page.expect_download() as info:
+        page.click("#network-png")
+    path = info.value.path()
+    with open(path, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert info.value.suggested_filename == "swf5-netzwerk.png"
+
+
+def test_coordinator_saves_positions(signed_in, live_server):
+    """The coordinator's "Positionen speichern" stores the layout; a reload draws it."""
+    page = signed_in("koordination")
+    open_view(page, live_server.url)
+    page.evaluate("window.networkView.network.moveNode('olpe', 4321, -1234)")
+    page.click("#network-save")
+    wait_until(page, "document.getElementById('network-status').textContent"
+                     ".includes('gespeichert')")
+    open_view(page, live_server.url)
+    assert page.evaluate("window.networkView.network.getPositions(['olpe']).olpe") == \
+        {"x": 4321, "y": -1234}
+    viewer = signed_in("gast")
+    open_view(viewer, live_server.url)
+    assert viewer.locator("#network-save").count() == 0
+
+
+def test_national_view_aggregates_and_is_interactive(signed_in, live_server, national_slug):
+    """The national synthetic bundle opens aggregated by Kreis within 3 s (server caches
+    warm) and a Kreis expands into its municipalities."""
+    page = signed_in("koordination")
+    start = time.perf_counter()
+    open_view(page, live_server.url, national_slug)
+    elapsed = time.perf_counter() - start
+    data = page.evaluate("({mode: window.networkView.data.mode,"
+                         " counts: window.networkView.data.counts})")
+    assert data["mode"] == "kreis"
+    assert data["counts"]["total"] > 40_000 and data["counts"]["drawn"] < 1500
+    assert elapsed < 3.0, elapsed
+    kreis = page.evaluate("window.networkView.nodes.get({filter: n => n.info.type === 'kreis'})"
+                          "[0].id")
+    click_node(page, kreis)
+    before = len(visible_ids(page))
+    page.click("#panel-links button:has-text('Aufklappen')")
+    wait_until(page, f"window.networkView.data.query.expand.includes({kreis!r}) && "
+                     "document.querySelector('#network-app').dataset.state === 'ready'")
+    assert len(visible_ids(page)) > before
+    assert kreis not in visible_ids(page)
