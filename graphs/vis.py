@@ -247,8 +247,9 @@ def display_units(U: nx.Graph, visible: Iterable, *, limit: int = AGGREGATE_ABOV
     >>> U.add_node("m", type="municipality", district="Kreis K")
     >>> U.add_node("a", type="actor", municipality="m")
     >>> U.add_node("i", type="initiative")
-    >>> display_units(U, U, limit=2)
-    ('municipality', {'m': 'm', 'a': 'm', 'i': None})
+    >>> mode, unit = display_units(U, U, limit=2)
+    >>> mode, sorted(unit.items(), key=str)
+    ('municipality', [('a', 'm'), ('i', None), ('m', 'm')])
     >>> display_units(U, U, limit=0)[1]["a"]
     'kreis:Kreis K'
     """

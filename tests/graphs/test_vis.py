@@ -1,0 +1,207 @@
+"""graphs.vis: filters, ego view, aggregation, layout and the vis-network lists."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+import graphs
+from graphs import vis
+
+from .bundles import actor, bundle, initiative, muni, tie
+
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "swf5.json"
+
+
+def small():
+    """Two Kreise: a (pioneer) and b (member) in Kreis A, c (supporter) in Kreis B; a
+    regional agency; initiative i1 (mobility) joins a and b, i2 (education) c only."""
+    return graphs.build_graph(bundle(
+        [muni("a", tier="pioneer", district="Kreis A"), muni("b", district="Kreis A"),
+         muni("c", tier="supporter", district="Kreis B")],
+        [actor("a-rat", "a", "strategic", "council"), actor("a-digital", "a", topics=["mobility"]),
+         actor("b-amt", "b", "operational", "department", sector="business"),
+         actor("c-rat", "c", "strategic", "council"), actor("agentur", None, type_="agency")],
+        [initiative("i1", "mobility", "running", ("a-digital", "lead"), ("b-amt", "partner")),
+         initiative("i2", "education", "idea", ("c-rat", "lead"))],
+        [tie("a-rat", "a-digital", "mandate", 5), tie("agentur", "c-rat", "cooperation", 3)]))
+
+
+@pytest.fixture(scope="module")
+def swf5():
+    doc = json.loads(SEED.read_text(encoding="utf-8"))
+    return graphs.build_graph(doc), graphs.analyse(doc)
+
+
+def test_filters_known_answers():
+    """Each filter keeps exactly the nodes its rule names."""
+    U = graphs.network_graph(small())
+    f = lambda **kw: sorted(vis.filter_nodes(U, kw))  # noqa: E731
+    assert f(type="initiative") == ["i1", "i2"]
+    assert f(type=["municipality", "initiative"]) == ["a", "b", "c", "i1", "i2"]
+    assert f(level="strategic", type="actor") == ["a-rat", "c-rat"]
+    assert f(sector="business", type="actor") == ["b-amt"]
+    assert f(tier="pioneer") == ["a", "a-digital", "a-rat", "agentur", "i1", "i2"]
+    assert f(topic="mobility") == ["a", "a-digital", "b", "b-amt", "i1"]
+    assert f(initiative="i2") == ["c", "c-rat", "i2"]
+    assert f(municipality="a") == ["a", "a-digital", "a-rat", "i1"]
+    assert f(topic="mobility", type="actor") == ["a-digital", "b-amt"]
+    assert len(f()) == len(U)
+
+
+def test_bad_filters_name_their_field():
+    """Unknown filter names and keys of the wrong type raise FilterError with the field."""
+    U = graphs.network_graph(small())
+    with pytest.raises(vis.FilterError) as exc:
+        vis.filter_nodes(U, {"colour": "red"})
+    assert exc.value.field == "colour"
+    with pytest.raises(vis.FilterError) as exc:
+        vis.filter_nodes(U, {"initiative": "a"})
+    assert exc.value.field == "initiative"
+    with pytest.raises(vis.FilterError) as exc:
+        vis.vis_data(small(), metric="beauty")
+    assert exc.value.field == "metric"
+
+
+def test_ego_view_is_municipality_actors_and_two_steps():
+    """Ego of c: c, its actor c-rat, and two steps from them (agentur, i2); nothing of a/b."""
+    U = graphs.network_graph(small())
+    assert sorted(vis.ego_nodes(U, "c")) == ["agentur", "c", "c-rat", "i2"]
+    assert sorted(vis.ego_nodes(U, "c", radius=0)) == ["c", "c-rat"]
+    assert sorted(vis.ego_nodes(U, "i1", radius=1)) == ["a-digital", "b-amt", "i1"]
+
+
+def test_aggregation_levels_and_expand():
+    """Above the limit actors join their municipality, then municipalities their Kreis;
+    expanding opens one level."""
+    U = graphs.network_graph(small())
+    mode, unit = vis.display_units(U, U, limit=len(U))
+    assert mode == "full" and unit["a-rat"] == "a-rat"
+    mode, unit = vis.display_units(U, U, limit=5)
+    assert mode == "municipality"
+    assert (unit["a-rat"], unit["b-amt"], unit["agentur"], unit["i1"]) == ("a", "b", "agentur",
+                                                                            None)
+    mode, unit = vis.display_units(U, U, limit=3)
+    assert mode == "kreis"
+    assert (unit["a-rat"], unit["b"], unit["c-rat"], unit["agentur"]) == (
+        "kreis:Kreis A", "kreis:Kreis A", "kreis:Kreis B", "agentur")
+    _mode, unit = vis.display_units(U, U, limit=3, expand=["kreis:Kreis A", "a"])
+    assert (unit["a-rat"], unit["b-amt"], unit["b"], unit["c"]) == ("a-rat", "b", "b",
+                                                                     "kreis:Kreis B")
+
+
+def test_aggregated_vis_data_links_units():
+    """Kreis view: two Kreis nodes and the agency; the agency's tie links it to Kreis B,
+    nothing links Kreis A and B (i1 stays inside Kreis A)."""
+    data = vis.vis_data(small(), limit=3)
+    assert data["mode"] == "kreis"
+    assert sorted(n["id"] for n in data["nodes"]) == ["agentur", "kreis:Kreis A",
+                                                      "kreis:Kreis B"]
+    assert [(e["from"], e["to"], e["kinds"]) for e in data["edges"]] == [
+        ("agentur", "kreis:Kreis B", ["tie"])]
+    kreis_a = next(n for n in data["nodes"] if n["id"] == "kreis:Kreis A")
+    assert kreis_a["info"]["municipalities"] == 2 and kreis_a["info"]["actors"] == 3
+    assert kreis_a["label"] == "Kreis A (2)"
+    data = vis.vis_data(small(), limit=5)
+    assert data["mode"] == "municipality"
+    link = [e for e in data["edges"] if {e["from"], e["to"]} == {"a", "b"}]
+    assert link and link[0]["kinds"] == ["initiative"]
+
+
+def test_pyvis_and_direct_lists_agree(swf5):
+    """pyvis' from_nx/get_network_data and the direct builder give the same lists, and
+    neither changes the styled graph."""
+    G, report = swf5
+    U = graphs.network_graph(G)
+    H = vis._full_graph(U, set(U), vis.analysis_overlay(report), "degree")
+    vis._style(H, vis.layout(U, seed=0), vis.analysis_overlay(report), "degree", set(), set())
+    sizes = dict(H.nodes(data="size"))
+    by_id = lambda items: sorted(items, key=lambda d: json.dumps(d, sort_keys=True))  # noqa: E731
+    p_nodes, p_edges = vis._pyvis_lists(H)
+    d_nodes, d_edges = vis._direct_lists(H)
+    assert by_id(p_nodes) == by_id(d_nodes)
+    assert by_id(p_edges) == by_id(d_edges)
+    assert dict(H.nodes(data="size")) == sizes
+    assert all("weight" in d for _u, _v, d in H.edges(data=True))
+
+
+def test_no_title_and_names_kept_verbatim():
+    """Names with markup reach the data unchanged as plain strings; no node has a title
+    (vis-network would render a title string as HTML)."""
+    doc = bundle([muni("a")], [actor("x", "a", name='<img src=x onerror="alert(1)">')])
+    data = vis.vis_data(graphs.build_graph(doc))
+    node = next(n for n in data["nodes"] if n["id"] == "x")
+    assert node["info"]["name"] == '<img src=x onerror="alert(1)">'
+    assert node["label"] == '<img src=x onerror="alert(1)">'
+    assert all("title" not in n for n in data["nodes"])
+
+
+def test_swf5_marks_taktgeber_gaps_and_mobility_routes(swf5):
+    """5 für Südwestfalen: the agency is marked top Taktgeber, Attendorn carries its
+    missing-level gap, and the mobility routes run over edges from a source to a target."""
+    G, report = swf5
+    whole = {n["id"]: n for n in vis.vis_data(G, report=report)["nodes"]}
+    assert whole["swa"]["info"]["top"] is True and "taktgeber" in whole["swa"]["marks"]
+    assert [n for n in whole if whole[n]["info"].get("top")] == ["swa"]
+    attendorn = whole["attendorn"]
+    assert [g["kind"] for g in attendorn["info"]["gaps"]] == ["missing_level"]
+    assert "gap" in attendorn["marks"]
+    data = vis.vis_data(G, report=report, filters={"topic": "mobility"})
+    assert data["top"] == "swa"
+    entry = next(t for t in report["transfer"] if t["topic"] == "mobility")
+    U = graphs.network_graph(G)
+    assert len(data["routes"]) == len(entry["paths"])
+    for route, path in zip(data["routes"], entry["paths"], strict=True):
+        assert (route[0], route[-1]) == (path["from"], path["to"])
+        assert all(v in route for v in path["via"])
+        assert all(U.has_edge(a, b) for a, b in zip(route, route[1:], strict=False))
+    on_route = {frozenset((e["from"], e["to"])) for e in data["edges"] if e["route"]}
+    first = data["routes"][0]
+    assert {frozenset(p) for p in zip(first, first[1:], strict=False)} <= on_route
+
+
+def test_layout_seeded_and_saved_positions_win(swf5):
+    """The same seed gives the same layout; saved positions override it; filtering keeps
+    the positions of the remaining nodes (small graphs are laid out whole)."""
+    G, _report = swf5
+    a = {n["id"]: (n["x"], n["y"]) for n in vis.vis_data(G)["nodes"]}
+    b = {n["id"]: (n["x"], n["y"]) for n in vis.vis_data(G)["nodes"]}
+    assert a == b
+    moved = {n["id"]: (n["x"], n["y"])
+             for n in vis.vis_data(G, positions={"olpe": (12.5, -3.0)})["nodes"]}
+    assert moved["olpe"] == (12.5, -3.0)
+    filtered = {n["id"]: (n["x"], n["y"])
+                for n in vis.vis_data(G, filters={"type": "municipality"})["nodes"]}
+    assert all(filtered[k] == a[k] for k in filtered)
+
+
+def test_geographic_layout_known_answer():
+    """North is up: of two places on one meridian the northern one has the smaller y; the
+    unplaced node sits at its neighbour's place within the jitter."""
+    H = nx.Graph([("n", "s"), ("s", "x")])
+    H.nodes["n"].update(lat=52.0, lon=8.0)
+    H.nodes["s"].update(lat=50.0, lon=8.0)
+    pos = vis.layout(H, geographic=True)
+    assert pos["n"] == (0.0, -1000.0) and pos["s"] == (0.0, 1000.0)
+    assert abs(pos["x"][0]) <= 40 and abs(pos["x"][1] - 1000.0) <= 40
+
+
+def test_metric_sizes():
+    """Size by population: the largest municipality gets the largest size (30), nodes
+    without a population the smallest (8)."""
+    doc = bundle([muni("big", population=40_000), muni("small", population=10_000)],
+                 [actor("x", "big")])
+    nodes = {n["id"]: n for n in vis.vis_data(graphs.build_graph(doc),
+                                              metric="population")["nodes"]}
+    assert (nodes["big"]["size"], nodes["small"]["size"], nodes["x"]["size"]) == (30, 19, 8)
+
+
+def test_examples():
+    """The Examples sections of graphs.vis run as written."""
+    import doctest
+
+    result = doctest.testmod(vis, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 10
