@@ -94,6 +94,27 @@ def analysis(slug: str):
     return jsonify(reports.region_report(region, without=without, taktgeber=taktgeber))
 
 
+@bp.get("/regions/<slug>/graph")
+def graph(slug: str):
+    """The network view's vis-network data (the page's filters as query parameters);
+    ``?format=graphml`` or ``?format=gexf`` for Gephi and other tools."""
+    from graphs.vis import FilterError
+
+    from . import view
+
+    region = perm.get_region(slug)
+    fmt = request.args.get("format", "vis")
+    if fmt not in ("vis", *view.EXPORT_FORMATS):
+        raise ValidationError([services.Problem("format", _(
+            "Format: vis, graphml oder gexf erwartet."))])
+    try:
+        if fmt == "vis":
+            return jsonify(view.graph_payload(region, request.args))
+        return view.export_response(region, request.args, fmt)
+    except FilterError as exc:
+        raise ValidationError([services.Problem(exc.field, exc.message)]) from exc
+
+
 @bp.get(f"/regions/<slug>/{KIND_PATH}")
 def list_objects(slug: str, kind: str):
     region = perm.get_region(slug)

@@ -85,6 +85,31 @@ def document(base: str) -> dict[str, Any]:
                     "application/json": {"schema": {"$ref": "#/components/schemas/report"}}}},
                     "422": _error("unknown what-if key"), **errors}},
     }
+    paths["/regions/{slug}/graph"] = {
+        "parameters": [
+            {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "format", "in": "query", "required": False,
+             "schema": {"enum": ["vis", "graphml", "gexf"], "default": "vis"},
+             "description": "vis: vis-network JSON (nodes, edges, mode, counts); graphml or "
+                            "gexf: the network with all attributes, for Gephi and networkx"},
+            *({"name": name, "in": "query", "required": False,
+               "schema": {"type": "array", "items": {"type": "string"}}, "explode": True,
+               "description": f"filter of the network view: {name}"}
+              for name in ("type", "level", "sector", "tier", "topic", "initiative",
+                           "municipality", "expand")),
+            {"name": "ego", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "a municipality's ego view (its actors and two steps around)"},
+            {"name": "metric", "in": "query", "required": False,
+             "schema": {"enum": ["degree", "taktgeber", "population", "capacity", "gaps"]},
+             "description": "node size by this metric"}],
+        "get": {"summary": "The network as drawn by the network view (filters honoured; "
+                           "aggregated above 1,500 visible nodes), or GraphML / GEXF",
+                "responses": {"200": {"description": "vis data, GraphML or GEXF", "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "application/graphml+xml": {"schema": {"type": "string"}},
+                    "application/gexf+xml": {"schema": {"type": "string"}}}},
+                    "422": _error("unknown filter, key or format"), **errors}},
+    }
     for plural, entity in (("municipalities", "municipality"), ("actors", "actor"),
                            ("initiatives", "initiative"), ("ties", "tie")):
         slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}

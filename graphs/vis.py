@@ -326,7 +326,8 @@ def layout(H: nx.Graph, *, seed: int = 0, fixed: Mapping | None = None,
     (equirectangular around the mean latitude) and the others at the mean of their placed
     neighbours (or on a circle when they have none); otherwise Kamada-Kawai from a seeded
     spring layout (up to ``KAMADA_KAWAI_MAX`` nodes) or the seeded spring layout
-    (Fruchterman-Reingold), scaled to ``±SCALE`` (more for large graphs). Positions in ``fixed`` are kept as given.
+    (Fruchterman-Reingold), scaled to ``±SCALE`` (more for large graphs). Positions in
+    ``fixed`` are kept as given.
 
     Examples
     --------
@@ -384,7 +385,8 @@ def _geo_layout(H: nx.Graph, seed: int) -> dict:
         rest = [n for n in rest if n not in done]
     for i, n in enumerate(rest):
         angle = 2 * math.pi * i / len(rest)
-        pos[n] = (round(1.2 * SCALE * math.cos(angle), 1), round(1.2 * SCALE * math.sin(angle), 1))
+        pos[n] = (round(1.2 * SCALE * math.cos(angle), 1),
+                  round(1.2 * SCALE * math.sin(angle), 1))
     return pos
 
 
