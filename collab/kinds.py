@@ -35,6 +35,12 @@ class Kind:
     filters: dict[str, dict]  #: query parameter -> vocabulary
     key_of: Callable[[Any], str]
     name_of: Callable[[Any], str]
+    #: who may delete; None: whoever may edit
+    can_delete_rule: Callable[[Any, Region, Any], bool] | None = None
+
+    def can_delete(self, user, region: Region, obj) -> bool:
+        rule = self.can_delete_rule or self.can_edit
+        return rule(user, region, obj)
 
 
 def base_query(kind: Kind, region: Region) -> sa.Select:
@@ -96,7 +102,8 @@ KINDS: dict[str, Kind] = {
         services.add_municipality, services.update_municipality, services.remove_municipality,
         services.municipality_consequences, perm.can_add_municipality, _membership_edit,
         {"tier": vocab.TIERS, "kind": vocab.MUNICIPALITY_KINDS},
-        lambda m: m.municipality.key, lambda m: m.municipality.name),
+        lambda m: m.municipality.key, lambda m: m.municipality.name,
+        lambda user, region, m: perm.can_delete_municipality(user, region, m.municipality)),
     "actors": Kind(
         "actors", "actor", _l("Akteure"), _l("Akteur"), Actor, perm.get_actor,
         services.actor_record, forms.ActorForm, services.add_actor, services.update_actor,

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
-
     current_app,
     flash,
     redirect,
@@ -65,7 +64,8 @@ def level_matrix(region) -> list[dict]:
 def overview(slug: str):
     region = perm.get_region(slug)
     counts = {name: db.session.scalar(sa.select(sa.func.count()).select_from(
-        filtered_query(kind, region, {}).order_by(None).subquery())) for name, kind in KINDS.items()}
+        filtered_query(kind, region, {}).order_by(None).subquery()))
+        for name, kind in KINDS.items()}
     regional = db.session.scalars(sa.select(Actor).where(
         Actor.region_id == region.id, Actor.municipality_id.is_(None)).order_by(Actor.name)).all()
     return render_template("network/overview.html", region=region, counts=counts,
@@ -171,6 +171,7 @@ def detail(slug: str, kind: str, key: str):
             sa.or_(Tie.source_id == obj.id, Tie.target_id == obj.id)).order_by(Tie.key)).all()
     return render_template(f"network/{kind}_detail.html", region=region, kind=k, obj=obj,
                            can_edit=k.can_edit(current_user, region, obj),
+                           can_delete=k.can_delete(current_user, region, obj),
                            delete_form=forms.EmptyForm(), **context)
 
 
@@ -203,8 +204,7 @@ def delete(slug: str, kind: str, key: str):
     region = perm.get_region(slug)
     k = _kind(kind)
     obj = k.load(region, key)
-    perm.require(k.can_edit(current_user, region, obj) if kind != "municipalities"
-                 else perm.can_delete_municipality(current_user, region, obj.municipality))
+    perm.require(k.can_delete(current_user, region, obj))
     form = forms.EmptyForm()
     if form.validate_on_submit():
         name = k.name_of(obj)

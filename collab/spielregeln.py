@@ -677,8 +677,9 @@ def suggestions(region: Region, membership: RegionMembership, report: dict | Non
     found.sort(key=lambda s: (not s["lacks_topic"], -len(s["nearby"]), s["initiative"].name))
     mentors = []
     names = {m.municipality.key: m.municipality.name for m in region.memberships}
-    names.update(db.session.execute(sa.select(Actor.key, Actor.name).filter_by(
-        region_id=region.id)).all())
+    for model in (Actor, Initiative):
+        names.update(db.session.execute(sa.select(model.key, model.name).filter_by(
+            region_id=region.id)).all())
     for topic in (report or {}).get("transfer", []):
         if me.key not in topic.get("targets", []):
             continue

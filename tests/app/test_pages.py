@@ -83,7 +83,8 @@ def test_create_initiative_with_participants(as_user):
     response = olpe.post(f"{R}/initiatives/new", {
         "key": "olpe-baeume", "name": "Bodenfeuchte junger Bäume", "topic": "energy_climate",
         "status": "running", "participants-0-actor": "olpe-digital",
-        "participants-0-role": "lead", "participants-1-actor": "", "participants-1-role": "partner"})
+        "participants-0-role": "lead", "participants-1-actor": "",
+        "participants-1-role": "partner"})
     assert response.status_code == 302, text(response)
     page = text(olpe.get(f"{R}/initiatives/olpe-baeume"))
     assert "Federführung" in page and "Smart" in page
@@ -96,6 +97,17 @@ def test_delete_asks_for_confirmation_and_names_what_goes(as_user):
     assert coordinator.get(f"{R}/actors/swa").status_code == 200  # GET deleted nothing
     assert coordinator.post(f"{R}/actors/swa/delete").status_code == 302
     assert coordinator.get(f"{R}/actors/swa").status_code == 404
+
+
+def test_pages_offer_only_the_actions_the_account_may_take(as_user):
+    """A member edits its own municipality but does not see a delete button it may not use."""
+    olpe = as_user("olpe").get("/regions/swf5/municipalities/olpe").get_data(as_text=True)
+    assert "/municipalities/olpe/edit" in olpe
+    assert "/municipalities/olpe/delete" not in olpe
+    coordinator = as_user("koordination").get("/regions/swf5/municipalities/olpe")
+    assert "/municipalities/olpe/delete" in coordinator.get_data(as_text=True)
+    actor = as_user("olpe").get("/regions/swf5/actors/olpe-digital").get_data(as_text=True)
+    assert "/actors/olpe-digital/delete" in actor
 
 
 def test_coordinator_invites_a_member(as_user, app):
