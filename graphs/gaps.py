@@ -8,18 +8,7 @@ import networkx as nx
 
 from .build import LEVELS, actors_by_municipality, home_units, nodes_of_type
 from .structure import MEMBER_TIERS, levels_present
-from .text import (
-    LEVEL_EXAMPLES,
-    LEVEL_LABELS,
-    TOPIC_LABELS,
-    join,
-    name,
-    names,
-    number,
-    quoted,
-    sentence,
-    the,
-)
+from .text import join, label, name, names, number, plural, quote, quoted, say, sentence, the
 from .transfer import MAX_LISTED
 
 __all__ = [
@@ -39,8 +28,6 @@ ROLE_LOAD = {"lead": 1.0, "partner": 0.5, "supporter": 0.25, "observer": 0.0}
 #: full-time person carries about two lead roles or four partner roles.
 UNKNOWN_CAPACITY_LOAD = 3.0
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-STATUS_LABELS = {"idea": "Idee", "planned": "geplant", "running": "laufend",
-                 "completed": "abgeschlossen"}
 
 
 def _gap(kind: str, keys, severity: str, message: str) -> dict:
@@ -76,6 +63,7 @@ def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
     are missing, else medium. The message suggests the best-ranked outside coordinating
     candidate tied to the member (else the best regional one) as the body to commission.
     """
+    lang = ctx.get("lang", "de")
     present = levels_present(G, ctx.get("cover"))
     tied, fallback = _helpers(G, ctx)
     found = []
@@ -85,19 +73,22 @@ def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
         missing = [level for level in LEVELS if level not in present[m]]
         if not missing:
             continue
-        what = join(f"die {LEVEL_LABELS[level]} ({LEVEL_EXAMPLES[level]})" for level in missing)
+        what = join((say(lang, "missing_level.item", level=label(lang, "level", level),
+                         examples=label(lang, "level_examples", level))
+                     for level in missing), lang)
         remedies = []
         if "strategic" in missing:
-            remedies.append("einen Ratsbeschluss herbeiführen oder einen Steuerkreis einrichten")
+            remedies.append(say(lang, "missing_level.strategic"))
         if "coordinating" in missing:
             helper = tied.get(m, fallback if fallback and
                               G.nodes[fallback].get("municipality") != m else None)
-            remedies.append("eine koordinierende Stelle benennen" + (
-                f" oder {the(G, helper, 'acc')} beauftragen" if helper else ""))
+            remedies.append(say(lang, "missing_level.coordinating_helper",
+                                helper=the(G, helper, "acc", lang)) if helper else
+                            say(lang, "missing_level.coordinating"))
         if "operational" in missing:
-            remedies.append("eine umsetzende Stelle benennen")
-        message = (f"{name(G, m)} {'fehlt' if len(missing) == 1 else 'fehlen'} {what}. "
-                   f"{sentence('; '.join(remedies))}.")
+            remedies.append(say(lang, "missing_level.operational"))
+        message = plural(lang, "missing_level", len(missing), name=name(G, m), what=what,
+                         remedies=sentence("; ".join(remedies)))
         severity = "high" if "coordinating" in missing or len(missing) > 1 else "medium"
         found.append(_gap("missing_level", [m], severity, message))
     return found
@@ -105,7 +96,7 @@ def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
 
 def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
     """Municipalities outside the main component; those isolated together form one gap."""
-    U, main = ctx["U"], ctx["main"]
+    U, main, lang = ctx["U"], ctx["main"], ctx.get("lang", "de")
     best = next((r["key"] for r in ctx.get("ranking") or [] if r["key"] in main), None)
     open_initiatives = None
     found = []
@@ -120,19 +111,17 @@ def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
         district = next((G.nodes[m].get("district") for m in munis
                          if G.nodes[m].get("district") in open_initiatives), "")
         initiative = open_initiatives.get(district)
-        remedy = "Eine Verbindung ins Netzwerk aufnehmen" + (
-            f", z. B. mit {the(G, best, 'dat')}," if best else "") + (
-            f" oder sich an der Initiative {quoted(G, initiative)} beteiligen"
-            if initiative else "") + "."
+        remedy = say(lang, "isolated.remedy", helper=say(
+            lang, "isolated.helper", actor=the(G, best, "dat", lang)) if best else "",
+            initiative=say(lang, "isolated.initiative", initiative=quoted(G, initiative, lang))
+            if initiative else "")
         if len(munis) == 1 and len(component) == 1:
-            message = (f"{name(G, munis[0])} hat noch keine Akteure im Netzwerk und ist mit "
-                       f"niemandem verbunden. Eine Ansprechstelle benennen. {remedy}")
+            message = say(lang, "isolated.alone", name=name(G, munis[0]), remedy=remedy)
         elif len(munis) == 1:
-            message = (f"{name(G, munis[0])} ist mit dem übrigen Netzwerk nicht verbunden (keine "
-                       f"Verbindung und keine gemeinsame Initiative). {remedy}")
+            message = say(lang, "isolated.single", name=name(G, munis[0]), remedy=remedy)
         else:
-            message = (f"{names(G, munis)} sind nur untereinander, aber nicht mit dem übrigen "
-                       f"Netzwerk verbunden. {remedy}")
+            message = say(lang, "isolated.group", names=names(G, munis, lang=lang),
+                          remedy=remedy)
         found.append(_gap("isolated_member", munis, "high" if members else "medium", message))
     return found
 
@@ -169,6 +158,7 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
     the same severity form one gap (one invitation to its neighbours, not one per project);
     initiatives of regional bodies without any municipality are one gap each.
     """
+    lang = ctx.get("lang", "de")
     found = []
     by_district: dict = {}
     for x in sorted(nodes_of_type(G, "municipality"),
@@ -185,8 +175,8 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
             continue
         severity = "medium" if status == "planned" else "low"
         if not munis:
-            message = (f"Die Initiative {quoted(G, i)} wird von keiner Kommune mitgetragen (nur "
-                       f"{names(G, regional)}). Mitgliedskommunen als Partner gewinnen.")
+            message = say(lang, "single.regional", initiative=quoted(G, i, lang),
+                          carriers=names(G, regional, lang=lang))
             found.append(_gap("single_municipality_initiative", [i], severity, message))
         else:
             alone.setdefault((munis[0], severity), []).append(i)
@@ -194,14 +184,9 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
         initiatives.sort()
         others = [x for x in by_district.get(G.nodes[m].get("district"), [])[:4]
                   if x != m][:3]
-        invite = f", z. B. {names(G, others)}" if others else ""
-        if len(initiatives) == 1:
-            what = f"Die Initiative {quoted(G, initiatives[0])} wird"
-        else:
-            what = (f"Die {len(initiatives)} Initiativen "
-                    f"{join(quoted(G, i) for i in initiatives)} werden")
-        message = (f"{what} nur von {name(G, m)} getragen. Weitere Kommunen einladen{invite}, "
-                   f"damit Aufwand und Wissen geteilt werden.")
+        invite = say(lang, "single.invite", names=names(G, others, lang=lang)) if others else ""
+        message = plural(lang, "single", len(initiatives), name=name(G, m), invite=invite,
+                         initiatives=join((quoted(G, i, lang) for i in initiatives), lang))
         found.append(_gap("single_municipality_initiative", initiatives, severity, message))
     return found
 
@@ -215,6 +200,7 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
     same unit.
     """
     load, capacity = _workload(G)[0], _capacities(G)
+    lang = ctx.get("lang", "de")
     found = []
     for i in nodes_of_type(G, "initiative"):
         status = G.nodes[i].get("status")
@@ -224,10 +210,10 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
         if "lead" in roles.values():
             continue
         severity = {"running": "high", "planned": "medium"}.get(status, "low")
-        label = STATUS_LABELS[status]
+        status_label = label(lang, "status", status)
         if not roles:
-            message = (f"Die Initiative {quoted(G, i)} ({label}) hat weder Beteiligte noch "
-                       f"Federführung. Eine federführende Stelle und Partner gewinnen.")
+            message = say(lang, "lead.nobody", initiative=quoted(G, i, lang),
+                          status=status_label)
         else:
             level_rank = {"coordinating": 0, "operational": 1, "strategic": 2}
             pick = min(roles, key=lambda a: (
@@ -237,67 +223,62 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
             if status in ("planned", "running"):
                 load[pick] = load.get(pick, 0.0) + ROLE_LOAD["lead"] - ROLE_LOAD.get(
                     roles[pick], 0.0)
-            message = (f"Die Initiative {quoted(G, i)} ({label}) hat keine Federführung. Eine "
-                       f"federführende Stelle bestimmen, z. B. {the(G, pick, 'acc')}.")
+            message = say(lang, "lead.pick", initiative=quoted(G, i, lang),
+                          status=status_label, actor=the(G, pick, "acc", lang))
         found.append(_gap("initiative_without_lead", [i], severity, message))
     return found
 
 
-def _piece_text(G, p) -> tuple[str, bool]:
-    """German text for a cut-off piece and whether it is plural."""
+def _piece_text(G, p, lang="de") -> tuple[str, bool]:
+    """Text for a cut-off piece and whether it is plural."""
     if p["n_municipalities"]:
         shown = p["municipalities"][:5]
         rest = p["n_municipalities"] - len(shown)
-        text = join([name(G, m) for m in shown]) if not rest else (
-            ", ".join(name(G, m) for m in shown) + f" und {rest} weitere Kommunen")
+        text = join([name(G, m) for m in shown], lang) if not rest else say(
+            lang, "piece.more", names=", ".join(name(G, m) for m in shown), rest=rest)
         return text, p["n_municipalities"] > 1
-    return f"{p['n_actors']} Akteur{'e' if p['n_actors'] > 1 else ''}", p["n_actors"] > 1
+    return plural(lang, "piece.actors", p["n_actors"]), p["n_actors"] > 1
 
 
 def articulation_point(G: nx.MultiDiGraph, ctx: dict) -> list:
     """Actors whose departure cuts members or partners off (grouped with bridges)."""
-    cut = ctx["cuts"]
+    cut, lang = ctx["cuts"], ctx.get("lang", "de")
     found = []
     for x, pieces in sorted(cut["articulation_points"].items()):
         own = G.nodes[x].get("municipality")
         others = sum(p["n_members"] for p in pieces) - sum(
             1 for p in pieces if own in p["municipalities"]
             and G.nodes[own].get("tier") in MEMBER_TIERS)
-        texts = [_piece_text(G, p) for p in pieces]
-        plural = len(pieces) > 1 or texts[0][1]
-        what = join(t for t, _ in texts)
+        texts = [_piece_text(G, p, lang) for p in pieces]
+        many = len(pieces) > 1 or texts[0][1]
+        what = join((t for t, _ in texts), lang)
         if own and len(pieces) == 1 and pieces[0]["municipalities"] == [own]:
-            message = (f"{name(G, own)} hängt nur an {the(G, x, 'dat')}: Fällt diese Stelle weg, "
-                       f"ist {name(G, own)} vom Netzwerk abgeschnitten. Eine zweite Verbindung "
-                       f"eines anderen Akteurs von {name(G, own)} zu anderen Kommunen knüpfen.")
+            message = say(lang, "articulation.own", own=name(G, own),
+                          actor=the(G, x, "dat", lang))
         else:
-            message = (f"Fällt {the(G, x)} weg, {'sind' if plural else 'ist'} {what} vom "
-                       f"Netzwerk abgeschnitten. Eine zweite, unabhängige Verbindung knüpfen "
-                       f"(Kooperation oder gemeinsame Initiative), damit das Netzwerk nicht an "
-                       f"dieser einen Stelle hängt.")
+            message = say(lang, "articulation.many" if many else "articulation.one",
+                          actor=the(G, x, "nom", lang), what=what)
         found.append(_gap("articulation_point", [x], "high" if others > 0 else "medium", message))
     return found
 
 
 def bridge(G: nx.MultiDiGraph, ctx: dict) -> list:
     """Single ties (or participations) on which a member or group of partners hangs."""
+    lang = ctx.get("lang", "de")
     found = []
     for near, far, piece in sorted(ctx["cuts"]["bridges"], key=lambda b: sorted(b[:2])):
-        text, plural = _piece_text(G, piece)
-        verb, be = ("hängen", "sind") if plural else ("hängt", "ist")
+        text, many = _piece_text(G, piece, lang)
+        number_ = "many" if many else "one"
         initiative = far if G.nodes[far]["type"] == "initiative" else (
             near if G.nodes[near]["type"] == "initiative" else None)
         if initiative is not None:
             actor = near if initiative == far else far
-            message = (f"{text} {be} nur über die Initiative {quoted(G, initiative)} mit dem "
-                       f"Netzwerk verbunden (Teilnahme: {the(G, actor)}). Endet die Teilnahme, "
-                       f"{be} {text} abgeschnitten. Eine zweite Verbindung zum übrigen Netzwerk "
-                       f"knüpfen.")
+            message = say(lang, f"bridge.initiative.{number_}", piece=text,
+                          initiative=quoted(G, initiative, lang),
+                          actor=the(G, actor, "nom", lang))
         else:
-            message = (f"{text} {verb} nur an der Verbindung zwischen {the(G, near, 'dat')} und "
-                       f"{the(G, far, 'dat')}: Reißt sie ab oder fällt eine der beiden Seiten "
-                       f"weg, {be} {text} vom Netzwerk abgeschnitten. Eine zweite Verbindung zum "
-                       f"übrigen Netzwerk knüpfen.")
+            message = say(lang, f"bridge.tie.{number_}", piece=text,
+                          near=the(G, near, "dat", lang), far=the(G, far, "dat", lang))
         severity = "high" if piece["n_members"] else "medium"
         found.append(_gap("bridge", sorted([near, far]), severity, message))
     return found
@@ -308,7 +289,7 @@ def weak_community_link(G: nx.MultiDiGraph, ctx: dict) -> list:
 
     Links that are bridges of the network are left to ``bridge``/``articulation_point``.
     """
-    C, partition = ctx["contact"], ctx["partition"]
+    C, partition, lang = ctx["contact"], ctx["partition"], ctx.get("lang", "de")
     community = {x: i for i, members in enumerate(partition) for x in members}
     links: dict = {}
     for a, b, data in C.edges(data=True):
@@ -338,27 +319,26 @@ def weak_community_link(G: nx.MultiDiGraph, ctx: dict) -> list:
         if kind == "tie" and tuple(sorted(ends, key=str)) in bridges:
             continue
         keys = sorted(ends)
-        what = (f"die Verbindung zwischen {the(G, ends[0], 'dat')} und {the(G, ends[1], 'dat')}"
-                if kind == "tie" else f"die gemeinsame Initiative {quoted(G, ends[0])}")
+        what = (say(lang, "weak.tie", first=the(G, ends[0], "dat", lang),
+                    second=the(G, ends[1], "dat", lang)) if kind == "tie" else
+                say(lang, "weak.initiative", initiative=quoted(G, ends[0], lang)))
         for c in (ca, cb):
             if c not in labels:
-                labels[c] = _community_label(G, partition[c])
-        label = [labels[ca], labels[cb]]
+                labels[c] = _community_label(G, partition[c], lang)
         picks = [next((k for k in leaders.get(c, []) if k not in keys), None)
                  for c in (ca, cb)]
-        suggestion = (f", z. B. zwischen {the(G, picks[0], 'dat')} und {the(G, picks[1], 'dat')}"
-                      if all(picks) else "")
-        message = (f"Die Teilnetze um {label[0]} und um {label[1]} sind nur über {what} "
-                   f"verknüpft. Eine zweite Verbindung knüpfen (Kooperation oder gemeinsame "
-                   f"Initiative){suggestion}.")
+        suggestion = say(lang, "weak.suggestion", first=the(G, picks[0], "dat", lang),
+                         second=the(G, picks[1], "dat", lang)) if all(picks) else ""
+        message = say(lang, "weak.message", first=labels[ca], second=labels[cb], what=what,
+                      suggestion=suggestion)
         result.append(_gap("weak_community_link", keys, "medium", message))
     return result
 
 
-def _community_label(G, members) -> str:
+def _community_label(G, members, lang="de") -> str:
     munis = sorted((m for m in members if G.nodes[m]["type"] == "municipality"),
                    key=lambda m: (-(G.nodes[m].get("population") or 0), m))
-    return join([name(G, m) for m in munis[:3]])
+    return join([name(G, m) for m in munis[:3]], lang)
 
 
 def topic_gap(G: nx.MultiDiGraph, ctx: dict) -> list:
@@ -369,7 +349,7 @@ def topic_gap(G: nx.MultiDiGraph, ctx: dict) -> list:
     in :func:`graphs.transfer.transfer_paths`) that reaches the group's members in the most
     of its topics. Members outside the main component are left to ``isolated_member``.
     """
-    main = ctx["main"]
+    main, lang = ctx["main"], ctx.get("lang", "de")
     topics_of: dict = {}
     entry_of = {}
     for entry in ctx.get("transfer") or []:
@@ -384,9 +364,8 @@ def topic_gap(G: nx.MultiDiGraph, ctx: dict) -> list:
     for topics, members in sorted(groups.items(), key=lambda tm: sorted(tm[1])):
         unreachable = sorted(members)
         entries = [entry_of[t] for t in topics]
-        labels = [f"„{TOPIC_LABELS.get(t, t)}“" for t in topics]
-        text = f"beim Thema {labels[0]}" if len(labels) == 1 else \
-            f"bei den Themen {join(labels)}"
+        text = plural(lang, "topic.topics", len(topics), topics=join(
+            (quote(label(lang, "topic", t), lang) for t in topics), lang))
         votes: dict = {}
         for e in entries:
             for s in e["suggestions"]:
@@ -394,15 +373,12 @@ def topic_gap(G: nx.MultiDiGraph, ctx: dict) -> list:
                     pair = (s["from"], s["to"])
                     votes[pair] = votes.get(pair, 0) + 1
         suggestion = max(votes, key=lambda p: votes[p]) if votes else None  # first on ties
-        remedy = (f"Eine Verbindung zwischen {the(G, suggestion[0], 'dat')} und "
-                  f"{the(G, suggestion[1], 'dat')} knüpfen, z. B. als Wissenstransfer."
-                  if suggestion else "Eine vertrauensvolle Verbindung zu einer erfahrenen "
-                  "Kommune knüpfen.")
-        plural = len(unreachable) > 1
-        message = (f"{sentence(text)} haben andere Mitglieder Erfahrung, aber "
-                   f"{names(G, unreachable, 5)} {'sind' if plural else 'ist'} über "
-                   f"vertrauensvolle Verbindungen (Gewicht ab 3 oder gemeinsame Initiativen) "
-                   f"nicht zu erreichen. {remedy}")
+        remedy = say(lang, "topic.remedy_tie", first=the(G, suggestion[0], "dat", lang),
+                     second=the(G, suggestion[1], "dat", lang)) if suggestion else \
+            say(lang, "topic.remedy")
+        message = sentence(say(lang, "topic.message.many" if len(unreachable) > 1 else
+                               "topic.message.one", topics=text, remedy=remedy,
+                               members=names(G, unreachable, 5, lang)))
         severity = "high" if any(len(e["unreachable"]) == e["n_targets"] for e in entries) \
             else "medium"
         gap = _gap("topic_gap", unreachable[:MAX_LISTED], severity, message)
@@ -448,23 +424,25 @@ def overloaded_actor(G: nx.MultiDiGraph, ctx: dict) -> list:
     """
     load, count, lead, partners = _workload(G)
     capacity = _capacities(G)
+    lang = ctx.get("lang", "de")
     found = []
     for a in sorted(load):
         if load[a] <= capacity[a] or count.get(a, 0) < 3:
             continue
         fte = G.nodes[a].get("capacity_fte")
-        staff = "ohne Angabe zum Personal" if fte is None else f"mit {number(float(fte), 1)} VZÄ"
+        staff = say(lang, "overloaded.staff_unknown") if fte is None else say(
+            lang, "overloaded.staff", fte=number(float(fte), 1, lang))
         spare = sorted((capacity.get(p, UNKNOWN_CAPACITY_LOAD) - load.get(p, 0.0), p)
                        for p in partners.get(a, ()))
         helper = spare[-1][1] if spare and spare[-1][0] >= 1.0 else None
         leads = lead.get(a, 0)
         if leads:
-            remedy = ("Federführung abgeben" + (f", z. B. an {the(G, helper, 'acc')}," if helper
-                                                 else "") + " oder die Kapazität aufstocken.")
+            remedy = say(lang, "overloaded.hand_over", helper=say(
+                lang, "overloaded.helper", actor=the(G, helper, "acc", lang)) if helper else "")
         else:
-            remedy = "Beteiligungen bündeln oder abgeben oder die Kapazität aufstocken."
-        message = (f"{sentence(the(G, a))} ist an {count[a]} laufenden oder geplanten "
-                   f"Initiativen beteiligt, davon {leads} federführend, {staff}. {remedy}")
+            remedy = say(lang, "overloaded.pool")
+        message = sentence(say(lang, "overloaded.message", actor=the(G, a, "nom", lang),
+                               count=count[a], leads=leads, staff=staff, remedy=remedy))
         severity = "high" if load[a] >= 2 * capacity[a] else "medium"
         found.append(_gap("overloaded_actor", [a], severity, message))
     return found
@@ -492,8 +470,9 @@ def find_gaps(G: nx.MultiDiGraph, context: dict, *, detectors: dict | None = Non
     graph), ``main`` (node set of the main component), ``cuts``
     (:func:`graphs.structure.cut_structure`), ``contact`` and ``partition`` (contact graph
     and its communities), ``cover`` (outside coordinating units), ``ranking`` (Taktgeber
-    ranking) and ``transfer`` (transfer paths). Each gap is ``{kind, keys, severity,
-    message}``; sorted by severity, kind (in ``GAP_KINDS`` order), then keys.
+    ranking), ``transfer`` (transfer paths) and optionally ``lang`` (language of the
+    messages, "de" by default, or "en"). Each gap is ``{kind, keys, severity, message}``;
+    sorted by severity, kind (in ``GAP_KINDS`` order), then keys.
     """
     detectors = GAP_DETECTORS if detectors is None else detectors
     order = {kind: i for i, kind in enumerate(detectors)}

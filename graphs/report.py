@@ -22,7 +22,7 @@ from .structure import (
     summary,
 )
 from .taktgeber import candidates, rank_taktgeber
-from .text import join, sentence, the
+from .text import check_lang, join, plural, say, sentence, the
 from .transfer import transfer_paths
 
 __all__ = ["TAKTGEBER_LIMIT", "analyse", "analyse_graph", "compare", "without_node"]
@@ -50,6 +50,7 @@ def analyse(
     without: str | None = None,
     taktgeber: str | None = None,
     seed: int = 0,
+    lang: str = "de",
 ) -> dict:
     """Analyse a network bundle and return the report document (see DESIGN.md, "Analysis").
 
@@ -71,6 +72,9 @@ def analyse(
     seed : int
         Seed of community detection and of sampled betweenness; the same bundle and seed give
         the same report (apart from ``timings_ms``).
+    lang : {"de", "en"}
+        Language of the report's sentences (gap messages, Taktgeber explanations, transfer
+        labels and notes, the what-if message); keys and figures do not depend on it.
 
     Returns
     -------
@@ -83,10 +87,11 @@ def analyse(
     ------
     ValueError
         If the bundle is invalid, ``without`` is not a key of the network, ``taktgeber`` is not
-        an actor of it, or both name the same key.
+        an actor of it, both name the same key, or ``lang`` is not "de" or "en".
     """
+    check_lang(lang)
     with _gc_paused():
-        return _analyse(bundle, without=without, taktgeber=taktgeber, seed=seed)
+        return _analyse(bundle, without=without, taktgeber=taktgeber, seed=seed, lang=lang)
 
 
 @contextmanager
@@ -102,7 +107,7 @@ def _gc_paused():
             gc.enable()
 
 
-def _analyse(bundle, *, without, taktgeber, seed) -> dict:
+def _analyse(bundle, *, without, taktgeber, seed, lang) -> dict:
     clock = _Clock()
     G = build_graph(bundle)
     clock.lap("build")
@@ -119,18 +124,19 @@ def _analyse(bundle, *, without, taktgeber, seed) -> dict:
         raise ValueError(f"Der Taktgeber {taktgeber!r} gehört zur entfernten Kommune {without!r}.")
     designated = _designated(G, bundle)
     whatif = without is not None or taktgeber is not None
-    baseline = analyse_graph(G, designated=designated, seed=seed) if whatif else None
+    baseline = analyse_graph(G, designated=designated, seed=seed, lang=lang) if whatif else None
     scenario = without_node(G, without) if without is not None else G
     if taktgeber is None and designated is not None and designated in scenario:
         taktgeber_in_scenario = designated
     else:
         taktgeber_in_scenario = taktgeber
-    report = analyse_graph(scenario, designated=taktgeber_in_scenario, seed=seed)
+    report = analyse_graph(scenario, designated=taktgeber_in_scenario, seed=seed, lang=lang)
     timings = {"build": clock.timings["build"]}
     if baseline is not None:
         timings.update({f"baseline_{k}": v for k, v in baseline["timings_ms"].items()})
         t = time.perf_counter()
-        report["whatif"] = compare(baseline, report, G, without=without, taktgeber=taktgeber)
+        report["whatif"] = compare(baseline, report, G, without=without, taktgeber=taktgeber,
+                                   lang=lang)
         timings["whatif"] = round(1000 * (time.perf_counter() - t), 1)
     timings.update(report["timings_ms"])
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 1)
@@ -162,11 +168,13 @@ def without_node(G: nx.MultiDiGraph, key: str) -> nx.MultiDiGraph:
 
 
 def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: int = 0,
-                  exact: bool | None = None) -> dict:
+                  exact: bool | None = None, lang: str = "de") -> dict:
     """Return the report for graph ``G`` (see :func:`analyse`) with the full Taktgeber ranking.
 
     ``exact`` forces exact (True) or sampled (False) betweenness; by default the size decides.
+    ``lang`` ("de" or "en") is the language of the report's sentences.
     """
+    check_lang(lang)
     clock = _Clock()
     U = network_graph(G)
     csr = to_csr(U)
@@ -183,13 +191,13 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
     cuts = cut_structure(U, main)
     clock.lap("structure")
     ranked = rank_taktgeber(G, U, community_of=community_of, designated=designated, seed=seed,
-                            exact=exact, csr=csr, cut_pairs=cuts["cut_pairs"])
+                            exact=exact, csr=csr, cut_pairs=cuts["cut_pairs"], lang=lang)
     clock.lap("taktgeber")
-    transfer = transfer_paths(G, U)
+    transfer = transfer_paths(G, U, lang=lang)
     clock.lap("transfer")
     context = {"U": U, "main": main, "contact": contact, "partition": partition,
                "cover": cover, "ranking": ranked["ranking"], "transfer": transfer,
-               "cuts": cuts}
+               "cuts": cuts, "lang": lang}
     gaps = find_gaps(G, context)
     clock.lap("gaps")
     organisation = org_models(G, cover)
@@ -219,7 +227,7 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
 
 
 def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | None = None,
-            taktgeber: str | None = None) -> dict:
+            taktgeber: str | None = None, lang: str = "de") -> dict:
     """Return what changed from the ``before`` report to the ``after`` (what-if) report.
 
     Gaps are matched by kind and keys: ``gaps_closed`` are in ``before`` only (those about the
@@ -227,7 +235,8 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
     only, ``gaps_changed`` kept kind and keys but changed severity or message (e.g. a member
     whose coordinating level the designated Taktgeber now covers). ``ranking_changes`` lists
     the candidates (among the first ``TAKTGEBER_LIMIT`` before or after) whose rank or score
-    changed; ``summary_changes`` the summary counts that differ, as ``[before, after]``.
+    changed; ``summary_changes`` the summary counts that differ, as ``[before, after]``;
+    ``message`` sums it up in ``lang`` ("de" or "en", that of both reports).
     """
     gone = {without} if without is not None else set()
     if without is not None and G.nodes[without]["type"] == "municipality":
@@ -270,26 +279,25 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
         "gaps_changed": changed,
         "ranking_changes": changes,
         "summary_changes": summary_changes,
-        "message": _whatif_message(G, without, taktgeber, closed, opened, changed, before, after),
+        "message": _whatif_message(G, without, taktgeber, closed, opened, changed, before, after,
+                                   lang),
     }
 
 
-def _whatif_message(G, without, taktgeber, closed, opened, changed, before, after) -> str:
+def _whatif_message(G, without, taktgeber, closed, opened, changed, before, after,
+                    lang="de") -> str:
     scenario = []
     if without is not None:
-        scenario.append(f"ohne {the(G, without, 'acc')}")
+        scenario.append(say(lang, "whatif.without", node=the(G, without, "acc", lang)))
     if taktgeber is not None:
-        scenario.append(f"mit {the(G, taktgeber, 'dat')} als Taktgeber")
-    counts = [f"{len(opened)} Lücke kommt hinzu" if len(opened) == 1 else
-              f"{len(opened)} Lücken kommen hinzu",
-              f"{len(closed)} Lücke entfällt" if len(closed) == 1 else
-              f"{len(closed)} Lücken entfallen",
-              f"{len(changed)} Lücke ändert sich" if len(changed) == 1 else
-              f"{len(changed)} Lücken ändern sich"]
-    text = f"{sentence(' und '.join(scenario))}: {join(counts)}."
+        scenario.append(say(lang, "whatif.taktgeber", actor=the(G, taktgeber, "dat", lang)))
+    counts = [plural(lang, "whatif.opened", len(opened)),
+              plural(lang, "whatif.closed", len(closed)),
+              plural(lang, "whatif.changed", len(changed))]
+    text = say(lang, "whatif.message", counts=join(counts, lang),
+               scenario=sentence(f" {say(lang, 'and')} ".join(scenario)))
     top_before = next((r for r in before["taktgeber"] if not r["designated"]), None)
     top_after = next((r for r in after["taktgeber"] if not r["designated"]), None)
     if top_before and top_after and top_before["key"] != top_after["key"]:
-        text += (f" Stärkster Kandidat ist dann {top_after['name']} statt "
-                 f"{top_before['name']}.")
+        text += say(lang, "whatif.top", after=top_after["name"], before=top_before["name"])
     return text

@@ -15,7 +15,7 @@ from .brokerage import (
 )
 from .build import actor_graph, home_units, nodes_of_type
 from .structure import cut_structure, main_component
-from .text import PART_LABELS, name, number
+from .text import LANGUAGES, TEMPLATES, check_lang, label, name, number, percent, say
 
 __all__ = [
     "CANDIDATE_TYPES",
@@ -39,6 +39,8 @@ WEIGHTS = {"brokerage": 0.25, "mandate": 0.20, "capacity": 0.15, "reach": 0.10,
            "coverage": 0.10, "level": 0.10, "loss": 0.10}
 #: Fit of an actor's level for coordinating a network.
 LEVEL_FIT = {"coordinating": 1.0, "strategic": 0.5, "operational": 0.25}
+#: Value of the level part -> the level it stands for (the reason given for it).
+FIT_LEVEL = {fit: level for level, fit in LEVEL_FIT.items()}
 #: Staff (full-time equivalents) at which the capacity part reaches 0.5: fte / (fte + 2).
 CAPACITY_HALF_FTE = 2.0
 #: Up to this many member municipalities, betweenness uses every municipality as a source.
@@ -50,41 +52,8 @@ SAMPLE_SOURCES = 200
 #: municipality pairs a candidate's departure would disconnect (see ``rank_taktgeber``).
 LOSS_EXACT_NODES = 3000
 
-SCORE_EXPLANATION = {
-    "de": (
-        "Der Taktgeber-Wert (0 bis 1) ist eine gewichtete Summe aus sieben Teilen, jeder "
-        "zwischen 0 und 1. Vermittlung zwischen Kommunen (25 %): wie oft die Stelle auf "
-        "kürzesten Wegen zwischen Mitgliedskommunen liegt und wie oft sie zwischen fremden "
-        "Gruppen vermittelt oder ihre Kommune nach außen vertritt (Gould/Fernandez), "
-        "gemessen an der stärksten Stelle. Mandat (20 %): ein Auftrag der politischen Ebene "
-        "(1) oder nur mittelbar, etwa über Finanzierung oder eine Berichtslinie (0,5). "
-        "Kapazität (15 %): Personal in Vollzeitstellen, 2 VZÄ ergeben 0,5 und 6 VZÄ 0,75. "
-        "Reichweite (10 %): Anteil der Mitglieder, die in höchstens zwei Schritten erreichbar "
-        "sind. Abdeckung (10 %): Anteil der Teilnetze, "
-        "die so erreicht werden. Ebene (10 %): koordinierend 1, politisch-strategisch 0,5, "
-        "Umsetzung 0,25. Verlust (10 %): wie stark die Erreichbarkeit zwischen den Kommunen "
-        "sinkt, wenn die Stelle wegfällt (in sehr großen Netzen: wie viele Kommunenpaare "
-        "dann getrennt wären), gemessen an der wichtigsten Stelle. Wer nur gut "
-        "vernetzt ist, aber weder Mandat noch Personal hat, gewinnt deshalb nicht allein "
-        "durch seine Lage im Netzwerk."
-    ),
-    "en": (
-        "The Taktgeber score (0 to 1) is a weighted sum of seven parts, each between 0 and 1. "
-        "Brokerage between municipalities (25%): how often the unit lies on shortest paths "
-        "between member municipalities and how often it mediates between other groups or "
-        "represents its municipality outward (Gould/Fernandez), relative to the strongest "
-        "unit. Mandate (20%): a mandate from the political level (1) or only indirect, e.g. "
-        "through funding or a reporting line (0.5). "
-        "Capacity (15%): staff in full-time equivalents; 2 FTE give 0.5 and 6 FTE 0.75. "
-        "Reach (10%): share of members reachable in at most two steps. Coverage (10%): share "
-        "of the network's communities reached that way. Level (10%): coordinating 1, "
-        "strategic 0.5, operational 0.25. Loss (10%): how much the reachability between the "
-        "municipalities drops if the unit leaves (in very large networks: how many pairs of "
-        "municipalities it would disconnect), relative to the most important unit. A unit "
-        "that is merely well connected, with neither mandate nor staff, therefore cannot win "
-        "on its position alone."
-    ),
-}
+#: Language -> the explanation of the score as a whole (one source: ``graphs.text``).
+SCORE_EXPLANATION = {lang: TEMPLATES[lang]["score_explanation"] for lang in LANGUAGES}
 
 
 def candidates(G: nx.MultiDiGraph, designated: str | None = None) -> list[str]:
@@ -289,6 +258,7 @@ def rank_taktgeber(
     weights: dict | None = None,
     csr=None,
     cut_pairs: dict | None = None,
+    lang: str = "de",
 ) -> dict:
     """Rank the Taktgeber candidates by an explained, weighted score.
 
@@ -322,6 +292,8 @@ def rank_taktgeber(
     community (``exact`` forces either way); ``method.error_bound`` is the Hoeffding bound
     of :func:`graphs.brokerage.sampling_error_bound` over all candidates at 95 %.
 
+    ``lang`` ("de" or "en") is the language of each candidate's ``explanation``.
+
     Returns
     -------
     dict
@@ -329,6 +301,7 @@ def rank_taktgeber(
         explanation}``, best first; ``method``: how betweenness and loss were computed.
     """
     weights = dict(WEIGHTS if weights is None else weights)
+    check_lang(lang)
     if designated is not None and (designated not in G or G.nodes[designated]["type"] != "actor"):
         raise ValueError(f"designated Taktgeber {designated!r} is not an actor of the network")
     cands = candidates(G, designated)
@@ -412,7 +385,7 @@ def rank_taktgeber(
             "parts": {p: round(v, 4) for p, v in parts[a].items()},
             "raw": _plain(raw[a]),
             "explanation": _explain(G, a, parts[a], raw[a], len(munis), n_communities,
-                                    a == designated),
+                                    a == designated, lang),
         })
     ranking.sort(key=lambda r: (not r["designated"], -r["score"], r["key"]))
     for i, r in enumerate(ranking, 1):
@@ -436,49 +409,46 @@ def _plain(raw: dict) -> dict:
     return out
 
 
-def _explain(G, a, parts, raw, n_munis, n_communities, designated) -> str:
-    """One German sentence naming the candidate's strongest and weakest part."""
+def _explain(G, a, parts, raw, n_munis, n_communities, designated, lang="de") -> str:
+    """One sentence naming the candidate's strongest and weakest part."""
     shown = parts
     weight = WEIGHTS.get
     best = max(shown, key=lambda p: (round(shown[p], 4), weight(p, 0), p))
     worst = min(shown, key=lambda p: (round(shown[p], 4), -weight(p, 0), p))
-    sentence = (f"{name(G, a)}: am stärksten bei {PART_LABELS[best]} ({number(shown[best])}; "
-                f"{_reason(best, parts, raw, n_munis, n_communities, designated)}), am "
-                f"schwächsten bei {PART_LABELS[worst]} ({number(shown[worst])}; "
-                f"{_reason(worst, parts, raw, n_munis, n_communities, designated)}).")
+    text = say(lang, "explain", name=name(G, a),
+               best=label(lang, "part", best), best_value=number(shown[best], 2, lang),
+               best_reason=_reason(best, parts, raw, n_munis, n_communities, designated, lang),
+               worst=label(lang, "part", worst), worst_value=number(shown[worst], 2, lang),
+               worst_reason=_reason(worst, parts, raw, n_munis, n_communities, designated,
+                                    lang))
     if designated:
-        sentence += " Als Taktgeber vorgesehen."
-    return sentence
+        text += say(lang, "explain.designated")
+    return text
 
 
-def _reason(part, parts, raw, n_munis, n_communities, designated) -> str:
+def _reason(part, parts, raw, n_munis, n_communities, designated, lang="de") -> str:
     if part == "brokerage":
-        return (f"liegt auf {_percent(raw['path_share'])} der kürzesten Wege zwischen "
-                f"Mitgliedskommunen, {raw['liaison'] + raw['representative']}-mal Vermittlung "
-                f"zwischen Gruppen")
+        return say(lang, "reason.brokerage", share=percent(raw["path_share"], lang),
+                   count=raw["liaison"] + raw["representative"])
     if part == "reach":
-        return f"erreicht {raw['members_reached']} von {n_munis} Mitgliedern in zwei Schritten"
+        return say(lang, "reason.reach", count=raw["members_reached"], total=n_munis)
     if part == "coverage":
-        return f"erreicht {raw['communities_reached']} von {n_communities} Teilnetzen"
+        return say(lang, "reason.coverage", count=raw["communities_reached"],
+                   total=n_communities)
     if part == "level":
         if designated:
-            return "als Taktgeber vorgesehen"
-        return {1.0: "koordinierende Ebene", 0.5: "politisch-strategische Ebene",
-                0.25: "Umsetzungsebene"}.get(parts["level"], "Ebene unbekannt")
+            return say(lang, "reason.level.designated")
+        level = FIT_LEVEL.get(parts["level"])
+        return label(lang, "level", level) if level else say(lang, "reason.level.unknown")
     if part == "mandate":
         if designated:
-            return "als Taktgeber beauftragt"
-        return {1.0: "Mandat der politischen Ebene", 0.5: "nur mittelbares Mandat"}.get(
-            parts["mandate"], "kein Mandat der politischen Ebene")
+            return say(lang, "reason.mandate.designated")
+        return say(lang, {1.0: "reason.mandate.full", 0.5: "reason.mandate.indirect"}.get(
+            parts["mandate"], "reason.mandate.none"))
     if part == "capacity":
         if raw["fte"] is None:
-            return "keine Angabe zum Personal"
-        return f"{number(float(raw['fte']), 1)} VZÄ"
+            return say(lang, "reason.capacity.unknown")
+        return say(lang, "reason.capacity", fte=number(float(raw["fte"]), 1, lang))
     if "pairs_cut" in raw:
-        return (f"ohne sie wären {_percent(raw['efficiency_drop'])} der Kommunenpaare "
-                f"getrennt")
-    return f"ohne sie sinkt die Erreichbarkeit um {_percent(raw['efficiency_drop'])}"
-
-
-def _percent(share: float) -> str:
-    return f"{number(100 * share, 0)} %" if share >= 0.01 or share == 0 else "unter 1 %"
+        return say(lang, "reason.loss.pairs", share=percent(raw["efficiency_drop"], lang))
+    return say(lang, "reason.loss", share=percent(raw["efficiency_drop"], lang))

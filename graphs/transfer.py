@@ -10,7 +10,7 @@ import numpy as np
 from scipy.sparse import csgraph, csr_array
 
 from .build import nodes_of_type
-from .text import TOPIC_LABELS, name
+from .text import TEMPLATES, check_lang, label, name, say
 
 __all__ = [
     "EXPERIENCE_ROLES",
@@ -48,10 +48,8 @@ MAX_LISTED = 200
 #: Alternative paths are searched in batches of block graphs up to this many nodes.
 ALTERNATIVE_BLOCK_NODES = 300_000
 
-NOTE = ("Bei gleich guten Wegen werden städtische vor ländlichen Quellen bevorzugt (kreisfreie "
-        "Stadt vor kreisangehöriger Stadt vor Gemeinde) und größere vor kleineren. Als Wege "
-        "zählen vertrauensvolle Verbindungen (Gewicht ab 3, Länge 6 − Gewicht) und laufende "
-        "oder abgeschlossene gemeinsame Initiativen.")
+#: The German note on how paths are chosen (``graphs.text`` has it in every language).
+NOTE = TEMPLATES["de"]["transfer.note"]
 
 
 def edge_length(U: nx.Graph, u, v, data: dict) -> float | None:
@@ -100,7 +98,8 @@ def topic_experience(G: nx.MultiDiGraph) -> dict[str, dict[str, list[str]]]:
     return {t: {m: sorted(found[t][m]) for m in sorted(found[t])} for t in sorted(found)}
 
 
-def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATHS) -> list:
+def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATHS,
+                   lang: str = "de") -> list:
     """Return, per topic, the best knowledge-transfer paths from experienced to new members.
 
     For every topic where some municipalities have experience (:func:`topic_experience`)
@@ -123,13 +122,15 @@ def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATH
         ``n_sources``, ``n_targets``, ``paths`` (``from``, ``to``, ``via``, ``length``,
         ``hops``, ``weakest`` tie weight, ``alternative``), ``unreachable``, ``brokers``,
         ``suggested_ties`` (``[experienced actor, target actor]`` pairs), ``suggestions``
-        (the same with scores and lengths) and a German ``note``.
+        (the same with scores and lengths) and a ``note``; ``label`` and ``note`` are in
+        ``lang`` ("de" or "en").
 
     References
     ----------
     .. [1] Zhou, T., Lü, L. and Zhang, Y.-C. (2009). Predicting missing links via local
        information. European Physical Journal B 71, 623-630.
     """
+    check_lang(lang)
     experience = topic_experience(G)
     members = [m for m in nodes_of_type(G, "municipality")
                if G.nodes[m].get("tier") in TARGET_TIERS]
@@ -159,7 +160,8 @@ def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATH
     for path, alternative in zip(listed, _alternatives(U, W, nodes, index, listed), strict=True):
         path["alternative"] = alternative
     return [_topic(G, U, pred[k], nodes, index, topic, sources, targets, by_muni, max_paths,
-                   *found[k]) for k, (topic, sources, targets, by_muni) in enumerate(topics)]
+                   *found[k], lang=lang)
+            for k, (topic, sources, targets, by_muni) in enumerate(topics)]
 
 
 def _length_matrix(U: nx.Graph, index: dict) -> csr_array:
@@ -199,7 +201,7 @@ def _nearest_sources(W, index, source_lists) -> tuple:
 
 
 def _topic(G, U, pred, nodes, index, topic, sources, targets, by_muni, max_paths,
-           reachable, unreachable, paths) -> dict:
+           reachable, unreachable, paths, lang="de") -> dict:
     brokers = Counter(b for path in paths
                       for b in path["via"] + (path["alternative"] or {}).get("via", [])
                       if U.nodes[b]["type"] != "municipality")
@@ -207,15 +209,14 @@ def _topic(G, U, pred, nodes, index, topic, sources, targets, by_muni, max_paths
         del path["path"]
     suggestions = _suggest(G, U, pred, nodes, index, reachable, unreachable, by_muni, sources,
                            max_paths)
-    note = NOTE
+    note = say(lang, "transfer.note")
     if len(reachable) > max_paths:
-        note += f" Gezeigt werden die {max_paths} kürzesten von {len(reachable)} Wegen."
+        note += say(lang, "transfer.shown", shown=max_paths, total=len(reachable))
     if unreachable:
-        note += (f" {len(unreachable)} Mitglieder ohne Erfahrung sind über vertrauensvolle "
-                 f"Verbindungen nicht erreichbar.")
+        note += say(lang, "transfer.unreachable", count=len(unreachable))
     return {
         "topic": topic,
-        "label": TOPIC_LABELS.get(topic, topic),
+        "label": label(lang, "topic", topic),
         "sources": sorted(sources)[:MAX_LISTED],
         "targets": targets[:MAX_LISTED],
         "n_sources": len(sources),
