@@ -251,6 +251,12 @@
     setStatus(status);
     fillTable();
     panel.hidden = true;
+    var wanted = new URLSearchParams(location.search).get("focus");
+    if (wanted && state.byId[wanted]) {
+      state.network.selectNodes([wanted]);
+      state.network.focus(wanted, { scale: 1.2, animation: false });
+      openPanel(wanted);
+    }
   }
 
   function currentQuery() {

@@ -185,3 +185,14 @@ def test_national_view_aggregates_and_is_interactive(signed_in, live_server, nat
                      "document.querySelector('#network-app').dataset.state === 'ready'")
     assert len(visible_ids(page)) > before
     assert kreis not in visible_ids(page)
+
+
+def test_detail_page_link_opens_node_in_view(signed_in, live_server):
+    """"im Netzwerk zeigen" on a municipality's page opens its ego view with its panel."""
+    page = signed_in("gast")
+    page.goto(f"{live_server.url}/regions/swf5/municipalities/olpe")
+    page.click("text=im Netzwerk zeigen")
+    page.wait_for_selector(READY)
+    assert page.text_content("#panel-title") == "Olpe"
+    ids = visible_ids(page)
+    assert "olpe" in ids and "m01" in ids and "arnsberg" not in ids
