@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
-from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -13,7 +13,7 @@ from flask_login import login_required
 import graphs
 
 from . import permissions as perm
-from . import reports
+from . import reports, select_locale
 from .extensions import db
 from .models import Actor, Tie
 from .validation import ValidationError
@@ -197,14 +197,16 @@ def gap_groups(gaps: list[dict], open_group: str | None, page: int) -> list[dict
 def page(slug: str):
     region = perm.get_region(slug)
     keys = reports.directory(region)
-    report = reports.region_report(region)
+    lang = select_locale()  # the report's sentences in the interface language
+    report = reports.region_report(region, lang=lang)
     without = request.args.get("without", "").strip() or None
     taktgeber = request.args.get("taktgeber", "").strip() or None
     whatif, problems, status = None, [], 200
     if without or taktgeber:
         try:
             reports.check_whatif(region, without, taktgeber, keys)
-            report = reports.region_report(region, without=without, taktgeber=taktgeber)
+            report = reports.region_report(region, without=without, taktgeber=taktgeber,
+                                           lang=lang)
             whatif = report["whatif"]
         except ValidationError as exc:
             problems, status = exc.problems, 422
@@ -217,8 +219,7 @@ def page(slug: str):
         detailed=DETAILED, member_rows=MEMBER_ROWS,
         groups=gap_groups(report["gaps"], request.args.get("group"), page_number),
         severities=SEVERITIES, part_order=part_order(),
-        explanation=graphs.SCORE_EXPLANATION.get(str(get_locale()),
-                                                 graphs.SCORE_EXPLANATION["de"]),
+        explanation=graphs.SCORE_EXPLANATION[lang],
         whatif=whatif, problems=problems,
         without=without, taktgeber=taktgeber, use_selects=len(keys) <= SELECT_LIMIT,
         num=_num, pct=_pct), status

@@ -86,12 +86,15 @@ def put_bundle(slug: str):
 
 @bp.get("/regions/<slug>/analysis")
 def analysis(slug: str):
-    """The analysis report; ``?without=<key>`` and ``?taktgeber=<key>`` for a what-if."""
+    """The analysis report; ``?without=<key>`` and ``?taktgeber=<key>`` for a what-if,
+    ``?lang=en`` for its sentences in English (default de)."""
     region = perm.get_region(slug)
+    lang = reports.parse_lang(request.args.get("lang"))
     without = request.args.get("without", "").strip() or None
     taktgeber = request.args.get("taktgeber", "").strip() or None
     reports.check_whatif(region, without, taktgeber)
-    return jsonify(reports.region_report(region, without=without, taktgeber=taktgeber))
+    return jsonify(reports.region_report(region, without=without, taktgeber=taktgeber,
+                                         lang=lang))
 
 
 @bp.get("/regions/<slug>/graph")

@@ -183,19 +183,21 @@ def revoke_tokens(login: str) -> None:
 @with_appcontext
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the report document (JSON).")
-def analyse_command(slug: str, as_json: bool) -> None:
-    """Print the analysis report of a region (German text, or the JSON document)."""
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True,
+              help="Language of the report's sentences.")
+def analyse_command(slug: str, as_json: bool, lang: str) -> None:
+    """Print the analysis report of a region (text, or the JSON document)."""
     from . import reports
 
     region = db.session.scalar(sa.select(Region).filter_by(slug=slug))
     if region is None:
         click.echo(f"Region „{slug}“ gibt es nicht.", err=True)
         sys.exit(1)
-    report = reports.region_report(region)
+    report = reports.region_report(region, lang=lang)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        click.echo(reports.text_report(report, reports.directory(region)), nl=False)
+        click.echo(reports.text_report(report, reports.directory(region), lang=lang), nl=False)
 
 
 @click.command("close-ballots")

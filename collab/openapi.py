@@ -78,12 +78,17 @@ def document(base: str) -> dict[str, Any]:
              "description": "what-if: key of a municipality, actor or initiative that leaves"},
             {"name": "taktgeber", "in": "query", "required": False,
              "schema": {"type": "string"},
-             "description": "what-if: key of an actor that becomes the Taktgeber"}],
+             "description": "what-if: key of an actor that becomes the Taktgeber"},
+            {"name": "lang", "in": "query", "required": False,
+             "schema": {"enum": ["de", "en"], "default": "de"},
+             "description": "language of the report's sentences (gap messages, explanations, "
+                            "transfer labels and notes, what-if message); keys and figures "
+                            "are the same in both"}],
         "get": {"summary": "The analysis report (gaps, Taktgeber ranking, transfer paths, "
                            "structure; with a what-if its comparison in whatif)",
                 "responses": {"200": {"description": "report", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/report"}}}},
-                    "422": _error("unknown what-if key"), **errors}},
+                    "422": _error("unknown what-if key or language"), **errors}},
     }
     paths["/regions/{slug}/graph"] = {
         "parameters": [

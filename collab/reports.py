@@ -2,7 +2,8 @@
 
 Pages, API, CLI and the network view all ask :func:`region_report`; it runs
 :func:`graphs.analyse` on the region's bundle only when the region's ``data_version`` (bumped
-by every write in :mod:`collab.services`) or the what-if arguments differ from a cached run.
+by every write in :mod:`collab.services`), the what-if arguments or the language of the
+report's sentences differ from a cached run.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 import graphs
+from graphs.text import LANGUAGES, check_lang, number
 
 from .bundle import export_bundle
 from .extensions import db
@@ -28,31 +30,47 @@ _cache: OrderedDict[tuple, dict] = OrderedDict()
 _lock = threading.Lock()
 
 
-def cache_key(region: Region, without: str | None, taktgeber: str | None) -> tuple:
-    """Database, region, its data version and the what-if arguments."""
+def cache_key(region: Region, without: str | None, taktgeber: str | None,
+              lang: str = "de") -> tuple:
+    """Database, region, its data version, the what-if arguments and the language."""
     database = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    return (database, region.id, region.data_version or 0, without or None, taktgeber or None)
+    return (database, region.id, region.data_version or 0, without or None, taktgeber or None,
+            lang)
 
 
 def region_report(region: Region, *, without: str | None = None,
-                  taktgeber: str | None = None) -> dict:
+                  taktgeber: str | None = None, lang: str = "de") -> dict:
     """The analysis report of ``region`` (see DESIGN.md), from the cache when still valid.
 
-    Raises ``ValueError`` (from :func:`graphs.analyse`) for an unknown what-if key.
-    The returned dict is shared: callers must not change it.
+    ``lang`` ("de" or "en") is the language of the report's sentences (gap messages,
+    explanations, transfer notes, what-if message); keys and figures are the same in both.
+    Raises ``ValueError`` (from :func:`graphs.analyse`) for an unknown what-if key or
+    language. The returned dict is shared: callers must not change it.
     """
-    key = cache_key(region, without, taktgeber)
+    check_lang(lang)
+    key = cache_key(region, without, taktgeber, lang)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
     report = graphs.analyse(export_bundle(region), without=without or None,
-                            taktgeber=taktgeber or None)
+                            taktgeber=taktgeber or None, lang=lang)
     with _lock:
         _cache[key] = report
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return report
+
+
+def parse_lang(value: str | None) -> str:
+    """The report language asked for by a request argument: "de" when none is given;
+    :class:`ValidationError` on the field ``lang`` for anything but "de" or "en"."""
+    if value is None or value == "":
+        return "de"
+    if value not in LANGUAGES:
+        raise ValidationError([Problem("lang", _(
+            "Sprache: „%(v)s“ gibt es nicht; erwartet wird de oder en.", v=value))])
+    return value
 
 
 def directory(region: Region) -> dict[str, dict]:
@@ -105,59 +123,108 @@ def check_whatif(region: Region, without: str | None, taktgeber: str | None,
         raise ValidationError(problems)
 
 
+#: The command line's plain-text frame around the report, per language: part names, severity
+#: names and the lines' templates (the report's own sentences come in its language).
+TEXT_REPORT = {
+    "de": {
+        "parts": {"brokerage": "Vermittlung zwischen Kommunen", "mandate": "Mandat",
+                  "capacity": "Kapazität", "reach": "Reichweite",
+                  "coverage": "Abdeckung der Teilnetze", "level": "passende Ebene",
+                  "loss": "Verlust bei Ausscheiden"},
+        "severities": {"high": "hoch", "medium": "mittel", "low": "niedrig"},
+        "title": "Analyse der Region {region}",
+        "summary": "Überblick: {municipalities} Kommunen, {actors} Akteure, {initiatives} "
+                   "Initiativen, {ties} Verbindungen; Dichte {density}, {components} "
+                   "Zusammenhangskomponente(n), {communities} Teilnetze, {gaps} Lücken.",
+        "candidates": "Taktgeber-Kandidaten (die besten {shown} von {total}):",
+        "row": "  {rank}. {name} ({key}): Wert {score}{mark}",
+        "designated": " [vorgesehen]",
+        "gaps": "Lücken ({count}):",
+        "transfer": "Wissenstransfer:",
+        "topic": "  {label}: {sources} mit Erfahrung ({source_names}), {targets} ohne "
+                 "({target_names})",
+        "via": " über {names}",
+        "direct": " direkt",
+        "alternative": "; Ausweichweg über {names}",
+        "suggestion": "    Vorschlag: Verbindung {first} – {second} (erreicht {target})",
+    },
+    "en": {
+        "parts": {"brokerage": "Brokerage between municipalities", "mandate": "Mandate",
+                  "capacity": "Capacity", "reach": "Reach",
+                  "coverage": "Coverage of the communities", "level": "Fitting level",
+                  "loss": "Loss on leaving"},
+        "severities": {"high": "high", "medium": "medium", "low": "low"},
+        "title": "Analysis of the region {region}",
+        "summary": "Overview: {municipalities} municipalities, {actors} actors, {initiatives} "
+                   "initiatives, {ties} ties; density {density}, {components} connected "
+                   "component(s), {communities} communities, {gaps} gaps.",
+        "candidates": "Taktgeber candidates (the best {shown} of {total}):",
+        "row": "  {rank}. {name} ({key}): score {score}{mark}",
+        "designated": " [designated]",
+        "gaps": "Gaps ({count}):",
+        "transfer": "Knowledge transfer:",
+        "topic": "  {label}: {sources} with experience ({source_names}), {targets} without "
+                 "({target_names})",
+        "via": " via {names}",
+        "direct": " directly",
+        "alternative": "; alternative via {names}",
+        "suggestion": "    Suggestion: tie {first} – {second} (reaches {target})",
+    },
+}
 #: German names of the parts of the Taktgeber score and of the gap severities (CLI text).
-PART_NAMES = {"brokerage": "Vermittlung zwischen Kommunen", "mandate": "Mandat",
-              "capacity": "Kapazität", "reach": "Reichweite", "coverage": "Abdeckung der Teilnetze",
-              "level": "passende Ebene", "loss": "Verlust bei Ausscheiden"}
-SEVERITY_NAMES = {"high": "hoch", "medium": "mittel", "low": "niedrig"}
+PART_NAMES = TEXT_REPORT["de"]["parts"]
+SEVERITY_NAMES = TEXT_REPORT["de"]["severities"]
 
 
-def _de(value: float, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
+def text_report(report: dict, keys: dict[str, dict], *, top: int = 5, lang: str = "de") -> str:
+    """The report as plain text for the command line (German, or English with
+    ``lang="en"``; pass a report analysed in the same language): summary, the ``top``
+    Taktgeber candidates with the parts of their score, every gap, and the transfer paths
+    per topic."""
+    words = TEXT_REPORT[check_lang(lang)]
 
-
-def text_report(report: dict, keys: dict[str, dict], *, top: int = 5) -> str:
-    """The report as German plain text for the command line: summary, the ``top`` Taktgeber
-    candidates with the parts of their score, every gap, and the transfer paths per topic."""
     def name(key):
         return keys.get(key, {}).get("name") or str(key)
 
     def names(list_):
         return ", ".join(name(k) for k in list_) or "–"
 
+    def num(value, digits=2):
+        return number(value, digits, lang)
+
     s = report["summary"]
-    lines = [f"Analyse der Region {report['region']}", "",
-             f"Überblick: {s['municipalities']} Kommunen, {s['actors']} Akteure, "
-             f"{s['initiatives']} Initiativen, {s['ties']} Verbindungen; Dichte "
-             f"{_de(s['density'], 3)}, {s['components']} Zusammenhangskomponente(n), "
-             f"{s['communities']} Teilnetze, {s['gaps']} Lücken.", "",
-             f"Taktgeber-Kandidaten (die besten {min(top, len(report['taktgeber']))} "
-             f"von {s['candidates']}):"]
+    lines = [words["title"].format(region=report["region"]), "",
+             words["summary"].format(**{**s, "density": num(s["density"], 3)}), "",
+             words["candidates"].format(shown=min(top, len(report["taktgeber"])),
+                                        total=s["candidates"])]
     weights = sorted(graphs.WEIGHTS.items(), key=lambda pw: -pw[1])
+    percent = " %" if lang == "de" else "%"
     for row in report["taktgeber"][:top]:
-        mark = " [vorgesehen]" if row["designated"] else ""
-        lines.append(f"  {row['rank']}. {row['name']} ({row['key']}): Wert "
-                     f"{_de(row['score'])}{mark}")
+        mark = words["designated"] if row["designated"] else ""
+        lines.append(words["row"].format(rank=row["rank"], name=row["name"], key=row["key"],
+                                         score=num(row["score"]), mark=mark))
         lines.append("     " + "; ".join(
-            f"{PART_NAMES[p]} {_de(row['parts'].get(p, 0.0))} × {round(100 * w)} %"
+            f"{words['parts'][p]} {num(row['parts'].get(p, 0.0))} × {round(100 * w)}{percent}"
             for p, w in weights))
         lines.append(f"     {row['explanation']}")
-    lines += ["", f"Lücken ({len(report['gaps'])}):"]
+    lines += ["", words["gaps"].format(count=len(report["gaps"]))]
     for gap in report["gaps"]:
-        lines.append(f"  [{SEVERITY_NAMES[gap['severity']]}] {gap['kind']} "
+        lines.append(f"  [{words['severities'][gap['severity']]}] {gap['kind']} "
                      f"({', '.join(gap['keys'])}): {gap['message']}")
-    lines += ["", "Wissenstransfer:"]
+    lines += ["", words["transfer"]]
     for t in report["transfer"]:
-        lines.append(f"  {t['label']}: {t['n_sources']} mit Erfahrung ({names(t['sources'])}), "
-                     f"{t['n_targets']} ohne ({names(t['targets'])})")
+        lines.append(words["topic"].format(
+            label=t["label"], sources=t["n_sources"], source_names=names(t["sources"]),
+            targets=t["n_targets"], target_names=names(t["targets"])))
         for p in t["paths"]:
-            via = f" über {names(p['via'])}" if p["via"] else " direkt"
-            alt = (f"; Ausweichweg über {names(p['alternative']['via'])}"
+            via = words["via"].format(names=names(p["via"])) if p["via"] else words["direct"]
+            alt = (words["alternative"].format(names=names(p["alternative"]["via"]))
                    if p.get("alternative") else "")
             lines.append(f"    {name(p['from'])} → {name(p['to'])}{via}{alt}")
         for sug in t["suggestions"]:
-            lines.append(f"    Vorschlag: Verbindung {name(sug['from'])} – {name(sug['to'])} "
-                         f"(erreicht {name(sug['target'])})")
+            lines.append(words["suggestion"].format(first=name(sug["from"]),
+                                                    second=name(sug["to"]),
+                                                    target=name(sug["target"])))
         lines.append(f"    {t['note']}")
     return "\n".join(lines) + "\n"
 

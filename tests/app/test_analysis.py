@@ -192,7 +192,7 @@ def test_api_whatif(api, report):
 def test_openapi_lists_the_analysis(api):
     doc = api(None).get("/openapi.json").get_json()
     entry = doc["paths"]["/regions/{slug}/analysis"]
-    assert {p["name"] for p in entry["parameters"]} == {"slug", "without", "taktgeber"}
+    assert {p["name"] for p in entry["parameters"]} == {"slug", "without", "taktgeber", "lang"}
     assert set(entry["get"]["responses"]) >= {"200", "401", "404", "422"}
 
 
