@@ -112,7 +112,8 @@ def graph(slug: str):
             "Format: vis, graphml oder gexf erwartet."))])
     try:
         if fmt == "vis":
-            return jsonify(view.graph_payload(region, request.args))
+            lang = reports.parse_lang(request.args.get("lang"))
+            return jsonify(view.graph_payload(region, request.args, lang=lang))
         return view.export_response(region, request.args, fmt)
     except FilterError as exc:
         raise ValidationError([services.Problem(exc.field, exc.message)]) from exc

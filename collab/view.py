@@ -25,7 +25,7 @@ import graphs
 from graphs import vis
 
 from . import permissions as perm
-from . import services, vocab
+from . import select_locale, services, vocab
 from .bundle import export_bundle
 from .extensions import db
 from .models import Initiative, Municipality, NodePosition, Region, RegionMembership
@@ -91,14 +91,15 @@ def _labels() -> dict:
         ("kind", vocab.MUNICIPALITY_KINDS), ("status", vocab.INITIATIVE_STATUSES))}
 
 
-def graph_payload(region: Region, args) -> dict:
+def graph_payload(region: Region, args, *, lang: str = "de") -> dict:
     """The vis-network data of ``region`` for the query ``args`` (raises
-    :class:`graphs.vis.FilterError` for bad filters), with the analysis marks, saved
-    positions, the vocabulary's labels and the URLs of the nodes' pages."""
+    :class:`graphs.vis.FilterError` for bad filters), with the analysis marks (gap messages
+    and explanations in ``lang``), saved positions, the vocabulary's labels and the URLs of
+    the nodes' pages."""
     G, U = region_graph(region)
     chosen = view_args(args)
-    data = vis.vis_data(G, U=U, report=region_report(region), positions=saved_positions(region),
-                        **chosen)
+    data = vis.vis_data(G, U=U, report=region_report(region, lang=lang),
+                        positions=saved_positions(region), **chosen)
     base = url_for("network.overview", slug=region.slug)
     data["urls"] = {"municipality": f"{base}/municipalities/", "actor": f"{base}/actors/",
                     "initiative": f"{base}/initiatives/"}
@@ -165,7 +166,7 @@ def data(slug: str):
     ``/api/v1/regions/<slug>/graph``."""
     region = perm.get_region(slug)
     try:
-        return jsonify(graph_payload(region, request.args))
+        return jsonify(graph_payload(region, request.args, lang=select_locale()))
     except vis.FilterError as exc:
         return _filter_error(exc)
 
