@@ -53,14 +53,17 @@ def require(allowed: bool) -> None:
 
 @contextmanager
 def change(region: Region | None, user: User | None, action: str, target: str = "",
-           summary: str = "") -> Iterator[None]:
+           summary: str = "", *, data: bool = True) -> Iterator[None]:
     """Run a change as one unit: record it, bump the region's data version, commit.
 
+    ``data=False`` is for state that is not network data (the view's node positions): the
+    change is recorded and committed, but the data version, and with it every cached
+    analysis and graph of the region, stays as it is.
     Any exception rolls everything back and propagates.
     """
     try:
         yield
-        if region is not None:
+        if region is not None and data:
             region.data_version = (region.data_version or 0) + 1
         db.session.add(Activity(
             region_id=region.id if region is not None else None,
@@ -586,7 +589,7 @@ def save_positions(region: Region, positions: Any, user: User | None, *,
             sa.select(NodePosition).where(NodePosition.region_id == region.id))}
     with change(region, user, "view.positions", region.slug,
                 _("%(n)d Knotenpositionen der Netzwerkansicht gespeichert",
-                  n=len(clean_positions))):
+                  n=len(clean_positions)), data=False):
         now = utcnow()
         for key, (x, y) in clean_positions.items():
             row = existing.get(key)

@@ -1,10 +1,22 @@
-"""The interactive network view: the page, its JSON data, saved node positions."""
+"""The interactive network view: the page, its JSON data and analysis marks, saved node
+positions.
+
+The page draws as soon as the graph data is there (``data.json``: nodes, edges, aggregation,
+layout; read straight from the database with :mod:`collab.graphdata`), then fetches the
+analysis marks (``marks.json``: Taktgeber, gaps, transfer routes) that need the region's
+report, which takes many seconds at national scale the first time after a change. Both are
+cached per database, region, data version and query, as :mod:`collab.reports` caches the
+report; saved positions and the account's rights are added per request.
+"""
 
 from __future__ import annotations
 
+import gc
 import io
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import networkx as nx
 import sqlalchemy as sa
@@ -26,21 +38,84 @@ from graphs import vis
 
 from . import permissions as perm
 from . import select_locale, services, vocab
-from .bundle import export_bundle
 from .extensions import db
-from .models import Initiative, Municipality, NodePosition, Region, RegionMembership
+from .graphdata import network_records
+from .kinds import KINDS
+from .models import (
+    Actor,
+    Initiative,
+    Municipality,
+    NodePosition,
+    Participation,
+    Region,
+    RegionMembership,
+)
 from .reports import region_report
 from .validation import ValidationError
 
 bp = Blueprint("view", __name__, url_prefix="/regions")
 
-#: built graphs kept per process (region, data version)
+#: built graphs kept per process (region and data version; the view's graph and, for the
+#: exports, the multigraph)
 GRAPH_CACHE_SIZE = 4
+#: vis data kept per process (region, data version, query; with marks also the language)
+DATA_CACHE_SIZE = 32
 #: above this many municipalities or initiatives the filter fields offer no option list
 CHOICE_LIST_MAX = 500
 
-_graphs: OrderedDict[tuple, tuple[nx.MultiDiGraph, nx.Graph]] = OrderedDict()
-_lock = threading.Lock()
+
+class LRU:
+    """A small thread-safe cache of the last ``size`` values; ``get`` computes a missing
+    value outside the lock (two requests may both compute it, as in :mod:`.reports`)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict[tuple, object] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, make: Callable[[], object]):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_graphs = LRU(GRAPH_CACHE_SIZE)
+_data = LRU(DATA_CACHE_SIZE)
+
+
+def clear_caches() -> None:
+    """Forget every cached graph and vis data (tests; data changed behind our back)."""
+    _graphs.clear()
+    _data.clear()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large graph is built.
+
+    Building the national graph makes hundreds of thousands of dicts that all stay alive;
+    each allocation burst triggers a collection that walks the whole growing heap, which
+    at national scale more than doubles the build time (2.8 s against 1.2 s). Nothing
+    built here is cyclic garbage; the collector runs again afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @bp.before_request
@@ -49,21 +124,26 @@ def require_login():
     """The network view, like every page of a region, needs a signed-in account."""
 
 
-def region_graph(region: Region) -> tuple[nx.MultiDiGraph, nx.Graph]:
-    """The region's graph (:func:`graphs.build_graph`) and its network graph, cached until
-    the region's data version changes."""
-    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id, region.data_version or 0)
-    with _lock:
-        if key in _graphs:
-            _graphs.move_to_end(key)
-            return _graphs[key]
-    G = graphs.build_graph(export_bundle(region))
-    found = (G, graphs.network_graph(G))
-    with _lock:
-        _graphs[key] = found
-        while len(_graphs) > GRAPH_CACHE_SIZE:
-            _graphs.popitem(last=False)
-    return found
+def _version_key(region: Region) -> tuple:
+    return (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id, region.data_version or 0)
+
+
+def region_network(region: Region) -> nx.Graph:
+    """The region's network graph as the view draws it (:func:`graphs.vis.view_graph` of
+    :func:`collab.graphdata.network_records`), cached until its data version changes."""
+    def make():
+        with gc_paused():
+            return vis.view_graph(network_records(region))
+    return _graphs.get((*_version_key(region), "view"), make)
+
+
+def region_multigraph(region: Region) -> nx.MultiDiGraph:
+    """The region's graph (:func:`graphs.build_graph`) for the GraphML and GEXF exports,
+    cached like :func:`region_network`."""
+    def make():
+        with gc_paused():
+            return graphs.build_graph(network_records(region))
+    return _graphs.get((*_version_key(region), "multi"), make)
 
 
 def saved_positions(region: Region) -> dict[str, tuple[float, float]]:
@@ -91,21 +171,86 @@ def _labels() -> dict:
         ("kind", vocab.MUNICIPALITY_KINDS), ("status", vocab.INITIATIVE_STATUSES))}
 
 
-def graph_payload(region: Region, args, *, lang: str = "de") -> dict:
-    """The vis-network data of ``region`` for the query ``args`` (raises
-    :class:`graphs.vis.FilterError` for bad filters), with the analysis marks (gap messages
-    and explanations in ``lang``), saved positions, the vocabulary's labels and the URLs of
-    the nodes' pages."""
-    G, U = region_graph(region)
-    chosen = view_args(args)
-    data = vis.vis_data(G, U=U, report=region_report(region, lang=lang),
-                        positions=saved_positions(region), **chosen)
+def _query_key(chosen: dict) -> tuple:
+    return (tuple(sorted((k, tuple(v)) for k, v in chosen["filters"].items())),
+            chosen["ego"], tuple(chosen["expand"]), chosen["metric"])
+
+
+def plain_data(region: Region, chosen: dict) -> dict:
+    """The vis data of the query ``chosen`` (:func:`view_args`) without the analysis
+    (:func:`graphs.vis.vis_data`), cached per region, data version and query. Raises
+    :class:`graphs.vis.FilterError` for bad filters. Shared: callers must not change it."""
+    U = region_network(region)
+
+    def make():
+        with gc_paused():
+            return vis.vis_data(U=U, **chosen)
+    return _data.get((*_version_key(region), _query_key(chosen), None), make)
+
+
+def marked_data(region: Region, chosen: dict, lang: str) -> dict:
+    """The vis data of ``chosen`` with the analysis marks of the region's report in
+    ``lang``, cached like :func:`plain_data` and per language; computes the report when it
+    is not cached (many seconds at national scale)."""
+    U = region_network(region)
+
+    def make():
+        report = region_report(region, lang=lang)
+        with gc_paused():
+            return vis.vis_data(U=U, report=report, **chosen)
+    return _data.get((*_version_key(region), _query_key(chosen), lang), make)
+
+
+def _decorated(data: dict, region: Region, chosen: dict) -> dict:
+    """``data`` with the saved positions, the URLs of the nodes' pages, the vocabulary's
+    labels and the query (a new dict; the cached one stays as it is)."""
+    doc = vis.with_positions(data, saved_positions(region))
     base = url_for("network.overview", slug=region.slug)
-    data["urls"] = {"municipality": f"{base}/municipalities/", "actor": f"{base}/actors/",
-                    "initiative": f"{base}/initiatives/"}
-    data["labels"] = _labels()
-    data["query"] = chosen
-    return data
+    doc["urls"] = {"municipality": f"{base}/municipalities/", "actor": f"{base}/actors/",
+                   "initiative": f"{base}/initiatives/"}
+    doc["labels"] = _labels()
+    doc["query"] = chosen
+    return doc
+
+
+def graph_payload(region: Region, args, *, lang: str = "de") -> dict:
+    """The vis-network data of ``region`` for the query ``args`` with the analysis marks
+    (gap messages and explanations in ``lang``), saved positions, the vocabulary's labels
+    and the URLs of the nodes' pages: the API's document (raises
+    :class:`graphs.vis.FilterError` for bad filters)."""
+    chosen = view_args(args)
+    plain_data(region, chosen)  # bad filters fail before the analysis runs
+    return _decorated(marked_data(region, chosen, lang), region, chosen)
+
+
+def editable_keys(user, region: Region) -> bool | list[str]:
+    """Which nodes' edit forms ``user`` may open: True for all (the coordinator, admins),
+    else the sorted keys of the municipalities, actors and initiatives that
+    ``KINDS[...].can_edit`` allows.
+
+    Only the region's manager edits without speaking for a municipality, and a member
+    speaks for its own one only, so the candidates asked about are the member's
+    municipality, its actors and the initiatives they take part in.
+    """
+    if perm.can_manage_region(user, region):
+        return True
+    if not perm.is_member_of(user, region) or user.municipality_id is None:
+        return []
+    own = user.municipality_id
+    memberships = db.session.scalars(sa.select(RegionMembership).where(
+        RegionMembership.region_id == region.id, RegionMembership.municipality_id == own)).all()
+    actors = db.session.scalars(sa.select(Actor).where(
+        Actor.region_id == region.id, Actor.municipality_id == own)).all()
+    initiatives = db.session.scalars(
+        sa.select(Initiative).where(Initiative.id.in_(
+            sa.select(Participation.initiative_id).where(
+                Participation.actor_id.in_([a.id for a in actors]))))).all() if actors else []
+    keys = []
+    for name, objects in (("municipalities", memberships), ("actors", actors),
+                          ("initiatives", initiatives)):
+        kind = KINDS[name]
+        keys += [kind.key_of(o) for o in objects if kind.can_edit(user, region, o)]
+    return sorted(keys)
 
 
 #: export formats: writer and media type
@@ -117,13 +262,13 @@ def export_response(region: Region, args, fmt: str) -> Response:
     """The region's graph (the bundle's nodes and edges with all their attributes, narrowed
     by the view's filters and ego view) as a GraphML or GEXF download."""
     writer, media_type = EXPORT_FORMATS[fmt]
-    G, U = region_graph(region)
+    U = region_network(region)
     chosen = view_args(args)
     keep = vis.filter_nodes(U, chosen["filters"])
     if chosen["ego"]:
         keep &= vis.ego_nodes(U, chosen["ego"])
     buffer = io.BytesIO()
-    writer(graphs.exportable(G.subgraph(keep)), buffer)
+    writer(graphs.exportable(region_multigraph(region).subgraph(keep)), buffer)
     return Response(buffer.getvalue(), mimetype=media_type, headers={
         "Content-Disposition": f'attachment; filename="{region.slug}-netzwerk.{fmt}"'})
 
@@ -162,13 +307,36 @@ def _metric_labels() -> dict:
 
 @bp.get("/<slug>/network/data.json")
 def data(slug: str):
-    """The page's data (same origin, session cookie): the same document as the API's
-    ``/api/v1/regions/<slug>/graph``."""
+    """The page's graph data (same origin, session cookie), without waiting for the
+    analysis: nodes, edges, aggregation, layout, saved positions, labels, and ``editable``
+    (:func:`editable_keys` of the signed-in account). The marks follow from ``marks.json``."""
     region = perm.get_region(slug)
+    chosen = view_args(request.args)
     try:
-        return jsonify(graph_payload(region, request.args, lang=select_locale()))
+        doc = _decorated(plain_data(region, chosen), region, chosen)
     except vis.FilterError as exc:
         return _filter_error(exc)
+    doc["editable"] = editable_keys(current_user, region)
+    return jsonify(doc)
+
+
+@bp.get("/<slug>/network/marks.json")
+def marks(slug: str):
+    """The analysis marks of the same query (:func:`graphs.vis.marks_delta` from the graph
+    data to the marked data): Taktgeber, gaps and transfer routes in the interface
+    language. Waits for the region's report when it is not cached yet."""
+    region = perm.get_region(slug)
+    chosen = view_args(request.args)
+    try:
+        plain = plain_data(region, chosen)
+    except vis.FilterError as exc:
+        return _filter_error(exc)
+    lang = select_locale()
+    positions = saved_positions(region)
+    delta = vis.marks_delta(vis.with_positions(plain, positions),
+                            vis.with_positions(marked_data(region, chosen, lang), positions))
+    delta["lang"] = lang
+    return jsonify(delta)
 
 
 @bp.get("/<slug>/network/export.<fmt>")
@@ -191,8 +359,8 @@ def positions(slug: str):
     perm.require(perm.can_save_positions(current_user, region))
     body = request.get_json(silent=True)
     raw = body.get("positions") if isinstance(body, dict) else None
-    G, _U = region_graph(region)
-    known = set(G) | {vis.kreis_id(d) for _n, d in G.nodes(data=True)
+    U = region_network(region)
+    known = set(U) | {vis.kreis_id(d) for _n, d in U.nodes(data=True)
                       if d["type"] == "municipality"}
     try:
         count = services.save_positions(region, raw, current_user, known=known)

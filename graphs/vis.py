@@ -8,12 +8,13 @@ from collections.abc import Iterable, Mapping
 
 import networkx as nx
 
-from .build import network_graph
+from .build import ACTS_FOR_WEIGHT, DIRECTED_TIE_KINDS, ROLE_WEIGHT, network_graph
 from .transfer import edge_length
 
 __all__ = [
     "AGGREGATE_ABOVE",
     "FILTERS",
+    "MARKED_PARTS",
     "METRICS",
     "PYVIS_MAX_EDGES",
     "FilterError",
@@ -23,9 +24,13 @@ __all__ = [
     "filter_nodes",
     "kreis_id",
     "layout",
+    "marks_delta",
+    "tie_heads",
     "transfer_routes",
+    "view_graph",
     "vis_data",
     "vis_lists",
+    "with_positions",
 ]
 
 #: Above this many visible nodes the view aggregates (actors into their municipality, then
@@ -58,6 +63,118 @@ TAKTGEBER_BORDER = "#b7950b"
 ROUTE_COLOUR = "#e67e22"
 EDGE_COLOURS = {"acts_for": "#b3b6b7", "participation": "#85c1e9", "tie": "#566573",
                 "link": "#7f8c8d"}
+
+
+def tie_heads(ties: Iterable) -> dict:
+    """Return the arrow heads of the merged tie edges of the network graph.
+
+    The network graph (:func:`graphs.network_graph`) joins all ties between two actors in
+    one undirected edge. An arrow is drawn where the direction is clear: every tie of the
+    pair is of a directed kind (:data:`graphs.DIRECTED_TIE_KINDS`); its heads are the targets
+    of those ties (one head: one direction; both ends: directed ties both ways). A pair with
+    an undirected tie (``cooperation``) gets no heads.
+
+    Parameters
+    ----------
+    ties : iterable of (source, target, kind)
+
+    Returns
+    -------
+    dict
+        ``frozenset({u, v})`` -> sorted list of head keys (empty: no arrow).
+
+    Examples
+    --------
+    >>> heads = tie_heads([("rat", "cdo", "mandate"), ("a", "b", "advice"),
+    ...                    ("b", "a", "cooperation"), ("x", "y", "funding"),
+    ...                    ("y", "x", "reporting")])
+    >>> heads[frozenset({"rat", "cdo"})], heads[frozenset({"a", "b"})]
+    (['cdo'], [])
+    >>> heads[frozenset({"x", "y"})]
+    ['x', 'y']
+    """
+    found: dict = {}
+    for source, target, kind in ties:
+        entry = found.setdefault(frozenset((source, target)), [False, set()])
+        if kind in DIRECTED_TIE_KINDS:
+            entry[1].add(target)
+        else:
+            entry[0] = True
+    return {pair: [] if undirected else sorted(targets, key=str)
+            for pair, (undirected, targets) in found.items()}
+
+
+def view_graph(bundle: Mapping) -> nx.Graph:
+    """Return the network graph of a bundle as the view draws it, built in one pass.
+
+    Equal to ``network_graph(build_graph(bundle))`` (same nodes in the same order, same
+    attributes, same edges), without building the multigraph first, which at national scale
+    halves the time; in addition each tie edge has ``heads`` (:func:`tie_heads`), so the view
+    can draw directed ties with arrows.
+
+    Raises
+    ------
+    ValueError
+        If a record refers to a key that is not a node of the bundle.
+
+    Examples
+    --------
+    >>> U = view_graph({"municipalities": [{"key": "m", "name": "M"}],
+    ...                 "actors": [{"key": "rat", "municipality": "m", "type": "council"},
+    ...                            {"key": "cdo", "municipality": "m", "type": "cdo"}],
+    ...                 "ties": [{"source": "rat", "target": "cdo", "kind": "mandate"}]})
+    >>> U.nodes["rat"]["actor_type"], U.edges["rat", "cdo"]["heads"]
+    ('council', ['cdo'])
+    """
+    nodes = []
+    types: dict = {}
+    for type_, part in (("municipality", "municipalities"), ("actor", "actors"),
+                        ("initiative", "initiatives")):
+        for record in sorted(bundle.get(part) or [], key=lambda r: r["key"]):
+            attrs = {k: v for k, v in record.items() if k not in ("key", "participants")}
+            if type_ == "actor":
+                attrs["actor_type"] = attrs.pop("type", "other")
+                attrs["topics"] = list(attrs.get("topics") or [])
+            attrs["type"] = type_
+            types[record["key"]] = type_
+            nodes.append((record["key"], attrs))
+
+    def expect(key, type_):
+        if types.get(key) != type_:
+            raise ValueError(f"unknown {type_} {key!r}")
+
+    edges: dict = {}
+    for actor in bundle.get("actors") or []:
+        if actor.get("municipality") is not None:
+            expect(actor["municipality"], "municipality")
+            edges[(actor["key"], actor["municipality"])] = {"type": "acts_for",
+                                                            "weight": ACTS_FOR_WEIGHT}
+    for initiative in bundle.get("initiatives") or []:
+        for p in initiative.get("participants") or []:
+            expect(p["actor"], "actor")
+            role = p.get("role", "partner")
+            edges[(p["actor"], initiative["key"])] = {
+                "type": "participation", "role": role, "weight": ROLE_WEIGHT.get(role, 1)}
+    ties = [(t["source"], t["target"], t.get("kind", "cooperation"), int(t.get("weight", 3)))
+            for t in bundle.get("ties") or []]
+    for u, v, kind, weight in ties:
+        expect(u, "actor")
+        expect(v, "actor")
+        pair = (u, v) if u < v else (v, u)
+        edge = edges.get(pair)
+        if edge is None:
+            edges[pair] = {"type": "tie", "weight": weight, "kinds": [kind]}
+        else:
+            edge["weight"] = max(edge["weight"], weight)
+            if kind not in edge["kinds"]:
+                edge["kinds"] = sorted([*edge["kinds"], kind])
+    for pair, heads in tie_heads((u, v, kind) for u, v, kind, _w in ties).items():
+        u, v = sorted(pair)
+        edges[(u, v)]["heads"] = heads
+    U = nx.Graph(region=dict(bundle.get("region") or {}))
+    U.add_nodes_from(nodes)
+    U.add_edges_from((u, v, data) for (u, v), data in edges.items())
+    return U
 
 
 class FilterError(ValueError):
@@ -418,7 +535,7 @@ _INFO_FIELDS = {
 }
 
 
-def vis_data(G: nx.MultiDiGraph, *, report: Mapping | None = None,
+def vis_data(G: nx.MultiDiGraph | None = None, *, report: Mapping | None = None,
              filters: Mapping | None = None, ego: str | None = None,
              expand: Iterable = (), metric: str = "degree", positions: Mapping | None = None,
              seed: int = 0, limit: int = AGGREGATE_ABOVE, U: nx.Graph | None = None) -> dict:
@@ -426,8 +543,8 @@ def vis_data(G: nx.MultiDiGraph, *, report: Mapping | None = None,
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        The network (:func:`graphs.build_graph`).
+    G : networkx.MultiDiGraph, optional
+        The network (:func:`graphs.build_graph`); not needed when ``U`` is given.
     report : mapping, optional
         The analysis report (:func:`graphs.analyse`): marks the first-ranked Taktgeber
         candidate, nodes with gaps, and with a ``topic`` filter the transfer routes.
@@ -447,7 +564,9 @@ def vis_data(G: nx.MultiDiGraph, *, report: Mapping | None = None,
     limit : int
         Aggregate above this many visible nodes.
     U : networkx.Graph, optional
-        ``network_graph(G)`` when the caller already has it.
+        The network graph when the caller already has it: :func:`view_graph` of the
+        bundle, or ``network_graph(G)`` (then ties are drawn without arrows). Built from
+        ``G`` (with arrows) when not given.
 
     Returns
     -------
@@ -457,7 +576,8 @@ def vis_data(G: nx.MultiDiGraph, *, report: Mapping | None = None,
         ``title``, so nothing is rendered as HTML), ``mode`` (``full``, ``municipality``,
         ``kreis``), ``counts`` (``total``, ``visible`` nodes, ``drawn`` items), ``top`` (the
         first-ranked Taktgeber candidate), ``routes`` (transfer routes of the topic) and
-        ``physics`` (False: the layout is precomputed).
+        ``physics`` (False: the layout is precomputed). A tie edge whose direction is
+        clear (:func:`tie_heads`) has ``arrows`` (``"to"``, ``"from"`` or ``"to, from"``).
 
     Raises
     ------
@@ -466,7 +586,12 @@ def vis_data(G: nx.MultiDiGraph, *, report: Mapping | None = None,
     """
     if metric not in METRICS:
         raise FilterError("metric", f"Unbekannte Kennzahl: {metric}")
-    U = network_graph(G) if U is None else U
+    if U is None:
+        U = network_graph(G)
+        heads = tie_heads((u, v, d["kind"]) for u, v, d in G.edges(data=True)
+                          if d["type"] == "tie")
+        for pair, found in heads.items():
+            U.edges[tuple(pair)]["heads"] = found
     filters = dict(filters or {})
     overlay = analysis_overlay(report)
     visible = filter_nodes(U, filters)
@@ -496,11 +621,80 @@ def vis_data(G: nx.MultiDiGraph, *, report: Mapping | None = None,
     _style(H, pos, overlay, metric, route_nodes if mode == "full" else set(),
            route_edges if mode == "full" else set())
     nodes, edges = vis_lists(H)
+    for edge in edges:
+        heads = edge.pop("heads", None)
+        if heads:
+            edge["arrows"] = ", ".join(end for end in ("to", "from") if edge[end] in heads)
     return {
         "nodes": nodes, "edges": edges, "mode": mode, "physics": False,
         "counts": {"total": len(U), "visible": len(visible), "drawn": len(nodes)},
         "top": overlay["top"], "routes": routes if mode == "full" else [],
     }
+
+
+def with_positions(data: Mapping, positions: Mapping | None) -> dict:
+    """Return ``data`` (from :func:`vis_data`) with saved positions applied: a new dict and
+    new items for the nodes that move; everything else is shared, so a cached document is
+    never changed.
+
+    Examples
+    --------
+    >>> data = {"nodes": [{"id": "a", "x": 0.0, "y": 0.0}, {"id": "b", "x": 1.0, "y": 1.0}]}
+    >>> moved = with_positions(data, {"a": (5, -5), "zz": (1, 1)})
+    >>> moved["nodes"][0], data["nodes"][0]["x"], moved["nodes"][1] is data["nodes"][1]
+    ({'id': 'a', 'x': 5.0, 'y': -5.0}, 0.0, True)
+    """
+    if not positions:
+        return dict(data)
+    nodes = [{**n, "x": float(positions[n["id"]][0]), "y": float(positions[n["id"]][1])}
+             if n["id"] in positions else n for n in data["nodes"]]
+    return {**data, "nodes": nodes}
+
+
+#: Top-level parts of the vis data that the analysis changes.
+MARKED_PARTS = ("mode", "counts", "top", "routes")
+
+
+def marks_delta(plain: Mapping, marked: Mapping) -> dict:
+    """Return what the analysis adds to a drawn view: the changes from ``plain`` (the vis
+    data without a report) to ``marked`` (the same query with the report).
+
+    ``nodes`` and ``edges`` list, by ``id``, the changed fields of the items that change
+    (a node's ``info``, ``color``, ``borderWidth``, ``marks``, ``size``, ...) and the whole
+    items that are new (the brokers of transfer routes); ``mode``, ``counts``, ``top`` and
+    ``routes`` are those of ``marked``. When an item would have to go, or the aggregation
+    changes, ``replace`` is True and ``nodes`` and ``edges`` are the whole lists of
+    ``marked``, to be drawn anew.
+
+    Examples
+    --------
+    >>> plain = {"nodes": [{"id": "a", "size": 8, "x": 0}], "edges": [], "mode": "full"}
+    >>> marked = {"nodes": [{"id": "a", "size": 30, "x": 0}, {"id": "b", "size": 8}],
+    ...           "edges": [], "mode": "full", "top": "a"}
+    >>> delta = marks_delta(plain, marked)
+    >>> delta["replace"], delta["nodes"], delta["top"]
+    (False, [{'size': 30, 'id': 'a'}, {'id': 'b', 'size': 8}], 'a')
+    """
+    result = {part: marked.get(part) for part in MARKED_PARTS}
+    before = {key: {item["id"]: item for item in plain[key]} for key in ("nodes", "edges")}
+    after = {key: {item["id"] for item in marked[key]} for key in ("nodes", "edges")}
+    if plain.get("mode") != marked.get("mode") or any(
+            not set(before[key]) <= after[key] for key in ("nodes", "edges")):
+        return {**result, "replace": True, "nodes": list(marked["nodes"]),
+                "edges": list(marked["edges"])}
+    result["replace"] = False
+    for key in ("nodes", "edges"):
+        changes = []
+        for item in marked[key]:
+            old = before[key].get(item["id"])
+            if old is None:
+                changes.append(item)
+                continue
+            changed = {k: v for k, v in item.items() if old.get(k) != v}
+            if changed:
+                changes.append({**changed, "id": item["id"]})
+        result[key] = changes
+    return result
 
 
 _layout_cache: dict = {}
@@ -537,7 +731,8 @@ def _full_graph(U: nx.Graph, visible: set, overlay: dict, metric: str) -> nx.Gra
                      if d.get(f) not in (None, "", [])})
         H.add_node(n, _info=info, _degree=U.degree(n))
     H.add_edges_from((u, v, {"type": d["type"], "weight": d.get("weight", 1),
-                             "kinds": d.get("kinds") or ([d["role"]] if "role" in d else [])})
+                             "kinds": d.get("kinds") or ([d["role"]] if "role" in d else []),
+                             **({"heads": d["heads"]} if d.get("heads") else {})})
                      for u, v, d in U.edges(visible, data=True) if u in visible and v in visible)
     _add_overlay(H, overlay)
     return H

@@ -1,6 +1,8 @@
 /* The interactive network view (templates/view/network.html).
  *
- * Data comes as JSON from the app (data-data-url); every text from it is put into the page
+ * Data comes as JSON from the app: first the graph (data-data-url), drawn at once, then the
+ * analysis marks of the same query (data-marks-url: Taktgeber, gaps, transfer routes),
+ * applied to the drawn network when they arrive. Every text from them is put into the page
  * with textContent, never as HTML. vis-network's tooltips get DOM elements, not strings,
  * because it would render a string title as HTML.
  */
@@ -15,8 +17,11 @@
   var statusLine = document.getElementById("network-status");
   var panel = document.getElementById("network-panel");
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var analysisLine = document.getElementById("network-analysis");
 
-  var state = { data: null, nodes: null, edges: null, network: null, byId: {} };
+  // analysis: "pending" until the marks of the current query are applied, then "ready"
+  var state = { data: null, nodes: null, edges: null, network: null, byId: {},
+    analysis: "pending", panelId: null, loads: 0 };
   // For the browser tests and the console: the current network and its data.
   window.networkView = state;
 
@@ -51,6 +56,18 @@
 
   function setStatus(text) { statusLine.textContent = text; }
 
+  function setAnalysis(value, text) {
+    state.analysis = value;
+    app.dataset.analysis = value;
+    analysisLine.textContent = text || "";
+    analysisLine.hidden = !text;
+  }
+
+  function canEdit(key) {
+    var editable = state.data && state.data.editable;
+    return editable === true || (Array.isArray(editable) && editable.indexOf(key) >= 0);
+  }
+
   // --- tooltip: a DOM element built with textContent --------------------------------------
   function tooltip(info) {
     var box = el("div", null, "network-tooltip");
@@ -69,6 +86,7 @@
   function openPanel(id) {
     var item = state.byId[id];
     if (!item) { return; }
+    state.panelId = id;
     var info = item.info;
     document.getElementById("panel-title").textContent = info.name || info.key;
     document.getElementById("panel-type").textContent = label("type", info.type) +
@@ -118,6 +136,7 @@
     });
     if (!info.gaps && info.gap_count) { list.appendChild(el("li", TEXT.gap_count + ": " + info.gap_count)); }
     gaps.hidden = !list.children.length;
+    document.getElementById("panel-analysis").hidden = state.analysis !== "pending";
 
     var links = document.getElementById("panel-links");
     links.replaceChildren();
@@ -126,9 +145,11 @@
       var page = el("a", TEXT.open_page, "button");
       page.href = urls[info.type] + encodeURIComponent(info.key);
       links.appendChild(page);
-      var edit = el("a", TEXT.edit, "button");
-      edit.href = urls[info.type] + encodeURIComponent(info.key) + "/edit";
-      links.appendChild(edit);
+      if (canEdit(info.key)) {
+        var edit = el("a", TEXT.edit, "button");
+        edit.href = urls[info.type] + encodeURIComponent(info.key) + "/edit";
+        links.appendChild(edit);
+      }
     }
     if (info.type === "municipality") {
       links.appendChild(actionButton(TEXT.ego, function () { applyQuery({ ego: info.key }); }));
@@ -159,6 +180,7 @@
 
   document.getElementById("panel-close").addEventListener("click", function () {
     panel.hidden = true;
+    state.panelId = null;
     if (state.network) { state.network.unselectAll(); }
   });
 
@@ -188,9 +210,13 @@
     var edgeBody = document.querySelector("#network-edge-table tbody");
     var edgeRows = state.data.edges.map(function (e) {
       var tr = document.createElement("tr");
-      tr.appendChild(el("td", state.byId[e.from] ? state.byId[e.from].info.name : e.from));
-      tr.appendChild(el("td", state.byId[e.to] ? state.byId[e.to].info.name : e.to));
-      tr.appendChild(el("td", [e.type].concat(e.kinds || []).join(": ")));
+      // a one-way tie reads from its source to its target
+      var ends = e.arrows === "from" ? [e.to, e.from] : [e.from, e.to];
+      ends.forEach(function (end) {
+        tr.appendChild(el("td", state.byId[end] ? state.byId[end].info.name : end));
+      });
+      tr.appendChild(el("td", [e.type].concat(e.kinds || []).join(": ") +
+        (e.arrows === "to, from" ? " (" + TEXT.both_ways + ")" : "")));
       return tr;
     });
     edgeBody.replaceChildren.apply(edgeBody, edgeRows);
@@ -208,6 +234,7 @@
   function draw(data) {
     state.data = data;
     state.byId = {};
+    state.panelId = null;
     var names = document.getElementById("network-names");
     var options = [];
     data.nodes.forEach(function (n) {
@@ -246,9 +273,7 @@
     state.network.on("click", function (params) {
       if (params.nodes.length) { openPanel(params.nodes[0]); }
     });
-    var status = fill(TEXT.shown, { drawn: data.counts.drawn, total: data.counts.total });
-    if (data.mode !== "full") { status += ". " + TEXT["aggregated_" + data.mode]; }
-    setStatus(status);
+    showCounts();
     fillTable();
     panel.hidden = true;
     var wanted = new URLSearchParams(location.search).get("focus");
@@ -257,6 +282,85 @@
       state.network.focus(wanted, { scale: 1.2, animation: false });
       openPanel(wanted);
     }
+  }
+
+  function showCounts() {
+    var data = state.data;
+    var status = fill(TEXT.shown, { drawn: data.counts.drawn, total: data.counts.total });
+    if (data.mode !== "full") { status += ". " + TEXT["aggregated_" + data.mode]; }
+    setStatus(status);
+  }
+
+  // --- analysis marks ---------------------------------------------------------------------
+  // The delta from the drawn data to the marked data (graphs.vis.marks_delta): changed
+  // fields and new items by id, or with "replace" the whole lists to draw anew.
+  function applyMarks(delta) {
+    var data = state.data;
+    ["mode", "counts", "top", "routes"].forEach(function (part) { data[part] = delta[part]; });
+    if (delta.replace) {
+      var openId = state.panelId;
+      data.nodes = delta.nodes;
+      data.edges = delta.edges;
+      setAnalysis("ready", "");
+      draw(data);
+      if (openId && state.byId[openId]) { openPanel(openId); }
+      return;
+    }
+    var nodeUpdates = delta.nodes.map(function (change) {
+      var item = state.byId[change.id];
+      if (item) {
+        Object.keys(change).forEach(function (k) { item[k] = change[k]; });
+      } else {
+        item = change;
+        state.byId[item.id] = item;
+        data.nodes.push(item);
+      }
+      item.title = tooltip(item.info);
+      return item;
+    });
+    var edgesById = {};
+    data.edges.forEach(function (e) { edgesById[e.id] = e; });
+    var edgeUpdates = delta.edges.map(function (change) {
+      var item = edgesById[change.id];
+      if (item) {
+        Object.keys(change).forEach(function (k) { item[k] = change[k]; });
+      } else {
+        item = change;
+        data.edges.push(item);
+      }
+      return item;
+    });
+    state.nodes.update(nodeUpdates);
+    state.edges.update(edgeUpdates);
+    setAnalysis("ready", "");
+    showCounts();
+    fillTable();
+    if (state.panelId && !panel.hidden) { openPanel(state.panelId); }
+  }
+
+  function fetchJSON(url) {
+    return fetch(url, {
+      credentials: "same-origin", headers: { Accept: "application/json" }
+    }).then(function (response) {
+      return response.json().catch(function () {
+        return { error: response.status + " " + response.statusText };
+      }).then(function (body) {
+        if (!response.ok) {
+          var details = (body.details || []).map(function (d) { return d.field + ": " + d.message; });
+          throw new Error([body.error].concat(details).join(" "));
+        }
+        return body;
+      });
+    });
+  }
+
+  function loadMarks(query, load) {
+    setAnalysis("pending", TEXT.analysing);
+    return fetchJSON(app.dataset.marksUrl + (query ? "?" + query : "")).then(function (delta) {
+      if (load === state.loads) { applyMarks(delta); }
+    }).catch(function (error) {
+      if (load === state.loads) { setAnalysis("error", TEXT.analysis_failed + " " + error.message); }
+    });
   }
 
   function currentQuery() {
@@ -295,26 +399,22 @@
   }
 
   function load(params) {
+    var thisLoad = ++state.loads;
     app.dataset.state = "loading";
     setStatus(TEXT.loading);
+    setAnalysis("pending", "");
     var query = params.toString();
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
     exportLinks(params);
-    return fetch(app.dataset.dataUrl + (query ? "?" + query : ""), {
-      credentials: "same-origin", headers: { Accept: "application/json" }
-    }).then(function (response) {
-      return response.json().catch(function () {
-        return { error: response.status + " " + response.statusText };
-      }).then(function (body) {
-        if (!response.ok) {
-          var details = (body.details || []).map(function (d) { return d.field + ": " + d.message; });
-          throw new Error([body.error].concat(details).join(" "));
-        }
-        return body;
-      });
-    }).then(draw).catch(function (error) {
+    return fetchJSON(app.dataset.dataUrl + (query ? "?" + query : "")).then(function (data) {
+      if (thisLoad !== state.loads) { return; }  // a newer query is on its way
+      draw(data);
+      return loadMarks(query, thisLoad);
+    }).catch(function (error) {
+      if (thisLoad !== state.loads) { return; }
       app.dataset.state = "error";
       setStatus(TEXT.error + " " + error.message);
+      setAnalysis("error", "");
     });
   }
 

@@ -8,8 +8,9 @@ import networkx as nx
 import pytest
 import sqlalchemy as sa
 
+from collab import reports, view
 from collab.extensions import db
-from collab.models import Activity, NodePosition
+from collab.models import Activity, NodePosition, Region
 
 from .test_permissions import _client, _expect
 
@@ -23,12 +24,16 @@ PAGES = [
     (f"{R}/network/data.json", "302 200 200 200 200"),
     (f"{R}/network/data.json?ego=olpe&metric=taktgeber", "302 200 200 200 200"),
     (f"{R}/network/data.json?initiative=olpe", "302 422 422 422 422"),
+    (f"{R}/network/marks.json", "302 200 200 200 200"),
+    (f"{R}/network/marks.json?topic=mobility&metric=gaps", "302 200 200 200 200"),
+    (f"{R}/network/marks.json?municipality=swa", "302 422 422 422 422"),
     (f"{R}/network/export.gexf", "302 200 200 200 200"),
     (f"{R}/network/export.graphml?tier=pioneer", "302 200 200 200 200"),
     (f"{R}/network/export.pdf", "302 404 404 404 404"),
     (f"{R}/network/positions", "405 405 405 405 405"),
     ("/regions/nope/network", "302 404 404 404 404"),
     ("/regions/nope/network/data.json", "302 404 404 404 404"),
+    ("/regions/nope/network/marks.json", "302 404 404 404 404"),
 ]
 
 
@@ -189,3 +194,141 @@ def test_page_loads_only_own_scripts(as_user):
     assert page.count("<script") == 3  # the JSON block and two script files
     assert 'type="application/json"' in page
     assert f'href="{R}/network"' in page
+
+
+def _apply(data: dict, delta: dict) -> dict:
+    """The page's applyMarks in Python: the drawn data with the marks' delta applied."""
+    result = {**data, **{part: delta[part] for part in ("mode", "counts", "top", "routes")}}
+    if delta["replace"]:
+        return {**result, "nodes": delta["nodes"], "edges": delta["edges"]}
+    for part in ("nodes", "edges"):
+        items = {item["id"]: dict(item) for item in data[part]}
+        for change in delta[part]:
+            items.setdefault(change["id"], {}).update(change)
+        result[part] = list(items.values())
+    return result
+
+
+def _by_id(items):
+    return {item["id"]: item for item in items}
+
+
+@pytest.mark.parametrize("query", ["", "?topic=mobility", "?metric=taktgeber&type=actor",
+                                   "?ego=olpe&metric=gaps"])
+def test_data_without_analysis_and_marks_complete_it(query, as_user, api, monkeypatch):
+    """data.json answers without asking for the report (no Taktgeber or gap marks in it);
+    marks.json adds them: the drawn data with the marks applied is the API's marked
+    document (same nodes, edges, routes, top)."""
+    asked = []
+    real = view.region_report
+    monkeypatch.setattr(view, "region_report",
+                        lambda region, **kw: asked.append(kw) or real(region, **kw))
+    viewer = as_user("gast")
+    data = viewer.get(f"{R}/network/data.json{query}").get_json()
+    assert asked == []
+    assert data["top"] is None and data["routes"] == []
+    assert not any(n["marks"] for n in data["nodes"])
+    delta = viewer.get(f"{R}/network/marks.json{query}").get_json()
+    assert asked == [{"lang": "de"}]
+    marked = api("gast").get(f"/regions/swf5/graph{query}").get_json()
+    applied = _apply(data, delta)
+    assert _by_id(applied["nodes"]) == _by_id(marked["nodes"])
+    assert _by_id(applied["edges"]) == _by_id(marked["edges"])
+    for part in ("mode", "counts", "top", "routes"):
+        assert applied[part] == marked[part], part
+    if not query:
+        assert marked["top"] == "swa"
+    if "topic" in query:
+        assert delta["routes"] and any("x" in n for n in delta["nodes"])  # brokers added
+
+
+def test_marks_name_taktgeber_and_gaps(as_user):
+    """The marks give the Südwestfalen Agentur its gold border and name Attendorn's gap."""
+    delta = as_user("gast").get(f"{R}/network/marks.json").get_json()
+    nodes = _by_id(delta["nodes"])
+    assert delta["top"] == "swa" and delta["replace"] is False
+    assert "taktgeber" in nodes["swa"]["marks"] and nodes["swa"]["info"]["top"] is True
+    gaps = nodes["attendorn"]["info"]["gaps"]
+    assert any("koordinierende Ebene" in g["message"] for g in gaps)
+
+
+def test_marks_in_the_interface_language(as_user, api):
+    """An English reader's marks carry the English report's sentences (gap messages and
+    explanations), as the API's ?lang=en report has them."""
+    reader = as_user("gast")
+    reader.post("/lang/en", {"next": f"{R}/network"}, csrf_from=R)
+    delta = reader.get(f"{R}/network/marks.json").get_json()
+    assert delta["lang"] == "en"
+    english = api("gast").get("/regions/swf5/analysis?lang=en").get_json()
+    messages = {g["message"] for g in english["gaps"] if "attendorn" in g["keys"]}
+    shown = {g["message"] for g in _by_id(delta["nodes"])["attendorn"]["info"]["gaps"]}
+    assert shown == messages
+    assert not any("Ebene" in m for m in shown)
+    swa = next(t for t in english["taktgeber"] if t["key"] == "swa")
+    assert _by_id(delta["nodes"])["swa"]["info"]["taktgeber"]["explanation"] == \
+        swa["explanation"]
+
+
+def test_saving_positions_keeps_the_analysis(as_user, app, monkeypatch):
+    """Saving positions is recorded but is not a change of network data: the data version
+    stays, the cached report and vis data stay valid (no new analysis), and the next load
+    draws the saved position."""
+    runs = []
+    real = reports.graphs.analyse
+    monkeypatch.setattr(reports.graphs, "analyse",
+                        lambda *a, **kw: runs.append(1) or real(*a, **kw))
+    coordinator = as_user("koordination")
+    with app.app_context():
+        before = db.session.scalar(sa.select(Region.data_version).filter_by(slug="swf5"))
+        db.session.remove()
+    assert coordinator.get(f"{R}/network/marks.json").status_code == 200
+    assert len(runs) == 1
+    assert _post_positions(coordinator, {"olpe": [123, -45]}).status_code == 200
+    delta = coordinator.get(f"{R}/network/marks.json").get_json()
+    assert len(runs) == 1 and delta["top"] == "swa"
+    assert "x" not in _by_id(delta["nodes"])["olpe"]  # the position is not the analysis'
+    nodes = _by_id(coordinator.get(f"{R}/network/data.json").get_json()["nodes"])
+    assert (nodes["olpe"]["x"], nodes["olpe"]["y"]) == (123, -45)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Region.data_version).filter_by(slug="swf5")) \
+            == before
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)
+                                 .where(Activity.action == "view.positions")) == 1
+        db.session.remove()
+
+
+def test_a_data_change_still_renews_graph_and_analysis(as_user, api):
+    """Network data changes keep bumping the version: a new actor shows up in the next
+    data and gets its marks from a new analysis."""
+    viewer = as_user("gast")
+    viewer.get(f"{R}/network/marks.json")
+    assert api("olpe").post("/regions/swf5/actors", {
+        "key": "olpe-neu", "name": "Neue Stelle", "type": "other", "level": "operational",
+        "sector": "public", "municipality": "olpe"}).status_code == 201
+    assert "olpe-neu" in _by_id(viewer.get(f"{R}/network/data.json").get_json()["nodes"])
+    delta = viewer.get(f"{R}/network/marks.json").get_json()
+    assert "olpe-neu" in _by_id(delta["nodes"])  # isolated from the network: a gap
+
+
+EDITABLE = [("koordination", True), ("gast", []), ("soest", None), ("olpe", None)]
+
+
+@pytest.mark.parametrize("login,expected", EDITABLE, ids=[login for login, _ in EDITABLE])
+def test_edit_links_only_where_the_account_may_edit(login, expected, as_user):
+    """data.json's ``editable`` names exactly the nodes whose edit form the account may
+    open (the kinds' can_edit): all for the coordinator, none for a viewer, for a member its
+    own municipality, its actors and the initiatives it leads."""
+    client = as_user(login)
+    data = client.get(f"{R}/network/data.json").get_json()
+    editable = data["editable"]
+    if expected is not None:
+        assert editable == expected
+        return
+    nodes = [n["info"] for n in data["nodes"] if n["info"]["type"] != "kreis"]
+    path = {"municipality": "municipalities", "actor": "actors", "initiative": "initiatives"}
+    allowed = {n["key"] for n in nodes if client.get(
+        f"{R}/{path[n['type']]}/{n['key']}/edit").status_code == 200}
+    assert set(editable) == allowed
+    assert login in editable and "swa" not in editable and "arnsberg" not in editable
+    if login == "olpe":
+        assert {"olpe-digital", "olpe-2030"} <= set(editable)
