@@ -357,7 +357,10 @@
   function loadMarks(query, load) {
     setAnalysis("pending", TEXT.analysing);
     return fetchJSON(app.dataset.marksUrl + (query ? "?" + query : "")).then(function (delta) {
-      if (load === state.loads) { applyMarks(delta); }
+      if (load === state.loads) {
+        applyMarks(delta);
+        window.networkAnalysedAt = performance.now();
+      }
     }).catch(function (error) {
       if (load === state.loads) { setAnalysis("error", TEXT.analysis_failed + " " + error.message); }
     });

@@ -3,11 +3,9 @@ SQLite database) and Debian's Chromium driven by Playwright's sync API."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import threading
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -115,31 +113,9 @@ def live_server(tmp_path_factory, sqlite_template):
 
 @pytest.fixture(scope="session")
 def national_slug(live_server):
-    """The national synthetic bundle imported into the live server's database; one request
-    has prepared the server's caches (graph and analysis), as on a running server."""
-    slug = _import_national(live_server.app)
-    warm_up(live_server, slug)
-    return slug
-
-
-def warm_up(server: LiveServer, slug: str) -> None:
-    """Fetch the view's data once as the coordinator, so graph and report are cached."""
-    opener = login_opener(server, "koordination")
-    with opener.open(f"{server.url}/regions/{slug}/network/data.json", timeout=600) as r:
-        json.load(r)
-
-
-def login_opener(server: LiveServer, login: str):
-    import http.cookiejar
-    import re
-
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{server.url}/login").read().decode()
-    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"login": login, "password": "demo", "csrf_token": token})
-    opener.open(f"{server.url}/login", data=data.encode()).read()
-    return opener
+    """The national synthetic bundle imported into the live server's database. Nothing of
+    it is cached yet: the first view of it is a cold one (graph and analysis)."""
+    return _import_national(live_server.app)
 
 
 @pytest.fixture(scope="session")

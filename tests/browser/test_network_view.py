@@ -13,11 +13,16 @@ from .conftest import MARKUP_KEY, MARKUP_NAME
 pytestmark = pytest.mark.browser
 
 READY = "#network-app[data-state=ready]"
+ANALYSED = "#network-app[data-analysis=ready]"
 
 
-def open_view(page, base, slug="swf5", query=""):
+def open_view(page, base, slug="swf5", query="", *, analysis=False):
+    """Open the view and wait until it is drawn (and, with ``analysis``, until the analysis
+    marks are applied)."""
     page.goto(f"{base}/regions/{slug}/network{query}")
     page.wait_for_selector(READY, timeout=60_000)
+    if analysis:
+        page.wait_for_selector(ANALYSED, state="attached", timeout=300_000)
 
 
 def wait_until(page, expression: str, timeout: float = 30.0):
@@ -66,7 +71,7 @@ def test_page_loads_draws_and_requests_only_localhost(signed_in, live_server):
 def test_taktgeber_marked(signed_in, live_server):
     """The Südwestfalen Agentur is marked as the top Taktgeber candidate (gold border)."""
     page = signed_in("koordination")
-    open_view(page, live_server.url)
+    open_view(page, live_server.url, analysis=True)
     node = page.evaluate("window.networkView.nodes.get('swa')")
     assert node["info"]["top"] is True
     assert "taktgeber" in node["marks"]
@@ -80,7 +85,7 @@ def test_filter_changes_visible_nodes(signed_in, live_server):
     before = visible_ids(page)
     page.select_option("select[name=topic]", "mobility")
     wait_until(page, "window.networkView.data && window.networkView.data.query.filters.topic"
-                     " && document.querySelector('#network-app').dataset.state === 'ready'")
+                     " && document.querySelector('#network-app').dataset.analysis === 'ready'")
     after = visible_ids(page)
     assert after < before
     assert "m15" in after and "olpe-2030" not in after
@@ -93,7 +98,7 @@ def test_filter_changes_visible_nodes(signed_in, live_server):
 def test_click_opens_panel_with_gaps(signed_in, live_server):
     """Clicking a member opens its panel with its details, its gap named, and links."""
     page = signed_in("koordination")
-    open_view(page, live_server.url)
+    open_view(page, live_server.url, analysis=True)
     click_node(page, "attendorn")
     panel = page.locator("#network-panel")
     panel.wait_for(state="visible")
@@ -163,9 +168,12 @@ def test_coordinator_saves_positions(signed_in, live_server):
     assert viewer.locator("#network-save").count() == 0
 
 
-def test_national_view_aggregates_and_is_interactive(signed_in, live_server, national_slug):
-    """The national synthetic bundle opens aggregated by Kreis within 3 s (server caches
-    warm) and a Kreis expands into its municipalities."""
+def test_national_view_cold_is_interactive_before_the_analysis(signed_in, live_server,
+                                                                national_slug):
+    """The national synthetic bundle, never shown before (no graph, vis data or report
+    cached), opens aggregated by Kreis within 3 s, says that the analysis is being
+    computed, and a Kreis expands into its municipalities meanwhile; when the analysis
+    arrives, its marks are drawn without reloading."""
     page = signed_in("koordination")
     start = time.perf_counter()
     open_view(page, live_server.url, national_slug)
@@ -175,6 +183,8 @@ def test_national_view_aggregates_and_is_interactive(signed_in, live_server, nat
     assert data["mode"] == "kreis"
     assert data["counts"]["total"] > 40_000 and data["counts"]["drawn"] < 1500
     assert elapsed < 3.0, elapsed
+    assert page.get_attribute("#network-app", "data-analysis") == "pending"
+    assert "Analyse wird berechnet" in page.text_content("#network-analysis")
     kreise = page.evaluate("window.networkView.nodes.get({filter: n => n.info.type === 'kreis'})"
                            ".map(n => n.id)")
     kreis = next(k for k in kreise if node_point(page, k)["on"] == k)  # not covered by another
@@ -185,6 +195,44 @@ def test_national_view_aggregates_and_is_interactive(signed_in, live_server, nat
                      "document.querySelector('#network-app').dataset.state === 'ready'")
     assert len(visible_ids(page)) > before
     assert kreis not in visible_ids(page)
+    page.wait_for_selector(ANALYSED, state="attached", timeout=300_000)
+    assert page.is_hidden("#network-analysis")
+    marked = page.evaluate("window.networkView.nodes.get({filter: n => n.marks.length})"
+                           ".map(n => n.marks)")
+    assert any("gap" in m for m in marked)
+    assert page.evaluate("window.networkView.data.top") is not None
+
+
+def test_member_sees_edit_links_only_for_its_own_nodes(signed_in, live_server):
+    """Olpe's member account gets "Bearbeiten" in the panel of Olpe, not in that of
+    Attendorn (another member) or of the Südwestfalen Agentur (regional)."""
+    page = signed_in("olpe")
+    open_view(page, live_server.url)
+    for key, editable in (("olpe", True), ("attendorn", False), ("swa", False)):
+        click_node(page, key)
+        wait_until(page, f"document.getElementById('panel-title').textContent === "
+                         f"window.networkView.nodes.get({key!r}).info.name")
+        links = page.eval_on_selector_all("#panel-links a",
+                                          "as => as.map(a => a.getAttribute('href'))")
+        assert any(h.endswith(f"/{key}") for h in links), links
+        assert any(h.endswith(f"/{key}/edit") for h in links) is editable, (key, links)
+        page.click("#panel-close")
+
+
+def test_directed_ties_drawn_with_arrows(signed_in, live_server):
+    """A mandate (council to its digital unit) is drawn as an arrow towards its target; a
+    pair joined by a mandate one way and a reporting line back gets heads at both ends; a
+    cooperation has none."""
+    page = signed_in("gast")
+    open_view(page, live_server.url)
+    edges = page.evaluate("window.networkView.edges.get({filter: e => e.type === 'tie'})")
+    by_pair = {frozenset((e["from"], e["to"])): e for e in edges}
+    both = by_pair[frozenset(("arnsberg-rat", "arnsberg-digital"))]
+    assert both["arrows"] == "to, from"
+    one = by_pair[frozenset(("arnsberg-bm", "arnsberg-digital"))]
+    head = one["to"] if one["arrows"] == "to" else one["from"]
+    assert head == "arnsberg-digital"
+    assert any("arrows" not in e and "cooperation" in e["kinds"] for e in edges)
 
 
 def test_detail_page_link_opens_node_in_view(signed_in, live_server):

@@ -16,18 +16,21 @@ from .bundles import actor, bundle, initiative, muni, tie
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "swf5.json"
 
 
+SMALL = bundle(
+    [muni("a", tier="pioneer", district="Kreis A"), muni("b", district="Kreis A"),
+     muni("c", tier="supporter", district="Kreis B")],
+    [actor("a-rat", "a", "strategic", "council"), actor("a-digital", "a", topics=["mobility"]),
+     actor("b-amt", "b", "operational", "department", sector="business"),
+     actor("c-rat", "c", "strategic", "council"), actor("agentur", None, type_="agency")],
+    [initiative("i1", "mobility", "running", ("a-digital", "lead"), ("b-amt", "partner")),
+     initiative("i2", "education", "idea", ("c-rat", "lead"))],
+    [tie("a-rat", "a-digital", "mandate", 5), tie("agentur", "c-rat", "cooperation", 3)])
+
+
 def small():
     """Two Kreise: a (pioneer) and b (member) in Kreis A, c (supporter) in Kreis B; a
     regional agency; initiative i1 (mobility) joins a and b, i2 (education) c only."""
-    return graphs.build_graph(bundle(
-        [muni("a", tier="pioneer", district="Kreis A"), muni("b", district="Kreis A"),
-         muni("c", tier="supporter", district="Kreis B")],
-        [actor("a-rat", "a", "strategic", "council"), actor("a-digital", "a", topics=["mobility"]),
-         actor("b-amt", "b", "operational", "department", sector="business"),
-         actor("c-rat", "c", "strategic", "council"), actor("agentur", None, type_="agency")],
-        [initiative("i1", "mobility", "running", ("a-digital", "lead"), ("b-amt", "partner")),
-         initiative("i2", "education", "idea", ("c-rat", "lead"))],
-        [tie("a-rat", "a-digital", "mandate", 5), tie("agentur", "c-rat", "cooperation", 3)]))
+    return graphs.build_graph(SMALL)
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +200,129 @@ def test_metric_sizes():
     nodes = {n["id"]: n for n in vis.vis_data(graphs.build_graph(doc),
                                               metric="population")["nodes"]}
     assert (nodes["big"]["size"], nodes["small"]["size"], nodes["x"]["size"]) == (30, 19, 8)
+
+
+def _edges_by_pair(U):
+    return {frozenset((u, v)): d for u, v, d in U.edges(data=True)}
+
+
+@pytest.mark.parametrize("name", ["small", "swf5"])
+def test_view_graph_equals_network_graph_of_the_multigraph(name):
+    """view_graph(bundle) is network_graph(build_graph(bundle)): same nodes in the same
+    order with the same attributes, same edges with the same attributes, plus ``heads`` on
+    every tie edge (and on nothing else)."""
+    doc = json.loads(SEED.read_text(encoding="utf-8")) if name == "swf5" else SMALL
+    expected = graphs.network_graph(graphs.build_graph(doc))
+    U = vis.view_graph(doc)
+    assert list(U.nodes(data=True)) == list(expected.nodes(data=True))
+    got, want = _edges_by_pair(U), _edges_by_pair(expected)
+    assert set(got) == set(want)
+    for pair, data in got.items():
+        data = dict(data)
+        heads = data.pop("heads", None)
+        assert (heads is not None) == (data["type"] == "tie"), pair
+        assert data == want[pair], pair
+    assert U.graph["region"] == expected.graph["region"]
+
+
+def test_view_graph_refuses_unknown_keys():
+    """A tie or participation naming a key that is not in the bundle is an error, as in
+    build_graph."""
+    with pytest.raises(ValueError, match="nobody"):
+        vis.view_graph(bundle([muni("a")], [actor("x", "a")], ties=[tie("x", "nobody")]))
+    with pytest.raises(ValueError, match="nowhere"):
+        vis.view_graph(bundle([muni("a")], [actor("x", "nowhere")]))
+
+
+def test_directed_ties_get_arrows_known_answers(monkeypatch):
+    """A mandate a-rat -> a-digital is drawn with its head at a-digital; a cooperation has
+    no arrow; a mandate one way and a reporting line back give heads at both ends; a
+    mandate beside a cooperation gives none. pyvis' lists and the direct ones agree."""
+    doc = bundle([muni("a"), muni("b")],
+                 [actor("a-rat", "a"), actor("a-digital", "a"), actor("b-rat", "b"),
+                  actor("b-cdo", "b"), actor("agentur", None)],
+                 ties=[tie("a-rat", "a-digital", "mandate"), tie("agentur", "b-cdo"),
+                       tie("b-rat", "b-cdo", "mandate"), tie("b-cdo", "b-rat", "reporting"),
+                       tie("agentur", "a-rat", "funding"),
+                       tie("a-rat", "agentur", "cooperation")])
+
+    def arrows(data):
+        found = {}
+        for e in data["edges"]:
+            if e["type"] != "tie":
+                continue
+            heads = {"to": [e["to"]], "from": [e["from"]],
+                     "to, from": sorted([e["to"], e["from"]])}.get(e.get("arrows"), [])
+            found[frozenset((e["from"], e["to"]))] = sorted(heads)
+        return found
+
+    expected = {frozenset(("a-rat", "a-digital")): ["a-digital"],
+                frozenset(("agentur", "b-cdo")): [],
+                frozenset(("b-rat", "b-cdo")): ["b-cdo", "b-rat"],
+                frozenset(("agentur", "a-rat")): []}
+    assert arrows(vis.vis_data(U=vis.view_graph(doc))) == expected
+    assert arrows(vis.vis_data(graphs.build_graph(doc))) == expected  # U built from G
+    monkeypatch.setattr(vis, "PYVIS_MAX_EDGES", 0)
+    assert arrows(vis.vis_data(U=vis.view_graph(doc))) == expected
+    assert all("heads" not in e for e in vis.vis_data(U=vis.view_graph(doc))["edges"])
+
+
+def _apply(plain, delta):
+    if delta["replace"]:
+        return {part: delta[part] for part in ("nodes", "edges", *vis.MARKED_PARTS)}
+    result = {part: delta[part] for part in vis.MARKED_PARTS}
+    for part in ("nodes", "edges"):
+        items = {item["id"]: dict(item) for item in plain[part]}
+        for change in delta[part]:
+            items.setdefault(change["id"], {}).update(change)
+        result[part] = items
+    return result
+
+
+@pytest.mark.parametrize("query", [{}, {"filters": {"topic": "mobility"}},
+                                   {"metric": "taktgeber"}, {"limit": 40}])
+def test_marks_delta_turns_plain_into_marked(swf5, query):
+    """Applying marks_delta(plain, marked) to the plain data gives the marked data: the
+    changed fields of changed items, the new items (brokers on transfer routes) whole."""
+    G, report = swf5
+    U = vis.view_graph(json.loads(SEED.read_text(encoding="utf-8")))
+    plain = vis.vis_data(U=U, **query)
+    marked = vis.vis_data(U=U, report=report, **query)
+    delta = vis.marks_delta(plain, marked)
+    assert delta["replace"] is False
+    applied = _apply(plain, delta)
+    assert applied["nodes"] == {n["id"]: n for n in marked["nodes"]}
+    assert applied["edges"] == {e["id"]: e for e in marked["edges"]}
+    assert all(applied[part] == marked[part] for part in vis.MARKED_PARTS)
+    drawn = {n["id"] for n in plain["nodes"]}
+    assert not any({"label", "shape", "x", "y"} & set(n)  # only what the analysis changes
+                   for n in delta["nodes"] if n["id"] in drawn)
+    if "filters" in query:
+        new = {n["id"] for n in marked["nodes"]} - {n["id"] for n in plain["nodes"]}
+        assert new and new <= {n["id"] for n in delta["nodes"] if "x" in n}
+
+
+def test_marks_delta_replaces_when_items_would_go():
+    """When the marked data lacks a drawn item or aggregates differently, the delta says
+    replace and carries the whole marked lists."""
+    plain = {"nodes": [{"id": "a"}, {"id": "b"}], "edges": [], "mode": "full"}
+    marked = {"nodes": [{"id": "a"}], "edges": [], "mode": "full", "top": "a",
+              "counts": {}, "routes": []}
+    assert vis.marks_delta(plain, marked)["replace"] is True
+    regrouped = {**marked, "nodes": [{"id": "a"}, {"id": "b"}], "mode": "municipality"}
+    delta = vis.marks_delta(plain, regrouped)
+    assert delta["replace"] is True and delta["nodes"] == regrouped["nodes"]
+
+
+def test_with_positions_leaves_the_cached_data_alone(swf5):
+    """Saved positions move their nodes in a copy; the original (cached) data keeps its
+    layout."""
+    G, _report = swf5
+    data = vis.vis_data(G)
+    before = json.dumps(data, sort_keys=True)
+    moved = vis.with_positions(data, {"olpe": (1, 2), "unknown": (3, 4)})
+    assert next(n for n in moved["nodes"] if n["id"] == "olpe")["x"] == 1.0
+    assert json.dumps(data, sort_keys=True) == before
 
 
 def test_examples():
