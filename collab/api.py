@@ -10,7 +10,7 @@ from . import bundle, openapi, reports, services, spielregeln
 from . import permissions as perm
 from .errors import error_response
 from .extensions import db
-from .kinds import KINDS, filtered_query
+from .kinds import KINDS, MAX_PER_PAGE, filtered_query, list_params
 from .models import Actor, Initiative, InitiativeJoinRequest, JoinRequest, Region, Rule
 from .services import Conflict
 from .validation import ValidationError
@@ -123,9 +123,11 @@ def graph(slug: str):
 def list_objects(slug: str, kind: str):
     region = perm.get_region(slug)
     k = KINDS[kind]
-    per_page = min(request.args.get("per_page", 100, type=int), 1000)
-    page = db.paginate(filtered_query(k, region, request.args), per_page=per_page,
-                       max_per_page=1000, error_out=False)
+    number, per_page, problems = list_params(k, request.args)
+    if problems:
+        raise ValidationError(problems)
+    page = db.paginate(filtered_query(k, region, request.args), page=number, per_page=per_page,
+                       max_per_page=MAX_PER_PAGE, error_out=False)
     return jsonify({"items": [k.record(o) for o in page.items], "page": page.page,
                     "pages": page.pages, "per_page": page.per_page, "total": page.total})
 

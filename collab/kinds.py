@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from . import forms, services, vocab
 from . import permissions as perm
@@ -37,10 +39,16 @@ class Kind:
     name_of: Callable[[Any], str]
     #: who may delete; None: whoever may edit
     can_delete_rule: Callable[[Any, Region, Any], bool] | None = None
+    #: every field the edit form shows (the record plus fields exports leave out); None: record
+    form_record: Callable[[Any], dict] | None = None
 
     def can_delete(self, user, region: Region, obj) -> bool:
         rule = self.can_delete_rule or self.can_edit
         return rule(user, region, obj)
+
+    def edit_values(self, obj) -> dict:
+        """The object's values as its edit form opens with them."""
+        return (self.form_record or self.record)(obj)
 
 
 def base_query(kind: Kind, region: Region) -> sa.Select:
@@ -91,6 +99,50 @@ def filtered_query(kind: Kind, region: Region, args: dict) -> sa.Select:
     return query
 
 
+#: the API's largest page
+MAX_PER_PAGE = 1000
+
+
+def list_params(kind: Kind, args) -> tuple[int, int, list[services.Problem]]:
+    """Page, page size and the problems of an API list request's query parameters.
+
+    ``page`` (from 1) and ``per_page`` (1 to 1000, default 100) must be whole numbers; a
+    filter must name a known value; an unknown parameter (a typo such as ``limit``) is a
+    problem too, so a client never gets a silently unfiltered list.
+    """
+    known = {"q", "page", "per_page", *kind.filters}
+    if kind.model is Actor:
+        known.add("municipality")
+    problems: list[services.Problem] = []
+    numbers = {"page": (1, 1, None), "per_page": (100, 1, MAX_PER_PAGE)}
+    values: dict[str, int] = {}
+    for name, (default, low, high) in numbers.items():
+        raw = args.get(name)
+        if raw is None or raw == "":
+            values[name] = default
+            continue
+        try:
+            values[name] = int(raw)
+        except ValueError:
+            problems.append(services.Problem(name, _(
+                "%(p)s: muss eine ganze Zahl sein.", p=name)))
+            continue
+        if values[name] < low or (high is not None and values[name] > high):
+            problems.append(services.Problem(name, _(
+                "%(p)s: muss zwischen %(low)d und %(high)s liegen.", p=name, low=low,
+                high=high if high is not None else "∞")))
+    for name in args:
+        if name not in known:
+            problems.append(services.Problem(name, _(
+                "Unbekannter Parameter; erlaubt sind: %(known)s.",
+                known=", ".join(sorted(known)))))
+        elif name in kind.filters and args.get(name) not in kind.filters[name]:
+            problems.append(services.Problem(name, _(
+                "%(p)s: unbekannter Wert „%(v)s“; erlaubt: %(a)s.", p=name, v=args.get(name),
+                a=", ".join(kind.filters[name]))))
+    return values.get("page", 1), values.get("per_page", 100), problems
+
+
 def _membership_edit(user, region, membership):
     return perm.can_edit_municipality(user, region, membership.municipality)
 
@@ -110,7 +162,8 @@ KINDS: dict[str, Kind] = {
         services.delete_actor, lambda region, a: services.actor_consequences(a),
         perm.can_add_actor, lambda user, region, a: perm.can_edit_actor(user, a),
         {"level": vocab.LEVELS, "type": vocab.ACTOR_TYPES, "sector": vocab.SECTORS},
-        lambda a: a.key, lambda a: a.name),
+        lambda a: a.key, lambda a: a.name,
+        form_record=lambda a: services.actor_record(a, contact=True)),
     "initiatives": Kind(
         "initiatives", "initiative", _l("Initiativen"), _l("Initiative"), Initiative,
         perm.get_initiative, services.initiative_record, forms.InitiativeForm,
@@ -135,6 +188,51 @@ def region_actor_choices(region: Region) -> list[tuple[str, str]]:
         .outerjoin(Municipality, Actor.municipality_id == Municipality.id)
         .where(Actor.region_id == region.id).order_by(Actor.name)).all()
     return [(k, f"{n} ({m})" if m else n) for k, n, m in rows]
+
+
+def actor_municipality_choices(user, region: Region) -> list[tuple[str, str]]:
+    """The municipalities ``user`` may file an actor under: a member its own, the
+    coordinator every member and "" (a regional body, no municipality)."""
+    memberships = db.session.scalars(
+        sa.select(RegionMembership).join(Municipality)
+        .where(RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
+    found = [(m.municipality.key, m.municipality.name) for m in memberships
+             if perm.can_edit_actor_of(user, region, m.municipality)]
+    if perm.can_edit_actor_of(user, region, None):
+        found.insert(0, ("", _("— keine (regionale Stelle) —")))
+    return found
+
+
+def own_actor_keys(user, region: Region) -> set[str]:
+    """Keys of the actors of the municipality a member account speaks for."""
+    if not perm.is_member_of(user, region) or not user.municipality_id:
+        return set()
+    return set(db.session.scalars(sa.select(Actor.key).filter_by(
+        region_id=region.id, municipality_id=user.municipality_id)))
+
+
+def tie_end_choices(user, region: Region) -> list[SelectChoice]:
+    """Choices for either end of a tie, starting empty. A member, whose tie must touch one
+    of its own actors, finds those first in a group of their own."""
+    blank = SelectChoice("", _("– bitte wählen –"))
+    actors = region_actor_choices(region)
+    if perm.can_manage_region(user, region):
+        return [blank, *forms.options(actors)]
+    own = own_actor_keys(user, region)
+    mine, others = str(_("Akteure Ihrer Kommune")), str(_("Weitere Akteure"))
+    return [blank,
+            *(SelectChoice(k, n, optgroup=mine) for k, n in actors if k in own),
+            *(SelectChoice(k, n, optgroup=others) for k, n in actors if k not in own)]
+
+
+def participant_choices(user, region: Region, *, creating: bool) -> list[tuple[str, str]]:
+    """Actors a participant row may name: a member proposing an initiative names its own
+    actors (others join by request); the coordinator, or the lead editing, any."""
+    actors = region_actor_choices(region)
+    if creating and not perm.can_manage_region(user, region):
+        own = own_actor_keys(user, region)
+        actors = [(k, n) for k, n in actors if k in own]
+    return [("", "—"), *actors]
 
 
 def region_municipality_choices(region: Region) -> list[tuple[str, str]]:

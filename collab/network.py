@@ -17,13 +17,21 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from . import bundle, forms, services, vocab
 from . import permissions as perm
 from .extensions import db
-from .kinds import KINDS, filtered_query, region_actor_choices, region_municipality_choices
+from .kinds import (
+    KINDS,
+    actor_municipality_choices,
+    filtered_query,
+    participant_choices,
+    region_municipality_choices,
+    tie_end_choices,
+)
 from .models import Activity, Actor, Municipality, RegionMembership, Tie, User
 from .services import Conflict
 from .validation import ValidationError
@@ -87,17 +95,51 @@ def index(slug: str, kind: str):
                            municipality_choices=region_municipality_choices(region))
 
 
-def _fill_choices(form, region, kind: str) -> None:
+def _fill_choices(form, region, kind: str, *, creating: bool) -> None:
+    """Offer only what the account may choose (a member: its own municipality, ties
+    touching its actors first, its own actors when proposing an initiative)."""
     if kind == "actors":
         form.municipality.choices = forms.options(
-            [("", _("— keine (regionale Stelle) —")), *region_municipality_choices(region)])
+            actor_municipality_choices(current_user, region))
     elif kind == "ties":
-        form.source.choices = forms.options(region_actor_choices(region))
-        form.target.choices = forms.options(region_actor_choices(region))
+        form.source.choices = tie_end_choices(current_user, region)
+        form.target.choices = tie_end_choices(current_user, region)
+        if not perm.can_manage_region(current_user, region):
+            form.source.description = _("Mindestens ein Ende der Verbindung ist ein Akteur "
+                                        "Ihrer Kommune.")
     elif kind == "initiatives":
-        choices = [("", "—"), *region_actor_choices(region)]
+        choices = forms.options(participant_choices(current_user, region, creating=creating))
         for entry in form.participants:
-            entry.actor.choices = forms.options(choices)
+            entry.actor.choices = choices
+
+
+def _choice_problems(form, region, kind: str, raw: dict) -> list[services.Problem]:
+    """Choices the account may not make (a forged form): German field messages instead of a
+    bare 403 page. The services check the same permissions again."""
+    problems: list[services.Problem] = []
+    if kind == "actors" and "municipality" in raw:
+        allowed = {value for value, _label, *_rest in form.municipality.choices}
+        if (raw["municipality"] or "") not in allowed:
+            problems.append(services.Problem("municipality", _(
+                "Kommune: Für diese Kommune können Sie keine Akteure anlegen oder ändern; "
+                "bitte wählen Sie eine aus der Liste.")))
+    elif kind == "ties":
+        ends = {name: db.session.scalar(sa.select(Actor).filter_by(
+            region_id=region.id, key=raw.get(name))) for name in ("source", "target")}
+        if all(ends.values()) and not perm.can_edit_tie_between(
+                current_user, region, ends["source"], ends["target"]):
+            problems.append(services.Problem("source", _(
+                "Von: Mindestens ein Ende der Verbindung muss ein Akteur Ihrer Kommune sein.")))
+    elif kind == "initiatives":
+        allowed = {value for value, _label, *_rest in form.participants[0].actor.choices} \
+            if form.participants else set()
+        for n, entry in enumerate(raw.get("participants", [])):
+            if entry.get("actor") not in allowed:
+                problems.append(services.Problem(f"participants[{n}].actor", _(
+                    "Beteiligte: „%(k)s“ können Sie hier nicht eintragen; Akteure anderer "
+                    "Kommunen bitten Sie über die Initiative um ihre Beteiligung.",
+                    k=entry.get("actor"))))
+    return problems
 
 
 def _raw_from_form(form, kind: str, *, editing: bool) -> dict:
@@ -112,6 +154,11 @@ def _raw_from_form(form, kind: str, *, editing: bool) -> dict:
     return raw
 
 
+def _raise_if(problems: list[services.Problem]) -> None:
+    if problems:
+        raise ValidationError(problems)
+
+
 def _show_problems(form, exc: Exception) -> None:
     problems = (exc.problems if isinstance(exc, ValidationError)
                 else [services.Problem(exc.field, exc.message)])
@@ -124,11 +171,14 @@ def _show_problems(form, exc: Exception) -> None:
     flash(_("Bitte prüfen Sie die markierten Angaben; es wurde nichts gespeichert."), "error")
 
 
-def _form_data(kind: str, record: dict) -> dict:
+def _form_data(record: dict) -> dict:
+    """An object's values as its edit form shows them: numbers in the interface language's
+    notation (the validation reads both), no value as an empty field."""
     data = {k: ("" if v is None else v) for k, v in record.items()}
     for name in ("population", "area_km2", "lat", "lon", "capacity_fte", "weight"):
         if name in data and data[name] != "":
-            data[name] = str(data[name])
+            data[name] = (str(data[name]) if isinstance(data[name], int)
+                          else format_decimal(data[name], format="0.##########"))
     return data
 
 
@@ -143,10 +193,12 @@ def create(slug: str, kind: str):
             form.participants.append_entry()
     if kind == "actors" and request.method == "GET" and current_user.role == "member":
         form.municipality.data = current_user.municipality.key if current_user.municipality else ""
-    _fill_choices(form, region, kind)
+    _fill_choices(form, region, kind, creating=True)
     if form.validate_on_submit():
+        raw = _raw_from_form(form, kind, editing=False)
         try:
-            obj = k.add(region, _raw_from_form(form, kind, editing=False), current_user)
+            _raise_if(_choice_problems(form, region, kind, raw))
+            obj = k.add(region, raw, current_user)
         except (ValidationError, Conflict) as exc:
             _show_problems(form, exc)
         else:
@@ -181,15 +233,16 @@ def edit(slug: str, kind: str, key: str):
     k = _kind(kind)
     obj = k.load(region, key)
     perm.require(k.can_edit(current_user, region, obj))
-    record = k.record(obj)
-    form = k.form(data=_form_data(kind, record)) if request.method == "GET" else k.form()
+    form = k.form(data=_form_data(k.edit_values(obj))) if request.method == "GET" else k.form()
     if kind == "initiatives" and request.method == "GET":
         for _n in range(3):
             form.participants.append_entry()
-    _fill_choices(form, region, kind)
+    _fill_choices(form, region, kind, creating=False)
     if form.validate_on_submit():
+        raw = _raw_from_form(form, kind, editing=True)
         try:
-            k.update(region, obj, _raw_from_form(form, kind, editing=True), current_user)
+            _raise_if(_choice_problems(form, region, kind, raw))
+            k.update(region, obj, raw, current_user)
         except (ValidationError, Conflict) as exc:
             _show_problems(form, exc)
         else:

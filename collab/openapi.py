@@ -124,7 +124,10 @@ def document(base: str) -> dict[str, Any]:
         paths[f"/regions/{{slug}}/{plural}"] = {
             "parameters": [slug],
             "get": {"summary": f"List {plural} (q, filters, page, per_page)",
-                    "responses": {"200": {"description": "page of items"}, **errors}},
+                    "responses": {"200": {"description": "page of items"},
+                                  "422": _error("page or per_page (1-1000) not a whole "
+                                                "number in range, unknown parameter or "
+                                                "filter value"), **errors}},
             "post": {"summary": f"Create a {entity}", "requestBody": body,
                      "responses": {"201": {"description": "created", "content": {
                          "application/json": {"schema": ref}}},

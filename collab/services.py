@@ -80,6 +80,20 @@ def _raise_if(problems: list[Problem]) -> None:
         raise ValidationError(problems)
 
 
+def _differs(obj: Any, data: dict, names: tuple[str, ...]) -> bool:
+    """Whether applying ``data`` would change any of ``names`` on ``obj`` (an update that
+    changes nothing is neither written nor recorded)."""
+    for name in names:
+        if name not in data:
+            continue
+        have, want = getattr(obj, name), data[name]
+        if isinstance(have, list) and isinstance(want, list | tuple):
+            have, want = sorted(have), sorted(want)
+        if have != want:
+            return True
+    return False
+
+
 # --- records: the bundle's shape of each object ------------------------------------------------
 
 
@@ -226,6 +240,9 @@ def update_municipality(region: Region, membership: RegionMembership, raw: dict,
         if other is not None:
             raise Conflict(_("AGS: %(a)s gehört bereits zur Kommune „%(n)s“.",
                              a=data["ags"], n=other.name), field="ags")
+    if not (_differs(municipality, data, MUNICIPALITY_FIELDS)
+            or _differs(membership, data, ("tier", "since"))):
+        return membership
     with change(region, user, "municipality.update", municipality.key, municipality.name):
         for name in MUNICIPALITY_FIELDS:
             if name in data:
@@ -292,6 +309,8 @@ def update_actor(region: Region, actor: Actor, raw: dict, user: User | None) -> 
     if "municipality" in data:
         municipality = _member_municipality(region, data["municipality"], "municipality")
         require(perm.can_edit_actor_of(user, region, municipality))
+    if municipality is actor.municipality and not _differs(actor, data, _ACTOR_FIELDS):
+        return actor
     with change(region, user, "actor.update", actor.key, actor.name):
         actor.municipality = municipality
         for name in _ACTOR_FIELDS:
@@ -397,6 +416,11 @@ def update_initiative(region: Region, initiative: Initiative, raw: dict,
                                               for k, v in data.items()}
     _raise_if(clean("initiative", merged)[1])
     participants = _participants(region, raw["participants"]) if "participants" in raw else None
+    same_participants = participants is None or (
+        {(a.id, r) for a, r in participants}
+        == {(p.actor_id, p.role) for p in initiative.participations})
+    if same_participants and not _differs(initiative, data, _INITIATIVE_FIELDS):
+        return initiative
     with change(region, user, "initiative.update", initiative.key, initiative.name):
         for name in _INITIATIVE_FIELDS:
             if name in data:
@@ -463,6 +487,9 @@ def update_tie(region: Region, tie: Tie, raw: dict, user: User | None) -> Tie:
         raise ValidationError([Problem("target", _(
             "Zu: Eine Verbindung darf einen Akteur nicht mit sich selbst verbinden."))])
     require(perm.can_edit_tie_between(user, region, source, target))
+    if (source is tie.source and target is tie.target
+            and not _differs(tie, data, ("kind", "weight", "description"))):
+        return tie
     with change(region, user, "tie.update", tie.key, f"{source.name} → {target.name}"):
         tie.source, tie.target = source, target
         for name in ("kind", "weight", "description"):

@@ -1,6 +1,10 @@
 """Pages as users meet them: login, overview, lists, forms, confirmation, offline."""
 
 import re
+from html.parser import HTMLParser
+
+import pytest
+from werkzeug.datastructures import MultiDict
 
 R = "/regions/swf5"
 
@@ -150,3 +154,150 @@ def test_english_interface_on_request(as_user):
     gast = as_user("gast")
     gast.post("/lang/en", {"next": "/hilfe"})
     assert 'lang="en"' in text(gast.get("/hilfe"))
+
+
+# --- forms keep what they do not show as changed ------------------------------------------------
+
+
+class _FormValues(HTMLParser):
+    """The values a browser would send with the page's own POST form (the first one that
+    posts back to the page itself)."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._text = ""
+        self._in_form = False
+        self._done = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("method") == "post" and not a.get("action") and not self._done:
+            self._in_form = True
+        if not self._in_form:
+            return
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind not in ("submit", "button", "file"):
+                self.values.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.values.append((self._select, a.get("value", "")))
+        elif tag == "textarea":
+            self._textarea, self._text = a.get("name"), ""
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text += data
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self.values.append((self._textarea, self._text.removeprefix("\n")))
+            self._textarea = None
+        elif tag == "form" and self._in_form:
+            self._in_form, self._done = False, True
+
+
+def form_values(page: str) -> MultiDict:
+    parser = _FormValues()
+    parser.feed(page)
+    return MultiDict(parser.values)
+
+
+@pytest.mark.parametrize("kind,key,login", [
+    ("actors", "olpe-digital", "olpe"),
+    ("actors", "swa", "koordination"),
+    ("municipalities", "olpe", "olpe"),
+    ("initiatives", "m01", "koordination"),
+    ("ties", "olpe-bm-swa-cooperation", "olpe"),
+])
+def test_untouched_edit_form_changes_nothing(kind, key, login, as_user, api):
+    """Saving an edit form as it opened keeps every field, the optional contact person
+    included, and is not logged as a change."""
+    coordinator = api("koordination")
+    if kind == "actors":
+        coordinator.patch(f"{R}/actors/{key}", {"contact": "digital@example.org",
+                                                "capacity_fte": 1.5})
+    before = coordinator.get(f"{R}/{kind}/{key}").get_json()
+    full_before = coordinator.get(f"{R}/bundle?contact=1").get_json()
+    user = as_user(login)
+    page = text(user.get(f"{R}/{kind}/{key}/edit"))
+    if kind == "actors":
+        assert 'value="digital@example.org"' in page
+    response = user.client.post(f"{R}/{kind}/{key}/edit", data=form_values(page))
+    assert response.status_code == 302, text(response)
+    assert coordinator.get(f"{R}/{kind}/{key}").get_json() == before
+    assert coordinator.get(f"{R}/bundle?contact=1").get_json() == full_before
+
+
+def _options(page: str, name: str) -> list[str]:
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return re.findall(r'<option[^>]*value="([^"]*)"', select)
+
+
+def test_actor_form_offers_a_member_only_its_own_municipality(as_user):
+    """Olpe may file actors under Olpe only; the coordinator under every member and as a
+    regional body."""
+    assert _options(text(as_user("olpe").get(f"{R}/actors/new")), "municipality") == ["olpe"]
+    coordinator = _options(text(as_user("koordination").get(f"{R}/actors/new")),
+                           "municipality")
+    assert coordinator[0] == "" and {"olpe", "soest", "arnsberg"} <= set(coordinator)
+    assert len(coordinator) == 25
+
+
+def test_forged_municipality_gets_a_german_field_error(as_user):
+    """A member posting another municipality sees a field message, not a bare 403 page,
+    and nothing is saved."""
+    olpe = as_user("olpe")
+    response = olpe.post(f"{R}/actors/new", {
+        "key": "olpe-fremd", "name": "Fremd", "type": "department", "level": "operational",
+        "sector": "public", "municipality": "soest"})
+    assert response.status_code == 200
+    assert "Für diese Kommune können Sie keine Akteure anlegen" in text(response)
+    assert olpe.get(f"{R}/actors/olpe-fremd").status_code == 404
+    response = olpe.post(f"{R}/actors/olpe-digital/edit", {
+        "name": "Digitales Olpe", "type": "staff_unit", "level": "coordinating",
+        "sector": "public", "municipality": ""})
+    assert response.status_code == 200 and "has-error" in text(response)
+    assert "Olpe" in text(olpe.get(f"{R}/actors/olpe-digital"))
+
+
+def test_tie_form_starts_empty_and_keeps_members_to_their_own_ties(as_user):
+    """Von and Zu start with „bitte wählen“; an empty submit names both missing fields; a
+    member's own actors come first, and a tie between two other municipalities is refused
+    with a field message."""
+    olpe = as_user("olpe")
+    page = text(olpe.get(f"{R}/ties/new"))
+    assert _options(page, "source")[0] == "" and "– bitte wählen –" in page
+    assert "Akteure Ihrer Kommune" in page
+    response = olpe.post(f"{R}/ties/new", {"source": "", "target": "", "kind": "cooperation",
+                                           "weight": "3"})
+    page = text(response)
+    assert "Von: Angabe fehlt" in page and "Zu: Angabe fehlt" in page
+    assert "sich selbst" not in page
+    response = olpe.post(f"{R}/ties/new", {"source": "swa", "target": "soest-innovation",
+                                           "kind": "advice", "weight": "3"})
+    assert response.status_code == 200
+    assert "Mindestens ein Ende der Verbindung muss ein Akteur Ihrer Kommune sein" in text(
+        response)
+    assert olpe.get(f"{R}/ties/swa-soest-innovation-advice").status_code == 404
+
+
+def test_member_proposes_initiatives_with_its_own_actors(as_user):
+    """The participant rows of a member's new initiative list its own actors; another
+    municipality's actor is refused with a message."""
+    olpe = as_user("olpe")
+    choices = _options(text(olpe.get(f"{R}/initiatives/new")), "participants-0-actor")
+    assert "olpe-digital" in choices and "soest-innovation" not in choices
+    response = olpe.post(f"{R}/initiatives/new", {
+        "key": "olpe-fremd", "name": "Fremd", "topic": "mobility", "status": "idea",
+        "participants-0-actor": "soest-innovation", "participants-0-role": "lead"})
+    assert response.status_code == 200 and "soest-innovation" in text(response)
+    assert olpe.get(f"{R}/initiatives/olpe-fremd").status_code == 404

@@ -137,3 +137,63 @@ def test_openapi_document(client):
     assert "/regions/{slug}/actors/{key}" in doc["paths"]
     assert "patch" in doc["paths"]["/regions/{slug}/actors/{key}"]
     assert "ags" in doc["components"]["schemas"]["municipality"]["properties"]
+
+
+@pytest.mark.parametrize("query,field", [
+    ("limit=abc", "limit"),
+    ("page=abc", "page"),
+    ("page=0", "page"),
+    ("per_page=abc", "per_page"),
+    ("per_page=0", "per_page"),
+    ("per_page=5000", "per_page"),
+    ("level=boss", "level"),
+])
+def test_list_parameters_are_checked(api, query, field):
+    """A list request with a malformed or unknown parameter answers 422 naming it."""
+    response = api("gast").get(f"{R}/actors?{query}")
+    assert response.status_code == 422, response.get_json()
+    assert field in details(response)
+
+
+def test_list_pages_follow_page_and_per_page(api):
+    """Valid paging parameters select the page asked for."""
+    gast = api("gast")
+    first = gast.get(f"{R}/actors?per_page=2&page=1").get_json()
+    second = gast.get(f"{R}/actors?per_page=2&page=2").get_json()
+    assert first["per_page"] == 2 and second["page"] == 2 and len(second["items"]) == 2
+    assert first["items"] != second["items"]
+
+
+def _log_state(app):
+    import sqlalchemy as sa
+
+    from collab.extensions import db
+    from collab.models import Activity, Region
+
+    with app.app_context():
+        state = (db.session.scalar(sa.select(sa.func.count()).select_from(Activity)),
+                 db.session.scalar(sa.select(Region.data_version).filter_by(slug="swf5")))
+        db.session.remove()
+    return state
+
+
+@pytest.mark.parametrize("kind,key,body", [
+    ("actors", "olpe-digital", {}),
+    ("municipalities", "olpe", {}),
+    ("initiatives", "m01", {}),
+    ("ties", "olpe-bm-swa-cooperation", {}),
+    ("ties", "olpe-bm-swa-cooperation", {"weight": "SAME"}),
+])
+def test_patch_that_changes_nothing_is_not_recorded(api, app, kind, key, body):
+    """An empty PATCH (or one repeating the current values) answers 200 with the object,
+    records no activity and leaves the data version (the analysis cache key) alone."""
+    coordinator = api("koordination")
+    current = coordinator.get(f"{R}/{kind}/{key}").get_json()
+    body = {name: current[name] for name in body}
+    before = _log_state(app)
+    response = coordinator.patch(f"{R}/{kind}/{key}", body)
+    assert response.status_code == 200 and response.get_json() == current
+    assert _log_state(app) == before
+    coordinator.patch(f"{R}/{kind}/{key}", {"description": "geändert"})
+    after = _log_state(app)
+    assert after[0] == before[0] + 1 and after[1] == before[1] + 1
