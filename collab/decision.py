@@ -5,9 +5,15 @@ every combination of votes (``tests/test_decision.py``).
 
 The rules of a region (DESIGN.md):
 
-- ``consensus``: no "no" vote, and the quorum reached;
+- ``consensus``: no "no" vote, at least one "yes", and the quorum reached;
 - ``majority``: more "yes" than "no", and the quorum reached;
-- ``two_thirds``: "yes" at least two thirds of "yes" + "no", and the quorum reached.
+- ``two_thirds``: "yes" at least two thirds of "yes" + "no", at least one "yes", and the
+  quorum reached.
+
+"At least one yes" is our addition to the issue's wording: without it a ballot in which every
+voting municipality abstains would adopt a rule under consensus and two thirds (0 "no", and
+0 ≥ ⅔ × 0), although nobody supports it. Under ``majority`` it already follows from
+"more yes than no".
 
 The quorum is a share of the eligible (voting) municipalities: the ballot counts when at
 least ``quorum × eligible`` of them voted (abstentions count as voting). A result is *fixed*
@@ -85,17 +91,19 @@ def outcome(tally: Tally, rule: str, quorum: float) -> str:
     'rejected'
     >>> outcome(Tally(yes=2, no=1, eligible=10), "majority", 0.5)
     'rejected'
+    >>> outcome(Tally(abstain=5, eligible=5), "consensus", 0.5)  # nobody said yes
+    'rejected'
     """
     if rule not in DECISION_RULES:
         raise ValueError(f"unknown decision rule {rule!r}")
     if not quorum_reached(tally, quorum):
         return REJECTED
     if rule == "consensus":
-        passed = tally.no == 0
+        passed = tally.no == 0 and tally.yes >= 1
     elif rule == "majority":
         passed = tally.yes > tally.no
     else:
-        passed = 3 * tally.yes >= 2 * (tally.yes + tally.no)
+        passed = 3 * tally.yes >= 2 * (tally.yes + tally.no) and tally.yes >= 1
     return ADOPTED if passed else REJECTED
 
 

@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 
 from . import forms, reports, spielregeln, vocab
 from . import permissions as perm
 from .extensions import db
 from .kinds import region_actor_choices
+from .localtime import local_date, local_time, local_zone
 from .models import (
     Actor,
     Initiative,
@@ -62,24 +63,35 @@ class CommentForm(FlaskForm):
 
 
 class BallotForm(FlaskForm):
-    closes_at = StringField(_l("Abstimmungsende (UTC)"), render_kw={"type": "datetime-local"},
-                            description=_l("z. B. 2026-12-15T18:00"))
+    closes_at = StringField(_l("Abstimmungsende"), render_kw={"type": "datetime-local"})
+    #: the coordinator confirms that opening locks the text (the label is in the template)
+    confirm = BooleanField(_l("Bestätigung"))
     submit = SubmitField(_l("Abstimmung öffnen"))
 
 
+def _vote_choice() -> RadioField:
+    """Yes, no or abstain as radio buttons, none chosen in advance."""
+    return RadioField(_l("Stimme"), choices=forms.options(vocab.VOTE_CHOICES.items()),
+                      validate_choice=False)
+
+
 class VoteForm(FlaskForm):
-    vote = _select(_l("Stimme"), vocab.VOTE_CHOICES)
+    vote = _vote_choice()
     reason = TextAreaField(_l("Begründung"), description=_l("Bei Nein erforderlich."))
+    #: the member confirms that the vote is final (the label names the municipality)
+    confirm = BooleanField(_l("Bestätigung"))
     submit = SubmitField(_l("Stimme abgeben"))
 
 
 class ProxyVoteForm(FlaskForm):
     municipality = SelectField(_l("Kommune"), validate_choice=False, choices=[])
-    vote = _select(_l("Stimme"), vocab.VOTE_CHOICES)
+    vote = _vote_choice()
     reason = TextAreaField(_l("Begründung"), description=_l("Bei Nein erforderlich."))
     reference = StringField(_l("Bezug"), description=_l(
         "Ratsbeschluss oder Schreiben der Kommune, z. B. „Ratsbeschluss vom 12.03.2026, "
         "TOP 5“. Wird bei der Stimme angezeigt."))
+    #: the coordinator confirms that the recorded vote is final
+    confirm = BooleanField(_l("Bestätigung"))
     submit = SubmitField(_l("Stimme im Auftrag erfassen"))
 
 
@@ -109,17 +121,20 @@ def _fields(form) -> dict:
 
 
 def _attach(form, exc: ValidationError | Conflict) -> None:
-    """Show each problem at its field (or above the form), and say nothing was saved."""
-    problems = exc.problems if isinstance(exc, ValidationError) else [
-        spielregeln.Problem(exc.field, exc.message)]
-    for problem in problems:
-        field = getattr(form, problem.field, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors or []), problem.message]
-        else:
-            form.form_errors.append(problem.message)
-    flash(_("Bitte prüfen Sie die Angaben; es wurde nichts gespeichert.") if isinstance(
-        exc, ValidationError) else exc.message, "error")
+    """Show each problem of bad input at its field (or above the form) and say nothing was
+    saved; a conflict (state, duplicate) is one message above the page, shown once."""
+    if isinstance(exc, Conflict):
+        flash(exc.message, "error")
+    else:
+        for problem in exc.problems:
+            field = getattr(form, problem.field, None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*list(field.errors or []), problem.message]
+            else:
+                form.form_errors.append(problem.message)
+        flash(_("Bitte prüfen Sie die Angaben; es wurde nichts gespeichert."), "error")
+    if hasattr(form, "confirm"):
+        form.confirm.data = False  # confirm again once the input is right
 
 
 def _status(exc: Exception) -> int:
@@ -140,6 +155,9 @@ def spielregeln_vocabularies() -> dict:
     return {"rule_kinds": spielregeln.RULE_KINDS,
             "request_statuses": spielregeln.REQUEST_STATUSES}
 
+
+bp.add_app_template_filter(local_time, "local_time")
+bp.add_app_template_filter(local_date, "local_date")
 
 
 @bp.app_template_global()
@@ -168,6 +186,25 @@ def version_diff(old: str, new: str) -> list[tuple[str, str]]:
 def pending_initiative_requests(initiative: Initiative) -> list[InitiativeJoinRequest]:
     return db.session.scalars(sa.select(InitiativeJoinRequest).filter_by(
         initiative_id=initiative.id, status="pending").order_by(InitiativeJoinRequest.id)).all()
+
+
+@bp.app_template_global()
+def my_initiative_requests(initiative: Initiative) -> list[InitiativeJoinRequest]:
+    """The signed-in member's requests to join this initiative (pending and decided)."""
+    if not perm.is_member_of(current_user, initiative.region):
+        return []
+    return spielregeln.own_initiative_requests(initiative, current_user.municipality)
+
+
+@bp.app_template_global()
+def local_zone_name() -> str:
+    """The name of the zone times are shown in ("Europe/Berlin")."""
+    return str(local_zone())
+
+
+@bp.app_template_global()
+def initiative_has_lead(initiative: Initiative) -> bool:
+    return spielregeln.has_lead(initiative)
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -239,6 +276,9 @@ def _detail(region: Region, rule: Rule, status: int = 200, **given):
                    None)
     proxy = given.get("proxy_form") or ProxyVoteForm(formdata=None, prefix="proxy")
     _proxy_choices(proxy, region, rule)
+    ballot_form = given.get("ballot_form") or BallotForm(formdata=None)
+    ballot_form.closes_at.description = _(
+        "Ortszeit (%(z)s), z. B. 15.12.2026, 18:00 Uhr.", z=local_zone_name())
     voters = spielregeln.voting_memberships(region)
     voted = {v.municipality_id for v in rule.votes}
     return render_template(
@@ -250,7 +290,7 @@ def _detail(region: Region, rule: Rule, status: int = 200, **given):
         my_vote=my_vote,
         vote_form=given.get("vote_form") or VoteForm(formdata=None),
         proxy_form=proxy,
-        ballot_form=given.get("ballot_form") or BallotForm(formdata=None),
+        ballot_form=ballot_form,
         comment_form=given.get("comment_form") or CommentForm(formdata=None),
     ), status
 
@@ -306,7 +346,8 @@ def ballot(slug: str, rule_id: int):
     form = BallotForm()
     if form.validate_on_submit():
         try:
-            spielregeln.open_ballot(region, rule, _fields(form), current_user)
+            spielregeln.open_ballot(region, rule, _fields(form), current_user,
+                                    zone=local_zone(), confirm=True)
         except (ValidationError, Conflict) as exc:
             _attach(form, exc)
             return _detail(region, rule, _status(exc), ballot_form=form)
@@ -325,7 +366,8 @@ def _vote(slug: str, rule_id: int, form_class, form_name: str):
                                        perm.own_membership(current_user, region)))
     if form.validate_on_submit():
         try:
-            vote = spielregeln.cast_vote(region, rule, _fields(form), current_user)
+            vote = spielregeln.cast_vote(region, rule, _fields(form), current_user,
+                                         confirm=True)
         except (ValidationError, Conflict) as exc:
             _attach(form, exc)
             return _detail(region, rule, _status(exc), **{form_name: form})
@@ -392,6 +434,8 @@ def join_requests(slug: str):
     return render_template("rules/join_requests.html", region=region,
                            requests=[r for r in found
                                      if perm.can_read_join_request(current_user, r)],
+                           initiative_requests=spielregeln.initiative_requests(region,
+                                                                               current_user),
                            can_decide=perm.can_decide_join(current_user, region),
                            can_apply=perm.can_apply_to_join(current_user, region),
                            form=DecisionForm(formdata=None))
@@ -437,6 +481,8 @@ def join_initiative(slug: str, key: str):
         .order_by(Actor.name)).all()
     form.actor.choices = forms.options([(a.key, a.name) for a in own
                                         if a.id not in taking_part])
+    if not spielregeln.has_lead(initiative):
+        form.message.label.text = _("Nachricht an die Koordination")
     status = 200
     if form.validate_on_submit():
         try:
@@ -445,10 +491,17 @@ def join_initiative(slug: str, key: str):
             _attach(form, exc)
             status = _status(exc)
         else:
-            flash(_("Anfrage gesendet; die Federführung entscheidet."), "success")
-            return redirect(url_for("network.detail", slug=slug, kind="initiatives", key=key))
+            flash(_("Anfrage gesendet; die Federführung entscheidet.")
+                  if spielregeln.has_lead(initiative) else
+                  _("Anfrage gesendet. Die Initiative hat keine Federführung; die Koordination "
+                    "der Region entscheidet."), "success")
+            return redirect(url_for("network.detail", slug=slug, kind="initiatives", key=key)
+                            + "#beteiligung")
+    pending = spielregeln.own_initiative_requests(initiative, current_user.municipality,
+                                                  status="pending")
     return render_template("rules/join_initiative.html", region=region, initiative=initiative,
-                           form=form), status
+                           form=form, pending=pending,
+                           has_lead=spielregeln.has_lead(initiative)), status
 
 
 @bp.route("/<slug>/initiatives/<key>/join-requests/<int:request_id>/decide", methods=["POST"])
@@ -462,4 +515,5 @@ def decide_initiative_join(slug: str, key: str, request_id: int):
                                               req):
         flash(_("Anfrage von %(a)s: %(s)s.", a=req.actor.name,
                 s=spielregeln.REQUEST_STATUSES[req.status]), "success")
-    return redirect(url_for("network.detail", slug=slug, kind="initiatives", key=key))
+    return redirect(url_for("network.detail", slug=slug, kind="initiatives", key=key)
+                    + "#beteiligung")

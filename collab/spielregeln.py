@@ -27,6 +27,7 @@ from . import decision, vocab
 from . import permissions as perm
 from .bundle import designated_taktgeber as designated_taktgeber  # re-exported
 from .extensions import db
+from .localtime import local_time
 from .models import (
     Actor,
     Comment,
@@ -196,19 +197,22 @@ def add_comment(region: Region, rule: Rule, raw: dict, user: User | None) -> Com
 # --- ballots ----------------------------------------------------------------------------------
 
 
-def parse_time(value: Any) -> dt.datetime:
-    """An ISO 8601 time; with an offset it is converted to UTC, without one it is UTC."""
+def parse_time(value: Any, zone: dt.tzinfo | None = None) -> dt.datetime:
+    """An ISO 8601 time as naive UTC. With an offset it is converted to UTC; without one it
+    is a time in ``zone`` (a form's local time), or UTC when no zone is given (the API)."""
+    form = (_("muss eine Zeit der Form JJJJ-MM-TTThh:mm sein (Ortszeit).") if zone is not None
+            else _("muss eine Zeit der Form JJJJ-MM-TTThh:mm sein (UTC oder mit Zeitzone)."))
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, str):
         try:
             moment = dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            raise Invalid(_("muss eine Zeit der Form JJJJ-MM-TTThh:mm sein (UTC oder mit "
-                            "Zeitzone).")) from None
+            raise Invalid(form) from None
     else:
-        raise Invalid(_("muss eine Zeit der Form JJJJ-MM-TTThh:mm sein (UTC oder mit "
-                        "Zeitzone)."))
+        raise Invalid(form)
+    if moment.tzinfo is None and zone is not None:
+        moment = moment.replace(tzinfo=zone)
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment.replace(microsecond=0)
@@ -223,17 +227,34 @@ def voting_memberships(region: Region) -> list[RegionMembership]:
         .order_by(Municipality.name)).all()
 
 
+def _confirmed(problems: list[Problem], raw: dict, message: str) -> None:
+    """A page's "I confirm" box: record ``message`` at the field ``confirm`` unless ticked."""
+    if not raw.get("confirm"):
+        problems.append(Problem("confirm", message))
+
+
 def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
-                now: dt.datetime | None = None) -> Rule:
+                now: dt.datetime | None = None, *, zone: dt.tzinfo | None = None,
+                confirm: bool = False) -> Rule:
     """The coordinator opens the ballot on a draft until ``closes_at``; the region's decision
-    rule and quorum at this moment apply to it."""
+    rule and quorum at this moment apply to it.
+
+    ``zone``: the time zone of a ``closes_at`` without offset (pages: local time; API: UTC).
+    ``confirm``: the page's confirmation box ``raw["confirm"]`` must be ticked, since the
+    text is locked from then on.
+    """
     require(perm.can_open_ballot(user, rule))
     now = now or utcnow()
+    raw = raw if isinstance(raw, dict) else {}
     problems: list[Problem] = []
-    closes_at = _parse(problems, "closes_at", _("Abstimmungsende"), parse_time,
-                       raw.get("closes_at") if isinstance(raw, dict) else None, required=True)
+    closes_at = _parse(problems, "closes_at", _("Abstimmungsende"),
+                       lambda value: parse_time(value, zone), raw.get("closes_at"),
+                       required=True)
     if closes_at is not None and closes_at <= now:
         problems.append(Problem("closes_at", _("Abstimmungsende: muss in der Zukunft liegen.")))
+    if confirm:
+        _confirmed(problems, raw, _("Bestätigung: Bitte bestätigen Sie, dass die Abstimmung "
+                                    "geöffnet und der Text damit festgeschrieben wird."))
     _raise_if(problems)
     if rule.status != "draft":
         raise Conflict(_("Abstimmung: Zu dieser Regel wurde bereits abgestimmt oder die "
@@ -242,7 +263,7 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
         raise Conflict(_("Abstimmung: Die Region hat keine stimmberechtigten Kommunen."),
                        field="status")
     with change(region, user, "rule.ballot", rule.key,
-                _("Abstimmung bis %(t)s UTC", t=closes_at.strftime("%Y-%m-%d %H:%M"))):
+                _("Abstimmung bis %(t)s", t=local_time(closes_at))):
         rule.status = "voting"
         rule.opened_at, rule.closes_at = now, closes_at
         rule.decision_rule, rule.quorum = region.decision_rule, region.quorum
@@ -327,9 +348,13 @@ def close_due_ballots(now: dt.datetime | None = None) -> list[Rule]:
 
 
 def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
-              now: dt.datetime | None = None) -> Vote:
+              now: dt.datetime | None = None, *, confirm: bool = False) -> Vote:
     """One vote per voting municipality: through its member account, or recorded by the
-    coordinator on its behalf with a reference to its council decision or letter."""
+    coordinator on its behalf with a reference to its council decision or letter.
+
+    ``confirm``: the page's confirmation box ``raw["confirm"]`` must be ticked (a vote is
+    final); the API's explicit request needs none.
+    """
     raw = raw if isinstance(raw, dict) else {}
     own = perm.own_membership(user, region)
     key = raw.get("municipality") or None
@@ -368,6 +393,10 @@ def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
             problems.append(Problem("reference", _(
                 "Bezug: Eine Stimme im Auftrag braucht den Verweis auf den Ratsbeschluss oder "
                 "das Schreiben der Kommune.")))
+    if confirm:
+        _confirmed(problems, raw, _("Bestätigung: Bitte bestätigen Sie, dass die Stimme "
+                                    "verbindlich abgegeben wird; sie kann nicht geändert "
+                                    "werden."))
     _raise_if(problems)
     settle(rule, now)
     if rule.status != "voting":
@@ -597,16 +626,52 @@ def request_initiative_join(region: Region, initiative: Initiative, raw: dict,
     if any(p.actor_id == actor.id for p in initiative.participations):
         raise Conflict(_("Akteur: „%(a)s“ ist an dieser Initiative bereits beteiligt.",
                          a=actor.name), field="actor")
-    if db.session.scalar(sa.select(InitiativeJoinRequest.id).filter_by(
-            initiative_id=initiative.id, actor_id=actor.id, status="pending")):
-        raise Conflict(_("Akteur: Für „%(a)s“ liegt bereits eine offene Anfrage vor.",
-                         a=actor.name), field="actor")
+    pending = own_initiative_requests(initiative, actor.municipality, status="pending")
+    if pending:
+        raise Conflict(_("Akteur: Für %(m)s liegt bereits eine offene Anfrage vor (mit "
+                         "„%(a)s“); bitte warten Sie die Entscheidung ab.",
+                         m=actor.municipality.name, a=pending[0].actor.name), field="actor")
     with change(region, user, "initiative.join_request", initiative.key,
                 f"{actor.name}: {vocab.label(vocab.PARTICIPATION_ROLES, role)}"):
         req = InitiativeJoinRequest(initiative=initiative, actor=actor, role=role,
                                     message=message, requested_by_id=user.id)
         db.session.add(req)
     return req
+
+
+def own_initiative_requests(initiative: Initiative, municipality: Municipality | None,
+                            status: str | None = None) -> list[InitiativeJoinRequest]:
+    """The requests to join ``initiative`` made with actors of ``municipality`` (newest
+    first), optionally only those with ``status``."""
+    if municipality is None:
+        return []
+    query = (sa.select(InitiativeJoinRequest)
+             .join(Actor, InitiativeJoinRequest.actor_id == Actor.id)
+             .where(InitiativeJoinRequest.initiative_id == initiative.id,
+                    Actor.municipality_id == municipality.id))
+    if status is not None:
+        query = query.where(InitiativeJoinRequest.status == status)
+    return db.session.scalars(query.order_by(InitiativeJoinRequest.id.desc())).all()
+
+
+def has_lead(initiative: Initiative) -> bool:
+    """Whether an actor leads the initiative (else the coordinator decides on requests)."""
+    return any(p.role == "lead" for p in initiative.participations)
+
+
+def initiative_requests(region: Region, user: User | None) -> list[InitiativeJoinRequest]:
+    """Requests to join the region's initiatives that ``user`` may see on the list of
+    requests: those it may decide (coordinator, a lead) and its own municipality's; pending
+    ones first, then the newest."""
+    found = db.session.scalars(
+        sa.select(InitiativeJoinRequest).join(Initiative)
+        .where(Initiative.region_id == region.id)
+        .order_by(InitiativeJoinRequest.id.desc())).all()
+    own = getattr(user, "municipality_id", None)
+    shown = [r for r in found if perm.can_decide_initiative_join(user, r.initiative)
+             or (own is not None and r.actor.municipality_id == own
+                 and perm.is_member_of(user, region))]
+    return sorted(shown, key=lambda r: r.status != "pending")
 
 
 def decide_initiative_join(region: Region, req: InitiativeJoinRequest, raw: dict,

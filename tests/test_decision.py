@@ -13,14 +13,16 @@ from collab.decision import DECISION_RULES, Tally, fixed_outcome, outcome, votes
 
 
 def definition(yes: int, no: int, abstain: int, eligible: int, rule: str, quorum) -> str:
-    """The issue's wording, written out directly (no shared helpers with the module)."""
+    """The issue's wording, written out directly (no shared helpers with the module), with
+    the documented addition: consensus and two thirds need at least one "yes" (a rule nobody
+    supports is not adopted, even if every municipality abstains)."""
     reached = Fraction(yes + no + abstain) >= Fraction(str(quorum)) * eligible
     if rule == "consensus":
-        passed = no == 0 and reached
+        passed = no == 0 and yes >= 1 and reached
     elif rule == "majority":
         passed = yes > no and reached
     else:
-        passed = Fraction(yes) >= Fraction(2, 3) * (yes + no) and reached
+        passed = Fraction(yes) >= Fraction(2, 3) * (yes + no) and yes >= 1 and reached
     return "adopted" if passed else "rejected"
 
 
@@ -94,6 +96,17 @@ def test_known_answers():
     assert outcome(Tally(yes=1, eligible=10), "majority", 0.1) == "adopted"
     # majority fixed early: 7 yes, 1 no of 10 cannot be overturned by 2 more votes
     assert fixed_outcome(Tally(yes=7, no=1, eligible=10), "majority", 0.5) == "adopted"
+
+
+@pytest.mark.parametrize("rule", DECISION_RULES)
+def test_all_abstaining_adopts_nothing(rule):
+    """Every voting municipality abstains (quorum reached, no "no"): no rule is adopted, and
+    the result is fixed as soon as the last one has abstained, not before."""
+    assert outcome(Tally(abstain=19, eligible=19), rule, 0.5) == "rejected"
+    assert fixed_outcome(Tally(abstain=19, eligible=19), rule, 0.5) == "rejected"
+    assert fixed_outcome(Tally(abstain=18, eligible=19), rule, 0.5) is None
+    # one "yes" among the abstentions carries it under every rule
+    assert outcome(Tally(yes=1, abstain=18, eligible=19), rule, 0.5) == "adopted"
 
 
 def test_bad_arguments_are_refused():

@@ -91,15 +91,16 @@ def test_done_flow_through_the_pages(as_user, seed_bundle):
     assert response.status_code == 302
     page = response.headers["Location"]
     assert "Entscheidungen im Konsens" in olpe.get(f"{R}/rules").get_data(as_text=True)
-    assert coordinator.post(f"{page}/ballot", {"closes_at": FUTURE}).status_code == 302
+    assert coordinator.post(f"{page}/ballot", {"closes_at": FUTURE, "confirm": "y"}
+                            ).status_code == 302
     assert "Stimme für Olpe abgeben" in olpe.get(page).get_data(as_text=True)
-    assert olpe.post(f"{page}/vote", {"vote": "yes"}).status_code == 302
-    assert soest.post(f"{page}/vote", {"vote": "yes"}).status_code == 302
+    assert olpe.post(f"{page}/vote", {"vote": "yes", "confirm": "y"}).status_code == 302
+    assert soest.post(f"{page}/vote", {"vote": "yes", "confirm": "y"}).status_code == 302
     for key in voting_keys(seed_bundle):
         if key in ("olpe", "soest"):
             continue
         response = coordinator.post(f"{page}/proxy-vote", {
-            "proxy-municipality": key, "proxy-vote": "yes",
+            "proxy-municipality": key, "proxy-vote": "yes", "proxy-confirm": "y",
             "proxy-reference": f"Ratsbeschluss {key} vom 01.03.2026"})
         assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
     html = coordinator.get(page).get_data(as_text=True)

@@ -1,0 +1,39 @@
+"""Times in the users' local time zone (``BABEL_DEFAULT_TIMEZONE``, Europe/Berlin).
+
+The database keeps naive UTC datetimes; pages show them in local time with the zone
+("22.11.2026, 18:00 MEZ"), in the interface language's order, and forms take local times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_date, format_datetime, get_locale, get_timezone, to_user_timezone
+
+__all__ = ["local_date", "local_time", "local_zone"]
+
+
+def local_zone() -> ZoneInfo:
+    """The zone in which users enter and read times (the request's Babel time zone)."""
+    return ZoneInfo(str(get_timezone()))
+
+
+def local_time(moment: dt.datetime | None) -> str:
+    """Date and time in local time with the zone: "22.11.2026, 18:00 MEZ" (German),
+    "Nov 22, 2026, 6:00 PM +0100" (English). Naive datetimes are UTC."""
+    if moment is None:
+        return ""
+    locale = get_locale()
+    pattern = locale.datetime_formats["medium"].format(
+        locale.time_formats["short"].pattern, locale.date_formats["medium"].pattern)
+    return format_datetime(moment, pattern + " z")
+
+
+def local_date(moment: dt.datetime | dt.date | None) -> str:
+    """The local calendar date of a UTC datetime (or a date), in the interface language."""
+    if moment is None:
+        return ""
+    if isinstance(moment, dt.datetime):
+        moment = to_user_timezone(moment).date()
+    return format_date(moment, "medium")
