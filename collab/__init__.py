@@ -74,6 +74,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    @app.template_filter("number")
+    def number(value, decimals: int | None = None) -> str:
+        """A number in the interface language's notation: 1.234,5 in German, 1,234.5 in
+        English; ``decimals`` fixes the digits after the separator. None stays empty."""
+        from flask_babel import format_decimal
+        if value is None or value == "":
+            return ""
+        if decimals is None:
+            return format_decimal(value)
+        return format_decimal(value, format="#,##0." + "0" * decimals, decimal_quantization=True)
+
     @app.template_filter("labels")
     def labels(values, vocabulary) -> str:
         from .vocab import label

@@ -21,7 +21,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from . import bundle, forms, services, vocab
+from . import activitylog, bundle, forms, services, vocab
 from . import permissions as perm
 from .extensions import db
 from .kinds import (
@@ -348,6 +348,8 @@ def activity(slug: str):
     page = db.paginate(sa.select(Activity).filter_by(region_id=region.id)
                        .order_by(Activity.at.desc(), Activity.id.desc()),
                        per_page=50, error_out=False)
-    return render_template("network/activity.html", region=region, page=page)
+    return render_template("network/activity.html", region=region, page=page,
+                           action_label=activitylog.action_label,
+                           summary_text=activitylog.summary_text)
 
 

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
 from . import permissions as perm
+from . import vocab
 from .extensions import db
 from .models import (
     Activity,
@@ -327,7 +328,8 @@ def _actor_dependents(actors: list[Actor]) -> list[str]:
         sa.or_(Tie.source_id.in_(ids), Tie.target_id.in_(ids)))).all()
     parts = db.session.scalars(sa.select(Participation).where(
         Participation.actor_id.in_(ids))).all()
-    found = [_("Verbindung %(s)s → %(t)s (%(k)s)", s=t.source.name, t=t.target.name, k=t.kind)
+    found = [_("Verbindung %(s)s → %(t)s (%(k)s)", s=t.source.name, t=t.target.name,
+               k=vocab.label(vocab.TIE_KINDS, t.kind))
              for t in ties]
     found += [_("Beteiligung von „%(a)s“ an „%(i)s“", a=p.actor.name, i=p.initiative.name)
               for p in parts]

@@ -128,10 +128,39 @@ def test_coordinator_invites_a_member(as_user, app):
     assert menden.get(f"{R}/municipalities/olpe/edit").status_code == 403
 
 
-def test_activity_log_records_who_did_what(as_user, api):
+def test_activity_log_records_who_did_what(as_user, api, seed_bundle):
+    """The log names actions and import counts in words, not in codes."""
     api("olpe").patch(f"{R}/actors/olpe-digital", {"capacity_fte": 3})
+    seed_bundle["actors"] = [a for a in seed_bundle["actors"] if a["key"] != "olpe-rat"]
+    seed_bundle["ties"] = [t for t in seed_bundle["ties"]
+                           if "olpe-rat" not in (t["source"], t["target"])]
+    for rule in seed_bundle.get("rules", []):
+        if rule.get("actor") == "olpe-rat":
+            rule["actor"] = None
+    assert api("koordination").put(f"{R}/bundle", seed_bundle).status_code == 200
     page = text(as_user("koordination").get(f"{R}/activity"))
-    assert "actor.update" in page and "olpe" in page
+    assert "Akteur geändert" in page and "olpe" in page
+    assert "Bündel importiert" in page and "Akteure: 1 geändert, 1 entfernt" in page
+    assert "actor.update" not in page and "+0" not in page
+
+
+def test_numbers_follow_the_interface_language(as_user, api):
+    """Detail pages write numbers the German way (decimal comma, thousands point) and the
+    English way after switching the language."""
+    api("koordination").patch(f"{R}/actors/olpe-digital", {"capacity_fte": 1.5})
+    gast = as_user("gast")
+    page = text(gast.get(f"{R}/municipalities/olpe"))
+    assert "24.551" in page and "85,88" in page and "51,03° N, 7,85° O" in page
+    assert "1,5" in text(gast.get(f"{R}/actors/olpe-digital"))
+    gast.post("/lang/en", {"next": "/hilfe"})
+    page = text(gast.get(f"{R}/municipalities/olpe"))
+    assert "24,551" in page and "85.88" in page and "51.03° N" in page
+    assert "1.5" in text(gast.get(f"{R}/actors/olpe-digital"))
+
+
+def test_delete_confirmation_names_tie_kinds_in_words(as_user):
+    page = text(as_user("koordination").get(f"{R}/actors/swa/delete"))
+    assert "(Kooperation)" in page and "(cooperation)" not in page
 
 
 def test_user_text_is_never_rendered_as_html(api, as_user):
