@@ -10,6 +10,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -121,11 +122,17 @@ class TieForm(FlaskForm):
 
 
 class BundleUploadForm(FlaskForm):
+    """Upload a bundle; it is first checked in a dry run, never imported straight away."""
+
     bundle = FileField(_l("Bündel (JSON)"), validators=[FileRequired(_l("Bitte Datei wählen."))])
-    dry_run = SelectField(_l("Modus"), validate_choice=False,
-                          choices=options([("1", _l("Nur prüfen (Probelauf)")),
-                                           ("0", _l("Importieren"))]))
-    submit = SubmitField(_l("Hochladen"))
+    submit = SubmitField(_l("Hochladen und prüfen"))
+
+
+class BundleConfirmForm(FlaskForm):
+    """Confirms the import of a checked bundle, named by the SHA-256 of its content."""
+
+    digest = HiddenField(validators=[InputRequired()])
+    submit = SubmitField(_l("Jetzt importieren"))
 
 
 class InviteForm(FlaskForm):

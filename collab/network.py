@@ -21,7 +21,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from . import activitylog, bundle, forms, services, vocab
+from . import activitylog, bundle, forms, importing, services, vocab
 from . import permissions as perm
 from .extensions import db
 from .kinds import (
@@ -281,31 +281,62 @@ def download_bundle(slug: str):
 
 @bp.route("/<slug>/bundle", methods=["POST"])
 def upload_bundle(slug: str):
+    """Step 1: check the uploaded bundle (a dry run) and show what the import would add,
+    change and remove; a valid bundle is kept aside for step 2."""
     region = perm.get_region(slug)
     perm.require(perm.can_import_bundle(current_user, region))
     form = forms.BundleUploadForm()
-    problems, summary = [], None
+    problems, summary, changes, confirm = [], None, {}, None
     if form.validate_on_submit():
-        try:
-            doc = json.loads(form.bundle.data.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            problems = [services.Problem("$", _("Die Datei ist kein gültiges JSON: %(e)s",
-                                                e=str(exc)))]
-        else:
+        body = form.bundle.data.read()
+        doc, problems = importing.parse_upload(body)
+        if not problems:
             try:
-                summary = bundle.import_bundle(doc, current_user, slug=slug,
-                                               dry_run=form.dry_run.data == "1")
+                summary = bundle.import_bundle(doc, current_user, slug=slug, dry_run=True)
             except ValidationError as exc:
                 problems = exc.problems
+            else:
+                changes = importing.preview(region, doc)
+                if summary["changed"]:
+                    confirm = forms.BundleConfirmForm(
+                        digest=importing.stage(slug, current_user, body))
     else:
         problems = [services.Problem(name, msg) for name, msgs in form.errors.items()
                     for msg in msgs]
     if problems:
         flash(_("Das Bündel wurde nicht importiert; es wurde nichts geändert."), "error")
-    elif summary and not summary["dry_run"]:
+    return render_template("network/import_result.html", region=region, problems=problems,
+                           summary=summary, changes=changes, confirm=confirm,
+                           sections=activitylog.SECTIONS)
+
+
+@bp.route("/<slug>/bundle/import", methods=["POST"])
+def confirm_import(slug: str):
+    """Step 2: import the checked bundle the coordinator confirmed."""
+    region = perm.get_region(slug)
+    perm.require(perm.can_import_bundle(current_user, region))
+    form = forms.BundleConfirmForm()
+    body = (importing.staged(slug, current_user, form.digest.data)
+            if form.validate_on_submit() else None)
+    if body is None:
+        flash(_("Die geprüfte Datei liegt nicht mehr vor. Bitte laden Sie das Bündel erneut "
+                "hoch; es wurde nichts geändert."), "error")
+        return redirect(url_for(".overview", slug=slug))
+    doc, problems = importing.parse_upload(body)
+    summary = None
+    if not problems:
+        try:
+            summary = bundle.import_bundle(doc, current_user, slug=slug)
+        except ValidationError as exc:  # the region changed since the check
+            problems = exc.problems
+    importing.discard(slug, current_user, form.digest.data)
+    if problems:
+        flash(_("Das Bündel wurde nicht importiert; es wurde nichts geändert."), "error")
+    else:
         flash(_("Bündel importiert."), "success")
     return render_template("network/import_result.html", region=region, problems=problems,
-                           summary=summary)
+                           summary=summary, changes={}, confirm=None,
+                           sections=activitylog.SECTIONS)
 
 
 # --- accounts and activity ----------------------------------------------------------------------

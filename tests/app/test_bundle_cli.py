@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 
 import sqlalchemy as sa
 
@@ -118,12 +119,12 @@ def test_page_upload_dry_run_and_import(as_user, seed_bundle):
     seed_bundle["actors"][0]["name"] = "Per Upload geändert"
     body = json.dumps(seed_bundle).encode()
     response = coordinator.post("/regions/swf5/bundle", {
-        "bundle": (io.BytesIO(body), "swf5.json"), "dry_run": "1"},
-        content_type="multipart/form-data")
-    assert response.status_code == 200 and "Probelauf" in response.get_data(as_text=True)
-    response = coordinator.post("/regions/swf5/bundle", {
-        "bundle": (io.BytesIO(body), "swf5.json"), "dry_run": "0"},
-        content_type="multipart/form-data")
+        "bundle": (io.BytesIO(body), "swf5.json")}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Probelauf" in page
+    # the upload only checks; the import waits for the confirmation
+    digest = re.search(r'name="digest" type="hidden" value="([0-9a-f]+)"', page).group(1)
+    response = coordinator.post("/regions/swf5/bundle/import", {"digest": digest})
     assert "angeglichen" in response.get_data(as_text=True)
     actor = seed_bundle["actors"][0]["key"]
     assert "Per Upload geändert" in coordinator.get(

@@ -1,5 +1,7 @@
 """Pages as users meet them: login, overview, lists, forms, confirmation, offline."""
 
+import io
+import json
 import re
 from html.parser import HTMLParser
 
@@ -330,3 +332,53 @@ def test_member_proposes_initiatives_with_its_own_actors(as_user):
         "participants-0-actor": "soest-innovation", "participants-0-role": "lead"})
     assert response.status_code == 200 and "soest-innovation" in text(response)
     assert olpe.get(f"{R}/initiatives/olpe-fremd").status_code == 404
+
+
+# --- bundle import from the region page -----------------------------------------------------------
+
+
+def _upload(client, doc_or_bytes):
+    body = doc_or_bytes if isinstance(doc_or_bytes, bytes) else json.dumps(doc_or_bytes).encode()
+    return client.post(f"{R}/bundle", {"bundle": (io.BytesIO(body), "swf5.json")},
+                       content_type="multipart/form-data")
+
+
+def test_import_shows_what_goes_and_waits_for_confirmation(as_user, seed_bundle):
+    """Uploading only checks: the page lists the objects the import would remove, and the
+    region changes only after „Jetzt importieren“."""
+    coordinator = as_user("koordination")
+    seed_bundle["actors"] = [a for a in seed_bundle["actors"] if a["key"] != "olpe-rat"]
+    seed_bundle["ties"] = [t for t in seed_bundle["ties"]
+                           if "olpe-rat" not in (t["source"], t["target"])]
+    response = _upload(coordinator, seed_bundle)
+    page = text(response)
+    assert response.status_code == 200 and "Probelauf" in page
+    assert "würden entfernt" in page and "Rat der Stadt Olpe" in page
+    assert "Jetzt importieren" in page
+    assert coordinator.get(f"{R}/actors/olpe-rat").status_code == 200  # nothing changed yet
+    digest = re.search(r'name="digest" type="hidden" value="([0-9a-f]{64})"', page).group(1)
+    response = coordinator.post(f"{R}/bundle/import", {"digest": digest})
+    assert response.status_code == 200 and "angeglichen" in text(response)
+    assert coordinator.get(f"{R}/actors/olpe-rat").status_code == 404
+    # the confirmation is used up: posting it again changes nothing and says so
+    response = coordinator.post(f"{R}/bundle/import", {"digest": digest})
+    assert response.status_code == 302
+
+
+def test_import_confirmation_needs_the_checked_file(as_user):
+    """A made-up confirmation imports nothing."""
+    coordinator = as_user("koordination")
+    response = coordinator.post(f"{R}/bundle/import", {"digest": "0" * 64})
+    assert response.status_code == 302
+    assert "liegt nicht mehr vor" in text(coordinator.get(R))
+
+
+def test_import_problems_in_german_with_singular_and_plural(as_user, seed_bundle):
+    """Broken JSON is explained in German (line and column); one problem is „1 Problem“."""
+    coordinator = as_user("koordination")
+    page = text(_upload(coordinator, b'{"format": "kommunalnetz-bundle",,}'))
+    assert "kein gültiges JSON (Zeile 1, Spalte" in page
+    assert "1 Problem;" in page and "Expecting" not in page
+    seed_bundle["actors"][0]["type"] = "boss"
+    seed_bundle["actors"][1]["level"] = "boss"
+    assert "2 Probleme;" in text(_upload(coordinator, seed_bundle))
