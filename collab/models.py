@@ -330,9 +330,16 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(sa.String(200), default="")
     #: created at
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: false once the coordinator deactivated it: no sign-in, no session, no API token
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     region: Mapped[Region | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses to sign in an inactive account."""
+        return bool(self.active)
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
