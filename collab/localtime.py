@@ -2,6 +2,7 @@
 
 The database keeps naive UTC datetimes; pages show them in local time with the zone
 ("22.11.2026, 18:00 MEZ"), in the interface language's order, and forms take local times.
+Conversions use :mod:`zoneinfo`, which knows summer time beyond 2037 (pytz does not).
 """
 
 from __future__ import annotations
@@ -9,14 +10,22 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date, format_datetime, get_locale, get_timezone, to_user_timezone
+from babel.dates import format_date, format_datetime
+from flask_babel import get_locale, get_timezone
 
-__all__ = ["local_date", "local_time", "local_zone"]
+__all__ = ["local_date", "local_time", "local_zone", "to_local"]
 
 
 def local_zone() -> ZoneInfo:
     """The zone in which users enter and read times (the request's Babel time zone)."""
     return ZoneInfo(str(get_timezone()))
+
+
+def to_local(moment: dt.datetime) -> dt.datetime:
+    """A datetime (naive means UTC) in the local zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(local_zone())
 
 
 def local_time(moment: dt.datetime | None) -> str:
@@ -27,7 +36,8 @@ def local_time(moment: dt.datetime | None) -> str:
     locale = get_locale()
     pattern = locale.datetime_formats["medium"].format(
         locale.time_formats["short"].pattern, locale.date_formats["medium"].pattern)
-    return format_datetime(moment, pattern + " z")
+    local = to_local(moment)
+    return format_datetime(local, pattern + " z", tzinfo=local.tzinfo, locale=locale)
 
 
 def local_date(moment: dt.datetime | dt.date | None) -> str:
@@ -35,5 +45,5 @@ def local_date(moment: dt.datetime | dt.date | None) -> str:
     if moment is None:
         return ""
     if isinstance(moment, dt.datetime):
-        moment = to_user_timezone(moment).date()
-    return format_date(moment, "medium")
+        moment = to_local(moment).date()
+    return format_date(moment, "medium", locale=get_locale())

@@ -4,7 +4,9 @@ charter (Kooperationsvereinbarung), and applications to join the region or an in
 from __future__ import annotations
 
 import sqlalchemy as sa
+from babel.numbers import format_percent
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -158,6 +160,14 @@ def spielregeln_vocabularies() -> dict:
 
 bp.add_app_template_filter(local_time, "local_time")
 bp.add_app_template_filter(local_date, "local_date")
+
+
+@bp.app_template_filter("share")
+def share(value: float | None) -> str:
+    """A share such as a quorum as a percentage in the interface language: 0.5 is "50 %"
+    in German and "50%" in English, 2/3 is "66,7 %" or "66.7%"."""
+    return format_percent(round(value or 0, 3), locale=get_locale(),
+                          decimal_quantization=False)
 
 
 @bp.app_template_global()
@@ -487,7 +497,12 @@ def join_initiative(slug: str, key: str):
     if form.validate_on_submit():
         try:
             spielregeln.request_initiative_join(region, initiative, _fields(form), current_user)
-        except (ValidationError, Conflict) as exc:
+        except Conflict as exc:  # a pending request is explained on the page itself
+            if not spielregeln.own_initiative_requests(initiative, current_user.municipality,
+                                                       status="pending"):
+                _attach(form, exc)
+            status = _status(exc)
+        except ValidationError as exc:
             _attach(form, exc)
             status = _status(exc)
         else:

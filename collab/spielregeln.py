@@ -347,6 +347,13 @@ def close_due_ballots(now: dt.datetime | None = None) -> list[Rule]:
     return [rule for rule in due if settle(rule, now)]
 
 
+def _refuse_second_vote(rule: Rule, municipality: Municipality) -> None:
+    if db.session.scalar(sa.select(Vote.id).filter_by(rule_id=rule.id,
+                                                      municipality_id=municipality.id)):
+        raise Conflict(_("Stimme: %(m)s hat bereits abgestimmt; jede Kommune stimmt einmal.",
+                         m=municipality.name), field="vote")
+
+
 def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
               now: dt.datetime | None = None, *, confirm: bool = False) -> Vote:
     """One vote per voting municipality: through its member account, or recorded by the
@@ -397,16 +404,15 @@ def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
         _confirmed(problems, raw, _("Bestätigung: Bitte bestätigen Sie, dass die Stimme "
                                     "verbindlich abgegeben wird; sie kann nicht geändert "
                                     "werden."))
-    _raise_if(problems)
+    # a closed ballot or a vote already cast is the answer, whatever else was wrong (409)
     settle(rule, now)
     if rule.status != "voting":
         raise Conflict(_("Abstimmung: Zu dieser Regel ist keine Abstimmung offen (%(s)s).",
                          s=vocab.label(vocab.RULE_STATUSES, rule.status)), field="vote")
+    if membership is not None:
+        _refuse_second_vote(rule, membership.municipality)
+    _raise_if(problems)
     municipality = membership.municipality
-    if db.session.scalar(sa.select(Vote.id).filter_by(rule_id=rule.id,
-                                                      municipality_id=municipality.id)):
-        raise Conflict(_("Stimme: %(m)s hat bereits abgestimmt; jede Kommune stimmt einmal.",
-                         m=municipality.name), field="vote")
     summary = f"{municipality.name}: {vocab.label(vocab.VOTE_CHOICES, choice_)}"
     if proxy:
         summary += " " + _("(im Auftrag erfasst; Bezug: %(r)s)", r=reference)

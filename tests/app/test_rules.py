@@ -427,7 +427,8 @@ def test_join_request_approved(api, outsider, app, as_user):
         "approved"]
     assert api("soest").get(f"{R}/join-requests").get_json()["items"] == []
     assert {"join.request", "join.approve"} <= set(activity_actions(app))
-    assert "join.approve" in as_user("koordination").get(f"{R}/activity").get_data(as_text=True)
+    assert "Beitritt angenommen" in as_user("koordination").get(f"{R}/activity").get_data(
+        as_text=True)
 
 
 def test_join_request_declined_through_the_pages(as_user, outsider, app):
