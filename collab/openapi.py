@@ -263,7 +263,11 @@ def _spielregeln_paths(errors: dict) -> dict[str, Any]:
                 "application/json": {"schema": {"type": "object", "required": ["closes_at"],
                                                 "properties": {"closes_at": {
                                                     "type": "string",
-                                                    "format": "date-time"}}}}}},
+                                                    "format": "date-time",
+                                                    "description": (
+                                                        "ISO 8601; with an offset it is "
+                                                        "converted to UTC, without one it "
+                                                        "is UTC")}}}}}},
                 "responses": {"200": rule, "409": conflict, "422": invalid, **errors}}},
         "/regions/{slug}/rules/{rule_id}/votes": {
             "parameters": [slug, rule_id],

@@ -204,7 +204,12 @@ def test_closing_time_is_entered_and_shown_in_local_time(as_user, api, entered, 
     assert f"bis {shown}" in text_of(coordinator.get(f"{R}/rules"))
 
 
-def test_api_times_without_offset_are_utc(api):
+def test_api_times_without_offset_are_utc(api, client):
+    """The API is unchanged by the pages' local time: naive means UTC, as documented."""
+    ballot = client.get("/api/v1/openapi.json").get_json()["paths"][
+        "/regions/{slug}/rules/{rule_id}/ballot"]["post"]["requestBody"]
+    closes_at = ballot["content"]["application/json"]["schema"]["properties"]["closes_at"]
+    assert "without one it is UTC" in closes_at["description"]
     rule_id = draft(api)
     opened = api("koordination").post(f"{R}/rules/{rule_id}/ballot",
                                       {"closes_at": "2036-07-01T18:00"})
