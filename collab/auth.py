@@ -9,16 +9,20 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from . import services
 from .extensions import db, login_manager
-from .forms import EmptyForm, LoginForm
+from .forms import EmptyForm, LoginForm, PasswordChangeForm
 from .models import User
+from .validation import ValidationError
 
 bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    """The session's account; a deactivated account's sessions end at once."""
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
 
 
 def safe_next(target: str | None) -> str | None:
@@ -42,6 +46,9 @@ def login():
         user = db.session.scalar(sa.select(User).filter_by(login=form.login.data.strip()))
         if user is None or not user.check_password(form.password.data):
             flash(_("Login oder Passwort ist falsch."), "error")
+        elif not user.active:
+            flash(_("Dieser Zugang ist deaktiviert. Bitte wenden Sie sich an die "
+                    "Koordination Ihrer Region."), "error")
         else:
             login_user(user)
             flash(_("Willkommen, %(name)s.", name=user.display_name or user.login), "success")
@@ -57,3 +64,22 @@ def logout():
         logout_user()
         flash(_("Sie sind abgemeldet."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/konto/passwort", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """The signed-in account changes its own password; the current one is required."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data or "",
+                                     form.new.data or "", form.repeat.data or "")
+        except ValidationError as exc:
+            for problem in exc.problems:
+                getattr(form, problem.field).errors = [problem.message]
+            flash(_("Das Passwort wurde nicht geändert."), "error")
+        else:
+            flash(_("Ihr Passwort wurde geändert."), "success")
+            return redirect(url_for("ui.index"))
+    return render_template("auth/password.html", form=form)

@@ -56,6 +56,16 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Anmelden"))
 
 
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Bisheriges Passwort"),
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("Neues Passwort"), description=_l("Mindestens 8 Zeichen."),
+                        render_kw={"autocomplete": "new-password"})
+    repeat = PasswordField(_l("Neues Passwort wiederholen"),
+                           render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Passwort ändern"))
+
+
 class MunicipalityForm(FlaskForm):
     key = _text("municipality", "key", description=_l("z. B. „olpe“; bleibt dauerhaft."))
     name = _text("municipality", "name")

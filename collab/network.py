@@ -372,6 +372,34 @@ def accounts(slug: str):
                            created=created)
 
 
+@bp.route("/<slug>/accounts/<login>/deactivate", methods=["GET", "POST"])
+def deactivate_account(slug: str, login: str):
+    """GET asks for confirmation and says what follows; POST deactivates the account."""
+    region = perm.get_region(slug)
+    account = perm.get_account(region, login)
+    perm.require(perm.can_manage_account(current_user, region, account))
+    form = forms.EmptyForm()
+    if form.validate_on_submit():
+        services.set_account_active(region, account, False, current_user)
+        flash(_("Zugang „%(l)s“ ist deaktiviert: Er kann sich nicht mehr anmelden, und seine "
+                "API-Tokens gelten nicht mehr.", l=account.login), "success")
+        return redirect(url_for(".accounts", slug=slug))
+    return render_template("network/confirm_account.html", region=region, account=account,
+                           form=form)
+
+
+@bp.route("/<slug>/accounts/<login>/activate", methods=["POST"])
+def activate_account(slug: str, login: str):
+    region = perm.get_region(slug)
+    account = perm.get_account(region, login)
+    perm.require(perm.can_manage_account(current_user, region, account))
+    if forms.EmptyForm().validate_on_submit():
+        services.set_account_active(region, account, True, current_user)
+        flash(_("Zugang „%(l)s“ ist wieder freigeschaltet; seine früheren API-Tokens "
+                "bleiben widerrufen.", l=account.login), "success")
+    return redirect(url_for(".accounts", slug=slug))
+
+
 @bp.route("/<slug>/activity")
 def activity(slug: str):
     region = perm.get_region(slug)

@@ -135,6 +135,22 @@ def can_manage_accounts(user: User | None, region: Region) -> bool:
     return can_manage_region(user, region)
 
 
+def can_change_own_password(user: User | None) -> bool:
+    """Every signed-in account changes its own password (knowing the current one)."""
+    return bool(user and user.is_authenticated and getattr(user, "id", None) is not None)
+
+
+def can_manage_account(user: User | None, region: Region, account: User) -> bool:
+    """The coordinator deactivates and reactivates the member and viewer accounts of its
+    region (an admin any account); nobody its own account."""
+    if not (user and user.is_authenticated) or account.id == user.id:
+        return False
+    if is_admin(user):
+        return True
+    return (can_manage_accounts(user, region) and account.region_id == region.id
+            and account.role in ("member", "viewer"))
+
+
 def can_read_activity(user: User | None, region: Region) -> bool:
     """The activity log is for the coordinator."""
     return can_manage_region(user, region)
@@ -175,6 +191,11 @@ def get_initiative(region: Region, key: str) -> Initiative:
 
 def get_tie(region: Region, key: str) -> Tie:
     return db.first_or_404(db.select(Tie).filter_by(region_id=region.id, key=key))
+
+
+def get_account(region: Region, login: str) -> User:
+    """An account of the region by its login (404 for others)."""
+    return db.first_or_404(db.select(User).filter_by(region_id=region.id, login=login))
 
 
 class _System:

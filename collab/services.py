@@ -545,6 +545,45 @@ def create_user(login: str, password: str, role: str, *, region: Region | None =
     return user
 
 
+#: the shortest password an account may choose for itself
+MIN_PASSWORD = 8
+
+
+def change_password(user: User, current: str, new: str, repeat: str) -> None:
+    """The signed-in account sets a new password; it must know the current one."""
+    require(perm.can_change_own_password(user))
+    problems = []
+    if not user.check_password(current or ""):
+        problems.append(Problem("current", _("Bisheriges Passwort: stimmt nicht.")))
+    if len(new or "") < MIN_PASSWORD:
+        problems.append(Problem("new", _("Neues Passwort: mindestens %(n)d Zeichen.",
+                                         n=MIN_PASSWORD)))
+    elif new == current:
+        problems.append(Problem("new", _("Neues Passwort: muss sich vom bisherigen "
+                                         "unterscheiden.")))
+    if new != repeat:
+        problems.append(Problem("repeat", _("Wiederholung: stimmt nicht mit dem neuen "
+                                            "Passwort überein.")))
+    _raise_if(problems)
+    with change(user.region, user, "user.password", user.login, data=False):
+        user.set_password(new)
+
+
+def set_account_active(region: Region, account: User, active: bool, by: User | None) -> None:
+    """Deactivate an account (it can no longer sign in, its sessions end and its API tokens
+    are revoked) or reactivate it."""
+    require(perm.can_manage_account(by, region, account))
+    if bool(account.active) == active:
+        return
+    tokens = [] if active else db.session.scalars(sa.select(ApiToken).filter_by(
+        user_id=account.id, revoked_at=None)).all()
+    with change(region, by, "user.activate" if active else "user.deactivate", account.login,
+                account.display_name, data=False):
+        account.active = active
+        for token in tokens:
+            token.revoked_at = utcnow()
+
+
 def issue_token(user: User, by: User | None = None) -> str:
     """A new API token for ``user``; the plain token is returned once and never stored."""
     with change(None, by, "token.create", user.login):
@@ -564,7 +603,7 @@ def revoke_tokens(user: User, by: User | None = None) -> int:
 
 def user_for_token(plain: str) -> User | None:
     token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=ApiToken.hash(plain)))
-    if token is None or token.revoked_at is not None:
+    if token is None or token.revoked_at is not None or not token.user.active:
         return None
     return token.user
 

@@ -382,3 +382,13 @@ def test_import_problems_in_german_with_singular_and_plural(as_user, seed_bundle
     seed_bundle["actors"][0]["type"] = "boss"
     seed_bundle["actors"][1]["level"] = "boss"
     assert "2 Probleme;" in text(_upload(coordinator, seed_bundle))
+
+
+def test_header_names_the_account_and_its_role_once(as_user):
+    """„Gast (Lesezugriff)“ is not followed by the role again; other accounts show it; the
+    name leads to the password page; the current section is marked."""
+    page = text(as_user("gast").get(R))
+    assert "Gast (Lesezugriff)" in page and "(Lesezugriff) (Lesezugriff)" not in page
+    page = text(as_user("olpe").get(f"{R}/actors"))
+    assert "Stadt Olpe (Mitglied)" in page and 'href="/konto/passwort"' in page
+    assert f'href="{R}/actors" aria-current="page"' in page

@@ -39,6 +39,10 @@ PAGES = [
     (f"{R}/bundle.json", "302 200 200 200 200"),
     (f"{R}/accounts", "302 403 403 403 200"),
     (f"{R}/activity", "302 403 403 403 200"),
+    (f"{R}/accounts/olpe/deactivate", "302 403 403 403 200"),
+    (f"{R}/accounts/koordination/deactivate", "302 403 403 403 403"),  # never one's own
+    (f"{R}/accounts/nobody/deactivate", "302 404 404 404 404"),
+    ("/konto/passwort", "302 200 200 200 200"),
     (f"{R}/actors/nope", "302 404 404 404 404"),
     ("/regions/nope", "302 404 404 404 404"),
 ]
@@ -68,6 +72,11 @@ POSTS = [
     (f"{R}/actors/olpe-digital/edit", {"name": "Digitales Olpe", "type": "staff_unit",
                                        "level": "coordinating", "sector": "public",
                                        "municipality": "olpe"}, "302 403 302 403 302"),
+    (f"{R}/accounts/olpe/deactivate", {}, "302 403 403 403 302"),
+    (f"{R}/accounts/soest/activate", {}, "302 403 403 403 302"),
+    (f"{R}/bundle/import", {"digest": "0" * 64}, "302 403 403 403 302"),
+    ("/konto/passwort", {"current": "demo", "new": "neues-passwort", "repeat": "neues-passwort"},
+     "302 302 302 302 302"),
 ]
 
 

@@ -1,0 +1,99 @@
+"""Accounts: changing one's own password; the coordinator deactivates and reactivates the
+accounts of its region."""
+
+import sqlalchemy as sa
+
+from collab.extensions import db
+from collab.models import Activity, Region
+from tests.conftest import Browser
+
+R = "/regions/swf5"
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _actions(app, action: str) -> list[tuple[str, str]]:
+    with app.app_context():
+        rows = db.session.execute(sa.select(Activity.action, Activity.target).filter_by(
+            action=action)).all()
+        db.session.remove()
+    return [tuple(r) for r in rows]
+
+
+def _data_version(app) -> int:
+    with app.app_context():
+        version = db.session.scalar(sa.select(Region.data_version).filter_by(slug="swf5"))
+        db.session.remove()
+    return version
+
+
+def test_member_changes_its_password(as_user, app):
+    """With the current password the new one works and the old one no longer does; the
+    change is recorded but is no change of the network data."""
+    version = _data_version(app)
+    olpe = as_user("olpe")
+    assert "Bisheriges Passwort" in text(olpe.get("/konto/passwort"))
+    response = olpe.post("/konto/passwort", {"current": "demo", "new": "olpe-sicher-2026",
+                                             "repeat": "olpe-sicher-2026"})
+    assert response.status_code == 302
+    assert _actions(app, "user.password") == [("user.password", "olpe")]
+    assert _data_version(app) == version
+    client = app.test_client()
+    browser = Browser(client)
+    token = browser.csrf("/login")
+    refused = client.post("/login", data={"login": "olpe", "password": "demo",
+                                          "csrf_token": token})
+    assert refused.status_code == 200 and "Login oder Passwort ist falsch" in text(refused)
+    Browser(app.test_client()).login("olpe", "olpe-sicher-2026")
+
+
+def test_password_change_problems_name_the_field(as_user, app):
+    """A wrong current password, a short new one and a mismatched repetition are each
+    named; nothing changes."""
+    olpe = as_user("olpe")
+    page = text(olpe.post("/konto/passwort", {"current": "falsch", "new": "kurz",
+                                              "repeat": "anders"}))
+    assert "Bisheriges Passwort: stimmt nicht" in page
+    assert "Neues Passwort: mindestens 8 Zeichen" in page
+    assert "Wiederholung: stimmt nicht" in page
+    assert _actions(app, "user.password") == []
+    Browser(app.test_client()).login("olpe", "demo")
+
+
+def test_coordinator_deactivates_a_member(as_user, api, app):
+    """After confirmation the member cannot sign in, its open session ends and its API
+    token stops working; reactivating lets it sign in again."""
+    token_client = api("olpe")
+    assert token_client.get(f"{R}/actors").status_code == 200
+    olpe = as_user("olpe")
+    coordinator = as_user("koordination")
+    accounts = text(coordinator.get(f"{R}/accounts"))
+    assert f"{R}/accounts/olpe/deactivate" in accounts
+    assert f"{R}/accounts/koordination/deactivate" not in accounts  # never its own
+    confirm = text(coordinator.get(f"{R}/accounts/olpe/deactivate"))
+    assert "deaktivieren?" in confirm and "API-Tokens werden widerrufen" in confirm
+    assert olpe.get(R).status_code == 200  # GET changed nothing
+    assert coordinator.post(f"{R}/accounts/olpe/deactivate").status_code == 302
+    assert "deaktiviert" in text(coordinator.get(f"{R}/accounts"))
+    assert olpe.get(R).status_code == 302  # the session ended
+    assert token_client.get(f"{R}/actors").status_code == 401
+    browser = Browser(app.test_client())
+    response = browser.client.post("/login", data={
+        "login": "olpe", "password": "demo", "csrf_token": browser.csrf("/login")})
+    assert response.status_code == 200 and "Zugang ist deaktiviert" in text(response)
+    assert _actions(app, "user.deactivate") == [("user.deactivate", "olpe")]
+
+    assert coordinator.post(f"{R}/accounts/olpe/activate").status_code == 302
+    Browser(app.test_client()).login("olpe")
+    assert token_client.get(f"{R}/actors").status_code == 401  # old tokens stay revoked
+
+
+def test_members_cannot_manage_accounts_and_nobody_deactivates_itself(as_user):
+    """Only the coordinator acts, on accounts of its own region, never on its own."""
+    assert as_user("soest").post(f"{R}/accounts/olpe/deactivate").status_code == 403
+    coordinator = as_user("koordination")
+    assert coordinator.get(f"{R}/accounts/koordination/deactivate").status_code == 403
+    assert coordinator.get(f"{R}/accounts/gast/deactivate").status_code == 404  # no region
+    assert as_user("olpe").get(R).status_code == 200
