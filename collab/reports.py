@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 import graphs
 from graphs.text import LANGUAGES, check_lang, number
 
-from .bundle import export_bundle
 from .extensions import db
+from .graphdata import network_records
 from .models import Actor, Initiative, Municipality, Region, RegionMembership
 from .validation import Problem, ValidationError
 
@@ -53,7 +53,7 @@ def region_report(region: Region, *, without: str | None = None,
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    report = graphs.analyse(export_bundle(region), without=without or None,
+    report = graphs.analyse(network_records(region), without=without or None,
                             taktgeber=taktgeber or None, lang=lang)
     with _lock:
         _cache[key] = report

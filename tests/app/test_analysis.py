@@ -89,7 +89,7 @@ def test_page_for_viewer_shows_transfer_structure_and_whatif_form(as_user, repor
     assert f'href="{R}/{"initiatives" if broker == "sc-schule" else "actors"}/{broker}"' in html
     assert "Kern und Rand" in html and "Organisationsmodelle im Vergleich" in html
     assert '<select name="without">' in html and '<select name="taktgeber">' in html
-    assert f'<a href="{R}/analysis">Analyse</a>' in html
+    assert f'<a href="{R}/analysis" aria-current="page">Analyse</a>' in html
     overview = as_user("gast").get(R).get_data(as_text=True)
     assert f'href="{R}/analysis"' in overview
 
@@ -265,3 +265,15 @@ def test_api_matrix(path, spec, api):
     for role, status in zip(ROLES, (int(s) for s in spec.split()), strict=True):
         response = api(None if role == "anonymous" else role).get(path)
         assert response.status_code == status, (role, path, response.status_code)
+
+
+def test_analysis_reads_the_same_records_as_the_export(app, ctx, seed_bundle):
+    """The fast reader behind the analysis and the view gives the bundle's records exactly."""
+    from collab.bundle import export_bundle
+    from collab.graphdata import network_records
+    from collab.permissions import get_region
+
+    region = get_region("swf5")
+    exported = export_bundle(region)
+    exported.pop("rules")
+    assert network_records(region) == exported
