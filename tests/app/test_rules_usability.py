@@ -329,11 +329,14 @@ def _data_words(app) -> set[str]:
     return words
 
 
-def _untranslated(response, data: set[str], scope: str | None = None) -> set[str]:
+def _untranslated(response, data: set[str], scope: tuple[str, str] | None = None) -> set[str]:
+    """Words outside translated messages and data in <main> (or in the part of it from
+    ``scope[0]`` to the next ``scope[1]``)."""
     body = response.get_data(as_text=True)
     body = body[body.index('<main id="main">'):body.index("</main>")]
     if scope is not None:
-        body = body[body.index(scope):]
+        start = body.index(scope[0])
+        body = body[start:body.index(scope[1], start)]
     parser = _Visible()
     parser.feed(body)
     text = " ".join(parser.parts)
@@ -375,8 +378,12 @@ def test_every_visible_string_of_the_spielregeln_pages_is_translatable(as_user, 
             response = user.get(path)
             assert response.status_code == 200, path
             assert _untranslated(response, data) == set(), (login, path)
-        for path in (f"{R}/initiatives/m15",):  # the part of the initiative page that is ours
-            assert _untranslated(user.get(path), data, scope='<div id="beteiligung">') == set()
+        # the parts of other pages that are ours: requests on an initiative's page,
+        # suggestions on a member's page
+        ours = [(f"{R}/initiatives/m15", ('<div id="beteiligung">', "</div>")),
+                (f"{R}/municipalities/wenden", ('<section class="suggestions">', "</section>"))]
+        for path, scope in ours:
+            assert _untranslated(user.get(path), data, scope) == set(), (login, path)
     # problems at the fields and conflicts are translatable too
     soest = as_user("soest")
     response = soest.post(f"{R}/rules/{voting}/vote", {"vote": "no"})
