@@ -35,6 +35,7 @@ from flask_login import current_user, login_required
 
 import graphs
 from graphs import vis
+from graphs.transfer import transfer_paths
 
 from . import permissions as perm
 from . import select_locale, services, vocab
@@ -51,7 +52,7 @@ from .models import (
     RegionMembership,
 )
 from .reports import region_report
-from .validation import ValidationError
+from .validation import Problem, ValidationError
 
 bp = Blueprint("view", __name__, url_prefix="/regions")
 
@@ -146,6 +147,17 @@ def region_multigraph(region: Region) -> nx.MultiDiGraph:
     return _graphs.get((*_version_key(region), "multi"), make)
 
 
+def region_transfer(region: Region) -> list:
+    """The region's knowledge-transfer paths (:func:`graphs.transfer.transfer_paths`, as the
+    analysis finds them) for the routes a topic filter shows, cached like
+    :func:`region_network`. Computed from the graph alone, so a topic view is drawn whole
+    without waiting for the analysis."""
+    def make():
+        with gc_paused():
+            return transfer_paths(region_multigraph(region), region_network(region))
+    return _graphs.get((*_version_key(region), "transfer"), make)
+
+
 def saved_positions(region: Region) -> dict[str, tuple[float, float]]:
     rows = db.session.execute(sa.select(NodePosition.node_key, NodePosition.x, NodePosition.y)
                               .where(NodePosition.region_id == region.id))
@@ -153,13 +165,96 @@ def saved_positions(region: Region) -> dict[str, tuple[float, float]]:
 
 
 def view_args(args) -> dict:
-    """The view's query parameters: filters (repeatable), ``ego``, ``expand`` (repeatable),
-    ``metric``."""
+    """The view's query parameters, unchecked: filters (repeatable), ``ego``, ``expand``
+    (repeatable), ``metric``."""
     filters = {name: [v for v in args.getlist(name) if v] for name in vis.FILTERS}
     return {"filters": {k: v for k, v in filters.items() if v},
             "ego": args.get("ego") or None,
             "expand": [v for v in args.getlist("expand") if v],
             "metric": args.get("metric") or "degree"}
+
+
+def _field_titles() -> dict:
+    """The German names of the query's fields, as the page's filter form labels them."""
+    return {"type": _("Art"), "level": _("Ebene"), "sector": _("Sektor"),
+            "tier": _("Stufe"), "topic": _("Handlungsfeld"), "initiative": _("Initiative"),
+            "municipality": _("Kommune"), "ego": _("Ego-Ansicht einer Kommune"),
+            "expand": _("Aufklappen"), "metric": _("Größe nach")}
+
+
+def _choices() -> dict:
+    """The allowed values of the fields that take a vocabulary value."""
+    return {"type": ("municipality", "actor", "initiative"), "level": tuple(vocab.LEVELS),
+            "sector": tuple(vocab.SECTORS), "tier": tuple(vocab.TIERS),
+            "topic": tuple(vocab.TOPICS), "metric": vis.METRICS}
+
+
+def query_problems(U: nx.Graph, chosen: dict) -> list[Problem]:
+    """Every value of the query ``chosen`` (:func:`view_args`) that does not fit: a
+    vocabulary value that does not exist, an ``initiative`` or ``municipality`` that is no
+    such node of the region, an ``ego`` that is no node, an ``expand`` that is neither a
+    municipality nor a Kreis of the region. Each problem names its field in German."""
+    titles = _field_titles()
+    problems = []
+    given = {**chosen["filters"], "metric": [chosen["metric"]],
+             "ego": [chosen["ego"]] if chosen["ego"] else [], "expand": chosen["expand"]}
+    for name, allowed in _choices().items():
+        for value in given.get(name, []):
+            if value not in allowed:
+                problems.append(Problem(name, _(
+                    "%(p)s: unbekannter Wert „%(v)s“; erlaubt: %(a)s.", p=titles[name],
+                    v=value, a=", ".join(allowed))))
+    nodes = U.nodes
+    kreise = None
+    for name in ("initiative", "municipality", "ego", "expand"):
+        for value in given.get(name, []):
+            type_ = nodes[value]["type"] if value in nodes else None
+            if name == "initiative" and type_ != "initiative":
+                message = _("%(p)s: „%(v)s“ ist keine Initiative dieses Netzwerks.",
+                            p=titles[name], v=value)
+            elif name == "municipality" and type_ != "municipality":
+                message = _("%(p)s: „%(v)s“ ist keine Kommune dieses Netzwerks.",
+                            p=titles[name], v=value)
+            elif name == "ego" and type_ is None:
+                message = _("%(p)s: „%(v)s“ ist kein Knoten dieses Netzwerks.",
+                            p=titles[name], v=value)
+            elif name == "expand" and type_ != "municipality":
+                if kreise is None:
+                    kreise = {vis.kreis_id(d) for _n, d in U.nodes(data=True)
+                              if d["type"] == "municipality"}
+                if value in kreise:
+                    continue
+                message = _("%(p)s: „%(v)s“ ist weder eine Kommune noch ein Kreis dieses "
+                            "Netzwerks.", p=titles[name], v=value)
+            else:
+                continue
+            problems.append(Problem(name, message))
+    return problems
+
+
+def checked_query(region: Region, args) -> dict:
+    """The view's query (:func:`view_args`) after every value is checked
+    (:func:`query_problems`); raises :class:`ValidationError` with all problems."""
+    chosen = view_args(args)
+    problems = query_problems(region_network(region), chosen)
+    if problems:
+        raise ValidationError(problems)
+    return chosen
+
+
+def _transfer(region: Region, chosen: dict) -> list:
+    """The transfer entries a query's routes come from: the region's with a topic filter,
+    none without (so the visible set never depends on the analysis report)."""
+    return region_transfer(region) if chosen["filters"].get("topic") else []
+
+
+def visible_set(region: Region, chosen: dict) -> set:
+    """The nodes the view shows for the checked query ``chosen``: the same set
+    (:func:`graphs.vis.visible_nodes`) that :func:`plain_data` and :func:`marked_data`
+    draw, for the exports."""
+    visible, _routes = vis.visible_nodes(region_network(region), chosen["filters"],
+                                         ego=chosen["ego"], transfer=_transfer(region, chosen))
+    return visible
 
 
 def _labels() -> dict:
@@ -177,14 +272,16 @@ def _query_key(chosen: dict) -> tuple:
 
 
 def plain_data(region: Region, chosen: dict) -> dict:
-    """The vis data of the query ``chosen`` (:func:`view_args`) without the analysis
-    (:func:`graphs.vis.vis_data`), cached per region, data version and query. Raises
-    :class:`graphs.vis.FilterError` for bad filters. Shared: callers must not change it."""
+    """The vis data of the checked query ``chosen`` (:func:`checked_query`) without the
+    analysis marks (:func:`graphs.vis.vis_data`; a topic's transfer routes are drawn, from
+    :func:`region_transfer`), cached per region, data version and query. Shared: callers
+    must not change it."""
     U = region_network(region)
 
     def make():
+        transfer = _transfer(region, chosen)
         with gc_paused():
-            return vis.vis_data(U=U, **chosen)
+            return vis.vis_data(U=U, transfer=transfer, **chosen)
     return _data.get((*_version_key(region), _query_key(chosen), None), make)
 
 
@@ -196,8 +293,9 @@ def marked_data(region: Region, chosen: dict, lang: str) -> dict:
 
     def make():
         report = region_report(region, lang=lang)
+        transfer = _transfer(region, chosen)
         with gc_paused():
-            return vis.vis_data(U=U, report=report, **chosen)
+            return vis.vis_data(U=U, report=report, transfer=transfer, **chosen)
     return _data.get((*_version_key(region), _query_key(chosen), lang), make)
 
 
@@ -217,9 +315,8 @@ def graph_payload(region: Region, args, *, lang: str = "de") -> dict:
     """The vis-network data of ``region`` for the query ``args`` with the analysis marks
     (gap messages and explanations in ``lang``), saved positions, the vocabulary's labels
     and the URLs of the nodes' pages: the API's document (raises
-    :class:`graphs.vis.FilterError` for bad filters)."""
-    chosen = view_args(args)
-    plain_data(region, chosen)  # bad filters fail before the analysis runs
+    :class:`ValidationError` for bad query values before the analysis runs)."""
+    chosen = checked_query(region, args)
     return _decorated(marked_data(region, chosen, lang), region, chosen)
 
 
@@ -259,14 +356,12 @@ EXPORT_FORMATS = {"graphml": (nx.write_graphml, "application/graphml+xml"),
 
 
 def export_response(region: Region, args, fmt: str) -> Response:
-    """The region's graph (the bundle's nodes and edges with all their attributes, narrowed
-    by the view's filters and ego view) as a GraphML or GEXF download."""
+    """The region's graph (the bundle's nodes and edges with all their attributes) as a
+    GraphML or GEXF download, narrowed to the nodes the view shows for the query ``args``
+    (:func:`visible_set`) and every edge between them; raises :class:`ValidationError`
+    for bad query values."""
     writer, media_type = EXPORT_FORMATS[fmt]
-    U = region_network(region)
-    chosen = view_args(args)
-    keep = vis.filter_nodes(U, chosen["filters"])
-    if chosen["ego"]:
-        keep &= vis.ego_nodes(U, chosen["ego"])
+    keep = visible_set(region, checked_query(region, args))
     buffer = io.BytesIO()
     writer(graphs.exportable(region_multigraph(region).subgraph(keep)), buffer)
     return Response(buffer.getvalue(), mimetype=media_type, headers={
@@ -278,8 +373,8 @@ def invalid_response(details: list[dict]):
     return jsonify({"error": _("Die Eingabe ist ungültig."), "details": details}), 422
 
 
-def _filter_error(exc: vis.FilterError):
-    return invalid_response([{"field": exc.field, "message": exc.message}])
+def _invalid_query(exc: ValidationError):
+    return invalid_response([p.as_dict() for p in exc.problems])
 
 
 @bp.get("/<slug>/network")
@@ -311,11 +406,11 @@ def data(slug: str):
     analysis: nodes, edges, aggregation, layout, saved positions, labels, and ``editable``
     (:func:`editable_keys` of the signed-in account). The marks follow from ``marks.json``."""
     region = perm.get_region(slug)
-    chosen = view_args(request.args)
     try:
-        doc = _decorated(plain_data(region, chosen), region, chosen)
-    except vis.FilterError as exc:
-        return _filter_error(exc)
+        chosen = checked_query(region, request.args)
+    except ValidationError as exc:
+        return _invalid_query(exc)
+    doc = _decorated(plain_data(region, chosen), region, chosen)
     doc["editable"] = editable_keys(current_user, region)
     return jsonify(doc)
 
@@ -326,11 +421,11 @@ def marks(slug: str):
     data to the marked data): Taktgeber, gaps and transfer routes in the interface
     language. Waits for the region's report when it is not cached yet."""
     region = perm.get_region(slug)
-    chosen = view_args(request.args)
     try:
-        plain = plain_data(region, chosen)
-    except vis.FilterError as exc:
-        return _filter_error(exc)
+        chosen = checked_query(region, request.args)
+    except ValidationError as exc:
+        return _invalid_query(exc)
+    plain = plain_data(region, chosen)
     lang = select_locale()
     positions = saved_positions(region)
     delta = vis.marks_delta(vis.with_positions(plain, positions),
@@ -347,8 +442,8 @@ def export(slug: str, fmt: str):
         abort(404)
     try:
         return export_response(region, request.args, fmt)
-    except vis.FilterError as exc:
-        return _filter_error(exc)
+    except ValidationError as exc:
+        return _invalid_query(exc)
 
 
 @bp.post("/<slug>/network/positions")

@@ -29,6 +29,7 @@ __all__ = [
     "transfer_routes",
     "view_graph",
     "vis_data",
+    "visible_nodes",
     "vis_lists",
     "with_positions",
 ]
@@ -335,6 +336,68 @@ def ego_nodes(U: nx.Graph, key, radius: int = 2) -> set:
     return seen
 
 
+def visible_nodes(U: nx.Graph, filters: Mapping | None = None, *, ego=None,
+                  transfer: Iterable | None = None) -> tuple[set, list[list]]:
+    """Return the nodes the view shows for a query, and the transfer routes among them.
+
+    The one place that decides what a query shows: the vis data (:func:`vis_data`) and the
+    GraphML/GEXF exports both take their nodes from here. The visible nodes are those that
+    pass the filters (:func:`filter_nodes`); with a ``topic`` filter, the nodes of that
+    topic's transfer routes (:func:`transfer_routes` of the matching ``transfer`` entries)
+    join them, so a route is drawn whole; with ``ego``, what is left is narrowed to the
+    ego network (:func:`ego_nodes`), and the ego node itself is always shown.
+
+    Parameters
+    ----------
+    U : networkx.Graph
+        The network graph (:func:`view_graph` or :func:`graphs.network_graph`).
+    filters : mapping, optional
+        See :func:`filter_nodes`.
+    ego : optional
+        A node key: show only its ego network.
+    transfer : iterable of mapping, optional
+        Transfer entries (the report's ``transfer`` list, from
+        :func:`graphs.transfer.transfer_paths`); only those of a filtered topic count.
+
+    Returns
+    -------
+    visible, routes : set, list of list
+        The node keys, and each route as its sequence of node keys.
+
+    Raises
+    ------
+    FilterError
+        As :func:`filter_nodes` and :func:`ego_nodes`.
+
+    Examples
+    --------
+    >>> U = nx.Graph()
+    >>> U.add_nodes_from(["s", "t"], type="municipality")
+    >>> U.add_node("sa", type="actor", municipality="s", topics=["mobility"])
+    >>> U.add_node("ta", type="actor", municipality="t", topics=[])
+    >>> U.add_edge("sa", "s", type="acts_for"); U.add_edge("ta", "t", type="acts_for")
+    >>> U.add_edge("sa", "ta", type="tie", weight=5)
+    >>> transfer = [{"topic": "mobility", "paths": [{"from": "s", "to": "t", "via": []}]}]
+    >>> sorted(filter_nodes(U, {"topic": "mobility"}))
+    ['s', 'sa']
+    >>> visible, routes = visible_nodes(U, {"topic": "mobility"}, transfer=transfer)
+    >>> sorted(visible), routes
+    (['s', 'sa', 't', 'ta'], [['s', 'sa', 'ta', 't']])
+    """
+    visible = filter_nodes(U, filters)
+    routes: list[list] = []
+    topics = _values((filters or {}).get("topic"))
+    if topics:
+        for entry in transfer or ():
+            if entry.get("topic") in topics:
+                routes.extend(transfer_routes(U, entry))
+        visible |= {n for r in routes for n in r}
+    if ego:
+        visible &= ego_nodes(U, ego)
+        visible.add(ego)
+    return visible, routes
+
+
 def kreis_id(data: Mapping) -> str | None:
     """The aggregate id of a municipality's Kreis (``"kreis:<district>"``), None when it
     has no district (a kreisfreie Stadt stands for itself)."""
@@ -538,7 +601,8 @@ _INFO_FIELDS = {
 def vis_data(G: nx.MultiDiGraph | None = None, *, report: Mapping | None = None,
              filters: Mapping | None = None, ego: str | None = None,
              expand: Iterable = (), metric: str = "degree", positions: Mapping | None = None,
-             seed: int = 0, limit: int = AGGREGATE_ABOVE, U: nx.Graph | None = None) -> dict:
+             seed: int = 0, limit: int = AGGREGATE_ABOVE, U: nx.Graph | None = None,
+             transfer: Iterable | None = None) -> dict:
     """Return the vis-network data of the network view.
 
     Parameters
@@ -567,6 +631,9 @@ def vis_data(G: nx.MultiDiGraph | None = None, *, report: Mapping | None = None,
         The network graph when the caller already has it: :func:`view_graph` of the
         bundle, or ``network_graph(G)`` (then ties are drawn without arrows). Built from
         ``G`` (with arrows) when not given.
+    transfer : iterable of mapping, optional
+        The transfer entries whose routes a ``topic`` filter draws (see
+        :func:`visible_nodes`); the report's ``transfer`` list when not given.
 
     Returns
     -------
@@ -592,19 +659,10 @@ def vis_data(G: nx.MultiDiGraph | None = None, *, report: Mapping | None = None,
                           if d["type"] == "tie")
         for pair, found in heads.items():
             U.edges[tuple(pair)]["heads"] = found
-    filters = dict(filters or {})
     overlay = analysis_overlay(report)
-    visible = filter_nodes(U, filters)
-    routes: list[list] = []
-    topics = _values(filters.get("topic"))
-    if topics and report:
-        for entry in report.get("transfer") or []:
-            if entry.get("topic") in topics:
-                routes.extend(transfer_routes(U, entry))
-        visible |= {n for r in routes for n in r}
-    if ego:
-        visible &= ego_nodes(U, ego)
-        visible.add(ego)
+    if transfer is None and report:
+        transfer = report.get("transfer")
+    visible, routes = visible_nodes(U, filters, ego=ego, transfer=transfer)
     mode, unit = display_units(U, visible, limit=limit, expand=expand)
     if mode == "full":
         H = _full_graph(U, visible, overlay, metric)

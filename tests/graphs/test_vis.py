@@ -166,6 +166,46 @@ def test_swf5_marks_taktgeber_gaps_and_mobility_routes(swf5):
     assert {frozenset(p) for p in zip(first, first[1:], strict=False)} <= on_route
 
 
+def test_visible_nodes_known_answers():
+    """The visible set: the filter's nodes, with a topic the nodes of its transfer routes
+    (a route from a to c over the agency's tie is drawn whole), narrowed by the ego view,
+    whose own node always stays."""
+    U = vis.view_graph(SMALL)
+    U.add_edge("a-digital", "agentur", type="tie", weight=5, kinds=["advice"])
+    transfer = [{"topic": "mobility", "paths": [{"from": "a", "to": "c", "via": ["agentur"]}]},
+                {"topic": "education", "paths": [{"from": "c", "to": "a", "via": []}]}]
+    visible, routes = vis.visible_nodes(U, {"topic": "mobility"}, transfer=transfer)
+    assert routes == [["a", "a-digital", "agentur", "c-rat", "c"]]
+    assert sorted(visible) == ["a", "a-digital", "agentur", "b", "b-amt", "c", "c-rat", "i1"]
+    assert vis.visible_nodes(U, {"topic": "mobility"}) == (
+        vis.filter_nodes(U, {"topic": "mobility"}), [])
+    visible, routes = vis.visible_nodes(U, {"type": "initiative"}, ego="a-rat",
+                                        transfer=transfer)
+    assert sorted(visible) == ["a-rat", "i1"] and routes == []
+    with pytest.raises(vis.FilterError):
+        vis.visible_nodes(U, {}, ego="nope")
+
+
+@pytest.mark.parametrize("query", [{"filters": {"topic": "mobility"}},
+                                   {"filters": {"topic": "mobility"}, "ego": "olpe"},
+                                   {"filters": {"type": "actor"}, "ego": "olpe"},
+                                   {"filters": {"tier": "pioneer", "topic": "energy_climate"}}])
+def test_vis_data_draws_the_visible_nodes(swf5, query):
+    """vis_data draws exactly visible_nodes of the same query, with the report or with
+    only its transfer entries (no other marks then), and the same routes either way."""
+    G, report = swf5
+    U = vis.view_graph(json.loads(SEED.read_text(encoding="utf-8")))
+    visible, routes = vis.visible_nodes(U, query["filters"], ego=query.get("ego"),
+                                        transfer=report["transfer"])
+    marked = vis.vis_data(U=U, report=report, **query)
+    routed = vis.vis_data(U=U, transfer=report["transfer"], **query)
+    for data in (marked, routed):
+        assert {n["id"] for n in data["nodes"]} == visible
+        assert data["routes"] == routes and data["counts"]["visible"] == len(visible)
+    assert routed["top"] is None and not any({"gap", "taktgeber"} & set(n["marks"])
+                                             for n in routed["nodes"])
+
+
 def test_layout_seeded_and_saved_positions_win(swf5):
     """The same seed gives the same layout; saved positions override it; filtering keeps
     the positions of the remaining nodes (small graphs are laid out whole)."""
