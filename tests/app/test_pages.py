@@ -249,7 +249,7 @@ def form_values(page: str) -> MultiDict:
     ("initiatives", "m01", "koordination"),
     ("ties", "olpe-bm-swa-cooperation", "olpe"),
 ])
-def test_untouched_edit_form_changes_nothing(kind, key, login, as_user, api):
+def test_untouched_edit_form_changes_nothing(kind, key, login, as_user, api, app):
     """Saving an edit form as it opened keeps every field, the optional contact person
     included, and is not logged as a change."""
     coordinator = api("koordination")
@@ -262,10 +262,24 @@ def test_untouched_edit_form_changes_nothing(kind, key, login, as_user, api):
     page = text(user.get(f"{R}/{kind}/{key}/edit"))
     if kind == "actors":
         assert 'value="digital@example.org"' in page
+    logged = _activity_count(app)
     response = user.client.post(f"{R}/{kind}/{key}/edit", data=form_values(page))
     assert response.status_code == 302, text(response)
     assert coordinator.get(f"{R}/{kind}/{key}").get_json() == before
     assert coordinator.get(f"{R}/bundle?contact=1").get_json() == full_before
+    assert _activity_count(app) == logged
+
+
+def _activity_count(app) -> int:
+    import sqlalchemy as sa
+
+    from collab.extensions import db
+    from collab.models import Activity
+
+    with app.app_context():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Activity))
+        db.session.remove()
+    return count
 
 
 def _options(page: str, name: str) -> list[str]:
