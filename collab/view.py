@@ -263,7 +263,8 @@ def _labels() -> dict:
                   "initiative": _("Initiative"), "kreis": _("Kreis")}),
         ("level", vocab.LEVELS), ("sector", vocab.SECTORS), ("tier", vocab.TIERS),
         ("topic", vocab.TOPICS), ("actor_type", vocab.ACTOR_TYPES),
-        ("kind", vocab.MUNICIPALITY_KINDS), ("status", vocab.INITIATIVE_STATUSES))}
+        ("kind", vocab.MUNICIPALITY_KINDS), ("status", vocab.INITIATIVE_STATUSES),
+        ("tie_kind", vocab.TIE_KINDS), ("role", vocab.PARTICIPATION_ROLES))}
 
 
 def _query_key(chosen: dict) -> tuple:

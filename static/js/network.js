@@ -18,6 +18,9 @@
   var panel = document.getElementById("network-panel");
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var analysisLine = document.getElementById("network-analysis");
+  var problemBox = document.getElementById("network-problems");
+  // numbers in the interface language (<html lang>), as the server's pages show them
+  var numberLocale = document.documentElement.lang || "de";
 
   // analysis: "pending" until the marks of the current query are applied, then "ready"
   var state = { data: null, nodes: null, edges: null, network: null, byId: {},
@@ -50,7 +53,7 @@
     var vocabulary = { tier: "tier", level: "level", sector: "sector", actor_type: "actor_type",
       kind: "kind", topic: "topic", status: "status" }[field];
     if (field === "municipality" && state.byId[value]) { return state.byId[value].info.name; }
-    if (field === "population" && typeof value === "number") { return value.toLocaleString("de-DE"); }
+    if (field === "population" && typeof value === "number") { return value.toLocaleString(numberLocale); }
     return vocabulary ? label(vocabulary, value) : value;
   }
 
@@ -215,11 +218,21 @@
       ends.forEach(function (end) {
         tr.appendChild(el("td", state.byId[end] ? state.byId[end].info.name : end));
       });
-      tr.appendChild(el("td", [e.type].concat(e.kinds || []).join(": ") +
-        (e.arrows === "to, from" ? " (" + TEXT.both_ways + ")" : "")));
+      tr.appendChild(el("td", edgeText(e)));
       return tr;
     });
     edgeBody.replaceChildren.apply(edgeBody, edgeRows);
+  }
+
+  // an edge's kind in words: its type, then its tie kinds, roles or merged kinds
+  function edgeText(e) {
+    var vocabulary = { tie: "tie_kind", participation: "role" }[e.type];
+    var kinds = (e.kinds || []).map(function (k) {
+      return vocabulary ? label(vocabulary, k) : (TEXT.edge_types[k] || k);
+    });
+    var text = (TEXT.edge_types[e.type] || e.type) + (kinds.length ? ": " + kinds.join(", ") : "");
+    if (e.count) { text += " (" + e.count.toLocaleString(numberLocale) + ")"; }
+    return text + (e.arrows === "to, from" ? " (" + TEXT.both_ways + ")" : "");
   }
 
   var tableToggle = document.getElementById("network-table-toggle");
@@ -269,6 +282,11 @@
     state.network.once("afterDrawing", function () {
       app.dataset.state = "ready";
       window.networkReadyAt = performance.now();
+    });
+    state.network.on("showPopup", function () {
+      // vis-network makes its tooltip element itself: give it the page's font (view.css)
+      var tip = container.querySelector("div.vis-tooltip");
+      if (tip) { tip.classList.add("network-tooltip-box"); }
     });
     state.network.on("click", function (params) {
       if (params.nodes.length) { openPanel(params.nodes[0]); }
@@ -346,8 +364,10 @@
         return { error: response.status + " " + response.statusText };
       }).then(function (body) {
         if (!response.ok) {
-          var details = (body.details || []).map(function (d) { return d.field + ": " + d.message; });
-          throw new Error([body.error].concat(details).join(" "));
+          var details = (body.details || []).map(function (d) { return d.message; });
+          var error = new Error([body.error].concat(details).join(" "));
+          error.problems = response.status === 422 ? details : null;
+          throw error;
         }
         return body;
       });
@@ -404,6 +424,7 @@
   function load(params) {
     var thisLoad = ++state.loads;
     app.dataset.state = "loading";
+    problemBox.hidden = true;
     setStatus(TEXT.loading);
     setAnalysis("pending", "");
     var query = params.toString();
@@ -415,10 +436,31 @@
       return loadMarks(query, thisLoad);
     }).catch(function (error) {
       if (thisLoad !== state.loads) { return; }
+      setAnalysis("error", "");
+      if (error.problems && error.problems.length) {
+        showProblems(error.problems);
+        return;
+      }
       app.dataset.state = "error";
       setStatus(TEXT.error + " " + error.message);
-      setAnalysis("error", "");
     });
+  }
+
+  // A query the server refuses (422, e.g. an unknown topic in a shared link): its messages,
+  // each naming the field, and no graph (an empty or an older one would mislead).
+  function showProblems(messages) {
+    var list = document.getElementById("network-problem-list");
+    list.replaceChildren.apply(list, messages.map(function (m) { return el("li", m); }));
+    problemBox.hidden = false;
+    if (state.network) { state.network.destroy(); }
+    state.network = null;
+    state.data = null;
+    state.byId = {};
+    panel.hidden = true;
+    document.querySelector("#network-node-table tbody").replaceChildren();
+    document.querySelector("#network-edge-table tbody").replaceChildren();
+    setStatus("");
+    app.dataset.state = "invalid";
   }
 
   form.addEventListener("submit", function (event) {

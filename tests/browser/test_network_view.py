@@ -3,6 +3,7 @@ requests, the aggregated national view."""
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -244,3 +245,199 @@ def test_detail_page_link_opens_node_in_view(signed_in, live_server):
     assert page.text_content("#panel-title") == "Olpe"
     ids = visible_ids(page)
     assert "olpe" in ids and "m01" in ids and "arnsberg" not in ids
+
+
+def hover_node(page, node_id):
+    """Move the mouse onto a node and wait for vis-network's tooltip."""
+    point = node_point(page, node_id)
+    page.mouse.move(point["x"] - 3, point["y"] - 3)
+    page.mouse.move(point["x"], point["y"])
+    tooltip = page.locator("div.vis-tooltip")
+    tooltip.wait_for(state="visible", timeout=5_000)
+    return tooltip
+
+
+def test_tooltip_in_the_page_font(signed_in, live_server):
+    """The graph's tooltip (vis-network's own element, whose stylesheet asks for verdana,
+    a serif fallback where it is missing) is set in the page's font, not a serif one."""
+    page = signed_in("gast")
+    open_view(page, live_server.url)
+    tooltip = hover_node(page, "swa")
+    assert "network-tooltip-box" in tooltip.get_attribute("class")
+    fonts = page.evaluate("""() => [getComputedStyle(document.querySelector('div.vis-tooltip'))
+        .fontFamily, getComputedStyle(document.querySelector('.network-tooltip')).fontFamily,
+        getComputedStyle(document.body).fontFamily]""")
+    assert fonts[0] == fonts[1] == fonts[2], fonts
+    assert "serif" not in fonts[0].replace("sans-serif", "")
+
+
+#: how far the page is wider than the window, the elements that stick out, where the
+#: canvas and the panel are
+LAYOUT = """() => {
+    const root = document.documentElement, width = root.clientWidth;
+    const box = id => { const e = document.getElementById(id); const r = e.getBoundingClientRect();
+        return {left: r.left, right: r.right, top: r.top + scrollY, bottom: r.bottom + scrollY}; };
+    return {overflow: root.scrollWidth - width, width: width,
+        sticking: [...document.body.querySelectorAll('*')].filter(e => {
+            const r = e.getBoundingClientRect();
+            return r.width && r.right > width + 1 && !e.closest('.table-wrap');
+        }).map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 5),
+        canvas: box('network-canvas'), panel: box('network-panel')};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1024, 1400])
+def test_page_never_scrolls_sideways(width, signed_in, live_server):
+    """At 390, 1024 and 1400 px the page is no wider than the window, drawn, with the
+    side panel open and with the tables shown (they scroll in their own box); on a
+    phone the panel stacks below the graph."""
+    page = signed_in("koordination")
+    page.set_viewport_size({"width": width, "height": 844})
+    open_view(page, live_server.url, analysis=True)
+    states = {}
+    states["drawn"] = page.evaluate(LAYOUT)
+    page.fill("#network-search-input", "Attendorn")
+    page.click("#network-search button[type=submit]")
+    page.locator("#network-panel").wait_for(state="visible")
+    states["panel"] = page.evaluate(LAYOUT)
+    page.click("#network-table-toggle")
+    page.locator("#network-table").wait_for(state="visible")
+    states["table"] = page.evaluate(LAYOUT)
+    for name, state in states.items():
+        assert state["overflow"] <= 0 and not state["sticking"], (width, name, state)
+        assert state["canvas"]["right"] <= state["width"] and state["canvas"]["left"] >= 0
+    panel, canvas = states["panel"]["panel"], states["panel"]["canvas"]
+    if width <= 900:
+        assert panel["top"] >= canvas["bottom"] and panel["right"] <= states["panel"]["width"]
+    else:
+        assert panel["left"] >= canvas["right"]
+
+
+def test_refused_query_shows_its_message_not_a_graph(signed_in, live_server):
+    """A link with an unknown topic and level (say, an old or mistyped one) shows the
+    server's German messages naming the fields, and no (empty) graph; choosing a good
+    value draws the network again."""
+    page = signed_in("gast")
+    page.goto(f"{live_server.url}/regions/swf5/network?topic=bogus&level=nope")
+    page.wait_for_selector("#network-app[data-state=invalid]", timeout=30_000)
+    problems = page.locator("#network-problems")
+    assert problems.is_visible()
+    text = problems.text_content()
+    assert "Diese Auswahl lässt sich nicht zeigen" in text
+    assert "Handlungsfeld: unbekannter Wert „bogus“" in text
+    assert "Ebene: unbekannter Wert „nope“" in text
+    assert page.locator("#network-canvas canvas").count() == 0
+    assert page.is_hidden("#network-canvas")
+    page.select_option("select[name=topic]", "mobility")
+    page.wait_for_selector(READY, timeout=30_000)
+    assert page.is_hidden("#network-problems")
+    assert "m15" in visible_ids(page) and "level=nope" not in page.url
+
+
+class PseudoTranslations:
+    """Every message in ⟦ ⟧: text that reaches the page without passing gettext shows up
+    without them."""
+
+    def ugettext(self, message):
+        return f"⟦{message}⟧"
+
+    def ungettext(self, singular, plural, n):
+        return f"⟦{singular if n == 1 else plural}⟧"
+
+    def upgettext(self, context, message):
+        return f"⟦{message}⟧"
+
+    def unpgettext(self, context, singular, plural, n):
+        return f"⟦{singular if n == 1 else plural}⟧"
+
+    gettext, ngettext = ugettext, ungettext
+
+
+@pytest.fixture
+def pseudo_english(live_server):
+    """The live server's English catalogue replaced by :class:`PseudoTranslations` for one
+    test (the catalogue cache is restored afterwards)."""
+    app = live_server.app
+    with app.app_context():
+        cache = app.extensions["babel"].instance.domain_instance.cache
+    before = dict(cache)
+    cache[("en", "messages")] = PseudoTranslations()
+    yield
+    cache.clear()
+    cache.update(before)
+
+
+#: the view's own words on screen (not names or other data), each text node with where it is
+INTERFACE_TEXT = """() => {
+    const shown = e => e && e.getClientRects().length && !e.closest('[hidden]');
+    const texts = [];
+    const walk = (root, skip) => {
+        if (!root) return;
+        const it = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        while (it.nextNode()) {
+            const node = it.currentNode, parent = node.parentElement;
+            if (!node.textContent.trim() || !shown(parent)) continue;
+            if (skip && parent.closest(skip)) continue;
+            texts.push([root.id || root.className, node.textContent.trim()]);
+        }
+    };
+    const data = ['initiative', 'municipality', 'ego']
+        .map(name => `select[name=${name}] option:not(:first-child)`).join(', ');
+    walk(document.getElementById('network-filters'), data);
+    walk(document.querySelector('.network-toolbar'));
+    walk(document.getElementById('network-status'));
+    walk(document.querySelector('.network-legend'));
+    walk(document.getElementById('network-table'), 'tbody th, tbody td:nth-child(4), '
+        + 'tbody td:nth-child(5), tbody td:nth-child(6), '
+        + '#network-edge-table td:not(:nth-child(3))');
+    for (const id of ['panel-type', 'panel-links']) walk(document.getElementById(id));
+    document.querySelectorAll('#network-panel dt, #network-panel h3').forEach(e => {
+        if (shown(e)) texts.push(['panel', e.textContent.trim()]); });
+    document.querySelectorAll('#network-app [aria-label], #network-app [placeholder]')
+        .forEach(e => {
+            for (const a of ['aria-label', 'placeholder']) {
+                if (e.getAttribute(a)) texts.push([a, e.getAttribute(a)]);
+            }
+        });
+    const tip = document.querySelector('div.vis-tooltip .network-tooltip > div');
+    if (tip) texts.push(['tooltip', tip.textContent]);
+    return texts;
+}"""
+
+
+def _untranslated(text: str) -> str:
+    """What is left of ``text`` after every ⟦…⟧ (innermost first) is taken out."""
+    while True:
+        shorter = re.sub(r"⟦[^⟦⟧]*⟧", "", text)
+        if shorter == text:
+            return text
+        text = shorter
+
+
+def test_every_interface_string_passes_gettext(signed_in, live_server, pseudo_english):
+    """In the English interface (chosen with the "English" link), every word of the view's
+    own on screen (filters, toolbar, status, legend, table headings and kinds, panel
+    labels and buttons, tooltip, accessible labels) comes through the translation
+    catalogue: with a catalogue that brackets each message, nothing outside brackets but
+    punctuation, numbers and the export formats' names is left."""
+    page = signed_in("koordination")
+    page.goto(f"{live_server.url}/regions/swf5/network")
+    page.click("header button:has-text('English')")
+    page.wait_for_load_state()
+    open_view(page, live_server.url, analysis=True)
+    assert page.get_attribute("html", "lang") == "en"
+    texts = []
+    for key in ("swa", "attendorn", "olpe-2030"):
+        click_node(page, key)
+        wait_until(page, f"document.getElementById('panel-title').textContent === "
+                         f"window.networkView.nodes.get({key!r}).info.name")
+        hover_node(page, key)
+        texts += page.evaluate(INTERFACE_TEXT)
+        page.click("#panel-close")
+    page.click("#network-table-toggle")
+    texts += page.evaluate(INTERFACE_TEXT)
+    assert len(texts) > 100
+    allowed = {"GraphML", "GEXF (Gephi)"}
+    left = {(where, text) for where, text in texts
+            if text not in allowed and re.search(r"[^\W\d_]", _untranslated(text))}
+    assert not left, sorted(left)[:20]
