@@ -98,17 +98,23 @@ def document(base: str) -> dict[str, Any]:
              "description": "vis: vis-network JSON (nodes, edges, mode, counts); graphml or "
                             "gexf: the network with all attributes, for Gephi and networkx"},
             *({"name": name, "in": "query", "required": False,
-               "schema": {"type": "array", "items": {"type": "string"}}, "explode": True,
-               "description": f"filter of the network view: {name}"}
-              for name in ("type", "level", "sector", "tier", "topic", "initiative",
-                           "municipality", "expand")),
+               "schema": {"type": "array", "items": {"type": "string", **(
+                   {"enum": list(values)} if values else {})}}, "explode": True,
+               "description": f"filter of the network view: {name} (an unknown value or "
+                              "key is refused with 422 naming the field)"}
+              for name, values in (("type", ("municipality", "actor", "initiative")),
+                                   ("level", vocab.LEVELS), ("sector", vocab.SECTORS),
+                                   ("tier", vocab.TIERS), ("topic", vocab.TOPICS),
+                                   ("initiative", None), ("municipality", None),
+                                   ("expand", None))),
             {"name": "ego", "in": "query", "required": False, "schema": {"type": "string"},
              "description": "a municipality's ego view (its actors and two steps around)"},
             {"name": "metric", "in": "query", "required": False,
              "schema": {"enum": ["degree", "taktgeber", "population", "capacity", "gaps"]},
              "description": "node size by this metric"}],
         "get": {"summary": "The network as drawn by the network view (filters honoured; "
-                           "aggregated above 1,500 visible nodes), or GraphML / GEXF",
+                           "aggregated above 1,500 visible nodes), or GraphML / GEXF with "
+                           "the same visible nodes and every edge between them",
                 "responses": {"200": {"description": "vis data, GraphML or GEXF", "content": {
                     "application/json": {"schema": {"type": "object"}},
                     "application/graphml+xml": {"schema": {"type": "string"}},
