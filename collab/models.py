@@ -9,7 +9,7 @@ import secrets
 import sqlalchemy as sa
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
@@ -461,7 +461,33 @@ class Comment(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class JoinRequest(db.Model):
+class RequestDecision:
+    """What every request someone decides on carries: its state, the reason, who asked,
+    who decided and when (mixed into :class:`JoinRequest` and :class:`InitiativeJoinRequest`)."""
+
+    #: pending, approved, declined
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    #: the decider's reason (required when declining)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the account that asked
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: the account that decided
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: when it was filed
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: when it was decided
+    decided_at: Mapped[dt.datetime | None]
+
+    @declared_attr
+    def requested_by(cls) -> Mapped[User | None]:
+        return relationship(foreign_keys=[cls.requested_by_id])
+
+    @declared_attr
+    def decided_by(cls) -> Mapped[User | None]:
+        return relationship(foreign_keys=[cls.decided_by_id])
+
+
+class JoinRequest(RequestDecision, db.Model):
     """A municipality outside a region applies to join it; the coordinator decides."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -473,26 +499,12 @@ class JoinRequest(db.Model):
     tier: Mapped[str] = mapped_column(sa.String(20), default="member")
     #: the letter of intent or council decision it rests on
     reference: Mapped[str] = mapped_column(sa.Text)
-    #: pending, approved, declined
-    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
-    #: the coordinator's reason (required when declining)
-    reason: Mapped[str] = mapped_column(sa.Text, default="")
-    #: the account that applied
-    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    #: the account that decided
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    #: when it was filed
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    #: when it was decided
-    decided_at: Mapped[dt.datetime | None]
 
     region: Mapped[Region] = relationship()
     municipality: Mapped[Municipality] = relationship()
-    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
-class InitiativeJoinRequest(db.Model):
+class InitiativeJoinRequest(RequestDecision, db.Model):
     """A member asks to take part in an initiative with one of its actors; the lead decides."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -506,20 +518,6 @@ class InitiativeJoinRequest(db.Model):
     role: Mapped[str] = mapped_column(sa.String(20), default="partner")
     #: what the member offers or wants (plain text)
     message: Mapped[str] = mapped_column(sa.Text, default="")
-    #: pending, approved, declined
-    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
-    #: the lead's reason (required when declining)
-    reason: Mapped[str] = mapped_column(sa.Text, default="")
-    #: the account that asked
-    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    #: the account that decided
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    #: when it was filed
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    #: when it was decided
-    decided_at: Mapped[dt.datetime | None]
 
     initiative: Mapped[Initiative] = relationship()
     actor: Mapped[Actor] = relationship()
-    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
