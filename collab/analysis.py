@@ -88,7 +88,8 @@ def _num(value, digits: int = 2) -> str:
 
 
 def _pct(share: float) -> str:
-    return format_percent(share, format="0 %") if share >= 0.01 or share == 0 else _("unter 1 %")
+    """A share as a whole percentage in the interface language's notation ("96 %", "96%")."""
+    return format_percent(share) if share >= 0.01 or share == 0 else _("unter 1 %")
 
 
 def mandate_ties(region, actor_keys: list[str]) -> dict[str, str]:

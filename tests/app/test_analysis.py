@@ -53,7 +53,7 @@ def test_page_shows_summary_ranking_and_swa_part_by_part(as_user, report):
     for label in ("Vermittlung zwischen Kommunen", "Mandat", "Kapazität", "Reichweite",
                   "Abdeckung der Teilnetze", "Passende Ebene", "Verlust bei Ausscheiden"):
         assert f'<th scope="row">{label}</th>' in html
-    assert "Vermittlung zwischen Kommunen <small>(25 %)</small>" in html
+    assert "Vermittlung zwischen Kommunen <small>(25\xa0%)</small>" in html
     assert "nur mittelbar" in html and "finanziert von Landrat / Kreisverwaltung" in html
     assert f"erreicht {top['raw']['members_reached']} von {s['municipalities']} Mitgliedern" \
         in html
