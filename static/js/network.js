@@ -265,7 +265,7 @@
       layout: { randomSeed: 0, improvedLayout: false },
       interaction: { hover: true, tooltipDelay: 150,
         hideEdgesOnDrag: data.nodes.length > 300 },
-      nodes: { font: { size: 13, face: "sans-serif" } },
+      nodes: { font: { size: 16, face: "sans-serif", strokeWidth: 3, strokeColor: "#ffffff" } },
       edges: { smooth: false, selectionWidth: 2 }
     };
     if (state.network) { state.network.destroy(); }
