@@ -25,9 +25,13 @@ def select_locale() -> str:
 
 def page_url(number: int) -> str:
     """This page's URL with its query kept and ``page`` set."""
-    args = request.args.to_dict()
-    args["page"] = number
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    from werkzeug.datastructures import MultiDict
+    from werkzeug.urls import urlencode
+
+    path = url_for(request.endpoint, **(request.view_args or {}))
+    args = MultiDict(request.args)
+    args.setlist("page", [str(number)])  # query names may equal route names (``kind``)
+    return f"{path.split('?', 1)[0]}?{urlencode(args)}"
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -11,6 +11,9 @@ from .extensions import db
 
 bp = Blueprint("errors", __name__)
 
+#: Methods that never change anything, so no change can have been lost.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 MESSAGES = {
     400: lambda: _("Die Anfrage ist ungültig."),
     401: lambda: _("Bitte melden Sie sich an (API: gültiges Token im Authorization-Header)."),
@@ -20,7 +23,9 @@ MESSAGES = {
     409: lambda: _("Das kollidiert mit vorhandenen Daten."),
     413: lambda: _("Die Datei ist zu groß."),
     422: lambda: _("Die Eingabe ist ungültig."),
-    500: lambda: _("Ein interner Fehler ist aufgetreten. Die Änderung wurde nicht gespeichert."),
+    500: lambda: (_("Ein interner Fehler ist aufgetreten.") if request.method in SAFE_METHODS
+                  else _("Ein interner Fehler ist aufgetreten. "
+                         "Die Änderung wurde nicht gespeichert.")),
 }
 
 

@@ -406,3 +406,28 @@ def test_header_names_the_account_and_its_role_once(as_user):
     page = text(as_user("olpe").get(f"{R}/actors"))
     assert "Stadt Olpe (Mitglied)" in page and 'href="/konto/passwort"' in page
     assert f'href="{R}/actors" aria-current="page"' in page
+
+
+def test_filtered_lists_page_with_query_names_that_equal_route_names(as_user):
+    """A list filter whose name is also a route argument (``kind`` on the ties list) keeps
+    paging: the pager link carries the filter and ``page`` in the query string."""
+    gast = as_user("gast")
+    response = gast.get(f"{R}/ties?kind=cooperation")
+    assert response.status_code == 200
+    links = re.findall(r'href="([^"]*)" rel="next"', text(response))
+    assert links, "the filtered list should have more than one page"
+    link = links[0].replace("&amp;", "&")
+    assert link.startswith(f"{R}/ties?") and "kind=cooperation" in link and "page=2" in link
+    second = gast.get(link)
+    assert second.status_code == 200 and "Seite 2 von" in text(second)
+
+
+def test_error_page_mentions_unsaved_changes_only_after_a_write(app):
+    """The 500 page says a change was not saved only for a request that tried one."""
+    from collab.errors import error_response
+
+    with app.test_request_context("/regions/swf5", method="GET"):
+        page = error_response(500)[0]
+        assert "nicht gespeichert" not in page and "interner Fehler" in page
+    with app.test_request_context("/regions/swf5", method="POST"):
+        assert "nicht gespeichert" in error_response(500)[0]
