@@ -260,25 +260,37 @@ def municipality_graph(G: nx.MultiDiGraph, *, regional: bool = False) -> nx.Grap
     return M
 
 
+#: the exported name of an edge's ``type`` (GEXF reserves ``type`` for the edge's direction)
+EDGE_RELATION = "relation"
+
+
 def exportable(G: nx.Graph) -> nx.Graph:
     """Return a copy of ``G`` whose attributes GraphML and GEXF writers accept.
 
     Lists become comma-separated text (``topics``, ``kinds``), ``None`` values are left out,
-    other non-scalar values become text; the graph's own attributes are dropped. The graph
-    class (``MultiDiGraph`` from :func:`build_graph`) is kept.
+    other non-scalar values become text; the graph's own attributes are dropped. An edge's
+    ``type`` (``acts_for``, ``participation``, ``tie``) is renamed ``relation``: GEXF's edge
+    attribute ``type`` only allows ``directed``, ``undirected`` and ``mutual``, and the
+    networkx writer puts an edge's ``type`` there. Nodes keep ``type``. The graph class
+    (``MultiDiGraph`` from :func:`build_graph`) is kept.
 
     Examples
     --------
     >>> G = nx.Graph()
     >>> G.add_node("a", topics=["mobility", "education"], capacity_fte=None)
+    >>> G.add_edge("a", "b", type="tie", weight=2)
     >>> exportable(G).nodes["a"]
     {'topics': 'mobility, education'}
+    >>> exportable(G).edges["a", "b"]
+    {'relation': 'tie', 'weight': 2}
     """
-    def clean(attrs: dict) -> dict:
+    def clean(attrs: dict, *, edge: bool = False) -> dict:
         out = {}
         for key, value in attrs.items():
             if value is None:
                 continue
+            if edge and key == "type":
+                key = EDGE_RELATION
             if isinstance(value, list | tuple | set):
                 value = ", ".join(map(str, value))
             elif not isinstance(value, bool | int | float | str):
@@ -289,7 +301,8 @@ def exportable(G: nx.Graph) -> nx.Graph:
     H = G.__class__()
     H.add_nodes_from((n, clean(d)) for n, d in G.nodes(data=True))
     if G.is_multigraph():
-        H.add_edges_from((u, v, k, clean(d)) for u, v, k, d in G.edges(keys=True, data=True))
+        H.add_edges_from((u, v, k, clean(d, edge=True))
+                         for u, v, k, d in G.edges(keys=True, data=True))
     else:
-        H.add_edges_from((u, v, clean(d)) for u, v, d in G.edges(data=True))
+        H.add_edges_from((u, v, clean(d, edge=True)) for u, v, d in G.edges(data=True))
     return H

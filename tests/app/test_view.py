@@ -148,6 +148,29 @@ def test_gexf_and_graphml_load_back_into_networkx(api):
             + sum(1 for a in bundle["actors"] if a["municipality"]))
 
 
+def test_exports_are_valid_gexf_with_the_edge_relation(api, as_user):
+    """The page's and the API's GEXF exports use only GEXF's allowed values for an edge's
+    ``type`` attribute (directed/undirected/mutual) and carry the edge's kind as
+    ``relation`` (acts_for, participation, tie), as GraphML does."""
+    import xml.etree.ElementTree as ET
+
+    documents = {"page": as_user("gast").get(f"{R}/network/export.gexf").data,
+                 "api": api("gast").get("/regions/swf5/graph?format=gexf").data}
+    for name, body in documents.items():
+        edges = [e for e in ET.fromstring(body).iter() if e.tag.endswith("}edge")]
+        assert edges, name
+        assert {e.get("type") for e in edges} <= {None, "directed", "undirected", "mutual"}
+        G = nx.read_gexf(io.BytesIO(body))
+        assert {d["relation"] for *_e, d in G.edges(data=True)} == {
+            "acts_for", "participation", "tie"}, name
+        assert [d["relation"] for u, v, d in G.edges(data=True)
+                if (u, v) == ("olpe-digital", "olpe")] == ["acts_for"]
+    G = nx.read_graphml(io.BytesIO(api("gast").get("/regions/swf5/graph?format=graphml").data))
+    assert {d["relation"] for *_e, d in G.edges(data=True)} == {
+        "acts_for", "participation", "tie"}
+    assert all("type" not in d for *_e, d in G.edges(data=True))
+
+
 def test_filters_are_honoured(api):
     """The API's vis data and exports follow the same filters as the page."""
     client = api("gast")

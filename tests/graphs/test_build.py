@@ -1,6 +1,8 @@
 """Building the typed graph from a bundle and its projections."""
 
+import io
 import random
+import xml.etree.ElementTree as ET
 
 import networkx as nx
 import pytest
@@ -111,3 +113,42 @@ def test_exportable_writes_graphml_and_gexf():
         assert "".join(nx.generate_gexf(H))
     assert exportable(G).nodes["bb-digital"]["topics"] == "mobility"
     assert "capacity_fte" not in exportable(G).nodes["bb-digital"]
+
+
+#: the values GEXF 1.2 allows for an edge's ``type`` attribute
+GEXF_EDGE_TYPES = {"directed", "undirected", "mutual"}
+
+
+def _gexf_edge_types(text: str) -> list:
+    """The ``type`` attribute of every <edge> element of a GEXF document (None if absent)."""
+    root = ET.fromstring(text)
+    return [e.get("type") for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "edge"]
+
+
+def test_exported_edges_keep_their_relation_and_gexf_stays_valid():
+    """The export copy names an edge's kind ``relation``, not ``type``: GEXF's edge ``type``
+    attribute only allows directed/undirected/mutual. Every other edge attribute is kept,
+    and GEXF and GraphML both read back with the relation."""
+    G = build_graph(small())
+    for source in (G, network_graph(G)):
+        H = exportable(source)
+        edges = H.edges(keys=True, data=True) if H.is_multigraph() else H.edges(data=True)
+        for *ends, d in edges:
+            original = source.edges[tuple(ends)]
+            assert "type" not in d
+            assert d["relation"] == original["type"]
+            assert set(d) == {"relation"} | {k for k, val in original.items()
+                                             if k != "type" and val is not None}
+        text = "".join(nx.generate_gexf(H))
+        types = _gexf_edge_types(text)
+        assert len(types) == H.number_of_edges()
+        assert all(t is None or t in GEXF_EDGE_TYPES for t in types), set(types)
+        for back in (nx.read_gexf(io.StringIO(text)),
+                     nx.read_graphml(io.StringIO("".join(nx.generate_graphml(H))))):
+            relations = sorted(d["relation"] for *_e, d in back.edges(data=True))
+            assert relations == sorted(d["type"] for *_e, d in source.edges(data=True))
+    back = nx.read_gexf(io.StringIO("".join(nx.generate_gexf(exportable(G)))))
+    assert {d["relation"] for *_e, d in back.edges(data=True)} == {
+        "acts_for", "participation", "tie"}
+    mandate = [d for *_e, d in back.edges(data=True) if d.get("kind") == "mandate"]
+    assert mandate and mandate[0]["weight"] == 5 and mandate[0]["directed"] is True
