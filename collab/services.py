@@ -230,10 +230,10 @@ def update_municipality(region: Region, membership: RegionMembership, raw: dict,
     municipality = membership.municipality
     require(perm.can_edit_municipality(user, region, municipality))
     data, problems = clean("municipality", raw, partial=True)
+    _raise_if(problems)  # a bad value is refused, never dropped while the rest is saved
     _check_key_unchanged(municipality.key, data)
     merged = municipality_record(membership) | data
-    _data, problems = clean("municipality", merged)  # cross-field rules on the result
-    _raise_if(problems)
+    _raise_if(clean("municipality", merged)[1])  # cross-field rules on the result
     if "tier" in data and data["tier"] != membership.tier:
         require(perm.can_manage_region(user, region))  # a member does not promote itself
     if "ags" in data and data["ags"] != municipality.ags:

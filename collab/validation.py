@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -98,8 +99,8 @@ def number(minimum: float | None = None, maximum: float | None = None, integer=F
             value = int(value)
         if integer and not isinstance(value, int):
             raise Invalid(_("muss eine ganze Zahl sein."))
-        if not isinstance(value, int | float):
-            raise Invalid(_("muss eine Zahl sein."))
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            raise Invalid(_("muss eine Zahl sein."))  # NaN and infinities are no numbers
         if minimum is not None and value < minimum:
             raise Invalid(_("darf nicht kleiner als %(n)s sein.", n=_fmt(minimum)))
         if maximum is not None and value > maximum:

@@ -431,3 +431,27 @@ def test_error_page_mentions_unsaved_changes_only_after_a_write(app):
         assert "nicht gespeichert" not in page and "interner Fehler" in page
     with app.test_request_context("/regions/swf5", method="POST"):
         assert "nicht gespeichert" in error_response(500)[0]
+
+
+@pytest.mark.parametrize("change,fragment", [
+    ({"population": "-5"}, "nicht kleiner als 0"),
+    ({"lat": "10", "lon": "100"}, "nicht kleiner als 47,2"),
+    ({"area_km2": "-3"}, "nicht kleiner als 0"),
+    ({"lat": "NaN"}, "muss eine Zahl sein"),
+    ({"lat": ""}, "beide angeben"),
+])
+def test_edit_form_refuses_bad_values_and_saves_nothing(change, fragment, as_user, api):
+    """Olpe's municipality form with a bad number shows the German field message, says
+    nothing was saved, and leaves every field (the valid new name too) as it was."""
+    before = api("koordination").get(f"{R}/municipalities/olpe").get_json()
+    olpe = as_user("olpe")
+    values = form_values(text(olpe.get(f"{R}/municipalities/olpe/edit")))
+    values["name"] = "Olpe (geändert)"
+    for name, value in change.items():
+        values[name] = value
+    response = olpe.client.post(f"{R}/municipalities/olpe/edit", data=values)
+    page = text(response)
+    assert response.status_code == 200 and fragment in page
+    assert "es wurde nichts gespeichert" in page and "gespeichert." not in page.replace(
+        "nichts gespeichert.", "")
+    assert api("koordination").get(f"{R}/municipalities/olpe").get_json() == before

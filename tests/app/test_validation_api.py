@@ -197,3 +197,47 @@ def test_patch_that_changes_nothing_is_not_recorded(api, app, kind, key, body):
     coordinator.patch(f"{R}/{kind}/{key}", {"description": "geändert"})
     after = _log_state(app)
     assert after[0] == before[0] + 1 and after[1] == before[1] + 1
+
+
+@pytest.mark.parametrize("kind,key,body,field,fragment", [
+    ("municipalities", "olpe", {"population": -5, "name": "Olpe neu"}, "population",
+     "nicht kleiner als 0"),
+    ("municipalities", "olpe", {"lat": 10, "lon": 100}, "lat", "nicht kleiner als 47,2"),
+    ("municipalities", "olpe", {"area_km2": -3, "description": "neu"}, "area_km2",
+     "nicht kleiner als 0"),
+    ("municipalities", "olpe", {"lat": "NaN"}, "lat", "muss eine Zahl sein"),
+    ("municipalities", "olpe", {"lon": "inf"}, "lon", "muss eine Zahl sein"),
+    ("municipalities", "olpe", {"lat": None}, "lat", "beide angeben"),
+    ("municipalities", "olpe", {"lat": ""}, "lat", "beide angeben"),
+    ("actors", "olpe-digital", {"capacity_fte": "nan", "name": "Neu"}, "capacity_fte",
+     "muss eine Zahl sein"),
+    ("actors", "olpe-digital", {"capacity_fte": "-Infinity"}, "capacity_fte",
+     "muss eine Zahl sein"),
+    ("actors", "olpe-digital", {"level": "boss", "name": "Neu"}, "level", "unbekannter Wert"),
+    ("initiatives", "m01", {"start": "gestern", "name": "Neu"}, "start", "JJJJ-MM-TT"),
+    ("ties", "olpe-bm-swa-cooperation", {"weight": "nan", "description": "neu"}, "weight",
+     "ganze Zahl"),
+    ("ties", "olpe-bm-swa-cooperation", {"weight": 9, "description": "neu"}, "weight",
+     "nicht größer als 5"),
+])
+def test_patch_with_a_bad_value_changes_nothing(api, kind, key, body, field, fragment):
+    """An update is checked by the same rules as a create: a bad (or non-finite) value
+    answers 422 naming the field, and the other fields of the request are not saved."""
+    coordinator = api("koordination")
+    before = coordinator.get(f"{R}/{kind}/{key}").get_json()
+    response = coordinator.patch(f"{R}/{kind}/{key}", body)
+    assert response.status_code == 422, response.get_json()
+    assert fragment in details(response)[field]
+    assert coordinator.get(f"{R}/{kind}/{key}").get_json() == before
+
+
+@pytest.mark.parametrize("value", ["NaN", "nan", "inf", "-inf", "Infinity", float("nan")])
+def test_non_finite_numbers_are_refused_on_create(value):
+    """Not-a-number and infinities are not numbers for any field."""
+    from collab.validation import clean
+
+    data, problems = clean("actor", {"key": "x", "name": "X", "type": "other",
+                                     "level": "operational", "capacity_fte": value})
+    assert [p.field for p in problems] == ["capacity_fte"]
+    data, problems = clean("municipality", {**MUNICIPALITY, "lat": value})
+    assert "lat" in [p.field for p in problems]
