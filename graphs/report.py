@@ -62,13 +62,16 @@ def analyse(
         What-if "if X leaves": the key of an actor or initiative to remove, or of a
         municipality (removed with its actors).
     taktgeber : str, optional
-        What-if "if X becomes Taktgeber": an actor key; it gets level and mandate fit, covers
+        What-if "if X becomes Taktgeber": an actor key; it is assumed to fit in level and
+        mandate (``assumed: true``, ``computed_score`` keeps its score without that), covers
         the coordinating level of the members it is tied to, is marked ``designated`` and
         listed first.
 
     The bundle's ``region.taktgeber`` (the Taktgeber the network designated by an adopted
-    rule) is treated the same way in the report itself, without making it a what-if
-    (``whatif`` stays None); a ``taktgeber`` what-if replaces it in the scenario.
+    rule) covers the coordinating level of the members it is tied to and is marked
+    ``designated`` and listed first beside the computed ranking: its score, parts and rank
+    stay the computed ones (``whatif`` stays None). A ``taktgeber`` what-if replaces it in
+    the scenario.
     seed : int
         Seed of community detection and of sampled betweenness; the same bundle and seed give
         the same report (apart from ``timings_ms``).
@@ -130,7 +133,8 @@ def _analyse(bundle, *, without, taktgeber, seed, lang) -> dict:
         taktgeber_in_scenario = designated
     else:
         taktgeber_in_scenario = taktgeber
-    report = analyse_graph(scenario, designated=taktgeber_in_scenario, seed=seed, lang=lang)
+    report = analyse_graph(scenario, designated=taktgeber_in_scenario, seed=seed, lang=lang,
+                           assumed=taktgeber is not None)
     timings = {"build": clock.timings["build"]}
     if baseline is not None:
         timings.update({f"baseline_{k}": v for k, v in baseline["timings_ms"].items()})
@@ -168,9 +172,12 @@ def without_node(G: nx.MultiDiGraph, key: str) -> nx.MultiDiGraph:
 
 
 def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: int = 0,
-                  exact: bool | None = None, lang: str = "de") -> dict:
+                  exact: bool | None = None, lang: str = "de", assumed: bool = False) -> dict:
     """Return the report for graph ``G`` (see :func:`analyse`) with the full Taktgeber ranking.
 
+    ``designated`` is marked beside the computed ranking; with ``assumed`` (the what-if "X
+    becomes Taktgeber") its level and mandate count as fulfilled (see
+    :func:`graphs.taktgeber.rank_taktgeber`).
     ``exact`` forces exact (True) or sampled (False) betweenness; by default the size decides.
     ``lang`` ("de" or "en") is the language of the report's sentences.
     """
@@ -191,7 +198,8 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
     cuts = cut_structure(U, main)
     clock.lap("structure")
     ranked = rank_taktgeber(G, U, community_of=community_of, designated=designated, seed=seed,
-                            exact=exact, csr=csr, cut_pairs=cuts["cut_pairs"], lang=lang)
+                            exact=exact, csr=csr, cut_pairs=cuts["cut_pairs"], lang=lang,
+                            assumed=assumed)
     clock.lap("taktgeber")
     transfer = transfer_paths(G, U, lang=lang)
     clock.lap("transfer")
@@ -232,10 +240,11 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
 
     Gaps are matched by kind and keys: ``gaps_closed`` are in ``before`` only (those about the
     removed node itself are left out, they simply went with it), ``gaps_opened`` in ``after``
-    only, ``gaps_changed`` kept kind and keys but changed severity or message (e.g. a member
-    whose coordinating level the designated Taktgeber now covers). ``ranking_changes`` lists
-    the candidates (among the first ``TAKTGEBER_LIMIT`` before or after) whose rank or score
-    changed; ``summary_changes`` the summary counts that differ, as ``[before, after]``;
+    only, ``gaps_changed`` kept kind and keys but changed severity; ``gaps_reworded`` counts
+    those whose only change is their text (e.g. another body suggested to close them).
+    ``ranking_changes`` lists the candidates (among the first ``TAKTGEBER_LIMIT`` before or
+    after) whose rank or score changed; ``summary_changes`` the summary counts that differ,
+    as ``[before, after]``;
     ``message`` sums it up in ``lang`` ("de" or "en", that of both reports).
     """
     gone = {without} if without is not None else set()
@@ -251,8 +260,11 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
     changed = [{"kind": g["kind"], "keys": g["keys"],
                 "severity": [old[key]["severity"], g["severity"]],
                 "message": [old[key]["message"], g["message"]]}
-               for key, g in new.items() if key in old and (
-                   old[key]["severity"], old[key]["message"]) != (g["severity"], g["message"])]
+               for key, g in new.items() if key in old
+               and old[key]["severity"] != g["severity"]]
+    reworded = sum(1 for key, g in new.items() if key in old
+                   and old[key]["severity"] == g["severity"]
+                   and old[key]["message"] != g["message"])
     rank_before = {r["key"]: r for r in before["taktgeber"]}
     rank_after = {r["key"]: r for r in after["taktgeber"]}
     shown = {r["key"] for r in before["taktgeber"][:TAKTGEBER_LIMIT]} | {
@@ -277,6 +289,7 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
         "gaps_closed": closed,
         "gaps_opened": opened,
         "gaps_changed": changed,
+        "gaps_reworded": reworded,
         "ranking_changes": changes,
         "summary_changes": summary_changes,
         "message": _whatif_message(G, without, taktgeber, closed, opened, changed, before, after,
@@ -296,8 +309,10 @@ def _whatif_message(G, without, taktgeber, closed, opened, changed, before, afte
               plural(lang, "whatif.changed", len(changed))]
     text = say(lang, "whatif.message", counts=join(counts, lang),
                scenario=sentence(f" {say(lang, 'and')} ".join(scenario)))
-    top_before = next((r for r in before["taktgeber"] if not r["designated"]), None)
-    top_after = next((r for r in after["taktgeber"] if not r["designated"]), None)
+    top_before = min((r for r in before["taktgeber"] if not r.get("assumed")),
+                     key=lambda r: r["rank"], default=None)
+    top_after = min((r for r in after["taktgeber"] if not r.get("assumed")),
+                    key=lambda r: r["rank"], default=None)
     if top_before and top_after and top_before["key"] != top_after["key"]:
         text += say(lang, "whatif.top", after=top_after["name"], before=top_before["name"])
     return text

@@ -57,7 +57,8 @@ def core_periphery(C: nx.Graph) -> dict:
     (:func:`networkx.core_number`, Seidman 1983): the largest k such that it belongs to a
     group in which everyone works with at least k others. The core are the municipalities
     of the innermost core (``k_max``, when above 1), the periphery those with coreness at
-    most 1 (hanging on by a single link, or not at all).
+    most 1 (hanging on by a single link, or not at all), ``middle`` everyone else, so every
+    member is listed exactly once.
 
     References
     ----------
@@ -66,13 +67,15 @@ def core_periphery(C: nx.Graph) -> dict:
     """
     munis = sorted(n for n, t in C.nodes(data="type") if t == "municipality")
     if not munis:
-        return {"k_max": 0, "core": [], "periphery": [], "coreness": {}}
+        return {"k_max": 0, "core": [], "middle": [], "periphery": [], "coreness": {}}
     core = nx.core_number(C)
     coreness = {m: int(core[m]) for m in munis}
     k_max = max(coreness.values())
+    core_set = {m for m in munis if coreness[m] == k_max and k_max > 1}
     return {
         "k_max": k_max,
-        "core": [m for m in munis if coreness[m] == k_max and k_max > 1],
+        "core": [m for m in munis if m in core_set],
+        "middle": [m for m in munis if m not in core_set and coreness[m] > 1],
         "periphery": [m for m in munis if coreness[m] <= 1],
         "coreness": coreness,
     }

@@ -259,6 +259,7 @@ def rank_taktgeber(
     csr=None,
     cut_pairs: dict | None = None,
     lang: str = "de",
+    assumed: bool = False,
 ) -> dict:
     """Rank the Taktgeber candidates by an explained, weighted score.
 
@@ -284,8 +285,13 @@ def rank_taktgeber(
       per candidate. Both are computed for every candidate, so no cut-off can reorder the
       ranking.
 
-    A ``designated`` actor (what-if "X becomes Taktgeber") gets level and mandate 1, is
-    marked ``designated: true`` and listed first.
+    A ``designated`` actor (the Taktgeber an adopted rule designated) is marked
+    ``designated: true`` and listed first, beside the computed ranking: its score, parts and
+    ``rank`` are the computed ones (the designation does not feed its own ranking). With
+    ``assumed`` (the what-if "X becomes Taktgeber") the scenario counts its level and mandate
+    as fulfilled (1): its ``score`` and ``rank`` are then those of the scenario, and
+    ``computed_score`` keeps the score without that assumption. Every row has ``assumed``
+    and ``computed_score``.
 
     Betweenness is exact up to ``EXACT_SOURCES_MAX`` municipalities, above that estimated
     from ``SAMPLE_SOURCES`` source municipalities sampled with ``seed``, stratified by
@@ -297,8 +303,9 @@ def rank_taktgeber(
     Returns
     -------
     dict
-        ``ranking``: list of ``{key, name, rank, score, designated, parts, raw,
-        explanation}``, best first; ``method``: how betweenness and loss were computed.
+        ``ranking``: list of ``{key, name, rank, score, computed_score, designated, assumed,
+        parts, raw, explanation}``, the designated actor first, then best first;
+        ``method``: how betweenness and loss were computed.
     """
     weights = dict(WEIGHTS if weights is None else weights)
     check_lang(lang)
@@ -351,8 +358,8 @@ def rank_taktgeber(
             + 0.5 * (r["liaison"] + r["representative"]) / best_gf,
             "reach": r["members_reached"] / len(munis) if munis else 0.0,
             "coverage": min(1.0, r["communities_reached"] / n_communities),
-            "level": 1.0 if a == designated else LEVEL_FIT.get(data.get("level"), 0.0),
-            "mandate": 1.0 if a == designated else mandate_part(G, a),
+            "level": LEVEL_FIT.get(data.get("level"), 0.0),
+            "mandate": mandate_part(G, a),
             "capacity": fte / (fte + CAPACITY_HALF_FTE),
             "loss": 0.0,
         }
@@ -374,6 +381,9 @@ def rank_taktgeber(
     for a, loss in losses.items():
         parts[a]["loss"] = loss / best_loss
 
+    computed = {a: sum(weights[p] * parts[a][p] for p in weights) for a in cands}
+    if assumed and designated is not None:
+        parts[designated].update(level=1.0, mandate=1.0)
     ranking = []
     for a in cands:
         score = sum(weights[p] * parts[a][p] for p in weights)
@@ -381,15 +391,19 @@ def rank_taktgeber(
             "key": a,
             "name": name(G, a),
             "score": round(score, 4),
+            "computed_score": round(computed[a], 4),
             "designated": a == designated,
+            "assumed": bool(assumed) and a == designated,
             "parts": {p: round(v, 4) for p, v in parts[a].items()},
             "raw": _plain(raw[a]),
             "explanation": _explain(G, a, parts[a], raw[a], len(munis), n_communities,
-                                    a == designated, lang),
+                                    a == designated, lang, assumed=bool(assumed),
+                                    computed=computed[a], score=score),
         })
-    ranking.sort(key=lambda r: (not r["designated"], -r["score"], r["key"]))
+    ranking.sort(key=lambda r: (-r["score"], r["key"]))
     for i, r in enumerate(ranking, 1):
         r["rank"] = i
+    ranking.sort(key=lambda r: not r["designated"])  # stable: the rest keep their order
     method = {
         "betweenness": "sampled" if k else "exact",
         "sources": k or len(munis),
@@ -409,7 +423,8 @@ def _plain(raw: dict) -> dict:
     return out
 
 
-def _explain(G, a, parts, raw, n_munis, n_communities, designated, lang="de") -> str:
+def _explain(G, a, parts, raw, n_munis, n_communities, designated, lang="de", *,
+             assumed=False, computed=0.0, score=0.0) -> str:
     """One sentence naming the candidate's strongest and weakest part."""
     shown = parts
     weight = WEIGHTS.get
@@ -417,16 +432,21 @@ def _explain(G, a, parts, raw, n_munis, n_communities, designated, lang="de") ->
     worst = min(shown, key=lambda p: (round(shown[p], 4), -weight(p, 0), p))
     text = say(lang, "explain", name=name(G, a),
                best=label(lang, "part", best), best_value=number(shown[best], 2, lang),
-               best_reason=_reason(best, parts, raw, n_munis, n_communities, designated, lang),
+               best_reason=_reason(best, parts, raw, n_munis, n_communities,
+                                   designated and assumed, lang),
                worst=label(lang, "part", worst), worst_value=number(shown[worst], 2, lang),
-               worst_reason=_reason(worst, parts, raw, n_munis, n_communities, designated,
-                                    lang))
-    if designated:
+               worst_reason=_reason(worst, parts, raw, n_munis, n_communities,
+                                    designated and assumed, lang))
+    if designated and assumed:
+        text += say(lang, "explain.assumed", before=number(computed, 2, lang),
+                    after=number(score, 2, lang))
+    elif designated:
         text += say(lang, "explain.designated")
     return text
 
 
 def _reason(part, parts, raw, n_munis, n_communities, designated, lang="de") -> str:
+    """The figures behind one part; ``designated`` here means assumed as Taktgeber."""
     if part == "brokerage":
         return say(lang, "reason.brokerage", share=percent(raw["path_share"], lang),
                    count=raw["liaison"] + raw["representative"])

@@ -255,14 +255,17 @@ TEMPLATES = {
         # Taktgeber ranking
         "explain": "{name}: am stärksten bei {best} ({best_value}; {best_reason}), am "
                    "schwächsten bei {worst} ({worst_value}; {worst_reason}).",
-        "explain.designated": " Als Taktgeber vorgesehen.",
+        "explain.designated": " Durch eine beschlossene Spielregel als Taktgeber vorgesehen; "
+                              "der Wert ist unverändert berechnet.",
+        "explain.assumed": " Als Taktgeber angenommen: Ebene und Mandat als erfüllt gewertet "
+                           "(Wert {after} statt {before}).",
         "reason.brokerage": "liegt auf {share} der kürzesten Wege zwischen Mitgliedskommunen, "
                             "{count}-mal Vermittlung zwischen Gruppen",
         "reason.reach": "erreicht {count} von {total} Mitgliedern in zwei Schritten",
         "reason.coverage": "erreicht {count} von {total} Teilnetzen",
-        "reason.level.designated": "als Taktgeber vorgesehen",
+        "reason.level.designated": "als Taktgeber angenommen",
         "reason.level.unknown": "Ebene unbekannt",
-        "reason.mandate.designated": "als Taktgeber beauftragt",
+        "reason.mandate.designated": "als Taktgeber angenommen",
         "reason.mandate.full": "Mandat der politischen Ebene",
         "reason.mandate.indirect": "nur mittelbares Mandat",
         "reason.mandate.none": "kein Mandat der politischen Ebene",
@@ -406,14 +409,17 @@ TEMPLATES = {
         # Taktgeber ranking
         "explain": "{name}: strongest in {best} ({best_value}; {best_reason}), weakest in "
                    "{worst} ({worst_value}; {worst_reason}).",
-        "explain.designated": " Designated as Taktgeber.",
+        "explain.designated": " Designated as Taktgeber by an adopted rule; the score is "
+                              "computed unchanged.",
+        "explain.assumed": " Assumed as Taktgeber: level and mandate counted as fulfilled "
+                           "(score {after} instead of {before}).",
         "reason.brokerage": "lies on {share} of the shortest paths between member "
                             "municipalities, mediates between groups {count} times",
         "reason.reach": "reaches {count} of {total} members in two steps",
         "reason.coverage": "reaches {count} of {total} communities",
-        "reason.level.designated": "designated as Taktgeber",
+        "reason.level.designated": "assumed as Taktgeber",
         "reason.level.unknown": "level unknown",
-        "reason.mandate.designated": "commissioned as Taktgeber",
+        "reason.mandate.designated": "assumed as Taktgeber",
         "reason.mandate.full": "mandate from the political level",
         "reason.mandate.indirect": "indirect mandate only",
         "reason.mandate.none": "no mandate from the political level",

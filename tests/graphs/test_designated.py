@@ -32,21 +32,41 @@ def test_designated_actor_is_marked_and_listed_first_without_a_whatif():
     assert [r for r in report["taktgeber"] if r["designated"]] == [first]
 
 
-def test_designation_is_the_same_as_the_taktgeber_whatif_scenario():
-    """The designated report equals the scenario of the what-if "X becomes Taktgeber"."""
-    designated = analyse(designating("stadt-pg"))
+def test_designation_keeps_the_computed_score_parts_and_rank():
+    """An adopted designation only marks the body: its score, parts and rank are those of the
+    plain ranking (0,575 and rank 2 for the project group behind the Stabsstelle), so the
+    ranking does not feed on its own result."""
+    plain = {r["key"]: r for r in analyse(project_group_vs_staff_unit())["taktgeber"]}
+    first = analyse(designating("stadt-pg"))["taktgeber"][0]
+    assert first["key"] == "stadt-pg" and first["designated"] and not first["assumed"]
+    assert first["score"] == first["computed_score"] == plain["stadt-pg"]["score"] == 0.575
+    assert first["parts"] == plain["stadt-pg"]["parts"]
+    assert first["rank"] == plain["stadt-pg"]["rank"] == 2
+    assert "unverändert berechnet" in first["explanation"]
+
+
+def test_taktgeber_whatif_assumes_level_and_mandate_and_says_so():
+    """The what-if "X becomes Taktgeber" boosts X's level and mandate to 1 (0,575 -> 0,85:
+    level, weight 0,10, was 0,25 and mandate, weight 0,20, was 0) and explains it with
+    both scores."""
     whatif = analyse(project_group_vs_staff_unit(), taktgeber="stadt-pg")
-    assert whatif["whatif"] is not None
-    assert without_timings(designated) == {**without_timings(whatif), "whatif": None}
+    first = whatif["taktgeber"][0]
+    assert first["key"] == "stadt-pg" and first["designated"] and first["assumed"]
+    assert (first["computed_score"], first["score"], first["rank"]) == (0.575, 0.85, 1)
+    assert first["parts"]["level"] == first["parts"]["mandate"] == 1.0
+    assert "Ebene und Mandat als erfüllt gewertet (Wert 0,85 statt " in first["explanation"]
 
 
 def test_whatif_keeps_the_designation_in_its_baseline():
-    """Asking "what if the Stabsstelle left" keeps the designated project group marked in
-    both the baseline and the scenario, so nothing changes about the designation itself."""
+    """Asking "what if the Stabsstelle left" keeps the designated project group marked (not
+    assumed) in the scenario; its computed rank moves from 2 to 1 only because the
+    Stabsstelle, ranked first before, is gone."""
     report = analyse(designating("stadt-pg"), without="stadt-stab")
-    assert report["taktgeber"][0]["key"] == "stadt-pg" and report["taktgeber"][0]["designated"]
-    assert not any(c["key"] == "stadt-pg" and c["rank_before"] != c["rank_after"]
-                   for c in report["whatif"]["ranking_changes"])
+    first = report["taktgeber"][0]
+    assert first["key"] == "stadt-pg" and first["designated"] and not first["assumed"]
+    change = next(c for c in report["whatif"]["ranking_changes"] if c["key"] == "stadt-pg")
+    assert (change["rank_before"], change["rank_after"]) == (2, 1)
+    assert change["score_before"] == 0.575
 
 
 def test_designated_must_be_an_actor():

@@ -4,9 +4,13 @@ import json
 import random
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 from graphs import analyse
+from graphs.build import build_graph
+from graphs.report import compare
+from graphs.structure import core_periphery
 
 from .bundles import actor, clean_network, copy_of, full_member, tie
 from .test_taktgeber import project_group_vs_staff_unit, star
@@ -139,3 +143,51 @@ def test_swf5_seed_sanity():
     assert top["parts"]["brokerage"] == 1.0 and top["parts"]["level"] == 1.0
     assert top["parts"]["reach"] > 0.9
     plain(report)
+
+
+def test_whatif_lists_as_changed_only_gaps_whose_severity_changed():
+    """Of three gaps kept by kind and keys, one changes severity (changed), one only its
+    suggestion text (counted as reworded, not listed) and one nothing at all."""
+    G = build_graph(clean_network())
+
+    def report(gaps):
+        return {"gaps": gaps, "taktgeber": [], "summary": {"gaps": len(gaps)}}
+
+    def gap(key, severity, message):
+        return {"kind": "missing_level", "keys": [key], "severity": severity,
+                "message": message}
+
+    before = report([gap("aa", "high", "x"), gap("bb", "high", "Vorschlag: A"),
+                     gap("cc", "low", "same")])
+    after = report([gap("aa", "medium", "x"), gap("bb", "high", "Vorschlag: B"),
+                    gap("cc", "low", "same")])
+    result = compare(before, after, G, without="dd")
+    assert [(c["keys"], c["severity"]) for c in result["gaps_changed"]] == [
+        (["aa"], ["high", "medium"])]
+    assert result["gaps_reworded"] == 1
+    assert "1 Lücke ändert sich" in result["message"]
+
+
+def test_core_periphery_lists_every_member_once():
+    """A four-clique (coreness 3) with a chain d-f (coreness 1); then d joins the clique's
+    3-core; then f, g, h form a triangle (coreness 2): they are neither core nor periphery
+    and are listed in ``middle``, so every member is in exactly one list."""
+    C = nx.Graph()
+    for m in "abcdef":
+        C.add_node(m, type="municipality")
+    C.add_edges_from([("a", "b"), ("b", "c"), ("a", "c"), ("c", "d"), ("a", "e"), ("e", "b"),
+                      ("e", "c"), ("d", "f")])
+    cp = core_periphery(C)
+    assert cp["k_max"] == 3
+    assert (cp["core"], cp["middle"], cp["periphery"]) == (["a", "b", "c", "e"], [],
+                                                          ["d", "f"])
+    C.add_edges_from([("d", "a"), ("d", "b")])
+    cp = core_periphery(C)
+    assert (cp["core"], cp["middle"], cp["periphery"]) == (["a", "b", "c", "d", "e"], [], ["f"])
+    C.add_edge("f", "g")
+    C.add_edge("g", "h")
+    C.add_edge("h", "f")
+    C.nodes["g"]["type"] = C.nodes["h"]["type"] = "municipality"
+    cp = core_periphery(C)
+    assert (cp["core"], cp["middle"], cp["periphery"]) == (["a", "b", "c", "d", "e"],
+                                                          ["f", "g", "h"], [])

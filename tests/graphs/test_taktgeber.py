@@ -151,12 +151,22 @@ def test_loss_in_large_networks_counts_pairs_cut(monkeypatch):
 
 
 def test_designated_taktgeber_first():
+    """A designated actor is listed first with its computed parts and rank (6: m3-digital
+    ties with four others at 0,391 and sorts after them by key); assumed (the what-if),
+    its level and mandate count as 1 and it ranks by the boosted score."""
     ranking = rank(project_group_vs_staff_unit(), designated="m3-digital")["ranking"]
     first = ranking[0]
     assert first["key"] == "m3-digital" and first["designated"] is True
-    assert first["parts"]["mandate"] == 1.0 and first["parts"]["level"] == 1.0
-    assert "Als Taktgeber vorgesehen" in first["explanation"]
+    assert (first["parts"]["mandate"], first["parts"]["level"], first["rank"]) == (0.0, 1.0, 6)
+    assert first["score"] == first["computed_score"] and not first["assumed"]
+    assert "als Taktgeber vorgesehen" in first["explanation"]
     assert not any(r["designated"] for r in ranking[1:])
+    assert [r["rank"] for r in ranking[1:]] == [1, 2, 3, 4, 5, 7]
+    assumed = rank(project_group_vs_staff_unit(), designated="m3-digital",
+                   assumed=True)["ranking"][0]
+    assert assumed["parts"]["mandate"] == 1.0 and assumed["assumed"]
+    assert assumed["score"] == round(assumed["computed_score"] + 0.2, 4)
+    assert "als erfüllt gewertet" in assumed["explanation"]
     with pytest.raises(ValueError, match="not an actor"):
         rank(project_group_vs_staff_unit(), designated="stadt")
 
