@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import has_app_context
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -111,7 +113,10 @@ def number(minimum: float | None = None, maximum: float | None = None, integer=F
 
 
 def _fmt(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+    """A bound in the interface language's notation (47,2 in German, 47.2 in English)."""
+    if not has_app_context():  # no locale to ask: German notation
+        return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+    return format_decimal(value, format="#,##0.###")
 
 
 def date(value: Any) -> dt.date:
@@ -213,10 +218,12 @@ FIELDS: dict[str, list[Field]] = {
 }
 
 
-def field_label(entity: str, name: str) -> str:
+def field_label(entity: str, name: str):
+    """The field's label as a lazy string, translated each time it is shown (forms are
+    declared at import time, before any request chose a language)."""
     for f in FIELDS[entity]:
         if f.name == name:
-            return str(f.label)
+            return f.label
     return name
 
 

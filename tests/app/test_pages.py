@@ -455,3 +455,29 @@ def test_edit_form_refuses_bad_values_and_saves_nothing(change, fragment, as_use
     assert "es wurde nichts gespeichert" in page and "gespeichert." not in page.replace(
         "nichts gespeichert.", "")
     assert api("koordination").get(f"{R}/municipalities/olpe").get_json() == before
+
+
+def _labels(page: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", label).strip()
+            for label in re.findall(r"<label[^>]*>(.*?)</label>", page, re.S)]
+
+
+def test_english_forms_show_english_labels_choices_and_numbers(as_user):
+    """Form labels and choices follow the interface language chosen at request time (not
+    the language at import time), and field messages write numbers the English way."""
+    coordinator = as_user("koordination")
+    coordinator.post("/lang/en", {"next": "/hilfe"})
+    page = text(coordinator.get(f"{R}/actors/new"))
+    labels = _labels(page)
+    for label in ("Key", "Name", "Type", "Level", "Topics"):
+        assert label in labels, labels
+    assert "Schlüssel" not in labels and "Ebene" not in labels
+    assert ">coordinating<" in page or "coordinating</option>" in page
+    page = text(coordinator.get(f"{R}/municipalities/new"))
+    labels = _labels(page)
+    for label in ("Key", "Kind", "District", "Population", "Latitude"):
+        assert label in labels, labels
+    values = form_values(text(coordinator.get(f"{R}/municipalities/olpe/edit")))
+    values["lat"], values["lon"] = "10", "100"
+    page = text(coordinator.client.post(f"{R}/municipalities/olpe/edit", data=values))
+    assert "must not be less than 47.2" in page and "47,2" not in page
