@@ -43,7 +43,14 @@ def invalid(exc: ValidationError):
 
 @bp.errorhandler(Conflict)
 def conflict(exc: Conflict):
-    return error_response(409, exc.message, [{"field": exc.field, "message": exc.message}])
+    details = [{"field": exc.field, "message": exc.message}]
+    if request.endpoint in OBJECT_ENDPOINTS:  # like 422: a general sentence, then the details
+        return error_response(409, _("Konflikt mit bestehenden Daten."), details)
+    return error_response(409, exc.message, details)
+
+
+#: the network-object endpoints, whose 409 answers follow the shape of 422
+OBJECT_ENDPOINTS = frozenset({"api.create_object", "api.patch_object", "api.delete_object"})
 
 
 def json_body() -> dict:

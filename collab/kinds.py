@@ -127,10 +127,13 @@ def list_params(kind: Kind, args) -> tuple[int, int, list[services.Problem]]:
             problems.append(services.Problem(name, _(
                 "%(p)s: muss eine ganze Zahl sein.", p=name)))
             continue
-        if values[name] < low or (high is not None and values[name] > high):
+        if high is None and values[name] < low:
             problems.append(services.Problem(name, _(
-                "%(p)s: muss zwischen %(low)d und %(high)s liegen.", p=name, low=low,
-                high=high if high is not None else "∞")))
+                "%(p)s: muss mindestens %(low)d sein.", p=name, low=low)))
+        elif values[name] < low or (high is not None and values[name] > high):
+            problems.append(services.Problem(name, _(
+                "%(p)s: muss zwischen %(low)d und %(high)d liegen.", p=name, low=low,
+                high=high)))
     for name in args:
         if name not in known:
             problems.append(services.Problem(name, _(

@@ -50,6 +50,35 @@ def _error(description: str) -> dict:
         "schema": {"$ref": "#/components/schemas/error"}}}}
 
 
+def _list_parameters(plural: str) -> list[dict[str, Any]]:
+    """The query parameters a list operation accepts (any other one is refused with 422)."""
+    from .kinds import KINDS, MAX_PER_PAGE
+
+    def query(name: str, schema: dict, description: str) -> dict[str, Any]:
+        return {"name": name, "in": "query", "required": False, "schema": schema,
+                "description": description}
+
+    found = [query("q", {"type": "string"}, "search in name and key (ties: key and the "
+                   "names of both ends; municipalities also district and AGS)")]
+    found += [query(name, {"enum": list(values)}, f"only objects with this {name}")
+              for name, values in KINDS[plural].filters.items()]
+    if plural == "actors":
+        found.append(query("municipality", {"type": "string"},
+                           "key of the actors' municipality; '-' for regional actors"))
+    found += [query("page", {"type": "integer", "minimum": 1, "default": 1},
+                    "page number, from 1"),
+              query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                                 "default": 100}, "items per page")]
+    return found
+
+
+def _page_schema(item: dict) -> dict[str, Any]:
+    return {"type": "object", "required": ["items", "page", "pages", "per_page", "total"],
+            "properties": {"items": {"type": "array", "items": item},
+                           "page": {"type": "integer"}, "pages": {"type": "integer"},
+                           "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
+
+
 def document(base: str) -> dict[str, Any]:
     base = base.rsplit("/regions", 1)[0]
     errors = {"401": _error("no valid bearer token"), "403": _error("not allowed"),
@@ -130,7 +159,9 @@ def document(base: str) -> dict[str, Any]:
         paths[f"/regions/{{slug}}/{plural}"] = {
             "parameters": [slug],
             "get": {"summary": f"List {plural} (q, filters, page, per_page)",
-                    "responses": {"200": {"description": "page of items"},
+                    "parameters": _list_parameters(plural),
+                    "responses": {"200": {"description": "page of items", "content": {
+                        "application/json": {"schema": _page_schema(ref)}}},
                                   "422": _error("page or per_page (1-1000) not a whole "
                                                 "number in range, unknown parameter or "
                                                 "filter value"), **errors}},

@@ -51,14 +51,17 @@ def test_key_shared_across_node_kinds_is_a_conflict(api):
     response = coordinator.post(f"{R}/actors", {"key": "olpe", "name": "X", "type": "other",
                                                 "level": "operational"})
     assert response.status_code == 409
-    assert "bereits vergeben" in response.get_json()["error"]
+    body = response.get_json()
+    assert body["error"] == "Konflikt mit bestehenden Daten."
+    assert "bereits vergeben" in details(response)["key"]
 
 
 def test_duplicate_ags_is_a_conflict(api):
     response = api("koordination").post(f"{R}/municipalities",
                                         {**MUNICIPALITY, "ags": "05966024"})
     assert response.status_code == 409
-    assert "Olpe" in response.get_json()["error"]
+    assert response.get_json()["error"] == "Konflikt mit bestehenden Daten."
+    assert "Olpe" in details(response)["ags"]
 
 
 def test_tie_never_links_an_actor_to_itself(api):
@@ -143,6 +146,7 @@ def test_openapi_document(client):
     ("limit=abc", "limit"),
     ("page=abc", "page"),
     ("page=0", "page"),
+    ("page=-3", "page"),
     ("per_page=abc", "per_page"),
     ("per_page=0", "per_page"),
     ("per_page=5000", "per_page"),
@@ -241,3 +245,31 @@ def test_non_finite_numbers_are_refused_on_create(value):
     assert [p.field for p in problems] == ["capacity_fte"]
     data, problems = clean("municipality", {**MUNICIPALITY, "lat": value})
     assert "lat" in [p.field for p in problems]
+
+
+@pytest.mark.parametrize("query,message", [
+    ("page=0", "page: muss mindestens 1 sein."),
+    ("per_page=0", "per_page: muss zwischen 1 und 1000 liegen."),
+])
+def test_list_parameter_messages_read_well(api, query, message):
+    """Paging bounds are stated in plain German, without an infinity sign."""
+    response = api("gast").get(f"{R}/ties?{query}")
+    assert response.status_code == 422
+    assert details(response)[query.split("=")[0]] == message
+
+
+def test_openapi_declares_list_parameters_and_page_schema(client):
+    """Each list operation names its query parameters (search, its filters with their values,
+    paging) and the shape of its 200 answer."""
+    doc = client.get("/api/v1/openapi.json").get_json()
+    for plural, filters in (("municipalities", {"tier", "kind"}), ("actors", {
+            "type", "level", "sector", "municipality"}), ("initiatives", {"topic", "status"}),
+            ("ties", {"kind"})):
+        get = doc["paths"][f"/regions/{{slug}}/{plural}"]["get"]
+        names = {p["name"] for p in get["parameters"] if p["in"] == "query"}
+        assert filters | {"q", "page", "per_page"} <= names, (plural, names)
+        schema = get["responses"]["200"]["content"]["application/json"]["schema"]
+        assert {"items", "page", "pages", "per_page", "total"} <= set(schema["required"])
+    ties = doc["paths"]["/regions/{slug}/ties"]["get"]["parameters"]
+    kind = next(p for p in ties if p["name"] == "kind")
+    assert "cooperation" in kind["schema"]["enum"]
