@@ -248,6 +248,18 @@ def revise_rule(slug: str, rule_id: int):
     return jsonify(spielregeln.rule_detail(rule))
 
 
+@bp.post("/regions/<slug>/rules/<int:rule_id>/withdraw")
+def withdraw_rule(slug: str, rule_id: int):
+    """The proposer or the coordinator withdraws a draft: it is deleted (204; 409 once a
+    ballot was opened); the activity log keeps the record."""
+
+    region, rule = _rule(slug, rule_id)
+    if not perm.can_withdraw_rule(g.api_user, rule):
+        abort(403)
+    spielregeln.withdraw_rule(region, rule, g.api_user)
+    return "", 204
+
+
 @bp.post("/regions/<slug>/rules/<int:rule_id>/comments")
 def comment_rule(slug: str, rule_id: int):
 

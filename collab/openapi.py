@@ -277,17 +277,27 @@ def _spielregeln_paths(errors: dict) -> dict[str, Any]:
             "parameters": [slug],
             "get": {"summary": "List rules (?status, ?actor, ?initiative, ?tie_kind)",
                     "responses": {"200": {"description": "items"}, **errors}},
-            "post": {"summary": "Propose a rule (member or coordinator)",
+            "post": {"summary": "Propose a rule (member or coordinator); 409 when an open "
+                                "(draft or voting) rule of the region has the same title",
                      "requestBody": body("rule_proposal"),
-                     "responses": {"201": rule, "422": invalid, **errors}}},
+                     "responses": {"201": rule, "409": _error("an open rule has this title"),
+                                   "422": invalid, **errors}}},
         "/regions/{slug}/rules/{rule_id}": {
             "parameters": [slug, rule_id],
             "get": {"summary": "A rule with status, text, tally, votes, versions, comments "
                                "(an open ballot past its closing time is closed first)",
                     "responses": {"200": rule, **errors}},
             "patch": {"summary": "Revise title or text (proposer; only while no ballot was "
-                                 "opened)", "requestBody": body("rule_proposal"),
+                                 "opened; 409 for a title another open rule has)",
+                      "requestBody": body("rule_proposal"),
                       "responses": {"200": rule, "409": conflict, "422": invalid, **errors}}},
+        "/regions/{slug}/rules/{rule_id}/withdraw": {
+            "parameters": [slug, rule_id],
+            "post": {"summary": "Withdraw a draft (proposer or coordinator): it is deleted "
+                                "with its versions and comments; the activity log keeps the "
+                                "record",
+                     "responses": {"204": {"description": "withdrawn"},
+                                   "409": _error("a ballot was opened"), **errors}}},
         "/regions/{slug}/rules/{rule_id}/comments": {
             "parameters": [slug, rule_id],
             "post": {"summary": "Comment on a rule", "requestBody": {"content": {

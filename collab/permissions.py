@@ -245,6 +245,12 @@ def can_open_ballot(user: User | None, rule: Rule) -> bool:
     return can_manage_region(user, rule.region)
 
 
+def can_withdraw_rule(user: User | None, rule: Rule) -> bool:
+    """The proposer (as for revising) or the coordinator withdraws a proposal; that no
+    ballot was opened yet is the service's check (409)."""
+    return can_revise_rule(user, rule) or can_manage_region(user, rule.region)
+
+
 def is_voting_membership(region: Region, membership: RegionMembership | None) -> bool:
     """A member of the region in one of its voting tiers (default: pioneers and members)."""
     return membership is not None and membership.region_id == region.id and (

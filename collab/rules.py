@@ -29,7 +29,7 @@ from .models import (
     Rule,
 )
 from .services import Conflict
-from .validation import ValidationError
+from .validation import Problem, ValidationError
 
 bp = Blueprint("rules", __name__, url_prefix="/regions")
 
@@ -137,6 +137,14 @@ def _attach(form, exc: ValidationError | Conflict) -> None:
         flash(_("Bitte prüfen Sie die Angaben; es wurde nichts gespeichert."), "error")
     if hasattr(form, "confirm"):
         form.confirm.data = False  # confirm again once the input is right
+
+
+def _attach_at_title(form, exc: ValidationError | Conflict) -> None:
+    """As :func:`_attach`, but a title already used by an open rule is shown at the title
+    field, like any other problem with the input."""
+    if isinstance(exc, Conflict) and exc.field == "title":
+        exc = ValidationError([Problem("title", exc.message)])
+    _attach(form, exc)
 
 
 def _status(exc: Exception) -> int:
@@ -263,7 +271,7 @@ def new(slug: str):
         try:
             rule = spielregeln.propose_rule(region, _fields(form), current_user)
         except (ValidationError, Conflict) as exc:
-            _attach(form, exc)
+            _attach_at_title(form, exc)
             status = _status(exc)
         else:
             flash(_("Regel „%(t)s“ vorgeschlagen. Die Mitglieder können sie jetzt diskutieren.",
@@ -326,12 +334,34 @@ def edit(slug: str, rule_id: int):
         try:
             spielregeln.revise_rule(region, rule, _fields(form), current_user)
         except (ValidationError, Conflict) as exc:
-            _attach(form, exc)
+            _attach_at_title(form, exc)
             status = _status(exc)
         else:
             flash(_("Neue Fassung gespeichert."), "success")
             return redirect(url_for(".detail", slug=slug, rule_id=rule.id))
     return render_template("rules/form.html", region=region, form=form, rule=rule), status
+
+
+@bp.route("/<slug>/rules/<int:rule_id>/withdraw", methods=["GET", "POST"])
+def withdraw(slug: str, rule_id: int):
+    """Confirm, then withdraw a draft (proposer or coordinator); 409 once a ballot opened."""
+    region, rule = _load(slug, rule_id)
+    perm.require(perm.can_withdraw_rule(current_user, rule))
+    form = forms.EmptyForm()
+    if rule.status != "draft":
+        return render_template("rules/withdraw.html", region=region, rule=rule, form=form,
+                               refused=True), 409
+    if form.validate_on_submit():
+        title = rule.title
+        try:
+            spielregeln.withdraw_rule(region, rule, current_user)
+        except Conflict as exc:
+            flash(exc.message, "error")
+            return redirect(url_for(".detail", slug=slug, rule_id=rule_id))
+        flash(_("Vorschlag „%(t)s“ zurückgezogen.", t=title), "success")
+        return redirect(url_for(".index", slug=slug))
+    return render_template("rules/withdraw.html", region=region, rule=rule, form=form,
+                           refused=False)
 
 
 @bp.route("/<slug>/rules/<int:rule_id>/comments", methods=["POST"])

@@ -1,5 +1,6 @@
-"""Use cases of the Spielregeln: propose, revise and discuss a rule, open a ballot, vote (also
-on a municipality's behalf), fix the result; apply to join a region or an initiative.
+"""Use cases of the Spielregeln: propose, revise, discuss and withdraw a rule, open a ballot,
+vote (also on a municipality's behalf), fix the result; apply to join a region or an
+initiative.
 
 Like :mod:`collab.services`, every write goes through :func:`services.change` (the one place
 that commits and records the activity). Who may act is checked with the predicates in
@@ -147,10 +148,35 @@ def _clean_rule(region: Region, raw: dict, *, partial: bool = False) -> dict[str
     return data
 
 
+#: rule statuses still open to change or decision: a title may be used by one of them only
+OPEN_STATUSES = ("draft", "voting")
+
+
+def _same_title(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def _refuse_duplicate_title(region: Region, title: str, rule: Rule | None = None) -> None:
+    """409 at the field ``title`` when an open (draft or voting) rule of the region other than
+    ``rule`` has the same title (case and spacing ignored): the usual cause is a form sent
+    twice (Back, then submit again)."""
+    query = sa.select(Rule.id, Rule.title).where(Rule.region_id == region.id,
+                                                 Rule.status.in_(OPEN_STATUSES))
+    if rule is not None and rule.id is not None:
+        query = query.where(Rule.id != rule.id)
+    wanted = _same_title(title)
+    if any(_same_title(other) == wanted for _id, other in db.session.execute(query)):
+        raise Conflict(_("Titel: Es gibt bereits einen offenen Vorschlag mit diesem Titel."),
+                       field="title")
+
+
 def propose_rule(region: Region, raw: dict, user: User | None) -> Rule:
-    """A member or the coordinator proposes a rule; it starts as draft, version 1."""
+    """A member or the coordinator proposes a rule; it starts as draft, version 1. A title
+    an open rule of the region already has is refused (409), so a form sent twice does not
+    make a second draft."""
     require(perm.can_propose_rule(user, region))
     data = _clean_rule(region, raw)
+    _refuse_duplicate_title(region, data["title"])
     key = new_rule_key(region, data["title"])
     municipality = user.municipality if user is not None and user.role == "member" else None
     with change(region, user, "rule.propose", key, data["title"]):
@@ -174,8 +200,11 @@ def revise_rule(region: Region, rule: Rule, raw: dict, user: User | None) -> Rul
     title, body = data.get("title", rule.title), data.get("text", rule.text)
     if (title, body) == (rule.title, rule.text):
         return rule
+    if _same_title(title) != _same_title(rule.title):
+        _refuse_duplicate_title(region, title, rule)
     number = max((v.number for v in rule.versions), default=0) + 1
-    with change(region, user, "rule.revise", rule.key, _("Fassung %(n)d", n=number)):
+    with change(region, user, "rule.revise", rule.key,
+                _("Fassung %(n)d von „%(t)s“", n=number, t=title)):
         rule.title, rule.text = title, body
         rule.versions.append(RuleVersion(number=number, title=title, text=body,
                                          author_id=getattr(user, "id", None)))
@@ -188,10 +217,30 @@ def add_comment(region: Region, rule: Rule, raw: dict, user: User | None) -> Com
     body = _parse(problems, "text", _("Kommentar"), text(5000),
                   raw.get("text") if isinstance(raw, dict) else None, required=True)
     _raise_if(problems)
-    with change(region, user, "rule.comment", rule.key, body[:120]):
+    excerpt = body if len(body) <= 120 else body[:119].rstrip() + "…"
+    with change(region, user, "rule.comment", rule.key,
+                _("Beitrag zu „%(t)s“: %(c)s", t=rule.title, c=excerpt)):
         comment = Comment(rule=rule, user_id=getattr(user, "id", None), text=body)
         db.session.add(comment)
     return comment
+
+
+def withdraw_rule(region: Region, rule: Rule, user: User | None) -> None:
+    """The proposer (or the coordinator) withdraws a draft on which no ballot was opened.
+
+    The draft is deleted with its versions and discussion, so it is neither in the list of
+    rules nor in the charter and cannot be balloted; the activity log keeps the record (who
+    withdrew which title, with how many versions and contributions). A rule whose ballot was
+    opened is part of the network's decisions and cannot be withdrawn (409).
+    """
+    require(perm.can_withdraw_rule(user, rule))
+    if rule.status != "draft":
+        raise Conflict(_("Vorschlag: Eine Regel kann nur zurückgezogen werden, solange keine "
+                         "Abstimmung geöffnet wurde."), field="status")
+    summary = _("„%(t)s“ zurückgezogen (%(v)d Fassung(en), %(c)d Diskussionsbeiträge)",
+                t=rule.title, v=len(rule.versions), c=len(rule.comments))
+    with change(region, user, "rule.withdraw", rule.key, summary):
+        db.session.delete(rule)
 
 
 # --- ballots ----------------------------------------------------------------------------------
@@ -263,7 +312,8 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
         raise Conflict(_("Abstimmung: Die Region hat keine stimmberechtigten Kommunen."),
                        field="status")
     with change(region, user, "rule.ballot", rule.key,
-                _("Abstimmung bis %(t)s", t=local_time(closes_at))):
+                _("Abstimmung über „%(r)s“ geöffnet bis %(t)s", r=rule.title,
+                  t=local_time(closes_at))):
         rule.status = "voting"
         rule.opened_at, rule.closes_at = now, closes_at
         rule.decision_rule, rule.quorum = region.decision_rule, region.quorum
@@ -321,8 +371,9 @@ def settle(rule: Rule, now: dt.datetime | None = None) -> bool:
     if result is None:
         return False
     fixed = _running(rule, tally)
-    summary = _("%(r)s: %(y)d Ja, %(n)d Nein, %(a)d Enthaltungen von %(e)d stimmberechtigten "
-                "Kommunen", r=vocab.label(vocab.RULE_STATUSES, result), y=tally.yes, n=tally.no,
+    summary = _("Ergebnis über „%(t)s“: %(r)s (%(y)d Ja, %(n)d Nein, %(a)d Enthaltung(en); "
+                "%(e)d stimmberechtigte Kommunen)", t=rule.title,
+                r=vocab.label(vocab.RULE_STATUSES, result), y=tally.yes, n=tally.no,
                 a=tally.abstain, e=tally.eligible)
     try:
         with change(rule.region, None, "rule.decide", rule.key, summary):
@@ -413,9 +464,13 @@ def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
         _refuse_second_vote(rule, membership.municipality)
     _raise_if(problems)
     municipality = membership.municipality
-    summary = f"{municipality.name}: {vocab.label(vocab.VOTE_CHOICES, choice_)}"
+    said = vocab.label(vocab.VOTE_CHOICES, choice_)
     if proxy:
-        summary += " " + _("(im Auftrag erfasst; Bezug: %(r)s)", r=reference)
+        summary = _("Stimme %(v)s für %(m)s (im Auftrag erfasst von %(c)s, Bezug: %(r)s)",
+                    v=said, m=municipality.name, c=user.display_name or user.login,
+                    r=reference)
+    else:
+        summary = _("Stimme %(v)s für %(m)s", v=said, m=municipality.name)
     try:
         with change(region, user, "rule.vote", rule.key, summary):
             vote = Vote(rule=rule, municipality=municipality, vote=choice_, reason=reason,

@@ -274,8 +274,8 @@ def test_proposal_validation_and_permissions(api):
     body = created.get_json()
     assert (body["key"], body["status"], body["initiative"], body["proposer"]) == (
         "entscheidungen-im-konsens", "draft", "m01", "olpe")
-    again = api("soest").post(f"{R}/rules", KONSENS).get_json()
-    assert again["key"] == "entscheidungen-im-konsens-2"
+    again = api("soest").post(f"{R}/rules", {**KONSENS, "title": "Entscheidungen im Konsens!"})
+    assert again.get_json()["key"] == "entscheidungen-im-konsens-2"
     listed = api("gast").get(f"{R}/rules?initiative=m01").get_json()["items"]
     assert [r["id"] for r in listed] == [body["id"]]
 
