@@ -24,6 +24,8 @@ bp = Blueprint("analysis", __name__, url_prefix="/regions")
 DETAILED = 10
 #: Members shown in the organisation-model table (a national network has thousands).
 MEMBER_ROWS = 200
+#: Decimals of the points in a candidate's table (their sum is shown with as many).
+POINT_DIGITS = 3
 #: Gaps shown per group and page.
 GAPS_PER_PAGE = 20
 #: Up to this many keys the what-if controls are select lists; above, text fields.
@@ -87,6 +89,37 @@ def _num(value, digits: int = 2) -> str:
         format_decimal(value, format="0")
 
 
+def _figure(value) -> str:
+    """A key figure in the interface language's notation: counts as they are, shares and
+    densities with up to four decimals ("0,0452" in German, "0.0452" in English)."""
+    if isinstance(value, int):
+        return format_decimal(value)
+    return format_decimal(value, format="#,##0.####")
+
+
+def collation_key(name: str) -> str:
+    """A German sort key: casefolded, umlauts as their base letter, ß as ss, so that
+    "Märkischer Kreis" sorts before "Menden" and "mendigital GmbH" after it.
+
+    >>> sorted(["mendigital GmbH", "Menden", "Märkischer Kreis"], key=collation_key)
+    ['Märkischer Kreis', 'Menden', 'mendigital GmbH']
+    """
+    return name.casefold().translate(_FOLD)
+
+
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+
+
+def whatif_options(keys: dict[str, dict]) -> dict[str, list[tuple[str, str]]]:
+    """The what-if select lists: kind -> (key, name) sorted by :func:`collation_key`."""
+    options: dict[str, list[tuple[str, str]]] = {
+        "municipalities": [], "actors": [], "initiatives": []}
+    for key, o in keys.items():
+        options[o["kind"]].append((key, o["name"]))
+    return {kind: sorted(items, key=lambda kn: (collation_key(kn[1]), kn[0]))
+            for kind, items in options.items()}
+
+
 def _pct(share: float) -> str:
     """A share as a whole percentage in the interface language's notation ("96 %", "96%")."""
     return format_percent(share) if share >= 0.01 or share == 0 else _("unter 1 %")
@@ -132,8 +165,8 @@ def part_reason(part: str, row: dict, summary: dict) -> str:
     if part == "coverage":
         return _("erreicht %(n)d von %(of)d Teilnetzen", n=raw["communities_reached"],
                  of=summary["communities"])
-    if part in ("level", "mandate") and row["designated"]:
-        return _("als Taktgeber vorgesehen")
+    if part in ("level", "mandate") and row.get("assumed"):
+        return _("als Taktgeber angenommen: als erfüllt gewertet")
     if part == "level":
         return {1.0: _("koordinierende Ebene"), 0.5: _("politisch-strategische Ebene"),
                 0.25: _("Umsetzungsebene")}.get(parts["level"], _("Ebene unbekannt"))
@@ -161,15 +194,20 @@ def part_order() -> list[tuple[str, str, float]]:
 
 def taktgeber_rows(report: dict, mandates: dict[str, str] | None = None) -> list[dict]:
     """The ranking with each part: label, meaning, weight, value, points and figures;
-    ``mandates`` (actor -> :func:`mandate_ties` phrase) names the ties behind the mandate."""
+    ``mandates`` (actor -> :func:`mandate_ties` phrase) names the ties behind the mandate.
+
+    Points are rounded to ``POINT_DIGITS`` decimals and ``points_sum`` is the sum of those
+    rounded points, so the table adds up as shown."""
     rows = []
     for row in report["taktgeber"]:
         row = {**row, "mandate_by": (mandates or {}).get(row["key"])}
         parts = [{"part": p, "label": label, "meaning": PARTS[p][1], "weight": w,
-                  "value": row["parts"].get(p, 0.0), "points": w * row["parts"].get(p, 0.0),
+                  "value": row["parts"].get(p, 0.0),
+                  "points": round(w * row["parts"].get(p, 0.0), POINT_DIGITS),
                   "reason": part_reason(p, row, report["summary"])}
                  for p, label, w in part_order()]
-        rows.append({**row, "part_rows": parts})
+        rows.append({**row, "part_rows": parts,
+                     "points_sum": round(sum(p["points"] for p in parts), POINT_DIGITS)})
     return rows
 
 
@@ -223,4 +261,5 @@ def page(slug: str):
         explanation=graphs.SCORE_EXPLANATION[lang],
         whatif=whatif, problems=problems,
         without=without, taktgeber=taktgeber, use_selects=len(keys) <= SELECT_LIMIT,
-        num=_num, pct=_pct), status
+        options=whatif_options(keys) if len(keys) <= SELECT_LIMIT else None,
+        point_digits=POINT_DIGITS, num=_num, pct=_pct, figure=_figure), status

@@ -55,7 +55,16 @@ def _kind(name: str):
 
 
 def level_matrix(region) -> list[dict]:
-    """For each member: which of the three levels it has, through which organisation model."""
+    """For each member: which of the three levels it has, through which organisation model,
+    and ``covered_by``: the actor (``{"key", "name"}``) that fills its coordinating level from
+    outside according to the analysis (the region's cached report, e.g. the designated
+    Taktgeber), so the matrix and the analysis' gaps never disagree."""
+    from . import reports, select_locale  # the analysis is the one source of the cover
+
+    cover = {m["key"]: m["covered_by"] for m in reports.region_report(
+        region, lang=select_locale())["org_models"]["members"] if m.get("covered_by")}
+    names = dict(db.session.execute(sa.select(Actor.key, Actor.name).where(
+        Actor.region_id == region.id, Actor.key.in_(set(cover.values())))).all()) if cover else {}
     memberships = db.session.scalars(
         sa.select(RegionMembership).join(Municipality)
         .where(RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
@@ -65,7 +74,11 @@ def level_matrix(region) -> list[dict]:
     for actor in actors:
         by_municipality[actor.municipality_id][actor.level].append(actor)
     return [{"membership": m, "levels": {lvl: by_municipality[m.municipality_id].get(lvl, [])
-                                         for lvl in vocab.LEVELS}} for m in memberships]
+                                         for lvl in vocab.LEVELS},
+             "covered_by": {"key": cover[m.municipality.key],
+                            "name": names.get(cover[m.municipality.key],
+                                              cover[m.municipality.key])}
+             if m.municipality.key in cover else None} for m in memberships]
 
 
 @bp.route("/<slug>")

@@ -96,7 +96,7 @@ def test_page_for_viewer_shows_transfer_structure_and_whatif_form(as_user, repor
 
 def test_whatif_on_page(as_user, api):
     """"Ohne die Agentur" and "mit Menden's CDO als Taktgeber" show the comparison the API
-    reports: its sentence, the gaps that open, and the designated candidate marked."""
+    reports: its sentence, the gaps that open, and the assumed candidate marked."""
     browser = as_user("olpe")
     expected = api("olpe").get("/regions/swf5/analysis?without=swa").get_json()["whatif"]
     html = browser.get(f"{R}/analysis?without=swa").get_data(as_text=True)
@@ -104,7 +104,7 @@ def test_whatif_on_page(as_user, api):
     assert f"Lücken, die hinzukommen <small>({len(expected['gaps_opened'])})</small>" in html
     assert '<option value="swa" selected>' in html
     html = browser.get(f"{R}/analysis?taktgeber=menden-cdo").get_data(as_text=True)
-    assert "als Taktgeber vorgesehen" in html and 'class="designated"' in html
+    assert "als Taktgeber angenommen" in html and 'class="designated"' in html
 
 
 @pytest.mark.parametrize("query,message", [
@@ -277,3 +277,103 @@ def test_analysis_reads_the_same_records_as_the_export(app, ctx, seed_bundle):
     exported = export_bundle(region)
     exported.pop("rules")
     assert network_records(region) == exported
+
+
+# --- review fixes: designation, what-if wording, numbers, overview cover ----------------------
+
+
+def designate(api, seed_bundle, actor="swa"):
+    """Adopt a rule naming ``actor`` as the Taktgeber (every voting member says yes)."""
+    from .test_rules import propose_and_open, proxy, voting_keys
+    rule_id = propose_and_open(api, {"title": "Taktgeber", "text": "Benennung.",
+                                     "kind": "taktgeber", "actor": actor},
+                               proposer="koordination")
+    coordinator = api("koordination")
+    for key in voting_keys(seed_bundle):
+        assert proxy(coordinator, rule_id, key).status_code == 201
+    assert coordinator.get(f"{R}/rules/{rule_id}").get_json()["status"] == "adopted"
+
+
+def test_adopted_designation_keeps_the_computed_score_and_the_overview_shows_the_cover(
+        api, as_user, seed_bundle, report):
+    """Once swa is designated, its score, parts and rank are those computed before (0,77,
+    rank 1), the page says so, and the overview's level matrix names swa in the coordinating
+    cell of exactly the members the analysis says it covers (none of them a gap)."""
+    before = report["taktgeber"][0]
+    designate(api, seed_bundle)
+    after = api("gast").get(f"{R}/analysis").get_json()
+    swa = after["taktgeber"][0]
+    assert swa["key"] == "swa" and swa["designated"] and not swa["assumed"]
+    assert (swa["score"], swa["parts"], swa["rank"]) == (before["score"], before["parts"], 1)
+    html = as_user("gast").get(f"{R}/analysis").get_data(as_text=True)
+    assert "Rang 1 und Wert 0,77 sind unverändert berechnet" in html
+    assert "als Taktgeber angenommen" not in html
+    covered = {m["key"] for m in after["org_models"]["members"] if m["covered_by"] == "swa"}
+    assert covered  # swa is tied to members without a coordinating unit of their own
+    missing = {k for g in after["gaps"] if g["kind"] == "missing_level" for k in g["keys"]
+               if "koordinierende" in g["message"]}
+    assert not covered & missing
+    overview = as_user("gast").get(R).get_data(as_text=True)
+    link = f'übernommen von <a href="{R}/actors/swa">Südwestfalen Agentur GmbH</a>'
+    assert overview.count(link) == len(covered)
+    assert "„Übernommen von“ heißt" in overview
+
+
+def test_taktgeber_whatif_explains_why_the_assumed_body_is_first(as_user, api, report):
+    """"Mit swa als Taktgeber" is a scenario that counts its mandate (0,5: funded, not
+    mandated) as fulfilled: 0,1 more (weight 0,2); the page explains the assumption with
+    its score before and after, in German number notation. Menden's CDO, already
+    coordinating and mandated, keeps its score and gets the same sentence."""
+    swa = next(r for r in report["taktgeber"] if r["key"] == "swa")
+    row = api("gast").get(f"{R}/analysis?taktgeber=swa").get_json()["taktgeber"][0]
+    assert row["key"] == "swa" and row["assumed"] and row["computed_score"] == swa["score"]
+    assert row["score"] == round(swa["score"] + 0.2 * (1 - swa["parts"]["mandate"]), 4)
+    for key in ("swa", "menden-cdo"):
+        row = api("gast").get(f"{R}/analysis?taktgeber={key}").get_json()["taktgeber"][0]
+        html = as_user("gast").get(f"{R}/analysis?taktgeber={key}").get_data(as_text=True)
+        after = f"{row['score']:.2f}".replace(".", ",")
+        before = f"{row['computed_score']:.2f}".replace(".", ",")
+        assert (f"als Taktgeber angenommen ist: Ebene und Mandat als erfüllt gewertet (Wert "
+                f"{after} statt {before})") in html
+        assert "als Taktgeber angenommen</span>" in html
+
+
+def test_whatif_lists_only_real_changes_and_formats_figures_by_language(as_user, api):
+    """"Ohne swa": every gap listed as changed changed its severity; suggestion-only changes
+    are one line; the key figures use the decimal comma in German."""
+    whatif = api("gast").get(f"{R}/analysis?without=swa").get_json()["whatif"]
+    assert all(c["severity"][0] != c["severity"][1] for c in whatif["gaps_changed"])
+    assert whatif["gaps_reworded"] > 0
+    html = as_user("gast").get(f"{R}/analysis?without=swa").get_data(as_text=True)
+    assert f"Bei {whatif['gaps_reworded']} weiteren Lücken ändert sich nur der Vorschlag" in html
+    line = html[html.index("Kennzahlen:"):].split("</p>")[0]
+    density = whatif["summary_changes"]["density"]
+    assert f"{density[0]:.4f}".rstrip("0").replace(".", ",") in line
+    assert not any(ch.isdigit() and line[i + 1:i + 2] == "." and line[i + 2:i + 3].isdigit()
+                   for i, ch in enumerate(line))
+
+
+def test_wording_sorting_and_sums_on_the_page(as_user, report):
+    """Plural-aware "1 Weg", every member in core/middle/periphery, the what-if lists sorted
+    by German collation, each candidate's points adding up to the shown sum, and the
+    definition of experience as the code counts it."""
+    from collab.analysis import collation_key, taktgeber_rows
+    html = as_user("gast").get(f"{R}/analysis").get_data(as_text=True)
+    assert "(1 Wege)" not in html and "1 Schritte)" not in html
+    brokers = [b for t in report["transfer"] for b in t["brokers"]]
+    if any(b["paths"] == 1 for b in brokers):
+        assert "(1 Weg)" in html
+    cp = report["core_periphery"]
+    listed = cp["core"] + cp["middle"] + cp["periphery"]
+    assert sorted(listed) == sorted(m["key"] for m in report["org_models"]["members"])
+    select = html[html.index('<select name="taktgeber">'):]
+    select = select[:select.index("</select>")]
+    names = [part.split(">", 1)[1].split("<", 1)[0] for part in select.split("<option")[2:]]
+    assert names == sorted(names, key=collation_key) and len(names) == report["summary"]["actors"]
+    assert collation_key("Märkischer Kreis") < collation_key("Menden") < \
+        collation_key("mendigital GmbH")
+    for row in taktgeber_rows(report):
+        assert round(sum(p["points"] for p in row["part_rows"]), 3) == row["points_sum"]
+        assert abs(row["points_sum"] - row["score"]) < 0.004
+    assert "oder das Thema unter seinen Themen nennt" in html
+    assert "eine Initiative geführt oder abgeschlossen" not in html
