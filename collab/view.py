@@ -39,6 +39,7 @@ from graphs.transfer import transfer_paths
 
 from . import permissions as perm
 from . import select_locale, services, vocab
+from .errors import MESSAGES, error_response
 from .extensions import db
 from .graphdata import network_records
 from .kinds import KINDS
@@ -437,22 +438,27 @@ def marks(slug: str):
 
 @bp.get("/<slug>/network/export.<fmt>")
 def export(slug: str, fmt: str):
-    """GraphML or GEXF download of the (filtered) network for Gephi and other tools."""
+    """GraphML or GEXF download of the (filtered) network for Gephi and other tools; bad
+    query values give the German error page (422) naming the fields (the API's exports
+    answer JSON)."""
     region = perm.get_region(slug)
     if fmt not in EXPORT_FORMATS:
         abort(404)
     try:
         return export_response(region, request.args, fmt)
     except ValidationError as exc:
-        return _invalid_query(exc)
+        # a link the person opens in the browser: the German error page, not raw JSON
+        return error_response(422, details=[p.as_dict() for p in exc.problems])
 
 
 @bp.post("/<slug>/network/positions")
 def positions(slug: str):
     """Save node positions (coordinator): JSON ``{"positions": {"key": [x, y], ...}}`` with
-    the ``X-CSRFToken`` header."""
+    the ``X-CSRFToken`` header. Answers JSON, also when refused (403 ``{"error": ...}``)."""
     region = perm.get_region(slug)
-    perm.require(perm.can_save_positions(current_user, region))
+    if not perm.can_save_positions(current_user, region):
+        # the page's script asks with fetch and reads the answer as JSON
+        return jsonify({"error": MESSAGES[403]()}), 403
     body = request.get_json(silent=True)
     raw = body.get("positions") if isinstance(body, dict) else None
     U = region_network(region)

@@ -19,8 +19,12 @@
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var analysisLine = document.getElementById("network-analysis");
   var problemBox = document.getElementById("network-problems");
-  // numbers in the interface language (<html lang>), as the server's pages show them
-  var numberLocale = document.documentElement.lang || "de";
+  // numbers in the interface language (the template's data-locale), as the server's pages
+  // show them; scores with two decimals like the analysis page (0,77 / 0.77)
+  var numberLocale = app.dataset.locale || document.documentElement.lang || "de";
+  var decimals = new Intl.NumberFormat(numberLocale,
+    { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false });
+  var exportBox = document.getElementById("network-exports");
 
   // analysis: "pending" until the marks of the current query are applied, then "ready"
   var state = { data: null, nodes: null, edges: null, network: null, byId: {},
@@ -116,14 +120,15 @@
     parts.replaceChildren();
     if (info.taktgeber) {
       tg.hidden = false;
-      var text = fill(TEXT.rank, { rank: info.taktgeber.rank, score: info.taktgeber.score });
+      var text = fill(TEXT.rank, { rank: info.taktgeber.rank,
+        score: decimals.format(Number(info.taktgeber.score)) });
       if (info.top) { text = TEXT.top + ". " + text; }
       if (info.taktgeber.key && info.taktgeber.key !== info.key) { text += " (" + info.taktgeber.key + ")"; }
       if (info.taktgeber.explanation) { text += " – " + info.taktgeber.explanation; }
       document.getElementById("panel-taktgeber-text").textContent = text;
       Object.keys(info.taktgeber.parts || {}).forEach(function (part) {
         parts.appendChild(el("dt", TEXT.parts[part] || part));
-        parts.appendChild(el("dd", Number(info.taktgeber.parts[part]).toFixed(2)));
+        parts.appendChild(el("dd", decimals.format(Number(info.taktgeber.parts[part]))));
       });
     } else {
       tg.hidden = true;
@@ -143,14 +148,14 @@
 
     var links = document.getElementById("panel-links");
     links.replaceChildren();
-    var urls = state.data.urls;
-    if (urls[info.type] && !(info.aggregate && info.type === "kreis")) {
+    var url = pageUrl(info);
+    if (url) {
       var page = el("a", TEXT.open_page, "button");
-      page.href = urls[info.type] + encodeURIComponent(info.key);
+      page.href = url;
       links.appendChild(page);
       if (canEdit(info.key)) {
         var edit = el("a", TEXT.edit, "button");
-        edit.href = urls[info.type] + encodeURIComponent(info.key) + "/edit";
+        edit.href = url + "/edit";
         links.appendChild(edit);
       }
     }
@@ -187,6 +192,29 @@
     if (state.network) { state.network.unselectAll(); }
   });
 
+  // the URL of a node's own page (none for a Kreis, which has no page)
+  function pageUrl(info) {
+    var urls = state.data.urls;
+    if (!urls[info.type] || (info.aggregate && info.type === "kreis")) { return null; }
+    return urls[info.type] + encodeURIComponent(info.key);
+  }
+
+  // a table cell naming a node, linked to the node's page where it has one
+  function nodeCell(tag, id) {
+    var cell = el(tag);
+    var item = state.byId[id];
+    var text = item ? (item.info.name || item.info.key) : id;
+    var url = item ? pageUrl(item.info) : null;
+    if (url) {
+      var link = el("a", text);
+      link.href = url;
+      cell.appendChild(link);
+    } else {
+      cell.textContent = text;
+    }
+    return cell;
+  }
+
   // --- accessible table -------------------------------------------------------------------
   function fillTable() {
     var body = document.querySelector("#network-node-table tbody");
@@ -194,7 +222,7 @@
     state.data.nodes.forEach(function (n) {
       var info = n.info;
       var tr = document.createElement("tr");
-      var name = el("th", info.name || info.key);
+      var name = nodeCell("th", n.id);
       name.scope = "row";
       tr.appendChild(name);
       tr.appendChild(el("td", label("type", info.type)));
@@ -213,15 +241,35 @@
     var edgeBody = document.querySelector("#network-edge-table tbody");
     var edgeRows = state.data.edges.map(function (e) {
       var tr = document.createElement("tr");
-      // a one-way tie reads from its source to its target
+      // a one-way tie reads from its source to its target; an actor acts for its
+      // municipality (actor -> municipality)
       var ends = e.arrows === "from" ? [e.to, e.from] : [e.from, e.to];
-      ends.forEach(function (end) {
-        tr.appendChild(el("td", state.byId[end] ? state.byId[end].info.name : end));
-      });
+      if (e.type === "acts_for" && state.byId[ends[0]] &&
+          state.byId[ends[0]].info.type === "municipality") {
+        ends.reverse();
+      }
+      ends.forEach(function (end) { tr.appendChild(nodeCell("td", end)); });
       tr.appendChild(el("td", edgeText(e)));
       return tr;
     });
     edgeBody.replaceChildren.apply(edgeBody, edgeRows);
+    // the transfer paths of the chosen Handlungsfeld: from, via, to
+    var routes = state.data.routes || [];
+    var routeBody = document.querySelector("#network-route-table tbody");
+    var routeRows = routes.map(function (route) {
+      var tr = document.createElement("tr");
+      tr.appendChild(nodeCell("td", route[0]));
+      var via = el("td");
+      route.slice(1, -1).forEach(function (id, i) {
+        if (i) { via.appendChild(document.createTextNode(" → ")); }
+        via.appendChild(nodeCell("span", id));
+      });
+      tr.appendChild(via);
+      tr.appendChild(nodeCell("td", route[route.length - 1]));
+      return tr;
+    });
+    routeBody.replaceChildren.apply(routeBody, routeRows);
+    document.getElementById("network-routes").hidden = !routeRows.length;
   }
 
   // an edge's kind in words: its type, then its tie kinds, roles or merged kinds
@@ -414,11 +462,14 @@
     load(currentQuery());
   }
 
+  // The export links carry the query; they are offered only once the server has accepted
+  // it (a refused query would only download an error).
   function exportLinks(params) {
     ["graphml", "gexf"].forEach(function (fmt) {
       var link = document.getElementById("export-" + fmt);
       link.href = link.href.split("?")[0] + (params.toString() ? "?" + params : "");
     });
+    exportBox.hidden = false;
   }
 
   function load(params) {
@@ -429,9 +480,10 @@
     setAnalysis("pending", "");
     var query = params.toString();
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
-    exportLinks(params);
+    exportBox.hidden = true;
     return fetchJSON(app.dataset.dataUrl + (query ? "?" + query : "")).then(function (data) {
       if (thisLoad !== state.loads) { return; }  // a newer query is on its way
+      exportLinks(params);
       draw(data);
       return loadMarks(query, thisLoad);
     }).catch(function (error) {
@@ -459,6 +511,8 @@
     panel.hidden = true;
     document.querySelector("#network-node-table tbody").replaceChildren();
     document.querySelector("#network-edge-table tbody").replaceChildren();
+    document.querySelector("#network-route-table tbody").replaceChildren();
+    document.getElementById("network-routes").hidden = true;
     setStatus("");
     app.dataset.state = "invalid";
   }

@@ -89,6 +89,11 @@ def test_positions_matrix(browser, as_user):
         else:
             response = _post_positions(client, {"olpe": [1, 2]})
         assert response.status_code == status, (role, response.status_code)
+        if status == 403:
+            # the page's script reads the refusal as JSON, not as an HTML error page
+            assert response.mimetype == "application/json", (role, response.mimetype)
+            assert response.get_json() == {
+                "error": "Dafür fehlt Ihrem Zugang die Berechtigung."}
     assert response.get_json() == {"saved": 1}
 
 
@@ -426,13 +431,20 @@ BAD_VALUES = [("type", "bogus", "Art"), ("level", "bogus", "Ebene"),
 def test_every_query_value_is_checked(field, value, title, as_user, api):
     """An unknown value of any filter (or ego, expand, metric) is refused with 422 and the
     error document naming the field (its German title in the message), by the page's
-    data, marks and exports and by the API's vis data and exports, instead of an empty
-    graph; a second, good value of the same field does not hide it."""
+    data and marks and by the API's vis data and exports, instead of an empty graph; the
+    page's export links (opened in the browser) answer 422 with the German error page
+    naming the field; a second, good value of the same field does not hide it."""
     viewer = as_user("gast")
     client = api("gast")
     query = f"{field}={value}"
+    for fmt in ("gexf", "graphml"):
+        page = viewer.get(f"{R}/network/export.{fmt}?{query}")
+        assert page.status_code == 422 and page.mimetype == "text/html", page.mimetype
+        html = page.get_data(as_text=True)
+        assert "Die Eingabe ist ungültig." in html and f"<code>{field}</code>" in html
+        assert f"{title}" in html and "Content-Disposition" not in page.headers
     responses = [viewer.get(f"{R}/network/{part}?{query}")
-                 for part in ("data.json", "marks.json", "export.gexf", "export.graphml")]
+                 for part in ("data.json", "marks.json")]
     responses += [client.get(f"/regions/swf5/graph?{query}{fmt}")
                   for fmt in ("", "&format=gexf", "&format=graphml")]
     for response in responses:

@@ -334,6 +334,74 @@ def test_refused_query_shows_its_message_not_a_graph(signed_in, live_server):
     assert "m15" in visible_ids(page) and "level=nope" not in page.url
 
 
+def test_panel_numbers_in_the_interface_language(signed_in, live_server):
+    """The panel writes the Taktgeber score and its parts with two decimals in the
+    interface language's notation (0,77 in German, as the analysis page does) and names
+    the community "Teilnetz", the analysis page's word."""
+    page = signed_in("koordination")
+    open_view(page, live_server.url, analysis=True)
+    click_node(page, "swa")
+    page.locator("#panel-taktgeber").wait_for(state="visible")
+    score = page.evaluate("window.networkView.nodes.get('swa').info.taktgeber.score")
+    german = f"{score:.2f}".replace(".", ",")
+    text = page.text_content("#panel-taktgeber-text")
+    assert f"Rang 1, Wert {german}" in text, text
+    parts = page.eval_on_selector_all("#panel-parts dd", "ds => ds.map(d => d.textContent)")
+    assert parts and all(re.fullmatch(r"\d+,\d\d", p) for p in parts), parts
+    click_node(page, "olpe")
+    wait_until(page, "document.getElementById('panel-title').textContent === 'Olpe'")
+    titles = page.eval_on_selector_all("#panel-facts dt", "ds => ds.map(d => d.textContent)")
+    assert "Teilnetz" in titles and "Gemeinschaft" not in titles
+
+
+ROW_LINKS = """selector => [...document.querySelectorAll(selector)].map(tr =>
+    [...tr.children].map(c => [c.textContent,
+        [...c.querySelectorAll('a')].map(a => a.getAttribute('href'))]))"""
+
+
+def test_table_has_routes_actor_first_and_node_links(signed_in, live_server):
+    """With a Handlungsfeld chosen the table lists its transfer paths (from, via, to); an
+    "acts for the municipality" row reads actor -> municipality; node names link to the
+    nodes' pages (the panel's URLs)."""
+    page = signed_in("gast")
+    open_view(page, live_server.url, query="?topic=mobility")
+    page.click("#network-table-toggle")
+    routes = page.evaluate("window.networkView.data.routes")
+    assert routes
+    names = page.evaluate("""() => Object.fromEntries(Object.entries(window.networkView.byId)
+        .map(([id, n]) => [id, n.info.name || n.info.key]))""")
+    assert page.is_visible("#network-route-table")
+    rows = page.evaluate(ROW_LINKS, "#network-route-table tbody tr")
+    assert len(rows) == len(routes)
+    for route, (start, via, end) in zip(routes, rows, strict=True):
+        assert start[0] == names[route[0]] and end[0] == names[route[-1]]
+        assert via[0] == " → ".join(names[n] for n in route[1:-1])
+    acts_for = [r for r in page.evaluate(ROW_LINKS, "#network-edge-table tbody tr")
+                if r[2][0].startswith("handelt für die Kommune")]
+    assert acts_for
+    for actor, municipality, _kind in acts_for:
+        assert "/actors/" in actor[1][0] and "/municipalities/" in municipality[1][0]
+    olpe = page.locator("#network-node-table th a", has_text="Olpe").first
+    assert olpe.get_attribute("href") == "/regions/swf5/municipalities/olpe"
+    page.goto(f"{live_server.url}/regions/swf5/network")
+    page.wait_for_selector(READY, timeout=60_000)
+    assert page.is_hidden("#network-routes")
+
+
+def test_export_links_only_for_a_valid_query(signed_in, live_server):
+    """A refused query offers no export links (they would only download an error); once
+    the query is good, the links carry it."""
+    page = signed_in("gast")
+    page.goto(f"{live_server.url}/regions/swf5/network?topic=bogus")
+    page.wait_for_selector("#network-app[data-state=invalid]", timeout=30_000)
+    assert page.is_hidden("#network-exports") and page.is_hidden("#export-gexf")
+    page.select_option("select[name=topic]", "mobility")
+    page.wait_for_selector(READY, timeout=30_000)
+    assert page.is_visible("#export-gexf")
+    href = page.get_attribute("#export-gexf", "href")
+    assert "/regions/swf5/network/export.gexf?topic=mobility" in href, href
+
+
 class PseudoTranslations:
     """Every message in ⟦ ⟧: text that reaches the page without passing gettext shows up
     without them."""
