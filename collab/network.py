@@ -32,7 +32,7 @@ from .kinds import (
     region_municipality_choices,
     tie_end_choices,
 )
-from .models import Activity, Actor, Municipality, RegionMembership, Tie, User
+from .models import Activity, Actor, Municipality, RegionMembership, Rule, Tie, User
 from .services import Conflict
 from .validation import ValidationError
 
@@ -61,8 +61,13 @@ def level_matrix(region) -> list[dict]:
     Taktgeber), so the matrix and the analysis' gaps never disagree."""
     from . import reports, select_locale  # the analysis is the one source of the cover
 
+    # only a designated Taktgeber covers members from outside: without one, the matrix
+    # needs no analysis (which takes seconds on a national network with an empty cache)
+    adopted = db.session.scalars(sa.select(Rule).filter_by(
+        region_id=region.id, kind="taktgeber", status="adopted")).all()
     cover = {m["key"]: m["covered_by"] for m in reports.region_report(
-        region, lang=select_locale())["org_models"]["members"] if m.get("covered_by")}
+        region, lang=select_locale())["org_models"]["members"]
+        if m.get("covered_by")} if bundle.designated_taktgeber(adopted) else {}
     names = dict(db.session.execute(sa.select(Actor.key, Actor.name).where(
         Actor.region_id == region.id, Actor.key.in_(set(cover.values())))).all()) if cover else {}
     memberships = db.session.scalars(

@@ -377,3 +377,13 @@ def test_wording_sorting_and_sums_on_the_page(as_user, report):
         assert abs(row["points_sum"] - row["score"]) < 0.004
     assert "oder das Thema unter seinen Themen nennt" in html
     assert "eine Initiative geführt oder abgeschlossen" not in html
+
+
+def test_overview_needs_no_analysis_without_a_designated_taktgeber(monkeypatch, as_user):
+    """The overview's level matrix asks the analysis only when a designated Taktgeber could
+    cover members' coordinating level; the demo region has none adopted yet."""
+    calls = []
+    monkeypatch.setattr(graphs, "analyse", lambda bundle, **kw: calls.append(kw))
+    html = as_user("gast").get(R).get_data(as_text=True)
+    assert "Ebenen der Mitglieder" in html
+    assert calls == []
