@@ -41,6 +41,7 @@ ACTIONS = {
     "rule.ballot": _l("Abstimmung eröffnet"),
     "rule.decide": _l("Abstimmung entschieden"),
     "rule.vote": _l("Stimme abgegeben"),
+    "rule.withdraw": _l("Vorschlag zurückgezogen"),
     "join.request": _l("Beitritt beantragt"),
     "join.approve": _l("Beitritt angenommen"),
     "join.decline": _l("Beitritt abgelehnt"),

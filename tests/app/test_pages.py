@@ -481,3 +481,19 @@ def test_english_forms_show_english_labels_choices_and_numbers(as_user):
     values["lat"], values["lon"] = "10", "100"
     page = text(coordinator.client.post(f"{R}/municipalities/olpe/edit", data=values))
     assert "must not be less than 47.2" in page and "47,2" not in page
+
+
+def test_every_recorded_action_has_a_label_in_the_activity_log():
+    """Each action code that a use case records through change() reads as words in the log."""
+    import re
+
+    from collab.activitylog import ACTIONS
+
+    from ..conftest import ROOT
+
+    recorded = set()
+    for path in (ROOT / "collab").glob("*.py"):
+        recorded |= set(re.findall(r'change\([^"]*?"([a-z_]+\.[a-z_]+)"', path.read_text(),
+                                   flags=re.S))
+    assert recorded, "no recorded actions found"
+    assert recorded - set(ACTIONS) == set()
