@@ -187,19 +187,9 @@ def delete_object(slug: str, kind: str, key: str):
 # Rules, ballots, votes, the charter and join requests; the use cases are collab.spielregeln.
 
 
-def _rule(slug: str, rule_id: int):
-    """Load the region and its rule (404); an open ballot past its closing time is closed."""
-
-    region = perm.get_region(slug)
-    rule = perm.get_rule(region, rule_id)
-    spielregeln.settle(rule)
-    return region, rule
-
-
 @bp.get("/regions/<slug>/rules")
 def list_rules(slug: str):
     """The region's rules; ``?status=``, ``?actor=``, ``?initiative=``, ``?tie_kind=``."""
-
     region = perm.get_region(slug)
     query = sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.id)
     if request.args.get("status"):
@@ -212,15 +202,12 @@ def list_rules(slug: str):
             Initiative.key == request.args["initiative"])
     if request.args.get("tie_kind"):
         query = query.where(Rule.tie_kind == request.args["tie_kind"])
-    rules = db.session.scalars(query).all()
-    for rule in rules:
-        spielregeln.settle(rule)
+    rules = spielregeln.settle_all(db.session.scalars(query).all())
     return jsonify({"items": [spielregeln.rule_summary(r) for r in rules]})
 
 
 @bp.post("/regions/<slug>/rules")
 def propose_rule(slug: str):
-
     region = perm.get_region(slug)
     if not perm.can_propose_rule(g.api_user, region):
         abort(403)
@@ -232,16 +219,14 @@ def propose_rule(slug: str):
 
 @bp.get("/regions/<slug>/rules/<int:rule_id>")
 def get_rule(slug: str, rule_id: int):
-
-    _region, rule = _rule(slug, rule_id)
+    _region, rule = spielregeln.load_rule(slug, rule_id)
     return jsonify(spielregeln.rule_detail(rule))
 
 
 @bp.patch("/regions/<slug>/rules/<int:rule_id>")
 def revise_rule(slug: str, rule_id: int):
     """The proposer revises title or text (409 once a ballot was opened)."""
-
-    region, rule = _rule(slug, rule_id)
+    region, rule = spielregeln.load_rule(slug, rule_id)
     if not perm.can_revise_rule(g.api_user, rule):
         abort(403)
     spielregeln.revise_rule(region, rule, json_body(), g.api_user)
@@ -253,7 +238,7 @@ def withdraw_rule(slug: str, rule_id: int):
     """The proposer or the coordinator withdraws a draft: it is deleted (204; 409 once a
     ballot was opened); the activity log keeps the record."""
 
-    region, rule = _rule(slug, rule_id)
+    region, rule = spielregeln.load_rule(slug, rule_id)
     if not perm.can_withdraw_rule(g.api_user, rule):
         abort(403)
     spielregeln.withdraw_rule(region, rule, g.api_user)
@@ -262,8 +247,7 @@ def withdraw_rule(slug: str, rule_id: int):
 
 @bp.post("/regions/<slug>/rules/<int:rule_id>/comments")
 def comment_rule(slug: str, rule_id: int):
-
-    region, rule = _rule(slug, rule_id)
+    region, rule = spielregeln.load_rule(slug, rule_id)
     if not perm.can_comment_rule(g.api_user, rule):
         abort(403)
     comment = spielregeln.add_comment(region, rule, json_body(), g.api_user)
@@ -272,8 +256,7 @@ def comment_rule(slug: str, rule_id: int):
 
 @bp.post("/regions/<slug>/rules/<int:rule_id>/ballot")
 def open_ballot(slug: str, rule_id: int):
-
-    region, rule = _rule(slug, rule_id)
+    region, rule = spielregeln.load_rule(slug, rule_id)
     if not perm.can_open_ballot(g.api_user, rule):
         abort(403)
     spielregeln.open_ballot(region, rule, json_body(), g.api_user)
@@ -285,7 +268,7 @@ def cast_vote(slug: str, rule_id: int):
     """A member votes for its municipality; the coordinator records a vote on a
     municipality's behalf with ``municipality`` and ``reference``."""
 
-    region, rule = _rule(slug, rule_id)
+    region, rule = spielregeln.load_rule(slug, rule_id)
     vote = spielregeln.cast_vote(region, rule, json_body(), g.api_user)
     return jsonify({"municipality": vote.municipality.key, "vote": vote.vote,
                     "reason": vote.reason, "reference": vote.reference,
@@ -295,11 +278,7 @@ def cast_vote(slug: str, rule_id: int):
 @bp.get("/regions/<slug>/charter")
 def get_charter(slug: str):
     """The adopted rules in order, each with its date, tally and versions."""
-
     region = perm.get_region(slug)
-    for rule in db.session.scalars(sa.select(Rule).filter_by(region_id=region.id,
-                                                             status="voting")).all():
-        spielregeln.settle(rule)
     rules = spielregeln.charter(region)
     designated = spielregeln.designated_taktgeber(rules)
     return jsonify({"region": region.slug, "name": region.name,
@@ -310,7 +289,6 @@ def get_charter(slug: str):
 @bp.get("/regions/<slug>/join-requests")
 def list_join_requests(slug: str):
     """The coordinator sees every application; an applicant its own."""
-
     region = perm.get_region(slug)
     found = db.session.scalars(sa.select(JoinRequest).filter_by(region_id=region.id)
                                .order_by(JoinRequest.id)).all()
@@ -320,7 +298,6 @@ def list_join_requests(slug: str):
 
 @bp.post("/regions/<slug>/join-requests")
 def apply_to_join(slug: str):
-
     region = perm.get_region(slug)
     if not perm.can_apply_to_join(g.api_user, region):
         abort(403)
@@ -331,7 +308,6 @@ def apply_to_join(slug: str):
 @bp.post("/regions/<slug>/join-requests/<int:request_id>/decision")
 def decide_join(slug: str, request_id: int):
     """``{"approve": true|false, "reason": "…"}``; a reason is required to decline."""
-
     region = perm.get_region(slug)
     req = perm.get_join_request(region, request_id)
     if not perm.can_decide_join(g.api_user, region):
@@ -342,7 +318,6 @@ def decide_join(slug: str, request_id: int):
 
 @bp.get("/regions/<slug>/initiatives/<key>/join-requests")
 def list_initiative_join_requests(slug: str, key: str):
-
     region = perm.get_region(slug)
     initiative = perm.get_initiative(region, key)
     found = db.session.scalars(sa.select(InitiativeJoinRequest).filter_by(
@@ -353,7 +328,6 @@ def list_initiative_join_requests(slug: str, key: str):
 @bp.post("/regions/<slug>/initiatives/<key>/join-requests")
 def request_initiative_join(slug: str, key: str):
     """``{"actor": "<own actor key>", "role": "partner", "message": "…"}``."""
-
     region = perm.get_region(slug)
     initiative = perm.get_initiative(region, key)
     if not perm.can_request_initiative_join(g.api_user, initiative):
@@ -364,7 +338,6 @@ def request_initiative_join(slug: str, key: str):
 
 @bp.post("/regions/<slug>/initiatives/<key>/join-requests/<int:request_id>/decision")
 def decide_initiative_join(slug: str, key: str, request_id: int):
-
     region = perm.get_region(slug)
     initiative = perm.get_initiative(region, key)
     req = perm.get_initiative_join_request(initiative, request_id)

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from . import permissions as perm
 from . import services
 from .extensions import db
+from .graphdata import FORMAT, VERSION, network_records
 from .models import (
     Actor,
     Initiative,
@@ -31,52 +32,17 @@ from .models import (
 from .validation import Problem, ValidationError, choice, clean, key, text
 from .vocab import DECISION_RULES, RULE_STATUSES, TIE_KINDS, TIERS, VOTE_CHOICES
 
-FORMAT = "kommunalnetz-bundle"
-VERSION = 1
-
 
 def export_bundle(region: Region, *, contact: bool = False) -> dict[str, Any]:
     """The region as a bundle; lists sorted by key so that equal data give equal documents."""
-    memberships = db.session.scalars(
-        sa.select(RegionMembership).join(Municipality)
-        .where(RegionMembership.region_id == region.id).order_by(Municipality.key)).all()
-    actors = db.session.scalars(
-        sa.select(Actor).filter_by(region_id=region.id).order_by(Actor.key)).all()
-    initiatives = db.session.scalars(
-        sa.select(Initiative).filter_by(region_id=region.id).order_by(Initiative.key)).all()
-    ties = db.session.scalars(
-        sa.select(Tie).filter_by(region_id=region.id).order_by(Tie.key)).all()
     rules = db.session.scalars(
         sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.key)).all()
-    region_record = {
-        "slug": region.slug, "name": region.name, "description": region.description,
-        "decision_rule": region.decision_rule, "quorum": region.quorum,
-        "voting_tiers": region.voting_tier_list,
-    }
-    taktgeber = designated_taktgeber(rules)
-    if taktgeber is not None:
-        region_record["taktgeber"] = taktgeber.key
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "region": region_record,
-        "municipalities": [services.municipality_record(m) for m in memberships],
-        "actors": [services.actor_record(a, contact=contact) for a in actors],
-        "initiatives": [services.initiative_record(i) for i in initiatives],
-        "ties": [services.tie_record(t) for t in ties],
-        "rules": [rule_record(r) for r in rules],
-    }
+    return {**network_records(region, contact=contact),
+            "rules": [rule_record(r) for r in rules]}
 
 
 def _stamp(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment else None
-
-
-def designated_taktgeber(rules: list[Rule]) -> Actor | None:
-    """The actor named by the most recently adopted rule of kind ``taktgeber``."""
-    named = [r for r in rules if r.status == "adopted" and r.kind == "taktgeber" and r.actor]
-    return max(named, key=lambda r: (r.decided_at is not None, r.decided_at or dt.datetime.min,
-                                     r.id)).actor if named else None
 
 
 def rule_record(rule: Rule) -> dict[str, Any]:

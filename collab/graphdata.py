@@ -1,9 +1,9 @@
-"""The region's network records read straight from the database, for the network view.
+"""The region's network records read straight from the database: the body of the bundle
+export, the analysis' input and the network view's data.
 
-:func:`network_records` gives the same municipalities, actors, initiatives and ties as
-:func:`collab.bundle.export_bundle` (without rules), read with five plain queries instead of
-loading every ORM object and its relations one by one: at national scale (43,000 nodes) it
-takes about half a second where the export takes five to six seconds, which is the
+:func:`network_records` reads municipalities, actors, initiatives and ties with five plain
+queries instead of loading every ORM object and its relations one by one: at national scale
+(43,000 nodes) it takes about half a second where the ORM took five to six seconds, the
 difference between a network view that opens at once and one that keeps its user waiting.
 """
 
@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .bundle import FORMAT, VERSION, designated_taktgeber
 from .extensions import db
 from .models import (
     Actor,
@@ -28,16 +27,27 @@ from .models import (
     Tie,
 )
 
+FORMAT = "kommunalnetz-bundle"
+VERSION = 1
+
+
+def designated_taktgeber(rules: list[Rule]) -> Actor | None:
+    """The actor named by the most recently adopted rule of kind ``taktgeber``."""
+    named = [r for r in rules if r.status == "adopted" and r.kind == "taktgeber" and r.actor]
+    return max(named, key=lambda r: (r.decided_at is not None, r.decided_at or dt.datetime.min,
+                                     r.id)).actor if named else None
+
 
 def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def network_records(region: Region) -> dict[str, Any]:
-    """The region as a bundle without ``rules``: the records of
-    :mod:`collab.services` (``municipality_record``, ``actor_record`` without contact,
-    ``initiative_record``, ``tie_record``), sorted by key as :func:`export_bundle` sorts
-    them, and the same ``region`` record (with the designated Taktgeber)."""
+def network_records(region: Region, *, contact: bool = False) -> dict[str, Any]:
+    """The region as a bundle without ``rules``: the records of :mod:`collab.services`
+    (``municipality_record``, ``actor_record``, ``initiative_record``, ``tie_record``),
+    each list sorted by key, and the ``region`` record with the designated Taktgeber.
+    Contact persons only with ``contact=True`` (they are left out of exports unless asked for).
+    """
     rid = region.id
     municipalities = [
         {"key": key, "name": name, "kind": kind, "ags": ags, "district": district,
@@ -54,7 +64,7 @@ def network_records(region: Region) -> dict[str, Any]:
     rows = db.session.execute(
         sa.select(Actor.key, Actor.name, Actor.type, Actor.level, Actor.sector,
                   Municipality.key, sa.cast(Actor.topics, sa.Text), Actor.capacity_fte,
-                  Actor.description)
+                  Actor.description, Actor.contact)
         .outerjoin(Municipality, Actor.municipality_id == Municipality.id)
         .where(Actor.region_id == rid).order_by(Actor.key)).all()
     # the topics as stored (JSON text), decoded in one go: one json.loads per actor takes
@@ -63,8 +73,8 @@ def network_records(region: Region) -> dict[str, Any]:
     actors = [
         {"key": key, "name": name, "type": type_, "level": level, "sector": sector,
          "municipality": home, "topics": sorted(found or []), "capacity_fte": fte,
-         "description": description}
-        for (key, name, type_, level, sector, home, _raw, fte, description), found
+         "description": description, **({"contact": person} if contact and person else {})}
+        for (key, name, type_, level, sector, home, _raw, fte, description, person), found
         in zip(rows, topics, strict=True)]
     participants: dict[int, list[dict]] = {}
     for initiative_id, actor, role in db.session.execute(

@@ -24,6 +24,7 @@ from flask_login import current_user, login_required
 from . import activitylog, bundle, forms, importing, services, vocab
 from . import permissions as perm
 from .extensions import db
+from .graphdata import designated_taktgeber
 from .kinds import (
     KINDS,
     actor_municipality_choices,
@@ -67,7 +68,7 @@ def level_matrix(region) -> list[dict]:
         region_id=region.id, kind="taktgeber", status="adopted")).all()
     cover = {m["key"]: m["covered_by"] for m in reports.region_report(
         region, lang=select_locale())["org_models"]["members"]
-        if m.get("covered_by")} if bundle.designated_taktgeber(adopted) else {}
+        if m.get("covered_by")} if designated_taktgeber(adopted) else {}
     names = dict(db.session.execute(sa.select(Actor.key, Actor.name).where(
         Actor.region_id == region.id, Actor.key.in_(set(cover.values())))).all()) if cover else {}
     memberships = db.session.scalars(

@@ -228,20 +228,11 @@ def initiative_has_lead(initiative: Initiative) -> bool:
 # --- rules ------------------------------------------------------------------------------------
 
 
-def _load(slug: str, rule_id: int) -> tuple[Region, Rule]:
-    region = perm.get_region(slug)
-    rule = perm.get_rule(region, rule_id)
-    spielregeln.settle(rule)
-    return region, rule
-
-
 @bp.route("/<slug>/rules")
 def index(slug: str):
     region = perm.get_region(slug)
-    rules = db.session.scalars(sa.select(Rule).filter_by(region_id=region.id)
-                               .order_by(Rule.id.desc())).all()
-    for rule in rules:
-        spielregeln.settle(rule)
+    rules = spielregeln.settle_all(db.session.scalars(
+        sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.id.desc())).all())
     groups = [(status, name, [r for r in rules if r.status == status])
               for status, name in (("voting", _("In Abstimmung")), ("draft", _("In Diskussion")),
                                    ("adopted", _("Beschlossen")), ("rejected", _("Abgelehnt")))]
@@ -315,13 +306,13 @@ def _detail(region: Region, rule: Rule, status: int = 200, **given):
 
 @bp.route("/<slug>/rules/<int:rule_id>")
 def detail(slug: str, rule_id: int):
-    region, rule = _load(slug, rule_id)
+    region, rule = spielregeln.load_rule(slug, rule_id)
     return _detail(region, rule)
 
 
 @bp.route("/<slug>/rules/<int:rule_id>/edit", methods=["GET", "POST"])
 def edit(slug: str, rule_id: int):
-    region, rule = _load(slug, rule_id)
+    region, rule = spielregeln.load_rule(slug, rule_id)
     perm.require(perm.can_revise_rule(current_user, rule))
     form = RevisionForm(data={"title": rule.title, "text": rule.text}) if (
         request.method == "GET") else RevisionForm()
@@ -345,7 +336,7 @@ def edit(slug: str, rule_id: int):
 @bp.route("/<slug>/rules/<int:rule_id>/withdraw", methods=["GET", "POST"])
 def withdraw(slug: str, rule_id: int):
     """Confirm, then withdraw a draft (proposer or coordinator); 409 once a ballot opened."""
-    region, rule = _load(slug, rule_id)
+    region, rule = spielregeln.load_rule(slug, rule_id)
     perm.require(perm.can_withdraw_rule(current_user, rule))
     form = forms.EmptyForm()
     if rule.status != "draft":
@@ -366,7 +357,7 @@ def withdraw(slug: str, rule_id: int):
 
 @bp.route("/<slug>/rules/<int:rule_id>/comments", methods=["POST"])
 def comment(slug: str, rule_id: int):
-    region, rule = _load(slug, rule_id)
+    region, rule = spielregeln.load_rule(slug, rule_id)
     perm.require(perm.can_comment_rule(current_user, rule))
     form = CommentForm()
     if form.validate_on_submit():
@@ -381,7 +372,7 @@ def comment(slug: str, rule_id: int):
 
 @bp.route("/<slug>/rules/<int:rule_id>/ballot", methods=["POST"])
 def ballot(slug: str, rule_id: int):
-    region, rule = _load(slug, rule_id)
+    region, rule = spielregeln.load_rule(slug, rule_id)
     perm.require(perm.can_open_ballot(current_user, rule))
     form = BallotForm()
     if form.validate_on_submit():
@@ -396,7 +387,7 @@ def ballot(slug: str, rule_id: int):
 
 
 def _vote(slug: str, rule_id: int, form_class, form_name: str):
-    region, rule = _load(slug, rule_id)
+    region, rule = spielregeln.load_rule(slug, rule_id)
     form = form_class(prefix="proxy") if form_class is ProxyVoteForm else form_class()
     if form_class is ProxyVoteForm:
         perm.require(perm.can_record_proxy_vote(current_user, region))
@@ -431,9 +422,6 @@ def proxy_vote(slug: str, rule_id: int):
 @bp.route("/<slug>/charter")
 def charter(slug: str):
     region = perm.get_region(slug)
-    for rule in db.session.scalars(sa.select(Rule).filter_by(region_id=region.id,
-                                                             status="voting")).all():
-        spielregeln.settle(rule)
     rules = spielregeln.charter(region)
     members = db.session.scalars(
         sa.select(RegionMembership).join(Municipality)

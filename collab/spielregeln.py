@@ -26,8 +26,8 @@ from flask_babel import lazy_gettext as _l
 
 from . import decision, vocab
 from . import permissions as perm
-from .bundle import designated_taktgeber as designated_taktgeber  # re-exported
 from .extensions import db
+from .graphdata import designated_taktgeber as designated_taktgeber  # re-exported
 from .localtime import local_time
 from .models import (
     Actor,
@@ -390,6 +390,22 @@ def settle(rule: Rule, now: dt.datetime | None = None) -> bool:
     return True
 
 
+def settle_all(rules: list[Rule]) -> list[Rule]:
+    """Settle every open ballot among ``rules`` (before they are shown); returns ``rules``."""
+    for rule in rules:
+        settle(rule)
+    return rules
+
+
+def load_rule(slug: str, rule_id: int) -> tuple[Region, Rule]:
+    """The region and its rule (404), with an open ballot settled if it can no longer change
+    or has closed: what every page and endpoint of a single rule starts with."""
+    region = perm.get_region(slug)
+    rule = perm.get_rule(region, rule_id)
+    settle(rule)
+    return region, rule
+
+
 def close_due_ballots(now: dt.datetime | None = None) -> list[Rule]:
     """Fix every open ballot whose closing time has passed (``flask close-ballots``)."""
     now = now or utcnow()
@@ -493,7 +509,10 @@ def _decided_order(rule: Rule) -> tuple:
 
 
 def charter(region: Region) -> list[Rule]:
-    """The adopted rules of the region, in the order they were adopted."""
+    """The adopted rules of the region, in the order they were adopted (open ballots that
+    are decided by now are settled first, so a rule adopted a moment ago is in it)."""
+    settle_all(db.session.scalars(sa.select(Rule).filter_by(region_id=region.id,
+                                                            status="voting")).all())
     adopted = db.session.scalars(sa.select(Rule).filter_by(region_id=region.id,
                                                            status="adopted")).all()
     return sorted(adopted, key=_decided_order)
