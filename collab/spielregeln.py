@@ -105,6 +105,19 @@ def new_rule_key(region: Region, title: str) -> str:
     return candidate
 
 
+
+def _concerned(problems: list[Problem], region: Region, model: type, field: str, key: Any,
+               unknown: str) -> Any:
+    """The region's actor or initiative a rule names by ``key`` (none when not given); an
+    unknown key adds ``unknown`` (a message with ``%(k)s``) to ``problems``."""
+    if not key:
+        return None
+    found = db.session.scalar(sa.select(model).filter_by(region_id=region.id, key=key)) \
+        if isinstance(key, str) else None
+    if found is None:
+        problems.append(Problem(field, unknown % {"k": key}))
+    return found
+
 def _clean_rule(region: Region, raw: dict, *, partial: bool = False) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ValidationError([Problem("$", _("Der Inhalt muss ein Objekt sein."))])
@@ -123,22 +136,11 @@ def _clean_rule(region: Region, raw: dict, *, partial: bool = False) -> dict[str
     if not partial:
         data["kind"] = _parse(problems, "kind", _("Art"), choice(RULE_KINDS), raw.get("kind"),
                               default="general")
-        key = raw.get("actor") or None
-        data["actor"] = None
-        if key is not None:
-            data["actor"] = db.session.scalar(sa.select(Actor).filter_by(
-                region_id=region.id, key=key)) if isinstance(key, str) else None
-            if data["actor"] is None:
-                problems.append(Problem("actor", _(
-                    "Akteur: „%(k)s“ gibt es in dieser Region nicht.", k=key)))
-        key = raw.get("initiative") or None
-        data["initiative"] = None
-        if key is not None:
-            data["initiative"] = db.session.scalar(sa.select(Initiative).filter_by(
-                region_id=region.id, key=key)) if isinstance(key, str) else None
-            if data["initiative"] is None:
-                problems.append(Problem("initiative", _(
-                    "Initiative: „%(k)s“ gibt es in dieser Region nicht.", k=key)))
+        data["actor"] = _concerned(problems, region, Actor, "actor", raw.get("actor"), _(
+            "Akteur: „%(k)s“ gibt es in dieser Region nicht."))
+        data["initiative"] = _concerned(
+            problems, region, Initiative, "initiative", raw.get("initiative"),
+            _("Initiative: „%(k)s“ gibt es in dieser Region nicht."))
         data["tie_kind"] = _parse(problems, "tie_kind", _("Art der Verbindung"),
                                   choice(vocab.TIE_KINDS), raw.get("tie_kind"))
         if data["kind"] == "taktgeber" and raw.get("actor") in (None, ""):
