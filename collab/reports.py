@@ -8,16 +8,13 @@ report's sentences differ from a cached run.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 import graphs
 from graphs.text import LANGUAGES, check_lang, number
 
+from .caching import LRU, version_key
 from .extensions import db
 from .graphdata import network_records
 from .models import Actor, Initiative, Municipality, Region, RegionMembership
@@ -26,16 +23,7 @@ from .validation import Problem, ValidationError
 #: reports kept per process (baseline and a few what-ifs per region)
 CACHE_SIZE = 32
 
-_cache: OrderedDict[tuple, dict] = OrderedDict()
-_lock = threading.Lock()
-
-
-def cache_key(region: Region, without: str | None, taktgeber: str | None,
-              lang: str = "de") -> tuple:
-    """Database, region, its data version, the what-if arguments and the language."""
-    database = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    return (database, region.id, region.data_version or 0, without or None, taktgeber or None,
-            lang)
+_reports = LRU(CACHE_SIZE)
 
 
 def region_report(region: Region, *, without: str | None = None,
@@ -48,18 +36,10 @@ def region_report(region: Region, *, without: str | None = None,
     language. The returned dict is shared: callers must not change it.
     """
     check_lang(lang)
-    key = cache_key(region, without, taktgeber, lang)
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    report = graphs.analyse(network_records(region), without=without or None,
-                            taktgeber=taktgeber or None, lang=lang)
-    with _lock:
-        _cache[key] = report
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return report
+    key = (*version_key(region), without or None, taktgeber or None, lang)
+    return _reports.get(key, lambda: graphs.analyse(
+        network_records(region), without=without or None, taktgeber=taktgeber or None,
+        lang=lang))
 
 
 def parse_lang(value: str | None) -> str:
@@ -231,5 +211,4 @@ def text_report(report: dict, keys: dict[str, dict], *, top: int = 5, lang: str 
 
 def clear_cache() -> None:
     """Forget every cached report (tests; a process that changed data behind our back)."""
-    with _lock:
-        _cache.clear()
+    _reports.clear()

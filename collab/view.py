@@ -11,12 +11,7 @@ report; saved positions and the account's rights are added per request.
 
 from __future__ import annotations
 
-import gc
 import io
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import networkx as nx
 import sqlalchemy as sa
@@ -24,7 +19,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     jsonify,
     render_template,
     request,
@@ -35,10 +29,12 @@ from flask_login import current_user, login_required
 
 import graphs
 from graphs import vis
+from graphs.report import gc_paused
 from graphs.transfer import transfer_paths
 
 from . import permissions as perm
 from . import select_locale, services, vocab
+from .caching import LRU, version_key
 from .errors import MESSAGES, error_response
 from .extensions import db
 from .graphdata import network_records
@@ -66,32 +62,6 @@ DATA_CACHE_SIZE = 32
 CHOICE_LIST_MAX = 500
 
 
-class LRU:
-    """A small thread-safe cache of the last ``size`` values; ``get`` computes a missing
-    value outside the lock (two requests may both compute it, as in :mod:`.reports`)."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.items: OrderedDict[tuple, object] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple, make: Callable[[], object]):
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = make()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-
 _graphs = LRU(GRAPH_CACHE_SIZE)
 _data = LRU(DATA_CACHE_SIZE)
 
@@ -102,32 +72,10 @@ def clear_caches() -> None:
     _data.clear()
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a large graph is built.
-
-    Building the national graph makes hundreds of thousands of dicts that all stay alive;
-    each allocation burst triggers a collection that walks the whole growing heap, which
-    at national scale more than doubles the build time (2.8 s against 1.2 s). Nothing
-    built here is cyclic garbage; the collector runs again afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 @bp.before_request
 @login_required
 def require_login():
     """The network view, like every page of a region, needs a signed-in account."""
-
-
-def _version_key(region: Region) -> tuple:
-    return (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id, region.data_version or 0)
 
 
 def region_network(region: Region) -> nx.Graph:
@@ -136,7 +84,7 @@ def region_network(region: Region) -> nx.Graph:
     def make():
         with gc_paused():
             return vis.view_graph(network_records(region))
-    return _graphs.get((*_version_key(region), "view"), make)
+    return _graphs.get((*version_key(region), "view"), make)
 
 
 def region_multigraph(region: Region) -> nx.MultiDiGraph:
@@ -145,7 +93,7 @@ def region_multigraph(region: Region) -> nx.MultiDiGraph:
     def make():
         with gc_paused():
             return graphs.build_graph(network_records(region))
-    return _graphs.get((*_version_key(region), "multi"), make)
+    return _graphs.get((*version_key(region), "multi"), make)
 
 
 def region_transfer(region: Region) -> list:
@@ -156,7 +104,7 @@ def region_transfer(region: Region) -> list:
     def make():
         with gc_paused():
             return transfer_paths(region_multigraph(region), region_network(region))
-    return _graphs.get((*_version_key(region), "transfer"), make)
+    return _graphs.get((*version_key(region), "transfer"), make)
 
 
 def saved_positions(region: Region) -> dict[str, tuple[float, float]]:
@@ -284,7 +232,7 @@ def plain_data(region: Region, chosen: dict) -> dict:
         transfer = _transfer(region, chosen)
         with gc_paused():
             return vis.vis_data(U=U, transfer=transfer, **chosen)
-    return _data.get((*_version_key(region), _query_key(chosen), None), make)
+    return _data.get((*version_key(region), _query_key(chosen), None), make)
 
 
 def marked_data(region: Region, chosen: dict, lang: str) -> dict:
@@ -298,7 +246,7 @@ def marked_data(region: Region, chosen: dict, lang: str) -> dict:
         transfer = _transfer(region, chosen)
         with gc_paused():
             return vis.vis_data(U=U, report=report, transfer=transfer, **chosen)
-    return _data.get((*_version_key(region), _query_key(chosen), lang), make)
+    return _data.get((*version_key(region), _query_key(chosen), lang), make)
 
 
 def _decorated(data: dict, region: Region, chosen: dict) -> dict:
