@@ -2,7 +2,7 @@
 
 ``python benchmarks/bench_import.py [--scale national] [--seed 0]`` generates the bundle
 (:func:`generate.generate`), creates an empty SQLite database in a temporary directory and
-times :func:`collab.bundle.import_bundle` (validation and all writes, one transaction), then a
+times :func:`collab.bundles.services.import_bundle` (validation and all writes, one transaction), then a
 second import of the same bundle (idempotent: nothing changes) and an export. Prints one JSON
 line; ``--table`` prints a Markdown row for benchmarks/RESULTS.md instead.
 """
@@ -32,10 +32,10 @@ TARGET_S = 60.0
 def run(scale: str, seed: int) -> dict:
     """Import the ``scale`` bundle into a fresh SQLite file; return counts and timings."""
     from collab import create_app
-    from collab.bundle import export_bundle, import_bundle
+    from collab.bundles.services import export_bundle, import_bundle
+    from collab.core.models import Region
+    from collab.core.permissions import SYSTEM
     from collab.extensions import db
-    from collab.models import Region
-    from collab.permissions import SYSTEM
 
     start = time.perf_counter()
     doc = generate(scale, seed)

@@ -49,11 +49,12 @@ TARGET_S = 3.0
 
 def prepare(scale: str, seed: int, directory: str):
     """A new app on a SQLite file holding the generated bundle and a coordinator account."""
-    from collab import create_app, services
-    from collab.bundle import import_bundle
+    from collab import create_app
+    from collab.bundles.services import import_bundle
+    from collab.core import store as services
+    from collab.core.models import Region
+    from collab.core.permissions import SYSTEM
     from collab.extensions import db
-    from collab.models import Region
-    from collab.permissions import SYSTEM
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory}/bench.sqlite",
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
@@ -72,17 +73,17 @@ def prepare(scale: str, seed: int, directory: str):
 
 def phases(app, slug: str, repeat: int = 3) -> dict:
     """Where a cold graph request spends its time on the server (median ms of ``repeat``
-    runs): reading the region (:func:`collab.graphdata.network_records`), building the view's
+    runs): reading the region (:func:`collab.core.records.network_records`), building the view's
     graph (:func:`graphs.vis.view_graph`), the vis data (filters, aggregation, layout,
     lists) and its JSON, each as the server runs it (garbage collector paused); and for
     comparison the path the view took before: the ORM export, ``build_graph`` and
     ``network_graph`` with the collector running."""
     import graphs
-    from collab.bundle import export_bundle
+    from collab.analysis.view import gc_paused
+    from collab.bundles.services import export_bundle
+    from collab.core.models import Region
+    from collab.core.records import network_records
     from collab.extensions import db
-    from collab.graphdata import network_records
-    from collab.models import Region
-    from collab.view import gc_paused
     from graphs import vis
 
     times: dict[str, list[float]] = {}
@@ -132,7 +133,7 @@ def measure(app, slug: str, cold_runs: int, runs: int) -> dict:
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
-    from collab import reports, view
+    from collab.analysis import reports, view
     from collab.extensions import db
 
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 from flask import Flask, has_request_context, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
-from . import config
-from .extensions import babel, csrf, db, login_manager, migrate
+from collab import config
+from collab.extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,21 +48,33 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "translations"))
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Bitte melden Sie sich an, um diese Seite zu sehen.")
     login_manager.login_message_category = "info"
 
-    from . import analysis, api, auth, cli, errors, network, ui
+    from collab import cli
+    from collab.accounts import pages as auth
+    from collab.analysis import pages as analysis
+    from collab.api import objects as api
+    from collab.core import errors
+    from collab.home import pages as ui
+    from collab.objects import pages as network
 
     app.register_blueprint(errors.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(ui.bp)
     app.register_blueprint(network.bp)
-    from . import view
+    from collab.analysis import view
     app.register_blueprint(view.bp)
     app.register_blueprint(analysis.bp)
-    from . import rules
+    from collab.spielregeln import pages as rules
     app.register_blueprint(rules.bp)
+    from collab.accounts import region_pages
+    from collab.activity import pages as activity
+    from collab.bundles import pages as bundles
+    app.register_blueprint(region_pages.bp)
+    app.register_blueprint(activity.bp)
+    app.register_blueprint(bundles.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never with cookies
     cli.init_app(app)
@@ -91,12 +103,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.template_filter("labels")
     def labels(values, vocabulary) -> str:
-        from .vocab import label
+        from collab.core.vocab import label
         return ", ".join(label(vocabulary, v) for v in values or [])
 
     @app.context_processor
     def inject_helpers():
-        from . import permissions, vocab
+        from collab.core import permissions, vocab
         return {"vocab": vocab, "perm": permissions, "label": vocab.label,
                 "current_lang": select_locale(), "request_path": request.path}
 

@@ -12,12 +12,13 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from . import bundle, services
-from .extensions import db
-from .models import Municipality, Region, User
-from .permissions import SYSTEM
-from .services import Conflict
-from .validation import ValidationError
+from collab.bundles import services as bundle
+from collab.core import store as services
+from collab.core.models import Municipality, Region, User
+from collab.core.permissions import SYSTEM
+from collab.core.store import Conflict
+from collab.core.validation import ValidationError
+from collab.extensions import db
 
 DEMO_ACCOUNTS = (
     # login, role, region, municipality, display name
@@ -187,7 +188,7 @@ def revoke_tokens(login: str) -> None:
               help="Language of the report's sentences.")
 def analyse_command(slug: str, as_json: bool, lang: str) -> None:
     """Print the analysis report of a region (text, or the JSON document)."""
-    from . import reports
+    from collab.analysis import reports
 
     region = db.session.scalar(sa.select(Region).filter_by(slug=slug))
     if region is None:
@@ -204,7 +205,7 @@ def analyse_command(slug: str, as_json: bool, lang: str) -> None:
 @with_appcontext
 def close_ballots() -> None:
     """Fix the result of every Spielregeln ballot whose closing time has passed."""
-    from .spielregeln import close_due_ballots
+    from collab.spielregeln.services import close_due_ballots
 
     closed = close_due_ballots()
     for rule in closed:

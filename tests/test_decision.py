@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import collab.decision
-from collab.decision import DECISION_RULES, Tally, fixed_outcome, outcome, votes_needed
+import collab.spielregeln.decision
+from collab.spielregeln.decision import DECISION_RULES, Tally, fixed_outcome, outcome, votes_needed
 
 
 def definition(yes: int, no: int, abstain: int, eligible: int, rule: str, quorum) -> str:
@@ -119,4 +119,4 @@ def test_bad_arguments_are_refused():
 
 
 def test_examples():
-    assert doctest.testmod(collab.decision).failed == 0
+    assert doctest.testmod(collab.spielregeln.decision).failed == 0

@@ -3,8 +3,8 @@ accounts of its region."""
 
 import sqlalchemy as sa
 
+from collab.core.models import Activity, Region
 from collab.extensions import db
-from collab.models import Activity, Region
 from tests.conftest import Browser
 
 R = "/regions/swf5"

@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 
 import graphs
-from collab import reports
+from collab.analysis import reports
 
 R = "/regions/swf5"
 ROLES = ["anonymous", "gast", "olpe", "soest", "koordination"]
@@ -269,14 +269,14 @@ def test_api_matrix(path, spec, api):
 
 def test_analysis_reads_the_same_records_as_the_export(app, ctx, seed_bundle):
     """The fast reader behind the export, the analysis and the view gives exactly the
-    records the API gives object by object (collab.services' record functions)."""
+    records the API gives object by object (collab.core.store' record functions)."""
     import sqlalchemy as sa
 
-    from collab import services
+    from collab.core import store as services
+    from collab.core.models import Actor, Initiative, Tie
+    from collab.core.permissions import get_region
+    from collab.core.records import network_records
     from collab.extensions import db
-    from collab.graphdata import network_records
-    from collab.models import Actor, Initiative, Tie
-    from collab.permissions import get_region
 
     region = get_region("swf5")
 
@@ -375,7 +375,7 @@ def test_wording_sorting_and_sums_on_the_page(as_user, report):
     """Plural-aware "1 Weg", every member in core/middle/periphery, the what-if lists sorted
     by German collation, each candidate's points adding up to the shown sum, and the
     definition of experience as the code counts it."""
-    from collab.analysis import collation_key, taktgeber_rows
+    from collab.analysis.pages import collation_key, taktgeber_rows
     html = as_user("gast").get(f"{R}/analysis").get_data(as_text=True)
     assert "(1 Wege)" not in html and "1 Schritte)" not in html
     brokers = [b for t in report["transfer"] for b in t["brokers"]]

@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 
 import graphs
-from collab import reports
+from collab.analysis import reports
 
 R = "/regions/swf5"
 

@@ -6,8 +6,8 @@ import re
 
 import sqlalchemy as sa
 
+from collab.core.models import Actor, Region
 from collab.extensions import db
-from collab.models import Actor, Region
 
 
 def test_export_import_export_is_identical(runner, tmp_path):

@@ -273,8 +273,8 @@ def test_untouched_edit_form_changes_nothing(kind, key, login, as_user, api, app
 def _activity_count(app) -> int:
     import sqlalchemy as sa
 
+    from collab.core.models import Activity
     from collab.extensions import db
-    from collab.models import Activity
 
     with app.app_context():
         count = db.session.scalar(sa.select(sa.func.count()).select_from(Activity))
@@ -424,7 +424,7 @@ def test_filtered_lists_page_with_query_names_that_equal_route_names(as_user):
 
 def test_error_page_mentions_unsaved_changes_only_after_a_write(app):
     """The 500 page says a change was not saved only for a request that tried one."""
-    from collab.errors import error_response
+    from collab.core.errors import error_response
 
     with app.test_request_context("/regions/swf5", method="GET"):
         page = error_response(500)[0]
@@ -487,12 +487,12 @@ def test_every_recorded_action_has_a_label_in_the_activity_log():
     """Each action code that a use case records through change() reads as words in the log."""
     import re
 
-    from collab.activitylog import ACTIONS
+    from collab.activity.summaries import ACTIONS
 
     from ..conftest import ROOT
 
     recorded = set()
-    for path in (ROOT / "collab").glob("*.py"):
+    for path in (ROOT / "collab").rglob("*.py"):
         recorded |= set(re.findall(r'change\([^"]*?"([a-z_]+\.[a-z_]+)"', path.read_text(),
                                    flags=re.S))
     assert recorded, "no recorded actions found"

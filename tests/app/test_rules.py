@@ -6,8 +6,14 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from collab.core.models import (
+    Activity,
+    InitiativeJoinRequest,
+    Participation,
+    RegionMembership,
+    Rule,
+)
 from collab.extensions import db
-from collab.models import Activity, InitiativeJoinRequest, Participation, RegionMembership, Rule
 
 R = "/regions/swf5"
 FUTURE = "2099-06-30T18:00"
@@ -444,7 +450,7 @@ def test_join_request_declined_through_the_pages(as_user, outsider, app):
     listing = coordinator.get(f"{R}/join-requests").get_data(as_text=True)
     assert "Meschede" in listing and "Ratsbeschluss vom 05.05.2026" in listing
     with app.app_context():
-        from collab.models import JoinRequest
+        from collab.core.models import JoinRequest
         request_id = db.session.scalar(sa.select(JoinRequest.id))
         db.session.remove()
     url = f"{R}/join-requests/{request_id}/decide"

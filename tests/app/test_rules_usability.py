@@ -11,13 +11,13 @@ import flask_babel
 import pytest
 import sqlalchemy as sa
 
-from collab.extensions import db
-from collab.models import (
+from collab.core.models import (
     Comment,
     InitiativeJoinRequest,
     Rule,
     Vote,
 )
+from collab.extensions import db
 
 from .test_rules import R, propose_and_open, proxy, voting_keys
 

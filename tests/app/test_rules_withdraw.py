@@ -3,8 +3,8 @@ votes and of the activity log's rule steps."""
 
 import sqlalchemy as sa
 
+from collab.core.models import Activity, Comment, Rule, RuleVersion
 from collab.extensions import db
-from collab.models import Activity, Comment, Rule, RuleVersion
 
 from .test_rules import KONSENS, R, propose_and_open, proxy
 from .test_rules_usability import text_of
@@ -144,7 +144,7 @@ def test_proxy_vote_is_shown_and_logged_in_german(as_user, api, app):
     assert api("olpe").post(f"{R}/rules/{rule_id}/votes", {"vote": "yes"}).status_code == 201
     assert proxy(api("koordination"), rule_id, "menden", "abstain").status_code == 201
     with app.app_context():
-        from collab.models import User
+        from collab.core.models import User
         coordinator = db.session.scalar(sa.select(User).filter_by(login="koordination"))
         name = coordinator.display_name or coordinator.login
         db.session.remove()

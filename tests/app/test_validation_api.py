@@ -171,8 +171,8 @@ def test_list_pages_follow_page_and_per_page(api):
 def _log_state(app):
     import sqlalchemy as sa
 
+    from collab.core.models import Activity, Region
     from collab.extensions import db
-    from collab.models import Activity, Region
 
     with app.app_context():
         state = (db.session.scalar(sa.select(sa.func.count()).select_from(Activity)),
@@ -238,7 +238,7 @@ def test_patch_with_a_bad_value_changes_nothing(api, kind, key, body, field, fra
 @pytest.mark.parametrize("value", ["NaN", "nan", "inf", "-inf", "Infinity", float("nan")])
 def test_non_finite_numbers_are_refused_on_create(value):
     """Not-a-number and infinities are not numbers for any field."""
-    from collab.validation import clean
+    from collab.core.validation import clean
 
     data, problems = clean("actor", {"key": "x", "name": "X", "type": "other",
                                      "level": "operational", "capacity_fte": value})

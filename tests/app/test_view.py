@@ -8,9 +8,9 @@ import networkx as nx
 import pytest
 import sqlalchemy as sa
 
-from collab import reports, view
+from collab.analysis import reports, view
+from collab.core.models import Activity, NodePosition, Region
 from collab.extensions import db
-from collab.models import Activity, NodePosition, Region
 
 from .test_permissions import _client, _expect
 
@@ -462,7 +462,7 @@ def test_every_query_value_is_checked(field, value, title, as_user, api):
 
 def test_good_values_of_every_field_are_accepted(as_user):
     """Every vocabulary value, node key and Kreis the page offers passes the check."""
-    from collab import vocab
+    from collab.core import vocab
 
     viewer = as_user("gast")
     query = "&".join([f"level={v}" for v in vocab.LEVELS] + [f"sector={v}" for v in vocab.SECTORS]

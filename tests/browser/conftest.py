@@ -66,9 +66,9 @@ class LiveServer:
 
 
 def _add_markup_actor(app) -> None:
-    from collab import services
-    from collab.models import Region
-    from collab.permissions import SYSTEM
+    from collab.core import store as services
+    from collab.core.models import Region
+    from collab.core.permissions import SYSTEM
 
     with app.app_context():
         region = db.session.scalar(db.select(Region).filter_by(slug="swf5"))
@@ -89,8 +89,8 @@ def national_bundle() -> dict:
 
 
 def _import_national(app) -> str:
-    from collab.bundle import import_bundle
-    from collab.permissions import SYSTEM
+    from collab.bundles.services import import_bundle
+    from collab.core.permissions import SYSTEM
 
     bundle = national_bundle()
     with app.app_context():

@@ -1,0 +1,265 @@
+"""The analysis page of a region: summary, Taktgeber ranking, gaps, transfer paths,
+structure and what-if, all from the cached report (:func:`collab.analysis.reports.region_report`)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template, request
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+import graphs
+from collab import select_locale
+from collab.analysis import reports
+from collab.core import permissions as perm
+from collab.core.models import Actor, Tie
+from collab.core.validation import ValidationError
+from collab.extensions import db
+
+bp = Blueprint("analysis", __name__, url_prefix="/regions")
+
+#: Candidates explained part by part (the rest are rows of the ranking table).
+DETAILED = 10
+#: Members shown in the organisation-model table (a national network has thousands).
+MEMBER_ROWS = 200
+#: Decimals of the points in a candidate's table (their sum is shown with as many).
+POINT_DIGITS = 3
+#: Gaps shown per group and page.
+GAPS_PER_PAGE = 20
+#: Up to this many keys the what-if controls are select lists; above, text fields.
+SELECT_LIMIT = 1500
+
+SEVERITIES = {"high": _l("hoch"), "medium": _l("mittel"), "low": _l("niedrig")}
+GAP_KINDS = {
+    "missing_level": _l("Fehlende Ebene"),
+    "isolated_member": _l("Nicht verbundenes Mitglied"),
+    "single_municipality_initiative": _l("Initiative nur einer Kommune"),
+    "initiative_without_lead": _l("Initiative ohne Federführung"),
+    "articulation_point": _l("Stelle, an der das Netzwerk hängt"),
+    "bridge": _l("Einzelne tragende Verbindung"),
+    "weak_community_link": _l("Teilnetze nur einfach verknüpft"),
+    "topic_gap": _l("Wissen erreicht Mitglieder nicht"),
+    "overloaded_actor": _l("Überlastete Stelle"),
+}
+PARTS = {
+    "brokerage": (_l("Vermittlung zwischen Kommunen"), _l(
+        "Wie oft die Stelle auf den kürzesten Wegen zwischen zwei Mitgliedskommunen liegt und "
+        "zwischen Gruppen vermittelt, die sonst nicht direkt verbunden sind – verglichen mit "
+        "der stärksten Stelle des Netzwerks.")),
+    "mandate": (_l("Mandat"), _l(
+        "Ob die politische Ebene (Rat, Verwaltungsspitze, Landrat) die Stelle beauftragt hat: "
+        "1 bei einem Auftrag, 0,5 bei nur mittelbarem Rückhalt (Finanzierung, Berichtslinie), "
+        "sonst 0.")),
+    "capacity": (_l("Kapazität"), _l(
+        "Personal in Vollzeitstellen: 2 VZÄ ergeben 0,5, 6 VZÄ 0,75; ohne Angabe 0.")),
+    "reach": (_l("Reichweite"), _l(
+        "Anteil der Mitglieder, die die Stelle in höchstens zwei Schritten erreicht (über "
+        "eine Verbindung oder eine gemeinsame Initiative).")),
+    "coverage": (_l("Abdeckung der Teilnetze"), _l(
+        "Anteil der Teilnetze (eng verbundene Gruppen von Kommunen), die so erreicht werden.")),
+    "level": (_l("Passende Ebene"), _l(
+        "Koordinierende Stellen passen am besten (1), die politisch-strategische Ebene halb "
+        "(0,5), die Umsetzungsebene wenig (0,25).")),
+    "loss": (_l("Verlust bei Ausscheiden"), _l(
+        "Wie stark die Erreichbarkeit zwischen den Kommunen sinkt, wenn die Stelle wegfällt – "
+        "verglichen mit der Stelle, deren Wegfall am meisten schadet.")),
+}
+SUMMARY = {
+    "municipalities": _l("Mitgliedskommunen"), "actors": _l("Akteure"),
+    "initiatives": _l("Initiativen"), "ties": _l("Verbindungen"),
+    "density": _l("Dichte des Netzwerks"),
+    "municipality_density": _l("Dichte zwischen Kommunen"),
+    "components": _l("Zusammenhangskomponenten"),
+    "main_component_share": _l("Anteil im größten Teil"),
+    "communities": _l("Teilnetze (Communities)"), "candidates": _l("Taktgeber-Kandidaten"),
+    "gaps": _l("Lücken"),
+}
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """The analysis is for every signed-in account (viewer and up)."""
+
+
+def _num(value, digits: int = 2) -> str:
+    return format_decimal(value, format="0." + "0" * digits) if digits else \
+        format_decimal(value, format="0")
+
+
+def _figure(value) -> str:
+    """A key figure in the interface language's notation: counts as they are, shares and
+    densities with up to four decimals ("0,0452" in German, "0.0452" in English)."""
+    if isinstance(value, int):
+        return format_decimal(value)
+    return format_decimal(value, format="#,##0.####")
+
+
+def collation_key(name: str) -> str:
+    """A German sort key: casefolded, umlauts as their base letter, ß as ss, so that
+    "Märkischer Kreis" sorts before "Menden" and "mendigital GmbH" after it.
+
+    >>> sorted(["mendigital GmbH", "Menden", "Märkischer Kreis"], key=collation_key)
+    ['Märkischer Kreis', 'Menden', 'mendigital GmbH']
+    """
+    return name.casefold().translate(_FOLD)
+
+
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+
+
+def whatif_options(keys: dict[str, dict]) -> dict[str, list[tuple[str, str]]]:
+    """The what-if select lists: kind -> (key, name) sorted by :func:`collation_key`."""
+    options: dict[str, list[tuple[str, str]]] = {
+        "municipalities": [], "actors": [], "initiatives": []}
+    for key, o in keys.items():
+        options[o["kind"]].append((key, o["name"]))
+    return {kind: sorted(items, key=lambda kn: (collation_key(kn[1]), kn[0]))
+            for kind, items in options.items()}
+
+
+def _pct(share: float) -> str:
+    """A share as a whole percentage in the interface language's notation ("96 %", "96%")."""
+    return format_percent(share) if share >= 0.01 or share == 0 else _("unter 1 %")
+
+
+def mandate_ties(region, actor_keys: list[str]) -> dict[str, str]:
+    """For each actor: who mandates, funds it or receives its reports (the ties behind the
+    mandate part), as one German phrase."""
+    if not actor_keys:
+        return {}
+    src, tgt = sa.orm.aliased(Actor), sa.orm.aliased(Actor)
+    rows = db.session.execute(
+        sa.select(Tie.kind, src.key, src.name, src.level, tgt.key, tgt.name, tgt.level)
+        .join(src, Tie.source_id == src.id).join(tgt, Tie.target_id == tgt.id)
+        .where(Tie.region_id == region.id, Tie.kind.in_(("mandate", "funding", "reporting")),
+               sa.or_(src.key.in_(actor_keys), tgt.key.in_(actor_keys)))
+        .order_by(src.name, tgt.name))
+    found: dict[str, dict[str, list]] = {}
+    for kind, s_key, s_name, s_level, t_key, t_name, t_level in rows:
+        if kind in ("mandate", "funding") and t_key in actor_keys and (
+                kind == "mandate" or s_level == "strategic"):
+            found.setdefault(t_key, {}).setdefault(kind, []).append(s_name)
+        if kind == "reporting" and s_key in actor_keys and t_level == "strategic":
+            found.setdefault(s_key, {}).setdefault(kind, []).append(t_name)
+    titles = {"mandate": _("beauftragt von"), "funding": _("finanziert von"),
+              "reporting": _("berichtet an")}
+    return {key: "; ".join(f"{titles[k]} {', '.join(v)}" for k, v in sorted(kinds.items()))
+            for key, kinds in found.items()}
+
+
+def part_reason(part: str, row: dict, summary: dict) -> str:
+    """The raw figures behind one part of a candidate's score, in words."""
+    raw, parts = row["raw"], row["parts"]
+    if part == "brokerage":
+        return _("liegt auf %(share)s der kürzesten Wege zwischen Mitgliedskommunen; "
+                 "vermittelt %(liaison)d-mal zwischen fremden Gruppen und vertritt "
+                 "%(rep)d-mal die eigene Kommune nach außen",
+                 share=_pct(raw["path_share"]), liaison=raw["liaison"],
+                 rep=raw["representative"])
+    if part == "reach":
+        return _("erreicht %(n)d von %(of)d Mitgliedern in zwei Schritten",
+                 n=raw["members_reached"], of=summary["municipalities"])
+    if part == "coverage":
+        return _("erreicht %(n)d von %(of)d Teilnetzen", n=raw["communities_reached"],
+                 of=summary["communities"])
+    if part in ("level", "mandate") and row.get("assumed"):
+        return _("als Taktgeber angenommen: als erfüllt gewertet")
+    if part == "level":
+        return {1.0: _("koordinierende Ebene"), 0.5: _("politisch-strategische Ebene"),
+                0.25: _("Umsetzungsebene")}.get(parts["level"], _("Ebene unbekannt"))
+    if part == "mandate":
+        text = {1.0: _("Auftrag der politischen Ebene"),
+                0.5: _("nur mittelbar: Finanzierung durch oder Berichtslinie zur politischen "
+                       "Ebene, oder Auftrag einer anderen Ebene")}.get(
+            parts["mandate"], _("kein Auftrag der politischen Ebene"))
+        return f"{text} ({row['mandate_by']})" if row.get("mandate_by") else text
+    if part == "capacity":
+        if raw.get("fte") is None:
+            return _("keine Angabe zum Personal")
+        return _("%(fte)s VZÄ", fte=_num(raw["fte"], 1))
+    if "pairs_cut" in raw:
+        return _("ohne sie wären %(share)s der Kommunenpaare getrennt",
+                 share=_pct(raw["efficiency_drop"]))
+    return _("ohne sie sinkt die Erreichbarkeit zwischen den Kommunen um %(share)s",
+             share=_pct(raw["efficiency_drop"]))
+
+
+def part_order() -> list[tuple[str, str, float]]:
+    """The parts of the score as (part, label, weight), heaviest first."""
+    return [(p, PARTS[p][0], w) for p, w in sorted(graphs.WEIGHTS.items(), key=lambda pw: -pw[1])]
+
+
+def taktgeber_rows(report: dict, mandates: dict[str, str] | None = None) -> list[dict]:
+    """The ranking with each part: label, meaning, weight, value, points and figures;
+    ``mandates`` (actor -> :func:`mandate_ties` phrase) names the ties behind the mandate.
+
+    Points are rounded to ``POINT_DIGITS`` decimals and ``points_sum`` is the sum of those
+    rounded points, so the table adds up as shown."""
+    rows = []
+    for row in report["taktgeber"]:
+        row = {**row, "mandate_by": (mandates or {}).get(row["key"])}
+        parts = [{"part": p, "label": label, "meaning": PARTS[p][1], "weight": w,
+                  "value": row["parts"].get(p, 0.0),
+                  "points": round(w * row["parts"].get(p, 0.0), POINT_DIGITS),
+                  "reason": part_reason(p, row, report["summary"])}
+                 for p, label, w in part_order()]
+        rows.append({**row, "part_rows": parts,
+                     "points_sum": round(sum(p["points"] for p in parts), POINT_DIGITS)})
+    return rows
+
+
+def gap_groups(gaps: list[dict], open_group: str | None, page: int) -> list[dict]:
+    """Gaps grouped by severity and kind (most severe first), each group paginated."""
+    order = {k: i for i, k in enumerate(graphs.GAP_KINDS)}
+    groups: dict[tuple, list] = {}
+    for gap in gaps:
+        groups.setdefault((gap["severity"], gap["kind"]), []).append(gap)
+    result = []
+    for (severity, kind), items in sorted(groups.items(), key=lambda kv: (
+            list(SEVERITIES).index(kv[0][0]), order.get(kv[0][1], 99))):
+        ident = f"{severity}-{kind}"
+        pages = max(1, -(-len(items) // GAPS_PER_PAGE))
+        current = min(max(page, 1), pages) if ident == open_group else 1
+        start = (current - 1) * GAPS_PER_PAGE
+        result.append({"id": ident, "severity": severity, "kind": kind,
+                       "title": GAP_KINDS.get(kind, kind), "total": len(items),
+                       "items": items[start:start + GAPS_PER_PAGE], "page": current,
+                       "pages": pages, "open": ident == open_group or (
+                           severity == "high" and open_group is None)})
+    return result
+
+
+@bp.get("/<slug>/analysis")
+def page(slug: str):
+    region = perm.get_region(slug)
+    keys = reports.directory(region)
+    lang = select_locale()  # the report's sentences in the interface language
+    report = reports.region_report(region, lang=lang)
+    without = request.args.get("without", "").strip() or None
+    taktgeber = request.args.get("taktgeber", "").strip() or None
+    whatif, problems, status = None, [], 200
+    if without or taktgeber:
+        try:
+            reports.check_whatif(region, without, taktgeber, keys)
+            report = reports.region_report(region, without=without, taktgeber=taktgeber,
+                                           lang=lang)
+            whatif = report["whatif"]
+        except ValidationError as exc:
+            problems, status = exc.problems, 422
+    page_number = request.args.get("page", 1, type=int)
+    return render_template(
+        "analysis/page.html", region=region, report=report, keys=keys,
+        summary_labels=SUMMARY,
+        rows=taktgeber_rows(report, mandate_ties(region, [
+            r["key"] for r in report["taktgeber"] if r["rank"] <= DETAILED or r["designated"]])),
+        detailed=DETAILED, member_rows=MEMBER_ROWS,
+        groups=gap_groups(report["gaps"], request.args.get("group"), page_number),
+        severities=SEVERITIES, part_order=part_order(),
+        explanation=graphs.SCORE_EXPLANATION[lang],
+        whatif=whatif, problems=problems,
+        without=without, taktgeber=taktgeber, use_selects=len(keys) <= SELECT_LIMIT,
+        options=whatif_options(keys) if len(keys) <= SELECT_LIMIT else None,
+        point_digits=POINT_DIGITS, num=_num, pct=_pct, figure=_figure), status

@@ -1,0 +1,213 @@
+"""The region's analysis report, computed once per change of the region's data.
+
+Pages, API, CLI and the network view all ask :func:`region_report`; it runs
+:func:`graphs.analyse` on the region's bundle only when the region's ``data_version`` (bumped
+by every write in :mod:`collab.core.store`), the what-if arguments or the language of the
+report's sentences differ from a cached run.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+import graphs
+from collab.core.caching import LRU, version_key
+from collab.core.models import Actor, Initiative, Municipality, Region, RegionMembership
+from collab.core.records import network_records
+from collab.core.validation import Problem, ValidationError
+from collab.extensions import db
+from graphs.text import LANGUAGES, check_lang, number
+
+#: reports kept per process (baseline and a few what-ifs per region)
+CACHE_SIZE = 32
+
+_reports = LRU(CACHE_SIZE)
+
+
+def region_report(region: Region, *, without: str | None = None,
+                  taktgeber: str | None = None, lang: str = "de") -> dict:
+    """The analysis report of ``region`` (see DESIGN.md), from the cache when still valid.
+
+    ``lang`` ("de" or "en") is the language of the report's sentences (gap messages,
+    explanations, transfer notes, what-if message); keys and figures are the same in both.
+    Raises ``ValueError`` (from :func:`graphs.analyse`) for an unknown what-if key or
+    language. The returned dict is shared: callers must not change it.
+    """
+    check_lang(lang)
+    key = (*version_key(region), without or None, taktgeber or None, lang)
+    return _reports.get(key, lambda: graphs.analyse(
+        network_records(region), without=without or None, taktgeber=taktgeber or None,
+        lang=lang))
+
+
+def parse_lang(value: str | None) -> str:
+    """The report language asked for by a request argument: "de" when none is given;
+    :class:`ValidationError` on the field ``lang`` for anything but "de" or "en"."""
+    if value is None or value == "":
+        return "de"
+    if value not in LANGUAGES:
+        raise ValidationError([Problem("lang", _(
+            "Sprache: „%(v)s“ gibt es nicht; erwartet wird de oder en.", v=value))])
+    return value
+
+
+def directory(region: Region) -> dict[str, dict]:
+    """Every key of the region's graph -> ``{"kind", "name", "municipality"}``.
+
+    ``kind`` is the URL part of its detail page (municipalities, actors, initiatives);
+    bundle keys never repeat across the three kinds, so one dict holds them all.
+    """
+    found: dict[str, dict] = {}
+    for key, name in db.session.execute(
+            sa.select(Municipality.key, Municipality.name).join(RegionMembership)
+            .where(RegionMembership.region_id == region.id).order_by(Municipality.name)):
+        found[key] = {"kind": "municipalities", "name": name, "municipality": None}
+    for key, name, muni in db.session.execute(
+            sa.select(Actor.key, Actor.name, Municipality.key)
+            .outerjoin(Municipality, Actor.municipality_id == Municipality.id)
+            .where(Actor.region_id == region.id).order_by(Actor.name)):
+        found[key] = {"kind": "actors", "name": name, "municipality": muni}
+    for key, name in db.session.execute(
+            sa.select(Initiative.key, Initiative.name)
+            .where(Initiative.region_id == region.id).order_by(Initiative.name)):
+        found[key] = {"kind": "initiatives", "name": name, "municipality": None}
+    return found
+
+
+def check_whatif(region: Region, without: str | None, taktgeber: str | None,
+                 keys: dict[str, dict] | None = None) -> None:
+    """Raise :class:`ValidationError` naming the field when a what-if key is not usable:
+    ``without`` must be a municipality, actor or initiative of the region, ``taktgeber`` one
+    of its actors, not the removed object and not an actor of a removed municipality."""
+    keys = directory(region) if keys is None else keys
+    problems = []
+    if without and without not in keys:
+        problems.append(Problem("without", _(
+            "„Ohne“: „%(k)s“ ist weder Kommune noch Akteur noch Initiative dieses Netzwerks.",
+            k=without)))
+    if taktgeber and keys.get(taktgeber, {}).get("kind") != "actors":
+        problems.append(Problem("taktgeber", _(
+            "„Als Taktgeber“: „%(k)s“ ist kein Akteur dieses Netzwerks.", k=taktgeber)))
+    if not problems and without and taktgeber:
+        if without == taktgeber:
+            problems.append(Problem("taktgeber", _(
+                "„Als Taktgeber“: Dieselbe Stelle kann nicht zugleich wegfallen und Taktgeber "
+                "werden.")))
+        elif keys[taktgeber]["municipality"] == without:
+            problems.append(Problem("taktgeber", _(
+                "„Als Taktgeber“: %(a)s gehört zu %(m)s, die in diesem Szenario wegfällt.",
+                a=keys[taktgeber]["name"], m=keys[without]["name"])))
+    if problems:
+        raise ValidationError(problems)
+
+
+#: The command line's plain-text frame around the report, per language: part names, severity
+#: names and the lines' templates (the report's own sentences come in its language).
+TEXT_REPORT = {
+    "de": {
+        "parts": {"brokerage": "Vermittlung zwischen Kommunen", "mandate": "Mandat",
+                  "capacity": "Kapazität", "reach": "Reichweite",
+                  "coverage": "Abdeckung der Teilnetze", "level": "passende Ebene",
+                  "loss": "Verlust bei Ausscheiden"},
+        "severities": {"high": "hoch", "medium": "mittel", "low": "niedrig"},
+        "title": "Analyse der Region {region}",
+        "summary": "Überblick: {municipalities} Kommunen, {actors} Akteure, {initiatives} "
+                   "Initiativen, {ties} Verbindungen; Dichte {density}, {components} "
+                   "Zusammenhangskomponente(n), {communities} Teilnetze, {gaps} Lücken.",
+        "candidates": "Taktgeber-Kandidaten (die besten {shown} von {total}):",
+        "row": "  {rank}. {name} ({key}): Wert {score}{mark}",
+        "designated": " [vorgesehen]",
+        "gaps": "Lücken ({count}):",
+        "transfer": "Wissenstransfer:",
+        "topic": "  {label}: {sources} mit Erfahrung ({source_names}), {targets} ohne "
+                 "({target_names})",
+        "via": " über {names}",
+        "direct": " direkt",
+        "alternative": "; Ausweichweg über {names}",
+        "suggestion": "    Vorschlag: Verbindung {first} – {second} (erreicht {target})",
+    },
+    "en": {
+        "parts": {"brokerage": "Brokerage between municipalities", "mandate": "Mandate",
+                  "capacity": "Capacity", "reach": "Reach",
+                  "coverage": "Coverage of the communities", "level": "Fitting level",
+                  "loss": "Loss on leaving"},
+        "severities": {"high": "high", "medium": "medium", "low": "low"},
+        "title": "Analysis of the region {region}",
+        "summary": "Overview: {municipalities} municipalities, {actors} actors, {initiatives} "
+                   "initiatives, {ties} ties; density {density}, {components} connected "
+                   "component(s), {communities} communities, {gaps} gaps.",
+        "candidates": "Taktgeber candidates (the best {shown} of {total}):",
+        "row": "  {rank}. {name} ({key}): score {score}{mark}",
+        "designated": " [designated]",
+        "gaps": "Gaps ({count}):",
+        "transfer": "Knowledge transfer:",
+        "topic": "  {label}: {sources} with experience ({source_names}), {targets} without "
+                 "({target_names})",
+        "via": " via {names}",
+        "direct": " directly",
+        "alternative": "; alternative via {names}",
+        "suggestion": "    Suggestion: tie {first} – {second} (reaches {target})",
+    },
+}
+#: German names of the parts of the Taktgeber score and of the gap severities (CLI text).
+PART_NAMES = TEXT_REPORT["de"]["parts"]
+SEVERITY_NAMES = TEXT_REPORT["de"]["severities"]
+
+
+def text_report(report: dict, keys: dict[str, dict], *, top: int = 5, lang: str = "de") -> str:
+    """The report as plain text for the command line (German, or English with
+    ``lang="en"``; pass a report analysed in the same language): summary, the ``top``
+    Taktgeber candidates with the parts of their score, every gap, and the transfer paths
+    per topic."""
+    words = TEXT_REPORT[check_lang(lang)]
+
+    def name(key):
+        return keys.get(key, {}).get("name") or str(key)
+
+    def names(list_):
+        return ", ".join(name(k) for k in list_) or "–"
+
+    def num(value, digits=2):
+        return number(value, digits, lang)
+
+    s = report["summary"]
+    lines = [words["title"].format(region=report["region"]), "",
+             words["summary"].format(**{**s, "density": num(s["density"], 3)}), "",
+             words["candidates"].format(shown=min(top, len(report["taktgeber"])),
+                                        total=s["candidates"])]
+    weights = sorted(graphs.WEIGHTS.items(), key=lambda pw: -pw[1])
+    percent = " %" if lang == "de" else "%"
+    for row in report["taktgeber"][:top]:
+        mark = words["designated"] if row["designated"] else ""
+        lines.append(words["row"].format(rank=row["rank"], name=row["name"], key=row["key"],
+                                         score=num(row["score"]), mark=mark))
+        lines.append("     " + "; ".join(
+            f"{words['parts'][p]} {num(row['parts'].get(p, 0.0))} × {round(100 * w)}{percent}"
+            for p, w in weights))
+        lines.append(f"     {row['explanation']}")
+    lines += ["", words["gaps"].format(count=len(report["gaps"]))]
+    for gap in report["gaps"]:
+        lines.append(f"  [{words['severities'][gap['severity']]}] {gap['kind']} "
+                     f"({', '.join(gap['keys'])}): {gap['message']}")
+    lines += ["", words["transfer"]]
+    for t in report["transfer"]:
+        lines.append(words["topic"].format(
+            label=t["label"], sources=t["n_sources"], source_names=names(t["sources"]),
+            targets=t["n_targets"], target_names=names(t["targets"])))
+        for p in t["paths"]:
+            via = words["via"].format(names=names(p["via"])) if p["via"] else words["direct"]
+            alt = (words["alternative"].format(names=names(p["alternative"]["via"]))
+                   if p.get("alternative") else "")
+            lines.append(f"    {name(p['from'])} → {name(p['to'])}{via}{alt}")
+        for sug in t["suggestions"]:
+            lines.append(words["suggestion"].format(first=name(sug["from"]),
+                                                    second=name(sug["to"]),
+                                                    target=name(sug["target"])))
+        lines.append(f"    {t['note']}")
+    return "\n".join(lines) + "\n"
+
+
+def clear_cache() -> None:
+    """Forget every cached report (tests; a process that changed data behind our back)."""
+    _reports.clear()

@@ -1,0 +1,358 @@
+"""The OpenAPI 3.1 document of API v1, generated from the same field rules the API applies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from collab.core import vocab
+from collab.core.validation import FIELDS
+from graphs import GAP_KINDS
+
+_ENUMS = {
+    ("municipality", "kind"): vocab.MUNICIPALITY_KINDS, ("municipality", "state"): vocab.STATES,
+    ("municipality", "tier"): vocab.TIERS, ("actor", "type"): vocab.ACTOR_TYPES,
+    ("actor", "level"): vocab.LEVELS, ("actor", "sector"): vocab.SECTORS,
+    ("initiative", "topic"): vocab.TOPICS, ("initiative", "status"): vocab.INITIATIVE_STATUSES,
+    ("participant", "role"): vocab.PARTICIPATION_ROLES, ("tie", "kind"): vocab.TIE_KINDS,
+}
+_TYPES = {
+    "population": {"type": "integer", "minimum": 0}, "weight": {"type": "integer", "minimum": 1,
+                                                                "maximum": 5},
+    "area_km2": {"type": ["number", "null"]}, "lat": {"type": ["number", "null"]},
+    "lon": {"type": ["number", "null"]}, "capacity_fte": {"type": ["number", "null"]},
+    "since": {"type": ["string", "null"], "format": "date"},
+    "start": {"type": ["string", "null"], "format": "date"},
+    "end": {"type": ["string", "null"], "format": "date"},
+    "topics": {"type": "array", "items": {"enum": list(vocab.TOPICS)}},
+    "ags": {"type": "string", "pattern": "^[0-9]{8}$"},
+    "key": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 64},
+}
+
+
+def _schema(entity: str) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for f in FIELDS[entity]:
+        spec = dict(_TYPES.get(f.name, {"type": "string"}))
+        if (entity, f.name) in _ENUMS:
+            spec = {"enum": list(_ENUMS[(entity, f.name)])}
+        spec["description"] = str(f.label)
+        props[f.name] = spec
+    if entity == "initiative":
+        props["participants"] = {"type": "array",
+                                 "items": {"$ref": "#/components/schemas/participant"}}
+    return {"type": "object", "properties": props,
+            "required": [f.name for f in FIELDS[entity] if f.required]}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/error"}}}}
+
+
+def _list_parameters(plural: str) -> list[dict[str, Any]]:
+    """The query parameters a list operation accepts (any other one is refused with 422)."""
+    from collab.objects.kinds import KINDS, MAX_PER_PAGE
+
+    def query(name: str, schema: dict, description: str) -> dict[str, Any]:
+        return {"name": name, "in": "query", "required": False, "schema": schema,
+                "description": description}
+
+    found = [query("q", {"type": "string"}, "search in name and key (ties: key and the "
+                   "names of both ends; municipalities also district and AGS)")]
+    found += [query(name, {"enum": list(values)}, f"only objects with this {name}")
+              for name, values in KINDS[plural].filters.items()]
+    if plural == "actors":
+        found.append(query("municipality", {"type": "string"},
+                           "key of the actors' municipality; '-' for regional actors"))
+    found += [query("page", {"type": "integer", "minimum": 1, "default": 1},
+                    "page number, from 1"),
+              query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                                 "default": 100}, "items per page")]
+    return found
+
+
+def _page_schema(item: dict) -> dict[str, Any]:
+    return {"type": "object", "required": ["items", "page", "pages", "per_page", "total"],
+            "properties": {"items": {"type": "array", "items": item},
+                           "page": {"type": "integer"}, "pages": {"type": "integer"},
+                           "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
+
+
+def document(base: str) -> dict[str, Any]:
+    base = base.rsplit("/regions", 1)[0]
+    errors = {"401": _error("no valid bearer token"), "403": _error("not allowed"),
+              "404": _error("unknown object")}
+    paths: dict[str, Any] = {
+        "/regions": {"get": {"summary": "List regions", "responses": {
+            "200": {"description": "regions"}, **errors}}},
+        "/regions/{slug}/bundle": {
+            "parameters": [{"name": "slug", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "get": {"summary": "Export the region's network bundle",
+                    "responses": {"200": {"description": "bundle"}, **errors}},
+            "put": {"summary": "Import a bundle (coordinator of the region or admin); "
+                               "?dry_run=1 only checks",
+                    "requestBody": {"content": {"application/json": {"schema": {
+                        "type": "object"}}}},
+                    "responses": {"200": {"description": "import summary"},
+                                  "201": {"description": "region created"},
+                                  "422": _error("invalid bundle, every problem with its "
+                                                "JSON path"), **errors}}},
+    }
+    paths["/regions/{slug}/analysis"] = {
+        "parameters": [
+            {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "without", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "what-if: key of a municipality, actor or initiative that leaves"},
+            {"name": "taktgeber", "in": "query", "required": False,
+             "schema": {"type": "string"},
+             "description": "what-if: key of an actor that becomes the Taktgeber"},
+            {"name": "lang", "in": "query", "required": False,
+             "schema": {"enum": ["de", "en"], "default": "de"},
+             "description": "language of the report's sentences (gap messages, explanations, "
+                            "transfer labels and notes, what-if message); keys and figures "
+                            "are the same in both"}],
+        "get": {"summary": "The analysis report (gaps, Taktgeber ranking, transfer paths, "
+                           "structure; with a what-if its comparison in whatif)",
+                "responses": {"200": {"description": "report", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/report"}}}},
+                    "422": _error("unknown what-if key or language"), **errors}},
+    }
+    paths["/regions/{slug}/graph"] = {
+        "parameters": [
+            {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "format", "in": "query", "required": False,
+             "schema": {"enum": ["vis", "graphml", "gexf"], "default": "vis"},
+             "description": "vis: vis-network JSON (nodes, edges, mode, counts); graphml or "
+                            "gexf: the network with all attributes, for Gephi and networkx"},
+            *({"name": name, "in": "query", "required": False,
+               "schema": {"type": "array", "items": {"type": "string", **(
+                   {"enum": list(values)} if values else {})}}, "explode": True,
+               "description": f"filter of the network view: {name} (an unknown value or "
+                              "key is refused with 422 naming the field)"}
+              for name, values in (("type", ("municipality", "actor", "initiative")),
+                                   ("level", vocab.LEVELS), ("sector", vocab.SECTORS),
+                                   ("tier", vocab.TIERS), ("topic", vocab.TOPICS),
+                                   ("initiative", None), ("municipality", None),
+                                   ("expand", None))),
+            {"name": "ego", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "a municipality's ego view (its actors and two steps around)"},
+            {"name": "metric", "in": "query", "required": False,
+             "schema": {"enum": ["degree", "taktgeber", "population", "capacity", "gaps"]},
+             "description": "node size by this metric"}],
+        "get": {"summary": "The network as drawn by the network view (filters honoured; "
+                           "aggregated above 1,500 visible nodes), or GraphML / GEXF with "
+                           "the same visible nodes and every edge between them",
+                "responses": {"200": {"description": "vis data, GraphML or GEXF", "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "application/graphml+xml": {"schema": {"type": "string"}},
+                    "application/gexf+xml": {"schema": {"type": "string"}}}},
+                    "422": _error("unknown filter, key or format"), **errors}},
+    }
+    for plural, entity in (("municipalities", "municipality"), ("actors", "actor"),
+                           ("initiatives", "initiative"), ("ties", "tie")):
+        slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+        key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+        ref = {"$ref": f"#/components/schemas/{entity}"}
+        body = {"content": {"application/json": {"schema": ref}}}
+        paths[f"/regions/{{slug}}/{plural}"] = {
+            "parameters": [slug],
+            "get": {"summary": f"List {plural} (q, filters, page, per_page)",
+                    "parameters": _list_parameters(plural),
+                    "responses": {"200": {"description": "page of items", "content": {
+                        "application/json": {"schema": _page_schema(ref)}}},
+                                  "422": _error("page or per_page (1-1000) not a whole "
+                                                "number in range, unknown parameter or "
+                                                "filter value"), **errors}},
+            "post": {"summary": f"Create a {entity}", "requestBody": body,
+                     "responses": {"201": {"description": "created", "content": {
+                         "application/json": {"schema": ref}}},
+                         "409": _error("key taken"), "422": _error("invalid input"),
+                         **errors}},
+        }
+        paths[f"/regions/{{slug}}/{plural}/{{key}}"] = {
+            "parameters": [slug, key],
+            "get": {"summary": f"Get a {entity}", "responses": {"200": {
+                "description": entity, "content": {"application/json": {"schema": ref}}},
+                **errors}},
+            "patch": {"summary": f"Change a {entity} (fields given only)", "requestBody": body,
+                      "responses": {"200": {"description": "changed"},
+                                    "409": _error("conflict"), "422": _error("invalid input"),
+                                    **errors}},
+            "delete": {"summary": f"Delete a {entity} (with what depends on it)",
+                       "responses": {"204": {"description": "deleted"}, **errors}},
+        }
+    schemas = {e: _schema(e) for e in ("municipality", "actor", "initiative", "participant",
+                                       "tie")}
+    schemas["report"] = {"type": "object", "required": [
+        "region", "summary", "taktgeber", "gaps", "transfer", "communities"], "properties": {
+        "region": {"type": "string"}, "summary": {"type": "object"},
+        "taktgeber": {"type": "array", "items": {"type": "object", "required": [
+            "key", "name", "score", "parts", "explanation"]}},
+        "gaps": {"type": "array", "items": {"type": "object", "required": [
+            "kind", "keys", "severity", "message"], "properties": {
+            "kind": {"enum": list(GAP_KINDS)},
+            "keys": {"type": "array", "items": {"type": "string"}},
+            "severity": {"enum": ["high", "medium", "low"]},
+            "message": {"type": "string"}}}},
+        "transfer": {"type": "array", "items": {"type": "object"}},
+        "communities": {"type": "array", "items": {"type": "array",
+                                                   "items": {"type": "string"}}},
+        "core_periphery": {"type": "object"}, "org_models": {"type": "object"},
+        "whatif": {"type": ["object", "null"]}, "timings_ms": {"type": "object"}}}
+    schemas["error"] = {"type": "object", "required": ["error"], "properties": {
+        "error": {"type": "string"},
+        "details": {"type": "array", "items": {"type": "object", "properties": {
+            "field": {"type": "string"}, "message": {"type": "string"}}}}}}
+    paths.update(_spielregeln_paths(errors))
+    schemas.update(_spielregeln_schemas())
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Kommunalnetz API", "version": "1"},
+        "servers": [{"url": base}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": schemas},
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }
+
+
+# --- Spielregeln ------------------------------------------------------------------------------
+
+
+def _spielregeln_schemas() -> dict[str, Any]:
+    tally = {"type": ["object", "null"], "properties": {
+        name: {"type": "integer"} for name in ("yes", "no", "abstain", "eligible", "voted",
+                                               "needed")}}
+    return {
+        "rule_proposal": {"type": "object", "required": ["title", "text"], "properties": {
+            "title": {"type": "string", "maxLength": 200}, "text": {"type": "string"},
+            "kind": {"enum": ["general", "taktgeber"], "description": "taktgeber needs actor"},
+            "actor": {"type": ["string", "null"]}, "initiative": {"type": ["string", "null"]},
+            "tie_kind": {"enum": [*vocab.TIE_KINDS, None]}}},
+        "rule": {"type": "object", "required": ["id", "key", "title", "status"], "properties": {
+            "id": {"type": "integer"}, "key": {"type": "string"}, "title": {"type": "string"},
+            "text": {"type": "string"}, "status": {"enum": list(vocab.RULE_STATUSES)},
+            "kind": {"enum": ["general", "taktgeber"]},
+            "closes_at": {"type": ["string", "null"], "format": "date-time"},
+            "decided_at": {"type": ["string", "null"], "format": "date-time"},
+            "decision_rule": {"enum": [*vocab.DECISION_RULES, None]},
+            "quorum": {"type": ["number", "null"]}, "tally": tally,
+            "votes": {"type": "array", "items": {"type": "object"}},
+            "versions": {"type": "array", "items": {"type": "object"}},
+            "comments": {"type": "array", "items": {"type": "object"}}}},
+        "vote": {"type": "object", "required": ["vote"], "properties": {
+            "vote": {"enum": list(vocab.VOTE_CHOICES)},
+            "reason": {"type": "string", "description": "required for no"},
+            "municipality": {"type": "string",
+                             "description": "coordinator only: the municipality voted for"},
+            "reference": {"type": "string", "description": "required with municipality: its "
+                          "council decision or letter"}}},
+        "join_request": {"type": "object", "required": ["reference"], "properties": {
+            "tier": {"enum": list(vocab.TIERS)}, "reference": {"type": "string"}}},
+        "initiative_join_request": {"type": "object", "required": ["actor"], "properties": {
+            "actor": {"type": "string"}, "role": {"enum": ["partner", "supporter", "observer"]},
+            "message": {"type": "string"}}},
+        "decision": {"type": "object", "required": ["approve"], "properties": {
+            "approve": {"type": "boolean"},
+            "reason": {"type": "string", "description": "required to decline"}}},
+    }
+
+
+def _spielregeln_paths(errors: dict) -> dict[str, Any]:
+    def param(name: str, kind: str = "string") -> dict:
+        return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+    def body(schema: str) -> dict:
+        return {"content": {"application/json": {"schema": {
+            "$ref": f"#/components/schemas/{schema}"}}}}
+
+    rule = {"description": "the rule", "content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/rule"}}}}
+    slug, rule_id = param("slug"), param("rule_id", "integer")
+    invalid, conflict = _error("invalid input"), _error("state does not allow it")
+    return {
+        "/regions/{slug}/rules": {
+            "parameters": [slug],
+            "get": {"summary": "List rules (?status, ?actor, ?initiative, ?tie_kind)",
+                    "responses": {"200": {"description": "items"}, **errors}},
+            "post": {"summary": "Propose a rule (member or coordinator); 409 when an open "
+                                "(draft or voting) rule of the region has the same title",
+                     "requestBody": body("rule_proposal"),
+                     "responses": {"201": rule, "409": _error("an open rule has this title"),
+                                   "422": invalid, **errors}}},
+        "/regions/{slug}/rules/{rule_id}": {
+            "parameters": [slug, rule_id],
+            "get": {"summary": "A rule with status, text, tally, votes, versions, comments "
+                               "(an open ballot past its closing time is closed first)",
+                    "responses": {"200": rule, **errors}},
+            "patch": {"summary": "Revise title or text (proposer; only while no ballot was "
+                                 "opened; 409 for a title another open rule has)",
+                      "requestBody": body("rule_proposal"),
+                      "responses": {"200": rule, "409": conflict, "422": invalid, **errors}}},
+        "/regions/{slug}/rules/{rule_id}/withdraw": {
+            "parameters": [slug, rule_id],
+            "post": {"summary": "Withdraw a draft (proposer or coordinator): it is deleted "
+                                "with its versions and comments; the activity log keeps the "
+                                "record",
+                     "responses": {"204": {"description": "withdrawn"},
+                                   "409": _error("a ballot was opened"), **errors}}},
+        "/regions/{slug}/rules/{rule_id}/comments": {
+            "parameters": [slug, rule_id],
+            "post": {"summary": "Comment on a rule", "requestBody": {"content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "text": {"type": "string"}}}}}},
+                "responses": {"201": {"description": "comment"}, "422": invalid, **errors}}},
+        "/regions/{slug}/rules/{rule_id}/ballot": {
+            "parameters": [slug, rule_id],
+            "post": {"summary": "Open the ballot (coordinator)", "requestBody": {"content": {
+                "application/json": {"schema": {"type": "object", "required": ["closes_at"],
+                                                "properties": {"closes_at": {
+                                                    "type": "string",
+                                                    "format": "date-time",
+                                                    "description": (
+                                                        "ISO 8601; with an offset it is "
+                                                        "converted to UTC, without one it "
+                                                        "is UTC")}}}}}},
+                "responses": {"200": rule, "409": conflict, "422": invalid, **errors}}},
+        "/regions/{slug}/rules/{rule_id}/votes": {
+            "parameters": [slug, rule_id],
+            "post": {"summary": "Vote for the account's municipality, or (coordinator) record "
+                                "a municipality's vote with a reference",
+                     "requestBody": body("vote"),
+                     "responses": {"201": {"description": "the vote and the rule"},
+                                   "409": _error("already voted, or no open ballot"),
+                                   "422": invalid, **errors}}},
+        "/regions/{slug}/charter": {
+            "parameters": [slug],
+            "get": {"summary": "The adopted rules in order (Kooperationsvereinbarung) and the "
+                               "designated Taktgeber",
+                    "responses": {"200": {"description": "charter"}, **errors}}},
+        "/regions/{slug}/join-requests": {
+            "parameters": [slug],
+            "get": {"summary": "Applications to join (all for the coordinator, own otherwise)",
+                    "responses": {"200": {"description": "items"}, **errors}},
+            "post": {"summary": "Apply to join (member account of a municipality outside the "
+                                "region)", "requestBody": body("join_request"),
+                     "responses": {"201": {"description": "the application"},
+                                   "409": conflict, "422": invalid, **errors}}},
+        "/regions/{slug}/join-requests/{request_id}/decision": {
+            "parameters": [slug, param("request_id", "integer")],
+            "post": {"summary": "Approve or decline (coordinator)", "requestBody": body(
+                "decision"), "responses": {"200": {"description": "decided"},
+                                           "409": conflict, "422": invalid, **errors}}},
+        "/regions/{slug}/initiatives/{key}/join-requests": {
+            "parameters": [slug, param("key")],
+            "get": {"summary": "Requests to take part in an initiative",
+                    "responses": {"200": {"description": "items"}, **errors}},
+            "post": {"summary": "Ask to take part with one of the member's actors",
+                     "requestBody": body("initiative_join_request"),
+                     "responses": {"201": {"description": "the request"}, "409": conflict,
+                                   "422": invalid, **errors}}},
+        "/regions/{slug}/initiatives/{key}/join-requests/{request_id}/decision": {
+            "parameters": [slug, param("key"), param("request_id", "integer")],
+            "post": {"summary": "Approve or decline (the initiative's lead or the coordinator)",
+                     "requestBody": body("decision"),
+                     "responses": {"200": {"description": "decided"}, "409": conflict,
+                                   "422": invalid, **errors}}},
+    }

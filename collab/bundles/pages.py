@@ -1,0 +1,105 @@
+"""Bundle pages of a region: download, upload with a dry run, and the confirmed import."""
+
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from collab.activity import summaries as activitylog
+from collab.bundles import services as bundle
+from collab.bundles import staging as importing
+from collab.core import forms
+from collab.core import permissions as perm
+from collab.core import store as services
+from collab.core.validation import ValidationError
+
+bp = Blueprint("bundles", __name__, url_prefix="/regions")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page of a region needs a signed-in account (viewer and up)."""
+
+
+
+
+@bp.route("/<slug>/bundle.json")
+def download_bundle(slug: str):
+    region = perm.get_region(slug)
+    body = json.dumps(bundle.export_bundle(region), ensure_ascii=False, indent=2)
+    return Response(body + "\n", mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{region.slug}.json"'})
+
+
+@bp.route("/<slug>/bundle", methods=["POST"])
+def upload_bundle(slug: str):
+    """Step 1: check the uploaded bundle (a dry run) and show what the import would add,
+    change and remove; a valid bundle is kept aside for step 2."""
+    region = perm.get_region(slug)
+    perm.require(perm.can_import_bundle(current_user, region))
+    form = forms.BundleUploadForm()
+    problems, summary, changes, confirm = [], None, {}, None
+    if form.validate_on_submit():
+        body = form.bundle.data.read()
+        doc, problems = importing.parse_upload(body)
+        if not problems:
+            try:
+                summary = bundle.import_bundle(doc, current_user, slug=slug, dry_run=True)
+            except ValidationError as exc:
+                problems = exc.problems
+            else:
+                changes = importing.preview(region, doc)
+                if summary["changed"]:
+                    confirm = forms.BundleConfirmForm(
+                        digest=importing.stage(slug, current_user, body))
+    else:
+        problems = [services.Problem(name, msg) for name, msgs in form.errors.items()
+                    for msg in msgs]
+    if problems:
+        flash(_("Das Bündel wurde nicht importiert; es wurde nichts geändert."), "error")
+    return render_template("bundles/import_result.html", region=region, problems=problems,
+                           summary=summary, changes=changes, confirm=confirm,
+                           sections=activitylog.SECTIONS)
+
+
+@bp.route("/<slug>/bundle/import", methods=["POST"])
+def confirm_import(slug: str):
+    """Step 2: import the checked bundle the coordinator confirmed."""
+    region = perm.get_region(slug)
+    perm.require(perm.can_import_bundle(current_user, region))
+    form = forms.BundleConfirmForm()
+    body = (importing.staged(slug, current_user, form.digest.data)
+            if form.validate_on_submit() else None)
+    if body is None:
+        flash(_("Die geprüfte Datei liegt nicht mehr vor. Bitte laden Sie das Bündel erneut "
+                "hoch; es wurde nichts geändert."), "error")
+        return redirect(url_for("objects.overview", slug=slug))
+    doc, problems = importing.parse_upload(body)
+    summary = None
+    if not problems:
+        try:
+            summary = bundle.import_bundle(doc, current_user, slug=slug)
+        except ValidationError as exc:  # the region changed since the check
+            problems = exc.problems
+    importing.discard(slug, current_user, form.digest.data)
+    if problems:
+        flash(_("Das Bündel wurde nicht importiert; es wurde nichts geändert."), "error")
+    else:
+        flash(_("Bündel importiert."), "success")
+    return render_template("bundles/import_result.html", region=region, problems=problems,
+                           summary=summary, changes={}, confirm=None,
+                           sections=activitylog.SECTIONS)
+
+

@@ -1,0 +1,540 @@
+"""The network bundle: export a region as one JSON document, validate and import one.
+
+Import makes the region equal to the bundle (objects missing from it are removed), is
+idempotent (a second import of the same bundle changes nothing) and all-or-nothing (an
+invalid bundle changes nothing, and every problem is reported with its JSON path).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from collab.core import permissions as perm
+from collab.core import store as services
+from collab.core.models import (
+    Actor,
+    Initiative,
+    Municipality,
+    Region,
+    RegionMembership,
+    Rule,
+    Tie,
+    User,
+    Vote,
+)
+from collab.core.records import FORMAT, VERSION, network_records
+from collab.core.validation import Problem, ValidationError, choice, clean, key, text
+from collab.core.vocab import DECISION_RULES, RULE_STATUSES, TIE_KINDS, TIERS, VOTE_CHOICES
+from collab.extensions import db
+
+
+def export_bundle(region: Region, *, contact: bool = False) -> dict[str, Any]:
+    """The region as a bundle; lists sorted by key so that equal data give equal documents."""
+    rules = db.session.scalars(
+        sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.key)).all()
+    return {**network_records(region, contact=contact),
+            "rules": [rule_record(r) for r in rules]}
+
+
+def _stamp(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def rule_record(rule: Rule) -> dict[str, Any]:
+    """A rule as in the bundle; ``ballot`` is null for a draft or a rule adopted before the
+    platform (imported without its ballot)."""
+    ballot = None
+    if rule.opened_at or rule.decided_at or rule.tally:
+        ballot = {"opened_at": _stamp(rule.opened_at), "closes_at": _stamp(rule.closes_at),
+                  "decided_at": _stamp(rule.decided_at), "decision_rule": rule.decision_rule,
+                  "quorum": rule.quorum, "tally": rule.tally}
+    return {
+        "key": rule.key, "title": rule.title, "text": rule.text, "status": rule.status,
+        "kind": rule.kind or "general", "actor": rule.actor.key if rule.actor else None,
+        "initiative": rule.initiative.key if rule.initiative else None,
+        "tie_kind": rule.tie_kind, "ballot": ballot,
+        "votes": sorted(({"municipality": v.municipality.key, "vote": v.vote,
+                          "reason": v.reason, "reference": v.reference or ""}
+                         for v in rule.votes),
+                        key=lambda v: v["municipality"]),
+    }
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
+    """Check a bundle's structure, values and references. Returns the cleaned document and
+    every problem found, each with its JSON path ("$.actors[3].level")."""
+    problems: list[Problem] = []
+    if not isinstance(doc, dict):
+        return {}, [Problem("$", _("Das Bündel muss ein JSON-Objekt sein."))]
+    if doc.get("format") != FORMAT:
+        problems.append(Problem("$.format", _("Format: erwartet „%(f)s“.", f=FORMAT)))
+    if doc.get("version") != VERSION:
+        problems.append(Problem("$.version", _("Version: erwartet %(v)d.", v=VERSION)))
+    for section in ("municipalities", "actors", "initiatives", "ties", "rules"):
+        if not isinstance(doc.get(section, []), list):
+            problems.append(Problem(f"$.{section}", _("muss eine Liste sein.")))
+    if problems:
+        return {}, problems
+
+    region_raw = doc.get("region")
+    region, found = clean("region", region_raw if isinstance(region_raw, dict) else {},
+                          path="$.region")
+    problems += found
+    tiers = (region_raw or {}).get("voting_tiers", ["pioneer", "member"]) if isinstance(
+        region_raw, dict) else []
+    if not isinstance(tiers, list) or any(t not in TIERS for t in tiers):
+        problems.append(Problem("$.region.voting_tiers", _(
+            "Stimmberechtigte Stufen: Liste aus pioneer, member, supporter.")))
+    else:
+        region["voting_tiers"] = [t for t in TIERS if t in tiers]
+
+    cleaned: dict[str, list[dict]] = {}
+    for section, entity in (("municipalities", "municipality"), ("actors", "actor"),
+                            ("initiatives", "initiative"), ("ties", "tie")):
+        cleaned[section] = []
+        for n, raw in enumerate(doc.get(section, [])):
+            data, found = clean(entity, raw, path=f"$.{section}[{n}]")
+            problems += found
+            if entity == "initiative" and isinstance(raw, dict):
+                data["participants"] = []
+                parts = raw.get("participants", [])
+                if not isinstance(parts, list):
+                    problems.append(Problem(f"$.{section}[{n}].participants",
+                                            _("muss eine Liste sein.")))
+                    parts = []
+                for m, part in enumerate(parts):
+                    pdata, found = clean("participant", part,
+                                         path=f"$.{section}[{n}].participants[{m}]")
+                    problems += found
+                    data["participants"].append(pdata)
+            cleaned[section].append(data)
+    cleaned["rules"] = []
+    for n, raw in enumerate(doc.get("rules", [])):
+        data, found = _clean_rule(raw, f"$.rules[{n}]")
+        problems += found
+        cleaned["rules"].append(data)
+
+    problems += _check_references(cleaned)
+    problems += _designate(region, region_raw, cleaned)
+    return {"region": region, **cleaned}, problems
+
+
+def _designate(region: dict, region_raw: Any, cleaned: dict) -> list[Problem]:
+    """``region.taktgeber`` names the designated Taktgeber (an actor key). It follows from
+    the adopted rules of kind ``taktgeber``; a bundle that names one without such a rule gets
+    one (adopted, key ``taktgeber-<actor>``), so that the designation is a rule like any other.
+    """
+    named = region_raw.get("taktgeber") if isinstance(region_raw, dict) else None
+    if named is None:
+        return []
+    actors = {a.get("key"): a for a in cleaned["actors"]}
+    if not isinstance(named, str) or named not in actors:
+        return [Problem("$.region.taktgeber", _(
+            "Taktgeber: „%(k)s“ ist kein Akteur des Bündels.", k=named))]
+    if any(r.get("status") == "adopted" and r.get("kind") == "taktgeber"
+           and r.get("actor") == named for r in cleaned["rules"]):
+        return []
+    key = f"taktgeber-{named}"[:64].rstrip("-")
+    if any(r.get("key") == key for r in cleaned["rules"]):
+        return [Problem("$.region.taktgeber", _(
+            "Taktgeber: Keine beschlossene Regel benennt „%(k)s“, und der Schlüssel „%(r)s“ "
+            "für eine solche Regel ist vergeben.", k=named, r=key))]
+    name = actors[named].get("name") or named
+    cleaned["rules"].append({
+        "key": key, "title": _("Taktgeber: %(n)s", n=name),
+        "text": _("%(n)s ist der Taktgeber des Netzwerks (aus der Angabe region.taktgeber "
+                  "eines importierten Bündels).", n=name),
+        "status": "adopted", "kind": "taktgeber", "actor": named, "initiative": None,
+        "tie_kind": None, "ballot": None, "votes": []})
+    return []
+
+
+def _clean_rule(raw: Any, path: str) -> tuple[dict, list[Problem]]:
+    if not isinstance(raw, dict):
+        return {}, [Problem(path, _("muss ein Objekt sein."))]
+    problems, data = [], {}
+    for name, parse, required in (("key", key, True), ("title", text(200), True),
+                                  ("text", text(20000), False),
+                                  ("status", choice(RULE_STATUSES), False)):
+        value = raw.get(name)
+        if value in (None, ""):
+            if required:
+                problems.append(Problem(f"{path}.{name}", _("Angabe fehlt.")))
+            data[name] = {"text": "", "status": "draft"}.get(name)
+            continue
+        try:
+            data[name] = parse(value)
+        except ValueError as exc:
+            problems.append(Problem(f"{path}.{name}", str(exc)))
+    kind_ = raw.get("kind") or "general"
+    if kind_ not in ("general", "taktgeber"):
+        problems.append(Problem(f"{path}.kind", _("Art: general oder taktgeber.")))
+    data["kind"] = kind_
+    for name in ("actor", "initiative"):
+        value = raw.get(name)
+        if value is not None and not isinstance(value, str):
+            problems.append(Problem(f"{path}.{name}", _("muss ein Schlüssel oder null sein.")))
+            value = None
+        data[name] = value or None
+    if kind_ == "taktgeber" and not data["actor"]:
+        problems.append(Problem(f"{path}.actor", _(
+            "Akteur: Eine Regel der Art taktgeber nennt den Akteur.")))
+    tie_kind = raw.get("tie_kind")
+    if tie_kind is not None and tie_kind not in TIE_KINDS:
+        problems.append(Problem(f"{path}.tie_kind", _("Art der Verbindung: unbekannt.")))
+        tie_kind = None
+    data["tie_kind"] = tie_kind
+    data["ballot"] = _clean_ballot(raw.get("ballot"), f"{path}.ballot", problems)
+    if data.get("status") == "voting" and not (data["ballot"] or {}).get("closes_at"):
+        problems.append(Problem(f"{path}.ballot.closes_at", _(
+            "Abstimmungsende: Für eine laufende Abstimmung erforderlich.")))
+    data["votes"] = []
+    votes = raw.get("votes", [])
+    for m, vote in enumerate(votes if isinstance(votes, list) else []):
+        where = f"{path}.votes[{m}]"
+        if not isinstance(vote, dict):
+            problems.append(Problem(where, _("muss ein Objekt sein.")))
+            continue
+        if vote.get("vote") not in VOTE_CHOICES:
+            problems.append(Problem(f"{where}.vote", _("Stimme: yes, no oder abstain.")))
+        reference = vote.get("reference") or ""
+        if not isinstance(reference, str):
+            problems.append(Problem(f"{where}.reference", _("Bezug: muss ein Text sein.")))
+            reference = ""
+        data["votes"].append({"municipality": vote.get("municipality"),
+                              "vote": vote.get("vote"),
+                              "reason": vote.get("reason") or "", "reference": reference})
+    return data, problems
+
+
+def _clean_ballot(raw: Any, path: str, problems: list[Problem]) -> dict | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(Problem(path, _("muss ein Objekt oder null sein.")))
+        return None
+    ballot: dict[str, Any] = {}
+    for name in ("opened_at", "closes_at", "decided_at"):
+        value = raw.get(name)
+        try:
+            ballot[name] = None if value is None else dt.datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            problems.append(Problem(f"{path}.{name}", _("Zeit: JJJJ-MM-TTThh:mm:ss erwartet.")))
+            ballot[name] = None
+    rule = raw.get("decision_rule")
+    if rule is not None and rule not in DECISION_RULES:
+        problems.append(Problem(f"{path}.decision_rule", _(
+            "Entscheidungsregel: consensus, majority oder two_thirds.")))
+    ballot["decision_rule"] = rule
+    quorum = raw.get("quorum")
+    if quorum is not None and (isinstance(quorum, bool) or not isinstance(quorum, int | float)
+                               or not 0 <= quorum <= 1):
+        problems.append(Problem(f"{path}.quorum", _("Quorum: Zahl zwischen 0 und 1.")))
+        quorum = None
+    ballot["quorum"] = quorum
+    tally = raw.get("tally")
+    if tally is not None and not (isinstance(tally, dict) and all(
+            isinstance(tally.get(k), int) and not isinstance(tally.get(k), bool)
+            for k in ("yes", "no", "abstain"))):
+        problems.append(Problem(f"{path}.tally", _(
+            "Auszählung: Objekt mit ganzen Zahlen yes, no, abstain.")))
+        tally = None
+    ballot["tally"] = tally
+    return ballot
+
+
+def _duplicates(items: list[dict], section: str, field: str = "key") -> list[Problem]:
+    counts = Counter(i.get(field) for i in items if i.get(field))
+    return [Problem(f"$.{section}[{n}].{field}", _("Schlüssel „%(k)s“ kommt mehrfach vor.",
+                                                    k=i[field]))
+            for n, i in enumerate(items) if counts.get(i.get(field), 0) > 1]
+
+
+def _check_references(doc: dict) -> list[Problem]:
+    problems: list[Problem] = []
+    municipalities = {m["key"] for m in doc["municipalities"] if m.get("key")}
+    actors = {a["key"] for a in doc["actors"] if a.get("key")}
+    problems += _duplicates(doc["municipalities"], "municipalities")
+    problems += _duplicates(doc["municipalities"], "municipalities", "ags")
+    problems += _duplicates(doc["actors"], "actors")
+    problems += _duplicates(doc["initiatives"], "initiatives")
+    problems += _duplicates(doc["rules"], "rules")
+    for n, a in enumerate(doc["actors"]):
+        if a.get("key") in municipalities:
+            problems.append(Problem(f"$.actors[{n}].key", _(
+                "Schlüssel „%(k)s“ ist schon an eine Kommune vergeben.", k=a["key"])))
+        if a.get("municipality") and a["municipality"] not in municipalities:
+            problems.append(Problem(f"$.actors[{n}].municipality", _(
+                "Kommune „%(k)s“ ist nicht im Bündel.", k=a["municipality"])))
+    for n, i in enumerate(doc["initiatives"]):
+        if i.get("key") in municipalities or i.get("key") in actors:
+            problems.append(Problem(f"$.initiatives[{n}].key", _(
+                "Schlüssel „%(k)s“ ist schon an eine Kommune oder einen Akteur vergeben.",
+                k=i["key"])))
+        seen = set()
+        for m, p in enumerate(i.get("participants", [])):
+            if p.get("actor") and p["actor"] not in actors:
+                problems.append(Problem(f"$.initiatives[{n}].participants[{m}].actor", _(
+                    "Akteur „%(k)s“ ist nicht im Bündel.", k=p["actor"])))
+            if p.get("actor") in seen:
+                problems.append(Problem(f"$.initiatives[{n}].participants[{m}].actor", _(
+                    "Akteur „%(k)s“ ist doppelt beteiligt.", k=p["actor"])))
+            seen.add(p.get("actor"))
+    tie_keys = Counter()
+    for t in doc["ties"]:
+        if t.get("source") and t.get("target") and t.get("kind"):
+            t["key"] = t.get("key") or services.default_tie_key(t["source"], t["target"],
+                                                                t["kind"])
+            tie_keys[t["key"]] += 1
+    for n, t in enumerate(doc["ties"]):
+        for end in ("source", "target"):
+            if t.get(end) and t[end] not in actors:
+                problems.append(Problem(f"$.ties[{n}].{end}", _(
+                    "Akteur „%(k)s“ ist nicht im Bündel.", k=t[end])))
+        if tie_keys.get(t.get("key"), 0) > 1:
+            problems.append(Problem(f"$.ties[{n}].key", _(
+                "Verbindung „%(k)s“ kommt mehrfach vor.", k=t["key"])))
+    initiatives = {i["key"] for i in doc["initiatives"] if i.get("key")}
+    for n, r in enumerate(doc["rules"]):
+        if r.get("actor") and r["actor"] not in actors:
+            problems.append(Problem(f"$.rules[{n}].actor", _(
+                "Akteur „%(k)s“ ist nicht im Bündel.", k=r["actor"])))
+        if r.get("initiative") and r["initiative"] not in initiatives:
+            problems.append(Problem(f"$.rules[{n}].initiative", _(
+                "Initiative „%(k)s“ ist nicht im Bündel.", k=r["initiative"])))
+        for m, v in enumerate(r.get("votes", [])):
+            if v.get("municipality") not in municipalities:
+                problems.append(Problem(f"$.rules[{n}].votes[{m}].municipality", _(
+                    "Kommune „%(k)s“ ist nicht im Bündel.", k=v.get("municipality"))))
+    return problems
+
+
+def _check_against_platform(doc: dict) -> list[Problem]:
+    """Municipalities are shared across regions: a key or AGS must not name another one."""
+    ags = [m["ags"] for m in doc["municipalities"] if m.get("ags") and m.get("key")]
+    by_ags = {m.ags: m for m in db.session.scalars(
+        sa.select(Municipality).where(Municipality.ags.in_(ags)))} if ags else {}
+    problems = []
+    for n, m in enumerate(doc["municipalities"]):
+        other = by_ags.get(m.get("ags"))
+        if other is not None and m.get("key") and other.key != m["key"]:
+            problems.append(Problem(f"$.municipalities[{n}].ags", _(
+                "AGS %(a)s gehört auf der Plattform bereits zur Kommune „%(k)s“.",
+                a=m["ags"], k=other.key)))
+    return problems
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
+                  slug: str | None = None) -> dict[str, Any]:
+    """Validate ``doc`` and make its region equal to it.
+
+    Returns a summary ``{"region": slug, "dry_run": bool, "changes": {section: {created,
+    updated, deleted, unchanged}}}``. Raises :class:`ValidationError` with every problem
+    when the bundle is invalid; nothing is changed then. ``slug`` (from a URL) must match
+    the bundle's region.
+    """
+    cleaned, problems = validate_bundle(doc)
+    if not problems and slug is not None and cleaned["region"]["slug"] != slug:
+        problems.append(Problem("$.region.slug", _(
+            "Kürzel: Das Bündel gehört zur Region „%(b)s“, nicht zu „%(s)s“.",
+            b=cleaned["region"]["slug"], s=slug)))
+    if cleaned:
+        problems += _check_against_platform(cleaned)
+    if problems:
+        raise ValidationError(problems)
+    region = db.session.scalar(sa.select(Region).filter_by(slug=cleaned["region"]["slug"]))
+    services.require(perm.can_import_bundle(user, region))
+    try:
+        changes = _apply(region, cleaned)
+        changed = any(c["created"] or c["updated"] or c["deleted"] for c in changes.values())
+        if dry_run or not changed:
+            db.session.rollback()
+        else:
+            region = db.session.scalar(
+                sa.select(Region).filter_by(slug=cleaned["region"]["slug"]))
+            with services.change(region, user, "bundle.import", region.slug, _summary(changes)):
+                pass
+    except BaseException:
+        db.session.rollback()
+        raise
+    return {"region": cleaned["region"]["slug"], "dry_run": dry_run, "changed": changed,
+            "changes": changes}
+
+
+def _summary(changes: dict) -> str:
+    return ", ".join(f"{section}: +{c['created']} ~{c['updated']} -{c['deleted']}"
+                     for section, c in changes.items())
+
+
+def _assign(obj: Any, values: dict) -> bool:
+    """Set the attributes that differ; True when anything changed."""
+    dirty = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            dirty = True
+    return dirty
+
+
+def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
+    """Make the database equal to the cleaned bundle within the open transaction."""
+    session = db.session
+    changes = {s: Counter(created=0, updated=0, deleted=0, unchanged=0)
+               for s in ("region", "municipalities", "actors", "initiatives", "ties", "rules")}
+
+    def count(section: str, is_new: bool, dirty: bool) -> None:
+        changes[section]["created" if is_new else "updated" if dirty else "unchanged"] += 1
+
+    is_new = region is None
+    if is_new:
+        region = Region(slug=doc["region"]["slug"])
+        session.add(region)
+    r = doc["region"]
+    count("region", is_new, _assign(region, {
+        "name": r["name"], "description": r["description"], "decision_rule": r["decision_rule"],
+        "quorum": r["quorum"], "voting_tiers": ",".join(r["voting_tiers"])}))
+    session.flush()
+
+    # municipalities (shared across regions) and this region's memberships
+    keys = [m["key"] for m in doc["municipalities"]]
+    known = {m.key: m for m in session.scalars(
+        sa.select(Municipality).where(Municipality.key.in_(keys)))} if keys else {}
+    memberships = {ms.municipality.key: ms for ms in session.scalars(
+        sa.select(RegionMembership).filter_by(region_id=region.id))}
+    municipality_by_key: dict[str, Municipality] = {}
+    for m in doc["municipalities"]:
+        mu = known.get(m["key"]) or Municipality(key=m["key"])
+        session.add(mu)
+        dirty = _assign(mu, {f: m[f] for f in services.MUNICIPALITY_FIELDS})
+        ms = memberships.pop(m["key"], None)
+        is_new = ms is None
+        if is_new:
+            ms = RegionMembership(region=region, municipality=mu)
+            session.add(ms)
+        dirty |= _assign(ms, {"tier": m["tier"], "since": m["since"]})
+        count("municipalities", is_new, dirty)
+        municipality_by_key[m["key"]] = mu
+    session.flush()
+
+    # actors (removal waits until no tie points to them)
+    actors = {a.key: a for a in session.scalars(sa.select(Actor).filter_by(region_id=region.id))}
+    wanted = {a["key"] for a in doc["actors"]}
+    gone = [a for k, a in actors.items() if k not in wanted]
+    for a in doc["actors"]:
+        actor = actors.get(a["key"])
+        is_new = actor is None
+        if is_new:
+            actor = actors[a["key"]] = Actor(region=region, key=a["key"])
+            session.add(actor)
+        values = {f: a[f] for f in ("name", "type", "level", "sector", "topics",
+                                    "capacity_fte", "description")}
+        if a.get("contact"):
+            values["contact"] = a["contact"]
+        values["municipality_id"] = (municipality_by_key[a["municipality"]].id
+                                     if a["municipality"] else None)
+        count("actors", is_new, _assign(actor, values))
+    session.flush()
+
+    # initiatives and participations
+    initiatives = {i.key: i for i in session.scalars(
+        sa.select(Initiative).filter_by(region_id=region.id))}
+    wanted = {i["key"] for i in doc["initiatives"]}
+    for k, initiative in initiatives.items():
+        if k not in wanted:
+            session.delete(initiative)
+            changes["initiatives"]["deleted"] += 1
+    for i in doc["initiatives"]:
+        initiative = initiatives.get(i["key"])
+        is_new = initiative is None
+        if is_new:
+            initiative = Initiative(region=region, key=i["key"])
+            session.add(initiative)
+        dirty = _assign(initiative, {f: i[f] for f in ("name", "topic", "status", "description",
+                                                        "start", "end")})
+        want = {p["actor"]: p["role"] for p in i["participants"]}
+        have = {p.actor.key: p.role for p in initiative.participations}
+        if want != have:
+            services._set_participants(initiative, [(actors[k], r) for k, r in want.items()])
+            dirty = True
+        count("initiatives", is_new, dirty)
+    session.flush()
+
+    # ties
+    ties = {t.key: t for t in session.scalars(sa.select(Tie).filter_by(region_id=region.id))}
+    wanted = {t["key"] for t in doc["ties"]}
+    for k, tie in ties.items():
+        if k not in wanted:
+            session.delete(tie)
+            changes["ties"]["deleted"] += 1
+    session.flush()
+    for actor in gone:
+        session.delete(actor)
+        changes["actors"]["deleted"] += 1
+    session.flush()
+    for t in doc["ties"]:
+        tie = ties.get(t["key"])
+        is_new = tie is None
+        if is_new:
+            tie = Tie(region=region, key=t["key"])
+            session.add(tie)
+        count("ties", is_new, _assign(tie, {
+            "source_id": actors[t["source"]].id, "target_id": actors[t["target"]].id,
+            "kind": t["kind"], "weight": t["weight"], "description": t["description"]}))
+
+    # municipalities no longer in the bundle leave the region
+    for ms in memberships.values():
+        for account in session.scalars(sa.select(User).filter_by(
+                region_id=region.id, municipality_id=ms.municipality_id)):
+            account.municipality_id = None
+        session.delete(ms)
+        changes["municipalities"]["deleted"] += 1
+
+    # rules and their votes
+    session.flush()
+    initiative_ids = dict(session.execute(sa.select(Initiative.key, Initiative.id).filter_by(
+        region_id=region.id)).all())
+    rules = {r.key: r for r in session.scalars(sa.select(Rule).filter_by(region_id=region.id))}
+    wanted = {r["key"] for r in doc["rules"]}
+    for k, rule in rules.items():
+        if k not in wanted:
+            session.delete(rule)
+            changes["rules"]["deleted"] += 1
+    for r in doc["rules"]:
+        rule = rules.get(r["key"])
+        is_new = rule is None
+        if is_new:
+            rule = Rule(region=region, key=r["key"])
+            session.add(rule)
+        ballot = r["ballot"] or {}
+        dirty = _assign(rule, {
+            "title": r["title"], "text": r["text"], "status": r["status"], "kind": r["kind"],
+            "actor_id": actors[r["actor"]].id if r["actor"] else None,
+            "initiative_id": initiative_ids[r["initiative"]] if r["initiative"] else None,
+            "tie_kind": r["tie_kind"],
+            **{name: ballot.get(name) for name in ("opened_at", "closes_at", "decided_at",
+                                                   "decision_rule", "quorum", "tally")}})
+        want = {v["municipality"]: (v["vote"], v["reason"], v["reference"]) for v in r["votes"]}
+        have = {v.municipality.key: (v.vote, v.reason, v.reference) for v in rule.votes}
+        if want != have:
+            rule.votes.clear()
+            session.flush()  # old votes go before new ones arrive (unique per municipality)
+            rule.votes = [Vote(municipality=municipality_by_key[k], vote=v, reason=why,
+                               reference=ref)
+                          for k, (v, why, ref) in sorted(want.items())]
+            dirty = True
+        count("rules", is_new, dirty)
+    session.flush()
+    return {section: dict(c) for section, c in changes.items()}
+
+

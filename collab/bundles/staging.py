@@ -1,0 +1,139 @@
+"""Importing a bundle from the region page in two steps: check it (a dry run that lists
+what would be added and removed, the file kept aside), then import it on confirmation.
+
+The checked file waits in ``instance/imports/``, named by region, account and the SHA-256
+of its content, so the confirmation imports exactly the bundle that was previewed, and a
+bundle of national size never travels back and forth in a form field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from collab.bundles import services as bundle
+from collab.core.models import (
+    Actor,
+    Initiative,
+    Municipality,
+    Region,
+    RegionMembership,
+    Rule,
+    Tie,
+    User,
+)
+from collab.core.validation import Problem
+from collab.extensions import db
+
+#: a checked bundle not confirmed within this many seconds is discarded
+STAGE_SECONDS = 24 * 3600
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+def parse_upload(body: bytes) -> tuple[Any, list[Problem]]:
+    """The JSON document in an uploaded file, or a German problem saying why there is none."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [Problem("$", _("Die Datei ist nicht UTF-8-kodiert; bitte als UTF-8 "
+                                     "speichern."))]
+    try:
+        return json.loads(text), []
+    except json.JSONDecodeError as exc:
+        return None, [Problem("$", _(
+            "Die Datei ist kein gültiges JSON (Zeile %(line)d, Spalte %(col)d). Bitte prüfen "
+            "Sie Klammern, Anführungszeichen und Kommas.", line=exc.lineno, col=exc.colno))]
+
+
+def _current(region: Region) -> dict[str, dict[str, str]]:
+    """The region's objects by section: key -> name."""
+    rid = region.id
+    src, tgt = sa.orm.aliased(Actor), sa.orm.aliased(Actor)
+    return {
+        "municipalities": dict(db.session.execute(
+            sa.select(Municipality.key, Municipality.name).join(RegionMembership)
+            .where(RegionMembership.region_id == rid)).all()),
+        "actors": dict(db.session.execute(
+            sa.select(Actor.key, Actor.name).where(Actor.region_id == rid)).all()),
+        "initiatives": dict(db.session.execute(
+            sa.select(Initiative.key, Initiative.name).where(Initiative.region_id == rid)).all()),
+        "ties": {key: f"{s} → {t}" for key, s, t in db.session.execute(
+            sa.select(Tie.key, src.name, tgt.name).join(src, Tie.source_id == src.id)
+            .join(tgt, Tie.target_id == tgt.id).where(Tie.region_id == rid)).all()},
+        "rules": dict(db.session.execute(
+            sa.select(Rule.key, Rule.title).where(Rule.region_id == rid)).all()),
+    }
+
+
+def preview(region: Region | None, doc: Any) -> dict[str, dict[str, list[str]]]:
+    """What importing the (valid) bundle ``doc`` adds to and removes from ``region``:
+    ``{section: {"added": [names], "removed": [names]}}``, sections without either left out."""
+    cleaned, _problems = bundle.validate_bundle(doc)
+    if not cleaned:
+        return {}
+    current = _current(region) if region is not None else {}
+    actor_names = {a["key"]: a["name"] for a in cleaned["actors"]}
+    actor_names = {**current.get("actors", {}), **actor_names}
+    wanted = {
+        "municipalities": {m["key"]: m["name"] for m in cleaned["municipalities"]},
+        "actors": {a["key"]: a["name"] for a in cleaned["actors"]},
+        "initiatives": {i["key"]: i["name"] for i in cleaned["initiatives"]},
+        "ties": {t["key"]: (f"{actor_names.get(t['source'], t['source'])} → "
+                            f"{actor_names.get(t['target'], t['target'])}")
+                 for t in cleaned["ties"]},
+        "rules": {r["key"]: r["title"] for r in cleaned["rules"]},
+    }
+    found = {}
+    for section, names in wanted.items():
+        have = current.get(section, {})
+        added = sorted(names[k] for k in names.keys() - have.keys())
+        removed = sorted(have[k] for k in have.keys() - names.keys())
+        if added or removed:
+            found[section] = {"added": added, "removed": removed}
+    return found
+
+
+def _folder() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+def _path(slug: str, user: User, digest: str) -> Path:
+    return _folder() / f"{slug}-{user.id}-{digest}.json"
+
+
+def stage(slug: str, user: User, body: bytes) -> str:
+    """Keep a checked bundle aside until it is confirmed; returns its digest. Bundles left
+    unconfirmed for a day are removed on the way."""
+    folder = _folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - STAGE_SECONDS
+    for old in folder.glob("*.json"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    digest = hashlib.sha256(body).hexdigest()
+    _path(slug, user, digest).write_bytes(body)
+    return digest
+
+
+def staged(slug: str, user: User, digest: str) -> bytes | None:
+    """The checked bundle of this account and region with that digest, if it is still kept."""
+    if not _DIGEST.match(digest or ""):
+        return None
+    path = _path(slug, user, digest)
+    if not path.exists():
+        return None
+    body = path.read_bytes()
+    return body if hashlib.sha256(body).hexdigest() == digest else None
+
+
+def discard(slug: str, user: User, digest: str) -> None:
+    if _DIGEST.match(digest or ""):
+        _path(slug, user, digest).unlink(missing_ok=True)

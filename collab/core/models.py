@@ -1,0 +1,523 @@
+"""The domain model: regions, municipalities, actors, initiatives, ties, accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from collab.core.vocab import DIRECTED_TIE_KINDS
+from collab.extensions import db
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Region(db.Model):
+    """A regional network such as "5 für Südwestfalen"."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stable identifier used in URLs and bundles
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: display name
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: free text about the network and the sources of its data
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: how Spielregeln are decided: consensus, majority, two_thirds
+    decision_rule: Mapped[str] = mapped_column(sa.String(20), default="consensus")
+    #: share of voting municipalities that must vote for a ballot to count (0..1)
+    quorum: Mapped[float] = mapped_column(default=0.5)
+    #: tiers whose municipalities vote, comma-separated
+    voting_tiers: Mapped[str] = mapped_column(sa.String(60), default="pioneer,member")
+    #: incremented on every change of the region's data; keys the analysis cache
+    data_version: Mapped[int] = mapped_column(default=0)
+
+    memberships: Mapped[list[RegionMembership]] = relationship(
+        back_populates="region", cascade="all, delete-orphan")
+
+    @property
+    def voting_tier_list(self) -> list[str]:
+        return [t for t in self.voting_tiers.split(",") if t]
+
+    def __repr__(self) -> str:
+        return f"<Region {self.slug}>"
+
+
+class Municipality(db.Model):
+    """A Kommune (Stadt, Gemeinde, Landkreis); it can belong to several regions."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stable identifier, unique across the platform (e.g. "olpe")
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: official name
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: kreisfreie_stadt, kreisangehoerige_stadt, gemeinde, verbandsgemeinde, landkreis
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    #: Amtlicher Gemeindeschlüssel, 8 digits, unique
+    ags: Mapped[str] = mapped_column(sa.String(8), unique=True)
+    #: Kreis the municipality belongs to ("" for kreisfreie Städte)
+    district: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: federal state code (NW, TH, ...)
+    state: Mapped[str] = mapped_column(sa.String(2))
+    #: inhabitants
+    population: Mapped[int] = mapped_column(default=0)
+    #: area in square kilometres
+    area_km2: Mapped[float | None]
+    #: latitude (WGS84)
+    lat: Mapped[float | None]
+    #: longitude (WGS84)
+    lon: Mapped[float | None]
+    #: free text, including the sources of the figures
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    memberships: Mapped[list[RegionMembership]] = relationship(
+        back_populates="municipality", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Municipality {self.key}>"
+
+
+class RegionMembership(db.Model):
+    """A municipality's membership in a regional network, with its tier."""
+
+    __table_args__ = (sa.UniqueConstraint("region_id", "municipality_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the network
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: the member
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
+    #: pioneer, member, supporter
+    tier: Mapped[str] = mapped_column(sa.String(20), default="member")
+    #: date of joining, if known
+    since: Mapped[dt.date | None]
+
+    region: Mapped[Region] = relationship(back_populates="memberships")
+    municipality: Mapped[Municipality] = relationship(back_populates="memberships")
+
+
+class Actor(db.Model):
+    """An organisation unit or partner acting in a region (council, CDO, agency, ...)."""
+
+    __table_args__ = (sa.UniqueConstraint("region_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region it acts in
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: stable identifier within the region
+    key: Mapped[str] = mapped_column(sa.String(64))
+    #: name of the unit or organisation
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: organisation model or partner type (see vocab.ACTOR_TYPES)
+    type: Mapped[str] = mapped_column(sa.String(30))
+    #: strategic, coordinating, operational
+    level: Mapped[str] = mapped_column(sa.String(20))
+    #: public, civil_society, business, science
+    sector: Mapped[str] = mapped_column(sa.String(20), default="public")
+    #: the municipality it acts for; none for a regional body
+    municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id"), index=True)
+    #: topics of expertise (list of topic codes)
+    topics: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: staff capacity in full-time equivalents
+    capacity_fte: Mapped[float | None]
+    #: free text
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: optional contact (a role address preferably); left out of exports unless asked for
+    contact: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    region: Mapped[Region] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    participations: Mapped[list[Participation]] = relationship(
+        back_populates="actor", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Actor {self.key}>"
+
+
+class Initiative(db.Model):
+    """A shared project or measure (e.g. a regional data platform)."""
+
+    __table_args__ = (sa.UniqueConstraint("region_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region it belongs to
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: stable identifier within the region
+    key: Mapped[str] = mapped_column(sa.String(64))
+    #: title
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: Handlungsfeld (see vocab.TOPICS)
+    topic: Mapped[str] = mapped_column(sa.String(30))
+    #: idea, planned, running, completed
+    status: Mapped[str] = mapped_column(sa.String(20), default="idea")
+    #: free text
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: start date
+    start: Mapped[dt.date | None]
+    #: end date
+    end: Mapped[dt.date | None]
+
+    region: Mapped[Region] = relationship()
+    participations: Mapped[list[Participation]] = relationship(
+        back_populates="initiative", cascade="all, delete-orphan",
+        order_by="Participation.id")
+
+    def __repr__(self) -> str:
+        return f"<Initiative {self.key}>"
+
+
+class Participation(db.Model):
+    """An actor's part in an initiative."""
+
+    __table_args__ = (sa.UniqueConstraint("initiative_id", "actor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the initiative
+    initiative_id: Mapped[int] = mapped_column(sa.ForeignKey("initiative.id"), index=True)
+    #: the actor taking part
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("actor.id"), index=True)
+    #: lead, partner, supporter, observer
+    role: Mapped[str] = mapped_column(sa.String(20), default="partner")
+
+    initiative: Mapped[Initiative] = relationship(back_populates="participations")
+    actor: Mapped[Actor] = relationship(back_populates="participations")
+
+
+class Tie(db.Model):
+    """A relation between two actors (cooperation, mandate, reporting, ...)."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("region_id", "key"),
+        sa.CheckConstraint("source_id <> target_id", name="tie_not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region it belongs to
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: stable identifier within the region
+    key: Mapped[str] = mapped_column(sa.String(160))
+    #: the actor the tie starts from
+    source_id: Mapped[int] = mapped_column(sa.ForeignKey("actor.id"), index=True)
+    #: the actor the tie points to
+    target_id: Mapped[int] = mapped_column(sa.ForeignKey("actor.id"), index=True)
+    #: cooperation, mandate, reporting, advice, funding, knowledge_transfer
+    kind: Mapped[str] = mapped_column(sa.String(30), default="cooperation")
+    #: strength 1 (weak) to 5 (strong)
+    weight: Mapped[int] = mapped_column(default=3)
+    #: free text
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    region: Mapped[Region] = relationship()
+    source: Mapped[Actor] = relationship(foreign_keys=[source_id])
+    target: Mapped[Actor] = relationship(foreign_keys=[target_id])
+
+    @property
+    def directed(self) -> bool:
+        return self.kind in DIRECTED_TIE_KINDS
+
+
+class Rule(db.Model):
+    """A rule of collaboration (Spielregel) proposed in a region."""
+
+    __table_args__ = (sa.UniqueConstraint("region_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region whose rule it is
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: stable identifier within the region
+    key: Mapped[str] = mapped_column(sa.String(64))
+    #: short title
+    title: Mapped[str] = mapped_column(sa.String(200))
+    #: the rule's current text
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: draft, voting, adopted, rejected
+    status: Mapped[str] = mapped_column(sa.String(20), default="draft")
+    #: when it was proposed
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: general, or taktgeber (designates the actor it concerns as the network's Taktgeber)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="general")
+    #: the account that proposed it (none when imported)
+    proposer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: the municipality the proposer spoke for (none for the coordinator)
+    proposer_municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id"))
+    #: the actor the rule concerns, if any
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("actor.id", ondelete="SET NULL"), index=True)
+    #: the initiative the rule concerns, if any
+    initiative_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("initiative.id", ondelete="SET NULL"), index=True)
+    #: the tie kind the rule concerns, if any (cooperation, mandate, ...)
+    tie_kind: Mapped[str | None] = mapped_column(sa.String(30))
+    #: when the coordinator opened the ballot
+    opened_at: Mapped[dt.datetime | None]
+    #: when the ballot closes (UTC)
+    closes_at: Mapped[dt.datetime | None]
+    #: when the result was fixed (adopted or rejected)
+    decided_at: Mapped[dt.datetime | None]
+    #: decision rule in force when the ballot opened (consensus, majority, two_thirds)
+    decision_rule: Mapped[str | None] = mapped_column(sa.String(20))
+    #: quorum in force when the ballot opened (share of voting municipalities)
+    quorum: Mapped[float | None]
+    #: the final tally {yes, no, abstain, eligible, voted}, fixed with the result
+    tally: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    region: Mapped[Region] = relationship()
+    votes: Mapped[list[Vote]] = relationship(
+        back_populates="rule", cascade="all, delete-orphan", order_by="Vote.id")
+    proposer: Mapped[User | None] = relationship(foreign_keys=[proposer_id])
+    proposer_municipality: Mapped[Municipality | None] = relationship()
+    actor: Mapped[Actor | None] = relationship()
+    initiative: Mapped[Initiative | None] = relationship()
+    versions: Mapped[list[RuleVersion]] = relationship(
+        back_populates="rule", cascade="all, delete-orphan", order_by="RuleVersion.number")
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="rule", cascade="all, delete-orphan", order_by="Comment.id")
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.key}>"
+
+
+class Vote(db.Model):
+    """One member municipality's vote on a rule."""
+
+    __table_args__ = (sa.UniqueConstraint("rule_id", "municipality_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the rule voted on
+    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("rule.id"), index=True)
+    #: the voting municipality
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    #: yes, no, abstain
+    vote: Mapped[str] = mapped_column(sa.String(10))
+    #: the reason (required for no)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: when it was cast
+    cast_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the account that recorded it (the member's own, or the coordinator's for a proxy vote)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: for a vote recorded on the municipality's behalf: its council decision or letter
+    reference: Mapped[str] = mapped_column(sa.Text, default="")
+
+    rule: Mapped[Rule] = relationship(back_populates="votes")
+    municipality: Mapped[Municipality] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class User(UserMixin, db.Model):
+    """An account; a member account speaks for one municipality of one region."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: login name
+    login: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: werkzeug password hash
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    #: admin, coordinator, member, viewer
+    role: Mapped[str] = mapped_column(sa.String(20), default="viewer")
+    #: the region a coordinator or member works in
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("region.id"))
+    #: the municipality a member speaks for
+    municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipality.id"))
+    #: display name (a role, e.g. "Digitalisierung Stadt Olpe")
+    display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: created at
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: false once the coordinator deactivated it: no sign-in, no session, no API token
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+
+    region: Mapped[Region | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses to sign in an inactive account."""
+        return bool(self.active)
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.login}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the API; only its SHA-256 hash is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the account it acts for
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    #: SHA-256 of the token, hex
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: first characters of the token, to recognise it in lists
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    #: created at
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: set when revoked; a revoked token authenticates nobody
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User) -> tuple[ApiToken, str]:
+        """A new token row and the plain token (shown once, never stored)."""
+        plain = "kn_" + secrets.token_urlsafe(32)
+        return cls(user=user, token_hash=cls.hash(plain), prefix=plain[:10]), plain
+
+
+class Activity(db.Model):
+    """One recorded change: who did what to which object, and when."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region concerned (none for platform-wide changes)
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: the acting account (none for the command line)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: when
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    #: what happened, e.g. "actor.update", "bundle.import", "rule.vote"
+    action: Mapped[str] = mapped_column(sa.String(40))
+    #: the object's key or id as text
+    target: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: a short German description of the change
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+
+    user: Mapped[User | None] = relationship()
+
+
+class NodePosition(db.Model):
+    """A node's saved place in the network view of a region (set by its coordinator)."""
+
+    __table_args__ = (sa.UniqueConstraint("region_id", "node_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region whose view it is
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: the node's bundle key (municipality, actor or initiative), or an aggregate's id
+    node_key: Mapped[str] = mapped_column(sa.String(130))
+    #: horizontal position in the view's coordinates
+    x: Mapped[float]
+    #: vertical position in the view's coordinates
+    y: Mapped[float]
+    #: when it was saved
+    saved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# --- Spielregeln: rule versions, discussion, joining ---------------------------------------------
+
+
+class RuleVersion(db.Model):
+    """One version of a rule's title and text; a revision adds the next number."""
+
+    __table_args__ = (sa.UniqueConstraint("rule_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the rule
+    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("rule.id"), index=True)
+    #: 1 for the proposal, then 2, 3, ...
+    number: Mapped[int]
+    #: the title of this version
+    title: Mapped[str] = mapped_column(sa.String(200))
+    #: the text of this version
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the account that wrote it
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: when it was written
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    rule: Mapped[Rule] = relationship(back_populates="versions")
+    author: Mapped[User | None] = relationship()
+
+
+class Comment(db.Model):
+    """A contribution to the discussion of a rule."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the rule discussed
+    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("rule.id"), index=True)
+    #: the account that wrote it
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: the comment (plain text)
+    text: Mapped[str] = mapped_column(sa.Text)
+    #: when it was written
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    rule: Mapped[Rule] = relationship(back_populates="comments")
+    user: Mapped[User | None] = relationship()
+
+
+class RequestDecision:
+    """What every request someone decides on carries: its state, the reason, who asked,
+    who decided and when (mixed into :class:`JoinRequest` and :class:`InitiativeJoinRequest`)."""
+
+    #: pending, approved, declined
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    #: the decider's reason (required when declining)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the account that asked
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: the account that decided
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: when it was filed
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: when it was decided
+    decided_at: Mapped[dt.datetime | None]
+
+    @declared_attr
+    def requested_by(cls) -> Mapped[User | None]:
+        return relationship(foreign_keys=[cls.requested_by_id])
+
+    @declared_attr
+    def decided_by(cls) -> Mapped[User | None]:
+        return relationship(foreign_keys=[cls.decided_by_id])
+
+
+class JoinRequest(RequestDecision, db.Model):
+    """A municipality outside a region applies to join it; the coordinator decides."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region it wants to join
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: the applying municipality
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
+    #: the tier asked for: pioneer, member, supporter
+    tier: Mapped[str] = mapped_column(sa.String(20), default="member")
+    #: the letter of intent or council decision it rests on
+    reference: Mapped[str] = mapped_column(sa.Text)
+
+    region: Mapped[Region] = relationship()
+    municipality: Mapped[Municipality] = relationship()
+
+
+class InitiativeJoinRequest(RequestDecision, db.Model):
+    """A member asks to take part in an initiative with one of its actors; the lead decides."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the initiative
+    initiative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("initiative.id", ondelete="CASCADE"), index=True)
+    #: the member's actor that would take part
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("actor.id", ondelete="CASCADE"),
+                                          index=True)
+    #: the role asked for: partner, supporter, observer
+    role: Mapped[str] = mapped_column(sa.String(20), default="partner")
+    #: what the member offers or wants (plain text)
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+
+    initiative: Mapped[Initiative] = relationship()
+    actor: Mapped[Actor] = relationship()

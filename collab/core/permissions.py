@@ -1,0 +1,324 @@
+"""Who may do what: every permission rule of the platform, as documented predicates.
+
+Views and API endpoints load objects with the helpers at the end (404 for unknown objects,
+403 for objects the account may not act on); services call the predicates again before they
+change anything, so a rule holds for the pages and the API alike.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+
+from collab.core.models import (
+    Actor,
+    Initiative,
+    InitiativeJoinRequest,
+    JoinRequest,
+    Municipality,
+    Region,
+    RegionMembership,
+    Rule,
+    Tie,
+    User,
+)
+from collab.extensions import db
+
+
+def is_admin(user: User | None) -> bool:
+    """Admins may do everything."""
+    return bool(user and user.is_authenticated and user.role == "admin")
+
+
+def can_read(user: User | None) -> bool:
+    """Every signed-in account (viewer and up) reads every region."""
+    return bool(user and user.is_authenticated)
+
+
+def can_manage_region(user: User | None, region: Region) -> bool:
+    """The region's coordinator (and admins) edit everything in it, import bundles and
+    invite accounts."""
+    if is_admin(user):
+        return True
+    return bool(
+        user and user.is_authenticated and user.role == "coordinator"
+        and user.region_id == region.id
+    )
+
+
+def speaks_for(user: User | None, region: Region, municipality: Municipality | None) -> bool:
+    """A member account speaks for its own municipality in its own region, and no other."""
+    return bool(
+        user and user.is_authenticated and user.role == "member" and municipality is not None
+        and user.region_id == region.id and user.municipality_id == municipality.id
+    )
+
+
+def is_member_of(user: User | None, region: Region) -> bool:
+    """A member account of this region."""
+    return bool(
+        user and user.is_authenticated and user.role == "member" and user.region_id == region.id
+    )
+
+
+def can_add_municipality(user: User | None, region: Region) -> bool:
+    """Only the coordinator adds members to a region."""
+    return can_manage_region(user, region)
+
+
+def can_edit_municipality(user: User | None, region: Region, municipality: Municipality) -> bool:
+    """The coordinator, or the member that speaks for this municipality."""
+    return can_manage_region(user, region) or speaks_for(user, region, municipality)
+
+
+def can_delete_municipality(user: User | None, region: Region, municipality: Municipality) -> bool:
+    """Removing a member from the region is the coordinator's decision."""
+    return can_manage_region(user, region)
+
+
+def can_edit_actor_of(user: User | None, region: Region, municipality: Municipality | None) -> bool:
+    """Actors of a municipality are edited by its member account or the coordinator;
+    regional bodies (no municipality) by the coordinator only."""
+    return can_manage_region(user, region) or speaks_for(user, region, municipality)
+
+
+def can_edit_actor(user: User | None, actor: Actor) -> bool:
+    return can_edit_actor_of(user, actor.region, actor.municipality)
+
+
+def can_add_actor(user: User | None, region: Region) -> bool:
+    """Members add actors (for their own municipality); coordinators any."""
+    return can_manage_region(user, region) or is_member_of(user, region)
+
+
+def can_add_initiative(user: User | None, region: Region) -> bool:
+    """Members propose initiatives; coordinators create any."""
+    return can_manage_region(user, region) or is_member_of(user, region)
+
+
+def leads(user: User | None, initiative: Initiative) -> bool:
+    """The member whose municipality's actor leads the initiative."""
+    return any(
+        p.role == "lead" and speaks_for(user, initiative.region, p.actor.municipality)
+        for p in initiative.participations
+    )
+
+
+def can_edit_initiative(user: User | None, initiative: Initiative) -> bool:
+    """The coordinator, or the member leading the initiative."""
+    return can_manage_region(user, initiative.region) or leads(user, initiative)
+
+
+def can_edit_tie_between(user: User | None, region: Region, source: Actor, target: Actor) -> bool:
+    """A tie is the business of the coordinator and of the members at either end."""
+    return (
+        can_manage_region(user, region)
+        or speaks_for(user, region, source.municipality)
+        or speaks_for(user, region, target.municipality)
+    )
+
+
+def can_edit_tie(user: User | None, tie: Tie) -> bool:
+    return can_edit_tie_between(user, tie.region, tie.source, tie.target)
+
+
+def can_add_tie(user: User | None, region: Region) -> bool:
+    return can_manage_region(user, region) or is_member_of(user, region)
+
+
+def can_import_bundle(user: User | None, region: Region | None) -> bool:
+    """Importing replaces a region's data: its coordinator or an admin; a new region: admin."""
+    return can_manage_region(user, region) if region is not None else is_admin(user)
+
+
+def can_manage_accounts(user: User | None, region: Region) -> bool:
+    """The coordinator invites accounts for its region."""
+    return can_manage_region(user, region)
+
+
+def can_change_own_password(user: User | None) -> bool:
+    """Every signed-in account changes its own password (knowing the current one)."""
+    return bool(user and user.is_authenticated and getattr(user, "id", None) is not None)
+
+
+def can_manage_account(user: User | None, region: Region, account: User) -> bool:
+    """The coordinator deactivates and reactivates the member and viewer accounts of its
+    region (an admin any account); nobody its own account."""
+    if not (user and user.is_authenticated) or account.id == user.id:
+        return False
+    if is_admin(user):
+        return True
+    return (can_manage_accounts(user, region) and account.region_id == region.id
+            and account.role in ("member", "viewer"))
+
+
+def can_read_activity(user: User | None, region: Region) -> bool:
+    """The activity log is for the coordinator."""
+    return can_manage_region(user, region)
+
+
+def can_save_positions(user: User | None, region: Region) -> bool:
+    """The coordinator (and admins) arrange the region's network view for everyone."""
+    return can_manage_region(user, region)
+
+
+# --- load and check --------------------------------------------------------------------------
+
+
+def require(allowed: bool) -> None:
+    """Abort with 403 unless ``allowed``."""
+    if not allowed:
+        abort(403)
+
+
+def get_region(slug: str) -> Region:
+    return db.first_or_404(db.select(Region).filter_by(slug=slug))
+
+
+def get_membership(region: Region, key: str) -> RegionMembership:
+    return db.first_or_404(
+        db.select(RegionMembership).join(Municipality)
+        .where(RegionMembership.region_id == region.id, Municipality.key == key)
+    )
+
+
+def get_actor(region: Region, key: str) -> Actor:
+    return db.first_or_404(db.select(Actor).filter_by(region_id=region.id, key=key))
+
+
+def get_initiative(region: Region, key: str) -> Initiative:
+    return db.first_or_404(db.select(Initiative).filter_by(region_id=region.id, key=key))
+
+
+def get_tie(region: Region, key: str) -> Tie:
+    return db.first_or_404(db.select(Tie).filter_by(region_id=region.id, key=key))
+
+
+def get_account(region: Region, login: str) -> User:
+    """An account of the region by its login (404 for others)."""
+    return db.first_or_404(db.select(User).filter_by(region_id=region.id, login=login))
+
+
+class _System:
+    """The command line acts as an administrator of the platform."""
+
+    id = None
+    role = "admin"
+    login = "system"
+    is_authenticated = True
+    region_id = None
+    municipality_id = None
+
+
+#: the acting "account" of CLI commands
+SYSTEM = _System()
+
+
+# --- Spielregeln ----------------------------------------------------------------------------
+# Who may act; whether the rule's state allows it (a ballot open, a result fixed) is the
+# services' business and answers 409, not 403.
+
+
+def can_propose_rule(user: User | None, region: Region) -> bool:
+    """Members and the coordinator propose rules; viewers read them."""
+    return can_manage_region(user, region) or is_member_of(user, region)
+
+
+def can_comment_rule(user: User | None, rule: Rule) -> bool:
+    """Members and the coordinator of the region take part in the discussion."""
+    return can_propose_rule(user, rule.region)
+
+
+def can_revise_rule(user: User | None, rule: Rule) -> bool:
+    """The proposer revises the text: the proposing account, or another account speaking for
+    the municipality it was proposed for (admins too)."""
+    if is_admin(user):
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    if rule.proposer_id is not None and user.id == rule.proposer_id:
+        return True
+    return speaks_for(user, rule.region, rule.proposer_municipality)
+
+
+def can_open_ballot(user: User | None, rule: Rule) -> bool:
+    """The coordinator opens (and closes) ballots."""
+    return can_manage_region(user, rule.region)
+
+
+def can_withdraw_rule(user: User | None, rule: Rule) -> bool:
+    """The proposer (as for revising) or the coordinator withdraws a proposal; that no
+    ballot was opened yet is the service's check (409)."""
+    return can_revise_rule(user, rule) or can_manage_region(user, rule.region)
+
+
+def is_voting_membership(region: Region, membership: RegionMembership | None) -> bool:
+    """A member of the region in one of its voting tiers (default: pioneers and members)."""
+    return membership is not None and membership.region_id == region.id and (
+        membership.tier in region.voting_tier_list)
+
+
+def can_vote_for(user: User | None, region: Region, membership: RegionMembership | None) -> bool:
+    """A member account votes for its own municipality, if that municipality votes."""
+    return is_voting_membership(region, membership) and speaks_for(
+        user, region, membership.municipality)
+
+
+def can_record_proxy_vote(user: User | None, region: Region) -> bool:
+    """The coordinator records a vote on a municipality's behalf (with a reference to its
+    council decision or letter)."""
+    return can_manage_region(user, region)
+
+
+def own_membership(user: User | None, region: Region) -> RegionMembership | None:
+    """The membership of the municipality a member account speaks for, in ``region``."""
+    if not (user and user.is_authenticated and user.municipality_id):
+        return None
+    return db.session.scalar(db.select(RegionMembership).filter_by(
+        region_id=region.id, municipality_id=user.municipality_id))
+
+
+def can_apply_to_join(user: User | None, region: Region) -> bool:
+    """A member account of another region applies for its municipality, if that municipality
+    is not yet a member of ``region``."""
+    return bool(
+        user and user.is_authenticated and user.role == "member" and user.municipality_id
+        and user.region_id != region.id and own_membership(user, region) is None
+    )
+
+
+def can_decide_join(user: User | None, region: Region) -> bool:
+    """The coordinator approves or declines applications to join the region."""
+    return can_manage_region(user, region)
+
+
+def can_read_join_request(user: User | None, request: JoinRequest) -> bool:
+    """The coordinator, and the applicant (the account or its municipality)."""
+    return can_decide_join(user, request.region) or bool(
+        user and user.is_authenticated and (
+            user.id == request.requested_by_id
+            or (user.municipality_id is not None
+                and user.municipality_id == request.municipality_id)))
+
+
+def can_request_initiative_join(user: User | None, initiative: Initiative) -> bool:
+    """A member of the region asks to join an initiative with one of its actors."""
+    return is_member_of(user, initiative.region)
+
+
+def can_decide_initiative_join(user: User | None, initiative: Initiative) -> bool:
+    """The initiative's lead (or the coordinator) approves or declines."""
+    return can_edit_initiative(user, initiative)
+
+
+def get_rule(region: Region, rule_id: int) -> Rule:
+    return db.first_or_404(db.select(Rule).filter_by(region_id=region.id, id=rule_id))
+
+
+def get_join_request(region: Region, request_id: int) -> JoinRequest:
+    return db.first_or_404(db.select(JoinRequest).filter_by(region_id=region.id,
+                                                            id=request_id))
+
+
+def get_initiative_join_request(initiative: Initiative, request_id: int) -> InitiativeJoinRequest:
+    return db.first_or_404(db.select(InitiativeJoinRequest).filter_by(
+        initiative_id=initiative.id, id=request_id))

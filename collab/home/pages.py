@@ -1,0 +1,37 @@
+"""Start page, language choice and the help page."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from collab.accounts.pages import safe_next
+from collab.core.models import Region, RegionMembership
+from collab.extensions import db
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    regions = db.session.execute(
+        sa.select(Region, sa.func.count(RegionMembership.id))
+        .outerjoin(RegionMembership).group_by(Region.id).order_by(Region.name)).all()
+    if len(regions) == 1 and current_user.region_id == regions[0][0].id:
+        return redirect(url_for("objects.overview", slug=regions[0][0].slug))
+    return render_template("home/index.html", regions=regions)
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str):
+    """Switch the interface language (de, en); a harmless preference, CSRF-protected."""
+    if code in ("de", "en"):
+        session["lang"] = code
+    return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
+
+
+@bp.route("/hilfe")
+def help_page():
+    return render_template("home/help.html")

@@ -1,0 +1,246 @@
+"""The four kinds of network objects edited on pages and through the API, described once:
+how each is loaded, listed, filtered, checked and changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
+
+from collab.core import forms, vocab
+from collab.core import permissions as perm
+from collab.core import store as services
+from collab.core.models import Actor, Initiative, Municipality, Region, RegionMembership, Tie
+from collab.extensions import db
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  #: URL segment ("actors")
+    entity: str  #: validation entity ("actor")
+    title: Any  #: plural label
+    title_one: Any  #: singular label
+    model: type
+    load: Callable[[Region, str], Any]
+    record: Callable[[Any], dict]
+    form: type
+    add: Callable
+    update: Callable
+    delete: Callable
+    consequences: Callable[[Region, Any], list[str]]
+    can_add: Callable[[Any, Region], bool]
+    can_edit: Callable[[Any, Region, Any], bool]
+    filters: dict[str, dict]  #: query parameter -> vocabulary
+    key_of: Callable[[Any], str]
+    name_of: Callable[[Any], str]
+    #: who may delete; None: whoever may edit
+    can_delete_rule: Callable[[Any, Region, Any], bool] | None = None
+    #: every field the edit form shows (the record plus fields exports leave out); None: record
+    form_record: Callable[[Any], dict] | None = None
+
+    def can_delete(self, user, region: Region, obj) -> bool:
+        rule = self.can_delete_rule or self.can_edit
+        return rule(user, region, obj)
+
+    def edit_values(self, obj) -> dict:
+        """The object's values as its edit form opens with them."""
+        return (self.form_record or self.record)(obj)
+
+
+def base_query(kind: Kind, region: Region) -> sa.Select:
+    """The region's objects of ``kind`` in display order."""
+    if kind.name == "municipalities":
+        return (sa.select(RegionMembership).join(Municipality)
+                .where(RegionMembership.region_id == region.id).order_by(Municipality.name))
+    order = Tie.key if kind.model is Tie else kind.model.name
+    return sa.select(kind.model).where(kind.model.region_id == region.id).order_by(order)
+
+
+def filtered_query(kind: Kind, region: Region, args: dict) -> sa.Select:
+    """Apply the list page's (and the API's) search box and filters."""
+    query = base_query(kind, region)
+    q = (args.get("q") or "").strip()
+    if kind.name == "municipalities":
+        if q:
+            like = f"%{q}%"
+            query = query.where(sa.or_(Municipality.name.ilike(like),
+                                       Municipality.key.ilike(like),
+                                       Municipality.district.ilike(like),
+                                       Municipality.ags.like(like)))
+        if args.get("tier") in vocab.TIERS:
+            query = query.where(RegionMembership.tier == args["tier"])
+        if args.get("kind") in vocab.MUNICIPALITY_KINDS:
+            query = query.where(Municipality.kind == args["kind"])
+        return query
+    model = kind.model
+    if q:
+        like = f"%{q}%"
+        if model is Tie:
+            src, tgt = sa.orm.aliased(Actor), sa.orm.aliased(Actor)
+            query = (query.join(src, Tie.source_id == src.id).join(tgt, Tie.target_id == tgt.id)
+                     .where(sa.or_(Tie.key.ilike(like), src.name.ilike(like),
+                                   tgt.name.ilike(like))))
+        else:
+            query = query.where(sa.or_(model.name.ilike(like), model.key.ilike(like)))
+    for param, vocabulary in kind.filters.items():
+        value = args.get(param)
+        if value in vocabulary:
+            query = query.where(getattr(model, param) == value)
+    if model is Actor and args.get("municipality"):
+        if args["municipality"] == "-":
+            query = query.where(Actor.municipality_id.is_(None))
+        else:
+            query = query.join(Municipality, Actor.municipality_id == Municipality.id).where(
+                Municipality.key == args["municipality"])
+    return query
+
+
+#: the API's largest page
+MAX_PER_PAGE = 1000
+
+
+def list_params(kind: Kind, args) -> tuple[int, int, list[services.Problem]]:
+    """Page, page size and the problems of an API list request's query parameters.
+
+    ``page`` (from 1) and ``per_page`` (1 to 1000, default 100) must be whole numbers; a
+    filter must name a known value; an unknown parameter (a typo such as ``limit``) is a
+    problem too, so a client never gets a silently unfiltered list.
+    """
+    known = {"q", "page", "per_page", *kind.filters}
+    if kind.model is Actor:
+        known.add("municipality")
+    problems: list[services.Problem] = []
+    numbers = {"page": (1, 1, None), "per_page": (100, 1, MAX_PER_PAGE)}
+    values: dict[str, int] = {}
+    for name, (default, low, high) in numbers.items():
+        raw = args.get(name)
+        if raw is None or raw == "":
+            values[name] = default
+            continue
+        try:
+            values[name] = int(raw)
+        except ValueError:
+            problems.append(services.Problem(name, _(
+                "%(p)s: muss eine ganze Zahl sein.", p=name)))
+            continue
+        if high is None and values[name] < low:
+            problems.append(services.Problem(name, _(
+                "%(p)s: muss mindestens %(low)d sein.", p=name, low=low)))
+        elif values[name] < low or (high is not None and values[name] > high):
+            problems.append(services.Problem(name, _(
+                "%(p)s: muss zwischen %(low)d und %(high)d liegen.", p=name, low=low,
+                high=high)))
+    for name in args:
+        if name not in known:
+            problems.append(services.Problem(name, _(
+                "Unbekannter Parameter; erlaubt sind: %(known)s.",
+                known=", ".join(sorted(known)))))
+        elif name in kind.filters and args.get(name) not in kind.filters[name]:
+            problems.append(services.Problem(name, _(
+                "%(p)s: unbekannter Wert „%(v)s“; erlaubt: %(a)s.", p=name, v=args.get(name),
+                a=", ".join(kind.filters[name]))))
+    return values.get("page", 1), values.get("per_page", 100), problems
+
+
+def _membership_edit(user, region, membership):
+    return perm.can_edit_municipality(user, region, membership.municipality)
+
+
+KINDS: dict[str, Kind] = {
+    "municipalities": Kind(
+        "municipalities", "municipality", _l("Kommunen"), _l("Kommune"), RegionMembership,
+        perm.get_membership, services.municipality_record, forms.MunicipalityForm,
+        services.add_municipality, services.update_municipality, services.remove_municipality,
+        services.municipality_consequences, perm.can_add_municipality, _membership_edit,
+        {"tier": vocab.TIERS, "kind": vocab.MUNICIPALITY_KINDS},
+        lambda m: m.municipality.key, lambda m: m.municipality.name,
+        lambda user, region, m: perm.can_delete_municipality(user, region, m.municipality)),
+    "actors": Kind(
+        "actors", "actor", _l("Akteure"), _l("Akteur"), Actor, perm.get_actor,
+        services.actor_record, forms.ActorForm, services.add_actor, services.update_actor,
+        services.delete_actor, lambda region, a: services.actor_consequences(a),
+        perm.can_add_actor, lambda user, region, a: perm.can_edit_actor(user, a),
+        {"level": vocab.LEVELS, "type": vocab.ACTOR_TYPES, "sector": vocab.SECTORS},
+        lambda a: a.key, lambda a: a.name,
+        form_record=lambda a: services.actor_record(a, contact=True)),
+    "initiatives": Kind(
+        "initiatives", "initiative", _l("Initiativen"), _l("Initiative"), Initiative,
+        perm.get_initiative, services.initiative_record, forms.InitiativeForm,
+        services.add_initiative, services.update_initiative, services.delete_initiative,
+        lambda region, i: services.initiative_consequences(i), perm.can_add_initiative,
+        lambda user, region, i: perm.can_edit_initiative(user, i),
+        {"topic": vocab.TOPICS, "status": vocab.INITIATIVE_STATUSES},
+        lambda i: i.key, lambda i: i.name),
+    "ties": Kind(
+        "ties", "tie", _l("Verbindungen"), _l("Verbindung"), Tie, perm.get_tie,
+        services.tie_record, forms.TieForm, services.add_tie, services.update_tie,
+        services.delete_tie, lambda region, t: [], perm.can_add_tie,
+        lambda user, region, t: perm.can_edit_tie(user, t),
+        {"kind": vocab.TIE_KINDS}, lambda t: t.key,
+        lambda t: f"{t.source.name} → {t.target.name}"),
+}
+
+
+def region_actor_choices(region: Region) -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        sa.select(Actor.key, Actor.name, Municipality.name)
+        .outerjoin(Municipality, Actor.municipality_id == Municipality.id)
+        .where(Actor.region_id == region.id).order_by(Actor.name)).all()
+    return [(k, f"{n} ({m})" if m else n) for k, n, m in rows]
+
+
+def actor_municipality_choices(user, region: Region) -> list[tuple[str, str]]:
+    """The municipalities ``user`` may file an actor under: a member its own, the
+    coordinator every member and "" (a regional body, no municipality)."""
+    memberships = db.session.scalars(
+        sa.select(RegionMembership).join(Municipality)
+        .where(RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
+    found = [(m.municipality.key, m.municipality.name) for m in memberships
+             if perm.can_edit_actor_of(user, region, m.municipality)]
+    if perm.can_edit_actor_of(user, region, None):
+        found.insert(0, ("", _("— keine (regionale Stelle) —")))
+    return found
+
+
+def own_actor_keys(user, region: Region) -> set[str]:
+    """Keys of the actors of the municipality a member account speaks for."""
+    if not perm.is_member_of(user, region) or not user.municipality_id:
+        return set()
+    return set(db.session.scalars(sa.select(Actor.key).filter_by(
+        region_id=region.id, municipality_id=user.municipality_id)))
+
+
+def tie_end_choices(user, region: Region) -> list[SelectChoice]:
+    """Choices for either end of a tie, starting empty. A member, whose tie must touch one
+    of its own actors, finds those first in a group of their own."""
+    blank = SelectChoice("", _("– bitte wählen –"))
+    actors = region_actor_choices(region)
+    if perm.can_manage_region(user, region):
+        return [blank, *forms.options(actors)]
+    own = own_actor_keys(user, region)
+    mine, others = str(_("Akteure Ihrer Kommune")), str(_("Weitere Akteure"))
+    return [blank,
+            *(SelectChoice(k, n, optgroup=mine) for k, n in actors if k in own),
+            *(SelectChoice(k, n, optgroup=others) for k, n in actors if k not in own)]
+
+
+def participant_choices(user, region: Region, *, creating: bool) -> list[tuple[str, str]]:
+    """Actors a participant row may name: a member proposing an initiative names its own
+    actors (others join by request); the coordinator, or the lead editing, any."""
+    actors = region_actor_choices(region)
+    if creating and not perm.can_manage_region(user, region):
+        own = own_actor_keys(user, region)
+        actors = [(k, n) for k, n in actors if k in own]
+    return [("", "—"), *actors]
+
+
+def region_municipality_choices(region: Region) -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        sa.select(Municipality.key, Municipality.name).join(RegionMembership)
+        .where(RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
+    return list(rows)

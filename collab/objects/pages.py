@@ -1,0 +1,287 @@
+"""Pages of a regional network: overview, and list/detail/create/edit/delete of its
+municipalities, actors, initiatives and ties; bundle upload and download; accounts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from collab.core import forms, vocab
+from collab.core import permissions as perm
+from collab.core import store as services
+from collab.core.models import Actor, Municipality, RegionMembership, Rule, Tie
+from collab.core.records import designated_taktgeber
+from collab.core.store import Conflict
+from collab.core.validation import ValidationError
+from collab.extensions import db
+from collab.objects.kinds import (
+    KINDS,
+    actor_municipality_choices,
+    filtered_query,
+    participant_choices,
+    region_municipality_choices,
+    tie_end_choices,
+)
+
+bp = Blueprint("objects", __name__, url_prefix="/regions")
+
+KIND_PATH = "<any(municipalities,actors,initiatives,ties):kind>"
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page of a region needs a signed-in account (viewer and up)."""
+
+
+def _kind(name: str):
+    return KINDS[name]
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+
+def level_matrix(region) -> list[dict]:
+    """For each member: which of the three levels it has, through which organisation model,
+    and ``covered_by``: the actor (``{"key", "name"}``) that fills its coordinating level from
+    outside according to the analysis (the region's cached report, e.g. the designated
+    Taktgeber), so the matrix and the analysis' gaps never disagree."""
+    from collab import select_locale  # the analysis is the one source of the cover
+    from collab.analysis import reports
+
+    # only a designated Taktgeber covers members from outside: without one, the matrix
+    # needs no analysis (which takes seconds on a national network with an empty cache)
+    adopted = db.session.scalars(sa.select(Rule).filter_by(
+        region_id=region.id, kind="taktgeber", status="adopted")).all()
+    cover = {m["key"]: m["covered_by"] for m in reports.region_report(
+        region, lang=select_locale())["org_models"]["members"]
+        if m.get("covered_by")} if designated_taktgeber(adopted) else {}
+    names = dict(db.session.execute(sa.select(Actor.key, Actor.name).where(
+        Actor.region_id == region.id, Actor.key.in_(set(cover.values())))).all()) if cover else {}
+    memberships = db.session.scalars(
+        sa.select(RegionMembership).join(Municipality)
+        .where(RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
+    actors = db.session.scalars(sa.select(Actor).where(
+        Actor.region_id == region.id, Actor.municipality_id.is_not(None))).all()
+    by_municipality: dict[int, dict[str, list[Actor]]] = defaultdict(lambda: defaultdict(list))
+    for actor in actors:
+        by_municipality[actor.municipality_id][actor.level].append(actor)
+    return [{"membership": m, "levels": {lvl: by_municipality[m.municipality_id].get(lvl, [])
+                                         for lvl in vocab.LEVELS},
+             "covered_by": {"key": cover[m.municipality.key],
+                            "name": names.get(cover[m.municipality.key],
+                                              cover[m.municipality.key])}
+             if m.municipality.key in cover else None} for m in memberships]
+
+
+@bp.route("/<slug>")
+def overview(slug: str):
+    region = perm.get_region(slug)
+    counts = {name: db.session.scalar(sa.select(sa.func.count()).select_from(
+        filtered_query(kind, region, {}).order_by(None).subquery()))
+        for name, kind in KINDS.items()}
+    regional = db.session.scalars(sa.select(Actor).where(
+        Actor.region_id == region.id, Actor.municipality_id.is_(None)).order_by(Actor.name)).all()
+    return render_template("objects/overview.html", region=region, counts=counts,
+                           matrix=level_matrix(region), regional=regional,
+                           upload=forms.BundleUploadForm())
+
+
+# --- list, detail, create, edit, delete ---------------------------------------------------------
+
+
+@bp.route(f"/<slug>/{KIND_PATH}")
+def index(slug: str, kind: str):
+    region = perm.get_region(slug)
+    k = _kind(kind)
+    page = db.paginate(filtered_query(k, region, request.args),
+                       per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template(f"objects/{kind}_list.html", region=region, kind=k, page=page,
+                           args=request.args, can_add=k.can_add(current_user, region),
+                           municipality_choices=region_municipality_choices(region))
+
+
+def _fill_choices(form, region, kind: str, *, creating: bool) -> None:
+    """Offer only what the account may choose (a member: its own municipality, ties
+    touching its actors first, its own actors when proposing an initiative)."""
+    if kind == "actors":
+        form.municipality.choices = forms.options(
+            actor_municipality_choices(current_user, region))
+    elif kind == "ties":
+        form.source.choices = tie_end_choices(current_user, region)
+        form.target.choices = tie_end_choices(current_user, region)
+        if not perm.can_manage_region(current_user, region):
+            form.source.description = _("Mindestens ein Ende der Verbindung ist ein Akteur "
+                                        "Ihrer Kommune.")
+    elif kind == "initiatives":
+        choices = forms.options(participant_choices(current_user, region, creating=creating))
+        for entry in form.participants:
+            entry.actor.choices = choices
+
+
+def _choice_problems(form, region, kind: str, raw: dict) -> list[services.Problem]:
+    """Choices the account may not make (a forged form): German field messages instead of a
+    bare 403 page. The services check the same permissions again."""
+    problems: list[services.Problem] = []
+    if kind == "actors" and "municipality" in raw:
+        allowed = {value for value, _label, *_rest in form.municipality.choices}
+        if (raw["municipality"] or "") not in allowed:
+            problems.append(services.Problem("municipality", _(
+                "Kommune: Für diese Kommune können Sie keine Akteure anlegen oder ändern; "
+                "bitte wählen Sie eine aus der Liste.")))
+    elif kind == "ties":
+        ends = {name: db.session.scalar(sa.select(Actor).filter_by(
+            region_id=region.id, key=raw.get(name))) for name in ("source", "target")}
+        if all(ends.values()) and not perm.can_edit_tie_between(
+                current_user, region, ends["source"], ends["target"]):
+            problems.append(services.Problem("source", _(
+                "Von: Mindestens ein Ende der Verbindung muss ein Akteur Ihrer Kommune sein.")))
+    elif kind == "initiatives":
+        allowed = {value for value, _label, *_rest in form.participants[0].actor.choices} \
+            if form.participants else set()
+        for n, entry in enumerate(raw.get("participants", [])):
+            if entry.get("actor") not in allowed:
+                problems.append(services.Problem(f"participants[{n}].actor", _(
+                    "Beteiligte: „%(k)s“ können Sie hier nicht eintragen; Akteure anderer "
+                    "Kommunen bitten Sie über die Initiative um ihre Beteiligung.",
+                    k=entry.get("actor"))))
+    return problems
+
+
+def _raw_from_form(form, kind: str, *, editing: bool) -> dict:
+    raw = {name: field.data for name, field in form._fields.items()
+           if name not in ("csrf_token", "submit")}
+    if kind == "initiatives":
+        raw["participants"] = [p for p in raw["participants"] if p.get("actor")]
+    if kind == "actors" and not raw.get("municipality"):
+        raw["municipality"] = None
+    if editing:
+        raw.pop("key", None)
+    return raw
+
+
+def _raise_if(problems: list[services.Problem]) -> None:
+    if problems:
+        raise ValidationError(problems)
+
+
+def _show_problems(form, exc: Exception) -> None:
+    problems = (exc.problems if isinstance(exc, ValidationError)
+                else [services.Problem(exc.field, exc.message)])
+    for problem in problems:
+        field = getattr(form, problem.field.split("[")[0].split(".")[0], None)
+        if field is not None and hasattr(field, "errors") and "[" not in problem.field:
+            field.errors = [*list(field.errors or []), problem.message]
+        else:
+            form.form_errors.append(problem.message)
+    flash(_("Bitte prüfen Sie die markierten Angaben; es wurde nichts gespeichert."), "error")
+
+
+def _form_data(record: dict) -> dict:
+    """An object's values as its edit form shows them: numbers in the interface language's
+    notation (the validation reads both), no value as an empty field."""
+    data = {k: ("" if v is None else v) for k, v in record.items()}
+    for name in ("population", "area_km2", "lat", "lon", "capacity_fte", "weight"):
+        if name in data and data[name] != "":
+            data[name] = (str(data[name]) if isinstance(data[name], int)
+                          else format_decimal(data[name], format="0.##########"))
+    return data
+
+
+@bp.route(f"/<slug>/{KIND_PATH}/new", methods=["GET", "POST"])
+def create(slug: str, kind: str):
+    region = perm.get_region(slug)
+    k = _kind(kind)
+    perm.require(k.can_add(current_user, region))
+    form = k.form()
+    if kind == "initiatives" and request.method == "GET":
+        for _n in range(4):
+            form.participants.append_entry()
+    if kind == "actors" and request.method == "GET" and current_user.role == "member":
+        form.municipality.data = current_user.municipality.key if current_user.municipality else ""
+    _fill_choices(form, region, kind, creating=True)
+    if form.validate_on_submit():
+        raw = _raw_from_form(form, kind, editing=False)
+        try:
+            _raise_if(_choice_problems(form, region, kind, raw))
+            obj = k.add(region, raw, current_user)
+        except (ValidationError, Conflict) as exc:
+            _show_problems(form, exc)
+        else:
+            flash(_("%(what)s „%(name)s“ wurde angelegt.", what=k.title_one,
+                    name=k.name_of(obj)), "success")
+            return redirect(url_for(".detail", slug=slug, kind=kind, key=k.key_of(obj)))
+    return render_template("objects/form.html", region=region, kind=k, form=form, obj=None)
+
+
+@bp.route(f"/<slug>/{KIND_PATH}/<key>")
+def detail(slug: str, kind: str, key: str):
+    region = perm.get_region(slug)
+    k = _kind(kind)
+    obj = k.load(region, key)
+    context = {}
+    if kind == "municipalities":
+        context["actors"] = db.session.scalars(sa.select(Actor).filter_by(
+            region_id=region.id, municipality_id=obj.municipality_id).order_by(Actor.name)).all()
+    if kind == "actors":
+        context["ties"] = db.session.scalars(sa.select(Tie).where(
+            Tie.region_id == region.id,
+            sa.or_(Tie.source_id == obj.id, Tie.target_id == obj.id)).order_by(Tie.key)).all()
+    return render_template(f"objects/{kind}_detail.html", region=region, kind=k, obj=obj,
+                           can_edit=k.can_edit(current_user, region, obj),
+                           can_delete=k.can_delete(current_user, region, obj),
+                           delete_form=forms.EmptyForm(), **context)
+
+
+@bp.route(f"/<slug>/{KIND_PATH}/<key>/edit", methods=["GET", "POST"])
+def edit(slug: str, kind: str, key: str):
+    region = perm.get_region(slug)
+    k = _kind(kind)
+    obj = k.load(region, key)
+    perm.require(k.can_edit(current_user, region, obj))
+    form = k.form(data=_form_data(k.edit_values(obj))) if request.method == "GET" else k.form()
+    if kind == "initiatives" and request.method == "GET":
+        for _n in range(3):
+            form.participants.append_entry()
+    _fill_choices(form, region, kind, creating=False)
+    if form.validate_on_submit():
+        raw = _raw_from_form(form, kind, editing=True)
+        try:
+            _raise_if(_choice_problems(form, region, kind, raw))
+            k.update(region, obj, raw, current_user)
+        except (ValidationError, Conflict) as exc:
+            _show_problems(form, exc)
+        else:
+            flash(_("Änderungen an „%(name)s“ gespeichert.", name=k.name_of(obj)), "success")
+            return redirect(url_for(".detail", slug=slug, kind=kind, key=key))
+    return render_template("objects/form.html", region=region, kind=k, form=form, obj=obj)
+
+
+@bp.route(f"/<slug>/{KIND_PATH}/<key>/delete", methods=["GET", "POST"])
+def delete(slug: str, kind: str, key: str):
+    """GET asks for confirmation and lists what goes with the object; POST deletes."""
+    region = perm.get_region(slug)
+    k = _kind(kind)
+    obj = k.load(region, key)
+    perm.require(k.can_delete(current_user, region, obj))
+    form = forms.EmptyForm()
+    if form.validate_on_submit():
+        name = k.name_of(obj)
+        k.delete(region, obj, current_user)
+        flash(_("%(what)s „%(name)s“ wurde gelöscht.", what=k.title_one, name=name), "success")
+        return redirect(url_for(".index", slug=slug, kind=kind))
+    return render_template("objects/confirm_delete.html", region=region, kind=k, obj=obj,
+                           form=form, consequences=k.consequences(region, obj))

@@ -1,0 +1,842 @@
+"""Use cases of the Spielregeln: propose, revise, discuss and withdraw a rule, open a ballot,
+vote (also on a municipality's behalf), fix the result; apply to join a region or an
+initiative.
+
+Like :mod:`collab.core.store`, every write goes through :func:`services.change` (the one place
+that commits and records the activity). Who may act is checked with the predicates in
+:mod:`collab.core.permissions` (403); whether the rule's state allows it answers 409
+(:class:`Conflict`); bad input 422 (:class:`ValidationError`). The decision itself is
+:mod:`collab.spielregeln.decision`.
+
+A ballot past its closing time is closed when next touched (read or voted on), and by
+``flask close-ballots``; no scheduler is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from collab.core import permissions as perm
+from collab.core import vocab
+from collab.core.localtime import local_time
+from collab.core.models import (
+    Actor,
+    Comment,
+    Initiative,
+    InitiativeJoinRequest,
+    JoinRequest,
+    Municipality,
+    Participation,
+    Region,
+    RegionMembership,
+    Rule,
+    RuleVersion,
+    User,
+    Vote,
+    utcnow,
+)
+from collab.core.records import designated_taktgeber as designated_taktgeber  # re-exported
+from collab.core.store import Conflict, change, require
+from collab.core.validation import Invalid, Problem, ValidationError, choice, text
+from collab.extensions import db
+from collab.spielregeln import decision
+
+RULE_KINDS = {
+    "general": _l("Allgemeine Regel"),
+    "taktgeber": _l("Benennung des Taktgebers"),
+}
+
+REQUEST_STATUSES = {
+    "pending": _l("offen"),
+    "approved": _l("angenommen"),
+    "declined": _l("abgelehnt"),
+}
+
+#: roles a member may ask for when joining an initiative (the lead is the initiative's choice)
+JOIN_ROLES = {k: v for k, v in vocab.PARTICIPATION_ROLES.items() if k != "lead"}
+
+#: partners within this distance count as "nearby" in the suggestions
+NEARBY_KM = 35
+
+
+def _raise_if(problems: list[Problem]) -> None:
+    if problems:
+        raise ValidationError(problems)
+
+
+def _parse(problems: list[Problem], field: str, label: str, parse, value: Any,
+           required: bool = False, default: Any = None) -> Any:
+    """Parse one input value; record a German problem naming the field."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.append(Problem(field, _("%(f)s: Angabe fehlt.", f=label)))
+        return default
+    try:
+        return parse(value)
+    except Invalid as exc:
+        problems.append(Problem(field, f"{label}: {exc}"))
+        return default
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def new_rule_key(region: Region, title: str) -> str:
+    """A key from the title ("Entscheidungen im Konsens" → "entscheidungen-im-konsens"),
+    unique in the region."""
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower().translate(_UMLAUTS)).strip("-")[:56]
+    base = base.rstrip("-") or "regel"
+    taken = set(db.session.scalars(sa.select(Rule.key).where(
+        Rule.region_id == region.id, Rule.key.like(f"{base}%"))))
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+
+def _concerned(problems: list[Problem], region: Region, model: type, field: str, key: Any,
+               unknown: str) -> Any:
+    """The region's actor or initiative a rule names by ``key`` (none when not given); an
+    unknown key adds ``unknown`` (a message with ``%(k)s``) to ``problems``."""
+    if not key:
+        return None
+    found = db.session.scalar(sa.select(model).filter_by(region_id=region.id, key=key)) \
+        if isinstance(key, str) else None
+    if found is None:
+        problems.append(Problem(field, unknown % {"k": key}))
+    return found
+
+def _clean_rule(region: Region, raw: dict, *, partial: bool = False) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ValidationError([Problem("$", _("Der Inhalt muss ein Objekt sein."))])
+    problems: list[Problem] = []
+    data: dict[str, Any] = {}
+
+    def given(name: str) -> bool:
+        return not partial or name in raw
+
+    if given("title"):
+        data["title"] = _parse(problems, "title", _("Titel"), text(200), raw.get("title"),
+                               required=True)
+    if given("text"):
+        data["text"] = _parse(problems, "text", _("Text"), text(20000), raw.get("text"),
+                              required=True)
+    if not partial:
+        data["kind"] = _parse(problems, "kind", _("Art"), choice(RULE_KINDS), raw.get("kind"),
+                              default="general")
+        data["actor"] = _concerned(problems, region, Actor, "actor", raw.get("actor"), _(
+            "Akteur: „%(k)s“ gibt es in dieser Region nicht."))
+        data["initiative"] = _concerned(
+            problems, region, Initiative, "initiative", raw.get("initiative"),
+            _("Initiative: „%(k)s“ gibt es in dieser Region nicht."))
+        data["tie_kind"] = _parse(problems, "tie_kind", _("Art der Verbindung"),
+                                  choice(vocab.TIE_KINDS), raw.get("tie_kind"))
+        if data["kind"] == "taktgeber" and raw.get("actor") in (None, ""):
+            problems.append(Problem("actor", _(
+                "Akteur: Eine Regel, die den Taktgeber benennt, muss den Akteur nennen.")))
+    _raise_if(problems)
+    return data
+
+
+#: rule statuses still open to change or decision: a title may be used by one of them only
+OPEN_STATUSES = ("draft", "voting")
+
+
+def _same_title(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def _refuse_duplicate_title(region: Region, title: str, rule: Rule | None = None) -> None:
+    """409 at the field ``title`` when an open (draft or voting) rule of the region other than
+    ``rule`` has the same title (case and spacing ignored): the usual cause is a form sent
+    twice (Back, then submit again)."""
+    query = sa.select(Rule.id, Rule.title).where(Rule.region_id == region.id,
+                                                 Rule.status.in_(OPEN_STATUSES))
+    if rule is not None and rule.id is not None:
+        query = query.where(Rule.id != rule.id)
+    wanted = _same_title(title)
+    if any(_same_title(other) == wanted for _id, other in db.session.execute(query)):
+        raise Conflict(_("Titel: Es gibt bereits einen offenen Vorschlag mit diesem Titel."),
+                       field="title")
+
+
+def propose_rule(region: Region, raw: dict, user: User | None) -> Rule:
+    """A member or the coordinator proposes a rule; it starts as draft, version 1. A title
+    an open rule of the region already has is refused (409), so a form sent twice does not
+    make a second draft."""
+    require(perm.can_propose_rule(user, region))
+    data = _clean_rule(region, raw)
+    _refuse_duplicate_title(region, data["title"])
+    key = new_rule_key(region, data["title"])
+    municipality = user.municipality if user is not None and user.role == "member" else None
+    with change(region, user, "rule.propose", key, data["title"]):
+        rule = Rule(region=region, key=key, title=data["title"], text=data["text"],
+                    status="draft", kind=data["kind"], actor=data["actor"],
+                    initiative=data["initiative"], tie_kind=data["tie_kind"],
+                    proposer_id=getattr(user, "id", None), proposer_municipality=municipality)
+        rule.versions.append(RuleVersion(number=1, title=rule.title, text=rule.text,
+                                         author_id=getattr(user, "id", None)))
+        db.session.add(rule)
+    return rule
+
+
+def revise_rule(region: Region, rule: Rule, raw: dict, user: User | None) -> Rule:
+    """The proposer changes title or text while no ballot is open; each change is a version."""
+    require(perm.can_revise_rule(user, rule))
+    if rule.status != "draft":
+        raise Conflict(_("Text: Eine Regel kann nur geändert werden, solange keine Abstimmung "
+                         "geöffnet wurde."), field="text")
+    data = _clean_rule(region, raw, partial=True)
+    title, body = data.get("title", rule.title), data.get("text", rule.text)
+    if (title, body) == (rule.title, rule.text):
+        return rule
+    if _same_title(title) != _same_title(rule.title):
+        _refuse_duplicate_title(region, title, rule)
+    number = max((v.number for v in rule.versions), default=0) + 1
+    with change(region, user, "rule.revise", rule.key,
+                _("Fassung %(n)d von „%(t)s“", n=number, t=title)):
+        rule.title, rule.text = title, body
+        rule.versions.append(RuleVersion(number=number, title=title, text=body,
+                                         author_id=getattr(user, "id", None)))
+    return rule
+
+
+def add_comment(region: Region, rule: Rule, raw: dict, user: User | None) -> Comment:
+    require(perm.can_comment_rule(user, rule))
+    problems: list[Problem] = []
+    body = _parse(problems, "text", _("Kommentar"), text(5000),
+                  raw.get("text") if isinstance(raw, dict) else None, required=True)
+    _raise_if(problems)
+    excerpt = body if len(body) <= 120 else body[:119].rstrip() + "…"
+    with change(region, user, "rule.comment", rule.key,
+                _("Beitrag zu „%(t)s“: %(c)s", t=rule.title, c=excerpt)):
+        comment = Comment(rule=rule, user_id=getattr(user, "id", None), text=body)
+        db.session.add(comment)
+    return comment
+
+
+def withdraw_rule(region: Region, rule: Rule, user: User | None) -> None:
+    """The proposer (or the coordinator) withdraws a draft on which no ballot was opened.
+
+    The draft is deleted with its versions and discussion, so it is neither in the list of
+    rules nor in the charter and cannot be balloted; the activity log keeps the record (who
+    withdrew which title, with how many versions and contributions). A rule whose ballot was
+    opened is part of the network's decisions and cannot be withdrawn (409).
+    """
+    require(perm.can_withdraw_rule(user, rule))
+    if rule.status != "draft":
+        raise Conflict(_("Vorschlag: Eine Regel kann nur zurückgezogen werden, solange keine "
+                         "Abstimmung geöffnet wurde."), field="status")
+    summary = _("„%(t)s“ zurückgezogen (%(v)d Fassung(en), %(c)d Diskussionsbeiträge)",
+                t=rule.title, v=len(rule.versions), c=len(rule.comments))
+    with change(region, user, "rule.withdraw", rule.key, summary):
+        db.session.delete(rule)
+
+
+# --- ballots ----------------------------------------------------------------------------------
+
+
+def parse_time(value: Any, zone: dt.tzinfo | None = None) -> dt.datetime:
+    """An ISO 8601 time as naive UTC. With an offset it is converted to UTC; without one it
+    is a time in ``zone`` (a form's local time), or UTC when no zone is given (the API)."""
+    form = (_("muss eine Zeit der Form JJJJ-MM-TTThh:mm sein (Ortszeit).") if zone is not None
+            else _("muss eine Zeit der Form JJJJ-MM-TTThh:mm sein (UTC oder mit Zeitzone)."))
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise Invalid(form) from None
+    else:
+        raise Invalid(form)
+    if moment.tzinfo is None and zone is not None:
+        moment = moment.replace(tzinfo=zone)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def voting_memberships(region: Region) -> list[RegionMembership]:
+    """The region's members that vote (its voting tiers), by name."""
+    return db.session.scalars(
+        sa.select(RegionMembership).join(Municipality)
+        .where(RegionMembership.region_id == region.id,
+               RegionMembership.tier.in_(region.voting_tier_list))
+        .order_by(Municipality.name)).all()
+
+
+def _confirmed(problems: list[Problem], raw: dict, message: str) -> None:
+    """A page's "I confirm" box: record ``message`` at the field ``confirm`` unless ticked."""
+    if not raw.get("confirm"):
+        problems.append(Problem("confirm", message))
+
+
+def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
+                now: dt.datetime | None = None, *, zone: dt.tzinfo | None = None,
+                confirm: bool = False) -> Rule:
+    """The coordinator opens the ballot on a draft until ``closes_at``; the region's decision
+    rule and quorum at this moment apply to it.
+
+    ``zone``: the time zone of a ``closes_at`` without offset (pages: local time; API: UTC).
+    ``confirm``: the page's confirmation box ``raw["confirm"]`` must be ticked, since the
+    text is locked from then on.
+    """
+    require(perm.can_open_ballot(user, rule))
+    now = now or utcnow()
+    raw = raw if isinstance(raw, dict) else {}
+    problems: list[Problem] = []
+    closes_at = _parse(problems, "closes_at", _("Abstimmungsende"),
+                       lambda value: parse_time(value, zone), raw.get("closes_at"),
+                       required=True)
+    if closes_at is not None and closes_at <= now:
+        problems.append(Problem("closes_at", _("Abstimmungsende: muss in der Zukunft liegen.")))
+    if confirm:
+        _confirmed(problems, raw, _("Bestätigung: Bitte bestätigen Sie, dass die Abstimmung "
+                                    "geöffnet und der Text damit festgeschrieben wird."))
+    _raise_if(problems)
+    if rule.status != "draft":
+        raise Conflict(_("Abstimmung: Zu dieser Regel wurde bereits abgestimmt oder die "
+                         "Abstimmung läuft."), field="status")
+    if not voting_memberships(region):
+        raise Conflict(_("Abstimmung: Die Region hat keine stimmberechtigten Kommunen."),
+                       field="status")
+    with change(region, user, "rule.ballot", rule.key,
+                _("Abstimmung über „%(r)s“ geöffnet bis %(t)s", r=rule.title,
+                  t=local_time(closes_at))):
+        rule.status = "voting"
+        rule.opened_at, rule.closes_at = now, closes_at
+        rule.decision_rule, rule.quorum = region.decision_rule, region.quorum
+    return rule
+
+
+def current_tally(rule: Rule) -> decision.Tally:
+    """The votes of municipalities that may vote now (a member that left no longer counts)."""
+    eligible = {m.municipality_id for m in voting_memberships(rule.region)}
+    counts = {"yes": 0, "no": 0, "abstain": 0}
+    for vote in rule.votes:
+        if vote.municipality_id in eligible:
+            counts[vote.vote] += 1
+    return decision.Tally(eligible=len(eligible), **counts)
+
+
+def tally_of(rule: Rule) -> dict[str, Any] | None:
+    """The fixed tally of a decided ballot, the running one of an open ballot, else None."""
+    if rule.tally:
+        return rule.tally
+    if rule.status != "voting":
+        return None
+    return _running(rule, current_tally(rule))
+
+
+def _in_force(rule: Rule) -> tuple[str, float]:
+    """The decision rule and quorum of the ballot (the region's, if a bundle gave none)."""
+    return (rule.decision_rule or rule.region.decision_rule,
+            rule.quorum if rule.quorum is not None else rule.region.quorum)
+
+
+def _running(rule: Rule, tally: decision.Tally) -> dict[str, Any]:
+    name, quorum = _in_force(rule)
+    return {**tally.as_dict(), "needed": decision.votes_needed(tally.eligible, quorum),
+            "decision_rule": name, "quorum": quorum}
+
+
+class _AlreadySettled(Exception):
+    """Another request fixed the result first; nothing to record."""
+
+
+def settle(rule: Rule, now: dt.datetime | None = None) -> bool:
+    """Fix the result of an open ballot if it can no longer change or the ballot has closed.
+
+    Returns True when this call fixed it (recorded as ``rule.decide`` by the system).
+    """
+    if rule.status != "voting":
+        return False
+    now = now or utcnow()
+    tally = current_tally(rule)
+    closed = rule.closes_at is not None and now >= rule.closes_at
+    name, quorum = _in_force(rule)
+    result = (decision.outcome(tally, name, quorum) if closed
+              else decision.fixed_outcome(tally, name, quorum))
+    if result is None:
+        return False
+    fixed = _running(rule, tally)
+    summary = _("Ergebnis über „%(t)s“: %(r)s (%(y)d Ja, %(n)d Nein, %(a)d Enthaltung(en); "
+                "%(e)d stimmberechtigte Kommunen)", t=rule.title,
+                r=vocab.label(vocab.RULE_STATUSES, result), y=tally.yes, n=tally.no,
+                a=tally.abstain, e=tally.eligible)
+    try:
+        with change(rule.region, None, "rule.decide", rule.key, summary):
+            done = db.session.execute(
+                sa.update(Rule).where(Rule.id == rule.id, Rule.status == "voting")
+                .values(status=result, decided_at=now, tally=fixed)
+                .execution_options(synchronize_session=False))
+            if done.rowcount != 1:
+                raise _AlreadySettled()
+    except _AlreadySettled:
+        return False
+    finally:
+        db.session.expire(rule)
+    return True
+
+
+def settle_all(rules: list[Rule]) -> list[Rule]:
+    """Settle every open ballot among ``rules`` (before they are shown); returns ``rules``."""
+    for rule in rules:
+        settle(rule)
+    return rules
+
+
+def load_rule(slug: str, rule_id: int) -> tuple[Region, Rule]:
+    """The region and its rule (404), with an open ballot settled if it can no longer change
+    or has closed: what every page and endpoint of a single rule starts with."""
+    region = perm.get_region(slug)
+    rule = perm.get_rule(region, rule_id)
+    settle(rule)
+    return region, rule
+
+
+def close_due_ballots(now: dt.datetime | None = None) -> list[Rule]:
+    """Fix every open ballot whose closing time has passed (``flask close-ballots``)."""
+    now = now or utcnow()
+    due = db.session.scalars(sa.select(Rule).where(Rule.status == "voting",
+                                                   Rule.closes_at <= now)).all()
+    return [rule for rule in due if settle(rule, now)]
+
+
+def _refuse_second_vote(rule: Rule, municipality: Municipality) -> None:
+    if db.session.scalar(sa.select(Vote.id).filter_by(rule_id=rule.id,
+                                                      municipality_id=municipality.id)):
+        raise Conflict(_("Stimme: %(m)s hat bereits abgestimmt; jede Kommune stimmt einmal.",
+                         m=municipality.name), field="vote")
+
+
+def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
+              now: dt.datetime | None = None, *, confirm: bool = False) -> Vote:
+    """One vote per voting municipality: through its member account, or recorded by the
+    coordinator on its behalf with a reference to its council decision or letter.
+
+    ``confirm``: the page's confirmation box ``raw["confirm"]`` must be ticked (a vote is
+    final); the API's explicit request needs none.
+    """
+    raw = raw if isinstance(raw, dict) else {}
+    own = perm.own_membership(user, region)
+    key = raw.get("municipality") or None
+    for_own = key is None or (own is not None and own.municipality.key == key)
+    if for_own and perm.can_vote_for(user, region, own):
+        proxy = False
+    else:
+        require(perm.can_record_proxy_vote(user, region))
+        proxy = True
+    problems: list[Problem] = []
+    choice_ = _parse(problems, "vote", _("Stimme"), choice(vocab.VOTE_CHOICES), raw.get("vote"),
+                     required=True)
+    reason = _parse(problems, "reason", _("Begründung"), text(5000), raw.get("reason"),
+                    default="")
+    if choice_ == "no" and not reason:
+        problems.append(Problem("reason", _("Begründung: Eine Nein-Stimme muss begründet "
+                                            "werden.")))
+    reference = ""
+    membership = own
+    if proxy:
+        membership = None
+        if key is None:
+            problems.append(Problem("municipality", _(
+                "Kommune: Angabe fehlt (für welche Kommune wird die Stimme erfasst?).")))
+        else:
+            membership = db.session.scalar(
+                sa.select(RegionMembership).join(Municipality).where(
+                    RegionMembership.region_id == region.id, Municipality.key == key))
+            if not perm.is_voting_membership(region, membership):
+                problems.append(Problem("municipality", _(
+                    "Kommune: „%(k)s“ ist keine stimmberechtigte Kommune dieser Region.",
+                    k=key)))
+        reference = _parse(problems, "reference", _("Bezug"), text(1000), raw.get("reference"),
+                           default="")
+        if not reference:
+            problems.append(Problem("reference", _(
+                "Bezug: Eine Stimme im Auftrag braucht den Verweis auf den Ratsbeschluss oder "
+                "das Schreiben der Kommune.")))
+    if confirm:
+        _confirmed(problems, raw, _("Bestätigung: Bitte bestätigen Sie, dass die Stimme "
+                                    "verbindlich abgegeben wird; sie kann nicht geändert "
+                                    "werden."))
+    # a closed ballot or a vote already cast is the answer, whatever else was wrong (409)
+    settle(rule, now)
+    if rule.status != "voting":
+        raise Conflict(_("Abstimmung: Zu dieser Regel ist keine Abstimmung offen (%(s)s).",
+                         s=vocab.label(vocab.RULE_STATUSES, rule.status)), field="vote")
+    if membership is not None:
+        _refuse_second_vote(rule, membership.municipality)
+    _raise_if(problems)
+    municipality = membership.municipality
+    said = vocab.label(vocab.VOTE_CHOICES, choice_)
+    if proxy:
+        summary = _("Stimme %(v)s für %(m)s (im Auftrag erfasst von %(c)s, Bezug: %(r)s)",
+                    v=said, m=municipality.name, c=user.display_name or user.login,
+                    r=reference)
+    else:
+        summary = _("Stimme %(v)s für %(m)s", v=said, m=municipality.name)
+    try:
+        with change(region, user, "rule.vote", rule.key, summary):
+            vote = Vote(rule=rule, municipality=municipality, vote=choice_, reason=reason,
+                        recorded_by_id=getattr(user, "id", None), reference=reference,
+                        cast_at=now or utcnow())
+            db.session.add(vote)
+    except sa.exc.IntegrityError:
+        raise Conflict(_("Stimme: %(m)s hat bereits abgestimmt; jede Kommune stimmt einmal.",
+                         m=municipality.name), field="vote") from None
+    settle(rule, now)
+    return vote
+
+
+# --- charter and Taktgeber --------------------------------------------------------------------
+
+
+def _decided_order(rule: Rule) -> tuple:
+    # rules adopted before the platform (imported without a date) come first
+    return (rule.decided_at is not None, rule.decided_at or dt.datetime.min, rule.id)
+
+
+def charter(region: Region) -> list[Rule]:
+    """The adopted rules of the region, in the order they were adopted (open ballots that
+    are decided by now are settled first, so a rule adopted a moment ago is in it)."""
+    settle_all(db.session.scalars(sa.select(Rule).filter_by(region_id=region.id,
+                                                            status="voting")).all())
+    adopted = db.session.scalars(sa.select(Rule).filter_by(region_id=region.id,
+                                                           status="adopted")).all()
+    return sorted(adopted, key=_decided_order)
+
+
+def rules_concerning(region: Region, *, actor: Actor | None = None,
+                     initiative: Initiative | None = None,
+                     tie_kind: str | None = None) -> list[Rule]:
+    """Rules (not rejected) that name this actor, initiative or tie kind."""
+    query = sa.select(Rule).where(Rule.region_id == region.id, Rule.status != "rejected")
+    if actor is not None:
+        query = query.where(Rule.actor_id == actor.id)
+    elif initiative is not None:
+        query = query.where(Rule.initiative_id == initiative.id)
+    elif tie_kind is not None:
+        query = query.where(Rule.tie_kind == tie_kind)
+    else:
+        return []
+    return db.session.scalars(query.order_by(Rule.id)).all()
+
+
+def version_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Word-level differences as ``(tag, text)`` pieces, tag ``same``, ``added`` or
+    ``removed``; the template escapes the text."""
+    a, b = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    pieces: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            pieces.append(("same", "".join(a[i1:i2])))
+            continue
+        if tag in ("delete", "replace"):
+            pieces.append(("removed", "".join(a[i1:i2])))
+        if tag in ("insert", "replace"):
+            pieces.append(("added", "".join(b[j1:j2])))
+    return pieces
+
+
+def version_history(rule: Rule) -> list[dict[str, Any]]:
+    """Each version with its differences from the one before (newest first)."""
+    history, previous = [], None
+    for version in rule.versions:
+        history.append({
+            "version": version,
+            "title_diff": version_diff(previous.title, version.title) if previous else None,
+            "text_diff": version_diff(previous.text, version.text) if previous else None,
+        })
+        previous = version
+    return history[::-1]
+
+
+# --- records (API) ----------------------------------------------------------------------------
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() + "Z" if moment else None
+
+
+def rule_summary(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id, "key": rule.key, "title": rule.title, "status": rule.status,
+        "kind": rule.kind, "actor": rule.actor.key if rule.actor else None,
+        "initiative": rule.initiative.key if rule.initiative else None,
+        "tie_kind": rule.tie_kind, "created_at": _iso(rule.created_at),
+        "closes_at": _iso(rule.closes_at), "decided_at": _iso(rule.decided_at),
+    }
+
+
+def rule_detail(rule: Rule) -> dict[str, Any]:
+    return {
+        **rule_summary(rule), "text": rule.text,
+        "proposer": rule.proposer.login if rule.proposer else None,
+        "proposer_municipality": (rule.proposer_municipality.key
+                                  if rule.proposer_municipality else None),
+        "opened_at": _iso(rule.opened_at), "decision_rule": rule.decision_rule,
+        "quorum": rule.quorum, "tally": tally_of(rule),
+        "votes": [{"municipality": v.municipality.key, "vote": v.vote, "reason": v.reason,
+                   "cast_at": _iso(v.cast_at), "proxy": bool(v.reference),
+                   "reference": v.reference,
+                   "recorded_by": v.recorded_by.login if v.recorded_by else None}
+                  for v in rule.votes],
+        "versions": [{"number": v.number, "title": v.title, "text": v.text,
+                      "created_at": _iso(v.created_at),
+                      "author": v.author.login if v.author else None} for v in rule.versions],
+        "comments": [{"id": c.id, "author": c.user.login if c.user else None, "text": c.text,
+                      "created_at": _iso(c.created_at)} for c in rule.comments],
+    }
+
+
+def join_request_record(req: JoinRequest) -> dict[str, Any]:
+    return {
+        "id": req.id, "municipality": req.municipality.key, "name": req.municipality.name,
+        "tier": req.tier, "reference": req.reference, "status": req.status,
+        "reason": req.reason, "created_at": _iso(req.created_at),
+        "decided_at": _iso(req.decided_at),
+    }
+
+
+def initiative_join_record(req: InitiativeJoinRequest) -> dict[str, Any]:
+    return {
+        "id": req.id, "initiative": req.initiative.key, "actor": req.actor.key,
+        "municipality": req.actor.municipality.key if req.actor.municipality else None,
+        "role": req.role, "message": req.message, "status": req.status, "reason": req.reason,
+        "created_at": _iso(req.created_at), "decided_at": _iso(req.decided_at),
+    }
+
+
+# --- joining the region -----------------------------------------------------------------------
+
+
+def apply_to_join(region: Region, raw: dict, user: User | None) -> JoinRequest:
+    """A municipality outside the region applies, through a member account of its own,
+    with the tier it asks for and its letter of intent or council decision."""
+    require(perm.can_apply_to_join(user, region))
+    raw = raw if isinstance(raw, dict) else {}
+    problems: list[Problem] = []
+    tier = _parse(problems, "tier", _("Stufe"), choice(vocab.TIERS), raw.get("tier"),
+                  default="member")
+    reference = _parse(problems, "reference", _("Bezug"), text(2000), raw.get("reference"),
+                       required=True)
+    _raise_if(problems)
+    municipality = user.municipality
+    if db.session.scalar(sa.select(JoinRequest.id).filter_by(
+            region_id=region.id, municipality_id=municipality.id, status="pending")):
+        raise Conflict(_("Antrag: Für %(m)s liegt bereits ein offener Antrag vor.",
+                         m=municipality.name), field="municipality")
+    with change(region, user, "join.request", municipality.key,
+                f"{municipality.name}: {vocab.label(vocab.TIERS, tier)}"):
+        req = JoinRequest(region=region, municipality=municipality, tier=tier,
+                          reference=reference, requested_by_id=user.id)
+        db.session.add(req)
+    return req
+
+
+def _decision(raw: dict) -> tuple[bool, str]:
+    raw = raw if isinstance(raw, dict) else {}
+    problems: list[Problem] = []
+    approve = raw.get("approve")
+    if not isinstance(approve, bool):
+        problems.append(Problem("approve", _("Entscheidung: true (annehmen) oder false "
+                                             "(ablehnen).")))
+    reason = _parse(problems, "reason", _("Begründung"), text(5000), raw.get("reason"),
+                    default="")
+    if approve is False and not reason:
+        problems.append(Problem("reason", _("Begründung: Eine Ablehnung muss begründet "
+                                            "werden.")))
+    _raise_if(problems)
+    return approve, reason
+
+
+def decide_join(region: Region, req: JoinRequest, raw: dict, user: User | None) -> JoinRequest:
+    """The coordinator approves (the municipality becomes a member with the tier asked for)
+    or declines with a reason."""
+    require(perm.can_decide_join(user, region))
+    approve, reason = _decision(raw)
+    if req.status != "pending":
+        raise Conflict(_("Antrag: wurde bereits entschieden."), field="status")
+    if approve and db.session.scalar(sa.select(RegionMembership.id).filter_by(
+            region_id=region.id, municipality_id=req.municipality_id)):
+        raise Conflict(_("Antrag: %(m)s ist bereits Mitglied.", m=req.municipality.name),
+                       field="municipality")
+    action = "join.approve" if approve else "join.decline"
+    with change(region, user, action, req.municipality.key, reason):
+        req.status = "approved" if approve else "declined"
+        req.reason, req.decided_by_id, req.decided_at = reason, user.id, utcnow()
+        if approve:
+            db.session.add(RegionMembership(region=region, municipality=req.municipality,
+                                            tier=req.tier, since=utcnow().date()))
+    return req
+
+
+# --- joining an initiative --------------------------------------------------------------------
+
+
+def request_initiative_join(region: Region, initiative: Initiative, raw: dict,
+                            user: User | None) -> InitiativeJoinRequest:
+    """A member asks to take part in an initiative with one of its own actors."""
+    require(perm.can_request_initiative_join(user, initiative))
+    raw = raw if isinstance(raw, dict) else {}
+    problems: list[Problem] = []
+    key = raw.get("actor")
+    actor = db.session.scalar(sa.select(Actor).filter_by(region_id=region.id, key=key)) if (
+        isinstance(key, str) and key) else None
+    if actor is None:
+        problems.append(Problem("actor", _("Akteur: Bitte einen Akteur Ihrer Kommune wählen.")))
+    role = _parse(problems, "role", _("Rolle"), choice(JOIN_ROLES), raw.get("role"),
+                  default="partner")
+    message = _parse(problems, "message", _("Nachricht"), text(2000), raw.get("message"),
+                     default="")
+    _raise_if(problems)
+    require(perm.speaks_for(user, region, actor.municipality))
+    if any(p.actor_id == actor.id for p in initiative.participations):
+        raise Conflict(_("Akteur: „%(a)s“ ist an dieser Initiative bereits beteiligt.",
+                         a=actor.name), field="actor")
+    pending = own_initiative_requests(initiative, actor.municipality, status="pending")
+    if pending:
+        raise Conflict(_("Akteur: Für %(m)s liegt bereits eine offene Anfrage vor (mit "
+                         "„%(a)s“); bitte warten Sie die Entscheidung ab.",
+                         m=actor.municipality.name, a=pending[0].actor.name), field="actor")
+    with change(region, user, "initiative.join_request", initiative.key,
+                f"{actor.name}: {vocab.label(vocab.PARTICIPATION_ROLES, role)}"):
+        req = InitiativeJoinRequest(initiative=initiative, actor=actor, role=role,
+                                    message=message, requested_by_id=user.id)
+        db.session.add(req)
+    return req
+
+
+def own_initiative_requests(initiative: Initiative, municipality: Municipality | None,
+                            status: str | None = None) -> list[InitiativeJoinRequest]:
+    """The requests to join ``initiative`` made with actors of ``municipality`` (newest
+    first), optionally only those with ``status``."""
+    if municipality is None:
+        return []
+    query = (sa.select(InitiativeJoinRequest)
+             .join(Actor, InitiativeJoinRequest.actor_id == Actor.id)
+             .where(InitiativeJoinRequest.initiative_id == initiative.id,
+                    Actor.municipality_id == municipality.id))
+    if status is not None:
+        query = query.where(InitiativeJoinRequest.status == status)
+    return db.session.scalars(query.order_by(InitiativeJoinRequest.id.desc())).all()
+
+
+def has_lead(initiative: Initiative) -> bool:
+    """Whether an actor leads the initiative (else the coordinator decides on requests)."""
+    return any(p.role == "lead" for p in initiative.participations)
+
+
+def initiative_requests(region: Region, user: User | None) -> list[InitiativeJoinRequest]:
+    """Requests to join the region's initiatives that ``user`` may see on the list of
+    requests: those it may decide (coordinator, a lead) and its own municipality's; pending
+    ones first, then the newest."""
+    found = db.session.scalars(
+        sa.select(InitiativeJoinRequest).join(Initiative)
+        .where(Initiative.region_id == region.id)
+        .order_by(InitiativeJoinRequest.id.desc())).all()
+    own = getattr(user, "municipality_id", None)
+    shown = [r for r in found if perm.can_decide_initiative_join(user, r.initiative)
+             or (own is not None and r.actor.municipality_id == own
+                 and perm.is_member_of(user, region))]
+    return sorted(shown, key=lambda r: r.status != "pending")
+
+
+def decide_initiative_join(region: Region, req: InitiativeJoinRequest, raw: dict,
+                           user: User | None) -> InitiativeJoinRequest:
+    """The initiative's lead (or the coordinator) approves, adding the participation, or
+    declines with a reason."""
+    initiative = req.initiative
+    require(perm.can_decide_initiative_join(user, initiative))
+    approve, reason = _decision(raw)
+    if req.status != "pending":
+        raise Conflict(_("Anfrage: wurde bereits entschieden."), field="status")
+    action = "initiative.join_approve" if approve else "initiative.join_decline"
+    with change(region, user, action, initiative.key, f"{req.actor.name}. {reason}".strip()):
+        req.status = "approved" if approve else "declined"
+        req.reason, req.decided_by_id, req.decided_at = reason, user.id, utcnow()
+        if approve and not any(p.actor_id == req.actor_id for p in initiative.participations):
+            initiative.participations.append(Participation(actor=req.actor, role=req.role))
+    return req
+
+
+# --- suggestions for a member -----------------------------------------------------------------
+
+
+def distance_km(a: Municipality, b: Municipality) -> float | None:
+    """Great-circle distance between two municipalities' coordinates, if both have them."""
+    if None in (a.lat, a.lon, b.lat, b.lon):
+        return None
+    p1, p2 = math.radians(a.lat), math.radians(b.lat)
+    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def suggestions(region: Region, membership: RegionMembership, report: dict | None) -> dict:
+    """Initiatives a member could join and mentors it could learn from.
+
+    An initiative is suggested when no actor of the member takes part, it is not completed,
+    and its topic is one the member lacks (no initiative or expertise of its own) or partners
+    nearby (within ``NEARBY_KM`` or in the same Kreis) take part. Mentors come from the
+    analysis' knowledge-transfer paths (``report["transfer"]``) that end at this member.
+    """
+    me = membership.municipality
+    actors = db.session.scalars(sa.select(Actor).filter_by(region_id=region.id,
+                                                           municipality_id=me.id)).all()
+    mine = {a.id for a in actors}
+    known = {t for a in actors for t in (a.topics or [])}
+    initiatives = db.session.scalars(sa.select(Initiative).filter_by(region_id=region.id)
+                                     .order_by(Initiative.name)).all()
+    known |= {i.topic for i in initiatives if any(p.actor_id in mine for p in i.participations)}
+    found = []
+    for initiative in initiatives:
+        if initiative.status == "completed" or any(p.actor_id in mine
+                                                   for p in initiative.participations):
+            continue
+        partners: dict[str, tuple[str, float | None]] = {}
+        for p in initiative.participations:
+            other = p.actor.municipality
+            if other is None or other.id == me.id:
+                continue
+            km = distance_km(me, other)
+            same_kreis = bool(me.district) and other.district == me.district
+            if (km is not None and km <= NEARBY_KM) or same_kreis:
+                partners[other.key] = (other.name, None if km is None else round(km))
+        lacks = initiative.topic not in known
+        if lacks or partners:
+            found.append({"initiative": initiative, "lacks_topic": lacks,
+                          "nearby": sorted(partners.values(), key=lambda p: (p[1] or 0, p[0]))})
+    found.sort(key=lambda s: (not s["lacks_topic"], -len(s["nearby"]), s["initiative"].name))
+    mentors = []
+    names = {m.municipality.key: m.municipality.name for m in region.memberships}
+    for model in (Actor, Initiative):
+        names.update(db.session.execute(sa.select(model.key, model.name).filter_by(
+            region_id=region.id)).all())
+    for topic in (report or {}).get("transfer", []):
+        if me.key not in topic.get("targets", []):
+            continue
+        path = next((p for p in topic.get("paths", []) if p.get("to") == me.key), None)
+        source = path["from"] if path else (topic.get("sources") or [None])[0]
+        if source is None:
+            continue
+        mentors.append({"topic": topic["topic"], "key": source,
+                        "name": names.get(source, source),
+                        "via": [names.get(k, k) for k in path.get("via", [])] if path
+                        else None})
+    return {"initiatives": found[:6], "mentors": mentors[:6]}
