@@ -50,8 +50,8 @@ TARGET_S = 3.0
 def prepare(scale: str, seed: int, directory: str):
     """A new app on a SQLite file holding the generated bundle and a coordinator account."""
     from collab import create_app
+    from collab.accounts import services as account_services
     from collab.bundles.services import import_bundle
-    from collab.core import store as services
     from collab.core.models import Region
     from collab.core.permissions import SYSTEM
     from collab.extensions import db
@@ -65,7 +65,7 @@ def prepare(scale: str, seed: int, directory: str):
         import_bundle(bundle, SYSTEM)
         imported = time.perf_counter() - start
         region = db.session.scalar(db.select(Region).filter_by(slug=bundle["region"]["slug"]))
-        services.create_user("bench", "bench", "coordinator", region=region)
+        account_services.create_user("bench", "bench", "coordinator", region=region)
         db.session.remove()
     counts = {k: len(bundle[k]) for k in ("municipalities", "actors", "initiatives", "ties")}
     return app, bundle["region"]["slug"], imported, counts

@@ -12,8 +12,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from collab.accounts import services as account_services
 from collab.bundles import services as bundle
-from collab.core import store as services
 from collab.core.models import Municipality, Region, User
 from collab.core.permissions import SYSTEM
 from collab.core.store import Conflict
@@ -73,7 +73,7 @@ def seed(if_empty: bool) -> None:
         region = db.session.scalar(sa.select(Region).filter_by(slug=slug)) if slug else None
         municipality = (db.session.scalar(sa.select(Municipality).filter_by(key=key))
                         if key else None)
-        services.create_user(login, DEMO_PASSWORD, role, region=region,
+        account_services.create_user(login, DEMO_PASSWORD, role, region=region,
                              municipality=municipality, display_name=name)
         click.echo(f"Demo-Zugang {login} ({role}) angelegt.")
 
@@ -143,7 +143,7 @@ def create_user(login, role, slug, key, password, name) -> None:
     if password is None:
         password = click.prompt("Passwort", hide_input=True, confirmation_prompt=True)
     try:
-        services.create_user(login, password, role, region=region, municipality=municipality,
+        account_services.create_user(login, password, role, region=region, municipality=municipality,
                              display_name=name)
     except ValidationError as exc:
         _fail(exc.problems)
@@ -166,7 +166,7 @@ def _user(login: str) -> User:
 @click.argument("login")
 def create_token(login: str) -> None:
     """Print a new API token for the account (last line of output)."""
-    token = services.issue_token(_user(login))
+    token = account_services.issue_token(_user(login))
     click.echo(f"Neues API-Token für {login} (wird nur jetzt angezeigt):")
     click.echo(token)
 
@@ -176,7 +176,7 @@ def create_token(login: str) -> None:
 @click.argument("login")
 def revoke_tokens(login: str) -> None:
     """Revoke every API token of the account."""
-    count = services.revoke_tokens(_user(login))
+    count = account_services.revoke_tokens(_user(login))
     click.echo(f"{count} Token(s) von {login} widerrufen.")
 
 

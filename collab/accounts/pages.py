@@ -9,8 +9,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from collab.core import store as services
-from collab.core.forms import EmptyForm, LoginForm, PasswordChangeForm
+from collab.accounts import services as account_services
+from collab.accounts.forms import LoginForm, PasswordChangeForm
+from collab.core.forms import EmptyForm
 from collab.core.models import User
 from collab.core.validation import ValidationError
 from collab.extensions import db, login_manager
@@ -73,7 +74,7 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current.data or "",
+            account_services.change_password(current_user, form.current.data or "",
                                      form.new.data or "", form.repeat.data or "")
         except ValidationError as exc:
             for problem in exc.problems:

@@ -14,9 +14,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from collab.accounts import forms as account_forms
+from collab.accounts import services as account_services
 from collab.core import forms
 from collab.core import permissions as perm
-from collab.core import store as services
 from collab.core.models import Municipality, User
 from collab.core.store import Conflict
 from collab.core.validation import ValidationError
@@ -40,7 +41,7 @@ def require_login():
 def accounts(slug: str):
     region = perm.get_region(slug)
     perm.require(perm.can_manage_accounts(current_user, region))
-    form = forms.InviteForm()
+    form = account_forms.InviteForm()
     form.municipality.choices = forms.options([("", "—"), *region_municipality_choices(region)])
     created = None
     if form.validate_on_submit():
@@ -50,12 +51,12 @@ def accounts(slug: str):
         municipality = (db.session.scalar(sa.select(Municipality).filter_by(
             key=form.municipality.data)) if form.municipality.data else None)
         try:
-            user = services.create_user(
+            user = account_services.create_user(
                 (form.login.data or "").strip(), password, form.role.data, region=region,
                 municipality=municipality, display_name=form.display_name.data or "",
                 by=current_user)
         except (ValidationError, Conflict) as exc:
-            _show_problems(form, exc)
+            forms.show_problems(form, exc)
         else:
             created = (user, password)
             flash(_("Zugang „%(l)s“ angelegt. Geben Sie das Startpasswort sicher weiter; es "
@@ -74,7 +75,7 @@ def deactivate_account(slug: str, login: str):
     perm.require(perm.can_manage_account(current_user, region, account))
     form = forms.EmptyForm()
     if form.validate_on_submit():
-        services.set_account_active(region, account, False, current_user)
+        account_services.set_account_active(region, account, False, current_user)
         flash(_("Zugang „%(l)s“ ist deaktiviert: Er kann sich nicht mehr anmelden, und seine "
                 "API-Tokens gelten nicht mehr.", l=account.login), "success")
         return redirect(url_for(".accounts", slug=slug))
@@ -88,7 +89,7 @@ def activate_account(slug: str, login: str):
     account = perm.get_account(region, login)
     perm.require(perm.can_manage_account(current_user, region, account))
     if forms.EmptyForm().validate_on_submit():
-        services.set_account_active(region, account, True, current_user)
+        account_services.set_account_active(region, account, True, current_user)
         flash(_("Zugang „%(l)s“ ist wieder freigeschaltet; seine früheren API-Tokens "
                 "bleiben widerrufen.", l=account.login), "success")
     return redirect(url_for(".accounts", slug=slug))

@@ -29,9 +29,9 @@ from flask_login import current_user, login_required
 
 import graphs
 from collab import select_locale
+from collab.analysis import positions as layout
 from collab.analysis.reports import region_report
 from collab.core import permissions as perm
-from collab.core import store as services
 from collab.core import vocab
 from collab.core.caching import LRU, version_key
 from collab.core.errors import MESSAGES, error_response
@@ -414,7 +414,7 @@ def positions(slug: str):
     known = set(U) | {vis.kreis_id(d) for _n, d in U.nodes(data=True)
                       if d["type"] == "municipality"}
     try:
-        count = services.save_positions(region, raw, current_user, known=known)
+        count = layout.save_positions(region, raw, current_user, known=known)
     except ValidationError as exc:
         return invalid_response([p.as_dict() for p in exc.problems])
     return jsonify({"saved": count})

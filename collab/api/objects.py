@@ -6,11 +6,12 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from collab.accounts import services as account_services
 from collab.analysis import reports
 from collab.api import openapi
 from collab.bundles import services as bundle
 from collab.core import permissions as perm
-from collab.core import store as services
+from collab.core import validation
 from collab.core.errors import error_response
 from collab.core.models import Actor, Initiative, InitiativeJoinRequest, JoinRequest, Region, Rule
 from collab.core.store import Conflict
@@ -32,7 +33,7 @@ def authenticate():
         return None
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
-    user = services.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    user = account_services.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
         return error_response(401)
     g.api_user = user
@@ -60,7 +61,7 @@ OBJECT_ENDPOINTS = frozenset({"api.create_object", "api.patch_object", "api.dele
 def json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ValidationError([services.Problem("$", _(
+        raise ValidationError([validation.Problem("$", _(
             "Der Inhalt muss ein JSON-Objekt sein (Content-Type: application/json)."))])
     return body
 
@@ -118,7 +119,7 @@ def graph(slug: str):
     region = perm.get_region(slug)
     fmt = request.args.get("format", "vis")
     if fmt not in ("vis", *view.EXPORT_FORMATS):
-        raise ValidationError([services.Problem("format", _(
+        raise ValidationError([validation.Problem("format", _(
             "Format: vis, graphml oder gexf erwartet."))])
     try:
         if fmt == "vis":
@@ -126,7 +127,7 @@ def graph(slug: str):
             return jsonify(view.graph_payload(region, request.args, lang=lang))
         return view.export_response(region, request.args, fmt)
     except FilterError as exc:
-        raise ValidationError([services.Problem(exc.field, exc.message)]) from exc
+        raise ValidationError([validation.Problem(exc.field, exc.message)]) from exc
 
 
 @bp.get(f"/regions/<slug>/{KIND_PATH}")

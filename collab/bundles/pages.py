@@ -17,11 +17,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from collab.activity import summaries as activitylog
+from collab.bundles import forms as bundle_forms
 from collab.bundles import services as bundle
 from collab.bundles import staging as importing
-from collab.core import forms
 from collab.core import permissions as perm
-from collab.core import store as services
+from collab.core import validation
 from collab.core.validation import ValidationError
 
 bp = Blueprint("bundles", __name__, url_prefix="/regions")
@@ -49,7 +49,7 @@ def upload_bundle(slug: str):
     change and remove; a valid bundle is kept aside for step 2."""
     region = perm.get_region(slug)
     perm.require(perm.can_import_bundle(current_user, region))
-    form = forms.BundleUploadForm()
+    form = bundle_forms.BundleUploadForm()
     problems, summary, changes, confirm = [], None, {}, None
     if form.validate_on_submit():
         body = form.bundle.data.read()
@@ -62,10 +62,10 @@ def upload_bundle(slug: str):
             else:
                 changes = importing.preview(region, doc)
                 if summary["changed"]:
-                    confirm = forms.BundleConfirmForm(
+                    confirm = bundle_forms.BundleConfirmForm(
                         digest=importing.stage(slug, current_user, body))
     else:
-        problems = [services.Problem(name, msg) for name, msgs in form.errors.items()
+        problems = [validation.Problem(name, msg) for name, msgs in form.errors.items()
                     for msg in msgs]
     if problems:
         flash(_("Das Bündel wurde nicht importiert; es wurde nichts geändert."), "error")
@@ -79,7 +79,7 @@ def confirm_import(slug: str):
     """Step 2: import the checked bundle the coordinator confirmed."""
     region = perm.get_region(slug)
     perm.require(perm.can_import_bundle(current_user, region))
-    form = forms.BundleConfirmForm()
+    form = bundle_forms.BundleConfirmForm()
     body = (importing.staged(slug, current_user, form.digest.data)
             if form.validate_on_submit() else None)
     if body is None:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from collab.core import permissions as perm
-from collab.core import store as services
+from collab.core import store
 from collab.core.models import (
     Actor,
     Initiative,
@@ -31,6 +31,7 @@ from collab.core.records import FORMAT, VERSION, network_records
 from collab.core.validation import Problem, ValidationError, choice, clean, key, text
 from collab.core.vocab import DECISION_RULES, RULE_STATUSES, TIE_KINDS, TIERS, VOTE_CHOICES
 from collab.extensions import db
+from collab.objects import services as object_services
 
 
 def export_bundle(region: Region, *, contact: bool = False) -> dict[str, Any]:
@@ -291,7 +292,7 @@ def _check_references(doc: dict) -> list[Problem]:
     tie_keys = Counter()
     for t in doc["ties"]:
         if t.get("source") and t.get("target") and t.get("kind"):
-            t["key"] = t.get("key") or services.default_tie_key(t["source"], t["target"],
+            t["key"] = t.get("key") or object_services.default_tie_key(t["source"], t["target"],
                                                                 t["kind"])
             tie_keys[t["key"]] += 1
     for n, t in enumerate(doc["ties"]):
@@ -354,7 +355,7 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
     if problems:
         raise ValidationError(problems)
     region = db.session.scalar(sa.select(Region).filter_by(slug=cleaned["region"]["slug"]))
-    services.require(perm.can_import_bundle(user, region))
+    store.require(perm.can_import_bundle(user, region))
     try:
         changes = _apply(region, cleaned)
         changed = any(c["created"] or c["updated"] or c["deleted"] for c in changes.values())
@@ -363,7 +364,7 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
         else:
             region = db.session.scalar(
                 sa.select(Region).filter_by(slug=cleaned["region"]["slug"]))
-            with services.change(region, user, "bundle.import", region.slug, _summary(changes)):
+            with store.change(region, user, "bundle.import", region.slug, _summary(changes)):
                 pass
     except BaseException:
         db.session.rollback()
@@ -416,7 +417,7 @@ def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
     for m in doc["municipalities"]:
         mu = known.get(m["key"]) or Municipality(key=m["key"])
         session.add(mu)
-        dirty = _assign(mu, {f: m[f] for f in services.MUNICIPALITY_FIELDS})
+        dirty = _assign(mu, {f: m[f] for f in object_services.MUNICIPALITY_FIELDS})
         ms = memberships.pop(m["key"], None)
         is_new = ms is None
         if is_new:
@@ -465,7 +466,7 @@ def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
         want = {p["actor"]: p["role"] for p in i["participants"]}
         have = {p.actor.key: p.role for p in initiative.participations}
         if want != have:
-            services._set_participants(initiative, [(actors[k], r) for k, r in want.items()])
+            object_services._set_participants(initiative, [(actors[k], r) for k, r in want.items()])
             dirty = True
         count("initiatives", is_new, dirty)
     session.flush()

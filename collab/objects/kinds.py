@@ -12,11 +12,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
-from collab.core import forms, vocab
+from collab.core import forms, validation, vocab
 from collab.core import permissions as perm
-from collab.core import store as services
 from collab.core.models import Actor, Initiative, Municipality, Region, RegionMembership, Tie
 from collab.extensions import db
+from collab.objects import forms as object_forms
+from collab.objects import services as object_services
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def filtered_query(kind: Kind, region: Region, args: dict) -> sa.Select:
 MAX_PER_PAGE = 1000
 
 
-def list_params(kind: Kind, args) -> tuple[int, int, list[services.Problem]]:
+def list_params(kind: Kind, args) -> tuple[int, int, list[validation.Problem]]:
     """Page, page size and the problems of an API list request's query parameters.
 
     ``page`` (from 1) and ``per_page`` (1 to 1000, default 100) must be whole numbers; a
@@ -114,7 +115,7 @@ def list_params(kind: Kind, args) -> tuple[int, int, list[services.Problem]]:
     known = {"q", "page", "per_page", *kind.filters}
     if kind.model is Actor:
         known.add("municipality")
-    problems: list[services.Problem] = []
+    problems: list[validation.Problem] = []
     numbers = {"page": (1, 1, None), "per_page": (100, 1, MAX_PER_PAGE)}
     values: dict[str, int] = {}
     for name, (default, low, high) in numbers.items():
@@ -125,23 +126,23 @@ def list_params(kind: Kind, args) -> tuple[int, int, list[services.Problem]]:
         try:
             values[name] = int(raw)
         except ValueError:
-            problems.append(services.Problem(name, _(
+            problems.append(validation.Problem(name, _(
                 "%(p)s: muss eine ganze Zahl sein.", p=name)))
             continue
         if high is None and values[name] < low:
-            problems.append(services.Problem(name, _(
+            problems.append(validation.Problem(name, _(
                 "%(p)s: muss mindestens %(low)d sein.", p=name, low=low)))
         elif values[name] < low or (high is not None and values[name] > high):
-            problems.append(services.Problem(name, _(
+            problems.append(validation.Problem(name, _(
                 "%(p)s: muss zwischen %(low)d und %(high)d liegen.", p=name, low=low,
                 high=high)))
     for name in args:
         if name not in known:
-            problems.append(services.Problem(name, _(
+            problems.append(validation.Problem(name, _(
                 "Unbekannter Parameter; erlaubt sind: %(known)s.",
                 known=", ".join(sorted(known)))))
         elif name in kind.filters and args.get(name) not in kind.filters[name]:
-            problems.append(services.Problem(name, _(
+            problems.append(validation.Problem(name, _(
                 "%(p)s: unbekannter Wert „%(v)s“; erlaubt: %(a)s.", p=name, v=args.get(name),
                 a=", ".join(kind.filters[name]))))
     return values.get("page", 1), values.get("per_page", 100), problems
@@ -154,32 +155,32 @@ def _membership_edit(user, region, membership):
 KINDS: dict[str, Kind] = {
     "municipalities": Kind(
         "municipalities", "municipality", _l("Kommunen"), _l("Kommune"), RegionMembership,
-        perm.get_membership, services.municipality_record, forms.MunicipalityForm,
-        services.add_municipality, services.update_municipality, services.remove_municipality,
-        services.municipality_consequences, perm.can_add_municipality, _membership_edit,
+        perm.get_membership, object_services.municipality_record, object_forms.MunicipalityForm,
+        object_services.add_municipality, object_services.update_municipality, object_services.remove_municipality,
+        object_services.municipality_consequences, perm.can_add_municipality, _membership_edit,
         {"tier": vocab.TIERS, "kind": vocab.MUNICIPALITY_KINDS},
         lambda m: m.municipality.key, lambda m: m.municipality.name,
         lambda user, region, m: perm.can_delete_municipality(user, region, m.municipality)),
     "actors": Kind(
         "actors", "actor", _l("Akteure"), _l("Akteur"), Actor, perm.get_actor,
-        services.actor_record, forms.ActorForm, services.add_actor, services.update_actor,
-        services.delete_actor, lambda region, a: services.actor_consequences(a),
+        object_services.actor_record, object_forms.ActorForm, object_services.add_actor, object_services.update_actor,
+        object_services.delete_actor, lambda region, a: object_services.actor_consequences(a),
         perm.can_add_actor, lambda user, region, a: perm.can_edit_actor(user, a),
         {"level": vocab.LEVELS, "type": vocab.ACTOR_TYPES, "sector": vocab.SECTORS},
         lambda a: a.key, lambda a: a.name,
-        form_record=lambda a: services.actor_record(a, contact=True)),
+        form_record=lambda a: object_services.actor_record(a, contact=True)),
     "initiatives": Kind(
         "initiatives", "initiative", _l("Initiativen"), _l("Initiative"), Initiative,
-        perm.get_initiative, services.initiative_record, forms.InitiativeForm,
-        services.add_initiative, services.update_initiative, services.delete_initiative,
-        lambda region, i: services.initiative_consequences(i), perm.can_add_initiative,
+        perm.get_initiative, object_services.initiative_record, object_forms.InitiativeForm,
+        object_services.add_initiative, object_services.update_initiative, object_services.delete_initiative,
+        lambda region, i: object_services.initiative_consequences(i), perm.can_add_initiative,
         lambda user, region, i: perm.can_edit_initiative(user, i),
         {"topic": vocab.TOPICS, "status": vocab.INITIATIVE_STATUSES},
         lambda i: i.key, lambda i: i.name),
     "ties": Kind(
         "ties", "tie", _l("Verbindungen"), _l("Verbindung"), Tie, perm.get_tie,
-        services.tie_record, forms.TieForm, services.add_tie, services.update_tie,
-        services.delete_tie, lambda region, t: [], perm.can_add_tie,
+        object_services.tie_record, object_forms.TieForm, object_services.add_tie, object_services.update_tie,
+        object_services.delete_tie, lambda region, t: [], perm.can_add_tie,
         lambda user, region, t: perm.can_edit_tie(user, t),
         {"kind": vocab.TIE_KINDS}, lambda t: t.key,
         lambda t: f"{t.source.name} → {t.target.name}"),

@@ -19,9 +19,9 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from collab.core import forms, vocab
+from collab.bundles import forms as bundle_forms
+from collab.core import forms, validation, vocab
 from collab.core import permissions as perm
-from collab.core import store as services
 from collab.core.models import Actor, Municipality, RegionMembership, Rule, Tie
 from collab.core.records import designated_taktgeber
 from collab.core.store import Conflict
@@ -97,7 +97,7 @@ def overview(slug: str):
         Actor.region_id == region.id, Actor.municipality_id.is_(None)).order_by(Actor.name)).all()
     return render_template("objects/overview.html", region=region, counts=counts,
                            matrix=level_matrix(region), regional=regional,
-                           upload=forms.BundleUploadForm())
+                           upload=bundle_forms.BundleUploadForm())
 
 
 # --- list, detail, create, edit, delete ---------------------------------------------------------
@@ -132,14 +132,14 @@ def _fill_choices(form, region, kind: str, *, creating: bool) -> None:
             entry.actor.choices = choices
 
 
-def _choice_problems(form, region, kind: str, raw: dict) -> list[services.Problem]:
+def _choice_problems(form, region, kind: str, raw: dict) -> list[validation.Problem]:
     """Choices the account may not make (a forged form): German field messages instead of a
     bare 403 page. The services check the same permissions again."""
-    problems: list[services.Problem] = []
+    problems: list[validation.Problem] = []
     if kind == "actors" and "municipality" in raw:
         allowed = {value for value, _label, *_rest in form.municipality.choices}
         if (raw["municipality"] or "") not in allowed:
-            problems.append(services.Problem("municipality", _(
+            problems.append(validation.Problem("municipality", _(
                 "Kommune: Für diese Kommune können Sie keine Akteure anlegen oder ändern; "
                 "bitte wählen Sie eine aus der Liste.")))
     elif kind == "ties":
@@ -147,14 +147,14 @@ def _choice_problems(form, region, kind: str, raw: dict) -> list[services.Proble
             region_id=region.id, key=raw.get(name))) for name in ("source", "target")}
         if all(ends.values()) and not perm.can_edit_tie_between(
                 current_user, region, ends["source"], ends["target"]):
-            problems.append(services.Problem("source", _(
+            problems.append(validation.Problem("source", _(
                 "Von: Mindestens ein Ende der Verbindung muss ein Akteur Ihrer Kommune sein.")))
     elif kind == "initiatives":
         allowed = {value for value, _label, *_rest in form.participants[0].actor.choices} \
             if form.participants else set()
         for n, entry in enumerate(raw.get("participants", [])):
             if entry.get("actor") not in allowed:
-                problems.append(services.Problem(f"participants[{n}].actor", _(
+                problems.append(validation.Problem(f"participants[{n}].actor", _(
                     "Beteiligte: „%(k)s“ können Sie hier nicht eintragen; Akteure anderer "
                     "Kommunen bitten Sie über die Initiative um ihre Beteiligung.",
                     k=entry.get("actor"))))
@@ -173,21 +173,9 @@ def _raw_from_form(form, kind: str, *, editing: bool) -> dict:
     return raw
 
 
-def _raise_if(problems: list[services.Problem]) -> None:
+def raise_if(problems: list[validation.Problem]) -> None:
     if problems:
         raise ValidationError(problems)
-
-
-def _show_problems(form, exc: Exception) -> None:
-    problems = (exc.problems if isinstance(exc, ValidationError)
-                else [services.Problem(exc.field, exc.message)])
-    for problem in problems:
-        field = getattr(form, problem.field.split("[")[0].split(".")[0], None)
-        if field is not None and hasattr(field, "errors") and "[" not in problem.field:
-            field.errors = [*list(field.errors or []), problem.message]
-        else:
-            form.form_errors.append(problem.message)
-    flash(_("Bitte prüfen Sie die markierten Angaben; es wurde nichts gespeichert."), "error")
 
 
 def _form_data(record: dict) -> dict:
@@ -216,10 +204,10 @@ def create(slug: str, kind: str):
     if form.validate_on_submit():
         raw = _raw_from_form(form, kind, editing=False)
         try:
-            _raise_if(_choice_problems(form, region, kind, raw))
+            raise_if(_choice_problems(form, region, kind, raw))
             obj = k.add(region, raw, current_user)
         except (ValidationError, Conflict) as exc:
-            _show_problems(form, exc)
+            forms.show_problems(form, exc)
         else:
             flash(_("%(what)s „%(name)s“ wurde angelegt.", what=k.title_one,
                     name=k.name_of(obj)), "success")
@@ -260,10 +248,10 @@ def edit(slug: str, kind: str, key: str):
     if form.validate_on_submit():
         raw = _raw_from_form(form, kind, editing=True)
         try:
-            _raise_if(_choice_problems(form, region, kind, raw))
+            raise_if(_choice_problems(form, region, kind, raw))
             k.update(region, obj, raw, current_user)
         except (ValidationError, Conflict) as exc:
-            _show_problems(form, exc)
+            forms.show_problems(form, exc)
         else:
             flash(_("Änderungen an „%(name)s“ gespeichert.", name=k.name_of(obj)), "success")
             return redirect(url_for(".detail", slug=slug, kind=kind, key=key))

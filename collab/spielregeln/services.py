@@ -67,7 +67,7 @@ JOIN_ROLES = {k: v for k, v in vocab.PARTICIPATION_ROLES.items() if k != "lead"}
 NEARBY_KM = 35
 
 
-def _raise_if(problems: list[Problem]) -> None:
+def raise_if(problems: list[Problem]) -> None:
     if problems:
         raise ValidationError(problems)
 
@@ -147,7 +147,7 @@ def _clean_rule(region: Region, raw: dict, *, partial: bool = False) -> dict[str
         if data["kind"] == "taktgeber" and raw.get("actor") in (None, ""):
             problems.append(Problem("actor", _(
                 "Akteur: Eine Regel, die den Taktgeber benennt, muss den Akteur nennen.")))
-    _raise_if(problems)
+    raise_if(problems)
     return data
 
 
@@ -219,7 +219,7 @@ def add_comment(region: Region, rule: Rule, raw: dict, user: User | None) -> Com
     problems: list[Problem] = []
     body = _parse(problems, "text", _("Kommentar"), text(5000),
                   raw.get("text") if isinstance(raw, dict) else None, required=True)
-    _raise_if(problems)
+    raise_if(problems)
     excerpt = body if len(body) <= 120 else body[:119].rstrip() + "…"
     with change(region, user, "rule.comment", rule.key,
                 _("Beitrag zu „%(t)s“: %(c)s", t=rule.title, c=excerpt)):
@@ -307,7 +307,7 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
     if confirm:
         _confirmed(problems, raw, _("Bestätigung: Bitte bestätigen Sie, dass die Abstimmung "
                                     "geöffnet und der Text damit festgeschrieben wird."))
-    _raise_if(problems)
+    raise_if(problems)
     if rule.status != "draft":
         raise Conflict(_("Abstimmung: Zu dieser Regel wurde bereits abgestimmt oder die "
                          "Abstimmung läuft."), field="status")
@@ -481,7 +481,7 @@ def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
                          s=vocab.label(vocab.RULE_STATUSES, rule.status)), field="vote")
     if membership is not None:
         _refuse_second_vote(rule, membership.municipality)
-    _raise_if(problems)
+    raise_if(problems)
     municipality = membership.municipality
     said = vocab.label(vocab.VOTE_CHOICES, choice_)
     if proxy:
@@ -635,7 +635,7 @@ def apply_to_join(region: Region, raw: dict, user: User | None) -> JoinRequest:
                   default="member")
     reference = _parse(problems, "reference", _("Bezug"), text(2000), raw.get("reference"),
                        required=True)
-    _raise_if(problems)
+    raise_if(problems)
     municipality = user.municipality
     if db.session.scalar(sa.select(JoinRequest.id).filter_by(
             region_id=region.id, municipality_id=municipality.id, status="pending")):
@@ -661,7 +661,7 @@ def _decision(raw: dict) -> tuple[bool, str]:
     if approve is False and not reason:
         problems.append(Problem("reason", _("Begründung: Eine Ablehnung muss begründet "
                                             "werden.")))
-    _raise_if(problems)
+    raise_if(problems)
     return approve, reason
 
 
@@ -704,7 +704,7 @@ def request_initiative_join(region: Region, initiative: Initiative, raw: dict,
                   default="partner")
     message = _parse(problems, "message", _("Nachricht"), text(2000), raw.get("message"),
                      default="")
-    _raise_if(problems)
+    raise_if(problems)
     require(perm.speaks_for(user, region, actor.municipality))
     if any(p.actor_id == actor.id for p in initiative.participations):
         raise Conflict(_("Akteur: „%(a)s“ ist an dieser Initiative bereits beteiligt.",

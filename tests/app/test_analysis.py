@@ -272,11 +272,11 @@ def test_analysis_reads_the_same_records_as_the_export(app, ctx, seed_bundle):
     records the API gives object by object (collab.core.store' record functions)."""
     import sqlalchemy as sa
 
-    from collab.core import store as services
     from collab.core.models import Actor, Initiative, Tie
     from collab.core.permissions import get_region
     from collab.core.records import network_records
     from collab.extensions import db
+    from collab.objects import services as object_services
 
     region = get_region("swf5")
 
@@ -285,16 +285,16 @@ def test_analysis_reads_the_same_records_as_the_export(app, ctx, seed_bundle):
             sa.select(model).filter_by(region_id=region.id).order_by(model.key))]
 
     memberships = sorted(region.memberships, key=lambda m: m.municipality.key)
-    exported = {"municipalities": [services.municipality_record(m) for m in memberships],
-                "actors": each(Actor, services.actor_record),
-                "initiatives": each(Initiative, services.initiative_record),
-                "ties": each(Tie, services.tie_record)}
+    exported = {"municipalities": [object_services.municipality_record(m) for m in memberships],
+                "actors": each(Actor, object_services.actor_record),
+                "initiatives": each(Initiative, object_services.initiative_record),
+                "ties": each(Tie, object_services.tie_record)}
     records = network_records(region)
     assert {name: records[name] for name in exported} == exported
     assert records["region"]["slug"] == "swf5"
     with_contact = network_records(region, contact=True)["actors"]
     assert [a.get("contact") for a in with_contact] == [
-        r.get("contact") for r in each(Actor, lambda a: services.actor_record(a, contact=True))]
+        r.get("contact") for r in each(Actor, lambda a: object_services.actor_record(a, contact=True))]
 
 
 # --- review fixes: designation, what-if wording, numbers, overview cover ----------------------

@@ -66,13 +66,13 @@ class LiveServer:
 
 
 def _add_markup_actor(app) -> None:
-    from collab.core import store as services
     from collab.core.models import Region
     from collab.core.permissions import SYSTEM
+    from collab.objects import services as object_services
 
     with app.app_context():
         region = db.session.scalar(db.select(Region).filter_by(slug="swf5"))
-        services.add_actor(region, {"key": MARKUP_KEY, "name": MARKUP_NAME, "type": "other",
+        object_services.add_actor(region, {"key": MARKUP_KEY, "name": MARKUP_NAME, "type": "other",
                                     "level": "operational", "sector": "civil_society",
                                     "municipality": "olpe", "topics": ["mobility"]}, SYSTEM)
         db.session.remove()

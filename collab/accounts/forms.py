@@ -1,0 +1,42 @@
+"""Forms of sign-in, password change and invitations."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import InputRequired
+
+from collab.core.forms import options
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Login"), validators=[InputRequired(_l("Bitte Login eingeben."))])
+    password = PasswordField(_l("Passwort"),
+                             validators=[InputRequired(_l("Bitte Passwort eingeben."))])
+    submit = SubmitField(_l("Anmelden"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Bisheriges Passwort"),
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("Neues Passwort"), description=_l("Mindestens 8 Zeichen."),
+                        render_kw={"autocomplete": "new-password"})
+    repeat = PasswordField(_l("Neues Passwort wiederholen"),
+                           render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Passwort ändern"))
+
+
+class InviteForm(FlaskForm):
+    login = StringField(_l("Login"))
+    role = SelectField(_l("Rolle"), validate_choice=False,
+                       choices=options([("member", _l("Mitglied (spricht für eine Kommune)")),
+                                        ("viewer", _l("Lesezugriff"))]))
+    municipality = SelectField(_l("Kommune"), validate_choice=False, choices=[])
+    display_name = StringField(_l("Bezeichnung"))
+    submit = SubmitField(_l("Zugang anlegen"))

@@ -1,0 +1,123 @@
+"""Use cases of accounts and API tokens: create, change a password, (de)activate, tokens."""
+
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from collab.core import permissions as perm
+from collab.core.models import (
+    ApiToken,
+    Municipality,
+    Region,
+    RegionMembership,
+    User,
+    utcnow,
+)
+from collab.core.store import Conflict, change, differs, raise_if, require  # noqa: F401
+from collab.core.validation import Problem
+from collab.extensions import db
+
+# --- accounts and tokens ----------------------------------------------------------------------
+
+
+def create_user(login: str, password: str, role: str, *, region: Region | None = None,
+                municipality: Municipality | None = None, display_name: str = "",
+                by: User | None = None) -> User:
+    """Create an account. From the command line ``by`` is None; in the app the coordinator
+    of ``region`` may invite members and viewers for it."""
+    problems = []
+    if not login or not all(c.isalnum() or c in "._-" for c in login) or len(login) > 64:
+        problems.append(Problem("login", _(
+            "Login: nur Buchstaben, Ziffern, Punkt, Unterstrich und Bindestrich.")))
+    if role not in ("admin", "coordinator", "member", "viewer"):
+        problems.append(Problem("role", _("Rolle: unbekannt (admin, coordinator, member, "
+                                          "viewer).")))
+    if role in ("coordinator", "member") and region is None:
+        problems.append(Problem("region", _("Region: für diese Rolle erforderlich.")))
+    if role == "member" and municipality is None:
+        problems.append(Problem("municipality", _("Kommune: für Mitglieder erforderlich.")))
+    if municipality is not None and region is not None and not db.session.scalar(
+            sa.select(RegionMembership.id).filter_by(region_id=region.id,
+                                                     municipality_id=municipality.id)):
+        problems.append(Problem("municipality", _("Kommune: ist kein Mitglied der Region.")))
+    if len(password) < 4:
+        problems.append(Problem("password", _("Passwort: mindestens 4 Zeichen.")))
+    raise_if(problems)
+    if by is not None:
+        require(region is not None and perm.can_manage_accounts(by, region)
+                and (perm.is_admin(by) or role in ("member", "viewer")))
+    if db.session.scalar(sa.select(User.id).filter_by(login=login)):
+        raise Conflict(_("Login: „%(l)s“ ist bereits vergeben.", l=login), field="login")
+    with change(None, by, "user.create", login, role):
+        user = User(login=login, role=role, region=region, municipality=municipality,
+                    display_name=display_name)
+        user.set_password(password)
+        db.session.add(user)
+    return user
+
+
+#: the shortest password an account may choose for itself
+MIN_PASSWORD = 8
+
+
+def change_password(user: User, current: str, new: str, repeat: str) -> None:
+    """The signed-in account sets a new password; it must know the current one."""
+    require(perm.can_change_own_password(user))
+    problems = []
+    if not user.check_password(current or ""):
+        problems.append(Problem("current", _("Bisheriges Passwort: stimmt nicht.")))
+    if len(new or "") < MIN_PASSWORD:
+        problems.append(Problem("new", _("Neues Passwort: mindestens %(n)d Zeichen.",
+                                         n=MIN_PASSWORD)))
+    elif new == current:
+        problems.append(Problem("new", _("Neues Passwort: muss sich vom bisherigen "
+                                         "unterscheiden.")))
+    if new != repeat:
+        problems.append(Problem("repeat", _("Wiederholung: stimmt nicht mit dem neuen "
+                                            "Passwort überein.")))
+    raise_if(problems)
+    with change(user.region, user, "user.password", user.login, data=False):
+        user.set_password(new)
+
+
+def set_account_active(region: Region, account: User, active: bool, by: User | None) -> None:
+    """Deactivate an account (it can no longer sign in, its sessions end and its API tokens
+    are revoked) or reactivate it."""
+    require(perm.can_manage_account(by, region, account))
+    if bool(account.active) == active:
+        return
+    tokens = [] if active else db.session.scalars(sa.select(ApiToken).filter_by(
+        user_id=account.id, revoked_at=None)).all()
+    with change(region, by, "user.activate" if active else "user.deactivate", account.login,
+                account.display_name, data=False):
+        account.active = active
+        for token in tokens:
+            token.revoked_at = utcnow()
+
+
+def issue_token(user: User, by: User | None = None) -> str:
+    """A new API token for ``user``; the plain token is returned once and never stored."""
+    with change(None, by, "token.create", user.login):
+        token, plain = ApiToken.issue(user)
+        db.session.add(token)
+    return plain
+
+
+def revoke_tokens(user: User, by: User | None = None) -> int:
+    tokens = db.session.scalars(sa.select(ApiToken).filter_by(user_id=user.id,
+                                                              revoked_at=None)).all()
+    with change(None, by, "token.revoke", user.login, str(len(tokens))):
+        for token in tokens:
+            token.revoked_at = utcnow()
+    return len(tokens)
+
+
+def user_for_token(plain: str) -> User | None:
+    token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=ApiToken.hash(plain)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    return token.user
+
+

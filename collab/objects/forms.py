@@ -1,0 +1,85 @@
+"""Forms of the four object kinds; what is valid is decided by :mod:`collab.core.validation`."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+)
+
+from collab.core import vocab
+from collab.core.forms import choices_of, options
+from collab.core.forms import select_field as _select
+from collab.core.forms import text_field as _text
+from collab.core.validation import field_label
+
+
+class MunicipalityForm(FlaskForm):
+    key = _text("municipality", "key", description=_l("z. B. „olpe“; bleibt dauerhaft."))
+    name = _text("municipality", "name")
+    kind = _select("municipality", "kind", vocab.MUNICIPALITY_KINDS)
+    ags = _text("municipality", "ags", description=_l("8 Ziffern, z. B. 05966024"))
+    district = _text("municipality", "district")
+    state = SelectField(field_label("municipality", "state"), validate_choice=False,
+                        choices=options((k, f"{k} – {name}")
+                                        for k, (_c, name) in vocab.STATES.items()))
+    population = _text("municipality", "population")
+    area_km2 = _text("municipality", "area_km2")
+    lat = _text("municipality", "lat", description=_l("z. B. 51,03"))
+    lon = _text("municipality", "lon", description=_l("z. B. 7,85"))
+    tier = _select("municipality", "tier", vocab.TIERS)
+    since = _text("municipality", "since", description=_l("JJJJ-MM-TT"))
+    description = _text("municipality", "description", area=True)
+    submit = SubmitField(_l("Speichern"))
+
+
+class ActorForm(FlaskForm):
+    key = _text("actor", "key", description=_l("z. B. „olpe-digital“; bleibt dauerhaft."))
+    name = _text("actor", "name")
+    type = _select("actor", "type", vocab.ACTOR_TYPES)
+    level = _select("actor", "level", vocab.LEVELS)
+    sector = _select("actor", "sector", vocab.SECTORS)
+    municipality = SelectField(field_label("actor", "municipality"), validate_choice=False,
+                               choices=[])
+    topics = SelectMultipleField(field_label("actor", "topics"), validate_choice=False,
+                                 choices=choices_of(vocab.TOPICS))
+    capacity_fte = _text("actor", "capacity_fte", description=_l("Vollzeitäquivalente"))
+    description = _text("actor", "description", area=True)
+    contact = _text("actor", "contact",
+                    description=_l("Optional, möglichst eine Funktionsadresse; "
+                                   "wird nicht exportiert."))
+    submit = SubmitField(_l("Speichern"))
+
+
+class ParticipantForm(Form):
+    actor = SelectField(_l("Akteur"), validate_choice=False, choices=[])
+    role = _select("participant", "role", vocab.PARTICIPATION_ROLES)
+
+
+class InitiativeForm(FlaskForm):
+    key = _text("initiative", "key", description=_l("z. B. „m01“; bleibt dauerhaft."))
+    name = _text("initiative", "name")
+    topic = _select("initiative", "topic", vocab.TOPICS)
+    status = _select("initiative", "status", vocab.INITIATIVE_STATUSES)
+    description = _text("initiative", "description", area=True)
+    start = _text("initiative", "start", description=_l("JJJJ-MM-TT"))
+    end = _text("initiative", "end", description=_l("JJJJ-MM-TT"))
+    participants = FieldList(FormField(ParticipantForm), min_entries=0)
+    submit = SubmitField(_l("Speichern"))
+
+
+class TieForm(FlaskForm):
+    source = SelectField(field_label("tie", "source"), validate_choice=False, choices=[])
+    target = SelectField(field_label("tie", "target"), validate_choice=False, choices=[])
+    kind = _select("tie", "kind", vocab.TIE_KINDS)
+    weight = SelectField(field_label("tie", "weight"), validate_choice=False, default="3",
+                         choices=options((str(n), str(n)) for n in range(1, 6)))
+    key = _text("tie", "key", description=_l("Optional; sonst „von-zu-art“."))
+    description = _text("tie", "description", area=True)
+    submit = SubmitField(_l("Speichern"))

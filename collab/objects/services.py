@@ -1,0 +1,440 @@
+"""Use cases of the network objects (municipalities, actors, initiatives, ties), shared by
+the pages, the API, bundle import and the command line. Each runs inside
+:func:`collab.core.store.change`, the one place that commits."""
+
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from collab.core import permissions as perm
+from collab.core import vocab
+from collab.core.models import (
+    Actor,
+    Initiative,
+    Municipality,
+    Participation,
+    Region,
+    RegionMembership,
+    Tie,
+    User,
+)
+from collab.core.store import Conflict, change, differs, raise_if, require  # noqa: F401
+from collab.core.validation import Problem, ValidationError, clean
+from collab.extensions import db
+
+# --- records: the bundle's shape of each object ------------------------------------------------
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def municipality_record(m: RegionMembership) -> dict[str, Any]:
+    mu = m.municipality
+    return {
+        "key": mu.key, "name": mu.name, "kind": mu.kind, "ags": mu.ags,
+        "district": mu.district, "state": mu.state, "population": mu.population,
+        "area_km2": mu.area_km2, "lat": mu.lat, "lon": mu.lon, "tier": m.tier,
+        "since": _iso(m.since), "description": mu.description,
+    }
+
+
+def actor_record(a: Actor, *, contact: bool = False) -> dict[str, Any]:
+    record = {
+        "key": a.key, "name": a.name, "type": a.type, "level": a.level, "sector": a.sector,
+        "municipality": a.municipality.key if a.municipality else None,
+        "topics": sorted(a.topics or []), "capacity_fte": a.capacity_fte,
+        "description": a.description,
+    }
+    if contact and a.contact:
+        record["contact"] = a.contact
+    return record
+
+
+def initiative_record(i: Initiative) -> dict[str, Any]:
+    return {
+        "key": i.key, "name": i.name, "topic": i.topic, "status": i.status,
+        "description": i.description, "start": _iso(i.start), "end": _iso(i.end),
+        "participants": sorted(
+            ({"actor": p.actor.key, "role": p.role} for p in i.participations),
+            key=lambda p: p["actor"]),
+    }
+
+
+def tie_record(t: Tie) -> dict[str, Any]:
+    return {
+        "key": t.key, "source": t.source.key, "target": t.target.key, "kind": t.kind,
+        "weight": t.weight, "description": t.description,
+    }
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+def node_key_owner(region: Region, key: str) -> str | None:
+    """Which kind of node of the region already uses ``key`` (municipality, actor,
+    initiative), or None. The three share one namespace per region."""
+    if db.session.scalar(
+        sa.select(RegionMembership.id).join(Municipality)
+        .where(RegionMembership.region_id == region.id, Municipality.key == key)
+    ):
+        return "municipality"
+    if db.session.scalar(sa.select(Actor.id).filter_by(region_id=region.id, key=key)):
+        return "actor"
+    if db.session.scalar(sa.select(Initiative.id).filter_by(region_id=region.id, key=key)):
+        return "initiative"
+    return None
+
+
+def _check_new_key(region: Region, key: str) -> None:
+    owner = node_key_owner(region, key)
+    if owner:
+        raise Conflict(_("Schlüssel: „%(k)s“ ist in dieser Region bereits vergeben.", k=key),
+                       field="key")
+
+
+def _check_key_unchanged(obj_key: str, data: dict) -> None:
+    if "key" in data and data["key"] != obj_key:
+        raise ValidationError([Problem("key", _(
+            "Schlüssel: kann nicht geändert werden (er ist der stabile Bezeichner in Bündeln "
+            "und Adressen)."))])
+
+
+def _member_municipality(region: Region, key: str | None, field: str) -> Municipality | None:
+    if key is None:
+        return None
+    found = db.session.scalar(
+        sa.select(Municipality).join(RegionMembership)
+        .where(RegionMembership.region_id == region.id, Municipality.key == key))
+    if found is None:
+        raise ValidationError([Problem(field, _(
+            "Kommune: „%(k)s“ ist kein Mitglied dieser Region.", k=key))])
+    return found
+
+
+def _region_actor(region: Region, key: str, field: str) -> Actor:
+    found = db.session.scalar(sa.select(Actor).filter_by(region_id=region.id, key=key))
+    if found is None:
+        raise ValidationError([Problem(field, _(
+            "Akteur: „%(k)s“ gibt es in dieser Region nicht.", k=key))])
+    return found
+
+
+# --- municipalities ---------------------------------------------------------------------------
+
+MUNICIPALITY_FIELDS = ("name", "kind", "ags", "district", "state", "population", "area_km2",
+                        "lat", "lon", "description")
+
+
+def add_municipality(region: Region, raw: dict, user: User | None) -> RegionMembership:
+    require(perm.can_add_municipality(user, region))
+    data, problems = clean("municipality", raw)
+    raise_if(problems)
+    owner = node_key_owner(region, data["key"])
+    if owner:
+        raise Conflict(_("Schlüssel: „%(k)s“ ist in dieser Region bereits vergeben.",
+                         k=data["key"]), field="key")
+    by_key = db.session.scalar(sa.select(Municipality).filter_by(key=data["key"]))
+    by_ags = db.session.scalar(sa.select(Municipality).filter_by(ags=data["ags"]))
+    if by_ags is not None and by_ags is not by_key:
+        raise Conflict(_("AGS: %(a)s gehört bereits zur Kommune „%(n)s“ (Schlüssel %(k)s).",
+                         a=data["ags"], n=by_ags.name, k=by_ags.key), field="ags")
+    if by_key is not None and by_key.ags != data["ags"]:
+        raise Conflict(_("Schlüssel: „%(k)s“ bezeichnet bereits eine andere Kommune (AGS %(a)s).",
+                         k=data["key"], a=by_key.ags), field="key")
+    with change(region, user, "municipality.create", data["key"], data["name"]):
+        municipality = by_key or Municipality(key=data["key"])
+        for name in MUNICIPALITY_FIELDS:
+            setattr(municipality, name, data[name])
+        membership = RegionMembership(region=region, municipality=municipality,
+                                      tier=data["tier"], since=data["since"])
+        db.session.add(membership)
+    return membership
+
+
+def update_municipality(region: Region, membership: RegionMembership, raw: dict,
+                        user: User | None) -> RegionMembership:
+    municipality = membership.municipality
+    require(perm.can_edit_municipality(user, region, municipality))
+    data, problems = clean("municipality", raw, partial=True)
+    raise_if(problems)  # a bad value is refused, never dropped while the rest is saved
+    _check_key_unchanged(municipality.key, data)
+    merged = municipality_record(membership) | data
+    raise_if(clean("municipality", merged)[1])  # cross-field rules on the result
+    if "tier" in data and data["tier"] != membership.tier:
+        require(perm.can_manage_region(user, region))  # a member does not promote itself
+    if "ags" in data and data["ags"] != municipality.ags:
+        other = db.session.scalar(sa.select(Municipality).filter_by(ags=data["ags"]))
+        if other is not None:
+            raise Conflict(_("AGS: %(a)s gehört bereits zur Kommune „%(n)s“.",
+                             a=data["ags"], n=other.name), field="ags")
+    if not (differs(municipality, data, MUNICIPALITY_FIELDS)
+            or differs(membership, data, ("tier", "since"))):
+        return membership
+    with change(region, user, "municipality.update", municipality.key, municipality.name):
+        for name in MUNICIPALITY_FIELDS:
+            if name in data:
+                setattr(municipality, name, data[name])
+        if "tier" in data:
+            membership.tier = data["tier"]
+        if "since" in data:
+            membership.since = data["since"]
+    return membership
+
+
+def municipality_consequences(region: Region, membership: RegionMembership) -> list[str]:
+    """What goes with a municipality when it leaves the region (for the confirmation)."""
+    actors = db.session.scalars(sa.select(Actor).filter_by(
+        region_id=region.id, municipality_id=membership.municipality_id)).all()
+    found = [_("Akteur „%(n)s“", n=a.name) for a in actors]
+    found += _actor_dependents(actors)
+    users = db.session.scalars(sa.select(User).filter_by(
+        region_id=region.id, municipality_id=membership.municipality_id)).all()
+    found += [_("Zugang „%(l)s“ verliert seine Kommune", l=u.login) for u in users]
+    return found
+
+
+def remove_municipality(region: Region, membership: RegionMembership, user: User | None) -> None:
+    municipality = membership.municipality
+    require(perm.can_delete_municipality(user, region, municipality))
+    with change(region, user, "municipality.delete", municipality.key, municipality.name):
+        actors = db.session.scalars(sa.select(Actor).filter_by(
+            region_id=region.id, municipality_id=municipality.id)).all()
+        _delete_actors(actors)
+        for account in db.session.scalars(sa.select(User).filter_by(
+                region_id=region.id, municipality_id=municipality.id)):
+            account.municipality_id = None
+        db.session.delete(membership)
+
+
+# --- actors -----------------------------------------------------------------------------------
+
+_ACTOR_FIELDS = ("name", "type", "level", "sector", "topics", "capacity_fte", "description",
+                 "contact")
+
+
+def add_actor(region: Region, raw: dict, user: User | None) -> Actor:
+    require(perm.can_add_actor(user, region))
+    data, problems = clean("actor", raw)
+    raise_if(problems)
+    municipality = _member_municipality(region, data["municipality"], "municipality")
+    require(perm.can_edit_actor_of(user, region, municipality))
+    _check_new_key(region, data["key"])
+    with change(region, user, "actor.create", data["key"], data["name"]):
+        actor = Actor(region=region, key=data["key"], municipality=municipality)
+        for name in _ACTOR_FIELDS:
+            setattr(actor, name, data[name])
+        db.session.add(actor)
+    return actor
+
+
+def update_actor(region: Region, actor: Actor, raw: dict, user: User | None) -> Actor:
+    require(perm.can_edit_actor(user, actor))
+    data, problems = clean("actor", raw, partial=True)
+    raise_if(problems)
+    _check_key_unchanged(actor.key, data)
+    municipality = actor.municipality
+    if "municipality" in data:
+        municipality = _member_municipality(region, data["municipality"], "municipality")
+        require(perm.can_edit_actor_of(user, region, municipality))
+    if municipality is actor.municipality and not differs(actor, data, _ACTOR_FIELDS):
+        return actor
+    with change(region, user, "actor.update", actor.key, actor.name):
+        actor.municipality = municipality
+        for name in _ACTOR_FIELDS:
+            if name in data:
+                setattr(actor, name, data[name])
+    return actor
+
+
+def _actor_dependents(actors: list[Actor]) -> list[str]:
+    ids = [a.id for a in actors]
+    if not ids:
+        return []
+    ties = db.session.scalars(sa.select(Tie).where(
+        sa.or_(Tie.source_id.in_(ids), Tie.target_id.in_(ids)))).all()
+    parts = db.session.scalars(sa.select(Participation).where(
+        Participation.actor_id.in_(ids))).all()
+    found = [_("Verbindung %(s)s → %(t)s (%(k)s)", s=t.source.name, t=t.target.name,
+               k=vocab.label(vocab.TIE_KINDS, t.kind))
+             for t in ties]
+    found += [_("Beteiligung von „%(a)s“ an „%(i)s“", a=p.actor.name, i=p.initiative.name)
+              for p in parts]
+    return found
+
+
+def actor_consequences(actor: Actor) -> list[str]:
+    return _actor_dependents([actor])
+
+
+def _delete_actors(actors: list[Actor]) -> None:
+    ids = [a.id for a in actors]
+    if not ids:
+        return
+    db.session.execute(sa.delete(Tie).where(
+        sa.or_(Tie.source_id.in_(ids), Tie.target_id.in_(ids))))
+    for actor in actors:
+        db.session.delete(actor)  # cascades to participations
+
+
+def delete_actor(region: Region, actor: Actor, user: User | None) -> None:
+    require(perm.can_edit_actor(user, actor))
+    with change(region, user, "actor.delete", actor.key, actor.name):
+        _delete_actors([actor])
+
+
+# --- initiatives ------------------------------------------------------------------------------
+
+_INITIATIVE_FIELDS = ("name", "topic", "status", "description", "start", "end")
+
+
+def _participants(region: Region, raw: Any) -> list[tuple[Actor, str]]:
+    if not isinstance(raw, list):
+        raise ValidationError([Problem("participants", _(
+            "Beteiligte: muss eine Liste von {actor, role} sein."))])
+    problems: list[Problem] = []
+    found: list[tuple[Actor, str]] = []
+    seen: set[str] = set()
+    for n, item in enumerate(raw):
+        data, item_problems = clean("participant", item, path=f"participants[{n}]")
+        problems += item_problems
+        if item_problems:
+            continue
+        if data["actor"] in seen:
+            problems.append(Problem(f"participants[{n}].actor", _(
+                "Beteiligte: „%(k)s“ ist doppelt aufgeführt.", k=data["actor"])))
+            continue
+        seen.add(data["actor"])
+        actor = db.session.scalar(sa.select(Actor).filter_by(region_id=region.id,
+                                                             key=data["actor"]))
+        if actor is None:
+            problems.append(Problem(f"participants[{n}].actor", _(
+                "Beteiligte: Akteur „%(k)s“ gibt es in dieser Region nicht.", k=data["actor"])))
+            continue
+        found.append((actor, data["role"]))
+    raise_if(problems)
+    return found
+
+
+def add_initiative(region: Region, raw: dict, user: User | None) -> Initiative:
+    require(perm.can_add_initiative(user, region))
+    data, problems = clean("initiative", raw)
+    raise_if(problems)
+    participants = _participants(region, raw.get("participants", []))
+    if not perm.can_manage_region(user, region):
+        # a member proposes with its own units only
+        for actor, _role in participants:
+            require(perm.speaks_for(user, region, actor.municipality))
+    _check_new_key(region, data["key"])
+    with change(region, user, "initiative.create", data["key"], data["name"]):
+        initiative = Initiative(region=region, key=data["key"])
+        for name in _INITIATIVE_FIELDS:
+            setattr(initiative, name, data[name])
+        initiative.participations = [Participation(actor=a, role=r) for a, r in participants]
+        db.session.add(initiative)
+    return initiative
+
+
+def update_initiative(region: Region, initiative: Initiative, raw: dict,
+                      user: User | None) -> Initiative:
+    require(perm.can_edit_initiative(user, initiative))
+    data, problems = clean("initiative", raw, partial=True)
+    raise_if(problems)
+    _check_key_unchanged(initiative.key, data)
+    merged = initiative_record(initiative) | {k: _iso(v) if isinstance(v, dt.date) else v
+                                              for k, v in data.items()}
+    raise_if(clean("initiative", merged)[1])
+    participants = _participants(region, raw["participants"]) if "participants" in raw else None
+    same_participants = participants is None or (
+        {(a.id, r) for a, r in participants}
+        == {(p.actor_id, p.role) for p in initiative.participations})
+    if same_participants and not differs(initiative, data, _INITIATIVE_FIELDS):
+        return initiative
+    with change(region, user, "initiative.update", initiative.key, initiative.name):
+        for name in _INITIATIVE_FIELDS:
+            if name in data:
+                setattr(initiative, name, data[name])
+        if participants is not None:
+            _set_participants(initiative, participants)
+    return initiative
+
+
+def _set_participants(initiative: Initiative, participants: list[tuple[Actor, str]]) -> None:
+    wanted = {a.id: (a, r) for a, r in participants}
+    for p in list(initiative.participations):
+        if p.actor_id not in wanted:
+            initiative.participations.remove(p)
+        else:
+            p.role = wanted.pop(p.actor_id)[1]
+    for actor, role in wanted.values():
+        initiative.participations.append(Participation(actor=actor, role=role))
+
+
+def initiative_consequences(initiative: Initiative) -> list[str]:
+    return [_("Beteiligung von „%(a)s“", a=p.actor.name) for p in initiative.participations]
+
+
+def delete_initiative(region: Region, initiative: Initiative, user: User | None) -> None:
+    require(perm.can_edit_initiative(user, initiative))
+    with change(region, user, "initiative.delete", initiative.key, initiative.name):
+        db.session.delete(initiative)
+
+
+# --- ties -------------------------------------------------------------------------------------
+
+
+def default_tie_key(source: str, target: str, kind: str) -> str:
+    return f"{source}-{target}-{kind.replace('_', '-')}"
+
+
+def add_tie(region: Region, raw: dict, user: User | None) -> Tie:
+    require(perm.can_add_tie(user, region))
+    data, problems = clean("tie", raw)
+    raise_if(problems)
+    source = _region_actor(region, data["source"], "source")
+    target = _region_actor(region, data["target"], "target")
+    require(perm.can_edit_tie_between(user, region, source, target))
+    tie_key = data["key"] or default_tie_key(source.key, target.key, data["kind"])
+    if db.session.scalar(sa.select(Tie.id).filter_by(region_id=region.id, key=tie_key)):
+        raise Conflict(_("Schlüssel: Die Verbindung „%(k)s“ gibt es bereits.", k=tie_key),
+                       field="key")
+    with change(region, user, "tie.create", tie_key, f"{source.name} → {target.name}"):
+        tie = Tie(region=region, key=tie_key, source=source, target=target, kind=data["kind"],
+                  weight=data["weight"], description=data["description"])
+        db.session.add(tie)
+    return tie
+
+
+def update_tie(region: Region, tie: Tie, raw: dict, user: User | None) -> Tie:
+    require(perm.can_edit_tie(user, tie))
+    data, problems = clean("tie", raw, partial=True)
+    raise_if(problems)
+    _check_key_unchanged(tie.key, data)
+    source = _region_actor(region, data["source"], "source") if "source" in data else tie.source
+    target = _region_actor(region, data["target"], "target") if "target" in data else tie.target
+    if source.id == target.id:
+        raise ValidationError([Problem("target", _(
+            "Zu: Eine Verbindung darf einen Akteur nicht mit sich selbst verbinden."))])
+    require(perm.can_edit_tie_between(user, region, source, target))
+    if (source is tie.source and target is tie.target
+            and not differs(tie, data, ("kind", "weight", "description"))):
+        return tie
+    with change(region, user, "tie.update", tie.key, f"{source.name} → {target.name}"):
+        tie.source, tie.target = source, target
+        for name in ("kind", "weight", "description"):
+            if name in data:
+                setattr(tie, name, data[name])
+    return tie
+
+
+def delete_tie(region: Region, tie: Tie, user: User | None) -> None:
+    require(perm.can_edit_tie(user, tie))
+    with change(region, user, "tie.delete", tie.key, f"{tie.source.name} → {tie.target.name}"):
+        db.session.delete(tie)
+
+
