@@ -52,10 +52,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message = _l("Bitte melden Sie sich an, um diese Seite zu sehen.")
     login_manager.login_message_category = "info"
 
-    from collab import cli
+    from collab import api, cli
     from collab.accounts import pages as auth
     from collab.analysis import pages as analysis
-    from collab.api import objects as api
     from collab.core import errors
     from collab.home import pages as ui
     from collab.objects import pages as network

@@ -143,8 +143,8 @@ def create_user(login, role, slug, key, password, name) -> None:
     if password is None:
         password = click.prompt("Passwort", hide_input=True, confirmation_prompt=True)
     try:
-        account_services.create_user(login, password, role, region=region, municipality=municipality,
-                             display_name=name)
+        account_services.create_user(login, password, role, region=region,
+                                     municipality=municipality, display_name=name)
     except ValidationError as exc:
         _fail(exc.problems)
     except Conflict as exc:

@@ -1,5 +1,6 @@
 """The analysis page of a region: summary, Taktgeber ranking, gaps, transfer paths,
-structure and what-if, all from the cached report (:func:`collab.analysis.reports.region_report`)."""
+structure and what-if, all from the cached report
+(:func:`collab.analysis.reports.region_report`)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The one place that commits: :func:`change` runs a use case as one unit.
 
-The use cases themselves live in each feature's ``services`` module. Every change checks the permission again, validates
-with :mod:`collab.core.validation`, records an :class:`Activity`, bumps the region's
-``data_version`` (the analysis cache key) and commits; on any error it rolls back, so bad
-input changes nothing.
+The use cases themselves live in each feature's ``services`` module. Every change checks
+the permission again, validates with :mod:`collab.core.validation`, and runs inside
+:func:`change`, which records an :class:`Activity`, bumps the region's ``data_version`` (the
+analysis cache key) and commits; on any error it rolls back, so bad input changes nothing.
 """
 
 from __future__ import annotations

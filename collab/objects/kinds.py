@@ -3,8 +3,6 @@ how each is loaded, listed, filtered, checked and changed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,37 +18,143 @@ from collab.objects import forms as object_forms
 from collab.objects import services as object_services
 
 
-@dataclass(frozen=True)
 class Kind:
+    """One kind of network object: its names, model, vocabularies, and how it is loaded,
+    recorded, changed and who may change it. Subclasses fill in the class attributes and
+    the few methods that differ; everything is named, nothing positional."""
+
     name: str  #: URL segment ("actors")
     entity: str  #: validation entity ("actor")
     title: Any  #: plural label
     title_one: Any  #: singular label
-    model: type
-    load: Callable[[Region, str], Any]
-    record: Callable[[Any], dict]
-    form: type
-    add: Callable
-    update: Callable
-    delete: Callable
-    consequences: Callable[[Region, Any], list[str]]
-    can_add: Callable[[Any, Region], bool]
-    can_edit: Callable[[Any, Region, Any], bool]
-    filters: dict[str, dict]  #: query parameter -> vocabulary
-    key_of: Callable[[Any], str]
-    name_of: Callable[[Any], str]
-    #: who may delete; None: whoever may edit
-    can_delete_rule: Callable[[Any, Region, Any], bool] | None = None
-    #: every field the edit form shows (the record plus fields exports leave out); None: record
-    form_record: Callable[[Any], dict] | None = None
+    model: type  #: the listed model
+    form: type  #: its page form
+    filters: dict[str, dict] = {}  #: list query parameter -> vocabulary
+
+    def load(self, region: Region, key: str) -> Any:
+        raise NotImplementedError
+
+    def record(self, obj) -> dict:
+        raise NotImplementedError
+
+    def add(self, region: Region, raw: dict, user) -> Any:
+        raise NotImplementedError
+
+    def update(self, region: Region, obj, raw: dict, user) -> Any:
+        raise NotImplementedError
+
+    def delete(self, region: Region, obj, user) -> None:
+        raise NotImplementedError
+
+    def consequences(self, region: Region, obj) -> list[str]:
+        """What goes with the object when it is deleted (for the confirmation page)."""
+        return []
+
+    def can_add(self, user, region: Region) -> bool:
+        raise NotImplementedError
+
+    def can_edit(self, user, region: Region, obj) -> bool:
+        raise NotImplementedError
 
     def can_delete(self, user, region: Region, obj) -> bool:
-        rule = self.can_delete_rule or self.can_edit
-        return rule(user, region, obj)
+        return self.can_edit(user, region, obj)
+
+    def key_of(self, obj) -> str:
+        return obj.key
+
+    def name_of(self, obj) -> str:
+        return obj.name
 
     def edit_values(self, obj) -> dict:
         """The object's values as its edit form opens with them."""
-        return (self.form_record or self.record)(obj)
+        return self.record(obj)
+
+
+class MunicipalityKind(Kind):
+    name, entity, title, title_one = "municipalities", "municipality", _l("Kommunen"), _l("Kommune")
+    model, form = RegionMembership, object_forms.MunicipalityForm
+    filters = {"tier": vocab.TIERS, "kind": vocab.MUNICIPALITY_KINDS}
+
+    load = staticmethod(perm.get_membership)
+    record = staticmethod(object_services.municipality_record)
+    add = staticmethod(object_services.add_municipality)
+    update = staticmethod(object_services.update_municipality)
+    delete = staticmethod(object_services.remove_municipality)
+    consequences = staticmethod(object_services.municipality_consequences)
+    can_add = staticmethod(perm.can_add_municipality)
+
+    def can_edit(self, user, region, membership) -> bool:
+        return perm.can_edit_municipality(user, region, membership.municipality)
+
+    def can_delete(self, user, region, membership) -> bool:
+        return perm.can_delete_municipality(user, region, membership.municipality)
+
+    def key_of(self, membership) -> str:
+        return membership.municipality.key
+
+    def name_of(self, membership) -> str:
+        return membership.municipality.name
+
+
+class ActorKind(Kind):
+    name, entity, title, title_one = "actors", "actor", _l("Akteure"), _l("Akteur")
+    model, form = Actor, object_forms.ActorForm
+    filters = {"level": vocab.LEVELS, "type": vocab.ACTOR_TYPES, "sector": vocab.SECTORS}
+
+    load = staticmethod(perm.get_actor)
+    record = staticmethod(object_services.actor_record)
+    add = staticmethod(object_services.add_actor)
+    update = staticmethod(object_services.update_actor)
+    delete = staticmethod(object_services.delete_actor)
+    can_add = staticmethod(perm.can_add_actor)
+
+    def consequences(self, region, actor) -> list[str]:
+        return object_services.actor_consequences(actor)
+
+    def can_edit(self, user, region, actor) -> bool:
+        return perm.can_edit_actor(user, actor)
+
+    def edit_values(self, actor) -> dict:
+        return object_services.actor_record(actor, contact=True)  # the form shows the contact
+
+
+class InitiativeKind(Kind):
+    name, entity = "initiatives", "initiative"
+    title, title_one = _l("Initiativen"), _l("Initiative")
+    model, form = Initiative, object_forms.InitiativeForm
+    filters = {"topic": vocab.TOPICS, "status": vocab.INITIATIVE_STATUSES}
+
+    load = staticmethod(perm.get_initiative)
+    record = staticmethod(object_services.initiative_record)
+    add = staticmethod(object_services.add_initiative)
+    update = staticmethod(object_services.update_initiative)
+    delete = staticmethod(object_services.delete_initiative)
+    can_add = staticmethod(perm.can_add_initiative)
+
+    def consequences(self, region, initiative) -> list[str]:
+        return object_services.initiative_consequences(initiative)
+
+    def can_edit(self, user, region, initiative) -> bool:
+        return perm.can_edit_initiative(user, initiative)
+
+
+class TieKind(Kind):
+    name, entity, title, title_one = "ties", "tie", _l("Verbindungen"), _l("Verbindung")
+    model, form = Tie, object_forms.TieForm
+    filters = {"kind": vocab.TIE_KINDS}
+
+    load = staticmethod(perm.get_tie)
+    record = staticmethod(object_services.tie_record)
+    add = staticmethod(object_services.add_tie)
+    update = staticmethod(object_services.update_tie)
+    delete = staticmethod(object_services.delete_tie)
+    can_add = staticmethod(perm.can_add_tie)
+
+    def can_edit(self, user, region, tie) -> bool:
+        return perm.can_edit_tie(user, tie)
+
+    def name_of(self, tie) -> str:
+        return f"{tie.source.name} → {tie.target.name}"
 
 
 def base_query(kind: Kind, region: Region) -> sa.Select:
@@ -148,43 +252,8 @@ def list_params(kind: Kind, args) -> tuple[int, int, list[validation.Problem]]:
     return values.get("page", 1), values.get("per_page", 100), problems
 
 
-def _membership_edit(user, region, membership):
-    return perm.can_edit_municipality(user, region, membership.municipality)
-
-
-KINDS: dict[str, Kind] = {
-    "municipalities": Kind(
-        "municipalities", "municipality", _l("Kommunen"), _l("Kommune"), RegionMembership,
-        perm.get_membership, object_services.municipality_record, object_forms.MunicipalityForm,
-        object_services.add_municipality, object_services.update_municipality, object_services.remove_municipality,
-        object_services.municipality_consequences, perm.can_add_municipality, _membership_edit,
-        {"tier": vocab.TIERS, "kind": vocab.MUNICIPALITY_KINDS},
-        lambda m: m.municipality.key, lambda m: m.municipality.name,
-        lambda user, region, m: perm.can_delete_municipality(user, region, m.municipality)),
-    "actors": Kind(
-        "actors", "actor", _l("Akteure"), _l("Akteur"), Actor, perm.get_actor,
-        object_services.actor_record, object_forms.ActorForm, object_services.add_actor, object_services.update_actor,
-        object_services.delete_actor, lambda region, a: object_services.actor_consequences(a),
-        perm.can_add_actor, lambda user, region, a: perm.can_edit_actor(user, a),
-        {"level": vocab.LEVELS, "type": vocab.ACTOR_TYPES, "sector": vocab.SECTORS},
-        lambda a: a.key, lambda a: a.name,
-        form_record=lambda a: object_services.actor_record(a, contact=True)),
-    "initiatives": Kind(
-        "initiatives", "initiative", _l("Initiativen"), _l("Initiative"), Initiative,
-        perm.get_initiative, object_services.initiative_record, object_forms.InitiativeForm,
-        object_services.add_initiative, object_services.update_initiative, object_services.delete_initiative,
-        lambda region, i: object_services.initiative_consequences(i), perm.can_add_initiative,
-        lambda user, region, i: perm.can_edit_initiative(user, i),
-        {"topic": vocab.TOPICS, "status": vocab.INITIATIVE_STATUSES},
-        lambda i: i.key, lambda i: i.name),
-    "ties": Kind(
-        "ties", "tie", _l("Verbindungen"), _l("Verbindung"), Tie, perm.get_tie,
-        object_services.tie_record, object_forms.TieForm, object_services.add_tie, object_services.update_tie,
-        object_services.delete_tie, lambda region, t: [], perm.can_add_tie,
-        lambda user, region, t: perm.can_edit_tie(user, t),
-        {"kind": vocab.TIE_KINDS}, lambda t: t.key,
-        lambda t: f"{t.source.name} → {t.target.name}"),
-}
+KINDS: dict[str, Kind] = {kind.name: kind for kind in
+                          (MunicipalityKind(), ActorKind(), InitiativeKind(), TieKind())}
 
 
 def region_actor_choices(region: Region) -> list[tuple[str, str]]:

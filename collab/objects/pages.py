@@ -19,6 +19,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from collab.analysis import reports
 from collab.bundles import forms as bundle_forms
 from collab.core import forms, validation, vocab
 from collab.core import permissions as perm
@@ -35,6 +36,7 @@ from collab.objects.kinds import (
     region_municipality_choices,
     tie_end_choices,
 )
+from collab.spielregeln import services as spielregeln
 
 bp = Blueprint("objects", __name__, url_prefix="/regions")
 
@@ -228,6 +230,13 @@ def detail(slug: str, kind: str, key: str):
         context["ties"] = db.session.scalars(sa.select(Tie).where(
             Tie.region_id == region.id,
             sa.or_(Tie.source_id == obj.id, Tie.target_id == obj.id)).order_by(Tie.key)).all()
+    report = None
+    if kind == "municipalities":  # the member page's suggestions use the analysis
+        try:
+            report = reports.region_report(region)
+        except ValueError:
+            report = None
+    context.update(spielregeln.page_context(region, kind, obj, current_user, report))
     return render_template(f"objects/{kind}_detail.html", region=region, kind=k, obj=obj,
                            can_edit=k.can_edit(current_user, region, obj),
                            can_delete=k.can_delete(current_user, region, obj),

@@ -13,14 +13,12 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 
-from collab.analysis import reports
 from collab.core import forms, vocab
 from collab.core import permissions as perm
 from collab.core.localtime import local_date, local_time, local_zone
 from collab.core.models import (
     Actor,
     Initiative,
-    InitiativeJoinRequest,
     JoinRequest,
     Municipality,
     Region,
@@ -181,50 +179,15 @@ def share(value: float | None) -> str:
 
 
 @bp.app_template_global()
-def rules_concerning(region: Region, actor=None, initiative=None, tie_kind=None) -> list[Rule]:
-    """Rules naming this graph element, for its detail page."""
-    return spielregeln.rules_concerning(region, actor=actor, initiative=initiative,
-                                        tie_kind=tie_kind)
-
-
-@bp.app_template_global()
-def join_suggestions(region: Region, membership: RegionMembership) -> dict:
-    """Initiatives a member could join and mentor municipalities (for its page)."""
-    try:
-        report = reports.region_report(region)
-    except ValueError:
-        report = None
-    return spielregeln.suggestions(region, membership, report)
-
-
-@bp.app_template_global()
 def version_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """The lines changed between two versions of a rule's text (pure, no database)."""
     return spielregeln.version_diff(old, new)
-
-
-@bp.app_template_global()
-def pending_initiative_requests(initiative: Initiative) -> list[InitiativeJoinRequest]:
-    return db.session.scalars(sa.select(InitiativeJoinRequest).filter_by(
-        initiative_id=initiative.id, status="pending").order_by(InitiativeJoinRequest.id)).all()
-
-
-@bp.app_template_global()
-def my_initiative_requests(initiative: Initiative) -> list[InitiativeJoinRequest]:
-    """The signed-in member's requests to join this initiative (pending and decided)."""
-    if not perm.is_member_of(current_user, initiative.region):
-        return []
-    return spielregeln.own_initiative_requests(initiative, current_user.municipality)
 
 
 @bp.app_template_global()
 def local_zone_name() -> str:
     """The name of the zone times are shown in ("Europe/Berlin")."""
     return str(local_zone())
-
-
-@bp.app_template_global()
-def initiative_has_lead(initiative: Initiative) -> bool:
-    return spielregeln.has_lead(initiative)
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -468,6 +431,7 @@ def join_requests(slug: str):
                                                                                current_user),
                            can_decide=perm.can_decide_join(current_user, region),
                            can_apply=perm.can_apply_to_join(current_user, region),
+                           led=spielregeln.initiatives_with_lead(region),
                            form=DecisionForm(formdata=None))
 
 

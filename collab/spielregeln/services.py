@@ -742,6 +742,35 @@ def has_lead(initiative: Initiative) -> bool:
     return any(p.role == "lead" for p in initiative.participations)
 
 
+def initiatives_with_lead(region: Region) -> set[str]:
+    """Keys of the region's initiatives that have a lead."""
+    return set(db.session.scalars(
+        sa.select(Initiative.key).join(Participation, Participation.initiative_id == Initiative.id)
+        .where(Initiative.region_id == region.id, Participation.role == "lead")))
+
+
+def page_context(region: Region, kind: str, obj: Any, user: User | None,
+                 report: dict | None = None) -> dict[str, Any]:
+    """What the Spielregeln add to an object's page (its view passes them to the template):
+    the rules concerning it; on an initiative the requests to join it; on a member's page the
+    initiatives it could join and mentors (``report``: the region's analysis, if at hand)."""
+    context: dict[str, Any] = {}
+    if kind == "actors":
+        context["concerning"] = rules_concerning(region, actor=obj)
+    elif kind == "ties":
+        context["concerning"] = rules_concerning(region, tie_kind=obj.kind)
+    elif kind == "initiatives":
+        context["concerning"] = rules_concerning(region, initiative=obj)
+        context["pending"] = db.session.scalars(sa.select(InitiativeJoinRequest).filter_by(
+            initiative_id=obj.id, status="pending").order_by(InitiativeJoinRequest.id)).all()
+        context["mine"] = (own_initiative_requests(obj, user.municipality)
+                           if perm.is_member_of(user, region) else [])
+        context["has_lead"] = has_lead(obj)
+    elif kind == "municipalities":
+        context["found"] = suggestions(region, obj, report)
+    return context
+
+
 def initiative_requests(region: Region, user: User | None) -> list[InitiativeJoinRequest]:
     """Requests to join the region's initiatives that ``user`` may see on the list of
     requests: those it may decide (coordinator, a lead) and its own municipality's; pending

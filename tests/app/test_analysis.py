@@ -294,7 +294,8 @@ def test_analysis_reads_the_same_records_as_the_export(app, ctx, seed_bundle):
     assert records["region"]["slug"] == "swf5"
     with_contact = network_records(region, contact=True)["actors"]
     assert [a.get("contact") for a in with_contact] == [
-        r.get("contact") for r in each(Actor, lambda a: object_services.actor_record(a, contact=True))]
+        r.get("contact")
+        for r in each(Actor, lambda a: object_services.actor_record(a, contact=True))]
 
 
 # --- review fixes: designation, what-if wording, numbers, overview cover ----------------------

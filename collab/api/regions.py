@@ -1,0 +1,76 @@
+"""API: the regions, their bundle, analysis report and graph data."""
+
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, g, jsonify, request
+from flask_babel import gettext as _
+
+from collab.analysis import reports
+from collab.api import KIND_PATH, bp, json_body  # noqa: F401
+from collab.bundles import services as bundle
+from collab.core import permissions as perm
+from collab.core import validation
+from collab.core.models import Region
+from collab.core.validation import ValidationError
+from collab.extensions import db
+
+
+@bp.get("/regions")
+def regions():
+    found = db.session.scalars(sa.select(Region).order_by(Region.name)).all()
+    return jsonify([{"slug": r.slug, "name": r.name, "decision_rule": r.decision_rule,
+                     "quorum": r.quorum} for r in found])
+
+
+@bp.get("/regions/<slug>/bundle")
+def get_bundle(slug: str):
+    region = perm.get_region(slug)
+    contact = request.args.get("contact") == "1" and perm.can_manage_region(g.api_user, region)
+    return jsonify(bundle.export_bundle(region, contact=contact))
+
+
+@bp.put("/regions/<slug>/bundle")
+def put_bundle(slug: str):
+    region = db.session.scalar(sa.select(Region).filter_by(slug=slug))
+    if not perm.can_import_bundle(g.api_user, region):
+        abort(403)
+    dry_run = request.args.get("dry_run") in ("1", "true")
+    summary = bundle.import_bundle(request.get_json(silent=True), g.api_user, slug=slug,
+                                   dry_run=dry_run)
+    return jsonify(summary), (201 if region is None and not dry_run else 200)
+
+
+@bp.get("/regions/<slug>/analysis")
+def analysis(slug: str):
+    """The analysis report; ``?without=<key>`` and ``?taktgeber=<key>`` for a what-if,
+    ``?lang=en`` for its sentences in English (default de)."""
+    region = perm.get_region(slug)
+    lang = reports.parse_lang(request.args.get("lang"))
+    without = request.args.get("without", "").strip() or None
+    taktgeber = request.args.get("taktgeber", "").strip() or None
+    reports.check_whatif(region, without, taktgeber)
+    return jsonify(reports.region_report(region, without=without, taktgeber=taktgeber,
+                                         lang=lang))
+
+
+@bp.get("/regions/<slug>/graph")
+def graph(slug: str):
+    """The network view's vis-network data (the page's filters as query parameters);
+    ``?format=graphml`` or ``?format=gexf`` for Gephi and other tools."""
+    from collab.analysis import view
+    from graphs.vis import FilterError
+
+    region = perm.get_region(slug)
+    fmt = request.args.get("format", "vis")
+    if fmt not in ("vis", *view.EXPORT_FORMATS):
+        raise ValidationError([validation.Problem("format", _(
+            "Format: vis, graphml oder gexf erwartet."))])
+    try:
+        if fmt == "vis":
+            lang = reports.parse_lang(request.args.get("lang"))
+            return jsonify(view.graph_payload(region, request.args, lang=lang))
+        return view.export_response(region, request.args, fmt)
+    except FilterError as exc:
+        raise ValidationError([validation.Problem(exc.field, exc.message)]) from exc
