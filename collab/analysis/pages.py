@@ -12,11 +12,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 import graphs
-from collab import select_locale
 from collab.analysis import reports
 from collab.core import permissions as perm
 from collab.core.models import Actor, Tie
 from collab.core.validation import ValidationError
+from collab.core.web import select_locale
 from collab.extensions import db
 
 bp = Blueprint("analysis", __name__, url_prefix="/regions")

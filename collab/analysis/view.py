@@ -28,7 +28,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import graphs
-from collab import select_locale
 from collab.analysis import positions as layout
 from collab.analysis.reports import region_report
 from collab.core import permissions as perm
@@ -46,6 +45,7 @@ from collab.core.models import (
 )
 from collab.core.records import network_records
 from collab.core.validation import Problem, ValidationError
+from collab.core.web import select_locale
 from collab.extensions import db
 from collab.objects.kinds import KINDS
 from graphs import vis

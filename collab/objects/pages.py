@@ -61,8 +61,8 @@ def level_matrix(region) -> list[dict]:
     and ``covered_by``: the actor (``{"key", "name"}``) that fills its coordinating level from
     outside according to the analysis (the region's cached report, e.g. the designated
     Taktgeber), so the matrix and the analysis' gaps never disagree."""
-    from collab import select_locale  # the analysis is the one source of the cover
     from collab.analysis import reports
+    from collab.core.web import select_locale  # the analysis is the one source of the cover
 
     # only a designated Taktgeber covers members from outside: without one, the matrix
     # needs no analysis (which takes seconds on a national network with an empty cache)

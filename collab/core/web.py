@@ -1,0 +1,64 @@
+"""What every page shares: the interface language, template filters and helpers, and the
+security headers of every response. Wired by :func:`init_app`."""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context, request, session, url_for
+
+
+def select_locale() -> str:
+    """German by default; English when chosen (stored in the session)."""
+    if not has_request_context():
+        return "de"
+    chosen = session.get("lang")
+    if chosen in ("de", "en"):
+        return chosen
+    return "de"
+
+
+def page_url(number: int) -> str:
+    """This page's URL with its query kept and ``page`` set."""
+    from werkzeug.datastructures import MultiDict
+    from werkzeug.urls import urlencode
+
+    path = url_for(request.endpoint, **(request.view_args or {}))
+    args = MultiDict(request.args)
+    args.setlist("page", [str(number)])  # query names may equal route names (``kind``)
+    return f"{path.split('?', 1)[0]}?{urlencode(args)}"
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+            "form-action 'self'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.template_filter("number")
+    def number(value, decimals: int | None = None) -> str:
+        """A number in the interface language's notation: 1.234,5 in German, 1,234.5 in
+        English; ``decimals`` fixes the digits after the separator. None stays empty."""
+        from flask_babel import format_decimal
+        if value is None or value == "":
+            return ""
+        if decimals is None:
+            return format_decimal(value)
+        return format_decimal(value, format="#,##0." + "0" * decimals, decimal_quantization=True)
+
+    @app.template_filter("labels")
+    def labels(values, vocabulary) -> str:
+        from collab.core.vocab import label
+        return ", ".join(label(vocabulary, v) for v in values or [])
+
+    @app.context_processor
+    def inject_helpers():
+        from collab.core import permissions, vocab
+        return {"vocab": vocab, "perm": permissions, "label": vocab.label,
+                "current_lang": select_locale(), "request_path": request.path}
+
+    app.jinja_env.globals["page_url"] = page_url
