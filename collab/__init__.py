@@ -10,18 +10,18 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from collab import api, cli, config
-from collab.accounts import pages as accounts
-from collab.accounts import region_pages as region_accounts
-from collab.activity import pages as activity
-from collab.analysis import pages as analysis
-from collab.analysis import view
-from collab.bundles import pages as bundles
+from collab.accounts import pages as accounts_pages
+from collab.accounts import region_pages as region_account_pages
+from collab.activity import pages as activity_pages
+from collab.analysis import pages as analysis_pages
+from collab.analysis import view as view_pages
+from collab.bundles import pages as bundles_pages
 from collab.core import errors, web
 from collab.core.web import select_locale
 from collab.extensions import babel, csrf, db, login_manager, migrate
-from collab.home import pages as home
-from collab.objects import pages as objects
-from collab.spielregeln import pages as spielregeln
+from collab.home import pages as home_pages
+from collab.objects import pages as objects_pages
+from collab.spielregeln import pages as spielregeln_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    for feature in (errors, accounts, home, objects, view, analysis, spielregeln,
-                    region_accounts, activity, bundles, api):
+    for feature in (errors, accounts_pages, home_pages, objects_pages, view_pages,
+                    analysis_pages, spielregeln_pages, region_account_pages, activity_pages,
+                    bundles_pages, api):
         app.register_blueprint(feature.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never with cookies
