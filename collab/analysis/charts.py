@@ -35,8 +35,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
-__all__ = ["PALETTE", "STATE_STYLES", "ballot_tally", "gaps_by_kind", "level_matrix",
-           "taktgeber_bars", "topic_experience"]
+__all__ = ["PALETTE", "SEVERITY_COLOURS", "STATE_STYLES", "ballot_tally", "gaps_by_kind",
+           "level_matrix", "plain_number", "taktgeber_bars", "topic_experience"]
 
 #: colours for categories without an order (the parts of a score): Okabe–Ito, which stay
 #: distinct for colour-blind readers; neighbouring segments are also split by a white line
@@ -286,8 +286,8 @@ def taktgeber_bars(candidates: Sequence[Mapping], part_labels: Mapping[str, str]
         Format strings for the rank range (``{best}``, ``{worst}``), the second when both are
         the same.
     max_value : float, optional
-        End of the scale (e.g. 1 for scores in [0, 1]); by default a round number above the
-        highest score.
+        End of the scale (e.g. 1 for scores in [0, 1]), widened to a round number if a bar
+        is longer; by default a round number above the highest score.
     desc, empty_text, fmt, chart_id
         Text alternative (generated from the data by default), text for an empty chart,
         number format, and the svg's id (derived from the data by default).
@@ -330,8 +330,8 @@ def taktgeber_bars(candidates: Sequence[Mapping], part_labels: Mapping[str, str]
             rank = ""
         rows.append((name, score, segments, rank))
 
-    top = max_value if max_value else max(max(r[1] for r in rows), max(sum(
-        v for _k, v in r[2]) for r in rows))
+    highest = max(max(score, sum(v for _k, v in segs)) for _name, score, segs, _r in rows)
+    top = max(max_value or 0, highest)
     ticks = _ticks(top)
     end = ticks[-1]
     label_w = _label_width(r[0] for r in rows)
