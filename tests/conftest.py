@@ -222,3 +222,23 @@ def api(app, runner):
 @pytest.fixture
 def seed_bundle() -> dict:
     return json.loads(SEED.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def no_commit_on_get():
+    """Fails the test when any GET or HEAD request commits the session: reading never writes
+    (ballot results are fixed by the deciding vote and by ``flask close-ballots``)."""
+    from flask import has_request_context, request
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    commits: list[str] = []
+
+    def before_commit(session):
+        if has_request_context() and request.method in ("GET", "HEAD"):
+            commits.append(f"{request.method} {request.full_path}")
+
+    event.listen(Session, "before_commit", before_commit)
+    yield commits
+    event.remove(Session, "before_commit", before_commit)
+    assert not commits, f"GET requests committed: {commits}"

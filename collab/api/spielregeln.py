@@ -31,7 +31,7 @@ def list_rules(slug: str):
             Initiative.key == request.args["initiative"])
     if request.args.get("tie_kind"):
         query = query.where(Rule.tie_kind == request.args["tie_kind"])
-    rules = spielregeln.settle_all(db.session.scalars(query).all())
+    rules = db.session.scalars(query).all()
     return jsonify({"items": [spielregeln.rule_summary(r) for r in rules]})
 
 

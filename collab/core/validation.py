@@ -7,9 +7,11 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import has_app_context
+from babel.numbers import NumberFormatError, parse_decimal
+from flask import has_app_context, has_request_context
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,6 +20,9 @@ from collab.core import vocab
 
 KEY_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY_MAX = 64
+#: the largest page number and page size an API list accepts
+MAX_PAGE = 1_000_000
+MAX_PER_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -82,21 +87,48 @@ def choice(vocabulary: dict) -> Parser:
     return parse
 
 
+def _locale() -> str:
+    """The interface language numbers and dates are read in (German without a request)."""
+    if not has_request_context():
+        return "de"
+    from collab.core.web import select_locale
+    return select_locale()
+
+
+def parse_localized_number(raw: str, *, integer: bool = False) -> int | float:
+    """A number typed in the interface language's notation, read with Babel (strict).
+
+    German: "24.551" is 24551, "1,5" is 1.5, and "1.5" is refused (a misplaced thousands
+    separator); English: "24,551" and "1.5". Plain digits with a point as decimal separator
+    ("51.03") are accepted in both, as browsers and spreadsheets write them. An integer
+    field refuses a fraction instead of rounding it or dropping the separator.
+    """
+    raw = raw.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    if not raw:
+        raise Invalid(_("muss eine Zahl sein."))
+    plain = re.fullmatch(r"[+-]?\d+(\.\d+)?", raw)
+    try:
+        if plain and (not integer or "." not in raw) and not (
+                _locale() == "de" and re.fullmatch(r"[+-]?\d{1,3}\.\d{3}", raw)):
+            value = Decimal(raw)
+        else:
+            value = parse_decimal(raw, locale=_locale(), strict=True)
+    except (NumberFormatError, InvalidOperation, ValueError):
+        raise Invalid(
+            _("muss eine ganze Zahl sein.") if integer else _("muss eine Zahl sein.")) from None
+    if integer:
+        if value != value.to_integral_value():
+            raise Invalid(_("muss eine ganze Zahl sein."))
+        return int(value)
+    return float(value)
+
+
 def number(minimum: float | None = None, maximum: float | None = None, integer=False) -> Parser:
     def parse(value: Any) -> float | int:
         if isinstance(value, bool):
             raise Invalid(_("muss eine Zahl sein."))
         if isinstance(value, str):
-            raw = value.strip().replace(" ", "")
-            if integer:
-                raw = raw.replace(".", "")  # German thousands separator: 24.551
-            raw = raw.replace(",", ".")
-            try:
-                value = int(raw) if integer else float(raw)
-            except ValueError:
-                raise Invalid(
-                    _("muss eine ganze Zahl sein.") if integer else _("muss eine Zahl sein.")
-                ) from None
+            value = parse_localized_number(value, integer=integer)
         if integer and isinstance(value, float) and value.is_integer():
             value = int(value)
         if integer and not isinstance(value, int):
@@ -109,6 +141,7 @@ def number(minimum: float | None = None, maximum: float | None = None, integer=F
             raise Invalid(_("darf nicht größer als %(n)s sein.", n=_fmt(maximum)))
         return value
 
+    parse.bounds = (minimum, maximum, integer)  # read by the OpenAPI document
     return parse
 
 
@@ -119,15 +152,27 @@ def _fmt(value: float) -> str:
     return format_decimal(value, format="#,##0.###")
 
 
+_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+
+
 def date(value: Any) -> dt.date:
+    """A date as JJJJ-MM-TT (ISO, bundles and API) or TT.MM.JJJJ (German forms)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
+        raw = value.strip()
+        german = _GERMAN_DATE.fullmatch(raw)
         try:
-            return dt.date.fromisoformat(value.strip())
+            if german:
+                day, month, year = (int(g) for g in german.groups())
+                return dt.date(year, month, day)
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+                return dt.date.fromisoformat(raw)
         except ValueError:
             pass
-    raise Invalid(_("muss ein Datum der Form JJJJ-MM-TT sein."))
+    raise Invalid(_("muss ein Datum sein (TT.MM.JJJJ oder JJJJ-MM-TT)."))
 
 
 def topics(value: Any) -> list[str]:
@@ -215,7 +260,54 @@ FIELDS: dict[str, list[Field]] = {
         Field("weight", _l("Stärke"), number(1, 5, integer=True), default=3),
         Field("description", _l("Beschreibung"), text(5000), default=""),
     ],
+    # --- Spielregeln: what a rule, a ballot, a vote and a request consist of -----------------
+    "rule": [
+        Field("title", _l("Titel"), text(200), required=True),
+        Field("text", _l("Text"), text(20000), required=True),
+        Field("kind", _l("Art"), choice(vocab.RULE_KINDS), default="general"),
+        Field("tie_kind", _l("Art der Verbindung"), choice(vocab.TIE_KINDS)),
+    ],
+    "ballot": [Field("closes_at", _l("Abstimmungsende"), text(40), required=True)],
+    "comment": [Field("text", _l("Kommentar"), text(5000), required=True)],
+    "vote": [
+        Field("vote", _l("Stimme"), choice(vocab.VOTE_CHOICES), required=True),
+        Field("reason", _l("Begründung"), text(5000), default=""),
+        Field("reference", _l("Bezug"), text(1000), default=""),
+    ],
+    "join": [
+        Field("tier", _l("Stufe"), choice(vocab.TIERS), default="member"),
+        Field("reference", _l("Bezug"), text(2000), required=True),
+    ],
+    "decision": [Field("reason", _l("Begründung"), text(5000), default="")],
+    "initiative_join": [
+        Field("role", _l("Rolle"), choice(vocab.JOIN_ROLES), default="partner"),
+        Field("message", _l("Nachricht"), text(2000), default=""),
+    ],
+    # --- query parameters of API lists ------------------------------------------------------
+    "list": [
+        Field("page", "page", number(1, MAX_PAGE, integer=True), default=1),
+        Field("per_page", "per_page", number(1, MAX_PER_PAGE, integer=True), default=100),
+        Field("q", "q", text(200), default=""),
+    ],
 }
+
+
+def parse_field(problems: list[Problem], entity: str, name: str, value: Any, *,
+                path: str = "", parse: Parser | None = None) -> Any:
+    """Parse one value by the rule of ``entity.name`` in :data:`FIELDS`; a problem (German,
+    naming the field) is added to ``problems`` and the field's default returned instead.
+    ``parse`` replaces the table's parser where the value needs context (a local time)."""
+    f = _FIELD_INDEX[entity][name]
+    where = f"{path}.{name}" if path else name
+    if _blank(value):
+        if f.required:
+            problems.append(Problem(where, _("%(f)s: Angabe fehlt.", f=f.label)))
+        return list(f.default) if isinstance(f.default, tuple) else f.default
+    try:
+        return (parse or f.parse)(value)
+    except Invalid as exc:
+        problems.append(Problem(where, f"{f.label}: {exc}"))
+        return list(f.default) if isinstance(f.default, tuple) else f.default
 
 
 def field_label(entity: str, name: str):
@@ -225,6 +317,9 @@ def field_label(entity: str, name: str):
         if f.name == name:
             return f.label
     return name
+
+
+_FIELD_INDEX = {entity: {f.name: f for f in fields} for entity, fields in FIELDS.items()}
 
 
 def clean(entity: str, raw: dict, *, partial: bool = False, path: str = "") -> tuple[dict, list]:
@@ -239,26 +334,16 @@ def clean(entity: str, raw: dict, *, partial: bool = False, path: str = "") -> t
     data: dict[str, Any] = {}
     problems: list[Problem] = []
     for f in FIELDS[entity]:
-        where = f"{path}.{f.name}" if path else f.name
         if f.name not in raw:
             if partial:
                 continue
-            if f.required:
-                problems.append(Problem(where, _("%(f)s: Angabe fehlt.", f=f.label)))
-            else:
-                data[f.name] = list(f.default) if isinstance(f.default, tuple) else f.default
-            continue
-        value = raw[f.name]
-        if _blank(value):
-            if f.required:
-                problems.append(Problem(where, _("%(f)s: Angabe fehlt.", f=f.label)))
-            else:
-                data[f.name] = list(f.default) if isinstance(f.default, tuple) else f.default
-            continue
-        try:
-            data[f.name] = f.parse(value)
-        except Invalid as exc:
-            problems.append(Problem(where, f"{f.label}: {exc}"))
+            value = None
+        else:
+            value = raw[f.name]
+        found = len(problems)
+        parsed = parse_field(problems, entity, f.name, value, path=path)
+        if len(problems) == found:  # a refused value is left out (no cross-field check on it)
+            data[f.name] = parsed
     problems.extend(_cross_checks(entity, data, path))
     return data, problems
 

@@ -113,6 +113,17 @@ RULE_STATUSES = {
     "rejected": _l("abgelehnt"),
 }
 
+RULE_KINDS = {
+    "general": _l("Allgemeine Regel"),
+    "taktgeber": _l("Benennung des Taktgebers"),
+}
+
+REQUEST_STATUSES = {
+    "pending": _l("offen"),
+    "approved": _l("angenommen"),
+    "declined": _l("abgelehnt"),
+}
+
 VOTE_CHOICES = {
     "yes": _l("Ja"),
     "no": _l("Nein"),
@@ -148,3 +159,6 @@ def label(vocabulary: dict, value) -> str:
     """The label of ``value`` in ``vocabulary``, or the value itself when unknown."""
     found = vocabulary.get(value)
     return str(found) if found is not None else ("" if value is None else str(value))
+
+#: roles a municipality may ask for when it joins an initiative (the lead is agreed, not asked)
+JOIN_ROLES = {k: v for k, v in PARTICIPATION_ROLES.items() if k != "lead"}

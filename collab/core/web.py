@@ -27,7 +27,28 @@ def page_url(number: int) -> str:
     return f"{path.split('?', 1)[0]}?{urlencode(args)}"
 
 
+def day(value) -> str:
+    """A date as the interface language writes it: 03.10.2021 in German, Oct 3, 2021 in
+    English. Takes a date or an ISO string; None stays empty."""
+    import datetime as dt
+
+    from flask_babel import format_date
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if select_locale() == "de":
+        return value.strftime("%d.%m.%Y")
+    return format_date(value, format="medium")
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(day, "day")
     @app.after_request
     def security_headers(response):
         response.headers.setdefault(

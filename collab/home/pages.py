@@ -16,11 +16,12 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @login_required
 def index():
+    own = db.session.get(Region, current_user.region_id) if current_user.region_id else None
+    if own is not None:  # an account of one region lands on its overview
+        return redirect(url_for("objects.overview", slug=own.slug))
     regions = db.session.execute(
         sa.select(Region, sa.func.count(RegionMembership.id))
         .outerjoin(RegionMembership).group_by(Region.id).order_by(Region.name)).all()
-    if len(regions) == 1 and current_user.region_id == regions[0][0].id:
-        return redirect(url_for("objects.overview", slug=regions[0][0].slug))
     return render_template("home/index.html", regions=regions)
 
 

@@ -34,7 +34,7 @@ class MunicipalityForm(FlaskForm):
     lat = _text("municipality", "lat", description=_l("z. B. 51,03"))
     lon = _text("municipality", "lon", description=_l("z. B. 7,85"))
     tier = _select("municipality", "tier", vocab.TIERS)
-    since = _text("municipality", "since", description=_l("JJJJ-MM-TT"))
+    since = _text("municipality", "since", description=_l("TT.MM.JJJJ"))
     description = _text("municipality", "description", area=True)
     submit = SubmitField(_l("Speichern"))
 
@@ -68,8 +68,8 @@ class InitiativeForm(FlaskForm):
     topic = _select("initiative", "topic", vocab.TOPICS)
     status = _select("initiative", "status", vocab.INITIATIVE_STATUSES)
     description = _text("initiative", "description", area=True)
-    start = _text("initiative", "start", description=_l("JJJJ-MM-TT"))
-    end = _text("initiative", "end", description=_l("JJJJ-MM-TT"))
+    start = _text("initiative", "start", description=_l("TT.MM.JJJJ"))
+    end = _text("initiative", "end", description=_l("TT.MM.JJJJ"))
     participants = FieldList(FormField(ParticipantForm), min_entries=0)
     submit = SubmitField(_l("Speichern"))
 

@@ -206,13 +206,14 @@ def filtered_query(kind: Kind, region: Region, args: dict) -> sa.Select:
 
 
 #: the API's largest page
-MAX_PER_PAGE = 1000
+MAX_PER_PAGE = validation.MAX_PER_PAGE
 
 
 def list_params(kind: Kind, args) -> tuple[int, int, list[validation.Problem]]:
     """Page, page size and the problems of an API list request's query parameters.
 
-    ``page`` (from 1) and ``per_page`` (1 to 1000, default 100) must be whole numbers; a
+    ``page`` and ``per_page`` follow the field table's ``list`` rules (whole numbers, page
+    from 1, 1 to 1000 per page); a
     filter must name a known value; an unknown parameter (a typo such as ``limit``) is a
     problem too, so a client never gets a silently unfiltered list.
     """
@@ -220,26 +221,8 @@ def list_params(kind: Kind, args) -> tuple[int, int, list[validation.Problem]]:
     if kind.model is Actor:
         known.add("municipality")
     problems: list[validation.Problem] = []
-    numbers = {"page": (1, 1, None), "per_page": (100, 1, MAX_PER_PAGE)}
-    values: dict[str, int] = {}
-    for name, (default, low, high) in numbers.items():
-        raw = args.get(name)
-        if raw is None or raw == "":
-            values[name] = default
-            continue
-        try:
-            values[name] = int(raw)
-        except ValueError:
-            problems.append(validation.Problem(name, _(
-                "%(p)s: muss eine ganze Zahl sein.", p=name)))
-            continue
-        if high is None and values[name] < low:
-            problems.append(validation.Problem(name, _(
-                "%(p)s: muss mindestens %(low)d sein.", p=name, low=low)))
-        elif values[name] < low or (high is not None and values[name] > high):
-            problems.append(validation.Problem(name, _(
-                "%(p)s: muss zwischen %(low)d und %(high)d liegen.", p=name, low=low,
-                high=high)))
+    values = {name: validation.parse_field(problems, "list", name, args.get(name))
+              for name in ("page", "per_page")}
     for name in args:
         if name not in known:
             problems.append(validation.Problem(name, _(

@@ -27,6 +27,7 @@ from collab.core.models import Actor, Municipality, RegionMembership, Rule, Tie
 from collab.core.records import designated_taktgeber
 from collab.core.store import Conflict
 from collab.core.validation import ValidationError
+from collab.core.web import day
 from collab.extensions import db
 from collab.objects.kinds import (
     KINDS,
@@ -188,6 +189,9 @@ def _form_data(record: dict) -> dict:
         if name in data and data[name] != "":
             data[name] = (str(data[name]) if isinstance(data[name], int)
                           else format_decimal(data[name], format="0.##########"))
+    for name in ("since", "start", "end"):
+        if data.get(name):
+            data[name] = day(data[name])
     return data
 
 

@@ -196,7 +196,7 @@ def local_zone_name() -> str:
 @bp.route("/<slug>/rules")
 def index(slug: str):
     region = perm.get_region(slug)
-    rules = spielregeln.settle_all(db.session.scalars(
+    rules = (db.session.scalars(
         sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.id.desc())).all())
     groups = [(status, name, [r for r in rules if r.status == status])
               for status, name in (("voting", _("In Abstimmung")), ("draft", _("In Diskussion")),
@@ -259,7 +259,9 @@ def _detail(region: Region, rule: Rule, status: int = 200, **given):
         "spielregeln/detail.html", region=region, rule=rule, tally=spielregeln.tally_of(rule),
         history=spielregeln.version_history(rule),
         missing=[m.municipality for m in voters if m.municipality_id not in voted],
+        awaiting=spielregeln.awaiting_result(rule),
         can_vote=rule.status == "voting" and my_vote is None
+        and not spielregeln.awaiting_result(rule)
         and perm.can_vote_for(current_user, region, own),
         my_vote=my_vote,
         vote_form=given.get("vote_form") or VoteForm(formdata=None),

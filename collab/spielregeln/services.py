@@ -22,7 +22,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from collab.core import permissions as perm
 from collab.core import vocab
@@ -45,23 +44,13 @@ from collab.core.models import (
 )
 from collab.core.records import designated_taktgeber as designated_taktgeber  # re-exported
 from collab.core.store import Conflict, change, require
-from collab.core.validation import Invalid, Problem, ValidationError, choice, text
+from collab.core.validation import Invalid, Problem, ValidationError, parse_field
 from collab.extensions import db
 from collab.spielregeln import decision
 
-RULE_KINDS = {
-    "general": _l("Allgemeine Regel"),
-    "taktgeber": _l("Benennung des Taktgebers"),
-}
-
-REQUEST_STATUSES = {
-    "pending": _l("offen"),
-    "approved": _l("angenommen"),
-    "declined": _l("abgelehnt"),
-}
-
-#: roles a member may ask for when joining an initiative (the lead is the initiative's choice)
-JOIN_ROLES = {k: v for k, v in vocab.PARTICIPATION_ROLES.items() if k != "lead"}
+RULE_KINDS = vocab.RULE_KINDS
+REQUEST_STATUSES = vocab.REQUEST_STATUSES
+JOIN_ROLES = vocab.JOIN_ROLES
 
 #: partners within this distance count as "nearby" in the suggestions
 NEARBY_KM = 35
@@ -70,20 +59,6 @@ NEARBY_KM = 35
 def raise_if(problems: list[Problem]) -> None:
     if problems:
         raise ValidationError(problems)
-
-
-def _parse(problems: list[Problem], field: str, label: str, parse, value: Any,
-           required: bool = False, default: Any = None) -> Any:
-    """Parse one input value; record a German problem naming the field."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems.append(Problem(field, _("%(f)s: Angabe fehlt.", f=label)))
-        return default
-    try:
-        return parse(value)
-    except Invalid as exc:
-        problems.append(Problem(field, f"{label}: {exc}"))
-        return default
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -129,21 +104,17 @@ def _clean_rule(region: Region, raw: dict, *, partial: bool = False) -> dict[str
         return not partial or name in raw
 
     if given("title"):
-        data["title"] = _parse(problems, "title", _("Titel"), text(200), raw.get("title"),
-                               required=True)
+        data["title"] = parse_field(problems, "rule", "title", raw.get("title"))
     if given("text"):
-        data["text"] = _parse(problems, "text", _("Text"), text(20000), raw.get("text"),
-                              required=True)
+        data["text"] = parse_field(problems, "rule", "text", raw.get("text"))
     if not partial:
-        data["kind"] = _parse(problems, "kind", _("Art"), choice(RULE_KINDS), raw.get("kind"),
-                              default="general")
+        data["kind"] = parse_field(problems, "rule", "kind", raw.get("kind"))
         data["actor"] = _concerned(problems, region, Actor, "actor", raw.get("actor"), _(
             "Akteur: „%(k)s“ gibt es in dieser Region nicht."))
         data["initiative"] = _concerned(
             problems, region, Initiative, "initiative", raw.get("initiative"),
             _("Initiative: „%(k)s“ gibt es in dieser Region nicht."))
-        data["tie_kind"] = _parse(problems, "tie_kind", _("Art der Verbindung"),
-                                  choice(vocab.TIE_KINDS), raw.get("tie_kind"))
+        data["tie_kind"] = parse_field(problems, "rule", "tie_kind", raw.get("tie_kind"))
         if data["kind"] == "taktgeber" and raw.get("actor") in (None, ""):
             problems.append(Problem("actor", _(
                 "Akteur: Eine Regel, die den Taktgeber benennt, muss den Akteur nennen.")))
@@ -217,8 +188,7 @@ def revise_rule(region: Region, rule: Rule, raw: dict, user: User | None) -> Rul
 def add_comment(region: Region, rule: Rule, raw: dict, user: User | None) -> Comment:
     require(perm.can_comment_rule(user, rule))
     problems: list[Problem] = []
-    body = _parse(problems, "text", _("Kommentar"), text(5000),
-                  raw.get("text") if isinstance(raw, dict) else None, required=True)
+    body = parse_field(problems, "comment", "text", raw.get("text"))
     raise_if(problems)
     excerpt = body if len(body) <= 120 else body[:119].rstrip() + "…"
     with change(region, user, "rule.comment", rule.key,
@@ -299,9 +269,8 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
     now = now or utcnow()
     raw = raw if isinstance(raw, dict) else {}
     problems: list[Problem] = []
-    closes_at = _parse(problems, "closes_at", _("Abstimmungsende"),
-                       lambda value: parse_time(value, zone), raw.get("closes_at"),
-                       required=True)
+    closes_at = parse_field(problems, "ballot", "closes_at", raw.get("closes_at"),
+                            parse=lambda value: parse_time(value, zone))
     if closes_at is not None and closes_at <= now:
         problems.append(Problem("closes_at", _("Abstimmungsende: muss in der Zukunft liegen.")))
     if confirm:
@@ -393,20 +362,19 @@ def settle(rule: Rule, now: dt.datetime | None = None) -> bool:
     return True
 
 
-def settle_all(rules: list[Rule]) -> list[Rule]:
-    """Settle every open ballot among ``rules`` (before they are shown); returns ``rules``."""
-    for rule in rules:
-        settle(rule)
-    return rules
-
-
 def load_rule(slug: str, rule_id: int) -> tuple[Region, Rule]:
-    """The region and its rule (404), with an open ballot settled if it can no longer change
-    or has closed: what every page and endpoint of a single rule starts with."""
+    """The region and its rule (404): what every page and endpoint of a single rule starts
+    with. Reading never writes: a result is fixed by the vote that decides it and by
+    ``flask close-ballots`` (:func:`close_due_ballots`), never while a page is read."""
     region = perm.get_region(slug)
-    rule = perm.get_rule(region, rule_id)
-    settle(rule)
-    return region, rule
+    return region, perm.get_rule(region, rule_id)
+
+
+def awaiting_result(rule: Rule, now: dt.datetime | None = None) -> bool:
+    """Whether the ballot has closed but its result is not fixed yet (``close-ballots``
+    fixes it on its next run); pages say so instead of "in Abstimmung"."""
+    return (rule.status == "voting" and rule.closes_at is not None
+            and (now or utcnow()) >= rule.closes_at)
 
 
 def close_due_ballots(now: dt.datetime | None = None) -> list[Rule]:
@@ -442,10 +410,8 @@ def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
         require(perm.can_record_proxy_vote(user, region))
         proxy = True
     problems: list[Problem] = []
-    choice_ = _parse(problems, "vote", _("Stimme"), choice(vocab.VOTE_CHOICES), raw.get("vote"),
-                     required=True)
-    reason = _parse(problems, "reason", _("Begründung"), text(5000), raw.get("reason"),
-                    default="")
+    choice_ = parse_field(problems, "vote", "vote", raw.get("vote"))
+    reason = parse_field(problems, "vote", "reason", raw.get("reason"))
     if choice_ == "no" and not reason:
         problems.append(Problem("reason", _("Begründung: Eine Nein-Stimme muss begründet "
                                             "werden.")))
@@ -464,8 +430,7 @@ def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
                 problems.append(Problem("municipality", _(
                     "Kommune: „%(k)s“ ist keine stimmberechtigte Kommune dieser Region.",
                     k=key)))
-        reference = _parse(problems, "reference", _("Bezug"), text(1000), raw.get("reference"),
-                           default="")
+        reference = parse_field(problems, "vote", "reference", raw.get("reference"))
         if not reference:
             problems.append(Problem("reference", _(
                 "Bezug: Eine Stimme im Auftrag braucht den Verweis auf den Ratsbeschluss oder "
@@ -512,10 +477,7 @@ def _decided_order(rule: Rule) -> tuple:
 
 
 def charter(region: Region) -> list[Rule]:
-    """The adopted rules of the region, in the order they were adopted (open ballots that
-    are decided by now are settled first, so a rule adopted a moment ago is in it)."""
-    settle_all(db.session.scalars(sa.select(Rule).filter_by(region_id=region.id,
-                                                            status="voting")).all())
+    """The adopted rules of the region, in the order they were adopted."""
     adopted = db.session.scalars(sa.select(Rule).filter_by(region_id=region.id,
                                                            status="adopted")).all()
     return sorted(adopted, key=_decided_order)
@@ -580,6 +542,7 @@ def rule_summary(rule: Rule) -> dict[str, Any]:
         "initiative": rule.initiative.key if rule.initiative else None,
         "tie_kind": rule.tie_kind, "created_at": _iso(rule.created_at),
         "closes_at": _iso(rule.closes_at), "decided_at": _iso(rule.decided_at),
+        "awaiting_result": awaiting_result(rule),
     }
 
 
@@ -631,10 +594,8 @@ def apply_to_join(region: Region, raw: dict, user: User | None) -> JoinRequest:
     require(perm.can_apply_to_join(user, region))
     raw = raw if isinstance(raw, dict) else {}
     problems: list[Problem] = []
-    tier = _parse(problems, "tier", _("Stufe"), choice(vocab.TIERS), raw.get("tier"),
-                  default="member")
-    reference = _parse(problems, "reference", _("Bezug"), text(2000), raw.get("reference"),
-                       required=True)
+    tier = parse_field(problems, "join", "tier", raw.get("tier"))
+    reference = parse_field(problems, "join", "reference", raw.get("reference"))
     raise_if(problems)
     municipality = user.municipality
     if db.session.scalar(sa.select(JoinRequest.id).filter_by(
@@ -656,8 +617,7 @@ def _decision(raw: dict) -> tuple[bool, str]:
     if not isinstance(approve, bool):
         problems.append(Problem("approve", _("Entscheidung: true (annehmen) oder false "
                                              "(ablehnen).")))
-    reason = _parse(problems, "reason", _("Begründung"), text(5000), raw.get("reason"),
-                    default="")
+    reason = parse_field(problems, "decision", "reason", raw.get("reason"))
     if approve is False and not reason:
         problems.append(Problem("reason", _("Begründung: Eine Ablehnung muss begründet "
                                             "werden.")))
@@ -700,10 +660,8 @@ def request_initiative_join(region: Region, initiative: Initiative, raw: dict,
         isinstance(key, str) and key) else None
     if actor is None:
         problems.append(Problem("actor", _("Akteur: Bitte einen Akteur Ihrer Kommune wählen.")))
-    role = _parse(problems, "role", _("Rolle"), choice(JOIN_ROLES), raw.get("role"),
-                  default="partner")
-    message = _parse(problems, "message", _("Nachricht"), text(2000), raw.get("message"),
-                     default="")
+    role = parse_field(problems, "initiative_join", "role", raw.get("role"))
+    message = parse_field(problems, "initiative_join", "message", raw.get("message"))
     raise_if(problems)
     require(perm.speaks_for(user, region, actor.municipality))
     if any(p.actor_id == actor.id for p in initiative.participations):

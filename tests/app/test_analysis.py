@@ -133,7 +133,10 @@ def test_cli_text(runner, report):
     out = result.output
     assert out.startswith("Analyse der Region swf5")
     assert f"Überblick: {report['summary']['municipalities']} Kommunen" in out
-    assert "1. Südwestfalen Agentur GmbH (swa): Wert 0,77" in out
+    best = report["taktgeber"][0]
+    assert best["key"] == "swa"
+    score = f"{best['score']:.2f}".replace(".", ",")
+    assert f"1. Südwestfalen Agentur GmbH (swa): Wert {score}" in out
     assert "Vermittlung zwischen Kommunen 1,00 × 25 %" in out
     assert f"Lücken ({len(report['gaps'])}):" in out
     assert all(g["message"] in out for g in report["gaps"])
@@ -315,9 +318,8 @@ def designate(api, seed_bundle, actor="swa"):
 
 def test_adopted_designation_keeps_the_computed_score_and_the_overview_shows_the_cover(
         api, as_user, seed_bundle, report):
-    """Once swa is designated, its score, parts and rank are those computed before (0,77,
-    rank 1), the page says so, and the overview's level matrix names swa in the coordinating
-    cell of exactly the members the analysis says it covers (none of them a gap)."""
+    """Once swa is designated, its score, parts and rank are those computed before (rank 1),
+    the page says so, and the overview's level matrix names swa in the coordinating cell of exactly the members the analysis says it covers (none of them a gap)."""
     before = report["taktgeber"][0]
     designate(api, seed_bundle)
     after = api("gast").get(f"{R}/analysis").get_json()
@@ -325,7 +327,8 @@ def test_adopted_designation_keeps_the_computed_score_and_the_overview_shows_the
     assert swa["key"] == "swa" and swa["designated"] and not swa["assumed"]
     assert (swa["score"], swa["parts"], swa["rank"]) == (before["score"], before["parts"], 1)
     html = as_user("gast").get(f"{R}/analysis").get_data(as_text=True)
-    assert "Rang 1 und Wert 0,77 sind unverändert berechnet" in html
+    score = f"{before['score']:.2f}".replace(".", ",")
+    assert f"Rang 1 und Wert {score} sind unverändert berechnet" in html
     assert "als Taktgeber angenommen" not in html
     covered = {m["key"] for m in after["org_models"]["members"] if m["covered_by"] == "swa"}
     assert covered  # swa is tied to members without a coordinating unit of their own

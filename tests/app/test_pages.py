@@ -8,6 +8,9 @@ from html.parser import HTMLParser
 import pytest
 from werkzeug.datastructures import MultiDict
 
+#: every request of this module must not commit on GET
+pytestmark = pytest.mark.usefixtures("no_commit_on_get")
+
 R = "/regions/swf5"
 
 

@@ -6,6 +6,9 @@
 
 import pytest
 
+#: every request of this module must not commit on GET
+pytestmark = pytest.mark.usefixtures("no_commit_on_get")
+
 ROLES = ["anonymous", "gast", "olpe", "soest", "koordination"]
 R = "/regions/swf5"
 FUTURE = "2099-06-30T18:00"

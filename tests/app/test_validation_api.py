@@ -248,8 +248,11 @@ def test_non_finite_numbers_are_refused_on_create(value):
 
 
 @pytest.mark.parametrize("query,message", [
-    ("page=0", "page: muss mindestens 1 sein."),
-    ("per_page=0", "per_page: muss zwischen 1 und 1000 liegen."),
+    ("page=0", "page: darf nicht kleiner als 1 sein."),
+    ("page=100000000000000000000", "page: darf nicht größer als 1.000.000 sein."),
+    ("page=1.5", "page: muss eine ganze Zahl sein."),
+    ("per_page=0", "per_page: darf nicht kleiner als 1 sein."),
+    ("per_page=5000", "per_page: darf nicht größer als 1.000 sein."),
 ])
 def test_list_parameter_messages_read_well(api, query, message):
     """Paging bounds are stated in plain German, without an infinity sign."""

@@ -14,6 +14,9 @@ from collab.extensions import db
 
 from .test_permissions import _client, _expect
 
+#: every request of this module must not commit on GET
+pytestmark = pytest.mark.usefixtures("no_commit_on_get")
+
 R = "/regions/swf5"
 MARKUP = '<img src=x onerror="alert(1)"><b>fett</b>'
 
