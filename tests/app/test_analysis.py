@@ -319,7 +319,8 @@ def designate(api, seed_bundle, actor="swa"):
 def test_adopted_designation_keeps_the_computed_score_and_the_overview_shows_the_cover(
         api, as_user, seed_bundle, report):
     """Once swa is designated, its score, parts and rank are those computed before (rank 1),
-    the page says so, and the overview's level matrix names swa in the coordinating cell of exactly the members the analysis says it covers (none of them a gap)."""
+    the page says so, and the overview's level matrix names swa in the coordinating cell of
+    exactly the members the analysis says it covers (none of them a gap)."""
     before = report["taktgeber"][0]
     designate(api, seed_bundle)
     after = api("gast").get(f"{R}/analysis").get_json()
