@@ -4,7 +4,8 @@
 (:func:`generate.generate`), creates an empty SQLite database in a temporary directory and
 times :func:`collab.bundles.services.import_bundle` (validation and all writes, one
 transaction), then a second import of the same bundle (idempotent: nothing changes) and
-an export. Prints one JSON line; ``--table`` prints a Markdown row for benchmarks/RESULTS.md instead.
+an export. Prints one JSON line; ``--table`` prints a Markdown row for
+benchmarks/RESULTS.md instead.
 """
 
 from __future__ import annotations
