@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
+# the suite runs in parallel, one worker per core (pytest-xdist)
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint bench translations clean
 
@@ -32,7 +34,7 @@ run: $(VENV)/.installed $(MO)
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test $(MO)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check collab graphs tests benchmarks

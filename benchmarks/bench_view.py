@@ -79,12 +79,12 @@ def phases(app, slug: str, repeat: int = 3) -> dict:
     comparison the path the view took before: the ORM export, ``build_graph`` and
     ``network_graph`` with the collector running."""
     import graphs
-    from collab.analysis.view import gc_paused
     from collab.bundles.services import export_bundle
     from collab.core.models import Region
     from collab.core.records import network_records
     from collab.extensions import db
     from graphs import vis
+    from graphs.report import gc_paused
 
     times: dict[str, list[float]] = {}
 
@@ -133,7 +133,8 @@ def measure(app, slug: str, cold_runs: int, runs: int) -> dict:
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
-    from collab.analysis import reports, view
+    from collab.analysis import network as view
+    from collab.analysis import reports
     from collab.extensions import db
 
     server = make_server("127.0.0.1", 0, app, threaded=True)

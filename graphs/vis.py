@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 from collections.abc import Iterable, Mapping
@@ -758,16 +759,26 @@ def marks_delta(plain: Mapping, marked: Mapping) -> dict:
 _layout_cache: dict = {}
 
 
+def _content_key(G: nx.Graph) -> str:
+    """A digest of the graph's nodes and edges (what a layout depends on): equal graphs built
+    anew by different requests, processes or tests share one cached layout."""
+    nodes = sorted(map(str, G))
+    edges = sorted("\x1f".join(sorted((str(u), str(v)))) for u, v in G.edges())
+    return hashlib.blake2b("\x1e".join(nodes + ["\x1d"] + edges).encode(),
+                           digest_size=16).hexdigest()
+
+
 def _cached_layout(U: nx.Graph, base: nx.Graph, seed: int) -> dict:
     """Layout of ``base`` (the whole graph when small, so filters do not move nodes); the
-    last few are kept, keyed by the graph object and seed."""
-    key = (id(U), seed, None if base is U else hash(frozenset(base)))
+    last few are kept, keyed by the graph's content and the seed, so an unchanged network
+    is laid out once per process however often its graph is rebuilt."""
+    key = (_content_key(base), seed)
     found = _layout_cache.get(key)
-    if found is not None and found[0] is U:
-        return dict(found[1])
+    if found is not None:
+        return dict(found)
     pos = layout(base, seed=seed)
-    _layout_cache[key] = (U, pos)
-    while len(_layout_cache) > 4:
+    _layout_cache[key] = pos
+    while len(_layout_cache) > 8:
         _layout_cache.pop(next(iter(_layout_cache)))
     return dict(pos)
 

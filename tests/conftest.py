@@ -80,14 +80,20 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+#: pytest-xdist's worker name ("gw0", ...; "main" without xdist): database names carry it, so
+#: parallel workers share one PostgreSQL server without meeting each other
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+TEMPLATE_DB = f"kn_template_{WORKER}"
+
+
 @pytest.fixture(scope="session")
 def pg_template(pg_url):
     """A seeded PostgreSQL database used as TEMPLATE for each test's database."""
     admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE IF EXISTS kn_template"))
-        conn.execute(sa.text("CREATE DATABASE kn_template"))
-    template_url = pg_url.rsplit("/", 1)[0] + "/kn_template"
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {TEMPLATE_DB}"))
+    template_url = pg_url.rsplit("/", 1)[0] + f"/{TEMPLATE_DB}"
     app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": template_url})
     _seeded(app)
     with app.app_context():
@@ -99,7 +105,7 @@ def pg_template(pg_url):
 _counter = iter(range(1, 1_000_000))
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path):
     """Every app test runs against SQLite and against a real PostgreSQL server."""
     if request.param == "sqlite":
@@ -108,9 +114,9 @@ def database_url(request, tmp_path):
         yield f"sqlite:///{path}"
         return
     admin = request.getfixturevalue("pg_template")
-    name = f"kn_test_{next(_counter)}"
+    name = f"kn_test_{WORKER}_{next(_counter)}"
     with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE kn_template"))
+        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     yield url
     with admin.connect() as conn:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,6 +12,7 @@ from collab.accounts.forms import LoginForm, PasswordChangeForm
 from collab.core.forms import EmptyForm
 from collab.core.models import User
 from collab.core.validation import ValidationError
+from collab.core.web import safe_next
 from collab.extensions import db, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -24,18 +23,6 @@ def load_user(user_id: str) -> User | None:
     """The session's account; a deactivated account's sessions end at once."""
     user = db.session.get(User, int(user_id))
     return user if user is not None and user.active else None
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site, else None (no open redirects)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,322 +1,44 @@
-"""The interactive network view: the page, its JSON data and analysis marks, saved node
-positions.
+"""The interactive network view's pages: the page, its JSON data and analysis marks, the
+exports and saved node positions; the data comes from :mod:`collab.analysis.network`.
 
-The page draws as soon as the graph data is there (``data.json``: nodes, edges, aggregation,
-layout; read straight from the database with :mod:`collab.core.records`), then fetches the
-analysis marks (``marks.json``: Taktgeber, gaps, transfer routes) that need the region's
-report, which takes many seconds at national scale the first time after a change. Both are
-cached per database, region, data version and query, as :mod:`collab.analysis.reports` caches the
-report; saved positions and the account's rights are added per request.
+The page draws as soon as the graph data is there (``data.json``), then fetches the analysis
+marks (``marks.json``), which need the region's report (many seconds at national scale the
+first time after a change).
 """
 
 from __future__ import annotations
 
-import io
-
-import networkx as nx
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     jsonify,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-import graphs
+from collab.analysis import network
 from collab.analysis import positions as layout
-from collab.analysis.reports import region_report
 from collab.core import permissions as perm
-from collab.core import vocab
-from collab.core.caching import LRU, version_key
 from collab.core.errors import MESSAGES, error_response
 from collab.core.models import (
-    Actor,
     Initiative,
     Municipality,
-    NodePosition,
-    Participation,
-    Region,
     RegionMembership,
 )
-from collab.core.records import network_records
-from collab.core.validation import Problem, ValidationError
+from collab.core.validation import ValidationError
 from collab.core.web import select_locale
 from collab.extensions import db
-from collab.objects.kinds import KINDS
 from graphs import vis
-from graphs.report import gc_paused
-from graphs.transfer import transfer_paths
 
 bp = Blueprint("view", __name__, url_prefix="/regions")
-
-#: built graphs kept per process (region and data version; the view's graph and, for the
-#: exports, the multigraph)
-GRAPH_CACHE_SIZE = 4
-#: vis data kept per process (region, data version, query; with marks also the language)
-DATA_CACHE_SIZE = 32
-#: above this many municipalities or initiatives the filter fields offer no option list
-CHOICE_LIST_MAX = 500
-
-
-_graphs = LRU(GRAPH_CACHE_SIZE)
-_data = LRU(DATA_CACHE_SIZE)
-
-
-def clear_caches() -> None:
-    """Forget every cached graph and vis data (tests; data changed behind our back)."""
-    _graphs.clear()
-    _data.clear()
-
 
 @bp.before_request
 @login_required
 def require_login():
     """The network view, like every page of a region, needs a signed-in account."""
-
-
-def region_network(region: Region) -> nx.Graph:
-    """The region's network graph as the view draws it (:func:`graphs.vis.view_graph` of
-    :func:`collab.core.records.network_records`), cached until its data version changes."""
-    def make():
-        with gc_paused():
-            return vis.view_graph(network_records(region))
-    return _graphs.get((*version_key(region), "view"), make)
-
-
-def region_multigraph(region: Region) -> nx.MultiDiGraph:
-    """The region's graph (:func:`graphs.build_graph`) for the GraphML and GEXF exports,
-    cached like :func:`region_network`."""
-    def make():
-        with gc_paused():
-            return graphs.build_graph(network_records(region))
-    return _graphs.get((*version_key(region), "multi"), make)
-
-
-def region_transfer(region: Region) -> list:
-    """The region's knowledge-transfer paths (:func:`graphs.transfer.transfer_paths`, as the
-    analysis finds them) for the routes a topic filter shows, cached like
-    :func:`region_network`. Computed from the graph alone, so a topic view is drawn whole
-    without waiting for the analysis."""
-    def make():
-        with gc_paused():
-            return transfer_paths(region_multigraph(region), region_network(region))
-    return _graphs.get((*version_key(region), "transfer"), make)
-
-
-def saved_positions(region: Region) -> dict[str, tuple[float, float]]:
-    rows = db.session.execute(sa.select(NodePosition.node_key, NodePosition.x, NodePosition.y)
-                              .where(NodePosition.region_id == region.id))
-    return {key: (x, y) for key, x, y in rows}
-
-
-def view_args(args) -> dict:
-    """The view's query parameters, unchecked: filters (repeatable), ``ego``, ``expand``
-    (repeatable), ``metric``."""
-    filters = {name: [v for v in args.getlist(name) if v] for name in vis.FILTERS}
-    return {"filters": {k: v for k, v in filters.items() if v},
-            "ego": args.get("ego") or None,
-            "expand": [v for v in args.getlist("expand") if v],
-            "metric": args.get("metric") or "degree"}
-
-
-def _field_titles() -> dict:
-    """The German names of the query's fields, as the page's filter form labels them."""
-    return {"type": _("Art"), "level": _("Ebene"), "sector": _("Sektor"),
-            "tier": _("Stufe"), "topic": _("Handlungsfeld"), "initiative": _("Initiative"),
-            "municipality": _("Kommune"), "ego": _("Ego-Ansicht einer Kommune"),
-            "expand": _("Aufklappen"), "metric": _("Größe nach")}
-
-
-def _choices() -> dict:
-    """The allowed values of the fields that take a vocabulary value."""
-    return {"type": ("municipality", "actor", "initiative"), "level": tuple(vocab.LEVELS),
-            "sector": tuple(vocab.SECTORS), "tier": tuple(vocab.TIERS),
-            "topic": tuple(vocab.TOPICS), "metric": vis.METRICS}
-
-
-def query_problems(U: nx.Graph, chosen: dict) -> list[Problem]:
-    """Every value of the query ``chosen`` (:func:`view_args`) that does not fit: a
-    vocabulary value that does not exist, an ``initiative`` or ``municipality`` that is no
-    such node of the region, an ``ego`` that is no node, an ``expand`` that is neither a
-    municipality nor a Kreis of the region. Each problem names its field in German."""
-    titles = _field_titles()
-    problems = []
-    given = {**chosen["filters"], "metric": [chosen["metric"]],
-             "ego": [chosen["ego"]] if chosen["ego"] else [], "expand": chosen["expand"]}
-    for name, allowed in _choices().items():
-        for value in given.get(name, []):
-            if value not in allowed:
-                problems.append(Problem(name, _(
-                    "%(p)s: unbekannter Wert „%(v)s“; erlaubt: %(a)s.", p=titles[name],
-                    v=value, a=", ".join(allowed))))
-    nodes = U.nodes
-    kreise = None
-    for name in ("initiative", "municipality", "ego", "expand"):
-        for value in given.get(name, []):
-            type_ = nodes[value]["type"] if value in nodes else None
-            if name == "initiative" and type_ != "initiative":
-                message = _("%(p)s: „%(v)s“ ist keine Initiative dieses Netzwerks.",
-                            p=titles[name], v=value)
-            elif name == "municipality" and type_ != "municipality":
-                message = _("%(p)s: „%(v)s“ ist keine Kommune dieses Netzwerks.",
-                            p=titles[name], v=value)
-            elif name == "ego" and type_ is None:
-                message = _("%(p)s: „%(v)s“ ist kein Knoten dieses Netzwerks.",
-                            p=titles[name], v=value)
-            elif name == "expand" and type_ != "municipality":
-                if kreise is None:
-                    kreise = {vis.kreis_id(d) for _n, d in U.nodes(data=True)
-                              if d["type"] == "municipality"}
-                if value in kreise:
-                    continue
-                message = _("%(p)s: „%(v)s“ ist weder eine Kommune noch ein Kreis dieses "
-                            "Netzwerks.", p=titles[name], v=value)
-            else:
-                continue
-            problems.append(Problem(name, message))
-    return problems
-
-
-def checked_query(region: Region, args) -> dict:
-    """The view's query (:func:`view_args`) after every value is checked
-    (:func:`query_problems`); raises :class:`ValidationError` with all problems."""
-    chosen = view_args(args)
-    problems = query_problems(region_network(region), chosen)
-    if problems:
-        raise ValidationError(problems)
-    return chosen
-
-
-def _transfer(region: Region, chosen: dict) -> list:
-    """The transfer entries a query's routes come from: the region's with a topic filter,
-    none without (so the visible set never depends on the analysis report)."""
-    return region_transfer(region) if chosen["filters"].get("topic") else []
-
-
-def visible_set(region: Region, chosen: dict) -> set:
-    """The nodes the view shows for the checked query ``chosen``: the same set
-    (:func:`graphs.vis.visible_nodes`) that :func:`plain_data` and :func:`marked_data`
-    draw, for the exports."""
-    visible, _routes = vis.visible_nodes(region_network(region), chosen["filters"],
-                                         ego=chosen["ego"], transfer=_transfer(region, chosen))
-    return visible
-
-
-def _labels() -> dict:
-    return {name: {k: str(v) for k, v in vocabulary.items()} for name, vocabulary in (
-        ("type", {"municipality": _("Kommune"), "actor": _("Akteur"),
-                  "initiative": _("Initiative"), "kreis": _("Kreis")}),
-        ("level", vocab.LEVELS), ("sector", vocab.SECTORS), ("tier", vocab.TIERS),
-        ("topic", vocab.TOPICS), ("actor_type", vocab.ACTOR_TYPES),
-        ("kind", vocab.MUNICIPALITY_KINDS), ("status", vocab.INITIATIVE_STATUSES),
-        ("tie_kind", vocab.TIE_KINDS), ("role", vocab.PARTICIPATION_ROLES))}
-
-
-def _query_key(chosen: dict) -> tuple:
-    return (tuple(sorted((k, tuple(v)) for k, v in chosen["filters"].items())),
-            chosen["ego"], tuple(chosen["expand"]), chosen["metric"])
-
-
-def plain_data(region: Region, chosen: dict) -> dict:
-    """The vis data of the checked query ``chosen`` (:func:`checked_query`) without the
-    analysis marks (:func:`graphs.vis.vis_data`; a topic's transfer routes are drawn, from
-    :func:`region_transfer`), cached per region, data version and query. Shared: callers
-    must not change it."""
-    U = region_network(region)
-
-    def make():
-        transfer = _transfer(region, chosen)
-        with gc_paused():
-            return vis.vis_data(U=U, transfer=transfer, **chosen)
-    return _data.get((*version_key(region), _query_key(chosen), None), make)
-
-
-def marked_data(region: Region, chosen: dict, lang: str) -> dict:
-    """The vis data of ``chosen`` with the analysis marks of the region's report in
-    ``lang``, cached like :func:`plain_data` and per language; computes the report when it
-    is not cached (many seconds at national scale)."""
-    U = region_network(region)
-
-    def make():
-        report = region_report(region, lang=lang)
-        transfer = _transfer(region, chosen)
-        with gc_paused():
-            return vis.vis_data(U=U, report=report, transfer=transfer, **chosen)
-    return _data.get((*version_key(region), _query_key(chosen), lang), make)
-
-
-def _decorated(data: dict, region: Region, chosen: dict) -> dict:
-    """``data`` with the saved positions, the URLs of the nodes' pages, the vocabulary's
-    labels and the query (a new dict; the cached one stays as it is)."""
-    doc = vis.with_positions(data, saved_positions(region))
-    base = url_for("objects.overview", slug=region.slug)
-    doc["urls"] = {"municipality": f"{base}/municipalities/", "actor": f"{base}/actors/",
-                   "initiative": f"{base}/initiatives/"}
-    doc["labels"] = _labels()
-    doc["query"] = chosen
-    return doc
-
-
-def graph_payload(region: Region, args, *, lang: str = "de") -> dict:
-    """The vis-network data of ``region`` for the query ``args`` with the analysis marks
-    (gap messages and explanations in ``lang``), saved positions, the vocabulary's labels
-    and the URLs of the nodes' pages: the API's document (raises
-    :class:`ValidationError` for bad query values before the analysis runs)."""
-    chosen = checked_query(region, args)
-    return _decorated(marked_data(region, chosen, lang), region, chosen)
-
-
-def editable_keys(user, region: Region) -> bool | list[str]:
-    """Which nodes' edit forms ``user`` may open: True for all (the coordinator, admins),
-    else the sorted keys of the municipalities, actors and initiatives that
-    ``KINDS[...].can_edit`` allows.
-
-    Only the region's manager edits without speaking for a municipality, and a member
-    speaks for its own one only, so the candidates asked about are the member's
-    municipality, its actors and the initiatives they take part in.
-    """
-    if perm.can_manage_region(user, region):
-        return True
-    if not perm.is_member_of(user, region) or user.municipality_id is None:
-        return []
-    own = user.municipality_id
-    memberships = db.session.scalars(sa.select(RegionMembership).where(
-        RegionMembership.region_id == region.id, RegionMembership.municipality_id == own)).all()
-    actors = db.session.scalars(sa.select(Actor).where(
-        Actor.region_id == region.id, Actor.municipality_id == own)).all()
-    initiatives = db.session.scalars(
-        sa.select(Initiative).where(Initiative.id.in_(
-            sa.select(Participation.initiative_id).where(
-                Participation.actor_id.in_([a.id for a in actors]))))).all() if actors else []
-    keys = []
-    for name, objects in (("municipalities", memberships), ("actors", actors),
-                          ("initiatives", initiatives)):
-        kind = KINDS[name]
-        keys += [kind.key_of(o) for o in objects if kind.can_edit(user, region, o)]
-    return sorted(keys)
-
-
-#: export formats: writer and media type
-EXPORT_FORMATS = {"graphml": (nx.write_graphml, "application/graphml+xml"),
-                  "gexf": (nx.write_gexf, "application/gexf+xml")}
-
-
-def export_response(region: Region, args, fmt: str) -> Response:
-    """The region's graph (the bundle's nodes and edges with all their attributes) as a
-    GraphML or GEXF download, narrowed to the nodes the view shows for the query ``args``
-    (:func:`visible_set`) and every edge between them; raises :class:`ValidationError`
-    for bad query values."""
-    writer, media_type = EXPORT_FORMATS[fmt]
-    keep = visible_set(region, checked_query(region, args))
-    buffer = io.BytesIO()
-    writer(graphs.exportable(region_multigraph(region).subgraph(keep)), buffer)
-    return Response(buffer.getvalue(), mimetype=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{region.slug}-netzwerk.{fmt}"'})
 
 
 def invalid_response(details: list[dict]):
@@ -334,14 +56,14 @@ def page(slug: str):
     municipalities = db.session.execute(
         sa.select(Municipality.key, Municipality.name).join(RegionMembership)
         .where(RegionMembership.region_id == region.id).order_by(Municipality.name)
-        .limit(CHOICE_LIST_MAX + 1)).all()
+        .limit(network.CHOICE_LIST_MAX + 1)).all()
     initiatives = db.session.execute(
         sa.select(Initiative.key, Initiative.name).where(Initiative.region_id == region.id)
-        .order_by(Initiative.name).limit(CHOICE_LIST_MAX + 1)).all()
+        .order_by(Initiative.name).limit(network.CHOICE_LIST_MAX + 1)).all()
     return render_template(
         "view/network.html", region=region, args=request.args,
-        municipalities=municipalities if len(municipalities) <= CHOICE_LIST_MAX else None,
-        initiatives=initiatives if len(initiatives) <= CHOICE_LIST_MAX else None,
+        municipalities=municipalities if len(municipalities) <= network.CHOICE_LIST_MAX else None,
+        initiatives=initiatives if len(initiatives) <= network.CHOICE_LIST_MAX else None,
         metrics=_metric_labels(), can_save=perm.can_save_positions(current_user, region))
 
 
@@ -355,14 +77,15 @@ def _metric_labels() -> dict:
 def data(slug: str):
     """The page's graph data (same origin, session cookie), without waiting for the
     analysis: nodes, edges, aggregation, layout, saved positions, labels, and ``editable``
-    (:func:`editable_keys` of the signed-in account). The marks follow from ``marks.json``."""
+    (:func:`network.editable_keys` of the signed-in account). The marks follow from
+    ``marks.json``."""
     region = perm.get_region(slug)
     try:
-        chosen = checked_query(region, request.args)
+        chosen = network.checked_query(region, request.args)
     except ValidationError as exc:
         return _invalid_query(exc)
-    doc = _decorated(plain_data(region, chosen), region, chosen)
-    doc["editable"] = editable_keys(current_user, region)
+    doc = network.decorated(network.plain_data(region, chosen), region, chosen)
+    doc["editable"] = network.editable_keys(current_user, region)
     return jsonify(doc)
 
 
@@ -373,14 +96,15 @@ def marks(slug: str):
     language. Waits for the region's report when it is not cached yet."""
     region = perm.get_region(slug)
     try:
-        chosen = checked_query(region, request.args)
+        chosen = network.checked_query(region, request.args)
     except ValidationError as exc:
         return _invalid_query(exc)
-    plain = plain_data(region, chosen)
+    plain = network.plain_data(region, chosen)
     lang = select_locale()
-    positions = saved_positions(region)
+    positions = network.saved_positions(region)
+    marked = network.marked_data(region, chosen, lang)
     delta = vis.marks_delta(vis.with_positions(plain, positions),
-                            vis.with_positions(marked_data(region, chosen, lang), positions))
+                            vis.with_positions(marked, positions))
     delta["lang"] = lang
     return jsonify(delta)
 
@@ -391,10 +115,10 @@ def export(slug: str, fmt: str):
     query values give the German error page (422) naming the fields (the API's exports
     answer JSON)."""
     region = perm.get_region(slug)
-    if fmt not in EXPORT_FORMATS:
+    if fmt not in network.EXPORT_FORMATS:
         abort(404)
     try:
-        return export_response(region, request.args, fmt)
+        return network.export_response(region, request.args, fmt)
     except ValidationError as exc:
         # a link the person opens in the browser: the German error page, not raw JSON
         return error_response(422, details=[p.as_dict() for p in exc.problems])
@@ -410,7 +134,7 @@ def positions(slug: str):
         return jsonify({"error": MESSAGES[403]()}), 403
     body = request.get_json(silent=True)
     raw = body.get("positions") if isinstance(body, dict) else None
-    U = region_network(region)
+    U = network.region_network(region)
     known = set(U) | {vis.kreis_id(d) for _n, d in U.nodes(data=True)
                       if d["type"] == "municipality"}
     try:

@@ -59,7 +59,7 @@ def analysis(slug: str):
 def graph(slug: str):
     """The network view's vis-network data (the page's filters as query parameters);
     ``?format=graphml`` or ``?format=gexf`` for Gephi and other tools."""
-    from collab.analysis import view
+    from collab.analysis import network as view
     from graphs.vis import FilterError
 
     region = perm.get_region(slug)

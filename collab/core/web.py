@@ -3,6 +3,8 @@ security headers of every response. Wired by :func:`init_app`."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, has_request_context, request, session, url_for
 
 
@@ -25,6 +27,18 @@ def page_url(number: int) -> str:
     args = MultiDict(request.args)
     args.setlist("page", [str(number)])  # query names may equal route names (``kind``)
     return f"{path.split('?', 1)[0]}?{urlencode(args)}"
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target
 
 
 def day(value) -> str:

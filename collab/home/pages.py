@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from collab.accounts.pages import safe_next
 from collab.core.models import Region, RegionMembership
+from collab.core.web import safe_next
 from collab.extensions import db
 
 bp = Blueprint("home", __name__)

@@ -8,7 +8,8 @@ import networkx as nx
 import pytest
 import sqlalchemy as sa
 
-from collab.analysis import reports, view
+from collab.analysis import network as view
+from collab.analysis import reports
 from collab.core.models import Activity, NodePosition, Region
 from collab.extensions import db
 
