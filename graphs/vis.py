@@ -470,7 +470,8 @@ def transfer_routes(U: nx.Graph, entry: Mapping) -> list[list]:
     """Return the node sequences of a topic's transfer paths (an entry of the report's
     ``transfer`` list): each path runs from its source to its target through its ``via``
     nodes in order, each leg the shortest over trusted edges
-    (:func:`graphs.transfer.edge_length`). Legs without a trusted route are left out.
+    (:func:`graphs.transfer.edge_length` for the entry's topic). Legs without a route, and
+    paths through a format (no node of ``U``), are left out.
 
     Examples
     --------
@@ -490,7 +491,8 @@ def transfer_routes(U: nx.Graph, entry: Mapping) -> list[list]:
         route = [stops[0]]
         try:
             for a, b in zip(stops, stops[1:], strict=False):
-                leg = nx.shortest_path(U, a, b, weight=lambda u, v, d: edge_length(U, u, v, d))
+                leg = nx.shortest_path(U, a, b, weight=lambda u, v, d: edge_length(
+                    U, u, v, d, entry.get("topic")))
                 route.extend(leg[1:])
         except nx.NetworkXNoPath:
             continue
