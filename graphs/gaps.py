@@ -26,7 +26,7 @@ from .text import (
     sentence,
     the,
 )
-from .transfer import EXPERIENCE_ROLES, MAX_LISTED, topic_experience
+from .transfer import EXPERIENCE_ROLES, MAX_LISTED
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -293,8 +293,7 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
     load, capacity = _workload(G)[0], _capacities(G)
     lang = ctx.get("lang", "de")
     home = home_units(G)
-    experience = topic_experience(G)
-    experienced = _experienced_actors(G)
+    experienced = _experience_by_unit(G, home)
     leads: dict = {}
     for a, i, data in G.edges(data=True):
         if data["type"] == "participation" and data.get("role") == "lead" and \
@@ -318,8 +317,9 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
         else:
             topic = G.nodes[i].get("topic")
 
-            def knows(a, topic=topic) -> int:
-                if a in experienced.get(topic, ()) or home[a] in experience.get(topic, {}):
+            def knows(a, topic=topic, i=i) -> int:
+                if experienced.get((a, topic), set()) - {i} or \
+                        experienced.get((home[a], topic), set()) - {i}:
                     return 2
                 return 1 if topic in (G.nodes[a].get("topics") or ()) else 0
 
@@ -340,14 +340,17 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
     return found
 
 
-def _experienced_actors(G: nx.MultiDiGraph) -> dict:
-    """Topic -> the actors with a lead, partner or supporter role in a running or completed
-    initiative on it."""
+def _experience_by_unit(G: nx.MultiDiGraph, home: dict) -> dict:
+    """(actor or its municipality, topic) -> the running or completed initiatives on the
+    topic in which the actor (or an actor of the municipality) is lead, partner or
+    supporter: the experience behind a lead suggestion (without the initiative itself)."""
     found: dict = {}
     for a, i, data in G.edges(data=True):
         if data["type"] == "participation" and data.get("role") in EXPERIENCE_ROLES and \
                 G.nodes[i].get("status") in ("running", "completed"):
-            found.setdefault(G.nodes[i].get("topic"), set()).add(a)
+            topic = G.nodes[i].get("topic")
+            found.setdefault((a, topic), set()).add(i)
+            found.setdefault((home[a], topic), set()).add(i)
     return found
 
 

@@ -3,8 +3,20 @@
 import pytest
 
 from graphs import GAP_DETECTORS, GAP_KINDS, analyse
+from graphs.gaps import NETWORK_KINDS
 
-from .bundles import actor, bundle, clean_network, copy_of, full_member, initiative, muni, tie
+from .bundles import (
+    actor,
+    bundle,
+    clean_network,
+    copy_of,
+    full_member,
+    initiative,
+    muni,
+    settle,
+    tie,
+    vote_all,
+)
 
 
 def gaps(b, kind=None):
@@ -15,7 +27,9 @@ def gaps(b, kind=None):
 def test_registry_has_every_kind():
     assert GAP_KINDS == ("missing_level", "isolated_member", "single_municipality_initiative",
                          "initiative_without_lead", "articulation_point", "bridge",
-                         "weak_community_link", "topic_gap", "overloaded_actor")
+                         "weak_community_link", "topic_gap", "overloaded_actor",
+                         "missing_data", "sector_gap", "no_designated_taktgeber",
+                         "unvoted_charter", "funding_end")
     assert all(callable(f) for f in GAP_DETECTORS.values())
 
 
@@ -23,11 +37,15 @@ def test_clean_network_has_no_gaps():
     assert gaps(clean_network()) == []
 
 
+def without_unit(b, key):
+    """``b`` without actor ``key`` and its ties."""
+    b["actors"] = [a for a in b["actors"] if a["key"] != key]
+    b["ties"] = [t for t in b["ties"] if key not in (t["source"], t["target"])]
+    return b
+
+
 def test_missing_level_planted():
-    b = clean_network()
-    b["actors"] = [a for a in b["actors"] if a["key"] != "bb-digital"]
-    b["ties"] = [t for t in b["ties"] if "bb-digital" not in (t["source"], t["target"])]
-    found = gaps(b, "missing_level")
+    found = gaps(without_unit(clean_network(), "bb-digital"), "missing_level")
     assert [(g["keys"], g["severity"]) for g in found] == [(["bb"], "high")]
     message = found[0]["message"]
     assert message.startswith("Bb fehlt die koordinierende Ebene (z. B. Stabsstelle, CDO")
@@ -90,7 +108,7 @@ def hub_network():
         b["municipalities"].append(m)
         b["actors"] += actors
         b["ties"] += ties + [tie("hub", f"{key}-digital"), tie("hub", f"{key}-amt")]
-    return b
+    return vote_all(b)
 
 
 def test_articulation_point_planted():
@@ -115,7 +133,7 @@ def test_bridge_groups_its_endpoints():
     b["municipalities"].append(m)
     b["actors"] += actors
     b["ties"] += ties + [tie("ee-digital", "ee-amt"), tie("aa-digital", "ee-digital", weight=3)]
-    found = gaps(b)
+    found = gaps(vote_all(b))
     assert [(g["kind"], g["keys"], g["severity"]) for g in found] == [
         ("bridge", ["aa-digital", "ee-digital"], "high")]
     assert found[0]["message"].startswith(
@@ -136,9 +154,13 @@ def test_single_municipality_initiative_and_missing_lead():
     assert ("initiative_without_lead", ("leer",), "high") in kinds
     assert not any("alt" in g["keys"] for g in found)  # completed initiatives are done
     lead = next(g for g in found if g["kind"] == "initiative_without_lead")
-    # both partners are coordinating units with 2 FTE; aa already leads two initiatives,
-    # so the one with more spare capacity is suggested
-    assert "z. B. die Stabsstelle bb" in lead["message"]
+    # both partners are coordinating units with 2 FTE; aa already leads two initiatives, but
+    # its Stabsstelle took part in the completed security initiative: experience comes first
+    assert lead["message"].endswith("z. B. die Stabsstelle aa (Erfahrung mit dem Thema).")
+    b["initiatives"] = [i for i in b["initiatives"] if i["key"] != "alt"]
+    lead = next(g for g in gaps(b) if g["kind"] == "initiative_without_lead")
+    # without it, the one whose municipality leads fewer initiatives
+    assert lead["message"].endswith("z. B. die Stabsstelle bb.")
 
 
 def three_clusters():
@@ -157,7 +179,7 @@ def three_clusters():
                 ties.append(tie(f"{cluster[x]}-amt", f"{cluster[y]}-amt", weight=5))
     ties += [tie("a1-digital", "b1-digital", weight=3), tie("b2-digital", "c2-digital", weight=3),
              tie("c3-digital", "a3-digital", weight=3)]
-    return bundle(munis, actors, (), ties)
+    return settle(bundle(munis, actors, (), ties), "a1-digital", "a1", "a2-digital")
 
 
 def test_weak_community_link():
@@ -179,9 +201,9 @@ def test_topic_gap_planted():
     m, actors, ties = full_member("ee")
     b["municipalities"].append(m)
     b["actors"] += actors
-    b["ties"] += ties + [tie("ee-digital", "aa-digital", weight=2),
-                         tie("ee-amt", "bb-amt", weight=1)]  # connected, but not trusted
-    found = gaps(b, "topic_gap")
+    b["ties"] += ties + [tie("ee-digital", "aa-digital", "funding", 2),
+                         tie("ee-amt", "bb-amt", "reporting", 1)]  # no knowledge channels
+    found = gaps(vote_all(b), "topic_gap")
     assert [(g["keys"], g["topics"]) for g in found] == [(["ee"], ["data_platform",
                                                                    "mobility"])]
     assert "Bei den Themen „Datenplattform“ und „Mobilität“" in found[0]["message"]
@@ -208,13 +230,76 @@ def test_gaps_are_sorted_by_severity():
     assert {g["kind"] for g in found} == {"articulation_point", "initiative_without_lead"}
 
 
+def planted(kind):
+    """A network with at least one gap of ``kind`` (built by the planted tests below)."""
+    b = clean_network()
+    if kind == "missing_level":
+        return without_unit(b, "bb-digital")
+    if kind == "isolated_member":
+        b["municipalities"].append(muni("ff", tier="member"))
+        return vote_all(b)
+    if kind in ("single_municipality_initiative", "initiative_without_lead"):
+        b["initiatives"] += [
+            initiative("solo", "education", "planned", ("aa-digital", "lead")),
+            initiative("leer", "security", "running", ("aa-digital", "partner"),
+                       ("bb-digital", "partner"))]
+        return b
+    if kind == "articulation_point":
+        return hub_network()
+    if kind == "weak_community_link":
+        return three_clusters()
+    if kind == "topic_gap":
+        m, actors, ties = full_member("ee")
+        b["municipalities"].append(m)
+        b["actors"] += actors
+        b["ties"] += ties + [tie("ee-digital", "aa-digital", "funding", 2)]
+        return vote_all(b)
+    if kind == "bridge":
+        m, actors, ties = full_member("ee")
+        b["municipalities"].append(m)
+        b["actors"] += actors
+        b["ties"] += ties + [tie("ee-digital", "ee-amt"), tie("aa-digital", "ee-digital")]
+        return vote_all(b)
+    if kind == "overloaded_actor":
+        b["initiatives"] += [initiative(f"x{i}", "education", "running", ("bb-amt", "lead"),
+                                        ("cc-amt", "partner")) for i in range(4)]
+        return b
+    if kind == "missing_data":
+        for a in b["actors"]:
+            if a["municipality"] == "dd":
+                a["provenance"] = "assumed"
+        return b
+    if kind == "sector_gap":
+        b["actors"] = [a for a in b["actors"] if a["sector"] == "public"]
+        for i in b["initiatives"]:
+            i["participants"] = [p for p in i["participants"]
+                                 if p["actor"] in {a["key"] for a in b["actors"]}]
+        return b
+    if kind == "no_designated_taktgeber":
+        b["rules"] = []
+        return b
+    if kind == "unvoted_charter":
+        b["rules"][0]["votes"] = b["rules"][0]["votes"][:1]
+        return b
+    if kind == "funding_end":
+        b["region"]["funded_until"] = "2026-09-30"
+        return b
+    raise AssertionError(kind)
+
+
 @pytest.mark.parametrize("kind", GAP_KINDS)
 def test_every_gap_is_well_formed(kind):
-    for b in (hub_network(), three_clusters(), clean_network()):
-        for g in gaps(b, kind):
-            assert set(g) >= {"kind", "keys", "severity", "message"}
-            assert g["severity"] in ("high", "medium", "low") and g["keys"]
-            assert g["message"].endswith(".")
+    """Each kind's planted network has a gap of that kind, and every gap is well formed:
+    keys (empty only for a gap about the network as a whole), severity, a sentence, and
+    the share of assumed records."""
+    found = analyse(planted(kind), today="2026-03-01")["gaps"]
+    assert any(g["kind"] == kind for g in found), kind
+    for g in found:
+        assert set(g) >= {"kind", "keys", "severity", "message", "assumed_share"}
+        assert g["severity"] in ("high", "medium", "low")
+        assert g["keys"] or g["kind"] in NETWORK_KINDS
+        assert g["message"].endswith(".") and "{" not in g["message"]
+        assert 0.0 <= g["assumed_share"] <= 1.0
 
 
 def test_lone_initiatives_of_one_member_are_one_gap():
@@ -244,8 +329,8 @@ def test_leaderless_initiatives_are_spread_by_spare_capacity():
                    ("dd-digital", "partner")),
     ]
     found = {g["keys"][0]: g["message"] for g in gaps(b, "initiative_without_lead")}
-    assert "z. B. die Stabsstelle cc." in found["n1"]
-    assert "z. B. die Stabsstelle dd." in found["n2"]
+    assert found["n1"].endswith("z. B. die Stabsstelle cc.")
+    assert found["n2"].endswith("z. B. die Stabsstelle dd.")
 
 
 def test_topic_gap_names_each_member_once():
@@ -258,8 +343,9 @@ def test_topic_gap_names_each_member_once():
         b["municipalities"].append(m)
         b["actors"] += actors
         b["ties"] += ties
-    b["ties"] += [tie("ee-digital", "aa-digital", weight=2),
-                  tie("ff-digital", "bb-digital", weight=2)]  # connected, but not trusted
+    b["ties"] += [tie("ee-digital", "aa-digital", "funding", 2),
+                  tie("ff-digital", "bb-digital", "funding", 2)]  # no knowledge channels
+    vote_all(b)
     b["initiatives"].append(initiative("sec", "security", "completed", ("ff-digital", "lead"),
                                        ("ff-amt", "partner")))
     found = gaps(b, "topic_gap")
