@@ -165,9 +165,11 @@ def missing_data(G: nx.MultiDiGraph, ctx: dict) -> list:
                 (label(lang, "level", level) for level in levels), lang))
         else:
             levels = [level for level in LEVELS if level not in known]
-            has_actors = bool(_own_actors(G, m))
-            message = say(lang, "missing_data.assumed" if has_actors else "missing_data.none",
-                          name=name(G, m))
+            if _own_actors(G, m):
+                message = say(lang, "missing_data.assumed", name=name(G, m), levels=join(
+                    (label(lang, "level", level) for level in levels), lang))
+            else:
+                message = say(lang, "missing_data.none", name=name(G, m))
         gap = _gap("missing_data", [m], "low", message)
         gap["levels"] = levels
         found.append(gap)

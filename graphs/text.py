@@ -173,10 +173,9 @@ TEMPLATES = {
         "missing_data.levels": "Für {name} sind diese Ebenen nur aus angenommenen Angaben "
                                "bekannt: {levels}. Bitte bestätigen Sie, welche Stellen dort "
                                "zuständig sind, oder tragen Sie sie ein.",
-        "missing_data.assumed": "Für {name} liegen nur angenommene Angaben vor, keine belegten. "
-                                "Bitte bestätigen Sie, welche Stellen dort die "
-                                "politisch-strategische, die koordinierende und die umsetzende "
-                                "Ebene wahrnehmen, oder tragen Sie sie ein.",
+        "missing_data.assumed": "Für {name} liegen nur angenommene Angaben vor, keine belegten "
+                                "({levels}). Bitte bestätigen Sie, welche Stellen dort "
+                                "zuständig sind, oder tragen Sie sie ein.",
         "missing_data.none": "Für {name} ist noch keine Stelle erfasst. Bitte bestätigen Sie, "
                              "welche Stellen dort die politisch-strategische, die "
                              "koordinierende und die umsetzende Ebene wahrnehmen, und tragen "
@@ -292,25 +291,27 @@ TEMPLATES = {
                                 "Taktgeber benennt{candidates}.",
         "no_taktgeber.candidates": "; die stärksten Kandidaten sind derzeit {names}",
         # gap: unvoted_charter
-        "unvoted.recorded.one": " ({count} der Stimmen ist aus Dokumenten übernommen)",
-        "unvoted.recorded.many": " ({count} der Stimmen sind aus Dokumenten übernommen)",
-        "unvoted.never.one": "Die beschlossene Spielregel {rules} bindet auch {names}, die nie "
-                             "darüber abgestimmt haben{recorded}. Die Zustimmung nachholen, "
-                             "per Abstimmung oder mit dem Beitrittsbeschluss.",
+        "unvoted.recorded.one": " {count} der gezählten Stimmen ist aus einem Dokument "
+                                "übernommen, nicht auf der Plattform abgegeben.",
+        "unvoted.recorded.many": " {count} der gezählten Stimmen sind aus Dokumenten "
+                                 "übernommen, nicht auf der Plattform abgegeben.",
+        "unvoted.never.one": "Die beschlossene Spielregel {rules} bindet auch Mitglieder, die "
+                             "nie darüber abgestimmt haben: {names}. Die Zustimmung nachholen, "
+                             "per Abstimmung oder mit dem Beitrittsbeschluss.{recorded}",
         "unvoted.never.many": "Die {count} beschlossenen Spielregeln {rules} binden auch "
-                              "{names}, die nie darüber abgestimmt haben{recorded}. Die "
+                              "Mitglieder, die nie darüber abgestimmt haben: {names}. Die "
                               "Zustimmung nachholen, per Abstimmung oder mit dem "
-                              "Beitrittsbeschluss.",
+                              "Beitrittsbeschluss.{recorded}",
         "unvoted.quorum.one": "Über die beschlossene Spielregel {rules} haben nur {voted} von "
                               "{eligible} stimmberechtigten Mitgliedern abgestimmt (Quorum "
-                              "{quorum}){recorded}; sie bindet dennoch auch {names}. Die "
-                              "Abstimmung wiederholen oder die Zustimmung der übrigen "
-                              "Mitglieder einholen.",
+                              "{quorum}); sie bindet dennoch auch {names}. Die Abstimmung "
+                              "wiederholen oder die Zustimmung der übrigen Mitglieder "
+                              "einholen.{recorded}",
         "unvoted.quorum.many": "Über die {count} beschlossenen Spielregeln {rules} haben nur "
                                "{voted} von {eligible} stimmberechtigten Mitgliedern "
-                               "abgestimmt (Quorum {quorum}){recorded}; sie binden dennoch "
-                               "auch {names}. Die Abstimmung wiederholen oder die Zustimmung "
-                               "der übrigen Mitglieder einholen.",
+                               "abgestimmt (Quorum {quorum}); sie binden dennoch auch {names}. "
+                               "Die Abstimmung wiederholen oder die Zustimmung der übrigen "
+                               "Mitglieder einholen.{recorded}",
         # gap: funding_end
         "funding.months.one": "in {count} Monat",
         "funding.months.many": "in {count} Monaten",
@@ -426,10 +427,9 @@ TEMPLATES = {
         "missing_data.levels": "For {name} these levels are known from assumed records only: "
                                "{levels}. Please confirm which units are responsible there, "
                                "or enter them.",
-        "missing_data.assumed": "For {name} there are only assumed records, none documented. "
-                                "Please confirm which units hold the political-strategic, the "
-                                "coordinating and the implementation level there, or enter "
-                                "them.",
+        "missing_data.assumed": "For {name} there are only assumed records, none documented "
+                                "({levels}). Please confirm which units are responsible there, "
+                                "or enter them.",
         "missing_data.none": "No unit of {name} is recorded yet. Please confirm which units "
                              "hold the political-strategic, the coordinating and the "
                              "implementation level there, and enter them.",
@@ -537,22 +537,24 @@ TEMPLATES = {
                                 "Adopt a rule naming the Taktgeber{candidates}.",
         "no_taktgeber.candidates": "; the strongest candidates are currently {names}",
         # gap: unvoted_charter
-        "unvoted.recorded.one": " ({count} of the votes is taken from documents)",
-        "unvoted.recorded.many": " ({count} of the votes are taken from documents)",
-        "unvoted.never.one": "The adopted rule {rules} also binds {names}, who never voted on "
-                             "it{recorded}. Obtain their consent, by a vote or with their "
-                             "joining decision.",
-        "unvoted.never.many": "The {count} adopted rules {rules} also bind {names}, who never "
-                              "voted on them{recorded}. Obtain their consent, by a vote or "
-                              "with their joining decision.",
+        "unvoted.recorded.one": " {count} of the votes counted is taken from a document, "
+                                "not cast on the platform.",
+        "unvoted.recorded.many": " {count} of the votes counted are taken from documents, "
+                                 "not cast on the platform.",
+        "unvoted.never.one": "The adopted rule {rules} also binds members who never voted on "
+                             "it: {names}. Obtain their consent, by a vote or with their "
+                             "joining decision.{recorded}",
+        "unvoted.never.many": "The {count} adopted rules {rules} also bind members who never "
+                              "voted on them: {names}. Obtain their consent, by a vote or with "
+                              "their joining decision.{recorded}",
         "unvoted.quorum.one": "Only {voted} of {eligible} voting members voted on the adopted "
-                              "rule {rules} (quorum {quorum}){recorded}; it still binds "
-                              "{names} too. Repeat the vote or obtain the consent of the "
-                              "other members.",
+                              "rule {rules} (quorum {quorum}); it still binds {names} too. "
+                              "Repeat the vote or obtain the consent of the other "
+                              "members.{recorded}",
         "unvoted.quorum.many": "Only {voted} of {eligible} voting members voted on the {count} "
-                               "adopted rules {rules} (quorum {quorum}){recorded}; they still "
-                               "bind {names} too. Repeat the vote or obtain the consent of "
-                               "the other members.",
+                               "adopted rules {rules} (quorum {quorum}); they still bind "
+                               "{names} too. Repeat the vote or obtain the consent of the "
+                               "other members.{recorded}",
         # gap: funding_end
         "funding.months.one": "in {count} month",
         "funding.months.many": "in {count} months",
