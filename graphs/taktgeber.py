@@ -109,8 +109,11 @@ def check_weights(weights, lang: str = "de") -> list[str]:
     --------
     >>> check_weights({"brokerage": 0.5, "mandate": 0.5})
     []
-    >>> check_weights({"brokerage": 0.5, "charm": 0.2}, lang="en")  # doctest: +ELLIPSIS
-    ['Unknown part “charm” (allowed: brokerage, mandate, ...).', 'The weights must add up to 1 (they add up to 0.7).']
+    >>> for problem in check_weights({"brokerage": 0.5, "charm": 0.2}, lang="en"):
+    ...     print(problem)
+    Unknown part “charm” (allowed: brokerage, mandate, capacity, takt, loss, coverage, reach,
+    level).
+    The weights must add up to 1 (they add up to 0.70).
     """
     check_lang(lang)
     if not isinstance(weights, Mapping) or not weights:
