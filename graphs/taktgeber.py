@@ -50,11 +50,12 @@ __all__ = [
 CANDIDATE_TYPES = frozenset({"agency", "cdo", "staff_unit", "smart_city_office", "digital_office",
                              "steering_group", "project_matrix", "project_group"})
 #: The parts of the score, in the order they are explained (a criteria rule names some).
-PARTS = ("brokerage", "mandate", "capacity", "takt", "loss", "coverage", "reach", "level")
-#: Default weight of each part (sum 1), in force while no criteria rule is adopted. Reach
-#: and level weigh little: in real networks they hardly separate the leading candidates.
-WEIGHTS = {"brokerage": 0.20, "mandate": 0.20, "capacity": 0.15, "takt": 0.15, "loss": 0.10,
-           "coverage": 0.10, "reach": 0.05, "level": 0.05}
+PARTS = ("brokerage", "mandate", "capacity", "takt", "loss", "coverage", "level", "reach")
+#: Default weight of each part (sum 1), in force while no criteria rule is adopted. Takt
+#: takes its share from brokerage and reach (which hardly separates the leading candidates
+#: of real networks).
+WEIGHTS = {"brokerage": 0.20, "mandate": 0.20, "capacity": 0.15, "takt": 0.10, "loss": 0.10,
+           "coverage": 0.10, "level": 0.10, "reach": 0.05}
 #: Fit of an actor's level for coordinating a network.
 LEVEL_FIT = {"coordinating": 1.0, "strategic": 0.5, "operational": 0.25}
 #: Value of the level part -> the level it stands for (the reason given for it).
