@@ -112,8 +112,8 @@ def check_weights(weights, lang: str = "de") -> list[str]:
     []
     >>> for problem in check_weights({"brokerage": 0.5, "charm": 0.2}, lang="en"):
     ...     print(problem)
-    Unknown part “charm” (allowed: brokerage, mandate, capacity, takt, loss, coverage, reach,
-    level).
+    Unknown part “charm” (allowed: brokerage, mandate, capacity, takt, loss, coverage, level,
+    reach).
     The weights must add up to 1 (they add up to 0.70).
     """
     check_lang(lang)
