@@ -12,6 +12,7 @@ import networkx as nx
 
 from .brokerage import to_csr
 from .build import build_graph, municipality_graph, network_graph, nodes_of_type
+from .charter import latest_adopted
 from .gaps import find_gaps
 from .structure import (
     communities,
@@ -22,7 +23,6 @@ from .structure import (
     org_models,
     summary,
 )
-from .charter import latest_adopted
 from .taktgeber import candidates, rank_taktgeber, weights_in_force
 from .text import check_lang, join, plural, say, sentence, the
 from .transfer import transfer_paths
