@@ -79,6 +79,14 @@ def _helpers(G, ctx) -> tuple[dict, str | None]:
     return tied, regional or fallback
 
 
+def _cached(ctx: dict, name: str, compute: Callable):
+    """``compute()``, once per analysis (kept in ``ctx``, shared by the detectors)."""
+    cache = ctx.setdefault("_cache", {})
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
+
+
 def _levels(G: nx.MultiDiGraph, cover: dict | None) -> dict:
     """Member -> ``(known, assumed, documented)``: the levels its documented records show
     (its actors that are not assumed, an outside unit covering its coordinating level, a
@@ -120,7 +128,8 @@ def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
     lang = ctx.get("lang", "de")
     tied, fallback = _helpers(G, ctx)
     found = []
-    for m, (known, assumed, documented) in _levels(G, ctx.get("cover")).items():
+    for m, (known, assumed, documented) in _cached(
+            ctx, "levels", lambda: _levels(G, ctx.get("cover"))).items():
         if not documented:
             continue
         missing = [level for level in LEVELS if level not in known and level not in assumed]
@@ -156,7 +165,8 @@ def missing_data(G: nx.MultiDiGraph, ctx: dict) -> list:
     """
     lang = ctx.get("lang", "de")
     found = []
-    for m, (known, assumed, documented) in _levels(G, ctx.get("cover")).items():
+    for m, (known, assumed, documented) in _cached(
+            ctx, "levels", lambda: _levels(G, ctx.get("cover"))).items():
         if documented:
             levels = [level for level in LEVELS if level in assumed]
             if not levels:
@@ -292,7 +302,8 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
     capacity (see :func:`overloaded_actor`) and staff. A suggested lead counts as taken for
     the next initiative.
     """
-    load, capacity = _workload(G)[0], _capacities(G)
+    load = dict(_cached(ctx, "workload", lambda: _workload(G))[0])
+    capacity = _cached(ctx, "capacities", lambda: _capacities(G))
     lang = ctx.get("lang", "de")
     home = home_units(G)
     experienced = _experience_by_unit(G, home)
@@ -549,8 +560,8 @@ def overloaded_actor(G: nx.MultiDiGraph, ctx: dict) -> list:
     max(1, 2 * FTE), or 3 when the FTE is unknown. Overloaded: load above capacity with at
     least three initiatives as lead or partner; high when load is twice the capacity.
     """
-    load, count, lead, partners = _workload(G)
-    capacity = _capacities(G)
+    load, count, lead, partners = _cached(ctx, "workload", lambda: _workload(G))
+    capacity = _cached(ctx, "capacities", lambda: _capacities(G))
     lang = ctx.get("lang", "de")
     found = []
     for a in sorted(load):

@@ -49,36 +49,51 @@ class Evidence:
 
     def __init__(self, G: nx.MultiDiGraph):
         self.G = G
+        self._index = None
 
-    def records(self, keys: Iterable) -> set:
-        """The records a finding about ``keys`` rests on (nodes as keys, edges as triples)."""
-        G, found = self.G, set()
+    def _build(self) -> tuple:
+        """One pass over the edges: the actors of each municipality, the tie and
+        participation records at each node, and whether any record is assumed."""
+        G = self.G
+        acts: dict = {}
+        incident: dict = {}
+        any_assumed = any(is_assumed(d) for _n, d in G.nodes(data=True))
+        for u, v, k, d in G.edges(keys=True, data=True):
+            if d["type"] == "acts_for":
+                acts.setdefault(v, []).append(u)
+                continue
+            record = ((u, v, k), is_assumed(d))
+            any_assumed = any_assumed or record[1]
+            incident.setdefault(u, []).append(record)
+            incident.setdefault(v, []).append(record)
+        return acts, incident, any_assumed
+
+    def records(self, keys: Iterable) -> dict:
+        """The records a finding about ``keys`` rests on: record (a node key, or an edge as
+        ``(u, v, key)``) -> whether it is assumed."""
+        G = self.G
+        if self._index is None:
+            self._index = self._build()
+        acts, incident, _any = self._index
+        found: dict = {}
         for key in keys:
             if key not in G:
                 continue
             type_ = G.nodes[key]["type"]
+            if type_ != "initiative":
+                found[key] = is_assumed(G.nodes[key])
             if type_ == "municipality":
-                found.add(key)
-                found.update(a for a, _m, k in G.in_edges(key, keys=True) if k == "acts_for")
-            elif type_ == "actor":
-                found.add(key)
-                found.update((u, v, k) for u, v, k, d in G.out_edges(key, keys=True, data=True)
-                             if d["type"] != "acts_for")
-                found.update((u, v, k) for u, v, k in G.in_edges(key, keys=True))
-            elif type_ == "initiative":
-                found.update((u, v, k) for u, v, k in G.in_edges(key, keys=True))
+                found.update((a, is_assumed(G.nodes[a])) for a in acts.get(key, ()))
+            else:
+                found.update(incident.get(key, ()))
         return found
 
-    def share(self, records: Iterable) -> float:
-        """Share (0..1, 4 decimals) of ``records`` that are assumed; 0 for none."""
-        G = self.G
-        total = assumed = 0
-        for record in records:
-            total += 1
-            data = G.edges[record] if isinstance(record, tuple) else G.nodes[record]
-            assumed += is_assumed(data)
-        return round(assumed / total, 4) if total else 0.0
-
     def assumed_share(self, keys: Iterable) -> float:
-        """Share of the records behind ``keys`` (see the table above) that are assumed."""
-        return self.share(self.records(keys))
+        """Share (0..1, 4 decimals) of the records behind ``keys`` (see the table above)
+        that are assumed; 0 when there are none, or none in the whole graph is assumed."""
+        if self._index is None:
+            self._index = self._build()
+        if not self._index[2]:
+            return 0.0
+        found = self.records(keys)
+        return round(sum(found.values()) / len(found), 4) if found else 0.0

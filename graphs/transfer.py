@@ -216,7 +216,31 @@ class _Channels:
             self.nodes.append(key)
             for a in members:
                 self.links[(a, key)] = self.links[(key, a)] = {"type": "format"}
-        self.index = {x: i for i, x in enumerate(self.nodes)}
+        self.index = index = {x: i for i, x in enumerate(self.nodes)}
+        # topic-independent edges, and the steps whose length depends on the topic: their
+        # rows, columns and topic (None: every topic), and whether they are strong at all
+        fixed, steps = ([], [], []), ([], [], [], [])
+        for u, v, data in U.edges(data=True):
+            if data["type"] == "participation":
+                length = edge_length(U, u, v, data)
+                if length is not None:
+                    topic = U.nodes[v if U.nodes[v]["type"] == "initiative" else u].get("topic")
+                    for part, value in zip(steps, (index[u], index[v], topic, True),
+                                           strict=True):
+                        part.append(value)
+            else:
+                for part, value in zip(fixed, (index[u], index[v], edge_length(U, u, v, data)),
+                                       strict=True):
+                    part.append(value)
+        for (a, f) in self.links:
+            if a not in self.extra:
+                info = self.extra[f]
+                for part, value in zip(steps, (index[a], index[f], info["topic"],
+                                               info["strong"]), strict=True):
+                    part.append(value)
+        self._fixed = tuple(np.asarray(x) for x in fixed)
+        self._steps = (np.asarray(steps[0], np.int64), np.asarray(steps[1], np.int64),
+                       np.asarray(steps[2], dtype=object), np.asarray(steps[3], bool))
 
     def data(self, x) -> dict:
         return self.extra[x] if x in self.extra else self.U.nodes[x]
@@ -228,25 +252,14 @@ class _Channels:
         """Symmetric CSR of the edge lengths for ``topic`` (:func:`edge_length`; a format
         step is 1.5 when the format recurs, runs and is on the topic or on none, else weak).
         """
-        U, index = self.U, self.index
-        rows, cols, lengths = [], [], []
-        for u, v, data in U.edges(data=True):
-            length = edge_length(U, u, v, data, topic)
-            if length is not None:
-                rows.append(index[u])
-                cols.append(index[v])
-                lengths.append(length)
-        for (a, f), _data in self.links.items():
-            if a in self.extra:
-                continue
-            info = self.extra[f]
-            strong = info["strong"] and info["topic"] in (None, topic)
-            rows.append(index[a])
-            cols.append(index[f])
-            lengths.append(PARTICIPATION_LENGTH + (0.0 if strong else WEAK_PENALTY / 2))
-        n = len(index)
-        r, c = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
-        data = np.asarray(lengths, float)
+        rows, cols, lengths = self._fixed
+        s_rows, s_cols, s_topics, s_strong = self._steps
+        on_topic = s_strong & ((s_topics == topic) | (s_topics == None))  # noqa: E711
+        s_lengths = PARTICIPATION_LENGTH + np.where(on_topic, 0.0, WEAK_PENALTY / 2)
+        r = np.concatenate([rows, s_rows]).astype(np.int64)
+        c = np.concatenate([cols, s_cols]).astype(np.int64)
+        data = np.concatenate([lengths, s_lengths]).astype(float)
+        n = len(self.index)
         return csr_array((np.concatenate([data, data]), (np.concatenate([r, c]),
                                                          np.concatenate([c, r]))),
                          shape=(n, n))
