@@ -331,7 +331,7 @@ def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATH
     if not topics:
         return []
     net = _Channels(U, active_formats(G), today)
-    found = []
+    found, matrices, listed_paths = [], [], []
     for topic, sources, targets, by_muni in topics:
         W = net.matrix(topic)
         dist, pred = _nearest_sources(W, net.index, sources)
@@ -346,12 +346,17 @@ def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATH
         listed = [t for _length, t in order[:max_paths]]
         limit = max((float(dist[net.index[t]]) for t in listed), default=0.0) + 1.0
         paths = _mentor_paths(G, net, W, listed, sources, roles[topic], limit)
-        for path, alternative in zip(paths, _alternatives(net, W, paths), strict=True):
-            path["alternative"] = alternative
-        found.append(_topic(G, net, pred, topic, sources, targets, by_muni, max_paths,
-                            strong, weak_only, unreachable, paths,
-                            declared.get(topic, {}), lang=lang))
-    return found
+        matrices += [W] * len(paths)
+        listed_paths += paths
+        found.append((topic, sources, targets, by_muni, pred, strong, weak_only, unreachable,
+                      paths))
+    for path, alternative in zip(listed_paths, _alternatives(net, matrices, listed_paths),
+                                 strict=True):
+        path["alternative"] = alternative
+    return [_topic(G, net, pred, topic, sources, targets, by_muni, max_paths, strong,
+                   weak_only, unreachable, paths, declared.get(topic, {}), lang=lang)
+            for topic, sources, targets, by_muni, pred, strong, weak_only, unreachable, paths
+            in found]
 
 
 def _nearest_sources(W, index, sources) -> tuple:
@@ -482,38 +487,46 @@ def _describe(net, path, dist) -> dict:
             "dist": dist, "path": path}
 
 
-def _alternatives(net, W, paths) -> list:
-    """For each path, the shortest path between its ends over ``W`` avoiding all its
-    ``via``.
+def _alternatives(net, matrices, paths) -> list:
+    """For each path, the shortest path between its ends avoiding all its ``via``, over
+    its topic's lengths (``matrices``: one CSR per path, :meth:`_Channels.matrix`).
 
-    Paths from the same source with the same intermediaries share one search. The searches
-    run batched in Dijkstra calls over block-diagonal graphs: block b is the graph without
-    its paths' intermediaries (at most 16 blocks and ``ALTERNATIVE_BLOCK_NODES`` nodes per
-    call: each search initialises arrays over the whole block graph, so small batches are
-    cheaper). Alternatives longer than twice the path plus 6 are not searched (a detour
-    nobody would take).
+    Paths of the same topic from the same source with the same intermediaries share one
+    search. The searches run batched in Dijkstra calls over block-diagonal graphs: block b
+    is its topic's graph without its paths' intermediaries (at most 16 blocks and
+    ``ALTERNATIVE_BLOCK_NODES`` nodes per call: each search initialises arrays over the
+    whole block graph, so small batches are cheaper). Alternatives longer than twice the
+    path plus 6 are not searched (a detour nobody would take).
     """
     nodes, index = net.nodes, net.index
     n = len(nodes)
     groups: dict = {}  # paths from the same source avoiding the same nodes share a search
+    arcs: dict = {}  # id of a topic's matrix -> its arcs (rows, cols, lengths)
     for k, p in enumerate(paths):
         if p["via"]:
-            groups.setdefault((p["from"], tuple(sorted(p["via"]))), []).append(k)
+            W = matrices[k]
+            if id(W) not in arcs:
+                coo = W.tocoo()
+                arcs[id(W)] = (coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data)
+            groups.setdefault((id(W), p["from"], tuple(sorted(p["via"]))), []).append(k)
     found: list = [None] * len(paths)
-    coo = W.tocoo()
-    rows, cols = coo.row.astype(np.int64), coo.col.astype(np.int64)
     per_call = max(1, min(16, ALTERNATIVE_BLOCK_NODES // max(1, n)))
     todo = list(groups.items())
     for start in range(0, len(todo), per_call):
         batch = todo[start:start + per_call]
-        banned = np.zeros((len(batch), n), dtype=bool)
-        for b, ((_source, via), _members) in enumerate(batch):
-            banned[b, [index[x] for x in via]] = True
-        block, arc = np.nonzero(~(banned[:, rows] | banned[:, cols]))
+        rows, cols, data = [], [], []
+        for b, ((matrix, _source, via), _members) in enumerate(batch):
+            r, c, d = arcs[matrix]
+            banned = np.zeros(n, dtype=bool)
+            banned[[index[x] for x in via]] = True
+            keep = ~(banned[r] | banned[c])
+            rows.append(r[keep] + b * n)
+            cols.append(c[keep] + b * n)
+            data.append(d[keep])
         size = len(batch) * n
-        big = csr_array((coo.data[arc], (rows[arc] + block * n, cols[arc] + block * n)),
+        big = csr_array((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
                         shape=(size, size))
-        starts = [b * n + index[source] for b, ((source, _via), _m) in enumerate(batch)]
+        starts = [b * n + index[source] for b, ((_m, source, _via), _k) in enumerate(batch)]
         limit = 2 * max(paths[k]["dist"] for _key, members in batch for k in members) + 6
         dist, pred = csgraph.dijkstra(big, directed=True, indices=starts,
                                       return_predecessors=True, limit=limit)
