@@ -73,3 +73,13 @@ def test_whatif_keeps_the_designation_in_its_baseline():
 def test_designated_must_be_an_actor():
     with pytest.raises(ValueError, match="region.taktgeber"):
         analyse(designating("m0"))
+
+
+def test_whatif_message_names_the_top_of_the_table():
+    """The assumed Taktgeber counts when the message names the highest score: the project
+    group is listed first and has it (0,75), so the message names it, not the runner-up."""
+    whatif = analyse(project_group_vs_staff_unit(), taktgeber="stadt-pg")
+    assert whatif["taktgeber"][0]["rank"] == 1
+    assert whatif["whatif"]["message"].endswith(
+        "Den höchsten Taktgeber-Wert hat dann Projektgruppe Smart City statt Stabsstelle "
+        "Digitales.")
