@@ -164,7 +164,7 @@ def generate(scale: str = "region", seed: int = 0) -> dict:
     for state, count in sorted(_state_sizes(scale, total).items()):
         _generate_state(b, state, count, kreis_size)
     _generate_initiatives(b, total)
-    return {
+    bundle = {
         "format": "kommunalnetz-bundle", "version": 1,
         "region": {"slug": f"synth-{scale}-{seed}",
                    "name": f"Synthetisches Netzwerk ({scale}, seed {seed})",
@@ -173,6 +173,49 @@ def generate(scale: str = "region", seed: int = 0) -> dict:
         "municipalities": b.municipalities, "actors": b.actors,
         "initiatives": b.initiatives, "ties": list(b.ties.values()), "rules": [],
     }
+    _round_two(b, bundle, random.Random(f"{scale}-{seed}-round-2"))
+    return bundle
+
+
+def _round_two(b: _Builder, bundle: dict, rng: random.Random) -> None:
+    """Add the fields of the second analysis round with their own random stream, so the
+    network itself stays the one of earlier benchmarks: formats (a Kreis body's jour fixe
+    with its municipalities' gateways, some one-off trainings), assumed actors (a quarter of
+    the member municipalities are modelled, not documented), an adopted criteria rule voted
+    by some members, and the end of the funding."""
+    formats = []
+    for kreis in b.kreise:
+        gateways = [roles["gateway"] for _m, roles in kreis["members"]]
+        if rng.random() < 0.6:
+            formats.append({"key": f"{kreis['body']}-jf", "name": "Jour fixe Digitales",
+                            "kind": "jour_fixe",
+                            "cadence": rng.choice(["monthly", "monthly", "quarterly"]),
+                            "convenor": kreis["body"], "participants": gateways,
+                            "topic": None, "since": "2023-01-01", "until": None,
+                            "description": ""})
+        if rng.random() < 0.3:
+            formats.append({"key": f"{kreis['body']}-schulung", "name": "Schulung",
+                            "kind": "training", "cadence": "once",
+                            "convenor": kreis["body"],
+                            "participants": rng.sample(gateways, min(len(gateways), 8)),
+                            "topic": rng.choice(TOPICS), "since": "2024-03-01",
+                            "until": "2024-03-01", "description": ""})
+    bundle["formats"] = formats
+    modelled = {m["key"] for m in bundle["municipalities"]
+                if m["tier"] == "member" and rng.random() < 0.25}
+    for a in bundle["actors"]:
+        if a["municipality"] in modelled:
+            a["provenance"] = "assumed"
+    voters = [m["key"] for m in bundle["municipalities"] if m["tier"] in ("pioneer", "member")]
+    bundle["rules"] = [{
+        "key": "kriterien", "title": "Kriterien für den Taktgeber", "text": "…",
+        "status": "adopted", "kind": "criteria", "decided_at": "2024-06-01T12:00:00",
+        "ballot": None,
+        "weights": {"brokerage": 0.25, "mandate": 0.2, "capacity": 0.15, "takt": 0.15,
+                    "loss": 0.1, "coverage": 0.1, "level": 0.05},
+        "votes": [{"municipality": m, "vote": "yes", "reason": "", "reference": "",
+                   "recorded": False} for m in voters if rng.random() < 0.6]}]
+    bundle["region"]["funded_until"] = "2026-12-31"
 
 
 def _generate_state(b: _Builder, state: str, count: int, kreis_size: int) -> None:

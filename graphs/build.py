@@ -10,6 +10,8 @@ __all__ = [
     "DIRECTED_TIE_KINDS",
     "LEVELS",
     "ROLE_WEIGHT",
+    "TRANSFER_TIE_KINDS",
+    "active_formats",
     "actor_graph",
     "actors_by_municipality",
     "build_graph",
@@ -22,6 +24,8 @@ __all__ = [
 
 #: Tie kinds whose direction matters (source acts on target); ``cooperation`` is undirected.
 DIRECTED_TIE_KINDS = frozenset({"mandate", "reporting", "advice", "funding", "knowledge_transfer"})
+#: Tie kinds that carry knowledge whatever their weight (``graphs.transfer``).
+TRANSFER_TIE_KINDS = frozenset({"knowledge_transfer", "advice", "cooperation"})
 #: The three levels every municipality needs, in the order they are named.
 LEVELS = ("strategic", "coordinating", "operational")
 #: Strength of a participation edge in the undirected network graph, by role (like a tie's 1-5).
@@ -40,14 +44,17 @@ def build_graph(bundle: Mapping) -> nx.MultiDiGraph:
     Edges, keyed so parallel edges of different kinds coexist:
 
     - ``actor -> municipality``, key ``"acts_for"``, ``type="acts_for"``;
-    - ``actor -> initiative``, key ``"participation"``, ``type="participation"``, ``role``;
+    - ``actor -> initiative``, key ``"participation"``, ``type="participation"``, ``role``,
+      ``provenance``;
     - ``source -> target`` per tie, key = the tie key, ``type="tie"``, ``kind``, ``weight``
-      (1-5, default 3) and ``directed`` (False for ``cooperation``, stored once in bundle
-      direction).
+      (1-5, default 3), ``trust`` (1-5 or None), ``provenance`` and ``directed`` (False for
+      ``cooperation``, stored once in bundle direction).
 
+    Municipality and actor nodes keep their ``provenance`` (``documented`` when not given).
     Nodes and edges are added in sorted key order, so the graph (and every seeded analysis
     on it) does not depend on the order of records in the bundle. ``G.graph["region"]`` holds
-    the bundle's region record.
+    the bundle's region record, ``G.graph["rules"]`` its rules and ``G.graph["formats"]`` its
+    formats (sorted by key; convenor and participants must be actors of the bundle).
 
     Parameters
     ----------
@@ -97,6 +104,8 @@ def build_graph(bundle: Mapping) -> nx.MultiDiGraph:
                 attrs["actor_type"] = attrs.pop("type", "other")
                 attrs["topics"] = list(attrs.get("topics") or [])
             attrs["type"] = type_
+            if type_ != "initiative":
+                attrs["provenance"] = attrs.get("provenance") or "documented"
             nodes.append((key, attrs))
 
     def expect(key, type_, where):
@@ -113,7 +122,8 @@ def build_graph(bundle: Mapping) -> nx.MultiDiGraph:
         for p in sorted(initiative.get("participants") or [], key=lambda p: p["actor"]):
             expect(p["actor"], "actor", f"initiative {initiative['key']!r}")
             edges.append((p["actor"], initiative["key"], "participation",
-                          {"type": "participation", "role": p.get("role", "partner")}))
+                          {"type": "participation", "role": p.get("role", "partner"),
+                           "provenance": p.get("provenance") or "documented"}))
     for tie in sorted(bundle.get("ties") or [], key=_tie_key):
         source, target, kind = tie["source"], tie["target"], tie.get("kind", "cooperation")
         expect(source, "actor", "a tie")
@@ -122,8 +132,15 @@ def build_graph(bundle: Mapping) -> nx.MultiDiGraph:
             raise ValueError(f"tie {_tie_key(tie)!r} connects {source!r} with itself")
         edges.append((source, target, _tie_key(tie), {
             "type": "tie", "kind": kind, "weight": int(tie.get("weight", 3)),
-            "directed": kind in DIRECTED_TIE_KINDS, "description": tie.get("description", "")}))
-    G = nx.MultiDiGraph(region=dict(bundle.get("region") or {}))
+            "directed": kind in DIRECTED_TIE_KINDS, "description": tie.get("description", ""),
+            "trust": tie.get("trust"), "provenance": tie.get("provenance") or "documented"}))
+    formats = sorted(bundle.get("formats") or [], key=lambda r: r["key"])
+    for record in formats:
+        for key in [record.get("convenor"), *(record.get("participants") or [])]:
+            if key is not None:
+                expect(key, "actor", f"format {record['key']!r}")
+    G = nx.MultiDiGraph(region=dict(bundle.get("region") or {}),
+                        rules=list(bundle.get("rules") or []), formats=formats)
     G.add_nodes_from(nodes)
     G.add_edges_from(edges)
     return G
@@ -132,6 +149,39 @@ def build_graph(bundle: Mapping) -> nx.MultiDiGraph:
 def _tie_key(tie: Mapping) -> str:
     kind = tie.get("kind", "cooperation")
     return tie.get("key") or f"{tie['source']}-{tie['target']}-{kind.replace('_', '-')}"
+
+
+def active_formats(G: nx.Graph, today: str | None = None) -> list[dict]:
+    """Return the network's formats (``G.graph["formats"]``) running on ``today``.
+
+    ``today`` is an ISO date ("YYYY-MM-DD"); a format runs from ``since`` (None: always
+    has) to ``until`` (None: open-ended); with ``today`` None every format counts. Each
+    returned format is a copy whose ``convenor`` (None when not an actor of ``G``) and
+    ``participants`` (sorted, without the convenor) name actors of ``G`` only, so a
+    what-if without an actor still reads the formats.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph(formats=[{"key": "jf", "cadence": "monthly", "convenor": "a",
+    ...                               "participants": ["b", "c"], "until": "2020-12-31"}])
+    >>> G.add_nodes_from(["a", "b"], type="actor")
+    >>> [(f["convenor"], f["participants"]) for f in active_formats(G)]
+    [('a', ['b'])]
+    >>> active_formats(G, "2021-01-01")
+    []
+    """
+    found = []
+    for record in G.graph.get("formats") or []:
+        since, until = record.get("since"), record.get("until")
+        if today is not None and ((since and str(since) > today) or
+                                  (until and str(until) < today)):
+            continue
+        convenor = record.get("convenor")
+        convenor = convenor if convenor in G and G.nodes[convenor]["type"] == "actor" else None
+        participants = sorted({a for a in record.get("participants") or []
+                               if a in G and G.nodes[a]["type"] == "actor"} - {convenor})
+        found.append({**record, "convenor": convenor, "participants": participants})
+    return found
 
 
 def nodes_of_type(G: nx.Graph, type_: str) -> list:
@@ -159,9 +209,12 @@ def network_graph(G: nx.MultiDiGraph) -> nx.Graph:
     Each municipality is a hub joined to its actors (``type="acts_for"``, weight 5), so paths
     between municipalities are paths between their actors. Initiatives join their
     participants (``type="participation"``, ``role``, weight by role: lead 4, partner 3,
-    supporter 2, observer 1). Ties between the same two actors collapse to one edge
-    (``type="tie"``) with the largest weight and the sorted list of ``kinds``. Node attributes
-    are those of ``G``.
+    supporter 2, observer 1, and its ``provenance``). Ties between the same two actors
+    collapse to one edge (``type="tie"``) with the largest weight, the sorted list of
+    ``kinds``, ``transfer_weight`` and ``trust`` (the largest weight and known trust among
+    the ties of a kind in ``TRANSFER_TIE_KINDS``, None without such a tie or trust),
+    ``records`` (ties collapsed) and ``assumed`` (how many of them are assumed). Node
+    attributes are those of ``G``.
     """
     edges: dict[tuple, dict] = {}
     for u, v, data in G.edges(data=True):
@@ -170,14 +223,23 @@ def network_graph(G: nx.MultiDiGraph) -> nx.Graph:
             pair = (u, v) if u < v else (v, u)
             edge = edges.get(pair)
             if edge is None:
-                edges[pair] = {"type": "tie", "weight": data["weight"], "kinds": [data["kind"]]}
+                edge = edges[pair] = {"type": "tie", "weight": data["weight"],
+                                      "kinds": [data["kind"]], "transfer_weight": None,
+                                      "trust": None, "records": 0, "assumed": 0}
             else:
                 edge["weight"] = max(edge["weight"], data["weight"])
                 if data["kind"] not in edge["kinds"]:
                     edge["kinds"] = sorted([*edge["kinds"], data["kind"]])
+            edge["records"] += 1
+            edge["assumed"] += data.get("provenance") == "assumed"
+            if data["kind"] in TRANSFER_TIE_KINDS:
+                edge["transfer_weight"] = max(edge["transfer_weight"] or 0, data["weight"])
+                if data.get("trust") is not None:
+                    edge["trust"] = max(edge["trust"] or 0, int(data["trust"]))
         elif type_ == "participation":
             edges[(u, v)] = {"type": "participation", "role": data["role"],
-                             "weight": ROLE_WEIGHT.get(data["role"], 1)}
+                             "weight": ROLE_WEIGHT.get(data["role"], 1),
+                             "provenance": data.get("provenance", "documented")}
         else:
             edges[(u, v)] = {"type": "acts_for", "weight": ACTS_FOR_WEIGHT}
     U = nx.Graph(region=G.graph.get("region", {}))

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import networkx as nx
 
 from .build import LEVELS, actors_by_municipality, home_units, nodes_of_type
-from .structure import MEMBER_TIERS, levels_present
-from .text import join, label, name, names, number, plural, quote, quoted, say, sentence, the
-from .transfer import MAX_LISTED
+from .charter import adopted, decided_at, voting_members
+from .provenance import Evidence, is_assumed
+from .structure import MEMBER_TIERS
+from .text import (
+    day,
+    join,
+    label,
+    name,
+    names,
+    number,
+    percent,
+    plural,
+    quote,
+    quoted,
+    say,
+    sentence,
+    the,
+)
+from .transfer import EXPERIENCE_ROLES, MAX_LISTED
 
 __all__ = [
     "ACTIVE_STATUSES",
     "GAP_DETECTORS",
     "GAP_KINDS",
+    "FUNDING_WARNING_MONTHS",
     "MEMBER_TIERS",
+    "PARTNER_SECTORS",
     "ROLE_LOAD",
     "find_gaps",
 ]
@@ -28,6 +47,12 @@ ROLE_LOAD = {"lead": 1.0, "partner": 0.5, "supporter": 0.25, "observer": 0.0}
 #: full-time person carries about two lead roles or four partner roles.
 UNKNOWN_CAPACITY_LOAD = 3.0
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+#: Sectors of the partners beyond the administration every network should have.
+PARTNER_SECTORS = ("civil_society", "business", "science")
+#: ``funding_end``: the end of the network's funding is a gap from this many months before.
+FUNDING_WARNING_MONTHS = 12
+#: Gap kinds about the network as a whole (their ``keys`` may be empty).
+NETWORK_KINDS = frozenset({"sector_gap", "no_designated_taktgeber", "funding_end"})
 
 
 def _gap(kind: str, keys, severity: str, message: str) -> dict:
@@ -54,23 +79,60 @@ def _helpers(G, ctx) -> tuple[dict, str | None]:
     return tied, regional or fallback
 
 
+def _cached(ctx: dict, name: str, compute: Callable):
+    """``compute()``, once per analysis (kept in ``ctx``, shared by the detectors)."""
+    cache = ctx.setdefault("_cache", {})
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
+
+
+def _levels(G: nx.MultiDiGraph, cover: dict | None) -> dict:
+    """Member -> ``(known, assumed, documented)``: the levels its documented records show
+    (its actors that are not assumed, an outside unit covering its coordinating level, a
+    strategic-level decision when it joined by council decision), the levels only assumed
+    records show, and whether it has any documented actor."""
+    cover = cover or {}
+    found = {}
+    for m, actors in actors_by_municipality(G).items():
+        data = G.nodes[m]
+        if data.get("tier") not in MEMBER_TIERS:
+            continue
+        known, assumed, documented = set(), set(), False
+        for a in actors:
+            if is_assumed(G.nodes[a]):
+                assumed.add(G.nodes[a].get("level"))
+            else:
+                known.add(G.nodes[a].get("level"))
+                documented = True
+        if m in cover:
+            (assumed if is_assumed(G.nodes[cover[m]]) else known).add("coordinating")
+        if data.get("joined_by") == "council_decision":
+            (assumed if is_assumed(data) else known).add("strategic")
+        found[m] = (known, assumed - known, documented)
+    return found
+
+
 def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
     """Members (tier pioneer or member) lacking one of the three levels, one gap per member.
 
-    The coordinating level also counts as present when an outside coordinating unit holds a
-    mandate from the member's strategic level (``coordinating_cover``). Members without any
-    actor are left to ``isolated_member``. High when the coordinating level or two levels
-    are missing, else medium. The message suggests the best-ranked outside coordinating
-    candidate tied to the member (else the best regional one) as the body to commission.
+    A level is present when a documented record shows it: an actor of the member on that
+    level, for the coordinating level an outside coordinating unit holding a mandate from
+    the member's strategic level (``coordinating_cover``), for the strategic level a council
+    decision the member joined with (``joined_by``). Levels that only assumed records show,
+    and members without any documented actor, are left to ``missing_data`` (a request to
+    confirm, not a finding). High when the coordinating level or two levels are missing,
+    else medium. The message suggests the best-ranked outside coordinating candidate tied
+    to the member (else the best regional one) as the body to commission.
     """
     lang = ctx.get("lang", "de")
-    present = levels_present(G, ctx.get("cover"))
     tied, fallback = _helpers(G, ctx)
     found = []
-    for m, actors in actors_by_municipality(G).items():
-        if G.nodes[m].get("tier") not in MEMBER_TIERS or not actors:
+    for m, (known, assumed, documented) in _cached(
+            ctx, "levels", lambda: _levels(G, ctx.get("cover"))).items():
+        if not documented:
             continue
-        missing = [level for level in LEVELS if level not in present[m]]
+        missing = [level for level in LEVELS if level not in known and level not in assumed]
         if not missing:
             continue
         what = join((say(lang, "missing_level.item", level=label(lang, "level", level),
@@ -92,6 +154,41 @@ def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
         severity = "high" if "coordinating" in missing or len(missing) > 1 else "medium"
         found.append(_gap("missing_level", [m], severity, message))
     return found
+
+
+def missing_data(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Members whose levels are known only from assumed records, or not at all: a request
+    to confirm (low), one per member, with the ``levels`` concerned.
+
+    A member without any documented actor is asked about all three levels; otherwise the
+    levels that only assumed records show (see :func:`missing_level`).
+    """
+    lang = ctx.get("lang", "de")
+    found = []
+    for m, (known, assumed, documented) in _cached(
+            ctx, "levels", lambda: _levels(G, ctx.get("cover"))).items():
+        if documented:
+            levels = [level for level in LEVELS if level in assumed]
+            if not levels:
+                continue
+            message = say(lang, "missing_data.levels", name=name(G, m), levels=join(
+                (label(lang, "level", level) for level in levels), lang))
+        else:
+            levels = [level for level in LEVELS if level not in known]
+            if _own_actors(G, m):
+                message = say(lang, "missing_data.assumed", name=name(G, m), levels=join(
+                    (label(lang, "level", level) for level in levels), lang))
+            else:
+                message = say(lang, "missing_data.none", name=name(G, m))
+        gap = _gap("missing_data", [m], "low", message)
+        gap["levels"] = levels
+        found.append(gap)
+    return found
+
+
+def _own_actors(G: nx.MultiDiGraph, m) -> list:
+    """The actors acting for municipality ``m``."""
+    return [a for a, _m, k in G.in_edges(m, keys=True) if k == "acts_for"]
 
 
 def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
@@ -154,7 +251,9 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
     """Open initiatives (idea, planned, running) carried by at most one municipality.
 
     Medium while planned (partners can still shape it), low for ideas and for running local
-    pilots (their knowledge can still be shared later). A municipality's lone initiatives of
+    pilots (their knowledge can still be shared later). An initiative of scope ``local`` (a
+    municipality's own strategy or project inside the network) is meant to be carried by
+    one municipality and never a gap. A municipality's lone initiatives of
     the same severity form one gap (one invitation to its neighbours, not one per project);
     initiatives of regional bodies without any municipality are one gap each.
     """
@@ -168,7 +267,7 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
     alone: dict[tuple, list] = {}
     for i in nodes_of_type(G, "initiative"):
         status = G.nodes[i].get("status")
-        if status not in ACTIVE_STATUSES:
+        if status not in ACTIVE_STATUSES or G.nodes[i].get("scope") == "local":
             continue
         munis, regional = _carriers(G, i)
         if len(munis) > 1 or (not munis and not regional):
@@ -194,13 +293,27 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
 def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
     """Open initiatives nobody leads (running: high, planned: medium, idea: low).
 
-    The message suggests a participant as lead: coordinating level first, then the one with
-    the most spare capacity (see :func:`overloaded_actor`). Each suggestion counts as taken
-    for the next initiative, so several leaderless initiatives are not all handed to the
-    same unit.
+    The message suggests a participant as lead, spreading the suggestions: first one whose
+    municipality (for a regional body: itself) has not been suggested for another
+    leaderless initiative yet, then experience in the initiative's topic (a lead, partner or
+    supporter role in a running or completed initiative on it; below that, the topic listed
+    by the participant "nach eigener Angabe"), then the fewest planned or running
+    initiatives its municipality already leads, the coordinating level, the most spare
+    capacity (see :func:`overloaded_actor`) and staff. A suggested lead counts as taken for
+    the next initiative.
     """
-    load, capacity = _workload(G)[0], _capacities(G)
+    load = dict(_cached(ctx, "workload", lambda: _workload(G))[0])
+    capacity = _cached(ctx, "capacities", lambda: _capacities(G))
     lang = ctx.get("lang", "de")
+    home = home_units(G)
+    experienced = _experience_by_unit(G, home)
+    leads: dict = {}
+    for a, i, data in G.edges(data=True):
+        if data["type"] == "participation" and data.get("role") == "lead" and \
+                G.nodes[i].get("status") in ("planned", "running"):
+            leads[home[a]] = leads.get(home[a], 0) + 1
+    suggested: dict = {}
+    level_rank = {"coordinating": 0, "operational": 1, "strategic": 2}
     found = []
     for i in nodes_of_type(G, "initiative"):
         status = G.nodes[i].get("status")
@@ -215,17 +328,42 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
             message = say(lang, "lead.nobody", initiative=quoted(G, i, lang),
                           status=status_label)
         else:
-            level_rank = {"coordinating": 0, "operational": 1, "strategic": 2}
+            topic = G.nodes[i].get("topic")
+
+            def knows(a, topic=topic, i=i) -> int:
+                if experienced.get((a, topic), set()) - {i} or \
+                        experienced.get((home[a], topic), set()) - {i}:
+                    return 2
+                return 1 if topic in (G.nodes[a].get("topics") or ()) else 0
+
             pick = min(roles, key=lambda a: (
+                suggested.get(home[a], 0), -knows(a), leads.get(home[a], 0),
                 level_rank.get(G.nodes[a].get("level"), 3),
                 -(capacity.get(a, UNKNOWN_CAPACITY_LOAD) - load.get(a, 0.0)),
                 -(G.nodes[a].get("capacity_fte") or 0), a))
+            suggested[home[pick]] = suggested.get(home[pick], 0) + 1
             if status in ("planned", "running"):
                 load[pick] = load.get(pick, 0.0) + ROLE_LOAD["lead"] - ROLE_LOAD.get(
                     roles[pick], 0.0)
+            why = {2: say(lang, "lead.why.experience"), 1: say(lang, "lead.why.declared")}
             message = say(lang, "lead.pick", initiative=quoted(G, i, lang),
-                          status=status_label, actor=the(G, pick, "acc", lang))
+                          status=status_label, actor=the(G, pick, "acc", lang),
+                          why=why.get(knows(pick), ""))
         found.append(_gap("initiative_without_lead", [i], severity, message))
+    return found
+
+
+def _experience_by_unit(G: nx.MultiDiGraph, home: dict) -> dict:
+    """(actor or its municipality, topic) -> the running or completed initiatives on the
+    topic in which the actor (or an actor of the municipality) is lead, partner or
+    supporter: the experience behind a lead suggestion (without the initiative itself)."""
+    found: dict = {}
+    for a, i, data in G.edges(data=True):
+        if data["type"] == "participation" and data.get("role") in EXPERIENCE_ROLES and \
+                G.nodes[i].get("status") in ("running", "completed"):
+            topic = G.nodes[i].get("topic")
+            found.setdefault((a, topic), set()).add(i)
+            found.setdefault((home[a], topic), set()).add(i)
     return found
 
 
@@ -422,8 +560,8 @@ def overloaded_actor(G: nx.MultiDiGraph, ctx: dict) -> list:
     max(1, 2 * FTE), or 3 when the FTE is unknown. Overloaded: load above capacity with at
     least three initiatives as lead or partner; high when load is twice the capacity.
     """
-    load, count, lead, partners = _workload(G)
-    capacity = _capacities(G)
+    load, count, lead, partners = _cached(ctx, "workload", lambda: _workload(G))
+    capacity = _cached(ctx, "capacities", lambda: _capacities(G))
     lang = ctx.get("lang", "de")
     found = []
     for a in sorted(load):
@@ -448,6 +586,158 @@ def overloaded_actor(G: nx.MultiDiGraph, ctx: dict) -> list:
     return found
 
 
+def sector_gap(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Partners beyond the administration the network lacks (``sectors``).
+
+    One gap (medium, no keys) for the sectors of ``PARTNER_SECTORS`` without any actor in
+    the network; one gap per sector (low) whose partners take part in no running joint
+    initiative (lead, partner or supporter; scope not ``local``), keyed by those partners.
+    Networks without member municipalities are left alone.
+    """
+    lang = ctx.get("lang", "de")
+    if not any(d.get("tier") in MEMBER_TIERS for _m, d in G.nodes(data=True)
+               if d["type"] == "municipality"):
+        return []
+    by_sector: dict = {s: [] for s in PARTNER_SECTORS}
+    for a, d in G.nodes(data=True):
+        if d["type"] == "actor" and d.get("sector") in by_sector:
+            by_sector[d["sector"]].append(a)
+    engaged = {a for a, i, d in G.edges(data=True) if d["type"] == "participation"
+               and d.get("role") in EXPERIENCE_ROLES and G.nodes[i].get("status") == "running"
+               and G.nodes[i].get("scope") != "local"}
+    found = []
+    missing = [s for s in PARTNER_SECTORS if not by_sector[s]]
+    if missing:
+        sectors = join((label(lang, "sector", s) for s in missing), lang, last="or")
+        gap = _gap("sector_gap", [], "medium", say(lang, "sector.missing", sectors=sectors))
+        gap["sectors"] = missing
+        found.append(gap)
+    for s in PARTNER_SECTORS:
+        partners = sorted(by_sector[s])
+        if partners and not engaged & set(partners):
+            gap = _gap("sector_gap", partners[:MAX_LISTED], "low", say(
+                lang, "sector.idle", sector=label(lang, "sector", s),
+                names=names(G, partners, lang=lang)))
+            gap["sectors"] = [s]
+            found.append(gap)
+    return found
+
+
+def no_designated_taktgeber(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """No Taktgeber designated by an adopted rule (medium, no keys); the message names the
+    two best-ranked candidates. Networks of fewer than two municipalities are left alone."""
+    lang = ctx.get("lang", "de")
+    if ctx.get("designated") is not None or len(nodes_of_type(G, "municipality")) < 2:
+        return []
+    best = [r["key"] for r in (ctx.get("ranking") or [])[:2]]
+    candidates = say(lang, "no_taktgeber.candidates", names=join(
+        (the(G, k, "acc", lang) for k in best), lang)) if best else ""
+    return [_gap("no_designated_taktgeber", [], "medium",
+                 say(lang, "no_taktgeber.message", candidates=candidates))]
+
+
+def unvoted_charter(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Adopted rules binding voting members who never voted on them, or whose ballot missed
+    its quorum.
+
+    Voting members are the municipalities of ``region.voting_tiers`` (default pioneer and
+    member). A vote ``recorded`` from a document counts and is named as such. The quorum is
+    the ballot's (else the region's, else 0.5) share of the members eligible when the rule
+    was decided (those that joined later, ``since`` after ``decided_at``, were not). Rules
+    with the same members missing and the same outcome form one gap (``rules``: their
+    keys; ``recorded``: votes taken from documents): medium when the quorum was missed,
+    else low; ``keys`` are the members that never voted.
+    """
+    lang = ctx.get("lang", "de")
+    region = G.graph.get("region") or {}
+    voting = voting_members(((m, G.nodes[m]) for m in nodes_of_type(G, "municipality")),
+                            region)
+    if not voting:
+        return []
+    groups: dict = {}
+    for rule in adopted(G.graph.get("rules") or []):
+        votes = {v.get("municipality"): v for v in rule.get("votes") or []}
+        voted = [m for m in voting if m in votes]
+        missing = tuple(m for m in voting if m not in votes)
+        decided = decided_at(rule)[:10]
+        eligible = [m for m in voting if m in votes or not (
+            decided and G.nodes[m].get("since") and str(G.nodes[m]["since"]) > decided)]
+        quorum = (rule.get("ballot") or {}).get("quorum", region.get("quorum", 0.5))
+        missed = len(voted) < quorum * len(eligible) - 1e-9
+        if not missing and not missed:
+            continue
+        recorded = sum(1 for m in voted if votes[m].get("recorded"))
+        group = groups.setdefault((missed, missing), {"rules": [], "recorded": 0,
+                                                      "voted": len(voted),
+                                                      "eligible": len(eligible),
+                                                      "quorum": quorum})
+        group["rules"].append(rule.get("key"))
+        group["recorded"] += recorded
+    found = []
+    for (missed, missing), group in sorted(groups.items(), key=lambda kv: (not kv[0][0],
+                                                                          kv[0][1])):
+        rules = group["rules"]
+        titles = join((quote(_rule_title(G, r), lang) for r in rules), lang)
+        recorded = plural(lang, "unvoted.recorded", group["recorded"]) \
+            if group["recorded"] else ""
+        if missed:
+            message = plural(lang, "unvoted.quorum", len(rules), rules=titles,
+                             voted=group["voted"], eligible=group["eligible"],
+                             quorum=percent(group["quorum"], lang), recorded=recorded,
+                             names=names(G, list(missing), lang=lang))
+        else:
+            message = plural(lang, "unvoted.never", len(rules), rules=titles,
+                             names=names(G, list(missing), lang=lang), recorded=recorded)
+        gap = _gap("unvoted_charter", list(missing)[:MAX_LISTED],
+                   "medium" if missed else "low", message)
+        gap["rules"] = rules
+        gap["recorded"] = group["recorded"]
+        found.append(gap)
+    return found
+
+
+def _rule_title(G, key) -> str:
+    for rule in G.graph.get("rules") or []:
+        if rule.get("key") == key:
+            return rule.get("title") or key
+    return str(key)
+
+
+def _parse_day(value) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def funding_end(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """The network's funding (``region.funded_until``) ends within
+    ``FUNDING_WARNING_MONTHS`` months of ``today`` (medium) or has ended (high), and no rule
+    of kind ``continuation`` is adopted. No keys; ``funded_until`` is the date (ISO)."""
+    lang = ctx.get("lang", "de")
+    region = G.graph.get("region") or {}
+    try:
+        end = _parse_day(region.get("funded_until"))
+    except ValueError:
+        return []
+    today = ctx.get("today") or dt.date.today()
+    if end is None or adopted(G.graph.get("rules") or [], "continuation"):
+        return []
+    months = (end.year - today.year) * 12 + end.month - today.month - (end.day < today.day)
+    if months >= FUNDING_WARNING_MONTHS:
+        return []
+    if end < today:
+        message = say(lang, "funding.ended", date=day(end, lang))
+    else:
+        when = plural(lang, "funding.months", months) if months >= 1 else \
+            say(lang, "funding.soon")
+        message = say(lang, "funding.ends", date=day(end, lang), when=when)
+    gap = _gap("funding_end", [], "high" if end < today else "medium", message)
+    gap["funded_until"] = end.isoformat()
+    return [gap]
+
+
 #: Gap kind -> detector ``f(G, context) -> list of gaps``, in reporting order.
 GAP_DETECTORS: dict[str, Callable[[nx.MultiDiGraph, dict], list]] = {
     "missing_level": missing_level,
@@ -459,6 +749,11 @@ GAP_DETECTORS: dict[str, Callable[[nx.MultiDiGraph, dict], list]] = {
     "weak_community_link": weak_community_link,
     "topic_gap": topic_gap,
     "overloaded_actor": overloaded_actor,
+    "missing_data": missing_data,
+    "sector_gap": sector_gap,
+    "no_designated_taktgeber": no_designated_taktgeber,
+    "unvoted_charter": unvoted_charter,
+    "funding_end": funding_end,
 }
 GAP_KINDS = tuple(GAP_DETECTORS)
 
@@ -470,12 +765,26 @@ def find_gaps(G: nx.MultiDiGraph, context: dict, *, detectors: dict | None = Non
     graph), ``main`` (node set of the main component), ``cuts``
     (:func:`graphs.structure.cut_structure`), ``contact`` and ``partition`` (contact graph
     and its communities), ``cover`` (outside coordinating units), ``ranking`` (Taktgeber
-    ranking), ``transfer`` (transfer paths) and optionally ``lang`` (language of the
-    messages, "de" by default, or "en"). Each gap is ``{kind, keys, severity, message}``;
-    sorted by severity, kind (in ``GAP_KINDS`` order), then keys.
+    ranking), ``transfer`` (transfer paths), ``designated`` (the Taktgeber designated by
+    rule or assumed in a what-if, or None), ``today`` (a ``datetime.date``, default today)
+    and optionally ``lang`` (language of the messages, "de" by default, or "en").
+
+    Each gap is ``{kind, keys, severity, message, assumed_share}`` (some kinds add fields);
+    ``assumed_share`` is the share of the records behind the gap's keys
+    (:class:`graphs.provenance.Evidence`) that are assumed, and a message whose gap rests on
+    assumed records says so. Sorted by severity, kind (in ``GAP_KINDS`` order), then keys.
     """
     detectors = GAP_DETECTORS if detectors is None else detectors
     order = {kind: i for i, kind in enumerate(detectors)}
-    gaps = [gap for detect in detectors.values() for gap in detect(G, context)]
+    lang = context.get("lang", "de")
+    evidence = Evidence(G)
+    gaps = []
+    for detect in detectors.values():
+        for gap in detect(G, context):
+            gap["assumed_share"] = evidence.assumed_share(gap["keys"])
+            if gap["assumed_share"] > 0 and gap["kind"] != "missing_data":
+                gap["message"] += say(lang, "assumed_share",
+                                      share=percent(gap["assumed_share"], lang))
+            gaps.append(gap)
     return sorted(gaps, key=lambda g: (SEVERITY_ORDER[g["severity"]], order[g["kind"]],
                                        g["keys"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import time
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ import networkx as nx
 
 from .brokerage import to_csr
 from .build import build_graph, municipality_graph, network_graph, nodes_of_type
+from .charter import latest_adopted
 from .gaps import find_gaps
 from .structure import (
     communities,
@@ -21,7 +23,7 @@ from .structure import (
     org_models,
     summary,
 )
-from .taktgeber import candidates, rank_taktgeber
+from .taktgeber import candidates, rank_taktgeber, weights_in_force
 from .text import check_lang, join, plural, say, sentence, the
 from .transfer import transfer_paths
 
@@ -51,6 +53,7 @@ def analyse(
     taktgeber: str | None = None,
     seed: int = 0,
     lang: str = "de",
+    today: dt.date | str | None = None,
 ) -> dict:
     """Analyse a network bundle and return the report document (see DESIGN.md, "Analysis").
 
@@ -78,13 +81,32 @@ def analyse(
     lang : {"de", "en"}
         Language of the report's sentences (gap messages, Taktgeber explanations, transfer
         labels and notes, the what-if message); keys and figures do not depend on it.
+    today : datetime.date or str, optional
+        The reference date (ISO text allowed) for the end of the funding (``funding_end``)
+        and for which formats are running; default ``datetime.date.today()``. Pass it to
+        get the same report on another day.
 
     Returns
     -------
     dict
         Keys ``region``, ``summary``, ``taktgeber``, ``gaps``, ``transfer``, ``communities``,
-        ``core_periphery``, ``org_models``, ``whatif`` (None without a what-if) and
-        ``timings_ms``; plain Python types only.
+        ``core_periphery``, ``org_models``, ``weights``, ``weights_rule``, ``whatif`` (None
+        without a what-if) and ``timings_ms``; plain Python types only.
+
+        - ``weights``: the weight of every Taktgeber part in force (part -> number, sum 1):
+          those of the latest adopted rule of kind ``criteria`` with valid weights, parts it
+          does not name at 0, else ``graphs.taktgeber.WEIGHTS``; ``weights_rule``: that
+          rule's key, or None for the default weights.
+        - every ``taktgeber`` row has ``rank_range``: ``[best, worst]`` rank when any one
+          weight changes by ±25 % (the weights renormalised), shown as "Rang 2–4".
+        - ``assumed_share`` (0..1, 4 decimals): the share of the records a finding rests on
+          whose ``provenance`` is ``assumed``. Records are memberships, actors, ties and
+          participations (see :class:`graphs.provenance.Evidence`). Every gap has it (the
+          records behind its keys: a municipality's membership and actors, an actor with its
+          ties and participations, an initiative's participations; 0 for gaps about the
+          network as a whole), every Taktgeber row (the actor, its ties and participations)
+          and every transfer path and alternative (the actors, ties and participations on
+          it). A sentence whose finding rests on assumed records says so.
 
     Raises
     ------
@@ -93,8 +115,13 @@ def analyse(
         an actor of it, both name the same key, or ``lang`` is not "de" or "en".
     """
     check_lang(lang)
+    if today is None:
+        today = dt.date.today()
+    elif not isinstance(today, dt.date):
+        today = dt.date.fromisoformat(str(today))
     with gc_paused():
-        return _analyse(bundle, without=without, taktgeber=taktgeber, seed=seed, lang=lang)
+        return _analyse(bundle, without=without, taktgeber=taktgeber, seed=seed, lang=lang,
+                        today=today)
 
 
 @contextmanager
@@ -115,7 +142,7 @@ def gc_paused():
             gc.enable()
 
 
-def _analyse(bundle, *, without, taktgeber, seed, lang) -> dict:
+def _analyse(bundle, *, without, taktgeber, seed, lang, today) -> dict:
     clock = _Clock()
     G = build_graph(bundle)
     clock.lap("build")
@@ -132,14 +159,15 @@ def _analyse(bundle, *, without, taktgeber, seed, lang) -> dict:
         raise ValueError(f"Der Taktgeber {taktgeber!r} gehört zur entfernten Kommune {without!r}.")
     designated = _designated(G, bundle)
     whatif = without is not None or taktgeber is not None
-    baseline = analyse_graph(G, designated=designated, seed=seed, lang=lang) if whatif else None
+    baseline = analyse_graph(G, designated=designated, seed=seed, lang=lang,
+                             today=today) if whatif else None
     scenario = without_node(G, without) if without is not None else G
     if taktgeber is None and designated is not None and designated in scenario:
         taktgeber_in_scenario = designated
     else:
         taktgeber_in_scenario = taktgeber
     report = analyse_graph(scenario, designated=taktgeber_in_scenario, seed=seed, lang=lang,
-                           assumed=taktgeber is not None)
+                           assumed=taktgeber is not None, today=today)
     timings = {"build": clock.timings["build"]}
     if baseline is not None:
         timings.update({f"baseline_{k}": v for k, v in baseline["timings_ms"].items()})
@@ -156,8 +184,12 @@ def _analyse(bundle, *, without, taktgeber, seed, lang) -> dict:
 
 
 def _designated(G: nx.MultiDiGraph, bundle: Mapping) -> str | None:
-    """The Taktgeber the network designated by an adopted rule (``region.taktgeber``)."""
+    """The Taktgeber the network designated by an adopted rule: ``region.taktgeber``, else
+    the actor of the latest adopted rule of kind ``taktgeber`` (None when there is none)."""
     key = (bundle.get("region") or {}).get("taktgeber")
+    if key is None:
+        rule = latest_adopted(bundle.get("rules") or [], "taktgeber")
+        key = rule.get("actor") if rule else None
     if key is None:
         return None
     if key not in G or G.nodes[key]["type"] != "actor":
@@ -177,16 +209,21 @@ def without_node(G: nx.MultiDiGraph, key: str) -> nx.MultiDiGraph:
 
 
 def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: int = 0,
-                  exact: bool | None = None, lang: str = "de", assumed: bool = False) -> dict:
+                  exact: bool | None = None, lang: str = "de", assumed: bool = False,
+                  today: dt.date | None = None) -> dict:
     """Return the report for graph ``G`` (see :func:`analyse`) with the full Taktgeber ranking.
 
     ``designated`` is marked beside the computed ranking; with ``assumed`` (the what-if "X
     becomes Taktgeber") its level and mandate count as fulfilled (see
     :func:`graphs.taktgeber.rank_taktgeber`).
     ``exact`` forces exact (True) or sampled (False) betweenness; by default the size decides.
-    ``lang`` ("de" or "en") is the language of the report's sentences.
+    ``lang`` ("de" or "en") is the language of the report's sentences; ``today`` the
+    reference date (default today). The Taktgeber weights come from the rules in
+    ``G.graph["rules"]`` (:func:`graphs.taktgeber.weights_in_force`).
     """
     check_lang(lang)
+    today = dt.date.today() if today is None else today
+    weights, weights_rule = weights_in_force(G.graph.get("rules"))
     clock = _Clock()
     U = network_graph(G)
     csr = to_csr(U)
@@ -204,13 +241,14 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
     clock.lap("structure")
     ranked = rank_taktgeber(G, U, community_of=community_of, designated=designated, seed=seed,
                             exact=exact, csr=csr, cut_pairs=cuts["cut_pairs"], lang=lang,
-                            assumed=assumed)
+                            assumed=assumed, weights=weights, main=main,
+                            today=today.isoformat())
     clock.lap("taktgeber")
-    transfer = transfer_paths(G, U, lang=lang)
+    transfer = transfer_paths(G, U, lang=lang, today=today.isoformat())
     clock.lap("transfer")
     context = {"U": U, "main": main, "contact": contact, "partition": partition,
                "cover": cover, "ranking": ranked["ranking"], "transfer": transfer,
-               "cuts": cuts, "lang": lang}
+               "cuts": cuts, "lang": lang, "designated": designated, "today": today}
     gaps = find_gaps(G, context)
     clock.lap("gaps")
     organisation = org_models(G, cover)
@@ -234,6 +272,8 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
                                     for members in partition) if c],
         "core_periphery": core,
         "org_models": organisation,
+        "weights": weights,
+        "weights_rule": weights_rule,
         "whatif": None,
         "timings_ms": clock.timings,
     }
@@ -314,10 +354,8 @@ def _whatif_message(G, without, taktgeber, closed, opened, changed, before, afte
               plural(lang, "whatif.changed", len(changed))]
     text = say(lang, "whatif.message", counts=join(counts, lang),
                scenario=sentence(f" {say(lang, 'and')} ".join(scenario)))
-    top_before = min((r for r in before["taktgeber"] if not r.get("assumed")),
-                     key=lambda r: r["rank"], default=None)
-    top_after = min((r for r in after["taktgeber"] if not r.get("assumed")),
-                    key=lambda r: r["rank"], default=None)
+    top_before = min(before["taktgeber"], key=lambda r: r["rank"], default=None)
+    top_after = min(after["taktgeber"], key=lambda r: r["rank"], default=None)
     if top_before and top_after and top_before["key"] != top_after["key"]:
         text += say(lang, "whatif.top", after=top_after["name"], before=top_before["name"])
     return text

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Mapping
+
 import networkx as nx
 import numpy as np
 from scipy.sparse import csgraph, csr_array
@@ -13,36 +16,62 @@ from .brokerage import (
     subset_betweenness,
     to_csr,
 )
-from .build import actor_graph, home_units, nodes_of_type
+from .build import active_formats, actor_graph, home_units, nodes_of_type
+from .charter import adopted
+from .provenance import Evidence
 from .structure import cut_structure, main_component
-from .text import LANGUAGES, TEMPLATES, check_lang, label, name, number, percent, say
+from .text import LANGUAGES, check_lang, label, name, number, percent, plural, say
 
 __all__ = [
+    "CADENCE_WEIGHT",
     "CANDIDATE_TYPES",
     "EXACT_SOURCES_MAX",
     "LOSS_EXACT_NODES",
+    "MANDATE_VALUE",
+    "PARTS",
+    "RANK_RANGE_CHANGE",
     "SAMPLE_SOURCES",
     "SCORE_EXPLANATION",
     "WEIGHTS",
     "candidates",
+    "check_weights",
     "efficiency_losses",
+    "mandate_kind",
     "mandate_part",
     "members_within_two_steps",
+    "rank_ranges",
     "rank_taktgeber",
+    "score_explanation",
+    "takt_parts",
+    "weights_in_force",
 ]
 
 #: Actor types able to coordinate a network (besides any actor on the coordinating level).
 CANDIDATE_TYPES = frozenset({"agency", "cdo", "staff_unit", "smart_city_office", "digital_office",
                              "steering_group", "project_matrix", "project_group"})
-#: Weight of each part of the score; the weights sum to 1.
-WEIGHTS = {"brokerage": 0.25, "mandate": 0.20, "capacity": 0.15, "reach": 0.10,
-           "coverage": 0.10, "level": 0.10, "loss": 0.10}
+#: The parts of the score, in the order they are explained (a criteria rule names some).
+PARTS = ("brokerage", "mandate", "capacity", "takt", "loss", "coverage", "level", "reach")
+#: Default weight of each part (sum 1), in force while no criteria rule is adopted. Takt
+#: takes its share from brokerage and reach (which hardly separates the leading candidates
+#: of real networks).
+WEIGHTS = {"brokerage": 0.20, "mandate": 0.20, "capacity": 0.15, "takt": 0.10, "loss": 0.10,
+           "coverage": 0.10, "level": 0.10, "reach": 0.05}
 #: Fit of an actor's level for coordinating a network.
 LEVEL_FIT = {"coordinating": 1.0, "strategic": 0.5, "operational": 0.25}
 #: Value of the level part -> the level it stands for (the reason given for it).
 FIT_LEVEL = {fit: level for level, fit in LEVEL_FIT.items()}
+#: Mandate part by the kind of mandate (:func:`mandate_kind`): a unit's mandate from a
+#: single municipality counts at most half for the network's role.
+MANDATE_VALUE = {"rule": 1.0, "network": 1.0, "own": 0.5, "indirect": 0.25, None: 0.0}
+#: How strongly a recurring format sets the beat, by cadence (a one-off event does not).
+CADENCE_WEIGHT = {"weekly": 1.0, "biweekly": 0.9, "monthly": 0.75, "quarterly": 0.5,
+                  "yearly": 0.25, "once": 0.0}
 #: Staff (full-time equivalents) at which the capacity part reaches 0.5: fte / (fte + 2).
 CAPACITY_HALF_FTE = 2.0
+#: ``rank_range``: each weight in turn is changed by this share up and down.
+RANK_RANGE_CHANGE = 0.25
+#: Tolerance of the sum of a criteria rule's weights.
+WEIGHT_SUM_TOLERANCE = 1e-6
 #: Up to this many member municipalities, betweenness uses every municipality as a source.
 EXACT_SOURCES_MAX = 600
 #: Above ``EXACT_SOURCES_MAX``, this many source municipalities are sampled (seeded,
@@ -52,8 +81,72 @@ SAMPLE_SOURCES = 200
 #: municipality pairs a candidate's departure would disconnect (see ``rank_taktgeber``).
 LOSS_EXACT_NODES = 3000
 
-#: Language -> the explanation of the score as a whole (one source: ``graphs.text``).
-SCORE_EXPLANATION = {lang: TEMPLATES[lang]["score_explanation"] for lang in LANGUAGES}
+
+def score_explanation(weights: Mapping | None = None, lang: str = "de") -> str:
+    """The explanation of the score as a whole with the ``weights`` in force (default
+    ``WEIGHTS``), in ``lang``; a part of weight 0 is named as not counting.
+
+    >>> score_explanation(lang="en").split(". ")[0]
+    'The Taktgeber score (0 to 1) is a weighted sum of eight parts, each between 0 and 1'
+    """
+    weights = WEIGHTS if weights is None else weights
+    shares = {p: percent(weights.get(p, 0.0), lang) if weights.get(p, 0.0) else
+              say(lang, "score_explanation.zero") for p in PARTS}
+    return say(lang, "score_explanation", **shares)
+
+
+#: Language -> the explanation of the score with the default weights.
+SCORE_EXPLANATION = {lang: score_explanation(WEIGHTS, lang) for lang in LANGUAGES}
+
+
+def check_weights(weights, lang: str = "de") -> list[str]:
+    """Return the problems of a criteria rule's ``weights`` (empty when they are valid).
+
+    Valid weights map part names (``PARTS``) to numbers >= 0 that sum to 1 (within
+    ``WEIGHT_SUM_TOLERANCE``); parts not named count 0. Messages are in ``lang`` and name
+    the part concerned, so they can be shown to whoever proposed the rule.
+
+    Examples
+    --------
+    >>> check_weights({"brokerage": 0.5, "mandate": 0.5})
+    []
+    >>> for problem in check_weights({"brokerage": 0.5, "charm": 0.2}, lang="en"):
+    ...     print(problem)
+    Unknown part “charm” (allowed: brokerage, mandate, capacity, takt, loss, coverage, level,
+    reach).
+    The weights must add up to 1 (they add up to 0.70).
+    """
+    check_lang(lang)
+    if not isinstance(weights, Mapping) or not weights:
+        return [say(lang, "weights.mapping")]
+    problems = []
+    total, numeric = 0.0, True
+    for part, value in weights.items():
+        if part not in PARTS:
+            problems.append(say(lang, "weights.unknown", part=part, parts=", ".join(PARTS)))
+        if isinstance(value, bool) or not isinstance(value, int | float) or \
+                not math.isfinite(value) or value < 0:
+            problems.append(say(lang, "weights.value", part=part))
+            numeric = False
+        else:
+            total += value
+    if numeric and abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
+        problems.append(say(lang, "weights.sum", total=number(total, 2, lang)))
+    return problems
+
+
+def weights_in_force(rules: Iterable[dict] | None) -> tuple[dict, str | None]:
+    """Return ``(weights, rule key)``: the weights of the latest adopted ``criteria`` rule
+    with valid weights (every part, those it does not name at 0), else ``(WEIGHTS, None)``.
+
+    An adopted rule with invalid weights (:func:`check_weights`; the platform refuses them
+    when the rule is proposed, so only a hand-written bundle has one) is passed over.
+    """
+    for rule in reversed(adopted(rules or [], "criteria")):
+        weights = rule.get("weights")
+        if not check_weights(weights):
+            return {p: float(weights.get(p, 0.0)) for p in PARTS}, rule.get("key")
+    return dict(WEIGHTS), None
 
 
 def candidates(G: nx.MultiDiGraph, designated: str | None = None) -> list[str]:
@@ -69,30 +162,146 @@ def candidates(G: nx.MultiDiGraph, designated: str | None = None) -> list[str]:
     return sorted(found)
 
 
-def mandate_part(G: nx.MultiDiGraph, actor: str) -> float:
-    """Return the mandate part of ``actor``: 1, 0.5 or 0.
+def _territories(G: nx.MultiDiGraph) -> dict:
+    """Strategic actor -> the municipalities its political level speaks for.
 
-    1 for an incoming ``mandate`` tie from a strategic-level actor, or for a regional body
-    (no municipality) with any incoming mandate. 0.5 for an indirect mandate: a mandate from
-    another level, ``funding`` from a strategic actor (the political level pays for the
-    unit, as the Kreise do for a regional agency they own) or a ``reporting`` tie to a
-    strategic actor (accountable to the political level). Else 0.
+    A municipality's own bodies speak for it; a Landkreis' bodies also for the
+    municipalities of its district (``district`` equal to the Landkreis' name or district);
+    a regional body (no municipality, e.g. the network's steering group) for every
+    municipality of the network.
     """
-    regional = G.nodes[actor].get("municipality") is None
-    best = 0.0
-    for u, _v, data in G.in_edges(actor, data=True):
-        if data["type"] != "tie":
+    munis = nodes_of_type(G, "municipality")
+    district: dict = {}
+    for m in munis:
+        d = G.nodes[m]
+        if d.get("kind") != "landkreis" and d.get("district"):
+            district.setdefault(d["district"], set()).add(m)
+    found = {}
+    for a, d in G.nodes(data=True):
+        if d["type"] != "actor" or d.get("level") != "strategic":
             continue
-        strategic = G.nodes[u].get("level") == "strategic"
-        if data["kind"] == "mandate":
-            best = max(best, 1.0 if strategic or regional else 0.5)
-        elif data["kind"] == "funding" and strategic:
-            best = max(best, 0.5)
-    for _u, v, data in G.out_edges(actor, data=True):
-        if data["type"] == "tie" and data["kind"] == "reporting" and \
-                G.nodes[v].get("level") == "strategic":
-            best = max(best, 0.5)
-    return best
+        m = d.get("municipality")
+        if m is None:
+            found[a] = set(munis)
+        elif G.nodes[m].get("kind") == "landkreis":
+            found[a] = {m} | district.get(G.nodes[m].get("name"), set()) | district.get(
+                G.nodes[m].get("district"), set())
+        else:
+            found[a] = {m}
+    return found
+
+
+def mandate_kind(G: nx.MultiDiGraph, actor: str, *, designated: str | None = None,
+                 territories: dict | None = None) -> str | None:
+    """Return where ``actor``'s mandate comes from: "rule", "network", "own", "indirect"
+    or None.
+
+    - ``"rule"``: ``actor`` is ``designated``, the Taktgeber an adopted rule names;
+    - ``"network"``: ``mandate`` or ``funding`` ties from the strategic level of at least
+      two municipalities, counting the municipalities a body speaks for (a Landkreis for
+      the municipalities of its district, a regional body for all; see ``_territories``);
+    - ``"own"``: a ``mandate`` tie from the strategic level of a single municipality (its
+      own council commissioning a unit: a mandate for that municipality, not the network);
+    - ``"indirect"``: a mandate from another level, ``funding`` from a single municipality's
+      strategic level, or a ``reporting`` tie to a strategic actor;
+    - None otherwise.
+    """
+    if designated is not None and actor == designated:
+        return "rule"
+    territories = _territories(G) if territories is None else territories
+    covered, mandated, indirect = set(), False, False
+    for u, _v, data in G.in_edges(actor, data=True):
+        if data["type"] != "tie" or data["kind"] not in ("mandate", "funding"):
+            continue
+        if u in territories:
+            covered |= territories[u]
+            mandated = mandated or data["kind"] == "mandate"
+        elif data["kind"] == "mandate":
+            indirect = True
+    if len(covered) >= 2:
+        return "network"
+    if covered and mandated:
+        return "own"
+    if covered or indirect or any(
+            data["type"] == "tie" and data["kind"] == "reporting"
+            and G.nodes[v].get("level") == "strategic"
+            for _u, v, data in G.out_edges(actor, data=True)):
+        return "indirect"
+    return None
+
+
+def mandate_part(G: nx.MultiDiGraph, actor: str, *, designated: str | None = None,
+                 territories: dict | None = None) -> float:
+    """Return the mandate part of ``actor``: ``MANDATE_VALUE`` of :func:`mandate_kind`
+    (rule or network 1, own municipality 0.5, indirect 0.25, none 0)."""
+    return MANDATE_VALUE[mandate_kind(G, actor, designated=designated,
+                                      territories=territories)]
+
+
+def takt_parts(G: nx.MultiDiGraph, actors: Iterable[str], *,
+               today: str | None = None) -> dict[str, tuple[float, int]]:
+    """Return actor -> ``(takt, formats)``: how far it sets the network's beat.
+
+    Every running format (:func:`graphs.build.active_formats`) it convenes that brings
+    together actors of at least two municipalities adds ``CADENCE_WEIGHT[cadence]`` times
+    the share of the network's municipalities taking part (a monthly round of all members
+    0.75, a yearly one of half of them 0.125; one-off events nothing); the part is that sum,
+    at most 1. ``formats`` counts the formats that added to it.
+    """
+    actors = list(actors)
+    found = {a: [0.0, 0] for a in actors}
+    n = len(nodes_of_type(G, "municipality"))
+    for record in active_formats(G, today):
+        convenor = record["convenor"]
+        weight = CADENCE_WEIGHT.get(record.get("cadence"), 0.0)
+        if convenor not in found or not weight or not n:
+            continue
+        homes = {G.nodes[a].get("municipality") for a in [convenor, *record["participants"]]}
+        homes.discard(None)
+        if len(homes) < 2:
+            continue
+        found[convenor][0] += weight * len(homes) / n
+        found[convenor][1] += 1
+    return {a: (min(1.0, v), c) for a, (v, c) in found.items()}
+
+
+def rank_ranges(parts: Mapping[str, Mapping[str, float]], weights: Mapping[str, float], *,
+                change: float = RANK_RANGE_CHANGE) -> dict[str, list[int]]:
+    """Return key -> ``[best, worst]`` rank of each candidate as the weights change.
+
+    Each weight above 0 in turn is multiplied by ``1 + change`` and by ``1 - change`` and
+    the weights are renormalised to sum 1; ranks are taken as in the ranking (score rounded
+    to 4 decimals, best first, ties by key) in every such scenario and with ``weights``
+    unchanged.
+
+    Examples
+    --------
+    >>> rank_ranges({"a": {"x": 1.0, "y": 0.0}, "b": {"x": 0.0, "y": 0.9}},
+    ...             {"x": 0.5, "y": 0.5})
+    {'a': [1, 2], 'b': [1, 2]}
+    """
+    keys = sorted(parts)
+    if not keys:
+        return {}
+    names = list(weights)
+    base = np.asarray([float(weights[p]) for p in names])
+    scenarios = [base]
+    for j, w in enumerate(base):
+        if w > 0:
+            for factor in (1 + change, 1 - change):
+                changed = base.copy()
+                changed[j] *= factor
+                scenarios.append(changed / changed.sum())
+    matrix = np.asarray([[float(parts[k].get(p, 0.0)) for p in names] for k in keys])
+    scores = np.round(matrix @ np.asarray(scenarios).T, 4)
+    order = np.arange(len(keys))
+    best = np.full(len(keys), len(keys))
+    worst = np.ones(len(keys), dtype=int)
+    for column in scores.T:
+        ranks = np.empty(len(keys), dtype=int)
+        ranks[np.lexsort((order, -column))] = order + 1
+        best, worst = np.minimum(best, ranks), np.maximum(worst, ranks)
+    return {k: [int(best[i]), int(worst[i])] for i, k in enumerate(keys)}
 
 
 def members_within_two_steps(G: nx.MultiDiGraph, actors: list[str]) -> dict[str, set]:
@@ -260,6 +469,8 @@ def rank_taktgeber(
     cut_pairs: dict | None = None,
     lang: str = "de",
     assumed: bool = False,
+    main: set | None = None,
+    today: str | None = None,
 ) -> dict:
     """Rank the Taktgeber candidates by an explained, weighted score.
 
@@ -272,9 +483,14 @@ def rank_taktgeber(
       regional body its own group); each relative to the best candidate.
     - ``reach``: share of municipalities reached in at most two steps.
     - ``coverage``: share of communities (``community_of``: municipality -> community id)
-      with a municipality so reached.
+      with a municipality so reached; only communities with a municipality in ``main`` (the
+      main component, :func:`graphs.structure.main_component` of ``U`` by default) count,
+      so members not connected to the network are no community of their own.
     - ``level``: coordinating 1, strategic 0.5, operational 0.25.
-    - ``mandate``: :func:`mandate_part`.
+    - ``mandate``: :func:`mandate_part` (the ``designated`` actor, unless ``assumed``,
+      holds the network's mandate by its rule).
+    - ``takt``: :func:`takt_parts` (recurring formats it convenes, on ``today``, an ISO
+      date; None counts every format).
     - ``capacity``: ``fte / (fte + 2)``; 0 when unknown.
     - ``loss``: relative to the largest, in networks up to ``LOSS_EXACT_NODES`` nodes the
       exact efficiency loss (:func:`efficiency_losses`); in larger ones the number of
@@ -285,9 +501,15 @@ def rank_taktgeber(
       per candidate. Both are computed for every candidate, so no cut-off can reorder the
       ranking.
 
+    ``weights`` (default ``WEIGHTS``; :func:`check_weights` must accept them) weigh the
+    parts. Each row's ``rank_range`` is its ``[best, worst]`` rank when any one weight changes
+    by ``RANK_RANGE_CHANGE`` (:func:`rank_ranges`), and ``assumed_share`` the share of the
+    records behind the candidate (itself, its ties and participations) that are assumed.
+
     A ``designated`` actor (the Taktgeber an adopted rule designated) is marked
-    ``designated: true`` and listed first, beside the computed ranking: its score, parts and
-    ``rank`` are the computed ones (the designation does not feed its own ranking). With
+    ``designated: true`` and listed first, beside the computed ranking: its parts are
+    computed like everyone's, its mandate being the rule's, and its ``rank`` is its place
+    by score. With
     ``assumed`` (the what-if "X becomes Taktgeber") the scenario counts its level and mandate
     as fulfilled (1): its ``score`` and ``rank`` are then those of the scenario, and
     ``computed_score`` keeps the score without that assumption. Every row has ``assumed``
@@ -303,12 +525,17 @@ def rank_taktgeber(
     Returns
     -------
     dict
-        ``ranking``: list of ``{key, name, rank, score, computed_score, designated, assumed,
-        parts, raw, explanation}``, the designated actor first, then best first;
+        ``ranking``: list of ``{key, name, rank, rank_range, score, computed_score,
+        designated, assumed, assumed_share, parts, raw, explanation}``, the designated actor
+        first, then best first;
         ``method``: how betweenness and loss were computed.
     """
     weights = dict(WEIGHTS if weights is None else weights)
     check_lang(lang)
+    problems = check_weights(weights, lang)
+    if problems:
+        raise ValueError(" ".join(problems))
+    weights = {p: float(weights.get(p, 0.0)) for p in PARTS}
     if designated is not None and (designated not in G or G.nodes[designated]["type"] != "actor"):
         raise ValueError(f"designated Taktgeber {designated!r} is not an actor of the network")
     cands = candidates(G, designated)
@@ -328,8 +555,15 @@ def rank_taktgeber(
     groups = home_units(G)
     roles = gould_fernandez_brokerage(actor_net, groups, nodes=cands)
     reached = members_within_two_steps(G, cands)
-    community_of = community_of or {}
+    main = main_component(U) if main is None else main
+    community_of = {m: c for m, c in (community_of or {}).items() if m in main}
     n_communities = len({community_of[m] for m in munis if m in community_of}) or 1
+    territories = _territories(G)
+    mandated = None if assumed else designated
+    kinds = {a: mandate_kind(G, a, designated=mandated, territories=territories)
+             for a in cands}
+    takt = takt_parts(G, cands, today=today)
+    evidence = Evidence(G)
 
     raw = {}
     for a in cands:
@@ -346,6 +580,8 @@ def rank_taktgeber(
                                         if m in community_of}),
             "fte": fte,
             "efficiency_drop": 0.0,
+            "mandate": kinds[a],
+            "formats_convened": takt[a][1],
         }
     best_b = max(r["betweenness"] for r in raw.values()) or 1.0
     best_gf = max(r["liaison"] + r["representative"] for r in raw.values()) or 1
@@ -359,9 +595,10 @@ def rank_taktgeber(
             "reach": r["members_reached"] / len(munis) if munis else 0.0,
             "coverage": min(1.0, r["communities_reached"] / n_communities),
             "level": LEVEL_FIT.get(data.get("level"), 0.0),
-            "mandate": mandate_part(G, a),
+            "mandate": MANDATE_VALUE[kinds[a]],
             "capacity": fte / (fte + CAPACITY_HALF_FTE),
             "loss": 0.0,
+            "takt": takt[a][0],
         }
     if len(U) <= LOSS_EXACT_NODES:
         losses = {}
@@ -394,15 +631,22 @@ def rank_taktgeber(
             "computed_score": round(computed[a], 4),
             "designated": a == designated,
             "assumed": bool(assumed) and a == designated,
-            "parts": {p: round(v, 4) for p, v in parts[a].items()},
+            "assumed_share": evidence.assumed_share([a]),
+            "parts": {p: round(parts[a][p], 4) for p in PARTS},
             "raw": _plain(raw[a]),
-            "explanation": _explain(G, a, parts[a], raw[a], len(munis), n_communities,
-                                    a == designated, lang, assumed=bool(assumed),
-                                    computed=computed[a], score=score),
         })
     ranking.sort(key=lambda r: (-r["score"], r["key"]))
+    ranges = rank_ranges({r["key"]: r["parts"] for r in ranking}, weights)
     for i, r in enumerate(ranking, 1):
         r["rank"] = i
+        best, worst = ranges[r["key"]]
+        r["rank_range"] = [min(best, i), max(worst, i)]
+        a = r["key"]
+        r["explanation"] = _explain(G, a, parts[a], raw[a], len(munis), n_communities,
+                                    a == designated, lang, assumed=bool(assumed),
+                                    computed=computed[a], score=r["score"], weights=weights,
+                                    rank_range=r["rank_range"],
+                                    assumed_share=r["assumed_share"])
     ranking.sort(key=lambda r: not r["designated"])  # stable: the rest keep their order
     method = {
         "betweenness": "sampled" if k else "exact",
@@ -424,10 +668,13 @@ def _plain(raw: dict) -> dict:
 
 
 def _explain(G, a, parts, raw, n_munis, n_communities, designated, lang="de", *,
-             assumed=False, computed=0.0, score=0.0) -> str:
-    """One sentence naming the candidate's strongest and weakest part."""
-    shown = parts
-    weight = WEIGHTS.get
+             assumed=False, computed=0.0, score=0.0, weights=None, rank_range=None,
+             assumed_share=0.0) -> str:
+    """Sentences naming the candidate's strongest and weakest part (among those that weigh),
+    how stable its rank is and how much of it rests on assumed records."""
+    weights = WEIGHTS if weights is None else weights
+    shown = {p: v for p, v in parts.items() if weights.get(p, 0.0) > 0} or parts
+    weight = weights.get
     best = max(shown, key=lambda p: (round(shown[p], 4), weight(p, 0), p))
     worst = min(shown, key=lambda p: (round(shown[p], 4), -weight(p, 0), p))
     text = say(lang, "explain", name=name(G, a),
@@ -442,6 +689,12 @@ def _explain(G, a, parts, raw, n_munis, n_communities, designated, lang="de", *,
                     after=number(score, 2, lang))
     elif designated:
         text += say(lang, "explain.designated")
+    if rank_range is not None:
+        best_rank, worst_rank = rank_range
+        text += say(lang, "explain.rank_stable", rank=best_rank) if best_rank == worst_rank \
+            else say(lang, "explain.rank_range", best=best_rank, worst=worst_rank)
+    if assumed_share > 0:
+        text += say(lang, "assumed_share", share=percent(assumed_share, lang))
     return text
 
 
@@ -463,8 +716,11 @@ def _reason(part, parts, raw, n_munis, n_communities, designated, lang="de") -> 
     if part == "mandate":
         if designated:
             return say(lang, "reason.mandate.designated")
-        return say(lang, {1.0: "reason.mandate.full", 0.5: "reason.mandate.indirect"}.get(
-            parts["mandate"], "reason.mandate.none"))
+        return say(lang, f"reason.mandate.{raw.get('mandate') or 'none'}")
+    if part == "takt":
+        if not raw.get("formats_convened"):
+            return say(lang, "reason.takt.none")
+        return plural(lang, "reason.takt", raw["formats_convened"])
     if part == "capacity":
         if raw["fte"] is None:
             return say(lang, "reason.capacity.unknown")

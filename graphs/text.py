@@ -8,6 +8,7 @@ grammatical case (:func:`the`), which English does without.
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 from collections.abc import Iterable
 
@@ -23,6 +24,7 @@ __all__ = [
     "TEMPLATES",
     "TOPIC_LABELS",
     "check_lang",
+    "day",
     "gender",
     "join",
     "label",
@@ -44,7 +46,7 @@ LANGUAGES = ("de", "en")
 
 #: Language -> table -> value -> its label: ``level`` (a level as the object of a sentence,
 #: "fehlt die ..."), ``level_examples`` (units on a level), ``topic``, ``part`` (part of the
-#: Taktgeber score) and ``status`` (of an initiative).
+#: Taktgeber score), ``sector`` (of an actor) and ``status`` (of an initiative).
 LABELS = {
     "de": {
         "level": {
@@ -79,7 +81,10 @@ LABELS = {
             "mandate": "Mandat",
             "capacity": "Kapazität (Personal)",
             "loss": "Verlust für das Netzwerk bei Ausscheiden",
+            "takt": "Takt (lädt regelmäßig Mitglieder ein)",
         },
+        "sector": {"public": "Verwaltung", "civil_society": "Zivilgesellschaft",
+                   "business": "Wirtschaft", "science": "Wissenschaft"},
         "status": {"idea": "Idee", "planned": "geplant", "running": "laufend",
                    "completed": "abgeschlossen"},
     },
@@ -116,7 +121,10 @@ LABELS = {
             "mandate": "mandate",
             "capacity": "capacity (staff)",
             "loss": "loss to the network on leaving",
+            "takt": "beat (convenes members regularly)",
         },
+        "sector": {"public": "administration", "civil_society": "civil society",
+                   "business": "business", "science": "science"},
         "status": {"idea": "idea", "planned": "planned", "running": "ongoing",
                    "completed": "completed"},
     },
@@ -154,10 +162,24 @@ TEMPLATES = {
     "de": {
         # grammar
         "and": "und",
+        "or": "oder",
         "more": "{names} und {rest} weitere",
         "quote": "„{text}“",
         "percent": "{value} %",
         "percent_small": "unter 1 %",
+        # provenance (appended to a finding resting on assumed records)
+        "assumed_share": " Beruht zu {share} auf angenommenen Angaben.",
+        # gap: missing_data
+        "missing_data.levels": "Für {name} sind diese Ebenen nur aus angenommenen Angaben "
+                               "bekannt: {levels}. Bitte bestätigen Sie, welche Stellen dort "
+                               "zuständig sind, oder tragen Sie sie ein.",
+        "missing_data.assumed": "Für {name} liegen nur angenommene Angaben vor, keine belegten "
+                                "({levels}). Bitte bestätigen Sie, welche Stellen dort "
+                                "zuständig sind, oder tragen Sie sie ein.",
+        "missing_data.none": "Für {name} ist noch keine Stelle erfasst. Bitte bestätigen Sie, "
+                             "welche Stellen dort die politisch-strategische, die "
+                             "koordinierende und die umsetzende Ebene wahrnehmen, und tragen "
+                             "Sie sie ein.",
         # gap: missing_level
         "missing_level.item": "die {level} ({examples})",
         "missing_level.one": "{name} fehlt {what}. {remedies}.",
@@ -191,7 +213,9 @@ TEMPLATES = {
         "lead.nobody": "Die Initiative {initiative} ({status}) hat weder Beteiligte noch "
                        "Federführung. Eine federführende Stelle und Partner gewinnen.",
         "lead.pick": "Die Initiative {initiative} ({status}) hat keine Federführung. Eine "
-                     "federführende Stelle bestimmen, z. B. {actor}.",
+                     "federführende Stelle bestimmen, z. B. {actor}{why}.",
+        "lead.why.experience": " (Erfahrung mit dem Thema)",
+        "lead.why.declared": " (Thema nach eigener Angabe)",
         # the part of the network cut off (articulation_point, bridge)
         "piece.more": "{names} und {rest} weitere Kommunen",
         "piece.actors.one": "{count} Akteur",
@@ -239,11 +263,13 @@ TEMPLATES = {
                             "Wissenstransfer.",
         "topic.remedy": "Eine vertrauensvolle Verbindung zu einer erfahrenen Kommune knüpfen.",
         "topic.message.one": "{topics} haben andere Mitglieder Erfahrung, aber {members} ist "
-                             "über vertrauensvolle Verbindungen (Gewicht ab 3 oder gemeinsame "
-                             "Initiativen) nicht zu erreichen. {remedy}",
+                             "über keinen Wissenskanal (Wissenstransfer, Beratung, Kooperation, "
+                             "Initiative oder wiederkehrendes Format zum Thema) zu erreichen. "
+                             "{remedy}",
         "topic.message.many": "{topics} haben andere Mitglieder Erfahrung, aber {members} sind "
-                              "über vertrauensvolle Verbindungen (Gewicht ab 3 oder gemeinsame "
-                              "Initiativen) nicht zu erreichen. {remedy}",
+                              "über keinen Wissenskanal (Wissenstransfer, Beratung, Kooperation, "
+                              "Initiative oder wiederkehrendes Format zum Thema) zu erreichen. "
+                              "{remedy}",
         # gap: overloaded_actor
         "overloaded.staff_unknown": "ohne Angabe zum Personal",
         "overloaded.staff": "mit {fte} VZÄ",
@@ -252,11 +278,65 @@ TEMPLATES = {
         "overloaded.pool": "Beteiligungen bündeln oder abgeben oder die Kapazität aufstocken.",
         "overloaded.message": "{actor} ist an {count} laufenden oder geplanten Initiativen "
                               "beteiligt, davon {leads} federführend, {staff}. {remedy}",
+        # gap: sector_gap
+        "sector.missing": "Im Netzwerk ist kein Partner aus {sectors} vertreten. Partner "
+                          "gewinnen (z. B. Vereine, Unternehmen, Hochschulen der Region) und "
+                          "an gemeinsamen Initiativen beteiligen.",
+        "sector.idle": "Partner aus dem Bereich {sector} ({names}) gehören zum Netzwerk, "
+                       "wirken aber an keiner laufenden gemeinsamen Initiative mit. Sie als "
+                       "Partner in eine laufende Initiative holen.",
+        # gap: no_designated_taktgeber
+        "no_taktgeber.message": "Das Netzwerk hat keinen Taktgeber durch eine beschlossene "
+                                "Spielregel benannt. Eine Spielregel beschließen, die den "
+                                "Taktgeber benennt{candidates}.",
+        "no_taktgeber.candidates": "; die stärksten Kandidaten sind derzeit {names}",
+        # gap: unvoted_charter
+        "unvoted.recorded.one": " {count} der gezählten Stimmen ist aus einem Dokument "
+                                "übernommen, nicht auf der Plattform abgegeben.",
+        "unvoted.recorded.many": " {count} der gezählten Stimmen sind aus Dokumenten "
+                                 "übernommen, nicht auf der Plattform abgegeben.",
+        "unvoted.never.one": "Die beschlossene Spielregel {rules} bindet auch Mitglieder, die "
+                             "nie darüber abgestimmt haben: {names}. Die Zustimmung nachholen, "
+                             "per Abstimmung oder mit dem Beitrittsbeschluss.{recorded}",
+        "unvoted.never.many": "Die {count} beschlossenen Spielregeln {rules} binden auch "
+                              "Mitglieder, die nie darüber abgestimmt haben: {names}. Die "
+                              "Zustimmung nachholen, per Abstimmung oder mit dem "
+                              "Beitrittsbeschluss.{recorded}",
+        "unvoted.quorum.one": "Über die beschlossene Spielregel {rules} haben nur {voted} von "
+                              "{eligible} stimmberechtigten Mitgliedern abgestimmt (Quorum "
+                              "{quorum}); sie bindet dennoch auch {names}. Die Abstimmung "
+                              "wiederholen oder die Zustimmung der übrigen Mitglieder "
+                              "einholen.{recorded}",
+        "unvoted.quorum.many": "Über die {count} beschlossenen Spielregeln {rules} haben nur "
+                               "{voted} von {eligible} stimmberechtigten Mitgliedern "
+                               "abgestimmt (Quorum {quorum}); sie binden dennoch auch {names}. "
+                               "Die Abstimmung wiederholen oder die Zustimmung der übrigen "
+                               "Mitglieder einholen.{recorded}",
+        # gap: funding_end
+        "funding.months.one": "in {count} Monat",
+        "funding.months.many": "in {count} Monaten",
+        "funding.soon": "in weniger als einem Monat",
+        "funding.ends": "Die Förderung des Netzwerks endet am {date} ({when}), und keine "
+                        "beschlossene Spielregel regelt, wie es danach weitergeht. Eine "
+                        "Spielregel zur Verstetigung beschließen: wer den Takt hält, wie die "
+                        "Kosten geteilt werden, welche Formate bleiben.",
+        "funding.ended": "Die Förderung des Netzwerks ist am {date} ausgelaufen, und keine "
+                         "beschlossene Spielregel regelt, wie es weitergeht. Eine Spielregel "
+                         "zur Verstetigung beschließen: wer den Takt hält, wie die Kosten "
+                         "geteilt werden, welche Formate bleiben.",
+        # Taktgeber weights (criteria rules)
+        "weights.mapping": "Gewichte: bitte je Teil eine Zahl angeben (z. B. brokerage: 0.3).",
+        "weights.unknown": "Unbekannter Teil „{part}“ (erlaubt: {parts}).",
+        "weights.value": "Das Gewicht von „{part}“ muss eine Zahl ab 0 sein.",
+        "weights.sum": "Die Gewichte müssen zusammen 1 ergeben (sie ergeben {total}).",
         # Taktgeber ranking
-        "explain": "{name}: am stärksten bei {best} ({best_value}; {best_reason}), am "
-                   "schwächsten bei {worst} ({worst_value}; {worst_reason}).",
-        "explain.designated": " Durch eine beschlossene Spielregel als Taktgeber vorgesehen; "
-                              "der Wert ist unverändert berechnet.",
+        "explain": "{name} – Stärke: {best} mit {best_value} ({best_reason}); Schwäche: "
+                   "{worst} mit {worst_value} ({worst_reason}).",
+        "explain.rank_stable": " Rang {rank} auch bei ±25 % für jedes Gewicht.",
+        "explain.rank_range": " Rang {best}–{worst}, wenn sich ein Gewicht um ±25 % ändert.",
+        "explain.designated": " Durch eine beschlossene Spielregel als Taktgeber benannt; das "
+                              "zählt als Mandat des Netzwerks, sonst ist der Wert unverändert "
+                              "berechnet.",
         "explain.assumed": " Als Taktgeber angenommen: Ebene und Mandat als erfüllt gewertet "
                            "(Wert {after} statt {before}).",
         "reason.brokerage": "liegt auf {share} der kürzesten Wege zwischen Mitgliedskommunen, "
@@ -266,39 +346,61 @@ TEMPLATES = {
         "reason.level.designated": "als Taktgeber angenommen",
         "reason.level.unknown": "Ebene unbekannt",
         "reason.mandate.designated": "als Taktgeber angenommen",
-        "reason.mandate.full": "Mandat der politischen Ebene",
+        "reason.mandate.rule": "per Spielregel als Taktgeber benannt",
+        "reason.mandate.network": "Mandat der politischen Ebene mehrerer Mitglieder",
+        "reason.mandate.own": "Mandat nur einer Kommune, zählt halb",
         "reason.mandate.indirect": "nur mittelbares Mandat",
         "reason.mandate.none": "kein Mandat der politischen Ebene",
+        "reason.takt.one": "lädt zu {count} wiederkehrenden Format mehrerer Mitglieder ein",
+        "reason.takt.many": "lädt zu {count} wiederkehrenden Formaten mehrerer Mitglieder ein",
+        "reason.takt.none": "lädt zu keinem wiederkehrenden Format ein",
         "reason.capacity": "{fte} VZÄ",
         "reason.capacity.unknown": "keine Angabe zum Personal",
         "reason.loss": "ohne sie sinkt die Erreichbarkeit um {share}",
         "reason.loss.pairs": "ohne sie wären {share} der Kommunenpaare getrennt",
         "score_explanation": (
-            "Der Taktgeber-Wert (0 bis 1) ist eine gewichtete Summe aus sieben Teilen, jeder "
-            "zwischen 0 und 1. Vermittlung zwischen Kommunen (25 %): wie oft die Stelle auf "
-            "kürzesten Wegen zwischen Mitgliedskommunen liegt und wie oft sie zwischen fremden "
-            "Gruppen vermittelt oder ihre Kommune nach außen vertritt (Gould/Fernandez), "
-            "gemessen an der stärksten Stelle. Mandat (20 %): ein Auftrag der politischen Ebene "
-            "(1) oder nur mittelbar, etwa über Finanzierung oder eine Berichtslinie (0,5). "
-            "Kapazität (15 %): Personal in Vollzeitstellen, 2 VZÄ ergeben 0,5 und 6 VZÄ 0,75. "
-            "Reichweite (10 %): Anteil der Mitglieder, die in höchstens zwei Schritten "
-            "erreichbar sind. Abdeckung (10 %): Anteil der Teilnetze, "
-            "die so erreicht werden. Ebene (10 %): koordinierend 1, politisch-strategisch 0,5, "
-            "Umsetzung 0,25. Verlust (10 %): wie stark die Erreichbarkeit zwischen den Kommunen "
-            "sinkt, wenn die Stelle wegfällt (in sehr großen Netzen: wie viele Kommunenpaare "
-            "dann getrennt wären), gemessen an der wichtigsten Stelle. Wer nur gut "
-            "vernetzt ist, aber weder Mandat noch Personal hat, gewinnt deshalb nicht allein "
-            "durch seine Lage im Netzwerk."
+            "Der Taktgeber-Wert (0 bis 1) ist eine gewichtete Summe aus acht Teilen, jeder "
+            "zwischen 0 und 1. Vermittlung zwischen Kommunen ({brokerage}): wie oft die Stelle "
+            "auf kürzesten Wegen zwischen Mitgliedskommunen liegt und wie oft sie zwischen "
+            "fremden Gruppen vermittelt oder ihre Kommune nach außen vertritt "
+            "(Gould/Fernandez), gemessen an der stärksten Stelle. Mandat ({mandate}): ein "
+            "Auftrag des Netzwerks (1: per Spielregel oder von der politischen Ebene mehrerer "
+            "Mitglieder, etwa eines Kreises für seine Gemeinden), nur einer Kommune (0,5) oder "
+            "nur mittelbar, etwa über Finanzierung oder eine Berichtslinie (0,25). "
+            "Kapazität ({capacity}): Personal in Vollzeitstellen, 2 VZÄ ergeben 0,5 und 6 VZÄ "
+            "0,75. Takt ({takt}): wiederkehrende Formate mehrerer Mitglieder, zu denen die "
+            "Stelle einlädt, nach Rhythmus und Anteil der beteiligten Kommunen (monatlich mit "
+            "allen: 0,75). Verlust ({loss}): wie stark die Erreichbarkeit zwischen den "
+            "Kommunen sinkt, wenn die Stelle wegfällt (in sehr großen Netzen: wie viele "
+            "Kommunenpaare dann getrennt wären), gemessen an der wichtigsten Stelle. Abdeckung "
+            "({coverage}): Anteil der Teilnetze, die in zwei Schritten erreicht werden (nicht "
+            "verbundene Mitglieder zählen nicht als Teilnetz). Reichweite ({reach}): Anteil "
+            "der Mitglieder, die in höchstens zwei Schritten erreichbar sind. Ebene "
+            "({level}): koordinierend 1, politisch-strategisch 0,5, Umsetzung 0,25. Die "
+            "Gewichte legt das Netzwerk per Spielregel (Kriterien) fest. Wer nur gut vernetzt "
+            "ist, aber weder Mandat noch Personal hat, gewinnt nicht allein durch seine Lage "
+            "im Netzwerk."
         ),
+        "score_explanation.zero": "zählt nicht",
         # knowledge transfer
-        "transfer.note": "Bei gleich guten Wegen werden städtische vor ländlichen Quellen "
-                         "bevorzugt (kreisfreie Stadt vor kreisangehöriger Stadt vor Gemeinde) "
-                         "und größere vor kleineren. Als Wege zählen vertrauensvolle "
-                         "Verbindungen (Gewicht ab 3, Länge 6 − Gewicht) und laufende oder "
-                         "abgeschlossene gemeinsame Initiativen.",
+        "transfer.note": "Als Wissenskanäle zählen Wissenstransfer-, Beratungs- und "
+                         "Kooperationsbeziehungen jeden Gewichts (je stärker und "
+                         "vertrauensvoller, desto kürzer der Weg), laufende oder abgeschlossene "
+                         "Initiativen und wiederkehrende Formate zum Thema. Einmalige "
+                         "Veranstaltungen, andere Beziehungen und Initiativen oder Formate zu "
+                         "anderen Themen sind nur schwache Kanäle und haben nie Vorrang. "
+                         "Erfahrung heißt: federführend, als Partner oder unterstützend an "
+                         "einer laufenden oder abgeschlossenen Initiative zum Thema beteiligt. "
+                         "Unter gleich guten Mentoren wird eine Kommune derselben Art "
+                         "(ländlich für ländlich: Gemeinden und Städte unter 20.000 "
+                         "Einwohnern) und dann die nähere vorgeschlagen.",
         "transfer.shown": " Gezeigt werden die {shown} kürzesten von {total} Wegen.",
-        "transfer.unreachable": " {count} Mitglieder ohne Erfahrung sind über vertrauensvolle "
-                                "Verbindungen nicht erreichbar.",
+        "transfer.weak_only": " {count} Mitglieder ohne Erfahrung sind nur über schwache "
+                              "Kanäle erreichbar.",
+        "transfer.unreachable": " {count} Mitglieder ohne Erfahrung sind über keinen Kanal "
+                                "erreichbar.",
+        "transfer.self_declared": " Nach eigener Angabe mit dem Thema vertraut, ohne "
+                                  "Initiative dazu (daher kein Mentor): {names}.",
         # what-if
         "whatif.without": "ohne {node}",
         "whatif.taktgeber": "mit {actor} als Taktgeber",
@@ -309,15 +411,28 @@ TEMPLATES = {
         "whatif.changed.one": "{count} Lücke ändert sich",
         "whatif.changed.many": "{count} Lücken ändern sich",
         "whatif.message": "{scenario}: {counts}.",
-        "whatif.top": " Stärkster Kandidat ist dann {after} statt {before}.",
+        "whatif.top": " Den höchsten Taktgeber-Wert hat dann {after} statt {before}.",
     },
     "en": {
         # grammar
         "and": "and",
+        "or": "or",
         "more": "{names} and {rest} more",
         "quote": "“{text}”",
         "percent": "{value}%",
         "percent_small": "under 1%",
+        # provenance (appended to a finding resting on assumed records)
+        "assumed_share": " {share} of this rests on assumed records.",
+        # gap: missing_data
+        "missing_data.levels": "For {name} these levels are known from assumed records only: "
+                               "{levels}. Please confirm which units are responsible there, "
+                               "or enter them.",
+        "missing_data.assumed": "For {name} there are only assumed records, none documented "
+                                "({levels}). Please confirm which units are responsible there, "
+                                "or enter them.",
+        "missing_data.none": "No unit of {name} is recorded yet. Please confirm which units "
+                             "hold the political-strategic, the coordinating and the "
+                             "implementation level there, and enter them.",
         # gap: missing_level
         "missing_level.item": "the {level} ({examples})",
         "missing_level.one": "{name} lacks {what}. {remedies}.",
@@ -349,7 +464,9 @@ TEMPLATES = {
         "lead.nobody": "The initiative {initiative} ({status}) has neither participants nor a "
                        "lead. Win a lead unit and partners.",
         "lead.pick": "The initiative {initiative} ({status}) has no lead. Appoint a lead unit, "
-                     "e.g. {actor}.",
+                     "e.g. {actor}{why}.",
+        "lead.why.experience": " (experience in the topic)",
+        "lead.why.declared": " (topic by its own account)",
         # the part of the network cut off (articulation_point, bridge)
         "piece.more": "{names} and {rest} more municipalities",
         "piece.actors.one": "{count} actor",
@@ -393,11 +510,13 @@ TEMPLATES = {
                             "transfer.",
         "topic.remedy": "Build a trusted tie to an experienced municipality.",
         "topic.message.one": "Other members have experience {topics}, but {members} cannot be "
-                             "reached over trusted ties (weight 3 or more, or shared "
-                             "initiatives). {remedy}",
+                             "reached over any knowledge channel (knowledge transfer, advice, "
+                             "cooperation, an initiative or a recurring format on the topic). "
+                             "{remedy}",
         "topic.message.many": "Other members have experience {topics}, but {members} cannot be "
-                              "reached over trusted ties (weight 3 or more, or shared "
-                              "initiatives). {remedy}",
+                              "reached over any knowledge channel (knowledge transfer, advice, "
+                              "cooperation, an initiative or a recurring format on the topic). "
+                              "{remedy}",
         # gap: overloaded_actor
         "overloaded.staff_unknown": "with no staff figure given",
         "overloaded.staff": "with {fte} FTE",
@@ -406,11 +525,58 @@ TEMPLATES = {
         "overloaded.pool": "Pool or give up participations, or increase the capacity.",
         "overloaded.message": "{actor} takes part in {count} running or planned initiatives, "
                               "leading {leads} of them, {staff}. {remedy}",
+        # gap: sector_gap
+        "sector.missing": "The network has no partner from {sectors}. Win partners (e.g. "
+                          "associations, companies, universities of the region) and involve "
+                          "them in shared initiatives.",
+        "sector.idle": "Partners from {sector} ({names}) belong to the network but take part "
+                       "in no running shared initiative. Bring them into a running initiative "
+                       "as partners.",
+        # gap: no_designated_taktgeber
+        "no_taktgeber.message": "The network has not named a Taktgeber by an adopted rule. "
+                                "Adopt a rule naming the Taktgeber{candidates}.",
+        "no_taktgeber.candidates": "; the strongest candidates are currently {names}",
+        # gap: unvoted_charter
+        "unvoted.recorded.one": " {count} of the votes counted is taken from a document, "
+                                "not cast on the platform.",
+        "unvoted.recorded.many": " {count} of the votes counted are taken from documents, "
+                                 "not cast on the platform.",
+        "unvoted.never.one": "The adopted rule {rules} also binds members who never voted on "
+                             "it: {names}. Obtain their consent, by a vote or with their "
+                             "joining decision.{recorded}",
+        "unvoted.never.many": "The {count} adopted rules {rules} also bind members who never "
+                              "voted on them: {names}. Obtain their consent, by a vote or with "
+                              "their joining decision.{recorded}",
+        "unvoted.quorum.one": "Only {voted} of {eligible} voting members voted on the adopted "
+                              "rule {rules} (quorum {quorum}); it still binds {names} too. "
+                              "Repeat the vote or obtain the consent of the other "
+                              "members.{recorded}",
+        "unvoted.quorum.many": "Only {voted} of {eligible} voting members voted on the {count} "
+                               "adopted rules {rules} (quorum {quorum}); they still bind "
+                               "{names} too. Repeat the vote or obtain the consent of the "
+                               "other members.{recorded}",
+        # gap: funding_end
+        "funding.months.one": "in {count} month",
+        "funding.months.many": "in {count} months",
+        "funding.soon": "in less than a month",
+        "funding.ends": "The network's funding ends on {date} ({when}), and no adopted rule "
+                        "says how it continues. Adopt a rule on continuation: who keeps the "
+                        "beat, how costs are shared, which formats remain.",
+        "funding.ended": "The network's funding ended on {date}, and no adopted rule says how "
+                         "it continues. Adopt a rule on continuation: who keeps the beat, how "
+                         "costs are shared, which formats remain.",
+        # Taktgeber weights (criteria rules)
+        "weights.mapping": "Weights: please give a number per part (e.g. brokerage: 0.3).",
+        "weights.unknown": "Unknown part “{part}” (allowed: {parts}).",
+        "weights.value": "The weight of “{part}” must be a number of 0 or more.",
+        "weights.sum": "The weights must add up to 1 (they add up to {total}).",
         # Taktgeber ranking
-        "explain": "{name}: strongest in {best} ({best_value}; {best_reason}), weakest in "
-                   "{worst} ({worst_value}; {worst_reason}).",
-        "explain.designated": " Designated as Taktgeber by an adopted rule; the score is "
-                              "computed unchanged.",
+        "explain": "{name} – strength: {best} at {best_value} ({best_reason}); weakness: "
+                   "{worst} at {worst_value} ({worst_reason}).",
+        "explain.rank_stable": " Rank {rank} even with ±25% on any weight.",
+        "explain.rank_range": " Rank {best}–{worst} when any weight changes by ±25%.",
+        "explain.designated": " Named Taktgeber by an adopted rule; this counts as the "
+                              "network's mandate, otherwise the score is computed unchanged.",
         "explain.assumed": " Assumed as Taktgeber: level and mandate counted as fulfilled "
                            "(score {after} instead of {before}).",
         "reason.brokerage": "lies on {share} of the shortest paths between member "
@@ -420,39 +586,58 @@ TEMPLATES = {
         "reason.level.designated": "assumed as Taktgeber",
         "reason.level.unknown": "level unknown",
         "reason.mandate.designated": "assumed as Taktgeber",
-        "reason.mandate.full": "mandate from the political level",
+        "reason.mandate.rule": "named Taktgeber by a rule",
+        "reason.mandate.network": "mandate from the political level of several members",
+        "reason.mandate.own": "mandate from one municipality only, counts half",
         "reason.mandate.indirect": "indirect mandate only",
         "reason.mandate.none": "no mandate from the political level",
+        "reason.takt.one": "convenes {count} recurring format of several members",
+        "reason.takt.many": "convenes {count} recurring formats of several members",
+        "reason.takt.none": "convenes no recurring format",
         "reason.capacity": "{fte} FTE",
         "reason.capacity.unknown": "no staff figure given",
         "reason.loss": "without it, reachability drops by {share}",
         "reason.loss.pairs": "without it, {share} of the municipality pairs would be "
                              "disconnected",
         "score_explanation": (
-            "The Taktgeber score (0 to 1) is a weighted sum of seven parts, each between 0 and "
-            "1. Brokerage between municipalities (25%): how often the unit lies on shortest "
-            "paths between member municipalities and how often it mediates between other "
-            "groups or represents its municipality outward (Gould/Fernandez), relative to the "
-            "strongest unit. Mandate (20%): a mandate from the political level (1) or only "
-            "indirect, e.g. through funding or a reporting line (0.5). "
-            "Capacity (15%): staff in full-time equivalents; 2 FTE give 0.5 and 6 FTE 0.75. "
-            "Reach (10%): share of members reachable in at most two steps. Coverage (10%): "
-            "share of the network's communities reached that way. Level (10%): coordinating 1, "
-            "strategic 0.5, operational 0.25. Loss (10%): how much the reachability between the "
-            "municipalities drops if the unit leaves (in very large networks: how many pairs of "
-            "municipalities it would disconnect), relative to the most important unit. A unit "
-            "that is merely well connected, with neither mandate nor staff, therefore cannot "
-            "win on its position alone."
+            "The Taktgeber score (0 to 1) is a weighted sum of eight parts, each between 0 and "
+            "1. Brokerage between municipalities ({brokerage}): how often the unit lies on "
+            "shortest paths between member municipalities and how often it mediates between "
+            "other groups or represents its municipality outward (Gould/Fernandez), relative "
+            "to the strongest unit. Mandate ({mandate}): a mandate from the network (1: by a "
+            "rule, or from the political level of several members, such as a district for its "
+            "municipalities), from one municipality only (0.5), or only indirect, e.g. through "
+            "funding or a reporting line (0.25). Capacity ({capacity}): staff in full-time "
+            "equivalents; 2 FTE give 0.5 and 6 FTE 0.75. Beat ({takt}): recurring formats of "
+            "several members the unit convenes, by cadence and share of the municipalities "
+            "taking part (monthly with all: 0.75). Loss ({loss}): how much the reachability "
+            "between the municipalities drops if the unit leaves (in very large networks: how "
+            "many pairs of municipalities it would disconnect), relative to the most important "
+            "unit. Coverage ({coverage}): share of the network's communities reached in two "
+            "steps (members not connected to the network are no community). Reach ({reach}): "
+            "share of members reachable in at most two steps. Level ({level}): coordinating 1, "
+            "strategic 0.5, operational 0.25. The network sets the weights by a rule "
+            "(criteria). A unit that is merely well connected, with neither mandate nor staff, "
+            "cannot win on its position alone."
         ),
+        "score_explanation.zero": "does not count",
         # knowledge transfer
-        "transfer.note": "Among equally good paths, urban sources are preferred to rural ones "
-                         "(independent city before district town before municipality) and "
-                         "larger to smaller ones. Paths run over trusted ties (weight 3 or "
-                         "more, length 6 − weight) and running or completed shared "
-                         "initiatives.",
+        "transfer.note": "Knowledge channels are knowledge-transfer, advice and cooperation "
+                         "ties of any weight (the stronger and more trusted, the shorter the "
+                         "path), running or completed initiatives and recurring formats on the "
+                         "topic. One-off events, other ties and initiatives or formats on "
+                         "other topics are weak channels only and never take precedence. "
+                         "Experience means a lead, partner or supporter role in a running or "
+                         "completed initiative on the topic. Among equally good mentors, one "
+                         "of the same kind (rural for rural: municipalities and towns under "
+                         "20,000 inhabitants) and then the nearer one is suggested.",
         "transfer.shown": " Shown are the {shown} shortest of {total} paths.",
+        "transfer.weak_only": " {count} members without experience can be reached over weak "
+                              "channels only.",
         "transfer.unreachable": " {count} members without experience cannot be reached over "
-                                "trusted ties.",
+                                "any channel.",
+        "transfer.self_declared": " Familiar with the topic by their own account, without an "
+                                  "initiative on it (hence no mentor): {names}.",
         # what-if
         "whatif.without": "without {node}",
         "whatif.taktgeber": "with {actor} as Taktgeber",
@@ -463,7 +648,7 @@ TEMPLATES = {
         "whatif.changed.one": "{count} gap changed",
         "whatif.changed.many": "{count} gaps changed",
         "whatif.message": "{scenario}: {counts}.",
-        "whatif.top": " The strongest candidate is then {after} instead of {before}.",
+        "whatif.top": " The highest Taktgeber score then has {after} instead of {before}.",
     },
 }
 
@@ -534,16 +719,32 @@ def percent(share: float, lang: str = "de") -> str:
     return say(lang, "percent_small")
 
 
-def join(items: Iterable[str], lang: str = "de") -> str:
-    """Join as a list in running text: ``join(["A", "B", "C"]) == "A, B und C"``.
+def join(items: Iterable[str], lang: str = "de", last: str = "and") -> str:
+    """Join as a list in running text: ``join(["A", "B", "C"]) == "A, B und C"``;
+    ``last="or"`` joins the last item with "oder" / "or".
 
-    >>> join(["A", "B", "C"], "en")
-    'A, B and C'
+    >>> join(["A", "B", "C"], "en"), join(["A", "B"], last="or")
+    ('A, B and C', 'A oder B')
     """
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + f" {say(lang, 'and')} " + items[-1]
+    return ", ".join(items[:-1]) + f" {say(lang, last)} " + items[-1]
+
+
+def day(date: dt.date, lang: str = "de") -> str:
+    """A date as German (30.09.2026) or English text (30 September 2026).
+
+    >>> day(dt.date(2026, 9, 30)), day(dt.date(2026, 9, 30), "en")
+    ('30.09.2026', '30 September 2026')
+    """
+    if check_lang(lang) == "de":
+        return f"{date.day:02d}.{date.month:02d}.{date.year}"
+    return f"{date.day} {_MONTHS[date.month - 1]} {date.year}"
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
 
 
 def name(G: nx.Graph, key) -> str:

@@ -9,7 +9,8 @@ import networkx as nx
 import numpy as np
 from scipy.sparse import csgraph, csr_array
 
-from .build import nodes_of_type
+from .build import active_formats, nodes_of_type
+from .provenance import is_assumed
 from .text import TEMPLATES, check_lang, label, name, say
 
 __all__ = [
@@ -17,57 +18,90 @@ __all__ = [
     "EXPERIENCE_STATUSES",
     "KIND_ORDER",
     "MAX_PATHS",
-    "STRONG_TIE_MIN",
+    "RURAL_POPULATION",
     "TARGET_TIERS",
+    "WEAK_PENALTY",
+    "distance_km",
     "edge_length",
+    "mentor_preference",
+    "self_declared",
+    "settlement_class",
     "source_preference",
     "topic_experience",
     "transfer_paths",
 ]
 
-#: A tie is trusted enough to carry knowledge from this weight on.
-STRONG_TIE_MIN = 3
 #: Length of the step between a municipality and its own actors.
 ACTS_FOR_LENGTH = 0.5
-#: Length of each step actor - initiative (so co-participants are 3 apart, like a weight-3 tie).
+#: Length of each step actor - initiative or actor - format (co-participants are 3 apart,
+#: like a tie of weight 3).
 PARTICIPATION_LENGTH = 1.5
+#: Length of a weak tie (mandate, reporting or funding only: no knowledge channel of its own).
+WEAK_TIE_LENGTH = 5.0
+#: Added to the length of every weak channel (a tie that is no knowledge channel, a one-off
+#: or ended format, a format or initiative on another topic; half on each of the two steps
+#: through a format or initiative): a path with a weak channel is longer than any path
+#: without, so weak channels never outrank real ones.
+WEAK_PENALTY = 1000.0
 #: Length of a suggested new tie (weight 3).
 NEW_TIE_LENGTH = 3.0
 #: Taking part in an initiative in these roles and statuses counts as experience.
 EXPERIENCE_ROLES = frozenset({"lead", "partner", "supporter"})
 EXPERIENCE_STATUSES = frozenset({"running", "completed"})
+#: Rank of the roles that give experience (who to call first: the lead).
+ROLE_RANK = {"lead": 0, "partner": 1, "supporter": 2}
 #: Members of these tiers are transfer targets (supporters, e.g. Kreise, only give).
 TARGET_TIERS = frozenset({"pioneer", "member"})
-#: Urban before rural when two sources are equally good.
+#: Urban before rural when two sources are equally good for no one in particular.
 KIND_ORDER = {"kreisfreie_stadt": 0, "kreisangehoerige_stadt": 1, "verbandsgemeinde": 2,
               "gemeinde": 2, "landkreis": 3}
+#: A kreisangehörige Stadt below this population is rural like a Gemeinde: 20,000 is the
+#: upper bound of a Kleinstadt in the BBSR's Stadt- und Gemeindetypen (Mittelstädte start
+#: there), the usual line between small-town/rural and urban municipalities in Germany.
+RURAL_POPULATION = 20_000
 #: At most this many paths (and suggested ties) per topic; sources and targets are listed up
 #: to ``MAX_LISTED`` keys (their counts are always complete).
 MAX_PATHS = 10
 MAX_LISTED = 200
 #: Alternative paths are searched in batches of block graphs up to this many nodes.
 ALTERNATIVE_BLOCK_NODES = 300_000
+#: Mean radius of the earth, km (for :func:`distance_km`).
+EARTH_RADIUS_KM = 6371.0
 
 #: The German note on how paths are chosen (``graphs.text`` has it in every language).
 NOTE = TEMPLATES["de"]["transfer.note"]
 
 
-def edge_length(U: nx.Graph, u, v, data: dict) -> float | None:
-    """Length of an edge of the network graph for knowledge transfer, None if not trusted.
+def edge_length(U: nx.Graph, u, v, data: dict, topic: str | None = None) -> float | None:
+    """Length of an edge of the network graph for knowledge transfer on ``topic``.
 
-    Ties of weight >= ``STRONG_TIE_MIN`` have length ``6 - weight`` (5 -> 1, 3 -> 3); an
-    actor's step to its municipality 0.5; a participation in a running or completed
-    initiative as lead, partner or supporter 1.5 (observers and ideas carry no knowledge).
+    - a tie of kind knowledge transfer, advice or cooperation, whatever its weight:
+      ``6 - strength`` (5 -> 1, 1 -> 5), strength being its ``transfer_weight`` (the weight
+      of such ties, see :func:`graphs.build.network_graph`; ``weight`` on a hand-built
+      graph) or, when the relationship survey gave its ``trust``, the mean of both;
+    - a tie of another kind only (mandate, reporting, funding): a weak channel,
+      ``WEAK_TIE_LENGTH + WEAK_PENALTY``;
+    - an actor's step to its municipality: 0.5;
+    - a participation as lead, partner or supporter in a running or completed initiative:
+      1.5 when the initiative is on ``topic`` (or ``topic`` is None), else a weak channel
+      (1.5 + ``WEAK_PENALTY / 2`` per step); observers and ideas carry nothing (None).
     """
     type_ = data["type"]
     if type_ == "tie":
-        return 6.0 - data["weight"] if data["weight"] >= STRONG_TIE_MIN else None
+        strength = data["transfer_weight"] if "transfer_weight" in data else data.get("weight")
+        if strength is None:
+            return WEAK_TIE_LENGTH + WEAK_PENALTY
+        if data.get("trust") is not None:
+            strength = (strength + data["trust"]) / 2
+        return 6.0 - strength
     if type_ == "acts_for":
         return ACTS_FOR_LENGTH
-    initiative = v if U.nodes[v]["type"] == "initiative" else u
+    initiative = U.nodes[v if U.nodes[v]["type"] == "initiative" else u]
     if data.get("role") in EXPERIENCE_ROLES and \
-            U.nodes[initiative].get("status") in EXPERIENCE_STATUSES:
-        return PARTICIPATION_LENGTH
+            initiative.get("status") in EXPERIENCE_STATUSES:
+        if topic is None or initiative.get("topic") == topic:
+            return PARTICIPATION_LENGTH
+        return PARTICIPATION_LENGTH + WEAK_PENALTY / 2
     return None
 
 
@@ -77,50 +111,202 @@ def source_preference(G: nx.Graph, municipality) -> tuple:
     return (KIND_ORDER.get(data.get("kind"), 2), -(data.get("population") or 0), municipality)
 
 
-def topic_experience(G: nx.MultiDiGraph) -> dict[str, dict[str, list[str]]]:
-    """Return topic -> municipality -> the actors that give it experience in the topic.
+def settlement_class(data: dict) -> str:
+    """"urban", "rural" or "district" (a Landkreis) for a municipality's attributes.
 
-    A municipality has experience in a topic when one of its actors lists the topic among
-    its ``topics`` or took part (lead, partner or supporter) in a running or completed
-    initiative on it.
+    Rural are Gemeinden, Verbandsgemeinden and kreisangehörige Städte below
+    ``RURAL_POPULATION`` inhabitants; urban are kreisfreie Städte and the larger
+    kreisangehörige Städte.
+
+    >>> settlement_class({"kind": "kreisangehoerige_stadt", "population": 19_000})
+    'rural'
     """
-    found: dict[str, dict[str, set]] = {}
-    for a, data in G.nodes(data=True):
-        if data["type"] == "actor" and data.get("municipality"):
-            for topic in data.get("topics") or []:
-                found.setdefault(topic, {}).setdefault(data["municipality"], set()).add(a)
+    kind = data.get("kind")
+    if kind == "landkreis":
+        return "district"
+    if kind == "kreisfreie_stadt" or (kind == "kreisangehoerige_stadt" and
+                                      (data.get("population") or 0) >= RURAL_POPULATION):
+        return "urban"
+    return "rural"
+
+
+def distance_km(a: dict, b: dict) -> float | None:
+    """Great-circle distance in km between two records with ``lat``/``lon`` (None if unknown).
+
+    >>> round(distance_km({"lat": 51.0, "lon": 8.0}, {"lat": 52.0, "lon": 8.0}))
+    111
+    """
+    if None in (a.get("lat"), a.get("lon"), b.get("lat"), b.get("lon")):
+        return None
+    p1, p2 = math.radians(a["lat"]), math.radians(b["lat"])
+    dp, dl = p2 - p1, math.radians(b["lon"] - a["lon"])
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def mentor_preference(G: nx.Graph, target, source) -> tuple:
+    """Sort key among equally good mentors for ``target``: one of the same settlement class
+    first (:func:`settlement_class`: rural for rural), then the nearer one, then
+    :func:`source_preference`."""
+    t, s = G.nodes[target], G.nodes[source]
+    km = distance_km(t, s)
+    return (settlement_class(t) != settlement_class(s), math.inf if km is None else km,
+            source_preference(G, source))
+
+
+def _experience_roles(G: nx.MultiDiGraph) -> dict:
+    """topic -> municipality -> actor -> best role rank in initiatives giving experience."""
+    found: dict = {}
     for a, i, data in G.edges(data=True):
         if data["type"] != "participation" or data.get("role") not in EXPERIENCE_ROLES:
             continue
         initiative, m = G.nodes[i], G.nodes[a].get("municipality")
         if m and initiative.get("status") in EXPERIENCE_STATUSES and initiative.get("topic"):
-            found.setdefault(initiative["topic"], {}).setdefault(m, set()).add(a)
+            actors = found.setdefault(initiative["topic"], {}).setdefault(m, {})
+            actors[a] = min(actors.get(a, 9), ROLE_RANK[data["role"]])
+    return found
+
+
+def topic_experience(G: nx.MultiDiGraph) -> dict[str, dict[str, list[str]]]:
+    """Return topic -> municipality -> the actors that give it experience in the topic.
+
+    A municipality has experience in a topic when one of its actors took part (lead,
+    partner or supporter) in a running or completed initiative on it. Topics an actor only
+    lists among its ``topics`` are no experience (see :func:`self_declared`).
+    """
+    found = _experience_roles(G)
     return {t: {m: sorted(found[t][m]) for m in sorted(found[t])} for t in sorted(found)}
 
 
+def self_declared(G: nx.MultiDiGraph, experience: dict | None = None) -> dict:
+    """Return topic -> municipality -> its actors listing the topic, for municipalities
+    without experience in it (:func:`topic_experience`): known "nach eigener Angabe" only."""
+    experience = topic_experience(G) if experience is None else experience
+    found: dict = {}
+    for a, data in G.nodes(data=True):
+        m = data.get("municipality") if data["type"] == "actor" else None
+        for topic in (data.get("topics") or []) if m else []:
+            if m not in experience.get(topic, {}):
+                found.setdefault(topic, {}).setdefault(m, []).append(a)
+    return {t: {m: sorted(found[t][m]) for m in sorted(found[t])} for t in sorted(found)}
+
+
+class _Channels:
+    """The network graph ``U`` plus the formats as nodes joined to their participants: the
+    graph knowledge travels on, without copying ``U``."""
+
+    def __init__(self, U: nx.Graph, formats: list[dict], today: str | None):
+        self.U = U
+        self.nodes = list(U)
+        self.extra: dict = {}
+        self.links: dict = {}
+        for record in formats:
+            members = [a for a in [record["convenor"], *record["participants"]]
+                       if a is not None]
+            if len(members) < 2 or record["key"] in U:
+                continue
+            key = record["key"]
+            until = record.get("until")
+            self.extra[key] = {
+                "type": "format", "name": record.get("name") or key,
+                "topic": record.get("topic"),
+                "strong": record.get("cadence") not in (None, "once") and not (
+                    today is not None and until and str(until) < today),
+                "provenance": record.get("provenance") or "documented"}
+            self.nodes.append(key)
+            for a in members:
+                self.links[(a, key)] = self.links[(key, a)] = {"type": "format"}
+        self.index = index = {x: i for i, x in enumerate(self.nodes)}
+        # topic-independent edges, and the steps whose length depends on the topic: their
+        # rows, columns and topic (None: every topic), and whether they are strong at all
+        fixed, steps = ([], [], []), ([], [], [], [])
+        for u, v, data in U.edges(data=True):
+            if data["type"] == "participation":
+                length = edge_length(U, u, v, data)
+                if length is not None:
+                    topic = U.nodes[v if U.nodes[v]["type"] == "initiative" else u].get("topic")
+                    for part, value in zip(steps, (index[u], index[v], topic, True),
+                                           strict=True):
+                        part.append(value)
+            else:
+                for part, value in zip(fixed, (index[u], index[v], edge_length(U, u, v, data)),
+                                       strict=True):
+                    part.append(value)
+        for (a, f) in self.links:
+            if a not in self.extra:
+                info = self.extra[f]
+                for part, value in zip(steps, (index[a], index[f], info["topic"],
+                                               info["strong"]), strict=True):
+                    part.append(value)
+        self._fixed = tuple(np.asarray(x) for x in fixed)
+        self._steps = (np.asarray(steps[0], np.int64), np.asarray(steps[1], np.int64),
+                       np.asarray(steps[2], dtype=object), np.asarray(steps[3], bool))
+
+    def data(self, x) -> dict:
+        return self.extra[x] if x in self.extra else self.U.nodes[x]
+
+    def edge(self, a, b) -> dict:
+        return self.links[(a, b)] if (a, b) in self.links else self.U[a][b]
+
+    def matrix(self, topic: str) -> csr_array:
+        """Symmetric CSR of the edge lengths for ``topic`` (:func:`edge_length`; a format
+        step is 1.5 when the format recurs, runs and is on the topic or on none, else weak).
+        """
+        rows, cols, lengths = self._fixed
+        s_rows, s_cols, s_topics, s_strong = self._steps
+        on_topic = s_strong & ((s_topics == topic) | (s_topics == None))  # noqa: E711
+        s_lengths = PARTICIPATION_LENGTH + np.where(on_topic, 0.0, WEAK_PENALTY / 2)
+        r = np.concatenate([rows, s_rows]).astype(np.int64)
+        c = np.concatenate([cols, s_cols]).astype(np.int64)
+        data = np.concatenate([lengths, s_lengths]).astype(float)
+        n = len(self.index)
+        return csr_array((np.concatenate([data, data]), (np.concatenate([r, c]),
+                                                         np.concatenate([c, r]))),
+                         shape=(n, n))
+
+
+def _split(dist: float) -> tuple[float, int]:
+    """A penalised length -> (length without penalties, in halves; number of weak steps)."""
+    weak = int(dist // WEAK_PENALTY)
+    return math.floor(2 * (dist - weak * WEAK_PENALTY)) / 2, weak
+
+
 def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATHS,
-                   lang: str = "de") -> list:
+                   lang: str = "de", today: str | None = None) -> list:
     """Return, per topic, the best knowledge-transfer paths from experienced to new members.
 
-    For every topic where some municipalities have experience (:func:`topic_experience`)
-    and some members of tier pioneer or member have none, a multi-source Dijkstra over the
-    trusted edges (:func:`edge_length`) finds each target's nearest source; equally long
-    paths prefer urban and large sources (each source starts with a tiny offset by
-    :func:`source_preference`, smaller than any difference in length). For the
-    ``max_paths`` shortest, an alternative path sharing no intermediary with the best one is
-    searched (node-disjoint apart from the two municipalities' own actors). Brokers are the
-    intermediaries on these paths (actors, and shared initiatives that carry knowledge),
-    with the number of listed paths through each. Suggested ties come from link prediction: for the
-    targets farthest from (or unreachable by) any source, the non-adjacent pair of an actor
-    of the target and an experienced actor with the largest resource-allocation index
-    (Zhou, Lü and Zhang 2009) whose new tie (length 3) would shorten the path.
+    Sources are the municipalities with experience in the topic (:func:`topic_experience`:
+    a lead, partner or supporter role in a running or completed initiative on it); targets
+    the members of tier pioneer or member without. Knowledge travels over channels
+    (:func:`edge_length`): knowledge-transfer, advice and cooperation ties whatever their
+    weight (stronger and more trusted ones are shorter), initiatives on the topic, and
+    recurring formats (``G.graph["formats"]``, running on ``today``, an ISO date) on the
+    topic or on none; a tie of another kind, a one-off or ended format and a format or
+    initiative on another topic are weak channels that never outrank a real one (each adds
+    ``WEAK_PENALTY``). A multi-source Dijkstra per topic finds each target's nearest source;
+    for the ``max_paths`` nearest targets, a search from the target chooses among the
+    equally near sources by :func:`mentor_preference` (same settlement class, nearer) and
+    names the ``unit`` to call there (its actor with the best role in the topic's
+    initiatives). For these paths an alternative sharing no intermediary with the best one
+    is searched (node-disjoint apart from the two municipalities' own actors). Brokers are
+    the intermediaries on these paths (actors, formats, and shared initiatives), with the
+    number of listed paths through each. Suggested ties come from link prediction: for the
+    targets farthest from (or unreachable by) any source over real channels, the
+    non-adjacent pair of an actor of the target and an experienced actor with the largest
+    resource-allocation index (Zhou, Lü and Zhang 2009) whose new tie (length 3) would
+    shorten the path.
 
     Returns
     -------
     list of dict
         One per topic (sorted): ``topic``, ``label``, ``sources``, ``targets``,
-        ``n_sources``, ``n_targets``, ``paths`` (``from``, ``to``, ``via``, ``length``,
-        ``hops``, ``weakest`` tie weight, ``alternative``), ``unreachable``, ``brokers``,
+        ``n_sources``, ``n_targets``, ``self_declared`` (municipalities listing the topic
+        without experience: "nach eigener Angabe", never a source), ``paths`` (``from``,
+        ``to``, ``via``, ``length``, ``hops``, ``weakest`` tie weight, ``weak`` (number of
+        weak channels on it), ``unit`` and ``unit_name`` (whom to call at ``from``),
+        ``distance_km``, ``assumed_share`` (of the actors, ties and participations on it),
+        ``alternative``), ``unreachable`` (targets without a path over real channels),
+        ``weak_only`` (those of them reached over weak channels only), ``brokers``,
         ``suggested_ties`` (``[experienced actor, target actor]`` pairs), ``suggestions``
         (the same with scores and lengths) and a ``note``; ``label`` and ``note`` are in
         ``lang`` ("de" or "en").
@@ -131,11 +317,11 @@ def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATH
        information. European Physical Journal B 71, 623-630.
     """
     check_lang(lang)
-    experience = topic_experience(G)
+    roles = _experience_roles(G)
+    experience = {t: {m: sorted(roles[t][m]) for m in sorted(roles[t])} for t in sorted(roles)}
+    declared = self_declared(G, experience)
     members = [m for m in nodes_of_type(G, "municipality")
                if G.nodes[m].get("tier") in TARGET_TIERS]
-    nodes = list(U)
-    index = {x: i for i, x in enumerate(nodes)}
     topics = []
     for topic, by_muni in experience.items():
         sources = sorted(by_muni, key=lambda m: source_preference(G, m))
@@ -144,76 +330,105 @@ def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATH
             topics.append((topic, sources, targets, by_muni))
     if not topics:
         return []
-    W = _length_matrix(U, index)
-    dist, pred = _nearest_sources(W, index, [sources for _t, sources, _x, _b in topics])
-    found = []
-    for k, (_name, _sources, targets, _by) in enumerate(topics):
-        target_rows = np.asarray([index[t] for t in targets])
-        lengths = np.floor(2 * dist[k, target_rows]) / 2  # offsets < 0.5 never count
-        reachable = sorted((float(lengths[i]), t) for i, t in enumerate(targets)
-                           if math.isfinite(lengths[i]))
-        unreachable = [t for i, t in enumerate(targets) if not math.isfinite(lengths[i])]
-        paths = [_describe(U, _trace(pred[k], index[t], nodes), length)
-                 for length, t in reachable[:max_paths]]
-        found.append((reachable, unreachable, paths))
-    listed = [path for _r, _u, paths in found for path in paths]
-    for path, alternative in zip(listed, _alternatives(U, W, nodes, index, listed), strict=True):
+    net = _Channels(U, active_formats(G), today)
+    found, matrices, listed_paths = [], [], []
+    for topic, sources, targets, by_muni in topics:
+        W = net.matrix(topic)
+        dist, pred = _nearest_sources(W, net.index, sources)
+        target_rows = np.asarray([net.index[t] for t in targets])
+        reach = dist[target_rows]
+        reachable = sorted((_split(float(reach[i])), t) for i, t in enumerate(targets)
+                           if math.isfinite(reach[i]))
+        strong = [(length, t) for (length, weak), t in reachable if not weak]
+        weak_only = [t for (_length, weak), t in reachable if weak]
+        unreachable = [t for i, t in enumerate(targets) if not math.isfinite(reach[i])]
+        order = sorted(reachable, key=lambda x: (x[0][1], x[0][0], x[1]))
+        listed = [t for _length, t in order[:max_paths]]
+        limit = max((float(dist[net.index[t]]) for t in listed), default=0.0) + 1.0
+        paths = _mentor_paths(G, net, W, listed, sources, roles[topic], limit)
+        matrices += [W] * len(paths)
+        listed_paths += paths
+        found.append((topic, sources, targets, by_muni, pred, strong, weak_only, unreachable,
+                      paths))
+    for path, alternative in zip(listed_paths, _alternatives(net, matrices, listed_paths),
+                                 strict=True):
         path["alternative"] = alternative
-    return [_topic(G, U, pred[k], nodes, index, topic, sources, targets, by_muni, max_paths,
-                   *found[k], lang=lang)
-            for k, (topic, sources, targets, by_muni) in enumerate(topics)]
+    return [_topic(G, net, pred, topic, sources, targets, by_muni, max_paths, strong,
+                   weak_only, unreachable, paths, declared.get(topic, {}), lang=lang)
+            for topic, sources, targets, by_muni, pred, strong, weak_only, unreachable, paths
+            in found]
 
 
-def _length_matrix(U: nx.Graph, index: dict) -> csr_array:
-    """Symmetric CSR of the trusted edge lengths (:func:`edge_length`)."""
-    rows, cols, lengths = [], [], []
-    for u, v, data in U.edges(data=True):
-        length = edge_length(U, u, v, data)
-        if length is not None:
-            rows += [index[u], index[v]]
-            cols += [index[v], index[u]]
-            lengths += [length, length]
-    n = len(index)
-    return csr_array((np.asarray(lengths, float), (np.asarray(rows, np.int64),
-                                                   np.asarray(cols, np.int64))), shape=(n, n))
+def _nearest_sources(W, index, sources) -> tuple:
+    """Dijkstra from a super-source joined to the sources (row ``n``).
 
-
-def _nearest_sources(W, index, source_lists) -> tuple:
-    """One Dijkstra per topic from a super-source joined to the topic's sources.
-
-    Super-source k (row ``n + k``) reaches source r of its list with a tiny offset growing
-    with r (less than 0.5 in all), so equally long paths start at the preferred source. All
-    topics run in one call. Returns ``(dist, pred)``, one row per topic.
+    The super-source reaches source r of the list with a tiny offset growing with r (less
+    than 0.5 in all), so equally long paths start at the preferred source. Returns
+    ``(dist, pred)`` over the rows of ``W``.
     """
-    n, t = W.shape[0], len(source_lists)
+    n = W.shape[0]
     coo = W.tocoo()
-    rows, cols, data = [coo.row], [coo.col], [coo.data]
-    for k, sources in enumerate(source_lists):
-        rows.append(np.full(len(sources), n + k))
-        cols.append(np.asarray([index[m] for m in sources]))
-        data.append(0.4 * (np.arange(len(sources)) + 1) / (len(sources) + 1))
-    size = n + t
-    augmented = csr_array((np.concatenate(data), (np.concatenate(rows).astype(np.int64),
-                                                  np.concatenate(cols).astype(np.int64))),
-                          shape=(size, size))
-    return csgraph.dijkstra(augmented, directed=True, indices=np.arange(n, size),
-                            return_predecessors=True)
+    rows = np.concatenate([coo.row, np.full(len(sources), n)]).astype(np.int64)
+    cols = np.concatenate([coo.col, [index[m] for m in sources]]).astype(np.int64)
+    data = np.concatenate([coo.data, 0.4 * (np.arange(len(sources)) + 1) / (len(sources) + 1)])
+    augmented = csr_array((data, (rows, cols)), shape=(n + 1, n + 1))
+    dist, pred = csgraph.dijkstra(augmented, directed=True, indices=n,
+                                  return_predecessors=True)
+    return dist[:n], pred[:n]
 
 
-def _topic(G, U, pred, nodes, index, topic, sources, targets, by_muni, max_paths,
-           reachable, unreachable, paths, lang="de") -> dict:
+def _mentor_paths(G, net, W, targets, sources, roles, limit) -> list:
+    """The path to each target from its preferred mentor among the nearest sources (the
+    search from the targets stops at ``limit``, beyond their nearest sources)."""
+    if not targets:
+        return []
+    rows = np.asarray([net.index[t] for t in targets])
+    dist, pred = csgraph.dijkstra(W, directed=True, indices=rows, return_predecessors=True,
+                                  limit=limit)
+    source_rows = np.asarray([net.index[m] for m in sources])
+    found = []
+    for k, t in enumerate(targets):
+        to_sources = dist[k, source_rows]
+        best = float(to_sources.min())
+        near = [m for m, d in zip(sources, to_sources, strict=True) if d <= best + 1e-9]
+        mentor = min(near, key=lambda m: mentor_preference(G, t, m))
+        trail = [net.nodes[x] for x in _rows_to(pred[k], net.index[mentor], rows[k])][::-1]
+        path = _describe(net, trail, best)
+        unit = min(roles[mentor], key=lambda a: (roles[mentor][a], _LEVEL_RANK.get(
+            G.nodes[a].get("level"), 3), a))
+        km = distance_km(G.nodes[mentor], G.nodes[t])
+        path.update(unit=unit, unit_name=name(G, unit),
+                    distance_km=None if km is None else round(km, 1))
+        found.append(path)
+    return found
+
+
+#: Level order when naming the unit to call (the coordinating unit first).
+_LEVEL_RANK = {"coordinating": 0, "operational": 1, "strategic": 2}
+
+
+def _topic(G, net, pred, topic, sources, targets, by_muni, max_paths, strong, weak_only,
+           unreachable, paths, declared, lang="de") -> dict:
     brokers = Counter(b for path in paths
                       for b in path["via"] + (path["alternative"] or {}).get("via", [])
-                      if U.nodes[b]["type"] != "municipality")
+                      if net.data(b)["type"] != "municipality")
     for path in paths:
         del path["path"]
-    suggestions = _suggest(G, U, pred, nodes, index, reachable, unreachable, by_muni, sources,
-                           max_paths)
+    position = {t: i for i, t in enumerate(targets)}
+    without = sorted(unreachable + weak_only, key=position.__getitem__)
+    suggestions = _suggest(G, net.U, pred, net.nodes, net.index, strong, without, by_muni,
+                           sources, max_paths)
     note = say(lang, "transfer.note")
-    if len(reachable) > max_paths:
-        note += say(lang, "transfer.shown", shown=max_paths, total=len(reachable))
+    if len(strong) + len(weak_only) > max_paths:
+        note += say(lang, "transfer.shown", shown=max_paths,
+                    total=len(strong) + len(weak_only))
+    if weak_only:
+        note += say(lang, "transfer.weak_only", count=len(weak_only))
     if unreachable:
         note += say(lang, "transfer.unreachable", count=len(unreachable))
+    if declared:
+        note += say(lang, "transfer.self_declared",
+                    names=", ".join(name(G, m) for m in list(declared)[:5]))
     return {
         "topic": topic,
         "label": label(lang, "topic", topic),
@@ -221,11 +436,14 @@ def _topic(G, U, pred, nodes, index, topic, sources, targets, by_muni, max_paths
         "targets": targets[:MAX_LISTED],
         "n_sources": len(sources),
         "n_targets": len(targets),
+        "self_declared": list(declared)[:MAX_LISTED],
         "paths": paths,
-        "unreachable": unreachable[:MAX_LISTED],
-        "n_unreachable": len(unreachable),
-        "brokers": [{"key": b, "name": name(G, b), "type": G.nodes[b]["type"],
-                     "municipality": G.nodes[b].get("municipality"), "paths": c}
+        "unreachable": without[:MAX_LISTED],
+        "n_unreachable": len(without),
+        "weak_only": weak_only[:MAX_LISTED],
+        "brokers": [{"key": b, "name": name(G, b) if b in G else net.data(b)["name"],
+                     "type": net.data(b)["type"],
+                     "municipality": net.data(b).get("municipality"), "paths": c}
                     for b, c in sorted(brokers.items(), key=lambda x: (-x[1], x[0]))],
         "suggested_ties": [[s["from"], s["to"]] for s in suggestions],
         "suggestions": suggestions,
@@ -242,48 +460,74 @@ def _trace(pred, row, nodes) -> list:
     return path[::-1]
 
 
-def _describe(U, path, length) -> dict:
-    """from/to/via/length/hops/weakest of a path between two municipality hubs."""
+def _describe(net, path, dist) -> dict:
+    """from/to/via/length/hops/weakest/weak/assumed_share of a path between two
+    municipality hubs (``dist``: its penalised length)."""
     ends = {path[0], path[-1]}
-    via = [x for x in path[1:-1] if not (U.nodes[x]["type"] == "actor"
-                                        and U.nodes[x].get("municipality") in ends)]
-    weights = [U[a][b]["weight"] for a, b in zip(path, path[1:], strict=False)
-               if U[a][b]["type"] == "tie"]
+    via = [x for x in path[1:-1] if not (net.data(x)["type"] == "actor"
+                                        and net.data(x).get("municipality") in ends)]
+    weights, records, assumed = [], 0, 0
+    for x in path:
+        if net.data(x)["type"] == "actor":
+            records += 1
+            assumed += is_assumed(net.data(x))
+    for a, b in zip(path, path[1:], strict=False):
+        edge = net.edge(a, b)
+        if edge["type"] == "tie":
+            weights.append(edge["weight"])
+            records += edge.get("records", 1)
+            assumed += edge.get("assumed", 0)
+        elif edge["type"] == "participation":
+            records += 1
+            assumed += is_assumed(edge)
+    length, weak = _split(dist)
     return {"from": path[0], "to": path[-1], "via": via, "length": length,
-            "hops": len(path) - 1, "weakest": min(weights) if weights else None, "path": path}
+            "hops": len(path) - 1, "weakest": min(weights) if weights else None,
+            "weak": weak, "assumed_share": round(assumed / records, 4) if records else 0.0,
+            "dist": dist, "path": path}
 
 
-def _alternatives(U, W, nodes, index, paths) -> list:
-    """For each path, the shortest trusted path between its ends avoiding all its ``via``.
+def _alternatives(net, matrices, paths) -> list:
+    """For each path, the shortest path between its ends avoiding all its ``via``, over
+    its topic's lengths (``matrices``: one CSR per path, :meth:`_Channels.matrix`).
 
-    Paths from the same source with the same intermediaries share one search. The searches
-    run batched in Dijkstra calls over block-diagonal graphs: block b is the trusted graph
-    without its paths' intermediaries (at most 16 blocks and
+    Paths of the same topic from the same source with the same intermediaries share one
+    search. The searches run batched in Dijkstra calls over block-diagonal graphs: block b
+    is its topic's graph without its paths' intermediaries (at most 16 blocks and
     ``ALTERNATIVE_BLOCK_NODES`` nodes per call: each search initialises arrays over the
     whole block graph, so small batches are cheaper). Alternatives longer than twice the
     path plus 6 are not searched (a detour nobody would take).
     """
+    nodes, index = net.nodes, net.index
     n = len(nodes)
     groups: dict = {}  # paths from the same source avoiding the same nodes share a search
+    arcs: dict = {}  # id of a topic's matrix -> its arcs (rows, cols, lengths)
     for k, p in enumerate(paths):
         if p["via"]:
-            groups.setdefault((p["from"], tuple(sorted(p["via"]))), []).append(k)
+            W = matrices[k]
+            if id(W) not in arcs:
+                coo = W.tocoo()
+                arcs[id(W)] = (coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data)
+            groups.setdefault((id(W), p["from"], tuple(sorted(p["via"]))), []).append(k)
     found: list = [None] * len(paths)
-    coo = W.tocoo()
-    rows, cols = coo.row.astype(np.int64), coo.col.astype(np.int64)
     per_call = max(1, min(16, ALTERNATIVE_BLOCK_NODES // max(1, n)))
     todo = list(groups.items())
     for start in range(0, len(todo), per_call):
         batch = todo[start:start + per_call]
-        banned = np.zeros((len(batch), n), dtype=bool)
-        for b, ((_source, via), _members) in enumerate(batch):
-            banned[b, [index[x] for x in via]] = True
-        block, arc = np.nonzero(~(banned[:, rows] | banned[:, cols]))
+        rows, cols, data = [], [], []
+        for b, ((matrix, _source, via), _members) in enumerate(batch):
+            r, c, d = arcs[matrix]
+            banned = np.zeros(n, dtype=bool)
+            banned[[index[x] for x in via]] = True
+            keep = ~(banned[r] | banned[c])
+            rows.append(r[keep] + b * n)
+            cols.append(c[keep] + b * n)
+            data.append(d[keep])
         size = len(batch) * n
-        big = csr_array((coo.data[arc], (rows[arc] + block * n, cols[arc] + block * n)),
+        big = csr_array((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
                         shape=(size, size))
-        starts = [b * n + index[source] for b, ((source, _via), _m) in enumerate(batch)]
-        limit = 2 * max(paths[k]["length"] for _key, members in batch for k in members) + 6
+        starts = [b * n + index[source] for b, ((_m, source, _via), _k) in enumerate(batch)]
+        limit = 2 * max(paths[k]["dist"] for _key, members in batch for k in members) + 6
         dist, pred = csgraph.dijkstra(big, directed=True, indices=starts,
                                       return_predecessors=True, limit=limit)
         for b, (_key, members) in enumerate(batch):
@@ -292,8 +536,11 @@ def _alternatives(U, W, nodes, index, paths) -> list:
                 if not math.isfinite(dist[b, end]):
                     continue
                 trail = [nodes[x - b * n] for x in _rows_to(pred[b], end, starts[b])]
-                info = _describe(U, trail, round(float(dist[b, end]) * 2) / 2)
-                found[k] = {key: info[key] for key in ("via", "length", "hops", "weakest")}
+                info = _describe(net, trail, float(dist[b, end]))
+                found[k] = {key: info[key] for key in ("via", "length", "hops", "weakest",
+                                                       "weak", "assumed_share")}
+    for p in paths:
+        del p["dist"]
     return found
 
 

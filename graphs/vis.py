@@ -9,7 +9,13 @@ from collections.abc import Iterable, Mapping
 
 import networkx as nx
 
-from .build import ACTS_FOR_WEIGHT, DIRECTED_TIE_KINDS, ROLE_WEIGHT, network_graph
+from .build import (
+    ACTS_FOR_WEIGHT,
+    DIRECTED_TIE_KINDS,
+    ROLE_WEIGHT,
+    TRANSFER_TIE_KINDS,
+    network_graph,
+)
 from .transfer import edge_length
 
 __all__ = [
@@ -138,6 +144,8 @@ def view_graph(bundle: Mapping) -> nx.Graph:
                 attrs["actor_type"] = attrs.pop("type", "other")
                 attrs["topics"] = list(attrs.get("topics") or [])
             attrs["type"] = type_
+            if type_ != "initiative":
+                attrs["provenance"] = attrs.get("provenance") or "documented"
             types[record["key"]] = type_
             nodes.append((record["key"], attrs))
 
@@ -156,21 +164,31 @@ def view_graph(bundle: Mapping) -> nx.Graph:
             expect(p["actor"], "actor")
             role = p.get("role", "partner")
             edges[(p["actor"], initiative["key"])] = {
-                "type": "participation", "role": role, "weight": ROLE_WEIGHT.get(role, 1)}
-    ties = [(t["source"], t["target"], t.get("kind", "cooperation"), int(t.get("weight", 3)))
+                "type": "participation", "role": role, "weight": ROLE_WEIGHT.get(role, 1),
+                "provenance": p.get("provenance") or "documented"}
+    ties = [(t["source"], t["target"], t.get("kind", "cooperation"), int(t.get("weight", 3)),
+             t.get("trust"), t.get("provenance") == "assumed")
             for t in bundle.get("ties") or []]
-    for u, v, kind, weight in ties:
+    for u, v, kind, weight, trust, assumed in ties:
         expect(u, "actor")
         expect(v, "actor")
         pair = (u, v) if u < v else (v, u)
         edge = edges.get(pair)
         if edge is None:
-            edges[pair] = {"type": "tie", "weight": weight, "kinds": [kind]}
+            edge = edges[pair] = {"type": "tie", "weight": weight, "kinds": [kind],
+                                  "transfer_weight": None, "trust": None, "records": 0,
+                                  "assumed": 0}
         else:
             edge["weight"] = max(edge["weight"], weight)
             if kind not in edge["kinds"]:
                 edge["kinds"] = sorted([*edge["kinds"], kind])
-    for pair, heads in tie_heads((u, v, kind) for u, v, kind, _w in ties).items():
+        edge["records"] += 1
+        edge["assumed"] += assumed
+        if kind in TRANSFER_TIE_KINDS:
+            edge["transfer_weight"] = max(edge["transfer_weight"] or 0, weight)
+            if trust is not None:
+                edge["trust"] = max(edge["trust"] or 0, int(trust))
+    for pair, heads in tie_heads((u, v, kind) for u, v, kind, *_rest in ties).items():
         u, v = sorted(pair)
         edges[(u, v)]["heads"] = heads
     U = nx.Graph(region=dict(bundle.get("region") or {}))
@@ -471,7 +489,8 @@ def transfer_routes(U: nx.Graph, entry: Mapping) -> list[list]:
     """Return the node sequences of a topic's transfer paths (an entry of the report's
     ``transfer`` list): each path runs from its source to its target through its ``via``
     nodes in order, each leg the shortest over trusted edges
-    (:func:`graphs.transfer.edge_length`). Legs without a trusted route are left out.
+    (:func:`graphs.transfer.edge_length` for the entry's topic). Legs without a route, and
+    paths through a format (no node of ``U``), are left out.
 
     Examples
     --------
@@ -491,7 +510,8 @@ def transfer_routes(U: nx.Graph, entry: Mapping) -> list[list]:
         route = [stops[0]]
         try:
             for a, b in zip(stops, stops[1:], strict=False):
-                leg = nx.shortest_path(U, a, b, weight=lambda u, v, d: edge_length(U, u, v, d))
+                leg = nx.shortest_path(U, a, b, weight=lambda u, v, d: edge_length(
+                    U, u, v, d, entry.get("topic")))
                 route.extend(leg[1:])
         except nx.NetworkXNoPath:
             continue

@@ -30,11 +30,60 @@ def initiative(key, topic, status, *participants):
             "participants": [{"actor": a, "role": r} for a, r in participants]}
 
 
-def bundle(municipalities=(), actors=(), initiatives=(), ties=(), slug="test"):
+def bundle(municipalities=(), actors=(), initiatives=(), ties=(), slug="test", rules=(),
+           formats=()):
     return {"format": "kommunalnetz-bundle", "version": 1,
             "region": {"slug": slug, "name": "Testnetz"},
             "municipalities": list(municipalities), "actors": list(actors),
-            "initiatives": list(initiatives), "ties": list(ties), "rules": []}
+            "initiatives": list(initiatives), "ties": list(ties), "rules": list(rules),
+            "formats": list(formats)}
+
+
+def rule(key, kind="general", status="adopted", voters=(), *, decided_at=None, **fields):
+    """A rule with a yes vote of each of ``voters``."""
+    return {"key": key, "title": f"Regel {key}", "text": "…", "status": status, "kind": kind,
+            "decided_at": decided_at, "ballot": None,
+            "votes": [{"municipality": m, "vote": "yes", "reason": "", "reference": "",
+                       "recorded": False} for m in voters], **fields}
+
+
+def fmt(key, convenor, participants, cadence="monthly", topic=None, kind="jour_fixe",
+        **fields):
+    """A format record."""
+    return {"key": key, "name": f"Format {key}", "kind": kind, "cadence": cadence,
+            "convenor": convenor, "participants": list(participants), "topic": topic,
+            "since": None, "until": None, "description": "", **fields}
+
+
+def partners(municipality):
+    """A civil-society, a business and a science partner acting in ``municipality``."""
+    return [actor(f"{municipality}-verein", municipality, "operational", "association",
+                  sector="civil_society", name=f"Verein {municipality}"),
+            actor(f"{municipality}-firma", municipality, "operational", "business",
+                  sector="business", name=f"Firma {municipality}"),
+            actor(f"{municipality}-hochschule", municipality, "operational", "research",
+                  sector="science", name=f"Hochschule {municipality}")]
+
+
+def settle(b, taktgeber, partner_home, partner=None):
+    """Give bundle ``b`` what every working network has beyond its structure: a Taktgeber
+    designated by an adopted rule every voting member voted for, and partners of all three
+    sectors (acting in ``partner_home``) supporting a running joint initiative (when ``b``
+    has none running, a new one on participation led by ``partner``, an actor of another
+    municipality)."""
+    voters = [m["key"] for m in b["municipalities"] if m.get("tier") in ("pioneer", "member")]
+    b["rules"] = [*b.get("rules", []), rule(f"taktgeber-{taktgeber}", "taktgeber",
+                                            voters=voters, actor=taktgeber)]
+    b["actors"] += partners(partner_home)
+    running = next((i for i in b["initiatives"] if i["status"] == "running"), None)
+    if running is None:
+        running = initiative("netz", "participation", "running", (partner, "lead"))
+        b["initiatives"].append(running)
+    running["participants"] += [{"actor": f"{partner_home}-{p}", "role": "supporter"}
+                                for p in ("verein", "firma", "hochschule")
+                                if f"{partner_home}-{p}" not in
+                                {x["actor"] for x in running["participants"]}]
+    return b
 
 
 def full_member(key, **kwargs):
@@ -53,7 +102,9 @@ def clean_network() -> dict:
 
     No coordination gap of any kind: every member has all three levels, everything is
     connected twice, every initiative has a lead and two municipalities, experience can
-    travel over strong ties, nobody is overloaded.
+    travel over strong ties, nobody is overloaded; an adopted rule all four voted for
+    designates aa's Stabsstelle as Taktgeber, and aa's association, business and university
+    support the running initiative.
     """
     munis, actors, ties = [], [], []
     keys = ["aa", "bb", "cc", "dd"]
@@ -72,7 +123,17 @@ def clean_network() -> dict:
         initiative("dat", "data_platform", "completed", ("cc-digital", "lead"),
                    ("dd-amt", "partner")),
     ]
-    return bundle(munis, actors, initiatives, ties)
+    return settle(bundle(munis, actors, initiatives, ties), "aa-digital", "aa")
+
+
+def vote_all(b):
+    """Let every voting member vote yes on every rule it has not voted on (members added to
+    a settled network)."""
+    voters = [m["key"] for m in b["municipalities"] if m.get("tier") in ("pioneer", "member")]
+    for r in b["rules"]:
+        done = {v["municipality"] for v in r["votes"]}
+        r["votes"] += rule("x", voters=[m for m in voters if m not in done])["votes"]
+    return b
 
 
 def copy_of(b: dict) -> dict:

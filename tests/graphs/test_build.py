@@ -43,7 +43,7 @@ def test_edges_are_typed():
     assert G.edges["aa-digital", "i1", "participation"]["role"] == "lead"
     mandate = G.edges["aa-rat", "aa-digital", "aa-rat-aa-digital-mandate"]
     assert mandate == {"type": "tie", "kind": "mandate", "weight": 5, "directed": True,
-                       "description": ""}
+                       "description": "", "trust": None, "provenance": "documented"}
     assert G.edges["aa-digital", "bb-digital", "aa-digital-bb-digital-cooperation"][
         "directed"] is False
     assert not G.has_edge("agentur", None)  # a regional body acts for no municipality

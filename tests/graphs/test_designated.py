@@ -32,43 +32,54 @@ def test_designated_actor_is_marked_and_listed_first_without_a_whatif():
     assert [r for r in report["taktgeber"] if r["designated"]] == [first]
 
 
-def test_designation_keeps_the_computed_score_parts_and_rank():
-    """An adopted designation only marks the body: its score, parts and rank are those of the
-    plain ranking (0,575 and rank 2 for the project group behind the Stabsstelle), so the
-    ranking does not feed on its own result."""
+def test_designation_counts_as_the_networks_mandate():
+    """An adopted designation is the network's mandate: the project group's mandate part
+    becomes 1 (0,475 -> 0,675, mandate weighs 0,20), its other parts stay those of the
+    plain ranking, and it ranks by that score (first)."""
     plain = {r["key"]: r for r in analyse(project_group_vs_staff_unit())["taktgeber"]}
     first = analyse(designating("stadt-pg"))["taktgeber"][0]
     assert first["key"] == "stadt-pg" and first["designated"] and not first["assumed"]
-    assert first["score"] == first["computed_score"] == plain["stadt-pg"]["score"] == 0.575
-    assert first["parts"] == plain["stadt-pg"]["parts"]
-    assert first["rank"] == plain["stadt-pg"]["rank"] == 2
-    assert "unverändert berechnet" in first["explanation"]
+    assert plain["stadt-pg"]["score"] == 0.475 and plain["stadt-pg"]["rank"] == 2
+    assert first["score"] == first["computed_score"] == 0.675 and first["rank"] == 1
+    assert first["parts"] == {**plain["stadt-pg"]["parts"], "mandate": 1.0}
+    assert first["raw"]["mandate"] == "rule"
+    assert "zählt als Mandat des Netzwerks" in first["explanation"]
 
 
 def test_taktgeber_whatif_assumes_level_and_mandate_and_says_so():
-    """The what-if "X becomes Taktgeber" boosts X's level and mandate to 1 (0,575 -> 0,85:
+    """The what-if "X becomes Taktgeber" boosts X's level and mandate to 1 (0,475 -> 0,75:
     level, weight 0,10, was 0,25 and mandate, weight 0,20, was 0) and explains it with
     both scores."""
     whatif = analyse(project_group_vs_staff_unit(), taktgeber="stadt-pg")
     first = whatif["taktgeber"][0]
     assert first["key"] == "stadt-pg" and first["designated"] and first["assumed"]
-    assert (first["computed_score"], first["score"], first["rank"]) == (0.575, 0.85, 1)
+    assert (first["computed_score"], first["score"], first["rank"]) == (0.475, 0.75, 1)
     assert first["parts"]["level"] == first["parts"]["mandate"] == 1.0
-    assert "Ebene und Mandat als erfüllt gewertet (Wert 0,85 statt " in first["explanation"]
+    assert "Ebene und Mandat als erfüllt gewertet (Wert 0,75 statt " in first["explanation"]
 
 
 def test_whatif_keeps_the_designation_in_its_baseline():
-    """Asking "what if the Stabsstelle left" keeps the designated project group marked (not
-    assumed) in the scenario; its computed rank moves from 2 to 1 only because the
-    Stabsstelle, ranked first before, is gone."""
-    report = analyse(designating("stadt-pg"), without="stadt-stab")
+    """Asking "what if the Stabsstelle left" keeps the designated m3-digital marked (not
+    assumed) in the scenario; its rank moves from 2 to 1 only because the Stabsstelle,
+    ranked first before, is gone."""
+    report = analyse(designating("m3-digital"), without="stadt-stab")
     first = report["taktgeber"][0]
-    assert first["key"] == "stadt-pg" and first["designated"] and not first["assumed"]
-    change = next(c for c in report["whatif"]["ranking_changes"] if c["key"] == "stadt-pg")
+    assert first["key"] == "m3-digital" and first["designated"] and not first["assumed"]
+    change = next(c for c in report["whatif"]["ranking_changes"] if c["key"] == "m3-digital")
     assert (change["rank_before"], change["rank_after"]) == (2, 1)
-    assert change["score_before"] == 0.575
+    assert change["score_before"] == 0.541
 
 
 def test_designated_must_be_an_actor():
     with pytest.raises(ValueError, match="region.taktgeber"):
         analyse(designating("m0"))
+
+
+def test_whatif_message_names_the_top_of_the_table():
+    """The assumed Taktgeber counts when the message names the highest score: the project
+    group is listed first and has it (0,75), so the message names it, not the runner-up."""
+    whatif = analyse(project_group_vs_staff_unit(), taktgeber="stadt-pg")
+    assert whatif["taktgeber"][0]["rank"] == 1
+    assert whatif["whatif"]["message"].endswith(
+        "Den höchsten Taktgeber-Wert hat dann Projektgruppe Smart City statt Stabsstelle "
+        "Digitales.")

@@ -3,8 +3,20 @@
 import pytest
 
 from graphs import GAP_DETECTORS, GAP_KINDS, analyse
+from graphs.gaps import NETWORK_KINDS
 
-from .bundles import actor, bundle, clean_network, copy_of, full_member, initiative, muni, tie
+from .bundles import (
+    actor,
+    bundle,
+    clean_network,
+    copy_of,
+    full_member,
+    initiative,
+    muni,
+    settle,
+    tie,
+    vote_all,
+)
 
 
 def gaps(b, kind=None):
@@ -15,7 +27,9 @@ def gaps(b, kind=None):
 def test_registry_has_every_kind():
     assert GAP_KINDS == ("missing_level", "isolated_member", "single_municipality_initiative",
                          "initiative_without_lead", "articulation_point", "bridge",
-                         "weak_community_link", "topic_gap", "overloaded_actor")
+                         "weak_community_link", "topic_gap", "overloaded_actor",
+                         "missing_data", "sector_gap", "no_designated_taktgeber",
+                         "unvoted_charter", "funding_end")
     assert all(callable(f) for f in GAP_DETECTORS.values())
 
 
@@ -23,11 +37,15 @@ def test_clean_network_has_no_gaps():
     assert gaps(clean_network()) == []
 
 
+def without_unit(b, key):
+    """``b`` without actor ``key`` and its ties."""
+    b["actors"] = [a for a in b["actors"] if a["key"] != key]
+    b["ties"] = [t for t in b["ties"] if key not in (t["source"], t["target"])]
+    return b
+
+
 def test_missing_level_planted():
-    b = clean_network()
-    b["actors"] = [a for a in b["actors"] if a["key"] != "bb-digital"]
-    b["ties"] = [t for t in b["ties"] if "bb-digital" not in (t["source"], t["target"])]
-    found = gaps(b, "missing_level")
+    found = gaps(without_unit(clean_network(), "bb-digital"), "missing_level")
     assert [(g["keys"], g["severity"]) for g in found] == [(["bb"], "high")]
     message = found[0]["message"]
     assert message.startswith("Bb fehlt die koordinierende Ebene (z. B. Stabsstelle, CDO")
@@ -90,7 +108,7 @@ def hub_network():
         b["municipalities"].append(m)
         b["actors"] += actors
         b["ties"] += ties + [tie("hub", f"{key}-digital"), tie("hub", f"{key}-amt")]
-    return b
+    return vote_all(b)
 
 
 def test_articulation_point_planted():
@@ -115,7 +133,7 @@ def test_bridge_groups_its_endpoints():
     b["municipalities"].append(m)
     b["actors"] += actors
     b["ties"] += ties + [tie("ee-digital", "ee-amt"), tie("aa-digital", "ee-digital", weight=3)]
-    found = gaps(b)
+    found = gaps(vote_all(b))
     assert [(g["kind"], g["keys"], g["severity"]) for g in found] == [
         ("bridge", ["aa-digital", "ee-digital"], "high")]
     assert found[0]["message"].startswith(
@@ -136,9 +154,13 @@ def test_single_municipality_initiative_and_missing_lead():
     assert ("initiative_without_lead", ("leer",), "high") in kinds
     assert not any("alt" in g["keys"] for g in found)  # completed initiatives are done
     lead = next(g for g in found if g["kind"] == "initiative_without_lead")
-    # both partners are coordinating units with 2 FTE; aa already leads two initiatives,
-    # so the one with more spare capacity is suggested
-    assert "z. B. die Stabsstelle bb" in lead["message"]
+    # both partners are coordinating units with 2 FTE; aa already leads two initiatives, but
+    # its Stabsstelle took part in the completed security initiative: experience comes first
+    assert lead["message"].endswith("z. B. die Stabsstelle aa (Erfahrung mit dem Thema).")
+    b["initiatives"] = [i for i in b["initiatives"] if i["key"] != "alt"]
+    lead = next(g for g in gaps(b) if g["kind"] == "initiative_without_lead")
+    # without it, the one whose municipality leads fewer initiatives
+    assert lead["message"].endswith("z. B. die Stabsstelle bb.")
 
 
 def three_clusters():
@@ -157,7 +179,7 @@ def three_clusters():
                 ties.append(tie(f"{cluster[x]}-amt", f"{cluster[y]}-amt", weight=5))
     ties += [tie("a1-digital", "b1-digital", weight=3), tie("b2-digital", "c2-digital", weight=3),
              tie("c3-digital", "a3-digital", weight=3)]
-    return bundle(munis, actors, (), ties)
+    return settle(bundle(munis, actors, (), ties), "a1-digital", "a1", "a2-digital")
 
 
 def test_weak_community_link():
@@ -179,9 +201,9 @@ def test_topic_gap_planted():
     m, actors, ties = full_member("ee")
     b["municipalities"].append(m)
     b["actors"] += actors
-    b["ties"] += ties + [tie("ee-digital", "aa-digital", weight=2),
-                         tie("ee-amt", "bb-amt", weight=1)]  # connected, but not trusted
-    found = gaps(b, "topic_gap")
+    b["ties"] += ties + [tie("ee-digital", "aa-digital", "funding", 2),
+                         tie("ee-amt", "bb-amt", "reporting", 1)]  # no knowledge channels
+    found = gaps(vote_all(b), "topic_gap")
     assert [(g["keys"], g["topics"]) for g in found] == [(["ee"], ["data_platform",
                                                                    "mobility"])]
     assert "Bei den Themen „Datenplattform“ und „Mobilität“" in found[0]["message"]
@@ -208,13 +230,76 @@ def test_gaps_are_sorted_by_severity():
     assert {g["kind"] for g in found} == {"articulation_point", "initiative_without_lead"}
 
 
+def planted(kind):
+    """A network with at least one gap of ``kind`` (built by the planted tests below)."""
+    b = clean_network()
+    if kind == "missing_level":
+        return without_unit(b, "bb-digital")
+    if kind == "isolated_member":
+        b["municipalities"].append(muni("ff", tier="member"))
+        return vote_all(b)
+    if kind in ("single_municipality_initiative", "initiative_without_lead"):
+        b["initiatives"] += [
+            initiative("solo", "education", "planned", ("aa-digital", "lead")),
+            initiative("leer", "security", "running", ("aa-digital", "partner"),
+                       ("bb-digital", "partner"))]
+        return b
+    if kind == "articulation_point":
+        return hub_network()
+    if kind == "weak_community_link":
+        return three_clusters()
+    if kind == "topic_gap":
+        m, actors, ties = full_member("ee")
+        b["municipalities"].append(m)
+        b["actors"] += actors
+        b["ties"] += ties + [tie("ee-digital", "aa-digital", "funding", 2)]
+        return vote_all(b)
+    if kind == "bridge":
+        m, actors, ties = full_member("ee")
+        b["municipalities"].append(m)
+        b["actors"] += actors
+        b["ties"] += ties + [tie("ee-digital", "ee-amt"), tie("aa-digital", "ee-digital")]
+        return vote_all(b)
+    if kind == "overloaded_actor":
+        b["initiatives"] += [initiative(f"x{i}", "education", "running", ("bb-amt", "lead"),
+                                        ("cc-amt", "partner")) for i in range(4)]
+        return b
+    if kind == "missing_data":
+        for a in b["actors"]:
+            if a["municipality"] == "dd":
+                a["provenance"] = "assumed"
+        return b
+    if kind == "sector_gap":
+        b["actors"] = [a for a in b["actors"] if a["sector"] == "public"]
+        for i in b["initiatives"]:
+            i["participants"] = [p for p in i["participants"]
+                                 if p["actor"] in {a["key"] for a in b["actors"]}]
+        return b
+    if kind == "no_designated_taktgeber":
+        b["rules"] = []
+        return b
+    if kind == "unvoted_charter":
+        b["rules"][0]["votes"] = b["rules"][0]["votes"][:1]
+        return b
+    if kind == "funding_end":
+        b["region"]["funded_until"] = "2026-09-30"
+        return b
+    raise AssertionError(kind)
+
+
 @pytest.mark.parametrize("kind", GAP_KINDS)
 def test_every_gap_is_well_formed(kind):
-    for b in (hub_network(), three_clusters(), clean_network()):
-        for g in gaps(b, kind):
-            assert set(g) >= {"kind", "keys", "severity", "message"}
-            assert g["severity"] in ("high", "medium", "low") and g["keys"]
-            assert g["message"].endswith(".")
+    """Each kind's planted network has a gap of that kind, and every gap is well formed:
+    keys (empty only for a gap about the network as a whole), severity, a sentence, and
+    the share of assumed records."""
+    found = analyse(planted(kind), today="2026-03-01")["gaps"]
+    assert any(g["kind"] == kind for g in found), kind
+    for g in found:
+        assert set(g) >= {"kind", "keys", "severity", "message", "assumed_share"}
+        assert g["severity"] in ("high", "medium", "low")
+        assert g["keys"] or g["kind"] in NETWORK_KINDS
+        assert g["message"].endswith(".") and "{" not in g["message"]
+        assert 0.0 <= g["assumed_share"] <= 1.0
 
 
 def test_lone_initiatives_of_one_member_are_one_gap():
@@ -244,8 +329,8 @@ def test_leaderless_initiatives_are_spread_by_spare_capacity():
                    ("dd-digital", "partner")),
     ]
     found = {g["keys"][0]: g["message"] for g in gaps(b, "initiative_without_lead")}
-    assert "z. B. die Stabsstelle cc." in found["n1"]
-    assert "z. B. die Stabsstelle dd." in found["n2"]
+    assert found["n1"].endswith("z. B. die Stabsstelle cc.")
+    assert found["n2"].endswith("z. B. die Stabsstelle dd.")
 
 
 def test_topic_gap_names_each_member_once():
@@ -258,8 +343,9 @@ def test_topic_gap_names_each_member_once():
         b["municipalities"].append(m)
         b["actors"] += actors
         b["ties"] += ties
-    b["ties"] += [tie("ee-digital", "aa-digital", weight=2),
-                  tie("ff-digital", "bb-digital", weight=2)]  # connected, but not trusted
+    b["ties"] += [tie("ee-digital", "aa-digital", "funding", 2),
+                  tie("ff-digital", "bb-digital", "funding", 2)]  # no knowledge channels
+    vote_all(b)
     b["initiatives"].append(initiative("sec", "security", "completed", ("ff-digital", "lead"),
                                        ("ff-amt", "partner")))
     found = gaps(b, "topic_gap")
@@ -267,3 +353,184 @@ def test_topic_gap_names_each_member_once():
         (["aa", "bb", "cc", "dd"], ["security"]),
         (["ee"], ["data_platform", "mobility", "security"]),
         (["ff"], ["data_platform", "mobility"])]
+
+
+def assume(b, *keys):
+    """Mark the actors ``keys`` of bundle ``b`` as assumed records."""
+    for a in b["actors"]:
+        if a["key"] in keys:
+            a["provenance"] = "assumed"
+    return b
+
+
+def test_level_known_only_from_assumed_records_is_a_data_request():
+    """Bb's council is a modelling assumption: its strategic level is a request to confirm
+    (low), not a missing level; the records behind it are 1 of 4 assumed."""
+    found = gaps(assume(clean_network(), "bb-rat"))
+    assert [(g["kind"], g["keys"], g["severity"], g["levels"], g["assumed_share"])
+            for g in found] == [("missing_data", ["bb"], "low", ["strategic"], 0.25)]
+    assert found[0]["message"] == (
+        "Für Bb sind diese Ebenen nur aus angenommenen Angaben bekannt: politisch-strategische "
+        "Ebene. Bitte bestätigen Sie, welche Stellen dort zuständig sind, oder tragen Sie sie "
+        "ein.")
+
+
+def test_member_with_assumed_records_only_is_asked_not_blamed():
+    """All of dd's units are assumed: no missing_level, one request naming the levels its
+    assumed records show (its coordinating level is covered by the designated Taktgeber)."""
+    found = gaps(planted("missing_data"))
+    assert [(g["kind"], g["keys"], g["levels"], g["assumed_share"]) for g in found] == [
+        ("missing_data", ["dd"], ["strategic", "operational"], 0.75)]
+    assert found[0]["message"].startswith("Für Dd liegen nur angenommene Angaben vor, keine "
+                                          "belegten (politisch-strategische Ebene und "
+                                          "Umsetzungsebene). Bitte bestätigen Sie")
+
+
+def test_member_without_records_gets_a_data_request():
+    b = clean_network()
+    b["municipalities"].append(muni("ff", tier="member"))
+    found = gaps(vote_all(b))
+    assert [(g["kind"], g["keys"], g["severity"]) for g in found] == [
+        ("isolated_member", ["ff"], "high"), ("missing_data", ["ff"], "low")]
+    assert found[1]["message"].startswith("Für Ff ist noch keine Stelle erfasst. Bitte "
+                                          "bestätigen Sie")
+
+
+def test_finding_on_assumed_records_says_so():
+    """A missing level stays a finding when bb has documented units, but its message and
+    assumed_share say that 1 of its 3 records (membership, council, office) is assumed."""
+    b = assume(without_unit(clean_network(), "bb-digital"), "bb-rat")
+    [gap] = gaps(b, "missing_level")
+    assert gap["assumed_share"] == 0.3333
+    assert gap["message"].endswith("Beruht zu 33 % auf angenommenen Angaben.")
+    assert analyse(b, lang="en")["gaps"][0]["message"].endswith(
+        "33% of this rests on assumed records.")
+
+
+def test_council_decision_to_join_is_the_strategic_level():
+    b = without_unit(clean_network(), "cc-rat")
+    assert [g["keys"] for g in gaps(b, "missing_level")] == [["cc"]]
+    b["municipalities"][2]["joined_by"] = "council_decision"
+    assert gaps(b) == []
+    b["municipalities"][2]["provenance"] = "assumed"  # an assumed decision is a request
+    assert [(g["kind"], g["levels"]) for g in gaps(b)] == [("missing_data", ["strategic"])]
+
+
+def test_local_initiative_is_no_single_municipality_initiative():
+    b = clean_network()
+    b["initiatives"].append(initiative("plan", "urban_development", "planned",
+                                       ("bb-digital", "lead")))
+    assert [g["keys"] for g in gaps(b, "single_municipality_initiative")] == [["plan"]]
+    b["initiatives"][-1]["scope"] = "local"
+    assert gaps(b) == []
+
+
+def test_sector_gap_when_no_partner_at_all():
+    [gap] = gaps(planted("sector_gap"))
+    assert (gap["kind"], gap["keys"], gap["severity"], gap["sectors"]) == (
+        "sector_gap", [], "medium", ["civil_society", "business", "science"])
+    assert gap["message"].startswith("Im Netzwerk ist kein Partner aus Zivilgesellschaft, "
+                                     "Wirtschaft oder Wissenschaft vertreten.")
+
+
+def test_sector_gap_when_partners_stay_out_of_running_joint_initiatives():
+    """The business partner only takes part in a completed and in a local initiative."""
+    b = clean_network()
+    mob = next(i for i in b["initiatives"] if i["key"] == "mob")
+    mob["participants"] = [p for p in mob["participants"] if p["actor"] != "aa-firma"]
+    b["initiatives"] += [
+        initiative("lokal", "economy", "running", ("aa-digital", "lead"),
+                   ("aa-firma", "partner")),
+        initiative("alt", "economy", "completed", ("aa-firma", "lead"), ("bb-amt", "partner"))]
+    b["initiatives"][-2]["scope"] = "local"
+    [gap] = gaps(b, "sector_gap")
+    assert (gap["keys"], gap["severity"], gap["sectors"]) == (["aa-firma"], "low", ["business"])
+    assert gap["message"].startswith("Partner aus dem Bereich Wirtschaft (Firma aa) gehören "
+                                     "zum Netzwerk, wirken aber an keiner laufenden "
+                                     "gemeinsamen Initiative mit.")
+
+
+def test_no_designated_taktgeber():
+    """Without an adopted designation the gap names the two best candidates; the what-if
+    "bb-digital becomes Taktgeber" closes it."""
+    b = planted("no_designated_taktgeber")
+    [gap] = gaps(b)
+    assert (gap["kind"], gap["keys"], gap["severity"]) == ("no_designated_taktgeber", [],
+                                                          "medium")
+    assert gap["message"].endswith("die stärksten Kandidaten sind derzeit die Stabsstelle aa "
+                                   "und die Stabsstelle bb.")
+    whatif = analyse(b, taktgeber="bb-digital")["whatif"]
+    assert [g["kind"] for g in whatif["gaps_closed"]] == ["no_designated_taktgeber"]
+
+
+def test_designation_by_adopted_rule_without_region_field():
+    """The latest adopted rule of kind taktgeber designates even when the bundle's region
+    does not repeat it."""
+    report = analyse(clean_network())
+    assert report["taktgeber"][0]["key"] == "aa-digital" and report["taktgeber"][0][
+        "designated"]
+
+
+def test_unvoted_charter_quorum_missed():
+    """Only aa voted on the designation rule: 1 of 4 misses the quorum of 50 %."""
+    [gap] = gaps(planted("unvoted_charter"))
+    assert (gap["keys"], gap["severity"], gap["rules"], gap["recorded"]) == (
+        ["bb", "cc", "dd"], "medium", ["taktgeber-aa-digital"], 0)
+    assert gap["message"] == (
+        "Über die beschlossene Spielregel „Regel taktgeber-aa-digital“ haben nur 1 von 4 "
+        "stimmberechtigten Mitgliedern abgestimmt (Quorum 50 %); sie bindet dennoch auch Bb, "
+        "Cc und Dd. Die Abstimmung wiederholen oder die Zustimmung der übrigen Mitglieder "
+        "einholen.")
+
+
+def test_unvoted_charter_members_who_never_voted_and_recorded_votes():
+    """Three of four voted (quorum met), one of them recorded from a document: a low gap
+    for dd that says a vote was taken from a document."""
+    b = clean_network()
+    b["rules"][0]["votes"] = b["rules"][0]["votes"][:3]
+    b["rules"][0]["votes"][0]["recorded"] = True
+    [gap] = gaps(b)
+    assert (gap["kind"], gap["keys"], gap["severity"], gap["recorded"]) == (
+        "unvoted_charter", ["dd"], "low", 1)
+    assert gap["message"] == (
+        "Die beschlossene Spielregel „Regel taktgeber-aa-digital“ bindet auch Mitglieder, die "
+        "nie darüber abgestimmt haben: Dd. Die Zustimmung nachholen, per Abstimmung oder mit "
+        "dem Beitrittsbeschluss. 1 der gezählten Stimmen ist aus einem Dokument übernommen, "
+        "nicht auf der Plattform abgegeben.")
+
+
+def test_unvoted_charter_members_joined_later_do_not_count_for_the_quorum():
+    """dd joined after the rule was decided: aa's vote alone is 1 of 3 eligible, still
+    under the quorum; supporters never vote."""
+    b = clean_network()
+    b["municipalities"][3]["since"] = "2025-01-01"
+    b["municipalities"].append(muni("kreis", kind="landkreis", tier="supporter"))
+    b["rules"][0].update(decided_at="2024-05-01T10:00:00", votes=b["rules"][0]["votes"][:1])
+    [gap] = gaps(b, "unvoted_charter")
+    assert gap["keys"] == ["bb", "cc", "dd"]
+    assert "nur 1 von 3 stimmberechtigten Mitgliedern" in gap["message"]
+
+
+@pytest.mark.parametrize("today, severity, text", [
+    ("2025-09-29", None, None),  # 12 months and a day ahead
+    ("2025-10-01", "medium", "endet am 30.09.2026 (in 11 Monaten)"),
+    ("2026-09-15", "medium", "endet am 30.09.2026 (in weniger als einem Monat)"),
+    ("2026-10-01", "high", "ist am 30.09.2026 ausgelaufen"),
+])
+def test_funding_end(today, severity, text):
+    found = analyse(planted("funding_end"), today=today)["gaps"]
+    if severity is None:
+        assert found == []
+        return
+    [gap] = found
+    assert (gap["kind"], gap["keys"], gap["severity"], gap["funded_until"]) == (
+        "funding_end", [], severity, "2026-09-30")
+    assert text in gap["message"]
+
+
+def test_funding_end_settled_by_a_continuation_rule():
+    b = planted("funding_end")
+    b["rules"].append({**b["rules"][0], "key": "weiter", "kind": "continuation"})
+    assert analyse(b, today="2026-10-01")["gaps"] == []
+    b["rules"][-1]["status"] = "voting"
+    assert [g["kind"] for g in analyse(b, today="2026-10-01")["gaps"]] == ["funding_end"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graphs import analyse
+from graphs import WEIGHTS, analyse
 from graphs.build import build_graph
 from graphs.report import compare
 from graphs.structure import core_periphery
@@ -17,7 +17,7 @@ from .test_taktgeber import project_group_vs_staff_unit, star
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "swf5.json"
 KEYS = {"region", "summary", "taktgeber", "gaps", "transfer", "communities", "core_periphery",
-        "org_models", "whatif", "timings_ms"}
+        "org_models", "weights", "weights_rule", "whatif", "timings_ms"}
 
 
 def plain(value, path="report"):
@@ -44,9 +44,13 @@ def test_report_shape_and_types():
     json.dumps(report)
     assert report["region"] == "test"
     summary = report["summary"]
-    assert (summary["municipalities"], summary["actors"], summary["initiatives"]) == (6, 8, 0)
+    assert (summary["municipalities"], summary["actors"], summary["initiatives"]) == (6, 9, 0)
     assert summary["components"] == 1 and 0 < summary["density"] < 1
     assert report["whatif"] is None
+    assert report["weights"] == WEIGHTS and report["weights_rule"] is None
+    assert all(r["rank_range"][0] <= r["rank"] <= r["rank_range"][1] and
+               0.0 <= r["assumed_share"] <= 1.0 for r in report["taktgeber"])
+    assert all("assumed_share" in g for g in report["gaps"])
     assert {"build", "network", "structure", "taktgeber", "transfer", "gaps", "total"} <= set(
         report["timings_ms"])
     assert report["communities"] and all(c == sorted(c) for c in report["communities"])
@@ -86,7 +90,7 @@ def test_whatif_without_actor():
 
 def test_whatif_without_municipality_removes_its_actors():
     report = analyse(clean_network(), without="dd")
-    assert report["summary"]["municipalities"] == 3 and report["summary"]["actors"] == 9
+    assert report["summary"]["municipalities"] == 3 and report["summary"]["actors"] == 12
 
 
 def test_whatif_designated_taktgeber():

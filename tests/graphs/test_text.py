@@ -9,7 +9,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graphs import SCORE_EXPLANATION, analyse
+from graphs import SCORE_EXPLANATION, WEIGHTS, analyse
+from graphs.taktgeber import score_explanation
 from graphs.text import (
     LABELS,
     LANGUAGES,
@@ -81,10 +82,15 @@ def test_placeholders_are_read_from_the_template():
 
 
 def test_score_explanation_comes_from_the_templates():
-    assert SCORE_EXPLANATION == {lang: TEMPLATES[lang]["score_explanation"]
-                                 for lang in LANGUAGES}
-    assert "Mandat (20 %)" in SCORE_EXPLANATION["de"]
+    """The explanation names the weights in force: the default ones, or a criteria rule's
+    (a part it leaves out "zählt nicht")."""
+    assert SCORE_EXPLANATION == {lang: score_explanation(WEIGHTS, lang) for lang in LANGUAGES}
+    assert "Mandat (20 %)" in SCORE_EXPLANATION["de"] and "Takt (10 %)" in \
+        SCORE_EXPLANATION["de"]
     assert "Mandate (20%)" in SCORE_EXPLANATION["en"]
+    custom = score_explanation({"brokerage": 0.6, "loss": 0.4})
+    assert "Vermittlung zwischen Kommunen (60 %)" in custom and "Mandat (zählt nicht)" in custom
+    assert placeholders(TEMPLATES["de"]["score_explanation"]) == set(WEIGHTS)
 
 
 def test_numbers_lists_and_names_per_language():
