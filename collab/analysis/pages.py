@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -14,7 +14,7 @@ from flask_login import login_required
 import graphs
 from collab.analysis import reports
 from collab.core import permissions as perm
-from collab.core.models import Actor, Tie
+from collab.core.models import Actor, Rule, Tie
 from collab.core.validation import ValidationError
 from collab.core.web import select_locale
 from collab.extensions import db
@@ -43,6 +43,11 @@ GAP_KINDS = {
     "weak_community_link": _l("Teilnetze nur einfach verknüpft"),
     "topic_gap": _l("Wissen erreicht Mitglieder nicht"),
     "overloaded_actor": _l("Überlastete Stelle"),
+    "missing_data": _l("Angaben zu bestätigen"),
+    "sector_gap": _l("Partner jenseits der Verwaltung fehlen"),
+    "no_designated_taktgeber": _l("Kein Taktgeber benannt"),
+    "unvoted_charter": _l("Spielregeln ohne Stimme der Mitglieder"),
+    "funding_end": _l("Förderende ohne Anschlussregel"),
 }
 PARTS = {
     "brokerage": (_l("Vermittlung zwischen Kommunen"), _l(
@@ -50,9 +55,14 @@ PARTS = {
         "zwischen Gruppen vermittelt, die sonst nicht direkt verbunden sind – verglichen mit "
         "der stärksten Stelle des Netzwerks.")),
     "mandate": (_l("Mandat"), _l(
-        "Ob die politische Ebene (Rat, Verwaltungsspitze, Landrat) die Stelle beauftragt hat: "
-        "1 bei einem Auftrag, 0,5 bei nur mittelbarem Rückhalt (Finanzierung, Berichtslinie), "
-        "sonst 0.")),
+        "Ob das Netzwerk die Stelle beauftragt hat: 1 bei einer beschlossenen Benennung als "
+        "Taktgeber oder einem Auftrag (oder einer Finanzierung) der politischen Ebene "
+        "mehrerer Mitglieder bzw. eines Kreises für seine Gemeinden; 0,5 beim Auftrag nur der "
+        "eigenen Kommune; 0,25 bei nur mittelbarem Rückhalt; sonst 0.")),
+    "takt": (_l("Takt"), _l(
+        "Ob die Stelle wiederkehrende Formate (Jour fixe, Lenkungsrunde, Arbeitsgruppe …) "
+        "mehrerer Mitglieder einlädt – gewichtet nach Rhythmus (wöchentlich mehr als "
+        "jährlich) und Anteil der Mitglieder, die teilnehmen.")),
     "capacity": (_l("Kapazität"), _l(
         "Personal in Vollzeitstellen: 2 VZÄ ergeben 0,5, 6 VZÄ 0,75; ohne Angabe 0.")),
     "reach": (_l("Reichweite"), _l(
@@ -172,11 +182,20 @@ def part_reason(part: str, row: dict, summary: dict) -> str:
         return {1.0: _("koordinierende Ebene"), 0.5: _("politisch-strategische Ebene"),
                 0.25: _("Umsetzungsebene")}.get(parts["level"], _("Ebene unbekannt"))
     if part == "mandate":
-        text = {1.0: _("Auftrag der politischen Ebene"),
-                0.5: _("nur mittelbar: Finanzierung durch oder Berichtslinie zur politischen "
-                       "Ebene, oder Auftrag einer anderen Ebene")}.get(
-            parts["mandate"], _("kein Auftrag der politischen Ebene"))
+        text = {"rule": _("per Spielregel als Taktgeber benannt"),
+                "network": _("Auftrag der politischen Ebene mehrerer Mitglieder"),
+                "own": _("Auftrag nur der eigenen Kommune, zählt für die regionale Rolle halb"),
+                "indirect": _("nur mittelbar: Finanzierung durch oder Berichtslinie zur "
+                              "politischen Ebene")}.get(
+            raw.get("mandate"), _("kein Auftrag der politischen Ebene"))
         return f"{text} ({row['mandate_by']})" if row.get("mandate_by") else text
+    if part == "takt":
+        count = raw.get("formats_convened") or 0
+        if not count:
+            return _("lädt zu keinem wiederkehrenden Format mehrerer Mitglieder ein")
+        return ngettext("lädt zu %(num)d wiederkehrenden Format mehrerer Mitglieder ein",
+                        "lädt zu %(num)d wiederkehrenden Formaten mehrerer Mitglieder ein",
+                        count)
     if part == "capacity":
         if raw.get("fte") is None:
             return _("keine Angabe zum Personal")
@@ -188,9 +207,11 @@ def part_reason(part: str, row: dict, summary: dict) -> str:
              share=_pct(raw["efficiency_drop"]))
 
 
-def part_order() -> list[tuple[str, str, float]]:
-    """The parts of the score as (part, label, weight), heaviest first."""
-    return [(p, PARTS[p][0], w) for p, w in sorted(graphs.WEIGHTS.items(), key=lambda pw: -pw[1])]
+def part_order(weights: dict[str, float] | None = None) -> list[tuple[str, str, float]]:
+    """The parts of the score as (part, label, weight), heaviest first; ``weights``: those
+    in force (the report's, set by an adopted criteria rule), else the defaults."""
+    weights = weights or graphs.WEIGHTS
+    return [(p, PARTS[p][0], w) for p, w in sorted(weights.items(), key=lambda pw: -pw[1])]
 
 
 def taktgeber_rows(report: dict, mandates: dict[str, str] | None = None) -> list[dict]:
@@ -206,7 +227,7 @@ def taktgeber_rows(report: dict, mandates: dict[str, str] | None = None) -> list
                   "value": row["parts"].get(p, 0.0),
                   "points": round(w * row["parts"].get(p, 0.0), POINT_DIGITS),
                   "reason": part_reason(p, row, report["summary"])}
-                 for p, label, w in part_order()]
+                 for p, label, w in part_order(report.get("weights"))]
         rows.append({**row, "part_rows": parts,
                      "points_sum": round(sum(p["points"] for p in parts), POINT_DIGITS)})
     return rows
@@ -258,9 +279,17 @@ def page(slug: str):
             r["key"] for r in report["taktgeber"] if r["rank"] <= DETAILED or r["designated"]])),
         detailed=DETAILED, member_rows=MEMBER_ROWS,
         groups=gap_groups(report["gaps"], request.args.get("group"), page_number),
-        severities=SEVERITIES, part_order=part_order(),
+        severities=SEVERITIES, part_order=part_order(report.get("weights")),
         explanation=graphs.SCORE_EXPLANATION[lang],
         whatif=whatif, problems=problems,
         without=without, taktgeber=taktgeber, use_selects=len(keys) <= SELECT_LIMIT,
         options=whatif_options(keys) if len(keys) <= SELECT_LIMIT else None,
+        weights_rule=_rule_by_key(region, report.get("weights_rule")),
         point_digits=POINT_DIGITS, num=_num, pct=_pct, figure=_figure), status
+
+
+def _rule_by_key(region, key: str | None):
+    """The region's rule with ``key`` (the adopted criteria rule the report names), if any."""
+    if not key:
+        return None
+    return db.session.scalar(sa.select(Rule).filter_by(region_id=region.id, key=key))

@@ -109,7 +109,7 @@ TEXT_REPORT = {
         "parts": {"brokerage": "Vermittlung zwischen Kommunen", "mandate": "Mandat",
                   "capacity": "Kapazität", "reach": "Reichweite",
                   "coverage": "Abdeckung der Teilnetze", "level": "passende Ebene",
-                  "loss": "Verlust bei Ausscheiden"},
+                  "loss": "Verlust bei Ausscheiden", "takt": "Takt"},
         "severities": {"high": "hoch", "medium": "mittel", "low": "niedrig"},
         "title": "Analyse der Region {region}",
         "summary": "Überblick: {municipalities} Kommunen, {actors} Akteure, {initiatives} "
@@ -131,7 +131,7 @@ TEXT_REPORT = {
         "parts": {"brokerage": "Brokerage between municipalities", "mandate": "Mandate",
                   "capacity": "Capacity", "reach": "Reach",
                   "coverage": "Coverage of the communities", "level": "Fitting level",
-                  "loss": "Loss on leaving"},
+                  "loss": "Loss on leaving", "takt": "Beat (recurring formats)"},
         "severities": {"high": "high", "medium": "medium", "low": "low"},
         "title": "Analysis of the region {region}",
         "summary": "Overview: {municipalities} municipalities, {actors} actors, {initiatives} "
@@ -176,7 +176,7 @@ def text_report(report: dict, keys: dict[str, dict], *, top: int = 5, lang: str 
              words["summary"].format(**{**s, "density": num(s["density"], 3)}), "",
              words["candidates"].format(shown=min(top, len(report["taktgeber"])),
                                         total=s["candidates"])]
-    weights = sorted(graphs.WEIGHTS.items(), key=lambda pw: -pw[1])
+    weights = sorted((report.get("weights") or graphs.WEIGHTS).items(), key=lambda pw: -pw[1])
     percent = " %" if lang == "de" else "%"
     for row in report["taktgeber"][:top]:
         mark = words["designated"] if row["designated"] else ""

@@ -824,6 +824,10 @@ def suggestions(region: Region, membership: RegionMembership, report: dict | Non
             continue
         mentors.append({"topic": topic["topic"], "key": source,
                         "name": names.get(source, source),
+                        "unit": (path or {}).get("unit_name"),
+                        "km": None if not path or path.get("distance_km") is None
+                        else round(path["distance_km"]),
+                        "weak": bool((path or {}).get("weak")),
                         "via": [names.get(k, k) for k in path.get("via", [])] if path
                         else None})
     return {"initiatives": found[:6], "mentors": mentors[:6]}
