@@ -13,7 +13,7 @@ from collab.core.models import Actor, Format, Region, Tie
 from collab.extensions import db
 from collab.objects import services as object_services
 
-from .test_permissions import ROLES, _client, _expect
+from .test_permissions import _client, _expect
 
 R = "/regions/swf5"
 OLPE_FORMAT = {"key": "olpe-jf", "name": "Jour fixe Olpe", "kind": "jour_fixe",
@@ -294,17 +294,20 @@ def test_bundle_round_trip_with_every_new_field(api, seed_bundle):
     assert first.status_code == 200, first.get_json()
     exported = coordinator.get("/regions/swf5/bundle").get_json()
     assert exported["region"]["funded_until"] == "2027-06-30"
-    member = next(m for m in exported["municipalities"] if m["key"] == doc["municipalities"][0]["key"])
+    def find(section: str) -> dict:
+        return next(i for i in exported[section] if i["key"] == doc[section][0]["key"])
+
+    member = find("municipalities")
     assert (member["joined_by"], member["provenance"], member["source"]) == (
         "letter_of_intent", "confirmed", "https://example.org/absichtserklaerung.pdf")
-    actor = next(a for a in exported["actors"] if a["key"] == doc["actors"][0]["key"])
+    actor = find("actors")
     assert (actor["provenance"], actor["source"]) == ("self_reported", "Fragebogen 2026")
-    initiative = next(i for i in exported["initiatives"] if i["key"] == doc["initiatives"][0]["key"])
+    initiative = find("initiatives")
     assert (initiative["scope"], initiative["funding"]) == ("local", "Landesmittel 2026–2028")
     part = next(p for p in initiative["participants"]
                 if p["actor"] == doc["initiatives"][0]["participants"][0]["actor"])
     assert (part["provenance"], part["source"]) == ("assumed", "Annahme")
-    tie = next(t for t in exported["ties"] if t["key"] == doc["ties"][0]["key"])
+    tie = find("ties")
     assert (tie["trust"], tie["value"], tie["provenance"], tie["reference"]) == (
         5, 2, "confirmed", "Umfrage 2026")
     assert next(f for f in exported["formats"] if f["key"] == "jf-test") == doc["formats"][-1]
