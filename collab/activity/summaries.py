@@ -27,6 +27,10 @@ ACTIONS = {
     "tie.create": _l("Verbindung angelegt"),
     "tie.update": _l("Verbindung geändert"),
     "tie.delete": _l("Verbindung gelöscht"),
+    "format.create": _l("Format angelegt"),
+    "format.update": _l("Format geändert"),
+    "format.delete": _l("Format gelöscht"),
+    "region.update": _l("Einstellungen der Region geändert"),
     "bundle.import": _l("Bündel importiert"),
     "user.create": _l("Zugang angelegt"),
     "user.password": _l("Passwort geändert"),
@@ -57,6 +61,7 @@ SECTIONS = {
     "actors": _l("Akteure"),
     "initiatives": _l("Initiativen"),
     "ties": _l("Verbindungen"),
+    "formats": _l("Formate"),
     "rules": _l("Spielregeln"),
 }
 

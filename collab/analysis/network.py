@@ -62,11 +62,64 @@ def clear_caches() -> None:
 
 def region_network(region: Region) -> nx.Graph:
     """The region's network graph as the view draws it (:func:`graphs.vis.view_graph` of
-    :func:`collab.core.records.network_records`), cached until its data version changes."""
+    :func:`collab.core.records.network_records`), cached until its data version changes.
+    Its ``provenance`` graph attribute is the records' :func:`provenance_index`."""
     def make():
         with gc_paused():
-            return vis.view_graph(network_records(region))
+            records = network_records(region)
+            U = vis.view_graph(records)
+            U.graph["provenance"] = provenance_index(records)
+            return U
     return _graphs.get((*version_key(region), "view"), make)
+
+
+#: how the view draws what rests on assumed records: pale, and edges dashed
+ASSUMED_NODE_OPACITY = 0.45
+ASSUMED_EDGE_OPACITY = 0.35
+ASSUMED_EDGE_DASHES = [2, 5]
+
+
+def provenance_index(records: dict) -> dict:
+    """Where the view's nodes and edges come from: ``nodes`` maps a municipality (its
+    membership) or actor key to its provenance; ``edges`` maps an unordered pair of keys to
+    the provenances of the ties between two actors, or of an actor's participation in an
+    initiative."""
+    nodes = {m["key"]: m.get("provenance", "documented") for m in records["municipalities"]}
+    nodes.update({a["key"]: a.get("provenance", "documented") for a in records["actors"]})
+    edges: dict[frozenset, set] = {}
+    for t in records["ties"]:
+        edges.setdefault(frozenset((t["source"], t["target"])), set()).add(
+            t.get("provenance", "documented"))
+    for i in records["initiatives"]:
+        for p in i["participants"]:
+            edges.setdefault(frozenset((p["actor"], i["key"])), set()).add(
+                p.get("provenance", "documented"))
+    return {"nodes": nodes, "edges": edges}
+
+
+def with_provenance(data: dict, index: dict) -> dict:
+    """Mark the vis data's items by provenance (changes ``data``, made fresh by
+    :func:`graphs.vis.vis_data`): each node's ``info.provenance``; a node or an edge that
+    rests only on assumed records is drawn pale (nodes) or pale and dashed (edges) and
+    carries ``provenance: "assumed"``. Ties of several provenances between the same two
+    actors count as assumed only when all of them are."""
+    for node in data["nodes"]:
+        found = index["nodes"].get(node["id"])
+        if found is None or node.get("info", {}).get("aggregate"):
+            continue
+        node["info"] = {**node.get("info", {}), "provenance": found}
+        if found == "assumed":
+            node["provenance"] = "assumed"
+            node["opacity"] = ASSUMED_NODE_OPACITY
+    for edge in data["edges"]:
+        found = index["edges"].get(frozenset((edge.get("from"), edge.get("to"))))
+        if found and found == {"assumed"}:
+            edge["provenance"] = "assumed"
+            colour = edge.get("color")
+            edge["color"] = {"color": colour, "opacity": ASSUMED_EDGE_OPACITY} if isinstance(
+                colour, str) else colour
+            edge["dashes"] = ASSUMED_EDGE_DASHES
+    return data
 
 
 def region_multigraph(region: Region) -> nx.MultiDiGraph:
@@ -195,7 +248,8 @@ def _labels() -> dict:
         ("level", vocab.LEVELS), ("sector", vocab.SECTORS), ("tier", vocab.TIERS),
         ("topic", vocab.TOPICS), ("actor_type", vocab.ACTOR_TYPES),
         ("kind", vocab.MUNICIPALITY_KINDS), ("status", vocab.INITIATIVE_STATUSES),
-        ("tie_kind", vocab.TIE_KINDS), ("role", vocab.PARTICIPATION_ROLES))}
+        ("tie_kind", vocab.TIE_KINDS), ("role", vocab.PARTICIPATION_ROLES),
+        ("provenance", vocab.PROVENANCES))}
 
 
 def _query_key(chosen: dict) -> tuple:
@@ -213,7 +267,8 @@ def plain_data(region: Region, chosen: dict) -> dict:
     def make():
         transfer = _transfer(region, chosen)
         with gc_paused():
-            return vis.vis_data(U=U, transfer=transfer, **chosen)
+            return with_provenance(vis.vis_data(U=U, transfer=transfer, **chosen),
+                                   U.graph["provenance"])
     return _data.get((*version_key(region), _query_key(chosen), None), make)
 
 
@@ -227,7 +282,8 @@ def marked_data(region: Region, chosen: dict, lang: str) -> dict:
         report = region_report(region, lang=lang)
         transfer = _transfer(region, chosen)
         with gc_paused():
-            return vis.vis_data(U=U, report=report, transfer=transfer, **chosen)
+            return with_provenance(vis.vis_data(U=U, report=report, transfer=transfer,
+                                                **chosen), U.graph["provenance"])
     return _data.get((*version_key(region), _query_key(chosen), lang), make)
 
 

@@ -2,7 +2,7 @@
 
 This module holds the blueprint, authentication and error answers; the endpoints live in one
 module per resource family: :mod:`.regions` (regions, bundle, analysis, graph),
-:mod:`.objects` (the four object kinds), :mod:`.spielregeln` (rules, ballots, charter, joining);
+:mod:`.objects` (the five object kinds), :mod:`.spielregeln` (rules, ballots, charter, joining);
 the OpenAPI document is generated in :mod:`.openapi`."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collab.core.validation import ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-KIND_PATH = "<any(municipalities,actors,initiatives,ties):kind>"
+KIND_PATH = "<any(municipalities,actors,initiatives,ties,formats):kind>"
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
 
 

@@ -1,4 +1,5 @@
-"""API: list, create, read, change and delete the four object kinds."""
+"""API: list, create, read, change and delete the five object kinds (municipalities, actors,
+initiatives, ties, formats)."""
 
 
 from __future__ import annotations

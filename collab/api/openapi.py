@@ -14,7 +14,14 @@ _ENUMS = {
     ("actor", "level"): vocab.LEVELS, ("actor", "sector"): vocab.SECTORS,
     ("initiative", "topic"): vocab.TOPICS, ("initiative", "status"): vocab.INITIATIVE_STATUSES,
     ("participant", "role"): vocab.PARTICIPATION_ROLES, ("tie", "kind"): vocab.TIE_KINDS,
+    ("initiative", "scope"): vocab.INITIATIVE_SCOPES, ("format", "kind"): vocab.FORMAT_KINDS,
+    ("format", "cadence"): vocab.CADENCES,
+    **{(entity, "provenance"): vocab.PROVENANCES
+       for entity in ("municipality", "actor", "participant", "tie", "format")},
 }
+#: enumerations that also take null
+_NULLABLE_ENUMS = {("municipality", "joined_by"): vocab.JOINED_BY,
+                   ("format", "topic"): vocab.TOPICS}
 _TYPES = {
     "population": {"type": "integer", "minimum": 0}, "weight": {"type": "integer", "minimum": 1,
                                                                 "maximum": 5},
@@ -25,6 +32,11 @@ _TYPES = {
     "end": {"type": ["string", "null"], "format": "date"},
     "topics": {"type": "array", "items": {"enum": list(vocab.TOPICS)}},
     "ags": {"type": "string", "pattern": "^[0-9]{8}$"},
+    "trust": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+    "value": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+    "until": {"type": ["string", "null"], "format": "date"},
+    "funded_until": {"type": ["string", "null"], "format": "date"},
+    "convenor": {"type": ["string", "null"], "description": "actor key"},
     "key": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 64},
 }
 
@@ -35,11 +47,16 @@ def _schema(entity: str) -> dict[str, Any]:
         spec = dict(_TYPES.get(f.name, {"type": "string"}))
         if (entity, f.name) in _ENUMS:
             spec = {"enum": list(_ENUMS[(entity, f.name)])}
+        if (entity, f.name) in _NULLABLE_ENUMS:
+            spec = {"enum": [*_NULLABLE_ENUMS[(entity, f.name)], None]}
         spec["description"] = str(f.label)
         props[f.name] = spec
     if entity == "initiative":
         props["participants"] = {"type": "array",
                                  "items": {"$ref": "#/components/schemas/participant"}}
+    if entity == "format":
+        props["participants"]["type"] = "array"
+        props["participants"]["items"] = {"type": "string", "description": "actor key"}
     return {"type": "object", "properties": props,
             "required": [f.name for f in FIELDS[entity] if f.required]}
 
@@ -150,7 +167,8 @@ def document(base: str) -> dict[str, Any]:
                     "422": _error("unknown filter, key or format"), **errors}},
     }
     for plural, entity in (("municipalities", "municipality"), ("actors", "actor"),
-                           ("initiatives", "initiative"), ("ties", "tie")):
+                           ("initiatives", "initiative"), ("ties", "tie"),
+                           ("formats", "format")):
         slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
         key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
         ref = {"$ref": f"#/components/schemas/{entity}"}
@@ -183,7 +201,18 @@ def document(base: str) -> dict[str, Any]:
                        "responses": {"204": {"description": "deleted"}, **errors}},
         }
     schemas = {e: _schema(e) for e in ("municipality", "actor", "initiative", "participant",
-                                       "tie")}
+                                       "tie", "format")}
+    schemas["region_settings"] = {"type": "object", "properties": {
+        "funded_until": dict(_TYPES["funded_until"], description="end of the network's "
+                             "funding")}}
+    paths["/regions/{slug}"] = {
+        "parameters": [{"name": "slug", "in": "path", "required": True,
+                        "schema": {"type": "string"}}],
+        "patch": {"summary": "Change the region's settings (coordinator): funded_until",
+                  "requestBody": {"content": {"application/json": {"schema": {
+                      "$ref": "#/components/schemas/region_settings"}}}},
+                  "responses": {"200": {"description": "the region"},
+                                "422": _error("invalid input or unknown field"), **errors}}}
     schemas["report"] = {"type": "object", "required": [
         "region", "summary", "taktgeber", "gaps", "transfer", "communities"], "properties": {
         "region": {"type": "string"}, "summary": {"type": "object"},
@@ -227,13 +256,19 @@ def _spielregeln_schemas() -> dict[str, Any]:
     return {
         "rule_proposal": {"type": "object", "required": ["title", "text"], "properties": {
             "title": {"type": "string", "maxLength": 200}, "text": {"type": "string"},
-            "kind": {"enum": ["general", "taktgeber"], "description": "taktgeber needs actor"},
+            "kind": {"enum": list(vocab.RULE_KINDS),
+                     "description": "taktgeber needs actor; criteria needs weights"},
+            "weights": {"type": "object", "description": "criteria rules: Taktgeber part "
+                        "-> number >= 0, summing to 1 (parts not named count 0)",
+                        "propertyNames": {"enum": list(vocab.TAKTGEBER_PARTS)},
+                        "additionalProperties": {"type": "number", "minimum": 0}},
             "actor": {"type": ["string", "null"]}, "initiative": {"type": ["string", "null"]},
             "tie_kind": {"enum": [*vocab.TIE_KINDS, None]}}},
         "rule": {"type": "object", "required": ["id", "key", "title", "status"], "properties": {
             "id": {"type": "integer"}, "key": {"type": "string"}, "title": {"type": "string"},
             "text": {"type": "string"}, "status": {"enum": list(vocab.RULE_STATUSES)},
-            "kind": {"enum": ["general", "taktgeber"]},
+            "kind": {"enum": list(vocab.RULE_KINDS)},
+            "weights": {"type": ["object", "null"]},
             "closes_at": {"type": ["string", "null"], "format": "date-time"},
             "decided_at": {"type": ["string", "null"], "format": "date-time"},
             "decision_rule": {"enum": [*vocab.DECISION_RULES, None]},

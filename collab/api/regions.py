@@ -20,8 +20,31 @@ from collab.extensions import db
 @bp.get("/regions")
 def regions():
     found = db.session.scalars(sa.select(Region).order_by(Region.name)).all()
-    return jsonify([{"slug": r.slug, "name": r.name, "decision_rule": r.decision_rule,
-                     "quorum": r.quorum} for r in found])
+    return jsonify([region_record(r) for r in found])
+
+
+@bp.patch("/regions/<slug>")
+def patch_region(slug: str):
+    """The coordinator changes the region's settings (``funded_until``)."""
+    from collab.objects import services as object_services
+
+    region = perm.get_region(slug)
+    if not perm.can_edit_region_settings(g.api_user, region):
+        abort(403)
+    body = json_body()
+    unknown = sorted(set(body) - set(object_services.REGION_SETTINGS))
+    if unknown:
+        raise ValidationError([validation.Problem(name, _(
+            "Unbekanntes Feld; änderbar ist: %(known)s.",
+            known=", ".join(object_services.REGION_SETTINGS))) for name in unknown])
+    object_services.update_region_settings(region, body, g.api_user)
+    return jsonify(region_record(region))
+
+
+def region_record(region: Region) -> dict:
+    return {"slug": region.slug, "name": region.name, "decision_rule": region.decision_rule,
+            "quorum": region.quorum,
+            "funded_until": region.funded_until.isoformat() if region.funded_until else None}
 
 
 @bp.get("/regions/<slug>/bundle")

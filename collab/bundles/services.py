@@ -18,6 +18,7 @@ from collab.core import permissions as perm
 from collab.core import store
 from collab.core.models import (
     Actor,
+    Format,
     Initiative,
     Municipality,
     Region,
@@ -28,8 +29,23 @@ from collab.core.models import (
     Vote,
 )
 from collab.core.records import FORMAT, VERSION, network_records
-from collab.core.validation import Problem, ValidationError, choice, clean, key, text
-from collab.core.vocab import DECISION_RULES, RULE_STATUSES, TIE_KINDS, TIERS, VOTE_CHOICES
+from collab.core.validation import (
+    Problem,
+    ValidationError,
+    choice,
+    clean,
+    key,
+    text,
+    weights,
+)
+from collab.core.vocab import (
+    DECISION_RULES,
+    RULE_KINDS,
+    RULE_STATUSES,
+    TIE_KINDS,
+    TIERS,
+    VOTE_CHOICES,
+)
 from collab.extensions import db
 from collab.objects import services as object_services
 
@@ -59,6 +75,7 @@ def rule_record(rule: Rule) -> dict[str, Any]:
         "kind": rule.kind or "general", "actor": rule.actor.key if rule.actor else None,
         "initiative": rule.initiative.key if rule.initiative else None,
         "tie_kind": rule.tie_kind, "ballot": ballot,
+        **({"weights": rule.weights} if rule.kind == "criteria" else {}),
         "votes": sorted(({"municipality": v.municipality.key, "vote": v.vote,
                           "reason": v.reason, "reference": v.reference or ""}
                          for v in rule.votes),
@@ -79,7 +96,7 @@ def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
         problems.append(Problem("$.format", _("Format: erwartet „%(f)s“.", f=FORMAT)))
     if doc.get("version") != VERSION:
         problems.append(Problem("$.version", _("Version: erwartet %(v)d.", v=VERSION)))
-    for section in ("municipalities", "actors", "initiatives", "ties", "rules"):
+    for section in ("municipalities", "actors", "initiatives", "ties", "formats", "rules"):
         if not isinstance(doc.get(section, []), list):
             problems.append(Problem(f"$.{section}", _("muss eine Liste sein.")))
     if problems:
@@ -117,6 +134,8 @@ def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
                     problems += found
                     data["participants"].append(pdata)
             cleaned[section].append(data)
+    cleaned["formats"], found = _clean_formats(doc.get("formats", []))
+    problems += found
     cleaned["rules"] = []
     for n, raw in enumerate(doc.get("rules", [])):
         data, found = _clean_rule(raw, f"$.rules[{n}]")
@@ -124,6 +143,7 @@ def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
         cleaned["rules"].append(data)
 
     problems += _check_references(cleaned)
+    problems += _check_format_references(cleaned)
     problems += _designate(region, region_raw, cleaned)
     return {"region": region, **cleaned}, problems
 
@@ -154,7 +174,7 @@ def _designate(region: dict, region_raw: Any, cleaned: dict) -> list[Problem]:
         "text": _("%(n)s ist der Taktgeber des Netzwerks (aus der Angabe region.taktgeber "
                   "eines importierten Bündels).", n=name),
         "status": "adopted", "kind": "taktgeber", "actor": named, "initiative": None,
-        "tie_kind": None, "ballot": None, "votes": []})
+        "tie_kind": None, "ballot": None, "votes": [], "weights": None})
     return []
 
 
@@ -176,9 +196,10 @@ def _clean_rule(raw: Any, path: str) -> tuple[dict, list[Problem]]:
         except ValueError as exc:
             problems.append(Problem(f"{path}.{name}", str(exc)))
     kind_ = raw.get("kind") or "general"
-    if kind_ not in ("general", "taktgeber"):
-        problems.append(Problem(f"{path}.kind", _("Art: general oder taktgeber.")))
+    if kind_ not in RULE_KINDS:
+        problems.append(Problem(f"{path}.kind", _("Art: %(a)s.", a=", ".join(RULE_KINDS))))
     data["kind"] = kind_
+    data["weights"] = _clean_rule_weights(raw, kind_, path, problems)
     for name in ("actor", "initiative"):
         value = raw.get(name)
         if value is not None and not isinstance(value, str):
@@ -214,6 +235,47 @@ def _clean_rule(raw: Any, path: str) -> tuple[dict, list[Problem]]:
                               "vote": vote.get("vote"),
                               "reason": vote.get("reason") or "", "reference": reference})
     return data, problems
+
+
+def _clean_rule_weights(raw: dict, kind_: str, path: str,
+                        problems: list[Problem]) -> dict | None:
+    """A criteria rule's ``weights`` (required, see :func:`collab.core.validation.weights`);
+    other kinds carry none."""
+    given = raw.get("weights")
+    if kind_ != "criteria":
+        if given is not None:
+            problems.append(Problem(f"{path}.weights", _(
+                "Gewichte: nur bei Regeln der Art criteria.")))
+        return None
+    found, trouble = weights(given, f"{path}.weights")
+    problems += trouble
+    return found
+
+
+def _clean_formats(raw: Any) -> tuple[list[dict], list[Problem]]:
+    """The bundle's ``formats`` by the field rules of ``format``, each problem with its
+    JSON path."""
+    found, problems = [], []
+    for n, item in enumerate(raw if isinstance(raw, list) else []):
+        data, trouble = clean("format", item, path=f"$.formats[{n}]")
+        problems += trouble
+        found.append(data)
+    return found, problems
+
+
+def _check_format_references(doc: dict) -> list[Problem]:
+    """Format keys are unique; convenor and participants are actors of the bundle."""
+    actors = {a["key"] for a in doc["actors"] if a.get("key")}
+    problems = _duplicates(doc["formats"], "formats")
+    for n, f in enumerate(doc["formats"]):
+        if f.get("convenor") and f["convenor"] not in actors:
+            problems.append(Problem(f"$.formats[{n}].convenor", _(
+                "Akteur „%(k)s“ ist nicht im Bündel.", k=f["convenor"])))
+        for m, k in enumerate(f.get("participants") or []):
+            if k not in actors:
+                problems.append(Problem(f"$.formats[{n}].participants[{m}]", _(
+                    "Akteur „%(k)s“ ist nicht im Bündel.", k=k)))
+    return problems
 
 
 def _clean_ballot(raw: Any, path: str, problems: list[Problem]) -> dict | None:
@@ -404,7 +466,8 @@ def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
     r = doc["region"]
     count("region", is_new, _assign(region, {
         "name": r["name"], "description": r["description"], "decision_rule": r["decision_rule"],
-        "quorum": r["quorum"], "voting_tiers": ",".join(r["voting_tiers"])}))
+        "quorum": r["quorum"], "voting_tiers": ",".join(r["voting_tiers"]),
+        "funded_until": r["funded_until"]}))
     session.flush()
 
     # municipalities (shared across regions) and this region's memberships
@@ -423,7 +486,7 @@ def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
         if is_new:
             ms = RegionMembership(region=region, municipality=mu)
             session.add(ms)
-        dirty |= _assign(ms, {"tier": m["tier"], "since": m["since"]})
+        dirty |= _assign(ms, {f: m[f] for f in ("tier", *object_services.MEMBERSHIP_FIELDS)})
         count("municipalities", is_new, dirty)
         municipality_by_key[m["key"]] = mu
     session.flush()
@@ -439,7 +502,7 @@ def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
             actor = actors[a["key"]] = Actor(region=region, key=a["key"])
             session.add(actor)
         values = {f: a[f] for f in ("name", "type", "level", "sector", "topics",
-                                    "capacity_fte", "description")}
+                                    "capacity_fte", "description", "provenance", "source")}
         if a.get("contact"):
             values["contact"] = a["contact"]
         values["municipality_id"] = (municipality_by_key[a["municipality"]].id
@@ -462,12 +525,8 @@ def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
             initiative = Initiative(region=region, key=i["key"])
             session.add(initiative)
         dirty = _assign(initiative, {f: i[f] for f in ("name", "topic", "status", "description",
-                                                        "start", "end")})
-        want = {p["actor"]: p["role"] for p in i["participants"]}
-        have = {p.actor.key: p.role for p in initiative.participations}
-        if want != have:
-            object_services._set_participants(initiative, [(actors[k], r) for k, r in want.items()])
-            dirty = True
+                                                        "start", "end", "scope", "funding")})
+        dirty |= _apply_participants(initiative, i["participants"], actors)
         count("initiatives", is_new, dirty)
     session.flush()
 
@@ -491,7 +550,9 @@ def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
             session.add(tie)
         count("ties", is_new, _assign(tie, {
             "source_id": actors[t["source"]].id, "target_id": actors[t["target"]].id,
-            "kind": t["kind"], "weight": t["weight"], "description": t["description"]}))
+            **{f: t[f] for f in object_services.TIE_FIELDS}}))
+    session.flush()
+    _apply_formats(region, doc["formats"], actors, changes)
 
     # municipalities no longer in the bundle leave the region
     for ms in memberships.values():
@@ -522,7 +583,7 @@ def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
             "title": r["title"], "text": r["text"], "status": r["status"], "kind": r["kind"],
             "actor_id": actors[r["actor"]].id if r["actor"] else None,
             "initiative_id": initiative_ids[r["initiative"]] if r["initiative"] else None,
-            "tie_kind": r["tie_kind"],
+            "tie_kind": r["tie_kind"], "weights": r["weights"],
             **{name: ballot.get(name) for name in ("opened_at", "closes_at", "decided_at",
                                                    "decision_rule", "quorum", "tally")}})
         want = {v["municipality"]: (v["vote"], v["reason"], v["reference"]) for v in r["votes"]}
@@ -539,3 +600,46 @@ def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
     return {section: dict(c) for section, c in changes.items()}
 
 
+def _apply_participants(initiative: Initiative, wanted: list[dict],
+                        actors: dict[str, Actor]) -> bool:
+    """Make the initiative's participations equal to the bundle's (role, provenance and
+    source included); True when anything changed."""
+    extras = object_services.PARTICIPATION_EXTRAS
+    want = {p["actor"]: (p["role"], *(p[name] for name in extras)) for p in wanted}
+    have = {p.actor.key: (p.role, *(getattr(p, name) for name in extras))
+            for p in initiative.participations}
+    if want == have:
+        return False
+    object_services._set_participants(initiative, [
+        (actors[k], values[0], dict(zip(extras, values[1:], strict=True)))
+        for k, values in want.items()])
+    return True
+
+
+def _apply_formats(region: Region, wanted: list[dict], actors: dict[str, Actor],
+                   changes: dict) -> None:
+    """Make the region's formats equal to the bundle's (counted in ``changes["formats"]``)."""
+    session = db.session
+    counts = changes.setdefault("formats", Counter(created=0, updated=0, deleted=0,
+                                                   unchanged=0))
+    formats = {f.key: f for f in session.scalars(sa.select(Format).filter_by(
+        region_id=region.id))}
+    keys = {f["key"] for f in wanted}
+    for k, fmt in formats.items():
+        if k not in keys:
+            session.delete(fmt)
+            counts["deleted"] += 1
+    for f in wanted:
+        fmt = formats.get(f["key"])
+        is_new = fmt is None
+        if is_new:
+            fmt = Format(region=region, key=f["key"])
+            session.add(fmt)
+        dirty = _assign(fmt, {name: f[name] for name in object_services.FORMAT_FIELDS})
+        dirty |= _assign(fmt, {"convenor": actors[f["convenor"]] if f["convenor"] else None})
+        people = [actors[k] for k in f["participants"]]
+        if {a.key for a in fmt.participants} != {a.key for a in people}:
+            fmt.participants = people
+            dirty = True
+        counts["created" if is_new else "updated" if dirty else "unchanged"] += 1
+    session.flush()

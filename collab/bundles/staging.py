@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from collab.bundles import services as bundle
 from collab.core.models import (
     Actor,
+    Format,
     Initiative,
     Municipality,
     Region,
@@ -68,6 +69,8 @@ def _current(region: Region) -> dict[str, dict[str, str]]:
         "ties": {key: f"{s} → {t}" for key, s, t in db.session.execute(
             sa.select(Tie.key, src.name, tgt.name).join(src, Tie.source_id == src.id)
             .join(tgt, Tie.target_id == tgt.id).where(Tie.region_id == rid)).all()},
+        "formats": dict(db.session.execute(
+            sa.select(Format.key, Format.name).where(Format.region_id == rid)).all()),
         "rules": dict(db.session.execute(
             sa.select(Rule.key, Rule.title).where(Rule.region_id == rid)).all()),
     }
@@ -89,6 +92,7 @@ def preview(region: Region | None, doc: Any) -> dict[str, dict[str, list[str]]]:
         "ties": {t["key"]: (f"{actor_names.get(t['source'], t['source'])} → "
                             f"{actor_names.get(t['target'], t['target'])}")
                  for t in cleaned["ties"]},
+        "formats": {f["key"]: f["name"] for f in cleaned["formats"]},
         "rules": {r["key"]: r["title"] for r in cleaned["rules"]},
     }
     found = {}

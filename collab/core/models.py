@@ -38,6 +38,8 @@ class Region(db.Model):
     voting_tiers: Mapped[str] = mapped_column(sa.String(60), default="pioneer,member")
     #: incremented on every change of the region's data; keys the analysis cache
     data_version: Mapped[int] = mapped_column(default=0)
+    #: end of the network's funding, if known
+    funded_until: Mapped[dt.date | None]
 
     memberships: Mapped[list[RegionMembership]] = relationship(
         back_populates="region", cascade="all, delete-orphan")
@@ -98,6 +100,13 @@ class RegionMembership(db.Model):
     tier: Mapped[str] = mapped_column(sa.String(20), default="member")
     #: date of joining, if known
     since: Mapped[dt.date | None]
+    #: the document the member joined with: council_decision, letter_of_intent (or none)
+    joined_by: Mapped[str | None] = mapped_column(sa.String(30))
+    #: of the membership: documented, self_reported, confirmed or assumed (see vocab.PROVENANCES)
+    provenance: Mapped[str] = mapped_column(sa.String(20), default="documented",
+                                            server_default="documented")
+    #: where it comes from: a URL or a document reference ("" when none)
+    source: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     region: Mapped[Region] = relationship(back_populates="memberships")
     municipality: Mapped[Municipality] = relationship(back_populates="memberships")
@@ -132,11 +141,21 @@ class Actor(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     #: optional contact (a role address preferably); left out of exports unless asked for
     contact: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: documented, self_reported, confirmed or assumed (see vocab.PROVENANCES)
+    provenance: Mapped[str] = mapped_column(sa.String(20), default="documented",
+                                            server_default="documented")
+    #: where it comes from: a URL or a document reference ("" when none)
+    source: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     region: Mapped[Region] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
     participations: Mapped[list[Participation]] = relationship(
         back_populates="actor", cascade="all, delete-orphan")
+    #: formats it takes part in (its rows go with it)
+    formats: Mapped[list[Format]] = relationship(
+        secondary="format_participant", back_populates="participants")
+    #: formats it convenes (they stay, without convenor, when it goes)
+    convened: Mapped[list[Format]] = relationship(back_populates="convenor")
 
     def __repr__(self) -> str:
         return f"<Actor {self.key}>"
@@ -164,6 +183,10 @@ class Initiative(db.Model):
     start: Mapped[dt.date | None]
     #: end date
     end: Mapped[dt.date | None]
+    #: joint (shared work) or local (a municipality's own project inside the network)
+    scope: Mapped[str] = mapped_column(sa.String(10), default="joint", server_default="joint")
+    #: how it is funded (free text)
+    funding: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     region: Mapped[Region] = relationship()
     participations: Mapped[list[Participation]] = relationship(
@@ -186,6 +209,11 @@ class Participation(db.Model):
     actor_id: Mapped[int] = mapped_column(sa.ForeignKey("actor.id"), index=True)
     #: lead, partner, supporter, observer
     role: Mapped[str] = mapped_column(sa.String(20), default="partner")
+    #: documented, self_reported, confirmed or assumed (see vocab.PROVENANCES)
+    provenance: Mapped[str] = mapped_column(sa.String(20), default="documented",
+                                            server_default="documented")
+    #: where it comes from: a URL or a document reference ("" when none)
+    source: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     initiative: Mapped[Initiative] = relationship(back_populates="participations")
     actor: Mapped[Actor] = relationship(back_populates="participations")
@@ -214,6 +242,16 @@ class Tie(db.Model):
     weight: Mapped[int] = mapped_column(default=3)
     #: free text
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: trust between the two, 1 to 5, from the relationship survey (none when not asked)
+    trust: Mapped[int | None]
+    #: value of the relationship, 1 to 5, from the relationship survey
+    value: Mapped[int | None]
+    #: documented, self_reported, confirmed or assumed (see vocab.PROVENANCES)
+    provenance: Mapped[str] = mapped_column(sa.String(20), default="documented",
+                                            server_default="documented")
+    #: where it comes from: a URL or a document reference ("" when none); a tie's
+    #: "source" is its source actor, so the bundle calls this "reference"
+    reference: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     region: Mapped[Region] = relationship()
     source: Mapped[Actor] = relationship(foreign_keys=[source_id])
@@ -222,6 +260,56 @@ class Tie(db.Model):
     @property
     def directed(self) -> bool:
         return self.kind in DIRECTED_TIE_KINDS
+
+
+#: the actors taking part in a format
+format_participant = sa.Table(
+    "format_participant", db.metadata,
+    sa.Column("format_id", sa.ForeignKey("format.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("actor_id", sa.ForeignKey("actor.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Format(db.Model):
+    """A meeting the network holds (jour fixe, steering round, working group, ...)."""
+
+    __table_args__ = (sa.UniqueConstraint("region_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region that holds it
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: stable identifier within the region (own namespace)
+    key: Mapped[str] = mapped_column(sa.String(64))
+    #: name of the meeting
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: jour_fixe, steering_round, working_group, conference, training, other
+    kind: Mapped[str] = mapped_column(sa.String(20), default="other")
+    #: weekly, biweekly, monthly, quarterly, yearly, once
+    cadence: Mapped[str] = mapped_column(sa.String(20), default="monthly")
+    #: the actor that convenes it (none when unknown)
+    convenor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("actor.id", ondelete="SET NULL"), index=True)
+    #: Handlungsfeld it is about, if one
+    topic: Mapped[str | None] = mapped_column(sa.String(30))
+    #: first meeting (for "once": its date)
+    since: Mapped[dt.date | None]
+    #: last meeting, if it ended
+    until: Mapped[dt.date | None]
+    #: free text
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: documented, self_reported, confirmed or assumed (see vocab.PROVENANCES)
+    provenance: Mapped[str] = mapped_column(sa.String(20), default="documented",
+                                            server_default="documented")
+    #: where it comes from: a URL or a document reference ("" when none)
+    source: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
+    region: Mapped[Region] = relationship()
+    convenor: Mapped[Actor | None] = relationship(back_populates="convened")
+    participants: Mapped[list[Actor]] = relationship(
+        secondary=format_participant, back_populates="formats", order_by="Actor.key")
+
+    def __repr__(self) -> str:
+        return f"<Format {self.key}>"
 
 
 class Rule(db.Model):
@@ -242,8 +330,11 @@ class Rule(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="draft")
     #: when it was proposed
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    #: general, or taktgeber (designates the actor it concerns as the network's Taktgeber)
+    #: general, taktgeber (designates the actor it concerns as the network's Taktgeber),
+    #: criteria (sets the Taktgeber weights) or continuation (after the funding ends)
     kind: Mapped[str] = mapped_column(sa.String(20), default="general")
+    #: a criteria rule's Taktgeber weights {part: share}, summing to 1
+    weights: Mapped[dict | None] = mapped_column(sa.JSON)
     #: the account that proposed it (none when imported)
     proposer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     #: the municipality the proposer spoke for (none for the coordinator)
@@ -306,6 +397,8 @@ class Vote(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     #: for a vote recorded on the municipality's behalf: its council decision or letter
     reference: Mapped[str] = mapped_column(sa.Text, default="")
+    #: taken from a document that predates the platform (not cast on the platform)
+    recorded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     rule: Mapped[Rule] = relationship(back_populates="votes")
     municipality: Mapped[Municipality] = relationship()

@@ -11,6 +11,7 @@ from flask import abort
 
 from collab.core.models import (
     Actor,
+    Format,
     Initiative,
     InitiativeJoinRequest,
     JoinRequest,
@@ -125,6 +126,27 @@ def can_add_tie(user: User | None, region: Region) -> bool:
     return can_manage_region(user, region) or is_member_of(user, region)
 
 
+def can_add_format(user: User | None, region: Region) -> bool:
+    """Members add formats their own actors convene; coordinators any."""
+    return can_manage_region(user, region) or is_member_of(user, region)
+
+
+def can_edit_format_of(user: User | None, region: Region, convenor: Actor | None) -> bool:
+    """A format is the coordinator's business, and that of the member whose actor convenes
+    it; a format without convenor is the coordinator's only."""
+    return can_manage_region(user, region) or (
+        convenor is not None and speaks_for(user, region, convenor.municipality))
+
+
+def can_edit_format(user: User | None, fmt: Format) -> bool:
+    return can_edit_format_of(user, fmt.region, fmt.convenor)
+
+
+def can_edit_region_settings(user: User | None, region: Region) -> bool:
+    """The region's own settings (such as the end of its funding) are the coordinator's."""
+    return can_manage_region(user, region)
+
+
 def can_import_bundle(user: User | None, region: Region | None) -> bool:
     """Importing replaces a region's data: its coordinator or an admin; a new region: admin."""
     return can_manage_region(user, region) if region is not None else is_admin(user)
@@ -191,6 +213,10 @@ def get_initiative(region: Region, key: str) -> Initiative:
 
 def get_tie(region: Region, key: str) -> Tie:
     return db.first_or_404(db.select(Tie).filter_by(region_id=region.id, key=key))
+
+
+def get_format(region: Region, key: str) -> Format:
+    return db.first_or_404(db.select(Format).filter_by(region_id=region.id, key=key))
 
 
 def get_account(region: Region, login: str) -> User:

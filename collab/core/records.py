@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from collab.core.models import (
     Actor,
+    Format,
     Initiative,
     Municipality,
     Participation,
@@ -24,6 +25,7 @@ from collab.core.models import (
     RegionMembership,
     Rule,
     Tie,
+    format_participant,
 )
 from collab.extensions import db
 
@@ -44,27 +46,31 @@ def _iso(value: dt.date | None) -> str | None:
 
 def network_records(region: Region, *, contact: bool = False) -> dict[str, Any]:
     """The region as a bundle without ``rules``: the records of :mod:`collab.core.store`
-    (``municipality_record``, ``actor_record``, ``initiative_record``, ``tie_record``),
-    each list sorted by key, and the ``region`` record with the designated Taktgeber.
+    (``municipality_record``, ``actor_record``, ``initiative_record``, ``tie_record``) and
+    the ``formats`` (:func:`format_records`), each list sorted by key, and the ``region``
+    record with the designated Taktgeber.
     Contact persons only with ``contact=True`` (they are left out of exports unless asked for).
     """
     rid = region.id
     municipalities = [
         {"key": key, "name": name, "kind": kind, "ags": ags, "district": district,
          "state": state, "population": population, "area_km2": area, "lat": lat, "lon": lon,
-         "tier": tier, "since": _iso(since), "description": description}
+         "tier": tier, "since": _iso(since), "description": description,
+         "joined_by": joined_by, "provenance": provenance, "source": source}
         for key, name, kind, ags, district, state, population, area, lat, lon, tier, since,
-        description in db.session.execute(
+        description, joined_by, provenance, source in db.session.execute(
             sa.select(Municipality.key, Municipality.name, Municipality.kind, Municipality.ags,
                       Municipality.district, Municipality.state, Municipality.population,
                       Municipality.area_km2, Municipality.lat, Municipality.lon,
-                      RegionMembership.tier, RegionMembership.since, Municipality.description)
+                      RegionMembership.tier, RegionMembership.since, Municipality.description,
+                      RegionMembership.joined_by, RegionMembership.provenance,
+                      RegionMembership.source)
             .join(RegionMembership, RegionMembership.municipality_id == Municipality.id)
             .where(RegionMembership.region_id == rid).order_by(Municipality.key))]
     rows = db.session.execute(
         sa.select(Actor.key, Actor.name, Actor.type, Actor.level, Actor.sector,
                   Municipality.key, sa.cast(Actor.topics, sa.Text), Actor.capacity_fte,
-                  Actor.description, Actor.contact)
+                  Actor.description, Actor.contact, Actor.provenance, Actor.source)
         .outerjoin(Municipality, Actor.municipality_id == Municipality.id)
         .where(Actor.region_id == rid).order_by(Actor.key)).all()
     # the topics as stored (JSON text), decoded in one go: one json.loads per actor takes
@@ -73,36 +79,44 @@ def network_records(region: Region, *, contact: bool = False) -> dict[str, Any]:
     actors = [
         {"key": key, "name": name, "type": type_, "level": level, "sector": sector,
          "municipality": home, "topics": sorted(found or []), "capacity_fte": fte,
-         "description": description, **({"contact": person} if contact and person else {})}
-        for (key, name, type_, level, sector, home, _raw, fte, description, person), found
+         "description": description, **({"contact": person} if contact and person else {}),
+         "provenance": provenance, "source": source}
+        for (key, name, type_, level, sector, home, _raw, fte, description, person, provenance,
+             source), found
         in zip(rows, topics, strict=True)]
     participants: dict[int, list[dict]] = {}
-    for initiative_id, actor, role in db.session.execute(
-            sa.select(Participation.initiative_id, Actor.key, Participation.role)
+    for initiative_id, actor, role, provenance, source in db.session.execute(
+            sa.select(Participation.initiative_id, Actor.key, Participation.role,
+                      Participation.provenance, Participation.source)
             .join(Actor, Participation.actor_id == Actor.id)
             .where(Actor.region_id == rid).order_by(Actor.key)):
-        participants.setdefault(initiative_id, []).append({"actor": actor, "role": role})
+        participants.setdefault(initiative_id, []).append(
+            {"actor": actor, "role": role, "provenance": provenance, "source": source})
     initiatives = [
         {"key": key, "name": name, "topic": topic, "status": status,
          "description": description, "start": _iso(start), "end": _iso(end),
-         "participants": participants.get(id_, [])}
-        for id_, key, name, topic, status, description, start, end in db.session.execute(
+         "scope": scope, "funding": funding, "participants": participants.get(id_, [])}
+        for id_, key, name, topic, status, description, start, end, scope, funding
+        in db.session.execute(
             sa.select(Initiative.id, Initiative.key, Initiative.name, Initiative.topic,
                       Initiative.status, Initiative.description, Initiative.start,
-                      Initiative.end)
+                      Initiative.end, Initiative.scope, Initiative.funding)
             .where(Initiative.region_id == rid).order_by(Initiative.key))]
     source, target = sa.orm.aliased(Actor), sa.orm.aliased(Actor)
     ties = [
         {"key": key, "source": s, "target": t, "kind": kind, "weight": weight,
-         "description": description}
-        for key, s, t, kind, weight, description in db.session.execute(
-            sa.select(Tie.key, source.key, target.key, Tie.kind, Tie.weight, Tie.description)
+         "description": description, "trust": trust, "value": value,
+         "provenance": provenance, "reference": reference}
+        for key, s, t, kind, weight, description, trust, value, provenance, reference
+        in db.session.execute(
+            sa.select(Tie.key, source.key, target.key, Tie.kind, Tie.weight, Tie.description,
+                      Tie.trust, Tie.value, Tie.provenance, Tie.reference)
             .join(source, Tie.source_id == source.id).join(target, Tie.target_id == target.id)
             .where(Tie.region_id == rid).order_by(Tie.key))]
     region_record = {
         "slug": region.slug, "name": region.name, "description": region.description,
         "decision_rule": region.decision_rule, "quorum": region.quorum,
-        "voting_tiers": region.voting_tier_list,
+        "voting_tiers": region.voting_tier_list, "funded_until": _iso(region.funded_until),
     }
     taktgeber = designated_taktgeber(db.session.scalars(
         sa.select(Rule).filter_by(region_id=rid, status="adopted", kind="taktgeber")).all())
@@ -110,4 +124,27 @@ def network_records(region: Region, *, contact: bool = False) -> dict[str, Any]:
         region_record["taktgeber"] = taktgeber.key
     return {"format": FORMAT, "version": VERSION, "region": region_record,
             "municipalities": municipalities, "actors": actors, "initiatives": initiatives,
-            "ties": ties}
+            "ties": ties, "formats": format_records(region)}
+
+
+def format_records(region: Region) -> list[dict[str, Any]]:
+    """The region's formats as in the bundle, sorted by key (two plain queries)."""
+    members: dict[int, list[str]] = {}
+    for format_id, actor in db.session.execute(
+            sa.select(format_participant.c.format_id, Actor.key)
+            .join(Actor, format_participant.c.actor_id == Actor.id)
+            .where(Actor.region_id == region.id).order_by(Actor.key)):
+        members.setdefault(format_id, []).append(actor)
+    convenor = sa.orm.aliased(Actor)
+    return [
+        {"key": key, "name": name, "kind": kind, "cadence": cadence, "convenor": host,
+         "participants": members.get(id_, []), "topic": topic, "since": _iso(since),
+         "until": _iso(until), "description": description, "provenance": provenance,
+         "source": source}
+        for id_, key, name, kind, cadence, host, topic, since, until, description, provenance,
+        source in db.session.execute(
+            sa.select(Format.id, Format.key, Format.name, Format.kind, Format.cadence,
+                      convenor.key, Format.topic, Format.since, Format.until,
+                      Format.description, Format.provenance, Format.source)
+            .outerjoin(convenor, Format.convenor_id == convenor.id)
+            .where(Format.region_id == region.id).order_by(Format.key))]

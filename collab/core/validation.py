@@ -193,6 +193,73 @@ def ags(value: Any) -> str:
     return code
 
 
+def keys(value: Any) -> list[str]:
+    """A list of keys (or the keys of a comma-separated text), without duplicates, in the
+    order given."""
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list | tuple):
+        raise Invalid(_("muss eine Liste von Schlüsseln sein."))
+    found: list[str] = []
+    for item in value:
+        item = key(item)
+        if item not in found:
+            found.append(item)
+    return found
+
+
+def is_url(value: str | None) -> bool:
+    """Whether a source is a web address (shown as a link; anything else stays text)."""
+    return bool(value) and re.match(r"^https?://[^\s<>\"']+$", value.strip()) is not None
+
+
+#: the longest source reference (a URL or a list of document references)
+SOURCE_MAX = 2000
+
+
+def _provenance_fields(source: str | None = "source") -> list[Field]:
+    """``provenance`` and, unless the entity names it otherwise, its ``source``."""
+    found = [Field("provenance", _l("Herkunft"), choice(vocab.PROVENANCES),
+                   default="documented")]
+    if source == "source":
+        found.append(Field("source", _l("Quelle"), text(SOURCE_MAX), default=""))
+    elif source == "reference":
+        found.append(Field("reference", _l("Quelle"), text(SOURCE_MAX), default=""))
+    return found
+
+
+def weights(value: Any, path: str = "weights") -> tuple[dict[str, float] | None, list[Problem]]:
+    """The Taktgeber weights of a criteria rule: an object mapping part names
+    (:data:`vocab.TAKTGEBER_PARTS`) to numbers >= 0 that sum to 1 (parts not named count 0).
+
+    Returns the weights and the problems, each at ``path`` or ``path.<part>``.
+    """
+    label = _("Gewichte")
+    if not isinstance(value, dict) or not value:
+        return None, [Problem(path, _(
+            "%(f)s: ein Objekt aus Teilen und Zahlen, z. B. {\"brokerage\": 0.5, "
+            "\"mandate\": 0.5}.", f=label))]
+    found: dict[str, float] = {}
+    problems: list[Problem] = []
+    parse = number(0, 1)
+    for part, share in value.items():
+        where = f"{path}.{part}"
+        if part not in vocab.TAKTGEBER_PARTS:
+            problems.append(Problem(where, _(
+                "%(f)s: unbekannter Teil „%(p)s“; erlaubt: %(a)s.", f=label, p=part,
+                a=", ".join(vocab.TAKTGEBER_PARTS))))
+            continue
+        try:
+            found[part] = float(parse(share))
+        except Invalid as exc:
+            problems.append(Problem(where, f"{label} ({part}): {exc}"))
+    if not problems and not math.isclose(sum(found.values()), 1.0, abs_tol=1e-6):
+        problems.append(Problem(path, _(
+            "%(f)s: Die Gewichte müssen zusammen 1 ergeben (jetzt %(s)s).", f=label,
+            s=_fmt(round(sum(found.values()), 6)))))
+    return (found if not problems else None), problems
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -210,6 +277,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("decision_rule", _l("Entscheidungsregel"), choice(vocab.DECISION_RULES),
               default="consensus"),
         Field("quorum", _l("Quorum"), number(0, 1), default=0.5),
+        Field("funded_until", _l("Gefördert bis"), date),
     ],
     "municipality": [
         Field("key", _l("Schlüssel"), key, required=True),
@@ -226,6 +294,8 @@ FIELDS: dict[str, list[Field]] = {
         Field("tier", _l("Stufe"), choice(vocab.TIERS), default="member"),
         Field("since", _l("Mitglied seit"), date),
         Field("description", _l("Beschreibung"), text(5000), default=""),
+        Field("joined_by", _l("Beigetreten durch"), choice(vocab.JOINED_BY)),
+        *_provenance_fields(),
     ],
     "actor": [
         Field("key", _l("Schlüssel"), key, required=True),
@@ -238,6 +308,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("capacity_fte", _l("Kapazität (VZÄ)"), number(0, 10_000)),
         Field("description", _l("Beschreibung"), text(5000), default=""),
         Field("contact", _l("Ansprechperson"), text(200), default=""),
+        *_provenance_fields(),
     ],
     "initiative": [
         Field("key", _l("Schlüssel"), key, required=True),
@@ -247,10 +318,13 @@ FIELDS: dict[str, list[Field]] = {
         Field("description", _l("Beschreibung"), text(5000), default=""),
         Field("start", _l("Beginn"), date),
         Field("end", _l("Ende"), date),
+        Field("scope", _l("Reichweite"), choice(vocab.INITIATIVE_SCOPES), default="joint"),
+        Field("funding", _l("Finanzierung"), text(2000), default=""),
     ],
     "participant": [
         Field("actor", _l("Akteur"), key, required=True),
         Field("role", _l("Rolle"), choice(vocab.PARTICIPATION_ROLES), default="partner"),
+        *_provenance_fields(),
     ],
     "tie": [
         Field("key", _l("Schlüssel"), key),
@@ -259,6 +333,22 @@ FIELDS: dict[str, list[Field]] = {
         Field("kind", _l("Art"), choice(vocab.TIE_KINDS), default="cooperation"),
         Field("weight", _l("Stärke"), number(1, 5, integer=True), default=3),
         Field("description", _l("Beschreibung"), text(5000), default=""),
+        Field("trust", _l("Vertrauen (1–5)"), number(1, 5, integer=True)),
+        Field("value", _l("Nutzen (1–5)"), number(1, 5, integer=True)),
+        *_provenance_fields("reference"),
+    ],
+    "format": [
+        Field("key", _l("Schlüssel"), key, required=True),
+        Field("name", _l("Name"), text(200), required=True),
+        Field("kind", _l("Art"), choice(vocab.FORMAT_KINDS), default="other"),
+        Field("cadence", _l("Turnus"), choice(vocab.CADENCES), default="monthly"),
+        Field("convenor", _l("Einladende Stelle"), key),
+        Field("participants", _l("Teilnehmende"), keys, default=()),
+        Field("topic", _l("Handlungsfeld"), choice(vocab.TOPICS)),
+        Field("since", _l("Seit"), date),
+        Field("until", _l("Bis"), date),
+        Field("description", _l("Beschreibung"), text(5000), default=""),
+        *_provenance_fields(),
     ],
     # --- Spielregeln: what a rule, a ballot, a vote and a request consist of -----------------
     "rule": [
@@ -368,4 +458,7 @@ def _cross_checks(entity: str, data: dict, path: str) -> list[Problem]:
     if entity == "initiative" and data.get("start") and data.get("end"):
         if data["end"] < data["start"]:
             found.append(Problem(at("end"), _("Ende: liegt vor dem Beginn.")))
+    if entity == "format" and data.get("since") and data.get("until"):
+        if data["until"] < data["since"]:
+            found.append(Problem(at("until"), _("Bis: liegt vor „Seit“.")))
     return found

@@ -93,6 +93,60 @@ TIE_KINDS = {
 #: Tie kinds whose direction matters (source acts on target).
 DIRECTED_TIE_KINDS = frozenset({"mandate", "reporting", "advice", "funding", "knowledge_transfer"})
 
+PROVENANCES = {
+    "documented": _l("dokumentiert"),
+    "self_reported": _l("selbst gemeldet"),
+    "confirmed": _l("bestätigt"),
+    "assumed": _l("angenommen"),
+}
+
+JOINED_BY = {
+    "council_decision": _l("Ratsbeschluss"),
+    "letter_of_intent": _l("Absichtserklärung"),
+}
+
+INITIATIVE_SCOPES = {
+    "joint": _l("gemeinsam"),
+    "local": _l("lokal (eigenes Vorhaben einer Kommune)"),
+}
+
+FORMAT_KINDS = {
+    "jour_fixe": _l("Jour fixe"),
+    "steering_round": _l("Steuerungsrunde"),
+    "working_group": _l("Arbeitsgruppe"),
+    "conference": _l("Konferenz/Netzwerktreffen"),
+    "training": _l("Schulung"),
+    "other": _l("Sonstiges"),
+}
+
+CADENCES = {
+    "weekly": _l("wöchentlich"),
+    "biweekly": _l("alle zwei Wochen"),
+    "monthly": _l("monatlich"),
+    "quarterly": _l("vierteljährlich"),
+    "yearly": _l("jährlich"),
+    "once": _l("einmalig"),
+}
+
+RULE_KINDS = {
+    "general": _l("Allgemeine Regel"),
+    "taktgeber": _l("Benennung des Taktgebers"),
+    "criteria": _l("Kriterien des Taktgebers (Gewichte)"),
+    "continuation": _l("Fortführung nach der Förderung"),
+}
+
+#: The parts of the Taktgeber score a criteria rule weighs, with their German names.
+TAKTGEBER_PARTS = {
+    "brokerage": _l("Vermittlung zwischen Kommunen"),
+    "reach": _l("Reichweite"),
+    "coverage": _l("Abdeckung der Teilnetze"),
+    "level": _l("Ebene"),
+    "mandate": _l("Mandat"),
+    "capacity": _l("Kapazität"),
+    "loss": _l("Verlust bei Wegfall"),
+    "takt": _l("Takt (regelmäßige Formate)"),
+}
+
 DECISION_RULES = {
     "consensus": _l("Konsens"),
     "majority": _l("einfache Mehrheit"),
@@ -111,11 +165,6 @@ RULE_STATUSES = {
     "voting": _l("in Abstimmung"),
     "adopted": _l("beschlossen"),
     "rejected": _l("abgelehnt"),
-}
-
-RULE_KINDS = {
-    "general": _l("Allgemeine Regel"),
-    "taktgeber": _l("Benennung des Taktgebers"),
 }
 
 REQUEST_STATUSES = {

@@ -93,7 +93,8 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_helpers():
         from collab.core import permissions, vocab
-        return {"vocab": vocab, "perm": permissions, "label": vocab.label,
+        from collab.core.validation import is_url
+        return {"vocab": vocab, "perm": permissions, "label": vocab.label, "is_url": is_url,
                 "current_lang": select_locale(), "request_path": request.path}
 
     app.jinja_env.globals["page_url"] = page_url

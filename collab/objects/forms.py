@@ -1,4 +1,5 @@
-"""Forms of the four object kinds; what is valid is decided by :mod:`collab.core.validation`."""
+"""Forms of the five object kinds and the region's settings; what is valid is decided by
+:mod:`collab.core.validation`."""
 
 from __future__ import annotations
 
@@ -20,6 +21,22 @@ from collab.core.forms import text_field as _text
 from collab.core.validation import field_label
 
 
+def _provenance(entity: str):
+    return _select(entity, "provenance", vocab.PROVENANCES)
+
+
+def _source(entity: str, name: str = "source"):
+    return _text(entity, name, description=_l(
+        "Eine Internetadresse (https://…) oder ein Dokument, z. B. „Ratsbeschluss vom "
+        "12.03.2024“."))
+
+
+def _rating(entity: str, name: str) -> SelectField:
+    """A 1..5 answer of the relationship survey, or none."""
+    return SelectField(field_label(entity, name), validate_choice=False, default="",
+                       choices=options([("", "—"), *((str(n), str(n)) for n in range(1, 6))]))
+
+
 class MunicipalityForm(FlaskForm):
     key = _text("municipality", "key", description=_l("z. B. „olpe“; bleibt dauerhaft."))
     name = _text("municipality", "name")
@@ -35,7 +52,10 @@ class MunicipalityForm(FlaskForm):
     lon = _text("municipality", "lon", description=_l("z. B. 7,85"))
     tier = _select("municipality", "tier", vocab.TIERS)
     since = _text("municipality", "since", description=_l("TT.MM.JJJJ"))
+    joined_by = _select("municipality", "joined_by", vocab.JOINED_BY, blank="—")
     description = _text("municipality", "description", area=True)
+    provenance = _provenance("municipality")
+    source = _source("municipality")
     submit = SubmitField(_l("Speichern"))
 
 
@@ -54,12 +74,16 @@ class ActorForm(FlaskForm):
     contact = _text("actor", "contact",
                     description=_l("Optional, möglichst eine Funktionsadresse; "
                                    "wird nicht exportiert."))
+    provenance = _provenance("actor")
+    source = _source("actor")
     submit = SubmitField(_l("Speichern"))
 
 
 class ParticipantForm(Form):
     actor = SelectField(_l("Akteur"), validate_choice=False, choices=[])
     role = _select("participant", "role", vocab.PARTICIPATION_ROLES)
+    provenance = _provenance("participant")
+    source = _text("participant", "source")
 
 
 class InitiativeForm(FlaskForm):
@@ -70,6 +94,9 @@ class InitiativeForm(FlaskForm):
     description = _text("initiative", "description", area=True)
     start = _text("initiative", "start", description=_l("TT.MM.JJJJ"))
     end = _text("initiative", "end", description=_l("TT.MM.JJJJ"))
+    scope = _select("initiative", "scope", vocab.INITIATIVE_SCOPES)
+    funding = _text("initiative", "funding", description=_l(
+        "Optional, z. B. Förderprogramm und Laufzeit."))
     participants = FieldList(FormField(ParticipantForm), min_entries=0)
     submit = SubmitField(_l("Speichern"))
 
@@ -82,4 +109,32 @@ class TieForm(FlaskForm):
                          choices=options((str(n), str(n)) for n in range(1, 6)))
     key = _text("tie", "key", description=_l("Optional; sonst „von-zu-art“."))
     description = _text("tie", "description", area=True)
+    trust = _rating("tie", "trust")
+    value = _rating("tie", "value")
+    provenance = _provenance("tie")
+    reference = _source("tie", "reference")
+    submit = SubmitField(_l("Speichern"))
+
+
+class FormatForm(FlaskForm):
+    key = _text("format", "key", description=_l("z. B. „jour-fixe“; bleibt dauerhaft."))
+    name = _text("format", "name")
+    kind = _select("format", "kind", vocab.FORMAT_KINDS)
+    cadence = _select("format", "cadence", vocab.CADENCES)
+    convenor = SelectField(field_label("format", "convenor"), validate_choice=False,
+                           choices=[])
+    participants = SelectMultipleField(field_label("format", "participants"),
+                                       validate_choice=False, choices=[])
+    topic = _select("format", "topic", vocab.TOPICS, blank="—")
+    since = _text("format", "since", description=_l("JJJJ-MM-TT; bei „einmalig“ das Datum"))
+    until = _text("format", "until", description=_l("JJJJ-MM-TT"))
+    description = _text("format", "description", area=True)
+    provenance = _provenance("format")
+    source = _source("format")
+    submit = SubmitField(_l("Speichern"))
+
+
+class RegionSettingsForm(FlaskForm):
+    funded_until = _text("region", "funded_until", description=_l(
+        "Ende der Förderung des Netzwerks, JJJJ-MM-TT; leer, wenn nicht bekannt."))
     submit = SubmitField(_l("Speichern"))

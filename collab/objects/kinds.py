@@ -1,4 +1,4 @@
-"""The four kinds of network objects edited on pages and through the API, described once:
+"""The five kinds of network objects edited on pages and through the API, described once:
 how each is loaded, listed, filtered, checked and changed."""
 
 from __future__ import annotations
@@ -12,7 +12,15 @@ from wtforms.fields.choices import SelectChoice
 
 from collab.core import forms, validation, vocab
 from collab.core import permissions as perm
-from collab.core.models import Actor, Initiative, Municipality, Region, RegionMembership, Tie
+from collab.core.models import (
+    Actor,
+    Format,
+    Initiative,
+    Municipality,
+    Region,
+    RegionMembership,
+    Tie,
+)
 from collab.extensions import db
 from collab.objects import forms as object_forms
 from collab.objects import services as object_services
@@ -157,6 +165,22 @@ class TieKind(Kind):
         return f"{tie.source.name} → {tie.target.name}"
 
 
+class FormatKind(Kind):
+    name, entity, title, title_one = "formats", "format", _l("Formate"), _l("Format")
+    model, form = Format, object_forms.FormatForm
+    filters = {"kind": vocab.FORMAT_KINDS, "cadence": vocab.CADENCES}
+
+    load = staticmethod(perm.get_format)
+    record = staticmethod(object_services.format_record)
+    add = staticmethod(object_services.add_format)
+    update = staticmethod(object_services.update_format)
+    delete = staticmethod(object_services.delete_format)
+    can_add = staticmethod(perm.can_add_format)
+
+    def can_edit(self, user, region, fmt) -> bool:
+        return perm.can_edit_format(user, fmt)
+
+
 def base_query(kind: Kind, region: Region) -> sa.Select:
     """The region's objects of ``kind`` in display order."""
     if kind.name == "municipalities":
@@ -236,7 +260,8 @@ def list_params(kind: Kind, args) -> tuple[int, int, list[validation.Problem]]:
 
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in
-                          (MunicipalityKind(), ActorKind(), InitiativeKind(), TieKind())}
+                          (MunicipalityKind(), ActorKind(), InitiativeKind(), TieKind(),
+                           FormatKind())}
 
 
 def region_actor_choices(region: Region) -> list[tuple[str, str]]:
@@ -290,6 +315,16 @@ def participant_choices(user, region: Region, *, creating: bool) -> list[tuple[s
         own = own_actor_keys(user, region)
         actors = [(k, n) for k, n in actors if k in own]
     return [("", "—"), *actors]
+
+
+def convenor_choices(user, region: Region) -> list[tuple[str, str]]:
+    """Actors a format may name as its convenor: the coordinator any (or none), a member
+    its own actors."""
+    actors = region_actor_choices(region)
+    if perm.can_manage_region(user, region):
+        return [("", _("— nicht bekannt —")), *actors]
+    own = own_actor_keys(user, region)
+    return [(k, n) for k, n in actors if k in own]
 
 
 def region_municipality_choices(region: Region) -> list[tuple[str, str]]:

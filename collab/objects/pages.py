@@ -1,5 +1,5 @@
-"""Pages of a regional network: overview, and list/detail/create/edit/delete of its
-municipalities, actors, initiatives and ties; bundle upload and download; accounts."""
+"""Pages of a regional network: overview and its settings, and list/detail/create/edit/delete
+of its municipalities, actors, initiatives, ties and formats."""
 
 from __future__ import annotations
 
@@ -29,11 +29,15 @@ from collab.core.store import Conflict
 from collab.core.validation import ValidationError
 from collab.core.web import day
 from collab.extensions import db
+from collab.objects import forms as object_forms
+from collab.objects import services as object_services
 from collab.objects.kinds import (
     KINDS,
     actor_municipality_choices,
+    convenor_choices,
     filtered_query,
     participant_choices,
+    region_actor_choices,
     region_municipality_choices,
     tie_end_choices,
 )
@@ -41,7 +45,7 @@ from collab.spielregeln import services as spielregeln
 
 bp = Blueprint("objects", __name__, url_prefix="/regions")
 
-KIND_PATH = "<any(municipalities,actors,initiatives,ties):kind>"
+KIND_PATH = "<any(municipalities,actors,initiatives,ties,formats):kind>"
 
 
 @bp.before_request
@@ -98,9 +102,33 @@ def overview(slug: str):
         for name, kind in KINDS.items()}
     regional = db.session.scalars(sa.select(Actor).where(
         Actor.region_id == region.id, Actor.municipality_id.is_(None)).order_by(Actor.name)).all()
+    settings = None
+    if perm.can_edit_region_settings(current_user, region):
+        settings = object_forms.RegionSettingsForm(formdata=None, data=_form_data(
+            {"funded_until": region.funded_until.isoformat() if region.funded_until else None}))
     return render_template("objects/overview.html", region=region, counts=counts,
                            matrix=level_matrix(region), regional=regional,
-                           upload=bundle_forms.BundleUploadForm())
+                           upload=bundle_forms.BundleUploadForm(), settings=settings)
+
+
+@bp.post("/<slug>/settings")
+def settings(slug: str):
+    """The coordinator changes the region's settings (the end of its funding)."""
+    region = perm.get_region(slug)
+    perm.require(perm.can_edit_region_settings(current_user, region))
+    form = object_forms.RegionSettingsForm()
+    if form.validate_on_submit():
+        try:
+            object_services.update_region_settings(
+                region, {"funded_until": form.funded_until.data}, current_user)
+        except ValidationError as exc:
+            for problem in exc.problems:
+                flash(problem.message, "error")
+        else:
+            flash(_("Einstellungen der Region gespeichert."), "success")
+    else:
+        flash(_("Das Formular war abgelaufen; bitte erneut senden."), "error")
+    return redirect(url_for(".overview", slug=slug) + "#einstellungen")
 
 
 # --- list, detail, create, edit, delete ---------------------------------------------------------
@@ -133,6 +161,12 @@ def _fill_choices(form, region, kind: str, *, creating: bool) -> None:
         choices = forms.options(participant_choices(current_user, region, creating=creating))
         for entry in form.participants:
             entry.actor.choices = choices
+    elif kind == "formats":
+        form.convenor.choices = forms.options(convenor_choices(current_user, region))
+        form.participants.choices = forms.options(region_actor_choices(region))
+        if not perm.can_manage_region(current_user, region):
+            form.convenor.description = _("Formate, zu denen ein Akteur Ihrer Kommune "
+                                          "einlädt.")
 
 
 def _choice_problems(form, region, kind: str, raw: dict) -> list[validation.Problem]:
@@ -152,6 +186,12 @@ def _choice_problems(form, region, kind: str, raw: dict) -> list[validation.Prob
                 current_user, region, ends["source"], ends["target"]):
             problems.append(validation.Problem("source", _(
                 "Von: Mindestens ein Ende der Verbindung muss ein Akteur Ihrer Kommune sein.")))
+    elif kind == "formats" and "convenor" in raw:
+        allowed = {value for value, _label, *_rest in form.convenor.choices}
+        if (raw["convenor"] or "") not in allowed:
+            problems.append(validation.Problem("convenor", _(
+                "Einladende Stelle: Sie können nur Formate anlegen oder ändern, zu denen ein "
+                "Akteur Ihrer Kommune einlädt; bitte wählen Sie einen aus der Liste.")))
     elif kind == "initiatives":
         allowed = {value for value, _label, *_rest in form.participants[0].actor.choices} \
             if form.participants else set()
@@ -171,6 +211,8 @@ def _raw_from_form(form, kind: str, *, editing: bool) -> dict:
         raw["participants"] = [p for p in raw["participants"] if p.get("actor")]
     if kind == "actors" and not raw.get("municipality"):
         raw["municipality"] = None
+    if kind == "formats" and not raw.get("convenor"):
+        raw["convenor"] = None
     if editing:
         raw.pop("key", None)
     return raw
@@ -185,7 +227,8 @@ def _form_data(record: dict) -> dict:
     """An object's values as its edit form shows them: numbers in the interface language's
     notation (the validation reads both), no value as an empty field."""
     data = {k: ("" if v is None else v) for k, v in record.items()}
-    for name in ("population", "area_km2", "lat", "lon", "capacity_fte", "weight"):
+    for name in ("population", "area_km2", "lat", "lon", "capacity_fte", "weight", "trust",
+                 "value"):
         if name in data and data[name] != "":
             data[name] = (str(data[name]) if isinstance(data[name], int)
                           else format_decimal(data[name], format="0.##########"))

@@ -15,6 +15,7 @@ from collab.core import permissions as perm
 from collab.core import vocab
 from collab.core.models import (
     Actor,
+    Format,
     Initiative,
     Municipality,
     Participation,
@@ -40,7 +41,8 @@ def municipality_record(m: RegionMembership) -> dict[str, Any]:
         "key": mu.key, "name": mu.name, "kind": mu.kind, "ags": mu.ags,
         "district": mu.district, "state": mu.state, "population": mu.population,
         "area_km2": mu.area_km2, "lat": mu.lat, "lon": mu.lon, "tier": m.tier,
-        "since": _iso(m.since), "description": mu.description,
+        "since": _iso(m.since), "description": mu.description, "joined_by": m.joined_by,
+        "provenance": m.provenance, "source": m.source,
     }
 
 
@@ -53,6 +55,7 @@ def actor_record(a: Actor, *, contact: bool = False) -> dict[str, Any]:
     }
     if contact and a.contact:
         record["contact"] = a.contact
+    record.update(provenance=a.provenance, source=a.source)
     return record
 
 
@@ -60,8 +63,10 @@ def initiative_record(i: Initiative) -> dict[str, Any]:
     return {
         "key": i.key, "name": i.name, "topic": i.topic, "status": i.status,
         "description": i.description, "start": _iso(i.start), "end": _iso(i.end),
+        "scope": i.scope, "funding": i.funding,
         "participants": sorted(
-            ({"actor": p.actor.key, "role": p.role} for p in i.participations),
+            ({"actor": p.actor.key, "role": p.role, "provenance": p.provenance,
+              "source": p.source} for p in i.participations),
             key=lambda p: p["actor"]),
     }
 
@@ -69,7 +74,8 @@ def initiative_record(i: Initiative) -> dict[str, Any]:
 def tie_record(t: Tie) -> dict[str, Any]:
     return {
         "key": t.key, "source": t.source.key, "target": t.target.key, "kind": t.kind,
-        "weight": t.weight, "description": t.description,
+        "weight": t.weight, "description": t.description, "trust": t.trust, "value": t.value,
+        "provenance": t.provenance, "reference": t.reference,
     }
 
 
@@ -129,6 +135,8 @@ def _region_actor(region: Region, key: str, field: str) -> Actor:
 
 MUNICIPALITY_FIELDS = ("name", "kind", "ags", "district", "state", "population", "area_km2",
                         "lat", "lon", "description")
+#: what the region's membership says about a municipality (besides its tier)
+MEMBERSHIP_FIELDS = ("since", "joined_by", "provenance", "source")
 
 
 def add_municipality(region: Region, raw: dict, user: User | None) -> RegionMembership:
@@ -152,7 +160,8 @@ def add_municipality(region: Region, raw: dict, user: User | None) -> RegionMemb
         for name in MUNICIPALITY_FIELDS:
             setattr(municipality, name, data[name])
         membership = RegionMembership(region=region, municipality=municipality,
-                                      tier=data["tier"], since=data["since"])
+                                      tier=data["tier"],
+                                      **{name: data[name] for name in MEMBERSHIP_FIELDS})
         db.session.add(membership)
     return membership
 
@@ -174,16 +183,15 @@ def update_municipality(region: Region, membership: RegionMembership, raw: dict,
             raise Conflict(_("AGS: %(a)s gehört bereits zur Kommune „%(n)s“.",
                              a=data["ags"], n=other.name), field="ags")
     if not (differs(municipality, data, MUNICIPALITY_FIELDS)
-            or differs(membership, data, ("tier", "since"))):
+            or differs(membership, data, ("tier", *MEMBERSHIP_FIELDS))):
         return membership
     with change(region, user, "municipality.update", municipality.key, municipality.name):
         for name in MUNICIPALITY_FIELDS:
             if name in data:
                 setattr(municipality, name, data[name])
-        if "tier" in data:
-            membership.tier = data["tier"]
-        if "since" in data:
-            membership.since = data["since"]
+        for name in ("tier", *MEMBERSHIP_FIELDS):
+            if name in data:
+                setattr(membership, name, data[name])
     return membership
 
 
@@ -215,7 +223,7 @@ def remove_municipality(region: Region, membership: RegionMembership, user: User
 # --- actors -----------------------------------------------------------------------------------
 
 _ACTOR_FIELDS = ("name", "type", "level", "sector", "topics", "capacity_fte", "description",
-                 "contact")
+                 "contact", "provenance", "source")
 
 
 def add_actor(region: Region, raw: dict, user: User | None) -> Actor:
@@ -290,15 +298,22 @@ def delete_actor(region: Region, actor: Actor, user: User | None) -> None:
 
 # --- initiatives ------------------------------------------------------------------------------
 
-_INITIATIVE_FIELDS = ("name", "topic", "status", "description", "start", "end")
+_INITIATIVE_FIELDS = ("name", "topic", "status", "description", "start", "end", "scope",
+                      "funding")
 
 
-def _participants(region: Region, raw: Any) -> list[tuple[Actor, str]]:
+#: what a participation says about its origin; kept as it is when an update does not name it
+PARTICIPATION_EXTRAS = ("provenance", "source")
+
+
+def _participants(region: Region, raw: Any) -> list[tuple[Actor, str, dict]]:
+    """The participants of ``raw`` as (actor, role, extras); ``extras`` holds the
+    :data:`PARTICIPATION_EXTRAS` the input names."""
     if not isinstance(raw, list):
         raise ValidationError([Problem("participants", _(
             "Beteiligte: muss eine Liste von {actor, role} sein."))])
     problems: list[Problem] = []
-    found: list[tuple[Actor, str]] = []
+    found: list[tuple[Actor, str, dict]] = []
     seen: set[str] = set()
     for n, item in enumerate(raw):
         data, item_problems = clean("participant", item, path=f"participants[{n}]")
@@ -316,7 +331,8 @@ def _participants(region: Region, raw: Any) -> list[tuple[Actor, str]]:
             problems.append(Problem(f"participants[{n}].actor", _(
                 "Beteiligte: Akteur „%(k)s“ gibt es in dieser Region nicht.", k=data["actor"])))
             continue
-        found.append((actor, data["role"]))
+        found.append((actor, data["role"], {name: data[name] for name in PARTICIPATION_EXTRAS
+                                             if name in item}))
     raise_if(problems)
     return found
 
@@ -328,14 +344,15 @@ def add_initiative(region: Region, raw: dict, user: User | None) -> Initiative:
     participants = _participants(region, raw.get("participants", []))
     if not perm.can_manage_region(user, region):
         # a member proposes with its own units only
-        for actor, _role in participants:
+        for actor, _role, _extras in participants:
             require(perm.speaks_for(user, region, actor.municipality))
     _check_new_key(region, data["key"])
     with change(region, user, "initiative.create", data["key"], data["name"]):
         initiative = Initiative(region=region, key=data["key"])
         for name in _INITIATIVE_FIELDS:
             setattr(initiative, name, data[name])
-        initiative.participations = [Participation(actor=a, role=r) for a, r in participants]
+        initiative.participations = [Participation(actor=a, role=r, **extras)
+                                     for a, r, extras in participants]
         db.session.add(initiative)
     return initiative
 
@@ -351,8 +368,11 @@ def update_initiative(region: Region, initiative: Initiative, raw: dict,
     raise_if(clean("initiative", merged)[1])
     participants = _participants(region, raw["participants"]) if "participants" in raw else None
     same_participants = participants is None or (
-        {(a.id, r) for a, r in participants}
-        == {(p.actor_id, p.role) for p in initiative.participations})
+        {(a.id, r) for a, r, _extras in participants}
+        == {(p.actor_id, p.role) for p in initiative.participations} and all(
+            getattr(p, name) == extras[name]
+            for p in initiative.participations for a, _r, extras in participants
+            if a.id == p.actor_id for name in extras))
     if same_participants and not differs(initiative, data, _INITIATIVE_FIELDS):
         return initiative
     with change(region, user, "initiative.update", initiative.key, initiative.name):
@@ -364,15 +384,20 @@ def update_initiative(region: Region, initiative: Initiative, raw: dict,
     return initiative
 
 
-def _set_participants(initiative: Initiative, participants: list[tuple[Actor, str]]) -> None:
-    wanted = {a.id: (a, r) for a, r in participants}
+def _set_participants(initiative: Initiative, participants: list[tuple]) -> None:
+    """Make the initiative's participations equal to ``participants``: (actor, role) pairs,
+    or (actor, role, extras) with the :data:`PARTICIPATION_EXTRAS` to set."""
+    wanted = {item[0].id: (item[0], item[1], item[2] if len(item) > 2 else {})
+              for item in participants}
     for p in list(initiative.participations):
         if p.actor_id not in wanted:
             initiative.participations.remove(p)
         else:
-            p.role = wanted.pop(p.actor_id)[1]
-    for actor, role in wanted.values():
-        initiative.participations.append(Participation(actor=actor, role=role))
+            _actor, p.role, extras = wanted.pop(p.actor_id)
+            for name, value in extras.items():
+                setattr(p, name, value)
+    for actor, role, extras in wanted.values():
+        initiative.participations.append(Participation(actor=actor, role=role, **extras))
 
 
 def initiative_consequences(initiative: Initiative) -> list[str]:
@@ -386,6 +411,10 @@ def delete_initiative(region: Region, initiative: Initiative, user: User | None)
 
 
 # --- ties -------------------------------------------------------------------------------------
+
+
+#: a tie's fields besides its ends and key
+TIE_FIELDS = ("kind", "weight", "description", "trust", "value", "provenance", "reference")
 
 
 def default_tie_key(source: str, target: str, kind: str) -> str:
@@ -404,8 +433,8 @@ def add_tie(region: Region, raw: dict, user: User | None) -> Tie:
         raise Conflict(_("Schlüssel: Die Verbindung „%(k)s“ gibt es bereits.", k=tie_key),
                        field="key")
     with change(region, user, "tie.create", tie_key, f"{source.name} → {target.name}"):
-        tie = Tie(region=region, key=tie_key, source=source, target=target, kind=data["kind"],
-                  weight=data["weight"], description=data["description"])
+        tie = Tie(region=region, key=tie_key, source=source, target=target,
+                  **{name: data[name] for name in TIE_FIELDS})
         db.session.add(tie)
     return tie
 
@@ -422,11 +451,11 @@ def update_tie(region: Region, tie: Tie, raw: dict, user: User | None) -> Tie:
             "Zu: Eine Verbindung darf einen Akteur nicht mit sich selbst verbinden."))])
     require(perm.can_edit_tie_between(user, region, source, target))
     if (source is tie.source and target is tie.target
-            and not differs(tie, data, ("kind", "weight", "description"))):
+            and not differs(tie, data, TIE_FIELDS)):
         return tie
     with change(region, user, "tie.update", tie.key, f"{source.name} → {target.name}"):
         tie.source, tie.target = source, target
-        for name in ("kind", "weight", "description"):
+        for name in TIE_FIELDS:
             if name in data:
                 setattr(tie, name, data[name])
     return tie
@@ -438,3 +467,113 @@ def delete_tie(region: Region, tie: Tie, user: User | None) -> None:
         db.session.delete(tie)
 
 
+# --- formats ----------------------------------------------------------------------------------
+
+#: a format's own fields (besides key, convenor and participants)
+FORMAT_FIELDS = ("name", "kind", "cadence", "topic", "since", "until", "description",
+                 "provenance", "source")
+
+
+def format_record(f: Format) -> dict[str, Any]:
+    return {
+        "key": f.key, "name": f.name, "kind": f.kind, "cadence": f.cadence,
+        "convenor": f.convenor.key if f.convenor else None,
+        "participants": sorted(a.key for a in f.participants), "topic": f.topic,
+        "since": _iso(f.since), "until": _iso(f.until), "description": f.description,
+        "provenance": f.provenance, "source": f.source,
+    }
+
+
+def _format_actors(region: Region, data: dict) -> tuple[Actor | None, list[Actor] | None]:
+    """The convenor and participants ``data`` names (None where it names none), each an
+    actor of the region; unknown keys are refused at their field."""
+    problems: list[Problem] = []
+    convenor = participants = None
+    if data.get("convenor"):
+        convenor = db.session.scalar(sa.select(Actor).filter_by(region_id=region.id,
+                                                                key=data["convenor"]))
+        if convenor is None:
+            problems.append(Problem("convenor", _(
+                "Einladende Stelle: Akteur „%(k)s“ gibt es in dieser Region nicht.",
+                k=data["convenor"])))
+    if data.get("participants") is not None:
+        wanted = list(data["participants"])
+        found = {a.key: a for a in db.session.scalars(sa.select(Actor).where(
+            Actor.region_id == region.id, Actor.key.in_(wanted)))} if wanted else {}
+        for n, k in enumerate(wanted):
+            if k not in found:
+                problems.append(Problem(f"participants[{n}]", _(
+                    "Teilnehmende: Akteur „%(k)s“ gibt es in dieser Region nicht.", k=k)))
+        participants = [found[k] for k in wanted if k in found]
+    raise_if(problems)
+    return convenor, participants
+
+
+def add_format(region: Region, raw: dict, user: User | None) -> Format:
+    require(perm.can_add_format(user, region))
+    data, problems = clean("format", raw)
+    raise_if(problems)
+    convenor, participants = _format_actors(region, data)
+    require(perm.can_edit_format_of(user, region, convenor))
+    if db.session.scalar(sa.select(Format.id).filter_by(region_id=region.id, key=data["key"])):
+        raise Conflict(_("Schlüssel: Das Format „%(k)s“ gibt es bereits.", k=data["key"]),
+                       field="key")
+    with change(region, user, "format.create", data["key"], data["name"]):
+        fmt = Format(region=region, key=data["key"], convenor=convenor,
+                     participants=participants or [],
+                     **{name: data[name] for name in FORMAT_FIELDS})
+        db.session.add(fmt)
+    return fmt
+
+
+def update_format(region: Region, fmt: Format, raw: dict, user: User | None) -> Format:
+    require(perm.can_edit_format(user, fmt))
+    data, problems = clean("format", raw, partial=True)
+    raise_if(problems)
+    _check_key_unchanged(fmt.key, data)
+    merged = format_record(fmt) | {k: _iso(v) if isinstance(v, dt.date) else v
+                                   for k, v in data.items()}
+    raise_if(clean("format", merged)[1])
+    convenor, participants = _format_actors(region, data)
+    if "convenor" not in data:
+        convenor = fmt.convenor
+    require(perm.can_edit_format_of(user, region, convenor))  # a member keeps it its own
+    same_people = convenor is fmt.convenor and (
+        participants is None or {a.id for a in participants} == {a.id for a in fmt.participants})
+    if same_people and not differs(fmt, data, FORMAT_FIELDS):
+        return fmt
+    with change(region, user, "format.update", fmt.key, fmt.name):
+        fmt.convenor = convenor
+        if participants is not None:
+            fmt.participants = participants
+        for name in FORMAT_FIELDS:
+            if name in data:
+                setattr(fmt, name, data[name])
+    return fmt
+
+
+def delete_format(region: Region, fmt: Format, user: User | None) -> None:
+    require(perm.can_edit_format(user, fmt))
+    with change(region, user, "format.delete", fmt.key, fmt.name):
+        db.session.delete(fmt)
+
+
+# --- the region's settings --------------------------------------------------------------------
+
+#: what the region settings form (and PATCH of a region) changes
+REGION_SETTINGS = ("funded_until",)
+
+
+def update_region_settings(region: Region, raw: dict, user: User | None) -> Region:
+    """The coordinator sets the region's settings (the end of its funding)."""
+    require(perm.can_edit_region_settings(user, region))
+    data, problems = clean("region", {k: v for k, v in raw.items() if k in REGION_SETTINGS},
+                           partial=True)
+    raise_if(problems)
+    if not differs(region, data, REGION_SETTINGS):
+        return region
+    with change(region, user, "region.update", region.slug, region.name):
+        for name in REGION_SETTINGS:
+            if name in data:
+                setattr(region, name, data[name])
+    return region

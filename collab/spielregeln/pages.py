@@ -11,7 +11,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Form,
+    FormField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 
 from collab.core import forms, vocab
 from collab.core import permissions as perm
@@ -42,6 +51,14 @@ def _select(label, vocabulary: dict, blank: str | None = None) -> SelectField:
     return SelectField(label, choices=forms.options(pairs), validate_choice=False)
 
 
+class WeightsForm(Form):
+    """One number per part of the Taktgeber score (a criteria rule's weights)."""
+
+
+for _part, _name in vocab.TAKTGEBER_PARTS.items():
+    setattr(WeightsForm, _part, StringField(_name))
+
+
 class RuleForm(FlaskForm):
     title = StringField(_l("Titel"))
     text = TextAreaField(_l("Text"), description=_l("Der Wortlaut der Regel."))
@@ -50,7 +67,19 @@ class RuleForm(FlaskForm):
                         description=_l("Für die Benennung des Taktgebers: die benannte Stelle."))
     initiative = SelectField(_l("Betrifft Initiative"), validate_choice=False, choices=[])
     tie_kind = _select(_l("Betrifft Art der Verbindung"), vocab.TIE_KINDS, blank="—")
+    #: the weights of a criteria rule (sent as ``weights``)
+    weight_parts = FormField(WeightsForm, label=_l("Gewichte"))
     submit = SubmitField(_l("Vorschlagen"))
+
+
+def rule_input(form: RuleForm) -> dict:
+    """A rule proposal from its form: the weights as ``weights`` (the parts given; none
+    when no part is)."""
+    raw = _fields(form)
+    parts = {k: v for k, v in (raw.pop("weight_parts", None) or {}).items()
+             if k in vocab.TAKTGEBER_PARTS and v not in (None, "")}
+    raw["weights"] = parts or None
+    return raw
 
 
 class RevisionForm(FlaskForm):
@@ -225,7 +254,7 @@ def new(slug: str):
     status = 200
     if form.validate_on_submit():
         try:
-            rule = spielregeln.propose_rule(region, _fields(form), current_user)
+            rule = spielregeln.propose_rule(region, rule_input(form), current_user)
         except (ValidationError, Conflict) as exc:
             _attach_at_title(form, exc)
             status = _status(exc)

@@ -44,7 +44,7 @@ from collab.core.models import (
 )
 from collab.core.records import designated_taktgeber as designated_taktgeber  # re-exported
 from collab.core.store import Conflict, change, require
-from collab.core.validation import Invalid, Problem, ValidationError, parse_field
+from collab.core.validation import Invalid, Problem, ValidationError, parse_field, weights
 from collab.extensions import db
 from collab.spielregeln import decision
 
@@ -118,8 +118,23 @@ def _clean_rule(region: Region, raw: dict, *, partial: bool = False) -> dict[str
         if data["kind"] == "taktgeber" and raw.get("actor") in (None, ""):
             problems.append(Problem("actor", _(
                 "Akteur: Eine Regel, die den Taktgeber benennt, muss den Akteur nennen.")))
+        data["weights"] = _proposed_weights(raw, data["kind"], problems)
     raise_if(problems)
     return data
+
+
+def _proposed_weights(raw: dict, kind: str | None, problems: list[Problem]) -> dict | None:
+    """The Taktgeber weights a proposed rule of kind criteria sets (required there, see
+    :func:`collab.core.validation.weights`); other kinds take none."""
+    given = raw.get("weights")
+    if kind != "criteria":
+        if given not in (None, {}):
+            problems.append(Problem("weights", _(
+                "Gewichte: nur bei einer Regel über die Kriterien des Taktgebers.")))
+        return None
+    found, trouble = weights(given, "weights")
+    problems += trouble
+    return found
 
 
 #: rule statuses still open to change or decision: a title may be used by one of them only
@@ -157,7 +172,8 @@ def propose_rule(region: Region, raw: dict, user: User | None) -> Rule:
         rule = Rule(region=region, key=key, title=data["title"], text=data["text"],
                     status="draft", kind=data["kind"], actor=data["actor"],
                     initiative=data["initiative"], tie_kind=data["tie_kind"],
-                    proposer_id=getattr(user, "id", None), proposer_municipality=municipality)
+                    weights=data["weights"], proposer_id=getattr(user, "id", None),
+                    proposer_municipality=municipality)
         rule.versions.append(RuleVersion(number=1, title=rule.title, text=rule.text,
                                          author_id=getattr(user, "id", None)))
         db.session.add(rule)
@@ -540,7 +556,8 @@ def rule_summary(rule: Rule) -> dict[str, Any]:
         "id": rule.id, "key": rule.key, "title": rule.title, "status": rule.status,
         "kind": rule.kind, "actor": rule.actor.key if rule.actor else None,
         "initiative": rule.initiative.key if rule.initiative else None,
-        "tie_kind": rule.tie_kind, "created_at": _iso(rule.created_at),
+        "tie_kind": rule.tie_kind, "weights": rule.weights,
+        "created_at": _iso(rule.created_at),
         "closes_at": _iso(rule.closes_at), "decided_at": _iso(rule.decided_at),
         "awaiting_result": awaiting_result(rule),
     }
