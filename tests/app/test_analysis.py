@@ -53,8 +53,9 @@ def test_page_shows_summary_ranking_and_swa_part_by_part(as_user, report):
     for label in ("Vermittlung zwischen Kommunen", "Mandat", "Kapazität", "Reichweite",
                   "Abdeckung der Teilnetze", "Passende Ebene", "Verlust bei Ausscheiden"):
         assert f'<th scope="row">{label}</th>' in html
-    assert "Vermittlung zwischen Kommunen <small>(25\xa0%)</small>" in html
-    assert "nur mittelbar" in html and "finanziert von Landrat / Kreisverwaltung" in html
+    share = round(100 * report["weights"]["brokerage"])
+    assert f"Vermittlung zwischen Kommunen <small>({share}\xa0%)</small>" in html
+    assert "finanziert von Landrat / Kreisverwaltung" in html
     assert f"erreicht {top['raw']['members_reached']} von {s['municipalities']} Mitgliedern" \
         in html
     assert "4,0 VZÄ" in html  # swa's staff, the raw figure of its capacity part
@@ -84,7 +85,7 @@ def test_page_for_viewer_shows_transfer_structure_and_whatif_form(as_user, repor
     html = as_user("gast").get(f"{R}/analysis").get_data(as_text=True)
     mobility = next(t for t in report["transfer"] if t["topic"] == "mobility")
     assert 'id="transfer-mobility"' in html
-    assert "städtische vor ländlichen Quellen bevorzugt" in html
+    assert "ländlich für ländlich" in html
     broker = mobility["brokers"][0]["key"]
     assert f'href="{R}/{"initiatives" if broker == "sc-schule" else "actors"}/{broker}"' in html
     assert "Kern und Rand" in html and "Organisationsmodelle im Vergleich" in html
@@ -137,10 +138,11 @@ def test_cli_text(runner, report):
     assert best["key"] == "swa"
     score = f"{best['score']:.2f}".replace(".", ",")
     assert f"1. Südwestfalen Agentur GmbH (swa): Wert {score}" in out
-    assert "Vermittlung zwischen Kommunen 1,00 × 25 %" in out
+    share = round(100 * report["weights"]["brokerage"])
+    assert f"Vermittlung zwischen Kommunen 1,00 × {share} %" in out
     assert f"Lücken ({len(report['gaps'])}):" in out
     assert all(g["message"] in out for g in report["gaps"])
-    assert "Wissenstransfer:" in out and "über Smart Cities: Schule" in out
+    assert "Wissenstransfer:" in out and " über " in out  # paths name their brokers
 
 
 def test_cli_json_is_the_api_document(runner, api):
@@ -316,20 +318,25 @@ def designate(api, seed_bundle, actor="swa"):
     assert coordinator.get(f"{R}/rules/{rule_id}").get_json()["status"] == "adopted"
 
 
-def test_adopted_designation_keeps_the_computed_score_and_the_overview_shows_the_cover(
+def test_adopted_designation_counts_as_the_networks_mandate_and_the_overview_shows_the_cover(
         api, as_user, seed_bundle, report):
-    """Once swa is designated, its score, parts and rank are those computed before (rank 1),
-    the page says so, and the overview's level matrix names swa in the coordinating cell of
-    exactly the members the analysis says it covers (none of them a gap)."""
+    """Once swa is designated by an adopted rule, the designation is the network's mandate
+    (mandate part 1, score not lower than before, rank 1), the page says so, the gap "no
+    designated Taktgeber" is gone, and the overview's level matrix names swa in the
+    coordinating cell of exactly the members the analysis says it covers (none a gap)."""
     before = report["taktgeber"][0]
+    assert "no_designated_taktgeber" in {g["kind"] for g in report["gaps"]}
     designate(api, seed_bundle)
     after = api("gast").get(f"{R}/analysis").get_json()
     swa = after["taktgeber"][0]
     assert swa["key"] == "swa" and swa["designated"] and not swa["assumed"]
-    assert (swa["score"], swa["parts"], swa["rank"]) == (before["score"], before["parts"], 1)
+    assert swa["parts"]["mandate"] == 1.0 and swa["rank"] == 1
+    assert swa["score"] >= before["score"]
+    assert "no_designated_taktgeber" not in {g["kind"] for g in after["gaps"]}
     html = as_user("gast").get(f"{R}/analysis").get_data(as_text=True)
-    score = f"{before['score']:.2f}".replace(".", ",")
-    assert f"Rang 1 und Wert {score} sind unverändert berechnet" in html
+    score = f"{swa['score']:.2f}".replace(".", ",")
+    assert (f"(berechnet: Rang 1, Wert {score}); die Benennung zählt als Mandat des "
+            "Netzwerks") in html
     assert "als Taktgeber angenommen" not in html
     covered = {m["key"] for m in after["org_models"]["members"] if m["covered_by"] == "swa"}
     assert covered  # swa is tied to members without a coordinating unit of their own

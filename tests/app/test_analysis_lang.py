@@ -55,7 +55,7 @@ def test_page_in_english_shows_english_gap_sentences(as_user, api):
     german = {g["message"] for g in de["gaps"]}
     assert not any(str(escape(m)) in html for m in german)
     assert str(escape(en["taktgeber"][0]["explanation"])) in html
-    assert "strongest in" in html
+    assert "strength:" in html
     assert str(escape(graphs.SCORE_EXPLANATION["en"])) in html
     missing = next(g for g in en["gaps"] if g["kind"] == "missing_level")
     assert " lacks the " in missing["message"]
@@ -64,10 +64,10 @@ def test_page_in_english_shows_english_gap_sentences(as_user, api):
 def test_page_language_switches_back_to_german(as_user):
     """The cached English report is not served to a German reader (language in the key)."""
     browser = english(as_user("gast"))
-    assert "strongest in" in browser.get(f"{R}/analysis").get_data(as_text=True)
+    assert "strength:" in browser.get(f"{R}/analysis").get_data(as_text=True)
     browser.post("/lang/de", {"next": f"{R}/analysis"}, csrf_from="/regions/swf5")
     html = browser.get(f"{R}/analysis").get_data(as_text=True)
-    assert "am stärksten bei" in html and "strongest in" not in html
+    assert "Stärke:" in html and "strength:" not in html
 
 
 def test_whatif_on_english_page(as_user):
@@ -112,7 +112,8 @@ def test_cli_lang(runner, api):
     report = api("gast").get("/regions/swf5/analysis").get_json()
     assert report["taktgeber"][0]["key"] == "swa"
     assert f"1. Südwestfalen Agentur GmbH (swa): score {report['taktgeber'][0]['score']:.2f}" in out
-    assert "Brokerage between municipalities 1.00 × 25%" in out
+    share = round(100 * report["weights"]["brokerage"])
+    assert f"Brokerage between municipalities 1.00 × {share}%" in out
     assert "Knowledge transfer:" in out
     result = runner.invoke(args=["analyse", "swf5", "--lang", "en", "--json"])
     printed = json.loads(result.output)
