@@ -447,7 +447,7 @@ def test_propose_criteria_rule_on_the_page(as_user):
 def test_network_view_marks_assumed_records(app, as_user):
     """Assumed actors are pale, assumed ties pale and dashed; the panel names the
     provenance."""
-    from collab.analysis import network, view
+    from collab.analysis import network
 
     network.clear_caches()
     data = as_user("gast").get(f"{R}/network/data.json").get_json()
