@@ -172,18 +172,16 @@ def test_coordinator_saves_positions(signed_in, live_server):
 def test_national_view_cold_is_interactive_before_the_analysis(signed_in, live_server,
                                                                 national_slug):
     """The national synthetic bundle, never shown before (no graph, vis data or report
-    cached), opens aggregated by Kreis within 3 s, says that the analysis is being
+    cached), opens aggregated by Kreis (how fast: benchmarks/bench_view.py), says that the
+    analysis is being
     computed, and a Kreis expands into its municipalities meanwhile; when the analysis
     arrives, its marks are drawn without reloading."""
     page = signed_in("koordination")
-    start = time.perf_counter()
     open_view(page, live_server.url, national_slug)
-    elapsed = time.perf_counter() - start
     data = page.evaluate("({mode: window.networkView.data.mode,"
                          " counts: window.networkView.data.counts})")
     assert data["mode"] == "kreis"
     assert data["counts"]["total"] > 40_000 and data["counts"]["drawn"] < 1500
-    assert elapsed < 3.0, elapsed
     assert page.get_attribute("#network-app", "data-analysis") == "pending"
     assert "Analyse wird berechnet" in page.text_content("#network-analysis")
     kreise = page.evaluate("window.networkView.nodes.get({filter: n => n.info.type === 'kreis'})"
