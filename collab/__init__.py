@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message = _l("Bitte melden Sie sich an, um diese Seite zu sehen.")
     login_manager.login_message_category = "info"
 
+    app.url_map.converters["int"] = web.BoundedInt
     register_blueprints(app)
     cli.init_app(app)
     web.init_app(app)

@@ -89,6 +89,9 @@ def import_command(path: str, dry_run: bool) -> None:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         click.echo(f"$: kein gültiges JSON: {exc}", err=True)
         sys.exit(1)
+    except RecursionError:
+        click.echo("$: zu tief verschachtelt.", err=True)
+        sys.exit(1)
     try:
         summary = bundle.import_bundle(doc, SYSTEM, dry_run=dry_run)
     except ValidationError as exc:

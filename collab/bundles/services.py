@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from collab.core import permissions as perm
-from collab.core import store
+from collab.core import store, validation
 from collab.core.models import (
     Actor,
     Initiative,
@@ -75,6 +75,9 @@ def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
     problems: list[Problem] = []
     if not isinstance(doc, dict):
         return {}, [Problem("$", _("Das Bündel muss ein JSON-Objekt sein."))]
+    unreadable = validation.bad_characters(doc, "$")
+    if unreadable:
+        return {}, unreadable
     if doc.get("format") != FORMAT:
         problems.append(Problem("$.format", _("Format: erwartet „%(f)s“.", f=FORMAT)))
     if doc.get("version") != VERSION:
@@ -91,7 +94,8 @@ def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
     problems += found
     tiers = (region_raw or {}).get("voting_tiers", ["pioneer", "member"]) if isinstance(
         region_raw, dict) else []
-    if not isinstance(tiers, list) or any(t not in TIERS for t in tiers):
+    if not isinstance(tiers, list) or any(
+            not isinstance(t, str) or t not in TIERS for t in tiers):
         problems.append(Problem("$.region.voting_tiers", _(
             "Stimmberechtigte Stufen: Liste aus pioneer, member, supporter.")))
     else:
@@ -189,7 +193,7 @@ def _clean_rule(raw: Any, path: str) -> tuple[dict, list[Problem]]:
         problems.append(Problem(f"{path}.actor", _(
             "Akteur: Eine Regel der Art taktgeber nennt den Akteur.")))
     tie_kind = raw.get("tie_kind")
-    if tie_kind is not None and tie_kind not in TIE_KINDS:
+    if tie_kind is not None and (not isinstance(tie_kind, str) or tie_kind not in TIE_KINDS):
         problems.append(Problem(f"{path}.tie_kind", _("Art der Verbindung: unbekannt.")))
         tie_kind = None
     data["tie_kind"] = tie_kind
@@ -204,12 +208,15 @@ def _clean_rule(raw: Any, path: str) -> tuple[dict, list[Problem]]:
         if not isinstance(vote, dict):
             problems.append(Problem(where, _("muss ein Objekt sein.")))
             continue
-        if vote.get("vote") not in VOTE_CHOICES:
+        if not isinstance(vote.get("vote"), str) or vote["vote"] not in VOTE_CHOICES:
             problems.append(Problem(f"{where}.vote", _("Stimme: yes, no oder abstain.")))
         reference = vote.get("reference") or ""
         if not isinstance(reference, str):
             problems.append(Problem(f"{where}.reference", _("Bezug: muss ein Text sein.")))
             reference = ""
+        if not isinstance(vote.get("municipality"), str):
+            problems.append(Problem(f"{where}.municipality", _("Kommune: Schlüssel erwartet.")))
+            continue
         data["votes"].append({"municipality": vote.get("municipality"),
                               "vote": vote.get("vote"),
                               "reason": vote.get("reason") or "", "reference": reference})
@@ -231,7 +238,7 @@ def _clean_ballot(raw: Any, path: str, problems: list[Problem]) -> dict | None:
             problems.append(Problem(f"{path}.{name}", _("Zeit: JJJJ-MM-TTThh:mm:ss erwartet.")))
             ballot[name] = None
     rule = raw.get("decision_rule")
-    if rule is not None and rule not in DECISION_RULES:
+    if rule is not None and (not isinstance(rule, str) or rule not in DECISION_RULES):
         problems.append(Problem(f"{path}.decision_rule", _(
             "Entscheidungsregel: consensus, majority oder two_thirds.")))
     ballot["decision_rule"] = rule
@@ -241,15 +248,41 @@ def _clean_ballot(raw: Any, path: str, problems: list[Problem]) -> dict | None:
         problems.append(Problem(f"{path}.quorum", _("Quorum: Zahl zwischen 0 und 1.")))
         quorum = None
     ballot["quorum"] = quorum
-    tally = raw.get("tally")
-    if tally is not None and not (isinstance(tally, dict) and all(
-            isinstance(tally.get(k), int) and not isinstance(tally.get(k), bool)
-            for k in ("yes", "no", "abstain"))):
-        problems.append(Problem(f"{path}.tally", _(
-            "Auszählung: Objekt mit ganzen Zahlen yes, no, abstain.")))
-        tally = None
-    ballot["tally"] = tally
+    ballot["tally"] = _clean_tally(raw.get("tally"), f"{path}.tally", problems)
     return ballot
+
+
+#: the counts of a fixed tally (whole numbers >= 0); "yes", "no", "abstain" are required
+TALLY_COUNTS = ("yes", "no", "abstain", "eligible", "voted", "needed")
+
+
+def _clean_tally(tally: Any, path: str, problems: list[Problem]) -> dict | None:
+    """A ballot's fixed tally: known counts as whole numbers, the decision rule and quorum
+    in force; anything else (NaN, text, unknown names) is refused, since the rule page and
+    the charter show it."""
+    if tally is None:
+        return None
+    message = _("Auszählung: Objekt mit ganzen Zahlen yes, no, abstain (und eligible, voted, "
+                "needed), decision_rule und quorum.")
+    if not isinstance(tally, dict) or any(k not in tally for k in ("yes", "no", "abstain")):
+        problems.append(Problem(path, message))
+        return None
+    clean_: dict[str, Any] = {}
+    for name, value in tally.items():
+        if name in TALLY_COUNTS:
+            ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**6
+        elif name == "decision_rule":
+            ok = isinstance(value, str) and value in DECISION_RULES
+        elif name == "quorum":
+            ok = (isinstance(value, int | float) and not isinstance(value, bool)
+                  and 0 <= value <= 1)
+        else:
+            ok = False
+        if not ok:
+            problems.append(Problem(f"{path}.{name}", message))
+        else:
+            clean_[name] = value
+    return clean_
 
 
 def _duplicates(items: list[dict], section: str, field: str = "key") -> list[Problem]:

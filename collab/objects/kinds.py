@@ -209,6 +209,10 @@ def filtered_query(kind: Kind, region: Region, args: dict) -> sa.Select:
 MAX_PER_PAGE = 1000
 
 
+#: the highest page number a list accepts (beyond any real list; keeps offsets in range)
+MAX_PAGE = 1_000_000
+
+
 def list_params(kind: Kind, args) -> tuple[int, int, list[validation.Problem]]:
     """Page, page size and the problems of an API list request's query parameters.
 
@@ -220,7 +224,7 @@ def list_params(kind: Kind, args) -> tuple[int, int, list[validation.Problem]]:
     if kind.model is Actor:
         known.add("municipality")
     problems: list[validation.Problem] = []
-    numbers = {"page": (1, 1, None), "per_page": (100, 1, MAX_PER_PAGE)}
+    numbers = {"page": (1, 1, MAX_PAGE), "per_page": (100, 1, MAX_PER_PAGE)}
     values: dict[str, int] = {}
     for name, (default, low, high) in numbers.items():
         raw = args.get(name)
@@ -233,10 +237,13 @@ def list_params(kind: Kind, args) -> tuple[int, int, list[validation.Problem]]:
             problems.append(validation.Problem(name, _(
                 "%(p)s: muss eine ganze Zahl sein.", p=name)))
             continue
-        if high is None and values[name] < low:
+        if name == "page" and values[name] < low:
             problems.append(validation.Problem(name, _(
                 "%(p)s: muss mindestens %(low)d sein.", p=name, low=low)))
-        elif values[name] < low or (high is not None and values[name] > high):
+        elif name == "page" and values[name] > high:
+            problems.append(validation.Problem(name, _(
+                "%(p)s: darf höchstens %(high)d sein.", p=name, high=high)))
+        elif values[name] < low or values[name] > high:
             problems.append(validation.Problem(name, _(
                 "%(p)s: muss zwischen %(low)d und %(high)d liegen.", p=name, low=low,
                 high=high)))

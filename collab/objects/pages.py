@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 
 from collab.analysis import reports
 from collab.bundles import forms as bundle_forms
-from collab.core import forms, validation, vocab
+from collab.core import forms, validation, vocab, web
 from collab.core import permissions as perm
 from collab.core.models import Actor, Municipality, RegionMembership, Rule, Tie
 from collab.core.records import designated_taktgeber
@@ -109,7 +109,7 @@ def overview(slug: str):
 def index(slug: str, kind: str):
     region = perm.get_region(slug)
     k = _kind(kind)
-    page = db.paginate(filtered_query(k, region, request.args),
+    page = db.paginate(filtered_query(k, region, request.args), page=web.page_number(),
                        per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template(f"objects/{kind}_list.html", region=region, kind=k, page=page,
                            args=request.args, can_add=k.can_add(current_user, region),

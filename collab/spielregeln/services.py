@@ -249,6 +249,10 @@ def withdraw_rule(region: Region, rule: Rule, user: User | None) -> None:
 # --- ballots ----------------------------------------------------------------------------------
 
 
+#: the longest a ballot may stay open
+MAX_BALLOT = dt.timedelta(days=731)
+
+
 def parse_time(value: Any, zone: dt.tzinfo | None = None) -> dt.datetime:
     """An ISO 8601 time as naive UTC. With an offset it is converted to UTC; without one it
     is a time in ``zone`` (a form's local time), or UTC when no zone is given (the API)."""
@@ -265,6 +269,8 @@ def parse_time(value: Any, zone: dt.tzinfo | None = None) -> dt.datetime:
         raise Invalid(form)
     if moment.tzinfo is None and zone is not None:
         moment = moment.replace(tzinfo=zone)
+    if not dt.datetime(1900, 1, 2) <= moment.replace(tzinfo=None) <= dt.datetime(9998, 12, 31):
+        raise Invalid(_("liegt außerhalb des möglichen Zeitraums."))
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment.replace(microsecond=0)
@@ -304,6 +310,9 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
                        required=True)
     if closes_at is not None and closes_at <= now:
         problems.append(Problem("closes_at", _("Abstimmungsende: muss in der Zukunft liegen.")))
+    elif closes_at is not None and closes_at > now + MAX_BALLOT:
+        problems.append(Problem("closes_at", _(
+            "Abstimmungsende: höchstens zwei Jahre nach dem Öffnen.")))
     if confirm:
         _confirmed(problems, raw, _("Bestätigung: Bitte bestätigen Sie, dass die Abstimmung "
                                     "geöffnet und der Text damit festgeschrieben wird."))
