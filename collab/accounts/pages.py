@@ -20,10 +20,17 @@ bp = Blueprint("accounts", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The session's account; a deactivated account's sessions end at once."""
+def load_user(session_id: str) -> User | None:
+    """The session's account (``User.get_id``: "<id>:<session version>"); a deactivated
+    account's sessions end at once, and so do sessions of an older session version (after
+    a logout, a password change or a deactivation)."""
+    user_id, _sep, version = session_id.partition(":")
+    if not user_id.isdigit() or int(user_id) > 2**31:
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or version != str(user.session_version or 0):
+        return None
+    return user
 
 
 def safe_next(target: str | None) -> str | None:

@@ -213,6 +213,11 @@ def create(slug: str, kind: str):
         else:
             flash(_("%(what)s „%(name)s“ wurde angelegt.", what=k.title_one,
                     name=k.name_of(obj)), "success")
+            for d in getattr(obj, "differences", None) or []:
+                flash(_("Die Kommune gibt es schon auf der Plattform; sie wurde verknüpft, ihre "
+                        "Angaben bleiben: %(f)s ist „%(p)s“ (Ihre Eingabe: „%(g)s“ wurde nicht "
+                        "übernommen).", f=validation.field_label("municipality", d["field"]),
+                        p=d["platform"], g=d["given"]), "info")
             return redirect(url_for(".detail", slug=slug, kind=kind, key=k.key_of(obj)))
     return render_template("objects/form.html", region=region, kind=k, form=form, obj=None)
 

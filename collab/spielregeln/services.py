@@ -250,7 +250,7 @@ def withdraw_rule(region: Region, rule: Rule, user: User | None) -> None:
 
 
 #: the longest a ballot may stay open
-MAX_BALLOT = dt.timedelta(days=731)
+MAX_BALLOT = dt.timedelta(days=36525)
 
 
 def parse_time(value: Any, zone: dt.tzinfo | None = None) -> dt.datetime:
@@ -312,7 +312,7 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
         problems.append(Problem("closes_at", _("Abstimmungsende: muss in der Zukunft liegen.")))
     elif closes_at is not None and closes_at > now + MAX_BALLOT:
         problems.append(Problem("closes_at", _(
-            "Abstimmungsende: höchstens zwei Jahre nach dem Öffnen.")))
+            "Abstimmungsende: höchstens hundert Jahre nach dem Öffnen.")))
     if confirm:
         _confirmed(problems, raw, _("Bestätigung: Bitte bestätigen Sie, dass die Abstimmung "
                                     "geöffnet und der Text damit festgeschrieben wird."))
@@ -601,8 +601,8 @@ def rule_detail(rule: Rule) -> dict[str, Any]:
         "opened_at": _iso(rule.opened_at), "decision_rule": rule.decision_rule,
         "quorum": rule.quorum, "tally": tally_of(rule),
         "votes": [{"municipality": v.municipality.key, "vote": v.vote, "reason": v.reason,
-                   "cast_at": _iso(v.cast_at), "proxy": bool(v.reference),
-                   "reference": v.reference,
+                   "cast_at": _iso(v.cast_at), "proxy": bool(v.reference) and not v.recorded,
+                   "reference": v.reference, "recorded": bool(v.recorded),
                    "recorded_by": v.recorded_by.login if v.recorded_by else None}
                   for v in rule.votes],
         "versions": [{"number": v.number, "title": v.title, "text": v.text,
