@@ -97,6 +97,9 @@ def import_command(path: str, dry_run: bool) -> None:
     except ValidationError as exc:
         click.echo(f"Bündel ungültig ({len(exc.problems)} Probleme); nichts geändert.", err=True)
         _fail(exc.problems)
+    except Conflict as exc:
+        click.echo(f"{exc.field or '$'}: {exc.message}", err=True)
+        sys.exit(1)
     prefix = "Probelauf, nichts geändert: " if dry_run else ""
     click.echo(f"{prefix}Region {summary['region']}")
     for section, c in summary["changes"].items():

@@ -429,6 +429,11 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
             with store.change(region, user, "bundle.import", region.slug, _summary(changes)):
                 store.touch_other_regions(applied.shared_changed, region, user,
                                           "bundle.import")
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # a concurrent import created the region first
+        raise store.Conflict(_("Eine gleichzeitige Änderung ist Ihnen zuvorgekommen; es "
+                               "wurde nichts gespeichert. Bitte laden Sie die Seite neu."),
+                             field="$.region.slug") from None
     except BaseException:
         db.session.rollback()
         raise

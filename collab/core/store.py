@@ -84,7 +84,7 @@ def lock(region: Region) -> None:
     write (one ballot, one pending application, one draft title, one import at a time) lock
     first and read the state they check afterwards, so concurrent requests take turns and the
     loser sees the winner's result (409)."""
-    db.session.execute(sa.select(Region.id).where(Region.id == region.id).with_for_update())
+    db.session.refresh(region, with_for_update=True)
 
 
 def touch_other_regions(municipalities: list, region: Region | None, user: User | None,

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from collab.core import permissions as perm
-from collab.core import vocab
+from collab.core import store, vocab
 from collab.core.localtime import local_time
 from collab.core.models import (
     Actor,
@@ -179,6 +179,7 @@ def propose_rule(region: Region, raw: dict, user: User | None) -> Rule:
     make a second draft."""
     require(perm.can_propose_rule(user, region))
     data = _clean_rule(region, raw)
+    store.lock(region)  # concurrent proposals of one title take turns: the second gets 409
     _refuse_duplicate_title(region, data["title"])
     key = new_rule_key(region, data["title"])
     municipality = user.municipality if user is not None and user.role == "member" else None
@@ -204,6 +205,7 @@ def revise_rule(region: Region, rule: Rule, raw: dict, user: User | None) -> Rul
     if (title, body) == (rule.title, rule.text):
         return rule
     if _same_title(title) != _same_title(rule.title):
+        store.lock(region)
         _refuse_duplicate_title(region, title, rule)
     number = max((v.number for v in rule.versions), default=0) + 1
     with change(region, user, "rule.revise", rule.key,
@@ -317,6 +319,8 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
         _confirmed(problems, raw, _("Bestätigung: Bitte bestätigen Sie, dass die Abstimmung "
                                     "geöffnet und der Text damit festgeschrieben wird."))
     raise_if(problems)
+    store.lock(region)  # one ballot per rule, also when opened from two windows at once
+    db.session.refresh(rule)
     if rule.status != "draft":
         raise Conflict(_("Abstimmung: Zu dieser Regel wurde bereits abgestimmt oder die "
                          "Abstimmung läuft."), field="status")
@@ -646,6 +650,7 @@ def apply_to_join(region: Region, raw: dict, user: User | None) -> JoinRequest:
                        required=True)
     raise_if(problems)
     municipality = user.municipality
+    store.lock(region)  # and the partial unique index uq_join_request_pending
     if db.session.scalar(sa.select(JoinRequest.id).filter_by(
             region_id=region.id, municipality_id=municipality.id, status="pending")):
         raise Conflict(_("Antrag: Für %(m)s liegt bereits ein offener Antrag vor.",
@@ -679,6 +684,8 @@ def decide_join(region: Region, req: JoinRequest, raw: dict, user: User | None) 
     or declines with a reason."""
     require(perm.can_decide_join(user, region))
     approve, reason = _decision(raw)
+    store.lock(region)  # approved and declined at once: the second decision gets 409
+    db.session.refresh(req)
     if req.status != "pending":
         raise Conflict(_("Antrag: wurde bereits entschieden."), field="status")
     if approve and db.session.scalar(sa.select(RegionMembership.id).filter_by(
@@ -715,6 +722,7 @@ def request_initiative_join(region: Region, initiative: Initiative, raw: dict,
                      default="")
     raise_if(problems)
     require(perm.speaks_for(user, region, actor.municipality))
+    store.lock(region)  # one open request per municipality and initiative, also at once
     if any(p.actor_id == actor.id for p in initiative.participations):
         raise Conflict(_("Akteur: „%(a)s“ ist an dieser Initiative bereits beteiligt.",
                          a=actor.name), field="actor")
@@ -802,6 +810,8 @@ def decide_initiative_join(region: Region, req: InitiativeJoinRequest, raw: dict
     initiative = req.initiative
     require(perm.can_decide_initiative_join(user, initiative))
     approve, reason = _decision(raw)
+    store.lock(region)
+    db.session.refresh(req)
     if req.status != "pending":
         raise Conflict(_("Anfrage: wurde bereits entschieden."), field="status")
     action = "initiative.join_approve" if approve else "initiative.join_decline"
