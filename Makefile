@@ -28,6 +28,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 $(MO): translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations
 
+run: export DEMO = 1
 run: $(VENV)/.installed $(MO)
 	$(FLASK) init-db
 	$(FLASK) seed --if-empty

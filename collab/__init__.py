@@ -18,7 +18,7 @@ from collab.analysis import view as view_pages
 from collab.bundles import pages as bundles_pages
 from collab.core import errors, web
 from collab.core.web import select_locale
-from collab.extensions import babel, csrf, db, login_manager, migrate
+from collab.extensions import babel, csrf, db, limiter, login_manager, migrate
 from collab.home import pages as home_pages
 from collab.objects import pages as objects_pages
 from collab.spielregeln import pages as spielregeln_pages
@@ -40,10 +40,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "translations"))
     login_manager.init_app(app)
+    limiter.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Bitte melden Sie sich an, um diese Seite zu sehen.")
     login_manager.login_message_category = "info"
 
+    app.url_map.converters["int"] = web.BoundedInt
     register_blueprints(app)
     cli.init_app(app)
     web.init_app(app)

@@ -74,7 +74,7 @@ def seed(if_empty: bool) -> None:
         municipality = (db.session.scalar(sa.select(Municipality).filter_by(key=key))
                         if key else None)
         account_services.create_user(login, DEMO_PASSWORD, role, region=region,
-                             municipality=municipality, display_name=name)
+                             municipality=municipality, display_name=name, demo=True)
         click.echo(f"Demo-Zugang {login} ({role}) angelegt.")
 
 
@@ -89,11 +89,17 @@ def import_command(path: str, dry_run: bool) -> None:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         click.echo(f"$: kein gültiges JSON: {exc}", err=True)
         sys.exit(1)
+    except RecursionError:
+        click.echo("$: zu tief verschachtelt.", err=True)
+        sys.exit(1)
     try:
         summary = bundle.import_bundle(doc, SYSTEM, dry_run=dry_run)
     except ValidationError as exc:
         click.echo(f"Bündel ungültig ({len(exc.problems)} Probleme); nichts geändert.", err=True)
         _fail(exc.problems)
+    except Conflict as exc:
+        click.echo(f"{exc.field or '$'}: {exc.message}", err=True)
+        sys.exit(1)
     prefix = "Probelauf, nichts geändert: " if dry_run else ""
     click.echo(f"{prefix}Region {summary['region']}")
     for section, c in summary["changes"].items():
@@ -167,7 +173,9 @@ def _user(login: str) -> User:
 def create_token(login: str) -> None:
     """Print a new API token for the account (last line of output)."""
     token = account_services.issue_token(_user(login))
-    click.echo(f"Neues API-Token für {login} (wird nur jetzt angezeigt):")
+    until = account_services.token_expiry(token)
+    click.echo(f"Neues API-Token für {login} (wird nur jetzt angezeigt; gültig bis "
+               f"{until:%Y-%m-%d} UTC):")
     click.echo(token)
 
 

@@ -39,5 +39,12 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # bundles of national scale
         "PER_PAGE": 25,
+        # sign-in throttling (Flask-Limiter): memory:// per process, or redis://… shared
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_LIMIT": "10 per 15 minutes",
+        # the demo (make run, tests): demo accounts keep the password "demo"; otherwise
+        # passwords need at least 10 characters
+        "DEMO": os.environ.get("DEMO", "").lower() in ("1", "true", "yes"),
+        "TOKEN_DAYS": 365,
         "SEEDS_DIR": str(Path(__file__).resolve().parent.parent / "seeds"),
     }

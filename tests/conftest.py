@@ -61,7 +61,7 @@ def pg_url():
 
 
 #: fast password hashing for tests (production uses scrypt)
-FAST = {"TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+FAST = {"TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "DEMO": True}
 
 
 def _seeded(app) -> None:

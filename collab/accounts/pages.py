@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse as parse_limit
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from collab.accounts import services as account_services
 from collab.accounts.forms import LoginForm, PasswordChangeForm
@@ -13,16 +15,23 @@ from collab.core.forms import EmptyForm
 from collab.core.models import User
 from collab.core.validation import ValidationError
 from collab.core.web import safe_next
-from collab.extensions import db, login_manager
+from collab.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The session's account; a deactivated account's sessions end at once."""
+def load_user(session_id: str) -> User | None:
+    """The session's account (``User.get_id``: "<id>:<session version>"); a deactivated
+    account's sessions end at once, and so do sessions of an older session version (after
+    a logout, a password change or a deactivation)."""
+    user_id, _sep, version = session_id.partition(":")
+    if not user_id.isdigit() or int(user_id) > 2**31:
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or version != str(user.session_version or 0):
+        return None
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -31,8 +40,16 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).filter_by(login=form.login.data.strip()))
+        login_name = form.login.data.strip()
+        if throttled(login_name):
+            return render_template("accounts/login.html", form=form, throttled=_(
+                "Zu viele fehlgeschlagene Anmeldungen für dieses Login oder von dieser "
+                "Adresse. Bitte versuchen Sie es in 15 Minuten erneut.")), 429
+        user = db.session.scalar(sa.select(User).filter_by(login=login_name))
+        if user is None:
+            check_password_hash(dummy_hash(), form.password.data)  # costs the same time
         if user is None or not user.check_password(form.password.data):
+            record_failure(login_name)
             flash(_("Login oder Passwort ist falsch."), "error")
         elif not user.active:
             flash(_("Dieser Zugang ist deaktiviert. Bitte wenden Sie sich an die "
@@ -44,11 +61,42 @@ def login():
     return render_template("accounts/login.html", form=form)
 
 
+def _login_keys(login_name: str) -> list[tuple[str, str]]:
+    return [("login-address", request.remote_addr or "-"),
+            ("login-name", login_name.casefold()[:64])]
+
+
+def throttled(login_name: str) -> bool:
+    """After ``LOGIN_LIMIT`` failed attempts (10 in 15 minutes) for one login or from one
+    address, sign-in is refused (429), the right password too, until the window passes."""
+    item = parse_limit(current_app.config["LOGIN_LIMIT"])
+    return not all(limiter.limiter.test(item, *key) for key in _login_keys(login_name))
+
+
+def record_failure(login_name: str) -> None:
+    item = parse_limit(current_app.config["LOGIN_LIMIT"])
+    for key in _login_keys(login_name):
+        limiter.limiter.hit(item, *key)
+
+
+_DUMMY: dict[str, str] = {}
+
+
+def dummy_hash() -> str:
+    """A hash made like the accounts' own, to check an unknown login's password against."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DUMMY:
+        _DUMMY[method] = generate_password_hash("kein Zugang", method=method)
+    return _DUMMY[method]
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """Signing out ends every session of the account (a captured cookie no longer works)."""
     form = EmptyForm()
     if form.validate_on_submit():
+        account_services.end_sessions(current_user)
         logout_user()
         flash(_("Sie sind abgemeldet."), "info")
     return redirect(url_for("accounts.login"))
@@ -68,6 +116,7 @@ def change_password():
                 getattr(form, problem.field).errors = [problem.message]
             flash(_("Das Passwort wurde nicht geändert."), "error")
         else:
+            login_user(current_user)  # the other sessions ended; this one goes on
             flash(_("Ihr Passwort wurde geändert."), "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/password.html", form=form)

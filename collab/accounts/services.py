@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from collab.core import permissions as perm
@@ -24,7 +27,7 @@ from collab.extensions import db
 
 def create_user(login: str, password: str, role: str, *, region: Region | None = None,
                 municipality: Municipality | None = None, display_name: str = "",
-                by: User | None = None) -> User:
+                by: User | None = None, demo: bool = False) -> User:
     """Create an account. From the command line ``by`` is None; in the app the coordinator
     of ``region`` may invite members and viewers for it."""
     problems = []
@@ -42,8 +45,10 @@ def create_user(login: str, password: str, role: str, *, region: Region | None =
             sa.select(RegionMembership.id).filter_by(region_id=region.id,
                                                      municipality_id=municipality.id)):
         problems.append(Problem("municipality", _("Kommune: ist kein Mitglied der Region.")))
-    if len(password) < 4:
-        problems.append(Problem("password", _("Passwort: mindestens 4 Zeichen.")))
+    shortest = 4 if demo else min_password()  # the demo accounts of `flask seed`: "demo"
+    if len(password or "") < shortest:
+        problems.append(Problem("password", _("Passwort: mindestens %(n)d Zeichen.",
+                                              n=shortest)))
     raise_if(problems)
     if by is not None:
         require(region is not None and perm.can_manage_accounts(by, region)
@@ -58,8 +63,12 @@ def create_user(login: str, password: str, role: str, *, region: Region | None =
     return user
 
 
-#: the shortest password an account may choose for itself
-MIN_PASSWORD = 8
+#: the shortest password outside the demo (the demo's accounts keep "demo")
+MIN_PASSWORD = 10
+
+
+def min_password() -> int:
+    return 4 if current_app.config.get("DEMO") else MIN_PASSWORD
 
 
 def change_password(user: User, current: str, new: str, repeat: str) -> None:
@@ -68,9 +77,9 @@ def change_password(user: User, current: str, new: str, repeat: str) -> None:
     problems = []
     if not user.check_password(current or ""):
         problems.append(Problem("current", _("Bisheriges Passwort: stimmt nicht.")))
-    if len(new or "") < MIN_PASSWORD:
+    if len(new or "") < max(min_password(), 8):
         problems.append(Problem("new", _("Neues Passwort: mindestens %(n)d Zeichen.",
-                                         n=MIN_PASSWORD)))
+                                         n=max(min_password(), 8))))
     elif new == current:
         problems.append(Problem("new", _("Neues Passwort: muss sich vom bisherigen "
                                          "unterscheiden.")))
@@ -80,6 +89,7 @@ def change_password(user: User, current: str, new: str, repeat: str) -> None:
     raise_if(problems)
     with change(user.region, user, "user.password", user.login, data=False):
         user.set_password(new)
+        user.end_sessions()  # every other session ends; the page signs this one in again
 
 
 def set_account_active(region: Region, account: User, active: bool, by: User | None) -> None:
@@ -93,16 +103,32 @@ def set_account_active(region: Region, account: User, active: bool, by: User | N
     with change(region, by, "user.activate" if active else "user.deactivate", account.login,
                 account.display_name, data=False):
         account.active = active
+        if not active:
+            account.end_sessions()
         for token in tokens:
             token.revoked_at = utcnow()
 
 
-def issue_token(user: User, by: User | None = None) -> str:
-    """A new API token for ``user``; the plain token is returned once and never stored."""
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` (logout): its session version goes up."""
+    with change(None, user, "user.logout", user.login, data=False):
+        user.end_sessions()
+
+
+def issue_token(user: User, by: User | None = None, *, days: int | None = None) -> str:
+    """A new API token for ``user``, valid ``days`` (default ``TOKEN_DAYS``, a year); the
+    plain token is returned once and never stored. ``token_expiry(plain)`` tells until when."""
+    days = days or current_app.config.get("TOKEN_DAYS", 365)
     with change(None, by, "token.create", user.login):
         token, plain = ApiToken.issue(user)
+        token.expires_at = utcnow() + dt.timedelta(days=days)
         db.session.add(token)
     return plain
+
+
+def token_expiry(plain: str) -> dt.datetime | None:
+    return db.session.scalar(sa.select(ApiToken.expires_at).filter_by(
+        token_hash=ApiToken.hash(plain)))
 
 
 def revoke_tokens(user: User, by: User | None = None) -> int:
@@ -117,6 +143,8 @@ def revoke_tokens(user: User, by: User | None = None) -> int:
 def user_for_token(plain: str) -> User | None:
     token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=ApiToken.hash(plain)))
     if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    if token.expires_at is not None and token.expires_at <= utcnow():
         return None
     return token.user
 

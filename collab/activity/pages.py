@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from collab.activity import summaries as activitylog
 from collab.core import permissions as perm
+from collab.core import web
 from collab.core.models import Activity
 from collab.extensions import db
 
@@ -30,7 +31,7 @@ def activity(slug: str):
     perm.require(perm.can_read_activity(current_user, region))
     page = db.paginate(sa.select(Activity).filter_by(region_id=region.id)
                        .order_by(Activity.at.desc(), Activity.id.desc()),
-                       per_page=50, error_out=False)
+                       page=web.page_number(), per_page=50, error_out=False)
     return render_template("activity/log.html", region=region, page=page,
                            action_label=activitylog.action_label,
                            summary_text=activitylog.summary_text)

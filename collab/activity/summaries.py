@@ -34,6 +34,7 @@ ACTIONS = {
     "bundle.import": _l("Bündel importiert"),
     "user.create": _l("Zugang angelegt"),
     "user.password": _l("Passwort geändert"),
+    "user.logout": _l("Abgemeldet (alle Sitzungen beendet)"),
     "user.deactivate": _l("Zugang deaktiviert"),
     "user.activate": _l("Zugang wieder freigeschaltet"),
     "token.create": _l("API-Token ausgestellt"),

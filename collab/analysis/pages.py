@@ -14,6 +14,7 @@ from flask_login import login_required
 import graphs
 from collab.analysis import reports
 from collab.core import permissions as perm
+from collab.core import web
 from collab.core.models import Actor, Rule, Tie
 from collab.core.validation import ValidationError
 from collab.core.web import select_locale
@@ -271,7 +272,7 @@ def page(slug: str):
             whatif = report["whatif"]
         except ValidationError as exc:
             problems, status = exc.problems, 422
-    page_number = request.args.get("page", 1, type=int)
+    page_number = web.page_number()
     return render_template(
         "analysis/page.html", region=region, report=report, keys=keys,
         summary_labels=SUMMARY,

@@ -55,8 +55,24 @@ def conflict(exc: Conflict):
 OBJECT_ENDPOINTS = frozenset({"api.create_object", "api.patch_object", "api.delete_object"})
 
 
+def json_document(path: str = ""):
+    """The request's JSON document, or None when there is none or it is no valid JSON;
+    a document with characters no text may hold or nested too deep is refused (422)."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
+        raise ValidationError([validation.Problem(path or "$", _(
+            "zu tief verschachtelt (höchstens %(n)d Ebenen).", n=validation.MAX_DEPTH))]) \
+            from None
+    problems = validation.bad_characters(body, path)  # "": fields as in every other 422
+    if problems:
+        raise ValidationError(problems)
+    return body
+
+
 def json_body() -> dict:
-    body = request.get_json(silent=True)
+    body = json_document()
     if not isinstance(body, dict):
         raise ValidationError([validation.Problem("$", _(
             "Der Inhalt muss ein JSON-Objekt sein (Content-Type: application/json)."))])

@@ -33,7 +33,10 @@ def create_object(slug: str, kind: str):
     if not k.can_add(g.api_user, region):
         abort(403)
     obj = k.add(region, json_body(), g.api_user)
-    response = jsonify(k.record(obj))
+    body = k.record(obj)
+    if getattr(obj, "differences", None):  # a shared municipality linked: not applied
+        body["differences"] = obj.differences
+    response = jsonify(body)
     response.headers["Location"] = url_for(".get_object", slug=slug, kind=kind,
                                            key=k.key_of(obj))
     return response, 201

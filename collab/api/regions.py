@@ -8,7 +8,7 @@ from flask import abort, g, jsonify, request
 from flask_babel import gettext as _
 
 from collab.analysis import reports
-from collab.api import KIND_PATH, bp, json_body  # noqa: F401
+from collab.api import KIND_PATH, bp, json_body, json_document  # noqa: F401
 from collab.bundles import services as bundle
 from collab.core import permissions as perm
 from collab.core import validation
@@ -60,7 +60,7 @@ def put_bundle(slug: str):
     if not perm.can_import_bundle(g.api_user, region):
         abort(403)
     dry_run = request.args.get("dry_run") in ("1", "true")
-    summary = bundle.import_bundle(request.get_json(silent=True), g.api_user, slug=slug,
+    summary = bundle.import_bundle(json_document("$"), g.api_user, slug=slug,
                                    dry_run=dry_run)
     return jsonify(summary), (201 if region is None and not dry_run else 200)
 

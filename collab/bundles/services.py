@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from collab.core import permissions as perm
-from collab.core import store
+from collab.core import store, validation
 from collab.core.models import (
     Actor,
     Format,
@@ -76,11 +76,14 @@ def rule_record(rule: Rule) -> dict[str, Any]:
         "initiative": rule.initiative.key if rule.initiative else None,
         "tie_kind": rule.tie_kind, "ballot": ballot,
         **({"weights": rule.weights} if rule.kind == "criteria" else {}),
-        "votes": sorted(({"municipality": v.municipality.key, "vote": v.vote,
-                          "reason": v.reason, "reference": v.reference or ""}
-                         for v in rule.votes),
-                        key=lambda v: v["municipality"]),
+        "votes": [vote_record(v) for v in sorted(rule.votes,
+                                                 key=lambda v: v.municipality.key)],
     }
+
+
+def vote_record(vote: Vote) -> dict[str, Any]:
+    return {"municipality": vote.municipality.key, "vote": vote.vote, "reason": vote.reason,
+            "reference": vote.reference or "", "recorded": bool(vote.recorded)}
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -92,6 +95,9 @@ def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
     problems: list[Problem] = []
     if not isinstance(doc, dict):
         return {}, [Problem("$", _("Das Bündel muss ein JSON-Objekt sein."))]
+    unreadable = validation.bad_characters(doc, "$")
+    if unreadable:
+        return {}, unreadable
     if doc.get("format") != FORMAT:
         problems.append(Problem("$.format", _("Format: erwartet „%(f)s“.", f=FORMAT)))
     if doc.get("version") != VERSION:
@@ -108,7 +114,8 @@ def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
     problems += found
     tiers = (region_raw or {}).get("voting_tiers", ["pioneer", "member"]) if isinstance(
         region_raw, dict) else []
-    if not isinstance(tiers, list) or any(t not in TIERS for t in tiers):
+    if not isinstance(tiers, list) or any(
+            not isinstance(t, str) or t not in TIERS for t in tiers):
         problems.append(Problem("$.region.voting_tiers", _(
             "Stimmberechtigte Stufen: Liste aus pioneer, member, supporter.")))
     else:
@@ -206,11 +213,11 @@ def _clean_rule(raw: Any, path: str) -> tuple[dict, list[Problem]]:
             problems.append(Problem(f"{path}.{name}", _("muss ein Schlüssel oder null sein.")))
             value = None
         data[name] = value or None
-    if kind_ == "taktgeber" and not data["actor"]:
+    if kind_ == "taktgeber" and not data["actor"] and data.get("status") in ("draft", "voting"):
         problems.append(Problem(f"{path}.actor", _(
             "Akteur: Eine Regel der Art taktgeber nennt den Akteur.")))
     tie_kind = raw.get("tie_kind")
-    if tie_kind is not None and tie_kind not in TIE_KINDS:
+    if tie_kind is not None and (not isinstance(tie_kind, str) or tie_kind not in TIE_KINDS):
         problems.append(Problem(f"{path}.tie_kind", _("Art der Verbindung: unbekannt.")))
         tie_kind = None
     data["tie_kind"] = tie_kind
@@ -218,23 +225,38 @@ def _clean_rule(raw: Any, path: str) -> tuple[dict, list[Problem]]:
     if data.get("status") == "voting" and not (data["ballot"] or {}).get("closes_at"):
         problems.append(Problem(f"{path}.ballot.closes_at", _(
             "Abstimmungsende: Für eine laufende Abstimmung erforderlich.")))
-    data["votes"] = []
-    votes = raw.get("votes", [])
-    for m, vote in enumerate(votes if isinstance(votes, list) else []):
-        where = f"{path}.votes[{m}]"
+    data["votes"] = _clean_votes(raw.get("votes", []), f"{path}.votes", problems)
+    return data, problems
+
+
+def _clean_votes(votes: Any, path: str, problems: list[Problem]) -> list[dict]:
+    if not isinstance(votes, list):
+        problems.append(Problem(path, _("muss eine Liste sein.")))
+        return []
+    found = []
+    for m, vote in enumerate(votes):
+        where = f"{path}[{m}]"
         if not isinstance(vote, dict):
             problems.append(Problem(where, _("muss ein Objekt sein.")))
             continue
-        if vote.get("vote") not in VOTE_CHOICES:
+        if not isinstance(vote.get("vote"), str) or vote["vote"] not in VOTE_CHOICES:
             problems.append(Problem(f"{where}.vote", _("Stimme: yes, no oder abstain.")))
-        reference = vote.get("reference") or ""
-        if not isinstance(reference, str):
-            problems.append(Problem(f"{where}.reference", _("Bezug: muss ein Text sein.")))
-            reference = ""
-        data["votes"].append({"municipality": vote.get("municipality"),
-                              "vote": vote.get("vote"),
-                              "reason": vote.get("reason") or "", "reference": reference})
-    return data, problems
+        if not isinstance(vote.get("municipality"), str):
+            problems.append(Problem(f"{where}.municipality", _("Kommune: Schlüssel erwartet.")))
+            continue
+        texts = {}
+        for name, limit in (("reason", 5000), ("reference", 1000)):
+            try:
+                texts[name] = "" if vote.get(name) is None else text(limit)(vote[name])
+            except ValueError as exc:
+                problems.append(Problem(f"{where}.{name}", str(exc)))
+        recorded = vote.get("recorded", False)
+        if not isinstance(recorded, bool):
+            problems.append(Problem(f"{where}.recorded", _("recorded: true oder false.")))
+        found.append({"municipality": vote["municipality"], "vote": vote.get("vote"),
+                      "reason": texts.get("reason", ""),
+                      "reference": texts.get("reference", ""), "recorded": recorded is True})
+    return found
 
 
 def _clean_rule_weights(raw: dict, kind_: str, path: str,
@@ -288,12 +310,12 @@ def _clean_ballot(raw: Any, path: str, problems: list[Problem]) -> dict | None:
     for name in ("opened_at", "closes_at", "decided_at"):
         value = raw.get(name)
         try:
-            ballot[name] = None if value is None else dt.datetime.fromisoformat(value)
-        except (TypeError, ValueError):
+            ballot[name] = None if value is None else utc_time(value)
+        except (TypeError, ValueError, OverflowError):
             problems.append(Problem(f"{path}.{name}", _("Zeit: JJJJ-MM-TTThh:mm:ss erwartet.")))
             ballot[name] = None
     rule = raw.get("decision_rule")
-    if rule is not None and rule not in DECISION_RULES:
+    if rule is not None and (not isinstance(rule, str) or rule not in DECISION_RULES):
         problems.append(Problem(f"{path}.decision_rule", _(
             "Entscheidungsregel: consensus, majority oder two_thirds.")))
     ballot["decision_rule"] = rule
@@ -303,15 +325,52 @@ def _clean_ballot(raw: Any, path: str, problems: list[Problem]) -> dict | None:
         problems.append(Problem(f"{path}.quorum", _("Quorum: Zahl zwischen 0 und 1.")))
         quorum = None
     ballot["quorum"] = quorum
-    tally = raw.get("tally")
-    if tally is not None and not (isinstance(tally, dict) and all(
-            isinstance(tally.get(k), int) and not isinstance(tally.get(k), bool)
-            for k in ("yes", "no", "abstain"))):
-        problems.append(Problem(f"{path}.tally", _(
-            "Auszählung: Objekt mit ganzen Zahlen yes, no, abstain.")))
-        tally = None
-    ballot["tally"] = tally
+    ballot["tally"] = _clean_tally(raw.get("tally"), f"{path}.tally", problems)
     return ballot
+
+
+#: the counts of a fixed tally (whole numbers >= 0); "yes", "no", "abstain" are required
+TALLY_COUNTS = ("yes", "no", "abstain", "eligible", "voted", "needed")
+
+
+def _clean_tally(tally: Any, path: str, problems: list[Problem]) -> dict | None:
+    """A ballot's fixed tally: known counts as whole numbers, the decision rule and quorum
+    in force; anything else (NaN, text, unknown names) is refused, since the rule page and
+    the charter show it."""
+    if tally is None:
+        return None
+    message = _("Auszählung: Objekt mit ganzen Zahlen yes, no, abstain (und eligible, voted, "
+                "needed), decision_rule und quorum.")
+    if not isinstance(tally, dict) or any(k not in tally for k in ("yes", "no", "abstain")):
+        problems.append(Problem(path, message))
+        return None
+    clean_: dict[str, Any] = {}
+    for name, value in tally.items():
+        if name in TALLY_COUNTS:
+            ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**6
+        elif name == "decision_rule":
+            ok = isinstance(value, str) and value in DECISION_RULES
+        elif name == "quorum":
+            ok = (isinstance(value, int | float) and not isinstance(value, bool)
+                  and 0 <= value <= 1)
+        else:
+            ok = False
+        if not ok:
+            problems.append(Problem(f"{path}.{name}", message))
+        else:
+            clean_[name] = value
+    return clean_
+
+
+def utc_time(value: str) -> dt.datetime:
+    """A bundle's time as naive UTC, the same on every database: with an offset it is
+    converted to UTC, without one it is UTC."""
+    moment = dt.datetime.fromisoformat(value)
+    if not dt.datetime(1900, 1, 2) <= moment.replace(tzinfo=None) <= dt.datetime(9998, 12, 31):
+        raise ValueError(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
 
 
 def _duplicates(items: list[dict], section: str, field: str = "key") -> list[Problem]:
@@ -373,11 +432,7 @@ def _check_references(doc: dict) -> list[Problem]:
         if r.get("initiative") and r["initiative"] not in initiatives:
             problems.append(Problem(f"$.rules[{n}].initiative", _(
                 "Initiative „%(k)s“ ist nicht im Bündel.", k=r["initiative"])))
-        for m, v in enumerate(r.get("votes", [])):
-            if v.get("municipality") not in municipalities:
-                problems.append(Problem(f"$.rules[{n}].votes[{m}].municipality", _(
-                    "Kommune „%(k)s“ ist nicht im Bündel.", k=v.get("municipality"))))
-    return problems
+    return problems  # votes: see _check_rules (a former member's vote stays valid)
 
 
 def _check_against_platform(doc: dict) -> list[Problem]:
@@ -403,9 +458,11 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
     """Validate ``doc`` and make its region equal to it.
 
     Returns a summary ``{"region": slug, "dry_run": bool, "changes": {section: {created,
-    updated, deleted, unchanged}}}``. Raises :class:`ValidationError` with every problem
-    when the bundle is invalid; nothing is changed then. ``slug`` (from a URL) must match
-    the bundle's region.
+    updated, deleted, unchanged}}, "differences": [...]}``; ``differences`` lists the facts
+    of shared municipalities the bundle differs in but the importer may not change (they are
+    not applied). Raises :class:`ValidationError` with every problem when the bundle is
+    invalid; nothing is changed then. ``slug`` (from a URL) must match the bundle's region.
+    Concurrent imports of one region run one after the other (the region's row is locked).
     """
     cleaned, problems = validate_bundle(doc)
     if not problems and slug is not None and cleaned["region"]["slug"] != slug:
@@ -419,20 +476,31 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
     region = db.session.scalar(sa.select(Region).filter_by(slug=cleaned["region"]["slug"]))
     store.require(perm.can_import_bundle(user, region))
     try:
-        changes = _apply(region, cleaned)
+        if region is not None:
+            store.lock(region)
+        problems = _check_rules(region, cleaned, restoring=region is None and perm.is_admin(user))
+        if problems:
+            raise ValidationError(problems)
+        applied = _Import(region, cleaned, user)
+        changes = applied.run()
         changed = any(c["created"] or c["updated"] or c["deleted"] for c in changes.values())
         if dry_run or not changed:
             db.session.rollback()
         else:
-            region = db.session.scalar(
-                sa.select(Region).filter_by(slug=cleaned["region"]["slug"]))
+            region = applied.region
             with store.change(region, user, "bundle.import", region.slug, _summary(changes)):
-                pass
+                store.touch_other_regions(applied.shared_changed, region, user,
+                                          "bundle.import")
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # a concurrent import created the region first
+        raise store.Conflict(_("Eine gleichzeitige Änderung ist Ihnen zuvorgekommen; es "
+                               "wurde nichts gespeichert. Bitte laden Sie die Seite neu."),
+                             field="$.region.slug") from None
     except BaseException:
         db.session.rollback()
         raise
     return {"region": cleaned["region"]["slug"], "dry_run": dry_run, "changed": changed,
-            "changes": changes}
+            "changes": changes, "differences": applied.differences}
 
 
 def _summary(changes: dict) -> str:
@@ -450,154 +518,266 @@ def _assign(obj: Any, values: dict) -> bool:
     return dirty
 
 
-def _apply(region: Region | None, doc: dict) -> dict[str, dict[str, int]]:
-    """Make the database equal to the cleaned bundle within the open transaction."""
-    session = db.session
-    changes = {s: Counter(created=0, updated=0, deleted=0, unchanged=0)
-               for s in ("region", "municipalities", "actors", "initiatives", "ties", "rules")}
+# --- rules: what a bundle may not touch ------------------------------------------------------
 
-    def count(section: str, is_new: bool, dirty: bool) -> None:
-        changes[section]["created" if is_new else "updated" if dirty else "unchanged"] += 1
+#: a rule's fields that are the record of its decision: never written by a bundle once the
+#: platform holds the rule
+_BALLOT_FIELDS = ("opened_at", "closes_at", "decided_at", "decision_rule", "quorum", "tally")
 
-    is_new = region is None
-    if is_new:
-        region = Region(slug=doc["region"]["slug"])
-        session.add(region)
-    r = doc["region"]
-    count("region", is_new, _assign(region, {
-        "name": r["name"], "description": r["description"], "decision_rule": r["decision_rule"],
-        "quorum": r["quorum"], "voting_tiers": ",".join(r["voting_tiers"]),
-        "funded_until": r["funded_until"]}))
-    session.flush()
 
-    # municipalities (shared across regions) and this region's memberships
-    keys = [m["key"] for m in doc["municipalities"]]
-    known = {m.key: m for m in session.scalars(
-        sa.select(Municipality).where(Municipality.key.in_(keys)))} if keys else {}
-    memberships = {ms.municipality.key: ms for ms in session.scalars(
-        sa.select(RegionMembership).filter_by(region_id=region.id))}
-    municipality_by_key: dict[str, Municipality] = {}
-    for m in doc["municipalities"]:
-        mu = known.get(m["key"]) or Municipality(key=m["key"])
-        session.add(mu)
-        dirty = _assign(mu, {f: m[f] for f in object_services.MUNICIPALITY_FIELDS})
-        ms = memberships.pop(m["key"], None)
-        is_new = ms is None
-        if is_new:
-            ms = RegionMembership(region=region, municipality=mu)
-            session.add(ms)
-        dirty |= _assign(ms, {f: m[f] for f in ("tier", *object_services.MEMBERSHIP_FIELDS)})
-        count("municipalities", is_new, dirty)
-        municipality_by_key[m["key"]] = mu
-    session.flush()
-
-    # actors (removal waits until no tie points to them)
-    actors = {a.key: a for a in session.scalars(sa.select(Actor).filter_by(region_id=region.id))}
-    wanted = {a["key"] for a in doc["actors"]}
-    gone = [a for k, a in actors.items() if k not in wanted]
-    for a in doc["actors"]:
-        actor = actors.get(a["key"])
-        is_new = actor is None
-        if is_new:
-            actor = actors[a["key"]] = Actor(region=region, key=a["key"])
-            session.add(actor)
-        values = {f: a[f] for f in ("name", "type", "level", "sector", "topics",
-                                    "capacity_fte", "description", "provenance", "source")}
-        if a.get("contact"):
-            values["contact"] = a["contact"]
-        values["municipality_id"] = (municipality_by_key[a["municipality"]].id
-                                     if a["municipality"] else None)
-        count("actors", is_new, _assign(actor, values))
-    session.flush()
-
-    # initiatives and participations
-    initiatives = {i.key: i for i in session.scalars(
-        sa.select(Initiative).filter_by(region_id=region.id))}
-    wanted = {i["key"] for i in doc["initiatives"]}
-    for k, initiative in initiatives.items():
-        if k not in wanted:
-            session.delete(initiative)
-            changes["initiatives"]["deleted"] += 1
-    for i in doc["initiatives"]:
-        initiative = initiatives.get(i["key"])
-        is_new = initiative is None
-        if is_new:
-            initiative = Initiative(region=region, key=i["key"])
-            session.add(initiative)
-        dirty = _assign(initiative, {f: i[f] for f in ("name", "topic", "status", "description",
-                                                        "start", "end", "scope", "funding")})
-        dirty |= _apply_participants(initiative, i["participants"], actors)
-        count("initiatives", is_new, dirty)
-    session.flush()
-
-    # ties
-    ties = {t.key: t for t in session.scalars(sa.select(Tie).filter_by(region_id=region.id))}
-    wanted = {t["key"] for t in doc["ties"]}
-    for k, tie in ties.items():
-        if k not in wanted:
-            session.delete(tie)
-            changes["ties"]["deleted"] += 1
-    session.flush()
-    for actor in gone:
-        session.delete(actor)
-        changes["actors"]["deleted"] += 1
-    session.flush()
-    for t in doc["ties"]:
-        tie = ties.get(t["key"])
-        is_new = tie is None
-        if is_new:
-            tie = Tie(region=region, key=t["key"])
-            session.add(tie)
-        count("ties", is_new, _assign(tie, {
-            "source_id": actors[t["source"]].id, "target_id": actors[t["target"]].id,
-            **{f: t[f] for f in object_services.TIE_FIELDS}}))
-    session.flush()
-    _apply_formats(region, doc["formats"], actors, changes)
-
-    # municipalities no longer in the bundle leave the region
-    for ms in memberships.values():
-        for account in session.scalars(sa.select(User).filter_by(
-                region_id=region.id, municipality_id=ms.municipality_id)):
-            account.municipality_id = None
-        session.delete(ms)
-        changes["municipalities"]["deleted"] += 1
-
-    # rules and their votes
-    session.flush()
-    initiative_ids = dict(session.execute(sa.select(Initiative.key, Initiative.id).filter_by(
-        region_id=region.id)).all())
-    rules = {r.key: r for r in session.scalars(sa.select(Rule).filter_by(region_id=region.id))}
+def _check_rules(region: Region | None, doc: dict, *, restoring: bool) -> list[Problem]:
+    """A bundle never creates, changes or deletes votes, ballots or results of a rule the
+    platform already holds. A new rule may bring a decision taken before the platform: its
+    votes are recorded from a document (``"recorded": true`` with a reference), never a
+    municipality's own vote, except when an admin restores a region into a platform that
+    does not hold it yet (a backup)."""
+    held = {r.key: r for r in db.session.scalars(
+        sa.select(Rule).filter_by(region_id=region.id))} if region is not None else {}
+    members = {m["key"] for m in doc["municipalities"]}
+    problems: list[Problem] = []
+    for n, r in enumerate(doc["rules"]):
+        path = f"$.rules[{n}]"
+        rule = held.get(r["key"])
+        if rule is not None:
+            problems += _unchanged_decision(rule, r, path)
+            continue
+        for m, v in enumerate(r["votes"]):
+            if v["municipality"] not in members:
+                problems.append(Problem(f"{path}.votes[{m}].municipality", _(
+                    "Kommune „%(k)s“ ist nicht im Bündel.", k=v["municipality"])))
+            elif not restoring and not (v["recorded"] and v["reference"]):
+                problems.append(Problem(f"{path}.votes[{m}].recorded", _(
+                    "Stimme: Eine neue Regel bringt nur Stimmen aus einem Dokument mit "
+                    "(\"recorded\": true und ein Bezug auf Ratsbeschluss oder Schreiben); "
+                    "abgestimmt wird auf der Plattform.")))
     wanted = {r["key"] for r in doc["rules"]}
-    for k, rule in rules.items():
-        if k not in wanted:
-            session.delete(rule)
-            changes["rules"]["deleted"] += 1
-    for r in doc["rules"]:
-        rule = rules.get(r["key"])
-        is_new = rule is None
+    for key_, rule in sorted(held.items()):
+        if key_ not in wanted and (rule.status != "draft" or rule.votes):
+            problems.append(Problem("$.rules", _(
+                "Regel „%(k)s“: Eine Regel mit Abstimmung oder Ergebnis bleibt erhalten; ein "
+                "Bündel kann sie nicht entfernen.", k=key_)))
+    return problems
+
+
+def _unchanged_decision(rule: Rule, r: dict, path: str) -> list[Problem]:
+    """Problems where the bundle's status, ballot or votes differ from the held rule's."""
+    problems = []
+    if r["status"] != rule.status:
+        problems.append(Problem(f"{path}.status", _(
+            "Status: Eine Regel, die die Plattform führt, ändert ihren Status nur durch ihre "
+            "Abstimmung, nie durch ein Bündel (hier: %(s)s).", s=rule.status)))
+    ballot = r["ballot"] or {}
+    if any(ballot.get(name) != getattr(rule, name) for name in _BALLOT_FIELDS):
+        problems.append(Problem(f"{path}.ballot", _(
+            "Abstimmung: Abstimmung und Ergebnis einer Regel, die die Plattform führt, "
+            "ändert kein Bündel.")))
+    if rule.status != "draft" and (r.get("weights") or None) != (rule.weights or None):
+        problems.append(Problem(f"{path}.weights", _(
+            "Gewichte: Die Gewichte einer Regel, über die abgestimmt wird oder wurde, ändert "
+            "kein Bündel.")))
+    have = sorted((vote_record(v) for v in rule.votes), key=lambda v: v["municipality"])
+    if sorted(r["votes"], key=lambda v: v["municipality"]) != have:
+        problems.append(Problem(f"{path}.votes", _(
+            "Stimmen: Die Stimmen einer Regel, die die Plattform führt, legt kein Bündel an, "
+            "ändert oder löscht keines.")))
+    return problems
+
+
+# --- applying a valid bundle ------------------------------------------------------------------
+
+
+class _Import:
+    """Makes the database equal to a cleaned, checked bundle within the open transaction:
+    one method per record kind, in the order their references need."""
+
+    SECTIONS = ("region", "municipalities", "actors", "initiatives", "ties", "formats",
+                "rules")
+
+    def __init__(self, region: Region | None, doc: dict, user: User | None):
+        self.region, self.doc, self.user = region, doc, user
+        self.session = db.session
+        self.changes = {s: Counter(created=0, updated=0, deleted=0, unchanged=0)
+                        for s in self.SECTIONS}
+        self.municipalities: dict[str, Municipality] = {}
+        self.actors: dict[str, Actor] = {}
+        self.leaving: list[RegionMembership] = []
+        self.gone_actors: list[Actor] = []
+        #: shared municipalities whose facts this import changed (their other regions follow)
+        self.shared_changed: list[Municipality] = []
+        #: facts the bundle differs in but the importer may not change
+        self.differences: list[dict[str, Any]] = []
+
+    def count(self, section: str, is_new: bool, dirty: bool) -> None:
+        self.changes[section]["created" if is_new else "updated" if dirty else "unchanged"] += 1
+
+    def run(self) -> dict[str, dict[str, int]]:
+        self.apply_region()
+        self.apply_municipalities()
+        self.apply_actors()
+        self.apply_initiatives()
+        self.apply_ties()
+        _apply_formats(self.region, self.doc["formats"], self.actors, self.changes)
+        self.remove_leaving_members()
+        self.apply_rules()
+        self.session.flush()
+        return {section: dict(c) for section, c in self.changes.items()}
+
+    def apply_region(self) -> None:
+        is_new = self.region is None
         if is_new:
-            rule = Rule(region=region, key=r["key"])
-            session.add(rule)
-        ballot = r["ballot"] or {}
-        dirty = _assign(rule, {
-            "title": r["title"], "text": r["text"], "status": r["status"], "kind": r["kind"],
-            "actor_id": actors[r["actor"]].id if r["actor"] else None,
-            "initiative_id": initiative_ids[r["initiative"]] if r["initiative"] else None,
-            "tie_kind": r["tie_kind"], "weights": r["weights"],
-            **{name: ballot.get(name) for name in ("opened_at", "closes_at", "decided_at",
-                                                   "decision_rule", "quorum", "tally")}})
-        want = {v["municipality"]: (v["vote"], v["reason"], v["reference"]) for v in r["votes"]}
-        have = {v.municipality.key: (v.vote, v.reason, v.reference) for v in rule.votes}
-        if want != have:
-            rule.votes.clear()
-            session.flush()  # old votes go before new ones arrive (unique per municipality)
-            rule.votes = [Vote(municipality=municipality_by_key[k], vote=v, reason=why,
-                               reference=ref)
-                          for k, (v, why, ref) in sorted(want.items())]
-            dirty = True
-        count("rules", is_new, dirty)
-    session.flush()
-    return {section: dict(c) for section, c in changes.items()}
+            self.region = Region(slug=self.doc["region"]["slug"])
+            self.session.add(self.region)
+        r = self.doc["region"]
+        self.count("region", is_new, _assign(self.region, {
+            "name": r["name"], "description": r["description"],
+            "decision_rule": r["decision_rule"], "quorum": r["quorum"],
+            "voting_tiers": ",".join(r["voting_tiers"]), "funded_until": r["funded_until"]}))
+        self.session.flush()
+
+    def apply_municipalities(self) -> None:
+        """Municipalities are shared across regions: one the platform holds is linked, and
+        its facts change only where the importer may change them (else they are listed in
+        ``differences``); the region's memberships follow the bundle."""
+        keys = [m["key"] for m in self.doc["municipalities"]]
+        known = {m.key: m for m in self.session.scalars(
+            sa.select(Municipality).where(Municipality.key.in_(keys)))} if keys else {}
+        memberships = {ms.municipality.key: ms for ms in self.session.scalars(
+            sa.select(RegionMembership).filter_by(region_id=self.region.id))}
+        for m in self.doc["municipalities"]:
+            mu = known.get(m["key"])
+            facts = {f: m[f] for f in object_services.MUNICIPALITY_FIELDS}
+            if mu is None:
+                mu = Municipality(key=m["key"])
+                self.session.add(mu)
+                dirty = _assign(mu, facts)
+            elif perm.can_change_municipality_facts(self.user, self.region, mu):
+                dirty = _assign(mu, facts)
+                if dirty and object_services.other_regions(mu, self.region):
+                    self.shared_changed.append(mu)
+            else:
+                self.differences += object_services.fact_differences(mu, facts)
+                dirty = False
+            ms = memberships.pop(m["key"], None)
+            if ms is None:
+                ms = RegionMembership(region=self.region, municipality=mu)
+                self.session.add(ms)
+            dirty |= _assign(ms, {f: m[f] for f in ("tier", *object_services.MEMBERSHIP_FIELDS)})
+            self.count("municipalities", ms.id is None, dirty)
+            self.municipalities[m["key"]] = mu
+        self.leaving = list(memberships.values())
+        self.session.flush()
+
+    def apply_actors(self) -> None:
+        """Actors are created and updated here; removal waits until no tie points to them."""
+        self.actors = {a.key: a for a in self.session.scalars(
+            sa.select(Actor).filter_by(region_id=self.region.id))}
+        wanted = {a["key"] for a in self.doc["actors"]}
+        self.gone_actors = [a for k, a in self.actors.items() if k not in wanted]
+        for a in self.doc["actors"]:
+            actor = self.actors.get(a["key"])
+            is_new = actor is None
+            if is_new:
+                actor = self.actors[a["key"]] = Actor(region=self.region, key=a["key"])
+                self.session.add(actor)
+            values = {f: a[f] for f in ("name", "type", "level", "sector", "topics",
+                                        "capacity_fte", "description", "provenance", "source")}
+            if a.get("contact"):
+                values["contact"] = a["contact"]
+            values["municipality_id"] = (self.municipalities[a["municipality"]].id
+                                         if a["municipality"] else None)
+            self.count("actors", is_new, _assign(actor, values))
+        self.session.flush()
+
+    def apply_initiatives(self) -> None:
+        """Initiatives and their participations."""
+        initiatives = {i.key: i for i in self.session.scalars(
+            sa.select(Initiative).filter_by(region_id=self.region.id))}
+        wanted = {i["key"] for i in self.doc["initiatives"]}
+        for k, initiative in initiatives.items():
+            if k not in wanted:
+                self.session.delete(initiative)
+                self.changes["initiatives"]["deleted"] += 1
+        for i in self.doc["initiatives"]:
+            initiative = initiatives.get(i["key"])
+            is_new = initiative is None
+            if is_new:
+                initiative = Initiative(region=self.region, key=i["key"])
+                self.session.add(initiative)
+            dirty = _assign(initiative, {f: i[f] for f in (
+                "name", "topic", "status", "description", "start", "end", "scope", "funding")})
+            dirty |= _apply_participants(initiative, i["participants"], self.actors)
+            self.count("initiatives", is_new, dirty)
+        self.session.flush()
+
+    def apply_ties(self) -> None:
+        """Ties; the actors no longer in the bundle go once their old ties are gone."""
+        ties = {t.key: t for t in self.session.scalars(
+            sa.select(Tie).filter_by(region_id=self.region.id))}
+        wanted = {t["key"] for t in self.doc["ties"]}
+        for k, tie in ties.items():
+            if k not in wanted:
+                self.session.delete(tie)
+                self.changes["ties"]["deleted"] += 1
+        self.session.flush()
+        for actor in self.gone_actors:
+            self.session.delete(actor)
+            self.changes["actors"]["deleted"] += 1
+        self.session.flush()
+        for t in self.doc["ties"]:
+            tie = ties.get(t["key"])
+            is_new = tie is None
+            if is_new:
+                tie = Tie(region=self.region, key=t["key"])
+                self.session.add(tie)
+            self.count("ties", is_new, _assign(tie, {
+                "source_id": self.actors[t["source"]].id,
+                "target_id": self.actors[t["target"]].id,
+                **{f: t[f] for f in object_services.TIE_FIELDS}}))
+
+    def remove_leaving_members(self) -> None:
+        """Municipalities no longer in the bundle leave the region (their accounts keep the
+        region, without a municipality)."""
+        for ms in self.leaving:
+            for account in self.session.scalars(sa.select(User).filter_by(
+                    region_id=self.region.id, municipality_id=ms.municipality_id)):
+                account.municipality_id = None
+            self.session.delete(ms)
+            self.changes["municipalities"]["deleted"] += 1
+        self.session.flush()
+
+    def apply_rules(self) -> None:
+        """Rules: text and references of held rules, new rules with the decision they bring
+        (:func:`_check_rules` made sure no held decision changes)."""
+        initiative_ids = dict(self.session.execute(
+            sa.select(Initiative.key, Initiative.id).filter_by(region_id=self.region.id)).all())
+        rules = {r.key: r for r in self.session.scalars(
+            sa.select(Rule).filter_by(region_id=self.region.id))}
+        wanted = {r["key"] for r in self.doc["rules"]}
+        for k, rule in rules.items():
+            if k not in wanted:  # drafts without votes only (checked before)
+                self.session.delete(rule)
+                self.changes["rules"]["deleted"] += 1
+        for r in self.doc["rules"]:
+            rule = rules.get(r["key"])
+            is_new = rule is None
+            values = {
+                "title": r["title"], "text": r["text"], "kind": r["kind"],
+                "actor_id": self.actors[r["actor"]].id if r["actor"] else None,
+                "initiative_id": initiative_ids[r["initiative"]] if r["initiative"] else None,
+                "tie_kind": r["tie_kind"], "weights": r["weights"]}
+            if is_new:
+                rule = Rule(region=self.region, key=r["key"])
+                self.session.add(rule)
+                ballot = r["ballot"] or {}
+                values |= {"status": r["status"],
+                           **{name: ballot.get(name) for name in _BALLOT_FIELDS}}
+                rule.votes = [self._vote(v) for v in sorted(r["votes"],
+                                                            key=lambda v: v["municipality"])]
+            self.count("rules", is_new, _assign(rule, values))
+
+    def _vote(self, v: dict) -> Vote:
+        return Vote(municipality=self.municipalities[v["municipality"]], vote=v["vote"],
+                    reason=v["reason"], reference=v["reference"], recorded=v["recorded"])
 
 
 def _apply_participants(initiative: Initiative, wanted: list[dict],

@@ -48,6 +48,8 @@ def parse_upload(body: bytes) -> tuple[Any, list[Problem]]:
                                      "speichern."))]
     try:
         return json.loads(text), []
+    except RecursionError:
+        return None, [Problem("$", _("Die Datei ist zu tief verschachtelt."))]
     except json.JSONDecodeError as exc:
         return None, [Problem("$", _(
             "Die Datei ist kein gültiges JSON (Zeile %(line)d, Spalte %(col)d). Bitte prüfen "

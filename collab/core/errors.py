@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from collab.core.store import Conflict
 from collab.extensions import db
 
 bp = Blueprint("errors", __name__)
@@ -48,6 +49,13 @@ def error_response(status: int, message: str | None = None, details: list | None
 def csrf_error(exc):
     return error_response(400, _("Das Formular ist abgelaufen oder ungültig (CSRF). "
                                  "Bitte laden Sie die Seite neu und versuchen Sie es erneut."))
+
+
+@bp.app_errorhandler(Conflict)
+def conflict(exc: Conflict):
+    """A conflict no page caught (a race lost at commit): 409 with its German message."""
+    db.session.rollback()
+    return error_response(409, exc.message)
 
 
 @bp.app_errorhandler(HTTPException)

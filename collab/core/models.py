@@ -397,7 +397,8 @@ class Vote(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     #: for a vote recorded on the municipality's behalf: its council decision or letter
     reference: Mapped[str] = mapped_column(sa.Text, default="")
-    #: taken from a document that predates the platform (not cast on the platform)
+    #: taken from a document of a decision made before the platform (imported with a new
+    #: rule): shown as such, never as the municipality's own vote on the platform
     recorded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     rule: Mapped[Rule] = relationship(back_populates="votes")
@@ -425,6 +426,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: false once the coordinator deactivated it: no sign-in, no session, no API token
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: part of every session's id: raised by logout, a password change and a deactivation,
+    #: which ends every session signed in before
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     region: Mapped[Region | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
@@ -433,6 +437,15 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         """Flask-Login refuses to sign in an inactive account."""
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """The session's id: account and session version ("7:3"); a session whose version
+        is no longer the account's is no session."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """End every session of this account (the current one too)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
@@ -459,6 +472,8 @@ class ApiToken(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: set when revoked; a revoked token authenticates nobody
     revoked_at: Mapped[dt.datetime | None]
+    #: when it stops working (default: a year after it was created)
+    expires_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
 
@@ -582,6 +597,12 @@ class RequestDecision:
 
 class JoinRequest(RequestDecision, db.Model):
     """A municipality outside a region applies to join it; the coordinator decides."""
+
+    #: one pending application per municipality and region (also under concurrent requests)
+    __table_args__ = (sa.Index(
+        "uq_join_request_pending", "region_id", "municipality_id", unique=True,
+        postgresql_where=sa.text("status = 'pending'"),
+        sqlite_where=sa.text("status = 'pending'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the region it wants to join

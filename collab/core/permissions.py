@@ -71,6 +71,24 @@ def can_edit_municipality(user: User | None, region: Region, municipality: Munic
     return can_manage_region(user, region) or speaks_for(user, region, municipality)
 
 
+def can_change_municipality_facts(user: User | None, region: Region | None,
+                                  municipality: Municipality) -> bool:
+    """A municipality's facts (name, AGS, population, …) are shared by every region it
+    belongs to: they are changed by its own member accounts, by an admin, and by the
+    coordinator of a region only while that region is its only one. Its membership in a
+    region (tier, since) is that region's coordinator's business."""
+    if is_admin(user):
+        return True
+    if region is None:
+        return False
+    if speaks_for(user, region, municipality):
+        return True
+    if not can_manage_region(user, region):
+        return False
+    regions = {m.region_id for m in municipality.memberships}
+    return regions <= {region.id}
+
+
 def can_delete_municipality(user: User | None, region: Region, municipality: Municipality) -> bool:
     """Removing a member from the region is the coordinator's decision."""
     return can_manage_region(user, region)

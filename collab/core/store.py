@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
 from collab.core.models import (
@@ -50,15 +52,60 @@ def change(region: Region | None, user: User | None, action: str, target: str = 
     try:
         yield
         if region is not None and data:
-            region.data_version = (region.data_version or 0) + 1
+            bump(region)
         db.session.add(Activity(
             region_id=region.id if region is not None else None,
             user_id=user.id if user is not None and user.is_authenticated else None,
             action=action, target=target, summary=summary))
         db.session.commit()
+    except sa.exc.IntegrityError:
+        # a concurrent request won a race the checks before could not see (a unique key,
+        # one pending application): the loser gets 409, nothing is changed
+        db.session.rollback()
+        raise Conflict(_("Eine gleichzeitige Änderung ist Ihnen zuvorgekommen; es wurde "
+                         "nichts gespeichert. Bitte laden Sie die Seite neu.")) from None
     except BaseException:
         db.session.rollback()
         raise
+
+
+def bump(region: Region) -> None:
+    """Raise the region's data version by one in the database itself (``data_version + 1``
+    in the UPDATE), so concurrent changes each count and none is lost."""
+    if region.id is None:
+        region.data_version = (region.data_version or 0) + 1
+    else:
+        region.data_version = Region.data_version + 1
+
+
+def lock(region: Region) -> None:
+    """Hold the region's row until the transaction ends (``SELECT … FOR UPDATE`` on
+    PostgreSQL; SQLite has one writer at a time anyway). Use cases that check and then
+    write (one ballot, one pending application, one draft title, one import at a time) lock
+    first and read the state they check afterwards, so concurrent requests take turns and the
+    loser sees the winner's result (409)."""
+    db.session.refresh(region, with_for_update=True)
+
+
+def touch_other_regions(municipalities: list, region: Region | None, user: User | None,
+                        action: str) -> None:
+    """A shared municipality's facts changed: every other region it belongs to logs the
+    change and its analysis follows (data version)."""
+    from collab.core.models import RegionMembership
+
+    for municipality in municipalities:
+        for membership in db.session.scalars(sa.select(RegionMembership).filter_by(
+                municipality_id=municipality.id)):
+            other = membership.region
+            if region is not None and other.id == region.id:
+                continue
+            bump(other)
+            db.session.add(Activity(
+                region_id=other.id,
+                user_id=user.id if user is not None and user.is_authenticated else None,
+                action="municipality.update", target=municipality.key,
+                summary=_("%(n)s: Angaben geändert (aus %(r)s, %(a)s)", n=municipality.name,
+                          r=region.name if region is not None else "-", a=action)))
 
 
 def raise_if(problems: list[Problem]) -> None:

@@ -23,6 +23,11 @@ KEY_MAX = 64
 #: the largest page number and page size an API list accepts
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 1000
+#: characters no text may hold: NUL and the other control characters but tab and line
+#: breaks, lone surrogates, U+FFFE/U+FFFF (PostgreSQL refuses NUL, XML exports refuse all)
+BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+#: how deep a JSON document may nest (bundles need 5 levels)
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -55,10 +60,41 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
+def bad_characters(doc: Any, path: str = "") -> list[Problem]:
+    """Problems for every string (key or value) in a JSON document that holds a character
+    no text may hold, and for nesting deeper than :data:`MAX_DEPTH`."""
+    found: list[Problem] = []
+    stack: list[tuple[Any, str, int]] = [(doc, path, 0)]
+    while stack and len(found) < 20:
+        value, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            found.append(Problem(where or "$", _("zu tief verschachtelt (höchstens %(n)d Ebenen).",
+                                          n=MAX_DEPTH)))
+        elif isinstance(value, str):
+            if BAD_CHARS.search(value):
+                found.append(Problem(where or "$", _(
+                    "enthält ein unzulässiges Zeichen (Steuerzeichen, NUL oder ein einzelnes "
+                    "Surrogat).")))
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                if isinstance(name, str) and BAD_CHARS.search(name):
+                    found.append(Problem(where or "$", _(
+                        "enthält einen Feldnamen mit unzulässigem Zeichen.")))
+                    continue
+                stack.append((item, f"{where}.{name}" if where else str(name), depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where or '$'}[{n}]", depth + 1)
+                         for n, item in enumerate(value))
+    return sorted(found, key=lambda p: p.field)
+
+
 def text(max_length: int = 200) -> Parser:
     def parse(value: Any) -> str:
         if not isinstance(value, str):
             raise Invalid(_("muss ein Text sein."))
+        if BAD_CHARS.search(value):
+            raise Invalid(_("enthält ein unzulässiges Zeichen (Steuerzeichen, NUL oder ein "
+                            "einzelnes Surrogat)."))
         value = value.strip()
         if len(value) > max_length:
             raise Invalid(_("darf höchstens %(n)d Zeichen lang sein.", n=max_length))
@@ -79,7 +115,9 @@ def key(value: Any) -> str:
 
 def choice(vocabulary: dict) -> Parser:
     def parse(value: Any) -> str:
-        if value not in vocabulary:
+        if not isinstance(value, str) or value not in vocabulary:
+            if not isinstance(value, str | int | float | bool) or value is None:
+                value = type(value).__name__  # a list or object: named, not echoed
             allowed = ", ".join(vocabulary)
             raise Invalid(_("unbekannter Wert „%(v)s“; erlaubt: %(a)s.", v=value, a=allowed))
         return value

@@ -3,9 +3,11 @@ security headers of every response. Wired by :func:`init_app`."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, has_request_context, request, session, url_for
+from werkzeug.routing import IntegerConverter
 
 
 def select_locale() -> str:
@@ -16,6 +18,13 @@ def select_locale() -> str:
     if chosen in ("de", "en"):
         return chosen
     return "de"
+
+
+def page_number() -> int:
+    """The page number of a page's list (``?page=``), kept between 1 and 1,000,000: a
+    mistyped or absurd number shows the nearest page instead of failing."""
+    number = request.args.get("page", 1, type=int)
+    return min(max(number, 1), 1_000_000)
 
 
 def page_url(number: int) -> str:
@@ -61,8 +70,39 @@ def day(value) -> str:
     return format_date(value, format="medium")
 
 
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` in every route: ids beyond a 32-bit database column do not match (404)
+    instead of overflowing the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+_UNREADABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def refuse_unreadable():
+    """A request whose address or form holds NUL or a lone surrogate is refused (400) before
+    any page or database sees it (PostgreSQL cannot even compare such a string)."""
+    from flask_babel import gettext as _
+
+    from collab.core.errors import error_response
+
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method not in ("GET", "HEAD") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.keys(), *request.form.values()]
+    if any(_UNREADABLE.search(v) for v in values):
+        return error_response(400, _("Die Anfrage enthält ein unzulässiges Zeichen (NUL oder "
+                                     "ein einzelnes Surrogat)."))
+    return None
+
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(day, "day")
+    app.before_request(refuse_unreadable)
     @app.after_request
     def security_headers(response):
         response.headers.setdefault(

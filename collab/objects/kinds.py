@@ -233,6 +233,9 @@ def filtered_query(kind: Kind, region: Region, args: dict) -> sa.Select:
 MAX_PER_PAGE = validation.MAX_PER_PAGE
 
 
+MAX_PAGE = validation.MAX_PAGE
+
+
 def list_params(kind: Kind, args) -> tuple[int, int, list[validation.Problem]]:
     """Page, page size and the problems of an API list request's query parameters.
 

@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 
 from collab.analysis import reports
 from collab.bundles import forms as bundle_forms
-from collab.core import forms, validation, vocab
+from collab.core import forms, validation, vocab, web
 from collab.core import permissions as perm
 from collab.core.models import Actor, Municipality, RegionMembership, Rule, Tie
 from collab.core.records import designated_taktgeber
@@ -138,7 +138,7 @@ def settings(slug: str):
 def index(slug: str, kind: str):
     region = perm.get_region(slug)
     k = _kind(kind)
-    page = db.paginate(filtered_query(k, region, request.args),
+    page = db.paginate(filtered_query(k, region, request.args), page=web.page_number(),
                        per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template(f"objects/{kind}_list.html", region=region, kind=k, page=page,
                            args=request.args, can_add=k.can_add(current_user, region),
@@ -260,6 +260,11 @@ def create(slug: str, kind: str):
         else:
             flash(_("%(what)s „%(name)s“ wurde angelegt.", what=k.title_one,
                     name=k.name_of(obj)), "success")
+            for d in getattr(obj, "differences", None) or []:
+                flash(_("Die Kommune gibt es schon auf der Plattform; sie wurde verknüpft, ihre "
+                        "Angaben bleiben: %(f)s ist „%(p)s“ (Ihre Eingabe: „%(g)s“ wurde nicht "
+                        "übernommen).", f=validation.field_label("municipality", d["field"]),
+                        p=d["platform"], g=d["given"]), "info")
             return redirect(url_for(".detail", slug=slug, kind=kind, key=k.key_of(obj)))
     return render_template("objects/form.html", region=region, kind=k, form=form, obj=None)
 

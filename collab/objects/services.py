@@ -24,7 +24,14 @@ from collab.core.models import (
     Tie,
     User,
 )
-from collab.core.store import Conflict, change, differs, raise_if, require  # noqa: F401
+from collab.core.store import (  # noqa: F401
+    Conflict,
+    change,
+    differs,
+    raise_if,
+    require,
+    touch_other_regions,
+)
 from collab.core.validation import Problem, ValidationError, clean
 from collab.extensions import db
 
@@ -139,7 +146,24 @@ MUNICIPALITY_FIELDS = ("name", "kind", "ags", "district", "state", "population",
 MEMBERSHIP_FIELDS = ("since", "joined_by", "provenance", "source")
 
 
+def other_regions(municipality: Municipality, region: Region | None) -> list[Region]:
+    """The regions besides ``region`` that ``municipality`` belongs to."""
+    return [m.region for m in municipality.memberships
+            if region is None or m.region_id != region.id]
+
+
+def fact_differences(municipality: Municipality, facts: dict) -> list[dict[str, Any]]:
+    """Where ``facts`` differ from a shared municipality's facts (listed, not applied)."""
+    return [{"municipality": municipality.key, "field": name,
+             "platform": getattr(municipality, name), "given": facts[name]}
+            for name in MUNICIPALITY_FIELDS
+            if name in facts and getattr(municipality, name) != facts[name]]
+
+
 def add_municipality(region: Region, raw: dict, user: User | None) -> RegionMembership:
+    """Add a member to the region. A municipality the platform holds already (same key and
+    AGS) is linked: its facts stay as they are, and where the input differs the differences
+    are listed on the membership (``membership.differences``), not applied."""
     require(perm.can_add_municipality(user, region))
     data, problems = clean("municipality", raw)
     raise_if(problems)
@@ -155,19 +179,29 @@ def add_municipality(region: Region, raw: dict, user: User | None) -> RegionMemb
     if by_key is not None and by_key.ags != data["ags"]:
         raise Conflict(_("Schlüssel: „%(k)s“ bezeichnet bereits eine andere Kommune (AGS %(a)s).",
                          k=data["key"], a=by_key.ags), field="key")
-    with change(region, user, "municipality.create", data["key"], data["name"]):
-        municipality = by_key or Municipality(key=data["key"])
-        for name in MUNICIPALITY_FIELDS:
-            setattr(municipality, name, data[name])
+    differences = fact_differences(by_key, data) if by_key is not None else []
+    summary = data["name"] if by_key is None else _("%(n)s (verknüpft)", n=by_key.name)
+    with change(region, user, "municipality.create", data["key"], summary):
+        municipality = by_key
+        if municipality is None:
+            municipality = Municipality(key=data["key"])
+            for name in MUNICIPALITY_FIELDS:
+                setattr(municipality, name, data[name])
         membership = RegionMembership(region=region, municipality=municipality,
                                       tier=data["tier"],
                                       **{name: data[name] for name in MEMBERSHIP_FIELDS})
         db.session.add(membership)
+    membership.differences = differences
     return membership
 
 
 def update_municipality(region: Region, membership: RegionMembership, raw: dict,
                         user: User | None) -> RegionMembership:
+    """Change a member's facts and membership. The facts are shared by every region the
+    municipality belongs to (who may change them: :func:`perm.can_change_municipality_facts`;
+    every region logs the change); tier and since are the coordinator's. A field the
+    account may not change is refused with a message at that field (422), never by dropping
+    the rest of the input."""
     municipality = membership.municipality
     require(perm.can_edit_municipality(user, region, municipality))
     data, problems = clean("municipality", raw, partial=True)
@@ -175,15 +209,27 @@ def update_municipality(region: Region, membership: RegionMembership, raw: dict,
     _check_key_unchanged(municipality.key, data)
     merged = municipality_record(membership) | data
     raise_if(clean("municipality", merged)[1])  # cross-field rules on the result
-    if "tier" in data and data["tier"] != membership.tier:
-        require(perm.can_manage_region(user, region))  # a member does not promote itself
+    refused = []
+    if "tier" in data and data["tier"] != membership.tier and not perm.can_manage_region(
+            user, region):
+        refused.append(Problem("tier", _(
+            "Stufe: legt die Koordination der Region fest; Ihre Kommune kann sie nicht "
+            "ändern.")))
+    if differs(municipality, data, MUNICIPALITY_FIELDS) and not (
+            perm.can_change_municipality_facts(user, region, municipality)):
+        names = ", ".join(r.name for r in other_regions(municipality, region))
+        refused += [Problem(d["field"], _(
+            "Diese Angabe teilen alle Regionen der Kommune (auch %(r)s): Sie ändert die "
+            "Kommune selbst oder ein Admin.", r=names))
+            for d in fact_differences(municipality, data)]
+    raise_if(refused)
     if "ags" in data and data["ags"] != municipality.ags:
         other = db.session.scalar(sa.select(Municipality).filter_by(ags=data["ags"]))
         if other is not None:
             raise Conflict(_("AGS: %(a)s gehört bereits zur Kommune „%(n)s“.",
                              a=data["ags"], n=other.name), field="ags")
-    if not (differs(municipality, data, MUNICIPALITY_FIELDS)
-            or differs(membership, data, ("tier", *MEMBERSHIP_FIELDS))):
+    facts_changed = differs(municipality, data, MUNICIPALITY_FIELDS)
+    if not (facts_changed or differs(membership, data, ("tier", *MEMBERSHIP_FIELDS))):
         return membership
     with change(region, user, "municipality.update", municipality.key, municipality.name):
         for name in MUNICIPALITY_FIELDS:
@@ -192,6 +238,8 @@ def update_municipality(region: Region, membership: RegionMembership, raw: dict,
         for name in ("tier", *MEMBERSHIP_FIELDS):
             if name in data:
                 setattr(membership, name, data[name])
+        if facts_changed:
+            touch_other_regions([municipality], region, user, "municipality.update")
     return membership
 
 

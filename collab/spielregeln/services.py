@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from collab.core import permissions as perm
-from collab.core import vocab
+from collab.core import store, vocab
 from collab.core.localtime import local_time
 from collab.core.models import (
     Actor,
@@ -165,6 +165,7 @@ def propose_rule(region: Region, raw: dict, user: User | None) -> Rule:
     make a second draft."""
     require(perm.can_propose_rule(user, region))
     data = _clean_rule(region, raw)
+    store.lock(region)  # concurrent proposals of one title take turns: the second gets 409
     _refuse_duplicate_title(region, data["title"])
     key = new_rule_key(region, data["title"])
     municipality = user.municipality if user is not None and user.role == "member" else None
@@ -191,6 +192,7 @@ def revise_rule(region: Region, rule: Rule, raw: dict, user: User | None) -> Rul
     if (title, body) == (rule.title, rule.text):
         return rule
     if _same_title(title) != _same_title(rule.title):
+        store.lock(region)
         _refuse_duplicate_title(region, title, rule)
     number = max((v.number for v in rule.versions), default=0) + 1
     with change(region, user, "rule.revise", rule.key,
@@ -235,6 +237,10 @@ def withdraw_rule(region: Region, rule: Rule, user: User | None) -> None:
 # --- ballots ----------------------------------------------------------------------------------
 
 
+#: the longest a ballot may stay open
+MAX_BALLOT = dt.timedelta(days=36525)
+
+
 def parse_time(value: Any, zone: dt.tzinfo | None = None) -> dt.datetime:
     """An ISO 8601 time as naive UTC. With an offset it is converted to UTC; without one it
     is a time in ``zone`` (a form's local time), or UTC when no zone is given (the API)."""
@@ -251,6 +257,8 @@ def parse_time(value: Any, zone: dt.tzinfo | None = None) -> dt.datetime:
         raise Invalid(form)
     if moment.tzinfo is None and zone is not None:
         moment = moment.replace(tzinfo=zone)
+    if not dt.datetime(1900, 1, 2) <= moment.replace(tzinfo=None) <= dt.datetime(9998, 12, 31):
+        raise Invalid(_("liegt außerhalb des möglichen Zeitraums."))
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment.replace(microsecond=0)
@@ -289,10 +297,15 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
                             parse=lambda value: parse_time(value, zone))
     if closes_at is not None and closes_at <= now:
         problems.append(Problem("closes_at", _("Abstimmungsende: muss in der Zukunft liegen.")))
+    elif closes_at is not None and closes_at > now + MAX_BALLOT:
+        problems.append(Problem("closes_at", _(
+            "Abstimmungsende: höchstens hundert Jahre nach dem Öffnen.")))
     if confirm:
         _confirmed(problems, raw, _("Bestätigung: Bitte bestätigen Sie, dass die Abstimmung "
                                     "geöffnet und der Text damit festgeschrieben wird."))
     raise_if(problems)
+    store.lock(region)  # one ballot per rule, also when opened from two windows at once
+    db.session.refresh(rule)
     if rule.status != "draft":
         raise Conflict(_("Abstimmung: Zu dieser Regel wurde bereits abgestimmt oder die "
                          "Abstimmung läuft."), field="status")
@@ -572,8 +585,8 @@ def rule_detail(rule: Rule) -> dict[str, Any]:
         "opened_at": _iso(rule.opened_at), "decision_rule": rule.decision_rule,
         "quorum": rule.quorum, "tally": tally_of(rule),
         "votes": [{"municipality": v.municipality.key, "vote": v.vote, "reason": v.reason,
-                   "cast_at": _iso(v.cast_at), "proxy": bool(v.reference),
-                   "reference": v.reference,
+                   "cast_at": _iso(v.cast_at), "proxy": bool(v.reference) and not v.recorded,
+                   "reference": v.reference, "recorded": bool(v.recorded),
                    "recorded_by": v.recorded_by.login if v.recorded_by else None}
                   for v in rule.votes],
         "versions": [{"number": v.number, "title": v.title, "text": v.text,
@@ -615,6 +628,7 @@ def apply_to_join(region: Region, raw: dict, user: User | None) -> JoinRequest:
     reference = parse_field(problems, "join", "reference", raw.get("reference"))
     raise_if(problems)
     municipality = user.municipality
+    store.lock(region)  # and the partial unique index uq_join_request_pending
     if db.session.scalar(sa.select(JoinRequest.id).filter_by(
             region_id=region.id, municipality_id=municipality.id, status="pending")):
         raise Conflict(_("Antrag: Für %(m)s liegt bereits ein offener Antrag vor.",
@@ -647,6 +661,8 @@ def decide_join(region: Region, req: JoinRequest, raw: dict, user: User | None) 
     or declines with a reason."""
     require(perm.can_decide_join(user, region))
     approve, reason = _decision(raw)
+    store.lock(region)  # approved and declined at once: the second decision gets 409
+    db.session.refresh(req)
     if req.status != "pending":
         raise Conflict(_("Antrag: wurde bereits entschieden."), field="status")
     if approve and db.session.scalar(sa.select(RegionMembership.id).filter_by(
@@ -681,6 +697,7 @@ def request_initiative_join(region: Region, initiative: Initiative, raw: dict,
     message = parse_field(problems, "initiative_join", "message", raw.get("message"))
     raise_if(problems)
     require(perm.speaks_for(user, region, actor.municipality))
+    store.lock(region)  # one open request per municipality and initiative, also at once
     if any(p.actor_id == actor.id for p in initiative.participations):
         raise Conflict(_("Akteur: „%(a)s“ ist an dieser Initiative bereits beteiligt.",
                          a=actor.name), field="actor")
@@ -768,6 +785,8 @@ def decide_initiative_join(region: Region, req: InitiativeJoinRequest, raw: dict
     initiative = req.initiative
     require(perm.can_decide_initiative_join(user, initiative))
     approve, reason = _decision(raw)
+    store.lock(region)
+    db.session.refresh(req)
     if req.status != "pending":
         raise Conflict(_("Anfrage: wurde bereits entschieden."), field="status")
     action = "initiative.join_approve" if approve else "initiative.join_decline"

@@ -1,5 +1,5 @@
 """provenance and source, funding end, joined_by, scope, survey answers, criteria weights,
-recorded votes, formats (issues 12 and 13)
+formats (issues 12 and 13; recorded votes come with the integrity revision)
 
 Revision ID: 7b4e2c9d1f63
 Revises: 3dea0d195008
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7b4e2c9d1f63'
-down_revision = '3dea0d195008'
+down_revision = '7b1e4c9a2d55'
 branch_labels = None
 depends_on = None
 
@@ -50,10 +50,6 @@ def upgrade():
 
     with op.batch_alter_table('rule', schema=None) as batch_op:
         batch_op.add_column(sa.Column('weights', sa.JSON(), nullable=True))
-
-    with op.batch_alter_table('vote', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('recorded', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
 
     op.create_table('format',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -94,8 +90,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_format_convenor_id'))
     op.drop_table('format')
 
-    with op.batch_alter_table('vote', schema=None) as batch_op:
-        batch_op.drop_column('recorded')
     with op.batch_alter_table('rule', schema=None) as batch_op:
         batch_op.drop_column('weights')
     with op.batch_alter_table('tie', schema=None) as batch_op:

@@ -116,7 +116,7 @@ API = [
     ("patch", "/regions/swf5/municipalities/olpe", {"population": 24600},
      "401 403 200 403 200"),
     ("patch", "/regions/swf5/municipalities/olpe", {"tier": "supporter"},
-     "401 403 403 403 200"),
+     "401 403 422 403 200"),  # the tier is the coordinator's: a field message (11.7)
     ("post", "/regions/swf5/municipalities",
      {"key": "wenden-test", "name": "Test", "kind": "gemeinde", "ags": "05966099",
       "state": "NW", "population": 100}, "401 403 403 403 201"),

@@ -1,0 +1,117 @@
+"""Issue 11.4: no race loses a write. Real concurrency (threads, one database connection
+each) against PostgreSQL: the loser of a race gets 409 with a German message, and every
+committed change raises the region's data version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from collab.core.models import Region
+from collab.extensions import db
+
+pytestmark = [pytest.mark.postgres,
+              pytest.mark.parametrize("database_url", ["postgres"], indirect=True)]
+R = "/regions/swf5"
+PASSWORD = "ein-langes-passwort"
+
+
+def at_once(app, calls):
+    """Run ``calls`` (each ``(method, path, body, token)``) in threads started together;
+    returns the status codes (500 for an exception)."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(n, method, path, body, headers):
+        client = app.test_client()
+        barrier.wait()
+        try:
+            response = getattr(client, method)(f"/api/v1{path}", json=body, headers=headers)
+            results[n] = (response.status_code, response.get_json())
+        except Exception as exc:  # noqa: BLE001 - a crash is what we look for
+            results[n] = (500, repr(exc))
+
+    threads = [threading.Thread(target=run, args=(n, *call)) for n, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def _version(app) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(Region.data_version).filter_by(slug="swf5"))
+
+
+def _only_one_wins(results, winner: int):
+    codes = sorted(code for code, _body in results)
+    assert codes == [winner] + [409] * (len(results) - 1), results
+    for code, body in results:
+        if code == 409:
+            assert body["error"] and body["details"][0]["message"]
+
+
+def test_forty_concurrent_edits_raise_the_data_version_by_forty(app, api):
+    headers = api("koordination").headers
+    before = _version(app)
+    results = at_once(app, [("patch", f"{R}/actors/swa", {"capacity_fte": 4 + n / 100}, headers)
+                            for n in range(1, 41)])
+    assert all(code == 200 for code, _body in results), results
+    assert _version(app) == before + 40
+
+
+def test_one_title_makes_one_draft(app, api):
+    headers = api("olpe").headers
+    results = at_once(app, [("post", f"{R}/rules", {"title": "Gleicher Titel", "text": "T"},
+                             headers)] * 6)
+    _only_one_wins(results, 201)
+
+
+def test_a_ballot_opens_once(app, api):
+    coordinator = api("koordination")
+    rule = coordinator.post(f"{R}/rules", {"title": "Einmal öffnen", "text": "T"}).get_json()
+    closes = (dt.datetime.now(dt.UTC) + dt.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    results = at_once(app, [("post", f"{R}/rules/{rule['id']}/ballot", {"closes_at": closes},
+                             coordinator.headers)] * 4)
+    _only_one_wins(results, 200)
+
+
+@pytest.fixture
+def applicant(runner, api):
+    """A member account of a Thüringen municipality, which is no member of swf5."""
+    result = runner.invoke(args=["create-user", "bewerber", "--role", "member", "--region",
+                                 "thueringen", "--municipality", "jena",
+                                 "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    return api("bewerber")
+
+
+def test_one_pending_application_per_municipality(app, applicant):
+    body = {"tier": "member", "reference": "Ratsbeschluss vom 1.1.2026"}
+    results = at_once(app, [("post", f"{R}/join-requests", body, applicant.headers)] * 4)
+    _only_one_wins(results, 201)
+
+
+def test_an_application_is_approved_or_declined_not_both(app, api, applicant):
+    request_id = applicant.post(f"{R}/join-requests", {
+        "tier": "member", "reference": "Ratsbeschluss vom 1.1.2026"}).get_json()["id"]
+    headers = api("koordination").headers
+    path = f"{R}/join-requests/{request_id}/decision"
+    results = at_once(app, [("post", path, {"approve": True}, headers),
+                            ("post", path, {"approve": False, "reason": "Nein"}, headers)])
+    _only_one_wins(results, 200)
+
+
+def test_concurrent_imports_take_turns(app, api, seed_bundle):
+    headers = api("koordination").headers
+    calls = []
+    for n in range(4):
+        doc = {**seed_bundle, "region": {**seed_bundle["region"],
+                                         "description": f"Fassung {n}"}}
+        calls.append(("put", f"{R}/bundle", doc, headers))
+    results = at_once(app, calls)
+    assert all(code in (200, 409) for code, _body in results), results
+    assert any(code == 200 for code, _body in results)
