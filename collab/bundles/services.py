@@ -203,8 +203,9 @@ def _clean_rule(raw: Any, path: str) -> tuple[dict, list[Problem]]:
         except ValueError as exc:
             problems.append(Problem(f"{path}.{name}", str(exc)))
     kind_ = raw.get("kind") or "general"
-    if kind_ not in RULE_KINDS:
+    if not isinstance(kind_, str) or kind_ not in RULE_KINDS:
         problems.append(Problem(f"{path}.kind", _("Art: %(a)s.", a=", ".join(RULE_KINDS))))
+        kind_ = "general"
     data["kind"] = kind_
     data["weights"] = _clean_rule_weights(raw, kind_, path, problems)
     for name in ("actor", "initiative"):
