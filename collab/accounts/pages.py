@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from collab.accounts import services as account_services
 from collab.accounts.forms import LoginForm, PasswordChangeForm
+from collab.core import permissions as perm
 from collab.core.forms import EmptyForm
 from collab.core.models import User
 from collab.core.validation import ValidationError
@@ -47,6 +48,9 @@ def login():
         user = db.session.scalar(sa.select(User).filter_by(login=form.login.data.strip()))
         if user is None or not user.check_password(form.password.data):
             flash(_("Login oder Passwort ist falsch."), "error")
+        elif not perm.may_sign_in_with(form.password.data):
+            flash(_("Demo-Zugänge sind im Produktivbetrieb gesperrt. Bitte lassen Sie sich "
+                    "einen Zugang einrichten."), "error")
         elif not user.active:
             flash(_("Dieser Zugang ist deaktiviert. Bitte wenden Sie sich an die "
                     "Koordination Ihrer Region."), "error")

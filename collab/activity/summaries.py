@@ -28,6 +28,8 @@ ACTIONS = {
     "tie.update": _l("Verbindung geändert"),
     "tie.delete": _l("Verbindung gelöscht"),
     "bundle.import": _l("Bündel importiert"),
+    "bundle.stage": _l("Bündel geprüft und zur Bestätigung vorgemerkt"),
+    "bundle.discard": _l("Vorgemerktes Bündel verworfen"),
     "user.create": _l("Zugang angelegt"),
     "user.password": _l("Passwort geändert"),
     "user.deactivate": _l("Zugang deaktiviert"),

@@ -29,7 +29,7 @@ from flask_login import current_user, login_required
 
 import graphs
 from collab.analysis import positions as layout
-from collab.analysis.reports import region_report
+from collab.analysis import reports
 from collab.core import permissions as perm
 from collab.core import vocab
 from collab.core.caching import LRU, version_key
@@ -236,18 +236,17 @@ def plain_data(region: Region, chosen: dict) -> dict:
     return _data.get((*version_key(region), _query_key(chosen), None), make)
 
 
-def marked_data(region: Region, chosen: dict, lang: str) -> dict:
-    """The vis data of ``chosen`` with the analysis marks of the region's report in
-    ``lang``, cached like :func:`plain_data` and per language; computes the report when it
-    is not cached (many seconds at national scale)."""
+def marked_data(region: Region, chosen: dict, report: dict, report_key: tuple) -> dict:
+    """The vis data of ``chosen`` with the analysis marks of ``report`` (the region's report
+    in one language, from :func:`collab.analysis.reports.latest`), cached like
+    :func:`plain_data` and per report (``report_key``: its data version and language)."""
     U = region_network(region)
 
     def make():
-        report = region_report(region, lang=lang)
         transfer = _transfer(region, chosen)
         with gc_paused():
             return vis.vis_data(U=U, report=report, transfer=transfer, **chosen)
-    return _data.get((*version_key(region), _query_key(chosen), lang), make)
+    return _data.get((*version_key(region), _query_key(chosen), report_key), make)
 
 
 def _decorated(data: dict, region: Region, chosen: dict) -> dict:
@@ -264,11 +263,16 @@ def _decorated(data: dict, region: Region, chosen: dict) -> dict:
 
 def graph_payload(region: Region, args, *, lang: str = "de") -> dict:
     """The vis-network data of ``region`` for the query ``args`` with the analysis marks
-    (gap messages and explanations in ``lang``), saved positions, the vocabulary's labels
-    and the URLs of the nodes' pages: the API's document (raises
-    :class:`ValidationError` for bad query values before the analysis runs)."""
+    (gap messages and explanations in ``lang``; of the newest stored report), saved
+    positions, the vocabulary's labels and the URLs of the nodes' pages: the API's document
+    (raises :class:`ValidationError` for bad query values first). None while the region
+    has no report yet (its computation is queued)."""
     chosen = checked_query(region, args)
-    return _decorated(marked_data(region, chosen, lang), region, chosen)
+    latest = reports.latest(region, lang=lang)
+    if latest.report is None:
+        return None
+    return _decorated(marked_data(region, chosen, latest.report,
+                                  (latest.report_version, lang)), region, chosen)
 
 
 def editable_keys(user, region: Region) -> bool | list[str]:
@@ -370,7 +374,9 @@ def data(slug: str):
 def marks(slug: str):
     """The analysis marks of the same query (:func:`graphs.vis.marks_delta` from the graph
     data to the marked data): Taktgeber, gaps and transfer routes in the interface
-    language. Waits for the region's report when it is not cached yet."""
+    language. Never waits for the analysis: while the region has no report yet, 202 with
+    ``{"pending": true, "status": …}`` (ask again); while a newer one is being computed,
+    the last report's marks with ``"stale": true`` and the ``status_url`` to watch."""
     region = perm.get_region(slug)
     try:
         chosen = checked_query(region, request.args)
@@ -378,10 +384,21 @@ def marks(slug: str):
         return _invalid_query(exc)
     plain = plain_data(region, chosen)
     lang = select_locale()
+    latest = reports.latest(region, lang=lang)
+    status_url = url_for("analysis.status", slug=region.slug)
+    if latest.report is None:
+        response = jsonify({"pending": True, "status": latest.status(), "lang": lang,
+                            "status_url": status_url})
+        response.headers["Retry-After"] = "2"
+        return response, 202
     positions = saved_positions(region)
-    delta = vis.marks_delta(vis.with_positions(plain, positions),
-                            vis.with_positions(marked_data(region, chosen, lang), positions))
+    delta = vis.marks_delta(vis.with_positions(plain, positions), vis.with_positions(
+        marked_data(region, chosen, latest.report, (latest.report_version, lang)), positions))
     delta["lang"] = lang
+    delta["stale"] = latest.state != "ready"
+    if delta["stale"]:
+        delta["status"] = latest.status()
+        delta["status_url"] = status_url
     return jsonify(delta)
 
 
