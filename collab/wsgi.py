@@ -5,5 +5,7 @@ says otherwise (see :mod:`collab.config`)."""
 import os
 
 from collab import create_app
+from collab.ops import logs
 
 app = create_app(env=os.environ.get("KN_ENV") or "production")
+logs.configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])

@@ -290,7 +290,11 @@ def status(slug: str):
     region = perm.get_region(slug)
     without, taktgeber = _whatif_args()
     if without or taktgeber:
-        reports.check_whatif(region, without, taktgeber)
+        try:
+            reports.check_whatif(region, without, taktgeber)
+        except ValidationError as exc:
+            return jsonify({"error": _("Die Eingabe ist ungültig."),
+                            "details": [p.as_dict() for p in exc.problems]}), 422
     latest = reports.latest(region, without=without, taktgeber=taktgeber,
                             lang=select_locale())
     doc = latest.status()

@@ -71,8 +71,8 @@ class TlsAwareSessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    if app.config["LOG_FORMAT"] == "json" and not app.config.get("TESTING"):
-        configure("json", app.config["LOG_LEVEL"])
+    """Request ids, access lines, TLS cookies and HSTS. Where log lines go is the entry
+    point's choice (:mod:`collab.wsgi` calls :func:`configure`), not the factory's."""
     app.session_interface = TlsAwareSessionInterface()
 
     @app.before_request
