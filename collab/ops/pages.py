@@ -39,3 +39,10 @@ def healthz():
     response = jsonify({"status": "ok" if ok else "fail", "checks": checks})
     response.headers["Cache-Control"] = "no-store"
     return response, (200 if ok else 503)
+
+
+@bp.get("/livez")
+def livez():
+    """The process answers (no checks): a liveness probe, and the load benchmark's trivial
+    endpoint (the ceiling of the machine's request throughput)."""
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
