@@ -1,4 +1,6 @@
-# Kommunalnetz: `make run` serves the app, `make test` runs the whole suite.
+# Kommunalnetz: `make run` serves the demo (development server, SQLite, no Redis needed),
+# `make serve` the production topology (gunicorn + analysis workers + PostgreSQL + Redis,
+# configured from the environment: README, "Operations"), `make test` runs the whole suite.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +10,7 @@ HOST   ?= 127.0.0.1
 # the suite runs in parallel, one worker per core (pytest-xdist)
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint bench translations clean
+.PHONY: run serve test lint bench bench-load lock translations clean
 
 MO := translations/en/LC_MESSAGES/messages.mo
 
@@ -18,6 +20,11 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
+	touch $@
+
+# the production set, pinned by constraints.txt (the locked dependency set: `make lock`)
+$(VENV)/.installed-prod: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -c constraints.txt -e '.[production]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
@@ -34,6 +41,11 @@ run: $(VENV)/.installed $(MO)
 	$(FLASK) seed --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# the production topology in the foreground, from DATABASE_URL, REDIS_URL, SECRET_KEY, PORT,
+# WEB_CONCURRENCY and KN_* (refuses to start without them); Ctrl-C stops it
+serve: $(VENV)/.installed-prod $(MO)
+	PORT=$${PORT:-$(PORT)} $(BIN)/python -m collab.ops.serve
+
 test: $(VENV)/.installed-test $(MO)
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
@@ -42,6 +54,17 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_analysis.py
+
+# the load benchmark: production topology on a throwaway PostgreSQL and Redis (README figures)
+bench-load: $(VENV)/.installed-test $(VENV)/.installed-prod $(MO)
+	$(BIN)/python benchmarks/bench_load.py $(BENCH_ARGS)
+
+# re-pin the production dependency set from a fresh environment
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install -q --upgrade pip && .lock-venv/bin/pip install -q '.[production]'
+	.lock-venv/bin/pip freeze --exclude kommunalnetz > constraints.txt
+	rm -rf .lock-venv
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \

@@ -4,15 +4,18 @@ blueprints → command line, and nothing else; each feature is a package of its 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from collab import api, cli, config
 from collab.accounts import pages as accounts_pages
 from collab.accounts import region_pages as region_account_pages
 from collab.activity import pages as activity_pages
+from collab.analysis import jobs
 from collab.analysis import pages as analysis_pages
 from collab.analysis import view as view_pages
 from collab.bundles import pages as bundles_pages
@@ -21,18 +24,41 @@ from collab.core.web import select_locale
 from collab.extensions import babel, csrf, db, limiter, login_manager, migrate
 from collab.home import pages as home_pages
 from collab.objects import pages as objects_pages
+from collab.ops import logs
+from collab.ops import pages as ops_pages
 from collab.spielregeln import pages as spielregeln_pages
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def _files() -> Path:
+    """Where templates, static files, migrations, translations and seeds are: the
+    checkout's root, or ``collab/_files`` in an installed wheel (see setup.py)."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "templates").is_dir() and (checkout / "migrations").is_dir():
+        return checkout
+    return Path(__file__).resolve().parent / "_files"
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+ROOT = _files()
+
+
+def create_app(test_config: dict | None = None, *, env: str | None = None) -> Flask:
+    """The application. ``env`` ("development" or "production") defaults to ``KN_ENV``,
+    else development; see :mod:`collab.config`."""
+    instance = os.environ.get("KN_INSTANCE_PATH") or str(ROOT / "instance")
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"),
+                static_folder=str(ROOT / "static"), instance_path=instance,
                 instance_relative_config=True)
-    app.config.from_mapping(config.load(app.instance_path))
+    app.config.from_mapping(config.load(app.instance_path, env))
+    app.config["SEEDS_DIR"] = str(ROOT / "seeds")
+    app.config.from_prefixed_env("KN")
     if test_config:
         app.config.update(test_config)
+    config.finish(app.config, app.instance_path)
+    logs.init_app(app)
+    if app.config["PROXY_FIX"]:
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops, x_prefix=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -49,11 +75,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     cli.init_app(app)
     web.init_app(app)
+    jobs.init_app(app)
     return app
 
 
 def register_blueprints(app: Flask) -> None:
-    for feature in (errors, accounts_pages, home_pages, objects_pages, view_pages,
+    for feature in (errors, ops_pages, accounts_pages, home_pages, objects_pages, view_pages,
                     analysis_pages, spielregeln_pages, region_account_pages, activity_pages,
                     bundles_pages, api):
         app.register_blueprint(feature.bp)

@@ -14,6 +14,7 @@ from flask_migrate import upgrade
 
 from collab.accounts import services as account_services
 from collab.bundles import services as bundle
+from collab.core import permissions as perm
 from collab.core.models import Municipality, Region, User
 from collab.core.permissions import SYSTEM
 from collab.core.store import Conflict
@@ -27,7 +28,7 @@ DEMO_ACCOUNTS = (
     ("soest", "member", "swf5", "soest", "Stadt Soest"),
     ("gast", "viewer", None, None, "Gast (Lesezugriff)"),
 )
-DEMO_PASSWORD = "demo"
+DEMO_PASSWORD = perm.DEMO_PASSWORD
 
 
 def init_app(app) -> None:
@@ -46,15 +47,33 @@ def _fail(problems) -> None:
 @with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (idempotent)."""
-    upgrade(directory=str(Path(current_app.root_path).parent / "migrations"))
+    upgrade_schema()
     click.echo("Datenbankschema ist aktuell.")
+
+
+def upgrade_schema() -> None:
+    """Run the migrations; on PostgreSQL under an advisory lock, so that several hosts
+    starting together upgrade one after the other (the later ones find nothing to do)."""
+    from collab import ROOT
+
+    directory = str(ROOT / "migrations")
+    if db.engine.dialect.name != "postgresql":
+        upgrade(directory=directory)
+        return
+    with db.engine.connect() as lock:
+        lock.execute(sa.text("SELECT pg_advisory_lock(7310514)"))
+        try:
+            upgrade(directory=directory)
+        finally:
+            lock.execute(sa.text("SELECT pg_advisory_unlock(7310514)"))
+            lock.commit()
 
 
 @click.command("seed")
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only when no region exists yet.")
 def seed(if_empty: bool) -> None:
-    """Load the bundles in seeds/ and the demo accounts (idempotent)."""
+    """Load the bundles in seeds/ and, outside production, the demo accounts (idempotent)."""
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Region)):
         click.echo("Datenbank enthält bereits Regionen; nichts geladen.")
         return
@@ -67,6 +86,10 @@ def seed(if_empty: bool) -> None:
             _fail(exc.problems)
         click.echo(f"{path.name}: Region {summary['region']} "
                    f"{'geladen' if summary['changed'] else 'unverändert'}")
+    if not current_app.config["DEMO_ACCOUNTS"]:
+        click.echo("Produktivkonfiguration: keine Demo-Zugänge angelegt (Zugänge mit "
+                   "create-user oder per Einladung).")
+        return
     for login, role, slug, key, name in DEMO_ACCOUNTS:
         if db.session.scalar(sa.select(User.id).filter_by(login=login)):
             continue

@@ -1,26 +1,58 @@
-"""Configuration from the environment, with defaults for a local start."""
+"""Configuration from the environment: defaults per environment (development or production),
+then the conventional names platforms set (``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``),
+then every ``KN_<NAME>`` variable (Flask's ``from_prefixed_env("KN")``; values that parse
+as JSON are taken as JSON). README, "Operations", has the table of settings.
+
+Outside development the application refuses to start without ``SECRET_KEY`` (workers that
+generated their own keys would sign each other's sessions and CSRF tokens with different
+keys), without ``DATABASE_URL`` and without ``REDIS_URL``.
+"""
+
+from __future__ import annotations
 
 import os
 import secrets
 from pathlib import Path
 
+ENVIRONMENTS = ("development", "production")
 
-def _secret_key(instance_path: str) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+#: conventional variables (as platforms and our Makefile set them) -> config key
+ALIASES = {"SECRET_KEY": "SECRET_KEY", "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+           "REDIS_URL": "REDIS_URL"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot serve: the message says which variable to set."""
+
+
+def environment(explicit: str | None = None) -> str:
+    env = explicit or os.environ.get("KN_ENV") or "development"
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"KN_ENV={env!r}: expected one of {', '.join(ENVIRONMENTS)}")
+    return env
+
+
+def _dev_secret_key(instance_path: str) -> str:
+    """Development only: a key generated once and kept in instance/. Created atomically
+    (O_EXCL), so processes starting together all read the one key that was written first."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        tmp = path.with_name(f".secret_key.{os.getpid()}")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # fails if another process was first: then read theirs
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
     return path.read_text().strip()
 
 
-def _database_url(instance_path: str) -> str:
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        return "sqlite:///" + str(Path(instance_path) / "kommunalnetz.sqlite")
+def database_url(url: str) -> str:
+    """SQLAlchemy's spelling of a database URL (``postgres://`` and ``postgresql://`` use
+    psycopg 3)."""
     if url.startswith("postgres://"):  # the old scheme name some hosts hand out
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
@@ -28,15 +60,18 @@ def _database_url(instance_path: str) -> str:
     return url
 
 
-def load(instance_path: str) -> dict:
+def defaults(instance_path: str, env: str) -> dict:
+    production = env == "production"
     return {
-        "SECRET_KEY": _secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "ENV": env,
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(instance_path) / "kommunalnetz.sqlite"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if production else {},
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",  # times are shown and entered in local time
         "LANGUAGES": ("de", "en"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # bundles of national scale
         "PER_PAGE": 25,
         # sign-in throttling (Flask-Limiter): memory:// per process, or redis://… shared
@@ -46,5 +81,55 @@ def load(instance_path: str) -> dict:
         # passwords need at least 10 characters
         "DEMO": os.environ.get("DEMO", "").lower() in ("1", "true", "yes"),
         "TOKEN_DAYS": 365,
-        "SEEDS_DIR": str(Path(__file__).resolve().parent.parent / "seeds"),
+        "SEEDS_DIR": "",  # set by the factory (the checkout's or the installed package's)
+        # --- operations ---
+        "REDIS_URL": None,
+        # how reports are computed: "redis" (RQ workers), "thread" (one worker thread in
+        # this process, `make run`), "inline" (at once, in the asking request: tests)
+        "ANALYSIS_QUEUE": None,
+        "ANALYSIS_QUEUE_NAME": "kommunalnetz-analysis",
+        "ANALYSIS_JOB_TIMEOUT": 900,  # seconds one report may take before RQ stops it
+        "DEMO_ACCOUNTS": not production,  # seed the demo accounts; let password "demo" in
+        "PROXY_FIX": 1 if production else 0,  # proxies in front that set X-Forwarded-*
+        "HSTS_SECONDS": 31536000 if production else 0,  # sent only over TLS
+        "LOG_FORMAT": "json" if production else "text",
+        "LOG_LEVEL": "INFO",
     }
+
+
+def load(instance_path: str, env: str | None = None) -> dict:
+    """The configuration in force, before a test's overrides (see :func:`check`)."""
+    env = environment(env)
+    values = defaults(instance_path, env)
+    for variable, key in ALIASES.items():
+        if os.environ.get(variable):
+            values[key] = os.environ[variable]
+    return values
+
+
+def finish(config, instance_path: str) -> None:
+    """After every source was applied: normalise, derive, and refuse what cannot serve."""
+    env = config["ENV"]
+    config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if not config.get("ANALYSIS_QUEUE"):
+        config["ANALYSIS_QUEUE"] = ("inline" if config.get("TESTING") else
+                                    "redis" if config.get("REDIS_URL") else "thread")
+    if config["ANALYSIS_QUEUE"] not in ("redis", "thread", "inline"):
+        raise ConfigError("KN_ANALYSIS_QUEUE: expected redis, thread or inline")
+    if config["ANALYSIS_QUEUE"] == "redis" and not config.get("REDIS_URL"):
+        raise ConfigError("KN_ANALYSIS_QUEUE=redis needs REDIS_URL")
+    if env == "production" and not config.get("TESTING"):
+        missing = [name for name, present in (
+            ("SECRET_KEY", config.get("SECRET_KEY")),
+            ("DATABASE_URL", os.environ.get("DATABASE_URL")
+             or os.environ.get("KN_SQLALCHEMY_DATABASE_URI")),
+            ("REDIS_URL", config.get("REDIS_URL"))) if not present]
+        if missing:
+            raise ConfigError(
+                "production configuration: set " + ", ".join(missing) + " (see README, "
+                "Operations); refusing to start")
+        if len(config["SECRET_KEY"]) < 32:
+            raise ConfigError("SECRET_KEY: at least 32 characters (e.g. `python3 -c "
+                              "'import secrets; print(secrets.token_hex(32))'`)")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _dev_secret_key(instance_path)

@@ -15,6 +15,7 @@ from collab import create_app
 from collab.extensions import db
 
 from .pg_server import ThrowawayCluster
+from .redis_server import ThrowawayRedis
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "swf5.json"
@@ -58,6 +59,25 @@ def pg_url():
     yield url
     if cluster is not None:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis server: TEST_REDIS_URL, else a throwaway redis-server started here (a missing
+    server skips locally and fails in CI)."""
+    url = os.environ.get("TEST_REDIS_URL")
+    server = None
+    if not url:
+        server = ThrowawayRedis()
+        if not server.available:
+            message = "redis-server not found: install it (Debian: redis-server)"
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
+        url = server.start()
+    yield url
+    if server is not None:
+        server.stop()
 
 
 #: fast password hashing for tests (production uses scrypt)

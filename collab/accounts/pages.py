@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from collab.accounts import services as account_services
 from collab.accounts.forms import LoginForm, PasswordChangeForm
+from collab.core import permissions as perm
 from collab.core.forms import EmptyForm
 from collab.core.models import User
 from collab.core.validation import ValidationError
@@ -51,6 +52,9 @@ def login():
         if user is None or not user.check_password(form.password.data):
             record_failure(login_name)
             flash(_("Login oder Passwort ist falsch."), "error")
+        elif not perm.may_sign_in_with(form.password.data):
+            flash(_("Demo-Zugänge sind im Produktivbetrieb gesperrt. Bitte lassen Sie sich "
+                    "einen Zugang einrichten."), "error")
         elif not user.active:
             flash(_("Dieser Zugang ist deaktiviert. Bitte wenden Sie sich an die "
                     "Koordination Ihrer Region."), "error")

@@ -32,6 +32,8 @@ ACTIONS = {
     "format.delete": _l("Format gelöscht"),
     "region.update": _l("Einstellungen der Region geändert"),
     "bundle.import": _l("Bündel importiert"),
+    "bundle.stage": _l("Bündel geprüft und zur Bestätigung vorgemerkt"),
+    "bundle.discard": _l("Vorgemerktes Bündel verworfen"),
     "user.create": _l("Zugang angelegt"),
     "user.password": _l("Passwort geändert"),
     "user.logout": _l("Abgemeldet (alle Sitzungen beendet)"),

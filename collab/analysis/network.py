@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 
 import graphs
-from collab.analysis.reports import region_report
+from collab.analysis import reports
 from collab.core import permissions as perm
 from collab.core import vocab
 from collab.core.caching import LRU, version_key
@@ -272,19 +272,18 @@ def plain_data(region: Region, chosen: dict) -> dict:
     return _data.get((*version_key(region), _query_key(chosen), None), make)
 
 
-def marked_data(region: Region, chosen: dict, lang: str) -> dict:
-    """The vis data of ``chosen`` with the analysis marks of the region's report in
-    ``lang``, cached like :func:`plain_data` and per language; computes the report when it
-    is not cached (many seconds at national scale)."""
+def marked_data(region: Region, chosen: dict, report: dict, report_key: tuple) -> dict:
+    """The vis data of ``chosen`` with the analysis marks of ``report`` (the region's report
+    in one language, from :func:`collab.analysis.reports.latest`), cached like
+    :func:`plain_data` and per report (``report_key``: its data version and language)."""
     U = region_network(region)
 
     def make():
-        report = region_report(region, lang=lang)
         transfer = _transfer(region, chosen)
         with gc_paused():
             return with_provenance(vis.vis_data(U=U, report=report, transfer=transfer,
                                                 **chosen), U.graph["provenance"])
-    return _data.get((*version_key(region), _query_key(chosen), lang), make)
+    return _data.get((*version_key(region), _query_key(chosen), report_key), make)
 
 
 def decorated(data: dict, region: Region, chosen: dict) -> dict:
@@ -299,13 +298,18 @@ def decorated(data: dict, region: Region, chosen: dict) -> dict:
     return doc
 
 
-def graph_payload(region: Region, args, *, lang: str = "de") -> dict:
+def graph_payload(region: Region, args, *, lang: str = "de") -> dict | None:
     """The vis-network data of ``region`` for the query ``args`` with the analysis marks
-    (gap messages and explanations in ``lang``), saved positions, the vocabulary's labels
-    and the URLs of the nodes' pages: the API's document (raises
-    :class:`ValidationError` for bad query values before the analysis runs)."""
+    (gap messages and explanations in ``lang``; of the newest stored report), saved
+    positions, the vocabulary's labels and the URLs of the nodes' pages: the API's document
+    (raises :class:`ValidationError` for bad query values first). None while the region
+    has no report yet (its computation is queued)."""
     chosen = checked_query(region, args)
-    return decorated(marked_data(region, chosen, lang), region, chosen)
+    latest = reports.latest(region, lang=lang)
+    if latest.report is None:
+        return None
+    return decorated(marked_data(region, chosen, latest.report,
+                                 (latest.report_version, lang)), region, chosen)
 
 
 def editable_keys(user, region: Region) -> bool | list[str]:

@@ -1,11 +1,12 @@
 """The analysis page of a region: summary, Taktgeber ranking, gaps, transfer paths,
 structure and what-if, all from the cached report
-(:func:`collab.analysis.reports.region_report`)."""
+(:func:`collab.analysis.reports.latest`: the shared report store; never computed in the
+request)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -255,26 +256,42 @@ def gap_groups(gaps: list[dict], open_group: str | None, page: int) -> list[dict
     return result
 
 
+def _whatif_args() -> tuple[str | None, str | None]:
+    return (request.args.get("without", "").strip() or None,
+            request.args.get("taktgeber", "").strip() or None)
+
+
 @bp.get("/<slug>/analysis")
 def page(slug: str):
+    """The analysis of the newest stored report. Never waits for the analysis: while the
+    current data's report is being computed, the last one is shown marked "wird neu
+    berechnet" (or, before the first, the progress), and the page reloads itself when the
+    new report is ready (``static/js/analysis-status.js`` polls :func:`status`)."""
     region = perm.get_region(slug)
     keys = reports.directory(region)
     lang = select_locale()  # the report's sentences in the interface language
-    report = reports.region_report(region, lang=lang)
-    without = request.args.get("without", "").strip() or None
-    taktgeber = request.args.get("taktgeber", "").strip() or None
-    whatif, problems, status = None, [], 200
+    without, taktgeber = _whatif_args()
+    problems, status = [], 200
     if without or taktgeber:
         try:
             reports.check_whatif(region, without, taktgeber, keys)
-            report = reports.region_report(region, without=without, taktgeber=taktgeber,
-                                           lang=lang)
-            whatif = report["whatif"]
         except ValidationError as exc:
             problems, status = exc.problems, 422
+            without = taktgeber = None
+    latest = reports.latest(region, without=without, taktgeber=taktgeber, lang=lang)
+    status_url = url_for("analysis.status", slug=region.slug, without=without,
+                         taktgeber=taktgeber)
+    if latest.report is None:
+        return render_template("analysis/pending.html", region=region, latest=latest,
+                               progress=latest.status(), status_url=status_url,
+                               problems=problems, without=without, taktgeber=taktgeber,
+                               keys=keys), status
+    report = latest.report
+    whatif = report.get("whatif") if (without or taktgeber) else None
     page_number = web.page_number()
     return render_template(
         "analysis/page.html", region=region, report=report, keys=keys,
+        latest=latest, progress=latest.status(), status_url=status_url,
         summary_labels=SUMMARY,
         rows=taktgeber_rows(report, mandate_ties(region, [
             r["key"] for r in report["taktgeber"] if r["rank"] <= DETAILED or r["designated"]])),
@@ -294,3 +311,38 @@ def _rule_by_key(region, key: str | None):
     if not key:
         return None
     return db.session.scalar(sa.select(Rule).filter_by(region_id=region.id, key=key))
+
+
+@bp.get("/<slug>/analysis/status.json")
+def status(slug: str):
+    """Where the report of the current data stands (:meth:`reports.Latest.status`), with
+    the same what-if arguments as the page; queues its computation when missing."""
+    region = perm.get_region(slug)
+    without, taktgeber = _whatif_args()
+    if without or taktgeber:
+        try:
+            reports.check_whatif(region, without, taktgeber)
+        except ValidationError as exc:
+            return jsonify({"error": _("Die Eingabe ist ungültig."),
+                            "details": [p.as_dict() for p in exc.problems]}), 422
+    latest = reports.latest(region, without=without, taktgeber=taktgeber,
+                            lang=select_locale())
+    doc = latest.status()
+    doc["detail"] = progress_text(doc)
+    response = jsonify(doc)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def progress_text(doc: dict) -> str:
+    """One line about the computation in the interface language: queued, or running since
+    so many seconds (and how long the last run took)."""
+    if doc.get("job") == "queued":
+        return _("Die Berechnung wartet auf einen freien Analyse-Prozess.")
+    if doc.get("job") == "running":
+        running = _num(doc.get("running_seconds") or 0, 0)
+        if doc.get("expected_seconds"):
+            return _("Läuft seit %(s)s s; die letzte Berechnung dauerte %(e)s s.",
+                     s=running, e=_num(doc["expected_seconds"], 0))
+        return _("Läuft seit %(s)s s.", s=running)
+    return ""

@@ -1,19 +1,38 @@
 """The region's analysis report, computed once per change of the region's data.
 
-Pages, API, CLI and the network view all ask :func:`region_report`; it runs
-:func:`graphs.analyse` on the region's bundle only when the region's ``data_version`` (bumped
-by every write in :mod:`collab.core.store`), the what-if arguments or the language of the
-report's sentences differ from a cached run.
+Two ways to a report:
+
+* :func:`latest` (pages, API, network view): never waits for an analysis. It reads the
+  shared report store (:class:`collab.core.models.AnalysisReport`, one row per region, data
+  version, what-if and language, written by the analysis workers of
+  :mod:`collab.analysis.jobs`) and, when the region's current data version has no report
+  yet, queues its computation and answers with the newest report it has (``stale``) or none
+  (``pending``), with the job's progress.
+* :func:`region_report` (CLI, tests): computes synchronously in this process, cached per
+  process until the region's ``data_version`` (bumped by every write in
+  :mod:`collab.core.store`), the what-if arguments or the language change.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 import graphs
+from collab.analysis import jobs
 from collab.core.caching import LRU, version_key
-from collab.core.models import Actor, Initiative, Municipality, Region, RegionMembership
+from collab.core.models import (
+    Actor,
+    AnalysisReport,
+    Initiative,
+    Municipality,
+    Region,
+    RegionMembership,
+)
 from collab.core.records import network_records
 from collab.core.validation import Problem, ValidationError
 from collab.extensions import db
@@ -39,6 +58,99 @@ def region_report(region: Region, *, without: str | None = None,
     return _reports.get(key, lambda: graphs.analyse(
         network_records(region), without=without or None, taktgeber=taktgeber or None,
         lang=lang))
+
+
+#: parsed stored reports kept per process (rows never change: keyed by row id)
+DOCUMENT_CACHE_SIZE = 8
+_documents = LRU(DOCUMENT_CACHE_SIZE)
+
+
+@dataclass
+class Latest:
+    """What the store has for one report: ``report`` (the newest computed one, possibly of
+    an older data version, or None) and ``state``:
+
+    ``ready``   the report is of the region's current data;
+    ``stale``   it is of older data, the current one is being computed (``job``);
+    ``pending`` no report yet, it is being computed (``job``);
+    ``failed``  the analysis of the current data failed (``error``); ``report`` is the
+                last good one, if any.
+    """
+
+    report: dict | None
+    state: str
+    data_version: int
+    report_version: int | None = None
+    job: jobs.JobState | None = None
+    error: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "ready"
+
+    def status(self) -> dict:
+        """The progress document of pages' polling and the API's 202 answer."""
+        doc = {"state": self.state, "data_version": self.data_version,
+               "report_version": self.report_version,
+               "state_text": STATE_TEXT[self.state](), "progress": None}
+        if self.job is not None:
+            doc.update(self.job.as_dict())
+            doc["state"] = self.state
+            doc["job"] = self.job.state
+        if self.error:
+            doc["error"] = self.error
+        return doc
+
+
+STATE_TEXT = {
+    "ready": lambda: _("Die Analyse ist aktuell."),
+    "stale": lambda: _("wird neu berechnet"),
+    "pending": lambda: _("Die Analyse wird berechnet."),
+    "failed": lambda: _("Die Analyse der aktuellen Daten ist fehlgeschlagen."),
+}
+
+
+def _document(row_id: int) -> dict:
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], row_id)
+    return _documents.get(key, lambda: json.loads(db.session.scalar(
+        sa.select(AnalysisReport.document).where(AnalysisReport.id == row_id))))
+
+
+def latest(region: Region, *, without: str | None = None, taktgeber: str | None = None,
+           lang: str = "de") -> Latest:
+    """The newest stored report of ``region`` for the what-if and language, queueing the
+    computation of the current data version when it is missing (never computes here,
+    except with the ``inline`` backend of the tests). Check what-if keys with
+    :func:`check_whatif` first. The returned report is shared: callers must not change it."""
+    check_lang(lang)
+    current = region.data_version or 0
+    key = {"region_id": region.id, "without": without or "", "taktgeber": taktgeber or "",
+           "lang": lang}
+
+    def rows():
+        return db.session.execute(
+            sa.select(AnalysisReport.id, AnalysisReport.data_version, AnalysisReport.status,
+                      AnalysisReport.error).filter_by(**key).where(
+                AnalysisReport.data_version <= current).order_by(
+                AnalysisReport.data_version.desc())).all()
+
+    found = rows()
+    if not found or found[0].data_version != current:
+        job = jobs.submit(jobs.Spec(data_version=current, **key))
+        if job is None:  # computed at once (inline): read again
+            found = rows()
+    else:
+        job = None
+    good = next((r for r in found if r.status == "done"), None)
+    report = _document(good.id) if good else None
+    report_version = good.data_version if good else None
+    if found and found[0].data_version == current:
+        if found[0].status == "done":
+            return Latest(report, "ready", current, report_version)
+        return Latest(report, "failed", current, report_version, error=found[0].error)
+    if job is None:
+        job = jobs.state(jobs.Spec(data_version=current, **key))
+    return Latest(report, "stale" if report else "pending", current, report_version, job)
 
 
 def parse_lang(value: str | None) -> str:
@@ -211,3 +323,4 @@ def text_report(report: dict, keys: dict[str, dict], *, top: int = 5, lang: str 
 def clear_cache() -> None:
     """Forget every cached report (tests; a process that changed data behind our back)."""
     _reports.clear()
+    _documents.clear()

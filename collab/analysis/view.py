@@ -15,11 +15,12 @@ from flask import (
     jsonify,
     render_template,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from collab.analysis import network
+from collab.analysis import network, reports
 from collab.analysis import positions as layout
 from collab.core import permissions as perm
 from collab.core.errors import MESSAGES, error_response
@@ -93,7 +94,9 @@ def data(slug: str):
 def marks(slug: str):
     """The analysis marks of the same query (:func:`graphs.vis.marks_delta` from the graph
     data to the marked data): Taktgeber, gaps and transfer routes in the interface
-    language. Waits for the region's report when it is not cached yet."""
+    language. Never waits for the analysis: while the region has no report yet, 202 with
+    ``{"pending": true, "status": …}`` (ask again); while a newer one is being computed,
+    the last report's marks with ``"stale": true`` and the ``status_url`` to watch."""
     region = perm.get_region(slug)
     try:
         chosen = network.checked_query(region, request.args)
@@ -101,11 +104,22 @@ def marks(slug: str):
         return _invalid_query(exc)
     plain = network.plain_data(region, chosen)
     lang = select_locale()
+    latest = reports.latest(region, lang=lang)
+    status_url = url_for("analysis.status", slug=region.slug)
+    if latest.report is None:
+        response = jsonify({"pending": True, "status": latest.status(), "lang": lang,
+                            "status_url": status_url})
+        response.headers["Retry-After"] = "2"
+        return response, 202
     positions = network.saved_positions(region)
-    marked = network.marked_data(region, chosen, lang)
+    marked = network.marked_data(region, chosen, latest.report, (latest.report_version, lang))
     delta = vis.marks_delta(vis.with_positions(plain, positions),
                             vis.with_positions(marked, positions))
     delta["lang"] = lang
+    delta["stale"] = latest.state != "ready"
+    if delta["stale"]:
+        delta["status"] = latest.status()
+        delta["status_url"] = status_url
     return jsonify(delta)
 
 

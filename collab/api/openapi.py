@@ -41,6 +41,31 @@ _TYPES = {
 }
 
 
+ANALYSIS_STATUS = {
+    "type": "object", "required": ["state", "data_version"],
+    "properties": {
+        "state": {"enum": ["ready", "stale", "pending", "failed"]},
+        "state_text": {"type": "string", "description": "the state in German (or English)"},
+        "data_version": {"type": "integer", "description": "the region's current data version"},
+        "report_version": {"type": ["integer", "null"],
+                           "description": "data version of the newest stored report"},
+        "job": {"enum": ["queued", "running"], "description": "the computation's state"},
+        "progress": {"type": ["number", "null"], "minimum": 0, "maximum": 1,
+                     "description": "share done, estimated from the region's last run; "
+                                    "null while queued or unknown"},
+        "queued_seconds": {"type": "number"}, "running_seconds": {"type": ["number", "null"]},
+        "expected_seconds": {"type": ["number", "null"]},
+        "error": {"type": "string"}}}
+ACCEPTED = {"description": "no report yet: it is being computed; ask again after Retry-After "
+                           "seconds",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/analysis_status"}}}}
+ANALYSIS_HEADERS = {
+    "X-Analysis-State": {"schema": {"enum": ["ready", "stale", "failed"]}},
+    "X-Analysis-Version": {"schema": {"type": "integer"}}}
+
+
 def _schema(entity: str) -> dict[str, Any]:
     props: dict[str, Any] = {}
     for f in FIELDS[entity]:
@@ -131,8 +156,22 @@ def document(base: str) -> dict[str, Any]:
                             "are the same in both"}],
         "get": {"summary": "The analysis report (gaps, Taktgeber ranking, transfer paths, "
                            "structure; with a what-if its comparison in whatif)",
-                "responses": {"200": {"description": "report", "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/report"}}}},
+                "description": "Reports are computed by the analysis workers, never in the "
+                               "request. 200 serves the newest stored report: header "
+                               "X-Analysis-State is ready (of the current data), stale (of "
+                               "older data; the current one is being computed) or failed "
+                               "(the analysis of the current data failed; the last good "
+                               "report), X-Analysis-Version the data version it was "
+                               "computed from. While no report exists yet: 202 with the "
+                               "progress document and Retry-After (seconds); ask again.",
+                "responses": {"200": {"description": "report", "headers": ANALYSIS_HEADERS,
+                                      "content": {"application/json": {"schema": {
+                                          "$ref": "#/components/schemas/report"}}}},
+                              "202": ACCEPTED,
+                              "503": {"description": "the analysis of the current data failed "
+                                                     "and there is no earlier report",
+                                      "content": {"application/json": {"schema": {
+                                          "$ref": "#/components/schemas/analysis_status"}}}},
                     "422": _error("unknown what-if key or language"), **errors}},
     }
     paths["/regions/{slug}/graph"] = {
@@ -160,7 +199,11 @@ def document(base: str) -> dict[str, Any]:
         "get": {"summary": "The network as drawn by the network view (filters honoured; "
                            "aggregated above 1,500 visible nodes), or GraphML / GEXF with "
                            "the same visible nodes and every edge between them",
-                "responses": {"200": {"description": "vis data, GraphML or GEXF", "content": {
+                "description": "The vis data carries the marks of the newest stored "
+                               "analysis report (headers as for the analysis); 202 with the "
+                               "progress document while the region has none yet.",
+                "responses": {"202": ACCEPTED,
+                              "200": {"description": "vis data, GraphML or GEXF", "content": {
                     "application/json": {"schema": {"type": "object"}},
                     "application/graphml+xml": {"schema": {"type": "string"}},
                     "application/gexf+xml": {"schema": {"type": "string"}}}},
@@ -229,6 +272,7 @@ def document(base: str) -> dict[str, Any]:
                                                    "items": {"type": "string"}}},
         "core_periphery": {"type": "object"}, "org_models": {"type": "object"},
         "whatif": {"type": ["object", "null"]}, "timings_ms": {"type": "object"}}}
+    schemas["analysis_status"] = ANALYSIS_STATUS
     schemas["error"] = {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string"},
         "details": {"type": "array", "items": {"type": "object", "properties": {

@@ -74,8 +74,26 @@ def analysis(slug: str):
     without = request.args.get("without", "").strip() or None
     taktgeber = request.args.get("taktgeber", "").strip() or None
     reports.check_whatif(region, without, taktgeber)
-    return jsonify(reports.region_report(region, without=without, taktgeber=taktgeber,
-                                         lang=lang))
+    latest = reports.latest(region, without=without, taktgeber=taktgeber, lang=lang)
+    return _report_response(latest, latest.report)
+
+
+def _report_response(latest, body):
+    """200 with ``body`` when a report exists (headers ``X-Analysis-State``: ready, stale,
+    failed, and ``X-Analysis-Version``: the data version it was computed from); 202 with
+    the progress document and ``Retry-After`` while the first one is being computed."""
+    if body is None:
+        if latest.state == "failed":
+            return jsonify({"error": latest.status()["state_text"], "details": [],
+                            **latest.status()}), 503
+        response = jsonify(latest.status())
+        response.headers["Retry-After"] = "2"
+        response.headers["X-Analysis-State"] = latest.state
+        return response, 202
+    response = jsonify(body)
+    response.headers["X-Analysis-State"] = latest.state
+    response.headers["X-Analysis-Version"] = str(latest.report_version)
+    return response
 
 
 @bp.get("/regions/<slug>/graph")
@@ -93,7 +111,8 @@ def graph(slug: str):
     try:
         if fmt == "vis":
             lang = reports.parse_lang(request.args.get("lang"))
-            return jsonify(view.graph_payload(region, request.args, lang=lang))
+            payload = view.graph_payload(region, request.args, lang=lang)
+            return _report_response(reports.latest(region, lang=lang), payload)
         return view.export_response(region, request.args, fmt)
     except FilterError as exc:
         raise ValidationError([validation.Problem(exc.field, exc.message)]) from exc

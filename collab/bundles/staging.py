@@ -1,22 +1,21 @@
 """Importing a bundle from the region page in two steps: check it (a dry run that lists
 what would be added and removed, the file kept aside), then import it on confirmation.
 
-The checked file waits in ``instance/imports/``, named by region, account and the SHA-256
-of its content, so the confirmation imports exactly the bundle that was previewed, and a
-bundle of national size never travels back and forth in a form field.
+The checked file waits in the database (:class:`collab.core.models.StagedBundle`), keyed by
+region, account and the SHA-256 of its content, so the confirmation imports exactly the
+bundle that was previewed on whichever app host takes it, and a bundle of national size
+never travels back and forth in a form field.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
-import time
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from collab.bundles import services as bundle
@@ -28,9 +27,12 @@ from collab.core.models import (
     Region,
     RegionMembership,
     Rule,
+    StagedBundle,
     Tie,
     User,
+    utcnow,
 )
+from collab.core.store import change
 from collab.core.validation import Problem
 from collab.extensions import db
 
@@ -107,25 +109,16 @@ def preview(region: Region | None, doc: Any) -> dict[str, dict[str, list[str]]]:
     return found
 
 
-def _folder() -> Path:
-    return Path(current_app.instance_path) / "imports"
-
-
-def _path(slug: str, user: User, digest: str) -> Path:
-    return _folder() / f"{slug}-{user.id}-{digest}.json"
-
-
 def stage(slug: str, user: User, body: bytes) -> str:
     """Keep a checked bundle aside until it is confirmed; returns its digest. Bundles left
     unconfirmed for a day are removed on the way."""
-    folder = _folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - STAGE_SECONDS
-    for old in folder.glob("*.json"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
     digest = hashlib.sha256(body).hexdigest()
-    _path(slug, user, digest).write_bytes(body)
+    cutoff = utcnow() - dt.timedelta(seconds=STAGE_SECONDS)
+    with change(None, user, "bundle.stage", slug, digest[:12], data=False):
+        db.session.execute(sa.delete(StagedBundle).where(StagedBundle.created_at < cutoff))
+        if not db.session.scalar(sa.select(StagedBundle.id).filter_by(
+                slug=slug, user_id=user.id, digest=digest)):
+            db.session.add(StagedBundle(slug=slug, user_id=user.id, digest=digest, body=body))
     return digest
 
 
@@ -133,13 +126,18 @@ def staged(slug: str, user: User, digest: str) -> bytes | None:
     """The checked bundle of this account and region with that digest, if it is still kept."""
     if not _DIGEST.match(digest or ""):
         return None
-    path = _path(slug, user, digest)
-    if not path.exists():
+    cutoff = utcnow() - dt.timedelta(seconds=STAGE_SECONDS)
+    body = db.session.scalar(sa.select(StagedBundle.body).where(
+        StagedBundle.slug == slug, StagedBundle.user_id == user.id,
+        StagedBundle.digest == digest, StagedBundle.created_at >= cutoff))
+    if body is None:
         return None
-    body = path.read_bytes()
+    body = bytes(body)
     return body if hashlib.sha256(body).hexdigest() == digest else None
 
 
 def discard(slug: str, user: User, digest: str) -> None:
     if _DIGEST.match(digest or ""):
-        _path(slug, user, digest).unlink(missing_ok=True)
+        with change(None, user, "bundle.discard", slug, digest[:12], data=False):
+            db.session.execute(sa.delete(StagedBundle).filter_by(
+                slug=slug, user_id=user.id, digest=digest))

@@ -635,3 +635,59 @@ class InitiativeJoinRequest(RequestDecision, db.Model):
 
     initiative: Mapped[Initiative] = relationship()
     actor: Mapped[Actor] = relationship()
+
+
+# --- operations: the shared report store, staged uploads --------------------------------------
+
+
+class AnalysisReport(db.Model):
+    """A computed analysis report, shared by every app process and host: one row per region,
+    data version, what-if (``without``, ``taktgeber``; "" for none) and language. Written by
+    the analysis workers (:mod:`collab.analysis.jobs`), read by pages and API
+    (:func:`collab.analysis.reports.latest`)."""
+
+    __tablename__ = "analysis_report"
+    __table_args__ = (sa.UniqueConstraint("region_id", "without", "taktgeber", "lang",
+                                          "data_version", name="uq_analysis_report_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region analysed
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: the region's data version the report was computed from
+    data_version: Mapped[int]
+    #: what-if: the key of the municipality, actor or initiative left out ("" for none)
+    without: Mapped[str] = mapped_column(sa.String(130), default="")
+    #: what-if: the key of the actor assumed as Taktgeber ("" for none)
+    taktgeber: Mapped[str] = mapped_column(sa.String(130), default="")
+    #: language of the report's sentences (de, en)
+    lang: Mapped[str] = mapped_column(sa.String(5))
+    #: done (``document`` holds the report) or failed (``error`` says why)
+    status: Mapped[str] = mapped_column(sa.String(10), default="done")
+    #: the report, as the JSON the API serves
+    document: Mapped[str] = mapped_column(sa.Text, default="")
+    #: why the computation failed (for the operator's log and the page)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    #: how long the computation took, in milliseconds (the next run's progress estimate)
+    duration_ms: Mapped[int] = mapped_column(default=0)
+    #: when it was stored
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class StagedBundle(db.Model):
+    """A bundle checked by a dry run and kept until its importer confirms it (or a day
+    passes), in the database so that any app host can take the confirmation."""
+
+    __tablename__ = "staged_bundle"
+    __table_args__ = (sa.UniqueConstraint("slug", "user_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region's slug (the region may not exist yet: an import creates it)
+    slug: Mapped[str] = mapped_column(sa.String(64))
+    #: the account that uploaded it
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    #: SHA-256 of ``body``, hex
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    #: the uploaded file as it came
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    #: when it was checked
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

@@ -24,6 +24,17 @@ from collab.core.models import (
 )
 from collab.extensions import db
 
+#: the demo accounts' password (`make run`); never accepted under the production configuration
+DEMO_PASSWORD = "demo"
+
+
+def may_sign_in_with(password: str) -> bool:
+    """Whether a correct ``password`` may open a session: under the production
+    configuration (``DEMO_ACCOUNTS`` off) never the demo password, so a demo account that
+    was carried over into production cannot sign in."""
+    from flask import current_app
+    return current_app.config["DEMO_ACCOUNTS"] or password != DEMO_PASSWORD
+
 
 def is_admin(user: User | None) -> bool:
     """Admins may do everything."""

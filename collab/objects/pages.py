@@ -73,9 +73,11 @@ def level_matrix(region) -> list[dict]:
     # needs no analysis (which takes seconds on a national network with an empty cache)
     adopted = db.session.scalars(sa.select(Rule).filter_by(
         region_id=region.id, kind="taktgeber", status="adopted")).all()
-    cover = {m["key"]: m["covered_by"] for m in reports.region_report(
-        region, lang=select_locale())["org_models"]["members"]
-        if m.get("covered_by")} if designated_taktgeber(adopted) else {}
+    # the newest stored report (never computed here; none yet: no cover shown until it is)
+    report = reports.latest(region, lang=select_locale()).report \
+        if designated_taktgeber(adopted) else None
+    cover = {m["key"]: m["covered_by"] for m in report["org_models"]["members"]
+             if m.get("covered_by")} if report else {}
     names = dict(db.session.execute(sa.select(Actor.key, Actor.name).where(
         Actor.region_id == region.id, Actor.key.in_(set(cover.values())))).all()) if cover else {}
     memberships = db.session.scalars(
@@ -284,10 +286,8 @@ def detail(slug: str, kind: str, key: str):
             sa.or_(Tie.source_id == obj.id, Tie.target_id == obj.id)).order_by(Tie.key)).all()
     report = None
     if kind == "municipalities":  # the member page's suggestions use the analysis
-        try:
-            report = reports.region_report(region)
-        except ValueError:
-            report = None
+        # (the newest stored report; while the first is computed, no mentor suggestions)
+        report = reports.latest(region).report
     context.update(spielregeln.page_context(region, kind, obj, current_user, report))
     return render_template(f"objects/{kind}_detail.html", region=region, kind=k, obj=obj,
                            can_edit=k.can_edit(current_user, region, obj),

@@ -422,16 +422,50 @@
     });
   }
 
+  // The server never waits for an analysis: while the region's report is being computed,
+  // marks.json answers 202 with its progress (no report yet: ask again shortly) or the
+  // marks of the last report with "stale" (drawn, and once the new report is ready the
+  // view is loaded again with its marks).
+  function progressText(status) {
+    var text = TEXT.analysing;
+    if (status && status.progress !== null && status.progress !== undefined) {
+      text += " (" + Math.round(100 * status.progress) + " %)";
+    }
+    return text;
+  }
+
   function loadMarks(query, load) {
     setAnalysis("pending", TEXT.analysing);
     return fetchJSON(app.dataset.marksUrl + (query ? "?" + query : "")).then(function (delta) {
-      if (load === state.loads) {
-        applyMarks(delta);
-        window.networkAnalysedAt = performance.now();
+      if (load !== state.loads) { return; }
+      if (delta.pending) {
+        setAnalysis("pending", progressText(delta.status));
+        setTimeout(function () {
+          if (load === state.loads) { loadMarks(query, load); }
+        }, 1500);
+        return;
+      }
+      applyMarks(delta);
+      window.networkAnalysedAt = performance.now();
+      if (delta.stale) {
+        setAnalysis("stale", TEXT.recomputing);
+        waitForReport(query, load, delta.status_url);
       }
     }).catch(function (error) {
       if (load === state.loads) { setAnalysis("error", TEXT.analysis_failed + " " + error.message); }
     });
+  }
+
+  function waitForReport(query, load, statusUrl) {
+    setTimeout(function () {
+      if (load !== state.loads) { return; }
+      fetchJSON(statusUrl).then(function (status) {
+        if (load !== state.loads) { return; }
+        if (status.state === "ready") { load_(currentQuery()); return; }
+        if (status.state === "failed") { setAnalysis("error", status.state_text); return; }
+        waitForReport(query, load, statusUrl);
+      }).catch(function () { waitForReport(query, load, statusUrl); });
+    }, 2000);
   }
 
   function currentQuery() {
@@ -471,6 +505,8 @@
     });
     exportBox.hidden = false;
   }
+
+  function load_(params) { return load(params); }
 
   function load(params) {
     var thisLoad = ++state.loads;

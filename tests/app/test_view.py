@@ -253,8 +253,8 @@ def test_data_without_analysis_and_marks_complete_it(query, as_user, api, monkey
     data with the marks applied is the API's marked document (same nodes, edges, routes,
     top)."""
     asked = []
-    real = view.region_report
-    monkeypatch.setattr(view, "region_report",
+    real = reports.latest
+    monkeypatch.setattr(reports, "latest",
                         lambda region, **kw: asked.append(kw) or real(region, **kw))
     viewer = as_user("gast")
     data = viewer.get(f"{R}/network/data.json{query}").get_json()

@@ -1,0 +1,30 @@
+"""Gunicorn's settings for ``make serve`` and the container (``gunicorn -c`` this file):
+the port from ``PORT``, workers from ``WEB_CONCURRENCY``, threads from ``KN_THREADS``,
+logs as JSON lines on stdout (the app writes one access line per request itself)."""
+
+import os
+
+bind = os.environ.get("KN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
+worker_class = "gthread"
+threads = int(os.environ.get("KN_THREADS") or 4)
+timeout = int(os.environ.get("KN_REQUEST_TIMEOUT") or 60)
+graceful_timeout = 30
+keepalive = 5
+# recycle workers now and then: bounds slow memory growth of long-running processes
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("KN_LOG_LEVEL", "info").lower()
+proc_name = "kommunalnetz"
+if (os.environ.get("KN_LOG_FORMAT") or "json") == "json":
+    logconfig_dict = {
+        "version": 1, "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "collab.ops.logs.JsonFormatter"}},
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json",
+                                "stream": "ext://sys.stdout"}},
+        "loggers": {"gunicorn.error": {"handlers": ["stdout"], "level": loglevel.upper(),
+                                       "propagate": False}},
+        "root": {"handlers": ["stdout"], "level": loglevel.upper()},
+    }

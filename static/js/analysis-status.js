@@ -1,0 +1,44 @@
+/* The analysis page while its report is being computed: polls the status document
+ * (data-status-url) and shows the progress; reloads the page when the report of the current
+ * data is ready. The server never makes the page wait for the analysis. */
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-status-url]");
+  if (!box || box.dataset.state === "failed") { return; }
+  var bar = box.querySelector("progress");
+  var line = box.querySelector("[data-status-text]");
+
+  function show(doc) {
+    if (bar) {
+      if (doc.progress === null || doc.progress === undefined) {
+        bar.removeAttribute("value");
+      } else {
+        bar.value = doc.progress;
+        bar.textContent = Math.round(100 * doc.progress) + " %";
+      }
+    }
+    if (line) { line.textContent = doc.detail || ""; }
+  }
+
+  function poll(delay) {
+    window.setTimeout(function () {
+      fetch(box.dataset.statusUrl, {
+        credentials: "same-origin", headers: { Accept: "application/json" }
+      }).then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      }).then(function (doc) {
+        if (doc.state === "ready") { window.location.reload(); return; }
+        if (doc.state === "failed") {
+          box.classList.add("flash-error");
+          if (line) { line.textContent = doc.state_text; }
+          if (bar) { bar.remove(); }
+          return;
+        }
+        show(doc);
+        poll(1000);
+      }).catch(function () { poll(5000); });
+    }, delay);
+  }
+  poll(700);
+}());

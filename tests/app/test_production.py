@@ -1,0 +1,348 @@
+"""The production configuration and the analysis off the request path: configuration from
+the environment, demo accounts only in development, /healthz, request ids and TLS headers,
+JSON logs, reports computed by a worker (thread and Redis/RQ) into the shared store while
+pages and API never wait."""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import graphs
+from collab import config, create_app
+from collab.analysis import jobs, reports
+from collab.core.models import AnalysisReport, Region, StagedBundle, User
+from collab.extensions import db
+from collab.ops.logs import JsonFormatter
+
+from ..conftest import FAST, Browser
+
+R = "/regions/swf5"
+KEY = "k" * 64
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    reports.clear_cache()
+    yield
+    reports.clear_cache()
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "KN_ENV", "KN_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+def test_production_refuses_to_start_without_secret_key(clean_env, tmp_path):
+    clean_env.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite")
+    clean_env.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    with pytest.raises(config.ConfigError, match="SECRET_KEY"):
+        create_app(env="production")
+    clean_env.setenv("SECRET_KEY", "short")
+    with pytest.raises(config.ConfigError, match="at least 32"):
+        create_app(env="production")
+
+
+def test_production_configuration_from_the_environment(clean_env):
+    clean_env.setenv("SECRET_KEY", KEY)
+    clean_env.setenv("DATABASE_URL", "postgres://kn@db.example/kn")
+    clean_env.setenv("REDIS_URL", "redis://cache.example:6379/0")
+    clean_env.setenv("KN_PER_PAGE", "50")
+    clean_env.setenv("KN_HSTS_SECONDS", "600")
+    app = create_app(env="production")
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://kn@db.example/kn"
+    assert app.config["PER_PAGE"] == 50 and app.config["HSTS_SECONDS"] == 600
+    assert app.config["ANALYSIS_QUEUE"] == "redis" and not app.config["DEMO_ACCOUNTS"]
+    assert isinstance(app.wsgi_app, ProxyFix)
+    assert app.config["SECRET_KEY"] == KEY
+
+
+def test_development_needs_nothing(clean_env, tmp_path):
+    clean_env.setenv("KN_INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    assert app.config["ENV"] == "development" and app.config["DEMO_ACCOUNTS"]
+    assert app.config["ANALYSIS_QUEUE"] == "thread"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
+
+def _read_key(path: str, out) -> None:
+    out.put(config._dev_secret_key(path))
+
+
+def test_development_key_is_the_same_for_processes_starting_together(tmp_path):
+    """Workers starting together once wrote different keys (random logouts); the key file
+    is now created atomically and every process reads the one written first."""
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_read_key, args=(str(tmp_path), out)) for _ in range(8)]
+    for p in procs:
+        p.start()
+    keys = {out.get(timeout=20) for _ in procs}
+    for p in procs:
+        p.join()
+    assert len(keys) == 1 and (tmp_path / "secret_key").read_text() in keys
+
+
+def test_seed_under_production_creates_no_accounts(tmp_path):
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite",
+                      "DEMO_ACCOUNTS": False})
+    with app.app_context():
+        db.create_all()
+        result = app.test_cli_runner().invoke(args=["seed"])
+        assert result.exit_code == 0, result.output
+        assert "keine Demo-Zugänge" in result.output
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Region)) >= 1
+
+
+def test_demo_account_cannot_sign_in_under_production(database_url):
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url, "DEMO_ACCOUNTS": False})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["create-user", "betrieb", "--role", "admin", "--password",
+                               "ein-langes-passwort"]).exit_code == 0
+    browser = Browser(app.test_client())
+    token = browser.csrf("/login")
+    response = browser.client.post("/login", data={"login": "koordination", "password": "demo",
+                                                   "csrf_token": token})
+    assert response.status_code == 200
+    assert "Demo-Zugänge sind im Produktivbetrieb gesperrt" in response.get_data(as_text=True)
+    assert browser.get(f"{R}/analysis").status_code == 302  # not signed in
+    browser.login("betrieb", "ein-langes-passwort")
+    assert browser.get(R).status_code == 200
+    with app.app_context():
+        db.engine.dispose()
+
+
+# --- operations: health, request ids, TLS, logs -----------------------------------------------
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    doc = response.get_json()
+    assert doc["status"] == "ok" and doc["checks"]["database"]["ok"]
+    assert doc["checks"]["queue"]["backend"] == "inline"
+
+
+def test_request_id_is_echoed_or_made(client):
+    assert client.get("/login", headers={"X-Request-ID": "abc-123"}).headers[
+        "X-Request-ID"] == "abc-123"
+    made = client.get("/login", headers={"X-Request-ID": "bad id <script>"}).headers[
+        "X-Request-ID"]
+    assert len(made) == 32 and all(c in "0123456789abcdef" for c in made)
+
+
+def test_secure_cookie_and_hsts_only_over_tls(database_url):
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url, "HSTS_SECONDS": 600,
+                      "PROXY_FIX": 1})
+    plain = app.test_client().get("/login")
+    assert "Strict-Transport-Security" not in plain.headers
+    assert "Secure" not in plain.headers.get("Set-Cookie", "")
+    behind_proxy = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert behind_proxy.headers["Strict-Transport-Security"] == "max-age=600"
+    assert "Secure" in behind_proxy.headers["Set-Cookie"]
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_json_log_lines_carry_extra_fields():
+    record = logging.makeLogRecord({"name": "kommunalnetz.access", "levelname": "INFO",
+                                    "msg": "GET %s", "args": ("/x",), "status": 200,
+                                    "request_id": "r1"})
+    doc = json.loads(JsonFormatter().format(record))
+    assert doc["msg"] == "GET /x" and doc["status"] == 200 and doc["request_id"] == "r1"
+    assert doc["level"] == "INFO" and doc["ts"].endswith("Z")
+
+
+# --- staged uploads live in the database ------------------------------------------------------
+
+
+def test_checked_bundle_waits_in_the_database(as_user, app, seed_bundle):
+    coordinator = as_user("koordination")
+    seed_bundle["actors"][0]["name"] += " (neu)"
+    body = json.dumps(seed_bundle).encode()
+    import io
+    response = coordinator.post(f"{R}/bundle", {"bundle": (io.BytesIO(body), "swf5.json")},
+                                csrf_from=R, content_type="multipart/form-data")
+    assert response.status_code == 200
+    with app.app_context():
+        staged = db.session.scalars(sa.select(StagedBundle)).all()
+        assert len(staged) == 1 and staged[0].body == body
+        db.session.remove()
+    assert not (app.instance_path and __import__("pathlib").Path(
+        app.instance_path, "imports").exists() and any(
+        __import__("pathlib").Path(app.instance_path, "imports").iterdir()))
+
+
+# --- the analysis off the request path --------------------------------------------------------
+
+
+@pytest.fixture
+def gate(monkeypatch):
+    """graphs.analyse waits until ``release`` is set (``started`` tells it has begun)."""
+    release, started, calls = threading.Event(), threading.Event(), []
+    real = graphs.analyse
+
+    def gated(*args, **kwargs):
+        calls.append(kwargs)
+        started.set()
+        assert release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(graphs, "analyse", gated)
+    yield release, started, calls
+    release.set()
+
+
+def _until_ready(browser, path=f"{R}/analysis/status.json", timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        doc = browser.get(path).get_json()
+        if doc["state"] == "ready":
+            return doc
+        time.sleep(0.05)
+    raise AssertionError(f"report not ready: {doc}")
+
+
+@pytest.fixture
+def thread_app(database_url):
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "ANALYSIS_QUEUE": "thread"})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_page_never_waits_first_progress_then_stale_then_ready(thread_app, gate):
+    """The first analysis shows progress; after an edit the last report is shown marked
+    "wird neu berechnet" while the worker computes; then the new one."""
+    release, started, calls = gate
+    viewer = Browser(thread_app.test_client()).login("gast")
+    coordinator = Browser(thread_app.test_client()).login("koordination")
+    t0 = time.monotonic()
+    page = viewer.get(f"{R}/analysis")
+    assert time.monotonic() - t0 < 5
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Die Analyse wird berechnet." in html
+    assert "<progress" in html and f'data-status-url="{R}/analysis/status.json"' in html
+    assert "analysis-status.js" in html
+    assert started.wait(30)
+    status = viewer.get(f"{R}/analysis/status.json").get_json()
+    assert status["state"] == "pending" and status["job"] == "running"
+    # the API answers 202 with the progress document meanwhile
+    token = thread_app.test_cli_runner().invoke(args=["create-token", "gast"]).output.split()[-1]
+    api = thread_app.test_client()
+    first = api.get("/api/v1/regions/swf5/analysis", headers={"Authorization": f"Bearer {token}"})
+    assert first.status_code == 202 and first.headers["Retry-After"] == "2"
+    assert first.get_json()["state"] == "pending"
+    marks = viewer.get(f"{R}/network/marks.json")
+    assert marks.status_code == 202 and marks.get_json()["pending"] is True
+    release.set()
+    _until_ready(viewer)
+    assert "Die Analyse wird berechnet." not in viewer.get(f"{R}/analysis").get_data(
+        as_text=True)
+    ready = api.get("/api/v1/regions/swf5/analysis", headers={"Authorization": f"Bearer {token}"})
+    assert ready.status_code == 200 and ready.headers["X-Analysis-State"] == "ready"
+    assert ready.get_json()["taktgeber"][0]["key"] == "swa"
+
+    release.clear()
+    started.clear()
+    assert coordinator.post(f"{R}/actors/olpe-digital/edit", {
+        "name": "Smart-City-Projektleitung der Stadt Olpe", "type": "staff_unit",
+        "level": "coordinating", "sector": "public", "municipality": "olpe",
+        "capacity_fte": "3"}).status_code == 302
+    t0 = time.monotonic()
+    html = viewer.get(f"{R}/analysis").get_data(as_text=True)
+    assert time.monotonic() - t0 < 5
+    assert "wird neu berechnet" in html and "Südwestfalen Agentur" in html
+    assert started.wait(30)
+    stale = api.get("/api/v1/regions/swf5/analysis", headers={"Authorization": f"Bearer {token}"})
+    assert stale.status_code == 200 and stale.headers["X-Analysis-State"] == "stale"
+    delta = viewer.get(f"{R}/network/marks.json").get_json()
+    assert delta["stale"] is True and delta["top"] == "swa"
+    release.set()
+    _until_ready(viewer)
+    html = viewer.get(f"{R}/analysis").get_data(as_text=True)
+    assert "wird neu berechnet" not in html and "3,0 VZÄ" in html
+    assert len(calls) == 2  # once per data version, however often asked
+
+
+def test_whatif_is_computed_by_the_worker_too(thread_app):
+    viewer = Browser(thread_app.test_client()).login("gast")
+    viewer.get(f"{R}/analysis")
+    _until_ready(viewer)
+    path = f"{R}/analysis?without=swa"
+    viewer.get(path)
+    _until_ready(viewer, f"{R}/analysis/status.json?without=swa")
+    html = viewer.get(path).get_data(as_text=True)
+    assert "Szenario:" in html and "wird neu berechnet" not in html
+    assert viewer.get(f"{R}/analysis/status.json?without=nope").status_code == 422
+
+
+def test_failed_analysis_is_stored_and_said(thread_app, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("kaputt")
+    monkeypatch.setattr(graphs, "analyse", broken)
+    viewer = Browser(thread_app.test_client()).login("gast")
+    viewer.get(f"{R}/analysis")
+    deadline = time.monotonic() + 30
+    while viewer.get(f"{R}/analysis/status.json").get_json()["state"] != "failed":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    html = viewer.get(f"{R}/analysis").get_data(as_text=True)
+    assert "Die Analyse der aktuellen Daten ist fehlgeschlagen." in html
+
+
+# --- Redis and RQ: one job for all app processes, computed by a worker ------------------------
+
+
+def test_reports_computed_once_for_all_app_processes_by_the_rq_worker(database_url, redis_url):
+    """Two app processes (apps) share one database and one Redis: asking both queues one
+    job; `flask analysis-worker --burst` computes it; both then serve the same stored
+    report. Without a worker /healthz says so (503)."""
+    import redis as redis_lib
+    from rq import Queue
+
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    settings = {**FAST, "SQLALCHEMY_DATABASE_URI": database_url, "ANALYSIS_QUEUE": "redis",
+                "REDIS_URL": redis_url}
+    first, second = create_app(settings), create_app(settings)
+    a = Browser(first.test_client()).login("gast")
+    b = Browser(second.test_client()).login("koordination")
+    for browser in (a, b, a):
+        assert "Die Analyse wird berechnet." in browser.get(f"{R}/analysis").get_data(
+            as_text=True)
+    queue = Queue(first.config["ANALYSIS_QUEUE_NAME"],
+                  connection=redis_lib.Redis.from_url(redis_url))
+    assert queue.count == 1
+    health = first.test_client().get("/healthz")
+    assert health.status_code == 503
+    assert "no analysis worker" in health.get_json()["checks"]["queue"]["error"]
+    result = first.test_cli_runner().invoke(args=["analysis-worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert queue.count == 0
+    _until_ready(a)
+    _until_ready(b)
+    with first.app_context():
+        rows = db.session.scalars(sa.select(AnalysisReport)).all()
+        assert [(r.status, r.lang, r.without) for r in rows] == [("done", "de", "")]
+        db.session.remove()
+    assert "Südwestfalen Agentur" in b.get(f"{R}/analysis").get_data(as_text=True)
+    spec = jobs.Spec(region_id=rows[0].region_id, data_version=rows[0].data_version)
+    with first.app_context():
+        assert jobs.state(spec) is None  # the marker is gone once the job ended
+    for app in (first, second):
+        with app.app_context():
+            db.engine.dispose()
