@@ -120,7 +120,7 @@ def change_password():
                 getattr(form, problem.field).errors = [problem.message]
             flash(_("Das Passwort wurde nicht geändert."), "error")
         else:
-            login_user(current_user)  # the other sessions ended; this one goes on
+            login_user(current_user._get_current_object())  # other sessions end; this one goes on
             flash(_("Ihr Passwort wurde geändert."), "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/password.html", form=form)

@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass
 
 import click
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
 import graphs
@@ -184,6 +184,7 @@ class Inline:
 
     def submit(self, spec: Spec) -> JobState | None:
         with current_app.app_context():
+            g.worker_job = True  # the worker's write, done here at once (not the request's)
             compute(spec)
             db.session.remove()
         return None

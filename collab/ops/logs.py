@@ -91,8 +91,9 @@ def init_app(app: Flask) -> None:
                 "Strict-Transport-Security", f"max-age={int(app.config['HSTS_SECONDS'])}")
         started = g.get("request_started")
         if started is not None and request.endpoint != "static":
-            from flask_login import current_user
-            user = getattr(current_user, "id", None) if current_user else None
+            # the account only if this request loaded it (asking current_user here would
+            # load it anew after a logout, inside the response)
+            user = getattr(g.get("_login_user"), "id", None)
             ACCESS.info("%s %s %s", request.method, request.path, response.status_code,
                         extra={"method": request.method, "path": request.path,
                                "status": response.status_code,
