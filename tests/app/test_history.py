@@ -5,7 +5,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from collab.core.models import Activity, NodePosition, Region, Snapshot
+from collab.core.models import Activity, NodePosition, Snapshot
 from collab.extensions import db
 
 pytestmark = pytest.mark.usefixtures("no_commit_on_get")
