@@ -22,6 +22,7 @@ from collab.bundles import pages as bundles_pages
 from collab.core import errors, web
 from collab.core.web import select_locale
 from collab.extensions import babel, csrf, db, limiter, login_manager, migrate
+from collab.history import pages as history_pages
 from collab.home import pages as home_pages
 from collab.objects import pages as objects_pages
 from collab.ops import logs
@@ -82,6 +83,6 @@ def create_app(test_config: dict | None = None, *, env: str | None = None) -> Fl
 def register_blueprints(app: Flask) -> None:
     for feature in (errors, ops_pages, accounts_pages, home_pages, objects_pages, view_pages,
                     analysis_pages, spielregeln_pages, region_account_pages, activity_pages,
-                    bundles_pages, api):
+                    bundles_pages, history_pages, api):
         app.register_blueprint(feature.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never with cookies

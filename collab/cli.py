@@ -33,7 +33,7 @@ DEMO_PASSWORD = perm.DEMO_PASSWORD
 
 def init_app(app) -> None:
     for command in (init_db, seed, import_command, export_command, create_user, create_token,
-                    revoke_tokens, analyse_command, close_ballots):
+                    revoke_tokens, analyse_command, close_ballots, snapshot_command):
         app.cli.add_command(command)
 
 
@@ -242,3 +242,23 @@ def close_ballots() -> None:
     for rule in closed:
         click.echo(f"{rule.region.slug}/{rule.key}: {rule.status}")
     click.echo(f"{len(closed)} Abstimmung(en) abgeschlossen.")
+
+
+@click.command("snapshot")
+@with_appcontext
+@click.argument("slug")
+@click.option("--name", required=True, help="Name of the snapshot, e.g. \"Stand 2021\".")
+@click.option("--date", "day", default="", help="Date it stands for (YYYY-MM-DD; default today).")
+def snapshot_command(slug: str, name: str, day: str) -> None:
+    """Save the region's state as a snapshot (bundle and analysis key figures)."""
+    from collab.history import services as history
+
+    region = db.session.scalar(sa.select(Region).filter_by(slug=slug))
+    if region is None:
+        click.echo(f"Region {slug!r} unbekannt.", err=True)
+        sys.exit(1)
+    try:
+        snap = history.save_snapshot(region, {"name": name, "date": day}, SYSTEM)
+    except ValidationError as exc:
+        _fail(exc.problems)
+    click.echo(f"Stand {snap.id} „{snap.name}“ ({snap.date.isoformat()}) gespeichert.")

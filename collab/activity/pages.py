@@ -1,19 +1,24 @@
-"""The region's activity log page."""
+"""The region's activity log page: local times, links to the objects, what changed (field:
+before → after), filters by object, account and period, undo links."""
 
 
 from __future__ import annotations
+
+import datetime as dt
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     render_template,
+    request,
 )
 from flask_login import current_user, login_required
 
 from collab.activity import summaries as activitylog
 from collab.core import permissions as perm
 from collab.core import web
-from collab.core.models import Activity
+from collab.core.localtime import local_zone
+from collab.core.models import Activity, User
 from collab.extensions import db
 
 bp = Blueprint("activity", __name__, url_prefix="/regions")
@@ -25,15 +30,49 @@ def require_login():
     """Every page of a region needs a signed-in account (viewer and up)."""
 
 
+def _day(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _utc(day: dt.date) -> dt.datetime:
+    """Local midnight of ``day`` as naive UTC."""
+    return dt.datetime.combine(day, dt.time(), local_zone()).astimezone(dt.UTC).replace(
+        tzinfo=None)
+
+
 @bp.route("/<slug>/activity")
 def activity(slug: str):
+    """The coordinator reads the whole log; a member account its own entries (to undo them).
+    Filters: ``object`` (key), ``account`` (login), ``from``/``to`` (local dates)."""
     region = perm.get_region(slug)
-    perm.require(perm.can_read_activity(current_user, region))
-    page = db.paginate(sa.select(Activity).filter_by(region_id=region.id)
-                       .order_by(Activity.at.desc(), Activity.id.desc()),
+    perm.require(perm.can_read_own_activity(current_user, region))
+    query = sa.select(Activity).filter_by(region_id=region.id)
+    if not perm.can_read_activity(current_user, region):
+        query = query.filter_by(user_id=current_user.id)
+    filters = {"object": request.args.get("object", "").strip()[:200],
+               "account": request.args.get("account", "").strip()[:80],
+               "from": _day("from"), "to": _day("to")}
+    if filters["object"]:
+        query = query.where(Activity.target == filters["object"])
+    if filters["account"]:
+        query = query.join(User, User.id == Activity.user_id).where(
+            User.login == filters["account"])
+    if filters["from"]:
+        query = query.where(Activity.at >= _utc(filters["from"]))
+    if filters["to"]:
+        query = query.where(Activity.at < _utc(filters["to"] + dt.timedelta(days=1)))
+    page = db.paginate(query.order_by(Activity.at.desc(), Activity.id.desc()),
                        page=web.page_number(), per_page=50, error_out=False)
-    return render_template("activity/log.html", region=region, page=page,
-                           action_label=activitylog.action_label,
-                           summary_text=activitylog.summary_text)
-
-
+    undone = set(db.session.scalars(sa.select(Activity.undo_of).where(
+        Activity.undo_of.in_([a.id for a in page.items]))))
+    return render_template("activity/log.html", region=region, page=page, filters=filters,
+                           undone=undone, action_label=activitylog.action_label,
+                           summary_text=activitylog.summary_text,
+                           object_url=activitylog.object_url,
+                           changed_fields=activitylog.changed_fields,
+                           can_undo=lambda a: perm.can_undo(current_user, region, a)
+                           and a.before is not None and a.id not in undone
+                           and a.at >= dt.datetime.utcnow() - dt.timedelta(days=30))

@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from collab.core import vocab
 from collab.core.models import Activity
 
-__all__ = ["ACTIONS", "action_label", "summary_text"]
+__all__ = ["ACTIONS", "action_label", "changed_fields", "object_url", "summary_text"]
 
 #: action code (as recorded by services.change) -> what happened
 ACTIONS = {
@@ -55,6 +55,10 @@ ACTIONS = {
     "initiative.join_request": _l("Beteiligung an einer Initiative erbeten"),
     "initiative.join_approve": _l("Beteiligung an einer Initiative angenommen"),
     "initiative.join_decline": _l("Beteiligung an einer Initiative abgelehnt"),
+    "snapshot.create": _l("Stand gespeichert"),
+    "snapshot.delete": _l("Stand gelöscht"),
+    "snapshot.restore": _l("Region auf einen Stand zurückgesetzt"),
+    "activity.undo": _l("Änderung rückgängig gemacht"),
 }
 
 #: bundle sections as the import summary names them -> label
@@ -92,9 +96,80 @@ def import_counts(summary: str) -> str:
     return "; ".join(parts) if parts else _("keine Änderungen")
 
 
+#: the action prefixes whose target is a network object, -> the object pages' kind
+_OBJECT_KINDS = {"municipality": "municipalities", "actor": "actors",
+                 "initiative": "initiatives", "tie": "ties", "format": "formats"}
+
+
+def object_url(region, activity: Activity) -> str | None:
+    """The page of the object an entry concerns (None when there is none, or it is gone)."""
+    from flask import url_for
+
+    kind = _OBJECT_KINDS.get(activity.action.split(".", 1)[0])
+    if kind and activity.target and not activity.action.endswith(".delete"):
+        return url_for("objects.detail", slug=region.slug, kind=kind, key=activity.target)
+    return None
+
+
+def changed_fields(activity: Activity) -> list[str]:
+    """What an entry changed, one line per record and field ("actor a: name: X → Y"), from
+    what it replaced (:attr:`Activity.before`); empty for old rows and other entries."""
+    records = (activity.before or {}).get("records") or {}
+    lines: list[str] = []
+    for section, found in records.items():
+        label = SECTIONS.get(section, section)
+        for key, (old, new) in found.items():
+            if old is None:
+                lines.append(_("%(s)s %(k)s: neu", s=label, k=key))
+            elif new is None:
+                lines.append(_("%(s)s %(k)s: entfernt", s=label, k=key))
+            else:
+                for name in sorted(old.keys() | new.keys()):
+                    if old.get(name) != new.get(name):
+                        lines.append(f"{label} {key}: {name}: {_show(old.get(name))} → "
+                                     f"{_show(new.get(name))}")
+            if len(lines) >= 40:
+                return [*lines, "…"]
+    return lines
+
+
+def _show(value) -> str:
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, list):
+        return ", ".join(v.get("actor", "?") if isinstance(v, dict) else str(v) for v in value)
+    return str(value)
+
+
+def _from_params(activity: Activity) -> str | None:
+    """Entries that keep their parameters are written in the reader's language."""
+    params = activity.params or {}
+    text = params.get("text")
+    if text == "shared":
+        return _("%(n)s: Angaben geändert (aus %(r)s, %(a)s)", n=params.get("name", ""),
+                 r=params.get("region", ""), a=action_label(params.get("action", "")))
+    if text == "positions":
+        return _("%(n)d Knotenpositionen der Netzwerkansicht gespeichert",
+                 n=int(params.get("n", 0)))
+    if activity.action == "activity.undo":
+        return _("Eintrag %(id)s rückgängig gemacht (%(a)s)", id=params.get("of"),
+                 a=action_label(params.get("action", "")))
+    if activity.action == "snapshot.restore":
+        return _("Stand „%(n)s“ wiederhergestellt", n=params.get("name", ""))
+    if activity.action.startswith("snapshot.") and "name" in params:
+        return str(params["name"])
+    return None
+
+
 def summary_text(activity: Activity) -> str:
-    """The activity's summary in readable words."""
+    """The activity's summary in readable words (in the reader's language where the entry
+    keeps its parameters; old rows show their stored summary)."""
     summary = activity.summary or ""
+    found = _from_params(activity)
+    if found is not None:
+        if activity.action in ("activity.undo", "snapshot.restore") and _COUNTS.search(summary):
+            return f"{found}: {import_counts(summary)}"
+        return found
     if activity.action == "bundle.import" and _COUNTS.search(summary):
         return import_counts(summary)
     if activity.action == "user.create" and summary in vocab.USER_ROLES:

@@ -67,9 +67,12 @@ def save_positions(region: Region, positions: Any, user: User | None, *,
         if len(clean_positions) <= 5000 else {
         p.node_key: p for p in db.session.scalars(
             sa.select(NodePosition).where(NodePosition.region_id == region.id))}
+    before = {"positions": {key: [existing[key].x, existing[key].y] if key in existing
+                            else None for key in clean_positions}}
     with change(region, user, "view.positions", region.slug,
                 _("%(n)d Knotenpositionen der Netzwerkansicht gespeichert",
-                  n=len(clean_positions)), data=False):
+                  n=len(clean_positions)), data=False, before=before,
+                params={"text": "positions", "n": len(clean_positions)}):
         now = utcnow()
         for key, (x, y) in clean_positions.items():
             row = existing.get(key)

@@ -141,6 +141,7 @@ def document(base: str) -> dict[str, Any]:
                                   "422": _error("invalid bundle, every problem with its "
                                                 "JSON path"), **errors}}},
     }
+    paths.update(_snapshot_paths(errors))
     paths["/regions/{slug}/analysis"] = {
         "parameters": [
             {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -434,4 +435,52 @@ def _spielregeln_paths(errors: dict) -> dict[str, Any]:
                      "requestBody": body("decision"),
                      "responses": {"200": {"description": "decided"}, "409": conflict,
                                    "422": invalid, **errors}}},
+    }
+
+
+def _snapshot_paths(errors: dict) -> dict[str, Any]:
+    """Snapshots of a region (coordinator of the region or admin)."""
+    slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+    sid = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    snapshot = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"},
+        "date": {"type": "string", "format": "date"},
+        "kind": {"enum": ["manual", "import", "restore"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "created_by": {"type": ["string", "null"]},
+        "summary": {"type": "object", "description": "key figures of the analysis then"},
+        "bundle": {"type": "object", "description": "the region's bundle then (single GET)"}}}
+    content = {"application/json": {"schema": snapshot}}
+    invalid = {"422": _error("invalid input, every problem with its field")}
+    return {
+        "/regions/{slug}/snapshots": {
+            "parameters": [slug],
+            "get": {"summary": "List the region's snapshots",
+                    "responses": {"200": {"description": "snapshots", "content": {
+                        "application/json": {"schema": {"type": "array",
+                                                        "items": snapshot}}}}, **errors}},
+            "post": {"summary": "Save the region's state as a snapshot",
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": {"type": "object", "required": ["name"], "properties": {
+                             "name": {"type": "string", "maxLength": 120},
+                             "date": {"type": "string", "format": "date"}}}}}},
+                     "responses": {"201": {"description": "saved", "content": content},
+                                   **invalid, **errors}}},
+        "/regions/{slug}/snapshots/{id}": {
+            "parameters": [slug, sid],
+            "get": {"summary": "A snapshot with its bundle",
+                    "responses": {"200": {"description": "snapshot", "content": content},
+                                  **errors}},
+            "delete": {"summary": "Delete a snapshot",
+                       "responses": {"204": {"description": "deleted"}, **errors}}},
+        "/regions/{slug}/snapshots/{id}/restore": {
+            "parameters": [slug, sid],
+            "post": {"summary": "Restore the region to the snapshot (the current state is "
+                                "saved as a snapshot first; decided rules and their votes "
+                                "stay as the platform holds them)",
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": {"type": "object", "required": ["confirm"],
+                                    "properties": {"confirm": {"const": True}}}}}},
+                     "responses": {"200": {"description": "import summary"}, **invalid,
+                                   "409": _error("conflict"), **errors}}},
     }

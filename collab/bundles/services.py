@@ -455,7 +455,9 @@ def _check_against_platform(doc: dict) -> list[Problem]:
 
 
 def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
-                  slug: str | None = None) -> dict[str, Any]:
+                  slug: str | None = None, action: str = "bundle.import",
+                  permitted: bool | None = None, log: dict | None = None,
+                  snapshot: str | None = "import") -> dict[str, Any]:
     """Validate ``doc`` and make its region equal to it.
 
     Returns a summary ``{"region": slug, "dry_run": bool, "changes": {section: {created,
@@ -464,6 +466,12 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
     not applied). Raises :class:`ValidationError` with every problem when the bundle is
     invalid; nothing is changed then. ``slug`` (from a URL) must match the bundle's region.
     Concurrent imports of one region run one after the other (the region's row is locked).
+
+    Before an import changes a region the platform holds, the region's state is saved as a
+    snapshot (``snapshot``: its kind, None for none), and the activity entry keeps the
+    records it replaced, so that it can be undone. Undo and restore (:mod:`collab.history`)
+    apply their bundles through here with their own ``action``, permission (``permitted``)
+    and log entry (``log``: target, params, undo_of).
     """
     cleaned, problems = validate_bundle(doc)
     if not problems and slug is not None and cleaned["region"]["slug"] != slug:
@@ -475,10 +483,15 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
     if problems:
         raise ValidationError(problems)
     region = db.session.scalar(sa.select(Region).filter_by(slug=cleaned["region"]["slug"]))
-    store.require(perm.can_import_bundle(user, region))
+    store.require(perm.can_import_bundle(user, region) if permitted is None else permitted)
+    log = dict(log or {})
     try:
+        records_before = bundle_before = None
         if region is not None:
             store.lock(region)
+            if not dry_run:
+                records_before = network_records(region, contact=True)
+                bundle_before = export_bundle(region, contact=True)
         problems = _check_rules(region, cleaned, restoring=region is None and perm.is_admin(user))
         if problems:
             raise ValidationError(problems)
@@ -489,7 +502,16 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
             db.session.rollback()
         else:
             region = applied.region
-            with store.change(region, user, "bundle.import", region.slug, _summary(changes)):
+            before = None
+            if records_before is not None:
+                before = {"records": store.record_diff(
+                    records_before, network_records(region, contact=True))}
+                if snapshot:
+                    from collab.history import services as history
+
+                    history.save_automatic(region, user, snapshot, bundle_before)
+            with store.change(region, user, action, log.pop("target", region.slug),
+                              _summary(changes), before=before, **log):
                 store.touch_other_regions(applied.shared_changed, region, user,
                                           "bundle.import")
     except sa.exc.IntegrityError:

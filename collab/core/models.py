@@ -502,10 +502,43 @@ class Activity(db.Model):
     action: Mapped[str] = mapped_column(sa.String(40))
     #: the object's key or id as text
     target: Mapped[str] = mapped_column(sa.String(200), default="")
-    #: a short German description of the change
+    #: a short German description of the change (old rows; new rows also keep ``params``)
     summary: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the values the entry is written from at read time, in the reader's language
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: what the change replaced, to undo it: ``{"records": {section: {key: [before, after]}}}``
+    #: (bundle records, null where there was none) or ``{"positions": {...}}`` (the view's
+    #: node positions before, null for a node that had none)
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: the entry this one undid (an undo is logged like every change and can be undone)
+    undo_of: Mapped[int | None] = mapped_column(sa.ForeignKey("activity.id"))
 
     user: Mapped[User | None] = relationship()
+
+
+class Snapshot(db.Model):
+    """The region's state under a name and date: its bundle (with contacts) and the analysis
+    summary of that moment. Kept until the coordinator deletes it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region whose state it is
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: the name it was saved under ("Ende Strategiephase 2021")
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: the date it stands for (default: the day it was saved)
+    date: Mapped[dt.date]
+    #: when it was saved
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: who saved it (none for the command line)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: "manual", or "import"/"restore"/"undo" for the ones saved automatically before
+    kind: Mapped[str] = mapped_column(sa.String(20), default="manual")
+    #: the region's bundle at that moment (with contacts)
+    bundle: Mapped[dict] = mapped_column(sa.JSON)
+    #: key figures of the analysis at that moment (summary, Taktgeber ranking, gaps)
+    summary: Mapped[dict] = mapped_column(sa.JSON)
+
+    created_by: Mapped[User | None] = relationship()
 
 
 class NodePosition(db.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort
 
 from collab.core.models import (
+    Activity,
     Actor,
     Format,
     Initiative,
@@ -205,6 +206,30 @@ def can_manage_account(user: User | None, region: Region, account: User) -> bool
 def can_read_activity(user: User | None, region: Region) -> bool:
     """The activity log is for the coordinator."""
     return can_manage_region(user, region)
+
+
+def can_manage_snapshots(user: User | None, region: Region) -> bool:
+    """Snapshots (save, download, compare, delete, restore) are the coordinator's."""
+    return can_manage_region(user, region)
+
+
+def can_read_own_activity(user: User | None, region: Region) -> bool:
+    """A member account of the region reads its own entries of the activity log (to undo
+    them); the coordinator reads all (:func:`can_read_activity`)."""
+    return bool(user and user.is_authenticated and user.region_id == region.id
+                and user.role in ("member", "coordinator")) or can_read_activity(user, region)
+
+
+def can_undo(user: User | None, region: Region, activity: Activity) -> bool:
+    """An entry of the log is undone by the account that made it (still a member of the
+    region) or by the coordinator; imports and restores only by the coordinator."""
+    if activity.region_id != region.id:
+        return False
+    if can_manage_region(user, region):
+        return True
+    return bool(user and user.is_authenticated and activity.user_id == user.id
+                and user.region_id == region.id and user.role == "member"
+                and not activity.action.startswith(("bundle.", "snapshot.")))
 
 
 def can_save_positions(user: User | None, region: Region) -> bool:

@@ -39,24 +39,68 @@ def require(allowed: bool) -> None:
         raise Forbidden()
 
 
+#: the object kinds whose changes record what they replaced (network records), so that
+#: they can be undone from the activity log (:mod:`collab.history.services`)
+TRACKED = ("municipality.", "actor.", "initiative.", "tie.", "format.", "region.update")
+
+
+def tracked(action: str) -> bool:
+    return action.startswith(TRACKED)
+
+
+def record_diff(before: dict, after: dict) -> dict[str, dict[str, list]]:
+    """The bundle records that differ between two :func:`network_records` documents:
+    ``{section: {key: [before or None, after or None]}}`` (the region as section "region")."""
+    diff: dict[str, dict[str, list]] = {}
+    if before.get("region") != after.get("region"):
+        diff["region"] = {"region": [before.get("region"), after.get("region")]}
+    for section in ("municipalities", "actors", "initiatives", "ties", "formats"):
+        old = {r["key"]: r for r in before.get(section, [])}
+        new = {r["key"]: r for r in after.get(section, [])}
+        found = {k: [old.get(k), new.get(k)] for k in sorted(old.keys() | new.keys())
+                 if old.get(k) != new.get(k)}
+        if found:
+            diff[section] = found
+    return diff
+
+
+def _records(region: Region) -> dict:
+    from collab.core.records import network_records
+
+    return network_records(region, contact=True)
+
+
 @contextmanager
 def change(region: Region | None, user: User | None, action: str, target: str = "",
-           summary: str = "", *, data: bool = True) -> Iterator[None]:
+           summary: str = "", *, data: bool = True, before: dict | None = None,
+           params: dict | None = None, undo_of: int | None = None) -> Iterator[None]:
     """Run a change as one unit: record it, bump the region's data version, commit.
 
     ``data=False`` is for state that is not network data (the view's node positions): the
     change is recorded and committed, but the data version, and with it every cached
     analysis and graph of the region, stays as it is.
+    ``before`` is what the change replaces, kept in the activity log to undo it; for the
+    network objects (:data:`TRACKED`) it is found here: the records that differ before and
+    after. ``params`` are the values the entry is written from in the reader's language;
+    ``undo_of`` the entry an undo undid.
     Any exception rolls everything back and propagates.
     """
     try:
+        records = _records(region) if (
+            before is None and region is not None and region.id is not None
+            and tracked(action)) else None
         yield
+        if records is not None:
+            db.session.flush()
+            diff = record_diff(records, _records(region))
+            before = {"records": diff} if diff else None
         if region is not None and data:
             bump(region)
         db.session.add(Activity(
             region_id=region.id if region is not None else None,
             user_id=user.id if user is not None and user.is_authenticated else None,
-            action=action, target=target, summary=summary))
+            action=action, target=target, summary=summary, params=params, before=before,
+            undo_of=undo_of))
         db.session.commit()
     except sa.exc.IntegrityError:
         # a concurrent request won a race the checks before could not see (a unique key,
@@ -104,6 +148,9 @@ def touch_other_regions(municipalities: list, region: Region | None, user: User 
                 region_id=other.id,
                 user_id=user.id if user is not None and user.is_authenticated else None,
                 action="municipality.update", target=municipality.key,
+                params={"text": "shared", "name": municipality.name,
+                        "region": region.name if region is not None else "-",
+                        "action": action},
                 summary=_("%(n)s: Angaben geändert (aus %(r)s, %(a)s)", n=municipality.name,
                           r=region.name if region is not None else "-", a=action)))
 

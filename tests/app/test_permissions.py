@@ -41,7 +41,7 @@ PAGES = [
     (f"{R}/ties/olpe-bm-swa-cooperation/delete", "302 403 200 403 200"),
     (f"{R}/bundle.json", "302 200 200 200 200"),
     (f"{R}/accounts", "302 403 403 403 200"),
-    (f"{R}/activity", "302 403 403 403 200"),
+    (f"{R}/activity", "302 403 200 200 200"),  # members: their own entries (to undo)
     (f"{R}/accounts/olpe/deactivate", "302 403 403 403 200"),
     (f"{R}/accounts/koordination/deactivate", "302 403 403 403 403"),  # never one's own
     (f"{R}/accounts/nobody/deactivate", "302 404 404 404 404"),

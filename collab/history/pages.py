@@ -1,0 +1,284 @@
+"""History pages: snapshots (list, save, download, delete, restore), comparison over time,
+undo from the activity log."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from markupsafe import Markup, escape
+
+from collab.core import permissions as perm
+from collab.core import store
+from collab.core.forms import EmptyForm
+from collab.core.models import Activity
+from collab.core.validation import ValidationError
+from collab.extensions import db
+from collab.history import services as history
+from graphs import vis
+
+bp = Blueprint("history", __name__, url_prefix="/regions")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page needs a signed-in account."""
+
+
+def _coordinator(slug: str):
+    region = perm.get_region(slug)
+    perm.require(perm.can_manage_snapshots(current_user, region))
+    return region
+
+
+@bp.route("/<slug>/snapshots", methods=["GET", "POST"])
+def snapshots(slug: str):
+    region = _coordinator(slug)
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            snap = history.save_snapshot(region, {"name": request.form.get("name", ""),
+                                                  "date": request.form.get("date", "")},
+                                         current_user)
+            flash(_("Stand „%(n)s“ gespeichert.", n=snap.name))
+            return redirect(url_for("history.snapshots", slug=slug))
+        except ValidationError as exc:
+            for p in exc.problems:
+                flash(p.message, "error")
+    found = history.snapshots(region)
+    return render_template("history/snapshots.html", region=region, snapshots=found,
+                           form=form, timeline=timeline_svg(found))
+
+
+@bp.get("/<slug>/snapshots/<int:snapshot_id>/download")
+def download(slug: str, snapshot_id: int):
+    region = _coordinator(slug)
+    snap = history.get_snapshot(region, snapshot_id)
+    body = json.dumps(snap.bundle, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{region.slug}-{snap.date}-{snap.id}.json"'})
+
+
+@bp.post("/<slug>/snapshots/<int:snapshot_id>/delete")
+def delete(slug: str, snapshot_id: int):
+    region = _coordinator(slug)
+    snap = history.get_snapshot(region, snapshot_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    history.delete_snapshot(region, snap, current_user)
+    flash(_("Stand gelöscht."))
+    return redirect(url_for("history.snapshots", slug=slug))
+
+
+@bp.route("/<slug>/snapshots/<int:snapshot_id>/restore", methods=["GET", "POST"])
+def restore(slug: str, snapshot_id: int):
+    region = _coordinator(slug)
+    snap = history.get_snapshot(region, snapshot_id)
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit() or request.form.get("confirm") != "1":
+            abort(400)
+        try:
+            history.restore(region, snap, current_user)
+        except (ValidationError, store.Conflict) as exc:
+            problems = getattr(exc, "problems", None) or [exc]
+            return render_template("history/restore.html", region=region, snap=snap,
+                                   form=form, preview=history.restore_preview(region, snap),
+                                   problems=problems), 422
+        flash(_("Die Region wurde auf den Stand „%(n)s“ zurückgesetzt; der vorige Stand ist "
+                "als Stand gespeichert.", n=snap.name))
+        return redirect(url_for("history.snapshots", slug=slug))
+    return render_template("history/restore.html", region=region, snap=snap, form=form,
+                           preview=history.restore_preview(region, snap), problems=[])
+
+
+def _state(region, which: str):
+    """("today" or a snapshot id) -> (title, bundle, summary)."""
+    if which in ("", "today"):
+        bundle = history.current_bundle(region)
+        return _("heute"), bundle, history.summarise(bundle)
+    if not which.isdigit():
+        abort(404)
+    snap = history.get_snapshot(region, int(which))
+    return f"{snap.name} ({snap.date.isoformat()})", snap.bundle, snap.summary
+
+
+@bp.get("/<slug>/snapshots/compare")
+def compare(slug: str):
+    region = _coordinator(slug)
+    found = history.snapshots(region)
+    a = request.args.get("a") or (str(found[0].id) if found else "today")
+    b = request.args.get("b") or "today"
+    title_a, bundle_a, summary_a = _state(region, a)
+    title_b, bundle_b, summary_b = _state(region, b)
+    result = history.compare(bundle_a, bundle_b, summary_a, summary_b)
+    pictures = network_svgs(bundle_a, bundle_b)
+    return render_template("history/compare.html", region=region, snapshots=found, a=a, b=b,
+                           title_a=title_a, title_b=title_b, result=result, pictures=pictures)
+
+
+@bp.route("/<slug>/activity/<int:activity_id>/undo", methods=["GET", "POST"])
+def undo(slug: str, activity_id: int):
+    region = perm.get_region(slug)
+    activity = db.get_or_404(Activity, activity_id)
+    perm.require(perm.can_undo(current_user, region, activity))
+    form = EmptyForm()
+    problem = history.undo_problem(activity)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            history.undo(region, activity, current_user)
+        except (ValidationError, store.Conflict) as exc:
+            problems = getattr(exc, "problems", None) or [exc]
+            return render_template("history/undo.html", region=region, activity=activity,
+                                   form=form, problem=problem, problems=problems,
+                                   preview=history.undo_preview(region, activity)), 422
+        flash(_("Rückgängig gemacht."))
+        return redirect(url_for("activity.activity", slug=slug))
+    return render_template("history/undo.html", region=region, activity=activity, form=form,
+                           problem=problem, problems=[],
+                           preview=history.undo_preview(region, activity))
+
+
+# --- pictures ---------------------------------------------------------------------------------
+
+
+def _graph(bundle: dict) -> nx.Graph:
+    G = nx.Graph()
+    for section, kind in (("municipalities", "municipality"), ("actors", "actor"),
+                          ("initiatives", "initiative")):
+        for r in bundle.get(section, []):
+            G.add_node(r["key"], kind=kind, name=r.get("name", r["key"]))
+    for a in bundle.get("actors", []):
+        if a.get("municipality") in G:
+            G.add_edge(a["key"], a["municipality"])
+    for i in bundle.get("initiatives", []):
+        for p in i.get("participants", []):
+            if p.get("actor") in G:
+                G.add_edge(i["key"], p["actor"])
+    for t in bundle.get("ties", []):
+        if t["source"] in G and t["target"] in G:
+            G.add_edge(t["source"], t["target"])
+    return G
+
+
+COLOURS = {"municipality": "#1f5f8b", "actor": "#6c757d", "initiative": "#b8860b"}
+
+
+def network_svgs(old: dict, new: dict, size: int = 360) -> list[Markup]:
+    """A small picture of each state on the same layout (of both states together); nodes
+    and ties only in the other state are marked: added green, removed red (dashed)."""
+    A, B = _graph(old), _graph(new)
+    union = nx.compose(A, B)
+    pos = vis.layout(union, seed=0)
+    if not pos:
+        return [Markup(""), Markup("")]
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    span = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
+
+    def xy(n):
+        return (12 + (pos[n][0] - min(xs)) / span * (size - 24),
+                12 + (pos[n][1] - min(ys)) / span * (size - 24))
+
+    out = []
+    for G, other, mark in ((A, B, "#c0392b"), (B, A, "#2e8b57")):
+        parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+                 f'width="{size}" height="{size}" role="img" class="history-net">']
+        for u, v in G.edges:
+            (x1, y1), (x2, y2) = xy(u), xy(v)
+            new_edge = not other.has_edge(u, v)
+            stroke = mark if new_edge else "#bbb"
+            parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                         f'stroke="{stroke}" stroke-width="{2 if new_edge else 1}"/>')
+        for n, data in G.nodes(data=True):
+            x, y = xy(n)
+            differs = n not in other
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{6 if differs else 4}" '
+                f'fill="{COLOURS.get(data.get("kind"), "#888")}"'
+                + (f' stroke="{mark}" stroke-width="3"' if differs else "")
+                + f'><title>{escape(data.get("name", n))}</title></circle>')
+        parts.append("</svg>")
+        out.append(Markup("".join(parts)))
+    return out
+
+
+def timeline_svg(snaps: list, width: int = 640, height: int = 160) -> Markup:
+    """The region's snapshots on a time line with actors, ties and density as lines."""
+    if not snaps:
+        return Markup("")
+    series = (("actors", "#6c757d"), ("ties", "#1f5f8b"), ("gaps", "#c0392b"))
+    days = [s.date.toordinal() for s in snaps]
+    lo, hi = min(days), max(days)
+    span = max(hi - lo, 1)
+    top = max([s.summary["figures"].get(name) or 0 for s in snaps for name, _c in series] + [1])
+
+    def x(s):
+        return 40 + (s.date.toordinal() - lo) / span * (width - 60) if hi > lo else width / 2
+
+    def y(v):
+        return height - 30 - (v or 0) / top * (height - 50)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" role="img" class="history-timeline">',
+             f'<line x1="40" y1="{height - 30}" x2="{width - 20}" y2="{height - 30}" '
+             'stroke="#999"/>']
+    for name, colour in series:
+        points = " ".join(f"{x(s):.1f},{y(s.summary['figures'].get(name)):.1f}" for s in snaps)
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
+                     f'stroke-width="2"><title>{escape(_label(name))}</title></polyline>')
+    for s in snaps:
+        parts.append(f'<circle cx="{x(s):.1f}" cy="{height - 30}" r="3" fill="#333">'
+                     f'<title>{escape(s.name)} ({s.date.isoformat()})</title></circle>')
+        parts.append(f'<text x="{x(s):.1f}" y="{height - 12}" font-size="10" '
+                     f'text-anchor="middle">{s.date.year}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _label(name: str) -> str:
+    return {"actors": _("Akteure"), "ties": _("Verbindungen"), "gaps": _("Lücken")}[name]
+
+
+FIGURES = {"municipalities": _l("Kommunen"), "actors": _l("Akteure"),
+           "initiatives": _l("Initiativen"), "ties": _l("Verbindungen"),
+           "density": _l("Dichte"), "reach": _l("Reichweite (Anteil der Kommunen im Netz)"),
+           "brokerage": _l("Vermittlung (stärkster Vermittler)"), "gaps": _l("Lücken")}
+KINDS = {"manual": _l("gespeichert"), "import": _l("vor einem Import"),
+         "restore": _l("vor einer Wiederherstellung")}
+
+
+def field_changes(old: dict | None, new: dict | None) -> list[tuple[str, str, str]]:
+    """(field, before, after) for the fields that differ between two records."""
+    old, new = old or {}, new or {}
+
+    def show(value) -> str:
+        if value is None or value == "" or value == []:
+            return "–"
+        if isinstance(value, list):
+            return ", ".join(v if isinstance(v, str) else v.get("actor", str(v))
+                             if isinstance(v, dict) else str(v) for v in value)
+        return str(value)
+
+    return [(name, show(old.get(name)), show(new.get(name)))
+            for name in sorted(old.keys() | new.keys()) if old.get(name) != new.get(name)]
+
+
+@bp.app_context_processor
+def helpers():
+    from collab.activity.summaries import SECTIONS, action_label
+    from collab.core.localtime import local_date, local_time
+
+    return {"section_label": lambda s: str(SECTIONS.get(s, s)),
+            "figure_label": lambda f: str(FIGURES.get(f, f)), "kinds": KINDS,
+            "field_changes": field_changes, "action_label": action_label,
+            "local_time": local_time, "local_date": local_date}

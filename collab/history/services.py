@@ -1,0 +1,321 @@
+"""History of a region: snapshots, comparison over time, undo and restore.
+
+Snapshots keep the region's bundle (with contacts) and key figures of the analysis of that
+moment. Undo and restore apply bundles through :func:`collab.bundles.services.import_bundle`
+(validation, the rules' integrity checks, logging, one commit); what an entry replaced comes
+from its ``before`` (:func:`collab.core.store.change`).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+import graphs
+from collab.core import permissions as perm
+from collab.core import store
+from collab.core.models import Activity, NodePosition, Region, Snapshot, User, utcnow
+from collab.core.records import network_records
+from collab.core.validation import Problem, ValidationError
+from collab.extensions import db
+
+#: an entry of the activity log can be undone this long
+UNDO_DAYS = 30
+#: how many Taktgeber candidates a snapshot keeps
+RANKING_KEEP = 10
+SECTIONS = ("municipalities", "actors", "initiatives", "ties", "formats")
+
+
+# --- snapshots --------------------------------------------------------------------------------
+
+
+def summarise(bundle: dict) -> dict[str, Any]:
+    """Key figures of the analysis of ``bundle``: counts, density, reach, brokerage, the
+    Taktgeber ranking (first :data:`RANKING_KEEP`) and the gaps (kind, keys, severity)."""
+    report = graphs.analyse(bundle)
+    facts = report["summary"]
+    ranking = report["taktgeber"]
+    top = ranking[0] if ranking else None
+    brokerage = (top or {}).get("raw", {}).get("brokerage")
+    return {
+        "figures": {
+            "municipalities": facts.get("municipalities", 0),
+            "actors": facts.get("actors", 0), "initiatives": facts.get("initiatives", 0),
+            "ties": facts.get("ties", 0), "density": facts.get("density", 0.0),
+            "reach": facts.get("main_component_share", 0.0),
+            "brokerage": brokerage if isinstance(brokerage, int | float) else None,
+            "gaps": len(report["gaps"])},
+        "taktgeber": [{"key": r["key"], "name": r["name"], "score": r["score"]}
+                      for r in ranking[:RANKING_KEEP]],
+        "gaps": [{"kind": g["kind"], "keys": list(g["keys"]), "severity": g.get("severity"),
+                  "message": g.get("message", "")} for g in report["gaps"]],
+    }
+
+
+def current_bundle(region: Region) -> dict[str, Any]:
+    from collab.bundles import services as bundles
+
+    return bundles.export_bundle(region, contact=True)
+
+
+def _snapshot(region: Region, user: User | None, name: str, date: dt.date, kind: str,
+              bundle: dict) -> Snapshot:
+    snap = Snapshot(region_id=region.id, name=name, date=date, kind=kind, bundle=bundle,
+                    summary=summarise(bundle), created_at=utcnow(),
+                    created_by_id=user.id if user is not None and user.is_authenticated
+                    else None)
+    db.session.add(snap)
+    return snap
+
+
+def save_automatic(region: Region, user: User | None, kind: str, bundle: dict) -> Snapshot:
+    """The snapshot an import, restore or undo saves before it changes anything (inside the
+    change's transaction: it is kept exactly when the change is)."""
+    names = {"import": _("Vor dem Import"), "restore": _("Vor der Wiederherstellung")}
+    stamp = utcnow()
+    return _snapshot(region, user, f"{names.get(kind, kind)} {stamp:%Y-%m-%d %H:%M} UTC",
+                     stamp.date(), kind, bundle)
+
+
+def clean_snapshot_input(raw: Any) -> tuple[str, dt.date]:
+    problems = []
+    if not isinstance(raw, dict):
+        raise ValidationError([Problem("$", _("Ein JSON-Objekt {\"name\", \"date\"} erwartet."))])
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 120:
+        problems.append(Problem("name", _("Name: erforderlich, höchstens 120 Zeichen.")))
+    date = raw.get("date") or None
+    if date is None:
+        day = dt.date.today()
+    else:
+        try:
+            day = dt.date.fromisoformat(date) if isinstance(date, str) else None
+        except ValueError:
+            day = None
+        if day is None or not 1900 <= day.year <= 2200:
+            problems.append(Problem("date", _("Datum: im Format JJJJ-MM-TT erwartet.")))
+    store.raise_if(problems)
+    return name.strip(), day
+
+
+def save_snapshot(region: Region, raw: Any, user: User | None) -> Snapshot:
+    """A coordinator saves the region's state under a name and date."""
+    store.require(perm.can_manage_snapshots(user, region))
+    name, day = clean_snapshot_input(raw)
+    with store.change(region, user, "snapshot.create", name, name, data=False,
+                      params={"name": name}):
+        snap = _snapshot(region, user, name, day, "manual", current_bundle(region))
+    return snap
+
+
+def delete_snapshot(region: Region, snap: Snapshot, user: User | None) -> None:
+    store.require(perm.can_manage_snapshots(user, region))
+    with store.change(region, user, "snapshot.delete", str(snap.id), snap.name, data=False,
+                      params={"name": snap.name}):
+        db.session.delete(snap)
+
+
+def get_snapshot(region: Region, snapshot_id: int) -> Snapshot:
+    snap = db.session.get(Snapshot, snapshot_id)
+    if snap is None or snap.region_id != region.id:
+        from flask import abort
+
+        abort(404)
+    return snap
+
+
+def snapshots(region: Region) -> list[Snapshot]:
+    return list(db.session.scalars(sa.select(Snapshot).filter_by(region_id=region.id)
+                                   .order_by(Snapshot.date, Snapshot.id)))
+
+
+# --- restore ----------------------------------------------------------------------------------
+
+
+def _decided(rule: dict) -> bool:
+    return rule["status"] != "draft" or bool(rule["votes"])
+
+
+def restore_document(region: Region, snap: Snapshot) -> tuple[dict, list[str]]:
+    """The bundle a restore applies: the snapshot's, except the rules: a rule with a ballot,
+    a result or votes stays as the platform holds it (no restore forges or erases a vote);
+    drafts follow the snapshot. Returns the document and the keys of the rules kept."""
+    doc = copy.deepcopy(snap.bundle)
+    held = {r["key"]: r for r in current_bundle(region)["rules"]}
+    old = {r["key"]: r for r in doc.get("rules", [])}
+    rules, kept = [], []
+    for key in sorted(held.keys() | old.keys()):
+        now, then = held.get(key), old.get(key)
+        if now is not None and _decided(now):
+            rules.append(now)
+            if now != then:
+                kept.append(key)
+        elif then is not None and not _decided(then):
+            rules.append(then)
+        elif then is not None:  # decided then, no longer held: cannot be forged back
+            kept.append(key)
+    doc["rules"] = rules
+    return doc, kept
+
+
+def restore_preview(region: Region, snap: Snapshot) -> dict[str, Any]:
+    doc, kept = restore_document(region, snap)
+    return {"changes": store.record_diff(network_records(region, contact=True), doc),
+            "rules_kept": kept}
+
+
+def restore(region: Region, snap: Snapshot, user: User | None) -> dict[str, Any]:
+    """Make the region equal to the snapshot (the current state is snapshotted first)."""
+    from collab.bundles import services as bundles
+
+    store.require(perm.can_manage_snapshots(user, region))
+    doc, kept = restore_document(region, snap)
+    result = bundles.import_bundle(doc, user, slug=region.slug, action="snapshot.restore",
+                                   permitted=True, snapshot="restore",
+                                   log={"target": str(snap.id), "params": {
+                                       "name": snap.name, "rules_kept": kept}})
+    result["rules_kept"] = kept
+    return result
+
+
+# --- undo -------------------------------------------------------------------------------------
+
+
+def undo_problem(activity: Activity) -> str | None:
+    """Why the entry cannot be undone (None when it can)."""
+    if not activity.before:
+        return _("Dieser Eintrag lässt sich nicht rückgängig machen.")
+    if activity.at < utcnow() - dt.timedelta(days=UNDO_DAYS):
+        return _("Älter als %(n)d Tage: nicht mehr rückgängig zu machen.", n=UNDO_DAYS)
+    if db.session.scalar(sa.select(Activity.id).filter_by(undo_of=activity.id)) is not None:
+        return _("Bereits rückgängig gemacht.")
+    return None
+
+
+def _positions(region: Region, keys: list[str]) -> dict[str, list[float] | None]:
+    rows = {p.node_key: p for p in db.session.scalars(sa.select(NodePosition).where(
+        NodePosition.region_id == region.id, NodePosition.node_key.in_(keys)))}
+    return {k: [rows[k].x, rows[k].y] if k in rows else None for k in keys}
+
+
+def undo_preview(region: Region, activity: Activity) -> dict[str, Any]:
+    """What returns: per record ``[now, after the undo]``; ``changed_since`` lists records
+    changed again after the entry (the undo puts them back as they were before it)."""
+    before = activity.before or {}
+    if "positions" in before:
+        now = _positions(region, list(before["positions"]))
+        return {"positions": {k: [now[k], v] for k, v in before["positions"].items()},
+                "changed_since": []}
+    current = network_records(region, contact=True)
+    changes: dict[str, dict] = {}
+    changed_since = []
+    for section, records in before.get("records", {}).items():
+        if section == "region":
+            have = {"region": current["region"]}
+        else:
+            have = {r["key"]: r for r in current[section]}
+        for key, (old, new) in records.items():
+            now = have.get(key)
+            if now != new:
+                changed_since.append(f"{section}/{key}")
+            if now != old:
+                changes.setdefault(section, {})[key] = [now, old]
+    return {"changes": changes, "changed_since": changed_since}
+
+
+def _patched(region: Region, records: dict) -> dict:
+    doc = current_bundle(region)
+    for section, found in records.items():
+        if section == "region":
+            doc["region"] = {**doc["region"], **found["region"][0]}
+            continue
+        items = {r["key"]: r for r in doc[section]}
+        for key, (old, _new) in found.items():
+            if old is None:
+                items.pop(key, None)
+            else:
+                items[key] = old
+        doc[section] = [items[k] for k in sorted(items)]
+    return doc
+
+
+def undo(region: Region, activity: Activity, user: User | None) -> dict[str, Any]:
+    """Undo an entry of the log: put back what it replaced, through the normal services. The
+    undo is logged (with what it replaced) and can itself be undone."""
+    from collab.bundles import services as bundles
+
+    store.require(perm.can_undo(user, region, activity))
+    problem = undo_problem(activity)
+    if problem:
+        raise store.Conflict(problem)
+    before = activity.before
+    params = {"of": activity.id, "action": activity.action}
+    if "positions" in before:
+        store.require(perm.can_save_positions(user, region))
+        keys = list(before["positions"])
+        with store.change(region, user, "activity.undo", str(activity.id), "", data=False,
+                          before={"positions": _positions(region, keys)}, params=params,
+                          undo_of=activity.id):
+            rows = {p.node_key: p for p in db.session.scalars(sa.select(NodePosition).where(
+                NodePosition.region_id == region.id, NodePosition.node_key.in_(keys)))}
+            for key, value in before["positions"].items():
+                row = rows.get(key)
+                if value is None:
+                    if row is not None:
+                        db.session.delete(row)
+                elif row is None:
+                    db.session.add(NodePosition(region_id=region.id, node_key=key,
+                                                x=value[0], y=value[1], saved_at=utcnow()))
+                else:
+                    row.x, row.y = value
+        return {"positions": len(keys)}
+    doc = _patched(region, before.get("records", {}))
+    result = bundles.import_bundle(doc, user, slug=region.slug, action="activity.undo",
+                                   permitted=True, snapshot=None,
+                                   log={"target": str(activity.id), "params": params,
+                                        "undo_of": activity.id})
+    if not result["changed"]:  # nothing to put back: still mark the entry as undone
+        with store.change(region, user, "activity.undo", str(activity.id), "", data=False,
+                          params=params, undo_of=activity.id):
+            pass
+    return result
+
+
+# --- comparison -------------------------------------------------------------------------------
+
+
+def _label(section: str, record: dict) -> str:
+    if section == "ties":
+        return f"{record.get('source')} → {record.get('target')} ({record.get('kind')})"
+    return str(record.get("name") or record.get("key"))
+
+
+def compare(old: dict, new: dict, old_summary: dict, new_summary: dict) -> dict[str, Any]:
+    """What changed from one state (bundle and summary) to another."""
+    sections = {}
+    for section in ("municipalities", "actors", "initiatives", "ties"):
+        a = {r["key"]: r for r in old.get(section, [])}
+        b = {r["key"]: r for r in new.get(section, [])}
+        sections[section] = {
+            "added": [_label(section, b[k]) for k in sorted(b.keys() - a.keys())],
+            "removed": [_label(section, a[k]) for k in sorted(a.keys() - b.keys())],
+            "changed": [_label(section, b[k]) for k in sorted(a.keys() & b.keys())
+                        if a[k] != b[k]]}
+    figures = {name: [old_summary["figures"].get(name), new_summary["figures"].get(name)]
+               for name in new_summary["figures"]}
+
+    def gap_key(g):
+        return (g["kind"], tuple(g["keys"]))
+
+    gaps_old = {gap_key(g): g for g in old_summary["gaps"]}
+    gaps_new = {gap_key(g): g for g in new_summary["gaps"]}
+    return {
+        "sections": sections, "figures": figures,
+        "ranking": [old_summary["taktgeber"], new_summary["taktgeber"]],
+        "gaps_opened": [g for k, g in gaps_new.items() if k not in gaps_old],
+        "gaps_closed": [g for k, g in gaps_old.items() if k not in gaps_new],
+    }

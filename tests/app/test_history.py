@@ -1,0 +1,205 @@
+"""History (issue 17): snapshots, comparison, undo of each kind of change, restore."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from collab.core.models import Activity, NodePosition, Snapshot
+from collab.extensions import db
+
+pytestmark = pytest.mark.usefixtures("no_commit_on_get")
+R = "/regions/swf5"
+ROLES = ["anonymous", "gast", "olpe", "soest", "koordination"]
+
+
+def _export(api_client):
+    response = api_client.get("/regions/swf5/bundle?contact=1")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _last(app, action):
+    with app.app_context():
+        return db.session.scalar(sa.select(Activity.id).filter_by(action=action)
+                                 .order_by(Activity.id.desc()))
+
+
+def _undo(browser, activity_id):
+    page = browser.get(f"{R}/activity/{activity_id}/undo")
+    assert page.status_code == 200, page.get_data(as_text=True)[:2000]
+    response = browser.post(f"{R}/activity/{activity_id}/undo",
+                            csrf_from=f"{R}/activity/{activity_id}/undo")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+
+
+def test_export_snapshot_restore_export_identical(api):
+    koord = api("koordination")
+    before = _export(koord)
+    made = koord.post("/regions/swf5/snapshots", {"name": "Stand 2021", "date": "2021-09-30"})
+    assert made.status_code == 201, made.get_json()
+    sid = made.get_json()["id"]
+    assert koord.delete("/regions/swf5/actors/olpe-digital").status_code in (200, 204)
+    assert koord.patch("/regions/swf5/actors/swa", {"name": "Anders"}).status_code == 200
+    assert _export(koord) != before
+    assert koord.post(f"/regions/swf5/snapshots/{sid}/restore", {}).status_code == 422
+    restored = koord.post(f"/regions/swf5/snapshots/{sid}/restore", {"confirm": True})
+    assert restored.status_code == 200, restored.get_json()
+    assert _export(koord) == before
+    listed = koord.get("/regions/swf5/snapshots").get_json()
+    assert [s["kind"] for s in listed].count("restore") == 1  # the state before the restore
+    assert koord.get(f"/regions/swf5/snapshots/{sid}").get_json()["bundle"]["region"]
+    assert koord.delete(f"/regions/swf5/snapshots/{sid}").status_code == 204
+
+
+def test_undo_deletion_and_the_undo_itself(app, api, as_user):
+    koord = api("koordination")
+    before = _export(koord)
+    assert koord.delete("/regions/swf5/actors/olpe-digital").status_code in (200, 204)
+    browser = as_user("koordination")
+    _undo(browser, _last(app, "actor.delete"))
+    assert _export(koord) == before
+    _undo(browser, _last(app, "activity.undo"))  # undo the undo: gone again
+    keys = {a["key"] for a in _export(koord)["actors"]}
+    assert "olpe-digital" not in keys
+
+
+def test_undo_edit_by_its_author(app, api, as_user):
+    olpe = api("olpe")
+    before = _export(api("koordination"))
+    assert olpe.patch("/regions/swf5/actors/olpe-digital",
+                      {"name": "Neu", "capacity_fte": 3}).status_code == 200
+    activity_id = _last(app, "actor.update")
+    log = as_user("koordination").get(f"{R}/activity").get_data(as_text=True)
+    assert "name: " in log and "→ Neu" in log
+    assert as_user("soest").get(f"{R}/activity/{activity_id}/undo").status_code == 403
+    _undo(as_user("olpe"), activity_id)
+    assert _export(api("koordination")) == before
+    again = as_user("olpe").post(f"{R}/activity/{activity_id}/undo",
+                                 csrf_from=f"{R}/activity/{activity_id}/undo")
+    assert again.status_code == 422  # already undone
+
+
+def test_undo_layout(app, as_user):
+    with app.app_context():
+        had = {p.node_key: (p.x, p.y) for p in db.session.scalars(sa.select(NodePosition))}
+    koord = as_user("koordination")
+    response = koord.client.post(f"{R}/network/positions",
+                                 json={"positions": {"olpe": [1, 2]}},
+                                 headers={"X-CSRFToken": koord.csrf(f"{R}/network")})
+    assert response.status_code in (200, 204), response.get_data(as_text=True)
+    _undo(as_user("koordination"), _last(app, "view.positions"))
+    with app.app_context():
+        now = {p.node_key: (p.x, p.y) for p in db.session.scalars(sa.select(NodePosition))}
+    assert now == had
+
+
+def test_undo_import_and_automatic_snapshot(app, api, as_user):
+    koord = api("koordination")
+    before = _export(koord)
+    changed = {**before, "actors": [a for a in before["actors"] if a["key"] != "olpe-digital"],
+               "ties": [t for t in before["ties"]
+                        if "olpe-digital" not in (t["source"], t["target"])],
+               "initiatives": [{**i, "participants": [p for p in i["participants"]
+                                                      if p["actor"] != "olpe-digital"]}
+                               for i in before["initiatives"]],
+               "formats": [{**f, "participants": [p for p in f["participants"]
+                                                  if p != "olpe-digital"],
+                            "convenor": None if f["convenor"] == "olpe-digital"
+                            else f["convenor"]} for f in before.get("formats", [])]}
+    response = koord.put("/regions/swf5/bundle", changed)
+    assert response.status_code == 200, response.get_json()
+    with app.app_context():
+        snaps = db.session.scalars(sa.select(Snapshot).filter_by(kind="import")).all()
+        assert len(snaps) == 1 and snaps[0].bundle == before
+    _undo(as_user("koordination"), _last(app, "bundle.import"))
+    assert _export(koord) == before
+
+
+def test_compare_page_and_cli(app, runner, as_user):
+    result = runner.invoke(args=["snapshot", "swf5", "--name", "Stand 2021",
+                                 "--date", "2021-09-30"])
+    assert result.exit_code == 0, result.output
+    koord = as_user("koordination")
+    page = koord.post(f"{R}/snapshots", {"name": "Stand heute", "date": ""},
+                      csrf_from=f"{R}/snapshots")
+    assert page.status_code == 302
+    listing = koord.get(f"{R}/snapshots").get_data(as_text=True)
+    assert "Stand 2021" in listing and "<svg" in listing
+    ids = [int(i) for i in re.findall(r"/snapshots/(\d+)/download", listing)]
+    compared = koord.get(f"{R}/snapshots/compare?a={ids[0]}&b={ids[1]}")
+    assert compared.status_code == 200
+    text = compared.get_data(as_text=True)
+    assert "Taktgeber" in text and text.count("<svg") >= 2
+    assert koord.get(f"{R}/snapshots/compare?a={ids[0]}&b=today").status_code == 200
+    assert koord.get(f"{R}/snapshots/{ids[0]}/download").get_json()["region"]["slug"] == "swf5"
+    assert koord.get(f"{R}/snapshots/{ids[0]}/restore").status_code == 200
+    assert runner.invoke(args=["snapshot", "nope", "--name", "x"]).exit_code == 1
+    bad = runner.invoke(args=["snapshot", "swf5", "--name", "x", "--date", "2021-13-01"])
+    assert bad.exit_code == 1
+
+
+PAGES = [
+    (f"{R}/snapshots", "302 403 403 403 200"),
+    (f"{R}/snapshots/compare", "302 403 403 403 200"),
+    (f"{R}/snapshots/{{sid}}/download", "302 403 403 403 200"),
+    (f"{R}/snapshots/{{sid}}/restore", "302 403 403 403 200"),
+    (f"{R}/snapshots/999999/restore", "302 403 403 403 404"),
+]
+
+
+@pytest.mark.parametrize("path,spec", PAGES, ids=[p for p, _ in PAGES])
+def test_page_permissions(path, spec, runner, browser, as_user):
+    result = runner.invoke(args=["snapshot", "swf5", "--name", "A"])
+    sid = re.search(r"Stand (\d+)", result.output).group(1)
+    for role, status in zip(ROLES, spec.split(), strict=True):
+        client = browser if role == "anonymous" else as_user(role)
+        got = client.get(path.format(sid=sid)).status_code
+        assert got == int(status), (role, path, got)
+
+
+def test_post_permissions(runner, as_user, app):
+    result = runner.invoke(args=["snapshot", "swf5", "--name", "A"])
+    sid = re.search(r"Stand (\d+)", result.output).group(1)
+    for role in ("gast", "olpe", "soest"):
+        client = as_user(role)
+        for path in (f"{R}/snapshots", f"{R}/snapshots/{sid}/delete",
+                     f"{R}/snapshots/{sid}/restore"):
+            assert client.post(path, {"name": "x", "confirm": "1"}).status_code == 403
+    koord = as_user("koordination")
+    no_csrf = koord.client.post(f"{R}/snapshots/{sid}/delete")
+    assert no_csrf.status_code == 400
+
+
+API = [("get", "/regions/swf5/snapshots", None),
+       ("post", "/regions/swf5/snapshots", {"name": "x"}),
+       ("get", "/regions/swf5/snapshots/{sid}", None),
+       ("post", "/regions/swf5/snapshots/{sid}/restore", {"confirm": True}),
+       ("delete", "/regions/swf5/snapshots/{sid}", None)]
+
+
+def test_api_permissions(api, runner):
+    result = runner.invoke(args=["snapshot", "swf5", "--name", "A"])
+    sid = re.search(r"Stand (\d+)", result.output).group(1)
+    for login, status in ((None, 401), ("gast", 403), ("olpe", 403), ("soest", 403)):
+        client = api(login)
+        for method, path, body in API:
+            got = getattr(client, method)(path.format(sid=sid), body).status_code
+            assert got == status, (login, method, path, got)
+    koord = api("koordination")
+    assert koord.post("/regions/swf5/snapshots", {"name": ""}).status_code == 422
+    assert koord.post("/regions/swf5/snapshots", {"name": "a", "date": "x"}).status_code == 422
+    assert koord.get("/regions/swf5/snapshots/999999").status_code == 404
+    paths = koord.get("/openapi.json").get_json()["paths"]
+    assert "/regions/{slug}/snapshots/{id}/restore" in paths
+
+
+def test_activity_log_filters_and_language(api, as_user):
+    api("koordination").patch("/regions/swf5/actors/swa", {"name": "Anders"})
+    koord = as_user("koordination")
+    page = koord.get(f"{R}/activity?object=swa&from=2000-01-01").get_data(as_text=True)
+    assert "Akteur geändert" in page and "/actors/swa" in page
+    assert "Akteur geändert" not in koord.get(f"{R}/activity?object=nope").get_data(
+        as_text=True)
+    english = koord.get(f"{R}/activity?object=swa&lang=en")
+    assert english.status_code == 200
