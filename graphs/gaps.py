@@ -10,6 +10,7 @@ import networkx as nx
 from .build import LEVELS, actors_by_municipality, home_units, nodes_of_type
 from .charter import adopted, decided_at, voting_members
 from .provenance import Evidence, is_assumed
+from .solutions import MATURE, is_neighbour, solution_users
 from .structure import MEMBER_TIERS
 from .text import (
     day,
@@ -26,7 +27,6 @@ from .text import (
     sentence,
     the,
 )
-from .solutions import MATURE, is_neighbour, solution_users
 from .transfer import EXPERIENCE_ROLES, MAX_LISTED
 
 __all__ = [

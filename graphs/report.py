@@ -14,6 +14,7 @@ from .brokerage import to_csr
 from .build import build_graph, municipality_graph, network_graph, nodes_of_type
 from .charter import latest_adopted
 from .gaps import find_gaps
+from .solutions import solutions_report
 from .structure import (
     communities,
     coordinating_cover,
@@ -25,7 +26,6 @@ from .structure import (
 )
 from .taktgeber import candidates, rank_taktgeber, weights_in_force
 from .text import check_lang, join, plural, say, sentence, the
-from .solutions import solutions_report
 from .transfer import transfer_paths
 
 __all__ = ["TAKTGEBER_LIMIT", "analyse", "analyse_graph", "compare", "gc_paused", "without_node"]
