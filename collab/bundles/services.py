@@ -803,6 +803,7 @@ class _Import:
             for account in self.session.scalars(sa.select(User).filter_by(
                     region_id=self.region.id, municipality_id=ms.municipality_id)):
                 account.municipality_id = None
+            object_services._forget_solution_uses(self.region, ms.municipality)
             self.session.delete(ms)
             self.changes["municipalities"]["deleted"] += 1
         self.session.flush()

@@ -267,7 +267,22 @@ def remove_municipality(region: Region, membership: RegionMembership, user: User
         for account in db.session.scalars(sa.select(User).filter_by(
                 region_id=region.id, municipality_id=municipality.id)):
             account.municipality_id = None
+        _forget_solution_uses(region, municipality)
         db.session.delete(membership)
+
+
+def _forget_solution_uses(region: Region, municipality: Municipality) -> None:
+    """A municipality leaving the region takes what it said about the region's solutions
+    along (and is no longer named as the one others re-used them from)."""
+    solution_ids = sa.select(Solution.id).where(Solution.region_id == region.id)
+    for use in db.session.scalars(sa.select(SolutionUse).where(
+            SolutionUse.solution_id.in_(solution_ids),
+            sa.or_(SolutionUse.municipality_id == municipality.id,
+                   SolutionUse.from_municipality_id == municipality.id))):
+        if use.municipality_id == municipality.id:
+            db.session.delete(use)
+        else:
+            use.from_municipality_id = None
 
 
 # --- actors -----------------------------------------------------------------------------------
