@@ -24,9 +24,9 @@ from collab.core.web import select_locale
 from collab.extensions import babel, csrf, db, limiter, login_manager, migrate
 from collab.home import pages as home_pages
 from collab.objects import pages as objects_pages
-from collab.solutions import pages as solutions_pages
 from collab.ops import logs
 from collab.ops import pages as ops_pages
+from collab.solutions import pages as solutions_pages
 from collab.spielregeln import pages as spielregeln_pages
 
 

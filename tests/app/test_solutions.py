@@ -138,3 +138,28 @@ def test_compare_sets_the_demo_regions_side_by_side(as_user):
     page = as_user("gast").get("/regions/compare").get_data(as_text=True)
     assert "Smart Cities: 5 für Südwestfalen" in page
     assert "Offene Regionale Datenplattform" in page
+
+
+def test_api_solutions_and_compare(api):
+    viewer = api("gast")
+    body = viewer.get("/regions/swf5/solutions/dorf-dashboards").get_json()
+    assert body["owner"] == "bad-berleburg-stab" and body["maturity"] == "production"
+    assert viewer.get("/regions/swf5/solutions?maturity=ripe").status_code == 422
+    assert viewer.post("/regions/swf5/solutions", {"key": "x", "name": "X",
+                                                    "topic": "mobility"}).status_code == 403
+    olpe = api("olpe")
+    created = olpe.post("/regions/swf5/solutions", {
+        "key": "olpe-app", "name": "Olpe-App", "topic": "administration",
+        "owner": "olpe-digital", "links": {"opencode": "https://gitlab.opencode.de/x"}})
+    assert created.status_code == 201, created.get_json()
+    assert olpe.post("/regions/swf5/solutions", {
+        "key": "fremd", "name": "Fremd", "topic": "mobility",
+        "owner": "bad-berleburg-stab"}).status_code == 403
+    assert olpe.post("/regions/swf5/solutions", {
+        "key": "bad", "name": "Bad", "topic": "mobility", "owner": "olpe-digital",
+        "links": {"other": "javascript:alert(1)"}}).status_code == 422
+    compared = viewer.get("/regions/compare").get_json()
+    assert "swf5" in [r["slug"] for r in compared["regions"]]
+    spec = viewer.get("/openapi.json").get_json()
+    assert "/regions/{slug}/solutions/{key}" in spec["paths"]
+    assert "/regions/compare" in spec["paths"]
