@@ -27,6 +27,7 @@ from collab.home import pages as home_pages
 from collab.objects import pages as objects_pages
 from collab.ops import logs
 from collab.ops import pages as ops_pages
+from collab.solutions import pages as solutions_pages
 from collab.spielregeln import pages as spielregeln_pages
 
 
@@ -83,6 +84,6 @@ def create_app(test_config: dict | None = None, *, env: str | None = None) -> Fl
 def register_blueprints(app: Flask) -> None:
     for feature in (errors, ops_pages, accounts_pages, home_pages, objects_pages, view_pages,
                     analysis_pages, spielregeln_pages, region_account_pages, activity_pages,
-                    bundles_pages, history_pages, api):
+                    bundles_pages, history_pages, solutions_pages, api):
         app.register_blueprint(feature.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never with cookies

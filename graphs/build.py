@@ -53,8 +53,9 @@ def build_graph(bundle: Mapping) -> nx.MultiDiGraph:
     Municipality and actor nodes keep their ``provenance`` (``documented`` when not given).
     Nodes and edges are added in sorted key order, so the graph (and every seeded analysis
     on it) does not depend on the order of records in the bundle. ``G.graph["region"]`` holds
-    the bundle's region record, ``G.graph["rules"]`` its rules and ``G.graph["formats"]`` its
-    formats (sorted by key; convenor and participants must be actors of the bundle).
+    the bundle's region record, ``G.graph["rules"]`` its rules, ``G.graph["formats"]`` its
+    formats (sorted by key; convenor and participants must be actors of the bundle) and
+    ``G.graph["solutions"]`` its solutions (sorted by key, with their ``uses``).
 
     Parameters
     ----------
@@ -139,8 +140,10 @@ def build_graph(bundle: Mapping) -> nx.MultiDiGraph:
         for key in [record.get("convenor"), *(record.get("participants") or [])]:
             if key is not None:
                 expect(key, "actor", f"format {record['key']!r}")
+    solutions = sorted(bundle.get("solutions") or [], key=lambda r: r["key"])
     G = nx.MultiDiGraph(region=dict(bundle.get("region") or {}),
-                        rules=list(bundle.get("rules") or []), formats=formats)
+                        rules=list(bundle.get("rules") or []), formats=formats,
+                        solutions=solutions)
     G.add_nodes_from(nodes)
     G.add_edges_from(edges)
     return G

@@ -10,6 +10,7 @@ import networkx as nx
 from .build import LEVELS, actors_by_municipality, home_units, nodes_of_type
 from .charter import adopted, decided_at, voting_members
 from .provenance import Evidence, is_assumed
+from .solutions import MATURE, is_neighbour, solution_users
 from .structure import MEMBER_TIERS
 from .text import (
     day,
@@ -525,6 +526,60 @@ def topic_gap(G: nx.MultiDiGraph, ctx: dict) -> list:
     return found
 
 
+def reuse_candidate(G: nx.MultiDiGraph, ctx: dict) -> list:
+    """Members building something a neighbour already runs.
+
+    A member whose actor takes part (not only observing) in a planned or running initiative
+    on a topic for which a mature solution (maturity production or established) is used by
+    a neighbour (:func:`graphs.solutions.is_neighbour`: the same Kreis or within 50 km), a
+    solution the member does not use itself and the initiative did not build: one gap per
+    member, medium while one of its initiatives is only planned (it can still choose), else
+    low. The gap lists the solutions (``solutions``) and the neighbours running them.
+    """
+    lang = ctx.get("lang", "de")
+    mature = [s for s in G.graph.get("solutions") or [] if s.get("maturity") in MATURE]
+    if not mature:
+        return []
+    members = {m for m in nodes_of_type(G, "municipality")
+               if G.nodes[m].get("tier") in MEMBER_TIERS}
+    building: dict = {}
+    for i in nodes_of_type(G, "initiative"):
+        if G.nodes[i].get("status") not in ("planned", "running"):
+            continue
+        for a, _i, data in G.in_edges(i, data=True):
+            m = G.nodes[a].get("municipality")
+            if m in members and data.get("role") != "observer":
+                building.setdefault(m, set()).add(i)
+    found = []
+    for m in sorted(building):
+        hits: dict = {}
+        for s in mature:
+            users = solution_users(s)[0]
+            if m in users:
+                continue
+            near = [u for u in users if u in G and u != m
+                    and is_neighbour(G.nodes[m], G.nodes[u])]
+            own = [i for i in sorted(building[m]) if G.nodes[i].get("topic") == s.get("topic")
+                   and i not in (s.get("initiatives") or [])]
+            if near and own:
+                hits[s["key"]] = (s, near, own)
+        if not hits:
+            continue
+        initiatives = sorted({i for _s, _near, own in hits.values() for i in own})
+        offers = join((say(lang, "reuse.offer", solution=quote(s.get("name") or s["key"], lang),
+                           users=names(G, near, 3, lang))
+                       for s, near, _own in hits.values()), lang)
+        message = say(lang, "reuse.message", member=name(G, m), offers=offers,
+                      initiatives=join((quoted(G, i, lang) for i in initiatives), lang))
+        planned = any(G.nodes[i].get("status") == "planned" for i in initiatives)
+        gap = _gap("reuse_candidate", [m, *initiatives], "medium" if planned else "low",
+                   message)
+        gap["solutions"] = sorted(hits)
+        gap["neighbours"] = sorted({u for _s, near, _own in hits.values() for u in near})
+        found.append(gap)
+    return found
+
+
 def _workload(G: nx.MultiDiGraph) -> tuple[dict, dict, dict, dict]:
     """Load, number of lead or partner roles, number of leads, and the co-participants of
     its led initiatives, per actor, over planned and running initiatives."""
@@ -748,6 +803,7 @@ GAP_DETECTORS: dict[str, Callable[[nx.MultiDiGraph, dict], list]] = {
     "bridge": bridge,
     "weak_community_link": weak_community_link,
     "topic_gap": topic_gap,
+    "reuse_candidate": reuse_candidate,
     "overloaded_actor": overloaded_actor,
     "missing_data": missing_data,
     "sector_gap": sector_gap,

@@ -14,6 +14,7 @@ from .brokerage import to_csr
 from .build import build_graph, municipality_graph, network_graph, nodes_of_type
 from .charter import latest_adopted
 from .gaps import find_gaps
+from .solutions import solutions_report
 from .structure import (
     communities,
     coordinating_cover,
@@ -89,7 +90,9 @@ def analyse(
     Returns
     -------
     dict
-        Keys ``region``, ``summary``, ``taktgeber``, ``gaps``, ``transfer``, ``communities``,
+        Keys ``region``, ``summary``, ``taktgeber``, ``gaps``, ``transfer``, ``solutions``
+        (:func:`graphs.solutions.solutions_report`: per solution its users, those wanting
+        it and the paths from the other members to its users), ``communities``,
         ``core_periphery``, ``org_models``, ``weights``, ``weights_rule``, ``whatif`` (None
         without a what-if) and ``timings_ms``; plain Python types only.
 
@@ -245,6 +248,7 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
                             today=today.isoformat())
     clock.lap("taktgeber")
     transfer = transfer_paths(G, U, lang=lang, today=today.isoformat())
+    solutions = solutions_report(G, U, today=today.isoformat())
     clock.lap("transfer")
     context = {"U": U, "main": main, "contact": contact, "partition": partition,
                "cover": cover, "ranking": ranked["ranking"], "transfer": transfer,
@@ -268,6 +272,7 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
         "taktgeber": ranked["ranking"],
         "gaps": gaps,
         "transfer": transfer,
+        "solutions": solutions,
         "communities": [c for c in ([m for m in members if m in muni_set]
                                     for members in partition) if c],
         "core_periphery": core,

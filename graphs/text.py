@@ -270,6 +270,11 @@ TEMPLATES = {
                               "über keinen Wissenskanal (Wissenstransfer, Beratung, Kooperation, "
                               "Initiative oder wiederkehrendes Format zum Thema) zu erreichen. "
                               "{remedy}",
+        # gap: reuse_candidate
+        "reuse.offer": "{solution} (im Einsatz bei {users})",
+        "reuse.message": "{member} arbeitet an {initiatives}; in der Nachbarschaft läuft dazu "
+                         "schon {offers}. Vor dem Eigenbau die Nachnutzung prüfen und die "
+                         "Nutzer fragen.",
         # gap: overloaded_actor
         "overloaded.staff_unknown": "ohne Angabe zum Personal",
         "overloaded.staff": "mit {fte} VZÄ",
@@ -517,6 +522,10 @@ TEMPLATES = {
                               "reached over any knowledge channel (knowledge transfer, advice, "
                               "cooperation, an initiative or a recurring format on the topic). "
                               "{remedy}",
+        # gap: reuse_candidate
+        "reuse.offer": "{solution} (in use at {users})",
+        "reuse.message": "{member} is working on {initiatives}; nearby, {offers} already "
+                         "runs. Check re-use before building its own and ask the users.",
         # gap: overloaded_actor
         "overloaded.staff_unknown": "with no staff figure given",
         "overloaded.staff": "with {fte} FTE",

@@ -20,6 +20,8 @@ __all__ = [
     "MAX_PATHS",
     "RURAL_POPULATION",
     "TARGET_TIERS",
+    "USE_RANK",
+    "USING",
     "WEAK_PENALTY",
     "distance_km",
     "edge_length",
@@ -50,6 +52,11 @@ EXPERIENCE_ROLES = frozenset({"lead", "partner", "supporter"})
 EXPERIENCE_STATUSES = frozenset({"running", "completed"})
 #: Rank of the roles that give experience (who to call first: the lead).
 ROLE_RANK = {"lead": 0, "partner": 1, "supporter": 2}
+#: Relations to a solution that mean a municipality runs it (re-use counts as use).
+USING = frozenset({"uses", "reused_from"})
+#: Rank of the actors of a municipality whose experience in a topic comes from running a
+#: solution on it (``G.graph["solutions"]``): after every initiative role.
+USE_RANK = 3
 #: Members of these tiers are transfer targets (supporters, e.g. Kreise, only give).
 TARGET_TIERS = frozenset({"pioneer", "member"})
 #: Urban before rural when two sources are equally good for no one in particular.
@@ -155,8 +162,18 @@ def mentor_preference(G: nx.Graph, target, source) -> tuple:
 
 
 def _experience_roles(G: nx.MultiDiGraph) -> dict:
-    """topic -> municipality -> actor -> best role rank in initiatives giving experience."""
+    """topic -> municipality -> actor -> best role rank in initiatives giving experience;
+    a municipality running a solution on a topic (uses or re-used it) has experience in it
+    too, through each of its actors (rank ``USE_RANK``) unless an initiative gives it."""
     found: dict = {}
+    for solution in G.graph.get("solutions") or []:
+        topic = solution.get("topic")
+        for m in {u["municipality"] for u in solution.get("uses") or []
+                  if u.get("relation") in USING}:
+            if topic and m in G:
+                for a, _m, key in G.in_edges(m, keys=True):
+                    if key == "acts_for":
+                        found.setdefault(topic, {}).setdefault(m, {})[a] = USE_RANK
     for a, i, data in G.edges(data=True):
         if data["type"] != "participation" or data.get("role") not in EXPERIENCE_ROLES:
             continue
@@ -164,6 +181,10 @@ def _experience_roles(G: nx.MultiDiGraph) -> dict:
         if m and initiative.get("status") in EXPERIENCE_STATUSES and initiative.get("topic"):
             actors = found.setdefault(initiative["topic"], {}).setdefault(m, {})
             actors[a] = min(actors.get(a, 9), ROLE_RANK[data["role"]])
+    for topic in found:  # an initiative role outranks running a solution
+        for m, actors in found[topic].items():
+            if any(rank < USE_RANK for rank in actors.values()):
+                found[topic][m] = {a: r for a, r in actors.items() if r < USE_RANK}
     return found
 
 
@@ -171,7 +192,8 @@ def topic_experience(G: nx.MultiDiGraph) -> dict[str, dict[str, list[str]]]:
     """Return topic -> municipality -> the actors that give it experience in the topic.
 
     A municipality has experience in a topic when one of its actors took part (lead,
-    partner or supporter) in a running or completed initiative on it. Topics an actor only
+    partner or supporter) in a running or completed initiative on it, or when it uses or
+    re-used a solution on it (``G.graph["solutions"]``; then all its actors). Topics an actor only
     lists among its ``topics`` are no experience (see :func:`self_declared`).
     """
     found = _experience_roles(G)

@@ -19,7 +19,7 @@ from collab.core.validation import ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-KIND_PATH = "<any(municipalities,actors,initiatives,ties,formats):kind>"
+KIND_PATH = "<any(municipalities,actors,initiatives,ties,formats,solutions):kind>"
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
 
 

@@ -16,8 +16,12 @@ _ENUMS = {
     ("participant", "role"): vocab.PARTICIPATION_ROLES, ("tie", "kind"): vocab.TIE_KINDS,
     ("initiative", "scope"): vocab.INITIATIVE_SCOPES, ("format", "kind"): vocab.FORMAT_KINDS,
     ("format", "cadence"): vocab.CADENCES,
+    ("solution", "topic"): vocab.TOPICS, ("solution", "kind"): vocab.SOLUTION_KINDS,
+    ("solution", "maturity"): vocab.SOLUTION_MATURITIES,
+    ("solution_use", "relation"): vocab.SOLUTION_RELATIONS,
     **{(entity, "provenance"): vocab.PROVENANCES
-       for entity in ("municipality", "actor", "participant", "tie", "format")},
+       for entity in ("municipality", "actor", "participant", "tie", "format",
+                      "solution_use")},
 }
 #: enumerations that also take null
 _NULLABLE_ENUMS = {("municipality", "joined_by"): vocab.JOINED_BY,
@@ -79,6 +83,15 @@ def _schema(entity: str) -> dict[str, Any]:
     if entity == "initiative":
         props["participants"] = {"type": "array",
                                  "items": {"$ref": "#/components/schemas/participant"}}
+    if entity == "solution":
+        props["open_source"] = {"type": "boolean", "description": str(props["open_source"][
+            "description"])}
+        props["links"] = {"type": "object", "description": "catalogue -> http(s) URL",
+                          "properties": {k: {"type": "string", "format": "uri"}
+                                         for k in vocab.SOLUTION_LINKS}}
+        props["initiatives"] = {"type": "array", "items": {"type": "string"}}
+        props["uses"] = {"type": "array", "readOnly": True,
+                         "items": {"$ref": "#/components/schemas/solution_use"}}
     if entity == "format":
         props["participants"]["type"] = "array"
         props["participants"]["items"] = {"type": "string", "description": "actor key"}
@@ -212,7 +225,7 @@ def document(base: str) -> dict[str, Any]:
     }
     for plural, entity in (("municipalities", "municipality"), ("actors", "actor"),
                            ("initiatives", "initiative"), ("ties", "tie"),
-                           ("formats", "format")):
+                           ("formats", "format"), ("solutions", "solution")):
         slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
         key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
         ref = {"$ref": f"#/components/schemas/{entity}"}
@@ -245,7 +258,19 @@ def document(base: str) -> dict[str, Any]:
                        "responses": {"204": {"description": "deleted"}, **errors}},
         }
     schemas = {e: _schema(e) for e in ("municipality", "actor", "initiative", "participant",
-                                       "tie", "format")}
+                                       "tie", "format", "solution", "solution_use")}
+    paths["/regions/compare"] = {"get": {
+        "summary": "The regions the account reads side by side (members, levels, designated "
+                   "Taktgeber, gaps by kind, survey response, solutions in use) and the "
+                   "municipalities in several of them (region=<slug> repeatable)",
+        "responses": {"200": {"description": "regions and crossing municipalities",
+                              "content": {"application/json": {"schema": {
+                                  "type": "object", "properties": {
+                                      "regions": {"type": "array",
+                                                  "items": {"type": "object"}},
+                                      "crossing": {"type": "array",
+                                                   "items": {"type": "object"}}}}}}},
+                      **errors}}}
     schemas["region_settings"] = {"type": "object", "properties": {
         "funded_until": dict(_TYPES["funded_until"], description="end of the network's "
                              "funding")}}

@@ -23,6 +23,21 @@ def regions():
     return jsonify([region_record(r) for r in found])
 
 
+@bp.get("/regions/compare")
+def compare_regions():
+    """The regions the account reads, side by side, and the municipalities through which
+    knowledge and solutions cross their borders (``region`` may name some, repeatable)."""
+    from collab.solutions import services as solutions
+
+    found = solutions.readable_regions(g.api_user)
+    wanted = request.args.getlist("region")
+    if wanted:
+        found = [r for r in found if r.slug in wanted]
+    return jsonify({"regions": [solutions.region_facts(r, reports.latest(r).report)
+                                for r in found],
+                    "crossing": solutions.crossing_paths(found)})
+
+
 @bp.patch("/regions/<slug>")
 def patch_region(slug: str):
     """The coordinator changes the region's settings (``funded_until``)."""

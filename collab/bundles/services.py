@@ -24,6 +24,8 @@ from collab.core.models import (
     Region,
     RegionMembership,
     Rule,
+    Solution,
+    SolutionUse,
     Tie,
     User,
     Vote,
@@ -102,7 +104,8 @@ def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
         problems.append(Problem("$.format", _("Format: erwartet „%(f)s“.", f=FORMAT)))
     if doc.get("version") != VERSION:
         problems.append(Problem("$.version", _("Version: erwartet %(v)d.", v=VERSION)))
-    for section in ("municipalities", "actors", "initiatives", "ties", "formats", "rules"):
+    for section in ("municipalities", "actors", "initiatives", "ties", "formats", "rules",
+                    "solutions"):
         if not isinstance(doc.get(section, []), list):
             problems.append(Problem(f"$.{section}", _("muss eine Liste sein.")))
     if problems:
@@ -149,8 +152,12 @@ def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
         problems += found
         cleaned["rules"].append(data)
 
+    cleaned["solutions"], found = _clean_solutions(doc.get("solutions", []))
+    problems += found
+
     problems += _check_references(cleaned)
     problems += _check_format_references(cleaned)
+    problems += _check_solution_references(cleaned)
     problems += _designate(region, region_raw, cleaned)
     return {"region": region, **cleaned}, problems
 
@@ -298,6 +305,59 @@ def _check_format_references(doc: dict) -> list[Problem]:
             if k not in actors:
                 problems.append(Problem(f"$.formats[{n}].participants[{m}]", _(
                     "Akteur „%(k)s“ ist nicht im Bündel.", k=k)))
+    return problems
+
+
+def _clean_solutions(raw: Any) -> tuple[list[dict], list[Problem]]:
+    """The bundle's ``solutions`` and their ``uses`` by the field rules of ``solution`` and
+    ``solution_use``, each problem with its JSON path."""
+    found, problems = [], []
+    for n, item in enumerate(raw if isinstance(raw, list) else []):
+        path = f"$.solutions[{n}]"
+        data, trouble = clean("solution", item, path=path)
+        problems += trouble
+        data["links"] = data.get("links") or {}
+        data["uses"] = []
+        uses = item.get("uses", []) if isinstance(item, dict) else []
+        if not isinstance(uses, list):
+            problems.append(Problem(f"{path}.uses", _("muss eine Liste sein.")))
+            uses = []
+        for m, use in enumerate(uses):
+            udata, trouble = clean("solution_use", use, path=f"{path}.uses[{m}]")
+            problems += trouble
+            data["uses"].append(udata)
+        found.append(data)
+    return found, problems
+
+
+def _check_solution_references(doc: dict) -> list[Problem]:
+    """Solution keys are unique; owner, initiatives and the municipalities of the uses are
+    in the bundle; a municipality names each relation to a solution once."""
+    actors = {a["key"] for a in doc["actors"] if a.get("key")}
+    initiatives = {i["key"] for i in doc["initiatives"] if i.get("key")}
+    municipalities = {m["key"] for m in doc["municipalities"] if m.get("key")}
+    problems = _duplicates(doc["solutions"], "solutions")
+    for n, s in enumerate(doc["solutions"]):
+        path = f"$.solutions[{n}]"
+        if s.get("owner") and s["owner"] not in actors:
+            problems.append(Problem(f"{path}.owner", _(
+                "Akteur „%(k)s“ ist nicht im Bündel.", k=s["owner"])))
+        for m, k in enumerate(s.get("initiatives") or []):
+            if k not in initiatives:
+                problems.append(Problem(f"{path}.initiatives[{m}]", _(
+                    "Initiative „%(k)s“ ist nicht im Bündel.", k=k)))
+        seen = set()
+        for m, u in enumerate(s["uses"]):
+            for name in ("municipality", "from"):
+                if u.get(name) and u[name] not in municipalities:
+                    problems.append(Problem(f"{path}.uses[{m}].{name}", _(
+                        "Kommune „%(k)s“ ist nicht im Bündel.", k=u[name])))
+            pair = (u.get("municipality"), u.get("relation"))
+            if pair in seen:
+                problems.append(Problem(f"{path}.uses[{m}].relation", _(
+                    "Beziehung: „%(k)s“ steht für diese Lösung schon mit „%(r)s“ im Bündel.",
+                    k=pair[0], r=pair[1])))
+            seen.add(pair)
     return problems
 
 
@@ -614,7 +674,7 @@ class _Import:
     one method per record kind, in the order their references need."""
 
     SECTIONS = ("region", "municipalities", "actors", "initiatives", "ties", "formats",
-                "rules")
+                "rules", "solutions")
 
     def __init__(self, region: Region | None, doc: dict, user: User | None):
         self.region, self.doc, self.user = region, doc, user
@@ -642,6 +702,7 @@ class _Import:
         _apply_formats(self.region, self.doc["formats"], self.actors, self.changes)
         self.remove_leaving_members()
         self.apply_rules()
+        self.apply_solutions()
         self.session.flush()
         return {section: dict(c) for section, c in self.changes.items()}
 
@@ -764,6 +825,7 @@ class _Import:
             for account in self.session.scalars(sa.select(User).filter_by(
                     region_id=self.region.id, municipality_id=ms.municipality_id)):
                 account.municipality_id = None
+            object_services._forget_solution_uses(self.region, ms.municipality)
             self.session.delete(ms)
             self.changes["municipalities"]["deleted"] += 1
         self.session.flush()
@@ -797,6 +859,56 @@ class _Import:
                 rule.votes = [self._vote(v) for v in sorted(r["votes"],
                                                             key=lambda v: v["municipality"])]
             self.count("rules", is_new, _assign(rule, values))
+
+    def apply_solutions(self) -> None:
+        """Solutions, the initiatives that built them and who uses or wants them (the uses
+        follow the bundle; a municipality that left the region takes its uses along)."""
+        initiatives = {i.key: i for i in self.session.scalars(
+            sa.select(Initiative).filter_by(region_id=self.region.id))}
+        solutions = {s.key: s for s in self.session.scalars(
+            sa.select(Solution).filter_by(region_id=self.region.id))}
+        wanted = {s["key"] for s in self.doc["solutions"]}
+        for k, solution in solutions.items():
+            if k not in wanted:
+                self.session.delete(solution)
+                self.changes["solutions"]["deleted"] += 1
+        for s in self.doc["solutions"]:
+            solution = solutions.get(s["key"])
+            is_new = solution is None
+            if is_new:
+                solution = Solution(region=self.region, key=s["key"])
+                self.session.add(solution)
+            dirty = _assign(solution, {
+                **{f: s[f] for f in object_services.SOLUTION_FIELDS},
+                "owner": self.actors[s["owner"]] if s["owner"] else None})
+            built = [initiatives[k] for k in s["initiatives"]]
+            if [i.key for i in solution.initiatives] != sorted(i.key for i in built):
+                solution.initiatives = sorted(built, key=lambda i: i.key)
+                dirty = True
+            dirty |= self._apply_uses(solution, s["uses"])
+            self.count("solutions", is_new, dirty)
+        self.session.flush()
+
+    def _apply_uses(self, solution: Solution, wanted: list[dict]) -> bool:
+        """Make the solution's uses equal to the bundle's; True when anything changed."""
+        want = {(u["municipality"], u["relation"]): (u["from"], u["since"], u["provenance"],
+                                                      u["source"]) for u in wanted}
+        have = {(u.municipality.key, u.relation): u for u in solution.uses}
+        dirty = False
+        for pair, use in have.items():
+            if pair not in want:
+                solution.uses.remove(use)
+                dirty = True
+        for (muni, relation), (source_muni, since, provenance, source) in want.items():
+            use = have.get((muni, relation))
+            if use is None:
+                use = SolutionUse(municipality=self.municipalities[muni], relation=relation)
+                solution.uses.append(use)
+                dirty = True
+            dirty |= _assign(use, {
+                "from_municipality": self.municipalities[source_muni] if source_muni else None,
+                "since": since, "provenance": provenance, "source": source})
+        return dirty
 
     def _vote(self, v: dict) -> Vote:
         return Vote(municipality=self.municipalities[v["municipality"]], vote=v["vote"],

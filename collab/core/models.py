@@ -724,3 +724,114 @@ class StagedBundle(db.Model):
     body: Mapped[bytes] = mapped_column(sa.LargeBinary)
     #: when it was checked
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+# --- solutions: what the members built and re-use (issue 18) ---------------------------------
+
+#: the initiatives that built a solution
+solution_initiative = sa.Table(
+    "solution_initiative", db.metadata,
+    sa.Column("solution_id", sa.ForeignKey("solution.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("initiative_id", sa.ForeignKey("initiative.id", ondelete="CASCADE"),
+              primary_key=True),
+)
+
+
+class Solution(db.Model):
+    """A solution the network's members built or run (software, service, data platform,
+    concept, procurement template), and who uses it."""
+
+    __table_args__ = (sa.UniqueConstraint("region_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region whose catalogue lists it
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: stable identifier within the region (own namespace)
+    key: Mapped[str] = mapped_column(sa.String(64))
+    #: name of the solution
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: Handlungsfeld (see vocab.TOPICS)
+    topic: Mapped[str] = mapped_column(sa.String(30))
+    #: software, service, data_platform, concept, procurement_template
+    kind: Mapped[str] = mapped_column(sa.String(30), default="software")
+    #: the actor that owns it (none when unknown or shared)
+    owner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("actor.id", ondelete="SET NULL"), index=True)
+    #: published under an open-source licence
+    open_source: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: the licence's name ("" when unknown)
+    licence: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    #: idea, pilot, production, established
+    maturity: Mapped[str] = mapped_column(sa.String(20), default="pilot")
+    #: profiles in the public catalogues: smart_city_dialog, efa, opencode, other -> URL
+    links: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: free text
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: where it comes from: a URL or a document reference ("" when none)
+    source: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
+    region: Mapped[Region] = relationship()
+    owner: Mapped[Actor | None] = relationship()
+    initiatives: Mapped[list[Initiative]] = relationship(
+        secondary=solution_initiative, order_by="Initiative.key")
+    uses: Mapped[list[SolutionUse]] = relationship(
+        back_populates="solution", cascade="all, delete-orphan", order_by="SolutionUse.id")
+
+    def __repr__(self) -> str:
+        return f"<Solution {self.key}>"
+
+
+class SolutionUse(db.Model):
+    """A municipality's relation to a solution: uses it, re-used it from another, wants it."""
+
+    __table_args__ = (sa.UniqueConstraint("solution_id", "municipality_id", "relation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the solution
+    solution_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("solution.id", ondelete="CASCADE"), index=True)
+    #: the municipality
+    municipality_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="CASCADE"), index=True)
+    #: uses, reused_from, wants (see vocab.SOLUTION_RELATIONS)
+    relation: Mapped[str] = mapped_column(sa.String(20), default="uses")
+    #: for reused_from: the municipality it was taken over from (none when outside)
+    from_municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="SET NULL"))
+    #: since when, if known
+    since: Mapped[dt.date | None]
+    #: documented, self_reported, confirmed or assumed (see vocab.PROVENANCES)
+    provenance: Mapped[str] = mapped_column(sa.String(20), default="documented",
+                                            server_default="documented")
+    #: where it comes from: a URL or a document reference ("" when none)
+    source: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
+    solution: Mapped[Solution] = relationship(back_populates="uses")
+    municipality: Mapped[Municipality] = relationship(foreign_keys=[municipality_id])
+    from_municipality: Mapped[Municipality | None] = relationship(
+        foreign_keys=[from_municipality_id])
+
+
+class ReuseRequest(RequestDecision, db.Model):
+    """A member asks to re-use a solution; the owner's municipality (the coordinator when
+    the owner is regional or unknown) decides."""
+
+    #: one pending request per solution and municipality (also under concurrent requests)
+    __table_args__ = (sa.Index(
+        "uq_reuse_request_pending", "solution_id", "municipality_id", unique=True,
+        postgresql_where=sa.text("status = 'pending'"),
+        sqlite_where=sa.text("status = 'pending'")),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the solution asked for
+    solution_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("solution.id", ondelete="CASCADE"), index=True)
+    #: the municipality that wants to re-use it
+    municipality_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="CASCADE"), index=True)
+    #: what the member asks for or offers (plain text)
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+
+    solution: Mapped[Solution] = relationship()
+    municipality: Mapped[Municipality] = relationship()

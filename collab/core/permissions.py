@@ -20,6 +20,7 @@ from collab.core.models import (
     Region,
     RegionMembership,
     Rule,
+    Solution,
     Tie,
     User,
 )
@@ -172,6 +173,50 @@ def can_edit_format(user: User | None, fmt: Format) -> bool:
     return can_edit_format_of(user, fmt.region, fmt.convenor)
 
 
+def can_add_solution(user: User | None, region: Region) -> bool:
+    """Members add the solutions their own actors own; coordinators any."""
+    return can_manage_region(user, region) or is_member_of(user, region)
+
+
+def can_edit_solution_of(user: User | None, region: Region, owner: Actor | None) -> bool:
+    """A solution's catalogue entry is the coordinator's business, and that of the member
+    whose actor owns it; one without owner (or a regional body's) the coordinator's only."""
+    return can_manage_region(user, region) or (
+        owner is not None and speaks_for(user, region, owner.municipality))
+
+
+def can_edit_solution(user: User | None, solution: Solution) -> bool:
+    return can_edit_solution_of(user, solution.region, solution.owner)
+
+
+def can_edit_solution_use(user: User | None, region: Region,
+                          municipality: Municipality | None) -> bool:
+    """Whether a municipality uses, re-used or wants a solution is said by the municipality
+    itself (its member account), or by the coordinator for it."""
+    return municipality is not None and (
+        can_manage_region(user, region) or speaks_for(user, region, municipality))
+
+
+def can_request_reuse(user: User | None, solution: Solution) -> bool:
+    """A member of the region asks to re-use a solution (for its own municipality)."""
+    return is_member_of(user, solution.region) and bool(user.municipality_id)
+
+
+def can_decide_reuse(user: User | None, solution: Solution) -> bool:
+    """The municipality whose actor owns the solution answers a re-use request; the
+    coordinator when the owner is a regional body or not known (and admins)."""
+    owner = solution.owner
+    if owner is None or owner.municipality is None:
+        return can_manage_region(user, solution.region)
+    return is_admin(user) or speaks_for(user, solution.region, owner.municipality)
+
+
+def can_read_region(user: User | None, region: Region) -> bool:
+    """Whether the account reads the region (its pages, analysis and comparisons): every
+    signed-in account reads every region."""
+    return can_read(user)
+
+
 def can_edit_region_settings(user: User | None, region: Region) -> bool:
     """The region's own settings (such as the end of its funding) are the coordinator's."""
     return can_manage_region(user, region)
@@ -271,6 +316,10 @@ def get_tie(region: Region, key: str) -> Tie:
 
 def get_format(region: Region, key: str) -> Format:
     return db.first_or_404(db.select(Format).filter_by(region_id=region.id, key=key))
+
+
+def get_solution(region: Region, key: str) -> Solution:
+    return db.first_or_404(db.select(Solution).filter_by(region_id=region.id, key=key))
 
 
 def get_account(region: Region, login: str) -> User:

@@ -24,8 +24,11 @@ from collab.core.models import (
     Region,
     RegionMembership,
     Rule,
+    Solution,
+    SolutionUse,
     Tie,
     format_participant,
+    solution_initiative,
 )
 from collab.extensions import db
 
@@ -124,7 +127,8 @@ def network_records(region: Region, *, contact: bool = False) -> dict[str, Any]:
         region_record["taktgeber"] = taktgeber.key
     return {"format": FORMAT, "version": VERSION, "region": region_record,
             "municipalities": municipalities, "actors": actors, "initiatives": initiatives,
-            "ties": ties, "formats": format_records(region)}
+            "ties": ties, "formats": format_records(region),
+            "solutions": solution_records(region)}
 
 
 def format_records(region: Region) -> list[dict[str, Any]]:
@@ -148,3 +152,41 @@ def format_records(region: Region) -> list[dict[str, Any]]:
                       Format.description, Format.provenance, Format.source)
             .outerjoin(convenor, Format.convenor_id == convenor.id)
             .where(Format.region_id == region.id).order_by(Format.key))]
+
+
+def solution_records(region: Region) -> list[dict[str, Any]]:
+    """The region's solutions as in the bundle, sorted by key, their uses by municipality
+    and relation (three plain queries)."""
+    built: dict[int, list[str]] = {}
+    for solution_id, initiative in db.session.execute(
+            sa.select(solution_initiative.c.solution_id, Initiative.key)
+            .join(Initiative, solution_initiative.c.initiative_id == Initiative.id)
+            .where(Initiative.region_id == region.id).order_by(Initiative.key)):
+        built.setdefault(solution_id, []).append(initiative)
+    user, origin = sa.orm.aliased(Municipality), sa.orm.aliased(Municipality)
+    uses: dict[int, list[dict]] = {}
+    for solution_id, muni, relation, source_muni, since, provenance, source in \
+            db.session.execute(
+                sa.select(SolutionUse.solution_id, user.key, SolutionUse.relation, origin.key,
+                          SolutionUse.since, SolutionUse.provenance, SolutionUse.source)
+                .join(Solution, SolutionUse.solution_id == Solution.id)
+                .join(user, SolutionUse.municipality_id == user.id)
+                .outerjoin(origin, SolutionUse.from_municipality_id == origin.id)
+                .where(Solution.region_id == region.id)
+                .order_by(user.key, SolutionUse.relation)):
+        uses.setdefault(solution_id, []).append(
+            {"municipality": muni, "relation": relation, "from": source_muni,
+             "since": _iso(since), "provenance": provenance, "source": source})
+    owner = sa.orm.aliased(Actor)
+    return [
+        {"key": key, "name": name, "topic": topic, "kind": kind, "owner": owner_key,
+         "open_source": bool(open_source), "licence": licence, "maturity": maturity,
+         "links": dict(sorted((links or {}).items())), "initiatives": built.get(id_, []),
+         "description": description, "source": source, "uses": uses.get(id_, [])}
+        for id_, key, name, topic, kind, owner_key, open_source, licence, maturity, links,
+        description, source in db.session.execute(
+            sa.select(Solution.id, Solution.key, Solution.name, Solution.topic, Solution.kind,
+                      owner.key, Solution.open_source, Solution.licence, Solution.maturity,
+                      Solution.links, Solution.description, Solution.source)
+            .outerjoin(owner, Solution.owner_id == owner.id)
+            .where(Solution.region_id == region.id).order_by(Solution.key))]

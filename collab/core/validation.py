@@ -298,6 +298,37 @@ def weights(value: Any, path: str = "weights") -> tuple[dict[str, float] | None,
     return (found if not problems else None), problems
 
 
+def flag(value: Any) -> bool:
+    """A yes/no value: true or false (forms also send "y", "on", "1")."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("y", "yes", "on", "1", "true"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("n", "no", "off", "0", "false"):
+        return False
+    raise Invalid(_("true oder false."))
+
+
+def catalogue_links(value: Any) -> dict[str, str]:
+    """A solution's profiles in the public catalogues: an object mapping
+    :data:`vocab.SOLUTION_LINKS` names to web addresses (http or https only)."""
+    if not isinstance(value, dict):
+        raise Invalid(_("ein Objekt aus Katalog und Adresse, z. B. {\"opencode\": "
+                        "\"https://gitlab.opencode.de/…\"}."))
+    found: dict[str, str] = {}
+    for name, url in value.items():
+        if name not in vocab.SOLUTION_LINKS:
+            raise Invalid(_("unbekannter Katalog „%(v)s“; erlaubt: %(a)s.", v=str(name)[:40],
+                            a=", ".join(vocab.SOLUTION_LINKS)))
+        if url in (None, ""):
+            continue
+        url = text(SOURCE_MAX)(url)
+        if not is_url(url):
+            raise Invalid(_("%(k)s: nur eine Webadresse mit http:// oder https://.", k=name))
+        found[name] = url
+    return found
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -388,6 +419,29 @@ FIELDS: dict[str, list[Field]] = {
         Field("description", _l("Beschreibung"), text(5000), default=""),
         *_provenance_fields(),
     ],
+    "solution": [
+        Field("key", _l("Schlüssel"), key, required=True),
+        Field("name", _l("Name"), text(200), required=True),
+        Field("topic", _l("Handlungsfeld"), choice(vocab.TOPICS), required=True),
+        Field("kind", _l("Art"), choice(vocab.SOLUTION_KINDS), default="software"),
+        Field("owner", _l("Eigentümer"), key),
+        Field("open_source", _l("Quelloffen"), flag, default=False),
+        Field("licence", _l("Lizenz"), text(200), default=""),
+        Field("maturity", _l("Reifegrad"), choice(vocab.SOLUTION_MATURITIES),
+              default="pilot"),
+        Field("links", _l("Katalog-Einträge"), catalogue_links),
+        Field("initiatives", _l("Initiativen"), keys, default=()),
+        Field("description", _l("Beschreibung"), text(5000), default=""),
+        Field("source", _l("Quelle"), text(SOURCE_MAX), default=""),
+    ],
+    "solution_use": [
+        Field("municipality", _l("Kommune"), key, required=True),
+        Field("relation", _l("Beziehung"), choice(vocab.SOLUTION_RELATIONS), default="uses"),
+        Field("from", _l("Nachgenutzt von"), key),
+        Field("since", _l("Seit"), date),
+        *_provenance_fields(),
+    ],
+    "reuse_request": [Field("message", _l("Nachricht"), text(2000), default="")],
     # --- Spielregeln: what a rule, a ballot, a vote and a request consist of -----------------
     "rule": [
         Field("title", _l("Titel"), text(200), required=True),
@@ -496,6 +550,13 @@ def _cross_checks(entity: str, data: dict, path: str) -> list[Problem]:
     if entity == "initiative" and data.get("start") and data.get("end"):
         if data["end"] < data["start"]:
             found.append(Problem(at("end"), _("Ende: liegt vor dem Beginn.")))
+    if entity == "solution_use" and data.get("from"):
+        if data.get("relation") != "reused_from":
+            found.append(Problem(at("from"), _(
+                "Nachgenutzt von: nur bei der Beziehung reused_from.")))
+        elif data["from"] == data.get("municipality"):
+            found.append(Problem(at("from"), _(
+                "Nachgenutzt von: Eine Kommune nutzt nicht von sich selbst nach.")))
     if entity == "format" and data.get("since") and data.get("until"):
         if data["until"] < data["since"]:
             found.append(Problem(at("until"), _("Bis: liegt vor „Seit“.")))

@@ -211,3 +211,35 @@ def label(vocabulary: dict, value) -> str:
 
 #: roles a municipality may ask for when it joins an initiative (the lead is agreed, not asked)
 JOIN_ROLES = {k: v for k, v in PARTICIPATION_ROLES.items() if k != "lead"}
+
+SOLUTION_KINDS = {
+    "software": _l("Software"),
+    "service": _l("Dienstleistung"),
+    "data_platform": _l("Datenplattform"),
+    "concept": _l("Konzept"),
+    "procurement_template": _l("Vergabevorlage"),
+}
+
+SOLUTION_MATURITIES = {
+    "idea": _l("Idee"),
+    "pilot": _l("Pilot"),
+    "production": _l("im Betrieb"),
+    "established": _l("etabliert"),
+}
+
+#: a mature solution (production or established) is one a neighbour can re-use
+MATURE_SOLUTIONS = frozenset({"production", "established"})
+
+SOLUTION_RELATIONS = {
+    "uses": _l("setzt ein"),
+    "reused_from": _l("hat nachgenutzt von"),
+    "wants": _l("möchte nachnutzen"),
+}
+
+#: the public catalogues a solution's profile may be linked to
+SOLUTION_LINKS = {
+    "smart_city_dialog": _l("Smart City Dialog"),
+    "efa": _l("EfA-Marktplatz"),
+    "opencode": _l("Open CoDE"),
+    "other": _l("Weitere"),
+}

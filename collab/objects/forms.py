@@ -6,11 +6,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
     SelectField,
     SelectMultipleField,
+    StringField,
     SubmitField,
 )
 
@@ -132,6 +134,39 @@ class FormatForm(FlaskForm):
     provenance = _provenance("format")
     source = _source("format")
     submit = SubmitField(_l("Speichern"))
+
+
+class SolutionForm(FlaskForm):
+    key = _text("solution", "key", description=_l("z. B. „dorf-dashboards“; bleibt dauerhaft."))
+    name = _text("solution", "name")
+    topic = _select("solution", "topic", vocab.TOPICS)
+    kind = _select("solution", "kind", vocab.SOLUTION_KINDS)
+    owner = SelectField(field_label("solution", "owner"), validate_choice=False, choices=[])
+    open_source = BooleanField(field_label("solution", "open_source"))
+    licence = _text("solution", "licence")
+    maturity = _select("solution", "maturity", vocab.SOLUTION_MATURITIES)
+    link_smart_city_dialog = StringField(_l("Profil im Smart City Dialog (https://…)"))
+    link_efa = StringField(_l("Eintrag im EfA-Marktplatz (https://…)"))
+    link_opencode = StringField(_l("Repository auf Open CoDE (https://…)"))
+    link_other = StringField(_l("Weitere Seite (https://…)"))
+    initiatives = SelectMultipleField(field_label("solution", "initiatives"),
+                                      validate_choice=False, choices=[])
+    description = _text("solution", "description", area=True)
+    source = _text("solution", "source")
+    submit = SubmitField(_l("Speichern"))
+
+
+class SolutionUseForm(FlaskForm):
+    municipality = SelectField(field_label("solution_use", "municipality"),
+                               validate_choice=False, choices=[])
+    relation = _select("solution_use", "relation", vocab.SOLUTION_RELATIONS)
+    source = _text("solution_use", "source")
+    submit = SubmitField(_l("Eintragen"))
+
+
+class ReuseRequestForm(FlaskForm):
+    message = _text("reuse_request", "message", area=True)
+    submit = SubmitField(_l("Nachnutzung anfragen"))
 
 
 class RegionSettingsForm(FlaskForm):

@@ -19,6 +19,7 @@ from collab.core.models import (
     Municipality,
     Region,
     RegionMembership,
+    Solution,
     Tie,
 )
 from collab.extensions import db
@@ -181,6 +182,30 @@ class FormatKind(Kind):
         return perm.can_edit_format(user, fmt)
 
 
+class SolutionKind(Kind):
+    name, entity, title, title_one = "solutions", "solution", _l("Lösungen"), _l("Lösung")
+    model, form = Solution, object_forms.SolutionForm
+    filters = {"topic": vocab.TOPICS, "kind": vocab.SOLUTION_KINDS,
+               "maturity": vocab.SOLUTION_MATURITIES}
+
+    load = staticmethod(perm.get_solution)
+    record = staticmethod(object_services.solution_record)
+    add = staticmethod(object_services.add_solution)
+    update = staticmethod(object_services.update_solution)
+    delete = staticmethod(object_services.delete_solution)
+    consequences = staticmethod(object_services.solution_consequences)
+    can_add = staticmethod(perm.can_add_solution)
+
+    def can_edit(self, user, region, solution) -> bool:
+        return perm.can_edit_solution(user, solution)
+
+    def edit_values(self, solution) -> dict:
+        record = object_services.solution_record(solution)
+        for name in vocab.SOLUTION_LINKS:
+            record[f"link_{name}"] = (solution.links or {}).get(name, "")
+        return record
+
+
 def base_query(kind: Kind, region: Region) -> sa.Select:
     """The region's objects of ``kind`` in display order."""
     if kind.name == "municipalities":
@@ -264,7 +289,7 @@ def list_params(kind: Kind, args) -> tuple[int, int, list[validation.Problem]]:
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in
                           (MunicipalityKind(), ActorKind(), InitiativeKind(), TieKind(),
-                           FormatKind())}
+                           FormatKind(), SolutionKind())}
 
 
 def region_actor_choices(region: Region) -> list[tuple[str, str]]:
@@ -318,6 +343,17 @@ def participant_choices(user, region: Region, *, creating: bool) -> list[tuple[s
         own = own_actor_keys(user, region)
         actors = [(k, n) for k, n in actors if k in own]
     return [("", "—"), *actors]
+
+
+def owner_choices(user, region: Region) -> list[tuple[str, str]]:
+    """Actors a solution may name as its owner: the coordinator any (or none), a member
+    its own actors."""
+    return convenor_choices(user, region)
+
+
+def region_initiative_choices(region: Region) -> list[tuple[str, str]]:
+    return list(db.session.execute(sa.select(Initiative.key, Initiative.name).filter_by(
+        region_id=region.id).order_by(Initiative.name)).all())
 
 
 def convenor_choices(user, region: Region) -> list[tuple[str, str]]:

@@ -36,16 +36,19 @@ from collab.objects.kinds import (
     actor_municipality_choices,
     convenor_choices,
     filtered_query,
+    owner_choices,
     participant_choices,
     region_actor_choices,
+    region_initiative_choices,
     region_municipality_choices,
     tie_end_choices,
 )
+from collab.solutions import services as solution_services
 from collab.spielregeln import services as spielregeln
 
 bp = Blueprint("objects", __name__, url_prefix="/regions")
 
-KIND_PATH = "<any(municipalities,actors,initiatives,ties,formats):kind>"
+KIND_PATH = "<any(municipalities,actors,initiatives,ties,formats,solutions):kind>"
 
 
 @bp.before_request
@@ -169,6 +172,9 @@ def _fill_choices(form, region, kind: str, *, creating: bool) -> None:
         if not perm.can_manage_region(current_user, region):
             form.convenor.description = _("Formate, zu denen ein Akteur Ihrer Kommune "
                                           "einlädt.")
+    elif kind == "solutions":
+        form.owner.choices = forms.options(owner_choices(current_user, region))
+        form.initiatives.choices = forms.options(region_initiative_choices(region))
 
 
 def _choice_problems(form, region, kind: str, raw: dict) -> list[validation.Problem]:
@@ -188,6 +194,12 @@ def _choice_problems(form, region, kind: str, raw: dict) -> list[validation.Prob
                 current_user, region, ends["source"], ends["target"]):
             problems.append(validation.Problem("source", _(
                 "Von: Mindestens ein Ende der Verbindung muss ein Akteur Ihrer Kommune sein.")))
+    elif kind == "solutions" and "owner" in raw:
+        allowed = {value for value, _label, *_rest in form.owner.choices}
+        if (raw["owner"] or "") not in allowed:
+            problems.append(validation.Problem("owner", _(
+                "Eigentümer: Sie können nur Lösungen eintragen, die ein Akteur Ihrer Kommune "
+                "besitzt; bitte wählen Sie einen aus der Liste.")))
     elif kind == "formats" and "convenor" in raw:
         allowed = {value for value, _label, *_rest in form.convenor.choices}
         if (raw["convenor"] or "") not in allowed:
@@ -215,6 +227,10 @@ def _raw_from_form(form, kind: str, *, editing: bool) -> dict:
         raw["municipality"] = None
     if kind == "formats" and not raw.get("convenor"):
         raw["convenor"] = None
+    if kind == "solutions":
+        raw["owner"] = raw.get("owner") or None
+        raw["links"] = {name: (raw.pop(f"link_{name}", "") or "").strip()
+                        for name in vocab.SOLUTION_LINKS}
     if editing:
         raw.pop("key", None)
     return raw
@@ -285,10 +301,14 @@ def detail(slug: str, kind: str, key: str):
             Tie.region_id == region.id,
             sa.or_(Tie.source_id == obj.id, Tie.target_id == obj.id)).order_by(Tie.key)).all()
     report = None
-    if kind == "municipalities":  # the member page's suggestions use the analysis
+    if kind in ("municipalities", "solutions"):  # suggestions and paths use the analysis
         # (the newest stored report; while the first is computed, no mentor suggestions)
         report = reports.latest(region).report
     context.update(spielregeln.page_context(region, kind, obj, current_user, report))
+    if kind == "municipalities":
+        context["neighbour_solutions"] = solution_services.neighbour_solutions(region, obj)
+    if kind == "solutions":
+        context.update(solution_services.detail_context(region, obj, report, current_user))
     return render_template(f"objects/{kind}_detail.html", region=region, kind=k, obj=obj,
                            can_edit=k.can_edit(current_user, region, obj),
                            can_delete=k.can_delete(current_user, region, obj),

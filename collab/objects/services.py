@@ -21,6 +21,8 @@ from collab.core.models import (
     Participation,
     Region,
     RegionMembership,
+    Solution,
+    SolutionUse,
     Tie,
     User,
 )
@@ -265,7 +267,22 @@ def remove_municipality(region: Region, membership: RegionMembership, user: User
         for account in db.session.scalars(sa.select(User).filter_by(
                 region_id=region.id, municipality_id=municipality.id)):
             account.municipality_id = None
+        _forget_solution_uses(region, municipality)
         db.session.delete(membership)
+
+
+def _forget_solution_uses(region: Region, municipality: Municipality) -> None:
+    """A municipality leaving the region takes what it said about the region's solutions
+    along (and is no longer named as the one others re-used them from)."""
+    solution_ids = sa.select(Solution.id).where(Solution.region_id == region.id)
+    for use in db.session.scalars(sa.select(SolutionUse).where(
+            SolutionUse.solution_id.in_(solution_ids),
+            sa.or_(SolutionUse.municipality_id == municipality.id,
+                   SolutionUse.from_municipality_id == municipality.id))):
+        if use.municipality_id == municipality.id:
+            db.session.delete(use)
+        else:
+            use.from_municipality_id = None
 
 
 # --- actors -----------------------------------------------------------------------------------
@@ -604,6 +621,156 @@ def delete_format(region: Region, fmt: Format, user: User | None) -> None:
     require(perm.can_edit_format(user, fmt))
     with change(region, user, "format.delete", fmt.key, fmt.name):
         db.session.delete(fmt)
+
+
+# --- solutions ---------------------------------------------------------------------------------
+
+#: a solution's own fields (besides key, owner, initiatives and uses)
+SOLUTION_FIELDS = ("name", "topic", "kind", "open_source", "licence", "maturity", "links",
+                   "description", "source")
+
+
+def use_record(u: SolutionUse) -> dict[str, Any]:
+    return {"municipality": u.municipality.key, "relation": u.relation,
+            "from": u.from_municipality.key if u.from_municipality else None,
+            "since": _iso(u.since), "provenance": u.provenance, "source": u.source}
+
+
+def solution_record(s: Solution) -> dict[str, Any]:
+    return {
+        "key": s.key, "name": s.name, "topic": s.topic, "kind": s.kind,
+        "owner": s.owner.key if s.owner else None, "open_source": bool(s.open_source),
+        "licence": s.licence, "maturity": s.maturity, "links": dict(s.links or {}),
+        "initiatives": [i.key for i in s.initiatives], "description": s.description,
+        "source": s.source,
+        "uses": [use_record(u) for u in sorted(s.uses, key=lambda u: (u.municipality.key,
+                                                                       u.relation))],
+    }
+
+
+def _solution_refs(region: Region, data: dict) -> tuple[Actor | None, list[Initiative] | None]:
+    """The owner and initiatives ``data`` names (None where it names none), each of the
+    region; unknown keys are refused at their field."""
+    problems: list[Problem] = []
+    owner = initiatives = None
+    if data.get("owner"):
+        owner = db.session.scalar(sa.select(Actor).filter_by(region_id=region.id,
+                                                             key=data["owner"]))
+        if owner is None:
+            problems.append(Problem("owner", _(
+                "Eigentümer: Akteur „%(k)s“ gibt es in dieser Region nicht.", k=data["owner"])))
+    if data.get("initiatives") is not None:
+        wanted = list(data["initiatives"])
+        found = {i.key: i for i in db.session.scalars(sa.select(Initiative).where(
+            Initiative.region_id == region.id, Initiative.key.in_(wanted)))} if wanted else {}
+        for n, k in enumerate(wanted):
+            if k not in found:
+                problems.append(Problem(f"initiatives[{n}]", _(
+                    "Initiativen: „%(k)s“ gibt es in dieser Region nicht.", k=k)))
+        initiatives = sorted((found[k] for k in wanted if k in found), key=lambda i: i.key)
+    raise_if(problems)
+    return owner, initiatives
+
+
+def add_solution(region: Region, raw: dict, user: User | None) -> Solution:
+    require(perm.can_add_solution(user, region))
+    data, problems = clean("solution", raw)
+    raise_if(problems)
+    owner, initiatives = _solution_refs(region, data)
+    require(perm.can_edit_solution_of(user, region, owner))
+    if db.session.scalar(sa.select(Solution.id).filter_by(region_id=region.id,
+                                                          key=data["key"])):
+        raise Conflict(_("Schlüssel: Die Lösung „%(k)s“ gibt es bereits.", k=data["key"]),
+                       field="key")
+    data["links"] = data.get("links") or {}
+    with change(region, user, "solution.create", data["key"], data["name"]):
+        solution = Solution(region=region, key=data["key"], owner=owner,
+                            initiatives=initiatives or [],
+                            **{name: data[name] for name in SOLUTION_FIELDS})
+        db.session.add(solution)
+    return solution
+
+
+def update_solution(region: Region, solution: Solution, raw: dict,
+                    user: User | None) -> Solution:
+    require(perm.can_edit_solution(user, solution))
+    raw = {k: v for k, v in raw.items() if k != "uses"} if isinstance(raw, dict) else raw
+    data, problems = clean("solution", raw, partial=True)
+    raise_if(problems)
+    _check_key_unchanged(solution.key, data)
+    owner, initiatives = _solution_refs(region, data)
+    if "owner" not in data:
+        owner = solution.owner
+    require(perm.can_edit_solution_of(user, region, owner))  # a member keeps it its own
+    if "links" in data:
+        data["links"] = data["links"] or {}
+    same = owner is solution.owner and (initiatives is None or [
+        i.id for i in initiatives] == [i.id for i in solution.initiatives])
+    if same and not differs(solution, data, SOLUTION_FIELDS):
+        return solution
+    with change(region, user, "solution.update", solution.key, solution.name):
+        solution.owner = owner
+        if initiatives is not None:
+            solution.initiatives = initiatives
+        for name in SOLUTION_FIELDS:
+            if name in data:
+                setattr(solution, name, data[name])
+    return solution
+
+
+def delete_solution(region: Region, solution: Solution, user: User | None) -> None:
+    require(perm.can_edit_solution(user, solution))
+    with change(region, user, "solution.delete", solution.key, solution.name):
+        db.session.delete(solution)
+
+
+def solution_consequences(region: Region, solution: Solution) -> list[str]:
+    return [_("%(n)d Einträge, wer die Lösung einsetzt oder nachnutzen möchte",
+              n=len(solution.uses))] if solution.uses else []
+
+
+def set_solution_use(region: Region, solution: Solution, raw: dict,
+                     user: User | None) -> SolutionUse:
+    """A municipality says that it uses, re-used or wants the solution (its member account
+    for itself, or the coordinator); an existing entry of the same relation is updated."""
+    data, problems = clean("solution_use", raw)
+    raise_if(problems)
+    municipality = _member_municipality(region, data["municipality"], "municipality")
+    require(perm.can_edit_solution_use(user, region, municipality))
+    origin = _member_municipality(region, data.get("from"), "from") if data.get("from") \
+        else None
+    use = next((u for u in solution.uses if u.municipality_id == municipality.id
+                and u.relation == data["relation"]), None)
+    values = {"from_municipality": origin, "since": data["since"],
+              "provenance": data["provenance"], "source": data["source"]}
+    if use is not None and not any(getattr(use, k) != v for k, v in values.items()):
+        return use
+    summary = f"{municipality.name}: {vocab.label(vocab.SOLUTION_RELATIONS, data['relation'])}"
+    with change(region, user, "solution.use", solution.key, summary):
+        if use is None:
+            use = SolutionUse(municipality=municipality, relation=data["relation"])
+            solution.uses.append(use)
+        for name, value in values.items():
+            setattr(use, name, value)
+        if data["relation"] != "wants":  # who uses it no longer wants it
+            for other in [u for u in solution.uses if u.municipality_id == municipality.id
+                          and u.relation == "wants"]:
+                solution.uses.remove(other)
+    return use
+
+
+def remove_solution_use(region: Region, solution: Solution, municipality_key: str,
+                        relation: str, user: User | None) -> None:
+    """A municipality withdraws what it said about the solution (404 when it said nothing)."""
+    use = next((u for u in solution.uses if u.municipality.key == municipality_key
+                and u.relation == relation), None)
+    if use is None:
+        from werkzeug.exceptions import NotFound
+        raise NotFound()
+    require(perm.can_edit_solution_use(user, region, use.municipality))
+    summary = f"{use.municipality.name}: {vocab.label(vocab.SOLUTION_RELATIONS, relation)} (-)"
+    with change(region, user, "solution.use_remove", solution.key, summary):
+        solution.uses.remove(use)
 
 
 # --- the region's settings --------------------------------------------------------------------

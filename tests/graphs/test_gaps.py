@@ -27,7 +27,7 @@ def gaps(b, kind=None):
 def test_registry_has_every_kind():
     assert GAP_KINDS == ("missing_level", "isolated_member", "single_municipality_initiative",
                          "initiative_without_lead", "articulation_point", "bridge",
-                         "weak_community_link", "topic_gap", "overloaded_actor",
+                         "weak_community_link", "topic_gap", "reuse_candidate", "overloaded_actor",
                          "missing_data", "sector_gap", "no_designated_taktgeber",
                          "unvoted_charter", "funding_end")
     assert all(callable(f) for f in GAP_DETECTORS.values())
@@ -283,6 +283,12 @@ def planted(kind):
         return b
     if kind == "funding_end":
         b["region"]["funded_until"] = "2026-09-30"
+        return b
+    if kind == "reuse_candidate":
+        b["initiatives"].append(initiative("bb-bau", "mobility", "planned", ("bb-amt", "lead")))
+        b["solutions"] = [{"key": "app", "name": "App", "topic": "mobility",
+                           "maturity": "production", "initiatives": [],
+                           "uses": [{"municipality": "cc", "relation": "uses"}]}]
         return b
     raise AssertionError(kind)
 

@@ -16,8 +16,8 @@ from .bundles import actor, clean_network, copy_of, full_member, tie
 from .test_taktgeber import project_group_vs_staff_unit, star
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "swf5.json"
-KEYS = {"region", "summary", "taktgeber", "gaps", "transfer", "communities", "core_periphery",
-        "org_models", "weights", "weights_rule", "whatif", "timings_ms"}
+KEYS = {"region", "summary", "taktgeber", "gaps", "transfer", "solutions", "communities",
+        "core_periphery", "org_models", "weights", "weights_rule", "whatif", "timings_ms"}
 
 
 def plain(value, path="report"):
