@@ -128,6 +128,16 @@ CADENCES = {
     "once": _l("einmalig"),
 }
 
+#: how often two partners work together (relationship survey); sets the tie's weight
+FREQUENCIES = {
+    "weekly": _l("wöchentlich"),
+    "monthly": _l("monatlich"),
+    "quarterly": _l("vierteljährlich"),
+    "yearly": _l("jährlich"),
+}
+#: the tie weight a survey answer's frequency gives
+FREQUENCY_WEIGHT = {"weekly": 5, "monthly": 4, "quarterly": 3, "yearly": 2}
+
 RULE_KINDS = {
     "general": _l("Allgemeine Regel"),
     "taktgeber": _l("Benennung des Taktgebers"),
