@@ -15,10 +15,10 @@ from collab import api, cli, config
 from collab.accounts import pages as accounts_pages
 from collab.accounts import region_pages as region_account_pages
 from collab.activity import pages as activity_pages
-from collab.applications import pages as applications_pages
 from collab.analysis import jobs
 from collab.analysis import pages as analysis_pages
 from collab.analysis import view as view_pages
+from collab.applications import pages as applications_pages
 from collab.bundles import pages as bundles_pages
 from collab.core import errors, web
 from collab.core.web import select_locale
