@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections import Counter
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -20,7 +19,6 @@ from collab.core.models import (
     Municipality,
     PasswordToken,
     Region,
-    RegionMembership,
     User,
     utcnow,
 )
@@ -64,20 +62,13 @@ def get_application(region: Region, application_id: int) -> Application:
                                                             id=application_id))
 
 
-def region_state(region: Region) -> str | None:
-    """The most common Land of the region's members (None for an empty region)."""
-    states = db.session.scalars(sa.select(Municipality.state).join(RegionMembership).where(
-        RegionMembership.region_id == region.id)).all()
-    return Counter(states).most_common(1)[0][0] if states else None
-
-
 def approval_defaults(region: Region, application: Application) -> dict:
     """What the approval form starts with: the application's facts, a key from the name,
     the region's Land, kind Gemeinde, tier member."""
     key = key_from_name(application.name) or "kommune"
     return {"key": key, "name": application.name, "ags": application.ags,
             "district": application.district, "kind": "gemeinde",
-            "state": region_state(region) or "", "tier": "member", "population": "",
+            "state": objects.region_state(region) or "", "tier": "member", "population": "",
             "login": key}
 
 
