@@ -55,6 +55,11 @@ ACTIONS = {
     "initiative.join_request": _l("Beteiligung an einer Initiative erbeten"),
     "initiative.join_approve": _l("Beteiligung an einer Initiative angenommen"),
     "initiative.join_decline": _l("Beteiligung an einer Initiative abgelehnt"),
+    "survey.open": _l("Netzwerkbefragung gestartet"),
+    "survey.answer": _l("Netzwerkbefragung beantwortet"),
+    "application.create": _l("Antrag einer neuen Kommune eingegangen"),
+    "application.approve": _l("Antrag einer neuen Kommune genehmigt"),
+    "application.decline": _l("Antrag einer neuen Kommune abgelehnt"),
 }
 
 #: bundle sections as the import summary names them -> label
