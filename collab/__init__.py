@@ -18,6 +18,7 @@ from collab.activity import pages as activity_pages
 from collab.analysis import jobs
 from collab.analysis import pages as analysis_pages
 from collab.analysis import view as view_pages
+from collab.applications import pages as applications_pages
 from collab.bundles import pages as bundles_pages
 from collab.core import errors, web
 from collab.core.web import select_locale
@@ -29,6 +30,7 @@ from collab.ops import logs
 from collab.ops import pages as ops_pages
 from collab.solutions import pages as solutions_pages
 from collab.spielregeln import pages as spielregeln_pages
+from collab.surveys import pages as surveys_pages
 
 
 def _files() -> Path:
@@ -84,6 +86,7 @@ def create_app(test_config: dict | None = None, *, env: str | None = None) -> Fl
 def register_blueprints(app: Flask) -> None:
     for feature in (errors, ops_pages, accounts_pages, home_pages, objects_pages, view_pages,
                     analysis_pages, spielregeln_pages, region_account_pages, activity_pages,
-                    bundles_pages, history_pages, solutions_pages, api):
+                    bundles_pages, history_pages, solutions_pages, surveys_pages,
+                    applications_pages, api):
         app.register_blueprint(feature.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never with cookies

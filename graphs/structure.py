@@ -173,6 +173,8 @@ def summary(G: nx.MultiDiGraph, U: nx.Graph, M: nx.Graph, main: set | None = Non
     shared initiative (``M`` = ``municipality_graph(G)``); ``components`` counts the
     connected components of ``U`` and ``main_component_share`` the share of municipalities in
     ``main`` (default :func:`main_component`); ``components`` are those of ``U`` when known.
+    ``ties_confirmed`` and ``ties_self_reported`` count the ties by provenance (confirmed:
+    reported by both ends in the relationship survey, or checked).
     """
     munis = nodes_of_type(G, "municipality")
     components = list(nx.connected_components(U)) if components is None else components
@@ -183,6 +185,11 @@ def summary(G: nx.MultiDiGraph, U: nx.Graph, M: nx.Graph, main: set | None = Non
         "actors": sum(1 for _n, t in G.nodes(data="type") if t == "actor"),
         "initiatives": sum(1 for _n, t in G.nodes(data="type") if t == "initiative"),
         "ties": sum(1 for _u, _v, t in G.edges(data="type") if t == "tie"),
+        "ties_confirmed": sum(1 for _u, _v, d in G.edges(data=True)
+                              if d.get("type") == "tie" and d.get("provenance") == "confirmed"),
+        "ties_self_reported": sum(
+            1 for _u, _v, d in G.edges(data=True)
+            if d.get("type") == "tie" and d.get("provenance") == "self_reported"),
         "density": round(nx.density(U), 4) if len(U) > 1 else 0.0,
         "municipality_density": round(nx.density(M), 4) if len(M) > 1 else 0.0,
         "components": len(components),

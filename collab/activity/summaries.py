@@ -59,6 +59,11 @@ ACTIONS = {
     "snapshot.delete": _l("Stand gelöscht"),
     "snapshot.restore": _l("Region auf einen Stand zurückgesetzt"),
     "activity.undo": _l("Änderung rückgängig gemacht"),
+    "survey.open": _l("Netzwerkbefragung gestartet"),
+    "survey.answer": _l("Netzwerkbefragung beantwortet"),
+    "application.create": _l("Antrag einer neuen Kommune eingegangen"),
+    "application.approve": _l("Antrag einer neuen Kommune genehmigt"),
+    "application.decline": _l("Antrag einer neuen Kommune abgelehnt"),
 }
 
 #: bundle sections as the import summary names them -> label

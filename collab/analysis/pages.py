@@ -88,6 +88,8 @@ SUMMARY = {
     "main_component_share": _l("Anteil im größten Teil"),
     "communities": _l("Teilnetze (Communities)"), "candidates": _l("Taktgeber-Kandidaten"),
     "gaps": _l("Lücken"),
+    "ties_confirmed": _l("bestätigte Verbindungen (von beiden Seiten gemeldet)"),
+    "ties_self_reported": _l("selbst gemeldete Verbindungen"),
 }
 
 

@@ -305,6 +305,8 @@ def document(base: str) -> dict[str, Any]:
             "field": {"type": "string"}, "message": {"type": "string"}}}}}}
     paths.update(_spielregeln_paths(errors))
     schemas.update(_spielregeln_schemas())
+    paths.update(_survey_paths(errors))
+    schemas.update(_survey_schemas())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kommunalnetz API", "version": "1"},
@@ -508,4 +510,93 @@ def _snapshot_paths(errors: dict) -> dict[str, Any]:
                                     "properties": {"confirm": {"const": True}}}}}},
                      "responses": {"200": {"description": "import summary"}, **invalid,
                                    "409": _error("conflict"), **errors}}},
+    }
+
+
+# --- the relationship survey ------------------------------------------------------------------
+
+
+def _survey_schemas() -> dict[str, Any]:
+    rating = {"type": ["integer", "null"], "minimum": 1, "maximum": 5}
+    return {
+        "survey_open": {"type": "object", "required": ["closes_at"], "properties": {
+            "closes_at": {"type": "string", "format": "date",
+                          "description": "last day answers are taken (local date)"}}},
+        "survey": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "region": {"type": "string"},
+            "opened_at": {"type": "string"}, "closes_at": {"type": "string", "format": "date"},
+            "open": {"type": "boolean"},
+            "members": {"type": "integer"}, "answered": {"type": "integer"},
+            "response_rate": {"type": "number"}, "named_ties": {"type": "integer"},
+            "confirmed_ties": {"type": "integer"}, "confirmed_share": {"type": "number"},
+            "responses": {"type": "array", "items": {
+                "$ref": "#/components/schemas/survey_response"}}},
+            "description": "members, rates and every response for the coordinator; a member "
+                           "sees its own response only"},
+        "survey_answer": {"type": "object", "additionalProperties": False, "properties": {
+            "units": {"type": "array", "items": {"type": "object", "required": [
+                "actor", "level"], "properties": {
+                "actor": {"type": "string", "description": "key of one of its own actors"},
+                "level": {"enum": list(vocab.LEVELS)}}}},
+            "partners": {"type": "array", "items": {"type": "object", "required": [
+                "from", "frequency"], "properties": {
+                "from": {"type": "string", "description": "key of one of its own actors"},
+                "actor": {"type": "string", "description": "the partner's key (or give new)"},
+                "new": {"type": "object", "description": "a partner not yet mapped: becomes "
+                        "an actor of the answering municipality", "required": ["name"],
+                        "properties": {"name": {"type": "string"},
+                                       "type": {"enum": list(vocab.ACTOR_TYPES)},
+                                       "level": {"enum": list(vocab.LEVELS)},
+                                       "sector": {"enum": list(vocab.SECTORS)}}},
+                "kind": {"enum": list(vocab.TIE_KINDS)},
+                "frequency": {"enum": list(vocab.FREQUENCIES),
+                              "description": "sets the tie's weight (weekly 5 … yearly 2)"},
+                "trust": rating, "value": rating}}},
+            "confirm": {"type": "array", "items": {"type": "string"}, "description":
+                        "keys of ties other members reported with this municipality"},
+            "reject": {"type": "array", "items": {"type": "string"}, "description":
+                       "keys of such ties to remove"}}},
+        "survey_response": {"type": "object", "properties": {
+            "municipality": {"type": "string"}, "submitted_at": {"type": "string"},
+            "by": {"type": ["string", "null"]},
+            "answer": {"$ref": "#/components/schemas/survey_answer"},
+            "changes": {"type": "array", "items": {"type": "object", "properties": {
+                "action": {"type": "string"}, "target": {"type": "string"},
+                "summary": {"type": "string"}}}}}},
+    }
+
+
+def _survey_paths(errors: dict) -> dict[str, Any]:
+    def param(name: str, kind: str = "string") -> dict:
+        return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+    def content(schema: str) -> dict:
+        return {"content": {"application/json": {"schema": {
+            "$ref": f"#/components/schemas/{schema}"}}}}
+
+    survey = {"description": "the survey round", **content("survey")}
+    invalid = _error("invalid input, every problem with its field")
+    return {
+        "/regions/{slug}/surveys": {
+            "parameters": [param("slug")],
+            "post": {"summary": "Open a round of the relationship survey (coordinator)",
+                     "requestBody": content("survey_open"),
+                     "responses": {"201": survey, "422": invalid, **errors}}},
+        "/regions/{slug}/surveys/{survey_id}": {
+            "parameters": [param("slug"), param("survey_id", "integer")],
+            "get": {"summary": "A survey round (response rate, answers and what they changed, "
+                               "share of confirmed ties for the coordinator)",
+                    "responses": {"200": survey, **errors}}},
+        "/regions/{slug}/surveys/{survey_id}/responses/{key}": {
+            "parameters": [param("slug"), param("survey_id", "integer"), param("key")],
+            "put": {"summary": "Answer for a member municipality (its member accounts): units "
+                               "confirmed or corrected, partners with kind, frequency, trust "
+                               "and value (records with provenance self_reported; a tie both "
+                               "ends report becomes confirmed), ties others reported "
+                               "confirmed or rejected",
+                    "requestBody": content("survey_answer"),
+                    "responses": {"200": {"description": "the response",
+                                          **content("survey_response")},
+                                  "409": _error("the round is closed"), "422": invalid,
+                                  **errors}}},
     }

@@ -835,3 +835,105 @@ class ReuseRequest(RequestDecision, db.Model):
 
     solution: Mapped[Solution] = relationship()
     municipality: Mapped[Municipality] = relationship()
+# --- the relationship survey (Netzwerkbefragung) and self-service applications ----------------
+
+
+class Survey(db.Model):
+    """A round of the relationship survey: the coordinator opens it with a closing date, each
+    member municipality answers once (and may correct its answer until it closes)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region asked
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: when it was opened
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the last day answers are taken
+    closes_at: Mapped[dt.date]
+    #: the coordinator account that opened it
+    opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    region: Mapped[Region] = relationship()
+    opened_by: Mapped[User | None] = relationship()
+    responses: Mapped[list[SurveyResponse]] = relationship(
+        back_populates="survey", cascade="all, delete-orphan", order_by="SurveyResponse.id")
+
+
+class SurveyResponse(db.Model):
+    """One member municipality's answer to a survey round (the last one it submitted)."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (sa.UniqueConstraint("survey_id", "municipality_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the survey round
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id"), index=True)
+    #: the answering municipality
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
+    #: when it was (last) submitted
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the account that submitted it
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: the answer as given: {"units": [...], "partners": [...], "confirm": [...], "reject": [...]}
+    answer: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: what the answer changed: [{"action", "target", "summary"}, ...]
+    changes: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    survey: Mapped[Survey] = relationship(back_populates="responses")
+    municipality: Mapped[Municipality] = relationship()
+    by: Mapped[User | None] = relationship()
+
+
+class Application(RequestDecision, db.Model):
+    """A municipality not yet on the platform applies to join a region (public page); the
+    coordinator approves (creating municipality and member account) or declines."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the region it wants to join
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    #: the municipality's official name
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: its Amtlicher Gemeindeschlüssel (8 digits)
+    ags: Mapped[str] = mapped_column(sa.String(8))
+    #: its Kreis ("" for a kreisfreie Stadt)
+    district: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: the contact address of the applicant (shown to the coordinator only)
+    email: Mapped[str] = mapped_column(sa.String(200))
+    #: the document it joins with: council_decision or letter_of_intent
+    joined_by: Mapped[str] = mapped_column(sa.String(30))
+    #: the letter of intent or council decision, as text or reference
+    reference: Mapped[str] = mapped_column(sa.Text)
+    #: the municipality created on approval
+    municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipality.id"))
+    #: the member account created on approval
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    region: Mapped[Region] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    account: Mapped[User | None] = relationship(foreign_keys=[account_id])
+
+
+class PasswordToken(db.Model):
+    """A one-time link to set an account's password (7 days); only its SHA-256 is stored."""
+
+    __tablename__ = "password_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the account whose password it sets
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    #: SHA-256 of the token, hex
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: when it was made
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: when it stops working
+    expires_at: Mapped[dt.datetime]
+    #: set when used; a used token works no more
+    used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @classmethod
+    def issue(cls, user: User, days: int = 7) -> tuple[PasswordToken, str]:
+        """A new token row and the plain token (shown once, never stored)."""
+        plain = secrets.token_urlsafe(32)
+        return cls(user=user, token_hash=ApiToken.hash(plain),
+                   expires_at=utcnow() + dt.timedelta(days=days)), plain

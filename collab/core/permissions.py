@@ -451,3 +451,27 @@ def get_join_request(region: Region, request_id: int) -> JoinRequest:
 def get_initiative_join_request(initiative: Initiative, request_id: int) -> InitiativeJoinRequest:
     return db.first_or_404(db.select(InitiativeJoinRequest).filter_by(
         initiative_id=initiative.id, id=request_id))
+
+
+# --- the relationship survey and self-service applications ----------------------------------
+
+
+def can_open_survey(user: User | None, region: Region) -> bool:
+    """The coordinator opens a round of the relationship survey."""
+    return can_manage_region(user, region)
+
+
+def can_read_survey_results(user: User | None, region: Region) -> bool:
+    """The coordinator sees every answer, what it changed and the response rate."""
+    return can_manage_region(user, region)
+
+
+def can_answer_survey(user: User | None, region: Region, municipality: Municipality | None) -> bool:
+    """A member account answers for its own municipality (admins for any)."""
+    return is_admin(user) or speaks_for(user, region, municipality)
+
+
+def can_decide_application(user: User | None, region: Region) -> bool:
+    """The coordinator approves or declines applications of municipalities not yet on the
+    platform."""
+    return can_manage_region(user, region)

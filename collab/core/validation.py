@@ -246,6 +246,35 @@ def keys(value: Any) -> list[str]:
     return found
 
 
+_EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
+
+
+def email(value: Any) -> str:
+    """An e-mail address (a plausible shape; it is shown as text, never as a link)."""
+    if not isinstance(value, str) or len(value.strip()) > 200 or not _EMAIL.fullmatch(
+            value.strip()):
+        raise Invalid(_("muss eine E-Mail-Adresse sein (z. B. digital@gemeinde.de)."))
+    return value.strip()
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def key_from_name(name: str, max_length: int = 48) -> str:
+    """A key suggested for ``name``: lower case, umlauts spelled out, every other run of
+    characters a single hyphen ("Stadt Bad Berleburg" → "stadt-bad-berleburg").
+
+    >>> key_from_name("Südwestfalen Agentur GmbH")
+    'suedwestfalen-agentur-gmbh'
+    """
+    import unicodedata
+
+    text_ = unicodedata.normalize("NFKD", (name or "").lower().translate(_UMLAUTS))
+    text_ = "".join(c for c in text_ if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", text_).strip("-")
+    return slug[:max_length].strip("-")
+
+
 def is_url(value: str | None) -> bool:
     """Whether a source is a web address (shown as a link; anything else stays text)."""
     return bool(value) and re.match(r"^https?://[^\s<>\"']+$", value.strip()) is not None
@@ -464,6 +493,35 @@ FIELDS: dict[str, list[Field]] = {
     "initiative_join": [
         Field("role", _l("Rolle"), choice(vocab.JOIN_ROLES), default="partner"),
         Field("message", _l("Nachricht"), text(2000), default=""),
+    ],
+    # --- the relationship survey and self-service applications ------------------------------
+    "survey": [Field("closes_at", _l("Antworten bis"), date, required=True)],
+    "survey_unit": [
+        Field("actor", _l("Einheit"), key, required=True),
+        Field("level", _l("Ebene"), choice(vocab.LEVELS), required=True),
+    ],
+    "survey_partner": [
+        Field("from", _l("Eigene Einheit"), key, required=True),
+        Field("actor", _l("Partner"), text(200)),
+        Field("kind", _l("Art der Verbindung"), choice(vocab.TIE_KINDS), default="cooperation"),
+        Field("frequency", _l("Wie oft"), choice(vocab.FREQUENCIES), required=True),
+        Field("trust", _l("Vertrauen (1–5)"), number(1, 5, integer=True)),
+        Field("value", _l("Nutzen (1–5)"), number(1, 5, integer=True)),
+    ],
+    "survey_new_actor": [
+        Field("name", _l("Name des neuen Partners"), text(200), required=True),
+        Field("type", _l("Typ"), choice(vocab.ACTOR_TYPES), default="other"),
+        Field("level", _l("Ebene"), choice(vocab.LEVELS), default="operational"),
+        Field("sector", _l("Sektor"), choice(vocab.SECTORS), default="public"),
+    ],
+    "application": [
+        Field("name", _l("Name der Kommune"), text(200), required=True),
+        Field("ags", _l("AGS"), ags, required=True),
+        Field("district", _l("Kreis"), text(200), default=""),
+        Field("email", _l("Kontaktadresse (E-Mail)"), email, required=True),
+        Field("joined_by", _l("Beitritt durch"), choice(vocab.JOINED_BY), required=True),
+        Field("reference", _l("Absichtserklärung oder Ratsbeschluss"), text(5000),
+              required=True),
     ],
     # --- query parameters of API lists ------------------------------------------------------
     "list": [

@@ -128,6 +128,27 @@ CADENCES = {
     "once": _l("einmalig"),
 }
 
+#: the level an actor type usually sits on (types not named fit any level); a different
+#: level is allowed but gets a warning in the form
+TYPE_LEVELS = {
+    "council": "strategic", "committee": "strategic", "steering_group": "strategic",
+    "administration_head": "strategic",
+    "cdo": "coordinating", "staff_unit": "coordinating", "smart_city_office": "coordinating",
+    "digital_office": "coordinating",
+    "project_group": "operational", "department": "operational",
+    "digital_pilot": "operational", "municipal_company": "operational",
+}
+
+#: how often two partners work together (relationship survey); sets the tie's weight
+FREQUENCIES = {
+    "weekly": _l("wöchentlich"),
+    "monthly": _l("monatlich"),
+    "quarterly": _l("vierteljährlich"),
+    "yearly": _l("jährlich"),
+}
+#: the tie weight a survey answer's frequency gives
+FREQUENCY_WEIGHT = {"weekly": 5, "monthly": 4, "quarterly": 3, "yearly": 2}
+
 RULE_KINDS = {
     "general": _l("Allgemeine Regel"),
     "taktgeber": _l("Benennung des Taktgebers"),

@@ -40,7 +40,8 @@ def _rating(entity: str, name: str) -> SelectField:
 
 
 class MunicipalityForm(FlaskForm):
-    key = _text("municipality", "key", description=_l("z. B. „olpe“; bleibt dauerhaft."))
+    key = _text("municipality", "key", description=_l(
+        "z. B. „olpe“; leer lassen: aus dem Namen gebildet. Bleibt nach dem Speichern dauerhaft."))
     name = _text("municipality", "name")
     kind = _select("municipality", "kind", vocab.MUNICIPALITY_KINDS)
     ags = _text("municipality", "ags", description=_l("8 Ziffern, z. B. 05966024"))
@@ -62,7 +63,9 @@ class MunicipalityForm(FlaskForm):
 
 
 class ActorForm(FlaskForm):
-    key = _text("actor", "key", description=_l("z. B. „olpe-digital“; bleibt dauerhaft."))
+    key = _text("actor", "key", description=_l(
+        "z. B. „olpe-digital“; leer lassen: aus dem Namen gebildet. Bleibt nach dem Speichern "
+        "dauerhaft."))
     name = _text("actor", "name")
     type = _select("actor", "type", vocab.ACTOR_TYPES)
     level = _select("actor", "level", vocab.LEVELS)
@@ -83,13 +86,15 @@ class ActorForm(FlaskForm):
 
 class ParticipantForm(Form):
     actor = SelectField(_l("Akteur"), validate_choice=False, choices=[])
-    role = _select("participant", "role", vocab.PARTICIPATION_ROLES)
+    role = SelectField(field_label("participant", "role"), validate_choice=False,
+                       default="partner", choices=choices_of(vocab.PARTICIPATION_ROLES))
     provenance = _provenance("participant")
     source = _text("participant", "source")
 
 
 class InitiativeForm(FlaskForm):
-    key = _text("initiative", "key", description=_l("z. B. „m01“; bleibt dauerhaft."))
+    key = _text("initiative", "key", description=_l(
+        "z. B. „m01“; leer lassen: aus dem Namen gebildet. Bleibt nach dem Speichern dauerhaft."))
     name = _text("initiative", "name")
     topic = _select("initiative", "topic", vocab.TOPICS)
     status = _select("initiative", "status", vocab.INITIATIVE_STATUSES)
@@ -100,6 +105,7 @@ class InitiativeForm(FlaskForm):
     funding = _text("initiative", "funding", description=_l(
         "Optional, z. B. Förderprogramm und Laufzeit."))
     participants = FieldList(FormField(ParticipantForm), min_entries=0)
+    more = SubmitField(_l("weitere Zeile"))
     submit = SubmitField(_l("Speichern"))
 
 

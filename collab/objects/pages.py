@@ -207,6 +207,12 @@ def _choice_problems(form, region, kind: str, raw: dict) -> list[validation.Prob
                 "Einladende Stelle: Sie können nur Formate anlegen oder ändern, zu denen ein "
                 "Akteur Ihrer Kommune einlädt; bitte wählen Sie einen aus der Liste.")))
     elif kind == "initiatives":
+        leads = [n for n, entry in enumerate(raw.get("participants", []))
+                 if entry.get("role") == "lead"]
+        for n in leads[1:]:
+            problems.append(validation.Problem(f"participants[{n}].role", _(
+                "Beteiligte: Nur ein Akteur hat die Federführung; bitte wählen Sie für "
+                "„%(k)s“ eine andere Rolle.", k=raw["participants"][n].get("actor"))))
         allowed = {value for value, _label, *_rest in form.participants[0].actor.choices} \
             if form.participants else set()
         for n, entry in enumerate(raw.get("participants", [])):
@@ -220,7 +226,7 @@ def _choice_problems(form, region, kind: str, raw: dict) -> list[validation.Prob
 
 def _raw_from_form(form, kind: str, *, editing: bool) -> dict:
     raw = {name: field.data for name, field in form._fields.items()
-           if name not in ("csrf_token", "submit")}
+           if name not in ("csrf_token", "submit", "more")}
     if kind == "initiatives":
         raw["participants"] = [p for p in raw["participants"] if p.get("actor")]
     if kind == "actors" and not raw.get("municipality"):
@@ -233,6 +239,9 @@ def _raw_from_form(form, kind: str, *, editing: bool) -> dict:
                         for name in vocab.SOLUTION_LINKS}
     if editing:
         raw.pop("key", None)
+    elif kind != "ties" and not (raw.get("key") or "").strip() and raw.get("name"):
+        # a key from the name, when none was typed (it is fixed by the first save)
+        raw["key"] = validation.key_from_name(raw["name"]) or None
     return raw
 
 
@@ -256,6 +265,34 @@ def _form_data(record: dict) -> dict:
     return data
 
 
+def _prefill(form, region, kind: str) -> None:
+    """What a new object's form starts with: a member defaults to tier member, the region's
+    Land and kind Gemeinde; a tie takes its ends and kind from the query (the analysis'
+    "Verbindung anlegen")."""
+    if kind == "municipalities":
+        form.kind.data = "gemeinde"
+        form.tier.data = "member"
+        form.state.data = object_services.region_state(region) or form.state.data
+    elif kind == "ties":
+        for name, arg in (("source", "source"), ("target", "target"), ("kind", "tie_kind")):
+            value = request.args.get(arg, "")
+            if value:
+                getattr(form, name).data = value[:160]
+
+
+def _warn_type_level(kind: str, obj) -> None:
+    """An actor whose type and level disagree (a council on the coordinating level) is
+    saved, with a warning."""
+    if kind != "actors":
+        return
+    usual = vocab.TYPE_LEVELS.get(obj.type)
+    if usual and usual != obj.level:
+        flash(_("Hinweis: „%(t)s“ liegt üblicherweise auf der Ebene „%(u)s“, nicht „%(l)s“. "
+                "Bitte prüfen Sie Typ und Ebene.", t=vocab.label(vocab.ACTOR_TYPES, obj.type),
+                u=vocab.label(vocab.LEVELS, usual), l=vocab.label(vocab.LEVELS, obj.level)),
+              "warning")
+
+
 @bp.route(f"/<slug>/{KIND_PATH}/new", methods=["GET", "POST"])
 def create(slug: str, kind: str):
     region = perm.get_region(slug)
@@ -267,8 +304,13 @@ def create(slug: str, kind: str):
             form.participants.append_entry()
     if kind == "actors" and request.method == "GET" and current_user.role == "member":
         form.municipality.data = current_user.municipality.key if current_user.municipality else ""
+    if request.method == "GET":
+        _prefill(form, region, kind)
     _fill_choices(form, region, kind, creating=True)
-    if form.validate_on_submit():
+    if kind == "initiatives" and form.more.data:
+        form.participants.append_entry()  # "weitere Zeile": one more row, nothing saved
+        _fill_choices(form, region, kind, creating=True)
+    elif form.validate_on_submit():
         raw = _raw_from_form(form, kind, editing=False)
         try:
             raise_if(_choice_problems(form, region, kind, raw))
@@ -278,6 +320,7 @@ def create(slug: str, kind: str):
         else:
             flash(_("%(what)s „%(name)s“ wurde angelegt.", what=k.title_one,
                     name=k.name_of(obj)), "success")
+            _warn_type_level(kind, obj)
             for d in getattr(obj, "differences", None) or []:
                 flash(_("Die Kommune gibt es schon auf der Plattform; sie wurde verknüpft, ihre "
                         "Angaben bleiben: %(f)s ist „%(p)s“ (Ihre Eingabe: „%(g)s“ wurde nicht "
@@ -326,7 +369,10 @@ def edit(slug: str, kind: str, key: str):
         for _n in range(3):
             form.participants.append_entry()
     _fill_choices(form, region, kind, creating=False)
-    if form.validate_on_submit():
+    if kind == "initiatives" and form.more.data:
+        form.participants.append_entry()
+        _fill_choices(form, region, kind, creating=False)
+    elif form.validate_on_submit():
         raw = _raw_from_form(form, kind, editing=True)
         try:
             raise_if(_choice_problems(form, region, kind, raw))
@@ -335,6 +381,7 @@ def edit(slug: str, kind: str, key: str):
             forms.show_problems(form, exc)
         else:
             flash(_("Änderungen an „%(name)s“ gespeichert.", name=k.name_of(obj)), "success")
+            _warn_type_level(kind, obj)
             return redirect(url_for(".detail", slug=slug, kind=kind, key=key))
     return render_template("objects/form.html", region=region, kind=k, form=form, obj=obj)
 

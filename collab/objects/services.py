@@ -162,6 +162,16 @@ def fact_differences(municipality: Municipality, facts: dict) -> list[dict[str, 
             if name in facts and getattr(municipality, name) != facts[name]]
 
 
+def region_state(region: Region) -> str | None:
+    """The most common Land of the region's members (None for an empty region): the default
+    of a new member."""
+    from collections import Counter
+
+    states = db.session.scalars(sa.select(Municipality.state).join(RegionMembership).where(
+        RegionMembership.region_id == region.id)).all()
+    return Counter(states).most_common(1)[0][0] if states else None
+
+
 def add_municipality(region: Region, raw: dict, user: User | None) -> RegionMembership:
     """Add a member to the region. A municipality the platform holds already (same key and
     AGS) is linked: its facts stay as they are, and where the input differs the differences

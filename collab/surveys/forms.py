@@ -1,0 +1,64 @@
+"""Forms of the relationship survey. The answer form's rows (units, partners, ties reported
+by others) are read from the request by :func:`answer_from_form`; what is valid is decided by
+:mod:`collab.core.validation` in the services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SubmitField
+
+from collab.core.forms import text_field
+
+#: empty partner rows the form offers besides the answered ones
+BLANK_ROWS = 3
+#: at most this many partner rows (a hostile "rows" value does not build a huge page)
+MAX_ROWS = 200
+
+
+class SurveyOpenForm(FlaskForm):
+    closes_at = text_field("survey", "closes_at", description=_l("TT.MM.JJJJ"))
+    submit = SubmitField(_l("Befragung starten"))
+
+
+class SurveyAnswerForm(FlaskForm):
+    """CSRF and the two buttons; the rows are plain inputs named ``unit-<key>``,
+    ``p-<n>-<field>`` and ``tie-<key>``."""
+
+    submit = SubmitField(_l("Antwort absenden"))
+    more = SubmitField(_l("weitere Zeile"))
+
+
+PARTNER_FIELDS = ("from", "actor", "new_name", "new_type", "new_level", "kind", "frequency",
+                  "trust", "value")
+
+
+def partner_rows(form, count: int) -> list[dict]:
+    """The partner rows as posted (all fields as strings)."""
+    return [{name: (form.get(f"p-{n}-{name}") or "").strip() for name in PARTNER_FIELDS}
+            for n in range(count)]
+
+
+def answer_from_form(form, rows: list[dict], unit_keys: list[str], names: dict[str, str],
+                     pending: list[str]) -> dict:
+    """The answer document (as the API takes it) from the posted form. Empty rows are
+    ignored; a partner typed by its name instead of its key is found by the name."""
+    units = [{"actor": key, "level": form.get(f"unit-{key}")} for key in unit_keys
+             if form.get(f"unit-{key}")]
+    partners = []
+    for row in rows:
+        if not (row["actor"] or row["new_name"]):
+            continue
+        item: dict = {"from": row["from"], "kind": row["kind"] or "cooperation",
+                      "frequency": row["frequency"], "trust": row["trust"] or None,
+                      "value": row["value"] or None}
+        if row["actor"]:
+            item["actor"] = names.get(row["actor"].casefold(), row["actor"])
+        else:
+            item["new"] = {"name": row["new_name"], "type": row["new_type"] or "other",
+                           "level": row["new_level"] or "operational"}
+        partners.append(item)
+    verdicts = {key: form.get(f"tie-{key}", "") for key in pending}
+    return {"units": units, "partners": partners,
+            "confirm": [k for k, v in verdicts.items() if v == "confirm"],
+            "reject": [k for k, v in verdicts.items() if v == "reject"]}

@@ -1,0 +1,135 @@
+"""Pages of the relationship survey: the coordinator opens rounds and follows them, each
+member municipality answers its form."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from collab.core import permissions as perm
+from collab.core import vocab
+from collab.core.forms import show_problems
+from collab.core.models import Actor
+from collab.core.store import Conflict
+from collab.core.validation import Problem, ValidationError
+from collab.extensions import db
+from collab.surveys import forms as survey_forms
+from collab.surveys import services as survey_services
+
+bp = Blueprint("surveys", __name__, url_prefix="/regions")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every survey page needs a signed-in account."""
+
+
+@bp.route("/<slug>/surveys", methods=["GET", "POST"])
+def index(slug: str):
+    """The rounds of the region; the coordinator opens a new one here."""
+    region = perm.get_region(slug)
+    form = survey_forms.SurveyOpenForm() if perm.can_open_survey(current_user, region) else None
+    if form is not None and form.validate_on_submit():
+        try:
+            survey = survey_services.open_survey(region, {"closes_at": form.closes_at.data},
+                                                 current_user)
+        except (ValidationError, Conflict) as exc:
+            show_problems(form, exc)
+        else:
+            flash(_("Die Netzwerkbefragung ist gestartet."), "success")
+            return redirect(url_for(".detail", slug=slug, survey_id=survey.id))
+    own = perm.own_membership(current_user, region)
+    return render_template("surveys/index.html", region=region, form=form,
+                           surveys=survey_services.surveys(region),
+                           is_open=survey_services.is_open,
+                           can_answer=own is not None and perm.can_answer_survey(
+                               current_user, region, own.municipality))
+
+
+@bp.route("/<slug>/surveys/<int:survey_id>")
+def detail(slug: str, survey_id: int):
+    """The coordinator's view: response rate per member, what each answer changed, and the
+    share of confirmed ties; a member is taken to its answer form."""
+    region = perm.get_region(slug)
+    survey = survey_services.get_survey(region, survey_id)
+    if not perm.can_read_survey_results(current_user, region):
+        own = perm.own_membership(current_user, region)
+        if own is not None and perm.can_answer_survey(current_user, region, own.municipality):
+            return redirect(url_for(".answer", slug=slug, survey_id=survey.id))
+        perm.require(False)
+    return render_template("surveys/detail.html", region=region, survey=survey,
+                           status=survey_services.status(region, survey),
+                           is_open=survey_services.is_open(survey),
+                           change_labels=survey_services.CHANGE_LABELS)
+
+
+def _answer_context(region, survey, municipality):
+    actors = db.session.scalars(sa.select(Actor).filter_by(region_id=region.id)
+                                .order_by(Actor.name)).all()
+    return {"own": survey_services.own_actors(region, municipality), "actors": actors,
+            "pending": survey_services.reported_by_others(region, municipality)}
+
+
+@bp.route("/<slug>/surveys/<int:survey_id>/answer", methods=["GET", "POST"])
+def answer(slug: str, survey_id: int):
+    """A member municipality's answer form: its units on the three levels, its partners (with
+    kind, frequency, trust and value) and the ties others reported with it."""
+    region = perm.get_region(slug)
+    survey = survey_services.get_survey(region, survey_id)
+    key = request.args.get("municipality")
+    if key and perm.is_admin(current_user):
+        municipality = perm.get_membership(region, key).municipality
+    else:
+        own = perm.own_membership(current_user, region)
+        perm.require(own is not None)
+        municipality = own.municipality
+    perm.require(perm.can_answer_survey(current_user, region, municipality))
+    context = _answer_context(region, survey, municipality)
+    response = survey_services.response_of(survey, municipality)
+    form = survey_forms.SurveyAnswerForm()
+    answered = (response.answer or {}).get("partners", []) if response else []
+    count = len(answered) + survey_forms.BLANK_ROWS
+    if request.method == "POST":
+        count = min(max(request.form.get("rows", 0, type=int), 1), survey_forms.MAX_ROWS)
+    rows = survey_forms.partner_rows(request.form, count) if request.method == "POST" else [
+        {"from": p["from"], "actor": p["actor"], "new_name": "", "new_type": "",
+         "new_level": "", "kind": p["kind"], "frequency": p["frequency"],
+         "trust": str(p.get("trust") or ""), "value": str(p.get("value") or "")}
+        for p in answered] + survey_forms.partner_rows({}, survey_forms.BLANK_ROWS)
+    levels = {a.key: a.level for a in context["own"]}
+    if request.method == "POST":
+        levels.update({k: request.form.get(f"unit-{k}", v) for k, v in levels.items()})
+    problems: list[Problem] = []
+    if form.validate_on_submit():
+        if form.more.data:
+            rows += survey_forms.partner_rows({}, 1)
+        elif not survey_services.is_open(survey):
+            flash(_("Diese Befragung ist geschlossen."), "error")
+        else:
+            names = {a.name.casefold(): a.key for a in context["actors"]}
+            document = survey_forms.answer_from_form(
+                request.form, rows, [a.key for a in context["own"]], names,
+                [t.key for t in context["pending"]])
+            try:
+                survey_services.submit_response(region, survey, municipality, document,
+                                                current_user)
+            except ValidationError as exc:
+                problems = exc.problems
+                flash(_("Bitte prüfen Sie die markierten Angaben; es wurde nichts "
+                        "gespeichert."), "error")
+            except Conflict as exc:
+                problems = [Problem(exc.field, exc.message)]
+                flash(exc.message, "error")
+            else:
+                flash(_("Vielen Dank: Ihre Antwort ist gespeichert."), "success")
+                return redirect(url_for(".answer", slug=slug, survey_id=survey.id))
+    status = 422 if problems else 200
+    return render_template("surveys/answer.html", region=region, survey=survey,
+                           municipality=municipality, form=form, rows=rows, levels=levels,
+                           problems=problems, response=response,
+                           is_open=survey_services.is_open(survey),
+                           frequencies=vocab.FREQUENCIES, **context), status
+

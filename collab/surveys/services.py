@@ -1,0 +1,371 @@
+"""Use cases of the relationship survey ("Netzwerkbefragung"): the coordinator opens a round,
+each member municipality answers for its own units and partners, and the answers become
+records with provenance ``self_reported`` through the object services; a tie reported from
+both ends becomes ``confirmed``.
+
+A member's answer never changes another municipality's records: it corrects its own units,
+adds partners as its own actors, and every tie it reports has one of its own units at one
+end. A partner in another municipality gets a self-reported tie, which that municipality
+confirms or rejects in its own answer (``confirm``/``reject``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from collab.core import permissions as perm
+from collab.core import vocab
+from collab.core.localtime import to_local
+from collab.core.models import (
+    Actor,
+    Municipality,
+    Region,
+    RegionMembership,
+    Survey,
+    SurveyResponse,
+    Tie,
+    User,
+    utcnow,
+)
+from collab.core.store import Conflict, change, raise_if, require
+from collab.core.validation import Problem, ValidationError, clean, key_from_name
+from collab.extensions import db
+from collab.objects import services as objects
+
+#: how the coordinator's view names what an answer changed
+CHANGE_LABELS = {
+    "actor.create": _l("neuer Partner"),
+    "actor.update": _l("Einheit"),
+    "tie.create": _l("neue Verbindung"),
+    "tie.update": _l("Verbindung aktualisiert"),
+    "tie.confirm": _l("Verbindung bestätigt"),
+    "tie.reject": _l("Verbindung abgelehnt"),
+}
+
+#: the answer's parts: anything else in the document is refused
+ANSWER_KEYS = ("units", "partners", "confirm", "reject")
+
+
+def today():
+    """The local date (Europe/Berlin): a round closes at the end of its closing day there."""
+    return to_local(utcnow()).date()
+
+
+def is_open(survey: Survey) -> bool:
+    """Answers are taken until the end of the closing day."""
+    return today() <= survey.closes_at
+
+
+def open_survey(region: Region, raw: dict, user: User | None) -> Survey:
+    """The coordinator opens a round with its closing date (today or later)."""
+    require(perm.can_open_survey(user, region))
+    data, problems = clean("survey", raw)
+    raise_if(problems)
+    if data["closes_at"] < today():
+        raise ValidationError([Problem("closes_at", _(
+            "Antworten bis: liegt in der Vergangenheit."))])
+    with change(region, user, "survey.open", "", _("Netzwerkbefragung bis %(d)s",
+                                                     d=data["closes_at"].isoformat()),
+                data=False):
+        survey = Survey(region=region, closes_at=data["closes_at"],
+                        opened_by_id=getattr(user, "id", None))
+        db.session.add(survey)
+    return survey
+
+
+def surveys(region: Region) -> list[Survey]:
+    return db.session.scalars(sa.select(Survey).filter_by(region_id=region.id)
+                              .order_by(Survey.id.desc())).all()
+
+
+def get_survey(region: Region, survey_id: int) -> Survey:
+    return db.first_or_404(sa.select(Survey).filter_by(region_id=region.id, id=survey_id))
+
+
+def response_of(survey: Survey, municipality: Municipality) -> SurveyResponse | None:
+    return db.session.scalar(sa.select(SurveyResponse).filter_by(
+        survey_id=survey.id, municipality_id=municipality.id))
+
+
+def own_actors(region: Region, municipality: Municipality) -> list[Actor]:
+    return db.session.scalars(sa.select(Actor).filter_by(
+        region_id=region.id, municipality_id=municipality.id).order_by(Actor.name)).all()
+
+
+def reported_by_others(region: Region, municipality: Municipality) -> list[Tie]:
+    """Self-reported ties between one of this municipality's units and a unit of another
+    municipality, waiting for this side to confirm or reject them."""
+    mine = sa.select(Actor.id).filter_by(region_id=region.id,
+                                         municipality_id=municipality.id).scalar_subquery()
+    found = db.session.scalars(sa.select(Tie).where(
+        Tie.region_id == region.id, Tie.provenance == "self_reported",
+        sa.or_(Tie.source_id.in_(mine), Tie.target_id.in_(mine))).order_by(Tie.key)).all()
+    return [t for t in found if _other_end_municipality(t, municipality) is not None]
+
+
+def _other_end_municipality(tie: Tie, municipality: Municipality) -> Municipality | None:
+    """The municipality at the tie's far end from ``municipality`` (None when both ends are
+    its own, or the far end is a regional body)."""
+    ends = [tie.source.municipality, tie.target.municipality]
+    if municipality not in ends:
+        return None
+    other = ends[1] if ends[0] is municipality else ends[0]
+    return other if other is not None and other is not municipality else None
+
+
+def _find_tie(region: Region, a: Actor, b: Actor, kind: str) -> Tie | None:
+    """The tie of ``kind`` between ``a`` and ``b``, in either direction."""
+    return db.session.scalar(sa.select(Tie).where(
+        Tie.region_id == region.id, Tie.kind == kind,
+        sa.or_(sa.and_(Tie.source_id == a.id, Tie.target_id == b.id),
+               sa.and_(Tie.source_id == b.id, Tie.target_id == a.id))).limit(1))
+
+
+def _named_by(region: Region, municipality: Municipality, tie: Tie) -> bool:
+    """Whether ``municipality`` reported or confirmed ``tie`` in a survey answer."""
+    ends = {tie.source.key, tie.target.key}
+    answers = db.session.scalars(sa.select(SurveyResponse.answer).join(Survey).where(
+        Survey.region_id == region.id, SurveyResponse.municipality_id == municipality.id))
+    for answer in answers:
+        if tie.key in (answer or {}).get("confirm", []):
+            return True
+        for p in (answer or {}).get("partners", []):
+            if {p.get("from"), p.get("actor")} == ends and p.get("kind") == tie.kind:
+                return True
+    return False
+
+
+# --- checking an answer -----------------------------------------------------------------------
+
+
+def _as_list(raw: dict, name: str) -> list:
+    value = raw.get(name, [])
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError([Problem(name, _("%(f)s: muss eine Liste sein.", f=name))])
+    return value
+
+
+def _check(region: Region, municipality: Municipality, raw: Any) -> dict:
+    """The answer cleaned and resolved against the region, or every problem (422)."""
+    if not isinstance(raw, dict):
+        raise ValidationError([Problem("$", _("Die Antwort muss ein JSON-Objekt sein."))])
+    unknown = sorted(set(raw) - set(ANSWER_KEYS))
+    if unknown:
+        raise ValidationError([Problem(name, _(
+            "Unbekanntes Feld; erwartet: %(k)s.", k=", ".join(ANSWER_KEYS))) for name in unknown])
+    problems: list[Problem] = []
+    mine = {a.key: a for a in own_actors(region, municipality)}
+    units = []
+    for n, item in enumerate(_as_list(raw, "units")):
+        data, found = clean("survey_unit", item, path=f"units[{n}]")
+        problems += found
+        if not found and data["actor"] not in mine:
+            problems.append(Problem(f"units[{n}].actor", _(
+                "Einheit: „%(k)s“ ist keine Einheit Ihrer Kommune.", k=data["actor"])))
+        elif not found:
+            units.append((mine[data["actor"]], data["level"]))
+    partners = []
+    for n, item in enumerate(_as_list(raw, "partners")):
+        path = f"partners[{n}]"
+        data, found = clean("survey_partner", item, path=path)
+        new = item.get("new") if isinstance(item, dict) else None
+        if new is not None:
+            new_data, new_found = clean("survey_new_actor", new, path=f"{path}.new")
+            found += new_found
+        elif not found and not data.get("actor"):
+            found.append(Problem(f"{path}.actor", _(
+                "Partner: Bitte einen Akteur wählen oder einen neuen Partner benennen.")))
+        problems += found
+        if found:
+            continue
+        if data["from"] not in mine:
+            problems.append(Problem(f"{path}.from", _(
+                "Eigene Einheit: „%(k)s“ ist keine Einheit Ihrer Kommune.", k=data["from"])))
+            continue
+        partner = None
+        if new is None:
+            partner = db.session.scalar(sa.select(Actor).filter_by(region_id=region.id,
+                                                                   key=data["actor"]))
+            if partner is None:
+                problems.append(Problem(f"{path}.actor", _(
+                    "Partner: Akteur „%(k)s“ gibt es in dieser Region nicht.", k=data["actor"])))
+                continue
+            if partner.key == data["from"]:
+                problems.append(Problem(f"{path}.actor", _(
+                    "Partner: Eine Einheit ist nicht ihr eigener Partner.")))
+                continue
+        partners.append({"from": mine[data["from"]], "actor": partner,
+                         "new": new_data if new is not None else None, "kind": data["kind"],
+                         "frequency": data["frequency"], "trust": data.get("trust"),
+                         "value": data.get("value")})
+    pending = {t.key: t for t in reported_by_others(region, municipality)}
+    decided: dict[str, str] = {}
+    for verdict in ("confirm", "reject"):
+        for n, tie_key in enumerate(_as_list(raw, verdict)):
+            if not isinstance(tie_key, str) or tie_key not in pending:
+                problems.append(Problem(f"{verdict}[{n}]", _(
+                    "Verbindung: „%(k)s“ wartet nicht auf Ihre Bestätigung.", k=str(tie_key)[:80])))
+            elif tie_key in decided:
+                problems.append(Problem(f"{verdict}[{n}]", _(
+                    "Verbindung: „%(k)s“ ist zweimal beantwortet.", k=tie_key)))
+            else:
+                decided[tie_key] = verdict
+    raise_if(problems)
+    return {"units": units, "partners": partners, "decided": decided, "pending": pending}
+
+
+# --- applying an answer -----------------------------------------------------------------------
+
+
+def _free_actor_key(region: Region, municipality: Municipality, name: str) -> str:
+    base = f"{municipality.key}-{key_from_name(name) or 'partner'}"[:60].strip("-")
+    candidate, n = base, 2
+    while objects.node_key_owner(region, candidate):
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def submit_response(region: Region, survey: Survey, municipality: Municipality, raw: Any,
+                    user: User | None) -> SurveyResponse:
+    """Take ``municipality``'s answer to ``survey`` (a second answer replaces the first; what
+    it created stays). Every part is checked before anything is written."""
+    require(perm.can_answer_survey(user, region, municipality))
+    if survey.region_id != region.id or not db.session.scalar(
+            sa.select(RegionMembership.id).filter_by(region_id=region.id,
+                                                     municipality_id=municipality.id)):
+        require(False)
+    if not is_open(survey):
+        raise Conflict(_("Diese Befragung ist seit dem %(d)s geschlossen.",
+                         d=survey.closes_at.strftime("%d.%m.%Y")), field="closes_at")
+    checked = _check(region, municipality, raw)
+    reference = _("Netzwerkbefragung %(n)d: %(m)s", n=survey.id, m=municipality.name)
+    changes: list[dict] = []
+
+    def note(action: str, target: str, summary: str) -> None:
+        changes.append({"action": action, "target": target, "summary": summary})
+
+    for actor, level in checked["units"]:
+        if actor.level != level:
+            objects.update_actor(region, actor, {"level": level, "provenance": "self_reported",
+                                                 "source": reference}, user)
+            note("actor.update", actor.key, _("%(a)s: Ebene %(l)s", a=actor.name,
+                                               l=vocab.label(vocab.LEVELS, level)))
+        elif actor.provenance == "assumed":
+            objects.update_actor(region, actor, {"provenance": "self_reported",
+                                                 "source": reference}, user)
+            note("actor.update", actor.key, _("%(a)s: bestätigt", a=actor.name))
+    answered = []
+    for p in checked["partners"]:
+        partner = p["actor"]
+        if partner is None:
+            new = p["new"]
+            partner = objects.add_actor(region, {
+                "key": _free_actor_key(region, municipality, new["name"]), "name": new["name"],
+                "type": new["type"], "level": new["level"], "sector": new["sector"],
+                "municipality": municipality.key, "provenance": "self_reported",
+                "source": reference}, user)
+            note("actor.create", partner.key, partner.name)
+        own = p["from"]
+        fields = {"weight": vocab.FREQUENCY_WEIGHT[p["frequency"]], "trust": p["trust"],
+                  "value": p["value"]}
+        tie = _find_tie(region, own, partner, p["kind"])
+        if tie is None:
+            tie = objects.add_tie(region, {
+                "source": own.key, "target": partner.key, "kind": p["kind"], **fields,
+                "provenance": "self_reported", "reference": reference}, user)
+            note("tie.create", tie.key, f"{own.name} → {partner.name}")
+        else:
+            other = _other_end_municipality(tie, municipality)
+            if other is not None and _named_by(region, other, tie):
+                fields["provenance"] = "confirmed"
+            elif tie.provenance == "assumed":
+                fields["provenance"] = "self_reported"
+            before = tie.provenance
+            objects.update_tie(region, tie, fields, user)
+            if tie.provenance == "confirmed" and before != "confirmed":
+                note("tie.confirm", tie.key, _("%(s)s → %(t)s: von beiden Seiten gemeldet",
+                                               s=tie.source.name, t=tie.target.name))
+            else:
+                note("tie.update", tie.key, f"{tie.source.name} → {tie.target.name}")
+        answered.append({"from": own.key, "actor": partner.key, "kind": p["kind"],
+                         "frequency": p["frequency"], "trust": p["trust"], "value": p["value"],
+                         "tie": tie.key})
+    for tie_key, verdict in checked["decided"].items():
+        tie = checked["pending"][tie_key]
+        label = f"{tie.source.name} → {tie.target.name}"
+        if verdict == "confirm":
+            objects.update_tie(region, tie, {"provenance": "confirmed"}, user)
+            note("tie.confirm", tie_key, label)
+        else:
+            objects.delete_tie(region, tie, user)
+            note("tie.reject", tie_key, label)
+    answer = {"units": [{"actor": a.key, "level": lv} for a, lv in checked["units"]],
+              "partners": answered,
+              "confirm": [k for k, v in checked["decided"].items() if v == "confirm"],
+              "reject": [k for k, v in checked["decided"].items() if v == "reject"]}
+    response = response_of(survey, municipality)
+    with change(region, user, "survey.answer", municipality.key,
+                _("Netzwerkbefragung %(n)d: Antwort von %(m)s", n=survey.id,
+                  m=municipality.name), data=False):
+        if response is None:
+            response = SurveyResponse(survey=survey, municipality=municipality)
+            db.session.add(response)
+        response.answer = answer
+        response.changes = changes
+        response.submitted_at = utcnow()
+        response.by_id = getattr(user, "id", None)
+    return response
+
+
+# --- what the coordinator sees -----------------------------------------------------------------
+
+
+def status(region: Region, survey: Survey) -> dict[str, Any]:
+    """Response rate per member, what each answer changed, and the share of the ties named
+    in the round that are confirmed (by both ends)."""
+    memberships = db.session.scalars(sa.select(RegionMembership).join(Municipality).where(
+        RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
+    by_municipality = {r.municipality_id: r for r in survey.responses}
+    rows = [{"membership": m, "response": by_municipality.get(m.municipality_id)}
+            for m in memberships]
+    named = {p["tie"] for r in survey.responses for p in (r.answer or {}).get("partners", [])}
+    named |= {k for r in survey.responses for k in (r.answer or {}).get("confirm", [])}
+    confirmed = db.session.scalar(sa.select(sa.func.count()).select_from(Tie).where(
+        Tie.region_id == region.id, Tie.key.in_(named), Tie.provenance == "confirmed")) \
+        if named else 0
+    answered = sum(1 for r in rows if r["response"] is not None)
+    return {"rows": rows, "answered": answered, "members": len(rows),
+            "response_rate": round(answered / len(rows), 4) if rows else 0.0,
+            "named_ties": len(named), "confirmed_ties": confirmed,
+            "confirmed_share": round(confirmed / len(named), 4) if named else 0.0}
+
+
+def response_record(response: SurveyResponse) -> dict[str, Any]:
+    return {"municipality": response.municipality.key,
+            "submitted_at": response.submitted_at.isoformat(timespec="seconds"),
+            "by": response.by.login if response.by else None,
+            "answer": response.answer, "changes": response.changes}
+
+
+def survey_record(region: Region, survey: Survey, user: User | None) -> dict[str, Any]:
+    """The round as the API shows it: the coordinator sees every answer, a member its own."""
+    record: dict[str, Any] = {
+        "id": survey.id, "region": region.slug,
+        "opened_at": survey.opened_at.isoformat(timespec="seconds"),
+        "closes_at": survey.closes_at.isoformat(), "open": is_open(survey)}
+    if perm.can_read_survey_results(user, region):
+        st = status(region, survey)
+        record.update(members=st["members"], answered=st["answered"],
+                      response_rate=st["response_rate"], named_ties=st["named_ties"],
+                      confirmed_ties=st["confirmed_ties"], confirmed_share=st["confirmed_share"],
+                      responses=[response_record(r) for r in survey.responses])
+    else:
+        own = [r for r in survey.responses
+               if user is not None and r.municipality_id == getattr(user, "municipality_id", -1)]
+        record["responses"] = [response_record(r) for r in own]
+    return record
