@@ -15,12 +15,14 @@ TEST_WORKERS ?= auto
 MO := translations/en/LC_MESSAGES/messages.mo
 
 $(BIN)/python:
+	@echo "==> Creating the virtual environment in $(VENV) (first run only)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
-	touch $@
+	@echo "==> Installing Kommunalnetz and its dependencies (first run: about a minute)"
+	$(BIN)/pip install --progress-bar on -e . | grep -E "^(Collecting|Successfully)" || true
+	@$(BIN)/python -c "import collab" && touch $@
 
 # the production set, pinned by constraints.txt (the locked dependency set: `make lock`)
 $(VENV)/.installed-prod: pyproject.toml constraints.txt | $(BIN)/python
@@ -28,8 +30,9 @@ $(VENV)/.installed-prod: pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[test]'
-	touch $@
+	@echo "==> Installing what the tests need"
+	$(BIN)/pip install -e '.[test]' | grep -E "^(Collecting|Successfully)" || true
+	@$(BIN)/python -c "import pytest, playwright" && touch $@
 
 # the English catalogue, compiled from its source (German is the source language)
 $(MO): translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
@@ -37,8 +40,11 @@ $(MO): translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
 
 run: export DEMO = 1
 run: $(VENV)/.installed $(MO)
+	@echo "==> Preparing the database (instance/kommunalnetz.sqlite)"
 	$(FLASK) init-db
+	@echo "==> Loading the demo network when the database is empty"
 	$(FLASK) seed --if-empty
+	@echo "==> Serving http://$(HOST):$(PORT)  (demo accounts: README; Ctrl-C stops)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # the production topology in the foreground, from DATABASE_URL, REDIS_URL, SECRET_KEY, PORT,
