@@ -365,6 +365,19 @@ def can_decide_initiative_join(user: User | None, initiative: Initiative) -> boo
     return can_edit_initiative(user, initiative)
 
 
+def can_read_initiative_request_text(user: User | None, request: InitiativeJoinRequest) -> bool:
+    """A request's message and the reason of its decision are read by whoever decides on it
+    (the lead, the coordinator) and by the requesting municipality's member accounts; the
+    pages show them to nobody else, and neither does the API."""
+    if can_decide_initiative_join(user, request.initiative):
+        return True
+    municipality = request.actor.municipality
+    return bool(
+        user and user.is_authenticated and getattr(user, "id", None) is not None and (
+            user.id == request.requested_by_id
+            or speaks_for(user, request.initiative.region, municipality)))
+
+
 def get_rule(region: Region, rule_id: int) -> Rule:
     return db.first_or_404(db.select(Rule).filter_by(region_id=region.id, id=rule_id))
 
