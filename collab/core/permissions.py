@@ -57,19 +57,26 @@ def can_manage_region(user: User | None, region: Region) -> bool:
     )
 
 
+def _belongs_to(municipality: Municipality, region: Region) -> bool:
+    return any(m.region_id == region.id for m in municipality.memberships)
+
+
 def speaks_for(user: User | None, region: Region, municipality: Municipality | None) -> bool:
-    """A member account speaks for its own municipality in its own region, and no other."""
+    """A member account speaks for its own municipality, and no other: in its own region and
+    in every other region its municipality was admitted to (a join request approved)."""
     return bool(
         user and user.is_authenticated and user.role == "member" and municipality is not None
-        and user.region_id == region.id and user.municipality_id == municipality.id
+        and user.municipality_id == municipality.id
+        and (user.region_id == region.id or _belongs_to(municipality, region))
     )
 
 
 def is_member_of(user: User | None, region: Region) -> bool:
-    """A member account of this region."""
-    return bool(
-        user and user.is_authenticated and user.role == "member" and user.region_id == region.id
-    )
+    """A member account of this region: its own region, or a region its municipality
+    belongs to."""
+    if not (user and user.is_authenticated and user.role == "member"):
+        return False
+    return user.region_id == region.id or own_membership(user, region) is not None
 
 
 def can_add_municipality(user: User | None, region: Region) -> bool:
