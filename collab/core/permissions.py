@@ -222,10 +222,11 @@ def can_save_positions(user: User | None, region: Region) -> bool:
 # --- load and check --------------------------------------------------------------------------
 
 
-def require(allowed: bool) -> None:
-    """Abort with 403 unless ``allowed``."""
+def require(allowed: bool, reason: str | None = None) -> None:
+    """Abort with 403 unless ``allowed``; ``reason`` (German, for the user) says why, on the
+    error page and in the API's error (else the error page derives one from the account)."""
     if not allowed:
-        abort(403)
+        abort(403, description=reason) if reason else abort(403)
 
 
 def get_region(slug: str) -> Region:

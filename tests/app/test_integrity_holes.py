@@ -64,3 +64,58 @@ def test_a_municipality_admitted_by_request_votes_through_its_own_account(api, a
     voted = applicant.post(f"{R}/rules/{rule['id']}/votes", {"vote": "yes", "confirm": True})
     assert voted.status_code == 201, voted.get_json()
     assert voted.get_json()["municipality"] == "jena"
+
+
+# --- b) foreign keys on SQLite too ----------------------------------------------------------------
+
+
+def test_sqlite_enforces_foreign_keys(app, ctx):
+    from collab.extensions import db
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_deleting_an_actor_with_a_pending_request_keeps_the_pages_working(api, as_user, app):
+    olpe = api("olpe")
+    created = olpe.post(f"{R}/initiatives/m15/join-requests",
+                        {"actor": "olpe-digital", "role": "partner", "message": "Gern"})
+    assert created.status_code == 201
+    assert olpe.delete(f"{R}/actors/olpe-digital").status_code == 204
+    for login in ("koordination", "olpe"):
+        browser = as_user(login)
+        for path in (f"{R}/initiatives/m15", f"{R}/join-requests"):
+            assert browser.get(path).status_code == 200, (login, path)
+    items = api("koordination").get(f"{R}/initiatives/m15/join-requests").get_json()["items"]
+    assert created.get_json()["id"] not in [i["id"] for i in items]
+
+
+# --- f) error pages keep the region's navigation and say why -------------------------------------
+
+
+def test_error_pages_keep_the_region_navigation_and_say_why(as_user):
+    gast = as_user("gast")
+    refused = gast.get(f"{R}/actors/new")
+    assert refused.status_code == 403
+    page = refused.get_data(as_text=True)
+    assert 'class="region-nav"' in page and "5 für Südwestfalen" in page
+    assert "nur Leserechte" in page
+    soest = as_user("soest").get(f"{R}/actors/olpe-digital/edit")
+    assert soest.status_code == 403
+    assert "nur für Ihre eigene Kommune" in soest.get_data(as_text=True)
+    missing = gast.get(f"{R}/actors/gibt-es-nicht")
+    assert missing.status_code == 404 and 'class="region-nav"' in missing.get_data(as_text=True)
+    elsewhere = gast.get("/regions/gibt-es-nicht/actors")
+    assert elsewhere.status_code == 404  # an unknown region: no navigation, no failure
+
+
+def test_a_reason_given_to_require_reaches_the_page_and_the_api(app):
+    from flask import Flask  # noqa: F401
+    from collab.core import permissions as perm
+
+    @app.get("/regions/swf5/probe-refusal")
+    def probe():  # pragma: no cover - only a route for this test
+        perm.require(False, "Nur die Kommune selbst ändert ihre Stufe.")
+
+    page = app.test_client().get("/regions/swf5/probe-refusal")
+    assert page.status_code == 403
+    assert "Nur die Kommune selbst ändert ihre Stufe." in page.get_data(as_text=True)
