@@ -119,3 +119,40 @@ def test_a_reason_given_to_require_reaches_the_page_and_the_api(app):
     page = app.test_client().get("/regions/swf5/probe-refusal")
     assert page.status_code == 403
     assert "Nur die Kommune selbst ändert ihre Stufe." in page.get_data(as_text=True)
+
+
+# --- e) a member editing its own municipality: the tier read-only, never a lost form ---------------
+
+
+def _olpe_form(page: str) -> dict:
+    import re
+    values = dict(re.findall(r'<input[^>]*name="([a-z_0-9]+)"[^>]*value="([^"]*)"', page))
+    for name, body in re.findall(r'<select[^>]*name="([a-z_]+)"[^>]*>(.*?)</select>', page,
+                                 re.S):
+        chosen = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected',
+                           body)
+        values[name] = next(v for v in chosen.groups() if v is not None) if chosen else ""
+    values["description"] = re.search(r'<textarea[^>]*name="description"[^>]*>(.*?)</textarea>',
+                                      page, re.S).group(1).strip()
+    values.pop("csrf_token", None)
+    return values
+
+
+def test_a_member_sees_its_tier_read_only_and_a_refused_tier_keeps_the_form(as_user, api):
+    olpe = as_user("olpe")
+    path = f"{R}/municipalities/olpe/edit"
+    page = olpe.get(path).get_data(as_text=True)
+    assert 'name="tier"' not in page and "legt die Koordination der Region fest" in page
+    data = _olpe_form(page)
+    assert "tier" not in data and data["population"]
+    saved = olpe.post(path, {**data, "population": "24111"}, csrf_from=path)
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
+    record = api("gast").get(f"{R}/municipalities/olpe").get_json()
+    assert record["population"] == 24111 and record["tier"] == "pioneer"
+    forged = olpe.post(path, {**data, "population": "24222", "tier": "supporter"},
+                       csrf_from=path)
+    assert forged.status_code in (200, 422)
+    shown = forged.get_data(as_text=True)
+    assert "Stufe: legt die Koordination der Region fest" in shown
+    assert 'value="24222"' in shown  # the other edits are kept in the form
+    assert api("gast").get(f"{R}/municipalities/olpe").get_json()["tier"] == "pioneer"
