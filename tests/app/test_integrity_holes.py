@@ -156,3 +156,34 @@ def test_a_member_sees_its_tier_read_only_and_a_refused_tier_keeps_the_form(as_u
     assert "Stufe: legt die Koordination der Region fest" in shown
     assert 'value="24222"' in shown  # the other edits are kept in the form
     assert api("gast").get(f"{R}/municipalities/olpe").get_json()["tier"] == "pioneer"
+
+
+# --- d) the lead does not enrol or remove other municipalities' actors -----------------------------
+
+
+def _participants(api, key: str) -> list[dict]:
+    return [{"actor": p["actor"], "role": p["role"]}
+            for p in api("gast").get(f"{R}/initiatives/{key}").get_json()["participants"]]
+
+
+def test_the_lead_does_not_enrol_or_remove_other_municipalities_actors(api):
+    olpe = api("olpe")  # leads olpe-2030 (with olpe-digital)
+    assert api("koordination").patch(f"{R}/initiatives/olpe-2030", {"participants": [
+        *_participants(api, "olpe-2030"), {"actor": "soest-innovation", "role": "partner"},
+        {"actor": "soest-projektgruppe", "role": "observer"}]}).status_code == 200
+    before = _participants(api, "olpe-2030")
+    enrolled = olpe.patch(f"{R}/initiatives/olpe-2030", {
+        "participants": [*before, {"actor": "soest-rat", "role": "partner"}]})
+    assert enrolled.status_code == 422
+    assert "eigene Anfrage" in enrolled.get_json()["details"][0]["message"]
+    removed = olpe.patch(f"{R}/initiatives/olpe-2030", {
+        "participants": [p for p in before if not p["actor"].startswith("soest-")]})
+    assert removed.status_code == 422
+    assert "beendet nur diese Kommune" in removed.get_json()["details"][0]["message"]
+    assert _participants(api, "olpe-2030") == before
+    # its own municipality's participation the lead still changes; the coordinator any
+    own = [p for p in before if p["actor"] != "soest-projektgruppe"]
+    assert api("koordination").patch(f"{R}/initiatives/olpe-2030",
+                                      {"participants": own}).status_code == 200
+    assert olpe.patch(f"{R}/initiatives/olpe-2030", {"participants": [
+        *own, {"actor": "olpe-rat", "role": "partner"}]}).status_code == 200
