@@ -20,7 +20,7 @@ def applicant(runner, api):
     return api("bewerber")
 
 
-# --- a) messages and reasons of requests to join an initiative ---------------------------------
+# --- a) messages and reasons of requests to join an initiative ---
 
 
 def test_the_api_shows_request_messages_and_reasons_only_to_who_may_read_them(api, runner):
@@ -48,7 +48,7 @@ def test_the_api_shows_request_messages_and_reasons_only_to_who_may_read_them(ap
         assert item["message"].startswith("Vertraulich") and item["reason"].startswith("Intern")
 
 
-# --- c) a municipality admitted through a join request votes through its own account -------------
+# --- c) a municipality admitted through a join request votes through its own account ---
 
 
 def test_a_municipality_admitted_by_request_votes_through_its_own_account(api, applicant):
@@ -66,7 +66,7 @@ def test_a_municipality_admitted_by_request_votes_through_its_own_account(api, a
     assert voted.get_json()["municipality"] == "jena"
 
 
-# --- b) foreign keys on SQLite too ----------------------------------------------------------------
+# --- b) foreign keys on SQLite too ---
 
 
 def test_sqlite_enforces_foreign_keys(app, ctx):
@@ -89,7 +89,7 @@ def test_deleting_an_actor_with_a_pending_request_keeps_the_pages_working(api, a
     assert created.get_json()["id"] not in [i["id"] for i in items]
 
 
-# --- f) error pages keep the region's navigation and say why -------------------------------------
+# --- f) error pages keep the region's navigation and say why ---
 
 
 def test_error_pages_keep_the_region_navigation_and_say_why(as_user):
@@ -109,7 +109,6 @@ def test_error_pages_keep_the_region_navigation_and_say_why(as_user):
 
 
 def test_a_reason_given_to_require_reaches_the_page_and_the_api(app):
-    from flask import Flask  # noqa: F401
     from collab.core import permissions as perm
 
     @app.get("/regions/swf5/probe-refusal")
@@ -121,7 +120,7 @@ def test_a_reason_given_to_require_reaches_the_page_and_the_api(app):
     assert "Nur die Kommune selbst ändert ihre Stufe." in page.get_data(as_text=True)
 
 
-# --- e) a member editing its own municipality: the tier read-only, never a lost form ---------------
+# --- e) a member editing its own municipality: the tier read-only, never a lost form ---
 
 
 def _olpe_form(page: str) -> dict:
@@ -158,7 +157,7 @@ def test_a_member_sees_its_tier_read_only_and_a_refused_tier_keeps_the_form(as_u
     assert api("gast").get(f"{R}/municipalities/olpe").get_json()["tier"] == "pioneer"
 
 
-# --- d) the lead does not enrol or remove other municipalities' actors -----------------------------
+# --- d) the lead does not enrol or remove other municipalities' actors ---
 
 
 def _participants(api, key: str) -> list[dict]:
