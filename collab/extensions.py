@@ -1,5 +1,7 @@
 """The Flask extensions, created unbound and wired in the factory with ``init_app``."""
 
+import sqlite3
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -7,6 +9,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -22,3 +26,15 @@ babel = Babel()
 #: throttles sign-in (collab.accounts.pages); storage from RATELIMIT_STORAGE_URI
 #: (memory:// by default, Redis in production)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@event.listens_for(Engine, "connect")
+def _enforce_foreign_keys(dbapi_connection, _record) -> None:
+    """SQLite checks foreign keys (and runs their ON DELETE rules) only when asked, per
+    connection: ask on every connection, so that SQLite and PostgreSQL keep the same
+    integrity. (The migrations switch it off while they rebuild tables, see
+    migrations/env.py.)"""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -151,7 +151,7 @@ def list_initiative_join_requests(slug: str, key: str):
     initiative = perm.get_initiative(region, key)
     found = db.session.scalars(sa.select(InitiativeJoinRequest).filter_by(
         initiative_id=initiative.id).order_by(InitiativeJoinRequest.id)).all()
-    return jsonify({"items": [spielregeln.initiative_join_record(r) for r in found]})
+    return jsonify({"items": [spielregeln.initiative_join_record(r, g.api_user) for r in found]})
 
 
 @bp.post("/regions/<slug>/initiatives/<key>/join-requests")
@@ -162,7 +162,7 @@ def request_initiative_join(slug: str, key: str):
     if not perm.can_request_initiative_join(g.api_user, initiative):
         abort(403)
     req = spielregeln.request_initiative_join(region, initiative, json_body(), g.api_user)
-    return jsonify(spielregeln.initiative_join_record(req)), 201
+    return jsonify(spielregeln.initiative_join_record(req, g.api_user)), 201
 
 
 @bp.post("/regions/<slug>/initiatives/<key>/join-requests/<int:request_id>/decision")
@@ -173,4 +173,4 @@ def decide_initiative_join(slug: str, key: str, request_id: int):
     if not perm.can_decide_initiative_join(g.api_user, initiative):
         abort(403)
     spielregeln.decide_initiative_join(region, req, json_body(), g.api_user)
-    return jsonify(spielregeln.initiative_join_record(req))
+    return jsonify(spielregeln.initiative_join_record(req, g.api_user))

@@ -34,15 +34,61 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str | None = None, details: list | None = None):
+def _region_of_request():
+    """The region whose pages the refused or missing URL belongs to (``/regions/<slug>/…``),
+    so the error page keeps its navigation; None elsewhere or for an unknown region."""
+    from collab.core.models import Region
+
+    slug = (request.view_args or {}).get("slug") if request.url_rule else None
+    if not slug:
+        parts = request.path.split("/")
+        slug = parts[2] if len(parts) > 2 and parts[1] == "regions" else None
+    if not slug:
+        return None
+    try:
+        return db.session.scalar(db.select(Region).filter_by(slug=slug))
+    except Exception:  # noqa: BLE001 - an error page must never fail over its navigation
+        db.session.rollback()
+        return None
+
+
+def refusal_reason(region) -> str:
+    """Why the signed-in account may not do what it asked, from its role (when the code
+    that refused gave no reason of its own)."""
+    from flask_login import current_user
+
+    user = current_user
+    if not getattr(user, "is_authenticated", False):
+        return _("Bitte melden Sie sich an.")
+    role = getattr(user, "role", None)
+    if role == "viewer":
+        return _("Ihr Zugang hat nur Leserechte: Ändern können die Mitglieder und die "
+                 "Koordination der Region.")
+    if region is not None and getattr(user, "region_id", None) != region.id and (
+            role == "coordinator"):
+        return _("Sie koordinieren eine andere Region; hier entscheidet die Koordination "
+                 "von %(r)s.", r=region.name)
+    if role == "member":
+        return _("Ihr Zugang spricht nur für Ihre eigene Kommune; dies ist Sache der "
+                 "betroffenen Kommune oder der Koordination der Region.")
+    return MESSAGES[403]()
+
+
+def error_response(status: int, message: str | None = None, details: list | None = None,
+                   reason: str | None = None):
     message = message or MESSAGES.get(status, lambda: str(status))()
     if wants_json():
         body = {"error": message}
+        if reason:
+            body["reason"] = reason
         if details is not None:
             body["details"] = details
         return jsonify(body), status
+    region = _region_of_request()
+    if status == 403 and not reason:
+        reason = refusal_reason(region)
     return render_template("errors/error.html", status=status, message=message,
-                           details=details or []), status
+                           reason=reason, region=region, details=details or []), status
 
 
 @bp.app_errorhandler(CSRFError)
@@ -61,7 +107,10 @@ def conflict(exc: Conflict):
 @bp.app_errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     if exc.code in MESSAGES:
-        return error_response(exc.code)
+        # a description of its own (perm.require(..., reason), abort(403, description=…))
+        # says why; werkzeug's English default does not
+        own = exc.description if exc.description != type(exc).description else None
+        return error_response(exc.code, reason=own)
     return exc
 
 

@@ -59,19 +59,26 @@ def can_manage_region(user: User | None, region: Region) -> bool:
     )
 
 
+def _belongs_to(municipality: Municipality, region: Region) -> bool:
+    return any(m.region_id == region.id for m in municipality.memberships)
+
+
 def speaks_for(user: User | None, region: Region, municipality: Municipality | None) -> bool:
-    """A member account speaks for its own municipality in its own region, and no other."""
+    """A member account speaks for its own municipality, and no other: in its own region and
+    in every other region its municipality was admitted to (a join request approved)."""
     return bool(
         user and user.is_authenticated and user.role == "member" and municipality is not None
-        and user.region_id == region.id and user.municipality_id == municipality.id
+        and user.municipality_id == municipality.id
+        and (user.region_id == region.id or _belongs_to(municipality, region))
     )
 
 
 def is_member_of(user: User | None, region: Region) -> bool:
-    """A member account of this region."""
-    return bool(
-        user and user.is_authenticated and user.role == "member" and user.region_id == region.id
-    )
+    """A member account of this region: its own region, or a region its municipality
+    belongs to."""
+    if not (user and user.is_authenticated and user.role == "member"):
+        return False
+    return user.region_id == region.id or own_membership(user, region) is not None
 
 
 def can_add_municipality(user: User | None, region: Region) -> bool:
@@ -285,10 +292,11 @@ def can_save_positions(user: User | None, region: Region) -> bool:
 # --- load and check --------------------------------------------------------------------------
 
 
-def require(allowed: bool) -> None:
-    """Abort with 403 unless ``allowed``."""
+def require(allowed: bool, reason: str | None = None) -> None:
+    """Abort with 403 unless ``allowed``; ``reason`` (German, for the user) says why, on the
+    error page and in the API's error (else the error page derives one from the account)."""
     if not allowed:
-        abort(403)
+        abort(403, description=reason) if reason else abort(403)
 
 
 def get_region(slug: str) -> Region:
@@ -437,6 +445,19 @@ def can_request_initiative_join(user: User | None, initiative: Initiative) -> bo
 def can_decide_initiative_join(user: User | None, initiative: Initiative) -> bool:
     """The initiative's lead (or the coordinator) approves or declines."""
     return can_edit_initiative(user, initiative)
+
+
+def can_read_initiative_request_text(user: User | None, request: InitiativeJoinRequest) -> bool:
+    """A request's message and the reason of its decision are read by whoever decides on it
+    (the lead, the coordinator) and by the requesting municipality's member accounts; the
+    pages show them to nobody else, and neither does the API."""
+    if can_decide_initiative_join(user, request.initiative):
+        return True
+    municipality = request.actor.municipality
+    return bool(
+        user and user.is_authenticated and getattr(user, "id", None) is not None and (
+            user.id == request.requested_by_id
+            or speaks_for(user, request.initiative.region, municipality)))
 
 
 def get_rule(region: Region, rule_id: int) -> Rule:

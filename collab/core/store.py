@@ -34,9 +34,9 @@ class Conflict(Exception):
         self.field = field
 
 
-def require(allowed: bool) -> None:
+def require(allowed: bool, reason: str | None = None) -> None:
     if not allowed:
-        raise Forbidden()
+        raise Forbidden(description=reason)
 
 
 #: the object kinds whose changes record what they replaced (network records), so that

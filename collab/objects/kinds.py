@@ -68,6 +68,11 @@ class Kind:
     def can_delete(self, user, region: Region, obj) -> bool:
         return self.can_edit(user, region, obj)
 
+    def locked_fields(self, user, region: Region, obj) -> dict[str, str]:
+        """Fields of ``obj`` the account may edit the object without being allowed to change
+        them, each with the reason (its edit form shows them read-only)."""
+        return {}
+
     def key_of(self, obj) -> str:
         return obj.key
 
@@ -97,6 +102,18 @@ class MunicipalityKind(Kind):
 
     def can_delete(self, user, region, membership) -> bool:
         return perm.can_delete_municipality(user, region, membership.municipality)
+
+    def locked_fields(self, user, region, membership) -> dict[str, str]:
+        """The tier is the coordinator's; the facts are shared by every region the
+        municipality belongs to (see :func:`perm.can_change_municipality_facts`)."""
+        locked: dict[str, str] = {}
+        if not perm.can_manage_region(user, region):
+            locked["tier"] = _("Die Stufe legt die Koordination der Region fest.")
+        if not perm.can_change_municipality_facts(user, region, membership.municipality):
+            reason = _("Diese Angabe teilen alle Regionen der Kommune: Sie ändert die Kommune "
+                       "selbst oder ein Admin.")
+            locked.update(dict.fromkeys(object_services.MUNICIPALITY_FIELDS, reason))
+        return locked
 
     def key_of(self, membership) -> str:
         return membership.municipality.key

@@ -364,11 +364,18 @@ def edit(slug: str, kind: str, key: str):
     k = _kind(kind)
     obj = k.load(region, key)
     perm.require(k.can_edit(current_user, region, obj))
-    form = k.form(data=_form_data(k.edit_values(obj))) if request.method == "GET" else k.form()
+    current = _form_data(k.edit_values(obj))
+    form = k.form(data=current) if request.method == "GET" else k.form()
     if kind == "initiatives" and request.method == "GET":
         for _n in range(3):
             form.participants.append_entry()
     _fill_choices(form, region, kind, creating=False)
+    locked = k.locked_fields(current_user, region, obj)
+    for name in locked:
+        # shown read-only, so not sent: it keeps its value. A value sent anyway (a forged
+        # or stale form) goes to the service, which refuses it with a message at the field.
+        if request.method == "POST" and name in form and name not in request.form:
+            form[name].data = current.get(name)
     if kind == "initiatives" and form.more.data:
         form.participants.append_entry()
         _fill_choices(form, region, kind, creating=False)
@@ -383,7 +390,20 @@ def edit(slug: str, kind: str, key: str):
             flash(_("Änderungen an „%(name)s“ gespeichert.", name=k.name_of(obj)), "success")
             _warn_type_level(kind, obj)
             return redirect(url_for(".detail", slug=slug, kind=kind, key=key))
-    return render_template("objects/form.html", region=region, kind=k, form=form, obj=obj)
+    return render_template("objects/form.html", region=region, kind=k, form=form, obj=obj,
+                           locked={name: (_shown(form[name]), reason)
+                                   for name, reason in locked.items() if name in form})
+
+
+def _shown(field) -> str:
+    """A field's current value as text (a choice by its label)."""
+    value = field.data
+    for choice in getattr(field, "choices", None) or []:
+        choice_value, label = ((choice.value, choice.label) if hasattr(choice, "value")
+                               else (choice[0], choice[1]))
+        if choice_value == value:
+            return str(label)
+    return "—" if value in (None, "") else str(value)
 
 
 @bp.route(f"/<slug>/{KIND_PATH}/<key>/delete", methods=["GET", "POST"])

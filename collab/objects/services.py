@@ -442,6 +442,8 @@ def update_initiative(region: Region, initiative: Initiative, raw: dict,
                                               for k, v in data.items()}
     raise_if(clean("initiative", merged)[1])
     participants = _participants(region, raw["participants"]) if "participants" in raw else None
+    if participants is not None:
+        raise_if(_foreign_participant_changes(region, initiative, participants, user))
     same_participants = participants is None or (
         {(a.id, r) for a, r, _extras in participants}
         == {(p.actor_id, p.role) for p in initiative.participations} and all(
@@ -457,6 +459,38 @@ def update_initiative(region: Region, initiative: Initiative, raw: dict,
         if participants is not None:
             _set_participants(initiative, participants)
     return initiative
+
+
+def _foreign_participant_changes(region: Region, initiative: Initiative,
+                                 participants: list[tuple], user: User | None) -> list[Problem]:
+    """The lead of an initiative changes its own municipality's participation only: an actor
+    of another municipality takes part at that municipality's own request (which the lead
+    accepts), and only that municipality or the coordinator ends or changes its part. The
+    coordinator may change any participation."""
+    if perm.can_manage_region(user, region):
+        return []
+    current = {p.actor_id: p for p in initiative.participations}
+    problems: list[Problem] = []
+    for n, (actor, role, extras) in enumerate(participants):
+        if perm.speaks_for(user, region, actor.municipality):
+            continue
+        held = current.get(actor.id)
+        if held is None:
+            problems.append(Problem(f"participants[{n}].actor", _(
+                "Beteiligte: „%(a)s“ gehört zu einer anderen Kommune und kann nur auf deren "
+                "eigene Anfrage beteiligt werden (Initiative → „Beteiligung anfragen“); "
+                "die Federführung nimmt die Anfrage dann an.", a=actor.name)))
+        elif held.role != role or any(getattr(held, k) != v for k, v in extras.items()):
+            problems.append(Problem(f"participants[{n}].role", _(
+                "Beteiligte: Die Rolle von „%(a)s“ ändert nur dessen Kommune oder die "
+                "Koordination der Region.", a=actor.name)))
+    kept = {actor.id for actor, _role, _extras in participants}
+    for p in initiative.participations:
+        if p.actor_id not in kept and not perm.speaks_for(user, region, p.actor.municipality):
+            problems.append(Problem("participants", _(
+                "Beteiligte: „%(a)s“ gehört zu einer anderen Kommune; die Beteiligung beendet "
+                "nur diese Kommune selbst oder die Koordination der Region.", a=p.actor.name)))
+    return problems
 
 
 def _set_participants(initiative: Initiative, participants: list[tuple]) -> None:

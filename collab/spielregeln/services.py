@@ -606,11 +606,16 @@ def join_request_record(req: JoinRequest) -> dict[str, Any]:
     }
 
 
-def initiative_join_record(req: InitiativeJoinRequest) -> dict[str, Any]:
+def initiative_join_record(req: InitiativeJoinRequest, user: User | None) -> dict[str, Any]:
+    """A request to join an initiative as ``user`` may read it: the message and the reason of
+    the decision only for whoever decides and the requesting municipality (as on the pages;
+    for others both are ``null``)."""
+    private = perm.can_read_initiative_request_text(user, req)
     return {
         "id": req.id, "initiative": req.initiative.key, "actor": req.actor.key,
         "municipality": req.actor.municipality.key if req.actor.municipality else None,
-        "role": req.role, "message": req.message, "status": req.status, "reason": req.reason,
+        "role": req.role, "message": req.message if private else None, "status": req.status,
+        "reason": req.reason if private else None,
         "created_at": _iso(req.created_at), "decided_at": _iso(req.decided_at),
     }
 

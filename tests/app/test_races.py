@@ -115,3 +115,18 @@ def test_concurrent_imports_take_turns(app, api, seed_bundle):
     results = at_once(app, calls)
     assert all(code in (200, 409) for code, _body in results), results
     assert any(code == 200 for code, _body in results)
+
+
+def test_forty_identical_votes_make_one_vote(app, api):
+    """40 concurrent identical votes of one municipality: one is recorded, 39 get 409."""
+    coordinator, olpe = api("koordination"), api("olpe")
+    rule = coordinator.post(f"{R}/rules", {"title": "Vierzig Stimmen", "text": "T"}).get_json()
+    closes = (dt.datetime.now(dt.UTC) + dt.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    opened = coordinator.post(f"{R}/rules/{rule['id']}/ballot",
+                              {"closes_at": closes, "confirm": True})
+    assert opened.status_code == 200, opened.get_json()
+    results = at_once(app, [("post", f"{R}/rules/{rule['id']}/votes",
+                             {"vote": "yes", "confirm": True}, olpe.headers)] * 40)
+    _only_one_wins(results, 201)
+    votes = coordinator.get(f"{R}/rules/{rule['id']}").get_json()["votes"]
+    assert [v["municipality"] for v in votes].count("olpe") == 1
