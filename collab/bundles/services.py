@@ -534,7 +534,10 @@ def read_spreadsheet(body: bytes, filename: str, *, slug: str | None = None,
         region = db.session.scalar(sa.select(Region).filter_by(slug=wanted)) if wanted else None
         return export_bundle(region) if region is not None else None
 
-    return sheets.convert(body, filename, merge=merge, lookup=lookup)
+    converted = sheets.convert(body, filename, merge=merge, lookup=lookup)
+    if converted.problems and converted.doc:  # every problem at once, not the first kind
+        converted.problems += converted.locate(validate_bundle(converted.doc)[1])
+    return converted
 
 
 def _summary(changes: dict) -> str:

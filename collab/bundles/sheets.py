@@ -306,8 +306,13 @@ class Converted:
         if name:
             header = self.headers.get(title, {}).get(name) or _german(
                 dict(columns(sheet)).get(name, name))
-        return Problem(_where(title, row, header),
-                       _strip(problem.message) if header else problem.message)
+        message = _strip(problem.message) if header else problem.message
+        entity = sheet.entity
+        if name and (entity, name) in CHOICES and isinstance(record.get(name), str) \
+                and record[name] not in CHOICES[(entity, name)]:
+            message = _("unbekannter Wert „%(v)s“; erlaubt: %(a)s.", v=record[name], a=", ".join(
+                _labels(CHOICES[(entity, name)], "de").values()))
+        return Problem(_where(title, row, header), message)
 
 
 def _where(sheet: str, row: int | None, column: str | None) -> str:

@@ -86,7 +86,7 @@ def test_template_workbook_has_drop_down_lists_and_an_explanation(as_user):
 
 GERMAN_CSV = (
     "Schlüssel;Name;Typ;Ebene;Kommune;Kapazität (VZÄ);Themen\r\n"
-    "olpe-kita;Kita-Verbund Olpe;Verwaltung;Umsetzung;olpe;1.234,5;Bildung\r\n"
+    "olpe-kita;Kita-Verbund Olpe;Fachamt;Umsetzung;olpe;1.234,5;Bildung\r\n"
     "olpe-rat;Rat der Stadt Olpe (neu);;;;0,5;\r\n"
 )
 
@@ -145,12 +145,13 @@ def test_csv_municipality_with_german_numbers(runner, tmp_path, app):
 
 
 def test_problems_name_sheet_row_and_column_and_change_nothing(runner, tmp_path, app):
-    body = GERMAN_CSV + "olpe-x;X;Verwaltung;galaktisch;olpe;1,2,3;\r\n"
+    body = GERMAN_CSV + "olpe-x;X;Fachamt;galaktisch;olpe;1,2,3;\r\n"
     path = tmp_path / "akteure.csv"
     path.write_bytes(body.encode("utf-8"))
     result = runner.invoke(args=["import", str(path), "--region", "swf5"])
     assert result.exit_code == 1
-    assert "Akteure, Zeile 4, Spalte „Ebene“: unbekannter Wert „galaktisch“" in result.output
+    assert ("Akteure, Zeile 4, Spalte „Ebene“: unbekannter Wert „galaktisch“; erlaubt: "
+            "politisch-strategisch, koordinierend, Umsetzung") in result.output
     assert "Akteure, Zeile 4, Spalte „Kapazität (VZÄ)“" in result.output
     with app.app_context():
         assert _actor("olpe-kita") is None  # nothing changed
@@ -172,10 +173,10 @@ def test_xlsx_problem_is_located_in_the_workbook(runner, tmp_path, app):
 def test_english_headers_are_accepted(runner, tmp_path, app):
     path = tmp_path / "actors.csv"
     path.write_text("key,name,type,level,municipality\n"
-                    "olpe-it,IT Olpe,administration,operational,olpe\n", encoding="utf-8")
+                    "olpe-it,IT Olpe,department,operational,olpe\n", encoding="utf-8")
     result = runner.invoke(args=["import", str(path), "--region", "swf5"])
     assert result.exit_code == 0, result.output
-    path.write_text("Key,Name,Type,Level\nolpe-it,IT Olpe 2,administration,operational\n",
+    path.write_text("Key,Name,Type,Level\nolpe-it,IT Olpe 2,Specialist department,operational\n",
                     encoding="utf-8")
     assert runner.invoke(args=["import", str(path), "--region", "swf5"]).exit_code == 0
     with app.app_context():
