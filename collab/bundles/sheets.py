@@ -35,6 +35,8 @@ from collab.core.records import FORMAT, VERSION
 from collab.core.validation import FIELDS, Invalid, Problem, parse_localized_number
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: the characters a rule's JSON puts in one cell (Excel's limit is 32,767)
+CELL_MAX = 32_000
 #: what a single CSV row may hold at most (a spreadsheet, not a file system)
 MAX_ROWS = 500_000
 
@@ -198,8 +200,11 @@ def build_workbook(doc: dict | None, *, template: bool = False):
     rules_ws = wb.create_sheet(RULES_SHEET)
     rules_ws.append([_german(label) for _name, label in RULE_COLUMNS])
     for r in doc.get("rules", []):
+        data = json.dumps(r, ensure_ascii=False, sort_keys=True)
+        # a cell holds at most 32,767 characters: a long record goes on in the next cells
         rules_ws.append([r.get("key"), r.get("title"), r.get("kind"), r.get("status"),
-                         r.get("text"), json.dumps(r, ensure_ascii=False, sort_keys=True)])
+                         r.get("text"),
+                         *(data[n:n + CELL_MAX] for n in range(0, len(data), CELL_MAX))])
     rules_ws.protection.sheet = True  # read-only: rules change on the Spielregeln pages
 
     _explain(wb.create_sheet(HELP_SHEET, 0), labels, bold)
@@ -573,7 +578,8 @@ def _read_rules(reader: _Reader, title: str, rows: Iterable[tuple]) -> list[dict
         if number == 1 or not row or len(row) < len(RULE_COLUMNS) or row[-1] is None:
             continue
         try:
-            found.append(json.loads(row[len(RULE_COLUMNS) - 1]))
+            found.append(json.loads("".join(
+                str(v) for v in row[len(RULE_COLUMNS) - 1:] if v is not None)))
         except (TypeError, ValueError, RecursionError):
             reader.problem(title, number, _german(RULE_COLUMNS[-1][1]), _(
                 "kein gültiges JSON; das Blatt „Regeln“ ist schreibgeschützt."))
