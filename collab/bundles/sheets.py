@@ -537,38 +537,54 @@ def workbook_to_bundle(body: bytes, *, merge: bool = False,
     it is (None for a region not on the platform yet) for the slug the Region sheet names:
     its rules are kept (the rules sheet is read-only), and with ``merge`` its records stay
     and the workbook's rows add to and update them."""
-    from openpyxl import load_workbook
-
     reader = _Reader(merge)
     try:
-        wb = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
+        book = read_workbook(body)
     except Exception:  # noqa: BLE001 - any unreadable file is the same problem for the user
         return Converted(doc={}, problems=[Problem(_("Arbeitsmappe"), _(
             "Die Datei ist keine lesbare Excel-Arbeitsmappe (.xlsx)."))])
-    try:
-        titles = {ws.title.strip().lower(): ws for ws in wb.worksheets}
-        region = {}
-        if REGION_SHEET.lower() in titles:
-            region = reader.region(titles[REGION_SHEET.lower()].iter_rows(values_only=True))
-        sections: dict[str, list[dict]] = {}
-        for sheet in SHEETS:
-            ws = titles.get(sheet.title.lower()) or titles.get(sheet.english.lower())
-            if ws is not None:
-                records = reader.sheet(sheet, ws.title, ws.iter_rows(values_only=True))
-                if records:  # an empty sheet (the template's) keeps what the region holds
-                    sections[sheet.section] = records
-        current = lookup(region.get("slug") if isinstance(region.get("slug"), str) else None)
-        rules = None
-        ws = titles.get(RULES_SHEET.lower()) or titles.get("rules")
-        if ws is not None and current is None:
-            rules = _read_rules(reader, ws.title, ws.iter_rows(values_only=True))
-    finally:
-        wb.close()
+    titles = {title.strip().lower(): (title, rows) for title, rows in book.items()}
+    region = {}
+    if REGION_SHEET.lower() in titles:
+        region = reader.region(titles[REGION_SHEET.lower()][1])
+    sections: dict[str, list[dict]] = {}
+    for sheet in SHEETS:
+        found = titles.get(sheet.title.lower()) or titles.get(sheet.english.lower())
+        if found is not None:
+            records = reader.sheet(sheet, found[0], found[1])
+            if records:  # an empty sheet (the template's) keeps what the region holds
+                sections[sheet.section] = records
+    current = lookup(region.get("slug") if isinstance(region.get("slug"), str) else None)
+    rules = None
+    found = titles.get(RULES_SHEET.lower()) or titles.get("rules")
+    if found is not None and current is None:
+        rules = _read_rules(reader, found[0], found[1])
     if not sections and not reader.out.problems:
         reader.out.problems.append(Problem(_("Arbeitsmappe"), _(
             "Die Arbeitsmappe enthält keine Zeilen in den Blättern %(s)s.",
             s=", ".join(s.title for s in SHEETS))))
     return _assemble(reader.out, region, sections, rules, current)
+
+
+def read_workbook(body: bytes) -> dict[str, list[tuple]]:
+    """Every sheet's rows (cell values) of an .xlsx file: read with python-calamine (Rust,
+    about 15 times faster than openpyxl on 17,000 rows), with openpyxl where it is missing.
+    Raises on a file that is no workbook."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:  # pragma: no cover - the dependency is declared
+        CalamineWorkbook = None
+    if CalamineWorkbook is not None:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(body))
+        return {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                for name in wb.sheet_names}
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
+    try:
+        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
+    finally:
+        wb.close()
 
 
 def _read_rules(reader: _Reader, title: str, rows: Iterable[tuple]) -> list[dict]:
