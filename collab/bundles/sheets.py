@@ -284,6 +284,8 @@ class Converted:
         if not m:
             return Problem(_("Arbeitsmappe"), problem.message)
         section, n, m_, name = m.group(1), m.group(2), m.group(3), m.group(4)
+        if m_ is not None and section != "initiatives":  # a format's participant (a key)
+            m_, name = None, "participants"
         if section == "region":
             return Problem(_where(REGION_SHEET, self.rows.get(("region", name)),
                                   _german(_l("Wert"))), _strip(problem.message))
@@ -448,7 +450,7 @@ class _Reader:
             return f"{int(value):08d}"  # Excel drops the leading zero of 05966024
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, int | float | dt.date):
+        if not isinstance(value, str):  # a date, a time, a duration in a text column
             return str(value)
         return value
 
@@ -647,7 +649,12 @@ def csv_to_bundle(body: bytes, *, current: dict | None, filename: str = "",
     (a single sheet always merges; nothing is removed)."""
     reader = _Reader(True)
     text = decode_text(body)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)))
+    except csv.Error as exc:  # a field longer than the csv module reads, a stray NUL
+        reader.out.problems.append(Problem("CSV", _(
+            "Die Datei ist keine lesbare CSV-Datei (%(e)s).", e=str(exc))))
+        return reader.out
     if not rows:
         reader.out.problems.append(Problem("CSV", _("Die Datei ist leer.")))
         return reader.out

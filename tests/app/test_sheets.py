@@ -269,3 +269,32 @@ def test_api_refuses_garbage_workbook_with_422(api):
     response = coordinator.client.put("/api/v1/regions/swf5/bundle", data=b"PK\x03\x04nope",
                                       headers={**coordinator.headers, "Content-Type": XLSX})
     assert response.status_code == 422
+
+
+def test_hostile_spreadsheets_are_refused_with_a_message(as_user):
+    """Bytes that are no workbook, a CSV field longer than any cell, control characters:
+    a German message, never a 500, nothing changed."""
+    coordinator = as_user("koordination")
+    for body, name in ((b"PK\x03\x04garbage", "x.xlsx"),
+                       (b"Schl\xc3\xbcssel;Name\n" + b"a" * 200_000 + b";x\n", "akteure.csv"),
+                       ("Schlüssel;Name;Typ;Ebene\nolpe-nul;A\x00B;Fachamt;Umsetzung\n"
+                        .encode(), "akteure.csv"),
+                       (b"", "leer.csv")):
+        response = _upload(coordinator, body, name)
+        assert response.status_code == 200, (name, response.status_code)
+        assert "es wurde nichts geändert" in text(response), name
+
+
+def test_page_workbook_merge_keeps_what_the_sheet_lacks(as_user):
+    coordinator = as_user("koordination")
+    wb = load_workbook(io.BytesIO(coordinator.get(f"{R}/bundle.xlsx").data))
+    ws = wb["Akteure"]
+    ws.delete_rows(3, ws.max_row)  # one actor left, renamed
+    ws["B2"] = "Nur diese Zeile"
+    out = io.BytesIO()
+    wb.save(out)
+    page = text(_upload(coordinator, out.getvalue(), "swf5.xlsx", merge=True))
+    assert "Probelauf" in page and "Nur ergänzen" in page and "würden entfernt" not in page
+    # without merge the actors would go, but the ties still name them: located, refused
+    page = text(_upload(coordinator, out.getvalue(), "swf5.xlsx", merge=False))
+    assert "es wurde nichts geändert" in page and "Verbindungen, Zeile 2, Spalte" in page
