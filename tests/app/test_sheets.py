@@ -298,3 +298,47 @@ def test_page_workbook_merge_keeps_what_the_sheet_lacks(as_user):
     # without merge the actors would go, but the ties still name them: located, refused
     page = text(_upload(coordinator, out.getvalue(), "swf5.xlsx", merge=False))
     assert "es wurde nichts geändert" in page and "Verbindungen, Zeile 2, Spalte" in page
+
+
+def test_xlsx_export_restores_a_new_region_with_its_rules(runner, tmp_path):
+    """The workbook of a region imported as a region new to the platform (another slug)
+    gives the same bundle: the read-only rules sheet carries the rules with their votes."""
+    book = tmp_path / "a.xlsx"
+    wb = _export_xlsx(runner, book)
+    ws = wb["Region"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == "Kürzel":
+            row[1].value = "swf5-kopie"
+    wb.save(book)
+    result = runner.invoke(args=["import", str(book)])
+    assert result.exit_code == 0, result.output
+    first, copy = tmp_path / "a.json", tmp_path / "b.json"
+    assert runner.invoke(args=["export", "swf5", "-o", str(first)]).exit_code == 0
+    assert runner.invoke(args=["export", "swf5-kopie", "-o", str(copy)]).exit_code == 0
+    original, restored = json.loads(first.read_text()), json.loads(copy.read_text())
+    restored["region"]["slug"] = "swf5"
+    assert restored == original
+
+
+def test_csv_ties_and_participations_sheets(runner, tmp_path, app, seed_bundle):
+    ties = tmp_path / "t.csv"
+    ties.write_bytes("Von;Zu;Art;Stärke;Vertrauen (1–5);Herkunft\r\n"
+                     "olpe-rat;soest-rat;Wissenstransfer;4;5;selbst gemeldet\r\n"
+                     .encode("cp1252"))
+    result = runner.invoke(args=["import", str(ties), "--region", "swf5"])
+    assert result.exit_code == 0, result.output
+    initiative = seed_bundle["initiatives"][0]["key"]
+    parts = tmp_path / "p.csv"
+    parts.write_text(f"Initiative;Akteur;Rolle\n{initiative};soest-rat;Beobachter\n",
+                     encoding="utf-8-sig")
+    result = runner.invoke(args=["import", str(parts), "--region", "swf5"])
+    assert result.exit_code == 0, result.output
+    from collab.core.models import Initiative
+    with app.app_context():
+        tie = db.session.scalar(sa.select(Tie).filter_by(
+            key="olpe-rat-soest-rat-knowledge-transfer"))
+        assert tie.weight == 4 and tie.trust == 5 and tie.provenance == "self_reported"
+        found = db.session.scalar(sa.select(Initiative).filter_by(key=initiative))
+        roles = {p.actor.key: p.role for p in found.participations}
+        assert roles["soest-rat"] == "observer"
+        assert len(roles) == len(seed_bundle["initiatives"][0]["participants"]) + 1
