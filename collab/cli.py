@@ -116,7 +116,7 @@ def import_command(path: str, dry_run: bool, merge: bool, slug: str | None) -> N
     body = Path(path).read_bytes()
     try:
         if sheets.is_spreadsheet(body, path):
-            if path.lower().endswith((".csv", ".txt")) and not slug:
+            if path.lower().endswith(".csv") and not slug:
                 click.echo("--region: Eine CSV-Datei ergänzt eine Region; bitte ihr Kürzel "
                            "angeben.", err=True)
                 sys.exit(1)

@@ -748,7 +748,7 @@ def is_workbook(body: bytes) -> bool:
 
 
 def is_spreadsheet(body: bytes, filename: str = "") -> bool:
-    return is_workbook(body) or filename.lower().endswith((".xlsx", ".csv", ".txt"))
+    return is_workbook(body) or filename.lower().endswith((".xlsx", ".csv"))
 
 
 def convert(body: bytes, filename: str, *, merge: bool,
