@@ -128,95 +128,111 @@ def _cell(entity: str, name: str, value: Any, labels: dict) -> Any:
 
 
 def build_workbook(doc: dict | None, *, template: bool = False):
-    """An openpyxl workbook of the bundle ``doc`` (None: the empty template), with
+    """An openpyxl workbook (write-only: rows are streamed, so a national network fits in
+    memory) of the bundle ``doc`` (None or without records: the empty template), with
     drop-down lists of the allowed values, an explanation sheet and a read-only rules
     sheet."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     doc = doc or {}
     labels = {k: _labels(v) for k, v in (*CHOICES.items(), *LISTS.items()) if v is not None}
-    wb = Workbook()
+    wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    region_ws = wb.active
-    region_ws.title = REGION_SHEET
-    region_ws.append([_german(_l("Feld")), _german(_l("Wert"))])
-    region = doc.get("region") or {}
-    for f in FIELDS["region"]:
-        region_ws.append([_german(f.label), _cell("region", f.name, region.get(f.name), labels)])
-    for name, label in REGION_EXTRA:
-        region_ws.append([_german(label), _cell("region", name, region.get(name), labels)])
+
+    def heading(ws, values):
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(ws, value=value)
+            cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+
+    _explain(wb.create_sheet(HELP_SHEET), labels, heading)
+
+    region_ws = wb.create_sheet(REGION_SHEET)
     region_ws.column_dimensions["A"].width = 28
     region_ws.column_dimensions["B"].width = 50
+    heading(region_ws, [_german(_l("Feld")), _german(_l("Wert"))])
+    region = doc.get("region") or {}
+    for f in FIELDS["region"]:
+        value = _cell("region", f.name, region.get(f.name), labels)
+        if isinstance(value, dt.date):
+            value = WriteOnlyCell(region_ws, value=value)
+            value.number_format = "DD.MM.YYYY"
+        region_ws.append([_german(f.label), value])
+    for name, label in REGION_EXTRA:
+        region_ws.append([_german(label), _cell("region", name, region.get(name), labels)])
 
     # the allowed values, one column per vocabulary, for the drop-down lists
-    lists_ws = wb.create_sheet(LISTS_SHEET)
+    lists: list[list[str]] = []
     ranges: dict[tuple[str, str], str] = {}
     seen: dict[int, str] = {}
     for (entity, name), values in [*CHOICES.items(), *LISTS.items()]:
         if values is None or (entity, name) in ranges:
             continue
-        if id(values) in seen:
-            ranges[(entity, name)] = seen[id(values)]
-            continue
-        col = get_column_letter(lists_ws.max_column + (1 if lists_ws.max_row > 1 else 0))
-        shown = list(labels[(entity, name)].values())
-        lists_ws[f"{col}1"] = name
-        for n, label in enumerate(shown, start=2):
-            lists_ws[f"{col}{n}"] = label
-        ranges[(entity, name)] = seen[id(values)] = (
-            f"{LISTS_SHEET}!${col}$2:${col}${len(shown) + 1}")
+        if id(values) not in seen:
+            shown = list(labels[(entity, name)].values())
+            col = get_column_letter(len(lists) + 1)
+            lists.append([name, *shown])
+            seen[id(values)] = f"{LISTS_SHEET}!${col}$2:${col}${len(shown) + 1}"
+        ranges[(entity, name)] = seen[id(values)]
+    lists_ws = wb.create_sheet(LISTS_SHEET)
     lists_ws.sheet_state = "hidden"
+    for n in range(max(len(c) for c in lists)):
+        lists_ws.append([c[n] if n < len(c) else None for c in lists])
 
     participants = [{"initiative": i.get("key"), **p} for i in doc.get("initiatives", [])
                     for p in i.get("participants", [])]
     for sheet in SHEETS:
         ws = wb.create_sheet(sheet.title)
-        cols = columns(sheet)
-        ws.append([_german(label) for _name, label in cols])
-        for c in ws[1]:
-            c.font = bold
         ws.freeze_panes = "A2"
+        cols = columns(sheet)
         records = participants if sheet.section == "participants" else doc.get(sheet.section,
                                                                               [])
-        for record in records:
-            ws.append([_cell(sheet.entity, name, record.get(name), labels) for name, _l_ in cols])
+        dates = set()
         for n, (name, _label) in enumerate(cols, start=1):
             letter = get_column_letter(n)
-            ws.column_dimensions[letter].width = 12 if name != "name" else 30
+            ws.column_dimensions[letter].width = 30 if name == "name" else 14
             if (sheet.entity, name) in DATES:
-                for (c,) in ws.iter_rows(min_row=2, min_col=n, max_col=n):
-                    c.number_format = "DD.MM.YYYY"
+                dates.add(n - 1)
             if (sheet.entity, name) in CHOICES:
                 dv = DataValidation(type="list", formula1=ranges[(sheet.entity, name)],
                                     allow_blank=True, showErrorMessage=True,
                                     errorTitle=_german(_l("Unbekannter Wert")),
                                     error=_german(_l("Bitte einen Wert aus der Liste wählen.")))
-                dv.add(f"{letter}2:{letter}{max(len(records) + 1000, 1000)}")
-                ws.add_data_validation(dv)
+                dv.add(f"{letter}2:{letter}{len(records) + 1000}")
+                ws.data_validations.append(dv)
+        heading(ws, [_german(label) for _name, label in cols])
+        for record in records:
+            row = [_cell(sheet.entity, name, record.get(name), labels) for name, _x in cols]
+            for n in dates:
+                if row[n] is not None:
+                    row[n] = WriteOnlyCell(ws, value=row[n])
+                    row[n].number_format = "DD.MM.YYYY"
+            ws.append(row)
 
     rules_ws = wb.create_sheet(RULES_SHEET)
-    rules_ws.append([_german(label) for _name, label in RULE_COLUMNS])
+    rules_ws.protection.sheet = True  # read-only: rules change on the Spielregeln pages
+    heading(rules_ws, [_german(label) for _name, label in RULE_COLUMNS])
     for r in doc.get("rules", []):
         data = json.dumps(r, ensure_ascii=False, sort_keys=True)
         # a cell holds at most 32,767 characters: a long record goes on in the next cells
         rules_ws.append([r.get("key"), r.get("title"), r.get("kind"), r.get("status"),
                          r.get("text"),
                          *(data[n:n + CELL_MAX] for n in range(0, len(data), CELL_MAX))])
-    rules_ws.protection.sheet = True  # read-only: rules change on the Spielregeln pages
-
-    _explain(wb.create_sheet(HELP_SHEET, 0), labels, bold)
     return wb
 
 
-def _explain(ws, labels: dict, bold) -> None:
-    from flask_babel import force_locale
-
+def _explain(ws, labels: dict, heading) -> None:
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 24
+    ws.column_dimensions["D"].width = 80
     with force_locale("de"):
-        ws.append([_("Kommunalnetz: Netzwerk als Arbeitsmappe")])
-        ws["A1"].font = bold
+        heading(ws, [_("Kommunalnetz: Netzwerk als Arbeitsmappe")])
         for line in (
             _("Ein Blatt je Art: Kommunen, Akteure, Initiativen, Beteiligungen (wer an welcher "
               "Initiative mitwirkt), Verbindungen und Formate. Die erste Zeile jedes Blatts "
@@ -234,9 +250,7 @@ def _explain(ws, labels: dict, bold) -> None:
             "",
         ):
             ws.append([line])
-        ws.append([_("Blatt"), _("Spalte"), _("Pflicht"), _("Erlaubte Werte")])
-        for c in ws[ws.max_row]:
-            c.font = bold
+        heading(ws, [_("Blatt"), _("Spalte"), _("Pflicht"), _("Erlaubte Werte")])
         required = {(e, f.name) for e, fs in FIELDS.items() for f in fs if f.required}
         for sheet in SHEETS:
             for name, label in columns(sheet):
@@ -245,9 +259,6 @@ def _explain(ws, labels: dict, bold) -> None:
                            _("Ja") if (sheet.entity, name) in required
                            or name == "initiative" else _("Nein"),
                            ", ".join(allowed.values()) if allowed else ""])
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 24
-    ws.column_dimensions["D"].width = 80
 
 
 def workbook_bytes(doc: dict | None, *, template: bool = False) -> bytes:
