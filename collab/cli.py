@@ -105,18 +105,36 @@ def seed(if_empty: bool) -> None:
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check and report, change nothing.")
-def import_command(path: str, dry_run: bool) -> None:
-    """Import a network bundle; exit 1 listing every problem when it is invalid."""
+@click.option("--merge", is_flag=True,
+              help="Add and update only, never remove (a single CSV sheet always merges).")
+@click.option("--region", "slug", help="Region slug (needed for a CSV sheet).")
+def import_command(path: str, dry_run: bool, merge: bool, slug: str | None) -> None:
+    """Import a network bundle (.json), a workbook (.xlsx) or one CSV sheet (.csv); exit 1
+    listing every problem when it is invalid."""
+    from collab.bundles import sheets
+
+    body = Path(path).read_bytes()
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        click.echo(f"$: kein gültiges JSON: {exc}", err=True)
-        sys.exit(1)
-    except RecursionError:
-        click.echo("$: zu tief verschachtelt.", err=True)
-        sys.exit(1)
-    try:
-        summary = bundle.import_bundle(doc, SYSTEM, dry_run=dry_run)
+        if sheets.is_spreadsheet(body, path):
+            if path.lower().endswith(".csv") and not slug:
+                click.echo("--region: Eine CSV-Datei ergänzt eine Region; bitte ihr Kürzel "
+                           "angeben.", err=True)
+                sys.exit(1)
+            summary, _doc = bundle.import_spreadsheet(body, path, SYSTEM, slug=slug,
+                                                      merge=merge, dry_run=dry_run)
+        else:
+            if merge:
+                click.echo("--merge: nur für Arbeitsmappen (.xlsx) und CSV-Dateien.", err=True)
+                sys.exit(1)
+            try:
+                doc = json.loads(body.decode("utf-8-sig"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                click.echo(f"$: kein gültiges JSON: {exc}", err=True)
+                sys.exit(1)
+            except RecursionError:
+                click.echo("$: zu tief verschachtelt.", err=True)
+                sys.exit(1)
+            summary = bundle.import_bundle(doc, SYSTEM, dry_run=dry_run, slug=slug)
     except ValidationError as exc:
         click.echo(f"Bündel ungültig ({len(exc.problems)} Probleme); nichts geändert.", err=True)
         _fail(exc.problems)
@@ -135,14 +153,26 @@ def import_command(path: str, dry_run: bool) -> None:
 @click.argument("slug")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (default: stdout).")
 @click.option("--contact", is_flag=True, help="Include contact fields.")
-def export_command(slug: str, output: str | None, contact: bool) -> None:
-    """Write a region's bundle."""
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default=None,
+              help="json (default) or xlsx (one sheet per kind); by the file name otherwise.")
+def export_command(slug: str, output: str | None, contact: bool, fmt: str | None) -> None:
+    """Write a region's bundle (JSON) or workbook (XLSX)."""
+    from collab.bundles import sheets
+
     region = db.session.scalar(sa.select(Region).filter_by(slug=slug))
     if region is None:
         click.echo(f"Region „{slug}“ gibt es nicht.", err=True)
         sys.exit(1)
-    text = json.dumps(bundle.export_bundle(region, contact=contact), ensure_ascii=False,
-                      indent=2) + "\n"
+    fmt = fmt or ("xlsx" if output and output.lower().endswith(".xlsx") else "json")
+    doc = bundle.export_bundle(region, contact=contact)
+    if fmt == "xlsx":
+        if not output:
+            click.echo("-o: Eine Arbeitsmappe braucht eine Datei.", err=True)
+            sys.exit(1)
+        Path(output).write_bytes(sheets.workbook_bytes(doc))
+        click.echo(f"Arbeitsmappe der Region {slug} nach {output} geschrieben.")
+        return
+    text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if output:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"Bündel der Region {slug} nach {output} geschrieben.")

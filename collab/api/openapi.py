@@ -133,6 +133,9 @@ def _page_schema(item: dict) -> dict[str, Any]:
                            "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
 
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def document(base: str) -> dict[str, Any]:
     base = base.rsplit("/regions", 1)[0]
     errors = {"401": _error("no valid bearer token"), "403": _error("not allowed"),
@@ -143,16 +146,34 @@ def document(base: str) -> dict[str, Any]:
         "/regions/{slug}/bundle": {
             "parameters": [{"name": "slug", "in": "path", "required": True,
                             "schema": {"type": "string"}}],
-            "get": {"summary": "Export the region's network bundle",
-                    "responses": {"200": {"description": "bundle"}, **errors}},
-            "put": {"summary": "Import a bundle (coordinator of the region or admin); "
-                               "?dry_run=1 only checks",
-                    "requestBody": {"content": {"application/json": {"schema": {
-                        "type": "object"}}}},
+            "get": {"summary": "Export the region's network bundle; ?format=xlsx for the "
+                               "Excel workbook (one sheet per kind, German headers)",
+                    "parameters": [{"name": "format", "in": "query", "required": False,
+                                    "schema": {"enum": ["json", "xlsx"], "default": "json"}}],
+                    "responses": {"200": {"description": "bundle", "content": {
+                        "application/json": {"schema": {"type": "object"}},
+                        XLSX_MIME: {"schema": {"type": "string", "format": "binary"}}}},
+                        **errors}},
+            "put": {"summary": "Import a bundle (coordinator of the region or admin): JSON, "
+                               "an Excel workbook (XLSX body) or one CSV sheet (text/csv, "
+                               "as German Excel writes it); ?dry_run=1 only checks, "
+                               "?merge=1 adds and updates but never removes (a CSV sheet "
+                               "always merges)",
+                    "parameters": [
+                        {"name": "dry_run", "in": "query", "required": False,
+                         "schema": {"type": "boolean"}},
+                        {"name": "merge", "in": "query", "required": False,
+                         "schema": {"type": "boolean"},
+                         "description": "spreadsheets only: add and update, never remove"}],
+                    "requestBody": {"content": {
+                        "application/json": {"schema": {"type": "object"}},
+                        XLSX_MIME: {"schema": {"type": "string", "format": "binary"}},
+                        "text/csv": {"schema": {"type": "string"}}}},
                     "responses": {"200": {"description": "import summary"},
                                   "201": {"description": "region created"},
                                   "422": _error("invalid bundle, every problem with its "
-                                                "JSON path"), **errors}}},
+                                                "JSON path (spreadsheets: sheet, row and "
+                                                "column)"), **errors}}},
     }
     paths.update(_snapshot_paths(errors))
     paths["/regions/{slug}/analysis"] = {

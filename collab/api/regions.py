@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, g, jsonify, request
+from flask import Response, abort, g, jsonify, request
 from flask_babel import gettext as _
 
 from collab.analysis import reports
@@ -64,19 +64,45 @@ def region_record(region: Region) -> dict:
 
 @bp.get("/regions/<slug>/bundle")
 def get_bundle(slug: str):
+    """The bundle (JSON); ``?format=xlsx`` for the Excel workbook, one sheet per kind."""
+    from collab.bundles import sheets
+
     region = perm.get_region(slug)
     contact = request.args.get("contact") == "1" and perm.can_manage_region(g.api_user, region)
-    return jsonify(bundle.export_bundle(region, contact=contact))
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "xlsx"):
+        raise ValidationError([validation.Problem("format", _(
+            "Format: json oder xlsx erwartet."))])
+    doc = bundle.export_bundle(region, contact=contact)
+    if fmt == "xlsx":
+        return Response(sheets.workbook_bytes(doc), mimetype=sheets.XLSX_MIME, headers={
+            "Content-Disposition": f'attachment; filename="{region.slug}.xlsx"'})
+    return jsonify(doc)
+
+
+#: the request bodies PUT /bundle reads as a spreadsheet instead of JSON
+SPREADSHEET_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "upload.xlsx",
+    "text/csv": "upload.csv",
+}
 
 
 @bp.put("/regions/<slug>/bundle")
 def put_bundle(slug: str):
+    """Import a bundle (JSON), a workbook (XLSX body) or one CSV sheet (text/csv body);
+    ``?merge=1`` adds and updates only (a CSV sheet always), ``?dry_run=1`` checks."""
     region = db.session.scalar(sa.select(Region).filter_by(slug=slug))
     if not perm.can_import_bundle(g.api_user, region):
         abort(403)
     dry_run = request.args.get("dry_run") in ("1", "true")
-    summary = bundle.import_bundle(json_document("$"), g.api_user, slug=slug,
-                                   dry_run=dry_run)
+    sheet_name = SPREADSHEET_TYPES.get(request.mimetype)
+    if sheet_name:
+        summary, _doc = bundle.import_spreadsheet(
+            request.get_data(), sheet_name, g.api_user, slug=slug,
+            merge=request.args.get("merge") in ("1", "true"), dry_run=dry_run)
+    else:
+        summary = bundle.import_bundle(json_document("$"), g.api_user, slug=slug,
+                                       dry_run=dry_run)
     return jsonify(summary), (201 if region is None and not dry_run else 200)
 
 

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from collab.activity import summaries as activitylog
 from collab.bundles import forms as bundle_forms
 from collab.bundles import services as bundle
+from collab.bundles import sheets
 from collab.bundles import staging as importing
 from collab.core import permissions as perm
 from collab.core import validation
@@ -43,6 +44,26 @@ def download_bundle(slug: str):
         "Content-Disposition": f'attachment; filename="{region.slug}.json"'})
 
 
+@bp.route("/<slug>/bundle.xlsx")
+def download_workbook(slug: str):
+    """The region as an Excel workbook, one sheet per kind."""
+    region = perm.get_region(slug)
+    return Response(sheets.workbook_bytes(bundle.export_bundle(region)),
+                    mimetype=sheets.XLSX_MIME, headers={
+                        "Content-Disposition": f'attachment; filename="{region.slug}.xlsx"'})
+
+
+@bp.route("/<slug>/vorlage.xlsx")
+def download_template(slug: str):
+    """An empty workbook with drop-down lists of the allowed values and an explanation
+    sheet; the Region sheet names this region."""
+    region = perm.get_region(slug)
+    doc = {"region": bundle.export_bundle(region)["region"]}
+    return Response(sheets.workbook_bytes(doc, template=True), mimetype=sheets.XLSX_MIME,
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{region.slug}-vorlage.xlsx"'})
+
+
 @bp.route("/<slug>/bundle", methods=["POST"])
 def upload_bundle(slug: str):
     """Step 1: check the uploaded bundle (a dry run) and show what the import would add,
@@ -53,13 +74,24 @@ def upload_bundle(slug: str):
     problems, summary, changes, confirm = [], None, {}, None
     if form.validate_on_submit():
         body = form.bundle.data.read()
-        doc, problems = importing.parse_upload(body)
+        filename = form.bundle.data.filename or ""
+        converted = None
+        if sheets.is_spreadsheet(body, filename):
+            # a workbook or CSV sheet: read into a bundle, then checked like one; the
+            # bundle is what is kept aside, so the confirmation imports what was previewed
+            converted = bundle.read_spreadsheet(body, filename, slug=slug,
+                                                merge=form.merge.data)
+            doc, problems = converted.doc, converted.problems
+            body = json.dumps(doc, ensure_ascii=False).encode()
+        else:
+            doc, problems = importing.parse_upload(body)
         if not problems:
             try:
                 summary = bundle.import_bundle(doc, current_user, slug=slug, dry_run=True)
             except ValidationError as exc:
-                problems = exc.problems
+                problems = converted.locate(exc.problems) if converted else exc.problems
             else:
+                summary["merge"] = bool(converted and converted.merge)
                 changes = importing.preview(region, doc)
                 if summary["changed"]:
                     confirm = bundle_forms.BundleConfirmForm(

@@ -586,6 +586,42 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
             "changes": changes, "differences": applied.differences}
 
 
+def import_spreadsheet(body: bytes, filename: str, user: User | None, *,
+                       slug: str | None = None, merge: bool = False,
+                       dry_run: bool = False) -> tuple[dict[str, Any], dict]:
+    """Import a workbook (.xlsx) or one CSV sheet: converted into a bundle
+    (:mod:`collab.bundles.sheets`), then validated and imported like any bundle. With
+    ``merge`` (always for a single CSV sheet) the region's records stay and the rows add
+    to and update them. Returns the summary and the bundle; raises
+    :class:`ValidationError` naming every problem by sheet, row and column."""
+    converted = read_spreadsheet(body, filename, slug=slug, merge=merge)
+    if converted.problems:
+        raise ValidationError(converted.problems)
+    try:
+        summary = import_bundle(converted.doc, user, slug=slug, dry_run=dry_run)
+    except ValidationError as exc:
+        raise ValidationError(converted.locate(exc.problems)) from None
+    summary["merge"] = converted.merge
+    return summary, converted.doc
+
+
+def read_spreadsheet(body: bytes, filename: str, *, slug: str | None = None,
+                     merge: bool = False):
+    """The spreadsheet read into a bundle against the region as it is now
+    (:class:`collab.bundles.sheets.Converted`)."""
+    from collab.bundles import sheets
+
+    def lookup(found: str | None) -> dict | None:
+        wanted = slug or found
+        region = db.session.scalar(sa.select(Region).filter_by(slug=wanted)) if wanted else None
+        return export_bundle(region) if region is not None else None
+
+    converted = sheets.convert(body, filename, merge=merge, lookup=lookup)
+    if converted.problems and converted.doc:  # every problem at once, not the first kind
+        converted.problems += converted.locate(validate_bundle(converted.doc)[1])
+    return converted
+
+
 def _summary(changes: dict) -> str:
     return ", ".join(f"{section}: +{c['created']} ~{c['updated']} -{c['deleted']}"
                      for section, c in changes.items())

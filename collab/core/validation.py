@@ -133,24 +133,28 @@ def _locale() -> str:
     return select_locale()
 
 
-def parse_localized_number(raw: str, *, integer: bool = False) -> int | float:
+def parse_localized_number(raw: str, *, integer: bool = False,
+                           locale: str | None = None) -> int | float:
     """A number typed in the interface language's notation, read with Babel (strict).
 
     German: "24.551" is 24551, "1,5" is 1.5, and "1.5" is refused (a misplaced thousands
     separator); English: "24,551" and "1.5". Plain digits with a point as decimal separator
     ("51.03") are accepted in both, as browsers and spreadsheets write them. An integer
-    field refuses a fraction instead of rounding it or dropping the separator.
+    field refuses a fraction instead of rounding it or dropping the separator. ``locale``
+    fixes the notation (a spreadsheet written by German Excel is read with "de" whatever
+    the interface language).
     """
+    locale = locale or _locale()
     raw = raw.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     if not raw:
         raise Invalid(_("muss eine Zahl sein."))
     plain = re.fullmatch(r"[+-]?\d+(\.\d+)?", raw)
     try:
         if plain and (not integer or "." not in raw) and not (
-                _locale() == "de" and re.fullmatch(r"[+-]?\d{1,3}\.\d{3}", raw)):
+                locale == "de" and re.fullmatch(r"[+-]?\d{1,3}\.\d{3}", raw)):
             value = Decimal(raw)
         else:
-            value = parse_decimal(raw, locale=_locale(), strict=True)
+            value = parse_decimal(raw, locale=locale, strict=True)
     except (NumberFormatError, InvalidOperation, ValueError):
         raise Invalid(
             _("muss eine ganze Zahl sein.") if integer else _("muss eine Zahl sein.")) from None
