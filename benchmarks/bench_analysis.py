@@ -42,11 +42,12 @@ def worker(scale: str, seed: int, repeats: int) -> dict:
 
     bundle = json.loads(bundle_path(scale, seed).read_text(encoding="utf-8"))
     analyse(bundle, seed=seed)  # warm-up: imports, caches
-    walls, phases = [], []
+    walls, cpus, phases = [], [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         report = analyse(bundle, seed=seed)
         walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
         phases.append(report["timings_ms"])
     summary = report["summary"]
     nodes = summary["municipalities"] + summary["actors"] + summary["initiatives"]
@@ -59,6 +60,7 @@ def worker(scale: str, seed: int, repeats: int) -> dict:
         "edges": edges,
         "wall_median_s": statistics.median(walls),
         "wall_min_s": min(walls),
+        "cpu_median_s": statistics.median(cpus),
         "phases_ms": {k: statistics.median(p[k] for p in phases) for k in phases[0]},
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "gaps": summary["gaps"],
@@ -182,20 +184,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, help="runs per scale (default by scale)")
     parser.add_argument("--no-accuracy", action="store_true", help="skip the accuracy check")
     parser.add_argument("--write", type=Path, help="also write the table to this file")
+    parser.add_argument("--baseline", type=Path, help="also time the `graphs` package under "
+                        "this directory (e.g. `git archive <commit> graphs | tar -x -C DIR`), "
+                        "alternating with this one, and print both")
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.root:
+        sys.path.insert(0, str(args.root))
     if args.worker:
         print(json.dumps(worker(args.worker, args.seed, args.repeat or REPEATS[args.worker])))
         return 0
     results = []
     for scale in args.scales:
         bundle_path(scale, args.seed)
-        out = subprocess.run(
-            [sys.executable, __file__, "--worker", scale, "--seed", str(args.seed),
-             "--repeat", str(args.repeat or REPEATS[scale])],
-            check=True, capture_output=True, text=True)
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        print(f"{scale}: {results[-1]['wall_median_s']:.3f} s", file=sys.stderr)
+        for root in ([args.baseline] if args.baseline else []) + [None]:
+            out = subprocess.run(
+                [sys.executable, __file__, "--worker", scale, "--seed", str(args.seed),
+                 "--repeat", str(args.repeat or REPEATS[scale])]
+                + (["--root", str(root)] if root else []),
+                check=True, capture_output=True, text=True)
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"{scale} ({root or 'this'}): wall {result['wall_median_s']:.3f} s, "
+                  f"cpu {result['cpu_median_s']:.3f} s, phases {result['phases_ms']}",
+                  file=sys.stderr)
+        results.append(result)
     check = None if args.no_accuracy or "state" not in args.scales else accuracy(args.seed)
     text = table(results, check)
     print(text)

@@ -833,7 +833,7 @@ def find_gaps(G: nx.MultiDiGraph, context: dict, *, detectors: dict | None = Non
     detectors = GAP_DETECTORS if detectors is None else detectors
     order = {kind: i for i, kind in enumerate(detectors)}
     lang = context.get("lang", "de")
-    evidence = Evidence(G)
+    evidence = context.get("evidence") or Evidence(G)
     gaps = []
     for detect in detectors.values():
         for gap in detect(G, context):

@@ -14,6 +14,7 @@ from .brokerage import to_csr
 from .build import build_graph, municipality_graph, network_graph, nodes_of_type
 from .charter import latest_adopted
 from .gaps import find_gaps
+from .provenance import Evidence
 from .solutions import solutions_report
 from .structure import (
     communities,
@@ -232,6 +233,7 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
     csr = to_csr(U)
     contact = municipality_graph(G, regional=True)
     munis = nodes_of_type(G, "municipality")
+    evidence = Evidence(G)  # one index of the records for the ranking and the gaps
     clock.lap("network")
     partition = communities(contact, seed=seed)
     community_of = {x: i for i, members in enumerate(partition) for x in members}
@@ -245,14 +247,15 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
     ranked = rank_taktgeber(G, U, community_of=community_of, designated=designated, seed=seed,
                             exact=exact, csr=csr, cut_pairs=cuts["cut_pairs"], lang=lang,
                             assumed=assumed, weights=weights, main=main,
-                            today=today.isoformat())
+                            today=today.isoformat(), evidence=evidence)
     clock.lap("taktgeber")
     transfer = transfer_paths(G, U, lang=lang, today=today.isoformat())
     solutions = solutions_report(G, U, today=today.isoformat())
     clock.lap("transfer")
     context = {"U": U, "main": main, "contact": contact, "partition": partition,
                "cover": cover, "ranking": ranked["ranking"], "transfer": transfer,
-               "cuts": cuts, "lang": lang, "designated": designated, "today": today}
+               "cuts": cuts, "lang": lang, "designated": designated, "today": today,
+               "evidence": evidence}
     gaps = find_gaps(G, context)
     clock.lap("gaps")
     organisation = org_models(G, cover)

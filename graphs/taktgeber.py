@@ -471,6 +471,7 @@ def rank_taktgeber(
     assumed: bool = False,
     main: set | None = None,
     today: str | None = None,
+    evidence: Evidence | None = None,
 ) -> dict:
     """Rank the Taktgeber candidates by an explained, weighted score.
 
@@ -563,7 +564,7 @@ def rank_taktgeber(
     kinds = {a: mandate_kind(G, a, designated=mandated, territories=territories)
              for a in cands}
     takt = takt_parts(G, cands, today=today)
-    evidence = Evidence(G)
+    evidence = Evidence(G) if evidence is None else evidence
 
     raw = {}
     for a in cands:
