@@ -64,6 +64,14 @@ ACTIONS = {
     "application.create": _l("Antrag einer neuen Kommune eingegangen"),
     "application.approve": _l("Antrag einer neuen Kommune genehmigt"),
     "application.decline": _l("Antrag einer neuen Kommune abgelehnt"),
+    "solution.create": _l("Lösung angelegt"),
+    "solution.update": _l("Lösung geändert"),
+    "solution.delete": _l("Lösung gelöscht"),
+    "solution.use": _l("Einsatz einer Lösung eingetragen"),
+    "solution.use_remove": _l("Einsatz einer Lösung entfernt"),
+    "solution.reuse_request": _l("Nachnutzung einer Lösung angefragt"),
+    "solution.reuse_approve": _l("Nachnutzung einer Lösung zugesagt"),
+    "solution.reuse_decline": _l("Nachnutzung einer Lösung abgelehnt"),
 }
 
 #: bundle sections as the import summary names them -> label

@@ -4,6 +4,7 @@ links to the objects concerned, the role matrix, and the per-change report cache
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
@@ -65,7 +66,10 @@ def test_every_gap_links_to_the_objects_it_concerns(as_user, report):
     """Each gap of the report is on the page, with a link to each object named in its keys
     (municipality, actor or initiative detail page)."""
     html = as_user("koordination").get(f"{R}/analysis").get_data(as_text=True)
+    seed = json.loads((Path(__file__).resolve().parents[2] / "seeds" / "swf5.json").read_text())
     kinds = {}
+    for section in ("actors", "initiatives", "solutions"):
+        kinds.update({o["key"]: section for o in seed.get(section, [])})
     for row in report["org_models"]["members"]:
         kinds[row["key"]] = "municipalities"
     for gap in report["gaps"]:
