@@ -23,6 +23,8 @@ from collab.core import errors, web
 from collab.core.web import select_locale
 from collab.extensions import babel, csrf, db, limiter, login_manager, migrate
 from collab.home import pages as home_pages
+from collab.notifications import delivery
+from collab.notifications import pages as notification_pages
 from collab.objects import pages as objects_pages
 from collab.ops import logs
 from collab.ops import pages as ops_pages
@@ -76,12 +78,13 @@ def create_app(test_config: dict | None = None, *, env: str | None = None) -> Fl
     cli.init_app(app)
     web.init_app(app)
     jobs.init_app(app)
+    delivery.init_app(app)
     return app
 
 
 def register_blueprints(app: Flask) -> None:
     for feature in (errors, ops_pages, accounts_pages, home_pages, objects_pages, view_pages,
                     analysis_pages, spielregeln_pages, region_account_pages, activity_pages,
-                    bundles_pages, api):
+                    bundles_pages, notification_pages, api):
         app.register_blueprint(feature.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never with cookies
