@@ -33,7 +33,7 @@ DEMO_PASSWORD = perm.DEMO_PASSWORD
 
 def init_app(app) -> None:
     for command in (init_db, seed, import_command, export_command, create_user, create_token,
-                    revoke_tokens, analyse_command, close_ballots):
+                    revoke_tokens, analyse_command, close_ballots, send_reminders):
         app.cli.add_command(command)
 
 
@@ -159,7 +159,12 @@ def export_command(slug: str, output: str | None, contact: bool) -> None:
 @click.option("--municipality", "key", help="Municipality key (member).")
 @click.option("--password", help="Password (prompted when omitted).")
 @click.option("--name", default="", help="Display name.")
-def create_user(login, role, slug, key, password, name) -> None:
+@click.option("--email", default="", help="E-mail address (notifications, password reset).")
+@click.option("--language", default="de", type=click.Choice(["de", "en"]),
+              help="Language of its mails.")
+@click.option("--invite", is_flag=True,
+              help="Mail an invitation link to set the password instead of setting one.")
+def create_user(login, role, slug, key, password, name, email, language, invite) -> None:
     """Add an account."""
     region = db.session.scalar(sa.select(Region).filter_by(slug=slug)) if slug else None
     if slug and region is None:
@@ -169,11 +174,12 @@ def create_user(login, role, slug, key, password, name) -> None:
     if key and municipality is None:
         click.echo(f"municipality: Kommune „{key}“ gibt es nicht.", err=True)
         sys.exit(1)
-    if password is None:
+    if password is None and not invite:
         password = click.prompt("Passwort", hide_input=True, confirmation_prompt=True)
     try:
-        account_services.create_user(login, password, role, region=region,
-                                     municipality=municipality, display_name=name)
+        account_services.create_user(login, None if invite else password, role, region=region,
+                                     municipality=municipality, display_name=name,
+                                     email=email, language=language)
     except ValidationError as exc:
         _fail(exc.problems)
     except Conflict as exc:
@@ -242,3 +248,16 @@ def close_ballots() -> None:
     for rule in closed:
         click.echo(f"{rule.region.slug}/{rule.key}: {rule.status}")
     click.echo(f"{len(closed)} Abstimmung(en) abgeschlossen.")
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders() -> None:
+    """Remind the municipalities that have not voted, 48 hours before a ballot closes (run
+    on the schedule of close-ballots)."""
+    from collab.spielregeln.services import remind_due_ballots
+
+    reminded = remind_due_ballots()
+    for rule, count in reminded:
+        click.echo(f"{rule.region.slug}/{rule.key}: {count} Kommune(n) erinnert")
+    click.echo(f"{len(reminded)} Abstimmung(en) mit Erinnerung.")
