@@ -125,7 +125,9 @@ def change_password():
                 getattr(form, problem.field).errors = [problem.message]
             flash(_("Das Passwort wurde nicht geändert."), "error")
         else:
-            login_user(current_user)  # the other sessions ended; this one goes on
+            # this session goes on; the account itself, not the proxy (a proxy stored as
+            # the user of the request refers to itself: a recursion that crashes Python)
+            login_user(current_user._get_current_object())
             flash(_("Ihr Passwort wurde geändert."), "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/password.html", form=form)

@@ -322,3 +322,21 @@ def send_digests() -> int:
                            link_text=None)
             count += 1
     return count
+
+
+# --- who is told ------------------------------------------------------------------------------
+
+
+def accounts(region, *, roles: Iterable[str] = ("coordinator", "member"),
+             municipality_ids: Iterable[int] | None = None) -> list[User]:
+    """The active accounts of ``region`` with one of ``roles`` (members only of
+    ``municipality_ids``, when given)."""
+    query = sa.select(User).where(User.region_id == region.id, User.active.is_(True),
+                                  User.role.in_(list(roles)))
+    if municipality_ids is not None:
+        query = query.where(User.municipality_id.in_(list(municipality_ids)))
+    return db.session.scalars(query.order_by(User.id)).all()
+
+
+def coordinators(region) -> list[User]:
+    return accounts(region, roles=("coordinator",))

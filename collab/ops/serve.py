@@ -2,8 +2,9 @@
 the foreground: the schema brought up to date, ``KN_ANALYSIS_WORKERS`` analysis workers
 (``flask analysis-worker``, RQ on ``REDIS_URL``), gunicorn with ``WEB_CONCURRENCY`` workers
 on ``PORT``, and the ballot timer (``close-ballots``, ``send-reminders`` and ``send-mail``
-(mail retries) every ``KN_BALLOT_INTERVAL`` seconds; 0 turns it off when a cron job or systemd timer does it). Ctrl-C or SIGTERM stops everything;
-if one part dies, the others are stopped and the exit status says so.
+(mail retries) every ``KN_BALLOT_INTERVAL`` seconds; 0 turns it off when a cron job or
+systemd timer does it). Ctrl-C or SIGTERM stops everything; if one part dies, the others
+are stopped and the exit status says so.
 
 Options: ``--no-web`` (workers only: a worker host), ``--no-workers`` (web only: an app host
 whose workers run elsewhere), ``--no-migrate``.
