@@ -24,10 +24,15 @@ def absolute_path(path: str) -> str:
     return path if "://" in path else base_url() + "/" + path.lstrip("/")
 
 
+def path_for(endpoint: str, _anchor: str | None = None, **values) -> str:
+    """The path of ``endpoint`` on this site, also outside a request (CLI, workers)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return path + (f"#{_anchor}" if _anchor else "")
+
+
 def absolute(endpoint: str, **values) -> str:
     """An absolute URL of ``endpoint`` (also outside a request)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return absolute_path(path)
+    return absolute_path(path_for(endpoint, **values))
 
 
 def compose(user, subject: str, body: str, link: str | None, unsubscribe: str | None, *,

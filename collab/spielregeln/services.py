@@ -21,7 +21,6 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -49,6 +48,7 @@ from collab.core.store import Conflict, change, require
 from collab.core.validation import Invalid, Problem, ValidationError, parse_field, weights
 from collab.extensions import db
 from collab.notifications import services as notifications
+from collab.notifications.mail import path_for as url_for
 from collab.spielregeln import decision
 
 RULE_KINDS = vocab.RULE_KINDS
