@@ -47,16 +47,19 @@ def compose(user, subject: str, body: str, link: str | None, unsubscribe: str | 
     if unsubscribe:
         footer.append(_("Keine E-Mails mehr zu „%(k)s“: %(u)s", k=kind_label, u=unsubscribe))
     text = "\n".join(lines) + "\n\n-- \n" + "\n".join(footer) + "\n"
-    paragraphs = "".join(f"<p>{escape(p).replace(chr(10), escape('<br>'))}</p>"
-                         .replace("&lt;br&gt;", "<br>") for p in body.split("\n\n"))
-    html = (f'<!doctype html><html lang="{escape(user.language or "de")}"><body>'
-            f"<p>{escape(hello)}</p>{paragraphs}")
+    def e(value) -> str:
+        return str(escape(value))
+
+    paragraphs = "".join("<p>" + "<br>".join(e(line) for line in p.split("\n")) + "</p>"
+                         for p in body.split("\n\n"))
+    html = (f'<!doctype html><html lang="{e(user.language or "de")}"><body>'
+            f"<p>{e(hello)}</p>{paragraphs}")
     if link:
-        html += f'<p><a href="{escape(link)}">{escape(link_text)}</a></p>'
-    html += '<hr><p style="font-size:small">' + escape(footer[0])
+        html += f'<p><a href="{e(link)}">{e(link_text)}</a></p>'
+    html += '<hr><p style="font-size:small">' + e(footer[0])
     if unsubscribe:
-        html += (f' <a href="{escape(unsubscribe)}">'
-                 f'{escape(_("Keine E-Mails mehr zu „%(k)s“", k=kind_label))}</a>')
+        html += (f' <a href="{e(unsubscribe)}">'
+                 f'{e(_("Keine E-Mails mehr zu „%(k)s“", k=kind_label))}</a>')
     html += "</p></body></html>"
     return text, html
 
