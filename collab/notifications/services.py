@@ -197,7 +197,7 @@ def update_settings(user: User, raw: dict, by: User | None) -> User:
     if "email" in raw:
         data["email"] = _check_email(problems, raw["email"])
     if "language" in raw:
-        if raw["language"] not in ("de", "en"):
+        if not isinstance(raw["language"], str) or raw["language"] not in ("de", "en"):
             problems.append(Problem("language", _("Sprache: de oder en.")))
         data["language"] = raw["language"]
     if "choices" in raw:
@@ -210,7 +210,7 @@ def update_settings(user: User, raw: dict, by: User | None) -> User:
                 if kind not in KINDS:
                     problems.append(Problem(f"choices.{kind}", _(
                         "Benachrichtigungen: unbekannte Art „%(k)s“.", k=str(kind)[:40])))
-                elif how not in CHOICES:
+                elif not isinstance(how, str) or how not in CHOICES:
                     problems.append(Problem(f"choices.{kind}", _(
                         "Benachrichtigungen: immediately, daily oder off.")))
             if not problems:
