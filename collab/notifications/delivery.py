@@ -101,21 +101,23 @@ class _Thread:
         self.wake = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+        self.app: Flask | None = None
 
     def kick(self, app: Flask) -> None:
         with self.lock:
+            self.app = app  # the newest app (one per process, except in tests)
             if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._work, args=(app,),
-                                               name="mail-worker", daemon=True)
+                self.thread = threading.Thread(target=self._work, name="mail-worker",
+                                               daemon=True)
                 self.thread.start()
         self.wake.set()
 
-    def _work(self, app: Flask) -> None:
+    def _work(self) -> None:
         while True:
             self.wake.wait(timeout=60)
             self.wake.clear()
             try:
-                with app.app_context():
+                with self.app.app_context():
                     deliver_due()
                     db.session.remove()
             except Exception:  # keep the thread for the next mail

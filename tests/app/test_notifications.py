@@ -458,3 +458,24 @@ def test_member_lands_on_its_home_with_its_open_ballot(mail_app):
     desk = coordinator.get("/koordination").get_data(as_text=True)
     assert "Was auf Sie wartet" in desk and "Gemeinsame Beschaffung" in desk
     assert user_(mail_app, "gast").get("/kommune").status_code == 302
+
+
+def test_the_worker_thread_of_make_run_sends_the_mail(database_url, smtp):
+    """Under `make run` (ANALYSIS_QUEUE=thread) the request only queues the mail; the worker
+    thread sends it to the configured server."""
+    import time
+
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port,
+                      "ANALYSIS_QUEUE": "thread"})
+    with app.app_context():
+        db.session.scalar(sa.select(User).filter_by(login="soest")).email = "s@example.org"
+        db.session.commit()
+        db.session.remove()
+    propose_and_open(app)
+    deadline = time.monotonic() + 20
+    while len(smtp.to("s@example.org")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(smtp.to("s@example.org")) == 2
+    with app.app_context():
+        db.engine.dispose()
