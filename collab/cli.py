@@ -96,8 +96,11 @@ def seed(if_empty: bool) -> None:
         region = db.session.scalar(sa.select(Region).filter_by(slug=slug)) if slug else None
         municipality = (db.session.scalar(sa.select(Municipality).filter_by(key=key))
                         if key else None)
+        # demo addresses (the reserved .example domain): with MAIL_SERVER set to a catch-all
+        # server (e.g. `python -m aiosmtpd -n`) the demo's mails can be read there
         account_services.create_user(login, DEMO_PASSWORD, role, region=region,
-                             municipality=municipality, display_name=name, demo=True)
+                                     municipality=municipality, display_name=name, demo=True,
+                                     email=f"{login}@demo.kommunalnetz.example")
         click.echo(f"Demo-Zugang {login} ({role}) angelegt.")
 
 

@@ -364,7 +364,8 @@ def test_without_mail_server_mails_go_to_log_and_outbox(app, as_user, runner):
         db.session.remove()
     propose_and_open(app)
     with app.app_context():
-        statuses = db.session.scalars(sa.select(OutboxMail.status)).all()
+        statuses = db.session.scalars(sa.select(OutboxMail.status).filter_by(
+            to_addr="s@example.org")).all()
         db.session.remove()
     assert statuses == ["logged", "logged"]  # the new proposal, the ballot
     admin = Browser(app.test_client()).login("root", "root-geheim-2026")
@@ -387,7 +388,8 @@ def test_a_failed_delivery_is_retried(database_url, smtp):
         db.session.remove()
     propose_and_open(app)
     with app.app_context():
-        rows = db.session.scalars(sa.select(OutboxMail)).all()
+        rows = db.session.scalars(sa.select(OutboxMail).filter_by(
+            to_addr="s@example.org")).all()
         assert [(row.status, row.attempts) for row in rows] == [("pending", 1)] * 2
         assert "Connection refused" in rows[0].last_error
         db.session.remove()
@@ -395,7 +397,7 @@ def test_a_failed_delivery_is_retried(database_url, smtp):
     with app.app_context():
         later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=5)
         assert delivery.deliver_due()["sent"] == 0  # not due yet: it backs off
-        assert delivery.deliver_due(later)["sent"] == 2
+        assert delivery.deliver_due(later)["sent"] == 4  # Olpe's and the coordinator's too
         db.session.remove()
     assert len(smtp.to("s@example.org")) == 2
     with app.app_context():
