@@ -741,6 +741,7 @@ def rule_detail(rule: Rule) -> dict[str, Any]:
         "opened_at": _iso(rule.opened_at), "decision_rule": rule.decision_rule,
         "quorum": rule.quorum, "tally": tally_of(rule),
         "votes": [{"municipality": v.municipality.key, "vote": v.vote, "reason": v.reason,
+                   "objection": v.vote == "no" and _in_force(rule)[0] == "consensus",
                    "cast_at": _iso(v.cast_at), "proxy": bool(v.reference) and not v.recorded,
                    "reference": v.reference, "recorded": bool(v.recorded),
                    "recorded_by": v.recorded_by.login if v.recorded_by else None}
