@@ -25,6 +25,8 @@ from collab.core.web import select_locale
 from collab.extensions import babel, csrf, db, limiter, login_manager, migrate
 from collab.history import pages as history_pages
 from collab.home import pages as home_pages
+from collab.notifications import delivery
+from collab.notifications import pages as notification_pages
 from collab.objects import pages as objects_pages
 from collab.ops import logs
 from collab.ops import pages as ops_pages
@@ -80,6 +82,7 @@ def create_app(test_config: dict | None = None, *, env: str | None = None) -> Fl
     cli.init_app(app)
     web.init_app(app)
     jobs.init_app(app)
+    delivery.init_app(app)
     return app
 
 
@@ -87,6 +90,6 @@ def register_blueprints(app: Flask) -> None:
     for feature in (errors, ops_pages, accounts_pages, home_pages, objects_pages, view_pages,
                     analysis_pages, spielregeln_pages, region_account_pages, activity_pages,
                     bundles_pages, history_pages, solutions_pages, surveys_pages,
-                    applications_pages, api):
+                    applications_pages, notification_pages, api):
         app.register_blueprint(feature.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never with cookies

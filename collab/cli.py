@@ -33,7 +33,8 @@ DEMO_PASSWORD = perm.DEMO_PASSWORD
 
 def init_app(app) -> None:
     for command in (init_db, seed, import_command, export_command, create_user, create_token,
-                    revoke_tokens, analyse_command, close_ballots, snapshot_command):
+                    revoke_tokens, analyse_command, close_ballots, snapshot_command,
+                    send_reminders):
         app.cli.add_command(command)
 
 
@@ -96,8 +97,11 @@ def seed(if_empty: bool) -> None:
         region = db.session.scalar(sa.select(Region).filter_by(slug=slug)) if slug else None
         municipality = (db.session.scalar(sa.select(Municipality).filter_by(key=key))
                         if key else None)
+        # demo addresses (the reserved .example domain): with MAIL_SERVER set to a catch-all
+        # server (e.g. `python -m aiosmtpd -n`) the demo's mails can be read there
         account_services.create_user(login, DEMO_PASSWORD, role, region=region,
-                             municipality=municipality, display_name=name, demo=True)
+                                     municipality=municipality, display_name=name, demo=True,
+                                     email=f"{login}@demo.kommunalnetz.example")
         click.echo(f"Demo-Zugang {login} ({role}) angelegt.")
 
 
@@ -189,7 +193,12 @@ def export_command(slug: str, output: str | None, contact: bool, fmt: str | None
 @click.option("--municipality", "key", help="Municipality key (member).")
 @click.option("--password", help="Password (prompted when omitted).")
 @click.option("--name", default="", help="Display name.")
-def create_user(login, role, slug, key, password, name) -> None:
+@click.option("--email", default="", help="E-mail address (notifications, password reset).")
+@click.option("--language", default="de", type=click.Choice(["de", "en"]),
+              help="Language of its mails.")
+@click.option("--invite", is_flag=True,
+              help="Mail an invitation link to set the password instead of setting one.")
+def create_user(login, role, slug, key, password, name, email, language, invite) -> None:
     """Add an account."""
     region = db.session.scalar(sa.select(Region).filter_by(slug=slug)) if slug else None
     if slug and region is None:
@@ -199,11 +208,12 @@ def create_user(login, role, slug, key, password, name) -> None:
     if key and municipality is None:
         click.echo(f"municipality: Kommune „{key}“ gibt es nicht.", err=True)
         sys.exit(1)
-    if password is None:
+    if password is None and not invite:
         password = click.prompt("Passwort", hide_input=True, confirmation_prompt=True)
     try:
-        account_services.create_user(login, password, role, region=region,
-                                     municipality=municipality, display_name=name)
+        account_services.create_user(login, None if invite else password, role, region=region,
+                                     municipality=municipality, display_name=name,
+                                     email=email, language=language)
     except ValidationError as exc:
         _fail(exc.problems)
     except Conflict as exc:
@@ -292,3 +302,16 @@ def snapshot_command(slug: str, name: str, day: str) -> None:
     except ValidationError as exc:
         _fail(exc.problems)
     click.echo(f"Stand {snap.id} „{snap.name}“ ({snap.date.isoformat()}) gespeichert.")
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders() -> None:
+    """Remind the municipalities that have not voted, 48 hours before a ballot closes (run
+    on the schedule of close-ballots)."""
+    from collab.spielregeln.services import remind_due_ballots
+
+    reminded = remind_due_ballots()
+    for rule, count in reminded:
+        click.echo(f"{rule.region.slug}/{rule.key}: {count} Kommune(n) erinnert")
+    click.echo(f"{len(reminded)} Abstimmung(en) mit Erinnerung.")

@@ -18,7 +18,10 @@ ENVIRONMENTS = ("development", "production")
 
 #: conventional variables (as platforms and our Makefile set them) -> config key
 ALIASES = {"SECRET_KEY": "SECRET_KEY", "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
-           "REDIS_URL": "REDIS_URL"}
+           "REDIS_URL": "REDIS_URL", "MAIL_SERVER": "MAIL_SERVER", "MAIL_PORT": "MAIL_PORT",
+           "MAIL_USERNAME": "MAIL_USERNAME", "MAIL_PASSWORD": "MAIL_PASSWORD",
+           "MAIL_USE_TLS": "MAIL_USE_TLS", "MAIL_FROM": "MAIL_FROM",
+           "BASE_URL": "BASE_URL"}
 
 
 class ConfigError(RuntimeError):
@@ -93,6 +96,19 @@ def defaults(instance_path: str, env: str) -> dict:
         "PROXY_FIX": 1 if production else 0,  # proxies in front that set X-Forwarded-*
         "HSTS_SECONDS": 31536000 if production else 0,  # sent only over TLS
         "LOG_FORMAT": "json" if production else "text",
+        # --- mail (collab.notifications): without MAIL_SERVER mails go to the log and the
+        # outbox page; sent by the workers of ANALYSIS_QUEUE, never inside a request ---
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_USE_TLS": False,
+        "MAIL_FROM": "Kommunalnetz <noreply@localhost>",
+        "MAIL_TIMEOUT": 10,  # seconds per SMTP conversation
+        "MAIL_MAX_ATTEMPTS": 5,  # then the mail is marked failed (the outbox shows why)
+        # the site's address for links in mails sent outside a request (CLI, workers)
+        "BASE_URL": "http://localhost:5000",
+        "RESET_LIMIT": "5 per 15 minutes",  # "Passwort vergessen" per address and login
         "LOG_LEVEL": "INFO",
     }
 
@@ -111,6 +127,9 @@ def finish(config, instance_path: str) -> None:
     """After every source was applied: normalise, derive, and refuse what cannot serve."""
     env = config["ENV"]
     config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["MAIL_PORT"] = int(config.get("MAIL_PORT") or 25)
+    if isinstance(config.get("MAIL_USE_TLS"), str):
+        config["MAIL_USE_TLS"] = config["MAIL_USE_TLS"].lower() in ("1", "true", "yes", "on")
     if not config.get("ANALYSIS_QUEUE"):
         config["ANALYSIS_QUEUE"] = ("inline" if config.get("TESTING") else
                                     "redis" if config.get("REDIS_URL") else "thread")

@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import collab.spielregeln.decision
-from collab.spielregeln.decision import DECISION_RULES, Tally, fixed_outcome, outcome, votes_needed
+from collab.spielregeln.decision import (
+    DECISION_RULES,
+    Tally,
+    final_outcome,
+    fixed_outcome,
+    outcome,
+    votes_needed,
+)
 
 
 def definition(yes: int, no: int, abstain: int, eligible: int, rule: str, quorum) -> str:
@@ -73,6 +80,33 @@ def test_a_complete_ballot_is_always_fixed(tally, rule, quorum):
     """When every eligible municipality has voted, the result is the outcome."""
     complete = Tally(tally.yes, tally.no, tally.abstain + tally.missing, tally.eligible)
     assert fixed_outcome(complete, rule, quorum) == outcome(complete, rule, quorum)
+
+
+@settings(max_examples=300)
+@given(ballots(), st.sampled_from(DECISION_RULES), quorums, st.booleans())
+def test_a_ballot_ends_only_at_closing_or_when_everyone_voted(tally, rule, quorum, closed):
+    """Whatever the rule and however foregone the result: while the ballot is open and a
+    municipality has not voted, nothing is recorded; at the end the outcome is the rule's
+    definition of the votes cast, and it never contradicts a result already foregone."""
+    final = final_outcome(tally, rule, quorum, closed=closed)
+    if not closed and tally.missing > 0:
+        assert final is None
+    else:
+        assert final == definition(tally.yes, tally.no, tally.abstain, tally.eligible, rule,
+                                   quorum)
+        foregone = fixed_outcome(tally, rule, quorum)
+        assert foregone is None or foregone == final
+
+
+def test_an_early_objection_does_not_end_a_consensus_ballot():
+    """Issue 15: Soest's "Nein" among 2 of 21 votes is foregone, but the ballot stays open
+    so that the other 19 can still speak; it ends with all votes or at closing time."""
+    early = Tally(yes=1, no=1, eligible=21)
+    assert fixed_outcome(early, "consensus", 0.5) == "rejected"
+    assert final_outcome(early, "consensus", 0.5, closed=False) is None
+    assert final_outcome(early, "consensus", 0.5, closed=True) == "rejected"
+    assert final_outcome(Tally(yes=20, no=1, eligible=21), "consensus", 0.5,
+                         closed=False) == "rejected"
 
 
 @given(st.integers(0, 200), quorums)

@@ -39,4 +39,23 @@ class InviteForm(FlaskForm):
                                         ("viewer", _l("Lesezugriff"))]))
     municipality = SelectField(_l("Kommune"), validate_choice=False, choices=[])
     display_name = StringField(_l("Bezeichnung"))
-    submit = SubmitField(_l("Zugang anlegen"))
+    email = StringField(_l("E-Mail-Adresse"),
+                        description=_l("Erhält den Link, mit dem die Person ihr Passwort "
+                                       "selbst setzt (7 Tage gültig, einmal)."))
+    language = SelectField(_l("Sprache der E-Mails"), validate_choice=False,
+                           choices=options([("de", "Deutsch"), ("en", "English")]))
+    submit = SubmitField(_l("Einladung senden"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    identifier = StringField(_l("Login oder E-Mail-Adresse"),
+                             render_kw={"autocomplete": "username"})
+    submit = SubmitField(_l("Link anfordern"))
+
+
+class SetPasswordForm(FlaskForm):
+    new = PasswordField(_l("Neues Passwort"), description=_l("Mindestens 8 Zeichen."),
+                        render_kw={"autocomplete": "new-password"})
+    repeat = PasswordField(_l("Neues Passwort wiederholen"),
+                           render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Passwort setzen"))

@@ -10,9 +10,14 @@ from limits import parse as parse_limit
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from collab.accounts import services as account_services
-from collab.accounts.forms import LoginForm, PasswordChangeForm
+from collab.accounts.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+)
 from collab.core import permissions as perm
-from collab.core.forms import EmptyForm
+from collab.core.forms import EmptyForm, show_problems
 from collab.core.models import User
 from collab.core.validation import ValidationError
 from collab.core.web import safe_next
@@ -120,7 +125,57 @@ def change_password():
                 getattr(form, problem.field).errors = [problem.message]
             flash(_("Das Passwort wurde nicht geändert."), "error")
         else:
-            login_user(current_user._get_current_object())  # other sessions end; this one goes on
+            # this session goes on; the account itself, not the proxy (a proxy stored as
+            # the user of the request refers to itself: a recursion that crashes Python)
+            login_user(current_user._get_current_object())
             flash(_("Ihr Passwort wurde geändert."), "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/password.html", form=form)
+
+
+def _reset_keys(identifier: str) -> list[tuple[str, str]]:
+    return [("reset-address", request.remote_addr or "-"),
+            ("reset-name", identifier.casefold()[:254])]
+
+
+@bp.route("/passwort-vergessen", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link. The answer is the same whether or not the login exists;
+    ``RESET_LIMIT`` requests per address and per login (429 beyond)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        identifier = (form.identifier.data or "").strip()
+        item = parse_limit(current_app.config["RESET_LIMIT"])
+        keys = _reset_keys(identifier)
+        if not all(limiter.limiter.test(item, *key) for key in keys):
+            return render_template("accounts/forgot.html", form=form, throttled=_(
+                "Zu viele Anfragen. Bitte versuchen Sie es in 15 Minuten erneut.")), 429
+        for key in keys:
+            limiter.limiter.hit(item, *key)
+        account_services.request_password_reset(identifier)
+        return render_template("accounts/forgot.html", form=None, sent=True)
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/passwort/neu/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Set one's own password through an invitation or reset link (once, while valid)."""
+    from collab.notifications import services as notifications
+
+    user, why = notifications.user_for_password_token(token)
+    if user is None:
+        return render_template("accounts/set_password.html", form=None, why=why), 410 \
+            if why in ("expired", "used") else 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            account_services.set_password_with_token(token, form.new.data or "",
+                                                     form.repeat.data or "")
+        except ValidationError as exc:
+            show_problems(form, exc)
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            flash(_("Ihr Passwort ist gesetzt. Bitte melden Sie sich an."), "success")
+            return redirect(url_for(".login"))
+    return render_template("accounts/set_password.html", form=form, account=user)

@@ -43,28 +43,25 @@ def accounts(slug: str):
     perm.require(perm.can_manage_accounts(current_user, region))
     form = account_forms.InviteForm()
     form.municipality.choices = forms.options([("", "—"), *region_municipality_choices(region)])
-    created = None
     if form.validate_on_submit():
-        import secrets
-
-        password = secrets.token_urlsafe(9)
         municipality = (db.session.scalar(sa.select(Municipality).filter_by(
             key=form.municipality.data)) if form.municipality.data else None)
         try:
             user = account_services.create_user(
-                (form.login.data or "").strip(), password, form.role.data, region=region,
+                (form.login.data or "").strip(), None, form.role.data, region=region,
                 municipality=municipality, display_name=form.display_name.data or "",
-                by=current_user)
+                by=current_user, email=form.email.data or "",
+                language=form.language.data or "de")
         except (ValidationError, Conflict) as exc:
             forms.show_problems(form, exc)
         else:
-            created = (user, password)
-            flash(_("Zugang „%(l)s“ angelegt. Geben Sie das Startpasswort sicher weiter; es "
-                    "wird nur jetzt angezeigt.", l=user.login), "success")
+            flash(_("Zugang „%(l)s“ angelegt. Die Einladung mit dem Link zum Setzen des "
+                    "Passworts geht an %(e)s (7 Tage gültig).", l=user.login, e=user.email),
+                  "success")
+            return redirect(url_for(".accounts", slug=slug))
     users = db.session.scalars(sa.select(User).filter_by(region_id=region.id)
                                .order_by(User.login)).all()
-    return render_template("accounts/region_accounts.html", region=region, form=form, users=users,
-                           created=created)
+    return render_template("accounts/region_accounts.html", region=region, form=form, users=users)
 
 
 @bp.route("/<slug>/accounts/<login>/deactivate", methods=["GET", "POST"])

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,18 +20,34 @@ from collab.core.models import (
     utcnow,
 )
 from collab.core.store import Conflict, change, differs, raise_if, require  # noqa: F401
-from collab.core.validation import Problem
+from collab.core.validation import Problem, ValidationError
 from collab.extensions import db
 
 # --- accounts and tokens ----------------------------------------------------------------------
 
 
-def create_user(login: str, password: str, role: str, *, region: Region | None = None,
+def create_user(login: str, password: str | None, role: str, *, region: Region | None = None,
                 municipality: Municipality | None = None, display_name: str = "",
-                by: User | None = None, demo: bool = False) -> User:
+                by: User | None = None, demo: bool = False, email: str = "",
+                language: str = "de") -> User:
     """Create an account. From the command line ``by`` is None; in the app the coordinator
-    of ``region`` may invite members and viewers for it."""
+    of ``region`` may invite members and viewers for it.
+
+    ``password`` None: an invitation. The account gets an unusable random password and a
+    mail with a link to set its own (7 days, once); ``email`` is then required. The
+    coordinator never sees a password."""
+    from collab.notifications import services as notifications
+
     problems = []
+    try:
+        email = notifications.clean_email(email)
+    except ValidationError as exc:
+        problems += exc.problems
+    if password is None and not email:
+        problems.append(Problem("email", _("E-Mail: für eine Einladung erforderlich (sie "
+                                           "erhält den Link zum Setzen des Passworts).")))
+    if language not in ("de", "en"):
+        problems.append(Problem("language", _("Sprache: de oder en.")))
     if not login or not all(c.isalnum() or c in "._-" for c in login) or len(login) > 64:
         problems.append(Problem("login", _(
             "Login: nur Buchstaben, Ziffern, Punkt, Unterstrich und Bindestrich.")))
@@ -46,7 +63,7 @@ def create_user(login: str, password: str, role: str, *, region: Region | None =
                                                      municipality_id=municipality.id)):
         problems.append(Problem("municipality", _("Kommune: ist kein Mitglied der Region.")))
     shortest = 4 if demo else min_password()  # the demo accounts of `flask seed`: "demo"
-    if len(password or "") < shortest:
+    if password is not None and len(password or "") < shortest:
         problems.append(Problem("password", _("Passwort: mindestens %(n)d Zeichen.",
                                               n=shortest)))
     raise_if(problems)
@@ -55,11 +72,85 @@ def create_user(login: str, password: str, role: str, *, region: Region | None =
                 and (perm.is_admin(by) or role in ("member", "viewer")))
     if db.session.scalar(sa.select(User.id).filter_by(login=login)):
         raise Conflict(_("Login: „%(l)s“ ist bereits vergeben.", l=login), field="login")
-    with change(None, by, "user.create", login, role):
+    with change(None, by, "user.invite" if password is None else "user.create", login, role):
         user = User(login=login, role=role, region=region, municipality=municipality,
-                    display_name=display_name)
-        user.set_password(password)
+                    display_name=display_name, email=email, language=language)
+        user.set_password(password if password is not None else secrets.token_urlsafe(32))
         db.session.add(user)
+        if password is None:
+            db.session.flush()
+            _password_mail(user, "invitation", by)
+    return user
+
+
+def _password_mail(user: User, purpose: str, by: User | None = None) -> None:
+    """Queue the mail with the link that sets the account's own password."""
+    from flask_babel import force_locale
+
+    from collab.notifications import mail
+    from collab.notifications import services as notifications
+
+    link = mail.absolute("accounts.set_password",
+                         token=notifications.password_token(user, purpose))
+    with force_locale(user.language or "de"):
+        if purpose == "invitation":
+            inviter = (by.display_name or by.login) if by is not None else "Kommunalnetz"
+            subject = _("Einladung zu Kommunalnetz")
+            body = _("%(who)s hat für Sie einen Zugang zu Kommunalnetz angelegt (Login: "
+                     "%(login)s). Bitte setzen Sie Ihr Passwort über den folgenden Link; er "
+                     "gilt 7 Tage und nur einmal.", who=inviter, login=user.login)
+        else:
+            subject = _("Passwort für Kommunalnetz zurücksetzen")
+            body = _("Für Ihren Zugang (Login: %(login)s) wurde ein neues Passwort angefordert. "
+                     "Über den folgenden Link setzen Sie es; er gilt 24 Stunden und nur "
+                     "einmal. Wenn Sie das nicht angefordert haben, ignorieren Sie diese "
+                     "E-Mail.", login=user.login)
+        notifications.queue_mail(user, purpose, subject, body, link,
+                                 link_text=_("Passwort setzen"))
+
+
+def request_password_reset(identifier: str) -> None:
+    """"Passwort vergessen": queue a reset link for the active account whose login or
+    e-mail address is ``identifier`` and that has an address. The caller answers the same
+    whether or not such an account exists."""
+    identifier = (identifier or "").strip()[:254]
+    if not identifier:
+        return
+    user = db.session.scalar(sa.select(User).where(User.login == identifier))
+    if user is None and "@" in identifier:
+        found = db.session.scalars(sa.select(User).where(
+            sa.func.lower(User.email) == identifier.lower())).all()
+        user = found[0] if len(found) == 1 else None
+    if user is None or not user.active or not user.email:
+        return
+    with change(None, None, "user.reset_request", user.login, data=False):
+        _password_mail(user, "password_reset")
+
+
+def set_password_with_token(token: str, new: str, repeat: str) -> User:
+    """Set the password through an invitation or reset link (once; then the link expires).
+    Raises :class:`ValidationError` at ``token`` for a link that is invalid, expired or
+    used."""
+    from collab.notifications import services as notifications
+
+    user, why = notifications.user_for_password_token(token)
+    problems = []
+    if user is None:
+        problems.append(Problem("token", {
+            "expired": _("Link: ist abgelaufen. Bitte fordern Sie einen neuen an."),
+            "used": _("Link: wurde bereits benutzt. Bitte fordern Sie einen neuen an."),
+        }.get(why, _("Link: ist ungültig."))))
+        raise_if(problems)
+    if len(new or "") < max(min_password(), 8):
+        problems.append(Problem("new", _("Neues Passwort: mindestens %(n)d Zeichen.",
+                                         n=max(min_password(), 8))))
+    if new != repeat:
+        problems.append(Problem("repeat", _("Wiederholung: stimmt nicht mit dem neuen "
+                                            "Passwort überein.")))
+    raise_if(problems)
+    with change(None, user, "user.password", user.login, why, data=False):
+        user.set_password(new)
+        user.end_sessions()
     return user
 
 

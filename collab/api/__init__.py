@@ -85,5 +85,5 @@ def openapi_document():
 
 
 # the endpoint modules add their routes to bp
-from collab.api import objects, regions, snapshots, spielregeln, surveys  # noqa: E402,F401
+from collab.api import accounts, objects, regions, snapshots, spielregeln, surveys  # noqa: E402,F401
 

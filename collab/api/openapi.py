@@ -325,6 +325,7 @@ def document(base: str) -> dict[str, Any]:
         "details": {"type": "array", "items": {"type": "object", "properties": {
             "field": {"type": "string"}, "message": {"type": "string"}}}}}}
     paths.update(_spielregeln_paths(errors))
+    paths.update(_account_paths(errors))
     schemas.update(_spielregeln_schemas())
     paths.update(_survey_paths(errors))
     schemas.update(_survey_schemas())
@@ -414,8 +415,10 @@ def _spielregeln_paths(errors: dict) -> dict[str, Any]:
             "get": {"summary": "A rule with status, text, tally, votes, versions, comments "
                                "(an open ballot past its closing time is closed first)",
                     "responses": {"200": rule, **errors}},
-            "patch": {"summary": "Revise title or text (proposer; only while no ballot was "
-                                 "opened; 409 for a title another open rule has)",
+            "patch": {"summary": "Revise title or text (proposer; while no ballot was opened, "
+                                 "or after a ballot rejected it: the ballot moves to "
+                                 "`ballots`, the history, and the rule is a draft again; "
+                                 "409 for a title another open rule has)",
                       "requestBody": body("rule_proposal"),
                       "responses": {"200": rule, "409": conflict, "422": invalid, **errors}}},
         "/regions/{slug}/rules/{rule_id}/withdraw": {
@@ -620,4 +623,31 @@ def _survey_paths(errors: dict) -> dict[str, Any]:
                                           **content("survey_response")},
                                   "409": _error("the round is closed"), "422": invalid,
                                   **errors}}},
+    }
+
+
+def _account_paths(errors: dict) -> dict[str, Any]:
+    settings = {"type": "object", "properties": {
+        "email": {"type": "string", "description": "\"\" for none"},
+        "language": {"type": "string", "enum": ["de", "en"],
+                     "description": "language of the account's mails"},
+        "choices": {"type": "object", "additionalProperties": {
+            "type": "string", "enum": ["immediately", "daily", "off"]},
+            "description": "per notification kind: mail at once, a daily digest, or none"}}}
+    return {
+        "/me": {
+            "get": {"summary": "The calling account's e-mail, language, notification choices "
+                               "and unread count",
+                    "responses": {"200": {"description": "settings"}, **errors}},
+            "patch": {"summary": "Change e-mail, language or notification choices",
+                      "requestBody": {"content": {"application/json": {"schema": settings}}},
+                      "responses": {"200": {"description": "settings"},
+                                    "422": _error("invalid field"), **errors}}},
+        "/notifications": {
+            "get": {"summary": "The account's notifications, newest first, and the unread "
+                               "count", "responses": {"200": {"description": "items"},
+                                                      **errors}}},
+        "/notifications/read": {
+            "post": {"summary": "Mark every unread notification as read",
+                     "responses": {"200": {"description": "how many"}, **errors}}},
     }

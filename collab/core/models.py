@@ -360,6 +360,12 @@ class Rule(db.Model):
     quorum: Mapped[float | None]
     #: the final tally {yes, no, abstain, eligible, voted}, fixed with the result
     tally: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: when the members that had not voted were reminded (48 hours before closing)
+    reminded_at: Mapped[dt.datetime | None]
+    #: earlier ballots on this rule, oldest first: each {number, version, opened_at,
+    #: closes_at, decided_at, result, decision_rule, quorum, tally, votes: [...]}; a ballot
+    #: moves here when its rejected rule is revised for a new ballot (never changed after)
+    ballot_history: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
 
     region: Mapped[Region] = relationship()
     votes: Mapped[list[Vote]] = relationship(
@@ -429,6 +435,14 @@ class User(UserMixin, db.Model):
     #: part of every session's id: raised by logout, a password change and a deactivation,
     #: which ends every session signed in before
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: e-mail address for notifications, invitations and password resets ("" for none)
+    email: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
+    #: language of its mails: de, en
+    language: Mapped[str] = mapped_column(sa.String(5), default="de", server_default="de")
+    #: how it wants to hear of each kind of notification {kind: immediately|daily|off};
+    #: kinds not named: immediately
+    notification_choices: Mapped[dict] = mapped_column(sa.JSON, default=dict,
+                                                       server_default="{}")
 
     region: Mapped[Region | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
@@ -937,3 +951,63 @@ class PasswordToken(db.Model):
         plain = secrets.token_urlsafe(32)
         return cls(user=user, token_hash=ApiToken.hash(plain),
                    expires_at=utcnow() + dt.timedelta(days=days)), plain
+# --- notifications ------------------------------------------------------------------------------
+
+
+class Notification(db.Model):
+    """Something an account is told: in its in-app list, and by mail as it chose."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the account told
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"),
+                                         index=True)
+    #: what it is about (see collab.notifications.services.KINDS)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    #: one line, in the account's language
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    #: the message (plain text, in the account's language)
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the page it is about (a path on this site)
+    url: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: when it was made
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    #: when the account read it (none: unread)
+    read_at: Mapped[dt.datetime | None]
+    #: mail: immediately (queued at once), daily (waits for the digest), digested, off
+    mail: Mapped[str] = mapped_column(sa.String(20), default="off")
+
+    user: Mapped[User] = relationship()
+
+
+class OutboxMail(db.Model):
+    """A mail to send; the background workers send it (or, without a mail server, write
+    it to the log), with retries. Kept as the outbox the admin can read."""
+
+    __tablename__ = "outbox_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the account it goes to (none once the account is gone)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"),
+                                                index=True)
+    #: the address
+    to_addr: Mapped[str] = mapped_column(sa.String(254))
+    #: the notification kind, or invitation, password_reset, digest
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    #: subject line
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    #: plain-text body
+    text_body: Mapped[str] = mapped_column(sa.Text)
+    #: simple HTML body
+    html_body: Mapped[str] = mapped_column(sa.Text)
+    #: pending, sending, sent, logged (no mail server configured), failed (gave up)
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending", index=True)
+    #: attempts made so far
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: not to be tried before this time (retries back off)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the last error, for the admin
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    #: when it was queued
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    #: when it was sent (or logged)
+    sent_at: Mapped[dt.datetime | None]

@@ -6,9 +6,12 @@ import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from collab.analysis import reports
+from collab.core import permissions as perm
 from collab.core.models import Region, RegionMembership
-from collab.core.web import safe_next
+from collab.core.web import safe_next, select_locale
 from collab.extensions import db
+from collab.home import services
 
 bp = Blueprint("home", __name__)
 
@@ -17,12 +20,40 @@ bp = Blueprint("home", __name__)
 @login_required
 def index():
     own = db.session.get(Region, current_user.region_id) if current_user.region_id else None
-    if own is not None:  # an account of one region lands on its overview
+    if own is not None and perm.own_membership(current_user, own) is not None:
+        return redirect(url_for("home.municipality"))  # a member lands on "Ihre Kommune"
+    if own is not None and perm.can_manage_region(current_user, own):
+        return redirect(url_for("home.coordination"))
+    if own is not None:  # another account of one region lands on its overview
         return redirect(url_for("objects.overview", slug=own.slug))
     regions = db.session.execute(
         sa.select(Region, sa.func.count(RegionMembership.id))
         .outerjoin(RegionMembership).group_by(Region.id).order_by(Region.name)).all()
     return render_template("home/index.html", regions=regions)
+
+
+@bp.route("/kommune")
+@login_required
+def municipality():
+    """"Ihre Kommune": what waits for the member's municipality."""
+    region = db.session.get(Region, current_user.region_id) if current_user.region_id else None
+    if region is None or perm.own_membership(current_user, region) is None:
+        return redirect(url_for("home.index"))
+    latest = reports.latest(region, lang=select_locale())
+    context = services.municipality_home(region, current_user, latest.report)
+    return render_template("home/municipality.html", region=region, analysis=latest,
+                           **context)
+
+
+@bp.route("/koordination")
+@login_required
+def coordination():
+    """The coordinator's desk: requests, ballots closing, drafts, new members."""
+    region = db.session.get(Region, current_user.region_id) if current_user.region_id else None
+    if region is None or not perm.can_manage_region(current_user, region):
+        return redirect(url_for("home.index"))
+    return render_template("home/coordination.html", region=region,
+                           **services.coordinator_home(region))
 
 
 @bp.route("/lang/<code>", methods=["POST"])

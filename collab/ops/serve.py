@@ -1,9 +1,10 @@
 """``make serve`` / ``python -m collab.ops.serve``: the production topology of one host in
 the foreground: the schema brought up to date, ``KN_ANALYSIS_WORKERS`` analysis workers
 (``flask analysis-worker``, RQ on ``REDIS_URL``), gunicorn with ``WEB_CONCURRENCY`` workers
-on ``PORT``, and the ballot timer (``close-ballots`` every ``KN_BALLOT_INTERVAL`` seconds; 0
-turns it off when a cron job or systemd timer does it). Ctrl-C or SIGTERM stops everything;
-if one part dies, the others are stopped and the exit status says so.
+on ``PORT``, and the ballot timer (``close-ballots``, ``send-reminders`` and ``send-mail``
+(mail retries) every ``KN_BALLOT_INTERVAL`` seconds; 0 turns it off when a cron job or
+systemd timer does it). Ctrl-C or SIGTERM stops everything; if one part dies, the others
+are stopped and the exit status says so.
 
 Options: ``--no-web`` (workers only: a worker host), ``--no-workers`` (web only: an app host
 whose workers run elsewhere), ``--no-migrate``.
@@ -86,8 +87,9 @@ def main(argv: list[str] | None = None) -> int:
             break
         if interval and time.monotonic() >= next_ballots:
             next_ballots = time.monotonic() + interval
-            subprocess.run([*FLASK, "close-ballots"], env=env, stdout=subprocess.DEVNULL,
-                           check=False)
+            for command in ("close-ballots", "send-reminders", "send-mail"):
+                subprocess.run([*FLASK, command], env=env, stdout=subprocess.DEVNULL,
+                               check=False)
         time.sleep(0.5)
     for p in children.values():
         if p.poll() is None:

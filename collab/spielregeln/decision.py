@@ -16,9 +16,14 @@ voting municipality abstains would adopt a rule under consensus and two thirds (
 "more yes than no".
 
 The quorum is a share of the eligible (voting) municipalities: the ballot counts when at
-least ``quorum × eligible`` of them voted (abstentions count as voting). A result is *fixed*
-when every way the municipalities that have not voted yet could still act (each votes yes,
-no, abstains, or does not vote at all) gives the same outcome.
+least ``quorum × eligible`` of them voted (abstentions count as voting).
+
+A ballot ends at its closing time or once every eligible municipality has voted, whatever
+the rule (:func:`final_outcome`): nobody loses the chance to speak, not even when the
+result can no longer change. That it can no longer change (a result *foregone*: every way
+the municipalities that have not voted yet could still act, each voting yes, no,
+abstaining or not voting at all, gives the same outcome) is :func:`fixed_outcome`; the
+pages show it beside the live tally (e.g. an objection under consensus), it ends nothing.
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ import math
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
-__all__ = ["ADOPTED", "DECISION_RULES", "REJECTED", "Tally", "fixed_outcome", "outcome",
-           "quorum_reached", "votes_needed"]
+__all__ = ["ADOPTED", "DECISION_RULES", "REJECTED", "Tally", "final_outcome", "fixed_outcome",
+           "outcome", "quorum_reached", "votes_needed"]
 
 DECISION_RULES = ("consensus", "majority", "two_thirds")
 ADOPTED = "adopted"
@@ -107,8 +112,26 @@ def outcome(tally: Tally, rule: str, quorum: float) -> str:
     return ADOPTED if passed else REJECTED
 
 
+def final_outcome(tally: Tally, rule: str, quorum: float, *, closed: bool) -> str | None:
+    """The result to record now: the outcome once the ballot has ``closed`` (its closing
+    time passed) or every eligible municipality has voted; None while it stays open, even
+    when the result is already foregone (:func:`fixed_outcome`).
+
+    >>> final_outcome(Tally(yes=1, no=1, eligible=21), "consensus", 0.5, closed=False) is None
+    True
+    >>> final_outcome(Tally(yes=20, no=1, eligible=21), "consensus", 0.5, closed=False)
+    'rejected'
+    >>> final_outcome(Tally(yes=1, no=1, eligible=21), "consensus", 0.5, closed=True)
+    'rejected'
+    """
+    if closed or tally.missing == 0:
+        return outcome(tally, rule, quorum)
+    return None
+
+
 def fixed_outcome(tally: Tally, rule: str, quorum: float) -> str | None:
-    """The outcome if it can no longer change, else None.
+    """The outcome if it can no longer change, else None (shown on the page; the ballot
+    stays open all the same, see :func:`final_outcome`).
 
     A "yes" from every missing municipality is the completion most favourable to adoption
     under each rule (it raises the yes count and the turnout); for rejection it is either

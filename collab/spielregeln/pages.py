@@ -100,6 +100,10 @@ class BallotForm(FlaskForm):
     submit = SubmitField(_l("Abstimmung öffnen"))
 
 
+#: how a "no" is named under consensus
+OBJECTION = _l("Einwand (Nein)")
+
+
 def _vote_choice() -> RadioField:
     """Yes, no or abstain as radio buttons, none chosen in advance."""
     return RadioField(_l("Stimme"), choices=forms.options(vocab.VOTE_CHOICES.items()),
@@ -284,6 +288,18 @@ def _detail(region: Region, rule: Rule, status: int = 200, **given):
         "Ortszeit (%(z)s), z. B. 15.12.2026, 18:00 Uhr.", z=local_zone_name())
     voters = spielregeln.voting_memberships(region)
     voted = {v.municipality_id for v in rule.votes}
+    consensus = (rule.decision_rule or region.decision_rule) == "consensus"
+    vote_form = given.get("vote_form") or VoteForm(formdata=None)
+    if consensus:  # under consensus a "no" is an objection that blocks adoption
+        for form in (vote_form, proxy):
+            form.vote.choices = forms.options(
+                [(k, OBJECTION if k == "no" else v) for k, v in vocab.VOTE_CHOICES.items()])
+            form.reason.description = _("Bei einem Einwand erforderlich.")
+    foregone = None
+    if rule.status == "voting":
+        name, quorum = spielregeln._in_force(rule)
+        foregone = spielregeln.decision.fixed_outcome(spielregeln.current_tally(rule), name,
+                                                      quorum)
     return render_template(
         "spielregeln/detail.html", region=region, rule=rule, tally=spielregeln.tally_of(rule),
         history=spielregeln.version_history(rule),
@@ -292,8 +308,9 @@ def _detail(region: Region, rule: Rule, status: int = 200, **given):
         can_vote=rule.status == "voting" and my_vote is None
         and not spielregeln.awaiting_result(rule)
         and perm.can_vote_for(current_user, region, own),
-        my_vote=my_vote,
-        vote_form=given.get("vote_form") or VoteForm(formdata=None),
+        my_vote=my_vote, consensus=consensus, foregone=foregone,
+        can_reopen=spielregeln.can_be_revised(rule),
+        vote_form=vote_form,
         proxy_form=proxy,
         ballot_form=ballot_form,
         comment_form=given.get("comment_form") or CommentForm(formdata=None),
@@ -313,10 +330,11 @@ def edit(slug: str, rule_id: int):
     form = RevisionForm(data={"title": rule.title, "text": rule.text}) if (
         request.method == "GET") else RevisionForm()
     status = 200
-    if rule.status != "draft":
+    if not spielregeln.can_be_revised(rule):
         status = 409
         form.form_errors.append(_("Text: Eine Regel kann nur geändert werden, solange keine "
-                                  "Abstimmung geöffnet wurde."))
+                                  "Abstimmung geöffnet wurde oder nachdem sie abgelehnt "
+                                  "wurde."))
     elif form.validate_on_submit():
         try:
             spielregeln.revise_rule(region, rule, _fields(form), current_user)

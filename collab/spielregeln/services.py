@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from collab.core import permissions as perm
 from collab.core import store, vocab
@@ -46,6 +47,8 @@ from collab.core.records import designated_taktgeber as designated_taktgeber  # 
 from collab.core.store import Conflict, change, require
 from collab.core.validation import Invalid, Problem, ValidationError, parse_field, weights
 from collab.extensions import db
+from collab.notifications import services as notifications
+from collab.notifications.mail import path_for as url_for
 from collab.spielregeln import decision
 
 RULE_KINDS = vocab.RULE_KINDS
@@ -59,6 +62,35 @@ NEARBY_KM = 35
 def raise_if(problems: list[Problem]) -> None:
     if problems:
         raise ValidationError(problems)
+
+
+# --- who is told -------------------------------------------------------------------------------
+
+
+def rule_url(rule: Rule, anchor: str = "") -> str:
+    return url_for("spielregeln.detail", slug=rule.region.slug, rule_id=rule.id,
+                   _anchor=anchor or None)
+
+
+def voting_accounts(region: Region, municipality_ids: set[int] | None = None) -> list[User]:
+    """The member accounts of the region's voting municipalities (of ``municipality_ids``
+    only, when given)."""
+    ids = {m.municipality_id for m in voting_memberships(region)}
+    if municipality_ids is not None:
+        ids &= set(municipality_ids)
+    return notifications.accounts(region, roles=("member",), municipality_ids=ids)
+
+
+def involved_accounts(rule: Rule) -> list[User]:
+    """Who took part in a rule: its proposer, those who commented, and the accounts of the
+    municipalities that voted on it (and whoever recorded a vote)."""
+    found: list[User | None] = [rule.proposer]
+    found += [c.user for c in rule.comments]
+    voted = {v.municipality_id for v in rule.votes}
+    if voted:
+        found += notifications.accounts(rule.region, roles=("member",), municipality_ids=voted)
+    found += [v.recorded_by for v in rule.votes]
+    return [u for u in found if u is not None]
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -178,29 +210,83 @@ def propose_rule(region: Region, raw: dict, user: User | None) -> Rule:
         rule.versions.append(RuleVersion(number=1, title=rule.title, text=rule.text,
                                          author_id=getattr(user, "id", None)))
         db.session.add(rule)
+        db.session.flush()
+        who = (municipality.name if municipality is not None
+               else getattr(user, "display_name", "") or getattr(user, "login", "")) or "—"
+        notifications.notify(
+            notifications.accounts(region), "rule_proposed",
+            _l("Neuer Vorschlag: „%(t)s“", t=rule.title),
+            _l("%(w)s schlägt in %(r)s eine Spielregel vor: „%(t)s“.", w=who, r=region.name,
+               t=rule.title), rule_url(rule), exclude=user)
     return rule
 
 
 def revise_rule(region: Region, rule: Rule, raw: dict, user: User | None) -> Rule:
-    """The proposer changes title or text while no ballot is open; each change is a version."""
+    """The proposer changes title or text while no ballot is open; each change is a version.
+
+    A rule rejected by its ballot (e.g. after objections) can be revised too: the ballot,
+    with its votes and tally, moves to the rule's history of ballots
+    (:func:`archive_ballot`) and the new version is a draft again, on which the coordinator
+    can open a new ballot."""
     require(perm.can_revise_rule(user, rule))
-    if rule.status != "draft":
+    if not can_be_revised(rule):
         raise Conflict(_("Text: Eine Regel kann nur geändert werden, solange keine Abstimmung "
-                         "geöffnet wurde."), field="text")
+                         "geöffnet wurde oder nachdem sie abgelehnt wurde."), field="text")
     data = _clean_rule(region, raw, partial=True)
     title, body = data.get("title", rule.title), data.get("text", rule.text)
     if (title, body) == (rule.title, rule.text):
         return rule
-    if _same_title(title) != _same_title(rule.title):
+    reopening = rule.status == "rejected"
+    if reopening or _same_title(title) != _same_title(rule.title):
         store.lock(region)
         _refuse_duplicate_title(region, title, rule)
     number = max((v.number for v in rule.versions), default=0) + 1
+    involved = involved_accounts(rule)
     with change(region, user, "rule.revise", rule.key,
                 _("Fassung %(n)d von „%(t)s“", n=number, t=title)):
+        if reopening:
+            archive_ballot(rule)
         rule.title, rule.text = title, body
         rule.versions.append(RuleVersion(number=number, title=title, text=body,
                                          author_id=getattr(user, "id", None)))
+        notifications.notify(
+            involved, "rule_discussion", _l("Neue Fassung: „%(t)s“", t=title),
+            _l("Von „%(t)s“ gibt es eine neue Fassung (Nr. %(n)d).", t=title, n=number)
+            if not reopening else
+            _l("„%(t)s“ wurde nach der Ablehnung überarbeitet (Fassung %(n)d); über die neue "
+               "Fassung kann erneut abgestimmt werden.", t=title, n=number),
+            rule_url(rule), exclude=user)
     return rule
+
+
+def can_be_revised(rule: Rule) -> bool:
+    """A draft, or a rule its ballot rejected (not one imported as rejected without one)."""
+    return rule.status == "draft" or (rule.status == "rejected" and rule.opened_at is not None)
+
+
+def archive_ballot(rule: Rule) -> None:
+    """Move the rule's decided ballot (times, rule in force, tally and every vote) to its
+    history of ballots and make it a draft again. Votes are kept there unchanged; they are
+    never edited or lost."""
+    version = max((v.number for v in rule.versions), default=None)
+    entry = {
+        "number": len(rule.ballot_history or []) + 1, "version": version,
+        "title": rule.title, "text": rule.text, "result": rule.status,
+        "opened_at": _iso(rule.opened_at), "closes_at": _iso(rule.closes_at),
+        "decided_at": _iso(rule.decided_at), "decision_rule": rule.decision_rule,
+        "quorum": rule.quorum, "tally": rule.tally,
+        "votes": [{"municipality": v.municipality.key, "name": v.municipality.name,
+                   "vote": v.vote, "reason": v.reason, "cast_at": _iso(v.cast_at),
+                   "reference": v.reference, "recorded": bool(v.recorded),
+                   "recorded_by": v.recorded_by.login if v.recorded_by else None}
+                  for v in rule.votes],
+    }
+    rule.ballot_history = [*(rule.ballot_history or []), entry]
+    for vote in list(rule.votes):
+        rule.votes.remove(vote)
+    rule.status = "draft"
+    rule.opened_at = rule.closes_at = rule.decided_at = rule.reminded_at = None
+    rule.decision_rule, rule.quorum, rule.tally = None, None, None
 
 
 def add_comment(region: Region, rule: Rule, raw: dict, user: User | None) -> Comment:
@@ -209,10 +295,16 @@ def add_comment(region: Region, rule: Rule, raw: dict, user: User | None) -> Com
     body = parse_field(problems, "comment", "text", raw.get("text"))
     raise_if(problems)
     excerpt = body if len(body) <= 120 else body[:119].rstrip() + "…"
+    involved = involved_accounts(rule)
     with change(region, user, "rule.comment", rule.key,
                 _("Beitrag zu „%(t)s“: %(c)s", t=rule.title, c=excerpt)):
         comment = Comment(rule=rule, user_id=getattr(user, "id", None), text=body)
         db.session.add(comment)
+        who = getattr(user, "display_name", "") or getattr(user, "login", "") or "—"
+        notifications.notify(
+            involved, "rule_discussion", _l("Neuer Beitrag zu „%(t)s“", t=rule.title),
+            _l("%(w)s: %(c)s", w=who, c=excerpt), rule_url(rule, "diskussion"),
+            exclude=user)
     return comment
 
 
@@ -318,6 +410,18 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
         rule.status = "voting"
         rule.opened_at, rule.closes_at = now, closes_at
         rule.decision_rule, rule.quorum = region.decision_rule, region.quorum
+        when = local_time(closes_at)
+        consensus = region.decision_rule == "consensus"
+        notifications.notify(
+            voting_accounts(region), "ballot_opened",
+            _l("Abstimmung geöffnet: „%(t)s“", t=rule.title),
+            (_l("In %(r)s ist die Abstimmung über „%(t)s“ geöffnet, bis %(w)s. Jede "
+                "stimmberechtigte Kommune stimmt einmal. Es gilt Konsens: Ein Nein ist ein "
+                "Einwand und verhindert den Beschluss.", r=region.name, t=rule.title, w=when)
+             if consensus else
+             _l("In %(r)s ist die Abstimmung über „%(t)s“ geöffnet, bis %(w)s. Jede "
+                "stimmberechtigte Kommune stimmt einmal.", r=region.name, t=rule.title,
+                w=when)), rule_url(rule, "abstimmung"), exclude=user)
     return rule
 
 
@@ -357,7 +461,8 @@ class _AlreadySettled(Exception):
 
 
 def settle(rule: Rule, now: dt.datetime | None = None) -> bool:
-    """Fix the result of an open ballot if it can no longer change or the ballot has closed.
+    """Fix the result of an open ballot once it has closed or every eligible municipality
+    has voted (never earlier, see :func:`decision.final_outcome`), and tell the members.
 
     Returns True when this call fixed it (recorded as ``rule.decide`` by the system).
     """
@@ -367,10 +472,11 @@ def settle(rule: Rule, now: dt.datetime | None = None) -> bool:
     tally = current_tally(rule)
     closed = rule.closes_at is not None and now >= rule.closes_at
     name, quorum = _in_force(rule)
-    result = (decision.outcome(tally, name, quorum) if closed
-              else decision.fixed_outcome(tally, name, quorum))
+    result = decision.final_outcome(tally, name, quorum, closed=closed)
     if result is None:
         return False
+    told = [*voting_accounts(rule.region), *notifications.coordinators(rule.region),
+            *involved_accounts(rule)]
     fixed = _running(rule, tally)
     summary = _("Ergebnis über „%(t)s“: %(r)s (%(y)d Ja, %(n)d Nein, %(a)d Enthaltung(en); "
                 "%(e)d stimmberechtigte Kommunen)", t=rule.title,
@@ -384,6 +490,14 @@ def settle(rule: Rule, now: dt.datetime | None = None) -> bool:
                 .execution_options(synchronize_session=False))
             if done.rowcount != 1:
                 raise _AlreadySettled()
+            notifications.notify(
+                told, "ballot_result",
+                _l("Ergebnis: „%(t)s“ %(r)s", t=rule.title,
+                   r=vocab.RULE_STATUSES[result]),
+                _l("Die Abstimmung über „%(t)s“ ist beendet: %(r)s (%(y)d Ja, %(n)d Nein, "
+                   "%(a)d Enthaltung(en); %(e)d stimmberechtigte Kommunen).", t=rule.title,
+                   r=vocab.RULE_STATUSES[result], y=tally.yes, n=tally.no,
+                   a=tally.abstain, e=tally.eligible), rule_url(rule, "abstimmung"))
     except _AlreadySettled:
         return False
     finally:
@@ -414,6 +528,46 @@ def close_due_ballots(now: dt.datetime | None = None) -> list[Rule]:
     return [rule for rule in due if settle(rule, now)]
 
 
+#: how long before closing the municipalities that have not voted are reminded
+REMINDER_BEFORE = dt.timedelta(hours=48)
+
+
+def remind_due_ballots(now: dt.datetime | None = None) -> list[tuple[Rule, int]]:
+    """Remind the accounts of every voting municipality that has not voted on a ballot
+    closing within 48 hours, once per ballot (``flask send-reminders``). Returns each
+    ballot reminded with the number of municipalities reminded."""
+    now = now or utcnow()
+    due = db.session.scalars(sa.select(Rule).where(
+        Rule.status == "voting", Rule.reminded_at.is_(None), Rule.closes_at > now,
+        Rule.closes_at <= now + REMINDER_BEFORE).order_by(Rule.id)).all()
+    done = []
+    for rule in due:
+        voted = {v.municipality_id for v in rule.votes}
+        missing = {m.municipality_id for m in voting_memberships(rule.region)} - voted
+        when = local_time(rule.closes_at)
+        try:
+            with change(rule.region, None, "rule.remind", rule.key,
+                        _("Erinnerung an %(n)d Kommune(n): „%(t)s“ endet %(w)s",
+                          n=len(missing), t=rule.title, w=when), data=False):
+                marked = db.session.execute(
+                    sa.update(Rule).where(Rule.id == rule.id, Rule.reminded_at.is_(None))
+                    .values(reminded_at=now).execution_options(synchronize_session=False))
+                if marked.rowcount != 1:
+                    raise _AlreadySettled()  # another run reminded first
+                notifications.notify(
+                    voting_accounts(rule.region, missing), "ballot_reminder",
+                    _l("Erinnerung: Abstimmung über „%(t)s“ endet %(w)s", t=rule.title,
+                       w=when),
+                    _l("Ihre Kommune hat über „%(t)s“ noch nicht abgestimmt. Die Abstimmung "
+                       "endet %(w)s.", t=rule.title, w=when), rule_url(rule, "abstimmung"))
+        except _AlreadySettled:
+            continue
+        finally:
+            db.session.expire(rule)
+        done.append((rule, len(missing)))
+    return done
+
+
 def _refuse_second_vote(rule: Rule, municipality: Municipality) -> None:
     if db.session.scalar(sa.select(Vote.id).filter_by(rule_id=rule.id,
                                                       municipality_id=municipality.id)):
@@ -442,8 +596,10 @@ def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
     choice_ = parse_field(problems, "vote", "vote", raw.get("vote"))
     reason = parse_field(problems, "vote", "reason", raw.get("reason"))
     if choice_ == "no" and not reason:
-        problems.append(Problem("reason", _("Begründung: Eine Nein-Stimme muss begründet "
-                                            "werden.")))
+        problems.append(Problem("reason", _(
+            "Begründung: Ein Einwand muss begründet werden; er verhindert den Beschluss.")
+            if _in_force(rule)[0] == "consensus" else _(
+            "Begründung: Eine Nein-Stimme muss begründet werden.")))
     reference = ""
     membership = own
     if proxy:
@@ -585,10 +741,12 @@ def rule_detail(rule: Rule) -> dict[str, Any]:
         "opened_at": _iso(rule.opened_at), "decision_rule": rule.decision_rule,
         "quorum": rule.quorum, "tally": tally_of(rule),
         "votes": [{"municipality": v.municipality.key, "vote": v.vote, "reason": v.reason,
+                   "objection": v.vote == "no" and _in_force(rule)[0] == "consensus",
                    "cast_at": _iso(v.cast_at), "proxy": bool(v.reference) and not v.recorded,
                    "reference": v.reference, "recorded": bool(v.recorded),
                    "recorded_by": v.recorded_by.login if v.recorded_by else None}
                   for v in rule.votes],
+        "ballots": rule.ballot_history or [],
         "versions": [{"number": v.number, "title": v.title, "text": v.text,
                       "created_at": _iso(v.created_at),
                       "author": v.author.login if v.author else None} for v in rule.versions],
@@ -643,6 +801,13 @@ def apply_to_join(region: Region, raw: dict, user: User | None) -> JoinRequest:
         req = JoinRequest(region=region, municipality=municipality, tier=tier,
                           reference=reference, requested_by_id=user.id)
         db.session.add(req)
+        notifications.notify(
+            notifications.coordinators(region), "request_new",
+            _l("Beitrittsantrag: %(m)s", m=municipality.name),
+            _l("%(m)s beantragt den Beitritt zu %(r)s (%(t)s). Bezug: %(b)s",
+               m=municipality.name, r=region.name, t=vocab.TIERS.get(tier, tier),
+               b=reference), url_for("spielregeln.join_requests", slug=region.slug),
+            exclude=user)
     return req
 
 
@@ -681,7 +846,22 @@ def decide_join(region: Region, req: JoinRequest, raw: dict, user: User | None) 
         if approve:
             db.session.add(RegionMembership(region=region, municipality=req.municipality,
                                             tier=req.tier, since=utcnow().date()))
+        _tell_decision(req.requested_by, approve, reason,
+                       _l("Beitritt von %(m)s zu %(r)s", m=req.municipality.name,
+                          r=region.name), url_for("objects.overview", slug=region.slug), user)
     return req
+
+
+def _tell_decision(requester: User | None, approve: bool, reason: str, what: Any, url: str,
+                   user: User | None) -> None:
+    """Tell the account that asked how its request was decided."""
+    if approve:
+        subject = _l("Angenommen: %(w)s", w=what)
+        body = _l("Ihre Anfrage wurde angenommen: %(w)s.", w=what)
+    else:
+        subject = _l("Abgelehnt: %(w)s", w=what)
+        body = _l("Ihre Anfrage wurde abgelehnt: %(w)s. Begründung: %(r)s", w=what, r=reason)
+    notifications.notify([requester], "request_decided", subject, body, url, exclude=user)
 
 
 # --- joining an initiative --------------------------------------------------------------------
@@ -716,6 +896,16 @@ def request_initiative_join(region: Region, initiative: Initiative, raw: dict,
         req = InitiativeJoinRequest(initiative=initiative, actor=actor, role=role,
                                     message=message, requested_by_id=user.id)
         db.session.add(req)
+        deciders = [u for u in notifications.accounts(region)
+                    if perm.can_decide_initiative_join(u, initiative)]
+        notifications.notify(
+            deciders, "request_new",
+            _l("Anfrage zur Initiative „%(i)s“", i=initiative.name),
+            _l("%(a)s (%(m)s) möchte an „%(i)s“ teilnehmen (%(r)s). %(t)s", a=actor.name,
+               m=actor.municipality.name if actor.municipality else "—", i=initiative.name,
+               r=vocab.PARTICIPATION_ROLES.get(role, role), t=message),
+            url_for("objects.detail", slug=region.slug, kind="initiatives",
+                    key=initiative.key), exclude=user)
     return req
 
 
@@ -800,6 +990,11 @@ def decide_initiative_join(region: Region, req: InitiativeJoinRequest, raw: dict
         req.reason, req.decided_by_id, req.decided_at = reason, user.id, utcnow()
         if approve and not any(p.actor_id == req.actor_id for p in initiative.participations):
             initiative.participations.append(Participation(actor=req.actor, role=req.role))
+        _tell_decision(req.requested_by, approve, reason,
+                       _l("Teilnahme von %(a)s an „%(i)s“", a=req.actor.name,
+                          i=initiative.name),
+                       url_for("objects.detail", slug=region.slug, kind="initiatives",
+                               key=initiative.key), user)
     return req
 
 

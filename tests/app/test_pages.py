@@ -120,15 +120,30 @@ def test_pages_offer_only_the_actions_the_account_may_take(as_user):
 
 
 def test_coordinator_invites_a_member(as_user, app):
+    """Issue 15: the invitation goes by mail with a link to set one's own password; the
+    coordinator never sees one (tests/app/test_notifications.py checks the link's rules)."""
     coordinator = as_user("koordination")
     response = coordinator.post(f"{R}/accounts", {"login": "menden-digital", "role": "member",
                                                   "municipality": "menden",
-                                                  "display_name": "Stadt Menden"})
+                                                  "display_name": "Stadt Menden",
+                                                  "email": "digital@menden.example",
+                                                  "language": "de"}, follow_redirects=True)
     page = text(response)
-    password = re.search(r"Startpasswort für[^<]*<code>([^<]+)</code>", page).group(1)
+    assert "digital@menden.example" in page and "Startpasswort" not in page
+    import sqlalchemy as sa
+
+    from collab.core.models import OutboxMail
+    from collab.extensions import db
     from tests.conftest import Browser
 
-    menden = Browser(app.test_client()).login("menden-digital", password)
+    with app.app_context():
+        mail = db.session.scalar(sa.select(OutboxMail).filter_by(kind="invitation"))
+        link = re.search(r"http://localhost(/passwort/neu/\S+)", mail.text_body).group(1)
+        db.session.remove()
+    setter = Browser(app.test_client())
+    assert setter.post(link, {"new": "menden-2026-sicher", "repeat": "menden-2026-sicher"},
+                       csrf_from=link).status_code == 302
+    menden = Browser(app.test_client()).login("menden-digital", "menden-2026-sicher")
     assert menden.get(f"{R}/municipalities/menden/edit").status_code == 200
     assert menden.get(f"{R}/municipalities/olpe/edit").status_code == 403
 

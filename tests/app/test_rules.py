@@ -117,8 +117,10 @@ def test_done_flow_through_the_pages(as_user, seed_bundle):
     assert "§ 6 Entscheidungen im Konsens" in charter  # after the five Rahmenstrategie rules
 
 
-def test_one_objection_rejects_under_consensus(api):
-    """Under consensus a single "no" fixes the result at once: rejected, not in the charter."""
+def test_one_objection_keeps_a_consensus_ballot_open_until_closing(api, app, runner):
+    """Issue 15 (was: a single "no" fixed the result at once). Under consensus Soest's early
+    "Nein" is an objection: it is shown as such, the ballot stays open so that the other
+    members can still speak, and at closing time the rule is rejected, not in the charter."""
     rule_id = propose_and_open(api, {"title": "Kostenteilung nach Einwohnern",
                                      "text": "Kosten werden nach Einwohnerzahl geteilt."})
     assert api("olpe").post(f"{R}/rules/{rule_id}/votes", {"vote": "yes"}).status_code == 201
@@ -126,11 +128,22 @@ def test_one_objection_rejects_under_consensus(api):
                                  {"vote": "no", "reason": "Soest trägt sonst zu viel."})
     assert response.status_code == 201
     rule = response.get_json()["rule"]
-    assert rule["status"] == "rejected"
+    assert rule["status"] == "voting"
     assert (rule["tally"]["yes"], rule["tally"]["no"], rule["tally"]["eligible"]) == (1, 1, 19)
+    assert proxy(api("koordination"), rule_id, "menden").status_code == 201  # still open
+    assert runner.invoke(args=["close-ballots"]).output.strip().endswith(
+        "0 Abstimmung(en) abgeschlossen.")
+    with app.app_context():
+        db.session.get(Rule, rule_id).closes_at = dt.datetime(2020, 1, 1)
+        db.session.commit()
+        db.session.remove()
+    assert "rejected" in runner.invoke(args=["close-ballots"]).output
+    rule = api("gast").get(f"{R}/rules/{rule_id}").get_json()
+    assert rule["status"] == "rejected"
+    assert (rule["tally"]["yes"], rule["tally"]["no"], rule["tally"]["voted"]) == (2, 1, 3)
     titles = [r["title"] for r in api("gast").get(f"{R}/charter").get_json()["rules"]]
     assert "Kostenteilung nach Einwohnern" not in titles
-    proxied = proxy(api("koordination"), rule_id, "menden")
+    proxied = proxy(api("koordination"), rule_id, "brilon")
     assert proxied.status_code == 409  # the ballot is over
 
 
@@ -206,7 +219,8 @@ def test_bad_votes_are_422_and_change_nothing(api):
     response = api("olpe").post(path, {"vote": "no"})
     assert response.status_code == 422
     assert response.get_json()["details"][0]["field"] == "reason"
-    assert "Nein-Stimme muss begründet" in response.get_json()["details"][0]["message"]
+    # the demo region decides by consensus: a "no" is an objection (issue 15)
+    assert "Einwand muss begründet" in response.get_json()["details"][0]["message"]
     assert api("olpe").post(path, {"vote": "vielleicht"}).status_code == 422
     coordinator = api("koordination")
     response = coordinator.post(path, {"vote": "yes", "municipality": "menden"})
@@ -237,8 +251,8 @@ def test_page_vote_problems_are_shown_at_the_field(as_user, api):
     rule_id = propose_and_open(api)
     response = as_user("olpe").post(f"{R}/rules/{rule_id}/vote", {"vote": "no"})
     assert response.status_code == 422
-    assert "Begründung: Eine Nein-Stimme muss begründet werden." in response.get_data(
-        as_text=True)
+    assert "Begründung: Ein Einwand muss begründet werden; er verhindert den Beschluss." in (
+        response.get_data(as_text=True))
     assert api("gast").get(f"{R}/rules/{rule_id}").get_json()["votes"] == []
 
 

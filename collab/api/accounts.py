@@ -1,0 +1,37 @@
+"""API: the calling account's settings (e-mail, language, notification choices) and its
+notifications."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from collab.api import bp, json_body
+from collab.notifications import services as notifications
+
+
+@bp.get("/me")
+def me():
+    return jsonify(notifications.settings_record(g.api_user))
+
+
+@bp.patch("/me")
+def patch_me():
+    """Change ``email``, ``language`` (de, en) and ``choices`` ({kind: immediately|daily|off});
+    422 names the field."""
+    notifications.update_settings(g.api_user, json_body(), g.api_user)
+    return jsonify(notifications.settings_record(g.api_user))
+
+
+@bp.get("/notifications")
+def notification_list():
+    notes = notifications.listing(g.api_user)
+    return jsonify({"unread": notifications.unread_count(g.api_user), "items": [
+        {"id": n.id, "kind": n.kind, "subject": n.subject, "body": n.body, "url": n.url,
+         "created_at": n.created_at.isoformat() + "Z",
+         "read": n.read_at is not None} for n in notes]})
+
+
+@bp.post("/notifications/read")
+def notifications_read():
+    """Mark every unread notification of the account as read."""
+    return jsonify({"marked": notifications.mark_read(g.api_user)})

@@ -1,0 +1,111 @@
+"""What the home pages gather: a member's "Ihre Kommune" and the coordinator's desk. Reads
+only (a GET never writes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from collab.core import permissions as perm
+from collab.core.models import (
+    Actor,
+    Initiative,
+    InitiativeJoinRequest,
+    JoinRequest,
+    Participation,
+    Region,
+    RegionMembership,
+    Rule,
+    User,
+    utcnow,
+)
+from collab.extensions import db
+from collab.spielregeln import services as spielregeln
+
+#: members and accounts that joined within this time count as new on the coordinator's desk
+NEW_FOR = dt.timedelta(days=30)
+
+
+def open_ballots(region: Region, municipality_id: int | None = None) -> list[dict[str, Any]]:
+    """The region's open ballots, closing first, with the live tally and (for a member)
+    whether its municipality has voted."""
+    rules = db.session.scalars(sa.select(Rule).where(
+        Rule.region_id == region.id, Rule.status == "voting").order_by(Rule.closes_at)).all()
+    return [{"rule": rule, "tally": spielregeln.tally_of(rule),
+             "voted": next((v for v in rule.votes if v.municipality_id == municipality_id),
+                           None)} for rule in rules]
+
+
+def _gaps_concerning(report: dict | None, keys: set[str]) -> list[dict]:
+    return [g for g in (report or {}).get("gaps", []) if keys & set(g.get("keys") or [])]
+
+
+def municipality_home(region: Region, user: User, report: dict | None) -> dict[str, Any]:
+    """Everything that waits for a member's municipality in ``region``."""
+    membership = perm.own_membership(user, region)
+    me = user.municipality
+    actors = db.session.scalars(sa.select(Actor).filter_by(region_id=region.id,
+                                                           municipality_id=me.id)
+                                .order_by(Actor.name)).all()
+    actor_ids = {a.id for a in actors}
+    keys = {me.key} | {a.key for a in actors}
+    initiatives = db.session.scalars(
+        sa.select(Initiative).join(Participation, Participation.initiative_id == Initiative.id)
+        .where(Initiative.region_id == region.id, Participation.actor_id.in_(actor_ids))
+        .distinct().order_by(Initiative.name)).all() if actor_ids else []
+    initiative_requests = db.session.scalars(
+        sa.select(InitiativeJoinRequest).join(Initiative)
+        .join(Actor, InitiativeJoinRequest.actor_id == Actor.id)
+        .where(Initiative.region_id == region.id, Actor.municipality_id == me.id)
+        .order_by(InitiativeJoinRequest.id.desc())).all()
+    join_requests = db.session.scalars(sa.select(JoinRequest).where(
+        JoinRequest.municipality_id == me.id).order_by(JoinRequest.id.desc())).all()
+    to_decide = [r for r in db.session.scalars(
+        sa.select(InitiativeJoinRequest).join(Initiative).where(
+            Initiative.region_id == region.id, InitiativeJoinRequest.status == "pending"))
+        if perm.leads(user, r.initiative)]
+    gaps = _gaps_concerning(report, keys)
+    initiative_keys = {i.key for i in initiatives}
+    return {
+        "membership": membership, "municipality": me,
+        "ballots": open_ballots(region, me.id),
+        "initiative_requests": initiative_requests, "join_requests": join_requests,
+        "to_decide": to_decide,
+        "gaps": [g for g in gaps if g.get("kind") != "missing_data"],
+        "data_requests": [g for g in gaps if g.get("kind") == "missing_data"],
+        "initiative_gaps": _gaps_concerning(report, initiative_keys),
+        "initiatives": initiatives,
+        "suggestions": (spielregeln.suggestions(region, membership, report)
+                        if membership is not None else {"initiatives": [], "mentors": []}),
+    }
+
+
+def coordinator_home(region: Region, now: dt.datetime | None = None) -> dict[str, Any]:
+    """What waits for the coordinator of ``region``."""
+    now = now or utcnow()
+    join_requests = db.session.scalars(sa.select(JoinRequest).filter_by(
+        region_id=region.id, status="pending").order_by(JoinRequest.id)).all()
+    initiative_requests = db.session.scalars(
+        sa.select(InitiativeJoinRequest).join(Initiative).where(
+            Initiative.region_id == region.id, InitiativeJoinRequest.status == "pending")
+        .order_by(InitiativeJoinRequest.id)).all()
+    drafts = db.session.scalars(sa.select(Rule).filter_by(region_id=region.id, status="draft")
+                                .order_by(Rule.created_at)).all()
+    since = now - NEW_FOR
+    members = db.session.scalars(sa.select(RegionMembership).where(
+        RegionMembership.region_id == region.id, RegionMembership.since.is_not(None),
+        RegionMembership.since >= since.date()).order_by(RegionMembership.since.desc())).all()
+    accounts = db.session.scalars(sa.select(User).where(
+        User.region_id == region.id, User.created_at >= since).order_by(
+        User.created_at.desc())).all()
+    return {
+        "join_requests": join_requests,
+        "initiative_requests": initiative_requests,
+        "has_lead": spielregeln.initiatives_with_lead(region),
+        "ballots": open_ballots(region),
+        "awaiting": [b for b in open_ballots(region)
+                     if spielregeln.awaiting_result(b["rule"], now)],
+        "drafts": drafts, "new_members": members, "new_accounts": accounts,
+    }

@@ -1,0 +1,483 @@
+"""Issue 15: notifications by mail (a real SMTP server in this process, aiosmtpd) and in the
+app, invitations and password resets by signed link, ballots that end only at closing time
+or with the last vote, and the members' and coordinator's home pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import re
+import socket
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from collab import create_app
+from collab.core.models import Notification, OutboxMail, Rule, User
+from collab.extensions import db
+
+from ..conftest import FAST, Browser
+
+R = "/regions/swf5"
+FUTURE = "2099-06-30T18:00"
+
+
+class Inbox:
+    """What the SMTP server received: parsed messages, with helpers."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on a free local port (aiosmtpd in a thread)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(database_url, smtp):
+    """The demo with a mail server configured (delivery "inline" after each commit)."""
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port,
+                      "MAIL_FROM": "Kommunalnetz <noreply@kommunalnetz.example>"})
+    with app.app_context():
+        for login in ("olpe", "soest", "koordination"):
+            db.session.scalar(sa.select(User).filter_by(login=login)).email = \
+                f"{login}@example.org"
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def user_(app, login: str) -> Browser:
+    return Browser(app.test_client()).login(login)
+
+
+def body_of(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def propose_and_open(app, title="Gemeinsame Beschaffung", closes_at=FUTURE) -> int:
+    olpe, coordinator = user_(app, "olpe"), user_(app, "koordination")
+    response = olpe.post(f"{R}/rules/new", {"title": title, "text": "Wir beschaffen gemeinsam.",
+                                            "kind": "general"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    rule_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    response = coordinator.post(f"{R}/rules/{rule_id}/ballot", {"closes_at": closes_at,
+                                                                "confirm": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    return rule_id
+
+
+def link_in(text: str, path: str) -> str:
+    return re.search(r"https?://[^/\s]+(" + re.escape(path) + r"\S*)", text).group(1)
+
+
+# --- mails about ballots ----------------------------------------------------------------------
+
+
+def test_opening_a_ballot_mails_each_voting_account_once(mail_app, smtp):
+    """Opening a ballot sends one German mail (text and HTML, a link to the rule and an
+    unsubscribe link) to each account of a voting municipality, and nobody else."""
+    propose_and_open(mail_app)
+    opened = [m for m in smtp.messages if "Abstimmung geöffnet" in m["Subject"]]
+    assert sorted(m["To"] for m in opened) == ["olpe@example.org", "soest@example.org"]
+    message = smtp.to("soest@example.org")[-1]
+    assert message["Subject"] == "Abstimmung geöffnet: „Gemeinsame Beschaffung“"
+    text = body_of(message)
+    assert "Guten Tag Stadt Soest" in text and "Ein Nein ist ein Einwand" in text
+    assert link_in(text, f"{R}/rules/")
+    assert "/benachrichtigungen/abbestellen/" in text
+    html = message.get_body(("html",)).get_content()
+    assert "<a href=" in html and "Gemeinsame Beschaffung" in html
+    with mail_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMail).where(
+            OutboxMail.status != "sent")) == 0
+        db.session.remove()
+
+
+def test_reminder_reaches_only_municipalities_that_have_not_voted(mail_app, smtp):
+    rule_id = propose_and_open(mail_app)
+    assert user_(mail_app, "olpe").post(f"{R}/rules/{rule_id}/vote", {
+        "vote": "yes", "confirm": "y"}).status_code == 302
+    runner = mail_app.test_cli_runner()
+    assert "0 Abstimmung(en)" in runner.invoke(args=["send-reminders"]).output  # not due yet
+    with mail_app.app_context():
+        db.session.get(Rule, rule_id).closes_at = (dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                                                   + dt.timedelta(hours=30))
+        db.session.commit()
+        db.session.remove()
+    smtp.clear()
+    result = runner.invoke(args=["send-reminders"])
+    assert result.exit_code == 0 and "18 Kommune(n) erinnert" in result.output, result.output
+    assert [m["To"] for m in smtp.messages] == ["soest@example.org"]
+    assert smtp.messages[0]["Subject"].startswith("Erinnerung: Abstimmung")
+    smtp.clear()
+    assert "0 Abstimmung(en)" in runner.invoke(args=["send-reminders"]).output  # once only
+    assert smtp.messages == []
+
+
+def test_an_early_objection_keeps_the_ballot_open_and_is_shown(mail_app, smtp):
+    """Consensus: Soest's "Nein" needs a reason, is shown as an objection, and the ballot
+    stays open until closing; the voters are warned before voting."""
+    rule_id = propose_and_open(mail_app)
+    soest = user_(mail_app, "soest")
+    page = soest.get(f"{R}/rules/{rule_id}").get_data(as_text=True)
+    assert "Ein Nein ist ein Einwand" in page and "Einwand (Nein)" in page
+    refused = soest.post(f"{R}/rules/{rule_id}/vote", {"vote": "no", "confirm": "y"})
+    assert refused.status_code == 422
+    assert soest.post(f"{R}/rules/{rule_id}/vote", {
+        "vote": "no", "reason": "Zu teuer für uns.", "confirm": "y"}).status_code == 302
+    page = user_(mail_app, "olpe").get(f"{R}/rules/{rule_id}").get_data(as_text=True)
+    assert "Es liegt 1 Einwand vor" in page and "Stimme für Olpe abgeben" in page
+    assert "Zu teuer für uns." in page and "<strong class=\"objection\">Einwand</strong>" in page
+    with mail_app.app_context():
+        assert db.session.get(Rule, rule_id).status == "voting"
+        db.session.get(Rule, rule_id).closes_at = dt.datetime(2020, 1, 1)
+        db.session.commit()
+        db.session.remove()
+    smtp.clear()
+    assert "rejected" in mail_app.test_cli_runner().invoke(args=["close-ballots"]).output
+    results = {m["To"] for m in smtp.messages if m["Subject"].startswith("Ergebnis")}
+    assert results == {"olpe@example.org", "soest@example.org", "koordination@example.org"}
+
+
+def test_proposer_revises_after_objections_and_a_new_ballot_opens(mail_app, smtp):
+    """After the rejection the proposer writes a new version; the first ballot and its
+    votes stay in the rule's history and the coordinator opens a new ballot."""
+    rule_id = propose_and_open(mail_app)
+    user_(mail_app, "soest").post(f"{R}/rules/{rule_id}/vote", {
+        "vote": "no", "reason": "Zu teuer.", "confirm": "y"})
+    with mail_app.app_context():
+        db.session.get(Rule, rule_id).closes_at = dt.datetime(2020, 1, 1)
+        db.session.commit()
+        db.session.remove()
+    mail_app.test_cli_runner().invoke(args=["close-ballots"])
+    olpe = user_(mail_app, "olpe")
+    response = olpe.post(f"{R}/rules/{rule_id}/edit", {
+        "title": "Gemeinsame Beschaffung", "text": "Wir beschaffen gemeinsam, Kosten nach "
+                                                   "Einwohnern gedeckelt."})
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    assert any("Neue Fassung" in m["Subject"] for m in smtp.to("soest@example.org"))
+    page = olpe.get(f"{R}/rules/{rule_id}").get_data(as_text=True)
+    assert "Frühere Abstimmungen" in page and "Zu teuer." in page and "Entwurf" in page
+    assert user_(mail_app, "koordination").post(f"{R}/rules/{rule_id}/ballot", {
+        "closes_at": FUTURE, "confirm": "y"}).status_code == 302
+    with mail_app.app_context():
+        rule = db.session.get(Rule, rule_id)
+        assert rule.status == "voting" and rule.votes == []
+        assert rule.ballot_history[0]["result"] == "rejected"
+        assert rule.ballot_history[0]["votes"][0]["municipality"] == "soest"
+        db.session.remove()
+
+
+# --- invitations and password reset -----------------------------------------------------------
+
+
+def test_invitation_link_sets_the_password_once_then_expires(mail_app, smtp, monkeypatch):
+    coordinator = user_(mail_app, "koordination")
+    response = coordinator.post(f"{R}/accounts", {
+        "login": "menden-digital", "role": "member", "municipality": "menden",
+        "display_name": "Stadt Menden", "email": "digital@menden.example", "language": "de"},
+        follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "digital@menden.example" in page and "Startpasswort" not in page
+    [message] = smtp.to("digital@menden.example")
+    assert message["Subject"] == "Einladung zu Kommunalnetz"
+    link = link_in(body_of(message), "/passwort/neu/")
+    setter = Browser(mail_app.test_client())
+    assert setter.get(link).status_code == 200
+    assert setter.post(link, {"new": "menden-2026-sicher", "repeat": "menden-2026-sicher"},
+                       csrf_from=link).status_code == 302
+    Browser(mail_app.test_client()).login("menden-digital", "menden-2026-sicher")
+    again = Browser(mail_app.test_client())
+    assert again.get(link).status_code == 410  # used
+    assert "bereits benutzt" in again.get(link).get_data(as_text=True)
+    # a second invitation link expires after 7 days
+    coordinator.post(f"{R}/accounts", {"login": "brilon-digital", "role": "member",
+                                       "municipality": "brilon", "email": "b@brilon.example"})
+    late = link_in(body_of(smtp.to("b@brilon.example")[0]), "/passwort/neu/")
+    from collab.notifications import services
+
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=7, minutes=1)
+    monkeypatch.setattr(services, "utcnow", lambda: later)
+    assert Browser(mail_app.test_client()).get(late).status_code == 410
+
+
+def test_an_invitation_needs_an_address(mail_app):
+    response = user_(mail_app, "koordination").post(f"{R}/accounts", {
+        "login": "brilon-digital", "role": "member", "municipality": "brilon"})
+    assert "E-Mail: für eine Einladung erforderlich" in response.get_data(as_text=True)
+
+
+def test_forgotten_password_never_tells_whether_the_login_exists(mail_app, smtp):
+    anonymous = Browser(mail_app.test_client())
+    known = anonymous.post("/passwort-vergessen", {"identifier": "soest"},
+                           csrf_from="/passwort-vergessen")
+    unknown = anonymous.post("/passwort-vergessen", {"identifier": "gibt-es-nicht"},
+                             csrf_from="/passwort-vergessen")
+    assert known.status_code == unknown.status_code == 200
+    assert known.get_data(as_text=True) == unknown.get_data(as_text=True)
+    [message] = smtp.to("soest@example.org")
+    link = link_in(body_of(message), "/passwort/neu/")
+    assert anonymous.post(link, {"new": "soest-neu-2026", "repeat": "soest-neu-2026"},
+                          csrf_from=link).status_code == 302
+    Browser(mail_app.test_client()).login("soest", "soest-neu-2026")
+    assert Browser(mail_app.test_client()).get(link).status_code == 410
+
+
+def test_forgotten_password_is_rate_limited(mail_app, smtp):
+    anonymous = Browser(mail_app.test_client())
+    codes = [anonymous.post("/passwort-vergessen", {"identifier": "olpe"},
+                            csrf_from="/passwort-vergessen").status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+    assert len(smtp.to("olpe@example.org")) == 5
+
+
+def test_create_user_command_takes_an_address(mail_app, smtp):
+    runner = mail_app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "brilon", "--role", "member", "--region",
+                                 "swf5", "--municipality", "brilon", "--email",
+                                 "it@brilon.example", "--language", "en", "--invite"])
+    assert result.exit_code == 0, result.output
+    [message] = smtp.to("it@brilon.example")
+    assert message["Subject"] == "Invitation to Kommunalnetz"
+    bad = runner.invoke(args=["create-user", "x1", "--role", "viewer", "--password",
+                              "lang-genug-1", "--email", "kein-at"])
+    assert bad.exit_code == 1 and "email" in bad.output
+
+
+# --- choices, unsubscribe, the in-app list ----------------------------------------------------
+
+
+def test_english_accounts_get_english_mail_and_unsubscribe_works(mail_app, smtp):
+    with mail_app.app_context():
+        db.session.scalar(sa.select(User).filter_by(login="soest")).language = "en"
+        db.session.commit()
+        db.session.remove()
+    propose_and_open(mail_app, "Erste Regel")
+    message = smtp.to("soest@example.org")[-1]
+    assert message["Subject"] == "Ballot opened: “Erste Regel”"
+    unsubscribe = link_in(body_of(message), "/benachrichtigungen/abbestellen/")
+    anonymous = Browser(mail_app.test_client())
+    assert anonymous.get(unsubscribe).status_code == 200
+    assert anonymous.post(unsubscribe, {}, csrf_from=unsubscribe).status_code == 200
+    smtp.clear()
+    propose_and_open(mail_app, "Zweite Regel")
+    # the other kinds still come (the new proposal), the unsubscribed one no more
+    assert [m["Subject"] for m in smtp.to("soest@example.org")] == [
+        "New proposal: “Zweite Regel”"]
+    assert len(smtp.to("olpe@example.org")) == 1  # the proposer hears of the ballot only
+    # the in-app list still has it, and the header counts it
+    page = user_(mail_app, "soest").get("/benachrichtigungen").get_data(as_text=True)
+    assert "Zweite Regel" in page and 'class="badge"' in page
+
+
+def test_daily_digest_collects_the_day(mail_app, smtp):
+    soest = user_(mail_app, "soest")
+    assert soest.post("/konto/benachrichtigungen", {
+        "email": "soest@example.org", "language": "de", "kind_ballot_opened": "daily",
+        "kind_rule_proposed": "daily"}, csrf_from="/konto/benachrichtigungen"
+    ).status_code == 302
+    propose_and_open(mail_app, "Erste Regel")
+    propose_and_open(mail_app, "Zweite Regel")
+    assert smtp.to("soest@example.org") == []
+    result = mail_app.test_cli_runner().invoke(args=["send-digests"])
+    assert result.exit_code == 0 and "1 Sammel-E-Mail" in result.output
+    [digest] = smtp.to("soest@example.org")
+    assert "Ihre Benachrichtigungen (4)" == digest["Subject"]
+    assert "Zweite Regel" in body_of(digest)
+
+
+def test_in_app_list_and_unread_count(mail_app):
+    propose_and_open(mail_app)
+    soest = user_(mail_app, "soest")
+    header = soest.get("/hilfe").get_data(as_text=True)
+    assert re.search(r'Benachrichtigungen <span class="badge"[^>]*>2</span>', header)
+    page = soest.get("/benachrichtigungen").get_data(as_text=True)
+    assert "Abstimmung geöffnet" in page and "Neuer Vorschlag" in page
+    assert soest.post("/benachrichtigungen/gelesen", {}).status_code == 302
+    assert 'class="badge"' not in soest.get("/hilfe").get_data(as_text=True)
+
+
+def test_settings_refuse_a_bad_address(mail_app, api):
+    soest = user_(mail_app, "soest")
+    response = soest.post("/konto/benachrichtigungen", {"email": "nicht gültig",
+                                                        "language": "de"},
+                          csrf_from="/konto/benachrichtigungen")
+    assert "E-Mail: keine gültige Adresse" in response.get_data(as_text=True)
+
+
+def test_api_settings_and_notifications(app, api):
+    soest = api("soest")
+    assert soest.patch("/me", {"email": "kaputt"}).status_code == 422
+    assert soest.patch("/me", {"email": "kaputt"}).get_json()["details"][0]["field"] == "email"
+    assert soest.patch("/me", {"choices": {"ballot_opened": "sometimes"}}).status_code == 422
+    response = soest.patch("/me", {"email": "it@soest.example", "language": "en",
+                                   "choices": {"ballot_opened": "off"}})
+    assert response.status_code == 200
+    assert response.get_json()["choices"]["ballot_opened"] == "off"
+    assert soest.get("/me").get_json()["email"] == "it@soest.example"
+    assert soest.get("/notifications").get_json() == {"unread": 0, "items": []}
+
+
+# --- without a mail server, retries -------------------------------------------------------------
+
+
+def test_without_mail_server_mails_go_to_log_and_outbox(app, as_user, runner):
+    runner.invoke(args=["create-user", "root", "--role", "admin", "--password",
+                        "root-geheim-2026"])
+    with app.app_context():
+        db.session.scalar(sa.select(User).filter_by(login="soest")).email = "s@example.org"
+        db.session.commit()
+        db.session.remove()
+    propose_and_open(app)
+    with app.app_context():
+        statuses = db.session.scalars(sa.select(OutboxMail.status).filter_by(
+            to_addr="s@example.org")).all()
+        db.session.remove()
+    assert statuses == ["logged", "logged"]  # the new proposal, the ballot
+    admin = Browser(app.test_client()).login("root", "root-geheim-2026")
+    page = admin.get("/admin/postausgang").get_data(as_text=True)
+    assert "s@example.org" in page and "logged" in page
+    assert as_user("koordination").get("/admin/postausgang").status_code == 403
+
+
+def test_a_failed_delivery_is_retried(database_url, smtp):
+    """With the server unreachable the mail stays pending with its error; a later run
+    (`flask send-mail`) sends it."""
+    from collab.notifications import delivery
+
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": free_port(),
+                      "MAIL_TIMEOUT": 2})
+    with app.app_context():
+        db.session.scalar(sa.select(User).filter_by(login="soest")).email = "s@example.org"
+        db.session.commit()
+        db.session.remove()
+    propose_and_open(app)
+    with app.app_context():
+        rows = db.session.scalars(sa.select(OutboxMail).filter_by(
+            to_addr="s@example.org")).all()
+        assert [(row.status, row.attempts) for row in rows] == [("pending", 1)] * 2
+        assert "Connection refused" in rows[0].last_error
+        db.session.remove()
+    app.config["MAIL_PORT"] = smtp.port
+    with app.app_context():
+        later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=5)
+        assert delivery.deliver_due()["sent"] == 0  # not due yet: it backs off
+        assert delivery.deliver_due(later)["sent"] == 4  # Olpe's and the coordinator's too
+        db.session.remove()
+    assert len(smtp.to("s@example.org")) == 2
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_other_features_can_notify(app):
+    """The service for later features (surveys): a kind of their own, any accounts."""
+    from collab.notifications import services
+
+    services.register_kind("survey_opened", "Umfrage geöffnet")
+    with app.app_context():
+        soest = db.session.scalar(sa.select(User).filter_by(login="soest"))
+        from collab.core.store import change
+
+        with change(None, None, "notification.read", "test", data=False):
+            services.notify([soest, soest, None], "survey_opened", "Umfrage 2026",
+                            "Bitte antworten Sie bis Freitag.", "/hilfe")
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.user_id == soest.id)) == 1
+        with pytest.raises(ValueError):
+            services.notify([soest], "no_such_kind", "x", "y")
+        db.session.remove()
+
+
+# --- notifications about requests; home pages ---------------------------------------------------
+
+
+def test_initiative_request_and_decision_notify_lead_and_requester(mail_app, smtp):
+    olpe = user_(mail_app, "olpe")
+    response = olpe.post(f"{R}/initiatives/soest-app/join", {
+        "actor": "olpe-digital", "role": "partner", "message": "Wir möchten mitmachen."})
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    assert [m["Subject"] for m in smtp.to("soest@example.org")] == [
+        "Anfrage zur Initiative „SoestApp“"]
+    home = olpe.get("/kommune").get_data(as_text=True)
+    assert "Ihre Anfragen" in home and "offen" in home
+    with mail_app.app_context():
+        from collab.core.models import InitiativeJoinRequest
+
+        req_id = db.session.scalar(sa.select(InitiativeJoinRequest.id))
+        db.session.remove()
+    soest = user_(mail_app, "soest")
+    response = soest.post(f"{R}/initiatives/soest-app/join-requests/{req_id}/decide",
+                          {"approve": "Annehmen"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    assert any(m["Subject"].startswith("Angenommen") for m in smtp.to("olpe@example.org"))
+
+
+def test_member_lands_on_its_home_with_its_open_ballot(mail_app):
+    rule_id = propose_and_open(mail_app)
+    olpe = user_(mail_app, "olpe")
+    assert olpe.get("/").headers["Location"].endswith("/kommune")
+    home = olpe.get("/kommune").get_data(as_text=True)
+    assert "Ihre Kommune" in home and "Olpe" in home
+    assert f"/rules/{rule_id}" in home and "Ihre Stimme fehlt noch" in home
+    assert "Ihre Initiativen" in home and "Lücken und Datenanfragen" in home
+    coordinator = user_(mail_app, "koordination")
+    assert coordinator.get("/").headers["Location"].endswith("/koordination")
+    desk = coordinator.get("/koordination").get_data(as_text=True)
+    assert "Was auf Sie wartet" in desk and "Gemeinsame Beschaffung" in desk
+    assert user_(mail_app, "gast").get("/kommune").status_code == 302
+
+
+def test_the_worker_thread_of_make_run_sends_the_mail(database_url, smtp):
+    """Under `make run` (ANALYSIS_QUEUE=thread) the request only queues the mail; the worker
+    thread sends it to the configured server."""
+    import time
+
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port,
+                      "ANALYSIS_QUEUE": "thread"})
+    with app.app_context():
+        db.session.scalar(sa.select(User).filter_by(login="soest")).email = "s@example.org"
+        db.session.commit()
+        db.session.remove()
+    propose_and_open(app)
+    deadline = time.monotonic() + 20
+    while len(smtp.to("s@example.org")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(smtp.to("s@example.org")) == 2
+    with app.app_context():
+        db.engine.dispose()
