@@ -146,8 +146,9 @@ def parse_localized_number(raw: str, *, integer: bool = False,
     """
     locale = locale or _locale()
     raw = raw.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-    if not raw:
-        raise Invalid(_("muss eine Zahl sein."))
+    if not raw or "e" in raw.lower():  # no exponents: a typed number has none
+        raise Invalid(
+            _("muss eine ganze Zahl sein.") if integer else _("muss eine Zahl sein."))
     plain = re.fullmatch(r"[+-]?\d+(\.\d+)?", raw)
     try:
         if plain and (not integer or "." not in raw) and not (
@@ -175,7 +176,8 @@ def number(minimum: float | None = None, maximum: float | None = None, integer=F
             value = int(value)
         if integer and not isinstance(value, int):
             raise Invalid(_("muss eine ganze Zahl sein."))
-        if not isinstance(value, int | float) or not math.isfinite(value):
+        if not isinstance(value, int | float) or (isinstance(value, float)
+                                                  and not math.isfinite(value)):
             raise Invalid(_("muss eine Zahl sein."))  # NaN and infinities are no numbers
         if minimum is not None and value < minimum:
             raise Invalid(_("darf nicht kleiner als %(n)s sein.", n=_fmt(minimum)))
