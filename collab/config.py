@@ -18,7 +18,8 @@ ENVIRONMENTS = ("development", "production")
 
 #: conventional variables (as platforms and our Makefile set them) -> config key
 ALIASES = {"SECRET_KEY": "SECRET_KEY", "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
-           "REDIS_URL": "REDIS_URL"}
+           "REDIS_URL": "REDIS_URL", "MAP_TILES_URL": "MAP_TILES_URL",
+           "MAP_TILES_ATTRIBUTION": "MAP_TILES_ATTRIBUTION"}
 
 
 class ConfigError(RuntimeError):

@@ -1,0 +1,142 @@
+"""Issue 16 over HTTP: the map page and its data, the charts on the analysis and rule pages,
+the printed "Stand" line, and the PDF reports (text via pdftotext, pages via pdftoppm)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+#: the map reads only (the analysis and PDF pages store a report computed inline in tests)
+reads_only = pytest.mark.usefixtures("no_commit_on_get")
+
+R = "/regions/swf5"
+
+
+@reads_only
+def test_map_page_and_data(as_user):
+    user = as_user("gast")
+    page = user.get(f"{R}/map")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "vendor/leaflet/leaflet.js" in html and "js/map.js" in html
+    assert 'data-tiles-url=""' in html  # no tile server unless configured
+    assert ">Karte<" in html  # in the menu
+    assert "<script>" not in html.replace('<script type="application/json"', "")
+    data = user.get(f"{R}/map/data.json").get_json()
+    olpe = next(m for m in data["municipalities"] if m["key"] == "olpe")
+    assert (olpe["lat"], olpe["lon"], olpe["tier"]) == (51.03, 7.85, "pioneer")
+    assert olpe["population"] == 24551
+    swa = next(b for b in data["bodies"] if b["key"] == "swa")
+    assert swa["seat"] == "region"
+    m01 = next(i for i in data["initiatives"] if i["key"] == "m01")
+    assert {"Olpe", "Soest"} <= {c["name"] for c in m01["carriers"]}
+    assert data["routes"] == []
+
+
+@reads_only
+def test_map_filters_and_topic_routes(as_user):
+    user = as_user("gast")
+    data = user.get(f"{R}/map/data.json?tier=pioneer&type=municipality").get_json()
+    assert {m["tier"] for m in data["municipalities"]} == {"pioneer"}
+    topic = user.get(f"{R}/map/data.json?topic=data_platform").get_json()
+    assert topic["routes"], "a topic's transfer routes are drawn on the map"
+    assert all(len(r["points"]) >= 2 for r in topic["routes"])
+    bad = user.get(f"{R}/map/data.json?tier=gold")
+    assert bad.status_code == 422 and "Stufe" in bad.get_json()["details"][0]["message"]
+
+
+def test_map_tiles_only_when_configured(app):
+    from collab import create_app
+    from tests.conftest import FAST
+
+    other = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "MAP_TILES_URL": "https://sgx.geodatenzentrum.de/wmts/{z}/{x}/{y}.png"})
+    from tests.conftest import Browser
+    user = Browser(other.test_client()).login("gast")
+    page = user.get(f"{R}/map")
+    assert 'data-tiles-url="https://sgx.geodatenzentrum.de/wmts/{z}/{x}/{y}.png"' in \
+        page.get_data(as_text=True)
+    assert "img-src 'self' data: blob: https://sgx.geodatenzentrum.de;" in \
+        page.headers["Content-Security-Policy"]
+
+
+def test_analysis_page_has_charts_and_details(as_user):
+    html = as_user("gast").get(f"{R}/analysis").get_data(as_text=True)
+    for chart in ("chart-taktgeber", "chart-gaps", "chart-topics", "chart-levels"):
+        assert f'id="{chart}"' in html, chart
+    assert html.count('class="table-details"') == 2
+    assert "Details: Rangliste als Tabelle" in html
+    assert "js/print.js" in html
+    assert "Stand: " in html
+
+
+def test_rule_page_has_ballot_chart(as_user):
+    user = as_user("gast")
+    rules = user.get(f"{R}/spielregeln").get_data(as_text=True)
+    import re
+    ids = re.findall(rf'{R}/spielregeln/(\d+)"', rules)
+    assert ids
+    found = False
+    for rule_id in ids:
+        html = user.get(f"{R}/spielregeln/{rule_id}").get_data(as_text=True)
+        if 'class="tally"' in html:
+            assert "kn-chart-ballot" in html or "kn-chart" in html
+            found = True
+    assert found
+
+
+def _pdftext(data: bytes, tmp_path) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdftoppm"),
+                                   reason="poppler-utils (pdftotext, pdftoppm) not installed")
+
+
+@needs_poppler
+def test_region_report_pdf(as_user, tmp_path):
+    response = as_user("gast").get(f"{R}/report.pdf")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/pdf"
+    data = response.get_data()
+    assert data.startswith(b"%PDF")
+    text = _pdftext(data, tmp_path)
+    assert "Bericht zum Netzwerk" in text
+    assert "Taktgeber-Kandidaten" in text and "Südwestfalen Agentur GmbH" in text
+    assert "Lücken: Aufgabenliste" in text
+    assert "Kooperationsvereinbarung" in text and "Stand: " in text
+    assert "Herkunft der Angaben" in text
+    # the pages as images: every page renders and is not blank
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / "report.pdf"),
+                    str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 3
+    from PIL import Image
+    for png in pages:
+        with Image.open(png) as image:
+            lo, hi = image.convert("L").getextrema()
+            assert hi - lo > 100, f"{png.name} looks blank"
+
+
+@needs_poppler
+def test_region_report_pdf_in_english(as_user, tmp_path):
+    user = as_user("gast")
+    user.post("/lang/en", {"next": "/"})
+    text = _pdftext(user.get(f"{R}/report.pdf").get_data(), tmp_path)
+    assert "Network report" in text and "Gaps: to-do list" in text
+
+
+@needs_poppler
+def test_member_report_pdf(as_user, tmp_path):
+    user = as_user("gast")
+    response = user.get(f"{R}/municipalities/olpe/report.pdf")
+    assert response.status_code == 200
+    text = _pdftext(response.get_data(), tmp_path)
+    assert "Ratsvorlage: Olpe" in text
+    assert "Offene Entscheidungen" in text
+    assert user.get(f"{R}/municipalities/swa/report.pdf").status_code == 404
