@@ -79,14 +79,20 @@ def report_charts(report: dict, names: dict, part_labels: dict, kind_labels: dic
 
 
 def ballot_chart(tally) -> Markup:
-    """A Spielregel ballot's tally (``yes``, ``no``, ``abstain``, ``eligible``, ``voted``
-    and optionally ``needed``, the quorum) as one bar of the eligible municipalities."""
-    not_voted = max(0, tally.eligible - tally.voted)
-    needed = getattr(tally, "needed", None)
+    """A Spielregel ballot's tally (a mapping or object with ``yes``, ``no``, ``abstain``,
+    ``eligible`` and optionally ``needed``, the quorum) as one bar of the eligible
+    municipalities."""
+    def get(name, default=0):
+        value = tally.get(name, default) if isinstance(tally, dict) else getattr(
+            tally, name, default)
+        return default if value is None else value
+    yes, no, abstain = int(get("yes")), int(get("no")), int(get("abstain"))
+    not_voted = max(0, int(get("eligible")) - yes - no - abstain)
+    needed = get("needed", None)
     return charts.ballot_tally(
-        tally.yes, tally.no, tally.abstain, not_voted,
+        yes, no, abstain, not_voted,
         {"yes": _("Ja"), "no": _("Nein"), "abstain": _("Enthaltung"),
          "not_voted": _("Nicht abgestimmt")},
-        _("Quorum: %(q)d Stimmen", q=needed) if needed is not None else None,
-        title=_("Stimmen der Mitgliedskommunen"), empty_text=_("Keine stimmberechtigten Kommunen"),
-        fmt=_fmt)
+        _("Quorum: %(q)d Stimmen", q=int(needed)) if needed is not None else None,
+        title=_("Stimmen der Mitgliedskommunen"),
+        empty_text=_("Keine stimmberechtigten Kommunen"), fmt=_fmt)
