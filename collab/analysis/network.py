@@ -434,7 +434,8 @@ def map_data(region: Region, chosen: dict) -> dict:
                        "seat": "kreis" if d.get("municipality") else "region",
                        "municipality": name(d["municipality"]) if d.get("municipality")
                        else None})
-    initiatives = []
+    initiatives: list = []
+    crowded: dict = {}
     for n in sorted((n for n in visible if nodes[n]["type"] == "initiative"), key=str):
         carriers: dict = {}
         for a in U.neighbors(n):
@@ -449,10 +450,20 @@ def map_data(region: Region, chosen: dict) -> dict:
             continue
         points = list(carriers.values())
         d = nodes[n]
+        lat = sum(p["lat"] for p in points) / len(points)
+        lon = sum(p["lon"] for p in points) / len(points)
+        spot = (round(lat, 2), round(lon, 2))
+        if len({(p["lat"], p["lon"]) for p in points}) == 1 or spot in crowded:
+            # on top of its only carrier (or of another initiative): set beside it
+            crowded[spot] = crowded.get(spot, 0) + 1
+            angle = math.pi / 4 + crowded[spot] * 2 * math.pi / 7
+            lat += 0.035 * math.sin(angle)
+            lon += 0.055 * math.cos(angle)
+        else:
+            crowded[spot] = 0
         initiatives.append({
             "key": n, "name": name(n), "topic": d.get("topic"), "status": d.get("status"),
-            "lat": round(sum(p["lat"] for p in points) / len(points), 5),
-            "lon": round(sum(p["lon"] for p in points) / len(points), 5),
+            "lat": round(lat, 5), "lon": round(lon, 5),
             "carriers": sorted(points, key=lambda p: p["name"])})
     drawn_routes = []
     for route in routes:

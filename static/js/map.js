@@ -64,8 +64,9 @@
     p.replaceChildren();
     links.forEach(function (l) { var a = el("a", l[0]); a.href = l[1]; p.appendChild(a); });
     panel.hidden = false;
+    map.invalidateSize();
   }
-  document.getElementById("map-panel-close").addEventListener("click", function () { panel.hidden = true; });
+  document.getElementById("map-panel-close").addEventListener("click", function () { panel.hidden = true; map.invalidateSize(); });
 
   function label(data, vocabulary, value) {
     return (data.labels[vocabulary] || {})[value] || value;
@@ -78,7 +79,7 @@
     var largest = Math.max.apply(null, [1].concat(data.municipalities.map(function (m) { return m.population || 0; })));
     var rows = [];
     data.routes.forEach(function (route) {
-      L.polyline(route.points, {color: colours.route, weight: 5, opacity: 0.85})
+      L.polyline(route.points, {color: colours.route, weight: 5, opacity: 0.85, className: "map-route"})
         .bindTooltip(tip([T.route, route.names.join(" → ")]), {sticky: true}).addTo(layers);
     });
     data.initiatives.forEach(function (i) {
