@@ -54,3 +54,53 @@ def test_analysis_charts_screenshot(signed_in, live_server):
     page.emulate_media(media="print")
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     assert page.locator("details:not([open])").count() == 0
+
+
+def test_network_labels_readable_and_ego_highlighted(signed_in, live_server):
+    page = signed_in("koordination")
+    open_view(page, live_server.url, analysis=True)
+    wait_until(page, "window.networkView.important && Object.keys(window.networkView.important).length > 0")
+    page.wait_for_timeout(300)
+    top = page.evaluate("""() => window.networkView.data.nodes
+        .filter(n => n.info.taktgeber && n.info.taktgeber.rank <= 5).map(n => n.id)""")
+    assert len(top) >= 5
+    sizes = {i: page.evaluate("id => window.networkView.labelPixels(id)", i) for i in top}
+    assert all(px >= 11 for px in sizes.values()), sizes
+    gap = page.evaluate("""() => window.networkView.data.nodes
+        .find(n => (n.marks || []).includes('gap') && !(n.marks || []).includes('taktgeber'))""")
+    assert gap["color"]["border"] == "#566573"  # the quiet gap mark, not red
+    page.locator("#network-app .network-stage").screenshot(
+        path=str(DOCS / "screenshot-network.png"))
+    _local_only(page)
+
+    ego = signed_in("koordination")
+    open_view(ego, live_server.url, "?ego=olpe")
+    wait_until(ego, "window.networkView.ego === 'olpe'")
+    node = ego.evaluate("window.networkView.nodes.get('olpe')")
+    assert node["borderWidth"] >= 5 and "ego" in node["marks"]
+    assert node["color"]["border"] == "#000000"
+    faded = ego.evaluate("""() => window.networkView.nodes.get()
+        .filter(n => n.id !== 'olpe' && n.opacity !== undefined && n.opacity < 0.5).length""")
+    assert faded > 0
+    # centred: the ego's position is the middle of the view
+    centre = ego.evaluate("""() => { const net = window.networkView.network;
+        const p = net.getPositions(['olpe']).olpe, v = net.getViewPosition();
+        return Math.hypot(p.x - v.x, p.y - v.y) * net.getScale(); }""")
+    assert centre < 5
+    assert ego.evaluate("window.networkView.labelPixels('olpe')") >= 11
+    ego.locator("#network-app .network-stage").screenshot(
+        path=str(DOCS / "screenshot-network-ego.png"))
+    _local_only(ego)
+
+
+def test_png_export_at_print_resolution(signed_in, live_server, tmp_path):
+    page = signed_in("koordination")
+    open_view(page, live_server.url, "?tier=pioneer", analysis=True)
+    with page.expect_download() as info:
+        page.click("#network-png")
+    path = tmp_path / "net.png"
+    info.value.save_as(path)
+    from PIL import Image
+    with Image.open(path) as image:
+        assert image.size == (3508, 2480)
+        image.convert("RGB").resize((1170, 827)).save(DOCS / "screenshot-network-export.png")
