@@ -72,9 +72,12 @@ def test_network_labels_readable_and_ego_highlighted(signed_in, live_server):
     page.locator("#network-app .network-stage").screenshot(
         path=str(DOCS / "screenshot-network.png"))
     _local_only(page)
+    page.close()
 
+
+def test_network_ego_view_centred_and_highlighted(signed_in, live_server):
     ego = signed_in("koordination")
-    open_view(ego, live_server.url, "?ego=olpe")
+    open_view(ego, live_server.url, query="?ego=olpe", analysis=True)
     wait_until(ego, "window.networkView.ego === 'olpe'")
     node = ego.evaluate("window.networkView.nodes.get('olpe')")
     assert node["borderWidth"] >= 5 and "ego" in node["marks"]
@@ -95,7 +98,7 @@ def test_network_labels_readable_and_ego_highlighted(signed_in, live_server):
 
 def test_png_export_at_print_resolution(signed_in, live_server, tmp_path):
     page = signed_in("koordination")
-    open_view(page, live_server.url, "?tier=pioneer", analysis=True)
+    open_view(page, live_server.url, query="?tier=pioneer", analysis=True)
     with page.expect_download() as info:
         page.click("#network-png")
     path = tmp_path / "net.png"
