@@ -343,6 +343,43 @@ def editable_keys(user, region: Region) -> bool | list[str]:
     return sorted(keys)
 
 
+def _rgb(colour: str) -> tuple[int, int, int] | None:
+    if isinstance(colour, str) and len(colour) == 7 and colour.startswith("#"):
+        try:
+            return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+        except ValueError:
+            return None
+    return None
+
+
+def with_picture(H: nx.Graph, picture: dict, fmt: str) -> None:
+    """Give the exported nodes the view's picture, so Gephi shows what the view shows: the
+    name as ``label``, the colour and the position (and size) of the view's drawing. GEXF
+    carries them as its ``viz:`` elements; GraphML as the attributes ``label``, ``x``,
+    ``y``, ``size``, ``r``, ``g``, ``b`` and ``color`` that Gephi's GraphML import reads.
+    Nodes the view draws only inside an aggregate keep their name and no position."""
+    drawn = {n["id"]: n for n in picture.get("nodes") or []}
+    for n, d in H.nodes(data=True):
+        d["label"] = str(d.get("name") or n)
+        item = drawn.get(n)
+        if item is None:
+            continue
+        colour = item.get("color")
+        rgb = _rgb(colour.get("background") if isinstance(colour, dict) else colour)
+        x, y, size = float(item.get("x", 0.0)), float(item.get("y", 0.0)), float(
+            item.get("size", 10))
+        if fmt == "gexf":
+            viz = {"position": {"x": x, "y": -y, "z": 0.0}, "size": size}
+            if rgb:
+                viz["color"] = {"r": rgb[0], "g": rgb[1], "b": rgb[2], "a": 1.0}
+            d["viz"] = viz
+        else:
+            d.update({"x": x, "y": -y, "size": size})
+            if rgb:
+                d.update({"r": rgb[0], "g": rgb[1], "b": rgb[2],
+                          "color": "#%02x%02x%02x" % rgb})
+
+
 #: export formats: writer and media type
 EXPORT_FORMATS = {"graphml": (nx.write_graphml, "application/graphml+xml"),
                   "gexf": (nx.write_gexf, "application/gexf+xml")}
@@ -354,9 +391,13 @@ def export_response(region: Region, args, fmt: str) -> Response:
     (:func:`visible_set`) and every edge between them; raises :class:`ValidationError`
     for bad query values."""
     writer, media_type = EXPORT_FORMATS[fmt]
-    keep = visible_set(region, checked_query(region, args))
+    chosen = checked_query(region, args)
+    keep = visible_set(region, chosen)
+    H = graphs.exportable(region_multigraph(region).subgraph(keep))
+    picture = vis.with_positions(plain_data(region, chosen), saved_positions(region))
+    with_picture(H, picture, fmt)
     buffer = io.BytesIO()
-    writer(graphs.exportable(region_multigraph(region).subgraph(keep)), buffer)
+    writer(H, buffer)
     return Response(buffer.getvalue(), mimetype=media_type, headers={
         "Content-Disposition": f'attachment; filename="{region.slug}-netzwerk.{fmt}"'})
 

@@ -135,3 +135,22 @@ def test_member_report_pdf(as_user, tmp_path):
     assert "Ratsvorlage: Olpe" in text
     assert "Offene Entscheidungen" in text
     assert user.get(f"{R}/municipalities/swa/report.pdf").status_code == 404
+
+
+def test_exports_carry_label_colour_and_position(as_user):
+    import io
+
+    import networkx as nx
+
+    user = as_user("gast")
+    gexf = user.get(f"{R}/network/export.gexf").get_data()
+    assert b"viz:position" in gexf and b"viz:color" in gexf
+    G = nx.read_gexf(io.BytesIO(gexf))
+    olpe = G.nodes["olpe"]
+    assert olpe["label"] == "Olpe"
+    assert set(olpe["viz"]["position"]) >= {"x", "y"}
+    assert olpe["viz"]["color"]["r"] == 0x1b
+    graphml = nx.read_graphml(io.BytesIO(user.get(f"{R}/network/export.graphml").get_data()))
+    node = graphml.nodes["olpe"]
+    assert node["label"] == "Olpe" and node["color"] == "#1b4f72"
+    assert isinstance(node["x"], float) and isinstance(node["y"], float)
