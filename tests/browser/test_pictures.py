@@ -49,7 +49,9 @@ def test_analysis_charts_screenshot(signed_in, live_server):
     page = signed_in("koordination")
     page.goto(f"{live_server.url}/regions/swf5/analysis")
     page.wait_for_selector("#chart-taktgeber", timeout=300_000)
-    page.locator("#taktgeber").screenshot(path=str(DOCS / "screenshot-analysis-charts.png"))
+    for name, chart in (("taktgeber", "#chart-taktgeber"), ("gaps", "#chart-gaps"),
+                        ("topics", "#chart-topics"), ("levels", "#chart-levels")):
+        page.locator(chart).screenshot(path=str(DOCS / f"screenshot-analysis-{name}.png"))
     # printing opens every <details>
     page.emulate_media(media="print")
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
@@ -107,3 +109,20 @@ def test_png_export_at_print_resolution(signed_in, live_server, tmp_path):
     with Image.open(path) as image:
         assert image.size == (3508, 2480)
         image.convert("RGB").resize((1170, 827)).save(DOCS / "screenshot-network-export.png")
+
+
+def test_phone_menu_is_compact(chromium, live_server):
+    """On a phone the header (brand, account, region menu) stays short: the region menu is
+    one line that scrolls sideways."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login")
+    page.fill("input[name=login]", "gast")
+    page.fill("input[name=password]", "demo")
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/regions/swf5/map")
+    height = page.evaluate("document.querySelector('header.top').getBoundingClientRect().height")
+    assert height <= 130, height
+    page.screenshot(path=str(DOCS / "screenshot-phone-map.png"))
+    context.close()
