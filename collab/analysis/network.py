@@ -377,7 +377,7 @@ def with_picture(H: nx.Graph, picture: dict, fmt: str) -> None:
             d.update({"x": x, "y": -y, "size": size})
             if rgb:
                 d.update({"r": rgb[0], "g": rgb[1], "b": rgb[2],
-                          "color": "#%02x%02x%02x" % rgb})
+                          "color": "#{:02x}{:02x}{:02x}".format(*rgb)})
 
 
 #: export formats: writer and media type

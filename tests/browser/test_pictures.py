@@ -61,7 +61,8 @@ def test_analysis_charts_screenshot(signed_in, live_server):
 def test_network_labels_readable_and_ego_highlighted(signed_in, live_server):
     page = signed_in("koordination")
     open_view(page, live_server.url, analysis=True)
-    wait_until(page, "window.networkView.important && Object.keys(window.networkView.important).length > 0")
+    wait_until(page, "window.networkView.important && "
+                     "Object.keys(window.networkView.important).length > 0")
     page.wait_for_timeout(300)
     top = page.evaluate("""() => window.networkView.data.nodes
         .filter(n => n.info.taktgeber && n.info.taktgeber.rank <= 5).map(n => n.id)""")
