@@ -60,6 +60,10 @@ def test_map_tiles_only_when_configured(app):
         page.get_data(as_text=True)
     assert "img-src 'self' data: blob: https://sgx.geodatenzentrum.de;" in \
         page.headers["Content-Security-Policy"]
+    from collab.extensions import db
+    with other.app_context():  # close this second app's connections now, not in the GC
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_analysis_page_has_charts_and_details(as_user):
