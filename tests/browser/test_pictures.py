@@ -3,6 +3,8 @@ ego highlight and label sizes, and the screenshots in docs/."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,7 +14,10 @@ from .test_network_view import open_view, wait_until
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+#: where the screenshots go: docs/ with KN_SCREENSHOTS=1 (to refresh the ones the README
+#: shows), else a temporary folder, so a test run leaves the work tree as it was
+DOCS = Path(__file__).resolve().parents[2] / "docs" if os.environ.get("KN_SCREENSHOTS") \
+    else Path(tempfile.mkdtemp(prefix="kn-screenshots-"))
 
 
 def _local_only(page):
