@@ -36,7 +36,7 @@ def test_map_draws_members_with_local_requests_only(signed_in, live_server):
     assert "BKG" in page.locator(".leaflet-control-attribution").inner_text()
     _local_only(page)
     # a click opens the side panel with the member's facts, written as text
-    page.locator("path.map-node-olpe").click(force=True)
+    page.locator("path.map-node-olpe").dispatch_event("click")
     assert page.locator("#map-panel-title").inner_text() == "Olpe"
     assert page.evaluate("window.__xss") is None
     page.locator("#map-app .network-stage").screenshot(path=str(DOCS / "screenshot-map.png"))
