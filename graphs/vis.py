@@ -66,7 +66,7 @@ SECTOR_BORDERS = {"public": "#424949", "civil_society": "#e67e22", "business": "
                   "science": "#117a65"}
 INITIATIVE_COLOUR = "#f4d03f"
 KREIS_COLOUR = "#aab7b8"
-GAP_BORDER = "#e74c3c"
+GAP_BORDER = "#566573"  # a quiet grey: the legend's colours stay readable
 TAKTGEBER_BORDER = "#b7950b"
 ROUTE_COLOUR = "#e67e22"
 EDGE_COLOURS = {"acts_for": "#b3b6b7", "participation": "#85c1e9", "tie": "#566573",
@@ -966,9 +966,9 @@ def _style(H: nx.Graph, pos: dict, overlay: dict, metric: str, route_nodes: set,
                  "info": info}
         marks = []
         if info.get("gap_count"):
-            attrs["shapeProperties"] = {"borderDashes": [4, 3]}
+            attrs["shapeProperties"] = {"borderDashes": [3, 3]}
             border = GAP_BORDER
-            attrs["borderWidth"] = 3
+            attrs["borderWidth"] = 2
             marks.append("gap")
         if info.get("top"):
             border = TAKTGEBER_BORDER

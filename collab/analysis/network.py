@@ -11,6 +11,7 @@ region's report. Both are cached per database, region, data version and query, a
 from __future__ import annotations
 
 import io
+import math
 
 import networkx as nx
 import sqlalchemy as sa
@@ -342,6 +343,43 @@ def editable_keys(user, region: Region) -> bool | list[str]:
     return sorted(keys)
 
 
+def _rgb(colour: str) -> tuple[int, int, int] | None:
+    if isinstance(colour, str) and len(colour) == 7 and colour.startswith("#"):
+        try:
+            return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+        except ValueError:
+            return None
+    return None
+
+
+def with_picture(H: nx.Graph, picture: dict, fmt: str) -> None:
+    """Give the exported nodes the view's picture, so Gephi shows what the view shows: the
+    name as ``label``, the colour and the position (and size) of the view's drawing. GEXF
+    carries them as its ``viz:`` elements; GraphML as the attributes ``label``, ``x``,
+    ``y``, ``size``, ``r``, ``g``, ``b`` and ``color`` that Gephi's GraphML import reads.
+    Nodes the view draws only inside an aggregate keep their name and no position."""
+    drawn = {n["id"]: n for n in picture.get("nodes") or []}
+    for n, d in H.nodes(data=True):
+        d["label"] = str(d.get("name") or n)
+        item = drawn.get(n)
+        if item is None:
+            continue
+        colour = item.get("color")
+        rgb = _rgb(colour.get("background") if isinstance(colour, dict) else colour)
+        x, y, size = float(item.get("x", 0.0)), float(item.get("y", 0.0)), float(
+            item.get("size", 10))
+        if fmt == "gexf":
+            viz = {"position": {"x": x, "y": -y, "z": 0.0}, "size": size}
+            if rgb:
+                viz["color"] = {"r": rgb[0], "g": rgb[1], "b": rgb[2], "a": 1.0}
+            d["viz"] = viz
+        else:
+            d.update({"x": x, "y": -y, "size": size})
+            if rgb:
+                d.update({"r": rgb[0], "g": rgb[1], "b": rgb[2],
+                          "color": "#{:02x}{:02x}{:02x}".format(*rgb)})
+
+
 #: export formats: writer and media type
 EXPORT_FORMATS = {"graphml": (nx.write_graphml, "application/graphml+xml"),
                   "gexf": (nx.write_gexf, "application/gexf+xml")}
@@ -353,8 +391,143 @@ def export_response(region: Region, args, fmt: str) -> Response:
     (:func:`visible_set`) and every edge between them; raises :class:`ValidationError`
     for bad query values."""
     writer, media_type = EXPORT_FORMATS[fmt]
-    keep = visible_set(region, checked_query(region, args))
+    chosen = checked_query(region, args)
+    keep = visible_set(region, chosen)
+    H = graphs.exportable(region_multigraph(region).subgraph(keep))
+    picture = vis.with_positions(plain_data(region, chosen), saved_positions(region))
+    with_picture(H, picture, fmt)
     buffer = io.BytesIO()
-    writer(graphs.exportable(region_multigraph(region).subgraph(keep)), buffer)
+    writer(H, buffer)
     return Response(buffer.getvalue(), mimetype=media_type, headers={
         "Content-Disposition": f'attachment; filename="{region.slug}-netzwerk.{fmt}"'})
+
+
+#: how far (in degrees of latitude) the regional bodies without a seat are spread around the
+#: middle of the region, so their markers do not cover one another
+BODY_RING = 0.06
+
+
+def map_data(region: Region, chosen: dict) -> dict:
+    """The map's data for the checked query ``chosen`` (:func:`checked_query`): the same
+    visible nodes as the network view (:func:`visible_set`), placed by their coordinates.
+
+    ``municipalities``: each visible member with coordinates (``lat``, ``lon``, ``tier``,
+    ``kind``, ``population``, ``district``, its visible ``actors`` by name); ``bodies``: the
+    visible regional bodies (actors of a Landkreis at the Kreis' coordinates, actors of no
+    municipality around the middle of the region, ``seat`` saying which); ``initiatives``:
+    each visible initiative at the middle of its carriers, with the ``carriers`` (the places
+    of its participants) its lines run to; ``routes``: a topic's transfer routes as point
+    lists with the names along them; ``missing``: visible members without coordinates.
+    Nothing here needs the analysis report."""
+    U = region_network(region)
+    nodes = U.nodes
+    visible, routes = vis.visible_nodes(U, chosen["filters"], ego=chosen["ego"],
+                                        transfer=_transfer(region, chosen))
+    coords = {n: (float(d["lat"]), float(d["lon"])) for n, d in U.nodes(data=True)
+              if d["type"] == "municipality" and d.get("lat") is not None
+              and d.get("lon") is not None}
+    if coords:
+        centre = (sum(c[0] for c in coords.values()) / len(coords),
+                  sum(c[1] for c in coords.values()) / len(coords))
+    else:
+        centre = (51.16, 10.45)  # the middle of Germany
+    seatless = sorted((n for n, d in U.nodes(data=True)
+                       if d["type"] == "actor" and not d.get("municipality")), key=str)
+    place: dict = {}
+    for n in coords:
+        place[n] = coords[n]
+    for i, n in enumerate(seatless):
+        angle = 2 * math.pi * i / max(1, len(seatless))
+        place[n] = (round(centre[0] + BODY_RING * math.sin(angle), 5),
+                    round(centre[1] + BODY_RING * 1.6 * math.cos(angle), 5))
+    for n, d in U.nodes(data=True):
+        if d["type"] == "actor" and d.get("municipality") in coords:
+            place[n] = coords[d["municipality"]]
+
+    def name(n):
+        return str(nodes[n].get("name") or n)
+
+    def body(n):
+        return not nodes[n].get("municipality") or (
+            nodes[nodes[n]["municipality"]].get("kind") == "landkreis")
+
+    municipalities, missing = [], []
+    for n in sorted((n for n in visible if nodes[n]["type"] == "municipality"), key=str):
+        d = nodes[n]
+        if n not in coords:
+            missing.append(name(n))
+            continue
+        actors = sorted(name(a) for a in U.neighbors(n)
+                        if a in visible and nodes[a]["type"] == "actor")
+        municipalities.append({
+            "key": n, "name": name(n), "lat": coords[n][0], "lon": coords[n][1],
+            "tier": d.get("tier"), "kind": d.get("kind"), "population": d.get("population"),
+            "district": d.get("district"), "provenance": d.get("provenance"),
+            "actors": actors})
+    bodies = []
+    for n in sorted((n for n in visible if nodes[n]["type"] == "actor" and body(n)), key=str):
+        if n not in place:
+            continue
+        d = nodes[n]
+        bodies.append({"key": n, "name": name(n), "lat": place[n][0], "lon": place[n][1],
+                       "level": d.get("level"), "actor_type": d.get("actor_type"),
+                       "sector": d.get("sector"),
+                       "seat": "kreis" if d.get("municipality") else "region",
+                       "municipality": name(d["municipality"]) if d.get("municipality")
+                       else None})
+    initiatives: list = []
+    crowded: dict = {}
+    for n in sorted((n for n in visible if nodes[n]["type"] == "initiative"), key=str):
+        carriers: dict = {}
+        for a in U.neighbors(n):
+            if nodes[a]["type"] != "actor" or a not in place:
+                continue
+            owner = nodes[a].get("municipality")
+            at = owner if owner in coords else a
+            found = carriers.setdefault(at, {"key": at, "name": name(at), "lat": place[a][0],
+                                             "lon": place[a][1], "actors": []})
+            found["actors"].append(name(a))
+        if not carriers:
+            continue
+        points = list(carriers.values())
+        d = nodes[n]
+        lat = sum(p["lat"] for p in points) / len(points)
+        lon = sum(p["lon"] for p in points) / len(points)
+        spot = (round(lat, 2), round(lon, 2))
+        if len({(p["lat"], p["lon"]) for p in points}) == 1 or spot in crowded:
+            # on top of its only carrier (or of another initiative): set beside it
+            crowded[spot] = crowded.get(spot, 0) + 1
+            angle = math.pi / 4 + crowded[spot] * 2 * math.pi / 7
+            lat += 0.035 * math.sin(angle)
+            lon += 0.055 * math.cos(angle)
+        else:
+            crowded[spot] = 0
+        initiatives.append({
+            "key": n, "name": name(n), "topic": d.get("topic"), "status": d.get("status"),
+            "lat": round(lat, 5), "lon": round(lon, 5),
+            "carriers": sorted(points, key=lambda p: p["name"])})
+    drawn_routes = []
+    for route in routes:
+        points: list = []
+        for n in route:
+            at = place.get(n)
+            if at is None and nodes[n]["type"] == "initiative":
+                found = next((i for i in initiatives if i["key"] == n), None)
+                at = (found["lat"], found["lon"]) if found else None
+            if at is not None and (not points or points[-1] != list(at)):
+                points.append(list(at))
+        if len(points) >= 2:
+            drawn_routes.append({"points": points, "names": [name(n) for n in route]})
+    return {"municipalities": municipalities, "bodies": bodies, "initiatives": initiatives,
+            "routes": drawn_routes, "missing": missing, "centre": list(centre),
+            "counts": {"total": len(U), "visible": len(visible)}, "labels": _labels(),
+            "colours": {"tier": vis.TIER_COLOURS, "level": vis.LEVEL_COLOURS,
+                        "initiative": vis.INITIATIVE_COLOUR, "route": vis.ROUTE_COLOUR},
+            "urls": {"municipality": url_for("objects.detail", slug=region.slug,
+                                             kind="municipalities", key="__KEY__"),
+                     "actor": url_for("objects.detail", slug=region.slug, kind="actors",
+                                      key="__KEY__"),
+                     "initiative": url_for("objects.detail", slug=region.slug,
+                                           kind="initiatives", key="__KEY__"),
+                     "ego": url_for("view.page", slug=region.slug) + "?ego=__KEY__"},
+            "query": chosen}

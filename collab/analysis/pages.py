@@ -6,17 +6,35 @@ request)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 import graphs
-from collab.analysis import reports
+from collab.analysis import figures, pdf, reports
 from collab.core import permissions as perm
 from collab.core import web
-from collab.core.models import Actor, Rule, Tie
+from collab.core.models import (
+    Actor,
+    Initiative,
+    Municipality,
+    Participation,
+    RegionMembership,
+    Rule,
+    Tie,
+    Vote,
+)
 from collab.core.validation import ValidationError
 from collab.core.web import select_locale
 from collab.extensions import db
@@ -305,7 +323,16 @@ def page(slug: str):
         without=without, taktgeber=taktgeber, use_selects=len(keys) <= SELECT_LIMIT,
         options=whatif_options(keys) if len(keys) <= SELECT_LIMIT else None,
         weights_rule=_rule_by_key(region, report.get("weights_rule")),
-        point_digits=POINT_DIGITS, num=_num, pct=_pct, figure=_figure), status
+        point_digits=POINT_DIGITS, num=_num, pct=_pct, figure=_figure,
+        charts=report_charts(report, keys)), status
+
+
+def report_charts(report: dict, keys: dict) -> dict:
+    """The report's charts in the interface language (:func:`figures.report_charts`)."""
+    return figures.report_charts(
+        report, {k: o["name"] for k, o in keys.items()},
+        {p: str(label) for p, label, _w in part_order(report.get("weights"))},
+        GAP_KINDS, SEVERITIES)
 
 
 def _rule_by_key(region, key: str | None):
@@ -348,3 +375,97 @@ def progress_text(doc: dict) -> str:
                      s=running, e=_num(doc["expected_seconds"], 0))
         return _("Läuft seit %(s)s s.", s=running)
     return ""
+
+
+# --- PDF reports ------------------------------------------------------------------------------
+
+
+def _pdf_context(lang: str) -> dict:
+    return {"lang": lang, "severities": SEVERITIES, "gap_kinds": GAP_KINDS,
+            "summary_labels": SUMMARY, "num": _num, "pct": _pct, "figure": _figure}
+
+
+def _pdf_response(data: bytes, filename: str) -> Response:
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+def _pending(region, latest, keys):
+    status_url = url_for("analysis.status", slug=region.slug)
+    response = make_response(render_template(
+        "analysis/pending.html", region=region, latest=latest, progress=latest.status(),
+        status_url=status_url, problems=[], without=None, taktgeber=None, keys=keys), 202)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+@bp.get("/<slug>/report.pdf")
+def report_pdf(slug: str):
+    """The region's report as PDF (WeasyPrint): summary, charts, Taktgeber ranking with its
+    explanation, the gaps as a to-do list, transfer paths, the charter, the date and the
+    data's provenance share, in the interface language. While the first report is being
+    computed, the progress page (202)."""
+    region = perm.get_region(slug)
+    keys = reports.directory(region)
+    lang = select_locale()
+    latest = reports.latest(region, lang=lang)
+    if latest.report is None:
+        return _pending(region, latest, keys)
+    report = latest.report
+    context = _pdf_context(lang)
+    context.update(rows=taktgeber_rows(report)[:DETAILED], part_order=part_order(
+        report.get("weights")), charter=spielregeln_charter(region),
+        groups=gap_groups(report["gaps"], None, 1), all_gaps=_gaps_by_severity(report))
+    data = pdf.region_report_pdf(region, report, keys, report_charts(report, keys), context)
+    return _pdf_response(data, f"{region.slug}-bericht.pdf")
+
+
+def _gaps_by_severity(report: dict) -> list[dict]:
+    order = list(SEVERITIES)
+    return sorted(report["gaps"], key=lambda g: order.index(g["severity"])
+                  if g["severity"] in order else 99)
+
+
+def spielregeln_charter(region) -> list:
+    """The adopted rules, oldest first (the charter)."""
+    rules = db.session.scalars(sa.select(Rule).filter_by(region_id=region.id,
+                                                         status="adopted")).all()
+    return sorted(rules, key=lambda r: (r.decided_at or r.created_at, r.id))
+
+
+@bp.get("/<slug>/municipalities/<key>/report.pdf")
+def member_report_pdf(slug: str, key: str):
+    """One member's report ("Ratsvorlage") as PDF: where the municipality stands, what it
+    could join, its open decisions."""
+    region = perm.get_region(slug)
+    municipality = db.session.scalar(
+        sa.select(Municipality).join(RegionMembership).where(
+            RegionMembership.region_id == region.id, Municipality.key == key))
+    if municipality is None:
+        abort(404)
+    keys = reports.directory(region)
+    lang = select_locale()
+    latest = reports.latest(region, lang=lang)
+    if latest.report is None:
+        return _pending(region, latest, keys)
+    own_actors = db.session.scalars(sa.select(Actor.id).where(
+        Actor.region_id == region.id, Actor.municipality_id == municipality.id)).all()
+    initiatives = db.session.scalars(
+        sa.select(Initiative).where(Initiative.region_id == region.id, Initiative.id.in_(
+            sa.select(Participation.initiative_id).where(
+                Participation.actor_id.in_(own_actors)))).order_by(Initiative.name)).all() \
+        if own_actors else []
+    voted = sa.select(Vote.rule_id).where(Vote.municipality_id == municipality.id)
+    open_rules = db.session.scalars(sa.select(Rule).where(
+        Rule.region_id == region.id, Rule.status == "voting",
+        Rule.id.not_in(voted)).order_by(Rule.title)).all()
+    mine = {i.id for i in initiatives}
+    topics = {t for i in initiatives for t in [i.topic] if t}
+    joinable = [i for i in db.session.scalars(sa.select(Initiative).where(
+        Initiative.region_id == region.id).order_by(Initiative.name))
+        if i.id not in mine and i.status in ("planned", "running")]
+    context = _pdf_context(lang)
+    context.update(initiatives=initiatives, open_rules=open_rules,
+                   joinable=[i for i in joinable if i.topic in topics] or joinable[:8])
+    data = pdf.member_report_pdf(region, municipality, latest.report, keys, context)
+    return _pdf_response(data, f"{region.slug}-{municipality.key}-ratsvorlage.pdf")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
+    current_app,
     jsonify,
     render_template,
     request,
@@ -51,9 +52,8 @@ def _invalid_query(exc: ValidationError):
     return invalid_response([p.as_dict() for p in exc.problems])
 
 
-@bp.get("/<slug>/network")
-def page(slug: str):
-    region = perm.get_region(slug)
+def _choice_lists(region):
+    """The filter form's option lists (None above :data:`network.CHOICE_LIST_MAX`)."""
     municipalities = db.session.execute(
         sa.select(Municipality.key, Municipality.name).join(RegionMembership)
         .where(RegionMembership.region_id == region.id).order_by(Municipality.name)
@@ -61,11 +61,41 @@ def page(slug: str):
     initiatives = db.session.execute(
         sa.select(Initiative.key, Initiative.name).where(Initiative.region_id == region.id)
         .order_by(Initiative.name).limit(network.CHOICE_LIST_MAX + 1)).all()
+    return {
+        "municipalities": municipalities if len(municipalities) <= network.CHOICE_LIST_MAX
+        else None,
+        "initiatives": initiatives if len(initiatives) <= network.CHOICE_LIST_MAX else None}
+
+
+@bp.get("/<slug>/network")
+def page(slug: str):
+    region = perm.get_region(slug)
     return render_template(
-        "view/network.html", region=region, args=request.args,
-        municipalities=municipalities if len(municipalities) <= network.CHOICE_LIST_MAX else None,
-        initiatives=initiatives if len(initiatives) <= network.CHOICE_LIST_MAX else None,
+        "view/network.html", region=region, args=request.args, **_choice_lists(region),
         metrics=_metric_labels(), can_save=perm.can_save_positions(current_user, region))
+
+
+@bp.get("/<slug>/map")
+def map_page(slug: str):
+    """The map of the region (Leaflet, served by the app): members, regional bodies,
+    initiatives and a topic's transfer routes over the Germany and Länder outlines; a tile
+    layer only when the deployment sets ``MAP_TILES_URL``."""
+    region = perm.get_region(slug)
+    return render_template(
+        "view/map.html", region=region, args=request.args, **_choice_lists(region),
+        metrics=_metric_labels(), tiles_url=current_app.config.get("MAP_TILES_URL") or "",
+        tiles_attribution=current_app.config.get("MAP_TILES_ATTRIBUTION") or "")
+
+
+@bp.get("/<slug>/map/data.json")
+def map_data(slug: str):
+    """The map's data (:func:`network.map_data`) for the same query as ``data.json``."""
+    region = perm.get_region(slug)
+    try:
+        chosen = network.checked_query(region, request.args)
+    except ValidationError as exc:
+        return _invalid_query(exc)
+    return jsonify(network.map_data(region, chosen))
 
 
 def _metric_labels() -> dict:

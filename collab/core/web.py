@@ -100,14 +100,29 @@ def refuse_unreadable():
 
 
 
+def _today():
+    """Today in the platform's time zone (the "Stand" line of printed pages)."""
+    import datetime as dt
+
+    from collab.core import localtime
+    return dt.datetime.now(localtime.local_zone()).date()
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(day, "day")
     app.before_request(refuse_unreadable)
+    from urllib.parse import urlsplit
+    tiles = urlsplit(app.config.get("MAP_TILES_URL") or "")
+    # a configured map tile server is the one other host the pages may load images from
+    tile_origin = f" {tiles.scheme}://{tiles.netloc}" if tiles.scheme in ("https", "http") \
+        and tiles.netloc and "{" not in tiles.netloc else ""
+    img_src = f"img-src 'self' data: blob:{tile_origin}; "
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+            "default-src 'self'; " + img_src + "style-src 'self' 'unsafe-inline'; "
             "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
             "form-action 'self'")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -135,6 +150,7 @@ def init_app(app: Flask) -> None:
         from collab.core import permissions, vocab
         from collab.core.validation import is_url
         return {"vocab": vocab, "perm": permissions, "label": vocab.label, "is_url": is_url,
-                "current_lang": select_locale(), "request_path": request.path}
+                "current_lang": select_locale(), "request_path": request.path,
+                "today": _today}
 
     app.jinja_env.globals["page_url"] = page_url

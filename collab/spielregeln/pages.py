@@ -22,6 +22,7 @@ from wtforms import (
     TextAreaField,
 )
 
+from collab.analysis.figures import ballot_chart
 from collab.core import forms, vocab
 from collab.core import permissions as perm
 from collab.core.localtime import local_date, local_time, local_zone
@@ -302,6 +303,7 @@ def _detail(region: Region, rule: Rule, status: int = 200, **given):
                                                       quorum)
     return render_template(
         "spielregeln/detail.html", region=region, rule=rule, tally=spielregeln.tally_of(rule),
+        ballot_chart=ballot_chart,
         history=spielregeln.version_history(rule),
         missing=[m.municipality for m in voters if m.municipality_id not in voted],
         awaiting=spielregeln.awaiting_result(rule),

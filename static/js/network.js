@@ -342,12 +342,89 @@
     showCounts();
     fillTable();
     panel.hidden = true;
+    state.network.on("zoom", function () { scheduleLabels(); });
+    state.network.once("afterDrawing", function () { decorate(true); });
     var wanted = new URLSearchParams(location.search).get("focus");
     if (wanted && state.byId[wanted]) {
       state.network.selectNodes([wanted]);
       state.network.focus(wanted, { scale: 1.2, animation: false });
       openPanel(wanted);
     }
+  }
+
+  // --- readability: labels, ego view --------------------------------------------------------
+  // The most important nodes (best Taktgeber candidates, best connected, the ego) keep a
+  // label of at least LABEL_MIN_PX screen pixels at every zoom; the others show theirs once
+  // zoomed in far enough to read them (and on hover, in the tooltip).
+  var LABEL_MIN_PX = 12, LABEL_HIDE_PX = 9, LABEL_FONT = 14, IMPORTANT_COUNT = 10;
+  function importantIds() {
+    var ids = {};
+    var nodes = state.data.nodes;
+    nodes.filter(function (n) { return n.info.taktgeber && n.info.taktgeber.rank <= IMPORTANT_COUNT; })
+      .forEach(function (n) { ids[n.id] = true; });
+    nodes.slice().sort(function (a, b) { return (b.info.degree || 0) - (a.info.degree || 0); })
+      .slice(0, IMPORTANT_COUNT).forEach(function (n) { ids[n.id] = true; });
+    if (state.ego && state.byId[state.ego]) { ids[state.ego] = true; }
+    return ids;
+  }
+  function labelFont(important, scale) {
+    if (important) {
+      return { size: Math.max(LABEL_FONT, Math.ceil(LABEL_MIN_PX / scale)), color: "#17202a",
+        strokeWidth: 4, strokeColor: "#ffffff", bold: { color: "#17202a" } };
+    }
+    var shown = LABEL_FONT * scale >= LABEL_HIDE_PX;
+    return { size: LABEL_FONT, color: shown ? "#34495e" : "rgba(0,0,0,0)",
+      strokeWidth: shown ? 3 : 0, strokeColor: "#ffffff" };
+  }
+  function sizeLabels() {
+    if (!state.network || !state.data) { return; }
+    var scale = state.network.getScale();
+    var important = state.important || {};
+    state.nodes.update(state.data.nodes.map(function (n) {
+      n.font = labelFont(!!important[n.id], scale);
+      return { id: n.id, font: n.font };
+    }));
+  }
+  var labelTimer = null;
+  function scheduleLabels() {
+    if (labelTimer) { clearTimeout(labelTimer); }
+    labelTimer = setTimeout(function () { labelTimer = null; sizeLabels(); }, 120);
+  }
+  // The label height of a node on the screen, in CSS pixels (for the tests).
+  state.labelPixels = function (id) {
+    var n = state.nodes.get(id);
+    return n && n.font ? n.font.size * state.network.getScale() : 0;
+  };
+  // Ego view: its municipality centred, highlighted (thick dark border, bold label) and its
+  // direct neighbours at full strength; the rest faded.
+  function egoStyle() {
+    var ego = state.ego;
+    if (!ego || !state.byId[ego]) { return []; }
+    var near = {};
+    near[ego] = true;
+    state.network.getConnectedNodes(ego).forEach(function (id) { near[id] = true; });
+    return state.data.nodes.map(function (n) {
+      if (n.id === ego) {
+        var colour = n.color && typeof n.color === "object" ? n.color : {};
+        n.marks = (n.marks || []).filter(function (m) { return m !== "ego"; }).concat(["ego"]);
+        return { id: n.id, borderWidth: 7, opacity: 1, shadow: { enabled: true, size: 14, color: "rgba(0,0,0,0.45)" },
+          color: { background: colour.background, border: "#000000",
+            highlight: { background: colour.background, border: "#000000" } },
+          marks: n.marks, size: Math.max(n.size || 10, 28) };
+      }
+      return { id: n.id, opacity: near[n.id] ? (n.provenance === "assumed" ? 0.45 : 1) : 0.25 };
+    });
+  }
+  function decorate(first) {
+    if (!state.network || !state.data) { return; }
+    state.ego = (state.data.query || {}).ego || null;
+    state.important = importantIds();
+    var updates = egoStyle();
+    if (updates.length) { state.nodes.update(updates); }
+    if (first && state.ego && state.byId[state.ego]) {
+      state.network.moveTo({ position: state.network.getPositions([state.ego])[state.ego], animation: false });
+    }
+    sizeLabels();
   }
 
   function showCounts() {
@@ -398,6 +475,7 @@
     });
     state.nodes.update(nodeUpdates);
     state.edges.update(edgeUpdates);
+    decorate(false);
     setAnalysis("ready", "");
     showCounts();
     fillTable();
@@ -578,13 +656,110 @@
     openPanel(found.id);
   });
 
+  // --- full screen, layout reset ------------------------------------------------------------
+  var stage = document.querySelector(".network-stage");
+  var fullButton = document.getElementById("network-fullscreen");
+  if (fullButton && stage.requestFullscreen) {
+    fullButton.addEventListener("click", function () {
+      if (document.fullscreenElement) { document.exitFullscreen(); } else { stage.requestFullscreen(); }
+    });
+    document.addEventListener("fullscreenchange", function () {
+      fullButton.setAttribute("aria-pressed", document.fullscreenElement ? "true" : "false");
+      if (state.network) { setTimeout(function () { state.network.fit({ animation: false }); decorate(false); }, 50); }
+    });
+  } else if (fullButton) { fullButton.hidden = true; }
+  var resetButton = document.getElementById("network-reset-layout");
+  if (resetButton) {
+    resetButton.addEventListener("click", function () {
+      // positions as the server laid them out (or as saved): nodes dragged since go back
+      if (!state.network || !state.data) { return; }
+      state.nodes.update(state.data.nodes.map(function (n) { return { id: n.id, x: n.x, y: n.y }; }));
+      state.network.fit({ animation: false });
+      decorate(true);
+    });
+  }
+
   // --- PNG export -------------------------------------------------------------------------
-  document.getElementById("network-png").addEventListener("click", function () {
+  // The whole visible network at print resolution (PRINT_WIDTH pixels wide) with a title,
+  // the region, the active filters, the legend and the date: drawn into an offscreen canvas
+  // from vis-network's own drawing at a scale that fits everything.
+  var PRINT_WIDTH = 3508, PRINT_HEIGHT = 2480;  // A4 landscape at 300 dpi
+  function activeFilters() {
+    var parts = [];
+    form.querySelectorAll("select").forEach(function (select) {
+      if (select.value && select.name !== "metric") {
+        var labelText = select.closest("label") ? select.closest("label").firstChild.textContent.trim() : select.name;
+        parts.push(labelText + ": " + select.options[select.selectedIndex].text);
+      }
+    });
+    var unchecked = Array.prototype.filter.call(form.querySelectorAll("input[name=type]"), function (c) { return !c.checked; });
+    if (unchecked.length) {
+      parts.push(TEXT.png_types + ": " + Array.prototype.filter.call(form.querySelectorAll("input[name=type]"), function (c) { return c.checked; })
+        .map(function (c) { return c.parentNode.textContent.trim(); }).join(", "));
+    }
+    return parts.length ? parts.join(" · ") : TEXT.png_no_filter;
+  }
+  function exportPng() {
+    var net = state.network;
+    var view = { position: net.getViewPosition(), scale: net.getScale() };
     var canvas = container.querySelector("canvas");
-    if (!canvas) { return; }
+    var ratio = canvas.width / canvas.clientWidth;
+    var head = 260, foot = 300;
+    var out = document.createElement("canvas");
+    out.width = PRINT_WIDTH;
+    out.height = PRINT_HEIGHT;
+    var ctx = out.getContext("2d");
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, out.width, out.height);
+    // fit the whole network into the drawing area, then copy the on-screen canvas scaled up:
+    // redraw at a high pixel ratio first so the copy is sharp
+    var box = { w: out.width - 120, h: out.height - head - foot };
+    var oldRatio = net.canvas.pixelRatio;
+    var factor = Math.min(4, Math.max(1, box.w / canvas.clientWidth));
+    net.canvas.pixelRatio = factor;
+    net.canvas.setSize();
+    net.fit({ animation: false });
+    net.redraw();
+    var source = container.querySelector("canvas");
+    var k = Math.min(box.w / source.width, box.h / source.height);
+    var w = source.width * k, h = source.height * k;
+    ctx.drawImage(source, 60 + (box.w - w) / 2, head + (box.h - h) / 2, w, h);
+    net.canvas.pixelRatio = oldRatio || ratio;
+    net.canvas.setSize();
+    net.moveTo({ position: view.position, scale: view.scale, animation: false });
+    net.redraw();
+    ctx.fillStyle = "#17202a";
+    ctx.font = "bold 72px sans-serif";
+    ctx.fillText(document.querySelector(".page-head h1").firstChild.textContent.trim() + " – " + TEXT.png_region, 60, 110);
+    ctx.font = "40px sans-serif";
+    ctx.fillStyle = "#34495e";
+    ctx.fillText(TEXT.png_filters + ": " + activeFilters(), 60, 180);
+    ctx.fillText(TEXT.png_date, 60, 235);
+    // the legend: swatches of the node colours and the marks
+    var x = 60, y = out.height - foot + 90;
+    ctx.font = "34px sans-serif";
+    TEXT.png_legend.forEach(function (item) {
+      var width = ctx.measureText(item[1]).width + 110;
+      if (x + width > out.width - 60) { x = 60; y += 70; }
+      ctx.fillStyle = item[0];
+      ctx.strokeStyle = "#1c2833";
+      ctx.lineWidth = 3;
+      ctx.beginPath();
+      ctx.arc(x + 20, y - 12, 20, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.stroke();
+      ctx.fillStyle = "#17202a";
+      ctx.fillText(item[1], x + 55, y);
+      x += width;
+    });
+    return out;
+  }
+  document.getElementById("network-png").addEventListener("click", function () {
+    if (!state.network) { return; }
+    var out = exportPng();
     var link = document.createElement("a");
     link.download = app.dataset.slug + "-netzwerk.png";
-    link.href = canvas.toDataURL("image/png");
+    link.href = out.toDataURL("image/png");
     document.body.appendChild(link);
     link.click();
     link.remove();
