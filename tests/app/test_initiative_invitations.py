@@ -131,3 +131,22 @@ def test_removing_another_municipalitys_actor_is_refused_at_the_field(api):
     assert removed.status_code == 422
     assert "beendet nur diese Kommune" in removed.get_json()["details"][0]["message"]
     assert _participants(api) == before
+
+
+def test_the_lead_invites_through_the_edit_page(api, as_user):
+    before = _participants(api)
+    olpe = as_user("olpe")
+    path = f"{I}/edit"
+    response = olpe.post(path, {
+        "name": "Strategie „Olpe 2030“", "topic": "urban_development", "status": "running",
+        "scope": "local", "description": "Auf der Seite geändert",
+        "participants-0-actor": "olpe-digital", "participants-0-role": "lead",
+        "participants-0-provenance": "assumed",
+        "participants-1-actor": "soest-rat", "participants-1-role": "partner"},
+        csrf_from=path, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert "Einladung an Soest gesendet" in html
+    record = api("gast").get(I).get_json()
+    assert record["description"] == "Auf der Seite geändert"
+    assert _participants(api) == before
