@@ -5,6 +5,7 @@ initiatives, ties, formats)."""
 from __future__ import annotations
 
 from flask import abort, g, jsonify, request, url_for
+from flask_babel import gettext as _
 
 from collab.api import KIND_PATH, bp, json_body  # noqa: F401
 from collab.core import permissions as perm
@@ -57,7 +58,16 @@ def patch_object(slug: str, kind: str, key: str):
     if not k.can_edit(g.api_user, region, obj):
         abort(403)
     k.update(region, obj, json_body(), g.api_user)
-    return jsonify(k.record(obj))
+    answer = k.record(obj)
+    sent = getattr(obj, "sent_invitations", None)
+    if sent:  # a lead's change to another municipality's participation waits for its consent
+        answer["invitations"] = [{
+            "id": r.id, "actor": r.actor.key, "role": r.role,
+            "municipality": r.actor.municipality.key, "status": r.status,
+            "message": _("Einladung an %(m)s gesendet: „%(a)s“ wird beteiligt, sobald %(m)s "
+                         "zustimmt.", m=r.actor.municipality.name, a=r.actor.name)}
+            for r in sent]
+    return jsonify(answer)
 
 
 @bp.delete(f"/regions/<slug>/{KIND_PATH}/<key>")

@@ -170,7 +170,7 @@ def decide_initiative_join(slug: str, key: str, request_id: int):
     region = perm.get_region(slug)
     initiative = perm.get_initiative(region, key)
     req = perm.get_initiative_join_request(initiative, request_id)
-    if not perm.can_decide_initiative_join(g.api_user, initiative):
+    if not perm.can_decide_initiative_request(g.api_user, req):
         abort(403)
     spielregeln.decide_initiative_join(region, req, json_body(), g.api_user)
     return jsonify(spielregeln.initiative_join_record(req, g.api_user))

@@ -56,8 +56,21 @@ def export_bundle(region: Region, *, contact: bool = False) -> dict[str, Any]:
     """The region as a bundle; lists sorted by key so that equal data give equal documents."""
     rules = db.session.scalars(
         sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.key)).all()
-    return {**network_records(region, contact=contact),
-            "rules": [rule_record(r) for r in rules]}
+    records = network_records(region, contact=contact)
+    members = {m["key"] for m in records["municipalities"]}
+    former = {v.municipality.key: v.municipality for r in rules for v in r.votes
+              if v.municipality.key not in members}
+    return {**records, "rules": [rule_record(r) for r in rules],
+            **({"former_members": [former_member_record(former[k]) for k in sorted(former)]}
+               if former else {})}
+
+
+def former_member_record(municipality: Municipality) -> dict[str, Any]:
+    """A municipality that voted in the region and has left it: its facts, no membership
+    (so that its votes can be restored)."""
+    return {"key": municipality.key,
+            **{name: getattr(municipality, name)
+               for name in object_services.MUNICIPALITY_FIELDS}}
 
 
 def _stamp(moment: dt.datetime | None) -> str | None:
@@ -105,7 +118,7 @@ def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
     if doc.get("version") != VERSION:
         problems.append(Problem("$.version", _("Version: erwartet %(v)d.", v=VERSION)))
     for section in ("municipalities", "actors", "initiatives", "ties", "formats", "rules",
-                    "solutions"):
+                    "solutions", "former_members"):
         if not isinstance(doc.get(section, []), list):
             problems.append(Problem(f"$.{section}", _("muss eine Liste sein.")))
     if problems:
@@ -154,6 +167,15 @@ def validate_bundle(doc: Any) -> tuple[dict, list[Problem]]:
 
     cleaned["solutions"], found = _clean_solutions(doc.get("solutions", []))
     problems += found
+    cleaned["former_members"] = []
+    for n, raw in enumerate(doc.get("former_members", [])):
+        # municipality facts, validated like a member's; a membership is not part of them
+        facts = {k: v for k, v in raw.items() if k == "key" or k in MUNICIPALITY_FACTS} \
+            if isinstance(raw, dict) else raw
+        data, found = clean("municipality", facts, path=f"$.former_members[{n}]")
+        problems += found
+        cleaned["former_members"].append(
+            {k: v for k, v in data.items() if k == "key" or k in MUNICIPALITY_FACTS})
 
     problems += _check_references(cleaned)
     problems += _check_format_references(cleaned)
@@ -391,6 +413,9 @@ def _clean_ballot(raw: Any, path: str, problems: list[Problem]) -> dict | None:
 
 
 #: the counts of a fixed tally (whole numbers >= 0); "yes", "no", "abstain" are required
+#: what a former member's record holds besides its key: the municipality's facts
+MUNICIPALITY_FACTS = object_services.MUNICIPALITY_FIELDS
+
 TALLY_COUNTS = ("yes", "no", "abstain", "eligible", "voted", "needed")
 
 
@@ -447,6 +472,16 @@ def _check_references(doc: dict) -> list[Problem]:
     actors = {a["key"] for a in doc["actors"] if a.get("key")}
     problems += _duplicates(doc["municipalities"], "municipalities")
     problems += _duplicates(doc["municipalities"], "municipalities", "ags")
+    problems += _duplicates(doc["former_members"], "former_members")
+    ags = {m.get("ags") for m in doc["municipalities"] if m.get("ags")}
+    for n, m in enumerate(doc["former_members"]):
+        if m.get("key") in municipalities:
+            problems.append(Problem(f"$.former_members[{n}].key", _(
+                "Kommune „%(k)s“ ist Mitglied der Region, nicht ehemaliges Mitglied.",
+                k=m["key"])))
+        elif m.get("ags") in ags:
+            problems.append(Problem(f"$.former_members[{n}].ags", _(
+                "AGS %(a)s gehört im Bündel bereits zu einer Mitgliedskommune.", a=m["ags"])))
     problems += _duplicates(doc["actors"], "actors")
     problems += _duplicates(doc["initiatives"], "initiatives")
     problems += _duplicates(doc["rules"], "rules")
@@ -498,14 +533,16 @@ def _check_references(doc: dict) -> list[Problem]:
 
 def _check_against_platform(doc: dict) -> list[Problem]:
     """Municipalities are shared across regions: a key or AGS must not name another one."""
-    ags = [m["ags"] for m in doc["municipalities"] if m.get("ags") and m.get("key")]
+    listed = [(section, n, m) for section in ("municipalities", "former_members")
+              for n, m in enumerate(doc.get(section, []))]
+    ags = [m["ags"] for _s, _n, m in listed if m.get("ags") and m.get("key")]
     by_ags = {m.ags: m for m in db.session.scalars(
         sa.select(Municipality).where(Municipality.ags.in_(ags)))} if ags else {}
     problems = []
-    for n, m in enumerate(doc["municipalities"]):
+    for section, n, m in listed:
         other = by_ags.get(m.get("ags"))
         if other is not None and m.get("key") and other.key != m["key"]:
-            problems.append(Problem(f"$.municipalities[{n}].ags", _(
+            problems.append(Problem(f"$.{section}[{n}].ags", _(
                 "AGS %(a)s gehört auf der Plattform bereits zur Kommune „%(k)s“.",
                 a=m["ags"], k=other.key)))
     return problems
@@ -652,7 +689,8 @@ def _check_rules(region: Region | None, doc: dict, *, restoring: bool) -> list[P
     does not hold it yet (a backup)."""
     held = {r.key: r for r in db.session.scalars(
         sa.select(Rule).filter_by(region_id=region.id))} if region is not None else {}
-    members = {m["key"] for m in doc["municipalities"]}
+    members = {m["key"] for m in doc["municipalities"]} | {
+        m["key"] for m in doc.get("former_members", [])}
     problems: list[Problem] = []
     for n, r in enumerate(doc["rules"]):
         path = f"$.rules[{n}]"
@@ -785,7 +823,24 @@ class _Import:
             self.count("municipalities", ms.id is None, dirty)
             self.municipalities[m["key"]] = mu
         self.leaving = list(memberships.values())
+        self.apply_former_members()
         self.session.flush()
+
+    def apply_former_members(self) -> None:
+        """Former members (voters that left the region): created from their facts when the
+        platform does not hold them, never a membership; one the platform holds is only
+        linked (its facts are changed by who may change them, not by a former member's
+        record)."""
+        keys = [m["key"] for m in self.doc.get("former_members", [])]
+        known = {m.key: m for m in self.session.scalars(
+            sa.select(Municipality).where(Municipality.key.in_(keys)))} if keys else {}
+        for m in self.doc.get("former_members", []):
+            mu = known.get(m["key"])
+            if mu is None:
+                mu = Municipality(key=m["key"])
+                _assign(mu, {f: m[f] for f in object_services.MUNICIPALITY_FIELDS})
+                self.session.add(mu)
+            self.municipalities.setdefault(m["key"], mu)
 
     def apply_actors(self) -> None:
         """Actors are created and updated here; removal waits until no tie points to them."""

@@ -666,7 +666,9 @@ class JoinRequest(RequestDecision, db.Model):
 
 
 class InitiativeJoinRequest(RequestDecision, db.Model):
-    """A member asks to take part in an initiative with one of its actors; the lead decides."""
+    """A member asks to take part in an initiative with one of its actors; the lead decides.
+    Or the other way round (``invited_by_lead``): the lead invites another municipality's actor
+    (or asks to change its role), and that municipality's member accounts accept or decline."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the initiative
@@ -679,6 +681,8 @@ class InitiativeJoinRequest(RequestDecision, db.Model):
     role: Mapped[str] = mapped_column(sa.String(20), default="partner")
     #: what the member offers or wants (plain text)
     message: Mapped[str] = mapped_column(sa.Text, default="")
+    #: an invitation by the initiative's lead: the actor's municipality decides
+    invited_by_lead: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     initiative: Mapped[Initiative] = relationship()
     actor: Mapped[Actor] = relationship()

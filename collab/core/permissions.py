@@ -447,6 +447,14 @@ def can_decide_initiative_join(user: User | None, initiative: Initiative) -> boo
     return can_edit_initiative(user, initiative)
 
 
+def can_decide_initiative_request(user: User | None, request: InitiativeJoinRequest) -> bool:
+    """A member's request is decided by the initiative's lead (or the coordinator); an
+    invitation by the lead only by the invited municipality's member accounts (its consent)."""
+    if request.invited_by_lead:
+        return speaks_for(user, request.initiative.region, request.actor.municipality)
+    return can_decide_initiative_join(user, request.initiative)
+
+
 def can_read_initiative_request_text(user: User | None, request: InitiativeJoinRequest) -> bool:
     """A request's message and the reason of its decision are read by whoever decides on it
     (the lead, the coordinator) and by the requesting municipality's member accounts; the

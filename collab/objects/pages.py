@@ -388,6 +388,9 @@ def edit(slug: str, kind: str, key: str):
             forms.show_problems(form, exc)
         else:
             flash(_("Änderungen an „%(name)s“ gespeichert.", name=k.name_of(obj)), "success")
+            for r in getattr(obj, "sent_invitations", None) or []:
+                flash(_("Einladung an %(m)s gesendet: „%(a)s“ wird beteiligt, sobald %(m)s "
+                        "zustimmt.", m=r.actor.municipality.name, a=r.actor.name), "info")
             _warn_type_level(kind, obj)
             return redirect(url_for(".detail", slug=slug, kind=kind, key=key))
     return render_template("objects/form.html", region=region, kind=k, form=form, obj=obj,

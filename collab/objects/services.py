@@ -17,6 +17,7 @@ from collab.core.models import (
     Actor,
     Format,
     Initiative,
+    InitiativeJoinRequest,
     Municipality,
     Participation,
     Region,
@@ -30,6 +31,7 @@ from collab.core.store import (  # noqa: F401
     Conflict,
     change,
     differs,
+    lock,
     raise_if,
     require,
     touch_other_regions,
@@ -442,55 +444,94 @@ def update_initiative(region: Region, initiative: Initiative, raw: dict,
                                               for k, v in data.items()}
     raise_if(clean("initiative", merged)[1])
     participants = _participants(region, raw["participants"]) if "participants" in raw else None
+    invitations: list[tuple[Actor, str]] = []
     if participants is not None:
-        raise_if(_foreign_participant_changes(region, initiative, participants, user))
+        problems, participants, invitations = _foreign_participant_changes(
+            region, initiative, participants, user)
+        raise_if(problems)
     same_participants = participants is None or (
         {(a.id, r) for a, r, _extras in participants}
         == {(p.actor_id, p.role) for p in initiative.participations} and all(
             getattr(p, name) == extras[name]
             for p in initiative.participations for a, _r, extras in participants
             if a.id == p.actor_id for name in extras))
-    if same_participants and not differs(initiative, data, _INITIATIVE_FIELDS):
-        return initiative
-    with change(region, user, "initiative.update", initiative.key, initiative.name):
-        for name in _INITIATIVE_FIELDS:
-            if name in data:
-                setattr(initiative, name, data[name])
-        if participants is not None:
-            _set_participants(initiative, participants)
+    if not (same_participants and not differs(initiative, data, _INITIATIVE_FIELDS)):
+        with change(region, user, "initiative.update", initiative.key, initiative.name):
+            for name in _INITIATIVE_FIELDS:
+                if name in data:
+                    setattr(initiative, name, data[name])
+            if participants is not None:
+                _set_participants(initiative, participants)
+    initiative.sent_invitations = _invite(region, initiative, invitations, user)
     return initiative
 
 
-def _foreign_participant_changes(region: Region, initiative: Initiative,
-                                 participants: list[tuple], user: User | None) -> list[Problem]:
-    """The lead of an initiative changes its own municipality's participation only: an actor
-    of another municipality takes part at that municipality's own request (which the lead
-    accepts), and only that municipality or the coordinator ends or changes its part. The
-    coordinator may change any participation."""
+def _foreign_participant_changes(
+        region: Region, initiative: Initiative, participants: list[tuple],
+        user: User | None) -> tuple[list[Problem], list[tuple], list[tuple[Actor, str]]]:
+    """The lead of an initiative changes its own municipality's participation only. Adding an
+    actor of another municipality, or changing its role, becomes an invitation that this
+    municipality accepts or declines (its participation stays as it is until then); ending
+    another municipality's participation is refused (that municipality withdraws itself, or
+    the coordinator ends it). The coordinator may change any participation.
+
+    Returns the problems, the participants to apply now and the invitations (actor, role)."""
     if perm.can_manage_region(user, region):
-        return []
+        return [], participants, []
     current = {p.actor_id: p for p in initiative.participations}
     problems: list[Problem] = []
+    applied: list[tuple] = []
+    invitations: list[tuple[Actor, str]] = []
     for n, (actor, role, extras) in enumerate(participants):
         if perm.speaks_for(user, region, actor.municipality):
+            applied.append((actor, role, extras))
             continue
         held = current.get(actor.id)
-        if held is None:
+        if actor.municipality is None and (held is None or held.role != role):
             problems.append(Problem(f"participants[{n}].actor", _(
-                "Beteiligte: „%(a)s“ gehört zu einer anderen Kommune und kann nur auf deren "
-                "eigene Anfrage beteiligt werden (Initiative → „Beteiligung anfragen“); "
-                "die Federführung nimmt die Anfrage dann an.", a=actor.name)))
-        elif held.role != role or any(getattr(held, k) != v for k, v in extras.items()):
+                "Beteiligte: „%(a)s“ gehört zu keiner Kommune; seine Beteiligung ändert nur "
+                "die Koordination der Region.", a=actor.name)))
+        elif held is None:
+            invitations.append((actor, role))
+        elif held.role != role:
+            invitations.append((actor, role))
+            applied.append((actor, held.role, {}))
+        elif any(getattr(held, k) != v for k, v in extras.items()):
             problems.append(Problem(f"participants[{n}].role", _(
-                "Beteiligte: Die Rolle von „%(a)s“ ändert nur dessen Kommune oder die "
-                "Koordination der Region.", a=actor.name)))
+                "Beteiligte: Herkunft und Quelle der Beteiligung von „%(a)s“ ändert nur "
+                "dessen Kommune oder die Koordination der Region.", a=actor.name)))
+        else:
+            applied.append((actor, role, extras))
     kept = {actor.id for actor, _role, _extras in participants}
     for p in initiative.participations:
         if p.actor_id not in kept and not perm.speaks_for(user, region, p.actor.municipality):
             problems.append(Problem("participants", _(
                 "Beteiligte: „%(a)s“ gehört zu einer anderen Kommune; die Beteiligung beendet "
                 "nur diese Kommune selbst oder die Koordination der Region.", a=p.actor.name)))
-    return problems
+    return problems, applied, invitations
+
+
+def _invite(region: Region, initiative: Initiative, invitations: list[tuple[Actor, str]],
+            user: User | None) -> list[InitiativeJoinRequest]:
+    """Store the lead's invitations (one open one per actor: an open request or invitation
+    for the same actor is kept, not repeated); returns the open invitations concerned."""
+    if not invitations:
+        return []
+    lock(region)
+    found: list[InitiativeJoinRequest] = []
+    for actor, role in invitations:
+        pending = db.session.scalar(sa.select(InitiativeJoinRequest).filter_by(
+            initiative_id=initiative.id, actor_id=actor.id, status="pending"))
+        if pending is not None:
+            found.append(pending)
+            continue
+        with change(region, user, "initiative.invite", initiative.key,
+                    f"{actor.name}: {vocab.label(vocab.PARTICIPATION_ROLES, role)}", data=False):
+            req = InitiativeJoinRequest(initiative=initiative, actor=actor, role=role,
+                                        invited_by_lead=True, requested_by_id=user.id)
+            db.session.add(req)
+        found.append(req)
+    return found
 
 
 def _set_participants(initiative: Initiative, participants: list[tuple]) -> None:

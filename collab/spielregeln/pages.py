@@ -559,11 +559,13 @@ def decide_initiative_join(slug: str, key: str, request_id: int):
     region = perm.get_region(slug)
     initiative = perm.get_initiative(region, key)
     req = perm.get_initiative_join_request(initiative, request_id)
-    perm.require(perm.can_decide_initiative_join(current_user, initiative))
+    perm.require(perm.can_decide_initiative_request(current_user, req))
     form = DecisionForm()
     if form.validate_on_submit() and _decide(form, spielregeln.decide_initiative_join, region,
                                               req):
-        flash(_("Anfrage von %(a)s: %(s)s.", a=req.actor.name,
+        flash(_("Einladung für %(a)s: %(s)s.", a=req.actor.name,
+                s=spielregeln.REQUEST_STATUSES[req.status]) if req.invited_by_lead else
+              _("Anfrage von %(a)s: %(s)s.", a=req.actor.name,
                 s=spielregeln.REQUEST_STATUSES[req.status]), "success")
     return redirect(url_for("objects.detail", slug=slug, kind="initiatives", key=key)
                     + "#beteiligung")

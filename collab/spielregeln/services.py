@@ -772,7 +772,8 @@ def initiative_join_record(req: InitiativeJoinRequest, user: User | None) -> dic
     return {
         "id": req.id, "initiative": req.initiative.key, "actor": req.actor.key,
         "municipality": req.actor.municipality.key if req.actor.municipality else None,
-        "role": req.role, "message": req.message if private else None, "status": req.status,
+        "role": req.role, "invited_by_lead": req.invited_by_lead,
+        "message": req.message if private else None, "status": req.status,
         "reason": req.reason if private else None,
         "created_at": _iso(req.created_at), "decided_at": _iso(req.decided_at),
     }
@@ -948,8 +949,10 @@ def page_context(region: Region, kind: str, obj: Any, user: User | None,
         context["concerning"] = rules_concerning(region, tie_kind=obj.kind)
     elif kind == "initiatives":
         context["concerning"] = rules_concerning(region, initiative=obj)
-        context["pending"] = db.session.scalars(sa.select(InitiativeJoinRequest).filter_by(
+        pending = db.session.scalars(sa.select(InitiativeJoinRequest).filter_by(
             initiative_id=obj.id, status="pending").order_by(InitiativeJoinRequest.id)).all()
+        context["pending"] = [r for r in pending if not r.invited_by_lead]
+        context["invited"] = [r for r in pending if r.invited_by_lead]
         context["mine"] = (own_initiative_requests(obj, user.municipality)
                            if perm.is_member_of(user, region) else [])
         context["has_lead"] = has_lead(obj)
@@ -967,7 +970,8 @@ def initiative_requests(region: Region, user: User | None) -> list[InitiativeJoi
         .where(Initiative.region_id == region.id)
         .order_by(InitiativeJoinRequest.id.desc())).all()
     own = getattr(user, "municipality_id", None)
-    shown = [r for r in found if perm.can_decide_initiative_join(user, r.initiative)
+    shown = [r for r in found if perm.can_decide_initiative_request(user, r)
+             or perm.can_decide_initiative_join(user, r.initiative)
              or (own is not None and r.actor.municipality_id == own
                  and perm.is_member_of(user, region))]
     return sorted(shown, key=lambda r: r.status != "pending")
@@ -976,20 +980,27 @@ def initiative_requests(region: Region, user: User | None) -> list[InitiativeJoi
 def decide_initiative_join(region: Region, req: InitiativeJoinRequest, raw: dict,
                            user: User | None) -> InitiativeJoinRequest:
     """The initiative's lead (or the coordinator) approves, adding the participation, or
-    declines with a reason."""
+    declines with a reason; an invitation by the lead is accepted (the participation is
+    added, or its role changed) or declined by the invited municipality."""
     initiative = req.initiative
-    require(perm.can_decide_initiative_join(user, initiative))
+    require(perm.can_decide_initiative_request(user, req))
     approve, reason = _decision(raw)
     store.lock(region)
     db.session.refresh(req)
     if req.status != "pending":
         raise Conflict(_("Anfrage: wurde bereits entschieden."), field="status")
-    action = "initiative.join_approve" if approve else "initiative.join_decline"
+    if req.invited_by_lead:
+        action = "initiative.invite_accept" if approve else "initiative.invite_decline"
+    else:
+        action = "initiative.join_approve" if approve else "initiative.join_decline"
     with change(region, user, action, initiative.key, f"{req.actor.name}. {reason}".strip()):
         req.status = "approved" if approve else "declined"
         req.reason, req.decided_by_id, req.decided_at = reason, user.id, utcnow()
-        if approve and not any(p.actor_id == req.actor_id for p in initiative.participations):
+        held = next((p for p in initiative.participations if p.actor_id == req.actor_id), None)
+        if approve and held is None:
             initiative.participations.append(Participation(actor=req.actor, role=req.role))
+        elif approve and req.invited_by_lead:
+            held.role = req.role
         _tell_decision(req.requested_by, approve, reason,
                        _l("Teilnahme von %(a)s an „%(i)s“", a=req.actor.name,
                           i=initiative.name),
