@@ -93,6 +93,17 @@ RULE_COLUMNS = (("key", _l("Schlüssel")), ("title", _l("Titel")), ("kind", _l("
                 ("status", _l("Status")), ("text", _l("Text")), ("data", _l("Daten (JSON)")))
 
 
+#: sections carried whole as JSON on read-only sheets (edited on their pages, never in a
+#: spreadsheet), so that a workbook restores everything a JSON export holds
+JSON_SHEETS = {
+    "solutions": ("Lösungen", (("key", _l("Schlüssel")), ("name", _l("Name")),
+                               ("data", _l("Daten (JSON)")))),
+    "former_members": ("Ehemalige Mitglieder", (("key", _l("Schlüssel")),
+                                                ("name", _l("Name")),
+                                                ("data", _l("Daten (JSON)")))),
+}
+
+
 def columns(sheet: Sheet) -> list[tuple[str, Any]]:
     """(field name, label) of the sheet's columns, in order."""
     found = [(f.name, f.label) for f in FIELDS[sheet.entity]]
@@ -224,6 +235,16 @@ def build_workbook(doc: dict | None, *, template: bool = False):
         rules_ws.append([r.get("key"), r.get("title"), r.get("kind"), r.get("status"),
                          r.get("text"),
                          *(data[n:n + CELL_MAX] for n in range(0, len(data), CELL_MAX))])
+    for section, (title, cols) in JSON_SHEETS.items():
+        if not doc.get(section):
+            continue
+        ws = wb.create_sheet(title)
+        ws.protection.sheet = True  # read-only: changed on their pages
+        heading(ws, [_german(label) for _name, label in cols])
+        for r in doc[section]:
+            data = json.dumps(r, ensure_ascii=False, sort_keys=True)
+            ws.append([r.get("key"), r.get("name"),
+                       *(data[n:n + CELL_MAX] for n in range(0, len(data), CELL_MAX))])
     return wb
 
 
@@ -302,6 +323,9 @@ class Converted:
                                   _german(_l("Wert"))), _strip(problem.message))
         if section == "rules":
             return Problem(_where(RULES_SHEET, None, None), problem.message)
+        if section in JSON_SHEETS:  # a read-only sheet: named by its title and the path
+            return Problem(_where(JSON_SHEETS[section][0], None, None),
+                           f"{problem.field}: {problem.message}")
         items = self.doc.get(section)
         if n is None or not isinstance(items, list) or int(n) >= len(items):
             return Problem(_where(_BY_SECTION[section].title if section in _BY_SECTION
@@ -572,11 +596,39 @@ def workbook_to_bundle(body: bytes, *, merge: bool = False,
     found = titles.get(RULES_SHEET.lower()) or titles.get("rules")
     if found is not None and current is None:
         rules = _read_rules(reader, found[0], found[1])
+    carried = {}
+    for section, (title, cols) in JSON_SHEETS.items():
+        found = titles.get(title.lower()) or titles.get(section)
+        if found is not None and current is None:
+            carried[section] = _read_json_rows(reader, found[0], found[1], cols)
     if not sections and not reader.out.problems:
         reader.out.problems.append(Problem(_("Arbeitsmappe"), _(
             "Die Arbeitsmappe enthält keine Zeilen in den Blättern %(s)s.",
             s=", ".join(s.title for s in SHEETS))))
-    return _assemble(reader.out, region, sections, rules, current)
+    out = _assemble(reader.out, region, sections, rules, current)
+    for section in JSON_SHEETS:
+        held = (current or {}).get(section)
+        if current is not None and held:
+            out.doc[section] = list(held)  # the region's, as it holds them
+        elif carried.get(section):
+            out.doc[section] = carried[section]
+    return out
+
+
+def _read_json_rows(reader: _Reader, title: str, rows: Iterable[tuple],
+                    cols: tuple) -> list[dict]:
+    """Records of a read-only sheet's JSON column (a region new to the platform)."""
+    found = []
+    for number, row in enumerate(rows, start=1):
+        if number == 1 or not row or len(row) < len(cols) or row[len(cols) - 1] is None:
+            continue
+        try:
+            found.append(json.loads("".join(
+                str(v) for v in row[len(cols) - 1:] if v is not None)))
+        except (TypeError, ValueError, RecursionError):
+            reader.problem(title, number, _german(cols[-1][1]), _(
+                "kein gültiges JSON; das Blatt „%(s)s“ ist schreibgeschützt.", s=title))
+    return found
 
 
 def read_workbook(body: bytes) -> dict[str, list[tuple]]:
