@@ -40,12 +40,15 @@ class DatalistInput:
 
 
 def datalist(list_id: str, choices) -> Markup:
-    """A ``<datalist>`` of the non-empty choices (pairs or :class:`SelectChoice`, optgroups
-    flattened in their order)."""
+    """A ``<datalist>`` of the non-empty choices (pairs or :class:`SelectChoice`; optgroups
+    flattened in their order, each option's label naming its group)."""
     items = []
     for choice in choices or []:
         value, label = (choice.value, choice.label) if isinstance(choice, SelectChoice) \
             else (choice[0], choice[1])
+        group = getattr(choice, "optgroup", None)
+        if group:  # a datalist has no groups: the group named in each label
+            label = f"{label} – {group}"
         if value:
             items.append(Markup('<option value="{}" label="{}">{}</option>').format(
                 value, label, label))
