@@ -40,7 +40,7 @@ from flask.cli import with_appcontext
 
 import graphs
 from collab.core.models import AnalysisReport, Region
-from collab.core.records import network_records
+from collab.core.records import analysis_records
 from collab.extensions import db
 from graphs.report import gc_paused
 
@@ -122,7 +122,7 @@ def compute(spec: Spec) -> AnalysisReport | None:
     status, document, error = "done", "", ""
     try:
         with gc_paused():
-            report = graphs.analyse(network_records(region), without=spec.without or None,
+            report = graphs.analyse(analysis_records(region), without=spec.without or None,
                                     taktgeber=spec.taktgeber or None, lang=spec.lang)
         document = json.dumps(report, ensure_ascii=False, separators=(",", ":"))
     except Exception as exc:  # stored and logged: the page says the analysis failed

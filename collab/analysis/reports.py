@@ -33,7 +33,7 @@ from collab.core.models import (
     Region,
     RegionMembership,
 )
-from collab.core.records import network_records
+from collab.core.records import analysis_records
 from collab.core.validation import Problem, ValidationError
 from collab.extensions import db
 from graphs.text import LANGUAGES, check_lang, number
@@ -56,7 +56,7 @@ def region_report(region: Region, *, without: str | None = None,
     check_lang(lang)
     key = (*version_key(region), without or None, taktgeber or None, lang)
     return _reports.get(key, lambda: graphs.analyse(
-        network_records(region), without=without or None, taktgeber=taktgeber or None,
+        analysis_records(region), without=without or None, taktgeber=taktgeber or None,
         lang=lang))
 
 

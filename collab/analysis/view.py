@@ -146,11 +146,34 @@ def marks(slug: str):
     delta = vis.marks_delta(vis.with_positions(plain, positions),
                             vis.with_positions(marked, positions))
     delta["lang"] = lang
+    delta["suggested_ties"] = _suggested_ties(region, latest.report, chosen)
     delta["stale"] = latest.state != "ready"
     if delta["stale"]:
         delta["status"] = latest.status()
         delta["status_url"] = status_url
     return jsonify(delta)
+
+
+def _suggested_ties(region, report: dict, chosen: dict) -> list[dict]:
+    """The ties the transfer analysis suggests (of the topics the query filters by, else of
+    all), each with the topic and, for an account that may add ties, the tie form filled
+    in ("Verbindung anlegen")."""
+    topics = chosen["filters"].get("topic") or ()
+    topics = {topics} if isinstance(topics, str) else set(topics)
+    may_add = perm.can_add_tie(current_user, region)
+    found = []
+    for entry in report.get("transfer") or ():
+        if topics and entry.get("topic") not in topics:
+            continue
+        for sug in entry.get("suggestions") or ():
+            item = {"from": sug["from"], "to": sug["to"], "target": sug.get("target"),
+                    "topic": entry.get("topic"), "label": entry.get("label")}
+            if may_add:
+                item["url"] = url_for("objects.create", slug=region.slug, kind="ties",
+                                      source=sug["from"], target=sug["to"],
+                                      tie_kind="knowledge_transfer")
+            found.append(item)
+    return found
 
 
 @bp.get("/<slug>/network/export.<fmt>")

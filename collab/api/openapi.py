@@ -5,44 +5,55 @@ from __future__ import annotations
 from typing import Any
 
 from collab.core import vocab
-from collab.core.validation import FIELDS
+from collab.core.validation import FIELDS, KEY_MAX, Field, date, flag, key, keys
 from graphs import GAP_KINDS
 
-_ENUMS = {
-    ("municipality", "kind"): vocab.MUNICIPALITY_KINDS, ("municipality", "state"): vocab.STATES,
-    ("municipality", "tier"): vocab.TIERS, ("actor", "type"): vocab.ACTOR_TYPES,
-    ("actor", "level"): vocab.LEVELS, ("actor", "sector"): vocab.SECTORS,
-    ("initiative", "topic"): vocab.TOPICS, ("initiative", "status"): vocab.INITIATIVE_STATUSES,
-    ("participant", "role"): vocab.PARTICIPATION_ROLES, ("tie", "kind"): vocab.TIE_KINDS,
-    ("initiative", "scope"): vocab.INITIATIVE_SCOPES, ("format", "kind"): vocab.FORMAT_KINDS,
-    ("format", "cadence"): vocab.CADENCES,
-    ("solution", "topic"): vocab.TOPICS, ("solution", "kind"): vocab.SOLUTION_KINDS,
-    ("solution", "maturity"): vocab.SOLUTION_MATURITIES,
-    ("solution_use", "relation"): vocab.SOLUTION_RELATIONS,
-    **{(entity, "provenance"): vocab.PROVENANCES
-       for entity in ("municipality", "actor", "participant", "tie", "format",
-                      "solution_use")},
-}
-#: enumerations that also take null
-_NULLABLE_ENUMS = {("municipality", "joined_by"): vocab.JOINED_BY,
-                   ("format", "topic"): vocab.TOPICS}
+#: what the parsers of the field table cannot say themselves (formats and patterns)
 _TYPES = {
-    "population": {"type": "integer", "minimum": 0}, "weight": {"type": "integer", "minimum": 1,
-                                                                "maximum": 5},
-    "area_km2": {"type": ["number", "null"]}, "lat": {"type": ["number", "null"]},
-    "lon": {"type": ["number", "null"]}, "capacity_fte": {"type": ["number", "null"]},
-    "since": {"type": ["string", "null"], "format": "date"},
-    "start": {"type": ["string", "null"], "format": "date"},
-    "end": {"type": ["string", "null"], "format": "date"},
     "topics": {"type": "array", "items": {"enum": list(vocab.TOPICS)}},
     "ags": {"type": "string", "pattern": "^[0-9]{8}$"},
-    "trust": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
-    "value": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
-    "until": {"type": ["string", "null"], "format": "date"},
-    "funded_until": {"type": ["string", "null"], "format": "date"},
+    "email": {"type": "string", "format": "email", "maxLength": 200},
     "convenor": {"type": ["string", "null"], "description": "actor key"},
-    "key": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 64},
 }
+_KEY = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": KEY_MAX}
+
+
+def field_schema(f: Field) -> dict[str, Any]:
+    """The JSON schema of one field of :data:`FIELDS`, read from its parser: lengths of
+    text parsers, bounds and integer-ness of number parsers, vocabularies of choices."""
+    parse = f.parse
+    nullable = not f.required and f.default is None
+    if f.name in _TYPES:
+        spec = dict(_TYPES[f.name])
+    elif parse is key:
+        spec = dict(_KEY)
+    elif parse is date:
+        spec = {"type": "string", "format": "date"}
+    elif hasattr(parse, "choices"):
+        spec = {"enum": list(parse.choices)}
+        if nullable:
+            spec["enum"].append(None)
+    elif hasattr(parse, "bounds"):
+        minimum, maximum, integer = parse.bounds
+        kind = "integer" if integer else "number"
+        spec = {"type": [kind, "null"] if nullable else kind}
+        if minimum is not None:
+            spec["minimum"] = minimum
+        if maximum is not None:
+            spec["maximum"] = maximum
+    elif hasattr(parse, "max_length"):
+        spec = {"type": "string", "maxLength": parse.max_length}
+    elif parse is flag:
+        spec = {"type": "boolean"}
+    elif parse is keys:
+        spec = {"type": "array", "items": dict(_KEY)}
+    else:
+        spec = {"type": "string"}
+    if nullable and spec.get("type") in ("string", "boolean", "array"):
+        spec["type"] = [spec["type"], "null"]
+    if f.default not in (None, ()) and not callable(f.default):
+        spec["default"] = f.default
+    return spec
 
 
 ANALYSIS_STATUS = {
@@ -73,13 +84,7 @@ ANALYSIS_HEADERS = {
 def _schema(entity: str) -> dict[str, Any]:
     props: dict[str, Any] = {}
     for f in FIELDS[entity]:
-        spec = dict(_TYPES.get(f.name, {"type": "string"}))
-        if (entity, f.name) in _ENUMS:
-            spec = {"enum": list(_ENUMS[(entity, f.name)])}
-        if (entity, f.name) in _NULLABLE_ENUMS:
-            spec = {"enum": [*_NULLABLE_ENUMS[(entity, f.name)], None]}
-        spec["description"] = str(f.label)
-        props[f.name] = spec
+        props[f.name] = dict(field_schema(f), description=str(f.label))
     if entity == "initiative":
         props["participants"] = {"type": "array",
                                  "items": {"$ref": "#/components/schemas/participant"}}
@@ -93,8 +98,20 @@ def _schema(entity: str) -> dict[str, Any]:
         props["uses"] = {"type": "array", "readOnly": True,
                          "items": {"$ref": "#/components/schemas/solution_use"}}
     if entity == "format":
-        props["participants"]["type"] = "array"
-        props["participants"]["items"] = {"type": "string", "description": "actor key"}
+        props["participants"]["items"]["description"] = "actor key"
+    return {"type": "object", "properties": props,
+            "required": [f.name for f in FIELDS[entity] if f.required]}
+
+
+def _field(entity: str, name: str) -> Field:
+    return next(f for f in FIELDS[entity] if f.name == name)
+
+
+def _properties(entity: str, **extra: Any) -> dict[str, Any]:
+    """An object of the fields of ``entity`` in :data:`FIELDS` (plus ``extra`` properties),
+    with the table's required fields."""
+    props = {f.name: dict(field_schema(f), description=str(f.label)) for f in FIELDS[entity]}
+    props.update(extra)
     return {"type": "object", "properties": props,
             "required": [f.name for f in FIELDS[entity] if f.required]}
 
@@ -293,8 +310,8 @@ def document(base: str) -> dict[str, Any]:
                                                    "items": {"type": "object"}}}}}}},
                       **errors}}}
     schemas["region_settings"] = {"type": "object", "properties": {
-        "funded_until": dict(_TYPES["funded_until"], description="end of the network's "
-                             "funding")}}
+        "funded_until": dict(field_schema(_field("region", "funded_until")),
+                             description="end of the network's funding")}}
     paths["/regions/{slug}"] = {
         "parameters": [{"name": "slug", "in": "path", "required": True,
                         "schema": {"type": "string"}}],
@@ -347,17 +364,22 @@ def _spielregeln_schemas() -> dict[str, Any]:
     tally = {"type": ["object", "null"], "properties": {
         name: {"type": "integer"} for name in ("yes", "no", "abstain", "eligible", "voted",
                                                "needed")}}
+    proposal = _properties(
+            "rule", weights={
+                "type": "object", "description": "criteria rules: Taktgeber part -> number "
+                ">= 0, summing to 1 (parts not named count 0)",
+                "propertyNames": {"enum": list(vocab.TAKTGEBER_PARTS)},
+                "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
+            actor={"type": ["string", "null"]}, initiative={"type": ["string", "null"]})
+    proposal["properties"]["kind"]["description"] = "taktgeber needs actor; criteria needs " \
+        "weights"
+    vote = _properties("vote", municipality={
+        "type": "string", "description": "coordinator only: the municipality voted for"})
+    vote["properties"]["reason"]["description"] = "required for no"
+    vote["properties"]["reference"]["description"] = "required with municipality: its " \
+        "council decision or letter"
     return {
-        "rule_proposal": {"type": "object", "required": ["title", "text"], "properties": {
-            "title": {"type": "string", "maxLength": 200}, "text": {"type": "string"},
-            "kind": {"enum": list(vocab.RULE_KINDS),
-                     "description": "taktgeber needs actor; criteria needs weights"},
-            "weights": {"type": "object", "description": "criteria rules: Taktgeber part "
-                        "-> number >= 0, summing to 1 (parts not named count 0)",
-                        "propertyNames": {"enum": list(vocab.TAKTGEBER_PARTS)},
-                        "additionalProperties": {"type": "number", "minimum": 0}},
-            "actor": {"type": ["string", "null"]}, "initiative": {"type": ["string", "null"]},
-            "tie_kind": {"enum": [*vocab.TIE_KINDS, None]}}},
+        "rule_proposal": proposal,
         "rule": {"type": "object", "required": ["id", "key", "title", "status"], "properties": {
             "id": {"type": "integer"}, "key": {"type": "string"}, "title": {"type": "string"},
             "text": {"type": "string"}, "status": {"enum": list(vocab.RULE_STATUSES)},
@@ -370,21 +392,13 @@ def _spielregeln_schemas() -> dict[str, Any]:
             "votes": {"type": "array", "items": {"type": "object"}},
             "versions": {"type": "array", "items": {"type": "object"}},
             "comments": {"type": "array", "items": {"type": "object"}}}},
-        "vote": {"type": "object", "required": ["vote"], "properties": {
-            "vote": {"enum": list(vocab.VOTE_CHOICES)},
-            "reason": {"type": "string", "description": "required for no"},
-            "municipality": {"type": "string",
-                             "description": "coordinator only: the municipality voted for"},
-            "reference": {"type": "string", "description": "required with municipality: its "
-                          "council decision or letter"}}},
-        "join_request": {"type": "object", "required": ["reference"], "properties": {
-            "tier": {"enum": list(vocab.TIERS)}, "reference": {"type": "string"}}},
-        "initiative_join_request": {"type": "object", "required": ["actor"], "properties": {
-            "actor": {"type": "string"}, "role": {"enum": ["partner", "supporter", "observer"]},
-            "message": {"type": "string"}}},
-        "decision": {"type": "object", "required": ["approve"], "properties": {
-            "approve": {"type": "boolean"},
-            "reason": {"type": "string", "description": "required to decline"}}},
+        "vote": vote,
+        "join_request": _properties("join"),
+        "initiative_join_request": dict(
+            _properties("initiative_join", actor={"type": "string"}),
+            required=["actor"]),
+        "decision": _properties("decision", approve={"type": "boolean"}) | {
+            "required": ["approve"]},
     }
 
 
@@ -541,11 +555,21 @@ def _snapshot_paths(errors: dict) -> dict[str, Any]:
 
 
 def _survey_schemas() -> dict[str, Any]:
-    rating = {"type": ["integer", "null"], "minimum": 1, "maximum": 5}
+    survey_open = _properties("survey")
+    survey_open["properties"]["closes_at"]["description"] = "last day answers are taken " \
+        "(local date)"
+    unit = _properties("survey_unit")
+    unit["properties"]["actor"]["description"] = "key of one of its own actors"
+    new = _properties("survey_new_actor")
+    new["description"] = "a partner not yet mapped: becomes an actor of the answering " \
+        "municipality"
+    partner = _properties("survey_partner", new=new)
+    partner["properties"]["from"]["description"] = "key of one of its own actors"
+    partner["properties"]["actor"]["description"] = "the partner's key (or give new)"
+    partner["properties"]["frequency"]["description"] = "sets the tie's weight (weekly 5 … " \
+        "yearly 2)"
     return {
-        "survey_open": {"type": "object", "required": ["closes_at"], "properties": {
-            "closes_at": {"type": "string", "format": "date",
-                          "description": "last day answers are taken (local date)"}}},
+        "survey_open": survey_open,
         "survey": {"type": "object", "properties": {
             "id": {"type": "integer"}, "region": {"type": "string"},
             "opened_at": {"type": "string"}, "closes_at": {"type": "string", "format": "date"},
@@ -558,24 +582,8 @@ def _survey_schemas() -> dict[str, Any]:
             "description": "members, rates and every response for the coordinator; a member "
                            "sees its own response only"},
         "survey_answer": {"type": "object", "additionalProperties": False, "properties": {
-            "units": {"type": "array", "items": {"type": "object", "required": [
-                "actor", "level"], "properties": {
-                "actor": {"type": "string", "description": "key of one of its own actors"},
-                "level": {"enum": list(vocab.LEVELS)}}}},
-            "partners": {"type": "array", "items": {"type": "object", "required": [
-                "from", "frequency"], "properties": {
-                "from": {"type": "string", "description": "key of one of its own actors"},
-                "actor": {"type": "string", "description": "the partner's key (or give new)"},
-                "new": {"type": "object", "description": "a partner not yet mapped: becomes "
-                        "an actor of the answering municipality", "required": ["name"],
-                        "properties": {"name": {"type": "string"},
-                                       "type": {"enum": list(vocab.ACTOR_TYPES)},
-                                       "level": {"enum": list(vocab.LEVELS)},
-                                       "sector": {"enum": list(vocab.SECTORS)}}},
-                "kind": {"enum": list(vocab.TIE_KINDS)},
-                "frequency": {"enum": list(vocab.FREQUENCIES),
-                              "description": "sets the tie's weight (weekly 5 … yearly 2)"},
-                "trust": rating, "value": rating}}},
+            "units": {"type": "array", "items": unit},
+            "partners": {"type": "array", "items": partner},
             "confirm": {"type": "array", "items": {"type": "string"}, "description":
                         "keys of ties other members reported with this municipality"},
             "reject": {"type": "array", "items": {"type": "string"}, "description":

@@ -30,7 +30,14 @@ from collab.core.models import (
     User,
     Vote,
 )
-from collab.core.records import FORMAT, VERSION, network_records
+from collab.core.records import (  # noqa: F401 (rule_record, vote_record: names of this module)
+    FORMAT,
+    VERSION,
+    network_records,
+    rule_record,
+    rule_records,
+    vote_record,
+)
 from collab.core.validation import (
     Problem,
     ValidationError,
@@ -71,34 +78,6 @@ def former_member_record(municipality: Municipality) -> dict[str, Any]:
     return {"key": municipality.key,
             **{name: getattr(municipality, name)
                for name in object_services.MUNICIPALITY_FIELDS}}
-
-
-def _stamp(moment: dt.datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def rule_record(rule: Rule) -> dict[str, Any]:
-    """A rule as in the bundle; ``ballot`` is null for a draft or a rule adopted before the
-    platform (imported without its ballot)."""
-    ballot = None
-    if rule.opened_at or rule.decided_at or rule.tally:
-        ballot = {"opened_at": _stamp(rule.opened_at), "closes_at": _stamp(rule.closes_at),
-                  "decided_at": _stamp(rule.decided_at), "decision_rule": rule.decision_rule,
-                  "quorum": rule.quorum, "tally": rule.tally}
-    return {
-        "key": rule.key, "title": rule.title, "text": rule.text, "status": rule.status,
-        "kind": rule.kind or "general", "actor": rule.actor.key if rule.actor else None,
-        "initiative": rule.initiative.key if rule.initiative else None,
-        "tie_kind": rule.tie_kind, "ballot": ballot,
-        **({"weights": rule.weights} if rule.kind == "criteria" else {}),
-        "votes": [vote_record(v) for v in sorted(rule.votes,
-                                                 key=lambda v: v.municipality.key)],
-    }
-
-
-def vote_record(vote: Vote) -> dict[str, Any]:
-    return {"municipality": vote.municipality.key, "vote": vote.vote, "reason": vote.reason,
-            "reference": vote.reference or "", "recorded": bool(vote.recorded)}
 
 
 # --- validation -------------------------------------------------------------------------------

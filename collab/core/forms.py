@@ -7,6 +7,7 @@ from flask import flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     SelectField,
     StringField,
@@ -14,9 +15,50 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import html_params
 
 from collab.core.store import Conflict  # noqa: F401  (show_problems takes it)
 from collab.core.validation import Problem, ValidationError, field_label
+
+
+class DatalistInput:
+    """A select with many options as a text input with type-ahead: the browser suggests the
+    field's choices from an HTML ``<datalist>`` (value the key, label the name; no script).
+    The value is still checked on the server like a select's. A ``list`` keyword names a
+    datalist rendered elsewhere (:func:`datalist`), shared by several inputs."""
+
+    def __call__(self, field, **kwargs):
+        shared = kwargs.pop("list", None)
+        list_id = shared or f"{field.id}-options"
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("placeholder", _("Name oder Schlüssel eingeben"))
+        attrs = html_params(type="text", name=field.name, value=field.data or "",
+                            list=list_id, **kwargs)
+        html = Markup(f"<input {attrs}>")
+        return html if shared else html + datalist(list_id, field.choices)
+
+
+def datalist(list_id: str, choices) -> Markup:
+    """A ``<datalist>`` of the non-empty choices (pairs or :class:`SelectChoice`; optgroups
+    flattened in their order, each option's label naming its group)."""
+    items = []
+    for choice in choices or []:
+        value, label = (choice.value, choice.label) if isinstance(choice, SelectChoice) \
+            else (choice[0], choice[1])
+        group = getattr(choice, "optgroup", None)
+        if group:  # a datalist has no groups: the group named in each label
+            label = f"{label} – {group}"
+        if value:
+            items.append(Markup('<option value="{}" label="{}">{}</option>').format(
+                value, label, label))
+    return Markup('<datalist id="{}">').format(list_id) + Markup("").join(items) + Markup(
+        "</datalist>")
+
+
+def typeahead(label, **kw) -> SelectField:
+    """A select field drawn as a text input with type-ahead (:class:`DatalistInput`)."""
+    return SelectField(label, validate_choice=False, choices=[], widget=DatalistInput(), **kw)
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from collab.core.models import (
     Actor,
@@ -27,6 +28,7 @@ from collab.core.models import (
     Solution,
     SolutionUse,
     Tie,
+    Vote,
     format_participant,
     solution_initiative,
 )
@@ -190,3 +192,49 @@ def solution_records(region: Region) -> list[dict[str, Any]]:
                       Solution.links, Solution.description, Solution.source)
             .outerjoin(owner, Solution.owner_id == owner.id)
             .where(Solution.region_id == region.id).order_by(Solution.key))]
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def _stamp(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def rule_record(rule: Rule) -> dict[str, Any]:
+    """A rule as in the bundle; ``ballot`` is null for a draft or a rule adopted before the
+    platform (imported without its ballot)."""
+    ballot = None
+    if rule.opened_at or rule.decided_at or rule.tally:
+        ballot = {"opened_at": _stamp(rule.opened_at), "closes_at": _stamp(rule.closes_at),
+                  "decided_at": _stamp(rule.decided_at), "decision_rule": rule.decision_rule,
+                  "quorum": rule.quorum, "tally": rule.tally}
+    return {
+        "key": rule.key, "title": rule.title, "text": rule.text, "status": rule.status,
+        "kind": rule.kind or "general", "actor": rule.actor.key if rule.actor else None,
+        "initiative": rule.initiative.key if rule.initiative else None,
+        "tie_kind": rule.tie_kind, "ballot": ballot,
+        **({"weights": rule.weights} if rule.kind == "criteria" else {}),
+        "votes": [vote_record(v) for v in sorted(rule.votes,
+                                                 key=lambda v: v.municipality.key)],
+    }
+
+
+def vote_record(vote: Vote) -> dict[str, Any]:
+    return {"municipality": vote.municipality.key, "vote": vote.vote, "reason": vote.reason,
+            "reference": vote.reference or "", "recorded": bool(vote.recorded)}
+
+
+def rule_records(region: Region) -> list[dict[str, Any]]:
+    """The region's rules as in the bundle (:func:`rule_record`), sorted by key."""
+    rules = db.session.scalars(
+        sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.key).options(
+            selectinload(Rule.actor), selectinload(Rule.initiative),
+            selectinload(Rule.votes).selectinload(Vote.municipality))).all()
+    return [rule_record(r) for r in rules]
+
+
+def analysis_records(region: Region) -> dict[str, Any]:
+    """The analysis' input: the network records and the rules, which steer the analysis
+    (criteria weights, designation, the charter's votes, continuation after funding)."""
+    return {**network_records(region), "rules": rule_records(region)}

@@ -100,6 +100,7 @@ def text(max_length: int = 200) -> Parser:
             raise Invalid(_("darf höchstens %(n)d Zeichen lang sein.", n=max_length))
         return value
 
+    parse.max_length = max_length  # read by the OpenAPI document
     return parse
 
 
@@ -122,6 +123,7 @@ def choice(vocabulary: dict) -> Parser:
             raise Invalid(_("unbekannter Wert „%(v)s“; erlaubt: %(a)s.", v=value, a=allowed))
         return value
 
+    parse.choices = vocabulary  # read by the OpenAPI document
     return parse
 
 

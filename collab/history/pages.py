@@ -17,6 +17,7 @@ from collab.core import store
 from collab.core.forms import EmptyForm
 from collab.core.models import Activity
 from collab.core.validation import ValidationError
+from collab.core.web import select_locale
 from collab.extensions import db
 from collab.history import services as history
 from graphs import vis
@@ -103,7 +104,7 @@ def _state(region, which: str):
     """("today" or a snapshot id) -> (title, bundle, summary)."""
     if which in ("", "today"):
         bundle = history.current_bundle(region)
-        return _("heute"), bundle, history.summarise(bundle)
+        return _("heute"), bundle, history.summarise(bundle, (select_locale(),))
     if not which.isdigit():
         abort(404)
     snap = history.get_snapshot(region, int(which))
@@ -119,6 +120,9 @@ def compare(slug: str):
     title_a, bundle_a, summary_a = _state(region, a)
     title_b, bundle_b, summary_b = _state(region, b)
     result = history.compare(bundle_a, bundle_b, summary_a, summary_b)
+    lang = select_locale()
+    for which in ("gaps_opened", "gaps_closed"):  # the sentences in the reader's language
+        result[which] = [{**g, "text": history.gap_text(g, lang)} for g in result[which]]
     pictures = network_svgs(bundle_a, bundle_b)
     return render_template("history/compare.html", region=region, snapshots=found, a=a, b=b,
                            title_a=title_a, title_b=title_b, result=result, pictures=pictures)

@@ -33,10 +33,18 @@ SECTIONS = ("municipalities", "actors", "initiatives", "ties", "formats")
 # --- snapshots --------------------------------------------------------------------------------
 
 
-def summarise(bundle: dict) -> dict[str, Any]:
+#: the languages a snapshot keeps its gap sentences in (the comparison shows the reader's)
+LANGUAGES = ("de", "en")
+
+
+def summarise(bundle: dict, languages: tuple[str, ...] = LANGUAGES) -> dict[str, Any]:
     """Key figures of the analysis of ``bundle``: counts, density, reach, brokerage, the
-    Taktgeber ranking (first :data:`RANKING_KEEP`) and the gaps (kind, keys, severity)."""
-    report = graphs.analyse(bundle)
+    Taktgeber ranking (first :data:`RANKING_KEEP`) and the gaps (kind, keys, severity, and
+    their sentence in each of ``languages``: ``messages``; ``message`` the first)."""
+    report = graphs.analyse(bundle, lang=languages[0])
+    others = {lang: {(g["kind"], tuple(g["keys"])): g.get("message", "")
+                     for g in graphs.analyse(bundle, lang=lang)["gaps"]}
+              for lang in languages[1:]}
     facts = report["summary"]
     ranking = report["taktgeber"]
     top = ranking[0] if ranking else None
@@ -52,8 +60,18 @@ def summarise(bundle: dict) -> dict[str, Any]:
         "taktgeber": [{"key": r["key"], "name": r["name"], "score": r["score"]}
                       for r in ranking[:RANKING_KEEP]],
         "gaps": [{"kind": g["kind"], "keys": list(g["keys"]), "severity": g.get("severity"),
-                  "message": g.get("message", "")} for g in report["gaps"]],
+                  "message": g.get("message", ""),
+                  "messages": {languages[0]: g.get("message", ""), **{
+                      lang: found.get((g["kind"], tuple(g["keys"])), "")
+                      for lang, found in others.items()}}}
+                 for g in report["gaps"]],
     }
+
+
+def gap_text(gap: dict, lang: str) -> str:
+    """A stored gap's sentence in ``lang`` (snapshots saved before both languages were kept
+    have the German one only; the kind when there is none)."""
+    return (gap.get("messages") or {}).get(lang) or gap.get("message") or gap["kind"]
 
 
 def current_bundle(region: Region) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from wtforms import (
 )
 
 from collab.core import vocab
-from collab.core.forms import choices_of, options
+from collab.core.forms import choices_of, options, typeahead
 from collab.core.forms import select_field as _select
 from collab.core.forms import text_field as _text
 from collab.core.validation import field_label
@@ -85,7 +85,7 @@ class ActorForm(FlaskForm):
 
 
 class ParticipantForm(Form):
-    actor = SelectField(_l("Akteur"), validate_choice=False, choices=[])
+    actor = typeahead(_l("Akteur"))
     role = SelectField(field_label("participant", "role"), validate_choice=False,
                        default="partner", choices=choices_of(vocab.PARTICIPATION_ROLES))
     provenance = _provenance("participant")
@@ -110,8 +110,8 @@ class InitiativeForm(FlaskForm):
 
 
 class TieForm(FlaskForm):
-    source = SelectField(field_label("tie", "source"), validate_choice=False, choices=[])
-    target = SelectField(field_label("tie", "target"), validate_choice=False, choices=[])
+    source = typeahead(field_label("tie", "source"))
+    target = typeahead(field_label("tie", "target"))
     kind = _select("tie", "kind", vocab.TIE_KINDS)
     weight = SelectField(field_label("tie", "weight"), validate_choice=False, default="3",
                          choices=options((str(n), str(n)) for n in range(1, 6)))

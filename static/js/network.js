@@ -146,6 +146,24 @@
     gaps.hidden = !list.children.length;
     document.getElementById("panel-analysis").hidden = state.analysis !== "pending";
 
+    // ties the transfer analysis suggests at this node, each with the tie form filled in
+    var suggested = document.getElementById("panel-suggested");
+    var sugList = document.getElementById("panel-suggested-list");
+    sugList.replaceChildren();
+    (state.data.suggested_ties || []).forEach(function (sug) {
+      if (sug.from !== info.key && sug.to !== info.key) { return; }
+      var li = el("li", fill(TEXT.suggested_tie, { from: nodeName(sug.from), to: nodeName(sug.to),
+                                                   topic: sug.label || sug.topic || "" }));
+      if (sug.url) {
+        var make = el("a", TEXT.make_tie, "button suggest-tie");
+        make.href = sug.url;
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(make);
+      }
+      sugList.appendChild(li);
+    });
+    suggested.hidden = !sugList.children.length;
+
     var links = document.getElementById("panel-links");
     links.replaceChildren();
     var url = pageUrl(info);
@@ -177,6 +195,11 @@
     }
     panel.hidden = false;
     panel.focus();
+  }
+
+  function nodeName(id) {
+    var item = state.byId[id];
+    return item && item.info ? (item.info.name || id) : id;
   }
 
   function actionButton(text, onClick) {
@@ -439,7 +462,7 @@
   // fields and new items by id, or with "replace" the whole lists to draw anew.
   function applyMarks(delta) {
     var data = state.data;
-    ["mode", "counts", "top", "routes"].forEach(function (part) { data[part] = delta[part]; });
+    ["mode", "counts", "top", "routes", "suggested_ties"].forEach(function (part) { data[part] = delta[part]; });
     if (delta.replace) {
       var openId = state.panelId;
       data.nodes = delta.nodes;

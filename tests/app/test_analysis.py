@@ -421,3 +421,46 @@ def test_overview_needs_no_analysis_without_a_designated_taktgeber(monkeypatch, 
     html = as_user("gast").get(R).get_data(as_text=True)
     assert "Ebenen der Mitglieder" in html
     assert calls == []
+
+
+def test_adopting_a_criteria_rule_changes_the_ranking_and_the_page_cites_it(
+        api, as_user, seed_bundle):
+    """Issue 12: a criteria rule the network adopts sets the Taktgeber weights; the ranking
+    follows them, the report and the page name the rule, every candidate shows its rank
+    range."""
+    from .test_rules import propose_and_open, proxy, voting_keys
+
+    gast = api("gast")
+    before = gast.get(f"{R}/analysis").get_json()
+    assert before["weights_rule"] is None
+    order_before = [r["key"] for r in before["taktgeber"]]
+
+    rule_id = propose_and_open(api, {
+        "title": "Kapazität entscheidet", "text": "Der Taktgeber braucht Personal.",
+        "kind": "criteria", "weights": {"capacity": 1}}, proposer="koordination")
+    coordinator = api("koordination")
+    for key in voting_keys(seed_bundle):
+        assert proxy(coordinator, rule_id, key).status_code == 201
+    rule = coordinator.get(f"{R}/rules/{rule_id}").get_json()
+    assert rule["status"] == "adopted"
+
+    after = gast.get(f"{R}/analysis").get_json()
+    assert after["weights_rule"] == rule["key"]
+    assert after["weights"]["capacity"] == 1
+    assert not any(w for part, w in after["weights"].items() if part != "capacity")
+    order_after = [r["key"] for r in after["taktgeber"] if not r.get("designated")]
+    assert order_after != [k for k in order_before if k in order_after]
+    by_capacity = sorted(after["taktgeber"], key=lambda r: -r["parts"].get("capacity", 0))
+    assert [r["parts"].get("capacity", 0) for r in after["taktgeber"]
+            if not r.get("designated")] == [r["parts"].get("capacity", 0)
+                                           for r in by_capacity if not r.get("designated")]
+    assert [round(r["score"], 6) for r in after["taktgeber"] if not r.get("designated")] == [
+        round(r["parts"].get("capacity", 0), 6) for r in after["taktgeber"]
+        if not r.get("designated")]
+
+    page = as_user("gast").get(f"{R}/analysis").get_data(as_text=True)
+    link = f'href="/regions/swf5/rules/{rule_id}"'
+    assert link in page and "Kapazität entscheidet" in page
+    assert page.index(link) < page.index("Kapazität entscheidet")
+    ranks = page.count('class="num rank-range">Rang')
+    assert ranks == len(after["taktgeber"]) > 1

@@ -65,7 +65,9 @@ def test_tie_form_prefilled_from_the_query(as_user):
     html = as_user("koordination").get(
         "/regions/swf5/ties/new?source=swa&target=olpe-rat&tie_kind=knowledge_transfer"
     ).get_data(as_text=True)
-    assert _selected(html, "source") == "swa" and _selected(html, "target") == "olpe-rat"
+    for name, value in (("source", "swa"), ("target", "olpe-rat")):  # type-ahead inputs
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        assert f'value="{value}"' in tag, tag
     assert _selected(html, "kind") == "knowledge_transfer"
 
 
@@ -79,3 +81,59 @@ def test_municipality_key_from_name(app, as_user):
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(db.select(Municipality).filter_by(key="finnentrop"))
+
+
+def test_tie_ends_and_participants_have_type_ahead(app, as_user):
+    """Long actor selects are text inputs with a <datalist> of the actors (no script); a
+    typed key is still checked on the server."""
+    coordinator = as_user("koordination")
+    path = "/regions/swf5/ties/new?source=swa&target=olpe-rat&tie_kind=knowledge_transfer"
+    html = coordinator.get(path).get_data(as_text=True)
+    for name in ("source", "target"):
+        assert re.search(rf'<input[^>]*list="{name}-options"', html), name
+        assert f'<datalist id="{name}-options">' in html
+    assert re.search(r'<input[^>]*name="source"[^>]*value="swa"|<input[^>]*value="swa"'
+                     r'[^>]*name="source"', html)
+    assert re.search(r'<input[^>]*name="target"[^>]*value="olpe-rat"|<input[^>]*'
+                     r'value="olpe-rat"[^>]*name="target"', html)
+    assert '<option value="olpe-rat"' in html and "<select" in html  # kind stays a select
+    assert _selected(html, "kind") == "knowledge_transfer"
+    with app.app_context():
+        count = db.session.query(Actor).join(Actor.region).filter_by(slug="swf5").count()
+    assert html.split('<datalist id="source-options">')[1].split("</datalist>")[0].count(
+        "<option") == count
+
+    form = "/regions/swf5/ties/new"
+    data = {"source": "swa", "target": "gibt-es-nicht", "kind": "cooperation", "weight": "3",
+            "key": "", "description": "", "trust": "", "value": "",
+            "provenance": "documented", "reference": ""}
+    bad = coordinator.post(form, data, csrf_from=form)
+    errors = re.findall(r'class="error" role="alert">([^<]*)<', bad.get_data(as_text=True))
+    assert bad.status_code == 200 and errors, errors  # the form again, with the field's message
+    assert "„gibt-es-nicht“ gibt es in dieser Region nicht" in errors[0]
+    made = coordinator.post(form, {**data, "target": "olpe-rat", "kind": "knowledge_transfer"},
+                            csrf_from=form)
+    assert made.status_code == 302, made.get_data(as_text=True)
+
+    page = coordinator.get("/regions/swf5/initiatives/new").get_data(as_text=True)
+    assert page.count("<datalist") == 1  # one list shared by every participant row
+    rows = re.findall(r'<input[^>]*name="participants-\d+-actor"[^>]*>', page)
+    assert len(rows) >= 4 and all('list="participants-0-actor-options"' in r for r in rows)
+
+
+def test_network_panel_offers_suggested_ties_with_the_filled_tie_form(as_user):
+    """The network view's marks carry the transfer analysis' suggested ties; for an account
+    that may add ties each links to the tie form filled in."""
+    page = as_user("koordination").get("/regions/swf5/network").get_data(as_text=True)
+    assert 'id="panel-suggested"' in page and "Verbindung anlegen" in page
+    marks = as_user("koordination").get(
+        "/regions/swf5/network/marks.json?topic=mobility").get_json()
+    suggested = marks["suggested_ties"]
+    assert suggested and all(s["topic"] == "mobility" for s in suggested)
+    first = suggested[0]
+    assert first["url"] == (f"/regions/swf5/ties/new?source={first['from']}&target="
+                            f"{first['to']}&tie_kind=knowledge_transfer")
+    form = as_user("koordination").get(first["url"]).get_data(as_text=True)
+    assert f'value="{first["from"]}"' in form and f'value="{first["to"]}"' in form
+    guest = as_user("gast").get("/regions/swf5/network/marks.json?topic=mobility").get_json()
+    assert guest["suggested_ties"] and not any("url" in s for s in guest["suggested_ties"])

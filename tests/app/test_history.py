@@ -203,3 +203,39 @@ def test_activity_log_filters_and_language(api, as_user):
         as_text=True)
     english = koord.get(f"{R}/activity?object=swa&lang=en")
     assert english.status_code == 200
+
+
+def test_region_nav_links_the_snapshots_for_who_may_see_them(as_user):
+    link = f'href="{R}/snapshots"'
+    assert link in as_user("koordination").get(f"{R}/analysis").get_data(as_text=True)
+    page = as_user("koordination").get(f"{R}/snapshots").get_data(as_text=True)
+    assert re.search(rf'<a {link} aria-current="page">', page)
+    for login in ("gast", "olpe"):
+        assert link not in as_user(login).get(R).get_data(as_text=True), login
+
+
+def test_compared_gaps_read_in_the_readers_language(app, api, runner, as_user):
+    """The gaps opened and closed are shown in the language of whoever reads the comparison,
+    whatever the language of whoever saved the snapshot."""
+    result = runner.invoke(args=["snapshot", "swf5", "--name", "Vorher"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        snap = db.session.scalar(sa.select(Snapshot).order_by(Snapshot.id.desc()))
+        sid, before = snap.id, snap.summary
+    assert all(set(g["messages"]) == {"de", "en"} and g["messages"]["en"]
+               for g in before["gaps"])
+    assert api("koordination").delete(f"{R}/actors/swa").status_code == 204
+    koord = as_user("koordination")
+    texts = {}
+    for lang in ("de", "en"):
+        koord.post(f"/lang/{lang}", {"next": R}, csrf_from=R)
+        page = koord.get(f"{R}/snapshots/compare?a={sid}&b=today").get_data(as_text=True)
+        texts[lang] = [item for which in ("opened", "closed") for item in re.findall(
+            r"<li>([^<]*)</li>", page.split(f'<ul class="gaps-{which}">')[1].split("</ul>")[0])]
+    assert texts["de"] and len(texts["de"]) == len(texts["en"])
+    assert set(texts["de"]).isdisjoint(texts["en"])
+    english = {g["message"] for g in api("gast").get(
+        f"{R}/analysis?lang=en").get_json()["gaps"]} | {
+        g["messages"]["en"] for g in before["gaps"]}
+    from markupsafe import escape
+    assert {str(escape(m)) for m in english} >= set(texts["en"])

@@ -301,8 +301,13 @@ def _activity_count(app) -> int:
 
 
 def _options(page: str, name: str) -> list[str]:
-    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
-    return re.findall(r'<option[^>]*value="([^"]*)"', select)
+    """The values a select offers, or those of a type-ahead input's <datalist>."""
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    if select is None:
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+        list_id = re.search(r'list="([^"]+)"', tag).group(1)
+        select = re.search(rf'<datalist id="{list_id}">(.*?)</datalist>', page, re.S)
+    return re.findall(r'<option[^>]*value="([^"]*)"', select.group(1))
 
 
 def test_actor_form_offers_a_member_only_its_own_municipality(as_user):
@@ -338,7 +343,10 @@ def test_tie_form_starts_empty_and_keeps_members_to_their_own_ties(as_user):
     with a field message."""
     olpe = as_user("olpe")
     page = text(olpe.get(f"{R}/ties/new"))
-    assert _options(page, "source")[0] == "" and "– bitte wählen –" in page
+    source = re.search(r'<input[^>]*name="source"[^>]*>', page).group(0)
+    assert 'value=""' in source and "Name oder Schlüssel eingeben" in source
+    own = [v for v in _options(page, "source") if v.startswith("olpe-")]
+    assert _options(page, "source")[:len(own)] == own  # its own actors first
     assert "Akteure Ihrer Kommune" in page
     response = olpe.post(f"{R}/ties/new", {"source": "", "target": "", "kind": "cooperation",
                                            "weight": "3"})
