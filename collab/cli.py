@@ -307,11 +307,17 @@ def snapshot_command(slug: str, name: str, day: str) -> None:
 @click.command("send-reminders")
 @with_appcontext
 def send_reminders() -> None:
-    """Remind the municipalities that have not voted, 48 hours before a ballot closes (run
-    on the schedule of close-ballots)."""
+    """Remind the municipalities that have not voted, 48 hours before a ballot closes, and
+    those that have not answered a survey round closing within 48 hours (run on the
+    schedule of close-ballots)."""
     from collab.spielregeln.services import remind_due_ballots
+    from collab.surveys.services import remind_due_surveys
 
     reminded = remind_due_ballots()
     for rule, count in reminded:
         click.echo(f"{rule.region.slug}/{rule.key}: {count} Kommune(n) erinnert")
     click.echo(f"{len(reminded)} Abstimmung(en) mit Erinnerung.")
+    rounds = remind_due_surveys()
+    for survey, count in rounds:
+        click.echo(f"{survey.region.slug}/Befragung {survey.id}: {count} Kommune(n) erinnert")
+    click.echo(f"{len(rounds)} Befragung(en) mit Erinnerung.")

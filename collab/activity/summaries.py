@@ -71,6 +71,7 @@ ACTIONS = {
     "activity.undo": _l("Änderung rückgängig gemacht"),
     "survey.open": _l("Netzwerkbefragung gestartet"),
     "survey.answer": _l("Netzwerkbefragung beantwortet"),
+    "survey.remind": _l("An die Netzwerkbefragung erinnert"),
     "application.create": _l("Antrag einer neuen Kommune eingegangen"),
     "application.approve": _l("Antrag einer neuen Kommune genehmigt"),
     "application.decline": _l("Antrag einer neuen Kommune abgelehnt"),

@@ -42,6 +42,12 @@ def _gaps_concerning(report: dict | None, keys: set[str]) -> list[dict]:
     return [g for g in (report or {}).get("gaps", []) if keys & set(g.get("keys") or [])]
 
 
+def open_surveys(region: Region) -> list:
+    """The region's survey rounds still taking answers, newest first."""
+    from collab.surveys import services as surveys
+    return [s for s in surveys.surveys(region) if surveys.is_open(s)]
+
+
 def municipality_home(region: Region, user: User, report: dict | None) -> dict[str, Any]:
     """Everything that waits for a member's municipality in ``region``."""
     membership = perm.own_membership(user, region)
@@ -79,6 +85,9 @@ def municipality_home(region: Region, user: User, report: dict | None) -> dict[s
         "initiatives": initiatives,
         "suggestions": (spielregeln.suggestions(region, membership, report)
                         if membership is not None else {"initiatives": [], "mentors": []}),
+        "surveys": [{"survey": s, "answered": any(r.municipality_id == me.id
+                                                  for r in s.responses)}
+                    for s in open_surveys(region)],
     }
 
 
@@ -108,4 +117,11 @@ def coordinator_home(region: Region, now: dt.datetime | None = None) -> dict[str
         "awaiting": [b for b in open_ballots(region)
                      if spielregeln.awaiting_result(b["rule"], now)],
         "drafts": drafts, "new_members": members, "new_accounts": accounts,
+        "surveys": [{"survey": s, "status": _survey_status(region, s)}
+                    for s in open_surveys(region)],
     }
+
+
+def _survey_status(region: Region, survey) -> dict[str, Any]:
+    from collab.surveys import services as surveys
+    return surveys.status(region, survey)

@@ -38,6 +38,8 @@ KINDS: dict[str, Any] = {
     "rule_discussion": _l("Beiträge und neue Fassungen zu Regeln, an denen Sie beteiligt sind"),
     "request_new": _l("Neue Anfrage (Beitritt, Initiative), über die Sie entscheiden"),
     "request_decided": _l("Entscheidung über Ihre Anfrage"),
+    "survey_opened": _l("Netzwerkbefragung gestartet"),
+    "survey_reminder": _l("Erinnerung vor Ende einer Netzwerkbefragung"),
 }
 
 #: how an account hears of a kind

@@ -10,6 +10,7 @@ confirms or rejects in its own answer (``confirm``/``reject``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from collab.core import permissions as perm
 from collab.core import vocab
 from collab.core.localtime import to_local
 from collab.core.models import (
+    Activity,
     Actor,
     Municipality,
     Region,
@@ -33,6 +35,7 @@ from collab.core.models import (
 from collab.core.store import Conflict, change, raise_if, require
 from collab.core.validation import Problem, ValidationError, clean, key_from_name
 from collab.extensions import db
+from collab.notifications import services as notifications
 from collab.objects import services as objects
 
 #: how the coordinator's view names what an answer changed
@@ -73,7 +76,58 @@ def open_survey(region: Region, raw: dict, user: User | None) -> Survey:
         survey = Survey(region=region, closes_at=data["closes_at"],
                         opened_by_id=getattr(user, "id", None))
         db.session.add(survey)
+        db.session.flush()
+        until = data["closes_at"].strftime("%d.%m.%Y")
+        notifications.notify(
+            notifications.accounts(region, roles=("member",)), "survey_opened",
+            _l("Netzwerkbefragung: Bitte antworten Sie bis %(d)s", d=until),
+            _l("Die Koordination hat eine Netzwerkbefragung gestartet. Bitte bestätigen Sie die "
+               "Einheiten Ihrer Kommune und nennen Sie Ihre Partner, bis %(d)s.", d=until),
+            survey_url(region, survey), exclude=user)
     return survey
+
+
+#: a survey round's reminder goes out this many days before it closes
+SURVEY_REMINDER_DAYS = 2
+
+
+def survey_url(region: Region, survey: Survey) -> str:
+    return f"/regions/{region.slug}/surveys/{survey.id}/answer"
+
+
+def remind_due_surveys(day: dt.date | None = None) -> list[tuple[Survey, int]]:
+    """Remind the member accounts of municipalities that have not answered a survey round
+    closing within the next 48 hours (``flask send-reminders``), once per round (the
+    activity log records it). Returns each round reminded with the number of municipalities
+    reminded."""
+    day = day or today()
+    due = db.session.scalars(sa.select(Survey).where(
+        Survey.closes_at >= day,
+        Survey.closes_at <= day + dt.timedelta(days=SURVEY_REMINDER_DAYS))
+        .order_by(Survey.id)).all()
+    done = []
+    for survey in due:
+        target = f"survey-{survey.id}"
+        if db.session.scalar(sa.select(Activity.id).filter_by(
+                region_id=survey.region_id, action="survey.remind", target=target)):
+            continue
+        region = survey.region
+        answered = {r.municipality_id for r in survey.responses}
+        members = {m.municipality_id for m in db.session.scalars(
+            sa.select(RegionMembership).filter_by(region_id=region.id))}
+        missing = members - answered
+        until = survey.closes_at.strftime("%d.%m.%Y")
+        with change(region, None, "survey.remind", target,
+                    _("Erinnerung an %(n)d Kommune(n): Netzwerkbefragung bis %(d)s",
+                      n=len(missing), d=until), data=False):
+            notifications.notify(
+                notifications.accounts(region, roles=("member",), municipality_ids=missing),
+                "survey_reminder",
+                _l("Erinnerung: Netzwerkbefragung endet am %(d)s", d=until),
+                _l("Ihre Kommune hat die Netzwerkbefragung noch nicht beantwortet. Antworten "
+                   "sind bis %(d)s möglich.", d=until), survey_url(region, survey))
+        done.append((survey, len(missing)))
+    return done
 
 
 def surveys(region: Region) -> list[Survey]:

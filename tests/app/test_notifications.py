@@ -489,3 +489,51 @@ def test_the_worker_thread_of_make_run_sends_the_mail(database_url, smtp):
     assert len(smtp.to("s@example.org")) == 2
     with app.app_context():
         db.engine.dispose()
+
+
+def test_survey_round_is_announced_reminded_and_shown_on_the_homes(mail_app, smtp):
+    """Opening a survey round mails every member account (not the coordinator who opened
+    it); `flask send-reminders` two days before it closes reminds only municipalities that
+    have not answered, once; Olpe's home shows the round, the coordinator's the response."""
+    import datetime as dt
+
+    from collab.core.models import Survey
+
+    coordinator = user_(mail_app, "koordination")
+    closes = dt.date.today() + dt.timedelta(days=1)
+    response = coordinator.post("/regions/swf5/surveys", {"closes_at": closes.isoformat()},
+                                csrf_from="/regions/swf5/surveys")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert len(smtp.to("olpe@example.org")) == 1
+    assert len(smtp.to("soest@example.org")) == 1
+    assert smtp.to("koordination@example.org", timeout=0.5) == []
+    assert "Netzwerkbefragung" in smtp.to("olpe@example.org")[0]["Subject"]
+    with mail_app.app_context():
+        survey_id = db.session.scalar(sa.select(Survey.id).order_by(Survey.id.desc()))
+        db.session.remove()
+    olpe = user_(mail_app, "olpe")
+    home = olpe.get("/kommune").get_data(as_text=True)
+    assert "Ihre Antwort fehlt noch" in home
+    assert f"/regions/swf5/surveys/{survey_id}/answer" in home
+    answered = olpe.client.put(  # Olpe answers through the API's shape on the page's route
+        f"/api/v1/regions/swf5/surveys/{survey_id}/responses/olpe", json={"units": [],
+                                                                          "partners": []},
+        headers={"Authorization": "Bearer " + _token(mail_app, "olpe")})
+    assert answered.status_code in (200, 201), answered.get_data(as_text=True)[:300]
+    smtp.clear()
+    runner = mail_app.test_cli_runner()
+    result = runner.invoke(args=["send-reminders"])
+    assert result.exit_code == 0, result.output
+    assert "1 Befragung(en) mit Erinnerung." in result.output
+    assert smtp.to("olpe@example.org", timeout=0.5) == []  # answered: no reminder
+    assert len(smtp.to("soest@example.org")) == 1
+    again = runner.invoke(args=["send-reminders"])
+    assert "0 Befragung(en) mit Erinnerung." in again.output
+    desk = coordinator.get("/koordination").get_data(as_text=True)
+    assert "von" in desk and "Kommunen haben geantwortet" in desk
+
+
+def _token(app, login: str) -> str:
+    result = app.test_cli_runner().invoke(args=["create-token", login])
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]
