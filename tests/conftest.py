@@ -271,3 +271,18 @@ def no_commit_on_get():
     yield commits
     event.remove(Session, "before_commit", before_commit)
     assert not commits, f"GET requests committed: {commits}"
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with no sign-in or reset attempts counted (Flask-Limiter's memory
+    storage lives as long as the process, across the apps the tests create)."""
+    from collab.extensions import limiter
+
+    def reset():
+        if getattr(limiter, "_storage", None) is not None:
+            limiter.reset()
+
+    reset()
+    yield
+    reset()
