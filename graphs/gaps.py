@@ -193,7 +193,9 @@ def _own_actors(G: nx.MultiDiGraph, m) -> list:
 
 
 def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
-    """Municipalities outside the main component; those isolated together form one gap."""
+    """Municipalities outside the main component; those isolated together form one gap
+    (high for members, medium for supporters; low when their units are known only from
+    assumed records, since then the isolation may be missing data)."""
     U, main, lang = ctx["U"], ctx["main"], ctx.get("lang", "de")
     best = next((r["key"] for r in ctx.get("ranking") or [] if r["key"] in main), None)
     open_initiatives = None
@@ -220,7 +222,12 @@ def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
         else:
             message = say(lang, "isolated.group", names=names(G, munis, lang=lang),
                           remedy=remedy)
-        found.append(_gap("isolated_member", munis, "high" if members else "medium", message))
+        # known only from assumed units (or none at all), the isolation may be nothing but
+        # missing data: a low-severity finding beside the data request, not a high one
+        units = [n for n in component if U.nodes[n]["type"] == "actor"]
+        known = any(G.nodes[a].get("provenance", "documented") != "assumed" for a in units)
+        severity = ("high" if members else "medium") if known else "low"
+        found.append(_gap("isolated_member", munis, severity, message))
     return found
 
 

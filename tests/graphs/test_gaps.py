@@ -78,7 +78,8 @@ def test_isolated_member_planted():
     b["ties"] += ties
     b["municipalities"].append(muni("ff", tier="supporter"))
     found = gaps(b, "isolated_member")
-    assert [(g["keys"], g["severity"]) for g in found] == [(["ee"], "high"), (["ff"], "medium")]
+    # ee has documented units: a real isolation; ff has none: maybe missing data only
+    assert [(g["keys"], g["severity"]) for g in found] == [(["ee"], "high"), (["ff"], "low")]
     assert "nicht verbunden" in found[0]["message"]
     assert "keine Akteure" in found[1]["message"]
 
@@ -397,7 +398,7 @@ def test_member_without_records_gets_a_data_request():
     b["municipalities"].append(muni("ff", tier="member"))
     found = gaps(vote_all(b))
     assert [(g["kind"], g["keys"], g["severity"]) for g in found] == [
-        ("isolated_member", ["ff"], "high"), ("missing_data", ["ff"], "low")]
+        ("isolated_member", ["ff"], "low"), ("missing_data", ["ff"], "low")]
     assert found[1]["message"].startswith("Für Ff ist noch keine Stelle erfasst. Bitte "
                                           "bestätigen Sie")
 
@@ -540,3 +541,35 @@ def test_funding_end_settled_by_a_continuation_rule():
     assert analyse(b, today="2026-10-01")["gaps"] == []
     b["rules"][-1]["status"] = "voting"
     assert [g["kind"] for g in analyse(b, today="2026-10-01")["gaps"]] == ["funding_end"]
+
+
+def test_isolation_known_only_from_assumed_units_is_low():
+    """A member cut off from the network whose only unit is an assumed record gets a low
+    isolated_member gap (beside its data request), a documented one a high gap."""
+    from graphs import analyse
+
+    def bundle(provenance):
+        return {
+            "format": "kommunalnetz-bundle", "version": 1,
+            "region": {"slug": "t", "name": "T"},
+            "municipalities": [
+                {"key": k, "name": k.upper(), "kind": "gemeinde", "ags": f"0595800{i}",
+                 "state": "NW", "population": 5000, "tier": "member"}
+                for i, k in enumerate(["a", "b", "c"], start=1)],
+            "actors": [
+                {"key": "a-cdo", "name": "CDO A", "type": "cdo", "level": "coordinating",
+                 "sector": "public", "municipality": "a", "topics": []},
+                {"key": "b-cdo", "name": "CDO B", "type": "cdo", "level": "coordinating",
+                 "sector": "public", "municipality": "b", "topics": []},
+                {"key": "c-bm", "name": "BM C", "type": "administration_head",
+                 "level": "strategic", "sector": "public", "municipality": "c", "topics": [],
+                 "provenance": provenance}],
+            "initiatives": [],
+            "ties": [{"source": "a-cdo", "target": "b-cdo", "kind": "cooperation",
+                      "weight": 3}],
+            "rules": []}
+
+    for provenance, severity in (("assumed", "low"), ("documented", "high")):
+        report = analyse(bundle(provenance))
+        [gap] = [g for g in report["gaps"] if g["kind"] == "isolated_member"]
+        assert gap["keys"] == ["c"] and gap["severity"] == severity, (provenance, gap)
