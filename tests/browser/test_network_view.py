@@ -278,7 +278,8 @@ LAYOUT = """() => {
     return {overflow: root.scrollWidth - width, width: width,
         sticking: [...document.body.querySelectorAll('*')].filter(e => {
             const r = e.getBoundingClientRect();
-            return r.width && r.right > width + 1 && !e.closest('.table-wrap, .region-nav, .account');
+            return r.width && r.right > width + 1
+                && !e.closest('.table-wrap, .region-nav, .account');
         }).map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 5),
         canvas: box('network-canvas'), panel: box('network-panel')};
 }"""
