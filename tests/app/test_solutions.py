@@ -4,8 +4,6 @@ neighbour solutions and the regions side by side."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 import sqlalchemy as sa
 
@@ -96,7 +94,7 @@ def test_uses_are_edited_by_each_municipality_for_itself(as_user):
     assert "möchte nachnutzen" in page
 
 
-def test_reuse_request_from_request_to_adoption(app, as_user, caplog):
+def test_reuse_request_from_request_to_adoption(app, as_user, monkeypatch):
     """Burbach asks for the Dorf-Dashboards; Olpe may not decide, Bad Berleburg (the
     owner's municipality) approves: Burbach has re-used them from Bad Berleburg; the request
     and the answer are logged as activity and passed to the notification hook."""
@@ -104,10 +102,15 @@ def test_reuse_request_from_request_to_adoption(app, as_user, caplog):
     _account(app, "berleburg", "bad-berleburg")
     base = f"{R}/solutions/dorf-dashboards"
     burbach = as_user("burbach")
-    caplog.set_level(logging.INFO, logger="collab.solutions.services")
+    from collab.solutions import services as solution_services
+
+    announced = []
+    real = solution_services._announce
+    monkeypatch.setattr(solution_services, "_announce",
+                        lambda event, req: announced.append(event) or real(event, req))
     assert burbach.post(f"{base}/reuse", {"message": "Für unsere Ortsteile"},
                         csrf_from=f"{base}/reuse").status_code == 302
-    assert "reuse.requested" in caplog.text
+    assert "reuse.requested" in announced
     assert burbach.post(f"{base}/reuse", {"message": "noch einmal"},
                         csrf_from=f"{base}/reuse").status_code == 200  # open request: refused
     with app.app_context():
@@ -120,7 +123,7 @@ def test_reuse_request_from_request_to_adoption(app, as_user, caplog):
     assert as_user("olpe").post(decide, {"approve": "1"}, csrf_from=base).status_code == 403
     assert as_user("berleburg").post(decide, {"approve": "1"},
                                      csrf_from=base).status_code == 302
-    assert "reuse.approved" in caplog.text
+    assert "reuse.approved" in announced
     with app.app_context():
         solution = db.session.scalar(sa.select(Solution).filter_by(key="dorf-dashboards"))
         uses = {(u.municipality.key, u.relation): u for u in solution.uses}
