@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     jsonify,
     make_response,
     render_template,
@@ -19,12 +20,14 @@ from flask import (
 from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
+from markupsafe import Markup
 
 import graphs
 from collab.analysis import figures, pdf, reports
 from collab.core import permissions as perm
 from collab.core import web
+from collab.core.caching import LRU
 from collab.core.models import (
     Actor,
     Initiative,
@@ -288,11 +291,12 @@ def page(slug: str):
     berechnet" (or, before the first, the progress), and the page reloads itself when the
     new report is ready (``static/js/analysis-status.js`` polls :func:`status`)."""
     region = perm.get_region(slug)
-    keys = reports.directory(region)
     lang = select_locale()  # the report's sentences in the interface language
     without, taktgeber = _whatif_args()
     problems, status = [], 200
+    keys = None
     if without or taktgeber:
+        keys = reports.directory(region)
         try:
             reports.check_whatif(region, without, taktgeber, keys)
         except ValidationError as exc:
@@ -305,26 +309,49 @@ def page(slug: str):
         return render_template("analysis/pending.html", region=region, latest=latest,
                                progress=latest.status(), status_url=status_url,
                                problems=problems, without=without, taktgeber=taktgeber,
-                               keys=keys), status
+                               keys=keys if keys is not None else reports.directory(region)),\
+            status
     report = latest.report
     whatif = report.get("whatif") if (without or taktgeber) else None
     page_number = web.page_number()
+    group = request.args.get("group")
+
+    def render_body() -> Markup:
+        nonlocal keys
+        keys = reports.directory(region) if keys is None else keys
+        return Markup(render_template(
+            "analysis/_body.html", region=region, report=report, keys=keys,
+            summary_labels=SUMMARY,
+            rows=taktgeber_rows(report, mandate_ties(region, [
+                r["key"] for r in report["taktgeber"]
+                if r["rank"] <= DETAILED or r["designated"]])),
+            detailed=DETAILED, member_rows=MEMBER_ROWS,
+            groups=gap_groups(report["gaps"], group, page_number),
+            severities=SEVERITIES, part_order=part_order(report.get("weights")),
+            explanation=graphs.SCORE_EXPLANATION[lang],
+            whatif=whatif, problems=problems,
+            without=without, taktgeber=taktgeber, use_selects=len(keys) <= SELECT_LIMIT,
+            options=whatif_options(keys) if len(keys) <= SELECT_LIMIT else None,
+            weights_rule=_rule_by_key(region, report.get("weights_rule")),
+            point_digits=POINT_DIGITS, num=_num, pct=_pct, figure=_figure,
+            charts=report_charts(report, keys)))
+
+    # The body is a function of the report (one per data version, what-if and language),
+    # the page of the gap lists and what the viewer may do; it is rendered once per
+    # process and then served from the cache (a report is replaced, never changed). Names
+    # and links are those of its first rendering: at most one report behind.
+    cache_key = (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id,
+                 latest.report_version, without or "", taktgeber or "", lang, group,
+                 page_number, perm.can_add_tie(current_user, region))
+    body = render_body() if problems else _bodies.get(cache_key, render_body)
     return render_template(
-        "analysis/page.html", region=region, report=report, keys=keys,
-        latest=latest, progress=latest.status(), status_url=status_url,
-        summary_labels=SUMMARY,
-        rows=taktgeber_rows(report, mandate_ties(region, [
-            r["key"] for r in report["taktgeber"] if r["rank"] <= DETAILED or r["designated"]])),
-        detailed=DETAILED, member_rows=MEMBER_ROWS,
-        groups=gap_groups(report["gaps"], request.args.get("group"), page_number),
-        severities=SEVERITIES, part_order=part_order(report.get("weights")),
-        explanation=graphs.SCORE_EXPLANATION[lang],
-        whatif=whatif, problems=problems,
-        without=without, taktgeber=taktgeber, use_selects=len(keys) <= SELECT_LIMIT,
-        options=whatif_options(keys) if len(keys) <= SELECT_LIMIT else None,
-        weights_rule=_rule_by_key(region, report.get("weights_rule")),
-        point_digits=POINT_DIGITS, num=_num, pct=_pct, figure=_figure,
-        charts=report_charts(report, keys)), status
+        "analysis/page.html", region=region, report=report, latest=latest,
+        progress=latest.status(), status_url=status_url, whatif=whatif, body=body), status
+
+
+#: Rendered bodies of the analysis page (see :func:`page`); each is a few hundred kB at
+#: most, at national scale.
+_bodies = LRU(32)
 
 
 def report_charts(report: dict, keys: dict) -> dict:

@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import contains_eager
 
 from collab.analysis import reports
 from collab.bundles import forms as bundle_forms
@@ -64,14 +65,29 @@ def _kind(name: str):
 # --- overview ---------------------------------------------------------------------------------
 
 
-def level_matrix(region) -> list[dict]:
-    """For each member: which of the three levels it has, through which organisation model,
-    and ``covered_by``: the actor (``{"key", "name"}``) that fills its coordinating level from
-    outside according to the analysis (the region's cached report, e.g. the designated
-    Taktgeber), so the matrix and the analysis' gaps never disagree."""
+#: Members per page of the level matrix (a national network has 10,800).
+MATRIX_PER_PAGE = 100
+
+
+def level_matrix(region, page: int = 1):
+    """For each member, by tier and name, ``MATRIX_PER_PAGE`` to a page: which of the three
+    levels it has, through which organisation model, and ``covered_by``: the actor
+    (``{"key", "name"}``) that fills its coordinating level from outside according to the
+    analysis (the region's cached report, e.g. the designated Taktgeber), so the matrix and
+    the analysis' gaps never disagree. Returns the page (``.items`` are the memberships)
+    and the rows."""
     from collab.analysis import reports
     from collab.core.web import select_locale  # the analysis is the one source of the cover
 
+    tier_order = sa.case({tier: n for n, tier in enumerate(vocab.TIERS)},
+                         value=RegionMembership.tier, else_=len(vocab.TIERS))
+    members = db.paginate(
+        sa.select(RegionMembership).join(Municipality)
+        .options(contains_eager(RegionMembership.municipality))
+        .where(RegionMembership.region_id == region.id)
+        .order_by(tier_order, Municipality.name, Municipality.id),
+        page=page, per_page=MATRIX_PER_PAGE, error_out=False)
+    ids = [m.municipality_id for m in members.items]
     # only a designated Taktgeber covers members from outside: without one, the matrix
     # needs no analysis (which takes seconds on a national network with an empty cache)
     adopted = db.session.scalars(sa.select(Rule).filter_by(
@@ -83,20 +99,20 @@ def level_matrix(region) -> list[dict]:
              if m.get("covered_by")} if report else {}
     names = dict(db.session.execute(sa.select(Actor.key, Actor.name).where(
         Actor.region_id == region.id, Actor.key.in_(set(cover.values())))).all()) if cover else {}
-    memberships = db.session.scalars(
-        sa.select(RegionMembership).join(Municipality)
-        .where(RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
-    actors = db.session.scalars(sa.select(Actor).where(
-        Actor.region_id == region.id, Actor.municipality_id.is_not(None))).all()
-    by_municipality: dict[int, dict[str, list[Actor]]] = defaultdict(lambda: defaultdict(list))
+    actors = db.session.execute(sa.select(
+        Actor.municipality_id, Actor.level, Actor.key, Actor.type).where(
+        Actor.region_id == region.id, Actor.municipality_id.in_(ids)).order_by(
+        Actor.name, Actor.id)).all() if ids else []
+    by_municipality: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for actor in actors:
         by_municipality[actor.municipality_id][actor.level].append(actor)
-    return [{"membership": m, "levels": {lvl: by_municipality[m.municipality_id].get(lvl, [])
-                                         for lvl in vocab.LEVELS},
-             "covered_by": {"key": cover[m.municipality.key],
-                            "name": names.get(cover[m.municipality.key],
-                                              cover[m.municipality.key])}
-             if m.municipality.key in cover else None} for m in memberships]
+    return members, [
+        {"membership": m, "levels": {lvl: by_municipality[m.municipality_id].get(lvl, [])
+                                     for lvl in vocab.LEVELS},
+         "covered_by": {"key": cover[m.municipality.key],
+                        "name": names.get(cover[m.municipality.key],
+                                          cover[m.municipality.key])}
+         if m.municipality.key in cover else None} for m in members.items]
 
 
 @bp.route("/<slug>")
@@ -111,8 +127,9 @@ def overview(slug: str):
     if perm.can_edit_region_settings(current_user, region):
         settings = object_forms.RegionSettingsForm(formdata=None, data=_form_data(
             {"funded_until": region.funded_until.isoformat() if region.funded_until else None}))
+    members, matrix = level_matrix(region, web.page_number())
     return render_template("objects/overview.html", region=region, counts=counts,
-                           matrix=level_matrix(region), regional=regional,
+                           members=members, matrix=matrix, regional=regional,
                            upload=bundle_forms.BundleUploadForm(), settings=settings)
 
 

@@ -464,3 +464,23 @@ def test_adopting_a_criteria_rule_changes_the_ranking_and_the_page_cites_it(
     assert page.index(link) < page.index("Kapazität entscheidet")
     ranks = page.count('class="num rank-range">Rang')
     assert ranks == len(after["taktgeber"]) > 1
+
+
+def test_cached_analysis_body_follows_the_viewer_and_the_data(as_user, api):
+    """The page body is rendered once per report and permission, then cached: a viewer never
+    gets the coordinator's links, and a change of the data shows the new report."""
+    from collab.analysis import pages as analysis_pages
+
+    analysis_pages._bodies.clear()
+    url = "/regions/swf5/analysis"
+    coordinator = as_user("koordination")
+    first = coordinator.get(url).get_data(as_text=True)
+    assert 'class="suggest-tie"' in first and len(analysis_pages._bodies.items) == 1
+    again = coordinator.get(url).get_data(as_text=True)  # served from the cache
+    assert again.count('class="suggest-tie"') == first.count('class="suggest-tie"')
+    assert len(analysis_pages._bodies.items) == 1
+    assert 'class="suggest-tie"' not in as_user("gast").get(url).get_data(as_text=True)
+    response = api("koordination").patch("/regions/swf5/actors/swa",
+                                         {"name": "Agentur Südwestfalen umbenannt"})
+    assert response.status_code == 200, response.get_json()
+    assert "Agentur Südwestfalen umbenannt" in coordinator.get(url).get_data(as_text=True)

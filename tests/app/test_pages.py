@@ -523,3 +523,17 @@ def test_every_recorded_action_has_a_label_in_the_activity_log():
                                    flags=re.S))
     assert recorded, "no recorded actions found"
     assert recorded - set(ACTIONS) == set()
+
+
+def test_level_matrix_is_paginated_by_tier_and_name(as_user, monkeypatch):
+    from collab.objects import pages as object_pages
+
+    monkeypatch.setattr(object_pages, "MATRIX_PER_PAGE", 3)
+    gast = as_user("gast")
+    first, second = text(gast.get(R)), text(gast.get(f"{R}?page=2"))
+    rows = [re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', page)
+            for page in (first, second)]
+    assert len(rows[0]) == 3 and len(rows[1]) == 3 and not set(rows[0]) & set(rows[1])
+    assert rows[0] == sorted(rows[0])  # the pioneers first, by name
+    assert "Seite 1 von" in first and 'rel="next"' in first and "Seite 2 von" in second
+    assert gast.get(f"{R}?page=99999").status_code == 200  # past the end: an empty page
