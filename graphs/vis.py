@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import networkx as nx
 
@@ -623,7 +623,8 @@ def vis_data(G: nx.MultiDiGraph | None = None, *, report: Mapping | None = None,
              filters: Mapping | None = None, ego: str | None = None,
              expand: Iterable = (), metric: str = "degree", positions: Mapping | None = None,
              seed: int = 0, limit: int = AGGREGATE_ABOVE, U: nx.Graph | None = None,
-             transfer: Iterable | None = None) -> dict:
+             transfer: Iterable | None = None,
+             layouts: Callable[[tuple, Callable[[], dict]], dict] | None = None) -> dict:
     """Return the vis-network data of the network view.
 
     Parameters
@@ -655,6 +656,10 @@ def vis_data(G: nx.MultiDiGraph | None = None, *, report: Mapping | None = None,
     transfer : iterable of mapping, optional
         The transfer entries whose routes a ``topic`` filter draws (see
         :func:`visible_nodes`); the report's ``transfer`` list when not given.
+    layouts : callable, optional
+        ``layouts(key, make)`` returns the cached layout of ``key`` or stores ``make()``:
+        a cache the caller shares between processes (the layout of an unchanged graph is
+        the same everywhere). A per-process cache of the last few layouts when not given.
 
     Returns
     -------
@@ -688,7 +693,7 @@ def vis_data(G: nx.MultiDiGraph | None = None, *, report: Mapping | None = None,
     if mode == "full":
         H = _full_graph(U, visible, overlay, metric)
         layout_base = U if len(U) <= limit else U.subgraph(visible)
-        pos = _cached_layout(U, layout_base, seed)
+        pos = _cached_layout(U, layout_base, seed, layouts)
     else:
         H = _unit_graph(U, unit, overlay, metric)
         pos = layout(H, seed=seed, geographic=True)
@@ -776,6 +781,9 @@ def marks_delta(plain: Mapping, marked: Mapping) -> dict:
     return result
 
 
+#: Raised whenever :func:`layout` places nodes differently, so no cache serves an old one.
+LAYOUT_VERSION = 1
+
 _layout_cache: dict = {}
 
 
@@ -788,11 +796,15 @@ def _content_key(G: nx.Graph) -> str:
                            digest_size=16).hexdigest()
 
 
-def _cached_layout(U: nx.Graph, base: nx.Graph, seed: int) -> dict:
-    """Layout of ``base`` (the whole graph when small, so filters do not move nodes); the
-    last few are kept, keyed by the graph's content and the seed, so an unchanged network
-    is laid out once per process however often its graph is rebuilt."""
-    key = (_content_key(base), seed)
+def _cached_layout(U: nx.Graph, base: nx.Graph, seed: int,
+                   layouts: Callable[[tuple, Callable[[], dict]], dict] | None = None) -> dict:
+    """Layout of ``base`` (the whole graph when small, so filters do not move nodes), keyed
+    by the graph's content, the seed and :data:`LAYOUT_VERSION`, so an unchanged network is
+    laid out once however often its graph is rebuilt: once per process with the last few
+    kept here, or once for all processes through ``layouts`` (see :func:`vis_data`)."""
+    key = (_content_key(base), seed, LAYOUT_VERSION)
+    if layouts is not None:
+        return dict(layouts(key, lambda: layout(base, seed=seed)))
     found = _layout_cache.get(key)
     if found is not None:
         return dict(found)

@@ -39,6 +39,7 @@ from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
 import graphs
+from collab.core.caching import redis_client
 from collab.core.models import AnalysisReport, Region
 from collab.core.records import analysis_records
 from collab.extensions import db
@@ -245,21 +246,6 @@ class ThreadQueue:
     def health(self) -> dict:
         return {"backend": self.name, "queued": self.jobs.qsize(),
                 "thread_alive": bool(self.thread and self.thread.is_alive())}
-
-
-_redis_clients: dict[str, object] = {}
-
-
-def redis_client(url: str):
-    """One client (connection pool) per process and URL."""
-    import redis
-
-    pid_url = f"{os.getpid()}:{url}"
-    if pid_url not in _redis_clients:
-        _redis_clients[pid_url] = redis.Redis.from_url(url, socket_timeout=5,
-                                                       socket_connect_timeout=5,
-                                                       health_check_interval=30)
-    return _redis_clients[pid_url]
 
 
 class RedisQueue:

@@ -11,6 +11,7 @@ region's report. Both are cached per database, region, data version and query, a
 from __future__ import annotations
 
 import io
+import json
 import math
 
 import networkx as nx
@@ -25,7 +26,7 @@ import graphs
 from collab.analysis import reports
 from collab.core import permissions as perm
 from collab.core import vocab
-from collab.core.caching import LRU, version_key
+from collab.core.caching import LRU, Shared, version_key
 from collab.core.models import (
     Actor,
     Initiative,
@@ -53,12 +54,18 @@ CHOICE_LIST_MAX = 500
 
 _graphs = LRU(GRAPH_CACHE_SIZE)
 _data = LRU(DATA_CACHE_SIZE)
+#: Layouts by graph content, shared by all processes and hosts (Redis): an unchanged network
+#: is laid out once, not once per worker and again after each worker's restart.
+_layouts = Shared("layout", 8, 24 * 3600,
+                  dumps=lambda pos: json.dumps({n: list(p) for n, p in pos.items()}),
+                  loads=lambda raw: {n: tuple(p) for n, p in json.loads(raw).items()})
 
 
 def clear_caches() -> None:
     """Forget every cached graph and vis data (tests; data changed behind our back)."""
     _graphs.clear()
     _data.clear()
+    _layouts.clear()
 
 
 def region_network(region: Region) -> nx.Graph:
@@ -268,8 +275,8 @@ def plain_data(region: Region, chosen: dict) -> dict:
     def make():
         transfer = _transfer(region, chosen)
         with gc_paused():
-            return with_provenance(vis.vis_data(U=U, transfer=transfer, **chosen),
-                                   U.graph["provenance"])
+            return with_provenance(vis.vis_data(U=U, transfer=transfer, layouts=_layouts.get,
+                                                **chosen), U.graph["provenance"])
     return _data.get((*version_key(region), _query_key(chosen), None), make)
 
 
@@ -283,7 +290,8 @@ def marked_data(region: Region, chosen: dict, report: dict, report_key: tuple) -
         transfer = _transfer(region, chosen)
         with gc_paused():
             return with_provenance(vis.vis_data(U=U, report=report, transfer=transfer,
-                                                **chosen), U.graph["provenance"])
+                                                layouts=_layouts.get, **chosen),
+                                   U.graph["provenance"])
     return _data.get((*version_key(region), _query_key(chosen), report_key), make)
 
 

@@ -27,7 +27,7 @@ import graphs
 from collab.analysis import figures, pdf, reports
 from collab.core import permissions as perm
 from collab.core import web
-from collab.core.caching import LRU
+from collab.core.caching import Shared
 from collab.core.models import (
     Actor,
     Initiative,
@@ -349,9 +349,11 @@ def page(slug: str):
         progress=latest.status(), status_url=status_url, whatif=whatif, body=body), status
 
 
-#: Rendered bodies of the analysis page (see :func:`page`); each is a few hundred kB at
-#: most, at national scale.
-_bodies = LRU(32)
+#: Rendered bodies of the analysis page (see :func:`page`), shared by all processes and
+#: hosts through Redis: a new report is rendered once, not once per worker. Each is a few
+#: hundred kB at most, at national scale.
+_bodies = Shared("analysis-body", 32, 3600, dumps=str,
+                 loads=lambda raw: Markup(raw.decode("utf-8")))
 
 
 def report_charts(report: dict, keys: dict) -> dict:

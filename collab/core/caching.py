@@ -41,3 +41,67 @@ class LRU:
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
+
+
+_redis_clients: dict[str, object] = {}
+
+
+def redis_client(url: str):
+    """One Redis client (connection pool) per process and URL."""
+    import os
+
+    import redis
+
+    pid_url = f"{os.getpid()}:{url}"
+    if pid_url not in _redis_clients:
+        _redis_clients[pid_url] = redis.Redis.from_url(url, socket_timeout=5,
+                                                       socket_connect_timeout=5,
+                                                       health_check_interval=30)
+    return _redis_clients[pid_url]
+
+
+class Shared:
+    """A value computed once for every process and host: a per-process :class:`LRU` in
+    front of Redis (``REDIS_URL``; without it, as under ``make run``, the LRU alone).
+
+    For what is expensive to make and depends only on its key, such as the layout of a graph
+    or the rendered body of one report: the first process to need it makes it and stores it
+    in Redis for ``ttl`` seconds, and the others read it instead of making it again. Values
+    pass through ``dumps``/``loads`` (bytes or str); a Redis that does not answer is
+    skipped (the value is made here), never an error."""
+
+    def __init__(self, prefix: str, size: int, ttl: int, dumps: Callable, loads: Callable):
+        self.prefix, self.ttl, self.dumps, self.loads = prefix, ttl, dumps, loads
+        self.local = LRU(size)
+
+    def _redis_key(self, key: tuple) -> str:
+        import hashlib
+
+        digest = hashlib.blake2b(repr(key).encode(), digest_size=20).hexdigest()
+        return f"kn:{self.prefix}:{digest}"
+
+    def get(self, key: tuple, make: Callable[[], object]):
+        url = current_app.config.get("REDIS_URL")
+        if not url:
+            return self.local.get(key, make)
+
+        def shared():
+            import redis
+
+            client, name = redis_client(url), self._redis_key(key)
+            try:
+                stored = client.get(name)
+            except redis.RedisError:
+                return make()
+            if stored is not None:
+                return self.loads(stored)
+            value = make()
+            try:
+                client.set(name, self.dumps(value), ex=self.ttl)
+            except redis.RedisError:
+                pass
+            return value
+        return self.local.get(key, shared)
+
+    def clear(self) -> None:
+        self.local.clear()

@@ -475,10 +475,10 @@ def test_cached_analysis_body_follows_the_viewer_and_the_data(as_user, api):
     url = "/regions/swf5/analysis"
     coordinator = as_user("koordination")
     first = coordinator.get(url).get_data(as_text=True)
-    assert 'class="suggest-tie"' in first and len(analysis_pages._bodies.items) == 1
+    assert 'class="suggest-tie"' in first and len(analysis_pages._bodies.local.items) == 1
     again = coordinator.get(url).get_data(as_text=True)  # served from the cache
     assert again.count('class="suggest-tie"') == first.count('class="suggest-tie"')
-    assert len(analysis_pages._bodies.items) == 1
+    assert len(analysis_pages._bodies.local.items) == 1
     assert 'class="suggest-tie"' not in as_user("gast").get(url).get_data(as_text=True)
     response = api("koordination").patch("/regions/swf5/actors/swa",
                                          {"name": "Agentur Südwestfalen umbenannt"})
