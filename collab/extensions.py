@@ -33,8 +33,16 @@ def _enforce_foreign_keys(dbapi_connection, _record) -> None:
     """SQLite checks foreign keys (and runs their ON DELETE rules) only when asked, per
     connection: ask on every connection, so that SQLite and PostgreSQL keep the same
     integrity. (The migrations switch it off while they rebuild tables, see
-    migrations/env.py.)"""
+    migrations/env.py.)
+
+    A database file is also switched to write-ahead logging, and a connection waits up to
+    30 s for another's write: under ``make run`` the analysis thread reads a large region
+    for seconds, and without WAL an edit meanwhile failed with "database is locked"."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"]
+        if files and files[0]:  # a file, not :memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

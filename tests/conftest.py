@@ -96,7 +96,10 @@ def _seeded(app) -> None:
 def sqlite_template(tmp_path_factory):
     """A seeded SQLite file, built once and copied for every test."""
     path = tmp_path_factory.mktemp("db") / "template.sqlite"
-    _seeded(create_app({**FAST, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}))
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    _seeded(app)
+    with app.app_context():
+        db.engine.dispose()  # the last connection checkpoints the WAL into the file copied
     return path
 
 
