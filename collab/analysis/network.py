@@ -18,6 +18,7 @@ import networkx as nx
 import sqlalchemy as sa
 from flask import (
     Response,
+    current_app,
     url_for,
 )
 from flask_babel import gettext as _
@@ -26,7 +27,7 @@ import graphs
 from collab.analysis import reports
 from collab.core import permissions as perm
 from collab.core import vocab
-from collab.core.caching import LRU, Shared, version_key
+from collab.core.caching import LRU, Freshest, Shared, version_key
 from collab.core.models import (
     Actor,
     Initiative,
@@ -52,7 +53,12 @@ DATA_CACHE_SIZE = 32
 CHOICE_LIST_MAX = 500
 
 
+#: a graph slower than this to build (a national network: about a second) is rebuilt in the
+#: background after a change while the last one is served (see :class:`Freshest`)
+SLOW_BUILD_SECONDS = 0.5
+
 _graphs = LRU(GRAPH_CACHE_SIZE)
+_views = Freshest(GRAPH_CACHE_SIZE, SLOW_BUILD_SECONDS)
 _data = LRU(DATA_CACHE_SIZE)
 #: Layouts by graph content, shared by all processes and hosts (Redis): an unchanged network
 #: is laid out once, not once per worker and again after each worker's restart.
@@ -64,6 +70,7 @@ _layouts = Shared("layout", 8, 24 * 3600,
 def clear_caches() -> None:
     """Forget every cached graph and vis data (tests; data changed behind our back)."""
     _graphs.clear()
+    _views.clear()
     _data.clear()
     _layouts.clear()
 
@@ -71,14 +78,34 @@ def clear_caches() -> None:
 def region_network(region: Region) -> nx.Graph:
     """The region's network graph as the view draws it (:func:`graphs.vis.view_graph` of
     :func:`collab.core.records.network_records`), cached until its data version changes.
-    Its ``provenance`` graph attribute is the records' :func:`provenance_index`."""
-    def make():
+    Its ``provenance`` graph attribute is the records' :func:`provenance_index`, its
+    ``data_version`` the version it was built from: for a network slow to build (national)
+    the previous graph is served while the new one is built in the background, so its
+    version may be behind the region's for a second or two (:class:`Freshest`)."""
+    def build(current: Region) -> tuple[int, nx.Graph]:
+        version = current.data_version or 0
         with gc_paused():
-            records = network_records(region)
+            records = network_records(current)
             U = vis.view_graph(records)
             U.graph["provenance"] = provenance_index(records)
-            return U
-    return _graphs.get((*version_key(region), "view"), make)
+            U.graph["data_version"] = version
+            return version, U
+
+    app, region_id = current_app._get_current_object(), region.id
+
+    def rebuild() -> tuple[int, nx.Graph]:
+        with app.app_context():
+            try:
+                return build(db.session.get(Region, region_id))
+            finally:
+                db.session.remove()
+    family = (app.config["SQLALCHEMY_DATABASE_URI"], region.id, "view")
+    return _views.get(family, region.data_version or 0, lambda: build(region), rebuild)[1]
+
+
+def _graph_key(region: Region, U: nx.Graph) -> tuple:
+    """The cache key of what is derived from ``U`` (its region and data version)."""
+    return (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id, U.graph["data_version"])
 
 
 #: how the view draws what rests on assumed records: pale, and edges dashed
@@ -277,7 +304,7 @@ def plain_data(region: Region, chosen: dict) -> dict:
         with gc_paused():
             return with_provenance(vis.vis_data(U=U, transfer=transfer, layouts=_layouts.get,
                                                 **chosen), U.graph["provenance"])
-    return _data.get((*version_key(region), _query_key(chosen), None), make)
+    return _data.get((*_graph_key(region, U), _query_key(chosen), None), make)
 
 
 def marked_data(region: Region, chosen: dict, report: dict, report_key: tuple) -> dict:
@@ -292,7 +319,7 @@ def marked_data(region: Region, chosen: dict, report: dict, report_key: tuple) -
             return with_provenance(vis.vis_data(U=U, report=report, transfer=transfer,
                                                 layouts=_layouts.get, **chosen),
                                    U.graph["provenance"])
-    return _data.get((*version_key(region), _query_key(chosen), report_key), make)
+    return _data.get((*_graph_key(region, U), _query_key(chosen), report_key), make)
 
 
 def decorated(data: dict, region: Region, chosen: dict) -> dict:

@@ -108,8 +108,9 @@ def _metric_labels() -> dict:
 def data(slug: str):
     """The page's graph data (same origin, session cookie), without waiting for the
     analysis: nodes, edges, aggregation, layout, saved positions, labels, and ``editable``
-    (:func:`network.editable_keys` of the signed-in account). The marks follow from
-    ``marks.json``."""
+    (:func:`network.editable_keys` of the signed-in account), and ``stale`` while a large
+    network's graph is being rebuilt after a change (the previous one is drawn meanwhile;
+    :func:`network.region_network`). The marks follow from ``marks.json``."""
     region = perm.get_region(slug)
     try:
         chosen = network.checked_query(region, request.args)
@@ -117,6 +118,8 @@ def data(slug: str):
         return _invalid_query(exc)
     doc = network.decorated(network.plain_data(region, chosen), region, chosen)
     doc["editable"] = network.editable_keys(current_user, region)
+    doc["stale"] = network.region_network(region).graph["data_version"] < (
+        region.data_version or 0)
     return jsonify(doc)
 
 

@@ -105,3 +105,74 @@ class Shared:
 
     def clear(self) -> None:
         self.local.clear()
+
+
+class Freshest:
+    """The newest value of each family (e.g. one region's graph), tagged with the data
+    version it was made from; stale-while-revalidate for values that are slow to make.
+
+    When the version asked for is not the one held and the held value took at least ``slow``
+    seconds to make (a national network), the held value is returned at once and the new one
+    is made in a background thread (one at a time per family): a page never waits for it.
+    Values quick to make (a region's) are made at once, so an edit shows immediately."""
+
+    def __init__(self, size: int, slow: float):
+        self.size, self.slow = size, slow
+        self.items: OrderedDict[tuple, tuple] = OrderedDict()  # family -> (version, value, s)
+        self.making: set[tuple] = set()
+        self.lock = threading.Lock()
+
+    def _store(self, family: tuple, version: int, value, seconds: float) -> None:
+        with self.lock:
+            held = self.items.get(family)
+            if held is None or held[0] <= version:
+                self.items[family] = (version, value, seconds)
+                self.items.move_to_end(family)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def get(self, family: tuple, version: int, make: Callable[[], tuple[int, object]],
+            remake: Callable[[], tuple[int, object]]):
+        """``(version, value)``: ``make()`` and ``remake()`` return the version they read and
+        the value; ``remake`` runs in a background thread (it opens its own app context)."""
+        import time
+
+        with self.lock:
+            held = self.items.get(family)
+            if held is not None:
+                self.items.move_to_end(family)
+        if held is not None and held[0] >= version:
+            return held[0], held[1]
+        if held is not None and held[2] >= self.slow:
+            self._start(family, remake)
+            return held[0], held[1]
+        start = time.perf_counter()
+        made_version, value = make()
+        self._store(family, made_version, value, time.perf_counter() - start)
+        return made_version, value
+
+    def _start(self, family: tuple, remake) -> None:
+        with self.lock:
+            if family in self.making:
+                return
+            self.making.add(family)
+
+        def run():
+            import time
+
+            try:
+                start = time.perf_counter()
+                made_version, value = remake()
+                self._store(family, made_version, value, time.perf_counter() - start)
+            except Exception:  # logged; the next request tries again
+                import logging
+
+                logging.getLogger("kommunalnetz.cache").exception("background rebuild failed")
+            finally:
+                with self.lock:
+                    self.making.discard(family)
+        threading.Thread(target=run, name="kn-rebuild", daemon=True).start()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()

@@ -47,3 +47,36 @@ def test_without_redis_each_process_makes_its_own():
 def test_a_redis_that_does_not_answer_is_skipped():
     with _app("redis://127.0.0.1:1/0").app_context():
         assert _cache().get(("k",), lambda: "made here") == "made here"
+
+
+def test_freshest_makes_a_quick_value_at_once():
+    from collab.core.caching import Freshest
+
+    cache = Freshest(4, slow=10.0)
+    assert cache.get(("r",), 1, lambda: (1, "v1"), None) == (1, "v1")
+    assert cache.get(("r",), 1, lambda: (1, "other"), None) == (1, "v1")  # held
+    assert cache.get(("r",), 2, lambda: (2, "v2"), None) == (2, "v2")  # quick: made now
+
+
+def test_freshest_serves_a_slow_value_while_the_new_one_is_made():
+    import threading
+
+    from collab.core.caching import Freshest
+
+    cache = Freshest(4, slow=0.0)  # every value counts as slow
+    assert cache.get(("r",), 1, lambda: (1, "v1"), None) == (1, "v1")
+    release, made = threading.Event(), []
+
+    def remake():
+        release.wait(5)
+        made.append(1)
+        return 2, "v2"
+    # the held value comes back at once, the new one is made in the background, once
+    assert cache.get(("r",), 2, None, remake) == (1, "v1")
+    assert cache.get(("r",), 2, None, remake) == (1, "v1")
+    release.set()
+    for _ in range(100):
+        if cache.get(("r",), 2, None, remake) == (2, "v2"):
+            break
+        threading.Event().wait(0.05)
+    assert cache.get(("r",), 2, None, remake) == (2, "v2") and made == [1]
