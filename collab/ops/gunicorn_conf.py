@@ -29,3 +29,12 @@ if (os.environ.get("KN_LOG_FORMAT") or "json") == "json":
                                        "propagate": False}},
         "root": {"handlers": ["stdout"], "level": loglevel.upper()},
     }
+
+
+def post_worker_init(worker):
+    """Move everything loaded at start (modules, the app) out of the garbage collector's
+    reach: its full collections then walk only what requests made (caches of large
+    networks), not the whole process again and again."""
+    import gc
+
+    gc.freeze()
