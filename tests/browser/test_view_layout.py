@@ -72,3 +72,60 @@ def test_actors_grouped_around_their_municipality(signed_in, live_server):
     assert len(rows) > 40
     wrong = [r for r in rows if r[1] != r[2]]
     assert not wrong, wrong
+
+
+#: the map's member circles: key -> radius (Leaflet's), from the markers' class names
+RADII = """() => {
+    const out = {};
+    document.querySelectorAll('path.map-municipality').forEach(p => {
+        const key = [...p.classList].find(c => c.startsWith('map-node-')).slice(9);
+        out[key] = p.getAttribute('d');
+    });
+    return out;
+}"""
+
+
+def _radii(page) -> dict:
+    """Each member circle's radius, read from its SVG path ("M x,y a r,r 0 1,0 ...")."""
+    import re
+
+    found = {}
+    for key, d in page.evaluate(RADII).items():
+        match = re.search(r"a\s*([\d.]+)[, ]", d)
+        found[key] = float(match.group(1))
+    return found
+
+
+def test_map_size_by_resizes_the_markers(signed_in, live_server):
+    """The map sizes its members by population unless told otherwise; choosing "Größe
+    nach: Verbindungen" resizes the circles at once (the best connected member is the
+    largest), puts the measure in the address and the legend; a link with ?metric= opens
+    with that measure; no request leaves the machine."""
+    page = signed_in("koordination")
+    page.goto(f"{live_server.url}/regions/swf5/map")
+    page.wait_for_selector("#map-app[data-state=ready]", timeout=60_000)
+    assert page.input_value("select[name=metric]") == "population"
+    by_population = _radii(page)
+    assert len(by_population) >= 20
+    data = page.evaluate("""fetch(document.getElementById('map-app').dataset.dataUrl,
+        {credentials: 'same-origin'}).then(r => r.json())""")
+    sizes = {m["key"]: m["sizes"] for m in data["municipalities"]}
+    biggest = max(sizes, key=lambda k: sizes[k]["population"])
+    assert by_population[biggest] == max(by_population.values())
+    page.select_option("select[name=metric]", "degree")
+    assert page.get_attribute("#map-app", "data-metric") == "degree"
+    by_degree = _radii(page)
+    assert by_degree != by_population
+    best = max(sizes, key=lambda k: sizes[k]["degree"])
+    assert by_degree[best] == max(by_degree.values())
+    assert "metric=degree" in page.url
+    assert page.text_content("#map-size-metric") == "Verbindungen"
+    page.select_option("select[name=metric]", "capacity")
+    assert _radii(page) != by_degree
+    page.goto(f"{live_server.url}/regions/swf5/map?metric=taktgeber")
+    page.wait_for_selector("#map-app[data-state=ready]", timeout=60_000)
+    assert page.input_value("select[name=metric]") == "taktgeber"
+    assert len(set(_radii(page).values())) > 1
+    hosts = {u.split("/")[2].split(":")[0] for u in page.requests_seen
+             if u.startswith("http")}
+    assert hosts == {"127.0.0.1"}, hosts
