@@ -129,3 +129,41 @@ def test_map_size_by_resizes_the_markers(signed_in, live_server):
     hosts = {u.split("/")[2].split(":")[0] for u in page.requests_seen
              if u.startswith("http")}
     assert hosts == {"127.0.0.1"}, hosts
+
+
+#: where the region menu's current entry is, against the menu's own box and the window
+CURRENT_ENTRY = """() => {
+    const nav = document.querySelector('header.top .region-nav');
+    const a = nav.querySelector('a[aria-current="page"]');
+    const n = nav.getBoundingClientRect(), r = a.getBoundingClientRect();
+    return {text: a.textContent, left: r.left, right: r.right, navLeft: n.left,
+            navRight: n.right, scrolls: nav.scrollWidth > nav.clientWidth,
+            header: document.querySelector('header.top').getBoundingClientRect().height,
+            pageX: window.scrollX, pageY: window.scrollY};
+}"""
+
+
+@pytest.mark.parametrize("path, entry", [("/map", "Karte"), ("/analysis", "Analyse"),
+                                         ("/charter", "Kooperationsvereinbarung"),
+                                         ("/municipalities", "Kommunen")])
+def test_phone_menu_compact_with_current_entry_in_view(chromium, live_server, path, entry):
+    """On a phone (390 × 844) the header stays short (the region menu one line that
+    scrolls sideways) and the current page's entry is scrolled fully into the menu's view,
+    even the last one; the page itself is not scrolled."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login")
+    page.fill("input[name=login]", "gast")
+    page.fill("input[name=password]", "demo")
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/regions/swf5{path}")
+    page.wait_for_load_state()
+    state = page.evaluate(CURRENT_ENTRY)
+    assert state["text"] == entry
+    assert state["scrolls"], state
+    assert state["header"] <= 130, state
+    assert state["left"] >= state["navLeft"] - 0.5 and state["right"] <= state["navRight"] + 0.5, \
+        state
+    assert state["pageX"] == 0 and state["pageY"] == 0, state
+    context.close()
