@@ -704,8 +704,16 @@ def _geo_layout(H: nx.Graph, seed: int) -> dict:
         home = _home(H, n)
         if home != n and home in pos:
             rings.setdefault(home, []).append(n)
+    placed_points = list(pos.items())
     for home, group in rings.items():  # an opened municipality: its actors around it
         radius = max(GEO_RING_MIN, len(group) * GEO_RING_STEP / (2 * math.pi))
+        # within less than half the way to the nearest other place, so each actor stays
+        # nearer its own municipality than any other
+        hx, hy = pos[home]
+        nearest = min((math.hypot(x - hx, y - hy) for m, (x, y) in placed_points
+                       if m != home and (x, y) != (hx, hy)), default=None)
+        if nearest is not None:
+            radius = min(radius, 0.45 * nearest)
         for k, n in enumerate(group):
             angle = 2 * math.pi * k / len(group) + math.pi / 2
             pos[n] = (round(pos[home][0] + radius * math.cos(angle), 1),

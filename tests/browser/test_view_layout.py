@@ -167,3 +167,26 @@ def test_phone_menu_compact_with_current_entry_in_view(chromium, live_server, pa
         state
     assert state["pageX"] == 0 and state["pageY"] == 0, state
     context.close()
+
+
+def test_national_view_opened_municipality_rings_its_actors(signed_in, live_server,
+                                                             national_slug):
+    """National size (aggregated by Kreis): a Kreis opened shows its municipalities (each
+    with its actors inside); one of them opened draws its actors around it, each nearer
+    to it than to any other municipality on the screen."""
+    page = signed_in("koordination")
+    open_view(page, live_server.url, national_slug)
+    assert page.evaluate("window.networkView.data.mode") == "kreis"
+    kreis = page.evaluate("""() => window.networkView.nodes.get({filter: n => n.info.type
+        === 'kreis'}).sort((a, b) => b.info.actors - a.info.actors)[0].id""")
+    open_view(page, live_server.url, national_slug, query=f"?expand={kreis}")
+    municipality = page.evaluate("""() => window.networkView.nodes.get({filter: n =>
+        n.info.type === 'municipality' && n.info.aggregate && n.info.actors > 2})
+        .sort((a, b) => b.info.actors - a.info.actors)[0].id""")
+    open_view(page, live_server.url, national_slug,
+              query=f"?expand={kreis}&expand={municipality}")
+    rows = page.evaluate(NEAREST)
+    mine = [r for r in rows if r[1] == municipality]
+    assert len(mine) > 2
+    wrong = [r for r in mine if r[2] != municipality]
+    assert not wrong, wrong
