@@ -165,7 +165,8 @@
     });
     resize(metricSelect ? metricSelect.value : chosenMetric());
     layers.addTo(map);
-    if (layers.getLayers().length) { map.fitBounds(layers.getBounds().pad(0.12)); }
+    // without animation: "ready" means the final view (a screenshot or a test reads it)
+    if (layers.getLayers().length) { map.fitBounds(layers.getBounds().pad(0.12), {animate: false}); }
     var tbody = document.querySelector("#map-table tbody");
     rows.forEach(function (r) {
       var tr = document.createElement("tr");
