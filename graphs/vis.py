@@ -72,6 +72,8 @@ RING_STEP = 80.0
 #: :func:`_separate`, which leaves layouts of more groups than ``SEPARATE_MAX`` alone
 GROUP_GAP = 80.0
 SEPARATE_MAX = 400
+#: a ring reaches at most this share of the way to the nearest other group
+RING_SHARE = 0.45
 GEO_RING_MIN = 30.0
 GEO_RING_STEP = 25.0
 
@@ -632,6 +634,24 @@ def _separate(centre: Mapping, radii: Mapping, rounds: int = 40) -> dict:
     return {n: (float(x), float(y)) for n, (x, y) in zip(nodes, xy, strict=True)}
 
 
+def _capped_radii(centre: Mapping, radii: Mapping) -> dict:
+    """Each ring's radius at most ``RING_SHARE`` of the way to the nearest other centre
+    (a k-d tree), so an actor is always nearer its own municipality than any other, also
+    where :func:`_separate` did not run or did not finish."""
+    if len(centre) < 2 or not radii:
+        return dict(radii)
+    from scipy.spatial import cKDTree
+
+    nodes = list(centre)
+    tree = cKDTree(np.array([centre[n] for n in nodes], dtype=float))
+    homes = list(radii)
+    found, _ = tree.query(np.array([centre[h] for h in homes], dtype=float), k=2)
+    capped = {}
+    for h, distances in zip(homes, found, strict=True):
+        capped[h] = min(radii[h], RING_SHARE * float(distances[1]))
+    return capped
+
+
 def _grouped_layout(H: nx.Graph, seed: int) -> dict:
     """Municipalities and their actors as groups: the graph of groups (each actor joined to
     its municipality, :func:`_home`) laid out by Kamada-Kawai (from a seeded spring
@@ -658,6 +678,7 @@ def _grouped_layout(H: nx.Graph, seed: int) -> dict:
     radii = {h: max(RING_MIN, len(group) * RING_STEP / (2 * math.pi))
              for h, group in members.items()}
     centre = _separate(centre, radii)
+    radii = _capped_radii(centre, radii)
     pos = {n: (round(float(x), 1), round(float(y), 1)) for n, (x, y) in centre.items()}
     for h in sorted(members, key=str):
         group = sorted(members[h], key=str)

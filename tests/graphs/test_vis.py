@@ -432,3 +432,16 @@ def test_aggregated_views_keep_the_groups():
     assert {"m0", "m1", "m2", "kreis:Kreis B", "m1-a0"} <= set(pos)
     for k in range(4):
         assert _closest_municipality(pos, f"m1-a{k}", ["m0", "m1", "m2"]) == "m1"
+
+
+def test_groups_hold_without_pushing_apart(monkeypatch):
+    """Above ``SEPARATE_MAX`` groups the centres are not pushed apart (too slow); the rings
+    are then kept under half the way to the nearest other group, so the actors still sit
+    nearest their own municipality."""
+    monkeypatch.setattr(vis, "SEPARATE_MAX", 0)
+    U = vis.view_graph(_grouping_bundle())
+    pos = vis.layout(U, seed=3)
+    municipalities = [f"m{i}" for i in range(6)]
+    for i in range(6):
+        for k in range(4):
+            assert _closest_municipality(pos, f"m{i}-a{k}", municipalities) == f"m{i}"
