@@ -157,6 +157,7 @@ def test_coordinator_saves_positions(signed_in, live_server):
     """The coordinator's "Positionen speichern" stores the layout; a reload draws it."""
     page = signed_in("koordination")
     open_view(page, live_server.url)
+    laid_out = page.evaluate("window.networkView.network.getPositions(['olpe']).olpe")
     page.evaluate("window.networkView.network.moveNode('olpe', 4321, -1234)")
     page.click("#network-save")
     wait_until(page, "document.getElementById('network-status').textContent"
@@ -170,6 +171,12 @@ def test_coordinator_saves_positions(signed_in, live_server):
     viewer = signed_in("gast")
     open_view(viewer, live_server.url)
     assert viewer.locator("#network-save").count() == 0
+    # Olpe back where the layout put it, for the later tests (and screenshots) of the session
+    page.evaluate("p => window.networkView.network.moveNode('olpe', p.x, p.y)", laid_out)
+    page.evaluate("document.getElementById('network-status').textContent = ''")
+    page.click("#network-save")
+    wait_until(page, "document.getElementById('network-status').textContent"
+                     ".includes('gespeichert')")
 
 
 def test_a_move_before_the_analysis_survives_its_marks(signed_in, live_server):

@@ -63,9 +63,24 @@ NEAREST = """() => {
 }"""
 
 
+def _forget_saved_positions(app) -> None:
+    """Drop the saved positions (another test of the session saves a layout): the view
+    draws the computed layout again."""
+    import sqlalchemy as sa
+
+    from collab.core.models import NodePosition
+    from collab.extensions import db
+
+    with app.app_context():
+        db.session.execute(sa.delete(NodePosition))
+        db.session.commit()
+        db.session.remove()
+
+
 def test_actors_grouped_around_their_municipality(signed_in, live_server):
-    """In the drawn region every actor of a municipality sits nearer to it than to any
-    other municipality (on a ring around it)."""
+    """In the drawn region (the computed layout: no saved positions) every actor of a
+    municipality sits nearer to it than to any other municipality (on a ring around it)."""
+    _forget_saved_positions(live_server.app)
     page = signed_in("koordination")
     open_view(page, live_server.url)
     rows = page.evaluate(NEAREST)
