@@ -47,9 +47,15 @@
       }).catch(function () { return null; });
   }
   var outlines = Promise.all([
-    outline(app.dataset.germanyUrl, {color: "#566573", weight: 2, fill: true, fillColor: "#fbfcfc", fillOpacity: tiles ? 0 : 1}, T.natural_earth),
-    outline(app.dataset.laenderUrl, {color: "#aab7b8", weight: 1, fill: false, dashArray: "4 3"}, T.bkg)
-  ]);
+    outline(app.dataset.germanyUrl, {color: "#566573", weight: 2, fill: true, fillColor: "#fbfcfc", fillOpacity: tiles ? 0 : 1, className: "map-germany"}, T.natural_earth),
+    outline(app.dataset.laenderUrl, {color: "#aab7b8", weight: 1, fill: false, dashArray: "4 3", className: "map-laender"}, T.bkg)
+  ]).then(function (layers) {
+    // Germany's opaque area at the very back, the Länder lines above it, whichever file
+    // came first (else the Länder could end up hidden behind the area)
+    if (layers[1]) { layers[1].bringToBack(); }
+    if (layers[0]) { layers[0].bringToBack(); }
+    return layers;
+  });
 
   function showPanel(title, type, facts, links) {
     document.getElementById("map-panel-title").textContent = title;

@@ -205,3 +205,32 @@ def test_national_view_opened_municipality_rings_its_actors(signed_in, live_serv
     assert len(mine) > 2
     wrong = [r for r in mine if r[2] != municipality]
     assert not wrong, wrong
+
+
+#: the outlines' order in the map's SVG: Germany's area must come first (drawn below)
+OUTLINE_ORDER = """() => {
+    const paths = [...document.querySelectorAll('.leaflet-overlay-pane svg path')];
+    return {germany: paths.findIndex(p => p.classList.contains('map-germany')),
+            laender: paths.findIndex(p => p.classList.contains('map-laender')),
+            first_member: paths.findIndex(p => p.classList.contains('map-municipality'))};
+}"""
+
+
+def test_map_laender_lines_above_the_germany_area(signed_in, live_server):
+    """The Länder lines are drawn above Germany's opaque area and the members above both,
+    whichever outline file arrives first (the second to arrive once went to the back
+    and hid the Länder); three loads, one with the Germany file held back."""
+    page = signed_in("gast")
+    held = []
+    for attempt in range(3):
+        if attempt == 2:
+            page.route("**/germany.geojson", lambda route: held.append(route))
+        page.goto(f"{live_server.url}/regions/swf5/map")
+        if attempt == 2:
+            while not held:
+                page.wait_for_timeout(50)
+            page.wait_for_timeout(300)  # the Länder file is in by now
+            held[0].continue_()
+        page.wait_for_selector("#map-app[data-state=ready]", timeout=60_000)
+        order = page.evaluate(OUTLINE_ORDER)
+        assert 0 <= order["germany"] < order["laender"] < order["first_member"], order
