@@ -818,8 +818,17 @@
   // --- saving positions (coordinator) -----------------------------------------------------
   var saveButton = document.getElementById("network-save");
   if (saveButton) {
+    // the answer in its own line (the counts in the status line are rewritten when the
+    // analysis marks arrive) and as data-save="done" / "failed" on the app
+    var savedLine = document.getElementById("network-saved");
+    var saved = function (value, text) {
+      app.dataset.save = value;
+      savedLine.textContent = text;
+      savedLine.hidden = !text;
+    };
     saveButton.addEventListener("click", function () {
       if (!state.network) { return; }
+      saved("saving", "");
       var raw = state.network.getPositions();
       var positions = {};
       Object.keys(raw).forEach(function (id) {
@@ -835,9 +844,9 @@
           return { error: response.status + " " + response.statusText };
         }).then(function (body) {
           if (!response.ok) { throw new Error(body.error || response.status); }
-          setStatus(TEXT.saved + " " + body.saved);
+          saved("done", TEXT.saved + " " + body.saved);
         });
-      }).catch(function (error) { setStatus(TEXT.save_failed + " " + error.message); });
+      }).catch(function (error) { saved("failed", TEXT.save_failed + " " + error.message); });
     });
   }
 

@@ -160,8 +160,8 @@ def test_coordinator_saves_positions(signed_in, live_server):
     laid_out = page.evaluate("window.networkView.network.getPositions(['olpe']).olpe")
     page.evaluate("window.networkView.network.moveNode('olpe', 4321, -1234)")
     page.click("#network-save")
-    wait_until(page, "document.getElementById('network-status').textContent"
-                     ".includes('gespeichert')")
+    page.wait_for_selector("#network-app[data-save=done]", state="attached")
+    assert "Positionen gespeichert" in page.text_content("#network-saved")
     open_view(page, live_server.url)
     assert page.evaluate("window.networkView.network.getPositions(['olpe']).olpe") == \
         {"x": 4321, "y": -1234}
@@ -173,10 +173,8 @@ def test_coordinator_saves_positions(signed_in, live_server):
     assert viewer.locator("#network-save").count() == 0
     # Olpe back where the layout put it, for the later tests (and screenshots) of the session
     page.evaluate("p => window.networkView.network.moveNode('olpe', p.x, p.y)", laid_out)
-    page.evaluate("document.getElementById('network-status').textContent = ''")
     page.click("#network-save")
-    wait_until(page, "document.getElementById('network-status').textContent"
-                     ".includes('gespeichert')")
+    page.wait_for_selector("#network-app[data-save=done]", state="attached")
 
 
 def test_a_move_before_the_analysis_survives_its_marks(signed_in, live_server):
