@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 
 import networkx as nx
+import numpy as np
 
 from .build import (
     ACTS_FOR_WEIGHT,
@@ -57,6 +58,24 @@ SCALE = 1000.0
 #: Up to this many nodes the layout is Kamada-Kawai (started from a seeded spring layout),
 #: which spreads small networks evenly; above, the seeded spring layout alone.
 KAMADA_KAWAI_MAX = 400
+#: The layout's box is this much wider than high (the view's canvas is landscape).
+LAYOUT_ASPECT = 1.6
+#: How much of a node's place along each axis is linear (the rest is its rank): see
+#: :func:`_spread`.
+SPREAD_LINEAR = 0.5
+#: A municipality's actors sit on a ring around it: at least this radius, and this much
+#: ring length per actor.
+RING_MIN = 160.0
+RING_STEP = 80.0
+#: the same on the geographic layout of aggregated views (opened municipalities)
+#: the least distance between two groups' rings (or two single nodes); see
+#: :func:`_separate`, which leaves layouts of more groups than ``SEPARATE_MAX`` alone
+GROUP_GAP = 80.0
+SEPARATE_MAX = 400
+#: a ring reaches at most this share of the way to the nearest other group
+RING_SHARE = 0.45
+GEO_RING_MIN = 30.0
+GEO_RING_STEP = 25.0
 
 SHAPES = {"municipality": "square", "actor": "dot", "initiative": "diamond",
           "kreis": "hexagon"}
@@ -525,10 +544,12 @@ def layout(H: nx.Graph, *, seed: int = 0, fixed: Mapping | None = None,
 
     With ``geographic=True`` nodes with ``lat``/``lon`` are placed on a plane projection
     (equirectangular around the mean latitude) and the others at the mean of their placed
-    neighbours (or on a circle when they have none); otherwise Kamada-Kawai from a seeded
-    spring layout (up to ``KAMADA_KAWAI_MAX`` nodes) or the seeded spring layout
-    (Fruchterman-Reingold), scaled to ``±SCALE`` (more for large graphs). Positions in
-    ``fixed`` are kept as given.
+    neighbours (or on a circle when they have none), and the actors of a placed
+    municipality on a small ring around it; otherwise grouped by municipality
+    (:func:`_grouped_layout`): the groups by Kamada-Kawai from a seeded spring layout (up
+    to ``KAMADA_KAWAI_MAX`` groups) or the seeded spring layout (Fruchterman-Reingold),
+    spread over ``±SCALE * LAYOUT_ASPECT`` × ``±SCALE`` (more for large graphs), each
+    municipality's actors on a ring around it. Positions in ``fixed`` are kept as given.
 
     Examples
     --------
@@ -548,15 +569,141 @@ def layout(H: nx.Graph, *, seed: int = 0, fixed: Mapping | None = None,
     elif len(H) == 1:
         pos = {n: (0.0, 0.0) for n in H}
     else:
-        if len(H) <= KAMADA_KAWAI_MAX:
-            start = nx.spring_layout(H, seed=seed, weight=None)
-            raw = nx.kamada_kawai_layout(H, pos=start, weight=None)
-        else:
-            raw = nx.spring_layout(H, seed=seed, weight=None)
-        scale = SCALE * max(1.0, math.sqrt(len(H)) / 8)
-        pos = {n: (round(float(x) * scale, 1), round(float(y) * scale, 1))
-               for n, (x, y) in raw.items()}
+        pos = _grouped_layout(H, seed)
     pos.update(fixed)
+    return pos
+
+
+def _home(H: nx.Graph, n) -> object:
+    """The node ``n`` is grouped around: an actor's municipality when it is in ``H`` (read
+    from the node's attributes or, in a styled unit graph, its ``_info``), else ``n``."""
+    d = H.nodes[n]
+    info = d.get("_info") or d
+    if info.get("type") != "actor":
+        return n
+    home = info.get("municipality")
+    return home if home is not None and home != n and home in H else n
+
+
+def _spread(raw: Mapping, half_width: float, half_height: float) -> dict:
+    """Stretch positions over the box ``±half_width`` × ``±half_height``: per axis the mean
+    of the linear and the rank position (a dense core and a few outliers no longer leave
+    most of the box empty; the order along each axis is kept)."""
+    nodes = sorted(raw, key=str)
+    out: dict = {n: [0.0, 0.0] for n in nodes}
+    for axis, half in ((0, half_width), (1, half_height)):
+        values = [float(raw[n][axis]) for n in nodes]
+        low, high = min(values), max(values)
+        if high - low < 1e-12:
+            continue
+        order = sorted(range(len(nodes)), key=lambda i: (values[i], i))
+        rank = [0.0] * len(nodes)
+        for r, i in enumerate(order):
+            rank[i] = r / (len(nodes) - 1)
+        for i, n in enumerate(nodes):
+            linear = (values[i] - low) / (high - low)
+            out[n][axis] = (SPREAD_LINEAR * linear + (1 - SPREAD_LINEAR) * rank[i]) * 2 - 1
+            out[n][axis] *= half
+    return {n: (x, y) for n, (x, y) in out.items()}
+
+
+def _separate(centre: Mapping, radii: Mapping, rounds: int = 40) -> dict:
+    """Push the groups' centres apart until no ring overlaps another group: two centres at
+    least twice the larger ring's radius plus ``GROUP_GAP`` apart (so every actor is nearer
+    its own municipality than any other), two single nodes at least ``GROUP_GAP``. Up to
+    ``rounds`` rounds of pairwise pushes (numpy; skipped above ``SEPARATE_MAX`` groups)."""
+    nodes = sorted(centre, key=str)
+    if len(nodes) < 2 or len(nodes) > SEPARATE_MAX:
+        return dict(centre)
+    xy = np.array([centre[n] for n in nodes], dtype=float)
+    r = np.array([radii.get(n, 0.0) for n in nodes], dtype=float)
+    need = 2 * np.maximum.outer(r, r) + GROUP_GAP
+    np.fill_diagonal(need, 0.0)
+    # a tiny fixed offset per node, so two centres on one spot part in a definite direction
+    angle = np.arange(len(nodes)) * 2.399963
+    xy += np.column_stack((np.cos(angle), np.sin(angle))) * 1e-3
+    for _ in range(rounds):
+        diff = xy[:, None, :] - xy[None, :, :]
+        dist = np.sqrt((diff ** 2).sum(axis=2))
+        short = np.clip(need - dist, 0.0, None)
+        np.fill_diagonal(short, 0.0)
+        if not short.any():
+            break
+        unit = diff / np.where(dist > 0, dist, 1.0)[:, :, None]
+        xy += (unit * (short / 2)[:, :, None]).sum(axis=1) * 0.5
+    return {n: (float(x), float(y)) for n, (x, y) in zip(nodes, xy, strict=True)}
+
+
+def _capped_radii(centre: Mapping, radii: Mapping) -> dict:
+    """Each ring's radius at most ``RING_SHARE`` of the way to the nearest other centre
+    (a k-d tree), so an actor is always nearer its own municipality than any other, also
+    where :func:`_separate` did not run or did not finish."""
+    if len(centre) < 2 or not radii:
+        return dict(radii)
+    from scipy.spatial import cKDTree
+
+    nodes = list(centre)
+    tree = cKDTree(np.array([centre[n] for n in nodes], dtype=float))
+    homes = list(radii)
+    found, _ = tree.query(np.array([centre[h] for h in homes], dtype=float), k=2)
+    capped = {}
+    for h, distances in zip(homes, found, strict=True):
+        capped[h] = min(radii[h], RING_SHARE * float(distances[1]))
+    return capped
+
+
+def _grouped_layout(H: nx.Graph, seed: int) -> dict:
+    """Municipalities and their actors as groups: the graph of groups (each actor joined to
+    its municipality, :func:`_home`) laid out by Kamada-Kawai (from a seeded spring
+    layout; up to ``KAMADA_KAWAI_MAX`` groups) or the seeded spring layout, spread over a
+    ``LAYOUT_ASPECT`` box (:func:`_spread`); then each municipality's actors on a ring
+    around it, each turned towards the groups it is linked to."""
+    home = {n: _home(H, n) for n in H}
+    members: dict = {}
+    for n, h in home.items():
+        if h != n:
+            members.setdefault(h, []).append(n)
+    Q = nx.Graph()
+    Q.add_nodes_from(sorted(set(home.values()), key=str))
+    Q.add_edges_from((home[u], home[v]) for u, v in H.edges() if home[u] != home[v])
+    if len(Q) == 1:
+        raw = {n: (0.0, 0.0) for n in Q}
+    elif len(Q) <= KAMADA_KAWAI_MAX:
+        start = nx.spring_layout(Q, seed=seed, weight=None)
+        raw = nx.kamada_kawai_layout(Q, pos=start, weight=None)
+    else:
+        raw = nx.spring_layout(Q, seed=seed, weight=None)
+    half = SCALE * max(1.0, math.sqrt(len(H)) / 8)
+    centre = _spread(raw, half * LAYOUT_ASPECT, half) if len(Q) > 1 else raw
+    radii = {h: max(RING_MIN, len(group) * RING_STEP / (2 * math.pi))
+             for h, group in members.items()}
+    centre = _separate(centre, radii)
+    radii = _capped_radii(centre, radii)
+    pos = {n: (round(float(x), 1), round(float(y), 1)) for n, (x, y) in centre.items()}
+    for h in sorted(members, key=str):
+        group = sorted(members[h], key=str)
+        hx, hy = pos[h]
+        radius = radii[h]
+        wanted = []
+        for n in group:
+            outside = [pos[home[m]] for m in H[n] if home[m] != h]
+            if outside:
+                mx = sum(p[0] for p in outside) / len(outside)
+                my = sum(p[1] for p in outside) / len(outside)
+                wanted.append(math.atan2(my - hy, mx - hx))
+            else:  # no link out of its group: away from the middle of the picture
+                wanted.append(math.atan2(hy, hx) if (hx, hy) != (0.0, 0.0) else 0.0)
+        order = sorted(range(len(group)), key=lambda i: (wanted[i], str(group[i])))
+        step = 2 * math.pi / len(group)
+        # turn the evenly spaced ring so its places lie nearest the wanted angles (their
+        # circular mean offset)
+        sx = sum(math.cos(wanted[i] - k * step) for k, i in enumerate(order))
+        sy = sum(math.sin(wanted[i] - k * step) for k, i in enumerate(order))
+        turn = math.atan2(sy, sx)
+        for k, i in enumerate(order):
+            angle = turn + k * step
+            pos[group[i]] = (round(hx + radius * math.cos(angle), 1),
+                             round(hy + radius * math.sin(angle), 1))
     return pos
 
 
@@ -573,6 +720,25 @@ def _geo_layout(H: nx.Graph, seed: int) -> dict:
         pos = {n: (round((lon - lon0) * k * unit, 1), round(-(lat - lat0) * unit, 1))
                for n, (lat, lon) in placed.items()}
     rng = random.Random(seed)
+    rings: dict = {}
+    for n in sorted((n for n in H if n not in pos), key=str):
+        home = _home(H, n)
+        if home != n and home in pos:
+            rings.setdefault(home, []).append(n)
+    placed_points = list(pos.items())
+    for home, group in rings.items():  # an opened municipality: its actors around it
+        radius = max(GEO_RING_MIN, len(group) * GEO_RING_STEP / (2 * math.pi))
+        # within less than half the way to the nearest other place, so each actor stays
+        # nearer its own municipality than any other
+        hx, hy = pos[home]
+        nearest = min((math.hypot(x - hx, y - hy) for m, (x, y) in placed_points
+                       if m != home and (x, y) != (hx, hy)), default=None)
+        if nearest is not None:
+            radius = min(radius, 0.45 * nearest)
+        for k, n in enumerate(group):
+            angle = 2 * math.pi * k / len(group) + math.pi / 2
+            pos[n] = (round(pos[home][0] + radius * math.cos(angle), 1),
+                      round(pos[home][1] + radius * math.sin(angle), 1))
     rest = sorted((n for n in H if n not in pos), key=str)
     while rest:  # nodes next to placed ones first, so chains of unplaced nodes follow
         ready = [n for n in rest if any(m in pos for m in H[n])]

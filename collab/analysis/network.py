@@ -442,7 +442,27 @@ def export_response(region: Region, args, fmt: str) -> Response:
 BODY_RING = 0.06
 
 
-def map_data(region: Region, chosen: dict) -> dict:
+#: the map's size measures ("Größe nach"), the network view's metrics
+MAP_METRICS = vis.METRICS
+
+
+def map_sizes(U: nx.Graph, n, report: dict | None, scores: dict, gaps: dict) -> dict:
+    """A member's values for each of :data:`MAP_METRICS`: its connections, population,
+    its actors' capacity (FTE), and, from the analysis ``report`` (None: not there yet),
+    the best Taktgeber score of it and its actors and the number of their gaps, as the
+    network view counts them for a municipality drawn with its actors."""
+    nodes = U.nodes
+    own = [n] + [a for a in U.neighbors(n) if nodes[a]["type"] == "actor"
+                 and nodes[a].get("municipality") == n]
+    capacity = sum(float(nodes[a].get("capacity_fte") or 0) for a in own[1:])
+    return {"degree": U.degree(n), "population": nodes[n].get("population") or 0,
+            "capacity": round(capacity, 2),
+            "taktgeber": max((scores[k] for k in own if k in scores), default=0.0)
+            if report is not None else None,
+            "gaps": sum(gaps.get(k, 0) for k in own) if report is not None else None}
+
+
+def map_data(region: Region, chosen: dict, report: dict | None = None) -> dict:
     """The map's data for the checked query ``chosen`` (:func:`checked_query`): the same
     visible nodes as the network view (:func:`visible_set`), placed by their coordinates.
 
@@ -453,7 +473,9 @@ def map_data(region: Region, chosen: dict) -> dict:
     each visible initiative at the middle of its carriers, with the ``carriers`` (the places
     of its participants) its lines run to; ``routes``: a topic's transfer routes as point
     lists with the names along them; ``missing``: visible members without coordinates.
-    Nothing here needs the analysis report."""
+    Each member carries ``sizes`` (:func:`map_sizes`), the values the markers are sized by
+    ("Größe nach"); only its Taktgeber score and gap count need the analysis ``report``
+    (None until there is one)."""
     U = region_network(region)
     nodes = U.nodes
     visible, routes = vis.visible_nodes(U, chosen["filters"], ego=chosen["ego"],
@@ -486,6 +508,11 @@ def map_data(region: Region, chosen: dict) -> dict:
         return not nodes[n].get("municipality") or (
             nodes[nodes[n]["municipality"]].get("kind") == "landkreis")
 
+    scores = {e["key"]: float(e["score"]) for e in (report or {}).get("taktgeber") or ()}
+    gap_counts: dict = {}
+    for gap in (report or {}).get("gaps") or ():
+        for key in gap.get("keys") or ():
+            gap_counts[key] = gap_counts.get(key, 0) + 1
     municipalities, missing = [], []
     for n in sorted((n for n in visible if nodes[n]["type"] == "municipality"), key=str):
         d = nodes[n]
@@ -498,7 +525,7 @@ def map_data(region: Region, chosen: dict) -> dict:
             "key": n, "name": name(n), "lat": coords[n][0], "lon": coords[n][1],
             "tier": d.get("tier"), "kind": d.get("kind"), "population": d.get("population"),
             "district": d.get("district"), "provenance": d.get("provenance"),
-            "actors": actors})
+            "actors": actors, "sizes": map_sizes(U, n, report, scores, gap_counts)})
     bodies = []
     for n in sorted((n for n in visible if nodes[n]["type"] == "actor" and body(n)), key=str):
         if n not in place:
@@ -554,6 +581,7 @@ def map_data(region: Region, chosen: dict) -> dict:
         if len(points) >= 2:
             drawn_routes.append({"points": points, "names": [name(n) for n in route]})
     return {"municipalities": municipalities, "bodies": bodies, "initiatives": initiatives,
+            "analysed": report is not None,
             "routes": drawn_routes, "missing": missing, "centre": list(centre),
             "counts": {"total": len(U), "visible": len(visible)}, "labels": _labels(),
             "colours": {"tier": vis.TIER_COLOURS, "level": vis.LEVEL_COLOURS,

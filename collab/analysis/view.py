@@ -83,7 +83,8 @@ def map_page(slug: str):
     region = perm.get_region(slug)
     return render_template(
         "view/map.html", region=region, args=request.args, **_choice_lists(region),
-        metrics=_metric_labels(), tiles_url=current_app.config.get("MAP_TILES_URL") or "",
+        metrics=_metric_labels(), default_metric="population",
+        tiles_url=current_app.config.get("MAP_TILES_URL") or "",
         tiles_attribution=current_app.config.get("MAP_TILES_ATTRIBUTION") or "")
 
 
@@ -95,7 +96,10 @@ def map_data(slug: str):
         chosen = network.checked_query(region, request.args)
     except ValidationError as exc:
         return _invalid_query(exc)
-    return jsonify(network.map_data(region, chosen))
+    # the Taktgeber score and the gaps to size markers by, when the region's report is
+    # there (never waited for: until then those sizes are missing)
+    latest = reports.latest(region, lang=select_locale())
+    return jsonify(network.map_data(region, chosen, latest.report))
 
 
 def _metric_labels() -> dict:

@@ -1,5 +1,6 @@
 /* The map of a region (templates/view/map.html): Leaflet, served by the app. Members as
-   circle markers (area by population, colour by tier), regional bodies as squares, initiatives
+   circle markers (area by the chosen measure, population unless another is chosen;
+   colour by tier), regional bodies as squares, initiatives
    as lines from the middle of their carriers to each carrier, a topic's transfer routes in
    orange, over the vendored Germany and Länder outlines. A tile layer only when the page
    carries data-tiles-url (MAP_TILES_URL). Every text goes in with textContent or as a DOM
@@ -46,9 +47,15 @@
       }).catch(function () { return null; });
   }
   var outlines = Promise.all([
-    outline(app.dataset.germanyUrl, {color: "#566573", weight: 2, fill: true, fillColor: "#fbfcfc", fillOpacity: tiles ? 0 : 1}, T.natural_earth),
-    outline(app.dataset.laenderUrl, {color: "#aab7b8", weight: 1, fill: false, dashArray: "4 3"}, T.bkg)
-  ]);
+    outline(app.dataset.germanyUrl, {color: "#566573", weight: 2, fill: true, fillColor: "#fbfcfc", fillOpacity: tiles ? 0 : 1, className: "map-germany"}, T.natural_earth),
+    outline(app.dataset.laenderUrl, {color: "#aab7b8", weight: 1, fill: false, dashArray: "4 3", className: "map-laender"}, T.bkg)
+  ]).then(function (layers) {
+    // Germany's opaque area at the very back, the Länder lines above it, whichever file
+    // came first (else the Länder could end up hidden behind the area)
+    if (layers[1]) { layers[1].bringToBack(); }
+    if (layers[0]) { layers[0].bringToBack(); }
+    return layers;
+  });
 
   function showPanel(title, type, facts, links) {
     document.getElementById("map-panel-title").textContent = title;
@@ -73,10 +80,43 @@
   }
   function url(data, kind, key) { return data.urls[kind].replace("__KEY__", encodeURIComponent(key)); }
 
+  // "Größe nach": the members' circles sized by the chosen measure (population unless the
+  // query asks for another), resized at once when another is chosen
+  var metricSelect = document.querySelector('#network-filters select[name="metric"]');
+  var sized = [];  // [marker, member]
+  var sizeNote = document.getElementById("map-size-pending");
+  function chosenMetric() {
+    return new URLSearchParams(window.location.search).get("metric") || "population";
+  }
+  function radiusOf(value, largest) {
+    return 5 + 20 * Math.sqrt(Math.max(0, Number(value) || 0) / largest);
+  }
+  function resize(metric) {
+    var values = sized.map(function (pair) { return (pair[1].sizes || {})[metric]; });
+    var missing = values.some(function (v) { return v === null || v === undefined; });
+    var largest = Math.max.apply(null, [0].concat(values.map(function (v) { return Number(v) || 0; }))) || 1;
+    sized.forEach(function (pair, i) { pair[0].setRadius(radiusOf(values[i], largest)); });
+    app.dataset.metric = metric;
+    var legend = document.getElementById("map-size-metric");
+    if (legend && metricSelect) {
+      var option = metricSelect.querySelector('option[value="' + metric + '"]');
+      legend.textContent = option ? option.textContent : metric;
+    }
+    if (sizeNote) { sizeNote.hidden = !missing; }
+  }
+  if (metricSelect) {
+    metricSelect.value = chosenMetric();
+    metricSelect.addEventListener("change", function () {
+      var params = new URLSearchParams(window.location.search);
+      params.set("metric", metricSelect.value);
+      history.replaceState(null, "", window.location.pathname + "?" + params.toString());
+      if (sized.length) { resize(metricSelect.value); }
+    });
+  }
+
   function draw(data) {
     var layers = L.featureGroup();
     var colours = data.colours;
-    var largest = Math.max.apply(null, [1].concat(data.municipalities.map(function (m) { return m.population || 0; })));
     var rows = [];
     data.routes.forEach(function (route) {
       L.polyline(route.points, {color: colours.route, weight: 5, opacity: 0.85, className: "map-route"})
@@ -88,9 +128,8 @@
       });
     });
     data.municipalities.forEach(function (m) {
-      var radius = 5 + 20 * Math.sqrt((m.population || 0) / largest);
       var marker = L.circleMarker([m.lat, m.lon], {
-        radius: radius, color: "#1c2833", weight: 1.5, fillColor: colours.tier[m.tier] || "#95a5a6",
+        radius: 5, color: "#1c2833", weight: 1.5, fillColor: colours.tier[m.tier] || "#95a5a6",
         fillOpacity: m.provenance === "assumed" ? 0.45 : 0.9, className: "map-municipality map-node-" + m.key
       });
       marker.bindTooltip(tip([m.name, label(data, "tier", m.tier) + (m.population ? " · " + number(m.population) + " " + T.fields.population : "")]));
@@ -100,6 +139,7 @@
           [T.fields.actors, m.actors]], [[T.open_page, url(data, "municipality", m.key)], [T.ego, url(data, "ego", m.key)]]);
       });
       marker.addTo(layers);
+      sized.push([marker, m]);
       searchable[m.name] = marker;
       rows.push([m.name, T.municipality, label(data, "tier", m.tier) + (m.population ? ", " + number(m.population) : "")]);
     });
@@ -129,8 +169,10 @@
       searchable[i.name] = marker;
       rows.push([i.name, T.initiative, label(data, "topic", i.topic) + ": " + carriers.join(", ")]);
     });
+    resize(metricSelect ? metricSelect.value : chosenMetric());
     layers.addTo(map);
-    if (layers.getLayers().length) { map.fitBounds(layers.getBounds().pad(0.12)); }
+    // without animation: "ready" means the final view (a screenshot or a test reads it)
+    if (layers.getLayers().length) { map.fitBounds(layers.getBounds().pad(0.12), {animate: false}); }
     var tbody = document.querySelector("#map-table tbody");
     rows.forEach(function (r) {
       var tr = document.createElement("tr");

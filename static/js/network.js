@@ -463,26 +463,39 @@
   function applyMarks(delta) {
     var data = state.data;
     ["mode", "counts", "top", "routes", "suggested_ties"].forEach(function (part) { data[part] = delta[part]; });
+    // nodes moved by hand since the drawing keep where they were put (the marks arrive
+    // late, maybe after a drag: they must not undo it, nor may a save then store the
+    // layout as drawn before the drag)
+    var moved = movedNodes();
     if (delta.replace) {
       var openId = state.panelId;
       data.nodes = delta.nodes;
       data.edges = delta.edges;
       setAnalysis("ready", "");
       draw(data);
+      var keep = Object.keys(moved).filter(function (id) { return state.byId[id]; });
+      if (keep.length) {
+        state.nodes.update(keep.map(function (id) { return { id: id, x: moved[id].x, y: moved[id].y }; }));
+      }
       if (openId && state.byId[openId]) { openPanel(openId); }
       return;
     }
     var nodeUpdates = delta.nodes.map(function (change) {
       var item = state.byId[change.id];
+      var update;
       if (item) {
         Object.keys(change).forEach(function (k) { item[k] = change[k]; });
+        update = Object.assign({}, change);
+        if (moved[change.id]) { update.x = moved[change.id].x; update.y = moved[change.id].y; }
       } else {
         item = change;
         state.byId[item.id] = item;
         data.nodes.push(item);
+        update = item;
       }
       item.title = tooltip(item.info);
-      return item;
+      update.title = item.title;
+      return update;
     });
     var edgesById = {};
     data.edges.forEach(function (e) { edgesById[e.id] = e; });
@@ -503,6 +516,20 @@
     showCounts();
     fillTable();
     if (state.panelId && !panel.hidden) { openPanel(state.panelId); }
+  }
+
+  // the drawn nodes that are no longer where the data put them (dragged, moved): id -> {x, y}
+  function movedNodes() {
+    var moved = {};
+    if (!state.network || !state.data) { return moved; }
+    var drawn = state.network.getPositions();
+    Object.keys(drawn).forEach(function (id) {
+      var item = state.byId[id];
+      if (item && (Math.abs(drawn[id].x - item.x) > 0.5 || Math.abs(drawn[id].y - item.y) > 0.5)) {
+        moved[id] = drawn[id];
+      }
+    });
+    return moved;
   }
 
   function fetchJSON(url) {
@@ -791,8 +818,17 @@
   // --- saving positions (coordinator) -----------------------------------------------------
   var saveButton = document.getElementById("network-save");
   if (saveButton) {
+    // the answer in its own line (the counts in the status line are rewritten when the
+    // analysis marks arrive) and as data-save="done" / "failed" on the app
+    var savedLine = document.getElementById("network-saved");
+    var saved = function (value, text) {
+      app.dataset.save = value;
+      savedLine.textContent = text;
+      savedLine.hidden = !text;
+    };
     saveButton.addEventListener("click", function () {
       if (!state.network) { return; }
+      saved("saving", "");
       var raw = state.network.getPositions();
       var positions = {};
       Object.keys(raw).forEach(function (id) {
@@ -808,9 +844,9 @@
           return { error: response.status + " " + response.statusText };
         }).then(function (body) {
           if (!response.ok) { throw new Error(body.error || response.status); }
-          setStatus(TEXT.saved + " " + body.saved);
+          saved("done", TEXT.saved + " " + body.saved);
         });
-      }).catch(function (error) { setStatus(TEXT.save_failed + " " + error.message); });
+      }).catch(function (error) { saved("failed", TEXT.save_failed + " " + error.message); });
     });
   }
 

@@ -36,6 +36,22 @@ def test_map_page_and_data(as_user):
 
 
 @reads_only
+def test_map_sizes_for_every_measure(as_user):
+    """Each member carries its value for every "Größe nach" measure: connections,
+    population, its actors' FTE, and (the report computed) its best Taktgeber score and
+    gap count with its actors."""
+    user = as_user("gast")
+    data = user.get(f"{R}/map/data.json").get_json()
+    olpe = next(m for m in data["municipalities"] if m["key"] == "olpe")
+    assert set(olpe["sizes"]) == {"degree", "population", "capacity", "taktgeber", "gaps"}
+    assert olpe["sizes"]["population"] == 24551 and olpe["sizes"]["degree"] > 0
+    assert data["analysed"] is True
+    values = {m: {x["sizes"][m] for x in data["municipalities"]}
+              for m in ("degree", "capacity", "taktgeber", "gaps")}
+    assert all(len(v) > 1 for v in values.values()), values
+
+
+@reads_only
 def test_map_filters_and_topic_routes(as_user):
     user = as_user("gast")
     data = user.get(f"{R}/map/data.json?tier=pioneer&type=municipality").get_json()

@@ -376,3 +376,72 @@ def test_examples():
 
     result = doctest.testmod(vis, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 10
+
+
+def _grouping_bundle():
+    """Six municipalities (two Kreise, each at its own place) with four actors each; every
+    actor also tied to an actor of the next two municipalities, and initiatives that join
+    actors across all of them, so links alone would mix the groups."""
+    places = [(51.0, 7.5), (51.1, 7.9), (50.9, 8.2), (51.3, 7.6), (51.2, 8.3), (50.8, 7.7)]
+    munis, actors, ties, initiatives = [], [], [], []
+    for i, (lat, lon) in enumerate(places):
+        record = muni(f"m{i}", district="Kreis A" if i < 3 else "Kreis B")
+        record.update(lat=lat, lon=lon)
+        munis.append(record)
+        actors += [actor(f"m{i}-a{k}", f"m{i}") for k in range(4)]
+    for i in range(6):
+        for k in range(4):
+            ties.append(tie(f"m{i}-a{k}", f"m{(i + 1) % 6}-a{(k + 1) % 4}"))
+            ties.append(tie(f"m{i}-a{k}", f"m{(i + 2) % 6}-a{(k + 3) % 4}"))
+    for k in range(4):
+        initiatives.append(initiative(f"i{k}", "mobility", "running",
+                                      *((f"m{i}-a{k}", "partner") for i in range(6))))
+    return bundle(munis, actors, initiatives, ties)
+
+
+def _closest_municipality(pos, node, municipalities):
+    x, y = pos[node]
+    return min(municipalities, key=lambda m: (pos[m][0] - x) ** 2 + (pos[m][1] - y) ** 2)
+
+
+def test_layout_groups_actors_around_their_municipality():
+    """Region size (every node drawn): each actor is nearer its own municipality than any
+    other, though its ties and initiatives run across all of them; and the layout is
+    wider than high (the canvas is landscape)."""
+    U = vis.view_graph(_grouping_bundle())
+    pos = vis.layout(U, seed=0)
+    municipalities = [f"m{i}" for i in range(6)]
+    for i in range(6):
+        for k in range(4):
+            assert _closest_municipality(pos, f"m{i}-a{k}", municipalities) == f"m{i}"
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    assert max(xs) - min(xs) > 1.2 * (max(ys) - min(ys))
+
+
+def test_aggregated_views_keep_the_groups():
+    """State and national size (aggregated): by municipality the actors are drawn inside
+    their municipality; by Kreis, a Kreis opened and one of its municipalities opened, that
+    municipality's actors sit around it, nearer to it than to any other municipality."""
+    U = vis.view_graph(_grouping_bundle())
+    by_municipality = vis.vis_data(U=U, limit=20)
+    assert by_municipality["mode"] == "municipality"
+    assert {n["id"] for n in by_municipality["nodes"]} == {f"m{i}" for i in range(6)}
+    opened = vis.vis_data(U=U, limit=5, expand=["kreis:Kreis A", "m1"])
+    assert opened["mode"] == "kreis"
+    pos = {n["id"]: (n["x"], n["y"]) for n in opened["nodes"]}
+    assert {"m0", "m1", "m2", "kreis:Kreis B", "m1-a0"} <= set(pos)
+    for k in range(4):
+        assert _closest_municipality(pos, f"m1-a{k}", ["m0", "m1", "m2"]) == "m1"
+
+
+def test_groups_hold_without_pushing_apart(monkeypatch):
+    """Above ``SEPARATE_MAX`` groups the centres are not pushed apart (too slow); the rings
+    are then kept under half the way to the nearest other group, so the actors still sit
+    nearest their own municipality."""
+    monkeypatch.setattr(vis, "SEPARATE_MAX", 0)
+    U = vis.view_graph(_grouping_bundle())
+    pos = vis.layout(U, seed=3)
+    municipalities = [f"m{i}" for i in range(6)]
+    for i in range(6):
+        for k in range(4):
+            assert _closest_municipality(pos, f"m{i}-a{k}", municipalities) == f"m{i}"
