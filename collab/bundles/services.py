@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from collab.core import permissions as perm
 from collab.core import store, validation
@@ -64,7 +65,8 @@ from collab.objects import services as object_services
 def export_bundle(region: Region, *, contact: bool = False) -> dict[str, Any]:
     """The region as a bundle; lists sorted by key so that equal data give equal documents."""
     rules = db.session.scalars(
-        sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.key)).all()
+        sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.key).options(
+            *_RULE_LOADS)).all()
     records = network_records(region, contact=contact)
     members = {m["key"] for m in records["municipalities"]}
     former = {v.municipality.key: v.municipality for r in rules for v in r.votes
@@ -72,6 +74,12 @@ def export_bundle(region: Region, *, contact: bool = False) -> dict[str, Any]:
     return {**records, "rules": [rule_record(r) for r in rules],
             **({"former_members": [former_member_record(former[k]) for k in sorted(former)]}
                if former else {})}
+
+
+#: what a rule's record reads, loaded with the rules in a few queries (one query per vote's
+#: municipality took most of the export and re-import of a national region)
+_RULE_LOADS = (selectinload(Rule.actor), selectinload(Rule.initiative),
+               selectinload(Rule.votes).selectinload(Vote.municipality))
 
 
 def former_member_record(municipality: Municipality) -> dict[str, Any]:
@@ -517,15 +525,15 @@ def _check_against_platform(doc: dict) -> list[Problem]:
     listed = [(section, n, m) for section in ("municipalities", "former_members")
               for n, m in enumerate(doc.get(section, []))]
     ags = [m["ags"] for _s, _n, m in listed if m.get("ags") and m.get("key")]
-    by_ags = {m.ags: m for m in db.session.scalars(
-        sa.select(Municipality).where(Municipality.ags.in_(ags)))} if ags else {}
+    by_ags = dict(db.session.execute(sa.select(Municipality.ags, Municipality.key).where(
+        Municipality.ags.in_(ags))).all()) if ags else {}
     problems = []
     for section, n, m in listed:
         other = by_ags.get(m.get("ags"))
-        if other is not None and m.get("key") and other.key != m["key"]:
+        if other is not None and m.get("key") and other != m["key"]:
             problems.append(Problem(f"$.{section}[{n}].ags", _(
                 "AGS %(a)s gehört auf der Plattform bereits zur Kommune „%(k)s“.",
-                a=m["ags"], k=other.key)))
+                a=m["ags"], k=other)))
     return problems
 
 
@@ -568,8 +576,10 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
         if region is not None:
             store.lock(region)
             if not dry_run:
-                records_before = network_records(region, contact=True)
                 bundle_before = export_bundle(region, contact=True)
+                # the network records are the export's body (read once, not twice)
+                records_before = {k: v for k, v in bundle_before.items()
+                                  if k not in ("rules", "former_members")}
         problems = _check_rules(region, cleaned, restoring=region is None and perm.is_admin(user))
         if problems:
             raise ValidationError(problems)
@@ -669,7 +679,8 @@ def _check_rules(region: Region | None, doc: dict, *, restoring: bool) -> list[P
     municipality's own vote, except when an admin restores a region into a platform that
     does not hold it yet (a backup)."""
     held = {r.key: r for r in db.session.scalars(
-        sa.select(Rule).filter_by(region_id=region.id))} if region is not None else {}
+        sa.select(Rule).filter_by(region_id=region.id).options(*_RULE_LOADS))} \
+        if region is not None else {}
     members = {m["key"] for m in doc["municipalities"]} | {
         m["key"] for m in doc.get("former_members", [])}
     problems: list[Problem] = []
