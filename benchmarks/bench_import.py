@@ -98,9 +98,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.table:
         print(f"| {result['scale']} | {result['municipalities']:,} | {result['actors']:,} | "
               f"{result['initiatives']:,} | {result['participations']:,} | "
-              f"{result['ties']:,} | {result['import_s']:.1f} s | {result['reimport_s']:.1f} s | "
-              f"{result['export_s']:.1f} s | ≤ {TARGET_S:.0f} s | "
-              f"{result['peak_memory_mb']} MB |")
+              f"{result['ties']:,} | {result['import_s']:.1f} s ({result['import_cpu_s']:.1f} s) | "
+              f"{result['reimport_s']:.1f} s ({result['reimport_cpu_s']:.1f} s) | "
+              f"{result['export_s']:.1f} s ({result['export_cpu_s']:.1f} s) | "
+              f"≤ {TARGET_S:.0f} s | {result['peak_memory_mb']} MB |")
     else:
         print(json.dumps(result))
 
