@@ -735,6 +735,11 @@ def _unchanged_decision(rule: Rule, r: dict, path: str) -> list[Problem]:
 # --- applying a valid bundle ------------------------------------------------------------------
 
 
+def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
+    """``ids`` in pieces small enough for one IN list (SQLite allows 32,766 parameters)."""
+    return [ids[n:n + size] for n in range(0, len(ids), size)]
+
+
 def _differs(row: sa.Row, values: dict) -> bool:
     """Whether a stored row (read with the columns named in ``values``) differs from
     ``values``: what :func:`_assign` would change on the ORM object."""
@@ -817,9 +822,10 @@ class _Import:
         """Remove the records ``ids`` as ORM objects (their cascades as always)."""
         if not ids:
             return
-        for obj in self.session.scalars(sa.select(model).where(model.id.in_(ids))):
-            self.session.delete(obj)
-            self.changes[section]["deleted"] += 1
+        for chunk in _chunks(ids):
+            for obj in self.session.scalars(sa.select(model).where(model.id.in_(chunk))):
+                self.session.delete(obj)
+                self.changes[section]["deleted"] += 1
         self.session.flush()
 
     # --- record kinds ---
@@ -976,9 +982,9 @@ class _Import:
                     elif _differs(have[k], v):
                         changed_parts.append({"id": have[k].id, **v})
             self.count("initiatives", False, dirty)
-        if gone_parts:
+        for chunk in _chunks(gone_parts):
             self.session.execute(sa.delete(Participation).where(
-                Participation.id.in_(gone_parts)), execution_options={
+                Participation.id.in_(chunk)), execution_options={
                 "synchronize_session": False})
         self._write(Initiative, new, changed)
         ids = self._ids(Initiative) if new else {k: row.id for k, row in held.items()}
@@ -1058,8 +1064,8 @@ class _Import:
         region, without a municipality)."""
         if not self.leaving:
             return
-        for ms in self.session.scalars(sa.select(RegionMembership).where(
-                RegionMembership.id.in_(self.leaving))):
+        for ms in [ms for chunk in _chunks(self.leaving) for ms in self.session.scalars(
+                sa.select(RegionMembership).where(RegionMembership.id.in_(chunk)))]:
             for account in self.session.scalars(sa.select(User).filter_by(
                     region_id=self.region.id, municipality_id=ms.municipality_id)):
                 account.municipality_id = None
