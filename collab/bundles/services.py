@@ -525,8 +525,9 @@ def _check_against_platform(doc: dict) -> list[Problem]:
     listed = [(section, n, m) for section in ("municipalities", "former_members")
               for n, m in enumerate(doc.get(section, []))]
     ags = [m["ags"] for _s, _n, m in listed if m.get("ags") and m.get("key")]
-    by_ags = dict(db.session.execute(sa.select(Municipality.ags, Municipality.key).where(
-        Municipality.ags.in_(ags))).all()) if ags else {}
+    by_ags = dict(db.session.execute(_where_in(
+        sa.select(Municipality.ags, Municipality.key), Municipality.ags, ags)).all()) \
+        if ags else {}
     problems = []
     for section, n, m in listed:
         other = by_ags.get(m.get("ags"))
@@ -735,6 +736,19 @@ def _unchanged_decision(rule: Rule, r: dict, path: str) -> list[Problem]:
 # --- applying a valid bundle ------------------------------------------------------------------
 
 
+#: above this many values, :func:`_where_in` reads the whole (small) table instead
+_MANY = 2000
+
+
+def _where_in(query: sa.Select, column: Any, values: list) -> sa.Select:
+    """``query`` restricted to rows whose ``column`` is one of ``values``. A national bundle
+    names about as many municipalities as the platform holds: an IN list of 10,800
+    parameters takes SQLAlchemy longer to render than reading the table, so a long list
+    reads all rows and the caller keeps the ones it asked for (``column`` is selected and
+    the callers look rows up by it)."""
+    return query if len(values) > _MANY else query.where(column.in_(values))
+
+
 def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
     """``ids`` in pieces small enough for one IN list (SQLite allows 32,766 parameters)."""
     return [ids[n:n + size] for n in range(0, len(ids), size)]
@@ -858,7 +872,7 @@ class _Import:
             columns = [Municipality.id, Municipality.key,
                        *(getattr(Municipality, f) for f in facts_of)]
             known = {row.key: row for row in self.session.execute(
-                sa.select(*columns).where(Municipality.key.in_(keys)))}
+                _where_in(sa.select(*columns), Municipality.key, keys))}
         memberships = {row.key: row for row in self.session.execute(
             sa.select(RegionMembership.id, Municipality.key,
                       *(getattr(RegionMembership, f) for f in membership_of))
@@ -902,9 +916,8 @@ class _Import:
         self.session.flush()  # the facts changed on ORM objects
         self._write(Municipality, new_municipalities, [])
         if keys:
-            self.municipalities = dict(self.session.execute(
-                sa.select(Municipality.key, Municipality.id)
-                .where(Municipality.key.in_(keys))).all())
+            self.municipalities = dict(self.session.execute(_where_in(
+                sa.select(Municipality.key, Municipality.id), Municipality.key, keys)).all())
         self._write(RegionMembership,
                     [{"region_id": self.region.id, "municipality_id": self.municipalities[k],
                       **values} for k, values in new_memberships], changed_memberships)
