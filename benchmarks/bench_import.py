@@ -4,7 +4,9 @@
 (:func:`generate.generate`), creates an empty SQLite database in a temporary directory and
 times :func:`collab.bundles.services.import_bundle` (validation and all writes, one
 transaction), then a second import of the same bundle (idempotent: nothing changes) and
-an export. Prints one JSON line; ``--table`` prints a Markdown row for
+an export, each as elapsed time (``*_s``) and as CPU time of this process (``*_cpu_s``,
+the fairer figure on a shared machine; SQLite runs inside the process), with the
+1-minute load average at the end. Prints one JSON line; ``--table`` prints a Markdown row for
 benchmarks/RESULTS.md instead.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import sys
@@ -26,8 +29,9 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 
-#: Target of issue #3 for the national bundle on the 2-core machine, seconds.
-TARGET_S = 60.0
+#: Target of issue #14 for the national bundle on the 2-core machine, seconds (issue #3
+#: asked for 60 s).
+TARGET_S = 8.0
 
 
 def run(scale: str, seed: int) -> dict:
@@ -46,18 +50,18 @@ def run(scale: str, seed: int) -> dict:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
         with app.app_context():
             db.create_all()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             summary = import_bundle(doc, SYSTEM)
-            first = time.perf_counter() - start
+            first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
             db.session.remove()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             again = import_bundle(doc, SYSTEM)
-            second = time.perf_counter() - start
+            second, second_cpu = time.perf_counter() - start, time.process_time() - cpu
             db.session.remove()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             region = db.session.scalar(db.select(Region).filter_by(slug=doc["region"]["slug"]))
             exported = export_bundle(region)
-            export_s = time.perf_counter() - start
+            export_s, export_cpu = time.perf_counter() - start, time.process_time() - cpu
             db.session.remove()
             db.engine.dispose()
     assert summary["changed"] and not again["changed"], "second import changed data"
@@ -74,6 +78,10 @@ def run(scale: str, seed: int) -> dict:
         "import_s": round(first, 2),
         "reimport_s": round(second, 2),
         "export_s": round(export_s, 2),
+        "import_cpu_s": round(first_cpu, 2),
+        "reimport_cpu_s": round(second_cpu, 2),
+        "export_cpu_s": round(export_cpu, 2),
+        "load_average": round(os.getloadavg()[0], 2),
         "target_s": TARGET_S,
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "python": platform.python_version(),
@@ -90,9 +98,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.table:
         print(f"| {result['scale']} | {result['municipalities']:,} | {result['actors']:,} | "
               f"{result['initiatives']:,} | {result['participations']:,} | "
-              f"{result['ties']:,} | {result['import_s']:.1f} s | {result['reimport_s']:.1f} s | "
-              f"{result['export_s']:.1f} s | < {TARGET_S:.0f} s | "
-              f"{result['peak_memory_mb']} MB |")
+              f"{result['ties']:,} | {result['import_s']:.1f} s ({result['import_cpu_s']:.1f} s) | "
+              f"{result['reimport_s']:.1f} s ({result['reimport_cpu_s']:.1f} s) | "
+              f"{result['export_s']:.1f} s ({result['export_cpu_s']:.1f} s) | "
+              f"≤ {TARGET_S:.0f} s | {result['peak_memory_mb']} MB |")
     else:
         print(json.dumps(result))
 

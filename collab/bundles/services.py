@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from collab.core import permissions as perm
 from collab.core import store, validation
@@ -21,6 +22,7 @@ from collab.core.models import (
     Format,
     Initiative,
     Municipality,
+    Participation,
     Region,
     RegionMembership,
     Rule,
@@ -29,6 +31,7 @@ from collab.core.models import (
     Tie,
     User,
     Vote,
+    format_participant,
 )
 from collab.core.records import (  # noqa: F401 (rule_record, vote_record: names of this module)
     FORMAT,
@@ -62,7 +65,8 @@ from collab.objects import services as object_services
 def export_bundle(region: Region, *, contact: bool = False) -> dict[str, Any]:
     """The region as a bundle; lists sorted by key so that equal data give equal documents."""
     rules = db.session.scalars(
-        sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.key)).all()
+        sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.key).options(
+            *_RULE_LOADS)).all()
     records = network_records(region, contact=contact)
     members = {m["key"] for m in records["municipalities"]}
     former = {v.municipality.key: v.municipality for r in rules for v in r.votes
@@ -70,6 +74,12 @@ def export_bundle(region: Region, *, contact: bool = False) -> dict[str, Any]:
     return {**records, "rules": [rule_record(r) for r in rules],
             **({"former_members": [former_member_record(former[k]) for k in sorted(former)]}
                if former else {})}
+
+
+#: what a rule's record reads, loaded with the rules in a few queries (one query per vote's
+#: municipality took most of the export and re-import of a national region)
+_RULE_LOADS = (selectinload(Rule.actor), selectinload(Rule.initiative),
+               selectinload(Rule.votes).selectinload(Vote.municipality))
 
 
 def former_member_record(municipality: Municipality) -> dict[str, Any]:
@@ -515,15 +525,16 @@ def _check_against_platform(doc: dict) -> list[Problem]:
     listed = [(section, n, m) for section in ("municipalities", "former_members")
               for n, m in enumerate(doc.get(section, []))]
     ags = [m["ags"] for _s, _n, m in listed if m.get("ags") and m.get("key")]
-    by_ags = {m.ags: m for m in db.session.scalars(
-        sa.select(Municipality).where(Municipality.ags.in_(ags)))} if ags else {}
+    by_ags = dict(db.session.execute(_where_in(
+        sa.select(Municipality.ags, Municipality.key), Municipality.ags, ags)).all()) \
+        if ags else {}
     problems = []
     for section, n, m in listed:
         other = by_ags.get(m.get("ags"))
-        if other is not None and m.get("key") and other.key != m["key"]:
+        if other is not None and m.get("key") and other != m["key"]:
             problems.append(Problem(f"$.{section}[{n}].ags", _(
                 "AGS %(a)s gehört auf der Plattform bereits zur Kommune „%(k)s“.",
-                a=m["ags"], k=other.key)))
+                a=m["ags"], k=other)))
     return problems
 
 
@@ -566,8 +577,10 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
         if region is not None:
             store.lock(region)
             if not dry_run:
-                records_before = network_records(region, contact=True)
                 bundle_before = export_bundle(region, contact=True)
+                # the network records are the export's body (read once, not twice)
+                records_before = {k: v for k, v in bundle_before.items()
+                                  if k not in ("rules", "former_members")}
         problems = _check_rules(region, cleaned, restoring=region is None and perm.is_admin(user))
         if problems:
             raise ValidationError(problems)
@@ -667,7 +680,8 @@ def _check_rules(region: Region | None, doc: dict, *, restoring: bool) -> list[P
     municipality's own vote, except when an admin restores a region into a platform that
     does not hold it yet (a backup)."""
     held = {r.key: r for r in db.session.scalars(
-        sa.select(Rule).filter_by(region_id=region.id))} if region is not None else {}
+        sa.select(Rule).filter_by(region_id=region.id).options(*_RULE_LOADS))} \
+        if region is not None else {}
     members = {m["key"] for m in doc["municipalities"]} | {
         m["key"] for m in doc.get("former_members", [])}
     problems: list[Problem] = []
@@ -722,9 +736,43 @@ def _unchanged_decision(rule: Rule, r: dict, path: str) -> list[Problem]:
 # --- applying a valid bundle ------------------------------------------------------------------
 
 
+#: above this many values, :func:`_where_in` reads the whole (small) table instead
+_MANY = 2000
+
+
+def _where_in(query: sa.Select, column: Any, values: list) -> sa.Select:
+    """``query`` restricted to rows whose ``column`` is one of ``values``. A national bundle
+    names about as many municipalities as the platform holds: an IN list of 10,800
+    parameters takes SQLAlchemy longer to render than reading the table, so a long list
+    reads all rows and the caller keeps the ones it asked for (``column`` is selected and
+    the callers look rows up by it)."""
+    return query if len(values) > _MANY else query.where(column.in_(values))
+
+
+def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
+    """``ids`` in pieces small enough for one IN list (SQLite allows 32,766 parameters)."""
+    return [ids[n:n + size] for n in range(0, len(ids), size)]
+
+
+def _differs(row: sa.Row, values: dict) -> bool:
+    """Whether a stored row (read with the columns named in ``values``) differs from
+    ``values``: what :func:`_assign` would change on the ORM object."""
+    held = row._mapping
+    return any(held[name] != value for name, value in values.items())
+
+
 class _Import:
     """Makes the database equal to a cleaned, checked bundle within the open transaction:
-    one method per record kind, in the order their references need."""
+    one method per record kind, in the order their references need.
+
+    The many records (municipalities and memberships, actors, initiatives and
+    participations, ties, formats and their participants, a new rule's votes) are compared
+    as plain rows read with one query per table and written with bulk INSERT and UPDATE
+    statements (``session.execute(insert(Model), rows)``); only records that are removed,
+    shared municipalities whose facts differ, rules and solutions go through ORM objects,
+    so that cascades, permission checks and the rules' decisions behave as they always did.
+    At national scale this takes a few seconds where one ORM object per record took many.
+    """
 
     SECTIONS = ("region", "municipalities", "actors", "initiatives", "ties", "formats",
                 "rules", "solutions")
@@ -734,10 +782,14 @@ class _Import:
         self.session = db.session
         self.changes = {s: Counter(created=0, updated=0, deleted=0, unchanged=0)
                         for s in self.SECTIONS}
-        self.municipalities: dict[str, Municipality] = {}
-        self.actors: dict[str, Actor] = {}
-        self.leaving: list[RegionMembership] = []
-        self.gone_actors: list[Actor] = []
+        #: municipality key -> id (members and former members of the bundle)
+        self.municipalities: dict[str, int] = {}
+        #: actor key -> id (the region's actors after apply_actors)
+        self.actors: dict[str, int] = {}
+        #: ids of the memberships of municipalities that leave the region
+        self.leaving: list[int] = []
+        #: ids of the actors no longer in the bundle (removed once their ties are gone)
+        self.gone_actors: list[int] = []
         #: shared municipalities whose facts this import changed (their other regions follow)
         self.shared_changed: list[Municipality] = []
         #: facts the bundle differs in but the importer may not change
@@ -747,17 +799,50 @@ class _Import:
         self.changes[section]["created" if is_new else "updated" if dirty else "unchanged"] += 1
 
     def run(self) -> dict[str, dict[str, int]]:
-        self.apply_region()
-        self.apply_municipalities()
-        self.apply_actors()
-        self.apply_initiatives()
-        self.apply_ties()
-        _apply_formats(self.region, self.doc["formats"], self.actors, self.changes)
+        with self.session.no_autoflush:  # flushed explicitly where the next step needs it
+            self.apply_region()
+            self.apply_municipalities()
+            self.apply_actors()
+            self.apply_initiatives()
+            self.apply_ties()
+            self.apply_formats()
         self.remove_leaving_members()
         self.apply_rules()
         self.apply_solutions()
         self.session.flush()
         return {section: dict(c) for section, c in self.changes.items()}
+
+    # --- helpers ---
+
+    def _held(self, model: Any, names: tuple[str, ...], *where: Any) -> dict[str, sa.Row]:
+        """The stored rows of ``model`` (id, key and ``names``) by key."""
+        columns = [model.id, model.key, *(getattr(model, n) for n in names)]
+        return {row.key: row for row in self.session.execute(sa.select(*columns).where(*where))}
+
+    def _write(self, model: Any, new: list[dict], changed: list[dict]) -> None:
+        """Bulk INSERT of ``new`` rows, bulk UPDATE (by primary key) of ``changed`` ones."""
+        if new:  # Core executemany: the ORM's bulk path inserts row by row where a
+            # server default is not given
+            self.session.execute(sa.insert(model.__table__), new)
+        if changed:
+            self.session.execute(sa.update(model), changed)
+
+    def _ids(self, model: Any) -> dict[str, int]:
+        """key -> id of the region's rows of ``model``."""
+        return dict(self.session.execute(
+            sa.select(model.key, model.id).where(model.region_id == self.region.id)).all())
+
+    def _delete(self, model: Any, ids: list[int], section: str) -> None:
+        """Remove the records ``ids`` as ORM objects (their cascades as always)."""
+        if not ids:
+            return
+        for chunk in _chunks(ids):
+            for obj in self.session.scalars(sa.select(model).where(model.id.in_(chunk))):
+                self.session.delete(obj)
+                self.changes[section]["deleted"] += 1
+        self.session.flush()
+
+    # --- record kinds ---
 
     def apply_region(self) -> None:
         is_new = self.region is None
@@ -774,124 +859,226 @@ class _Import:
     def apply_municipalities(self) -> None:
         """Municipalities are shared across regions: one the platform holds is linked, and
         its facts change only where the importer may change them (else they are listed in
-        ``differences``); the region's memberships follow the bundle."""
-        keys = [m["key"] for m in self.doc["municipalities"]]
-        known = {m.key: m for m in self.session.scalars(
-            sa.select(Municipality).where(Municipality.key.in_(keys)))} if keys else {}
-        memberships = {ms.municipality.key: ms for ms in self.session.scalars(
-            sa.select(RegionMembership).filter_by(region_id=self.region.id))}
-        for m in self.doc["municipalities"]:
-            mu = known.get(m["key"])
-            facts = {f: m[f] for f in object_services.MUNICIPALITY_FIELDS}
-            if mu is None:
-                mu = Municipality(key=m["key"])
-                self.session.add(mu)
-                dirty = _assign(mu, facts)
-            elif perm.can_change_municipality_facts(self.user, self.region, mu):
-                dirty = _assign(mu, facts)
-                if dirty and object_services.other_regions(mu, self.region):
-                    self.shared_changed.append(mu)
+        ``differences``); the region's memberships follow the bundle. Former members (voters
+        that left the region) are created from their facts when the platform does not hold
+        them, never with a membership; one the platform holds is only linked."""
+        facts_of = object_services.MUNICIPALITY_FIELDS
+        membership_of = ("tier", *object_services.MEMBERSHIP_FIELDS)
+        members = self.doc["municipalities"]
+        former = self.doc.get("former_members", [])
+        keys = [m["key"] for m in members] + [m["key"] for m in former]
+        known: dict[str, sa.Row] = {}
+        if keys:
+            columns = [Municipality.id, Municipality.key,
+                       *(getattr(Municipality, f) for f in facts_of)]
+            known = {row.key: row for row in self.session.execute(
+                _where_in(sa.select(*columns), Municipality.key, keys))}
+        memberships = {row.key: row for row in self.session.execute(
+            sa.select(RegionMembership.id, Municipality.key,
+                      *(getattr(RegionMembership, f) for f in membership_of))
+            .join(Municipality, RegionMembership.municipality_id == Municipality.id)
+            .where(RegionMembership.region_id == self.region.id))}
+        new_municipalities: list[dict] = []
+        new_memberships: list[tuple[str, dict]] = []
+        changed_memberships: list[dict] = []
+        for m in members:
+            row = known.get(m["key"])
+            facts = {f: m[f] for f in facts_of}
+            if row is None:
+                new_municipalities.append({"key": m["key"], **facts})
+                dirty = True
+            elif _differs(row, facts):
+                # a held municipality whose facts differ: decided on the ORM object (the
+                # permission reads its memberships); equal facts change nothing either way
+                mu = self.session.get(Municipality, row.id)
+                if perm.can_change_municipality_facts(self.user, self.region, mu):
+                    dirty = _assign(mu, facts)
+                    if dirty and object_services.other_regions(mu, self.region):
+                        self.shared_changed.append(mu)
+                else:
+                    self.differences += object_services.fact_differences(mu, facts)
+                    dirty = False
             else:
-                self.differences += object_services.fact_differences(mu, facts)
                 dirty = False
-            ms = memberships.pop(m["key"], None)
-            if ms is None:
-                ms = RegionMembership(region=self.region, municipality=mu)
-                self.session.add(ms)
-            dirty |= _assign(ms, {f: m[f] for f in ("tier", *object_services.MEMBERSHIP_FIELDS)})
-            self.count("municipalities", ms.id is None, dirty)
-            self.municipalities[m["key"]] = mu
-        self.leaving = list(memberships.values())
-        self.apply_former_members()
-        self.session.flush()
-
-    def apply_former_members(self) -> None:
-        """Former members (voters that left the region): created from their facts when the
-        platform does not hold them, never a membership; one the platform holds is only
-        linked (its facts are changed by who may change them, not by a former member's
-        record)."""
-        keys = [m["key"] for m in self.doc.get("former_members", [])]
-        known = {m.key: m for m in self.session.scalars(
-            sa.select(Municipality).where(Municipality.key.in_(keys)))} if keys else {}
-        for m in self.doc.get("former_members", []):
-            mu = known.get(m["key"])
-            if mu is None:
-                mu = Municipality(key=m["key"])
-                _assign(mu, {f: m[f] for f in object_services.MUNICIPALITY_FIELDS})
-                self.session.add(mu)
-            self.municipalities.setdefault(m["key"], mu)
+            held = memberships.pop(m["key"], None)
+            values = {f: m[f] for f in membership_of}
+            if held is None:
+                new_memberships.append((m["key"], values))
+                dirty = True
+            elif _differs(held, values):
+                changed_memberships.append({"id": held.id, **values})
+                dirty = True
+            self.count("municipalities", held is None, dirty)
+        for m in former:
+            if m["key"] not in known:
+                new_municipalities.append(
+                    {"key": m["key"], **{f: m[f] for f in facts_of}})
+        self.session.flush()  # the facts changed on ORM objects
+        self._write(Municipality, new_municipalities, [])
+        if keys:
+            self.municipalities = dict(self.session.execute(_where_in(
+                sa.select(Municipality.key, Municipality.id), Municipality.key, keys)).all())
+        self._write(RegionMembership,
+                    [{"region_id": self.region.id, "municipality_id": self.municipalities[k],
+                      **values} for k, values in new_memberships], changed_memberships)
+        self.leaving = [row.id for row in memberships.values()]
 
     def apply_actors(self) -> None:
         """Actors are created and updated here; removal waits until no tie points to them."""
-        self.actors = {a.key: a for a in self.session.scalars(
-            sa.select(Actor).filter_by(region_id=self.region.id))}
+        names = ("name", "type", "level", "sector", "topics", "capacity_fte", "description",
+                 "provenance", "source")
+        held = self._held(Actor, (*names, "contact", "municipality_id"),
+                          Actor.region_id == self.region.id)
         wanted = {a["key"] for a in self.doc["actors"]}
-        self.gone_actors = [a for k, a in self.actors.items() if k not in wanted]
+        self.gone_actors = [row.id for k, row in held.items() if k not in wanted]
+        new, changed = [], []
         for a in self.doc["actors"]:
-            actor = self.actors.get(a["key"])
-            is_new = actor is None
-            if is_new:
-                actor = self.actors[a["key"]] = Actor(region=self.region, key=a["key"])
-                self.session.add(actor)
-            values = {f: a[f] for f in ("name", "type", "level", "sector", "topics",
-                                        "capacity_fte", "description", "provenance", "source")}
+            values = {f: a[f] for f in names}
             if a.get("contact"):
                 values["contact"] = a["contact"]
-            values["municipality_id"] = (self.municipalities[a["municipality"]].id
+            values["municipality_id"] = (self.municipalities[a["municipality"]]
                                          if a["municipality"] else None)
-            self.count("actors", is_new, _assign(actor, values))
-        self.session.flush()
+            row = held.get(a["key"])
+            if row is None:
+                new.append({"region_id": self.region.id, "key": a["key"], "contact": "",
+                            **values})
+                self.count("actors", True, True)
+            elif _differs(row, values):
+                changed.append({"id": row.id, **values})
+                self.count("actors", False, True)
+            else:
+                self.count("actors", False, False)
+        self._write(Actor, new, changed)
+        self.actors = self._ids(Actor)
 
     def apply_initiatives(self) -> None:
-        """Initiatives and their participations."""
-        initiatives = {i.key: i for i in self.session.scalars(
-            sa.select(Initiative).filter_by(region_id=self.region.id))}
+        """Initiatives and their participations (role, provenance and source included)."""
+        names = ("name", "topic", "status", "description", "start", "end", "scope", "funding")
+        extras = ("role", *object_services.PARTICIPATION_EXTRAS)
+        held = self._held(Initiative, names, Initiative.region_id == self.region.id)
         wanted = {i["key"] for i in self.doc["initiatives"]}
-        for k, initiative in initiatives.items():
-            if k not in wanted:
-                self.session.delete(initiative)
-                self.changes["initiatives"]["deleted"] += 1
+        self._delete(Initiative, [row.id for k, row in held.items() if k not in wanted],
+                     "initiatives")
+        taking_part: dict[int, dict[str, sa.Row]] = {}
+        for row in self.session.execute(
+                sa.select(Participation.id, Participation.initiative_id, Actor.key,
+                          *(getattr(Participation, n) for n in extras))
+                .join(Actor, Participation.actor_id == Actor.id)
+                .join(Initiative, Participation.initiative_id == Initiative.id)
+                .where(Initiative.region_id == self.region.id)
+                .order_by(Participation.id)):
+            taking_part.setdefault(row.initiative_id, {})[row.key] = row
+        new, changed = [], []
+        new_parts: list[tuple[str, str, dict]] = []  # initiative key, actor key, values
+        changed_parts: list[dict] = []
+        gone_parts: list[int] = []
         for i in self.doc["initiatives"]:
-            initiative = initiatives.get(i["key"])
-            is_new = initiative is None
-            if is_new:
-                initiative = Initiative(region=self.region, key=i["key"])
-                self.session.add(initiative)
-            dirty = _assign(initiative, {f: i[f] for f in (
-                "name", "topic", "status", "description", "start", "end", "scope", "funding")})
-            dirty |= _apply_participants(initiative, i["participants"], self.actors)
-            self.count("initiatives", is_new, dirty)
-        self.session.flush()
+            values = {f: i[f] for f in names}
+            want = {p["actor"]: {n: p[n] for n in extras} for p in i["participants"]}
+            row = held.get(i["key"])
+            if row is None:
+                new.append({"region_id": self.region.id, "key": i["key"], **values})
+                new_parts += [(i["key"], k, v) for k, v in want.items()]
+                self.count("initiatives", True, True)
+                continue
+            dirty = _differs(row, values)
+            if dirty:
+                changed.append({"id": row.id, **values})
+            have = taking_part.get(row.id, {})
+            if {k: tuple(p._mapping[n] for n in extras) for k, p in have.items()} != {
+                    k: tuple(v.values()) for k, v in want.items()}:
+                dirty = True
+                gone_parts += [p.id for k, p in have.items() if k not in want]
+                for k, v in want.items():
+                    if k not in have:
+                        new_parts.append((i["key"], k, v))
+                    elif _differs(have[k], v):
+                        changed_parts.append({"id": have[k].id, **v})
+            self.count("initiatives", False, dirty)
+        for chunk in _chunks(gone_parts):
+            self.session.execute(sa.delete(Participation).where(
+                Participation.id.in_(chunk)), execution_options={
+                "synchronize_session": False})
+        self._write(Initiative, new, changed)
+        ids = self._ids(Initiative) if new else {k: row.id for k, row in held.items()}
+        self._write(Participation, [{"initiative_id": ids[k], "actor_id": self.actors[a], **v}
+                                    for k, a, v in new_parts], changed_parts)
 
     def apply_ties(self) -> None:
         """Ties; the actors no longer in the bundle go once their old ties are gone."""
-        ties = {t.key: t for t in self.session.scalars(
-            sa.select(Tie).filter_by(region_id=self.region.id))}
+        names = ("source_id", "target_id", *object_services.TIE_FIELDS)
+        held = self._held(Tie, names, Tie.region_id == self.region.id)
         wanted = {t["key"] for t in self.doc["ties"]}
-        for k, tie in ties.items():
-            if k not in wanted:
-                self.session.delete(tie)
-                self.changes["ties"]["deleted"] += 1
-        self.session.flush()
-        for actor in self.gone_actors:
-            self.session.delete(actor)
-            self.changes["actors"]["deleted"] += 1
-        self.session.flush()
+        self._delete(Tie, [row.id for k, row in held.items() if k not in wanted], "ties")
+        self._delete(Actor, self.gone_actors, "actors")
+        new, changed = [], []
         for t in self.doc["ties"]:
-            tie = ties.get(t["key"])
-            is_new = tie is None
-            if is_new:
-                tie = Tie(region=self.region, key=t["key"])
-                self.session.add(tie)
-            self.count("ties", is_new, _assign(tie, {
-                "source_id": self.actors[t["source"]].id,
-                "target_id": self.actors[t["target"]].id,
-                **{f: t[f] for f in object_services.TIE_FIELDS}}))
+            values = {"source_id": self.actors[t["source"]],
+                      "target_id": self.actors[t["target"]],
+                      **{f: t[f] for f in object_services.TIE_FIELDS}}
+            row = held.get(t["key"])
+            if row is None:
+                new.append({"region_id": self.region.id, "key": t["key"], **values})
+                self.count("ties", True, True)
+            elif _differs(row, values):
+                changed.append({"id": row.id, **values})
+                self.count("ties", False, True)
+            else:
+                self.count("ties", False, False)
+        self._write(Tie, new, changed)
+
+    def apply_formats(self) -> None:
+        """Make the region's formats equal to the bundle's, their participants included."""
+        names = object_services.FORMAT_FIELDS
+        held = self._held(Format, (*names, "convenor_id"), Format.region_id == self.region.id)
+        wanted = {f["key"] for f in self.doc["formats"]}
+        self._delete(Format, [row.id for k, row in held.items() if k not in wanted], "formats")
+        members: dict[int, set[int]] = {}
+        for format_id, actor_id in self.session.execute(
+                sa.select(format_participant.c.format_id, format_participant.c.actor_id)
+                .join(Format, format_participant.c.format_id == Format.id)
+                .where(Format.region_id == self.region.id)):
+            members.setdefault(format_id, set()).add(actor_id)
+        new, changed = [], []
+        joining: list[tuple[str, int]] = []  # format key, actor id
+        leaving: list[tuple[int, int]] = []  # format id, actor id
+        for f in self.doc["formats"]:
+            values = {name: f[name] for name in names}
+            values["convenor_id"] = self.actors[f["convenor"]] if f["convenor"] else None
+            people = [self.actors[k] for k in f["participants"]]
+            row = held.get(f["key"])
+            if row is None:
+                new.append({"region_id": self.region.id, "key": f["key"], **values})
+                joining += [(f["key"], a) for a in people]
+                self.count("formats", True, True)
+                continue
+            dirty = _differs(row, values)
+            if dirty:
+                changed.append({"id": row.id, **values})
+            have = members.get(row.id, set())
+            if have != set(people):
+                dirty = True
+                leaving += [(row.id, a) for a in sorted(have - set(people))]
+                joining += [(f["key"], a) for a in people if a not in have]
+            self.count("formats", False, dirty)
+        if leaving:
+            self.session.execute(sa.delete(format_participant).where(
+                format_participant.c.format_id == sa.bindparam("leaving_format"),
+                format_participant.c.actor_id == sa.bindparam("leaving_actor")),
+                [{"leaving_format": f, "leaving_actor": a} for f, a in leaving])
+        self._write(Format, new, changed)
+        ids = self._ids(Format) if new else {k: row.id for k, row in held.items()}
+        if joining:
+            self.session.execute(sa.insert(format_participant), [
+                {"format_id": ids[k], "actor_id": a} for k, a in joining])
 
     def remove_leaving_members(self) -> None:
         """Municipalities no longer in the bundle leave the region (their accounts keep the
         region, without a municipality)."""
-        for ms in self.leaving:
+        if not self.leaving:
+            return
+        for ms in [ms for chunk in _chunks(self.leaving) for ms in self.session.scalars(
+                sa.select(RegionMembership).where(RegionMembership.id.in_(chunk)))]:
             for account in self.session.scalars(sa.select(User).filter_by(
                     region_id=self.region.id, municipality_id=ms.municipality_id)):
                 account.municipality_id = None
@@ -903,8 +1090,7 @@ class _Import:
     def apply_rules(self) -> None:
         """Rules: text and references of held rules, new rules with the decision they bring
         (:func:`_check_rules` made sure no held decision changes)."""
-        initiative_ids = dict(self.session.execute(
-            sa.select(Initiative.key, Initiative.id).filter_by(region_id=self.region.id)).all())
+        initiative_ids = self._ids(Initiative)
         rules = {r.key: r for r in self.session.scalars(
             sa.select(Rule).filter_by(region_id=self.region.id))}
         wanted = {r["key"] for r in self.doc["rules"]}
@@ -912,12 +1098,13 @@ class _Import:
             if k not in wanted:  # drafts without votes only (checked before)
                 self.session.delete(rule)
                 self.changes["rules"]["deleted"] += 1
+        votes: list[tuple[Rule, list[dict]]] = []
         for r in self.doc["rules"]:
             rule = rules.get(r["key"])
             is_new = rule is None
             values = {
                 "title": r["title"], "text": r["text"], "kind": r["kind"],
-                "actor_id": self.actors[r["actor"]].id if r["actor"] else None,
+                "actor_id": self.actors[r["actor"]] if r["actor"] else None,
                 "initiative_id": initiative_ids[r["initiative"]] if r["initiative"] else None,
                 "tie_kind": r["tie_kind"], "weights": r["weights"]}
             if is_new:
@@ -926,13 +1113,20 @@ class _Import:
                 ballot = r["ballot"] or {}
                 values |= {"status": r["status"],
                            **{name: ballot.get(name) for name in _BALLOT_FIELDS}}
-                rule.votes = [self._vote(v) for v in sorted(r["votes"],
-                                                            key=lambda v: v["municipality"])]
+                votes.append((rule, sorted(r["votes"], key=lambda v: v["municipality"])))
             self.count("rules", is_new, _assign(rule, values))
+        self.session.flush()
+        rows = [{"rule_id": rule.id, "municipality_id": self.municipalities[v["municipality"]],
+                 "vote": v["vote"], "reason": v["reason"], "reference": v["reference"],
+                 "recorded": v["recorded"]} for rule, found in votes for v in found]
+        self._write(Vote, rows, [])
 
     def apply_solutions(self) -> None:
         """Solutions, the initiatives that built them and who uses or wants them (the uses
         follow the bundle; a municipality that left the region takes its uses along)."""
+        if not self.doc["solutions"] and not self.session.scalar(
+                sa.select(Solution.id).filter_by(region_id=self.region.id).limit(1)):
+            return
         initiatives = {i.key: i for i in self.session.scalars(
             sa.select(Initiative).filter_by(region_id=self.region.id))}
         solutions = {s.key: s for s in self.session.scalars(
@@ -950,7 +1144,7 @@ class _Import:
                 self.session.add(solution)
             dirty = _assign(solution, {
                 **{f: s[f] for f in object_services.SOLUTION_FIELDS},
-                "owner": self.actors[s["owner"]] if s["owner"] else None})
+                "owner_id": self.actors[s["owner"]] if s["owner"] else None})
             built = [initiatives[k] for k in s["initiatives"]]
             if [i.key for i in solution.initiatives] != sorted(i.key for i in built):
                 solution.initiatives = sorted(built, key=lambda i: i.key)
@@ -972,59 +1166,11 @@ class _Import:
         for (muni, relation), (source_muni, since, provenance, source) in want.items():
             use = have.get((muni, relation))
             if use is None:
-                use = SolutionUse(municipality=self.municipalities[muni], relation=relation)
+                use = SolutionUse(municipality_id=self.municipalities[muni], relation=relation)
                 solution.uses.append(use)
                 dirty = True
             dirty |= _assign(use, {
-                "from_municipality": self.municipalities[source_muni] if source_muni else None,
+                "from_municipality_id": self.municipalities[source_muni] if source_muni
+                else None,
                 "since": since, "provenance": provenance, "source": source})
         return dirty
-
-    def _vote(self, v: dict) -> Vote:
-        return Vote(municipality=self.municipalities[v["municipality"]], vote=v["vote"],
-                    reason=v["reason"], reference=v["reference"], recorded=v["recorded"])
-
-
-def _apply_participants(initiative: Initiative, wanted: list[dict],
-                        actors: dict[str, Actor]) -> bool:
-    """Make the initiative's participations equal to the bundle's (role, provenance and
-    source included); True when anything changed."""
-    extras = object_services.PARTICIPATION_EXTRAS
-    want = {p["actor"]: (p["role"], *(p[name] for name in extras)) for p in wanted}
-    have = {p.actor.key: (p.role, *(getattr(p, name) for name in extras))
-            for p in initiative.participations}
-    if want == have:
-        return False
-    object_services._set_participants(initiative, [
-        (actors[k], values[0], dict(zip(extras, values[1:], strict=True)))
-        for k, values in want.items()])
-    return True
-
-
-def _apply_formats(region: Region, wanted: list[dict], actors: dict[str, Actor],
-                   changes: dict) -> None:
-    """Make the region's formats equal to the bundle's (counted in ``changes["formats"]``)."""
-    session = db.session
-    counts = changes.setdefault("formats", Counter(created=0, updated=0, deleted=0,
-                                                   unchanged=0))
-    formats = {f.key: f for f in session.scalars(sa.select(Format).filter_by(
-        region_id=region.id))}
-    keys = {f["key"] for f in wanted}
-    for k, fmt in formats.items():
-        if k not in keys:
-            session.delete(fmt)
-            counts["deleted"] += 1
-    for f in wanted:
-        fmt = formats.get(f["key"])
-        is_new = fmt is None
-        if is_new:
-            fmt = Format(region=region, key=f["key"])
-            session.add(fmt)
-        dirty = _assign(fmt, {name: f[name] for name in object_services.FORMAT_FIELDS})
-        dirty |= _assign(fmt, {"convenor": actors[f["convenor"]] if f["convenor"] else None})
-        people = [actors[k] for k in f["participants"]]
-        if {a.key for a in fmt.participants} != {a.key for a in people}:
-            fmt.participants = people
-            dirty = True
-        counts["created" if is_new else "updated" if dirty else "unchanged"] += 1
-    session.flush()

@@ -60,9 +60,47 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
+def _fine(doc: Any) -> bool:
+    """Whether :func:`bad_characters` finds nothing in ``doc``: the same walk without
+    building a JSON path for every value (a bundle holds about a million values; the paths
+    are built only when something is found). A container that would nest deeper than
+    :data:`MAX_DEPTH` counts as found."""
+    search = BAD_CHARS.search
+    if isinstance(doc, str):
+        return not search(doc)
+    if not isinstance(doc, dict | list):
+        return True
+    stack: list[tuple[Any, int]] = [(doc, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        value, depth = pop()
+        inner = depth + 1
+        if value and inner > MAX_DEPTH:
+            return False
+        if isinstance(value, dict):
+            for name, item in value.items():
+                if isinstance(name, str) and search(name):
+                    return False
+                if isinstance(item, str):
+                    if search(item):
+                        return False
+                elif isinstance(item, dict | list):
+                    push((item, inner))
+        else:
+            for item in value:
+                if isinstance(item, str):
+                    if search(item):
+                        return False
+                elif isinstance(item, dict | list):
+                    push((item, inner))
+    return True
+
+
 def bad_characters(doc: Any, path: str = "") -> list[Problem]:
     """Problems for every string (key or value) in a JSON document that holds a character
     no text may hold, and for nesting deeper than :data:`MAX_DEPTH`."""
+    if _fine(doc):
+        return []
     found: list[Problem] = []
     stack: list[tuple[Any, str, int]] = [(doc, path, 0)]
     while stack and len(found) < 20:
@@ -105,13 +143,14 @@ def text(max_length: int = 200) -> Parser:
 
 
 def key(value: Any) -> str:
-    if not isinstance(value, str) or not KEY_RE.match(value.strip()):
+    stripped = value.strip() if isinstance(value, str) else None
+    if stripped is None or not KEY_RE.match(stripped):
         raise Invalid(
             _("nur Kleinbuchstaben, Ziffern und einzelne Bindestriche (z. B. „olpe-rat“).")
         )
-    if len(value.strip()) > KEY_MAX:
+    if len(stripped) > KEY_MAX:
         raise Invalid(_("darf höchstens %(n)d Zeichen lang sein.", n=KEY_MAX))
-    return value.strip()
+    return stripped
 
 
 def choice(vocabulary: dict) -> Parser:
@@ -581,17 +620,26 @@ def clean(entity: str, raw: dict, *, partial: bool = False, path: str = "") -> t
         return {}, [Problem(path or "$", _("muss ein Objekt sein."))]
     data: dict[str, Any] = {}
     problems: list[Problem] = []
+    # parse_field's rule for each field, inlined: a bundle cleans about a million values
     for f in FIELDS[entity]:
-        if f.name not in raw:
-            if partial:
-                continue
-            value = None
+        name = f.name
+        if name in raw:
+            value = raw[name]
+        elif partial:
+            continue
         else:
-            value = raw[f.name]
-        found = len(problems)
-        parsed = parse_field(problems, entity, f.name, value, path=path)
-        if len(problems) == found:  # a refused value is left out (no cross-field check on it)
-            data[f.name] = parsed
+            value = None
+        if value is None or (isinstance(value, str) and value.strip() == ""):
+            if f.required:  # a refused value is left out (no cross-field check on it)
+                problems.append(Problem(f"{path}.{name}" if path else name,
+                                        _("%(f)s: Angabe fehlt.", f=f.label)))
+            else:
+                data[name] = list(f.default) if isinstance(f.default, tuple) else f.default
+            continue
+        try:
+            data[name] = f.parse(value)
+        except Invalid as exc:
+            problems.append(Problem(f"{path}.{name}" if path else name, f"{f.label}: {exc}"))
     problems.extend(_cross_checks(entity, data, path))
     return data, problems
 
