@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 import networkx as nx
 
@@ -14,7 +15,9 @@ __all__ = [
     "active_formats",
     "actor_graph",
     "actors_by_municipality",
+    "analysis_scope",
     "build_graph",
+    "edges_of_type",
     "exportable",
     "home_units",
     "municipality_graph",
@@ -187,13 +190,70 @@ def active_formats(G: nx.Graph, today: str | None = None) -> list[dict]:
     return found
 
 
+#: id of a graph being analysed -> its memoised derived views (see ``analysis_scope``).
+_SCOPES: dict[int, dict] = {}
+
+
+@contextmanager
+def analysis_scope(G: nx.Graph) -> Iterator[None]:
+    """While the block runs, the derived views of ``G`` (``nodes_of_type``,
+    ``edges_of_type``, ``home_units``, ``actors_by_municipality``) are computed once and
+    shared by every analysis, instead of one pass over the graph each. ``G`` must not change
+    inside the block; nested scopes of the same graph share the outer one's views."""
+    key = id(G)
+    if key in _SCOPES:
+        yield
+        return
+    _SCOPES[key] = {}
+    try:
+        yield
+    finally:
+        del _SCOPES[key]
+
+
+def _memo(G: nx.Graph, name, compute: Callable):
+    """``compute()``, once per ``analysis_scope`` of ``G`` (every time outside one)."""
+    scope = _SCOPES.get(id(G))
+    if scope is None:
+        return compute()
+    if name not in scope:
+        scope[name] = compute()
+    return scope[name]
+
+
 def nodes_of_type(G: nx.Graph, type_: str) -> list:
     """Return the sorted keys of the nodes of ``type_`` (municipality, actor or initiative)."""
-    return sorted(n for n, t in G.nodes(data="type") if t == type_)
+    return list(_memo(G, ("nodes_of_type", type_), lambda: sorted(
+        n for n, t in G.nodes(data="type") if t == type_)))
+
+
+def edges_of_type(G: nx.MultiDiGraph, type_: str) -> list:
+    """Return the edges ``(u, v, key, data)`` of ``G`` (from :func:`build_graph`) whose
+    ``type`` is ``type_`` (``tie``, ``participation`` or ``acts_for``; None: every edge), in
+    ``G.edges`` order. Within an ``analysis_scope`` one pass over the edges serves every
+    type; the lists are shared, do not change them."""
+    return _memo(G, ("edges_of_type",), lambda: _edges_by_type(G)).get(type_, [])
+
+
+def _edges_by_type(G: nx.MultiDiGraph) -> dict:
+    edges = list(G.edges(keys=True, data=True) if G.is_multigraph() else (
+        (u, v, None, d) for u, v, d in G.edges(data=True)))
+    found: dict = {None: edges, "tie": [], "participation": [], "acts_for": []}
+    for edge in edges:
+        type_ = edge[3].get("type")
+        if type_ not in found:
+            found[type_] = []
+        found[type_].append(edge)
+    return found
 
 
 def actors_by_municipality(G: nx.Graph) -> dict[str, list[str]]:
     """Return municipality key -> sorted keys of the actors acting for it (maybe empty)."""
+    return {m: list(actors) for m, actors in _memo(
+        G, ("actors_by_municipality",), lambda: _actors_by_municipality(G)).items()}
+
+
+def _actors_by_municipality(G: nx.Graph) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     actors = []
     for n, d in G.nodes(data=True):
@@ -220,7 +280,7 @@ def network_graph(G: nx.MultiDiGraph) -> nx.Graph:
     attributes are those of ``G``.
     """
     edges: dict[tuple, dict] = {}
-    for u, v, data in G.edges(data=True):
+    for u, v, _key, data in edges_of_type(G, None):
         type_ = data["type"]
         if type_ == "tie":
             pair = (u, v) if u < v else (v, u)
@@ -259,9 +319,7 @@ def actor_graph(G: nx.MultiDiGraph) -> nx.DiGraph:
     its attributes), tied or not.
     """
     arcs: dict[tuple, int] = {}
-    for u, v, data in G.edges(data=True):
-        if data["type"] != "tie":
-            continue
+    for u, v, _key, data in edges_of_type(G, "tie"):
         for arc in ((u, v),) if data["directed"] else ((u, v), (v, u)):
             arcs[arc] = max(arcs.get(arc, 0), data["weight"])
     A = nx.DiGraph()
@@ -272,8 +330,9 @@ def actor_graph(G: nx.MultiDiGraph) -> nx.DiGraph:
 
 def home_units(G: nx.Graph) -> dict:
     """Return actor key -> the unit it belongs to: its municipality, or itself when regional."""
-    return {n: (d.get("municipality") or n) for n, d in G.nodes(data=True)
-            if d["type"] == "actor"}
+    return dict(_memo(G, ("home_units",), lambda: {
+        n: (d.get("municipality") or n) for n, d in G.nodes(data=True)
+        if d["type"] == "actor"}))
 
 
 def municipality_graph(G: nx.MultiDiGraph, *, regional: bool = False) -> nx.Graph:
@@ -309,11 +368,11 @@ def municipality_graph(G: nx.MultiDiGraph, *, regional: bool = False) -> nx.Grap
             found[1].append(what)
 
     by_initiative: dict[str, set] = {}
-    for u, v, data in G.edges(data=True):
-        if data["type"] == "tie":
-            x, y = sorted((u, v))
-            link(home[u], home[v], data["weight"], f"tie:{x}:{y}")
-        elif data["type"] == "participation" and home[u] is not None:
+    for u, v, _key, data in edges_of_type(G, "tie"):
+        x, y = sorted((u, v))
+        link(home[u], home[v], data["weight"], f"tie:{x}:{y}")
+    for u, v, _key, _data in edges_of_type(G, "participation"):
+        if home[u] is not None:
             by_initiative.setdefault(v, set()).add(home[u])
     for i in sorted(by_initiative):
         members = sorted(by_initiative[i])

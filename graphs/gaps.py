@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import networkx as nx
 
-from .build import LEVELS, actors_by_municipality, home_units, nodes_of_type
+from .build import LEVELS, actors_by_municipality, edges_of_type, home_units, nodes_of_type
 from .charter import adopted, decided_at, voting_members
 from .provenance import Evidence, is_assumed
 from .solutions import MATURE, is_neighbour, solution_users
@@ -316,9 +316,8 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
     home = home_units(G)
     experienced = _experience_by_unit(G, home)
     leads: dict = {}
-    for a, i, data in G.edges(data=True):
-        if data["type"] == "participation" and data.get("role") == "lead" and \
-                G.nodes[i].get("status") in ("planned", "running"):
+    for a, i, _key, data in edges_of_type(G, "participation"):
+        if data.get("role") == "lead" and G.nodes[i].get("status") in ("planned", "running"):
             leads[home[a]] = leads.get(home[a], 0) + 1
     suggested: dict = {}
     level_rank = {"coordinating": 0, "operational": 1, "strategic": 2}
@@ -366,8 +365,8 @@ def _experience_by_unit(G: nx.MultiDiGraph, home: dict) -> dict:
     topic in which the actor (or an actor of the municipality) is lead, partner or
     supporter: the experience behind a lead suggestion (without the initiative itself)."""
     found: dict = {}
-    for a, i, data in G.edges(data=True):
-        if data["type"] == "participation" and data.get("role") in EXPERIENCE_ROLES and \
+    for a, i, _key, data in edges_of_type(G, "participation"):
+        if data.get("role") in EXPERIENCE_ROLES and \
                 G.nodes[i].get("status") in ("running", "completed"):
             topic = G.nodes[i].get("topic")
             found.setdefault((a, topic), set()).add(i)
@@ -591,9 +590,8 @@ def _workload(G: nx.MultiDiGraph) -> tuple[dict, dict, dict, dict]:
     """Load, number of lead or partner roles, number of leads, and the co-participants of
     its led initiatives, per actor, over planned and running initiatives."""
     load, count, lead, partners = {}, {}, {}, {}
-    for a, i, data in G.edges(data=True):
-        if data["type"] != "participation" or G.nodes[i].get("status") not in ("planned",
-                                                                               "running"):
+    for a, i, _key, data in edges_of_type(G, "participation"):
+        if G.nodes[i].get("status") not in ("planned", "running"):
             continue
         role = data.get("role")
         load[a] = load.get(a, 0.0) + ROLE_LOAD.get(role, 0.0)
@@ -664,8 +662,8 @@ def sector_gap(G: nx.MultiDiGraph, ctx: dict) -> list:
     for a, d in G.nodes(data=True):
         if d["type"] == "actor" and d.get("sector") in by_sector:
             by_sector[d["sector"]].append(a)
-    engaged = {a for a, i, d in G.edges(data=True) if d["type"] == "participation"
-               and d.get("role") in EXPERIENCE_ROLES and G.nodes[i].get("status") == "running"
+    engaged = {a for a, i, _k, d in edges_of_type(G, "participation")
+               if d.get("role") in EXPERIENCE_ROLES and G.nodes[i].get("status") == "running"
                and G.nodes[i].get("scope") != "local"}
     found = []
     missing = [s for s in PARTNER_SECTORS if not by_sector[s]]

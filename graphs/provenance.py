@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from .build import edges_of_type
+
 __all__ = ["ASSUMED", "Evidence", "is_assumed"]
 
 #: The provenance of a record that is a modelling assumption, not a documented fact.
@@ -58,7 +60,7 @@ class Evidence:
         acts: dict = {}
         incident: dict = {}
         any_assumed = any(is_assumed(d) for _n, d in G.nodes(data=True))
-        for u, v, k, d in G.edges(keys=True, data=True):
+        for u, v, k, d in edges_of_type(G, None):
             if d["type"] == "acts_for":
                 acts.setdefault(v, []).append(u)
                 continue

@@ -16,7 +16,7 @@ from .brokerage import (
     subset_betweenness,
     to_csr,
 )
-from .build import active_formats, actor_graph, home_units, nodes_of_type
+from .build import active_formats, actor_graph, edges_of_type, home_units, nodes_of_type
 from .charter import adopted
 from .provenance import Evidence
 from .structure import cut_structure, main_component
@@ -313,12 +313,11 @@ def members_within_two_steps(G: nx.MultiDiGraph, actors: list[str]) -> dict[str,
     home = {n: d.get("municipality") for n, d in G.nodes(data=True) if d["type"] == "actor"}
     step: dict[str, set] = {a: set() for a in home}
     participants: dict[str, list] = {}
-    for u, v, data in G.edges(data=True):
-        if data["type"] == "tie":
-            step[u].add(v)
-            step[v].add(u)
-        elif data["type"] == "participation":
-            participants.setdefault(v, []).append(u)
+    for u, v, _key, _data in edges_of_type(G, "tie"):
+        step[u].add(v)
+        step[v].add(u)
+    for u, v, _key, _data in edges_of_type(G, "participation"):
+        participants.setdefault(v, []).append(u)
     for members in participants.values():
         for a in members:
             step[a].update(members)
@@ -472,6 +471,7 @@ def rank_taktgeber(
     main: set | None = None,
     today: str | None = None,
     evidence: Evidence | None = None,
+    explain: int | None = None,
 ) -> dict:
     """Rank the Taktgeber candidates by an explained, weighted score.
 
@@ -521,7 +521,9 @@ def rank_taktgeber(
     community (``exact`` forces either way); ``method.error_bound`` is the Hoeffding bound
     of :func:`graphs.brokerage.sampling_error_bound` over all candidates at 95 %.
 
-    ``lang`` ("de" or "en") is the language of each candidate's ``explanation``.
+    ``lang`` ("de" or "en") is the language of each candidate's ``explanation``; with
+    ``explain`` only the first that many rows and a designated one are explained (the
+    others' ``explanation`` is None), since a report shows only those.
 
     Returns
     -------
@@ -643,6 +645,9 @@ def rank_taktgeber(
         best, worst = ranges[r["key"]]
         r["rank_range"] = [min(best, i), max(worst, i)]
         a = r["key"]
+        if explain is not None and i > explain and a != designated:
+            r["explanation"] = None
+            continue
         r["explanation"] = _explain(G, a, parts[a], raw[a], len(munis), n_communities,
                                     a == designated, lang, assumed=bool(assumed),
                                     computed=computed[a], score=r["score"], weights=weights,

@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 from scipy.sparse import csgraph, csr_array
 
-from .build import active_formats, nodes_of_type
+from .build import active_formats, edges_of_type, nodes_of_type
 from .provenance import is_assumed
 from .text import TEMPLATES, check_lang, label, name, say
 
@@ -174,8 +174,8 @@ def _experience_roles(G: nx.MultiDiGraph) -> dict:
                 for a, _m, key in G.in_edges(m, keys=True):
                     if key == "acts_for":
                         found.setdefault(topic, {}).setdefault(m, {})[a] = USE_RANK
-    for a, i, data in G.edges(data=True):
-        if data["type"] != "participation" or data.get("role") not in EXPERIENCE_ROLES:
+    for a, i, _key, data in edges_of_type(G, "participation"):
+        if data.get("role") not in EXPERIENCE_ROLES:
             continue
         initiative, m = G.nodes[i], G.nodes[a].get("municipality")
         if m and initiative.get("status") in EXPERIENCE_STATUSES and initiative.get("topic"):
