@@ -147,9 +147,29 @@ def build_graph(bundle: Mapping) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph(region=dict(bundle.get("region") or {}),
                         rules=list(bundle.get("rules") or []), formats=formats,
                         solutions=solutions)
-    G.add_nodes_from(nodes)
-    G.add_edges_from(edges)
+    _fill_multidigraph(G, nodes, edges)
     return G
+
+
+def _fill_multidigraph(G: nx.MultiDiGraph, nodes: list, edges: list) -> None:
+    """``G.add_nodes_from(nodes); G.add_edges_from(edges)`` for an empty ``G`` (nodes new and
+    distinct, every edge between them), written straight into networkx's adjacency dicts:
+    the same graph (same order, a repeated edge key keeps the last record's attributes) in
+    a third of the time of the general methods at national scale."""
+    node, succ, pred = G._node, G._succ, G._pred
+    for key, attrs in nodes:
+        node[key] = attrs
+        succ[key] = {}
+        pred[key] = {}
+    for u, v, key, data in edges:
+        keydict = succ[u].get(v)
+        if keydict is None:
+            keydict = succ[u][v] = pred[v][u] = {}
+        if key in keydict:
+            keydict[key].update(data)
+        else:
+            keydict[key] = data
+    nx._clear_cache(G)
 
 
 def _tie_key(tie: Mapping) -> str:
@@ -306,8 +326,19 @@ def network_graph(G: nx.MultiDiGraph) -> nx.Graph:
         else:
             edges[(u, v)] = {"type": "acts_for", "weight": ACTS_FOR_WEIGHT}
     U = nx.Graph(region=G.graph.get("region", {}))
-    U.add_nodes_from(G.nodes(data=True))
-    U.add_edges_from((u, v, data) for (u, v), data in edges.items())
+    # ``U.add_nodes_from(G.nodes(data=True))`` and ``U.add_edges_from`` written straight
+    # into networkx's dicts (the same graph, several times faster at national scale)
+    node, adj = U._node, U._adj
+    for n, d in G._node.items():
+        node[n] = dict(d)
+        adj[n] = {}
+    for (u, v), data in edges.items():
+        found = adj[u].get(v)
+        if found is not None:
+            found.update(data)
+        else:
+            adj[u][v] = adj[v][u] = data
+    nx._clear_cache(U)
     return U
 
 
