@@ -106,10 +106,11 @@ def gould_fernandez_brokerage(
     if unknown:
         raise ValueError(f"brokers not in the graph: {sorted(map(str, unknown))[:5]}")
     directed = G.is_directed()
-    succ = {n: {m for m in (G.successors(n) if directed else G.neighbors(n)) if m != n}
-            for n in G}
-    pred = succ if not directed else {
-        n: {m for m in G.predecessors(n) if m != n} for n in G}
+    succ = {n: set(nbrs) for n, nbrs in (G.succ if directed else G.adj).items()}
+    pred = succ if not directed else {n: set(nbrs) for n, nbrs in G.pred.items()}
+    for n in G:  # self-loops are ignored
+        succ[n].discard(n)
+        pred[n].discard(n)
     result = {}
     for b in brokers:
         gb = groups[b]

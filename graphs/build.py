@@ -354,8 +354,16 @@ def actor_graph(G: nx.MultiDiGraph) -> nx.DiGraph:
         for arc in ((u, v),) if data["directed"] else ((u, v), (v, u)):
             arcs[arc] = max(arcs.get(arc, 0), data["weight"])
     A = nx.DiGraph()
-    A.add_nodes_from((n, d) for n, d in G.nodes(data=True) if d["type"] == "actor")
-    A.add_edges_from((a, b, {"weight": w}) for (a, b), w in arcs.items())
+    # ``A.add_nodes_from(actors); A.add_edges_from(arcs)`` straight into networkx's dicts
+    node, succ, pred = A._node, A._succ, A._pred
+    for n, d in G._node.items():
+        if d["type"] == "actor":
+            node[n] = dict(d)
+            succ[n] = {}
+            pred[n] = {}
+    for (a, b), w in arcs.items():
+        succ[a][b] = pred[b][a] = {"weight": w}
+    nx._clear_cache(A)
     return A
 
 

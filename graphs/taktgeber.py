@@ -214,6 +214,8 @@ def mandate_kind(G: nx.MultiDiGraph, actor: str, *, designated: str | None = Non
         if data["type"] != "tie" or data["kind"] not in ("mandate", "funding"):
             continue
         if u in territories:
+            if len(territories[u]) >= 2 or len(covered | territories[u]) >= 2:
+                return "network"  # covered only grows: decided (without copying big sets)
             covered |= territories[u]
             mandated = mandated or data["kind"] == "mandate"
         elif data["kind"] == "mandate":
