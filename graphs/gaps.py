@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from itertools import chain
 
 import networkx as nx
 
@@ -65,6 +66,7 @@ def _helpers(G, ctx) -> tuple[dict, str | None]:
     its actors; and the best regional (else any) coordinating candidate as fallback."""
     tied: dict = {}
     fallback, regional = None, None
+    nodes = G.nodes
     for r in ctx.get("ranking") or []:
         key = r["key"]
         data = G.nodes[key]
@@ -73,9 +75,11 @@ def _helpers(G, ctx) -> tuple[dict, str | None]:
         fallback = fallback or key
         if data.get("municipality") is None:
             regional = regional or key
-        for other in nx.all_neighbors(G, key):
-            m = G.nodes[other].get("municipality") if G.nodes[other]["type"] == "actor" else None
-            if m is not None and m != data.get("municipality"):
+        own = data.get("municipality")
+        for other in chain(G.pred[key], G.succ[key]):  # nx.all_neighbors, without the views
+            found = nodes[other]
+            m = found.get("municipality") if found["type"] == "actor" else None
+            if m is not None and m != own:
                 tied.setdefault(m, key)
     return tied, regional or fallback
 
@@ -200,7 +204,9 @@ def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
     best = next((r["key"] for r in ctx.get("ranking") or [] if r["key"] in main), None)
     open_initiatives = None
     found = []
-    for component in sorted((c for c in nx.connected_components(U) if not c & main),
+    components = ctx.get("components")
+    components = nx.connected_components(U) if components is None else components
+    for component in sorted((c for c in components if c is not main and not c & main),
                             key=lambda c: min(map(str, c))):
         munis = sorted(n for n in component if U.nodes[n]["type"] == "municipality")
         if not munis:
@@ -825,7 +831,8 @@ def find_gaps(G: nx.MultiDiGraph, context: dict, *, detectors: dict | None = Non
     ``context`` carries what the detectors share (built by ``graphs.report``): ``U`` (network
     graph), ``main`` (node set of the main component), ``cuts``
     (:func:`graphs.structure.cut_structure`), ``contact`` and ``partition`` (contact graph
-    and its communities), ``cover`` (outside coordinating units), ``ranking`` (Taktgeber
+    and its communities), ``components`` (optional: the connected components of ``U``, one
+    of them ``main``), ``cover`` (outside coordinating units), ``ranking`` (Taktgeber
     ranking), ``transfer`` (transfer paths), ``designated`` (the Taktgeber designated by
     rule or assumed in a what-if, or None), ``today`` (a ``datetime.date``, default today)
     and optionally ``lang`` (language of the messages, "de" by default, or "en").

@@ -270,7 +270,7 @@ def _analyse_graph(G, *, designated, seed, exact, lang, assumed, today, explain)
     context = {"U": U, "main": main, "contact": contact, "partition": partition,
                "cover": cover, "ranking": ranked["ranking"], "transfer": transfer,
                "cuts": cuts, "lang": lang, "designated": designated, "today": today,
-               "evidence": evidence}
+               "evidence": evidence, "components": components}
     gaps = find_gaps(G, context)
     clock.lap("gaps")
     organisation = org_models(G, cover)

@@ -9,6 +9,7 @@ grammatical case (:func:`the`), which English does without.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import string
 from collections.abc import Iterable
 
@@ -761,6 +762,7 @@ def name(G: nx.Graph, key) -> str:
     return str(G.nodes[key].get("name") or key) if key in G else str(key)
 
 
+@functools.lru_cache(maxsize=65536)
 def gender(label: str) -> str | None:
     """Guess the grammatical gender of an organisation's name from its head noun, or None.
 
