@@ -418,8 +418,14 @@ def municipality_graph(G: nx.MultiDiGraph, *, regional: bool = False) -> nx.Grap
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
                 link(members[x], members[y], 1, f"initiative:{i}")
-    M.add_edges_from((a, b, {"weight": w, "links": sorted(set(what))})
-                     for (a, b), (w, what) in links.items())
+    adj = M._adj  # ``M.add_edges_from`` straight into networkx's dicts (pairs are distinct)
+    for (a, b), (w, what) in links.items():
+        data = {"weight": w, "links": sorted(set(what))}
+        if a in adj and b in adj:
+            adj[a][b] = adj[b][a] = data
+        else:
+            M.add_edge(a, b, **data)
+    nx._clear_cache(M)
     return M
 
 

@@ -282,6 +282,7 @@ def cut_structure(U: nx.Graph, main: set) -> dict:
     .. [1] Hopcroft, J. and Tarjan, R. (1973). Algorithm 447: Efficient algorithms for graph
        manipulation. Communications of the ACM 16(6), 372-378.
     """
+    node_data = U._node  # the node attribute dicts (U.nodes without the view)
     blocks = [b for b in biconnected_components(U) if b[0] in main]
     count: dict = {}
     for b in blocks:
@@ -333,9 +334,9 @@ def cut_structure(U: nx.Graph, main: set) -> dict:
         while stack and len(found) < 20:
             t = stack.pop()
             if t[0] == "B":
-                found += [x for x in blocks[t[1]] if U.nodes[x]["type"] == "municipality"
+                found += [x for x in blocks[t[1]] if node_data[x]["type"] == "municipality"
                           and x not in found]
-            elif U.nodes[t[1]]["type"] == "municipality" and t[1] not in found:
+            elif node_data[t[1]]["type"] == "municipality" and t[1] not in found:
                 found.append(t[1])
             for s in adj[t]:
                 if s not in seen:
@@ -351,7 +352,7 @@ def cut_structure(U: nx.Graph, main: set) -> dict:
     pieces: dict = {}
     cut_pairs: dict = {}
     for x in cuts:
-        if U.nodes[x]["type"] != "actor":
+        if node_data[x]["type"] != "actor":
             continue
         c = ("C", x)
         weights = sorted(((piece(c, b), b) for b in adj[c]), key=lambda wb: (
@@ -397,8 +398,9 @@ def cut_structure(U: nx.Graph, main: set) -> dict:
 
 def _weight(U, nodes) -> list:
     w = [0, 0, 0, 0]
+    node_data = U._node
     for x in nodes:
-        data = U.nodes[x]
+        data = node_data[x]
         if data["type"] == "municipality":
             w[0] += 1
             w[1] += data.get("tier") in MEMBER_TIERS
