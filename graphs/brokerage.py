@@ -11,6 +11,8 @@ import networkx as nx
 import numpy as np
 from scipy.sparse import csgraph, csr_array
 
+from .build import undirected_edges
+
 __all__ = [
     "GF_ROLES",
     "bfs_distances",
@@ -161,7 +163,8 @@ def to_csr(G: nx.Graph, nodelist: list | None = None) -> tuple[list, dict, csr_a
     nodes = list(G) if nodelist is None else list(nodelist)
     index = {n: i for i, n in enumerate(nodes)}
     rows, cols = [], []
-    for u, v in G.edges():
+    simple = not G.is_directed() and not G.is_multigraph()
+    for u, v, *_ in (undirected_edges(G) if simple else G.edges()):
         if u in index and v in index and u != v:
             rows.append(index[u])
             cols.append(index[v])

@@ -8,7 +8,14 @@ from itertools import chain
 
 import networkx as nx
 
-from .build import LEVELS, actors_by_municipality, edges_of_type, home_units, nodes_of_type
+from .build import (
+    LEVELS,
+    actors_by_municipality,
+    edges_of_type,
+    home_units,
+    nodes_of_type,
+    undirected_edges,
+)
 from .charter import adopted, decided_at, voting_members
 from .provenance import Evidence, is_assumed
 from .solutions import MATURE, is_neighbour, solution_users
@@ -443,7 +450,7 @@ def weak_community_link(G: nx.MultiDiGraph, ctx: dict) -> list:
     C, partition, lang = ctx["contact"], ctx["partition"], ctx.get("lang", "de")
     community = {x: i for i, members in enumerate(partition) for x in members}
     links: dict = {}
-    for a, b, data in C.edges(data=True):
+    for a, b, data in undirected_edges(C):
         ca, cb = community.get(a), community.get(b)
         if ca is None or cb is None or ca == cb:
             continue

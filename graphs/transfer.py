@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 from scipy.sparse import csgraph, csr_array
 
-from .build import active_formats, edges_of_type, nodes_of_type
+from .build import active_formats, edges_of_type, nodes_of_type, undirected_edges
 from .provenance import is_assumed
 from .text import TEMPLATES, check_lang, label, name, say
 
@@ -103,7 +103,8 @@ def edge_length(U: nx.Graph, u, v, data: dict, topic: str | None = None) -> floa
         return 6.0 - strength
     if type_ == "acts_for":
         return ACTS_FOR_LENGTH
-    initiative = U.nodes[v if U.nodes[v]["type"] == "initiative" else u]
+    nodes = U.nodes
+    initiative = nodes[v if nodes[v]["type"] == "initiative" else u]
     if data.get("role") in EXPERIENCE_ROLES and \
             initiative.get("status") in EXPERIENCE_STATUSES:
         if topic is None or initiative.get("topic") == topic:
@@ -242,24 +243,29 @@ class _Channels:
         # topic-independent edges, and the steps whose length depends on the topic: their
         # rows, columns and topic (None: every topic), and whether they are strong at all
         fixed, steps = ([], [], []), ([], [], [], [])
-        for u, v, data in U.edges(data=True):
+        f_rows, f_cols, f_lengths = fixed
+        s_rows, s_cols, s_topics, s_strong = steps
+        node_data = U._node
+        for u, v, data in undirected_edges(U):
             if data["type"] == "participation":
                 length = edge_length(U, u, v, data)
                 if length is not None:
-                    topic = U.nodes[v if U.nodes[v]["type"] == "initiative" else u].get("topic")
-                    for part, value in zip(steps, (index[u], index[v], topic, True),
-                                           strict=True):
-                        part.append(value)
+                    s_rows.append(index[u])
+                    s_cols.append(index[v])
+                    s_topics.append(node_data[v if node_data[v]["type"] == "initiative"
+                                              else u].get("topic"))
+                    s_strong.append(True)
             else:
-                for part, value in zip(fixed, (index[u], index[v], edge_length(U, u, v, data)),
-                                       strict=True):
-                    part.append(value)
+                f_rows.append(index[u])
+                f_cols.append(index[v])
+                f_lengths.append(edge_length(U, u, v, data))
         for (a, f) in self.links:
             if a not in self.extra:
                 info = self.extra[f]
-                for part, value in zip(steps, (index[a], index[f], info["topic"],
-                                               info["strong"]), strict=True):
-                    part.append(value)
+                s_rows.append(index[a])
+                s_cols.append(index[f])
+                s_topics.append(info["topic"])
+                s_strong.append(info["strong"])
         self._fixed = tuple(np.asarray(x) for x in fixed)
         self._steps = (np.asarray(steps[0], np.int64), np.asarray(steps[1], np.int64),
                        np.asarray(steps[2], dtype=object), np.asarray(steps[3], bool))
