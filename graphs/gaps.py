@@ -339,7 +339,8 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
         status = G.nodes[i].get("status")
         if status not in ACTIVE_STATUSES:
             continue
-        roles = {a: d["role"] for a, _i, d in G.in_edges(i, data=True)}
+        roles = {a: d["role"] for a, keyed in G.pred[i].items()  # G.in_edges(i, data=True)
+                 for d in keyed.values()}
         if "lead" in roles.values():
             continue
         severity = {"running": "high", "planned": "medium"}.get(status, "low")
