@@ -391,7 +391,8 @@ def _dependencies_sum(A, sources, weights, is_target, home) -> np.ndarray:
     (as in ``_discount_own``).
     """
     n = A.shape[0]
-    arc_u = np.repeat(np.arange(n, dtype=np.int32), np.diff(A.indptr))
+    degree = np.diff(A.indptr)
+    arc_u = np.repeat(np.arange(n, dtype=np.int32), degree)
     arc_v = A.indices.astype(np.int32, copy=False)
     owned = np.flatnonzero(home >= 0)
     h = home[owned]
@@ -409,7 +410,7 @@ def _dependencies_sum(A, sources, weights, is_target, home) -> np.ndarray:
             starts.append(1 + int(np.searchsorted(parent_pos, starts[-1], side="left")))
         dist.fill(-2)
         dist[order] = np.repeat(np.arange(len(starts) - 1, dtype=np.int32), np.diff(starts))
-        du = dist[arc_u]
+        du = np.repeat(dist, degree)  # dist[arc_u], read in order
         keep = np.flatnonzero((dist[arc_v] == du + 1) & (du >= 0))
         layer = du[keep].astype(np.int16)
         by_level = np.argsort(layer, kind="stable")
