@@ -168,10 +168,12 @@ def org_models(G: nx.MultiDiGraph, cover: dict | None = None) -> dict:
     cover = cover or {}
     members, counts = [], Counter()
     by_level = {level: Counter() for level in LEVELS}
+    node_data = G._node  # the node attribute dicts (G.nodes without the view)
     for m, actors in actors_by_municipality(G).items():
-        data = G.nodes[m]
-        levels = {level: sorted({G.nodes[a].get("actor_type", "other") for a in actors
-                                 if G.nodes[a].get("level") == level}) for level in LEVELS}
+        data = node_data[m]
+        kinds = [(node_data[a].get("level"), node_data[a].get("actor_type", "other"))
+                 for a in actors]
+        levels = {level: sorted({t for at, t in kinds if at == level}) for level in LEVELS}
         models = sorted({t for types in levels.values() for t in types if t in ORG_MODEL_TYPES})
         counts.update(models)
         for level, types in levels.items():
