@@ -81,11 +81,11 @@ class Evidence:
         for key in keys:
             if key not in G:
                 continue
-            type_ = G.nodes[key]["type"]
+            type_ = G._node[key]["type"]
             if type_ != "initiative":
-                found[key] = is_assumed(G.nodes[key])
+                found[key] = is_assumed(G._node[key])
             if type_ == "municipality":
-                found.update((a, is_assumed(G.nodes[a])) for a in acts.get(key, ()))
+                found.update((a, is_assumed(G._node[a])) for a in acts.get(key, ()))
             else:
                 found.update(incident.get(key, ()))
         return found

@@ -130,17 +130,17 @@ def coordinating_cover(G: nx.MultiDiGraph, designated: str | None = None) -> dic
     for u, v, _key, data in edges_of_type(G, "tie"):
         if data["kind"] != "mandate":
             continue
-        source, target = G.nodes[u], G.nodes[v]
+        source, target = G._node[u], G._node[v]
         m = source.get("municipality")
         if (source.get("level") == "strategic" and m is not None
                 and target.get("level") == "coordinating" and target.get("municipality") != m):
             cover[m] = min(cover.get(m, v), v)
     if designated is not None:
         for other in nx.all_neighbors(G, designated):
-            data = G.nodes[other]
+            data = G._node[other]
             if data["type"] == "actor" and data.get("municipality"):
                 cover.setdefault(data["municipality"], designated)
-        own = G.nodes[designated].get("municipality")
+        own = G._node[designated].get("municipality")
         if own:
             cover.setdefault(own, designated)
     return dict(sorted(cover.items()))
@@ -150,7 +150,7 @@ def levels_present(G: nx.MultiDiGraph, cover: dict | None = None) -> dict[str, s
     """Return municipality -> the set of levels it has (its own actors, plus ``cover``)."""
     present: dict[str, set] = {}
     for m, actors in actors_by_municipality(G).items():
-        present[m] = {G.nodes[a].get("level") for a in actors}
+        present[m] = {G._node[a].get("level") for a in actors}
         if cover and m in cover:
             present[m].add("coordinating")
     return present
@@ -195,7 +195,7 @@ def main_component(U: nx.Graph, components: list | None = None) -> set:
     ``components`` are those of ``U`` when the caller has them.
     """
     components = nx.connected_components(U) if components is None else components
-    sizes = sorted(((sum(1 for n in c if U.nodes[n]["type"] == "municipality"), len(c), c)
+    sizes = sorted(((sum(1 for n in c if U._node[n]["type"] == "municipality"), len(c), c)
                     for c in components), key=lambda x: x[:2], reverse=True)
     if not sizes or (len(sizes) > 1 and sizes[0][:2] == sizes[1][:2]):
         return set()

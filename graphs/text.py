@@ -759,7 +759,7 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 def name(G: nx.Graph, key) -> str:
     """The ``name`` attribute of node ``key`` (its key when it has none)."""
-    return str(G.nodes[key].get("name") or key) if key in G else str(key)
+    return str(G._node[key].get("name") or key) if key in G else str(key)
 
 
 @functools.lru_cache(maxsize=65536)

@@ -115,7 +115,7 @@ def edge_length(U: nx.Graph, u, v, data: dict, topic: str | None = None) -> floa
 
 def source_preference(G: nx.Graph, municipality) -> tuple:
     """Sort key preferring urban and large sources: kind order, then population (desc), key."""
-    data = G.nodes[municipality]
+    data = G._node[municipality]
     return (KIND_ORDER.get(data.get("kind"), 2), -(data.get("population") or 0), municipality)
 
 
@@ -156,7 +156,7 @@ def mentor_preference(G: nx.Graph, target, source) -> tuple:
     """Sort key among equally good mentors for ``target``: one of the same settlement class
     first (:func:`settlement_class`: rural for rural), then the nearer one, then
     :func:`source_preference`."""
-    t, s = G.nodes[target], G.nodes[source]
+    t, s = G._node[target], G._node[source]
     km = distance_km(t, s)
     return (settlement_class(t) != settlement_class(s), math.inf if km is None else km,
             source_preference(G, source))
@@ -178,7 +178,7 @@ def _experience_roles(G: nx.MultiDiGraph) -> dict:
     for a, i, _key, data in edges_of_type(G, "participation"):
         if data.get("role") not in EXPERIENCE_ROLES:
             continue
-        initiative, m = G.nodes[i], G.nodes[a].get("municipality")
+        initiative, m = G._node[i], G._node[a].get("municipality")
         if m and initiative.get("status") in EXPERIENCE_STATUSES and initiative.get("topic"):
             actors = found.setdefault(initiative["topic"], {}).setdefault(m, {})
             actors[a] = min(actors.get(a, 9), ROLE_RANK[data["role"]])
@@ -271,7 +271,7 @@ class _Channels:
                        np.asarray(steps[2], dtype=object), np.asarray(steps[3], bool))
 
     def data(self, x) -> dict:
-        return self.extra[x] if x in self.extra else self.U.nodes[x]
+        return self.extra[x] if x in self.extra else self.U._node[x]
 
     def edge(self, a, b) -> dict:
         return self.links[(a, b)] if (a, b) in self.links else self.U[a][b]
@@ -349,7 +349,7 @@ def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATH
     experience = {t: {m: sorted(roles[t][m]) for m in sorted(roles[t])} for t in sorted(roles)}
     declared = self_declared(G, experience)
     members = [m for m in nodes_of_type(G, "municipality")
-               if G.nodes[m].get("tier") in TARGET_TIERS]
+               if G._node[m].get("tier") in TARGET_TIERS]
     topics = []
     for topic, by_muni in experience.items():
         sources = sorted(by_muni, key=lambda m: source_preference(G, m))
@@ -423,8 +423,8 @@ def _mentor_paths(G, net, W, targets, sources, roles, limit) -> list:
         trail = [net.nodes[x] for x in _rows_to(pred[k], net.index[mentor], rows[k])][::-1]
         path = _describe(net, trail, best)
         unit = min(roles[mentor], key=lambda a: (roles[mentor][a], _LEVEL_RANK.get(
-            G.nodes[a].get("level"), 3), a))
-        km = distance_km(G.nodes[mentor], G.nodes[t])
+            G._node[a].get("level"), 3), a))
+        km = distance_km(G._node[mentor], G._node[t])
         path.update(unit=unit, unit_name=name(G, unit),
                     distance_km=None if km is None else round(km, 1))
         found.append(path)
@@ -595,8 +595,8 @@ def _suggest(G, U, pred, nodes, index, reachable, unreachable, by_muni, sources,
     for length, t in needy:
         if len(found) >= max_paths:
             break
-        own = sorted((a for a in U[t] if U.nodes[a]["type"] == "actor"),
-                     key=lambda a: (level_order.get(U.nodes[a].get("level"), 3), a))
+        own = sorted((a for a in U[t] if U._node[a]["type"] == "actor"),
+                     key=lambda a: (level_order.get(U._node[a].get("level"), 3), a))
         if not own:
             continue
         scored = {}
