@@ -11,6 +11,8 @@ import networkx as nx
 import numpy as np
 from scipy.sparse import csgraph, csr_array
 
+from .build import undirected_edges
+
 __all__ = [
     "GF_ROLES",
     "bfs_distances",
@@ -106,10 +108,11 @@ def gould_fernandez_brokerage(
     if unknown:
         raise ValueError(f"brokers not in the graph: {sorted(map(str, unknown))[:5]}")
     directed = G.is_directed()
-    succ = {n: {m for m in (G.successors(n) if directed else G.neighbors(n)) if m != n}
-            for n in G}
-    pred = succ if not directed else {
-        n: {m for m in G.predecessors(n) if m != n} for n in G}
+    succ = {n: set(nbrs) for n, nbrs in (G.succ if directed else G.adj).items()}
+    pred = succ if not directed else {n: set(nbrs) for n, nbrs in G.pred.items()}
+    for n in G:  # self-loops are ignored
+        succ[n].discard(n)
+        pred[n].discard(n)
     result = {}
     for b in brokers:
         gb = groups[b]
@@ -160,7 +163,8 @@ def to_csr(G: nx.Graph, nodelist: list | None = None) -> tuple[list, dict, csr_a
     nodes = list(G) if nodelist is None else list(nodelist)
     index = {n: i for i, n in enumerate(nodes)}
     rows, cols = [], []
-    for u, v in G.edges():
+    simple = not G.is_directed() and not G.is_multigraph()
+    for u, v, *_ in (undirected_edges(G) if simple else G.edges()):
         if u in index and v in index and u != v:
             rows.append(index[u])
             cols.append(index[v])
@@ -295,11 +299,7 @@ def subset_betweenness(
                 paths.update(rows=np.asarray(src), dist=np.concatenate([d for d, _ in found]),
                              sigma=np.concatenate([s for _, s in found]))
         else:
-            indptr = A.indptr.astype(np.int64)
-            indices = A.indices.astype(np.int64)
-            for source in src:
-                total += weight[source] * _dependencies_one(A, indptr, indices, source,
-                                                            is_target, home)
+            total += _dependencies_sum(A, src, [weight[r] for r in src], is_target, home)
     return {node: float(total[i] * 0.5) for i, node in enumerate(nodes)}
 
 
@@ -380,24 +380,65 @@ def path_counts(A: csr_array, rows) -> tuple[np.ndarray, np.ndarray]:
     return dist, sigma.reshape(b, n)
 
 
-def _dependencies_one(A, indptr, indices, source, is_target, home) -> np.ndarray:
-    """Brandes' subset dependencies of every node for one ``source`` (a row of ``A``).
+def _dependencies_sum(A, sources, weights, is_target, home) -> np.ndarray:
+    """Weighted sum of Brandes' subset dependencies of every node over ``sources`` (rows of
+    ``A``), source by source: for large graphs (less memory than stacked passes).
 
-    For large graphs: scipy's C breadth-first search, then the DAG arcs taken row by row in
-    visiting order, so they come out sorted by level without a sort.
+    Per source: scipy's C breadth-first search gives the visiting order, levels follow
+    from it; the arcs of the shortest-path DAG are picked from all arcs at once and sorted
+    by level (a radix sort of small integers); path counts and dependencies are accumulated
+    level by level; then each own unit loses its credit for pairs from or to its endpoint
+    (as in ``_discount_own``).
     """
-    order, dist = breadth_first(A, source)
-    lengths = indptr[order + 1] - indptr[order]
-    ends = np.cumsum(lengths)
-    arcs = np.repeat(indptr[order] - (ends - lengths), lengths) + np.arange(ends[-1])
-    u = np.repeat(order, lengths)
-    v = indices[arcs]
-    du = dist[u]
-    on_dag = dist[v] == du + 1
-    sigma, delta = _accumulate(u[on_dag], v[on_dag], du[on_dag], np.asarray([source]),
-                               is_target)
-    return _discount_own(delta[None, :], sigma[None, :], dist[None, :], [source], is_target,
-                         home)[0]
+    n = A.shape[0]
+    degree = np.diff(A.indptr)
+    arc_u = np.repeat(np.arange(n, dtype=np.int32), degree)
+    arc_v = A.indices.astype(np.int32, copy=False)
+    owned = np.flatnonzero(home >= 0)
+    h = home[owned]
+    h_target = is_target[h] > 0
+    total = np.zeros(n)
+    dist = np.empty(n, dtype=np.int32)
+    position = np.empty(n, dtype=np.int32)
+    for source, weight in zip(sources, weights, strict=True):
+        order, pred = csgraph.breadth_first_order(A, source, directed=True,
+                                                  return_predecessors=True)
+        position[order] = np.arange(len(order), dtype=np.int32)
+        parent_pos = position[pred[order[1:]]]  # never decreases along the order
+        starts = [0, 1]  # level d occupies order[starts[d]:starts[d + 1]]
+        while starts[-1] < len(order):
+            starts.append(1 + int(np.searchsorted(parent_pos, starts[-1], side="left")))
+        dist.fill(-2)
+        dist[order] = np.repeat(np.arange(len(starts) - 1, dtype=np.int32), np.diff(starts))
+        du = np.repeat(dist, degree)  # dist[arc_u], read in order
+        keep = np.flatnonzero((dist[arc_v] == du + 1) & (du >= 0))
+        layer = du[keep].astype(np.int16)
+        by_level = np.argsort(layer, kind="stable")
+        keep = keep[by_level]
+        u, v = arc_u[keep], arc_v[keep]
+        bounds = np.searchsorted(layer[by_level], np.arange(len(starts), dtype=np.int16))
+        sigma = np.zeros(n)
+        sigma[source] = 1.0
+        for d in range(len(bounds) - 1):
+            lo, hi = bounds[d], bounds[d + 1]
+            if lo < hi:
+                np.add.at(sigma, v[lo:hi], sigma[u[lo:hi]])
+        delta = np.zeros(n)
+        for d in range(len(bounds) - 2, -1, -1):
+            lo, hi = bounds[d], bounds[d + 1]
+            if lo < hi:
+                w, x = v[lo:hi], u[lo:hi]
+                np.add.at(delta, x, sigma[x] * (is_target[w] + delta[w]) / sigma[w])
+        delta[source] = 0.0
+        if owned.size:
+            d_own = dist[owned]
+            last = (d_own >= 0) & (dist[h] == d_own + 1) & h_target
+            fix = np.where(last, sigma[owned] / np.where(last, sigma[h], 1.0), 0.0)
+            mine = h == source
+            fix[mine] = delta[owned[mine]]
+            delta[owned] -= fix
+        total += weight * delta
+    return total
 
 
 def _discount_own(delta, sigma, dist, rows, is_target, home) -> np.ndarray:

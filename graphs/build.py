@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 import networkx as nx
 
@@ -14,12 +15,15 @@ __all__ = [
     "active_formats",
     "actor_graph",
     "actors_by_municipality",
+    "analysis_scope",
     "build_graph",
+    "edges_of_type",
     "exportable",
     "home_units",
     "municipality_graph",
     "network_graph",
     "nodes_of_type",
+    "undirected_edges",
 ]
 
 #: Tie kinds whose direction matters (source acts on target); ``cooperation`` is undirected.
@@ -144,9 +148,29 @@ def build_graph(bundle: Mapping) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph(region=dict(bundle.get("region") or {}),
                         rules=list(bundle.get("rules") or []), formats=formats,
                         solutions=solutions)
-    G.add_nodes_from(nodes)
-    G.add_edges_from(edges)
+    _fill_multidigraph(G, nodes, edges)
     return G
+
+
+def _fill_multidigraph(G: nx.MultiDiGraph, nodes: list, edges: list) -> None:
+    """``G.add_nodes_from(nodes); G.add_edges_from(edges)`` for an empty ``G`` (nodes new and
+    distinct, every edge between them), written straight into networkx's adjacency dicts:
+    the same graph (same order, a repeated edge key keeps the last record's attributes) in
+    a third of the time of the general methods at national scale."""
+    node, succ, pred = G._node, G._succ, G._pred
+    for key, attrs in nodes:
+        node[key] = attrs
+        succ[key] = {}
+        pred[key] = {}
+    for u, v, key, data in edges:
+        keydict = succ[u].get(v)
+        if keydict is None:
+            keydict = succ[u][v] = pred[v][u] = {}
+        if key in keydict:
+            keydict[key].update(data)
+        else:
+            keydict[key] = data
+    nx._clear_cache(G)
 
 
 def _tie_key(tie: Mapping) -> str:
@@ -187,13 +211,82 @@ def active_formats(G: nx.Graph, today: str | None = None) -> list[dict]:
     return found
 
 
+#: id of a graph being analysed -> its memoised derived views (see ``analysis_scope``).
+_SCOPES: dict[int, dict] = {}
+
+
+@contextmanager
+def analysis_scope(G: nx.Graph) -> Iterator[None]:
+    """While the block runs, the derived views of ``G`` (``nodes_of_type``,
+    ``edges_of_type``, ``home_units``, ``actors_by_municipality``) are computed once and
+    shared by every analysis, instead of one pass over the graph each. ``G`` must not change
+    inside the block; nested scopes of the same graph share the outer one's views."""
+    key = id(G)
+    if key in _SCOPES:
+        yield
+        return
+    _SCOPES[key] = {}
+    try:
+        yield
+    finally:
+        del _SCOPES[key]
+
+
+def _memo(G: nx.Graph, name, compute: Callable):
+    """``compute()``, once per ``analysis_scope`` of ``G`` (every time outside one)."""
+    scope = _SCOPES.get(id(G))
+    if scope is None:
+        return compute()
+    if name not in scope:
+        scope[name] = compute()
+    return scope[name]
+
+
 def nodes_of_type(G: nx.Graph, type_: str) -> list:
     """Return the sorted keys of the nodes of ``type_`` (municipality, actor or initiative)."""
-    return sorted(n for n, t in G.nodes(data="type") if t == type_)
+    return list(_memo(G, ("nodes_of_type", type_), lambda: sorted(
+        n for n, t in G.nodes(data="type") if t == type_)))
+
+
+def edges_of_type(G: nx.MultiDiGraph, type_: str) -> list:
+    """Return the edges ``(u, v, key, data)`` of ``G`` (from :func:`build_graph`) whose
+    ``type`` is ``type_`` (``tie``, ``participation`` or ``acts_for``; None: every edge), in
+    ``G.edges`` order. Within an ``analysis_scope`` one pass over the edges serves every
+    type; the lists are shared, do not change them."""
+    if id(G) not in _SCOPES:
+        return [e for e in _all_edges(G) if type_ is None or e[3].get("type") == type_]
+    return _memo(G, ("edges_of_type",), lambda: _edges_by_type(G)).get(type_, [])
+
+
+def _all_edges(G: nx.Graph) -> list:
+    """``list(G.edges(keys=True, data=True))`` (key None for a graph without keys), read
+    from networkx's adjacency dicts in the same order, without the views."""
+    if not G.is_multigraph():
+        return [(u, v, None, d) for u, v, d in G.edges(data=True)]
+    if not G.is_directed():
+        return list(G.edges(keys=True, data=True))
+    return [(u, v, k, d) for u, nbrs in G._succ.items() for v, keydict in nbrs.items()
+            for k, d in keydict.items()]
+
+
+def _edges_by_type(G: nx.MultiDiGraph) -> dict:
+    edges = _all_edges(G)
+    found: dict = {None: edges, "tie": [], "participation": [], "acts_for": []}
+    for edge in edges:
+        type_ = edge[3].get("type")
+        if type_ not in found:
+            found[type_] = []
+        found[type_].append(edge)
+    return found
 
 
 def actors_by_municipality(G: nx.Graph) -> dict[str, list[str]]:
     """Return municipality key -> sorted keys of the actors acting for it (maybe empty)."""
+    return {m: list(actors) for m, actors in _memo(
+        G, ("actors_by_municipality",), lambda: _actors_by_municipality(G)).items()}
+
+
+def _actors_by_municipality(G: nx.Graph) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     actors = []
     for n, d in G.nodes(data=True):
@@ -204,6 +297,17 @@ def actors_by_municipality(G: nx.Graph) -> dict[str, list[str]]:
     for m, a in sorted(actors):
         found[m].append(a)
     return dict(sorted(found.items()))
+
+
+def undirected_edges(U: nx.Graph) -> Iterator[tuple]:
+    """``U.edges(data=True)`` of an undirected simple graph, in the same order, read from
+    networkx's adjacency dict without the view (several times faster)."""
+    seen = set()
+    for n, nbrs in U._adj.items():
+        for nbr, data in nbrs.items():
+            if nbr not in seen:
+                yield n, nbr, data
+        seen.add(n)
 
 
 def network_graph(G: nx.MultiDiGraph) -> nx.Graph:
@@ -220,7 +324,7 @@ def network_graph(G: nx.MultiDiGraph) -> nx.Graph:
     attributes are those of ``G``.
     """
     edges: dict[tuple, dict] = {}
-    for u, v, data in G.edges(data=True):
+    for u, v, _key, data in edges_of_type(G, None):
         type_ = data["type"]
         if type_ == "tie":
             pair = (u, v) if u < v else (v, u)
@@ -246,8 +350,19 @@ def network_graph(G: nx.MultiDiGraph) -> nx.Graph:
         else:
             edges[(u, v)] = {"type": "acts_for", "weight": ACTS_FOR_WEIGHT}
     U = nx.Graph(region=G.graph.get("region", {}))
-    U.add_nodes_from(G.nodes(data=True))
-    U.add_edges_from((u, v, data) for (u, v), data in edges.items())
+    # ``U.add_nodes_from(G.nodes(data=True))`` and ``U.add_edges_from`` written straight
+    # into networkx's dicts (the same graph, several times faster at national scale)
+    node, adj = U._node, U._adj
+    for n, d in G._node.items():
+        node[n] = dict(d)
+        adj[n] = {}
+    for (u, v), data in edges.items():
+        found = adj[u].get(v)
+        if found is not None:
+            found.update(data)
+        else:
+            adj[u][v] = adj[v][u] = data
+    nx._clear_cache(U)
     return U
 
 
@@ -259,21 +374,28 @@ def actor_graph(G: nx.MultiDiGraph) -> nx.DiGraph:
     its attributes), tied or not.
     """
     arcs: dict[tuple, int] = {}
-    for u, v, data in G.edges(data=True):
-        if data["type"] != "tie":
-            continue
+    for u, v, _key, data in edges_of_type(G, "tie"):
         for arc in ((u, v),) if data["directed"] else ((u, v), (v, u)):
             arcs[arc] = max(arcs.get(arc, 0), data["weight"])
     A = nx.DiGraph()
-    A.add_nodes_from((n, d) for n, d in G.nodes(data=True) if d["type"] == "actor")
-    A.add_edges_from((a, b, {"weight": w}) for (a, b), w in arcs.items())
+    # ``A.add_nodes_from(actors); A.add_edges_from(arcs)`` straight into networkx's dicts
+    node, succ, pred = A._node, A._succ, A._pred
+    for n, d in G._node.items():
+        if d["type"] == "actor":
+            node[n] = dict(d)
+            succ[n] = {}
+            pred[n] = {}
+    for (a, b), w in arcs.items():
+        succ[a][b] = pred[b][a] = {"weight": w}
+    nx._clear_cache(A)
     return A
 
 
 def home_units(G: nx.Graph) -> dict:
     """Return actor key -> the unit it belongs to: its municipality, or itself when regional."""
-    return {n: (d.get("municipality") or n) for n, d in G.nodes(data=True)
-            if d["type"] == "actor"}
+    return dict(_memo(G, ("home_units",), lambda: {
+        n: (d.get("municipality") or n) for n, d in G.nodes(data=True)
+        if d["type"] == "actor"}))
 
 
 def municipality_graph(G: nx.MultiDiGraph, *, regional: bool = False) -> nx.Graph:
@@ -309,19 +431,25 @@ def municipality_graph(G: nx.MultiDiGraph, *, regional: bool = False) -> nx.Grap
             found[1].append(what)
 
     by_initiative: dict[str, set] = {}
-    for u, v, data in G.edges(data=True):
-        if data["type"] == "tie":
-            x, y = sorted((u, v))
-            link(home[u], home[v], data["weight"], f"tie:{x}:{y}")
-        elif data["type"] == "participation" and home[u] is not None:
+    for u, v, _key, data in edges_of_type(G, "tie"):
+        x, y = sorted((u, v))
+        link(home[u], home[v], data["weight"], f"tie:{x}:{y}")
+    for u, v, _key, _data in edges_of_type(G, "participation"):
+        if home[u] is not None:
             by_initiative.setdefault(v, set()).add(home[u])
     for i in sorted(by_initiative):
         members = sorted(by_initiative[i])
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
                 link(members[x], members[y], 1, f"initiative:{i}")
-    M.add_edges_from((a, b, {"weight": w, "links": sorted(set(what))})
-                     for (a, b), (w, what) in links.items())
+    adj = M._adj  # ``M.add_edges_from`` straight into networkx's dicts (pairs are distinct)
+    for (a, b), (w, what) in links.items():
+        data = {"weight": w, "links": sorted(set(what))}
+        if a in adj and b in adj:
+            adj[a][b] = adj[b][a] = data
+        else:
+            M.add_edge(a, b, **data)
+    nx._clear_cache(M)
     return M
 
 

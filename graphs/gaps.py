@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from itertools import chain
 
 import networkx as nx
 
-from .build import LEVELS, actors_by_municipality, home_units, nodes_of_type
+from .build import (
+    LEVELS,
+    actors_by_municipality,
+    edges_of_type,
+    home_units,
+    nodes_of_type,
+    undirected_edges,
+)
 from .charter import adopted, decided_at, voting_members
 from .provenance import Evidence, is_assumed
 from .solutions import MATURE, is_neighbour, solution_users
@@ -65,17 +73,20 @@ def _helpers(G, ctx) -> tuple[dict, str | None]:
     its actors; and the best regional (else any) coordinating candidate as fallback."""
     tied: dict = {}
     fallback, regional = None, None
+    nodes = G.nodes
     for r in ctx.get("ranking") or []:
         key = r["key"]
-        data = G.nodes[key]
+        data = G._node[key]
         if data.get("level") != "coordinating":
             continue
         fallback = fallback or key
         if data.get("municipality") is None:
             regional = regional or key
-        for other in nx.all_neighbors(G, key):
-            m = G.nodes[other].get("municipality") if G.nodes[other]["type"] == "actor" else None
-            if m is not None and m != data.get("municipality"):
+        own = data.get("municipality")
+        for other in chain(G.pred[key], G.succ[key]):  # nx.all_neighbors, without the views
+            found = nodes[other]
+            m = found.get("municipality") if found["type"] == "actor" else None
+            if m is not None and m != own:
                 tied.setdefault(m, key)
     return tied, regional or fallback
 
@@ -96,18 +107,18 @@ def _levels(G: nx.MultiDiGraph, cover: dict | None) -> dict:
     cover = cover or {}
     found = {}
     for m, actors in actors_by_municipality(G).items():
-        data = G.nodes[m]
+        data = G._node[m]
         if data.get("tier") not in MEMBER_TIERS:
             continue
         known, assumed, documented = set(), set(), False
         for a in actors:
-            if is_assumed(G.nodes[a]):
-                assumed.add(G.nodes[a].get("level"))
+            if is_assumed(G._node[a]):
+                assumed.add(G._node[a].get("level"))
             else:
-                known.add(G.nodes[a].get("level"))
+                known.add(G._node[a].get("level"))
                 documented = True
         if m in cover:
-            (assumed if is_assumed(G.nodes[cover[m]]) else known).add("coordinating")
+            (assumed if is_assumed(G._node[cover[m]]) else known).add("coordinating")
         if data.get("joined_by") == "council_decision":
             (assumed if is_assumed(data) else known).add("strategic")
         found[m] = (known, assumed - known, documented)
@@ -144,7 +155,7 @@ def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
             remedies.append(say(lang, "missing_level.strategic"))
         if "coordinating" in missing:
             helper = tied.get(m, fallback if fallback and
-                              G.nodes[fallback].get("municipality") != m else None)
+                              G._node[fallback].get("municipality") != m else None)
             remedies.append(say(lang, "missing_level.coordinating_helper",
                                 helper=the(G, helper, "acc", lang)) if helper else
                             say(lang, "missing_level.coordinating"))
@@ -200,16 +211,18 @@ def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
     best = next((r["key"] for r in ctx.get("ranking") or [] if r["key"] in main), None)
     open_initiatives = None
     found = []
-    for component in sorted((c for c in nx.connected_components(U) if not c & main),
+    components = ctx.get("components")
+    components = nx.connected_components(U) if components is None else components
+    for component in sorted((c for c in components if c is not main and not c & main),
                             key=lambda c: min(map(str, c))):
-        munis = sorted(n for n in component if U.nodes[n]["type"] == "municipality")
+        munis = sorted(n for n in component if U._node[n]["type"] == "municipality")
         if not munis:
             continue
-        members = [m for m in munis if G.nodes[m].get("tier") in MEMBER_TIERS]
+        members = [m for m in munis if G._node[m].get("tier") in MEMBER_TIERS]
         if open_initiatives is None:
             open_initiatives = _open_initiatives(G, main)
-        district = next((G.nodes[m].get("district") for m in munis
-                         if G.nodes[m].get("district") in open_initiatives), "")
+        district = next((G._node[m].get("district") for m in munis
+                         if G._node[m].get("district") in open_initiatives), "")
         initiative = open_initiatives.get(district)
         remedy = say(lang, "isolated.remedy", helper=say(
             lang, "isolated.helper", actor=the(G, best, "dat", lang)) if best else "",
@@ -224,8 +237,8 @@ def isolated_member(G: nx.MultiDiGraph, ctx: dict) -> list:
                           remedy=remedy)
         # known only from assumed units (or none at all), the isolation may be nothing but
         # missing data: a low-severity finding beside the data request, not a high one
-        units = [n for n in component if U.nodes[n]["type"] == "actor"]
-        known = any(G.nodes[a].get("provenance", "documented") != "assumed" for a in units)
+        units = [n for n in component if U._node[n]["type"] == "actor"]
+        known = any(G._node[a].get("provenance", "documented") != "assumed" for a in units)
         severity = ("high" if members else "medium") if known else "low"
         found.append(_gap("isolated_member", munis, severity, message))
     return found
@@ -236,10 +249,10 @@ def _open_initiatives(G, main) -> dict:
     carrying municipalities there (key "" : the largest overall)."""
     best: dict = {}
     for i in nodes_of_type(G, "initiative"):
-        if i not in main or G.nodes[i].get("status") not in ("planned", "running"):
+        if i not in main or G._node[i].get("status") not in ("planned", "running"):
             continue
-        carriers = {G.nodes[a].get("municipality") for a in G.predecessors(i)} - {None}
-        districts = {G.nodes[m].get("district") or "" for m in carriers} | {""}
+        carriers = {G._node[a].get("municipality") for a in G.predecessors(i)} - {None}
+        districts = {G._node[m].get("district") or "" for m in carriers} | {""}
         for d in districts:
             rank = (-len(carriers), i)
             if d not in best or rank < best[d][0]:
@@ -250,8 +263,8 @@ def _open_initiatives(G, main) -> dict:
 def _carriers(G, i) -> tuple[list, list]:
     """Municipalities and regional actors taking part in initiative ``i``."""
     actors = sorted(G.predecessors(i))
-    munis = sorted({G.nodes[a]["municipality"] for a in actors if G.nodes[a].get("municipality")})
-    regional = [a for a in actors if not G.nodes[a].get("municipality")]
+    munis = sorted({G._node[a]["municipality"] for a in actors if G._node[a].get("municipality")})
+    regional = [a for a in actors if not G._node[a].get("municipality")]
     return munis, regional
 
 
@@ -269,13 +282,13 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
     found = []
     by_district: dict = {}
     for x in sorted(nodes_of_type(G, "municipality"),
-                    key=lambda x: (-(G.nodes[x].get("population") or 0), x)):
-        if G.nodes[x].get("district") and G.nodes[x].get("kind") != "landkreis":
-            by_district.setdefault(G.nodes[x]["district"], []).append(x)
+                    key=lambda x: (-(G._node[x].get("population") or 0), x)):
+        if G._node[x].get("district") and G._node[x].get("kind") != "landkreis":
+            by_district.setdefault(G._node[x]["district"], []).append(x)
     alone: dict[tuple, list] = {}
     for i in nodes_of_type(G, "initiative"):
-        status = G.nodes[i].get("status")
-        if status not in ACTIVE_STATUSES or G.nodes[i].get("scope") == "local":
+        status = G._node[i].get("status")
+        if status not in ACTIVE_STATUSES or G._node[i].get("scope") == "local":
             continue
         munis, regional = _carriers(G, i)
         if len(munis) > 1 or (not munis and not regional):
@@ -289,7 +302,7 @@ def single_municipality_initiative(G: nx.MultiDiGraph, ctx: dict) -> list:
             alone.setdefault((munis[0], severity), []).append(i)
     for (m, severity), initiatives in sorted(alone.items()):
         initiatives.sort()
-        others = [x for x in by_district.get(G.nodes[m].get("district"), [])[:4]
+        others = [x for x in by_district.get(G._node[m].get("district"), [])[:4]
                   if x != m][:3]
         invite = say(lang, "single.invite", names=names(G, others, lang=lang)) if others else ""
         message = plural(lang, "single", len(initiatives), name=name(G, m), invite=invite,
@@ -316,18 +329,18 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
     home = home_units(G)
     experienced = _experience_by_unit(G, home)
     leads: dict = {}
-    for a, i, data in G.edges(data=True):
-        if data["type"] == "participation" and data.get("role") == "lead" and \
-                G.nodes[i].get("status") in ("planned", "running"):
+    for a, i, _key, data in edges_of_type(G, "participation"):
+        if data.get("role") == "lead" and G._node[i].get("status") in ("planned", "running"):
             leads[home[a]] = leads.get(home[a], 0) + 1
     suggested: dict = {}
     level_rank = {"coordinating": 0, "operational": 1, "strategic": 2}
     found = []
     for i in nodes_of_type(G, "initiative"):
-        status = G.nodes[i].get("status")
+        status = G._node[i].get("status")
         if status not in ACTIVE_STATUSES:
             continue
-        roles = {a: d["role"] for a, _i, d in G.in_edges(i, data=True)}
+        roles = {a: d["role"] for a, keyed in G.pred[i].items()  # G.in_edges(i, data=True)
+                 for d in keyed.values()}
         if "lead" in roles.values():
             continue
         severity = {"running": "high", "planned": "medium"}.get(status, "low")
@@ -336,19 +349,19 @@ def initiative_without_lead(G: nx.MultiDiGraph, ctx: dict) -> list:
             message = say(lang, "lead.nobody", initiative=quoted(G, i, lang),
                           status=status_label)
         else:
-            topic = G.nodes[i].get("topic")
+            topic = G._node[i].get("topic")
 
             def knows(a, topic=topic, i=i) -> int:
                 if experienced.get((a, topic), set()) - {i} or \
                         experienced.get((home[a], topic), set()) - {i}:
                     return 2
-                return 1 if topic in (G.nodes[a].get("topics") or ()) else 0
+                return 1 if topic in (G._node[a].get("topics") or ()) else 0
 
             pick = min(roles, key=lambda a: (
                 suggested.get(home[a], 0), -knows(a), leads.get(home[a], 0),
-                level_rank.get(G.nodes[a].get("level"), 3),
+                level_rank.get(G._node[a].get("level"), 3),
                 -(capacity.get(a, UNKNOWN_CAPACITY_LOAD) - load.get(a, 0.0)),
-                -(G.nodes[a].get("capacity_fte") or 0), a))
+                -(G._node[a].get("capacity_fte") or 0), a))
             suggested[home[pick]] = suggested.get(home[pick], 0) + 1
             if status in ("planned", "running"):
                 load[pick] = load.get(pick, 0.0) + ROLE_LOAD["lead"] - ROLE_LOAD.get(
@@ -366,10 +379,10 @@ def _experience_by_unit(G: nx.MultiDiGraph, home: dict) -> dict:
     topic in which the actor (or an actor of the municipality) is lead, partner or
     supporter: the experience behind a lead suggestion (without the initiative itself)."""
     found: dict = {}
-    for a, i, data in G.edges(data=True):
-        if data["type"] == "participation" and data.get("role") in EXPERIENCE_ROLES and \
-                G.nodes[i].get("status") in ("running", "completed"):
-            topic = G.nodes[i].get("topic")
+    for a, i, _key, data in edges_of_type(G, "participation"):
+        if data.get("role") in EXPERIENCE_ROLES and \
+                G._node[i].get("status") in ("running", "completed"):
+            topic = G._node[i].get("topic")
             found.setdefault((a, topic), set()).add(i)
             found.setdefault((home[a], topic), set()).add(i)
     return found
@@ -391,10 +404,10 @@ def articulation_point(G: nx.MultiDiGraph, ctx: dict) -> list:
     cut, lang = ctx["cuts"], ctx.get("lang", "de")
     found = []
     for x, pieces in sorted(cut["articulation_points"].items()):
-        own = G.nodes[x].get("municipality")
+        own = G._node[x].get("municipality")
         others = sum(p["n_members"] for p in pieces) - sum(
             1 for p in pieces if own in p["municipalities"]
-            and G.nodes[own].get("tier") in MEMBER_TIERS)
+            and G._node[own].get("tier") in MEMBER_TIERS)
         texts = [_piece_text(G, p, lang) for p in pieces]
         many = len(pieces) > 1 or texts[0][1]
         what = join((t for t, _ in texts), lang)
@@ -415,8 +428,8 @@ def bridge(G: nx.MultiDiGraph, ctx: dict) -> list:
     for near, far, piece in sorted(ctx["cuts"]["bridges"], key=lambda b: sorted(b[:2])):
         text, many = _piece_text(G, piece, lang)
         number_ = "many" if many else "one"
-        initiative = far if G.nodes[far]["type"] == "initiative" else (
-            near if G.nodes[near]["type"] == "initiative" else None)
+        initiative = far if G._node[far]["type"] == "initiative" else (
+            near if G._node[near]["type"] == "initiative" else None)
         if initiative is not None:
             actor = near if initiative == far else far
             message = say(lang, f"bridge.initiative.{number_}", piece=text,
@@ -438,7 +451,7 @@ def weak_community_link(G: nx.MultiDiGraph, ctx: dict) -> list:
     C, partition, lang = ctx["contact"], ctx["partition"], ctx.get("lang", "de")
     community = {x: i for i, members in enumerate(partition) for x in members}
     links: dict = {}
-    for a, b, data in C.edges(data=True):
+    for a, b, data in undirected_edges(C):
         ca, cb = community.get(a), community.get(b)
         if ca is None or cb is None or ca == cb:
             continue
@@ -446,7 +459,7 @@ def weak_community_link(G: nx.MultiDiGraph, ctx: dict) -> list:
         found = links.setdefault(pair, set())
         if len(found) < 2:
             found.update(data["links"][:2])
-    has_muni = [any(G.nodes[x]["type"] == "municipality" for x in c) for c in partition]
+    has_muni = [any(G._node[x]["type"] == "municipality" for x in c) for c in partition]
     bridges = ctx["cuts"]["all_bridges"]
     ranking = [r["key"] for r in ctx.get("ranking") or []]
     home = home_units(G)
@@ -482,8 +495,8 @@ def weak_community_link(G: nx.MultiDiGraph, ctx: dict) -> list:
 
 
 def _community_label(G, members, lang="de") -> str:
-    munis = sorted((m for m in members if G.nodes[m]["type"] == "municipality"),
-                   key=lambda m: (-(G.nodes[m].get("population") or 0), m))
+    munis = sorted((m for m in members if G._node[m]["type"] == "municipality"),
+                   key=lambda m: (-(G._node[m].get("population") or 0), m))
     return join([name(G, m) for m in munis[:3]], lang)
 
 
@@ -548,13 +561,13 @@ def reuse_candidate(G: nx.MultiDiGraph, ctx: dict) -> list:
     if not mature:
         return []
     members = {m for m in nodes_of_type(G, "municipality")
-               if G.nodes[m].get("tier") in MEMBER_TIERS}
+               if G._node[m].get("tier") in MEMBER_TIERS}
     building: dict = {}
     for i in nodes_of_type(G, "initiative"):
-        if G.nodes[i].get("status") not in ("planned", "running"):
+        if G._node[i].get("status") not in ("planned", "running"):
             continue
         for a, _i, data in G.in_edges(i, data=True):
-            m = G.nodes[a].get("municipality")
+            m = G._node[a].get("municipality")
             if m in members and data.get("role") != "observer":
                 building.setdefault(m, set()).add(i)
     found = []
@@ -565,8 +578,8 @@ def reuse_candidate(G: nx.MultiDiGraph, ctx: dict) -> list:
             if m in users:
                 continue
             near = [u for u in users if u in G and u != m
-                    and is_neighbour(G.nodes[m], G.nodes[u])]
-            own = [i for i in sorted(building[m]) if G.nodes[i].get("topic") == s.get("topic")
+                    and is_neighbour(G._node[m], G._node[u])]
+            own = [i for i in sorted(building[m]) if G._node[i].get("topic") == s.get("topic")
                    and i not in (s.get("initiatives") or [])]
             if near and own:
                 hits[s["key"]] = (s, near, own)
@@ -578,7 +591,7 @@ def reuse_candidate(G: nx.MultiDiGraph, ctx: dict) -> list:
                        for s, near, _own in hits.values()), lang)
         message = say(lang, "reuse.message", member=name(G, m), offers=offers,
                       initiatives=join((quoted(G, i, lang) for i in initiatives), lang))
-        planned = any(G.nodes[i].get("status") == "planned" for i in initiatives)
+        planned = any(G._node[i].get("status") == "planned" for i in initiatives)
         gap = _gap("reuse_candidate", [m, *initiatives], "medium" if planned else "low",
                    message)
         gap["solutions"] = sorted(hits)
@@ -591,9 +604,8 @@ def _workload(G: nx.MultiDiGraph) -> tuple[dict, dict, dict, dict]:
     """Load, number of lead or partner roles, number of leads, and the co-participants of
     its led initiatives, per actor, over planned and running initiatives."""
     load, count, lead, partners = {}, {}, {}, {}
-    for a, i, data in G.edges(data=True):
-        if data["type"] != "participation" or G.nodes[i].get("status") not in ("planned",
-                                                                               "running"):
+    for a, i, _key, data in edges_of_type(G, "participation"):
+        if G._node[i].get("status") not in ("planned", "running"):
             continue
         role = data.get("role")
         load[a] = load.get(a, 0.0) + ROLE_LOAD.get(role, 0.0)
@@ -609,7 +621,7 @@ def _capacities(G: nx.MultiDiGraph) -> dict:
     """Load each actor can carry: max(1, 2 * FTE), 1 for zero staff, 3 when unknown."""
     capacity = {}
     for a in nodes_of_type(G, "actor"):
-        fte = G.nodes[a].get("capacity_fte")
+        fte = G._node[a].get("capacity_fte")
         capacity[a] = max(1.0, 2.0 * fte) if isinstance(fte, int | float) and fte > 0 else (
             UNKNOWN_CAPACITY_LOAD if fte is None else 1.0)
     return capacity
@@ -629,7 +641,7 @@ def overloaded_actor(G: nx.MultiDiGraph, ctx: dict) -> list:
     for a in sorted(load):
         if load[a] <= capacity[a] or count.get(a, 0) < 3:
             continue
-        fte = G.nodes[a].get("capacity_fte")
+        fte = G._node[a].get("capacity_fte")
         staff = say(lang, "overloaded.staff_unknown") if fte is None else say(
             lang, "overloaded.staff", fte=number(float(fte), 1, lang))
         spare = sorted((capacity.get(p, UNKNOWN_CAPACITY_LOAD) - load.get(p, 0.0), p)
@@ -664,9 +676,9 @@ def sector_gap(G: nx.MultiDiGraph, ctx: dict) -> list:
     for a, d in G.nodes(data=True):
         if d["type"] == "actor" and d.get("sector") in by_sector:
             by_sector[d["sector"]].append(a)
-    engaged = {a for a, i, d in G.edges(data=True) if d["type"] == "participation"
-               and d.get("role") in EXPERIENCE_ROLES and G.nodes[i].get("status") == "running"
-               and G.nodes[i].get("scope") != "local"}
+    engaged = {a for a, i, _k, d in edges_of_type(G, "participation")
+               if d.get("role") in EXPERIENCE_ROLES and G._node[i].get("status") == "running"
+               and G._node[i].get("scope") != "local"}
     found = []
     missing = [s for s in PARTNER_SECTORS if not by_sector[s]]
     if missing:
@@ -712,7 +724,7 @@ def unvoted_charter(G: nx.MultiDiGraph, ctx: dict) -> list:
     """
     lang = ctx.get("lang", "de")
     region = G.graph.get("region") or {}
-    voting = voting_members(((m, G.nodes[m]) for m in nodes_of_type(G, "municipality")),
+    voting = voting_members(((m, G._node[m]) for m in nodes_of_type(G, "municipality")),
                             region)
     if not voting:
         return []
@@ -723,7 +735,7 @@ def unvoted_charter(G: nx.MultiDiGraph, ctx: dict) -> list:
         missing = tuple(m for m in voting if m not in votes)
         decided = decided_at(rule)[:10]
         eligible = [m for m in voting if m in votes or not (
-            decided and G.nodes[m].get("since") and str(G.nodes[m]["since"]) > decided)]
+            decided and G._node[m].get("since") and str(G._node[m]["since"]) > decided)]
         quorum = (rule.get("ballot") or {}).get("quorum", region.get("quorum", 0.5))
         missed = len(voted) < quorum * len(eligible) - 1e-9
         if not missing and not missed:
@@ -827,7 +839,8 @@ def find_gaps(G: nx.MultiDiGraph, context: dict, *, detectors: dict | None = Non
     ``context`` carries what the detectors share (built by ``graphs.report``): ``U`` (network
     graph), ``main`` (node set of the main component), ``cuts``
     (:func:`graphs.structure.cut_structure`), ``contact`` and ``partition`` (contact graph
-    and its communities), ``cover`` (outside coordinating units), ``ranking`` (Taktgeber
+    and its communities), ``components`` (optional: the connected components of ``U``, one
+    of them ``main``), ``cover`` (outside coordinating units), ``ranking`` (Taktgeber
     ranking), ``transfer`` (transfer paths), ``designated`` (the Taktgeber designated by
     rule or assumed in a what-if, or None), ``today`` (a ``datetime.date``, default today)
     and optionally ``lang`` (language of the messages, "de" by default, or "en").

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from .build import edges_of_type
+
 __all__ = ["ASSUMED", "Evidence", "is_assumed"]
 
 #: The provenance of a record that is a modelling assumption, not a documented fact.
@@ -58,7 +60,7 @@ class Evidence:
         acts: dict = {}
         incident: dict = {}
         any_assumed = any(is_assumed(d) for _n, d in G.nodes(data=True))
-        for u, v, k, d in G.edges(keys=True, data=True):
+        for u, v, k, d in edges_of_type(G, None):
             if d["type"] == "acts_for":
                 acts.setdefault(v, []).append(u)
                 continue
@@ -79,11 +81,11 @@ class Evidence:
         for key in keys:
             if key not in G:
                 continue
-            type_ = G.nodes[key]["type"]
+            type_ = G._node[key]["type"]
             if type_ != "initiative":
-                found[key] = is_assumed(G.nodes[key])
+                found[key] = is_assumed(G._node[key])
             if type_ == "municipality":
-                found.update((a, is_assumed(G.nodes[a])) for a in acts.get(key, ()))
+                found.update((a, is_assumed(G._node[a])) for a in acts.get(key, ()))
             else:
                 found.update(incident.get(key, ()))
         return found

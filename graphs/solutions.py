@@ -107,7 +107,7 @@ def solutions_report(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PA
     if not solutions:
         return []
     members = [m for m in nodes_of_type(G, "municipality")
-               if G.nodes[m].get("tier") in TARGET_TIERS]
+               if G._node[m].get("tier") in TARGET_TIERS]
     roles = _experience_roles(G)
     net = _Channels(U, active_formats(G), today)
     found = []
@@ -133,7 +133,7 @@ def solutions_report(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PA
             "maturity": solution.get("maturity"), "owner": solution.get("owner"),
             "users": users, "wanting": [m for m in wanting if m in G],
             "candidates": candidates,
-            "neighbours": {c: [u for u in users if is_neighbour(G.nodes[c], G.nodes[u])]
+            "neighbours": {c: [u for u in users if is_neighbour(G._node[c], G._node[u])]
                            for c in candidates},
             "paths": [], "unreachable": []}
         entry["neighbours"] = {c: u for c, u in entry["neighbours"].items() if u}

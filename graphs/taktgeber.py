@@ -16,7 +16,7 @@ from .brokerage import (
     subset_betweenness,
     to_csr,
 )
-from .build import active_formats, actor_graph, home_units, nodes_of_type
+from .build import active_formats, actor_graph, edges_of_type, home_units, nodes_of_type
 from .charter import adopted
 from .provenance import Evidence
 from .structure import cut_structure, main_component
@@ -173,7 +173,7 @@ def _territories(G: nx.MultiDiGraph) -> dict:
     munis = nodes_of_type(G, "municipality")
     district: dict = {}
     for m in munis:
-        d = G.nodes[m]
+        d = G._node[m]
         if d.get("kind") != "landkreis" and d.get("district"):
             district.setdefault(d["district"], set()).add(m)
     found = {}
@@ -183,9 +183,9 @@ def _territories(G: nx.MultiDiGraph) -> dict:
         m = d.get("municipality")
         if m is None:
             found[a] = set(munis)
-        elif G.nodes[m].get("kind") == "landkreis":
-            found[a] = {m} | district.get(G.nodes[m].get("name"), set()) | district.get(
-                G.nodes[m].get("district"), set())
+        elif G._node[m].get("kind") == "landkreis":
+            found[a] = {m} | district.get(G._node[m].get("name"), set()) | district.get(
+                G._node[m].get("district"), set())
         else:
             found[a] = {m}
     return found
@@ -214,6 +214,8 @@ def mandate_kind(G: nx.MultiDiGraph, actor: str, *, designated: str | None = Non
         if data["type"] != "tie" or data["kind"] not in ("mandate", "funding"):
             continue
         if u in territories:
+            if len(territories[u]) >= 2 or len(covered | territories[u]) >= 2:
+                return "network"  # covered only grows: decided (without copying big sets)
             covered |= territories[u]
             mandated = mandated or data["kind"] == "mandate"
         elif data["kind"] == "mandate":
@@ -224,7 +226,7 @@ def mandate_kind(G: nx.MultiDiGraph, actor: str, *, designated: str | None = Non
         return "own"
     if covered or indirect or any(
             data["type"] == "tie" and data["kind"] == "reporting"
-            and G.nodes[v].get("level") == "strategic"
+            and G._node[v].get("level") == "strategic"
             for _u, v, data in G.out_edges(actor, data=True)):
         return "indirect"
     return None
@@ -256,7 +258,7 @@ def takt_parts(G: nx.MultiDiGraph, actors: Iterable[str], *,
         weight = CADENCE_WEIGHT.get(record.get("cadence"), 0.0)
         if convenor not in found or not weight or not n:
             continue
-        homes = {G.nodes[a].get("municipality") for a in [convenor, *record["participants"]]}
+        homes = {G._node[a].get("municipality") for a in [convenor, *record["participants"]]}
         homes.discard(None)
         if len(homes) < 2:
             continue
@@ -313,12 +315,11 @@ def members_within_two_steps(G: nx.MultiDiGraph, actors: list[str]) -> dict[str,
     home = {n: d.get("municipality") for n, d in G.nodes(data=True) if d["type"] == "actor"}
     step: dict[str, set] = {a: set() for a in home}
     participants: dict[str, list] = {}
-    for u, v, data in G.edges(data=True):
-        if data["type"] == "tie":
-            step[u].add(v)
-            step[v].add(u)
-        elif data["type"] == "participation":
-            participants.setdefault(v, []).append(u)
+    for u, v, _key, _data in edges_of_type(G, "tie"):
+        step[u].add(v)
+        step[v].add(u)
+    for u, v, _key, _data in edges_of_type(G, "participation"):
+        participants.setdefault(v, []).append(u)
     for members in participants.values():
         for a in members:
             step[a].update(members)
@@ -364,7 +365,7 @@ def efficiency_losses(U: nx.Graph, actors, *, csr=None, paths: dict | None = Non
        Physical Review Letters 87(19), 198701.
     """
     nodes, index, A = csr if csr is not None else to_csr(U)
-    rows = np.asarray([i for i, x in enumerate(nodes) if U.nodes[x]["type"] == "municipality"],
+    rows = np.asarray([i for i, x in enumerate(nodes) if U._node[x]["type"] == "municipality"],
                       dtype=np.int64)
     if len(rows) < 2:
         return {a: (0.0, 0.0) for a in actors}
@@ -472,6 +473,7 @@ def rank_taktgeber(
     main: set | None = None,
     today: str | None = None,
     evidence: Evidence | None = None,
+    explain: int | None = None,
 ) -> dict:
     """Rank the Taktgeber candidates by an explained, weighted score.
 
@@ -521,7 +523,9 @@ def rank_taktgeber(
     community (``exact`` forces either way); ``method.error_bound`` is the Hoeffding bound
     of :func:`graphs.brokerage.sampling_error_bound` over all candidates at 95 %.
 
-    ``lang`` ("de" or "en") is the language of each candidate's ``explanation``.
+    ``lang`` ("de" or "en") is the language of each candidate's ``explanation``; with
+    ``explain`` only the first that many rows and a designated one are explained (the
+    others' ``explanation`` is None), since a report shows only those.
 
     Returns
     -------
@@ -537,7 +541,7 @@ def rank_taktgeber(
     if problems:
         raise ValueError(" ".join(problems))
     weights = {p: float(weights.get(p, 0.0)) for p in PARTS}
-    if designated is not None and (designated not in G or G.nodes[designated]["type"] != "actor"):
+    if designated is not None and (designated not in G or G._node[designated]["type"] != "actor"):
         raise ValueError(f"designated Taktgeber {designated!r} is not an actor of the network")
     cands = candidates(G, designated)
     munis = nodes_of_type(G, "municipality")
@@ -568,7 +572,7 @@ def rank_taktgeber(
 
     raw = {}
     for a in cands:
-        data = G.nodes[a]
+        data = G._node[a]
         fte = data.get("capacity_fte")
         reach_set = reached[a]
         raw[a] = {
@@ -588,7 +592,7 @@ def rank_taktgeber(
     best_gf = max(r["liaison"] + r["representative"] for r in raw.values()) or 1
     parts = {}
     for a in cands:
-        r, data = raw[a], G.nodes[a]
+        r, data = raw[a], G._node[a]
         fte = r["fte"] if isinstance(r["fte"], int | float) and r["fte"] > 0 else 0.0
         parts[a] = {
             "brokerage": 0.5 * r["betweenness"] / best_b
@@ -643,6 +647,9 @@ def rank_taktgeber(
         best, worst = ranges[r["key"]]
         r["rank_range"] = [min(best, i), max(worst, i)]
         a = r["key"]
+        if explain is not None and i > explain and a != designated:
+            r["explanation"] = None
+            continue
         r["explanation"] = _explain(G, a, parts[a], raw[a], len(munis), n_communities,
                                     a == designated, lang, assumed=bool(assumed),
                                     computed=computed[a], score=r["score"], weights=weights,

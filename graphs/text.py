@@ -9,6 +9,7 @@ grammatical case (:func:`the`), which English does without.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import string
 from collections.abc import Iterable
 
@@ -758,9 +759,10 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 def name(G: nx.Graph, key) -> str:
     """The ``name`` attribute of node ``key`` (its key when it has none)."""
-    return str(G.nodes[key].get("name") or key) if key in G else str(key)
+    return str(G._node[key].get("name") or key) if key in G else str(key)
 
 
+@functools.lru_cache(maxsize=65536)
 def gender(label: str) -> str | None:
     """Guess the grammatical gender of an organisation's name from its head noun, or None.
 

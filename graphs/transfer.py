@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 from scipy.sparse import csgraph, csr_array
 
-from .build import active_formats, nodes_of_type
+from .build import active_formats, edges_of_type, nodes_of_type, undirected_edges
 from .provenance import is_assumed
 from .text import TEMPLATES, check_lang, label, name, say
 
@@ -103,7 +103,8 @@ def edge_length(U: nx.Graph, u, v, data: dict, topic: str | None = None) -> floa
         return 6.0 - strength
     if type_ == "acts_for":
         return ACTS_FOR_LENGTH
-    initiative = U.nodes[v if U.nodes[v]["type"] == "initiative" else u]
+    nodes = U.nodes
+    initiative = nodes[v if nodes[v]["type"] == "initiative" else u]
     if data.get("role") in EXPERIENCE_ROLES and \
             initiative.get("status") in EXPERIENCE_STATUSES:
         if topic is None or initiative.get("topic") == topic:
@@ -114,7 +115,7 @@ def edge_length(U: nx.Graph, u, v, data: dict, topic: str | None = None) -> floa
 
 def source_preference(G: nx.Graph, municipality) -> tuple:
     """Sort key preferring urban and large sources: kind order, then population (desc), key."""
-    data = G.nodes[municipality]
+    data = G._node[municipality]
     return (KIND_ORDER.get(data.get("kind"), 2), -(data.get("population") or 0), municipality)
 
 
@@ -155,7 +156,7 @@ def mentor_preference(G: nx.Graph, target, source) -> tuple:
     """Sort key among equally good mentors for ``target``: one of the same settlement class
     first (:func:`settlement_class`: rural for rural), then the nearer one, then
     :func:`source_preference`."""
-    t, s = G.nodes[target], G.nodes[source]
+    t, s = G._node[target], G._node[source]
     km = distance_km(t, s)
     return (settlement_class(t) != settlement_class(s), math.inf if km is None else km,
             source_preference(G, source))
@@ -174,10 +175,10 @@ def _experience_roles(G: nx.MultiDiGraph) -> dict:
                 for a, _m, key in G.in_edges(m, keys=True):
                     if key == "acts_for":
                         found.setdefault(topic, {}).setdefault(m, {})[a] = USE_RANK
-    for a, i, data in G.edges(data=True):
-        if data["type"] != "participation" or data.get("role") not in EXPERIENCE_ROLES:
+    for a, i, _key, data in edges_of_type(G, "participation"):
+        if data.get("role") not in EXPERIENCE_ROLES:
             continue
-        initiative, m = G.nodes[i], G.nodes[a].get("municipality")
+        initiative, m = G._node[i], G._node[a].get("municipality")
         if m and initiative.get("status") in EXPERIENCE_STATUSES and initiative.get("topic"):
             actors = found.setdefault(initiative["topic"], {}).setdefault(m, {})
             actors[a] = min(actors.get(a, 9), ROLE_RANK[data["role"]])
@@ -242,30 +243,35 @@ class _Channels:
         # topic-independent edges, and the steps whose length depends on the topic: their
         # rows, columns and topic (None: every topic), and whether they are strong at all
         fixed, steps = ([], [], []), ([], [], [], [])
-        for u, v, data in U.edges(data=True):
+        f_rows, f_cols, f_lengths = fixed
+        s_rows, s_cols, s_topics, s_strong = steps
+        node_data = U._node
+        for u, v, data in undirected_edges(U):
             if data["type"] == "participation":
                 length = edge_length(U, u, v, data)
                 if length is not None:
-                    topic = U.nodes[v if U.nodes[v]["type"] == "initiative" else u].get("topic")
-                    for part, value in zip(steps, (index[u], index[v], topic, True),
-                                           strict=True):
-                        part.append(value)
+                    s_rows.append(index[u])
+                    s_cols.append(index[v])
+                    s_topics.append(node_data[v if node_data[v]["type"] == "initiative"
+                                              else u].get("topic"))
+                    s_strong.append(True)
             else:
-                for part, value in zip(fixed, (index[u], index[v], edge_length(U, u, v, data)),
-                                       strict=True):
-                    part.append(value)
+                f_rows.append(index[u])
+                f_cols.append(index[v])
+                f_lengths.append(edge_length(U, u, v, data))
         for (a, f) in self.links:
             if a not in self.extra:
                 info = self.extra[f]
-                for part, value in zip(steps, (index[a], index[f], info["topic"],
-                                               info["strong"]), strict=True):
-                    part.append(value)
+                s_rows.append(index[a])
+                s_cols.append(index[f])
+                s_topics.append(info["topic"])
+                s_strong.append(info["strong"])
         self._fixed = tuple(np.asarray(x) for x in fixed)
         self._steps = (np.asarray(steps[0], np.int64), np.asarray(steps[1], np.int64),
                        np.asarray(steps[2], dtype=object), np.asarray(steps[3], bool))
 
     def data(self, x) -> dict:
-        return self.extra[x] if x in self.extra else self.U.nodes[x]
+        return self.extra[x] if x in self.extra else self.U._node[x]
 
     def edge(self, a, b) -> dict:
         return self.links[(a, b)] if (a, b) in self.links else self.U[a][b]
@@ -343,7 +349,7 @@ def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATH
     experience = {t: {m: sorted(roles[t][m]) for m in sorted(roles[t])} for t in sorted(roles)}
     declared = self_declared(G, experience)
     members = [m for m in nodes_of_type(G, "municipality")
-               if G.nodes[m].get("tier") in TARGET_TIERS]
+               if G._node[m].get("tier") in TARGET_TIERS]
     topics = []
     for topic, by_muni in experience.items():
         sources = sorted(by_muni, key=lambda m: source_preference(G, m))
@@ -417,8 +423,8 @@ def _mentor_paths(G, net, W, targets, sources, roles, limit) -> list:
         trail = [net.nodes[x] for x in _rows_to(pred[k], net.index[mentor], rows[k])][::-1]
         path = _describe(net, trail, best)
         unit = min(roles[mentor], key=lambda a: (roles[mentor][a], _LEVEL_RANK.get(
-            G.nodes[a].get("level"), 3), a))
-        km = distance_km(G.nodes[mentor], G.nodes[t])
+            G._node[a].get("level"), 3), a))
+        km = distance_km(G._node[mentor], G._node[t])
         path.update(unit=unit, unit_name=name(G, unit),
                     distance_km=None if km is None else round(km, 1))
         found.append(path)
@@ -589,8 +595,8 @@ def _suggest(G, U, pred, nodes, index, reachable, unreachable, by_muni, sources,
     for length, t in needy:
         if len(found) >= max_paths:
             break
-        own = sorted((a for a in U[t] if U.nodes[a]["type"] == "actor"),
-                     key=lambda a: (level_order.get(U.nodes[a].get("level"), 3), a))
+        own = sorted((a for a in U[t] if U._node[a]["type"] == "actor"),
+                     key=lambda a: (level_order.get(U._node[a].get("level"), 3), a))
         if not own:
             continue
         scored = {}
