@@ -110,14 +110,24 @@ STATE_TEXT = {
 }
 
 
+class _Pruned(Exception):
+    """The report row was removed after it was found (a newer report superseded it)."""
+
+
 def _document(row_id: int) -> dict:
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], row_id)
-    return _documents.get(key, lambda: json.loads(db.session.scalar(
-        sa.select(AnalysisReport.document).where(AnalysisReport.id == row_id))))
+
+    def load():
+        text = db.session.scalar(
+            sa.select(AnalysisReport.document).where(AnalysisReport.id == row_id))
+        if text is None:
+            raise _Pruned(row_id)
+        return json.loads(text)
+    return _documents.get(key, load)
 
 
 def latest(region: Region, *, without: str | None = None, taktgeber: str | None = None,
-           lang: str = "de") -> Latest:
+           lang: str = "de", _retried: bool = False) -> Latest:
     """The newest stored report of ``region`` for the what-if and language, queueing the
     computation of the current data version when it is missing (never computes here,
     except with the ``inline`` backend of the tests). Check what-if keys with
@@ -142,7 +152,14 @@ def latest(region: Region, *, without: str | None = None, taktgeber: str | None 
     else:
         job = None
     good = next((r for r in found if r.status == "done"), None)
-    report = _document(good.id) if good else None
+    try:
+        report = _document(good.id) if good else None
+    except _Pruned:  # a worker stored a newer report and removed this one meanwhile
+        if _retried:
+            raise
+        db.session.expire(region, ["data_version"])  # the newer report's version
+        return latest(region, without=without, taktgeber=taktgeber, lang=lang,
+                      _retried=True)
     report_version = good.data_version if good else None
     if found and found[0].data_version == current:
         if found[0].status == "done":

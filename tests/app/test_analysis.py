@@ -484,3 +484,42 @@ def test_cached_analysis_body_follows_the_viewer_and_the_data(as_user, api):
                                          {"name": "Agentur Südwestfalen umbenannt"})
     assert response.status_code == 200, response.get_json()
     assert "Agentur Südwestfalen umbenannt" in coordinator.get(url).get_data(as_text=True)
+
+
+def test_a_report_pruned_while_a_page_reads_it_gives_the_newer_one(app):
+    """A worker stores a newer report and removes the old one between the page finding the
+    old row and reading its document: the page shows the newer report, never a 500."""
+    import sqlalchemy as sa
+
+    from collab.analysis import jobs, reports
+    from collab.core.models import AnalysisReport, Region
+    from collab.extensions import db
+
+    with app.app_context():
+        region = db.session.scalar(sa.select(Region).filter_by(slug="swf5"))
+        first = reports.latest(region)
+        assert first.state == "ready"
+        reports.clear_cache()
+        original, raced = reports._documents.get, []
+
+        def racing_get(key, make):
+            if not raced:  # the worker wins the race once: newer version stored, old pruned
+                raced.append(1)
+                with app.app_context():  # the worker: its own session
+                    db.session.execute(sa.update(Region).where(Region.id == region.id)
+                                       .values(data_version=Region.data_version + 1))
+                    db.session.commit()
+                    jobs.compute(jobs.Spec(region_id=region.id,
+                                           data_version=first.data_version + 1))
+                assert db.session.scalar(sa.select(sa.func.count(AnalysisReport.id)).where(
+                    AnalysisReport.region_id == region.id, AnalysisReport.lang == "de",
+                    AnalysisReport.without == "", AnalysisReport.taktgeber == "",
+                    AnalysisReport.data_version == first.data_version)) == 0
+            return original(key, make)
+        reports._documents.get = racing_get
+        try:
+            again = reports.latest(region)
+        finally:
+            reports._documents.get = original
+        assert raced and again.state == "ready" and again.report is not None
+        assert again.report_version == first.data_version + 1
