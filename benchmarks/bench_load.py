@@ -145,6 +145,31 @@ def client_proc(port, cookie, token, slug, actors, threads, duration, trivial, o
     out.put(results)
 
 
+#: which processes do what, by their command line (for the CPU seconds per role)
+ROLES = (("web", ("gunicorn",)), ("analysis", ("analysis-worker", "rq:", "rq ")),
+         ("database", ("postgres",)), ("redis", ("redis-server",)))
+
+
+def cpu_by_role() -> dict[str, float]:
+    """CPU seconds so far of the machine's processes by role (utime + stime, with the
+    children each has waited for: the analysis worker's work horses)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = dict.fromkeys([r for r, _ in ROLES], 0.0)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        for role, marks in ROLES:
+            if any(m in cmd for m in marks):
+                found[role] += sum(int(f) for f in fields[11:15]) / tick
+                break
+    return found
+
+
 def drive(port, cookie, token, slug, actors, clients, duration, procs, trivial) -> dict:
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
@@ -152,12 +177,19 @@ def drive(port, cookie, token, slug, actors, clients, duration, procs, trivial) 
     shares = [clients // n_procs + (1 if k < clients % n_procs else 0) for k in range(n_procs)]
     ps = [ctx.Process(target=client_proc, args=(port, cookie, token, slug, actors, share,
                                                 duration, trivial, out)) for share in shares]
+    before, clients_before = cpu_by_role(), os.times()
     for p in ps:
         p.start()
     results = [r for _ in ps for r in out.get()]
     for p in ps:
         p.join()
-    return summarise(results, duration)
+    after, clients_after = cpu_by_role(), os.times()
+    summary = summarise(results, duration)
+    summary["cpu_s"] = {role: round(after[role] - before[role], 1) for role in after}
+    summary["cpu_s"]["clients"] = round(
+        clients_after.children_user + clients_after.children_system
+        - clients_before.children_user - clients_before.children_system, 1)
+    return summary
 
 
 def summarise(results, duration) -> dict:
@@ -249,6 +281,8 @@ def main(argv=None) -> int:
                 print(f"{clients:>3} clients {'trivial' if trivial else 'mixed  '}: "
                       f"{a['rps']:>7} req/s  p50 {a['p50_ms']:>7} ms  p95 {a['p95_ms']:>7} ms  "
                       f"errors {a['errors']}", flush=True)
+                print("      CPU s: " + ", ".join(f"{k} {v}" for k, v in result["cpu_s"].items()),
+                      flush=True)
                 if not trivial:
                     for kind, s in result["kinds"].items():
                         print(f"      {kind:<9} {s['requests']:>6} req  p50 {s['p50_ms']:>7} ms"

@@ -93,6 +93,9 @@ def defaults(instance_path: str, env: str) -> dict:
         "ANALYSIS_QUEUE": None,
         "ANALYSIS_QUEUE_NAME": "kommunalnetz-analysis",
         "ANALYSIS_JOB_TIMEOUT": 900,  # seconds one report may take before RQ stops it
+        # seconds between two reports of one region (what-if, language): edits in quick
+        # succession are analysed together, the last report shown meanwhile
+        "ANALYSIS_MIN_INTERVAL": 2.0 if production else 0.0,
         "DEMO_ACCOUNTS": not production,  # seed the demo accounts; let password "demo" in
         "PROXY_FIX": 1 if production else 0,  # proxies in front that set X-Forwarded-*
         "HSTS_SECONDS": 31536000 if production else 0,  # sent only over TLS

@@ -32,6 +32,7 @@ from collab.core.models import (
     Municipality,
     Region,
     RegionMembership,
+    utcnow,
 )
 from collab.core.records import analysis_records
 from collab.core.validation import Problem, ValidationError
@@ -140,17 +141,17 @@ def latest(region: Region, *, without: str | None = None, taktgeber: str | None 
     def rows():
         return db.session.execute(
             sa.select(AnalysisReport.id, AnalysisReport.data_version, AnalysisReport.status,
-                      AnalysisReport.error).filter_by(**key).where(
+                      AnalysisReport.error, AnalysisReport.created_at).filter_by(**key).where(
                 AnalysisReport.data_version <= current).order_by(
                 AnalysisReport.data_version.desc())).all()
 
     found = rows()
+    job = None
     if not found or found[0].data_version != current:
-        job = jobs.submit(jobs.Spec(data_version=current, **key))
-        if job is None:  # computed at once (inline): read again
-            found = rows()
-    else:
-        job = None
+        if not _too_soon(found):
+            job = jobs.submit(jobs.Spec(data_version=current, **key))
+            if job is None:  # computed at once (inline): read again
+                found = rows()
     good = next((r for r in found if r.status == "done"), None)
     try:
         report = _document(good.id) if good else None
@@ -168,6 +169,16 @@ def latest(region: Region, *, without: str | None = None, taktgeber: str | None 
     if job is None:
         job = jobs.state(jobs.Spec(data_version=current, **key))
     return Latest(report, "stale" if report else "pending", current, report_version, job)
+
+
+def _too_soon(found) -> bool:
+    """Whether the newest report was stored less than ``ANALYSIS_MIN_INTERVAL`` seconds ago:
+    then the next is queued by a later look (the pages poll), so that a burst of edits is
+    analysed once instead of once per edit."""
+    interval = current_app.config.get("ANALYSIS_MIN_INTERVAL") or 0
+    if not interval or not found or found[0].status != "done":
+        return False
+    return (utcnow() - found[0].created_at).total_seconds() < interval
 
 
 def parse_lang(value: str | None) -> str:

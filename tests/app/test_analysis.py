@@ -523,3 +523,32 @@ def test_a_report_pruned_while_a_page_reads_it_gives_the_newer_one(app):
             reports._documents.get = original
         assert raced and again.state == "ready" and again.report is not None
         assert again.report_version == first.data_version + 1
+
+
+def test_edits_in_quick_succession_are_analysed_together(app, monkeypatch):
+    """With ANALYSIS_MIN_INTERVAL (production: 2 s) a report is not queued sooner than that
+    after the last one: the last report is shown as "stale" meanwhile, and the first look
+    after the interval queues the current data's report."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from collab.analysis import reports
+    from collab.core.models import AnalysisReport, Region
+    from collab.extensions import db
+
+    app.config["ANALYSIS_MIN_INTERVAL"] = 60
+    with app.app_context():
+        region = db.session.scalar(sa.select(Region).filter_by(slug="swf5"))
+        first = reports.latest(region)  # no report yet: computed at once
+        assert first.state == "ready"
+        region.data_version += 1
+        db.session.commit()
+        soon = reports.latest(region)
+        assert soon.state == "stale" and soon.report_version == first.data_version
+        assert soon.report is first.report
+        for row in db.session.scalars(sa.select(AnalysisReport)):
+            row.created_at -= dt.timedelta(seconds=61)
+        db.session.commit()
+        later = reports.latest(region)
+        assert later.state == "ready" and later.report_version == first.data_version + 1

@@ -39,6 +39,9 @@ def test_map_draws_members_with_local_requests_only(signed_in, live_server):
     page.locator("path.map-node-olpe").dispatch_event("click")
     assert page.locator("#map-panel-title").inner_text() == "Olpe"
     assert page.evaluate("window.__xss") is None
+    # the picture for docs/ shows a member without the test's hostile actor name
+    page.locator("path.map-node-arnsberg").dispatch_event("click")
+    assert page.locator("#map-panel-title").inner_text() == "Arnsberg"
     page.locator("#map-app .network-stage").screenshot(path=str(DOCS / "screenshot-map.png"))
 
 
