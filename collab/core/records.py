@@ -49,21 +49,30 @@ def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def network_records(region: Region, *, contact: bool = False) -> dict[str, Any]:
+def network_records(region: Region, *, contact: bool = False,
+                    only: tuple[str, str] | None = None) -> dict[str, Any]:
     """The region as a bundle without ``rules``: the records of :mod:`collab.core.store`
     (``municipality_record``, ``actor_record``, ``initiative_record``, ``tie_record``) and
     the ``formats`` (:func:`format_records`), each list sorted by key, and the ``region``
     record with the designated Taktgeber.
     Contact persons only with ``contact=True`` (they are left out of exports unless asked for).
+    ``only=(section, key)`` reads just that record (e.g. ``("actors", "olpe-cdo")``) and
+    leaves the other sections empty: what an edit of one record can change.
     """
     rid = region.id
-    municipalities = [
+
+    def want(section: str) -> bool:
+        return only is None or only[0] == section
+
+    def narrow(statement, column):
+        return statement if only is None else statement.where(column == only[1])
+    municipalities = [] if not want("municipalities") else [
         {"key": key, "name": name, "kind": kind, "ags": ags, "district": district,
          "state": state, "population": population, "area_km2": area, "lat": lat, "lon": lon,
          "tier": tier, "since": _iso(since), "description": description,
          "joined_by": joined_by, "provenance": provenance, "source": source}
         for key, name, kind, ags, district, state, population, area, lat, lon, tier, since,
-        description, joined_by, provenance, source in db.session.execute(
+        description, joined_by, provenance, source in db.session.execute(narrow(
             sa.select(Municipality.key, Municipality.name, Municipality.kind, Municipality.ags,
                       Municipality.district, Municipality.state, Municipality.population,
                       Municipality.area_km2, Municipality.lat, Municipality.lon,
@@ -71,13 +80,14 @@ def network_records(region: Region, *, contact: bool = False) -> dict[str, Any]:
                       RegionMembership.joined_by, RegionMembership.provenance,
                       RegionMembership.source)
             .join(RegionMembership, RegionMembership.municipality_id == Municipality.id)
-            .where(RegionMembership.region_id == rid).order_by(Municipality.key))]
-    rows = db.session.execute(
+            .where(RegionMembership.region_id == rid).order_by(Municipality.key),
+            Municipality.key))]
+    rows = [] if not want("actors") else db.session.execute(narrow(
         sa.select(Actor.key, Actor.name, Actor.type, Actor.level, Actor.sector,
                   Municipality.key, sa.cast(Actor.topics, sa.Text), Actor.capacity_fte,
                   Actor.description, Actor.contact, Actor.provenance, Actor.source)
         .outerjoin(Municipality, Actor.municipality_id == Municipality.id)
-        .where(Actor.region_id == rid).order_by(Actor.key)).all()
+        .where(Actor.region_id == rid).order_by(Actor.key), Actor.key)).all()
     # the topics as stored (JSON text), decoded in one go: one json.loads per actor takes
     # longer than the query itself
     topics = json.loads("[" + ",".join(row[6] or "null" for row in rows) + "]")
@@ -90,34 +100,36 @@ def network_records(region: Region, *, contact: bool = False) -> dict[str, Any]:
              source), found
         in zip(rows, topics, strict=True)]
     participants: dict[int, list[dict]] = {}
-    for initiative_id, actor, role, provenance, source in db.session.execute(
-            sa.select(Participation.initiative_id, Actor.key, Participation.role,
-                      Participation.provenance, Participation.source)
-            .join(Actor, Participation.actor_id == Actor.id)
-            .where(Actor.region_id == rid).order_by(Actor.key)):
+    for initiative_id, actor, role, provenance, source in [] if not want("initiatives") else \
+            db.session.execute(narrow(
+                sa.select(Participation.initiative_id, Actor.key, Participation.role,
+                          Participation.provenance, Participation.source)
+                .join(Actor, Participation.actor_id == Actor.id)
+                .join(Initiative, Participation.initiative_id == Initiative.id)
+                .where(Actor.region_id == rid).order_by(Actor.key), Initiative.key)):
         participants.setdefault(initiative_id, []).append(
             {"actor": actor, "role": role, "provenance": provenance, "source": source})
-    initiatives = [
+    initiatives = [] if not want("initiatives") else [
         {"key": key, "name": name, "topic": topic, "status": status,
          "description": description, "start": _iso(start), "end": _iso(end),
          "scope": scope, "funding": funding, "participants": participants.get(id_, [])}
         for id_, key, name, topic, status, description, start, end, scope, funding
-        in db.session.execute(
+        in db.session.execute(narrow(
             sa.select(Initiative.id, Initiative.key, Initiative.name, Initiative.topic,
                       Initiative.status, Initiative.description, Initiative.start,
                       Initiative.end, Initiative.scope, Initiative.funding)
-            .where(Initiative.region_id == rid).order_by(Initiative.key))]
+            .where(Initiative.region_id == rid).order_by(Initiative.key), Initiative.key))]
     source, target = sa.orm.aliased(Actor), sa.orm.aliased(Actor)
-    ties = [
+    ties = [] if not want("ties") else [
         {"key": key, "source": s, "target": t, "kind": kind, "weight": weight,
          "description": description, "trust": trust, "value": value,
          "provenance": provenance, "reference": reference}
         for key, s, t, kind, weight, description, trust, value, provenance, reference
-        in db.session.execute(
+        in db.session.execute(narrow(
             sa.select(Tie.key, source.key, target.key, Tie.kind, Tie.weight, Tie.description,
                       Tie.trust, Tie.value, Tie.provenance, Tie.reference)
             .join(source, Tie.source_id == source.id).join(target, Tie.target_id == target.id)
-            .where(Tie.region_id == rid).order_by(Tie.key))]
+            .where(Tie.region_id == rid).order_by(Tie.key), Tie.key))]
     region_record = {
         "slug": region.slug, "name": region.name, "description": region.description,
         "decision_rule": region.decision_rule, "quorum": region.quorum,
@@ -129,21 +141,25 @@ def network_records(region: Region, *, contact: bool = False) -> dict[str, Any]:
         region_record["taktgeber"] = taktgeber.key
     return {"format": FORMAT, "version": VERSION, "region": region_record,
             "municipalities": municipalities, "actors": actors, "initiatives": initiatives,
-            "ties": ties, "formats": format_records(region),
-            "solutions": solution_records(region)}
+            "ties": ties, "formats": format_records(region, only[1] if only else None)
+            if want("formats") else [],
+            "solutions": solution_records(region) if only is None else []}
 
 
-def format_records(region: Region) -> list[dict[str, Any]]:
-    """The region's formats as in the bundle, sorted by key (two plain queries)."""
+def format_records(region: Region, only_key: str | None = None) -> list[dict[str, Any]]:
+    """The region's formats as in the bundle, sorted by key (two plain queries); only the
+    format ``only_key`` when given."""
+    def narrow(statement):
+        return statement if only_key is None else statement.where(Format.key == only_key)
     members: dict[int, list[str]] = {}
     # read from the region's formats to their rows, the actor's region checked here:
     # format_participant has no index on actor_id, and a query starting from the actors
     # scanned the whole table once per actor (seconds at national scale)
-    for format_id, actor, actor_region in db.session.execute(
+    for format_id, actor, actor_region in db.session.execute(narrow(
             sa.select(format_participant.c.format_id, Actor.key, Actor.region_id)
             .join(Format, format_participant.c.format_id == Format.id)
             .join(Actor, format_participant.c.actor_id == Actor.id)
-            .where(Format.region_id == region.id).order_by(Actor.key)):
+            .where(Format.region_id == region.id).order_by(Actor.key))):
         if actor_region == region.id:
             members.setdefault(format_id, []).append(actor)
     convenor = sa.orm.aliased(Actor)
@@ -153,12 +169,12 @@ def format_records(region: Region) -> list[dict[str, Any]]:
          "until": _iso(until), "description": description, "provenance": provenance,
          "source": source}
         for id_, key, name, kind, cadence, host, topic, since, until, description, provenance,
-        source in db.session.execute(
+        source in db.session.execute(narrow(
             sa.select(Format.id, Format.key, Format.name, Format.kind, Format.cadence,
                       convenor.key, Format.topic, Format.since, Format.until,
                       Format.description, Format.provenance, Format.source)
             .outerjoin(convenor, Format.convenor_id == convenor.id)
-            .where(Format.region_id == region.id).order_by(Format.key))]
+            .where(Format.region_id == region.id).order_by(Format.key)))]
 
 
 def solution_records(region: Region) -> list[dict[str, Any]]:

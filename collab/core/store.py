@@ -64,10 +64,17 @@ def record_diff(before: dict, after: dict) -> dict[str, dict[str, list]]:
     return diff
 
 
-def _records(region: Region) -> dict:
+#: edits of one record (its key never changes) and the bundle section that holds it: only
+#: that record is read before and after, not the whole region (seconds at national scale)
+ONE_RECORD = {"municipality.update": "municipalities", "actor.update": "actors",
+              "initiative.update": "initiatives", "tie.update": "ties",
+              "format.update": "formats"}
+
+
+def _records(region: Region, only: tuple[str, str] | None = None) -> dict:
     from collab.core.records import network_records
 
-    return network_records(region, contact=True)
+    return network_records(region, contact=True, only=only)
 
 
 @contextmanager
@@ -86,13 +93,14 @@ def change(region: Region | None, user: User | None, action: str, target: str = 
     Any exception rolls everything back and propagates.
     """
     try:
-        records = _records(region) if (
+        only = (ONE_RECORD[action], target) if action in ONE_RECORD and target else None
+        records = _records(region, only) if (
             before is None and region is not None and region.id is not None
             and tracked(action)) else None
         yield
         if records is not None:
             db.session.flush()
-            diff = record_diff(records, _records(region))
+            diff = record_diff(records, _records(region, only))
             before = {"records": diff} if diff else None
         if region is not None and data:
             bump(region)
