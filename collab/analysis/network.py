@@ -56,9 +56,11 @@ CHOICE_LIST_MAX = 500
 #: a graph slower than this to build (a national network: about a second) is rebuilt in the
 #: background after a change while the last one is served (see :class:`Freshest`)
 SLOW_BUILD_SECONDS = 0.5
+#: and rebuilt at most every so many seconds (each process builds its own)
+SLOW_REBUILD_INTERVAL = 5.0
 
 _graphs = LRU(GRAPH_CACHE_SIZE)
-_views = Freshest(GRAPH_CACHE_SIZE, SLOW_BUILD_SECONDS)
+_views = Freshest(GRAPH_CACHE_SIZE, SLOW_BUILD_SECONDS, SLOW_REBUILD_INTERVAL)
 _data = LRU(DATA_CACHE_SIZE)
 #: Layouts by graph content, shared by all processes and hosts (Redis): an unchanged network
 #: is laid out once, not once per worker and again after each worker's restart.

@@ -41,6 +41,7 @@ class LRU:
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
+            self.started.clear()
 
 
 _redis_clients: dict[str, object] = {}
@@ -114,12 +115,15 @@ class Freshest:
     When the version asked for is not the one held and the held value took at least ``slow``
     seconds to make (a national network), the held value is returned at once and the new one
     is made in a background thread (one at a time per family): a page never waits for it.
-    Values quick to make (a region's) are made at once, so an edit shows immediately."""
+    Values quick to make (a region's) are made at once, so an edit shows immediately.
+    A slow value is remade at most every ``interval`` seconds: under a stream of edits each
+    process rebuilds a national graph now and then, not after every edit."""
 
-    def __init__(self, size: int, slow: float):
-        self.size, self.slow = size, slow
+    def __init__(self, size: int, slow: float, interval: float = 0.0):
+        self.size, self.slow, self.interval = size, slow, interval
         self.items: OrderedDict[tuple, tuple] = OrderedDict()  # family -> (version, value, s)
         self.making: set[tuple] = set()
+        self.started: dict[tuple, float] = {}  # family -> when its last remake started
         self.lock = threading.Lock()
 
     def _store(self, family: tuple, version: int, value, seconds: float) -> None:
@@ -152,10 +156,14 @@ class Freshest:
         return made_version, value
 
     def _start(self, family: tuple, remake) -> None:
+        import time
+
         with self.lock:
-            if family in self.making:
+            if family in self.making or \
+                    time.monotonic() - self.started.get(family, -1e9) < self.interval:
                 return
             self.making.add(family)
+            self.started[family] = time.monotonic()
 
         def run():
             import time
@@ -176,3 +184,4 @@ class Freshest:
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
+            self.started.clear()

@@ -80,3 +80,26 @@ def test_freshest_serves_a_slow_value_while_the_new_one_is_made():
             break
         threading.Event().wait(0.05)
     assert cache.get(("r",), 2, None, remake) == (2, "v2") and made == [1]
+
+
+def test_freshest_remakes_a_slow_value_at_most_every_interval():
+    import threading
+
+    from collab.core.caching import Freshest
+
+    cache = Freshest(4, slow=0.0, interval=3600)
+    cache.get(("r",), 1, lambda: (1, "v1"), None)
+    done, made = threading.Event(), []
+
+    def remake():
+        made.append(1)
+        done.set()
+        return 2, "v2"
+    cache.get(("r",), 2, None, remake)
+    assert done.wait(5)
+    for _ in range(100):  # the remake is stored
+        if cache.get(("r",), 2, None, remake) == (2, "v2"):
+            break
+        threading.Event().wait(0.05)
+    # a newer version within the interval: the held value, no second remake yet
+    assert cache.get(("r",), 3, None, remake) == (2, "v2") and made == [1]
