@@ -62,6 +62,7 @@ SLOW_REBUILD_INTERVAL = 5.0
 _graphs = LRU(GRAPH_CACHE_SIZE)
 _views = Freshest(GRAPH_CACHE_SIZE, SLOW_BUILD_SECONDS, SLOW_REBUILD_INTERVAL)
 _data = LRU(DATA_CACHE_SIZE)
+_pictures = Freshest(DATA_CACHE_SIZE, SLOW_BUILD_SECONDS, SLOW_REBUILD_INTERVAL)
 #: Layouts by graph content, shared by all processes and hosts (Redis): an unchanged network
 #: is laid out once, not once per worker and again after each worker's restart.
 _layouts = Shared("layout", 8, 24 * 3600,
@@ -74,6 +75,7 @@ def clear_caches() -> None:
     _graphs.clear()
     _views.clear()
     _data.clear()
+    _pictures.clear()
     _layouts.clear()
 
 
@@ -301,12 +303,27 @@ def plain_data(region: Region, chosen: dict) -> dict:
     must not change it."""
     U = region_network(region)
 
-    def make():
-        transfer = _transfer(region, chosen)
+    def build(current: Region, graph: nx.Graph) -> tuple[int, dict]:
+        transfer = _transfer(current, chosen)
         with gc_paused():
-            return with_provenance(vis.vis_data(U=U, transfer=transfer, layouts=_layouts.get,
-                                                **chosen), U.graph["provenance"])
-    return _data.get((*_graph_key(region, U), _query_key(chosen), None), make)
+            return graph.graph["data_version"], with_provenance(
+                vis.vis_data(U=graph, transfer=transfer, layouts=_layouts.get, **chosen),
+                graph.graph["provenance"])
+
+    app, region_id = current_app._get_current_object(), region.id
+
+    def rebuild() -> tuple[int, dict]:
+        with app.app_context():
+            try:
+                current = db.session.get(Region, region_id)
+                return build(current, region_network(current))
+            finally:
+                db.session.remove()
+    # like the graph: a large network's previous picture is served while the new one is
+    # drawn in the background (the picture of a national network takes about a second)
+    family = (*_graph_key(region, U)[:2], _query_key(chosen))
+    return _pictures.get(family, U.graph["data_version"], lambda: build(region, U),
+                         rebuild)[1]
 
 
 def marked_data(region: Region, chosen: dict, report: dict, report_key: tuple) -> dict:
