@@ -57,7 +57,7 @@ CHOICE_LIST_MAX = 500
 #: background after a change while the last one is served (see :class:`Freshest`)
 SLOW_BUILD_SECONDS = 0.5
 #: and rebuilt at most every so many seconds (each process builds its own)
-SLOW_REBUILD_INTERVAL = 5.0
+SLOW_REBUILD_INTERVAL = 15.0
 
 _graphs = LRU(GRAPH_CACHE_SIZE)
 _views = Freshest(GRAPH_CACHE_SIZE, SLOW_BUILD_SECONDS, SLOW_REBUILD_INTERVAL)
