@@ -36,26 +36,27 @@ def _jit(function):
 
 
 @_jit
-def _dependencies_sum(indptr, indices, sources, weights, is_target, home, owned):  # pragma: no cover - compiled
+def _dependencies_sum(indptr, indices, sources, weights, is_target, home):  # pragma: no cover
     n = indptr.shape[0] - 1
     total = np.zeros(n)
-    dist = np.empty(n, dtype=np.int32)
-    sigma = np.empty(n)
-    delta = np.empty(n)
+    dist = np.full(n, -1, dtype=np.int32)
+    sigma = np.zeros(n)
+    delta = np.zeros(n)
     queue = np.empty(n, dtype=np.int32)
+    succ = np.empty(indices.shape[0], dtype=np.int32)  # the DAG arcs, row by row
+    first = np.empty(n + 1, dtype=np.int64)  # queue[j]'s successors: succ[first[j]:first[j+1]]
     for i in range(sources.shape[0]):
         source = sources[i]
-        dist[:] = -1
-        sigma[:] = 0.0
-        delta[:] = 0.0
         dist[source] = 0
         sigma[source] = 1.0
         queue[0] = source
-        head, tail = 0, 1
-        while head < tail:  # breadth-first: distances and path counts (exact integers)
+        head, tail, m = 0, 1, 0
+        first[0] = 0
+        while head < tail:  # breadth-first: distances, path counts (exact integers), DAG
             u = queue[head]
             head += 1
             du = dist[u] + 1
+            su = sigma[u]
             for p in range(indptr[u], indptr[u + 1]):
                 w = indices[p]
                 if dist[w] < 0:
@@ -63,32 +64,36 @@ def _dependencies_sum(indptr, indices, sources, weights, is_target, home, owned)
                     queue[tail] = w
                     tail += 1
                 if dist[w] == du:
-                    sigma[w] += sigma[u]
+                    sigma[w] += su
+                    succ[m] = w
+                    m += 1
+            first[head] = m
         # dependencies, deepest level first; each node sums over its successors in the
         # order of its adjacency row, as np.add.at does over the level-sorted arcs
         for j in range(tail - 1, -1, -1):
             x = queue[j]
-            dx = dist[x] + 1
-            acc = delta[x]
-            for p in range(indptr[x], indptr[x + 1]):
-                w = indices[p]
-                if dist[w] == dx:
-                    acc += sigma[x] * (is_target[w] + delta[w]) / sigma[w]
+            sx = sigma[x]
+            acc = 0.0
+            for q in range(first[j], first[j + 1]):
+                w = succ[q]
+                acc += sx * (is_target[w] + delta[w]) / sigma[w]
             delta[x] = acc
         delta[source] = 0.0
-        fix = np.zeros(owned.shape[0])
-        for j in range(owned.shape[0]):
-            o = owned[j]
-            h = home[o]
-            if h == source:
-                fix[j] = delta[o]
-            elif dist[o] >= 0 and dist[h] == dist[o] + 1 and is_target[h] > 0:
-                fix[j] = sigma[o] / sigma[h]
-        for j in range(owned.shape[0]):
-            delta[owned[j]] -= fix[j]
         weight = weights[i]
-        for v in range(n):
-            total[v] += weight * delta[v]
+        for j in range(tail):  # own units: no credit for pairs from or to their endpoint
+            o = queue[j]
+            h = home[o]
+            if h >= 0:
+                if h == source:
+                    delta[o] -= delta[o]
+                elif dist[h] == dist[o] + 1 and is_target[h] > 0:
+                    delta[o] -= sigma[o] / sigma[h]
+            total[o] += weight * delta[o]
+        for j in range(tail):  # unreached nodes were never touched
+            o = queue[j]
+            dist[o] = -1
+            sigma[o] = 0.0
+            delta[o] = 0.0
     return total
 
 
@@ -104,7 +109,6 @@ def dependencies_sum(A, sources, weights, is_target, home) -> np.ndarray:
         np.asarray(weights, dtype=np.float64),
         np.ascontiguousarray(is_target, dtype=np.float64),
         np.ascontiguousarray(home, dtype=np.int64),
-        np.flatnonzero(home >= 0).astype(np.int64),
     )
 
 
