@@ -112,9 +112,100 @@ def dependencies_sum(A, sources, weights, is_target, home) -> np.ndarray:
     )
 
 
+@_jit
+def _biconnected(indptr, indices):  # pragma: no cover
+    """networkx's ``_biconnected_dfs(G, components=True)`` on a CSR adjacency whose rows are
+    in ``G[node]`` order: the same blocks in the same order. Returns ``(nodes, starts)``:
+    block ``b`` is ``nodes[starts[b]:starts[b + 1]]``, sorted."""
+    n = indptr.shape[0] - 1
+    m = indices.shape[0]
+    discovery = np.full(n, -1, dtype=np.int64)
+    low = np.zeros(n, dtype=np.int64)
+    tree_edge = np.zeros(n, dtype=np.int64)  # edge_stack index of the tree edge into a node
+    stack_gp = np.empty(n, dtype=np.int64)
+    stack_p = np.empty(n, dtype=np.int64)
+    stack_next = np.empty(n, dtype=np.int64)
+    edge_u = np.empty(m, dtype=np.int64)
+    edge_v = np.empty(m, dtype=np.int64)
+    mark = np.full(n, -1, dtype=np.int64)
+    out = np.empty(2 * m + n, dtype=np.int64)
+    starts = [0]
+    n_out = 0
+    blocks = 0
+    for start in range(n):
+        if discovery[start] >= 0:
+            continue
+        discovery[start] = 0
+        low[start] = 0
+        found = 1  # len(discovery) of networkx: nodes found from this start
+        top = 0
+        stack_gp[0] = start
+        stack_p[0] = start
+        stack_next[0] = indptr[start]
+        depth = 1
+        while depth > 0:
+            grandparent = stack_gp[depth - 1]
+            parent = stack_p[depth - 1]
+            p = stack_next[depth - 1]
+            if p < indptr[parent + 1]:
+                stack_next[depth - 1] = p + 1
+                child = indices[p]
+                if child == grandparent:
+                    continue
+                if discovery[child] >= 0:
+                    if discovery[child] <= discovery[parent]:  # back edge
+                        if discovery[child] < low[parent]:
+                            low[parent] = discovery[child]
+                        edge_u[top] = parent
+                        edge_v[top] = child
+                        top += 1
+                else:
+                    discovery[child] = found
+                    low[child] = found
+                    found += 1
+                    stack_gp[depth] = parent
+                    stack_p[depth] = child
+                    stack_next[depth] = indptr[child]
+                    depth += 1
+                    tree_edge[child] = top
+                    edge_u[top] = parent
+                    edge_v[top] = child
+                    top += 1
+            else:
+                depth -= 1
+                if depth > 1 and low[parent] < discovery[grandparent]:
+                    if low[parent] < low[grandparent]:
+                        low[grandparent] = low[parent]
+                    continue
+                if depth > 0:  # a block ends: the edges above the tree edge into parent
+                    if depth > 1 and low[parent] < low[grandparent]:
+                        low[grandparent] = low[parent]
+                    ind = tree_edge[parent]
+                    first = n_out
+                    for e in range(ind, top):
+                        for x in (edge_u[e], edge_v[e]):
+                            if mark[x] != blocks:
+                                mark[x] = blocks
+                                out[n_out] = x
+                                n_out += 1
+                    out[first:n_out] = np.sort(out[first:n_out])
+                    starts.append(n_out)
+                    blocks += 1
+                    top = ind
+    return out[:n_out], np.array(starts, dtype=np.int64)
+
+
+def biconnected_components(indptr, indices) -> tuple[np.ndarray, np.ndarray]:
+    """Blocks of the undirected graph with CSR rows in adjacency order, as
+    networkx's ``biconnected_components`` yields them (nodes sorted): ``(nodes, starts)``."""
+    return _biconnected(np.ascontiguousarray(indptr, dtype=np.int64),
+                        np.ascontiguousarray(indices, dtype=np.int64))
+
+
 def warm() -> None:
     """Load (or compile and cache) the kernels now, on a tiny graph."""
     from scipy.sparse import csr_array
 
     A = csr_array(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=np.int8))
     dependencies_sum(A, [0], [1.0], np.ones(3), np.array([-1, 0, -1]))
+    biconnected_components(A.indptr, A.indices)
