@@ -116,7 +116,8 @@ def dependencies_sum(A, sources, weights, is_target, home) -> np.ndarray:
 def _biconnected(indptr, indices):  # pragma: no cover
     """networkx's ``_biconnected_dfs(G, components=True)`` on a CSR adjacency whose rows are
     in ``G[node]`` order: the same blocks in the same order. Returns ``(nodes, starts)``:
-    block ``b`` is ``nodes[starts[b]:starts[b + 1]]``, sorted."""
+    block ``b`` is ``nodes[starts[b]:starts[b + 1]]`` (in the order found; sorted by the
+    caller, no sorting compiled here: compiling a sort costs seconds)."""
     n = indptr.shape[0] - 1
     m = indices.shape[0]
     discovery = np.full(n, -1, dtype=np.int64)
@@ -129,7 +130,7 @@ def _biconnected(indptr, indices):  # pragma: no cover
     edge_v = np.empty(m, dtype=np.int64)
     mark = np.full(n, -1, dtype=np.int64)
     out = np.empty(2 * m + n, dtype=np.int64)
-    starts = [0]
+    starts = np.zeros(m + 2, dtype=np.int64)
     n_out = 0
     blocks = 0
     for start in range(n):
@@ -181,25 +182,30 @@ def _biconnected(indptr, indices):  # pragma: no cover
                     if depth > 1 and low[parent] < low[grandparent]:
                         low[grandparent] = low[parent]
                     ind = tree_edge[parent]
-                    first = n_out
                     for e in range(ind, top):
-                        for x in (edge_u[e], edge_v[e]):
-                            if mark[x] != blocks:
-                                mark[x] = blocks
-                                out[n_out] = x
-                                n_out += 1
-                    out[first:n_out] = np.sort(out[first:n_out])
-                    starts.append(n_out)
+                        x = edge_u[e]
+                        if mark[x] != blocks:
+                            mark[x] = blocks
+                            out[n_out] = x
+                            n_out += 1
+                        x = edge_v[e]
+                        if mark[x] != blocks:
+                            mark[x] = blocks
+                            out[n_out] = x
+                            n_out += 1
                     blocks += 1
+                    starts[blocks] = n_out
                     top = ind
-    return out[:n_out], np.array(starts, dtype=np.int64)
+    return out[:n_out], starts[:blocks + 1]
 
 
 def biconnected_components(indptr, indices) -> tuple[np.ndarray, np.ndarray]:
     """Blocks of the undirected graph with CSR rows in adjacency order, as
     networkx's ``biconnected_components`` yields them (nodes sorted): ``(nodes, starts)``."""
-    return _biconnected(np.ascontiguousarray(indptr, dtype=np.int64),
-                        np.ascontiguousarray(indices, dtype=np.int64))
+    nodes, starts = _biconnected(np.ascontiguousarray(indptr, dtype=np.int64),
+                                 np.ascontiguousarray(indices, dtype=np.int64))
+    block = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+    return nodes[np.lexsort((nodes, block))], starts
 
 
 def warm() -> None:
