@@ -256,7 +256,7 @@ def biconnected_components(U: nx.Graph) -> list[list]:
     same order (which decides the municipalities a cut names)."""
     from .brokerage import compiled
 
-    if compiled() is not None and len(U) > _COMPILED_FROM:
+    if len(U) > _COMPILED_FROM and compiled() is not None:  # small graphs: no numba import
         from . import kernels
 
         nodes = list(U)
