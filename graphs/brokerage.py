@@ -22,11 +22,16 @@ __all__ = [
     "sampling_error_bound",
     "subset_betweenness",
     "to_csr",
+    "warm_kernels",
 ]
 
 #: Graphs up to this many nodes handle their sources in stacked numpy passes (few calls);
 #: larger ones source by source (less memory).
 _SMALL_GRAPH = 3000
+#: Use the compiled kernel (:mod:`graphs.kernels`, numba) for large graphs when numba is
+#: installed; ``False`` forces the numpy version (same figures; for tests and benchmarks).
+USE_COMPILED = True
+_compiled: list = []
 #: The five Gould-Fernandez roles of a broker ``b`` on an open two-path ``a -> b -> c``.
 GF_ROLES = ("coordinator", "itinerant", "gatekeeper", "representative", "liaison")
 
@@ -299,8 +304,38 @@ def subset_betweenness(
                 paths.update(rows=np.asarray(src), dist=np.concatenate([d for d, _ in found]),
                              sigma=np.concatenate([s for _, s in found]))
         else:
-            total += _dependencies_sum(A, src, [weight[r] for r in src], is_target, home)
+            kernel = compiled() or _dependencies_sum
+            total += kernel(A, src, [weight[r] for r in src], is_target, home)
     return {node: float(total[i] * 0.5) for i, node in enumerate(nodes)}
+
+
+def compiled():
+    """The compiled ``dependencies_sum`` (:mod:`graphs.kernels`), or ``None`` without numba
+    (or with ``USE_COMPILED`` off). Loads numba and the cached machine code on first call."""
+    if not USE_COMPILED:
+        return None
+    if not _compiled:
+        try:
+            from . import kernels
+        except ImportError:  # numba not installed: the numpy version
+            _compiled.append(None)
+        else:
+            _compiled.append(kernels.dependencies_sum)
+    return _compiled[0]
+
+
+def warm_kernels() -> bool:
+    """Load the compiled kernels now (numba, its cached machine code; compiled and cached
+    when there is none yet): about 0.5 s of CPU with the cache, 1.5 s without. A process
+    that forks its analyses (the RQ worker) calls this first, so that no analysis pays it.
+    Returns whether the compiled kernels are in use."""
+    kernel = compiled()
+    if kernel is None:
+        return False
+    from . import kernels
+
+    kernels.warm()
+    return True
 
 
 def _sample(src: list, k: int, seed, strata: dict | None) -> dict:

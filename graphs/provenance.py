@@ -52,6 +52,7 @@ class Evidence:
     def __init__(self, G: nx.MultiDiGraph):
         self.G = G
         self._index = None
+        self._shares: dict = {}  # key -> assumed_share([key]), asked by ranking and gaps
 
     def _build(self) -> tuple:
         """One pass over the edges: the actors of each municipality, the tie and
@@ -97,5 +98,11 @@ class Evidence:
             self._index = self._build()
         if not self._index[2]:
             return 0.0
+        single = len(keys) == 1 if isinstance(keys, list | tuple) else False
+        if single and keys[0] in self._shares:  # asked again: a candidate that is a cut
+            return self._shares[keys[0]]
         found = self.records(keys)
-        return round(sum(found.values()) / len(found), 4) if found else 0.0
+        share = round(sum(found.values()) / len(found), 4) if found else 0.0
+        if single:
+            self._shares[keys[0]] = share
+        return share

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import networkx as nx
+import numpy as np
 
 from .build import LEVELS, actors_by_municipality, edges_of_type, nodes_of_type
 
@@ -31,6 +32,9 @@ __all__ = [
 MEMBER_TIERS = frozenset({"pioneer", "member"})
 #: From this many nodes of the contact graph on, communities come from networkit (if present).
 PLM_MIN_NODES = 2000
+#: Graphs larger than this get their biconnected components from the compiled kernel
+#: (:mod:`graphs.kernels`, same blocks in the same order as networkx).
+_COMPILED_FROM = 2000
 #: Actor types that are organisation models a municipality can choose (DESIGN: Concepts).
 ORG_MODEL_TYPES = ("steering_group", "cdo", "staff_unit", "smart_city_office", "project_matrix",
                    "digital_office", "digital_pilot", "agency")
@@ -245,7 +249,28 @@ def _density(G: nx.Graph) -> float:
 def biconnected_components(U: nx.Graph) -> list[list]:
     """The biconnected components of ``U`` (:func:`networkx.biconnected_components`) as lists
     of nodes in ``U``'s node order, so that the pieces a cut lists do not depend on Python's
-    string hashing (the same report in every process)."""
+    string hashing (the same report in every process).
+
+    Large graphs use the compiled kernel when numba is installed: networkx's depth-first
+    search step by step on arrays (rows in ``U[node]`` order), so the blocks come in the
+    same order (which decides the municipalities a cut names)."""
+    from .brokerage import compiled
+
+    if len(U) > _COMPILED_FROM and compiled() is not None:  # small graphs: no numba import
+        from . import kernels
+
+        nodes = list(U)
+        position = {n: i for i, n in enumerate(nodes)}
+        adj = U._adj
+        indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, adj.values()), dtype=np.int64, count=len(nodes)),
+                  out=indptr[1:])
+        indices = np.fromiter((position[v] for nbrs in adj.values() for v in nbrs),
+                              dtype=np.int64, count=int(indptr[-1]))
+        members, starts = kernels.biconnected_components(indptr, indices)
+        named = [nodes[i] for i in members.tolist()]
+        bounds = starts.tolist()
+        return [named[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
     position = {n: i for i, n in enumerate(U)}
     return [sorted(b, key=position.__getitem__) for b in nx.biconnected_components(U)]
 

@@ -395,11 +395,12 @@ def _nearest_sources(W, index, sources) -> tuple:
     ``(dist, pred)`` over the rows of ``W``.
     """
     n = W.shape[0]
-    coo = W.tocoo()
-    rows = np.concatenate([coo.row, np.full(len(sources), n)]).astype(np.int64)
-    cols = np.concatenate([coo.col, [index[m] for m in sources]]).astype(np.int64)
-    data = np.concatenate([coo.data, 0.4 * (np.arange(len(sources)) + 1) / (len(sources) + 1)])
-    augmented = csr_array((data, (rows, cols)), shape=(n + 1, n + 1))
+    # W's rows as they are plus the super-source's row (what building it from W's entries
+    # and the new ones gives, without the conversions)
+    indptr = np.concatenate([W.indptr, [W.indptr[-1] + len(sources)]]).astype(np.int64)
+    cols = np.concatenate([W.indices, [index[m] for m in sources]]).astype(np.int64)
+    data = np.concatenate([W.data, 0.4 * (np.arange(len(sources)) + 1) / (len(sources) + 1)])
+    augmented = csr_array((data, cols, indptr), shape=(n + 1, n + 1))
     dist, pred = csgraph.dijkstra(augmented, directed=True, indices=n,
                                   return_predecessors=True)
     return dist[:n], pred[:n]
