@@ -41,7 +41,6 @@ class LRU:
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
-            self.started.clear()
 
 
 _redis_clients: dict[str, object] = {}
