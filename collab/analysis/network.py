@@ -85,7 +85,8 @@ def region_network(region: Region) -> nx.Graph:
     Its ``provenance`` graph attribute is the records' :func:`provenance_index`, its
     ``data_version`` the version it was built from: for a network slow to build (national)
     the previous graph is served while the new one is built in the background, so its
-    version may be behind the region's for a second or two (:class:`Freshest`)."""
+    version may be behind the region's: for seconds after an edit, up to
+    ``SLOW_REBUILD_INTERVAL`` under a stream of edits (:class:`Freshest`)."""
     def build(current: Region) -> tuple[int, nx.Graph]:
         version = current.data_version or 0
         with gc_paused():
@@ -95,16 +96,23 @@ def region_network(region: Region) -> nx.Graph:
             U.graph["data_version"] = version
             return version, U
 
+    family = (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id, "view")
+    return _views.get(family, region.data_version or 0, lambda: build(region),
+                      _in_background(region, build))[1]
+
+
+def _in_background(region: Region, build):
+    """``build`` of the region as a background thread runs it: in an app context of its
+    own, with the region read anew by its own session (see :class:`Freshest`)."""
     app, region_id = current_app._get_current_object(), region.id
 
-    def rebuild() -> tuple[int, nx.Graph]:
+    def run():
         with app.app_context():
             try:
                 return build(db.session.get(Region, region_id))
             finally:
                 db.session.remove()
-    family = (app.config["SQLALCHEMY_DATABASE_URI"], region.id, "view")
-    return _views.get(family, region.data_version or 0, lambda: build(region), rebuild)[1]
+    return run
 
 
 def _graph_key(region: Region, U: nx.Graph) -> tuple:
@@ -310,20 +318,12 @@ def plain_data(region: Region, chosen: dict) -> dict:
                 vis.vis_data(U=graph, transfer=transfer, layouts=_layouts.get, **chosen),
                 graph.graph["provenance"])
 
-    app, region_id = current_app._get_current_object(), region.id
-
-    def rebuild() -> tuple[int, dict]:
-        with app.app_context():
-            try:
-                current = db.session.get(Region, region_id)
-                return build(current, region_network(current))
-            finally:
-                db.session.remove()
     # like the graph: a large network's previous picture is served while the new one is
     # drawn in the background (the picture of a national network takes about a second)
     family = (*_graph_key(region, U)[:2], _query_key(chosen))
     return _pictures.get(family, U.graph["data_version"], lambda: build(region, U),
-                         rebuild)[1]
+                         _in_background(region, lambda current: build(
+                             current, region_network(current))))[1]
 
 
 def marked_data(region: Region, chosen: dict, report: dict, report_key: tuple) -> dict:
