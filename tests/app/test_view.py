@@ -481,3 +481,41 @@ def test_good_values_of_every_field_are_accepted(as_user):
     assert viewer.get(f"{R}/network/data.json?expand=kreis:Kreis Olpe&expand=olpe"
                       "&ego=swa").status_code == 200
 
+
+
+def test_a_slow_network_is_served_stale_and_rebuilt_in_the_background(app, monkeypatch):
+    """A network slow to build (here: every one) is served as it was after a change while
+    its graph and picture are rebuilt in a background thread with its own session."""
+    import time
+
+    import sqlalchemy as sa
+    from werkzeug.datastructures import MultiDict
+
+    from collab.analysis import network
+    from collab.core.models import Region
+    from collab.extensions import db
+
+    for cache in (network._views, network._pictures):
+        monkeypatch.setattr(cache, "slow", 0.0)
+        monkeypatch.setattr(cache, "interval", 0.0)
+    network.clear_caches()
+    with app.test_request_context(method="POST"):  # the test writes the change
+        region = db.session.scalar(sa.select(Region).filter_by(slug="swf5"))
+        chosen = network.view_args(MultiDict())
+        version = network.region_network(region).graph["data_version"]
+        network.plain_data(region, chosen)
+        region.data_version += 1
+        db.session.commit()
+        assert network.region_network(region).graph["data_version"] == version  # stale
+        for _ in range(100):
+            if network.region_network(region).graph["data_version"] == version + 1:
+                break
+            time.sleep(0.05)
+        assert network.region_network(region).graph["data_version"] == version + 1
+        network.plain_data(region, chosen)
+        for _ in range(100):
+            if max(v for v, _d, _s in network._pictures.items.values()) == version + 1:
+                break
+            time.sleep(0.05)
+        assert max(v for v, _d, _s in network._pictures.items.values()) == version + 1
+    network.clear_caches()
