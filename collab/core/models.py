@@ -115,7 +115,10 @@ class RegionMembership(db.Model):
 class Actor(db.Model):
     """An organisation unit or partner acting in a region (council, CDO, agency, ...)."""
 
-    __table_args__ = (sa.UniqueConstraint("region_id", "key"),)
+    __table_args__ = (sa.UniqueConstraint("region_id", "key"),
+                      # a region's actors of some municipalities, or its regional bodies
+                      # (the overview's level matrix at national scale)
+                      sa.Index("ix_actor_region_municipality", "region_id", "municipality_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the region it acts in

@@ -3,10 +3,12 @@ security headers of every response. Wired by :func:`init_app`."""
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
 from flask import Flask, has_request_context, request, session, url_for
+from jinja2 import pass_context
 from werkzeug.routing import IntegerConverter
 
 
@@ -108,6 +110,36 @@ def _today():
     return dt.datetime.now(localtime.local_zone()).date()
 
 
+#: the template context's name of the page's translations (:func:`init_app`)
+TRANSLATIONS = "_kn_translations"
+
+
+def _translations(context):
+    from flask_babel import get_translations
+    found = context.get(TRANSLATIONS)
+    return found if found is not None else get_translations()
+
+
+@pass_context
+def _page_gettext(context, string):
+    return _translations(context).ugettext(string)
+
+
+@pass_context
+def _page_ngettext(context, singular, plural, n):
+    return _translations(context).ungettext(singular, plural, n)
+
+
+@pass_context
+def _page_pgettext(context, msgctxt, string):
+    return _translations(context).upgettext(msgctxt, string)
+
+
+@pass_context
+def _page_npgettext(context, msgctxt, singular, plural, n):
+    return _translations(context).unpgettext(msgctxt, singular, plural, n)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(day, "day")
     app.before_request(refuse_unreadable)
@@ -147,10 +179,22 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_helpers():
+        from flask_babel import get_translations
+
         from collab.core import permissions, vocab
         from collab.core.validation import is_url
-        return {"vocab": vocab, "perm": permissions, "label": vocab.label, "is_url": is_url,
+        translations = get_translations()
+        return {"vocab": vocab, "perm": permissions, "is_url": is_url,
+                "label": functools.partial(vocab.label_in, translations),
+                TRANSLATIONS: translations,
                 "current_lang": select_locale(), "request_path": request.path,
                 "today": _today}
+
+    # ``_()`` in a template translates through the page's translations (looked up once when
+    # the page is rendered, so a forced locale, e.g. of an e-mail, is kept); templates
+    # imported without context (macros) ask Flask-Babel as before
+    app.jinja_env.install_gettext_callables(
+        gettext=_page_gettext, ngettext=_page_ngettext, newstyle=True,
+        pgettext=_page_pgettext, npgettext=_page_npgettext)
 
     app.jinja_env.globals["page_url"] = page_url

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import format_decimal
+from markupsafe import Markup
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager
@@ -24,6 +25,7 @@ from collab.analysis import reports
 from collab.bundles import forms as bundle_forms
 from collab.core import forms, validation, vocab, web
 from collab.core import permissions as perm
+from collab.core.caching import LRU, version_key
 from collab.core.models import Actor, Municipality, RegionMembership, Rule, Tie
 from collab.core.records import designated_taktgeber
 from collab.core.store import Conflict
@@ -115,21 +117,48 @@ def level_matrix(region, page: int = 1):
          if m.municipality.key in cover else None} for m in members.items]
 
 
+#: rendered level matrices by content, address and language: rendering a page of the matrix
+#: was most of the overview's time, and most changes (an actor's capacity, a tie) leave it
+#: as it was
+_matrices = LRU(64)
+#: the numbers of each kind of record, per region and data version
+_counts = LRU(16)
+
+
+def matrix_html(region, rows: list[dict]) -> Markup:
+    """The level matrix of ``rows`` (:func:`level_matrix`) as HTML, rendered once for the
+    same content (keyed by everything the table shows)."""
+    from flask_babel import get_locale
+
+    base = url_for("objects.overview", slug=region.slug)
+    key = (str(get_locale()), base, tuple(
+        (r["membership"].tier, r["membership"].municipality.key,
+         r["membership"].municipality.name,
+         tuple((level, tuple(actors)) for level, actors in r["levels"].items()),
+         (r["covered_by"]["key"], r["covered_by"]["name"]) if r["covered_by"] else None)
+        for r in rows))
+    return Markup(_matrices.get(key, lambda: render_template(
+        "objects/_matrix.html", base=base, matrix=rows)))
+
+
 @bp.route("/<slug>")
 def overview(slug: str):
     region = perm.get_region(slug)
-    counts = {name: db.session.scalar(sa.select(sa.func.count()).select_from(
-        filtered_query(kind, region, {}).order_by(None).subquery()))
-        for name, kind in KINDS.items()}
-    regional = db.session.scalars(sa.select(Actor).where(
-        Actor.region_id == region.id, Actor.municipality_id.is_(None)).order_by(Actor.name)).all()
+    counts = _counts.get(version_key(region), lambda: {
+        name: db.session.scalar(sa.select(sa.func.count()).select_from(
+            filtered_query(kind, region, {}).order_by(None).subquery()))
+        for name, kind in KINDS.items()})
+    regional = db.session.execute(sa.select(Actor.key, Actor.name, Actor.type, Actor.level).where(
+        Actor.region_id == region.id, Actor.municipality_id.is_(None)).order_by(
+        Actor.name, Actor.id)).all()
     settings = None
     if perm.can_edit_region_settings(current_user, region):
         settings = object_forms.RegionSettingsForm(formdata=None, data=_form_data(
             {"funded_until": region.funded_until.isoformat() if region.funded_until else None}))
     members, matrix = level_matrix(region, web.page_number())
     return render_template("objects/overview.html", region=region, counts=counts,
-                           members=members, matrix=matrix, regional=regional,
+                           members=members, matrix_html=matrix_html(region, matrix),
+                           regional=regional, base=url_for(".overview", slug=region.slug),
                            upload=bundle_forms.BundleUploadForm(), settings=settings)
 
 

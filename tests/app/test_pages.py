@@ -537,3 +537,26 @@ def test_level_matrix_is_paginated_by_tier_and_name(as_user, monkeypatch):
     assert rows[0] == sorted(rows[0])  # the pioneers first, by name
     assert "Seite 1 von" in first and 'rel="next"' in first and "Seite 2 von" in second
     assert gast.get(f"{R}?page=99999").status_code == 200  # past the end: an empty page
+
+
+def test_level_matrix_follows_its_content_and_the_language(as_user, api):
+    """The matrix is rendered once per content, address and language
+    (``objects.pages.matrix_html``): what it shows changes at once after an edit, and a page
+    in one language never gets the other's table."""
+    coordinator = api("koordination")
+    olpe = coordinator.get("/regions/swf5/municipalities/olpe").get_json()
+    user = as_user("koordination")
+    matrix = re.compile(r'<table class="matrix">.*?</table>', re.S)
+    before = matrix.search(text(user.get(R)))[0]
+    assert f">{olpe['name']}</a>" in before and "fehlt" in before
+
+    assert coordinator.patch("/regions/swf5/municipalities/olpe",
+                             {"name": "Olpe (Biggesee)"}).status_code == 200
+    renamed = matrix.search(text(user.get(R)))[0]
+    assert ">Olpe (Biggesee)</a>" in renamed and f">{olpe['name']}</a>" not in renamed
+
+    user.post("/lang/en", {"next": R}, csrf_from=R)
+    english = matrix.search(text(user.get(R)))[0]
+    assert "fehlt" not in english and "missing" in english and "Municipality" in english
+    user.post("/lang/de", {"next": R}, csrf_from=R)
+    assert matrix.search(text(user.get(R)))[0] == renamed
