@@ -288,7 +288,22 @@ def visible_set(region: Region, chosen: dict) -> set:
     return visible
 
 
+#: the vocabulary's labels per language (the same for every request in one language)
+_label_sets: dict[str, dict] = {}
+
+
 def _labels() -> dict:
+    """The labels of the vocabularies the view shows, in the interface language (shared:
+    callers must not change them)."""
+    from flask_babel import get_locale
+
+    lang = str(get_locale())
+    if lang not in _label_sets:
+        _label_sets[lang] = _make_labels()
+    return _label_sets[lang]
+
+
+def _make_labels() -> dict:
     return {name: {k: str(v) for k, v in vocabulary.items()} for name, vocabulary in (
         ("type", {"municipality": _("Kommune"), "actor": _("Akteur"),
                   "initiative": _("Initiative"), "kreis": _("Kreis")}),

@@ -11,7 +11,13 @@ from collab.api import KIND_PATH, bp, json_body  # noqa: F401
 from collab.core import permissions as perm
 from collab.core.validation import ValidationError
 from collab.extensions import db
-from collab.objects.kinds import KINDS, MAX_PER_PAGE, filtered_query, list_params
+from collab.objects.kinds import (
+    KINDS,
+    MAX_PER_PAGE,
+    filtered_query,
+    list_params,
+    with_records_loaded,
+)
 
 
 @bp.get(f"/regions/<slug>/{KIND_PATH}")
@@ -21,8 +27,9 @@ def list_objects(slug: str, kind: str):
     number, per_page, problems = list_params(k, request.args)
     if problems:
         raise ValidationError(problems)
-    page = db.paginate(filtered_query(k, region, request.args), page=number, per_page=per_page,
-                       max_per_page=MAX_PER_PAGE, error_out=False)
+    page = db.paginate(with_records_loaded(k, filtered_query(k, region, request.args)),
+                       page=number, per_page=per_page, max_per_page=MAX_PER_PAGE,
+                       error_out=False)
     return jsonify({"items": [k.record(o) for o in page.items], "page": page.page,
                     "pages": page.pages, "per_page": page.per_page, "total": page.total})
 

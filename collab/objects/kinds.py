@@ -17,9 +17,11 @@ from collab.core.models import (
     Format,
     Initiative,
     Municipality,
+    Participation,
     Region,
     RegionMembership,
     Solution,
+    SolutionUse,
     Tie,
 )
 from collab.extensions import db
@@ -230,6 +232,25 @@ def base_query(kind: Kind, region: Region) -> sa.Select:
                 .where(RegionMembership.region_id == region.id).order_by(Municipality.name))
     order = Tie.key if kind.model is Tie else kind.model.name
     return sa.select(kind.model).where(kind.model.region_id == region.id).order_by(order)
+
+
+def with_records_loaded(kind: Kind, query: sa.Select) -> sa.Select:
+    """``query`` (of :func:`filtered_query`) loading what ``kind.record`` and the list pages
+    read of each object in a few queries, instead of one query per object and relation
+    (a page of 100 actors asked for its municipalities one by one)."""
+    from sqlalchemy.orm import contains_eager, selectinload
+    loads = {
+        "municipalities": (contains_eager(RegionMembership.municipality),),
+        "actors": (selectinload(Actor.municipality),),
+        "initiatives": (selectinload(Initiative.participations)
+                        .selectinload(Participation.actor),),
+        "ties": (selectinload(Tie.source), selectinload(Tie.target)),
+        "formats": (selectinload(Format.convenor), selectinload(Format.participants)),
+        "solutions": (selectinload(Solution.owner), selectinload(Solution.initiatives),
+                      selectinload(Solution.uses).selectinload(SolutionUse.municipality),
+                      selectinload(Solution.uses).selectinload(SolutionUse.from_municipality)),
+    }
+    return query.options(*loads[kind.name])
 
 
 def filtered_query(kind: Kind, region: Region, args: dict) -> sa.Select:

@@ -16,9 +16,9 @@ from flask import (
     url_for,
 )
 from flask_babel import format_decimal
-from markupsafe import Markup
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy.orm import contains_eager
 
 from collab.analysis import reports
@@ -45,6 +45,7 @@ from collab.objects.kinds import (
     region_initiative_choices,
     region_municipality_choices,
     tie_end_choices,
+    with_records_loaded,
 )
 from collab.solutions import services as solution_services
 from collab.spielregeln import services as spielregeln
@@ -189,8 +190,9 @@ def settings(slug: str):
 def index(slug: str, kind: str):
     region = perm.get_region(slug)
     k = _kind(kind)
-    page = db.paginate(filtered_query(k, region, request.args), page=web.page_number(),
-                       per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = db.paginate(with_records_loaded(k, filtered_query(k, region, request.args)),
+                       page=web.page_number(), per_page=current_app.config["PER_PAGE"],
+                       error_out=False)
     return render_template(f"objects/{kind}_list.html", region=region, kind=k, page=page,
                            args=request.args, can_add=k.can_add(current_user, region),
                            municipality_choices=region_municipality_choices(region))
