@@ -96,6 +96,9 @@ def defaults(instance_path: str, env: str) -> dict:
         # seconds between two reports of one region (what-if, language): edits in quick
         # succession are analysed together, the last report shown meanwhile
         "ANALYSIS_MIN_INTERVAL": 2.0 if production else 0.0,
+        # the analysis worker's CPU priority (nice, 0 to 19): on a host shared with the web
+        # workers, pages go first and reports take the CPU time that is left
+        "ANALYSIS_NICE": 10,
         "DEMO_ACCOUNTS": not production,  # seed the demo accounts; let password "demo" in
         "PROXY_FIX": 1 if production else 0,  # proxies in front that set X-Forwarded-*
         "HSTS_SECONDS": 31536000 if production else 0,  # sent only over TLS

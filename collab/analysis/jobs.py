@@ -363,6 +363,15 @@ def health() -> dict:
     return backend().health()
 
 
+def lower_priority(nice: int) -> int:
+    """Lower this process' CPU priority by ``nice`` (its work horses inherit it), so that a
+    national analysis, seconds of CPU after every burst of edits, does not slow the pages of
+    web workers on the same host. Returns the niceness now."""
+    nice = max(0, min(19, int(nice)))
+    current = os.nice(0)
+    return os.nice(nice - current) if nice > current else current
+
+
 @click.command("analysis-worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext
@@ -376,6 +385,7 @@ def worker_command(burst: bool) -> None:
     if not isinstance(queue_backend, RedisQueue):
         raise click.ClickException("analysis-worker needs REDIS_URL (the Redis queue)")
     _worker_app = app
+    lower_priority(app.config.get("ANALYSIS_NICE") or 0)
     db.session.remove()
     db.engine.dispose()  # no connection is shared with the forked work horses
     # the compiled kernels (numba) are loaded once here, before the work horses are forked:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import time
+from collections.abc import Callable
 
 import networkx as nx
 import sqlalchemy as sa
@@ -70,6 +72,11 @@ _layouts = Shared("layout", 8, 24 * 3600,
                   loads=lambda raw: {n: tuple(p) for n, p in json.loads(raw).items()})
 
 
+#: The pictures (:func:`plain_data`) by region, data version and query, shared by all
+#: processes and hosts: drawn once after each edit, not once per web worker.
+_shared_pictures = Shared("picture", 8, 3600, dumps=json.dumps, loads=json.loads)
+
+
 def clear_caches() -> None:
     """Forget every cached graph and vis data (tests; data changed behind our back)."""
     _graphs.clear()
@@ -77,16 +84,18 @@ def clear_caches() -> None:
     _data.clear()
     _pictures.clear()
     _layouts.clear()
+    _shared_pictures.clear()
 
 
-def region_network(region: Region) -> nx.Graph:
+def region_network(region: Region, *, fresh: bool = False) -> nx.Graph:
     """The region's network graph as the view draws it (:func:`graphs.vis.view_graph` of
     :func:`collab.core.records.network_records`), cached until its data version changes.
     Its ``provenance`` graph attribute is the records' :func:`provenance_index`, its
     ``data_version`` the version it was built from: for a network slow to build (national)
     the previous graph is served while the new one is built in the background, so its
     version may be behind the region's: for seconds after an edit, up to
-    ``SLOW_REBUILD_INTERVAL`` under a stream of edits (:class:`Freshest`)."""
+    ``SLOW_REBUILD_INTERVAL`` under a stream of edits (:class:`Freshest`). ``fresh``: the
+    graph of the region's current version, built at once when the held one is older."""
     def build(current: Region) -> tuple[int, nx.Graph]:
         version = current.data_version or 0
         with gc_paused():
@@ -97,6 +106,8 @@ def region_network(region: Region) -> nx.Graph:
             return version, U
 
     family = (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id, "view")
+    if fresh:
+        return _views.current(family, region.data_version or 0, lambda: build(region))[1]
     return _views.get(family, region.data_version or 0, lambda: build(region),
                       _in_background(region, build))[1]
 
@@ -220,8 +231,9 @@ def _choices() -> dict:
             "topic": tuple(vocab.TOPICS), "metric": vis.METRICS}
 
 
-def query_problems(U: nx.Graph, chosen: dict) -> list[Problem]:
-    """Every value of the query ``chosen`` (:func:`view_args`) that does not fit: a
+def query_problems(U: nx.Graph | Callable[[], nx.Graph], chosen: dict) -> list[Problem]:
+    """Every value of the query ``chosen`` (:func:`view_args`) that does not fit (``U``:
+    the region's graph, or what gives it, asked only for node-valued fields): a
     vocabulary value that does not exist, an ``initiative`` or ``municipality`` that is no
     such node of the region, an ``ego`` that is no node, an ``expand`` that is neither a
     municipality nor a Kreis of the region. Each problem names its field in German."""
@@ -235,6 +247,10 @@ def query_problems(U: nx.Graph, chosen: dict) -> list[Problem]:
                 problems.append(Problem(name, _(
                     "%(p)s: unbekannter Wert „%(v)s“; erlaubt: %(a)s.", p=titles[name],
                     v=value, a=", ".join(allowed))))
+    if not any(given.get(name) for name in ("initiative", "municipality", "ego", "expand")):
+        return problems
+    if callable(U):
+        U = U()
     nodes = U.nodes
     kreise = None
     for name in ("initiative", "municipality", "ego", "expand"):
@@ -267,7 +283,7 @@ def checked_query(region: Region, args) -> dict:
     """The view's query (:func:`view_args`) after every value is checked
     (:func:`query_problems`); raises :class:`ValidationError` with all problems."""
     chosen = view_args(args)
-    problems = query_problems(region_network(region), chosen)
+    problems = query_problems(lambda: region_network(region), chosen)
     if problems:
         raise ValidationError(problems)
     return chosen
@@ -322,23 +338,31 @@ def _query_key(chosen: dict) -> tuple:
 def plain_data(region: Region, chosen: dict) -> dict:
     """The vis data of the checked query ``chosen`` (:func:`checked_query`) without the
     analysis marks (:func:`graphs.vis.vis_data`; a topic's transfer routes are drawn, from
-    :func:`region_transfer`), cached per region, data version and query. Shared: callers
-    must not change it."""
-    U = region_network(region)
+    :func:`region_transfer`), with the ``data_version`` it was drawn from. Shared: callers
+    must not change it.
 
-    def build(current: Region, graph: nx.Graph) -> tuple[int, dict]:
-        transfer = _transfer(current, chosen)
-        with gc_paused():
-            return graph.graph["data_version"], with_provenance(
-                vis.vis_data(U=graph, transfer=transfer, layouts=_layouts.get, **chosen),
-                graph.graph["provenance"])
+    Drawn once per region, data version and query for all processes and hosts
+    (:data:`_shared_pictures`): after an edit one web worker draws the new picture and the
+    others read it, instead of each building the graph and drawing it again. Like the
+    graph, a large network's previous picture is served while the new one is drawn in the
+    background (a national picture takes seconds)."""
+    uri, query = current_app.config["SQLALCHEMY_DATABASE_URI"], _query_key(chosen)
 
-    # like the graph: a large network's previous picture is served while the new one is
-    # drawn in the background (the picture of a national network takes about a second)
-    family = (*_graph_key(region, U)[:2], _query_key(chosen))
-    return _pictures.get(family, U.graph["data_version"], lambda: build(region, U),
-                         _in_background(region, lambda current: build(
-                             current, region_network(current))))[1]
+    def make(current: Region) -> tuple[int, dict, float]:
+        def draw() -> dict:
+            start = time.perf_counter()
+            with gc_paused():
+                U = region_network(current, fresh=True)
+                picture = with_provenance(
+                    vis.vis_data(U=U, transfer=_transfer(current, chosen),
+                                 layouts=_layouts.get, **chosen), U.graph["provenance"])
+            picture["data_version"] = U.graph["data_version"]
+            return {"picture": picture, "seconds": time.perf_counter() - start}
+        made = _shared_pictures.get((uri, current.id, current.data_version or 0, query), draw)
+        return made["picture"]["data_version"], made["picture"], made["seconds"]
+
+    return _pictures.get((uri, region.id, query), region.data_version or 0,
+                         lambda: make(region), _in_background(region, make))[1]
 
 
 def marked_data(region: Region, chosen: dict, report: dict, report_key: tuple) -> dict:

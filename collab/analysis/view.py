@@ -122,8 +122,7 @@ def data(slug: str):
         return _invalid_query(exc)
     doc = network.decorated(network.plain_data(region, chosen), region, chosen)
     doc["editable"] = network.editable_keys(current_user, region)
-    doc["stale"] = network.region_network(region).graph["data_version"] < (
-        region.data_version or 0)
+    doc["stale"] = doc["data_version"] < (region.data_version or 0)
     return jsonify(doc)
 
 

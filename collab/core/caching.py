@@ -64,14 +64,22 @@ class Shared:
     """A value computed once for every process and host: a per-process :class:`LRU` in
     front of Redis (``REDIS_URL``; without it, as under ``make run``, the LRU alone).
 
-    For what is expensive to make and depends only on its key, such as the layout of a graph
-    or the rendered body of one report: the first process to need it makes it and stores it
-    in Redis for ``ttl`` seconds, and the others read it instead of making it again. Values
-    pass through ``dumps``/``loads`` (bytes or str); a Redis that does not answer is
-    skipped (the value is made here), never an error."""
+    For what is expensive to make and depends only on its key, such as the layout of a graph,
+    the rendered body of one report or the picture of one data version: the first process
+    to need it makes it and stores it in Redis for ``ttl`` seconds, and the others read it
+    instead of making it again. Processes that miss at the same moment (every web worker
+    right after an edit) do not all make it: one takes a short lock in Redis and makes it,
+    the others wait up to ``wait`` seconds for its result (and make it themselves only when
+    it does not come). Values pass through ``dumps``/``loads`` (bytes or str); a Redis that
+    does not answer is skipped (the value is made here), never an error."""
 
-    def __init__(self, prefix: str, size: int, ttl: int, dumps: Callable, loads: Callable):
+    #: how often a waiting process looks for the value another one is making
+    POLL_SECONDS = 0.01
+
+    def __init__(self, prefix: str, size: int, ttl: int, dumps: Callable, loads: Callable,
+                 wait: float = 5.0):
         self.prefix, self.ttl, self.dumps, self.loads = prefix, ttl, dumps, loads
+        self.wait = wait
         self.local = LRU(size)
 
     def _redis_key(self, key: tuple) -> str:
@@ -91,17 +99,46 @@ class Shared:
             client, name = redis_client(url), self._redis_key(key)
             try:
                 stored = client.get(name)
+                if stored is not None:
+                    return self.loads(stored)
+                # one maker at a time; the lock expires should its holder die
+                mine = client.set(f"{name}:making", 1, nx=True,
+                                  ex=max(1, int(self.wait * 2)))
+                if not mine:
+                    stored = self._await(client, name)
+                    if stored is not None:
+                        return self.loads(stored)
             except redis.RedisError:
                 return make()
-            if stored is not None:
-                return self.loads(stored)
-            value = make()
             try:
-                client.set(name, self.dumps(value), ex=self.ttl)
-            except redis.RedisError:
-                pass
-            return value
+                value = make()
+                try:
+                    client.set(name, self.dumps(value), ex=self.ttl)
+                except redis.RedisError:
+                    pass
+                return value
+            finally:
+                if mine:
+                    try:
+                        client.delete(f"{name}:making")
+                    except redis.RedisError:
+                        pass
         return self.local.get(key, shared)
+
+    def _await(self, client, name: str):
+        """The value another process is making, once it is stored; None when it is not
+        there within ``wait`` seconds (that process is slow or gone)."""
+        import time
+
+        deadline = time.monotonic() + self.wait
+        while time.monotonic() < deadline:
+            time.sleep(self.POLL_SECONDS)
+            stored = client.get(name)
+            if stored is not None:
+                return stored
+            if not client.exists(f"{name}:making"):
+                return client.get(name)
+        return None
 
     def clear(self) -> None:
         self.local.clear()
@@ -134,10 +171,13 @@ class Freshest:
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
 
-    def get(self, family: tuple, version: int, make: Callable[[], tuple[int, object]],
-            remake: Callable[[], tuple[int, object]]):
+    def get(self, family: tuple, version: int, make: Callable[[], tuple],
+            remake: Callable[[], tuple]):
         """``(version, value)``: ``make()`` and ``remake()`` return the version they read and
-        the value; ``remake`` runs in a background thread (it opens its own app context)."""
+        the value, and may add what making the value costs in seconds (when they took it
+        from elsewhere, e.g. a :class:`Shared` value another process made: a value slow to
+        make stays slow however quickly it was read); ``remake`` runs in a background
+        thread (it opens its own app context)."""
         import time
 
         with self.lock:
@@ -150,8 +190,22 @@ class Freshest:
             self._start(family, remake)
             return held[0], held[1]
         start = time.perf_counter()
-        made_version, value = make()
-        self._store(family, made_version, value, time.perf_counter() - start)
+        made_version, value, *cost = make()
+        self._store(family, made_version, value, max([time.perf_counter() - start, *cost]))
+        return made_version, value
+
+    def current(self, family: tuple, version: int, make: Callable[[], tuple]):
+        """Like :meth:`get`, but never the held value when it is older than ``version``:
+        the new one is made at once (for a background job that needs the current one)."""
+        import time
+
+        with self.lock:
+            held = self.items.get(family)
+        if held is not None and held[0] >= version:
+            return held[0], held[1]
+        start = time.perf_counter()
+        made_version, value, *cost = make()
+        self._store(family, made_version, value, max([time.perf_counter() - start, *cost]))
         return made_version, value
 
     def _start(self, family: tuple, remake) -> None:
@@ -169,8 +223,9 @@ class Freshest:
 
             try:
                 start = time.perf_counter()
-                made_version, value = remake()
-                self._store(family, made_version, value, time.perf_counter() - start)
+                made_version, value, *cost = remake()
+                self._store(family, made_version, value,
+                            max([time.perf_counter() - start, *cost]))
             except Exception:  # logged; the next request tries again
                 import logging
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import threading
 import time
 
@@ -317,7 +318,7 @@ def test_reports_computed_once_for_all_app_processes_by_the_rq_worker(database_u
 
     redis_lib.Redis.from_url(redis_url).flushdb()
     settings = {**FAST, "SQLALCHEMY_DATABASE_URI": database_url, "ANALYSIS_QUEUE": "redis",
-                "REDIS_URL": redis_url}
+                "REDIS_URL": redis_url, "ANALYSIS_NICE": 0}  # the worker runs in this process
     first, second = create_app(settings), create_app(settings)
     a = Browser(first.test_client()).login("gast")
     b = Browser(second.test_client()).login("koordination")
@@ -345,4 +346,71 @@ def test_reports_computed_once_for_all_app_processes_by_the_rq_worker(database_u
         assert jobs.state(spec) is None  # the marker is gone once the job ended
     for app in (first, second):
         with app.app_context():
+            db.engine.dispose()
+
+
+def test_the_analysis_worker_yields_the_cpu_to_the_pages():
+    """`flask analysis-worker` lowers its CPU priority (KN_ANALYSIS_NICE, default 10; its
+    forked work horses inherit it), so a national analysis does not slow the pages of the
+    web workers on the same host. Measured in a child process (niceness cannot be undone)."""
+    def child(out, nice):
+        out.put((jobs.lower_priority(nice), os.nice(0)))
+
+    ctx = multiprocessing.get_context("fork")
+    for asked, expected in ((10, 10), (0, os.nice(0)), (99, 19)):
+        out = ctx.Queue()
+        process = ctx.Process(target=child, args=(out, asked))
+        process.start()
+        process.join(30)
+        assert out.get(timeout=5) == (max(expected, os.nice(0)),) * 2, asked
+    assert create_app({**FAST}).config["ANALYSIS_NICE"] == 10
+
+
+def test_the_network_picture_is_drawn_once_for_all_app_processes(database_url, redis_url,
+                                                                 monkeypatch):
+    """After an edit, the first app process to be asked draws the new picture and stores
+    it in Redis; another process serves the same picture without building the graph or
+    drawing it again (network.plain_data, Shared)."""
+    import redis as redis_lib
+
+    from collab.analysis import network
+    from graphs import vis
+
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    settings = {**FAST, "SQLALCHEMY_DATABASE_URI": database_url, "ANALYSIS_QUEUE": "inline",
+                "REDIS_URL": redis_url}
+    first, second = create_app(settings), create_app(settings)
+    drawn = []
+    real = vis.vis_data
+    monkeypatch.setattr(vis, "vis_data", lambda **kw: drawn.append(1) or real(**kw))
+    a = Browser(first.test_client()).login("koordination")
+    b = Browser(second.test_client()).login("gast")
+    network.clear_caches()  # the processes' own caches (one module here, two processes there)
+    data_a = a.get(f"{R}/network/data.json").get_json()
+    network._pictures.clear()  # the second process has nothing of its own
+    network._shared_pictures.local.clear()
+    network._views.clear()
+    data_b = b.get(f"{R}/network/data.json").get_json()
+    assert drawn == [1]
+    assert data_a["nodes"] == data_b["nodes"] and data_a["edges"] == data_b["edges"]
+    assert data_b["stale"] is False and data_b["data_version"] == data_a["data_version"]
+    assert not network._views.items  # the second process did not even build the graph
+
+    # an edit: drawn once more, and both serve the new picture
+    token = first.test_cli_runner().invoke(args=["create-token", "koordination"]).output
+    headers = {"Authorization": f"Bearer {token.strip().splitlines()[-1]}"}
+    client = first.test_client()
+    key = client.get(f"/api/v1{R}/actors?per_page=1", headers=headers).get_json()[
+        "items"][0]["key"]
+    assert client.patch(f"/api/v1{R}/actors/{key}", json={"capacity_fte": 3.5},
+                        headers=headers).status_code == 200
+    new_a = a.get(f"{R}/network/data.json").get_json()
+    network._pictures.clear()
+    network._shared_pictures.local.clear()
+    new_b = b.get(f"{R}/network/data.json").get_json()
+    assert new_a["data_version"] > data_a["data_version"]
+    assert new_b["data_version"] == new_a["data_version"] and len(drawn) == 2
+    for app in (first, second):
+        with app.app_context():
+            db.session.remove()
             db.engine.dispose()

@@ -103,3 +103,59 @@ def test_freshest_remakes_a_slow_value_at_most_every_interval():
         threading.Event().wait(0.05)
     # a newer version within the interval: the held value, no second remake yet
     assert cache.get(("r",), 3, None, remake) == (2, "v2") and made == [1]
+
+
+def test_processes_missing_at_once_make_the_value_once(redis_url):
+    """Right after an edit every web worker misses the new picture at the same moment: one
+    makes it (a short lock in Redis), the others wait for it instead of making it too."""
+    import threading
+    import time
+
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    made, results = [], []
+    app = _app(redis_url)
+
+    def make():
+        made.append(1)
+        time.sleep(0.3)
+        return {"picture": len(made)}
+
+    def process():
+        with app.app_context():
+            results.append(_cache().get(("picture", 7), make))  # a cache of its own
+    workers = [threading.Thread(target=process) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(10)
+    assert made == [1] and results == [{"picture": 1}] * 4
+
+
+def test_a_maker_that_does_not_deliver_is_not_waited_for_beyond_wait(redis_url):
+    """A process that took the lock and died leaves it until it expires; the others wait at
+    most ``wait`` seconds, then make the value themselves."""
+    import time
+
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    cache = Shared("test-shared", 4, 60, dumps=json.dumps, loads=json.loads, wait=0.3)
+    with _app(redis_url).app_context():
+        client.set(f"{cache._redis_key(('k',))}:making", 1, ex=60)  # the dead maker's lock
+        start = time.monotonic()
+        assert cache.get(("k",), lambda: "made here") == "made here"
+        assert 0.25 < time.monotonic() - start < 5
+
+
+def test_freshest_counts_what_a_value_cost_where_it_was_made():
+    """A value read from another process' work (a :class:`Shared` picture) is as slow to
+    make as it was there: the next version is served stale, not made in the request."""
+    from collab.core.caching import Freshest
+
+    cache = Freshest(4, slow=1.0, interval=3600)
+    assert cache.get(("r",), 1, lambda: (1, "v1", 2.5), None) == (1, "v1")  # read quickly
+    assert cache.get(("r",), 2, lambda: (2, "never in the request"),
+                     lambda: (2, "v2")) == (1, "v1")
