@@ -541,6 +541,11 @@ def _check_against_platform(doc: dict) -> list[Problem]:
 # --- import -----------------------------------------------------------------------------------
 
 
+#: the tables a bundle fills (their statistics are refreshed after a large import)
+NETWORK_TABLES = ["municipality", "region_membership", "actor", "initiative", "participation",
+                  "tie", "format", "format_participant"]
+
+
 def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
                   slug: str | None = None, action: str = "bundle.import",
                   permitted: bool | None = None, log: dict | None = None,
@@ -603,6 +608,9 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
                               _summary(changes), before=before, **log):
                 store.touch_other_regions(applied.shared_changed, region, user,
                                           "bundle.import")
+            written = sum(c["created"] + c["updated"] + c["deleted"] for c in changes.values())
+            if written >= store.BULK_RECORDS:
+                store.refresh_statistics(NETWORK_TABLES)
     except sa.exc.IntegrityError:
         db.session.rollback()  # a concurrent import created the region first
         raise store.Conflict(_("Eine gleichzeitige Änderung ist Ihnen zuvorgekommen; es "

@@ -180,3 +180,19 @@ def differs(obj: Any, data: dict, names: tuple[str, ...]) -> bool:
         if have != want:
             return True
     return False
+
+
+#: a write of at least this many records refreshes PostgreSQL's table statistics
+BULK_RECORDS = 1000
+
+
+def refresh_statistics(tables: list[str]) -> None:
+    """After a bulk write (a national import: tens of thousands of rows), PostgreSQL's
+    planner learns the tables' new sizes now instead of after autovacuum's next round;
+    until then it plans by the old ones (the overview's queries took twice as long).
+    Nothing to do on SQLite."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    preparer = db.session.get_bind().dialect.identifier_preparer
+    db.session.execute(sa.text("ANALYZE " + ", ".join(preparer.quote(t) for t in tables)))
+    db.session.commit()

@@ -184,3 +184,31 @@ def _import_every_kind() -> None:
     db.session.remove()
     assert _region().data_version == version + 1
     assert _canon(export_bundle(_region(), contact=True)) == _canon(doc)
+
+
+def test_a_large_import_refreshes_the_planner_statistics(ctx, monkeypatch):
+    """After an import of many records PostgreSQL's statistics of the network tables are
+    fresh (ANALYZE), so its first queries are planned by the new sizes; a small import
+    leaves them to autovacuum. SQLite has none to refresh."""
+    from collab.core import store
+
+    calls = []
+    refresh = store.refresh_statistics
+    monkeypatch.setattr(store, "refresh_statistics",
+                        lambda tables: calls.append(tables) or refresh(tables))
+    monkeypatch.setattr(store, "BULK_RECORDS", 10**9)
+    before = export_bundle(_region(), contact=True)
+    doc = copy.deepcopy(before)
+    doc["actors"][0]["name"] += " (umbenannt)"
+    import_bundle(doc, SYSTEM)
+    assert calls == []  # one record: no refresh
+
+    monkeypatch.setattr(store, "BULK_RECORDS", 2)
+    doc["actors"][0]["name"] = before["actors"][0]["name"]
+    doc["actors"][1]["name"] += " (umbenannt)"
+    import_bundle(doc, SYSTEM)
+    assert calls == [services.NETWORK_TABLES]
+    if db.session.get_bind().dialect.name == "postgresql":
+        analysed = db.session.execute(sa.text(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")).scalars()
+        assert set(services.NETWORK_TABLES) <= set(analysed)
