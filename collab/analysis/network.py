@@ -348,21 +348,31 @@ def plain_data(region: Region, chosen: dict) -> dict:
     background (a national picture takes seconds)."""
     uri, query = current_app.config["SQLALCHEMY_DATABASE_URI"], _query_key(chosen)
 
+    def draw(current: Region) -> dict:
+        start = time.perf_counter()
+        with gc_paused():
+            U = region_network(current, fresh=True)
+            picture = with_provenance(
+                vis.vis_data(U=U, transfer=_transfer(current, chosen),
+                             layouts=_layouts.get, **chosen), U.graph["provenance"])
+        picture["data_version"] = U.graph["data_version"]
+        return {"picture": picture, "seconds": time.perf_counter() - start}
+
     def make(current: Region) -> tuple[int, dict, float]:
-        def draw() -> dict:
-            start = time.perf_counter()
-            with gc_paused():
-                U = region_network(current, fresh=True)
-                picture = with_provenance(
-                    vis.vis_data(U=U, transfer=_transfer(current, chosen),
-                                 layouts=_layouts.get, **chosen), U.graph["provenance"])
-            picture["data_version"] = U.graph["data_version"]
-            return {"picture": picture, "seconds": time.perf_counter() - start}
-        made = _shared_pictures.get((uri, current.id, current.data_version or 0, query), draw)
+        made = _shared_pictures.get((uri, current.id, current.data_version or 0, query),
+                                    lambda: draw(current))
+        return made["picture"]["data_version"], made["picture"], made["seconds"]
+
+    def remake(current: Region) -> tuple[int, dict, float]:
+        # in the background, for a picture slow to draw: the newest one any process drew
+        # in the last interval (under a stream of edits each would otherwise draw its own
+        # version in turn), else drawn here
+        made = _shared_pictures.recent((uri, current.id, "newest", query),
+                                       lambda: draw(current), SLOW_REBUILD_INTERVAL)
         return made["picture"]["data_version"], made["picture"], made["seconds"]
 
     return _pictures.get((uri, region.id, query), region.data_version or 0,
-                         lambda: make(region), _in_background(region, make))[1]
+                         lambda: make(region), _in_background(region, remake))[1]
 
 
 def marked_data(region: Region, chosen: dict, report: dict, report_key: tuple) -> dict:

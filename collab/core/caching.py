@@ -125,6 +125,42 @@ class Shared:
                         pass
         return self.local.get(key, shared)
 
+    def recent(self, key: tuple, make: Callable[[], object], ttl: float):
+        """A value made by any process within the last ``ttl`` seconds, else made here (one
+        process at a time, like :meth:`get`); never kept in this process' own cache. For
+        "the newest picture", which every process would otherwise remake in turn."""
+        url = current_app.config.get("REDIS_URL")
+        if not url:
+            return make()
+        import redis
+
+        client, name = redis_client(url), self._redis_key(key)
+        mine = False
+        try:
+            stored = client.get(name)
+            if stored is not None:
+                return self.loads(stored)
+            mine = client.set(f"{name}:making", 1, nx=True, ex=max(1, int(self.wait * 2)))
+            if not mine:
+                stored = self._await(client, name)
+                if stored is not None:
+                    return self.loads(stored)
+        except redis.RedisError:
+            return make()
+        try:
+            value = make()
+            try:
+                client.set(name, self.dumps(value), px=max(1, int(ttl * 1000)))
+            except redis.RedisError:
+                pass
+            return value
+        finally:
+            if mine:
+                try:
+                    client.delete(f"{name}:making")
+                except redis.RedisError:
+                    pass
+
     def _await(self, client, name: str):
         """The value another process is making, once it is stored; None when it is not
         there within ``wait`` seconds (that process is slow or gone)."""

@@ -118,7 +118,9 @@ class Actor(db.Model):
     __table_args__ = (sa.UniqueConstraint("region_id", "key"),
                       # a region's actors of some municipalities, or its regional bodies
                       # (the overview's level matrix at national scale)
-                      sa.Index("ix_actor_region_municipality", "region_id", "municipality_id"))
+                      sa.Index("ix_actor_region_municipality", "region_id", "municipality_id"),
+                      # a page of a region's actors by name (lists, API) without sorting all
+                      sa.Index("ix_actor_region_name", "region_id", "name"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the region it acts in

@@ -1,5 +1,6 @@
-"""an index on actor (region_id, municipality_id): the actors of a page of members, and a
-region's regional bodies, without scanning all the region's actors
+"""indexes on actor (region_id, municipality_id) and (region_id, name): the actors of a page
+of members, a region's regional bodies and a page of actors by name, without scanning and
+sorting all the region's actors
 
 Revision ID: f3a8c1d92b47
 Revises: e8b3d5a1c602
@@ -20,8 +21,10 @@ def upgrade():
     with op.batch_alter_table('actor', schema=None) as batch_op:
         batch_op.create_index('ix_actor_region_municipality', ['region_id', 'municipality_id'],
                               unique=False)
+        batch_op.create_index('ix_actor_region_name', ['region_id', 'name'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('actor', schema=None) as batch_op:
+        batch_op.drop_index('ix_actor_region_name')
         batch_op.drop_index('ix_actor_region_municipality')

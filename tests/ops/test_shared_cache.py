@@ -159,3 +159,29 @@ def test_freshest_counts_what_a_value_cost_where_it_was_made():
     assert cache.get(("r",), 1, lambda: (1, "v1", 2.5), None) == (1, "v1")  # read quickly
     assert cache.get(("r",), 2, lambda: (2, "never in the request"),
                      lambda: (2, "v2")) == (1, "v1")
+
+
+def test_recent_shares_the_newest_value_for_a_while(redis_url):
+    """``recent``: under a stream of edits each process would remake a slow value for the
+    version it happens to see; instead the value any process made in the last ``ttl``
+    seconds is taken, and only after that is one made again (never kept locally)."""
+    import time
+
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    made = []
+
+    def make(version):
+        made.append(version)
+        return {"version": version}
+    with _app(redis_url).app_context():
+        first, second = _cache(), _cache()
+        assert first.recent(("newest",), lambda: make(5), ttl=0.5) == {"version": 5}
+        assert second.recent(("newest",), lambda: make(7), ttl=0.5) == {"version": 5}
+        time.sleep(0.6)
+        assert second.recent(("newest",), lambda: make(9), ttl=0.5) == {"version": 9}
+        assert first.recent(("newest",), lambda: make(11), ttl=0.5) == {"version": 9}
+    assert made == [5, 9]
+    with _app(None).app_context():  # without Redis: made each time (callers bound it)
+        assert _cache().recent(("newest",), lambda: make(1), ttl=60) == {"version": 1}
