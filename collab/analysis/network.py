@@ -10,6 +10,7 @@ region's report. Both are cached per database, region, data version and query, a
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -85,6 +86,7 @@ def clear_caches() -> None:
     _pictures.clear()
     _layouts.clear()
     _shared_pictures.clear()
+    _documents.clear()
 
 
 def region_network(region: Region, *, fresh: bool = False) -> nx.Graph:
@@ -390,16 +392,36 @@ def marked_data(region: Region, chosen: dict, report: dict, report_key: tuple) -
     return _data.get((*_graph_key(region, U), _query_key(chosen), report_key), make)
 
 
-def decorated(data: dict, region: Region, chosen: dict) -> dict:
-    """``data`` with the saved positions, the URLs of the nodes' pages, the vocabulary's
-    labels and the query (a new dict; the cached one stays as it is)."""
-    doc = vis.with_positions(data, saved_positions(region))
+def decorated(data: dict, region: Region, chosen: dict, positions: dict | None = None) -> dict:
+    """``data`` with the saved positions (``positions``, else read), the URLs of the nodes'
+    pages, the vocabulary's labels and the query (a new dict; the cached one stays as it
+    is)."""
+    doc = vis.with_positions(data, saved_positions(region) if positions is None else positions)
     base = url_for("objects.overview", slug=region.slug)
     doc["urls"] = {"municipality": f"{base}/municipalities/", "actor": f"{base}/actors/",
                    "initiative": f"{base}/initiatives/"}
     doc["labels"] = _labels()
     doc["query"] = chosen
     return doc
+
+
+#: data.json bodies without the viewer's part, by picture, positions, language and address
+_documents = LRU(16)
+
+
+def picture_document(region: Region, chosen: dict, picture: dict) -> str:
+    """``picture`` (:func:`plain_data`) as :func:`decorated` makes it, encoded as JSON,
+    encoded once per picture, saved positions, language and address: a national picture
+    is over half a megabyte, and encoding it was most of a data.json request."""
+    from flask_babel import get_locale
+
+    positions = saved_positions(region)
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id, _query_key(chosen),
+           picture["data_version"], str(get_locale()),
+           url_for("objects.overview", slug=region.slug),
+           hashlib.blake2b(repr(sorted(positions.items())).encode(), digest_size=16).digest())
+    return _documents.get(key, lambda: json.dumps(
+        decorated(picture, region, chosen, positions), separators=(",", ":")))
 
 
 def graph_payload(region: Region, args, *, lang: str = "de") -> dict | None:

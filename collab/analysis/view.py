@@ -8,6 +8,8 @@ first time after a change).
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -120,10 +122,13 @@ def data(slug: str):
         chosen = network.checked_query(region, request.args)
     except ValidationError as exc:
         return _invalid_query(exc)
-    doc = network.decorated(network.plain_data(region, chosen), region, chosen)
-    doc["editable"] = network.editable_keys(current_user, region)
-    doc["stale"] = doc["data_version"] < (region.data_version or 0)
-    return jsonify(doc)
+    picture = network.plain_data(region, chosen)
+    document = network.picture_document(region, chosen, picture)
+    # the viewer's part appended to the shared, encoded document (it ends with "}")
+    viewer = json.dumps({"editable": network.editable_keys(current_user, region),
+                         "stale": picture["data_version"] < (region.data_version or 0)})
+    return current_app.response_class(f"{document[:-1]},{viewer[1:]}",
+                                      mimetype="application/json")
 
 
 @bp.get("/<slug>/network/marks.json")

@@ -3,6 +3,7 @@ of its municipalities, actors, initiatives, ties and formats."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from collab.analysis import reports
 from collab.bundles import forms as bundle_forms
 from collab.core import forms, validation, vocab, web
 from collab.core import permissions as perm
-from collab.core.caching import LRU, version_key
+from collab.core.caching import LRU, Shared, version_key
 from collab.core.models import Actor, Municipality, RegionMembership, Rule, Tie
 from collab.core.records import designated_taktgeber
 from collab.core.store import Conflict
@@ -83,9 +84,10 @@ class MemberPage:
 
 
 #: which memberships are on a page of the level matrix, and how many there are, per region,
-#: data version and page: sorting a national network's 10,800 members took most of the
-#: overview's database time
-_member_pages = LRU(32)
+#: data version and page, found by one process for all: sorting a national network's
+#: 10,800 members took most of the overview's database time
+_member_pages = Shared("member-pages", 32, 3600, dumps=json.dumps,
+                       loads=lambda raw: tuple(json.loads(raw)))
 
 
 def _member_page(region, page: int) -> tuple[tuple[int, ...], int]:
@@ -153,8 +155,9 @@ def level_matrix(region, page: int = 1):
 #: was most of the overview's time, and most changes (an actor's capacity, a tie) leave it
 #: as it was
 _matrices = LRU(64)
-#: the numbers of each kind of record, per region and data version
-_counts = LRU(16)
+#: the numbers of each kind of record, per region and data version, counted by one process
+#: for all (at national scale counting takes about 10 ms of the database per version)
+_counts = Shared("overview-counts", 16, 3600, dumps=json.dumps, loads=json.loads)
 
 
 def matrix_html(region, rows: list[dict]) -> Markup:

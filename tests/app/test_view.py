@@ -519,3 +519,21 @@ def test_a_slow_network_is_served_stale_and_rebuilt_in_the_background(app, monke
             time.sleep(0.05)
         assert max(v for v, _d, _s in network._pictures.items.values()) == version + 1
     network.clear_caches()
+
+
+def test_the_encoded_picture_follows_positions_language_and_viewer(as_user):
+    """data.json is encoded once per picture, positions, language and address
+    (network.picture_document) and gets the viewer's part appended: a saved position, the
+    other language and another account's rights show at once."""
+    coordinator, reader = as_user("koordination"), as_user("gast")
+    first = coordinator.get(f"{R}/network/data.json").get_json()
+    assert first["editable"] is True and first["stale"] is False
+    assert first["labels"]["level"]["coordinating"] == "koordinierend"
+    assert reader.get(f"{R}/network/data.json").get_json()["editable"] == []
+    assert _post_positions(coordinator, {"olpe": [12.5, -3]}).status_code == 200
+    moved = _by_id(coordinator.get(f"{R}/network/data.json").get_json()["nodes"])["olpe"]
+    assert (moved["x"], moved["y"]) == (12.5, -3)
+    reader.post("/lang/en", {"next": f"{R}/network"}, csrf_from=R)
+    english = reader.get(f"{R}/network/data.json").get_json()
+    assert english["labels"]["level"]["coordinating"] == "coordinating"
+    assert english["editable"] == [] and _by_id(english["nodes"])["olpe"]["x"] == 12.5
