@@ -30,7 +30,7 @@ import graphs
 from collab.analysis import reports
 from collab.core import permissions as perm
 from collab.core import vocab
-from collab.core.caching import LRU, Freshest, Shared, version_key
+from collab.core.caching import LRU, Freshest, Shared, in_background, version_key
 from collab.core.models import (
     Actor,
     Initiative,
@@ -111,21 +111,7 @@ def region_network(region: Region, *, fresh: bool = False) -> nx.Graph:
     if fresh:
         return _views.current(family, region.data_version or 0, lambda: build(region))[1]
     return _views.get(family, region.data_version or 0, lambda: build(region),
-                      _in_background(region, build))[1]
-
-
-def _in_background(region: Region, build):
-    """``build`` of the region as a background thread runs it: in an app context of its
-    own, with the region read anew by its own session (see :class:`Freshest`)."""
-    app, region_id = current_app._get_current_object(), region.id
-
-    def run():
-        with app.app_context():
-            try:
-                return build(db.session.get(Region, region_id))
-            finally:
-                db.session.remove()
-    return run
+                      in_background(region, build))[1]
 
 
 def _graph_key(region: Region, U: nx.Graph) -> tuple:
@@ -374,7 +360,7 @@ def plain_data(region: Region, chosen: dict) -> dict:
         return made["picture"]["data_version"], made["picture"], made["seconds"]
 
     return _pictures.get((uri, region.id, query), region.data_version or 0,
-                         lambda: make(region), _in_background(region, remake))[1]
+                         lambda: make(region), in_background(region, remake))[1]
 
 
 def marked_data(region: Region, chosen: dict, report: dict, report_key: tuple) -> dict:

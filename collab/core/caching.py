@@ -275,3 +275,19 @@ class Freshest:
         with self.lock:
             self.items.clear()
             self.started.clear()
+
+
+def in_background(region: Region, build):
+    """``build`` of the region as a background thread runs it (:class:`Freshest`): in an
+    app context of its own, with the region read anew by its own session."""
+    from collab.extensions import db
+
+    app, region_id = current_app._get_current_object(), region.id
+
+    def run():
+        with app.app_context():
+            try:
+                return build(db.session.get(Region, region_id))
+            finally:
+                db.session.remove()
+    return run

@@ -3,7 +3,6 @@ of its municipalities, actors, initiatives, ties and formats."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -26,7 +25,7 @@ from collab.analysis import reports
 from collab.bundles import forms as bundle_forms
 from collab.core import forms, validation, vocab, web
 from collab.core import permissions as perm
-from collab.core.caching import LRU, Shared, version_key
+from collab.core.caching import LRU, Freshest, in_background, version_key
 from collab.core.models import Actor, Municipality, RegionMembership, Rule, Tie
 from collab.core.records import designated_taktgeber
 from collab.core.store import Conflict
@@ -72,6 +71,21 @@ def _kind(name: str):
 #: Members per page of the level matrix (a national network has 10,800).
 MATRIX_PER_PAGE = 100
 
+#: Counting a national network's records after an edit takes about 20 ms of the database,
+#: sorting its 10,800 members for a page of the matrix about 15 ms. For a network of at
+#: least LARGE_MEMBERS members both are redone in the background while the last result is
+#: shown, at most every SLOW_INTERVAL seconds per process (under a stream of edits a new
+#: actor shows up in the count and the matrix seconds later); a smaller network's are
+#: redone at once after each edit.
+LARGE_MEMBERS = 2000
+SLOW_INTERVAL = 5.0
+_SLOW = 1.0  # what a large network's counts "cost" (Freshest serves them stale)
+_counts = Freshest(16, _SLOW, SLOW_INTERVAL)
+
+
+def _cost(members: int) -> float:
+    return _SLOW if members >= LARGE_MEMBERS else 0.0
+
 
 class MemberPage:
     """One page of the level matrix' members, for the ``pagination`` macro."""
@@ -83,11 +97,9 @@ class MemberPage:
         self.prev_num, self.next_num = page - 1, page + 1
 
 
-#: which memberships are on a page of the level matrix, and how many there are, per region,
-#: data version and page, found by one process for all: sorting a national network's
-#: 10,800 members took most of the overview's database time
-_member_pages = Shared("member-pages", 32, 3600, dumps=json.dumps,
-                       loads=lambda raw: tuple(json.loads(raw)))
+#: which memberships are on a page of the level matrix, and how many there are, per region
+#: and page (see LARGE_MEMBERS)
+_member_pages = Freshest(32, _SLOW, SLOW_INTERVAL)
 
 
 def _member_page(region, page: int) -> tuple[tuple[int, ...], int]:
@@ -115,8 +127,13 @@ def level_matrix(region, page: int = 1):
     from collab.core.web import select_locale  # the analysis is the one source of the cover
 
     page = max(1, page)
-    order, total = _member_pages.get((*version_key(region), page, MATRIX_PER_PAGE),
-                                     lambda: _member_page(region, page))
+
+    def find(current) -> tuple[int, tuple, float]:
+        order, total = _member_page(current, page)
+        return current.data_version or 0, (order, total), _cost(total)
+    family = (*version_key(region)[:2], page, MATRIX_PER_PAGE)
+    order, total = _member_pages.get(family, region.data_version or 0, lambda: find(region),
+                                     in_background(region, find))[1]
     found = {m.id: m for m in db.session.scalars(
         sa.select(RegionMembership).join(Municipality)
         .options(contains_eager(RegionMembership.municipality))
@@ -151,13 +168,10 @@ def level_matrix(region, page: int = 1):
          if m.municipality.key in cover else None} for m in members.items]
 
 
-#: rendered level matrices by content, address and language: rendering a page of the matrix
-#: was most of the overview's time, and most changes (an actor's capacity, a tie) leave it
-#: as it was
+#: rendered level matrices (and lists of regional bodies) by content, address and language:
+#: rendering a page of the matrix was most of the overview's time, and most changes (an
+#: actor's capacity, a tie) leave it as it was
 _matrices = LRU(64)
-#: the numbers of each kind of record, per region and data version, counted by one process
-#: for all (at national scale counting takes about 10 ms of the database per version)
-_counts = Shared("overview-counts", 16, 3600, dumps=json.dumps, loads=json.loads)
 
 
 def matrix_html(region, rows: list[dict]) -> Markup:
@@ -176,16 +190,36 @@ def matrix_html(region, rows: list[dict]) -> Markup:
         "objects/_matrix.html", base=base, matrix=rows)))
 
 
+def region_counts(region) -> dict[str, int]:
+    """How many records of each kind the region has (see LARGE_MEMBERS)."""
+    def count(current) -> tuple[int, dict, float]:
+        counts = {name: db.session.scalar(sa.select(sa.func.count()).select_from(
+            filtered_query(kind, current, {}).order_by(None).subquery()))
+            for name, kind in KINDS.items()}
+        return current.data_version or 0, counts, _cost(counts["municipalities"])
+    return _counts.get(version_key(region)[:2], region.data_version or 0,
+                       lambda: count(region), in_background(region, count))[1]
+
+
+def regional_html(region) -> Markup:
+    """The region's actors without a municipality (a national network has hundreds) as
+    HTML, rendered once for the same content and language."""
+    from flask_babel import get_locale
+
+    rows = tuple(db.session.execute(sa.select(Actor.key, Actor.name, Actor.type, Actor.level)
+                                    .where(Actor.region_id == region.id,
+                                           Actor.municipality_id.is_(None))
+                                    .order_by(Actor.name, Actor.id)).all())
+    base = url_for(".overview", slug=region.slug)
+    return Markup(_matrices.get(("regional", str(get_locale()), base, rows),
+                                lambda: render_template("objects/_regional.html", base=base,
+                                                        regional=rows)))
+
+
 @bp.route("/<slug>")
 def overview(slug: str):
     region = perm.get_region(slug)
-    counts = _counts.get(version_key(region), lambda: {
-        name: db.session.scalar(sa.select(sa.func.count()).select_from(
-            filtered_query(kind, region, {}).order_by(None).subquery()))
-        for name, kind in KINDS.items()})
-    regional = db.session.execute(sa.select(Actor.key, Actor.name, Actor.type, Actor.level).where(
-        Actor.region_id == region.id, Actor.municipality_id.is_(None)).order_by(
-        Actor.name, Actor.id)).all()
+    counts = region_counts(region)
     settings = None
     if perm.can_edit_region_settings(current_user, region):
         settings = object_forms.RegionSettingsForm(formdata=None, data=_form_data(
@@ -193,7 +227,7 @@ def overview(slug: str):
     members, matrix = level_matrix(region, web.page_number())
     return render_template("objects/overview.html", region=region, counts=counts,
                            members=members, matrix_html=matrix_html(region, matrix),
-                           regional=regional, base=url_for(".overview", slug=region.slug),
+                           regional_html=regional_html(region),
                            upload=bundle_forms.BundleUploadForm(), settings=settings)
 
 

@@ -560,3 +560,33 @@ def test_level_matrix_follows_its_content_and_the_language(as_user, api):
     assert "fehlt" not in english and "missing" in english and "Municipality" in english
     user.post("/lang/de", {"next": R}, csrf_from=R)
     assert matrix.search(text(user.get(R)))[0] == renamed
+
+
+def test_a_large_network_overview_shows_the_last_counts_while_recounting(as_user, api,
+                                                                         monkeypatch):
+    """A network of LARGE_MEMBERS members or more is counted (and its matrix page sorted)
+    in the background after an edit while the last figures are shown; the new actor shows
+    up seconds later. A smaller network's figures follow each edit at once (the other
+    tests)."""
+    import time
+
+    from collab.objects import pages as object_pages
+
+    monkeypatch.setattr(object_pages, "LARGE_MEMBERS", 1)
+    monkeypatch.setattr(object_pages._counts, "interval", 0.0)
+    object_pages._counts.clear()
+    user = as_user("koordination")
+    count = re.compile(r'<strong>(\d+)</strong> Akteure')
+    before = int(count.search(text(user.get(R)))[1])
+    assert api("koordination").post("/regions/swf5/actors", {
+        "key": "neu-im-netz", "name": "Neu im Netz", "type": "agency",
+        "level": "coordinating", "sector": "public", "municipality": None}).status_code == 201
+    seen = [int(count.search(text(user.get(R)))[1])]
+    assert seen[0] == before  # the last figures, at once
+    for _ in range(100):
+        if seen[-1] == before + 1:
+            break
+        time.sleep(0.05)
+        seen.append(int(count.search(text(user.get(R)))[1]))
+    assert seen[-1] == before + 1
+    object_pages._counts.clear()
