@@ -3,6 +3,7 @@ of its municipalities, actors, initiatives, ties and formats."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -174,18 +175,24 @@ def level_matrix(region, page: int = 1):
 _matrices = LRU(64)
 
 
+def _digest(content) -> bytes:
+    """A short key for what a fragment shows (comparing the content itself on every look-up
+    cost more than rendering saved)."""
+    return hashlib.blake2b(repr(content).encode(), digest_size=20).digest()
+
+
 def matrix_html(region, rows: list[dict]) -> Markup:
     """The level matrix of ``rows`` (:func:`level_matrix`) as HTML, rendered once for the
     same content (keyed by everything the table shows)."""
     from flask_babel import get_locale
 
     base = url_for("objects.overview", slug=region.slug)
-    key = (str(get_locale()), base, tuple(
+    key = _digest((str(get_locale()), base, [
         (r["membership"].tier, r["membership"].municipality.key,
          r["membership"].municipality.name,
-         tuple((level, tuple(actors)) for level, actors in r["levels"].items()),
+         [(level, [tuple(a) for a in actors]) for level, actors in r["levels"].items()],
          (r["covered_by"]["key"], r["covered_by"]["name"]) if r["covered_by"] else None)
-        for r in rows))
+        for r in rows]))
     return Markup(_matrices.get(key, lambda: render_template(
         "objects/_matrix.html", base=base, matrix=rows)))
 
@@ -211,7 +218,8 @@ def regional_html(region) -> Markup:
                                            Actor.municipality_id.is_(None))
                                     .order_by(Actor.name, Actor.id)).all())
     base = url_for(".overview", slug=region.slug)
-    return Markup(_matrices.get(("regional", str(get_locale()), base, rows),
+    return Markup(_matrices.get(_digest(("regional", str(get_locale()), base,
+                                         [tuple(r) for r in rows])),
                                 lambda: render_template("objects/_regional.html", base=base,
                                                         regional=rows)))
 
