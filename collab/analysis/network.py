@@ -87,6 +87,7 @@ def clear_caches() -> None:
     _layouts.clear()
     _shared_pictures.clear()
     _documents.clear()
+    _label_sets.clear()
 
 
 def region_network(region: Region, *, fresh: bool = False) -> nx.Graph:

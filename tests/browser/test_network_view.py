@@ -461,10 +461,18 @@ def pseudo_english(live_server):
     with app.app_context():
         cache = app.extensions["babel"].instance.domain_instance.cache
     before = dict(cache)
+
+    def forget_rendered():  # what was rendered or labelled with the other catalogue
+        from collab.analysis import network
+        from collab.objects import pages
+        network.clear_caches()
+        pages._matrices.clear()
+    forget_rendered()
     cache[("en", "messages")] = PseudoTranslations()
     yield
     cache.clear()
     cache.update(before)
+    forget_rendered()
 
 
 #: the view's own words on screen (not names or other data), each text node with where it is
