@@ -92,38 +92,7 @@ class Shared:
         url = current_app.config.get("REDIS_URL")
         if not url:
             return self.local.get(key, make)
-
-        def shared():
-            import redis
-
-            client, name = redis_client(url), self._redis_key(key)
-            try:
-                stored = client.get(name)
-                if stored is not None:
-                    return self.loads(stored)
-                # one maker at a time; the lock expires should its holder die
-                mine = client.set(f"{name}:making", 1, nx=True,
-                                  ex=max(1, int(self.wait * 2)))
-                if not mine:
-                    stored = self._await(client, name)
-                    if stored is not None:
-                        return self.loads(stored)
-            except redis.RedisError:
-                return make()
-            try:
-                value = make()
-                try:
-                    client.set(name, self.dumps(value), ex=self.ttl)
-                except redis.RedisError:
-                    pass
-                return value
-            finally:
-                if mine:
-                    try:
-                        client.delete(f"{name}:making")
-                    except redis.RedisError:
-                        pass
-        return self.local.get(key, shared)
+        return self.local.get(key, lambda: self._made_once(url, key, make, ex=self.ttl))
 
     def recent(self, key: tuple, make: Callable[[], object], ttl: float):
         """A value made by any process within the last ``ttl`` seconds, else made here (one
@@ -132,6 +101,11 @@ class Shared:
         url = current_app.config.get("REDIS_URL")
         if not url:
             return make()
+        return self._made_once(url, key, make, px=max(1, int(ttl * 1000)))
+
+    def _made_once(self, url: str, key: tuple, make: Callable[[], object], **expiry):
+        """The value stored in Redis under ``key``, else made here (holding a short lock
+        that lets the others wait for it) and stored with ``expiry`` (``ex``/``px``)."""
         import redis
 
         client, name = redis_client(url), self._redis_key(key)
@@ -140,6 +114,7 @@ class Shared:
             stored = client.get(name)
             if stored is not None:
                 return self.loads(stored)
+            # one maker at a time; the lock expires should its holder die
             mine = client.set(f"{name}:making", 1, nx=True, ex=max(1, int(self.wait * 2)))
             if not mine:
                 stored = self._await(client, name)
@@ -150,7 +125,7 @@ class Shared:
         try:
             value = make()
             try:
-                client.set(name, self.dumps(value), px=max(1, int(ttl * 1000)))
+                client.set(name, self.dumps(value), **expiry)
             except redis.RedisError:
                 pass
             return value
