@@ -185,10 +185,10 @@ class Freshest:
     def get(self, family: tuple, version: int, make: Callable[[], tuple],
             remake: Callable[[], tuple]):
         """``(version, value)``: ``make()`` and ``remake()`` return the version they read and
-        the value, and may add what making the value costs in seconds (when they took it
-        from elsewhere, e.g. a :class:`Shared` value another process made: a value slow to
-        make stays slow however quickly it was read); ``remake`` runs in a background
-        thread (it opens its own app context)."""
+        the value, and may add what making the value costs in seconds, which then counts
+        instead of the time they took (a :class:`Shared` value another process made stays
+        slow however quickly it was read; a caller may decide by size, not by the clock);
+        ``remake`` runs in a background thread (it opens its own app context)."""
         import time
 
         with self.lock:
@@ -202,7 +202,7 @@ class Freshest:
             return held[0], held[1]
         start = time.perf_counter()
         made_version, value, *cost = make()
-        self._store(family, made_version, value, max([time.perf_counter() - start, *cost]))
+        self._store(family, made_version, value, cost[0] if cost else time.perf_counter() - start)
         return made_version, value
 
     def current(self, family: tuple, version: int, make: Callable[[], tuple]):
@@ -216,7 +216,7 @@ class Freshest:
             return held[0], held[1]
         start = time.perf_counter()
         made_version, value, *cost = make()
-        self._store(family, made_version, value, max([time.perf_counter() - start, *cost]))
+        self._store(family, made_version, value, cost[0] if cost else time.perf_counter() - start)
         return made_version, value
 
     def _start(self, family: tuple, remake) -> None:
@@ -236,7 +236,7 @@ class Freshest:
                 start = time.perf_counter()
                 made_version, value, *cost = remake()
                 self._store(family, made_version, value,
-                            max([time.perf_counter() - start, *cost]))
+                            cost[0] if cost else time.perf_counter() - start)
             except Exception:  # logged; the next request tries again
                 import logging
 

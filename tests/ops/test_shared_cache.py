@@ -152,13 +152,20 @@ def test_a_maker_that_does_not_deliver_is_not_waited_for_beyond_wait(redis_url):
 
 def test_freshest_counts_what_a_value_cost_where_it_was_made():
     """A value read from another process' work (a :class:`Shared` picture) is as slow to
-    make as it was there: the next version is served stale, not made in the request."""
+    make as it was there: the next version is served stale, not made in the request. A
+    given cost counts instead of the clock, both ways (a slow machine does not make a
+    small network's counts stale)."""
+    import time
+
     from collab.core.caching import Freshest
 
     cache = Freshest(4, slow=1.0, interval=3600)
     assert cache.get(("r",), 1, lambda: (1, "v1", 2.5), None) == (1, "v1")  # read quickly
     assert cache.get(("r",), 2, lambda: (2, "never in the request"),
                      lambda: (2, "v2")) == (1, "v1")
+    quick = Freshest(4, slow=0.05)
+    assert quick.get(("q",), 1, lambda: time.sleep(0.1) or (1, "v1", 0.0), None) == (1, "v1")
+    assert quick.get(("q",), 2, lambda: (2, "v2"), None) == (2, "v2")  # made at once
 
 
 def test_recent_shares_the_newest_value_for_a_while(redis_url):
