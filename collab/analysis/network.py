@@ -10,7 +10,6 @@ region's report. Both are cached per database, region, data version and query, a
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import math
@@ -30,7 +29,14 @@ import graphs
 from collab.analysis import reports
 from collab.core import permissions as perm
 from collab.core import vocab
-from collab.core.caching import LRU, Freshest, Shared, in_background, version_key
+from collab.core.caching import (
+    LRU,
+    Freshest,
+    Shared,
+    digest,
+    in_background,
+    version_key,
+)
 from collab.core.models import (
     Actor,
     Initiative,
@@ -347,18 +353,19 @@ def plain_data(region: Region, chosen: dict) -> dict:
         picture["data_version"] = U.graph["data_version"]
         return {"picture": picture, "seconds": time.perf_counter() - start}
 
-    def make(current: Region) -> tuple[int, dict, float]:
-        made = _shared_pictures.get((uri, current.id, current.data_version or 0, query),
-                                    lambda: draw(current))
+    def tagged(made: dict) -> tuple[int, dict, float]:  # as Freshest takes it
         return made["picture"]["data_version"], made["picture"], made["seconds"]
+
+    def make(current: Region) -> tuple[int, dict, float]:
+        return tagged(_shared_pictures.get(
+            (uri, current.id, current.data_version or 0, query), lambda: draw(current)))
 
     def remake(current: Region) -> tuple[int, dict, float]:
         # in the background, for a picture slow to draw: the newest one any process drew
         # in the last interval (under a stream of edits each would otherwise draw its own
         # version in turn), else drawn here
-        made = _shared_pictures.recent((uri, current.id, "newest", query),
-                                       lambda: draw(current), SLOW_REBUILD_INTERVAL)
-        return made["picture"]["data_version"], made["picture"], made["seconds"]
+        return tagged(_shared_pictures.recent((uri, current.id, "newest", query),
+                                              lambda: draw(current), SLOW_REBUILD_INTERVAL))
 
     return _pictures.get((uri, region.id, query), region.data_version or 0,
                          lambda: make(region), in_background(region, remake))[1]
@@ -406,7 +413,7 @@ def picture_document(region: Region, chosen: dict, picture: dict) -> str:
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id, _query_key(chosen),
            picture["data_version"], str(get_locale()),
            url_for("objects.overview", slug=region.slug),
-           hashlib.blake2b(repr(sorted(positions.items())).encode(), digest_size=16).digest())
+           digest(sorted(positions.items())))
     return _documents.get(key, lambda: json.dumps(
         decorated(picture, region, chosen, positions), separators=(",", ":")))
 

@@ -12,6 +12,14 @@ from flask import current_app
 from collab.core.models import Region
 
 
+def digest(content) -> bytes:
+    """A short key for ``content`` (its ``repr``): for cache keys of what a page shows, where
+    comparing the content itself on every look-up would cost more than the cache saves."""
+    import hashlib
+
+    return hashlib.blake2b(repr(content).encode(), digest_size=20).digest()
+
+
 def version_key(region: Region) -> tuple:
     """Database, region and its data version: a derived value is valid while these hold."""
     return (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id, region.data_version or 0)
@@ -83,10 +91,7 @@ class Shared:
         self.local = LRU(size)
 
     def _redis_key(self, key: tuple) -> str:
-        import hashlib
-
-        digest = hashlib.blake2b(repr(key).encode(), digest_size=20).hexdigest()
-        return f"kn:{self.prefix}:{digest}"
+        return f"kn:{self.prefix}:{digest(key).hex()}"
 
     def get(self, key: tuple, make: Callable[[], object]):
         url = current_app.config.get("REDIS_URL")

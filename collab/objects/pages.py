@@ -3,7 +3,6 @@ of its municipalities, actors, initiatives, ties and formats."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -26,7 +25,7 @@ from collab.analysis import reports
 from collab.bundles import forms as bundle_forms
 from collab.core import forms, validation, vocab, web
 from collab.core import permissions as perm
-from collab.core.caching import LRU, Freshest, in_background, version_key
+from collab.core.caching import LRU, Freshest, digest, in_background, version_key
 from collab.core.models import Actor, Municipality, RegionMembership, Rule, Tie
 from collab.core.records import designated_taktgeber
 from collab.core.store import Conflict
@@ -82,6 +81,9 @@ LARGE_MEMBERS = 2000
 SLOW_INTERVAL = 5.0
 _SLOW = 1.0  # what a large network's counts "cost" (Freshest serves them stale)
 _counts = Freshest(16, _SLOW, SLOW_INTERVAL)
+#: which memberships are on a page of the level matrix, and how many there are, per region
+#: and page
+_member_pages = Freshest(32, _SLOW, SLOW_INTERVAL)
 
 
 def _cost(members: int) -> float:
@@ -96,11 +98,6 @@ class MemberPage:
         self.pages = max(1, -(-total // per_page))
         self.has_prev, self.has_next = page > 1, page < self.pages
         self.prev_num, self.next_num = page - 1, page + 1
-
-
-#: which memberships are on a page of the level matrix, and how many there are, per region
-#: and page (see LARGE_MEMBERS)
-_member_pages = Freshest(32, _SLOW, SLOW_INTERVAL)
 
 
 def _member_page(region, page: int) -> tuple[tuple[int, ...], int]:
@@ -175,19 +172,13 @@ def level_matrix(region, page: int = 1):
 _matrices = LRU(64)
 
 
-def _digest(content) -> bytes:
-    """A short key for what a fragment shows (comparing the content itself on every look-up
-    cost more than rendering saved)."""
-    return hashlib.blake2b(repr(content).encode(), digest_size=20).digest()
-
-
 def matrix_html(region, rows: list[dict]) -> Markup:
     """The level matrix of ``rows`` (:func:`level_matrix`) as HTML, rendered once for the
     same content (keyed by everything the table shows)."""
     from flask_babel import get_locale
 
     base = url_for("objects.overview", slug=region.slug)
-    key = _digest((str(get_locale()), base, [
+    key = digest((str(get_locale()), base, [
         (r["membership"].tier, r["membership"].municipality.key,
          r["membership"].municipality.name,
          [(level, [tuple(a) for a in actors]) for level, actors in r["levels"].items()],
@@ -218,7 +209,7 @@ def regional_html(region) -> Markup:
                                            Actor.municipality_id.is_(None))
                                     .order_by(Actor.name, Actor.id)).all())
     base = url_for(".overview", slug=region.slug)
-    return Markup(_matrices.get(_digest(("regional", str(get_locale()), base,
+    return Markup(_matrices.get(digest(("regional", str(get_locale()), base,
                                          [tuple(r) for r in rows])),
                                 lambda: render_template("objects/_regional.html", base=base,
                                                         regional=rows)))
