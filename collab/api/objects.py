@@ -10,13 +10,11 @@ from flask_babel import gettext as _
 from collab.api import KIND_PATH, bp, json_body  # noqa: F401
 from collab.core import permissions as perm
 from collab.core.validation import ValidationError
-from collab.extensions import db
+from collab.objects import counts as object_counts
 from collab.objects.kinds import (
     KINDS,
     MAX_PER_PAGE,
-    filtered_query,
     list_params,
-    with_records_loaded,
 )
 
 
@@ -27,9 +25,7 @@ def list_objects(slug: str, kind: str):
     number, per_page, problems = list_params(k, request.args)
     if problems:
         raise ValidationError(problems)
-    page = db.paginate(with_records_loaded(k, filtered_query(k, region, request.args)),
-                       page=number, per_page=per_page, max_per_page=MAX_PER_PAGE,
-                       error_out=False)
+    page = object_counts.list_page(k, region, request.args, number, per_page, MAX_PER_PAGE)
     return jsonify({"items": [k.record(o) for o in page.items], "page": page.page,
                     "pages": page.pages, "per_page": page.per_page, "total": page.total})
 

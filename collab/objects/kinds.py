@@ -255,7 +255,12 @@ def with_records_loaded(kind: Kind, query: sa.Select) -> sa.Select:
 
 def filtered_query(kind: Kind, region: Region, args: dict) -> sa.Select:
     """Apply the list page's (and the API's) search box and filters."""
-    query = base_query(kind, region)
+    return apply_filters(kind, base_query(kind, region), args)
+
+
+def apply_filters(kind: Kind, query: sa.Select, args: dict) -> sa.Select:
+    """``query`` with the search box and filters of ``args``; ``query`` itself when none
+    applies (so ``apply_filters(k, q, args) is q`` tells an unfiltered list)."""
     q = (args.get("q") or "").strip()
     if kind.name == "municipalities":
         if q:

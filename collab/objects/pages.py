@@ -19,7 +19,6 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy.orm import contains_eager
 
 from collab.analysis import reports
 from collab.bundles import forms as bundle_forms
@@ -32,20 +31,19 @@ from collab.core.store import Conflict
 from collab.core.validation import ValidationError
 from collab.core.web import day
 from collab.extensions import db
+from collab.objects import counts as object_counts
 from collab.objects import forms as object_forms
 from collab.objects import services as object_services
 from collab.objects.kinds import (
     KINDS,
     actor_municipality_choices,
     convenor_choices,
-    filtered_query,
     owner_choices,
     participant_choices,
     region_actor_choices,
     region_initiative_choices,
     region_municipality_choices,
     tie_end_choices,
-    with_records_loaded,
 )
 from collab.solutions import services as solution_services
 from collab.spielregeln import services as spielregeln
@@ -71,23 +69,11 @@ def _kind(name: str):
 #: Members per page of the level matrix (a national network has 10,800).
 MATRIX_PER_PAGE = 100
 
-#: Counting a national network's records after an edit takes about 20 ms of the database,
-#: sorting its 10,800 members for a page of the matrix about 15 ms. For a network of at
-#: least LARGE_MEMBERS members both are redone in the background while the last result is
-#: shown, at most every SLOW_INTERVAL seconds per process (under a stream of edits a new
-#: actor shows up in the count and the matrix seconds later); a smaller network's are
-#: redone at once after each edit.
-LARGE_MEMBERS = 2000
-SLOW_INTERVAL = 5.0
-_SLOW = 1.0  # what a large network's counts "cost" (Freshest serves them stale)
-_counts = Freshest(16, _SLOW, SLOW_INTERVAL)
 #: which memberships are on a page of the level matrix, and how many there are, per region
-#: and page
-_member_pages = Freshest(32, _SLOW, SLOW_INTERVAL)
-
-
-def _cost(members: int) -> float:
-    return _SLOW if members >= LARGE_MEMBERS else 0.0
+#: and page: sorting a national network's 10,800 members for a page takes about 15 ms, so
+#: for a large network it is redone in the background like the counts
+#: (:mod:`collab.objects.counts`)
+_member_pages = Freshest(32, 1.0, object_counts.SLOW_INTERVAL)
 
 
 class MemberPage:
@@ -114,31 +100,33 @@ def _member_page(region, page: int) -> tuple[tuple[int, ...], int]:
     return tuple(ids), total
 
 
-def level_matrix(region, page: int = 1):
+def level_matrix(region, page: int = 1) -> tuple[MemberPage, Markup]:
     """For each member, by tier and name, ``MATRIX_PER_PAGE`` to a page: which of the three
-    levels it has, through which organisation model, and ``covered_by``: the actor
-    (``{"key", "name"}``) that fills its coordinating level from outside according to the
-    analysis (the region's cached report, e.g. the designated Taktgeber), so the matrix and
-    the analysis' gaps never disagree. Returns the page (``.items`` are the memberships)
-    and the rows."""
-    from collab.analysis import reports
+    levels it has, through which organisation model, and who fills its coordinating level
+    from outside according to the analysis (the region's cached report, e.g. the designated
+    Taktgeber), so the matrix and the analysis' gaps never disagree. Returns the page (for
+    the ``pagination`` macro) and the matrix as HTML.
+
+    The table is rendered once for the same content, address and language (keyed by the
+    rows it is made of: an edit that changes none of them, such as a capacity, keeps it);
+    the rows are read as plain tuples, since most requests need nothing but the key."""
+    from flask_babel import get_locale
+
     from collab.core.web import select_locale  # the analysis is the one source of the cover
 
     page = max(1, page)
 
     def find(current) -> tuple[int, tuple, float]:
         order, total = _member_page(current, page)
-        return current.data_version or 0, (order, total), _cost(total)
+        return current.data_version or 0, (order, total), object_counts.cost(total)
     family = (*version_key(region)[:2], page, MATRIX_PER_PAGE)
     order, total = _member_pages.get(family, region.data_version or 0, lambda: find(region),
                                      in_background(region, find))[1]
-    found = {m.id: m for m in db.session.scalars(
-        sa.select(RegionMembership).join(Municipality)
-        .options(contains_eager(RegionMembership.municipality))
+    found = {row.id: row for row in db.session.execute(
+        sa.select(RegionMembership.id, RegionMembership.tier, RegionMembership.municipality_id,
+                  Municipality.key, Municipality.name).join(Municipality)
         .where(RegionMembership.id.in_(order)))} if order else {}
-    members = MemberPage([found[i] for i in order if i in found], page, MATRIX_PER_PAGE,
-                         total)
-    ids = [m.municipality_id for m in members.items]
+    members = [found[i] for i in order if i in found]
     # only a designated Taktgeber covers members from outside: without one, the matrix
     # needs no analysis (which takes seconds on a national network with an empty cache)
     adopted = db.session.scalars(sa.select(Rule).filter_by(
@@ -152,51 +140,31 @@ def level_matrix(region, page: int = 1):
         Actor.region_id == region.id, Actor.key.in_(set(cover.values())))).all()) if cover else {}
     actors = db.session.execute(sa.select(
         Actor.municipality_id, Actor.level, Actor.key, Actor.type).where(
-        Actor.region_id == region.id, Actor.municipality_id.in_(ids)).order_by(
-        Actor.name, Actor.id)).all() if ids else []
-    by_municipality: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for actor in actors:
-        by_municipality[actor.municipality_id][actor.level].append(actor)
-    return members, [
-        {"membership": m, "levels": {lvl: by_municipality[m.municipality_id].get(lvl, [])
-                                     for lvl in vocab.LEVELS},
-         "covered_by": {"key": cover[m.municipality.key],
-                        "name": names.get(cover[m.municipality.key],
-                                          cover[m.municipality.key])}
-         if m.municipality.key in cover else None} for m in members.items]
+        Actor.region_id == region.id,
+        Actor.municipality_id.in_([m.municipality_id for m in members])).order_by(
+        Actor.name, Actor.id)).all() if members else []
+    base = url_for("objects.overview", slug=region.slug)
+    content = ([tuple(m) for m in members], [tuple(a) for a in actors],
+               sorted((k, v) for k, v in cover.items()), sorted(names.items()))
+    page_of = MemberPage(members, page, MATRIX_PER_PAGE, total)
+
+    def render() -> str:
+        levels: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for actor in actors:
+            levels[actor.municipality_id][actor.level].append(actor)
+        rows = [{"tier": m.tier, "key": m.key, "name": m.name,
+                 "levels": {lvl: levels[m.municipality_id].get(lvl, []) for lvl in vocab.LEVELS},
+                 "covered_by": {"key": cover[m.key],
+                                "name": names.get(cover[m.key], cover[m.key])}
+                 if m.key in cover else None} for m in members]
+        return render_template("objects/_matrix.html", base=base, matrix=rows)
+    return page_of, Markup(_matrices.get(digest((str(get_locale()), base, content)), render))
 
 
 #: rendered level matrices (and lists of regional bodies) by content, address and language:
 #: rendering a page of the matrix was most of the overview's time, and most changes (an
 #: actor's capacity, a tie) leave it as it was
 _matrices = LRU(64)
-
-
-def matrix_html(region, rows: list[dict]) -> Markup:
-    """The level matrix of ``rows`` (:func:`level_matrix`) as HTML, rendered once for the
-    same content (keyed by everything the table shows)."""
-    from flask_babel import get_locale
-
-    base = url_for("objects.overview", slug=region.slug)
-    key = digest((str(get_locale()), base, [
-        (r["membership"].tier, r["membership"].municipality.key,
-         r["membership"].municipality.name,
-         [(level, [tuple(a) for a in actors]) for level, actors in r["levels"].items()],
-         (r["covered_by"]["key"], r["covered_by"]["name"]) if r["covered_by"] else None)
-        for r in rows]))
-    return Markup(_matrices.get(key, lambda: render_template(
-        "objects/_matrix.html", base=base, matrix=rows)))
-
-
-def region_counts(region) -> dict[str, int]:
-    """How many records of each kind the region has (see LARGE_MEMBERS)."""
-    def count(current) -> tuple[int, dict, float]:
-        counts = {name: db.session.scalar(sa.select(sa.func.count()).select_from(
-            filtered_query(kind, current, {}).order_by(None).subquery()))
-            for name, kind in KINDS.items()}
-        return current.data_version or 0, counts, _cost(counts["municipalities"])
-    return _counts.get(version_key(region)[:2], region.data_version or 0,
-                       lambda: count(region), in_background(region, count))[1]
 
 
 def regional_html(region) -> Markup:
@@ -218,14 +186,14 @@ def regional_html(region) -> Markup:
 @bp.route("/<slug>")
 def overview(slug: str):
     region = perm.get_region(slug)
-    counts = region_counts(region)
+    counts = object_counts.region_counts(region)
     settings = None
     if perm.can_edit_region_settings(current_user, region):
         settings = object_forms.RegionSettingsForm(formdata=None, data=_form_data(
             {"funded_until": region.funded_until.isoformat() if region.funded_until else None}))
     members, matrix = level_matrix(region, web.page_number())
     return render_template("objects/overview.html", region=region, counts=counts,
-                           members=members, matrix_html=matrix_html(region, matrix),
+                           members=members, matrix_html=matrix,
                            regional_html=regional_html(region),
                            upload=bundle_forms.BundleUploadForm(), settings=settings)
 
@@ -257,9 +225,8 @@ def settings(slug: str):
 def index(slug: str, kind: str):
     region = perm.get_region(slug)
     k = _kind(kind)
-    page = db.paginate(with_records_loaded(k, filtered_query(k, region, request.args)),
-                       page=web.page_number(), per_page=current_app.config["PER_PAGE"],
-                       error_out=False)
+    page = object_counts.list_page(k, region, request.args, web.page_number(),
+                                   current_app.config["PER_PAGE"])
     return render_template(f"objects/{kind}_list.html", region=region, kind=k, page=page,
                            args=request.args, can_add=k.can_add(current_user, region),
                            municipality_choices=region_municipality_choices(region))

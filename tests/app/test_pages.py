@@ -570,11 +570,11 @@ def test_a_large_network_overview_shows_the_last_counts_while_recounting(as_user
     tests)."""
     import time
 
-    from collab.objects import pages as object_pages
+    from collab.objects import counts as object_counts
 
-    monkeypatch.setattr(object_pages, "LARGE_MEMBERS", 1)
-    monkeypatch.setattr(object_pages._counts, "interval", 0.0)
-    object_pages._counts.clear()
+    monkeypatch.setattr(object_counts, "LARGE_MEMBERS", 1)
+    monkeypatch.setattr(object_counts._counts, "interval", 0.0)
+    object_counts._counts.clear()
     user = as_user("koordination")
     count = re.compile(r'<strong>(\d+)</strong> Akteure')
     before = int(count.search(text(user.get(R)))[1])
@@ -589,4 +589,4 @@ def test_a_large_network_overview_shows_the_last_counts_while_recounting(as_user
         time.sleep(0.05)
         seen.append(int(count.search(text(user.get(R)))[1]))
     assert seen[-1] == before + 1
-    object_pages._counts.clear()
+    object_counts._counts.clear()

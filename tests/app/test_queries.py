@@ -39,6 +39,7 @@ def test_an_api_list_takes_as_many_queries_for_twenty_records_as_for_two(kind, a
     path = f"/regions/swf5/{kind}"
     total = reader.get(f"{path}?per_page=1").get_json()["total"]
     assert total > 2, "the demo has too few records to compare"
+    reader.get(path)  # the region's counts, kept per data version (collab.objects.counts)
     small = count_queries(lambda: reader.get(f"{path}?per_page=2"))
     large = count_queries(lambda: reader.get(f"{path}?per_page=20"))
     assert large == small, (kind, small, large)
@@ -49,7 +50,38 @@ def test_a_list_page_takes_as_many_queries_for_a_long_page_as_for_a_short(
         kind, as_user, app, count_queries, monkeypatch):
     user = as_user("koordination")
     monkeypatch.setitem(app.config, "PER_PAGE", 2)
+    user.get(f"/regions/swf5/{kind}")  # the region's counts, kept per data version
     small = count_queries(lambda: user.get(f"/regions/swf5/{kind}"))
     monkeypatch.setitem(app.config, "PER_PAGE", 20)
     large = count_queries(lambda: user.get(f"/regions/swf5/{kind}"))
     assert large == small, (kind, small, large)
+
+
+def test_an_unfiltered_list_takes_its_total_from_the_regions_counts(api, app):
+    """The total of an unfiltered list is the overview's count, kept per data version (a
+    long list is not counted on every request); a filtered list is counted; an edit shows
+    in the total at once."""
+    reader = api("koordination")
+    before = reader.get("/regions/swf5/actors").get_json()["total"]
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert reader.get("/regions/swf5/actors?per_page=2").get_json()["total"] == before
+        unfiltered = [s for s in statements if "count(" in s.lower()]
+        statements.clear()
+        typed = reader.get("/regions/swf5/actors?type=agency").get_json()
+        filtered = [s for s in statements if "count(" in s.lower()]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert unfiltered == [] and len(filtered) == 1
+    assert typed["total"] == len(reader.get("/regions/swf5/actors?type=agency&per_page=100")
+                                 .get_json()["items"]) < before
+    assert reader.post("/regions/swf5/actors", {
+        "key": "neu-gezaehlt", "name": "Neu gezählt", "type": "agency", "level": "coordinating",
+        "sector": "public", "municipality": None}).status_code == 201
+    assert reader.get("/regions/swf5/actors").get_json()["total"] == before + 1
