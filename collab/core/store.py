@@ -187,12 +187,15 @@ BULK_RECORDS = 1000
 
 
 def refresh_statistics(tables: list[str]) -> None:
-    """After a bulk write (a national import: tens of thousands of rows), PostgreSQL's
-    planner learns the tables' new sizes now instead of after autovacuum's next round;
-    until then it plans by the old ones (the overview's queries took twice as long).
-    Nothing to do on SQLite."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
+    """After a bulk write (a national import: tens of thousands of rows) the query planner
+    learns the tables' new sizes now. PostgreSQL would plan by the old ones until
+    autovacuum's next round (the overview's queries took twice as long); SQLite, which has
+    no statistics until ANALYZE, walked a national network's 32,000 actors by name for a
+    page of the matrix (90 ms instead of 14 ms for the overview)."""
     preparer = db.session.get_bind().dialect.identifier_preparer
-    db.session.execute(sa.text("ANALYZE " + ", ".join(preparer.quote(t) for t in tables)))
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("ANALYZE " + ", ".join(preparer.quote(t) for t in tables)))
+    else:
+        for table in tables:
+            db.session.execute(sa.text("ANALYZE " + preparer.quote(table)))
     db.session.commit()

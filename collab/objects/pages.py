@@ -69,11 +69,12 @@ def _kind(name: str):
 #: Members per page of the level matrix (a national network has 10,800).
 MATRIX_PER_PAGE = 100
 
-#: which memberships are on a page of the level matrix, and how many there are, per region
-#: and page: sorting a national network's 10,800 members for a page takes about 15 ms, so
-#: for a large network it is redone in the background like the counts
-#: (:mod:`collab.objects.counts`)
+#: what a page of the level matrix shows, per region and page (:func:`_matrix_page`): sorting
+#: a national network's 10,800 members for a page and reading their actors takes tens of
+#: milliseconds, so for a large network it is redone in the background like the counts
+#: (:mod:`collab.objects.counts`); likewise the regional bodies (:func:`regional_html`)
 _member_pages = Freshest(32, 1.0, object_counts.SLOW_INTERVAL)
+_regional = Freshest(16, 1.0, object_counts.SLOW_INTERVAL)
 
 
 class MemberPage:
@@ -86,18 +87,29 @@ class MemberPage:
         self.prev_num, self.next_num = page - 1, page + 1
 
 
-def _member_page(region, page: int) -> tuple[tuple[int, ...], int]:
-    """The ids of the memberships on ``page`` (by tier, name) and the number of members."""
+def _matrix_page(region, page: int) -> tuple[int, tuple, float]:
+    """What the level matrix shows on ``page``: the memberships (by tier, name; id, tier,
+    municipality_id, key, name), their actors (municipality_id, level, key, type; by name),
+    the number of members and a digest of the rows. Returns it for :class:`Freshest`: the
+    data version read, the value, its cost (by the network's size)."""
     tier_order = sa.case({tier: n for n, tier in enumerate(vocab.TIERS)},
                          value=RegionMembership.tier, else_=len(vocab.TIERS))
-    ids = db.session.scalars(
-        sa.select(RegionMembership.id).join(Municipality)
+    members = tuple(db.session.execute(
+        sa.select(RegionMembership.id, RegionMembership.tier, RegionMembership.municipality_id,
+                  Municipality.key, Municipality.name).join(Municipality)
         .where(RegionMembership.region_id == region.id)
         .order_by(tier_order, Municipality.name, Municipality.id)
-        .limit(MATRIX_PER_PAGE).offset((page - 1) * MATRIX_PER_PAGE)).all()
+        .limit(MATRIX_PER_PAGE).offset((page - 1) * MATRIX_PER_PAGE)).all())
     total = db.session.scalar(sa.select(sa.func.count()).select_from(RegionMembership).where(
         RegionMembership.region_id == region.id))
-    return tuple(ids), total
+    actors = tuple(db.session.execute(sa.select(
+        Actor.municipality_id, Actor.level, Actor.key, Actor.type).where(
+        Actor.region_id == region.id,
+        Actor.municipality_id.in_([m.municipality_id for m in members])).order_by(
+        Actor.name, Actor.id)).all()) if members else ()
+    content = digest(([tuple(m) for m in members], [tuple(a) for a in actors]))
+    return region.data_version or 0, (members, actors, total, content), \
+        object_counts.cost(total)
 
 
 def level_matrix(region, page: int = 1) -> tuple[MemberPage, Markup]:
@@ -107,26 +119,20 @@ def level_matrix(region, page: int = 1) -> tuple[MemberPage, Markup]:
     Taktgeber), so the matrix and the analysis' gaps never disagree. Returns the page (for
     the ``pagination`` macro) and the matrix as HTML.
 
-    The table is rendered once for the same content, address and language (keyed by the
-    rows it is made of: an edit that changes none of them, such as a capacity, keeps it);
-    the rows are read as plain tuples, since most requests need nothing but the key."""
+    The rows are read once per data version (:func:`_matrix_page`; a network of
+    ``LARGE_MEMBERS`` members or more shows them up to ``SLOW_INTERVAL`` seconds old under a
+    stream of edits), and the table is rendered once for the same content, address and
+    language (keyed by the rows it is made of: an edit that changes none of them, such as a
+    capacity, keeps it)."""
     from flask_babel import get_locale
 
     from collab.core.web import select_locale  # the analysis is the one source of the cover
 
     page = max(1, page)
-
-    def find(current) -> tuple[int, tuple, float]:
-        order, total = _member_page(current, page)
-        return current.data_version or 0, (order, total), object_counts.cost(total)
     family = (*version_key(region)[:2], page, MATRIX_PER_PAGE)
-    order, total = _member_pages.get(family, region.data_version or 0, lambda: find(region),
-                                     in_background(region, find))[1]
-    found = {row.id: row for row in db.session.execute(
-        sa.select(RegionMembership.id, RegionMembership.tier, RegionMembership.municipality_id,
-                  Municipality.key, Municipality.name).join(Municipality)
-        .where(RegionMembership.id.in_(order)))} if order else {}
-    members = [found[i] for i in order if i in found]
+    members, actors, total, content = _member_pages.get(
+        family, region.data_version or 0, lambda: _matrix_page(region, page),
+        in_background(region, lambda current: _matrix_page(current, page)))[1]
     # only a designated Taktgeber covers members from outside: without one, the matrix
     # needs no analysis (which takes seconds on a national network with an empty cache)
     adopted = db.session.scalars(sa.select(Rule).filter_by(
@@ -138,15 +144,9 @@ def level_matrix(region, page: int = 1) -> tuple[MemberPage, Markup]:
              if m.get("covered_by")} if report else {}
     names = dict(db.session.execute(sa.select(Actor.key, Actor.name).where(
         Actor.region_id == region.id, Actor.key.in_(set(cover.values())))).all()) if cover else {}
-    actors = db.session.execute(sa.select(
-        Actor.municipality_id, Actor.level, Actor.key, Actor.type).where(
-        Actor.region_id == region.id,
-        Actor.municipality_id.in_([m.municipality_id for m in members])).order_by(
-        Actor.name, Actor.id)).all() if members else []
     base = url_for("objects.overview", slug=region.slug)
-    content = ([tuple(m) for m in members], [tuple(a) for a in actors],
-               sorted((k, v) for k, v in cover.items()), sorted(names.items()))
-    page_of = MemberPage(members, page, MATRIX_PER_PAGE, total)
+    key = digest((str(get_locale()), base, content, sorted(cover.items()), sorted(names.items())))
+    page_of = MemberPage(list(members), page, MATRIX_PER_PAGE, total)
 
     def render() -> str:
         levels: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
@@ -158,7 +158,7 @@ def level_matrix(region, page: int = 1) -> tuple[MemberPage, Markup]:
                                 "name": names.get(cover[m.key], cover[m.key])}
                  if m.key in cover else None} for m in members]
         return render_template("objects/_matrix.html", base=base, matrix=rows)
-    return page_of, Markup(_matrices.get(digest((str(get_locale()), base, content)), render))
+    return page_of, Markup(_matrices.get(key, render))
 
 
 #: rendered level matrices (and lists of regional bodies) by content, address and language:
@@ -169,16 +169,23 @@ _matrices = LRU(64)
 
 def regional_html(region) -> Markup:
     """The region's actors without a municipality (a national network has hundreds) as
-    HTML, rendered once for the same content and language."""
+    HTML, rendered once for the same content and language; read like a page of the
+    matrix (:data:`_regional`)."""
     from flask_babel import get_locale
 
-    rows = tuple(db.session.execute(sa.select(Actor.key, Actor.name, Actor.type, Actor.level)
-                                    .where(Actor.region_id == region.id,
-                                           Actor.municipality_id.is_(None))
-                                    .order_by(Actor.name, Actor.id)).all())
+    def find(current) -> tuple[int, tuple, float]:
+        rows = tuple(db.session.execute(
+            sa.select(Actor.key, Actor.name, Actor.type, Actor.level)
+            .where(Actor.region_id == current.id, Actor.municipality_id.is_(None))
+            .order_by(Actor.name, Actor.id)).all())
+        members = db.session.scalar(sa.select(sa.func.count()).select_from(RegionMembership)
+                                    .where(RegionMembership.region_id == current.id))
+        return current.data_version or 0, (rows, digest([tuple(r) for r in rows])), \
+            object_counts.cost(members)
+    rows, content = _regional.get(version_key(region)[:2], region.data_version or 0,
+                                  lambda: find(region), in_background(region, find))[1]
     base = url_for(".overview", slug=region.slug)
-    return Markup(_matrices.get(digest(("regional", str(get_locale()), base,
-                                         [tuple(r) for r in rows])),
+    return Markup(_matrices.get(digest(("regional", str(get_locale()), base, content)),
                                 lambda: render_template("objects/_regional.html", base=base,
                                                         regional=rows)))
 
