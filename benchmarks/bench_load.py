@@ -217,6 +217,9 @@ def main(argv=None) -> int:
     parser.add_argument("--web-concurrency", default="4")
     parser.add_argument("--threads", default="4")
     parser.add_argument("--analysis-workers", default="1")
+    parser.add_argument("--warmup", type=float, default=10, help="seconds of the mixed load "
+                        "with 20 clients before the measured rows (not counted): every web "
+                        "worker has drawn the picture and read the counts once")
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args(argv)
 
@@ -270,6 +273,14 @@ def main(argv=None) -> int:
             time.sleep(0.5)
         first = time.perf_counter() - t0
         print(f"first report ready after {first:.1f} s", flush=True)
+        warmup = None
+        if args.warmup > 0:
+            # a freshly started worker draws its first picture of a national network for
+            # seconds; that is the start of a deployment, not the steady load measured here
+            warmup = drive(port, cookie, token, slug, actors, 20, args.warmup, args.procs,
+                           False)["all"]
+            print(f"warm-up ({args.warmup:g} s, not counted): {warmup['rps']} req/s, "
+                  f"p95 {warmup['p95_ms']} ms, errors {warmup['errors']}", flush=True)
         runs = []
         for clients in (int(x) for x in args.clients.split(",")):
             for trivial in (False, True):
@@ -293,6 +304,7 @@ def main(argv=None) -> int:
                "duration_s": args.duration, "web_concurrency": args.web_concurrency,
                "threads": args.threads, "analysis_workers": args.analysis_workers,
                "first_report_s": round(first, 1), "reports_stored": stored,
+               "warmup": {"seconds": args.warmup, **(warmup or {})},
                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                            "platform": platform.platform()},
                "runs": runs}

@@ -34,7 +34,8 @@ def load_user(session_id: str) -> User | None:
     user_id, _sep, version = session_id.partition(":")
     if not user_id.isdigit() or int(user_id) > 2**31:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id),
+                          options=[sa.orm.undefer(User.unread_notifications)])
     if user is None or not user.active or version != str(user.session_version or 0):
         return None
     return user

@@ -232,7 +232,9 @@ def revoke_tokens(user: User, by: User | None = None) -> int:
 
 
 def user_for_token(plain: str) -> User | None:
-    token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=ApiToken.hash(plain)))
+    # the token and its account in one query (every API request asks)
+    token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=ApiToken.hash(plain))
+                              .options(sa.orm.joinedload(ApiToken.user)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     if token.expires_at is not None and token.expires_at <= utcnow():

@@ -184,7 +184,7 @@ class Inline:
 
     name = "inline"
 
-    def submit(self, spec: Spec) -> JobState | None:
+    def submit(self, spec: Spec, expected: int | None = None) -> JobState | None:
         with current_app.app_context():
             g.worker_job = True  # the worker's write, done here at once (not the request's)
             compute(spec)
@@ -209,13 +209,14 @@ class ThreadQueue:
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
 
-    def submit(self, spec: Spec) -> JobState:
+    def submit(self, spec: Spec, expected: int | None = None) -> JobState:
         app = current_app._get_current_object()
         with self.lock:
             if spec in self.states:
                 return self.states[spec]
-            state = self.states[spec] = JobState("queued", time.time(),
-                                                 expected_ms=expected_ms(spec.region_id))
+            state = self.states[spec] = JobState(
+                "queued", time.time(),
+                expected_ms=expected if expected is not None else expected_ms(spec.region_id))
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._work, name="analysis-worker",
                                                daemon=True)
@@ -269,8 +270,9 @@ class RedisQueue:
     def marker(spec: Spec) -> str:
         return f"kommunalnetz:job:{spec.job_id}"
 
-    def submit(self, spec: Spec) -> JobState:
-        state = JobState("queued", time.time(), expected_ms=expected_ms(spec.region_id))
+    def submit(self, spec: Spec, expected: int | None = None) -> JobState:
+        state = JobState("queued", time.time(), expected_ms=expected
+                         if expected is not None else expected_ms(spec.region_id))
         if self.redis.set(self.marker(spec), json.dumps(asdict(state)), nx=True,
                           ex=MARKER_TTL):
             self._queue().enqueue(
@@ -351,8 +353,10 @@ def backend():
     return current_app.extensions["kommunalnetz_jobs"]
 
 
-def submit(spec: Spec) -> JobState | None:
-    return backend().submit(spec)
+def submit(spec: Spec, expected: int | None = None) -> JobState | None:
+    """Queue the report of ``spec`` unless it is queued or running; ``expected``: how long
+    it will take in ms, when the caller knows (else the region's most recent report's)."""
+    return backend().submit(spec, expected)
 
 
 def state(spec: Spec) -> JobState | None:

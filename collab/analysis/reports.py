@@ -141,7 +141,8 @@ def latest(region: Region, *, without: str | None = None, taktgeber: str | None 
     def rows():
         return db.session.execute(
             sa.select(AnalysisReport.id, AnalysisReport.data_version, AnalysisReport.status,
-                      AnalysisReport.error, AnalysisReport.created_at).filter_by(**key).where(
+                      AnalysisReport.error, AnalysisReport.created_at,
+                      AnalysisReport.duration_ms).filter_by(**key).where(
                 AnalysisReport.data_version <= current).order_by(
                 AnalysisReport.data_version.desc())).all()
 
@@ -149,7 +150,9 @@ def latest(region: Region, *, without: str | None = None, taktgeber: str | None 
     job = None
     if not found or found[0].data_version != current:
         if not _too_soon(found):
-            job = jobs.submit(jobs.Spec(data_version=current, **key))
+            done = next((r for r in found if r.status == "done"), None)
+            job = jobs.submit(jobs.Spec(data_version=current, **key),
+                              done.duration_ms if done else None)
             if job is None:  # computed at once (inline): read again
                 found = rows()
     good = next((r for r in found if r.status == "done"), None)

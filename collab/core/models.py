@@ -988,6 +988,14 @@ class Notification(db.Model):
     user: Mapped[User] = relationship()
 
 
+#: how many of the account's notifications are unread (the header's badge on every page):
+#: loaded with the signed-in account in one query (``undefer``), else when first asked
+User.unread_notifications = sa.orm.column_property(
+    sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == User.id, Notification.read_at.is_(None))
+    .correlate_except(Notification).scalar_subquery(), deferred=True)
+
+
 class OutboxMail(db.Model):
     """A mail to send; the background workers send it (or, without a mail server, write
     it to the log), with retries. Kept as the outbox the admin can read."""

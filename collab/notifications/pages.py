@@ -26,7 +26,7 @@ def header_counts():
     def unread_notifications() -> int:
         if not current_user.is_authenticated:
             return 0
-        return services.unread_count(current_user)
+        return current_user.unread_notifications  # loaded with the account
     return {"unread_notifications": unread_notifications}
 
 

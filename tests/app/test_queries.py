@@ -3,6 +3,8 @@ length (issue 14: a list of 100 actors asked for each actor's municipality one b
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import event
 
@@ -85,3 +87,33 @@ def test_an_unfiltered_list_takes_its_total_from_the_regions_counts(api, app):
         "key": "neu-gezaehlt", "name": "Neu gezählt", "type": "agency", "level": "coordinating",
         "sector": "public", "municipality": None}).status_code == 201
     assert reader.get("/regions/swf5/actors").get_json()["total"] == before + 1
+
+
+def _statements(app, call) -> list[str]:
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.lower().split()))
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        assert call().status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return seen
+
+
+def test_a_page_reads_the_account_with_its_unread_count(as_user, app):
+    """The header's badge comes with the signed-in account (one query, not two per page)."""
+    user = as_user("koordination")
+    seen = _statements(app, lambda: user.get("/regions/swf5"))
+    about = [s for s in seen if "from notification" in s]
+    assert len(about) == 1 and re.search(r'\) as anon_1 from "?user"? where', about[0]), about
+
+
+def test_an_api_request_reads_its_token_with_the_account(api, app):
+    reader = api("koordination")
+    seen = _statements(app, lambda: reader.get("/regions/swf5/actors?per_page=2"))
+    assert len([s for s in seen if "api_token" in s]) == 1
+    assert not [s for s in seen if re.match(r'select "?user"?\.', s)], seen
