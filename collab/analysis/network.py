@@ -338,9 +338,11 @@ def plain_data(region: Region, chosen: dict) -> dict:
 
     Drawn once per region, data version and query for all processes and hosts
     (:data:`_shared_pictures`): after an edit one web worker draws the new picture and the
-    others read it, instead of each building the graph and drawing it again. Like the
-    graph, a large network's previous picture is served while the new one is drawn in the
-    background (a national picture takes seconds)."""
+    others read it, instead of each building the graph and drawing it again; a process
+    that holds an earlier picture serves that one meanwhile rather than wait (its
+    ``data_version`` tells; data.json marks it ``stale`` and the page asks again). Like
+    the graph, a large network's previous picture is served while the new one is drawn in
+    the background (a national picture takes seconds)."""
     uri, query = current_app.config["SQLALCHEMY_DATABASE_URI"], _query_key(chosen)
 
     def draw(current: Region) -> dict:
@@ -356,9 +358,16 @@ def plain_data(region: Region, chosen: dict) -> dict:
     def tagged(made: dict) -> tuple[int, dict, float]:  # as Freshest takes it
         return made["picture"]["data_version"], made["picture"], made["seconds"]
 
+    family = (uri, region.id, query)
+
     def make(current: Region) -> tuple[int, dict, float]:
+        # while another process draws this version, the last picture held here is served
+        # (marked stale; the page asks again) instead of waiting for it: under a stream of
+        # edits every data.json request would otherwise wait for a drawing
+        held = _pictures.held(family)
         return tagged(_shared_pictures.get(
-            (uri, current.id, current.data_version or 0, query), lambda: draw(current)))
+            (uri, current.id, current.data_version or 0, query), lambda: draw(current),
+            busy=(lambda: {"picture": held[1], "seconds": held[2]}) if held else None))
 
     def remake(current: Region) -> tuple[int, dict, float]:
         # in the background, for a picture slow to draw: the newest one any process drew
@@ -367,7 +376,7 @@ def plain_data(region: Region, chosen: dict) -> dict:
         return tagged(_shared_pictures.recent((uri, current.id, "newest", query),
                                               lambda: draw(current), SLOW_REBUILD_INTERVAL))
 
-    return _pictures.get((uri, region.id, query), region.data_version or 0,
+    return _pictures.get(family, region.data_version or 0,
                          lambda: make(region), in_background(region, remake))[1]
 
 

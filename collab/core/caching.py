@@ -25,6 +25,9 @@ def version_key(region: Region) -> tuple:
     return (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id, region.data_version or 0)
 
 
+_MISSING = object()
+
+
 class LRU:
     """A small thread-safe cache of the last ``size`` values; ``get`` computes a missing
     value outside the lock (two requests may both compute it; both get a valid value)."""
@@ -35,16 +38,25 @@ class LRU:
         self.lock = threading.Lock()
 
     def get(self, key: tuple, make: Callable[[], object]):
+        value = self.find(key, _MISSING)
+        if value is _MISSING:
+            value = make()
+            self.put(key, value)
+        return value
+
+    def find(self, key: tuple, default=None):
+        """The value held under ``key``, else ``default`` (nothing is made)."""
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]
-        value = make()
+        return default
+
+    def put(self, key: tuple, value) -> None:
         with self.lock:
             self.items[key] = value
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
-        return value
 
     def clear(self) -> None:
         with self.lock:
@@ -93,11 +105,21 @@ class Shared:
     def _redis_key(self, key: tuple) -> str:
         return f"kn:{self.prefix}:{digest(key).hex()}"
 
-    def get(self, key: tuple, make: Callable[[], object]):
+    def get(self, key: tuple, make: Callable[[], object],
+            busy: Callable[[], object] | None = None):
+        """The value of ``key``: held here, else stored by any process, else made here.
+        ``busy``: what to use instead of waiting while another process makes it (e.g. the
+        previous version's picture); it is not kept as the value of ``key``."""
         url = current_app.config.get("REDIS_URL")
         if not url:
             return self.local.get(key, make)
-        return self.local.get(key, lambda: self._made_once(url, key, make, ex=self.ttl))
+        value = self.local.find(key, _MISSING)
+        if value is not _MISSING:
+            return value
+        value, made = self._made_once(url, key, make, busy=busy, ex=self.ttl)
+        if made:
+            self.local.put(key, value)
+        return value
 
     def recent(self, key: tuple, make: Callable[[], object], ttl: float):
         """A value made by any process within the last ``ttl`` seconds, else made here (one
@@ -106,11 +128,13 @@ class Shared:
         url = current_app.config.get("REDIS_URL")
         if not url:
             return make()
-        return self._made_once(url, key, make, px=max(1, int(ttl * 1000)))
+        return self._made_once(url, key, make, px=max(1, int(ttl * 1000)))[0]
 
-    def _made_once(self, url: str, key: tuple, make: Callable[[], object], **expiry):
+    def _made_once(self, url: str, key: tuple, make: Callable[[], object],
+                   busy: Callable[[], object] | None = None, **expiry) -> tuple[object, bool]:
         """The value stored in Redis under ``key``, else made here (holding a short lock
-        that lets the others wait for it) and stored with ``expiry`` (``ex``/``px``)."""
+        that lets the others wait for it, or take ``busy()`` instead) and stored with
+        ``expiry`` (``ex``/``px``); and whether it is the value of ``key`` (not busy's)."""
         import redis
 
         client, name = redis_client(url), self._redis_key(key)
@@ -118,22 +142,24 @@ class Shared:
         try:
             stored = client.get(name)
             if stored is not None:
-                return self.loads(stored)
+                return self.loads(stored), True
             # one maker at a time; the lock expires should its holder die
             mine = client.set(f"{name}:making", 1, nx=True, ex=max(1, int(self.wait * 2)))
             if not mine:
+                if busy is not None:
+                    return busy(), False
                 stored = self._await(client, name)
                 if stored is not None:
-                    return self.loads(stored)
+                    return self.loads(stored), True
         except redis.RedisError:
-            return make()
+            return make(), True
         try:
             value = make()
             try:
                 client.set(name, self.dumps(value), **expiry)
             except redis.RedisError:
                 pass
-            return value
+            return value, True
         finally:
             if mine:
                 try:
@@ -209,6 +235,12 @@ class Freshest:
         made_version, value, *cost = make()
         self._store(family, made_version, value, cost[0] if cost else time.perf_counter() - start)
         return made_version, value
+
+    def held(self, family: tuple) -> tuple | None:
+        """``(version, value, cost in seconds)`` held for ``family``, or None (nothing is
+        made)."""
+        with self.lock:
+            return self.items.get(family)
 
     def current(self, family: tuple, version: int, make: Callable[[], tuple]):
         """Like :meth:`get`, but never the held value when it is older than ``version``:

@@ -636,6 +636,24 @@
 
   function load_(params) { return load(params); }
 
+  // A picture drawn before the latest change ("stale": the new one is being drawn right
+  // now, by this server or another): said so, asked for again once a little later, and
+  // a button to ask again by hand (a large network's takes seconds).
+  var staleBox = document.getElementById("network-stale");
+  var STALE_RETRY_MS = 2500;
+  function showStale(stale, params, thisLoad) {
+    staleBox.hidden = !stale;
+    if (!stale || state.staleRetried === thisLoad) { return; }
+    setTimeout(function () {
+      if (thisLoad !== state.loads) { return; }  // the viewer asked for something else
+      state.staleRetried = thisLoad + 1;  // the load below is the retry: not again
+      load(params);
+    }, STALE_RETRY_MS);
+  }
+  document.getElementById("network-stale-reload").addEventListener("click", function () {
+    load(currentQuery());
+  });
+
   function load(params) {
     var thisLoad = ++state.loads;
     app.dataset.state = "loading";
@@ -649,6 +667,7 @@
       if (thisLoad !== state.loads) { return; }  // a newer query is on its way
       exportLinks(params);
       draw(data);
+      showStale(data.stale, params, thisLoad);
       return loadMarks(query, thisLoad);
     }).catch(function (error) {
       if (thisLoad !== state.loads) { return; }

@@ -416,3 +416,53 @@ def test_the_network_picture_is_drawn_once_for_all_app_processes(database_url, r
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_process_serves_its_last_picture_while_another_draws_the_new_one(
+        database_url, redis_url, monkeypatch):
+    """Under a stream of edits every data.json request would wait for another process'
+    drawing of the newest version: a process that holds an earlier picture serves it at
+    once, marked ``stale`` (the page asks again), and the new one once it is stored."""
+    import time
+
+    import redis as redis_lib
+    from werkzeug.datastructures import MultiDict
+
+    from collab.analysis import network
+    from collab.core.models import Region
+
+    client = redis_lib.Redis.from_url(redis_url)
+    client.flushdb()
+    settings = {**FAST, "SQLALCHEMY_DATABASE_URI": database_url, "ANALYSIS_QUEUE": "inline",
+                "REDIS_URL": redis_url}
+    app = create_app(settings)
+    monkeypatch.setattr(network._pictures, "slow", 1e9)  # a quick picture: drawn at once
+    network.clear_caches()
+    viewer = Browser(app.test_client()).login("gast")
+    before = viewer.get(f"{R}/network/data.json").get_json()
+    token = app.test_cli_runner().invoke(args=["create-token", "koordination"]).output
+    headers = {"Authorization": f"Bearer {token.strip().splitlines()[-1]}"}
+    api_client = app.test_client()
+    key = api_client.get(f"/api/v1{R}/actors?per_page=1", headers=headers).get_json()[
+        "items"][0]["key"]
+    assert api_client.patch(f"/api/v1{R}/actors/{key}", json={"capacity_fte": 2.5},
+                            headers=headers).status_code == 200
+    with app.test_request_context():
+        region = db.session.scalar(db.select(Region).filter_by(slug="swf5"))
+        version = region.data_version
+        query = network._query_key(network.checked_query(region, MultiDict()))
+        name = network._shared_pictures._redis_key(
+            (app.config["SQLALCHEMY_DATABASE_URI"], region.id, version, query))
+        db.session.remove()
+    client.set(f"{name}:making", 1, ex=60)  # another process is drawing version `version`
+    start = time.monotonic()
+    served = viewer.get(f"{R}/network/data.json").get_json()
+    assert time.monotonic() - start < 2  # not the 5 s a waiting process would give it
+    assert served["stale"] is True and served["data_version"] == before["data_version"]
+    assert served["nodes"] == before["nodes"]
+    client.delete(f"{name}:making")  # it died or stored it: the next request has it
+    fresh = viewer.get(f"{R}/network/data.json").get_json()
+    assert fresh["stale"] is False and fresh["data_version"] == version
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -58,6 +58,42 @@ def click_node(page, node_id):
     page.mouse.click(point["x"], point["y"])
 
 
+def test_a_picture_from_before_the_last_change_is_said_so_and_asked_for_again(
+        signed_in, live_server):
+    """data.json marks a picture drawn before the latest change ``stale`` (another process
+    is drawing the new one): the page says so and asks again once by itself a moment later;
+    while it stays stale (a large network's takes seconds) the note stays, and "Neu laden"
+    asks again at once; the note goes with the current picture."""
+    import json
+
+    page = signed_in("koordination")
+    asked = []
+
+    def stale_twice(route):
+        response = route.fetch()
+        body = response.json()
+        asked.append(1)
+        body["stale"] = len(asked) <= 2
+        route.fulfill(response=response, body=json.dumps(body))
+    page.route("**/network/data.json*", stale_twice)
+    open_view(page, live_server.url)
+    stale = page.locator("#network-stale")
+    assert stale.is_visible() and "Stand vor einer Änderung" in stale.inner_text()
+    for _ in range(300):  # the retry, by itself
+        if len(asked) == 2:
+            break
+        page.wait_for_timeout(50)
+    wait_until(page, "document.getElementById('network-app').dataset.state === 'ready'")
+    page.wait_for_timeout(4000)  # longer than the retry delay: no second retry by itself
+    assert len(asked) == 2 and stale.is_visible()
+    page.click("#network-stale-reload")
+    for _ in range(200):
+        if len(asked) == 3 and not stale.is_visible():
+            break
+        page.wait_for_timeout(50)
+    assert len(asked) == 3 and not stale.is_visible()
+
+
 def test_page_loads_draws_and_requests_only_localhost(signed_in, live_server):
     """The page draws a canvas with the demo network, and no request leaves 127.0.0.1."""
     page = signed_in("koordination")

@@ -192,3 +192,28 @@ def test_recent_shares_the_newest_value_for_a_while(redis_url):
     assert made == [5, 9]
     with _app(None).app_context():  # without Redis: made each time (callers bound it)
         assert _cache().recent(("newest",), lambda: make(1), ttl=60) == {"version": 1}
+
+
+def test_a_process_may_serve_something_else_while_another_makes_the_value(redis_url):
+    """``busy``: while another process holds the lock for a value (e.g. the new picture
+    after an edit), this one takes what ``busy`` gives (its previous picture) at once instead
+    of waiting; that is not kept as the value, which is read once it is stored."""
+    import time
+
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    cache = _cache()
+    made = []
+    with _app(redis_url).app_context():
+        client.set(f"{cache._redis_key(('picture', 2))}:making", 1, ex=60)  # another maker
+        start = time.monotonic()
+        assert cache.get(("picture", 2), lambda: made.append(1) or "v2 here",
+                         busy=lambda: "v1") == "v1"
+        assert time.monotonic() - start < 0.2 and made == []
+        client.set(cache._redis_key(("picture", 2)), json.dumps("v2"))  # it stored its own
+        client.delete(f"{cache._redis_key(('picture', 2))}:making")
+        assert cache.get(("picture", 2), lambda: "never", busy=lambda: "v1") == "v2"
+        # nobody else making it: made here, busy not asked
+        assert cache.get(("picture", 3), lambda: "v3", busy=lambda: "v1") == "v3"
