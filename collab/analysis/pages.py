@@ -5,6 +5,8 @@ request)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -27,7 +29,7 @@ import graphs
 from collab.analysis import figures, pdf, reports
 from collab.core import permissions as perm
 from collab.core import web
-from collab.core.caching import Shared
+from collab.core.caching import LRU, Shared
 from collab.core.models import (
     Actor,
     Initiative,
@@ -340,10 +342,21 @@ def page(slug: str):
     # the page of the gap lists and what the viewer may do; it is rendered once per
     # process and then served from the cache (a report is replaced, never changed). Names
     # and links are those of its first rendering: at most one report behind.
-    cache_key = (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id,
-                 latest.report_version, without or "", taktgeber or "", lang, group,
-                 page_number, perm.can_add_tie(current_user, region))
-    body = render_body() if problems else _bodies.get(cache_key, render_body)
+    family = (current_app.config["SQLALCHEMY_DATABASE_URI"], region.id, without or "",
+              taktgeber or "", lang, group, page_number, perm.can_add_tie(current_user, region))
+    if problems:
+        body = render_body()
+    else:
+        # while another process renders the new report's body, the one this process last
+        # served for the same view is shown, as the last report ("wird neu berechnet"; the
+        # page reloads itself), instead of waiting for it
+        held_version, held = _last_bodies.find(family, (None, None))
+        body = _bodies.get((latest.report_version, *family), render_body,
+                           busy=(lambda: held) if held is not None else None)
+        if body is held and held_version != latest.report_version:
+            latest = dataclasses.replace(latest, state="stale")
+        elif body is not held:
+            _last_bodies.put(family, (latest.report_version, body))
     return render_template(
         "analysis/page.html", region=region, report=report, latest=latest,
         progress=latest.status(), status_url=status_url, whatif=whatif, body=body), status
@@ -354,6 +367,11 @@ def page(slug: str):
 #: hundred kB at most, at national scale.
 _bodies = Shared("analysis-body", 32, 3600, dumps=str,
                  loads=lambda raw: Markup(raw.decode("utf-8")))
+
+
+#: the body this process last served per view (region, what-if, language, page of the
+#: gaps, rights), with its report's data version
+_last_bodies = LRU(16)
 
 
 def report_charts(report: dict, keys: dict) -> dict:

@@ -466,3 +466,56 @@ def test_a_process_serves_its_last_picture_while_another_draws_the_new_one(
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_analysis_page_shows_the_last_body_while_another_renders_the_new_one(
+        database_url, redis_url, monkeypatch):
+    """After a new report, the first process to be asked renders its page body and the
+    others would wait for it: a process that served this view before shows its last body
+    at once, as the last report ("wird neu berechnet"; the page reloads itself)."""
+    import redis as redis_lib
+
+    from collab.analysis import pages as analysis_pages
+    from collab.core import caching
+
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    settings = {**FAST, "SQLALCHEMY_DATABASE_URI": database_url, "ANALYSIS_QUEUE": "inline",
+                "REDIS_URL": redis_url}
+    app = create_app(settings)
+    analysis_pages._bodies.clear()
+    analysis_pages._last_bodies.clear()
+    viewer = Browser(app.test_client()).login("gast")
+    first = viewer.get(f"{R}/analysis").get_data(as_text=True)
+    assert "Südwestfalen Agentur" in first and "wird neu berechnet" not in first
+    token = app.test_cli_runner().invoke(args=["create-token", "koordination"]).output
+    headers = {"Authorization": f"Bearer {token.strip().splitlines()[-1]}"}
+    assert app.test_client().patch(f"{R.replace('/regions', '/api/v1/regions')}/actors/swa",
+                                   json={"capacity_fte": 5.5},
+                                   headers=headers).status_code == 200
+
+    real = caching.redis_client
+
+    class OtherProcessRenders:  # every body's lock is held by another process
+        def __init__(self, client):
+            self.client = client
+
+        def set(self, name, value, nx=False, **kw):
+            if nx and name.startswith("kn:analysis-body:"):
+                return None
+            return self.client.set(name, value, nx=nx, **kw)
+
+        def __getattr__(self, name):
+            return getattr(self.client, name)
+    monkeypatch.setattr(caching, "redis_client", lambda url: OtherProcessRenders(real(url)))
+    start = time.monotonic()
+    meanwhile = viewer.get(f"{R}/analysis").get_data(as_text=True)
+    assert time.monotonic() - start < 4  # not the 5 s a waiting process would give it
+    assert "wird neu berechnet" in meanwhile and "data-status-url" in meanwhile
+    assert meanwhile.split("<main")[1].count("Südwestfalen Agentur") == \
+        first.split("<main")[1].count("Südwestfalen Agentur")
+    monkeypatch.setattr(caching, "redis_client", real)
+    after = viewer.get(f"{R}/analysis").get_data(as_text=True)
+    assert "wird neu berechnet" not in after
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
