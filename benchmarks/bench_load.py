@@ -25,6 +25,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -320,6 +321,7 @@ def main(argv=None) -> int:
                 os.killpg(serve.pid, signal.SIGKILL)
         rd.stop()
         pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)  # the bundle (tens of MB) and the server's log
     return 0
 
 
