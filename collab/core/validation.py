@@ -200,6 +200,9 @@ def parse_localized_number(raw: str, *, integer: bool = False,
     except (NumberFormatError, InvalidOperation, ValueError):
         raise Invalid(
             _("muss eine ganze Zahl sein.") if integer else _("muss eine Zahl sein.")) from None
+    if not value.is_finite():  # Babel reads "inf", "Infinity" and "NaN" as numbers
+        raise Invalid(
+            _("muss eine ganze Zahl sein.") if integer else _("muss eine Zahl sein."))
     if integer:
         if value != value.to_integral_value():
             raise Invalid(_("muss eine ganze Zahl sein."))

@@ -251,6 +251,9 @@ def test_non_finite_numbers_are_refused_on_create(value):
     ("page=0", "page: darf nicht kleiner als 1 sein."),
     ("page=100000000000000000000", "page: darf nicht größer als 1.000.000 sein."),
     ("page=1.5", "page: muss eine ganze Zahl sein."),
+    ("page=inf", "page: muss eine ganze Zahl sein."),
+    ("page=NaN", "page: muss eine ganze Zahl sein."),
+    ("per_page=-Infinity", "per_page: muss eine ganze Zahl sein."),
     ("per_page=0", "per_page: darf nicht kleiner als 1 sein."),
     ("per_page=5000", "per_page: darf nicht größer als 1.000 sein."),
 ])
