@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,6 +78,10 @@ def _records(region: Region, only: tuple[str, str] | None = None) -> dict:
     return network_records(region, contact=True, only=only)
 
 
+#: whether a :func:`change` is open in this context (an inner one does not commit)
+_open_change: ContextVar[bool] = ContextVar("kommunalnetz_open_change", default=False)
+
+
 @contextmanager
 def change(region: Region | None, user: User | None, action: str, target: str = "",
            summary: str = "", *, data: bool = True, before: dict | None = None,
@@ -91,7 +96,13 @@ def change(region: Region | None, user: User | None, action: str, target: str = 
     after. ``params`` are the values the entry is written from in the reader's language;
     ``undo_of`` the entry an undo undid.
     Any exception rolls everything back and propagates.
+
+    A change inside another (a use case made of several, such as a survey answer that
+    creates actors and ties) records its entry and bumps the version as usual, but leaves
+    the commit to the outermost one: all of it is saved, or on any error none of it.
     """
+    nested = _open_change.get()
+    token = _open_change.set(True)
     try:
         only = (ONE_RECORD[action], target) if action in ONE_RECORD and target else None
         records = _records(region, only) if (
@@ -109,16 +120,24 @@ def change(region: Region | None, user: User | None, action: str, target: str = 
             user_id=user.id if user is not None and user.is_authenticated else None,
             action=action, target=target, summary=summary, params=params, before=before,
             undo_of=undo_of))
-        db.session.commit()
+        if nested:
+            db.session.flush()
+        else:
+            db.session.commit()
     except sa.exc.IntegrityError:
+        if nested:  # the outermost change rolls back and answers
+            raise
         # a concurrent request won a race the checks before could not see (a unique key,
         # one pending application): the loser gets 409, nothing is changed
         db.session.rollback()
         raise Conflict(_("Eine gleichzeitige Änderung ist Ihnen zuvorgekommen; es wurde "
                          "nichts gespeichert. Bitte laden Sie die Seite neu.")) from None
     except BaseException:
-        db.session.rollback()
+        if not nested:
+            db.session.rollback()
         raise
+    finally:
+        _open_change.reset(token)
 
 
 def bump(region: Region) -> None:

@@ -298,6 +298,17 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
                          d=survey.closes_at.strftime("%d.%m.%Y")), field="closes_at")
     checked = _check(region, municipality, raw)
     reference = _("Netzwerkbefragung %(n)d: %(m)s", n=survey.id, m=municipality.name)
+    # one transaction: the actors, ties and the answer are all saved, or none of them
+    with change(region, user, "survey.answer", municipality.key,
+                _("Netzwerkbefragung %(n)d: Antwort von %(m)s", n=survey.id,
+                  m=municipality.name), data=False):
+        response = _apply_answer(region, survey, municipality, checked, reference, user)
+    return response
+
+
+def _apply_answer(region: Region, survey: Survey, municipality: Municipality, checked: dict,
+                  reference: str, user: User | None) -> SurveyResponse:
+    """Write a checked answer (inside :func:`submit_response`'s change)."""
     changes: list[dict] = []
 
     def note(action: str, target: str, summary: str) -> None:
@@ -363,16 +374,13 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
               "confirm": [k for k, v in checked["decided"].items() if v == "confirm"],
               "reject": [k for k, v in checked["decided"].items() if v == "reject"]}
     response = response_of(survey, municipality)
-    with change(region, user, "survey.answer", municipality.key,
-                _("Netzwerkbefragung %(n)d: Antwort von %(m)s", n=survey.id,
-                  m=municipality.name), data=False):
-        if response is None:
-            response = SurveyResponse(survey=survey, municipality=municipality)
-            db.session.add(response)
-        response.answer = answer
-        response.changes = changes
-        response.submitted_at = utcnow()
-        response.by_id = getattr(user, "id", None)
+    if response is None:
+        response = SurveyResponse(survey=survey, municipality=municipality)
+        db.session.add(response)
+    response.answer = answer
+    response.changes = changes
+    response.submitted_at = utcnow()
+    response.by_id = getattr(user, "id", None)
     return response
 
 

@@ -153,3 +153,43 @@ def test_permissions(api):
     assert "response_rate" not in own
     doc = api(None).get("/openapi.json").get_json()
     assert "/regions/{slug}/surveys/{survey_id}/responses/{key}" in doc["paths"]
+
+
+def test_an_answer_that_fails_halfway_saves_nothing(app, api, monkeypatch):
+    """An answer is one transaction: when writing one of its ties fails after its new actor
+    and the unit correction were written, none of it is kept (no actor, no level change, no
+    tie, no answer, no activity entry), and the data version stays."""
+    from collab.core.models import Activity, Region, SurveyResponse
+    from collab.objects import services as object_services
+
+    survey = _open(api)
+    olpe = api("olpe")  # its token is made (and logged) now
+
+    def counts():
+        with app.app_context():
+            return (db.session.scalar(db.select(db.func.count()).select_from(Actor)),
+                    db.session.scalar(db.select(db.func.count()).select_from(Tie)),
+                    db.session.scalar(db.select(db.func.count()).select_from(Activity)),
+                    db.session.scalar(db.select(db.func.count()).select_from(SurveyResponse)),
+                    db.session.scalar(db.select(Actor.level).filter_by(key="olpe-rat")),
+                    db.session.scalar(db.select(Region.data_version).filter_by(slug="swf5")))
+    before = counts()
+    real, calls = object_services.add_tie, []
+
+    def second_tie_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(object_services, "add_tie", second_tie_fails)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # a 500, not the error
+    response = olpe.put(f"/regions/swf5/surveys/{survey}/responses/olpe", {
+        "units": [{"actor": "olpe-rat", "level": "coordinating"}],
+        "partners": [
+            {"from": "olpe-digital", "new": {"name": "Heimatverein Olpe",
+                                             "type": "association", "level": "operational"},
+             "kind": "cooperation", "frequency": "yearly"},
+            {"from": "olpe-digital", "actor": "menden-cdo", "kind": "cooperation",
+             "frequency": "yearly"}]})
+    assert response.status_code == 500 and len(calls) == 2
+    assert counts() == before
