@@ -133,12 +133,14 @@ def chromium():
 @pytest.fixture
 def signed_in(chromium, live_server):
     """``signed_in("koordination")`` gives a new page of a fresh context, signed in; every
-    request the page makes is recorded in ``page.requests_seen``."""
+    request the page makes is recorded in ``page.requests_seen``. ``phone=True``: a phone's
+    screen (390 × 844, touch)."""
     contexts = []
 
-    def make(login: str):
-        context = chromium.new_context(viewport={"width": 1400, "height": 1000},
-                                       accept_downloads=True)
+    def make(login: str, *, phone: bool = False):
+        context = chromium.new_context(viewport={"width": 390, "height": 844},
+                                       is_mobile=True) if phone else chromium.new_context(
+            viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
         page.requests_seen = []

@@ -120,18 +120,11 @@ def test_png_export_at_print_resolution(signed_in, live_server, tmp_path):
         image.convert("RGB").resize((1170, 827)).save(DOCS / "screenshot-network-export.png")
 
 
-def test_phone_menu_is_compact(chromium, live_server):
+def test_phone_menu_is_compact(signed_in, live_server):
     """On a phone the header (brand, account, region menu) stays short: the region menu is
     one line that scrolls sideways."""
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login")
-    page.fill("input[name=login]", "gast")
-    page.fill("input[name=password]", "demo")
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    page = signed_in("gast", phone=True)
     page.goto(f"{live_server.url}/regions/swf5/map")
     height = page.evaluate("document.querySelector('header.top').getBoundingClientRect().height")
     assert height <= 130, height
     page.screenshot(path=str(DOCS / "screenshot-phone-map.png"))
-    context.close()

@@ -161,17 +161,11 @@ CURRENT_ENTRY = """() => {
 @pytest.mark.parametrize("path, entry", [("/map", "Karte"), ("/analysis", "Analyse"),
                                          ("/charter", "Kooperationsvereinbarung"),
                                          ("/municipalities", "Kommunen")])
-def test_phone_menu_compact_with_current_entry_in_view(chromium, live_server, path, entry):
+def test_phone_menu_compact_with_current_entry_in_view(signed_in, live_server, path, entry):
     """On a phone (390 × 844) the header stays short (the region menu one line that
     scrolls sideways) and the current page's entry is scrolled fully into the menu's view,
     even the last one; the page itself is not scrolled."""
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login")
-    page.fill("input[name=login]", "gast")
-    page.fill("input[name=password]", "demo")
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    page = signed_in("gast", phone=True)
     page.goto(f"{live_server.url}/regions/swf5{path}")
     page.wait_for_load_state()
     state = page.evaluate(CURRENT_ENTRY)
@@ -181,7 +175,6 @@ def test_phone_menu_compact_with_current_entry_in_view(chromium, live_server, pa
     assert state["left"] >= state["navLeft"] - 0.5 and state["right"] <= state["navRight"] + 0.5, \
         state
     assert state["pageX"] == 0 and state["pageY"] == 0, state
-    context.close()
 
 
 def test_national_view_opened_municipality_rings_its_actors(signed_in, live_server,
