@@ -158,6 +158,16 @@ def lock(region: Region) -> None:
     db.session.refresh(region, with_for_update=True)
 
 
+def lock_pending(region: Region, request: Any, decided: str) -> None:
+    """Before a request (to join, to take part, to re-use) is decided: lock the region (see
+    :func:`lock`), read the request again and refuse with ``decided`` (409) when it was
+    decided meanwhile; approved and declined at once, the second decision loses."""
+    lock(region)
+    db.session.refresh(request)
+    if request.status != "pending":
+        raise Conflict(decided, field="status")
+
+
 def touch_other_regions(municipalities: list, region: Region | None, user: User | None,
                         action: str) -> None:
     """A shared municipality's facts changed: every other region it belongs to logs the

@@ -600,6 +600,24 @@ def parse_field(problems: list[Problem], entity: str, name: str, value: Any, *,
         return list(f.default) if isinstance(f.default, tuple) else f.default
 
 
+def parse_decision(raw: Any) -> tuple[bool, str]:
+    """A decision on a request (to join, to take part, to re-use a solution): ``approve``
+    (true or false) and a ``reason``, which a refusal must give."""
+    raw = raw if isinstance(raw, dict) else {}
+    problems: list[Problem] = []
+    approve = raw.get("approve")
+    if not isinstance(approve, bool):
+        problems.append(Problem("approve", _("Entscheidung: true (annehmen) oder false "
+                                             "(ablehnen).")))
+    reason = parse_field(problems, "decision", "reason", raw.get("reason"))
+    if approve is False and not reason:
+        problems.append(Problem("reason", _("Begründung: Eine Ablehnung muss begründet "
+                                            "werden.")))
+    if problems:
+        raise ValidationError(problems)
+    return approve, reason
+
+
 def field_label(entity: str, name: str):
     """The field's label as a lazy string, translated each time it is shown (forms are
     declared at import time, before any request chose a language)."""

@@ -28,7 +28,7 @@ from collab.core.models import (
 )
 from collab.core.records import designated_taktgeber
 from collab.core.store import Conflict, change, require
-from collab.core.validation import Problem, ValidationError, parse_field
+from collab.core.validation import Problem, ValidationError, parse_decision, parse_field
 from collab.extensions import db
 from graphs.solutions import MATURE, USING, is_neighbour, solution_users
 
@@ -94,22 +94,8 @@ def decide_reuse(region: Region, req: ReuseRequest, raw: dict,
     declines with a reason. Both are logged and announced."""
     solution = req.solution
     require(perm.can_decide_reuse(user, solution))
-    raw = raw if isinstance(raw, dict) else {}
-    problems: list[Problem] = []
-    approve = raw.get("approve")
-    if not isinstance(approve, bool):
-        problems.append(Problem("approve", _("Entscheidung: true (annehmen) oder false "
-                                             "(ablehnen).")))
-    reason = parse_field(problems, "decision", "reason", raw.get("reason"))
-    if approve is False and not reason:
-        problems.append(Problem("reason", _("Begründung: Eine Ablehnung muss begründet "
-                                            "werden.")))
-    if problems:
-        raise ValidationError(problems)
-    store.lock(region)
-    db.session.refresh(req)
-    if req.status != "pending":
-        raise Conflict(_("Anfrage: wurde bereits entschieden."), field="status")
+    approve, reason = parse_decision(raw)
+    store.lock_pending(region, req, _("Anfrage: wurde bereits entschieden."))
     owner = solution.owner.municipality if solution.owner else None
     member = db.session.scalar(sa.select(RegionMembership.id).filter_by(
         region_id=region.id, municipality_id=req.municipality_id))

@@ -45,7 +45,14 @@ from collab.core.models import (
 )
 from collab.core.records import designated_taktgeber as designated_taktgeber  # re-exported
 from collab.core.store import Conflict, change, require
-from collab.core.validation import Invalid, Problem, ValidationError, parse_field, weights
+from collab.core.validation import (
+    Invalid,
+    Problem,
+    ValidationError,
+    parse_decision,
+    parse_field,
+    weights,
+)
 from collab.extensions import db
 from collab.notifications import services as notifications
 from collab.notifications.mail import path_for as url_for
@@ -812,30 +819,12 @@ def apply_to_join(region: Region, raw: dict, user: User | None) -> JoinRequest:
     return req
 
 
-def _decision(raw: dict) -> tuple[bool, str]:
-    raw = raw if isinstance(raw, dict) else {}
-    problems: list[Problem] = []
-    approve = raw.get("approve")
-    if not isinstance(approve, bool):
-        problems.append(Problem("approve", _("Entscheidung: true (annehmen) oder false "
-                                             "(ablehnen).")))
-    reason = parse_field(problems, "decision", "reason", raw.get("reason"))
-    if approve is False and not reason:
-        problems.append(Problem("reason", _("Begründung: Eine Ablehnung muss begründet "
-                                            "werden.")))
-    raise_if(problems)
-    return approve, reason
-
-
 def decide_join(region: Region, req: JoinRequest, raw: dict, user: User | None) -> JoinRequest:
     """The coordinator approves (the municipality becomes a member with the tier asked for)
     or declines with a reason."""
     require(perm.can_decide_join(user, region))
-    approve, reason = _decision(raw)
-    store.lock(region)  # approved and declined at once: the second decision gets 409
-    db.session.refresh(req)
-    if req.status != "pending":
-        raise Conflict(_("Antrag: wurde bereits entschieden."), field="status")
+    approve, reason = parse_decision(raw)
+    store.lock_pending(region, req, _("Antrag: wurde bereits entschieden."))
     if approve and db.session.scalar(sa.select(RegionMembership.id).filter_by(
             region_id=region.id, municipality_id=req.municipality_id)):
         raise Conflict(_("Antrag: %(m)s ist bereits Mitglied.", m=req.municipality.name),
@@ -984,11 +973,8 @@ def decide_initiative_join(region: Region, req: InitiativeJoinRequest, raw: dict
     added, or its role changed) or declined by the invited municipality."""
     initiative = req.initiative
     require(perm.can_decide_initiative_request(user, req))
-    approve, reason = _decision(raw)
-    store.lock(region)
-    db.session.refresh(req)
-    if req.status != "pending":
-        raise Conflict(_("Anfrage: wurde bereits entschieden."), field="status")
+    approve, reason = parse_decision(raw)
+    store.lock_pending(region, req, _("Anfrage: wurde bereits entschieden."))
     if req.invited_by_lead:
         action = "initiative.invite_accept" if approve else "initiative.invite_decline"
     else:
