@@ -541,7 +541,7 @@ def test_level_matrix_is_paginated_by_tier_and_name(as_user, monkeypatch):
 
 def test_level_matrix_follows_its_content_and_the_language(as_user, api):
     """The matrix is rendered once per content, address and language
-    (``objects.pages.matrix_html``): what it shows changes at once after an edit, and a page
+    (``objects.pages.level_matrix``): what it shows changes at once after an edit, and a page
     in one language never gets the other's table."""
     coordinator = api("koordination")
     olpe = coordinator.get("/regions/swf5/municipalities/olpe").get_json()
