@@ -178,8 +178,7 @@ def regional_html(region) -> Markup:
             sa.select(Actor.key, Actor.name, Actor.type, Actor.level)
             .where(Actor.region_id == current.id, Actor.municipality_id.is_(None))
             .order_by(Actor.name, Actor.id)).all())
-        members = db.session.scalar(sa.select(sa.func.count()).select_from(RegionMembership)
-                                    .where(RegionMembership.region_id == current.id))
+        members = object_counts.region_counts(current)["municipalities"]
         return current.data_version or 0, (rows, digest([tuple(r) for r in rows])), \
             object_counts.cost(members)
     rows, content = _regional.get(version_key(region)[:2], region.data_version or 0,

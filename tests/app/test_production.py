@@ -207,6 +207,18 @@ def gate(monkeypatch):
     release.set()
 
 
+def _coordinator_edits_an_actor(app, capacity_fte: float, key: str | None = None) -> None:
+    """The coordinator changes an actor's capacity through the API (the first actor of the
+    list unless ``key``): a new data version of the region."""
+    token = app.test_cli_runner().invoke(args=["create-token", "koordination"]).output
+    headers = {"Authorization": f"Bearer {token.strip().splitlines()[-1]}"}
+    client = app.test_client()
+    key = key or client.get(f"/api/v1{R}/actors?per_page=1", headers=headers).get_json()[
+        "items"][0]["key"]
+    assert client.patch(f"/api/v1{R}/actors/{key}", json={"capacity_fte": capacity_fte},
+                        headers=headers).status_code == 200
+
+
 def _until_ready(browser, path=f"{R}/analysis/status.json", timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -399,13 +411,7 @@ def test_the_network_picture_is_drawn_once_for_all_app_processes(database_url, r
     assert not network._views.items  # the second process did not even build the graph
 
     # an edit: drawn once more, and both serve the new picture
-    token = first.test_cli_runner().invoke(args=["create-token", "koordination"]).output
-    headers = {"Authorization": f"Bearer {token.strip().splitlines()[-1]}"}
-    client = first.test_client()
-    key = client.get(f"/api/v1{R}/actors?per_page=1", headers=headers).get_json()[
-        "items"][0]["key"]
-    assert client.patch(f"/api/v1{R}/actors/{key}", json={"capacity_fte": 3.5},
-                        headers=headers).status_code == 200
+    _coordinator_edits_an_actor(first, 3.5)
     new_a = a.get(f"{R}/network/data.json").get_json()
     network._pictures.clear()
     network._shared_pictures.local.clear()
@@ -440,13 +446,7 @@ def test_a_process_serves_its_last_picture_while_another_draws_the_new_one(
     network.clear_caches()
     viewer = Browser(app.test_client()).login("gast")
     before = viewer.get(f"{R}/network/data.json").get_json()
-    token = app.test_cli_runner().invoke(args=["create-token", "koordination"]).output
-    headers = {"Authorization": f"Bearer {token.strip().splitlines()[-1]}"}
-    api_client = app.test_client()
-    key = api_client.get(f"/api/v1{R}/actors?per_page=1", headers=headers).get_json()[
-        "items"][0]["key"]
-    assert api_client.patch(f"/api/v1{R}/actors/{key}", json={"capacity_fte": 2.5},
-                            headers=headers).status_code == 200
+    _coordinator_edits_an_actor(app, 2.5)
     with app.test_request_context():
         region = db.session.scalar(db.select(Region).filter_by(slug="swf5"))
         version = region.data_version
@@ -487,11 +487,7 @@ def test_the_analysis_page_shows_the_last_body_while_another_renders_the_new_one
     viewer = Browser(app.test_client()).login("gast")
     first = viewer.get(f"{R}/analysis").get_data(as_text=True)
     assert "Südwestfalen Agentur" in first and "wird neu berechnet" not in first
-    token = app.test_cli_runner().invoke(args=["create-token", "koordination"]).output
-    headers = {"Authorization": f"Bearer {token.strip().splitlines()[-1]}"}
-    assert app.test_client().patch(f"{R.replace('/regions', '/api/v1/regions')}/actors/swa",
-                                   json={"capacity_fte": 5.5},
-                                   headers=headers).status_code == 200
+    _coordinator_edits_an_actor(app, 5.5, "swa")
 
     real = caching.redis_client
 
