@@ -488,13 +488,16 @@ def _check_references(doc: dict) -> list[Problem]:
                 k=i["key"])))
         seen = set()
         for m, p in enumerate(i.get("participants", [])):
-            if p.get("actor") and p["actor"] not in actors:
+            actor = p.get("actor")
+            if not actor:  # missing or not an object: reported by clean()
+                continue
+            if actor not in actors:
                 problems.append(Problem(f"$.initiatives[{n}].participants[{m}].actor", _(
-                    "Akteur „%(k)s“ ist nicht im Bündel.", k=p["actor"])))
-            if p.get("actor") in seen:
+                    "Akteur „%(k)s“ ist nicht im Bündel.", k=actor)))
+            if actor in seen:
                 problems.append(Problem(f"$.initiatives[{n}].participants[{m}].actor", _(
-                    "Akteur „%(k)s“ ist doppelt beteiligt.", k=p["actor"])))
-            seen.add(p.get("actor"))
+                    "Akteur „%(k)s“ ist doppelt beteiligt.", k=actor)))
+            seen.add(actor)
     tie_keys = Counter()
     for t in doc["ties"]:
         if t.get("source") and t.get("target") and t.get("kind"):

@@ -100,3 +100,15 @@ def test_control_characters_in_a_bundle_name_are_refused(api, seed_bundle):
     response = api("koordination").put(f"{R}/bundle", seed_bundle)
     assert response.status_code == 422
     assert "$.actors[0].name" in _fields(response)
+
+
+@pytest.mark.parametrize("participants", [[{}, {}], [None, None], [[], {"role": "lead"}]])
+def test_two_participants_without_an_actor_are_422(api, seed_bundle, participants):
+    # found by the fuzz test: the second participant without an actor answered 500
+    seed_bundle["initiatives"][0]["participants"] = participants
+    response = api("koordination").put(f"{R}/bundle?dry_run=1", seed_bundle)
+    assert response.status_code == 422
+    assert {"$.initiatives[0].participants[0]", "$.initiatives[0].participants[0].actor"} & \
+        _fields(response)
+    assert {"$.initiatives[0].participants[1]", "$.initiatives[0].participants[1].actor"} & \
+        _fields(response)
