@@ -19,6 +19,7 @@ __all__ = [
     "breadth_first",
     "gould_fernandez_brokerage",
     "path_counts",
+    "releases_gil",
     "sampling_error_bound",
     "subset_betweenness",
     "to_csr",
@@ -322,6 +323,12 @@ def compiled():
         else:
             _compiled.append(kernels.dependencies_sum)
     return _compiled[0]
+
+
+def releases_gil(n_nodes: int) -> bool:
+    """Whether :func:`subset_betweenness` on a graph of ``n_nodes`` spends its time in the
+    compiled kernel, which runs without the GIL (so a thread can run it beside other work)."""
+    return n_nodes > _SMALL_GRAPH and compiled() is not None
 
 
 def warm_kernels() -> bool:

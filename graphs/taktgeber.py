@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 import networkx as nx
 import numpy as np
@@ -12,6 +14,7 @@ from scipy.sparse import csgraph, csr_array
 from .brokerage import (
     gould_fernandez_brokerage,
     path_counts,
+    releases_gil,
     sampling_error_bound,
     subset_betweenness,
     to_csr,
@@ -553,13 +556,18 @@ def rank_taktgeber(
     k = min(SAMPLE_SOURCES, len(munis)) if sampled else None
     own = {a: m for a, m in home_units(G).items() if m != a}
     shared: dict = {}
-    betweenness = subset_betweenness(U, munis, munis, own=own, k=k, seed=seed,
-                                     strata=community_of, csr=csr, paths=shared)
+    with _beside(releases_gil(len(U))) as run:
+        # on a large graph the compiled betweenness kernel (numba, without the GIL) runs in
+        # a thread of its own while this one counts the other parts: the same figures, on
+        # the machine's second core
+        pending = run(subset_betweenness, U, munis, munis, own=own, k=k, seed=seed,
+                      strata=community_of, csr=csr, paths=shared)
+        actor_net = actor_graph(G)
+        groups = home_units(G)
+        roles = gould_fernandez_brokerage(actor_net, groups, nodes=cands)
+        reached = members_within_two_steps(G, cands)
+        betweenness = pending.result()
     pairs = max(1, len(munis) * (len(munis) - 1) / 2)
-    actor_net = actor_graph(G)
-    groups = home_units(G)
-    roles = gould_fernandez_brokerage(actor_net, groups, nodes=cands)
-    reached = members_within_two_steps(G, cands)
     main = main_component(U) if main is None else main
     community_of = {m: c for m, c in (community_of or {}).items() if m in main}
     n_communities = len({community_of[m] for m in munis if m in community_of}) or 1
@@ -664,6 +672,22 @@ def rank_taktgeber(
         "loss": "efficiency" if len(U) <= LOSS_EXACT_NODES else "pairs cut",
     }
     return {"ranking": ranking, "method": method}
+
+
+@contextmanager
+def _beside(threaded: bool):
+    """Yield ``run(function, *args, **kwargs)`` -> a future of its result: computed in a
+    thread beside the caller's work when ``threaded``, else at once (small graphs: a thread
+    costs more than it saves). The thread is joined when the block ends, also on an error."""
+    if not threaded:
+        def run(function, *args, **kwargs):
+            done: Future = Future()
+            done.set_result(function(*args, **kwargs))
+            return done
+        yield run
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kommunalnetz-brokerage") as pool:
+        yield pool.submit
 
 
 def _plain(raw: dict) -> dict:

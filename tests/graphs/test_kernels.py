@@ -73,3 +73,51 @@ def test_compiled_biconnected_components_same_blocks_same_order(monkeypatch, see
 
 def test_warm_kernels():
     assert brokerage.warm_kernels() is True
+
+
+def _seed_graphs():
+    import json
+    from pathlib import Path
+
+    from graphs.build import build_graph, network_graph
+
+    seed = json.loads((Path(__file__).resolve().parents[2] / "seeds" / "swf5.json").read_text())
+    G = build_graph(seed)
+    return G, network_graph(G)
+
+
+def test_betweenness_in_a_thread_gives_the_same_ranking(monkeypatch):
+    """On a large graph the compiled betweenness runs in a thread beside the other parts
+    (``taktgeber._beside``); the ranking is the one computed in line."""
+    import threading
+
+    import graphs.taktgeber as taktgeber
+
+    G, U = _seed_graphs()
+    monkeypatch.setattr(brokerage, "_SMALL_GRAPH", 5)  # the seed network counts as large
+    monkeypatch.setattr(taktgeber, "releases_gil", lambda n: False)
+    in_line = taktgeber.rank_taktgeber(G, U, seed=3)
+    monkeypatch.setattr(taktgeber, "releases_gil", brokerage.releases_gil)
+    ran_in, real = [], taktgeber.subset_betweenness
+
+    def spy(*args, **kwargs):
+        ran_in.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(taktgeber, "subset_betweenness", spy)
+    assert taktgeber.rank_taktgeber(G, U, seed=3) == in_line
+    assert ran_in and ran_in[0].startswith("kommunalnetz-brokerage")
+
+
+def test_an_error_in_the_betweenness_thread_reaches_the_caller(monkeypatch):
+    import graphs.taktgeber as taktgeber
+
+    G, U = _seed_graphs()
+    monkeypatch.setattr(brokerage, "_SMALL_GRAPH", 5)
+
+    def broken(*args, **kwargs):
+        raise ValueError("kaputt")
+
+    monkeypatch.setattr(taktgeber, "subset_betweenness", broken)
+    with pytest.raises(ValueError, match="kaputt"):
+        taktgeber.rank_taktgeber(G, U, seed=3)
