@@ -11,6 +11,8 @@ from flask import Flask, has_request_context, request, session, url_for
 from jinja2 import pass_context
 from werkzeug.routing import IntegerConverter
 
+from collab.core.caching import LRU
+
 
 def select_locale() -> str:
     """German by default; English when chosen (stored in the session)."""
@@ -140,6 +142,37 @@ def _page_npgettext(context, msgctxt, singular, plural, n):
     return _translations(context).unpgettext(msgctxt, singular, plural, n)
 
 
+#: (script root, region, language) -> the region menu's links: the same on every page and
+#: for every account, and 14 ``url_for`` and 14 translations per page otherwise
+_REGION_MENUS = LRU(512)
+
+
+@pass_context
+def region_menu(context, slug: str) -> list[tuple[str, str]]:
+    """The links of a region's menu as ``(path, title)``, the overview first, in the page's
+    language (the "Stände" link is the template's: it depends on the account)."""
+    translations = _translations(context)
+
+    def make() -> list[tuple[str, str]]:
+        _ = translations.ugettext
+        pages = [("objects.overview", {}, _("Übersicht")),
+                 ("objects.index", {"kind": "municipalities"}, _("Kommunen")),
+                 ("objects.index", {"kind": "actors"}, _("Akteure")),
+                 ("objects.index", {"kind": "initiatives"}, _("Initiativen")),
+                 ("objects.index", {"kind": "ties"}, _("Verbindungen")),
+                 ("objects.index", {"kind": "formats"}, _("Formate")),
+                 ("objects.index", {"kind": "solutions"}, _("Lösungen")),
+                 ("view.page", {}, _("Netzwerk")),
+                 ("view.map_page", {}, _("Karte")),
+                 ("analysis.page", {}, _("Analyse")),
+                 ("surveys.index", {}, _("Befragung")),
+                 ("spielregeln.index", {}, _("Spielregeln")),
+                 ("spielregeln.charter", {}, _("Kooperationsvereinbarung"))]
+        return [(url_for(endpoint, slug=slug, **args), title) for endpoint, args, title in pages]
+
+    return _REGION_MENUS.get((request.script_root, slug, context.get("current_lang")), make)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(day, "day")
     app.before_request(refuse_unreadable)
@@ -198,3 +231,4 @@ def init_app(app: Flask) -> None:
         pgettext=_page_pgettext, npgettext=_page_npgettext)
 
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["region_menu"] = region_menu

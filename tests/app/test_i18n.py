@@ -53,3 +53,18 @@ def test_validation_messages_follow_the_language(as_user):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Angabe fehlt" not in text
+
+
+def test_region_menu_follows_the_language_and_marks_the_page(as_user):
+    """The region menu is built once per region and language: the English menu after the
+    German one, the current page marked in both, the overview only on itself."""
+    user = as_user("koordination")
+    page = user.get("/regions/swf5/actors").get_data(as_text=True)
+    assert '<a href="/regions/swf5/actors" aria-current="page">Akteure</a>' in page
+    assert '<a href="/regions/swf5">Übersicht</a>' in page
+    user.post("/lang/en", {"next": "/regions/swf5"}, csrf_from="/regions/swf5")
+    page = user.get("/regions/swf5/actors").get_data(as_text=True)
+    assert '<a href="/regions/swf5/actors" aria-current="page">Actors</a>' in page
+    assert "Akteure</a>" not in page
+    page = user.get("/regions/swf5").get_data(as_text=True)
+    assert '<a href="/regions/swf5" aria-current="page">Overview</a>' in page
