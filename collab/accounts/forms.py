@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -22,11 +23,19 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Anmelden"))
 
 
-class PasswordChangeForm(FlaskForm):
+class _NewPassword:
+    """The new password's hint names the length the platform asks for (4 in the demo)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from collab.accounts.services import min_password
+        self.new.description = _("Mindestens %(n)d Zeichen.", n=min_password())
+
+
+class PasswordChangeForm(_NewPassword, FlaskForm):
     current = PasswordField(_l("Bisheriges Passwort"),
                             render_kw={"autocomplete": "current-password"})
-    new = PasswordField(_l("Neues Passwort"), description=_l("Mindestens 8 Zeichen."),
-                        render_kw={"autocomplete": "new-password"})
+    new = PasswordField(_l("Neues Passwort"), render_kw={"autocomplete": "new-password"})
     repeat = PasswordField(_l("Neues Passwort wiederholen"),
                            render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Passwort ändern"))
@@ -53,9 +62,8 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField(_l("Link anfordern"))
 
 
-class SetPasswordForm(FlaskForm):
-    new = PasswordField(_l("Neues Passwort"), description=_l("Mindestens 8 Zeichen."),
-                        render_kw={"autocomplete": "new-password"})
+class SetPasswordForm(_NewPassword, FlaskForm):
+    new = PasswordField(_l("Neues Passwort"), render_kw={"autocomplete": "new-password"})
     repeat = PasswordField(_l("Neues Passwort wiederholen"),
                            render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Passwort setzen"))

@@ -12,11 +12,12 @@ from flask import (
     render_template,
     request,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from collab.activity import summaries as activitylog
 from collab.core import permissions as perm
-from collab.core import web
+from collab.core import validation, web
 from collab.core.localtime import local_zone
 from collab.core.models import Activity, User
 from collab.extensions import db
@@ -30,10 +31,16 @@ def require_login():
     """Every page of a region needs a signed-in account (viewer and up)."""
 
 
-def _day(name: str) -> dt.date | None:
+def _day(name: str, label: str, problems: list[str]) -> dt.date | None:
+    """The local date of the filter ``name``; a value that is no date (or outside the years
+    the platform knows) is left out and named in ``problems``."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
     try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
+        return validation.date(raw)
+    except validation.Invalid as exc:
+        problems.append(f"{label}: {exc}")
         return None
 
 
@@ -52,9 +59,10 @@ def activity(slug: str):
     query = sa.select(Activity).filter_by(region_id=region.id)
     if not perm.can_read_activity(current_user, region):
         query = query.filter_by(user_id=current_user.id)
+    problems: list[str] = []
     filters = {"object": request.args.get("object", "").strip()[:200],
                "account": request.args.get("account", "").strip()[:80],
-               "from": _day("from"), "to": _day("to")}
+               "from": _day("from", _("von"), problems), "to": _day("to", _("bis"), problems)}
     if filters["object"]:
         query = query.where(Activity.target == filters["object"])
     if filters["account"]:
@@ -66,9 +74,12 @@ def activity(slug: str):
         query = query.where(Activity.at < _utc(filters["to"] + dt.timedelta(days=1)))
     page = db.paginate(query.order_by(Activity.at.desc(), Activity.id.desc()),
                        page=web.page_number(), per_page=50, error_out=False)
+    if (last := web.past_the_end(page)) is not None:
+        return last
     undone = set(db.session.scalars(sa.select(Activity.undo_of).where(
         Activity.undo_of.in_([a.id for a in page.items]))))
     return render_template("activity/log.html", region=region, page=page, filters=filters,
+                           problems=problems,
                            undone=undone, action_label=activitylog.action_label,
                            summary_text=activitylog.summary_text,
                            object_url=activitylog.object_url,

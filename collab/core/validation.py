@@ -25,7 +25,10 @@ MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 1000
 #: characters no text may hold: NUL and the other control characters but tab and line
 #: breaks, lone surrogates, U+FFFE/U+FFFF (PostgreSQL refuses NUL, XML exports refuse all)
-BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+#: and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
+#: which make a name display as another ("Trojan Source")
+BAD_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 #: how deep a JSON document may nest (bundles need 5 levels)
 MAX_DEPTH = 32
 
@@ -243,24 +246,35 @@ def _fmt(value: float) -> str:
 _GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
+#: the years a date of the platform may fall in (a membership since 1900, funding until 2100);
+#: "01.01.0001" or "31.12.9999" are typing mistakes, and the year 1 breaks date arithmetic
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
 def date(value: Any) -> dt.date:
-    """A date as JJJJ-MM-TT (ISO, bundles and API) or TT.MM.JJJJ (German forms)."""
+    """A date as JJJJ-MM-TT (ISO, bundles and API) or TT.MM.JJJJ (German forms), in the
+    years ``FIRST_YEAR`` to ``LAST_YEAR``."""
+    found = None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
+        found = value.date()
+    elif isinstance(value, dt.date):
+        found = value
+    elif isinstance(value, str):
         raw = value.strip()
         german = _GERMAN_DATE.fullmatch(raw)
         try:
             if german:
                 day, month, year = (int(g) for g in german.groups())
-                return dt.date(year, month, day)
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-                return dt.date.fromisoformat(raw)
+                found = dt.date(year, month, day)
+            elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+                found = dt.date.fromisoformat(raw)
         except ValueError:
             pass
-    raise Invalid(_("muss ein Datum sein (TT.MM.JJJJ oder JJJJ-MM-TT)."))
+    if found is None:
+        raise Invalid(_("muss ein Datum sein (TT.MM.JJJJ oder JJJJ-MM-TT)."))
+    if not FIRST_YEAR <= found.year <= LAST_YEAR:
+        raise Invalid(_("muss zwischen %(a)d und %(b)d liegen.", a=FIRST_YEAR, b=LAST_YEAR))
+    return found
 
 
 def topics(value: Any) -> list[str]:

@@ -31,6 +31,15 @@ def page_number() -> int:
     return min(max(number, 1), 1_000_000)
 
 
+def past_the_end(page):
+    """A redirect to the last page when ``?page=`` asks for one after it (a bookmark of a
+    list that has since shrunk), else None."""
+    if page.pages and page.page > page.pages:
+        from flask import redirect
+        return redirect(page_url(page.pages))
+    return None
+
+
 def page_url(number: int) -> str:
     """This page's URL with its query kept and ``page`` set."""
     from werkzeug.datastructures import MultiDict

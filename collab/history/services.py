@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 import graphs
 from collab.core import permissions as perm
-from collab.core import store
+from collab.core import store, validation
 from collab.core.models import Activity, NodePosition, Region, Snapshot, User, utcnow
 from collab.core.records import network_records
 from collab.core.validation import Problem, ValidationError
@@ -111,11 +111,11 @@ def clean_snapshot_input(raw: Any) -> tuple[str, dt.date]:
         day = dt.date.today()
     else:
         try:
-            day = dt.date.fromisoformat(date) if isinstance(date, str) else None
-        except ValueError:
-            day = None
-        if day is None or not 1900 <= day.year <= 2200:
-            problems.append(Problem("date", _("Datum: im Format JJJJ-MM-TT erwartet.")))
+            day = validation.date(date) if isinstance(date, str) else None
+            if day is None:
+                problems.append(Problem("date", _("Datum: im Format JJJJ-MM-TT erwartet.")))
+        except validation.Invalid as exc:  # not a date, or a year the platform does not know
+            problems.append(Problem("date", _("Datum: %(m)s", m=str(exc))))
     store.raise_if(problems)
     return name.strip(), day
 

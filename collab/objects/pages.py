@@ -233,6 +233,8 @@ def index(slug: str, kind: str):
     k = _kind(kind)
     page = object_counts.list_page(k, region, request.args, web.page_number(),
                                    current_app.config["PER_PAGE"])
+    if (last := web.past_the_end(page)) is not None:
+        return last
     return render_template(f"objects/{kind}_list.html", region=region, kind=k, page=page,
                            args=request.args, can_add=k.can_add(current_user, region),
                            municipality_choices=region_municipality_choices(region))

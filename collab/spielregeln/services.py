@@ -30,6 +30,7 @@ from collab.core.localtime import local_time
 from collab.core.models import (
     Actor,
     Comment,
+    Format,
     Initiative,
     InitiativeJoinRequest,
     JoinRequest,
@@ -1045,7 +1046,7 @@ def suggestions(region: Region, membership: RegionMembership, report: dict | Non
     found.sort(key=lambda s: (not s["lacks_topic"], -len(s["nearby"]), s["initiative"].name))
     mentors = []
     names = {m.municipality.key: m.municipality.name for m in region.memberships}
-    for model in (Actor, Initiative):
+    for model in (Actor, Initiative, Format):  # a transfer path may run through a format
         names.update(db.session.execute(sa.select(model.key, model.name).filter_by(
             region_id=region.id)).all())
     for topic in (report or {}).get("transfer", []):
