@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse as parse_limit
@@ -136,6 +145,44 @@ def change_password():
             flash(_("Ihr Passwort wurde geändert."), "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/konto/schluessel", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """The account's API tokens: make one (shown once, on this answer only) and see which
+    are valid; revoking goes through a confirmation page."""
+    perm.require(perm.can_manage_own_tokens(current_user))
+    form = EmptyForm()
+    plain = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("Das Formular war abgelaufen; bitte erneut senden."), "error")
+        else:
+            try:
+                plain = account_services.issue_own_token(current_user)
+            except ValidationError as exc:
+                show_problems(form, exc)
+    return render_template("accounts/tokens.html", form=form, plain=plain,
+                           tokens=account_services.own_tokens(current_user),
+                           valid=account_services.token_valid,
+                           expiry=account_services.token_expiry(plain) if plain else None)
+
+
+@bp.route("/konto/schluessel/<int:token_id>/widerrufen", methods=["GET", "POST"])
+@login_required
+def revoke_token(token_id: int):
+    """Confirm, then revoke one of the account's own tokens (another account's: 404)."""
+    perm.require(perm.can_manage_own_tokens(current_user))
+    token = account_services.own_token(current_user, token_id)
+    if token is None:
+        abort(404)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        account_services.revoke_own_token(current_user, token)
+        flash(_("Der Schlüssel %(p)s… ist widerrufen.", p=token.prefix), "success")
+        return redirect(url_for(".tokens"))
+    return render_template("accounts/revoke_token.html", form=form, token=token)
 
 
 def _reset_keys(identifier: str) -> list[tuple[str, str]]:

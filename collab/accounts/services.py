@@ -217,6 +217,47 @@ def issue_token(user: User, by: User | None = None, *, days: int | None = None) 
     return plain
 
 
+#: valid tokens an account may hold at once (one per programme that uses the API is plenty)
+MAX_OWN_TOKENS = 10
+
+
+def own_tokens(user: User) -> list[ApiToken]:
+    """The account's tokens, newest first (revoked and expired ones included, marked)."""
+    return list(db.session.scalars(sa.select(ApiToken).filter_by(user_id=user.id)
+                                   .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def token_valid(token: ApiToken) -> bool:
+    return token.revoked_at is None and (token.expires_at is None
+                                         or token.expires_at > utcnow())
+
+
+def issue_own_token(user: User) -> str:
+    """The signed-in account makes an API token for itself (shown once); at most
+    ``MAX_OWN_TOKENS`` valid ones."""
+    require(perm.can_manage_own_tokens(user))
+    valid = sum(1 for t in own_tokens(user) if token_valid(t))
+    if valid >= MAX_OWN_TOKENS:
+        raise ValidationError([Problem("token", _(
+            "Sie haben schon %(n)d gültige Schlüssel; widerrufen Sie zuerst einen, den Sie "
+            "nicht mehr brauchen.", n=MAX_OWN_TOKENS))])
+    return issue_token(user, by=user)
+
+
+def own_token(user: User, token_id: int) -> ApiToken | None:
+    """One of the account's own tokens (None for another account's: not found)."""
+    return db.session.scalar(sa.select(ApiToken).filter_by(id=token_id, user_id=user.id))
+
+
+def revoke_own_token(user: User, token: ApiToken) -> None:
+    """The account revokes one of its tokens; a programme using it gets 401 from then on."""
+    require(perm.can_manage_own_tokens(user) and token.user_id == user.id)
+    if token.revoked_at is not None:
+        return
+    with change(None, user, "token.revoke", user.login, token.prefix):
+        token.revoked_at = utcnow()
+
+
 def token_expiry(plain: str) -> dt.datetime | None:
     return db.session.scalar(sa.select(ApiToken.expires_at).filter_by(
         token_hash=ApiToken.hash(plain)))

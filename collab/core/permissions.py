@@ -244,6 +244,12 @@ def can_change_own_password(user: User | None) -> bool:
     return bool(user and user.is_authenticated and getattr(user, "id", None) is not None)
 
 
+def can_manage_own_tokens(user: User | None) -> bool:
+    """Every signed-in, active account issues and revokes API tokens for itself; a token
+    grants through the API exactly what the account's role grants on the pages."""
+    return can_change_own_password(user) and bool(getattr(user, "active", False))
+
+
 def can_manage_account(user: User | None, region: Region, account: User) -> bool:
     """The coordinator deactivates and reactivates the member and viewer accounts of its
     region (an admin any account); nobody its own account."""
