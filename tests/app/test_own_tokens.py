@@ -10,6 +10,11 @@ from collab.accounts import services as account_services
 TOKEN_RE = re.compile(r'<code class="token" id="new-token">(kn_[A-Za-z0-9_-]+)</code>')
 
 
+def _read(app, headers) -> int:
+    return app.test_client().get("/api/v1/regions/swf5/actors?per_page=1",
+                                 headers=headers).status_code
+
+
 def _make(user, login):
     response = user.post("/konto/schluessel", csrf_from="/konto/schluessel")
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
@@ -50,11 +55,11 @@ def test_revoking_asks_first_then_the_token_stops_working(as_user, app):
     # without the CSRF token nothing happens
     assert user.client.post(f"/konto/schluessel/{token_id}/widerrufen").status_code == 400
     headers = {"Authorization": f"Bearer {plain}"}
-    assert app.test_client().get("/api/v1/regions/swf5/actors?per_page=1", headers=headers).status_code == 200
+    assert _read(app, headers) == 200
     done = user.post(f"/konto/schluessel/{token_id}/widerrufen",
                      csrf_from=f"/konto/schluessel/{token_id}/widerrufen")
     assert done.status_code == 302
-    assert app.test_client().get("/api/v1/regions/swf5/actors?per_page=1", headers=headers).status_code == 401
+    assert _read(app, headers) == 401
     assert "widerrufen</td>" in user.get("/konto/schluessel").get_data(as_text=True)
 
 
@@ -70,7 +75,7 @@ def test_another_accounts_token_is_not_found(as_user, app):
     assert soest.post(f"/konto/schluessel/{token_id}/widerrufen",
                       csrf_from="/konto/schluessel").status_code == 404
     headers = {"Authorization": f"Bearer {plain}"}
-    assert app.test_client().get("/api/v1/regions/swf5/actors?per_page=1", headers=headers).status_code == 200
+    assert _read(app, headers) == 200
 
 
 def test_making_a_token_needs_the_csrf_token_and_a_login(as_user, client):
