@@ -44,6 +44,7 @@ def index(slug: str):
     own = perm.own_membership(current_user, region)
     return render_template("surveys/index.html", region=region, form=form,
                            surveys=survey_services.surveys(region),
+                           running=survey_services.open_round(region),
                            is_open=survey_services.is_open,
                            can_answer=own is not None and perm.can_answer_survey(
                                current_user, region, own.municipality))

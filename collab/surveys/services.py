@@ -4,9 +4,10 @@ records with provenance ``self_reported`` through the object services; a tie rep
 both ends becomes ``confirmed``.
 
 A member's answer never changes another municipality's records: it corrects its own units,
-adds partners as its own actors, and every tie it reports has one of its own units at one
-end. A partner in another municipality gets a self-reported tie, which that municipality
-confirms or rejects in its own answer (``confirm``/``reject``)."""
+adds a new partner as an external partner (an actor of no municipality, as a regional body:
+it never fills a level of the answering municipality), and every tie it reports has one of
+its own units at one end. A partner in another municipality gets a self-reported tie, which
+that municipality confirms or rejects in its own answer (``confirm``/``reject``)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from collab.core.models import (
     User,
     utcnow,
 )
-from collab.core.store import Conflict, change, raise_if, require
+from collab.core.store import Conflict, change, lock, raise_if, require
 from collab.core.validation import Problem, ValidationError, clean, key_from_name
 from collab.extensions import db
 from collab.notifications import services as notifications
@@ -51,6 +52,10 @@ CHANGE_LABELS = {
 #: the answer's parts: anything else in the document is refused
 ANSWER_KEYS = ("units", "partners", "confirm", "reject")
 
+#: the sector of a new partner that names none, by its type (public for the others)
+SECTOR_OF_TYPE = {"business": "business", "association": "civil_society",
+                  "topic_sponsor": "civil_society", "research": "science"}
+
 
 def today():
     """The local date (Europe/Berlin): a round closes at the end of its closing day there."""
@@ -62,14 +67,40 @@ def is_open(survey: Survey) -> bool:
     return today() <= survey.closes_at
 
 
+def latest_possible_close(day: dt.date) -> dt.date:
+    """The last closing date a round opened on ``day`` may have: one year ahead (a round
+    opened on 29 February closes on 28 February at the latest)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def open_round(region: Region) -> Survey | None:
+    """The region's round still taking answers, if any (there is one at a time)."""
+    return db.session.scalar(sa.select(Survey).where(
+        Survey.region_id == region.id, Survey.closes_at >= today()).order_by(Survey.id))
+
+
 def open_survey(region: Region, raw: dict, user: User | None) -> Survey:
-    """The coordinator opens a round with its closing date (today or later)."""
+    """The coordinator opens a round with its closing date (today at the earliest, one year
+    ahead at the latest). A region has one open round at a time: another is refused (409)
+    until it closes, also when two are opened at once (the region's row is locked)."""
     require(perm.can_open_survey(user, region))
     data, problems = clean("survey", raw)
     raise_if(problems)
     if data["closes_at"] < today():
         raise ValidationError([Problem("closes_at", _(
             "Antworten bis: liegt in der Vergangenheit."))])
+    if data["closes_at"] > latest_possible_close(today()):
+        raise ValidationError([Problem("closes_at", _(
+            "Antworten bis: höchstens ein Jahr im Voraus."))])
+    lock(region)  # two rounds opened at once: the second sees the first and gets 409
+    running = open_round(region)
+    if running is not None:
+        raise Conflict(_("Befragung: Runde %(n)d nimmt noch bis %(d)s Antworten an; eine "
+                         "neue Runde kann erst danach beginnen.", n=running.id,
+                         d=running.closes_at.strftime("%d.%m.%Y")), field="status")
     with change(region, user, "survey.open", "", _("Netzwerkbefragung bis %(d)s",
                                                      d=data["closes_at"].isoformat()),
                 data=False):
@@ -231,6 +262,8 @@ def _check(region: Region, municipality: Municipality, raw: Any) -> dict:
         if new is not None:
             new_data, new_found = clean("survey_new_actor", new, path=f"{path}.new")
             found += new_found
+            if not new_found and "sector" not in new:
+                new_data["sector"] = SECTOR_OF_TYPE.get(new_data["type"], "public")
         elif not found and not data.get("actor"):
             found.append(Problem(f"{path}.actor", _(
                 "Partner: Bitte einen Akteur wählen oder einen neuen Partner benennen.")))
@@ -284,6 +317,27 @@ def _free_actor_key(region: Region, municipality: Municipality, name: str) -> st
     return candidate
 
 
+def _add_partner(region: Region, municipality: Municipality, new: dict, reference: str,
+                 user: User | None) -> Actor:
+    """A new partner named in ``municipality``'s answer, as an external partner: an actor
+    of no municipality (like a regional body), so it never counts as one of the
+    municipality's own levels; the tie the answer records links it to the unit that named
+    it. The member may add it through its answer (:func:`submit_response` checked
+    ``can_answer_survey``), though it edits no regional body elsewhere: it is written here,
+    by the object rules of :mod:`collab.core.validation`, and logged under the member's
+    account."""
+    key = _free_actor_key(region, municipality, new["name"])
+    data, problems = clean("actor", {
+        "key": key, "name": new["name"], "type": new["type"], "level": new["level"],
+        "sector": new["sector"], "provenance": "self_reported", "source": reference})
+    raise_if(problems)
+    with change(region, user, "actor.create", key, data["name"]):
+        actor = Actor(region=region, key=key, municipality=None,
+                      **{k: v for k, v in data.items() if k not in ("key", "municipality")})
+        db.session.add(actor)
+    return actor
+
+
 def submit_response(region: Region, survey: Survey, municipality: Municipality, raw: Any,
                     user: User | None) -> SurveyResponse:
     """Take ``municipality``'s answer to ``survey`` (a second answer replaces the first; what
@@ -328,12 +382,7 @@ def _apply_answer(region: Region, survey: Survey, municipality: Municipality, ch
     for p in checked["partners"]:
         partner = p["actor"]
         if partner is None:
-            new = p["new"]
-            partner = objects.add_actor(region, {
-                "key": _free_actor_key(region, municipality, new["name"]), "name": new["name"],
-                "type": new["type"], "level": new["level"], "sector": new["sector"],
-                "municipality": municipality.key, "provenance": "self_reported",
-                "source": reference}, user)
+            partner = _add_partner(region, municipality, p["new"], reference, user)
             note("actor.create", partner.key, partner.name)
         own = p["from"]
         fields = {"weight": vocab.FREQUENCY_WEIGHT[p["frequency"]], "trust": p["trust"],

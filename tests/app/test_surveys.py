@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
-from collab.core.models import Actor, Tie
+from collab.core.models import Actor, Notification, Survey, Tie, User
 from collab.extensions import db
+
+from .test_races import at_once
 
 CLOSES = (dt.date.today() + dt.timedelta(days=14)).isoformat()
 
@@ -108,8 +111,8 @@ def test_new_partner_and_unit_correction_through_the_form(app, api, as_user):
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         new = db.session.scalar(db.select(Actor).filter_by(name="Heimatverein <b>Olpe</b>"))
-        assert new.provenance == "self_reported" and new.municipality.key == "olpe"
-        assert new.key.startswith("olpe-heimatverein")
+        assert new.provenance == "self_reported" and new.municipality is None
+        assert new.key.startswith("olpe-heimatverein") and new.sector == "civil_society"
     assert _tie(app, "olpe-digital", "swa").trust == 5
     page = as_user("koordination").get(f"/regions/swf5/surveys/{survey}").get_data(
         as_text=True)
@@ -193,3 +196,132 @@ def test_an_answer_that_fails_halfway_saves_nothing(app, api, monkeypatch):
              "frequency": "yearly"}]})
     assert response.status_code == 500 and len(calls) == 2
     assert counts() == before
+
+
+# --- a new partner is an external partner, not one of the municipality's own units ---------------
+
+
+def _olpe_levels(app, api, as_user) -> tuple[str, list]:
+    """Olpe's row of the level matrix on the region page and its gaps in the analysis."""
+    page = as_user("koordination").get("/regions/swf5").get_data(as_text=True)
+    row = re.search(r'/municipalities/olpe">.*?</tr>', page, re.S).group(0)
+    report = api("koordination").get("/regions/swf5/analysis").get_json()
+    gaps = sorted(g["message"] for g in report["gaps"]
+                  if g["kind"] == "missing_level" and "olpe" in g["keys"])
+    return row, gaps
+
+
+def test_new_partner_from_the_survey_is_no_level_of_olpe(app, api, as_user):
+    """QA: a company Olpe names as a new partner on the operational level became an actor of
+    Olpe, filled Olpe's operational level in the matrix and hid its gap. It is an external
+    partner now: no municipality, tied to the unit that named it, not among Olpe's units."""
+    survey = _open(api)
+    row, gaps = _olpe_levels(app, api, as_user)
+    assert "fehlt" in row and gaps, (row, gaps)  # Olpe has no operational level of its own
+    olpe = as_user("olpe")
+    path = f"/regions/swf5/surveys/{survey}/answer"
+    response = olpe.post(path, {
+        "rows": "1", "p-0-from": "olpe-digital", "p-0-new_name": "Sauerland Netz GmbH",
+        "p-0-new_type": "business", "p-0-new_level": "operational", "p-0-kind": "cooperation",
+        "p-0-frequency": "monthly", "submit": "x"}, csrf_from=path)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        new = db.session.scalar(db.select(Actor).filter_by(name="Sauerland Netz GmbH"))
+        assert new.municipality is None
+        assert (new.type, new.level, new.sector, new.provenance) == (
+            "business", "operational", "business", "self_reported")
+        key = new.key
+    assert _tie(app, "olpe-digital", key).provenance == "self_reported"
+    assert _olpe_levels(app, api, as_user) == (row, gaps)
+    form = olpe.get(path).get_data(as_text=True)
+    units = form.split("2. Ihre Partner")[0]
+    assert "Sauerland Netz GmbH" not in units
+    changes = api("koordination").get(f"/regions/swf5/surveys/{survey}").get_json()
+    assert {"action": "actor.create", "target": key, "summary": "Sauerland Netz GmbH"} in \
+        changes["responses"][0]["changes"]
+
+
+def test_new_partner_through_the_api_keeps_a_sector_it_names(app, api):
+    survey = _open(api)
+    response = api("olpe").put(f"/regions/swf5/surveys/{survey}/responses/olpe", {
+        "partners": [{"from": "olpe-rat", "frequency": "yearly",
+                      "new": {"name": "Uni Siegen", "type": "research", "level": "strategic",
+                              "sector": "public"}}]})
+    assert response.status_code == 200, response.get_json()
+    with app.app_context():
+        new = db.session.scalar(db.select(Actor).filter_by(name="Uni Siegen"))
+        assert (new.municipality, new.sector) == (None, "public")
+
+
+# --- one open round per region, closing within a year ---------------------------------------------
+
+
+def _open_rounds(app) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(Survey).where(
+            Survey.closes_at >= dt.date.today()))
+
+
+def _notes(app, login: str) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(Notification).join(
+            User, User.id == Notification.user_id).where(User.login == login,
+                                                         Notification.kind == "survey_opened"))
+
+
+def test_one_open_round_at_a_time_on_the_page(app, as_user):
+    """QA: "Antworten bis" submitted as 31.12.9999, then twice more, opened three rounds and
+    told Olpe three times. Now the absurd date is refused, one round opens, and the next is
+    refused while it runs; Olpe is told once."""
+    coordinator = as_user("koordination")
+    path = "/regions/swf5/surveys"
+    for far in ("31.12.9999", "31.12.2099"):
+        refused = coordinator.post(path, {"closes_at": far}, csrf_from=path)
+        assert refused.status_code == 200 and _open_rounds(app) == 0
+    assert "Antworten bis: höchstens ein Jahr im Voraus." in refused.get_data(as_text=True)
+    closes = dt.date.today() + dt.timedelta(days=20)
+    first = coordinator.post(path, {"closes_at": closes.isoformat()}, csrf_from=path)
+    assert first.status_code == 302, first.get_data(as_text=True)
+    page = coordinator.get(path).get_data(as_text=True)
+    assert 'id="survey-running"' in page and 'name="closes_at"' not in page
+    second = coordinator.post(path, {"closes_at": closes.strftime("%d.%m.%Y")}, csrf_from="/hilfe")
+    text = second.get_data(as_text=True)
+    assert second.status_code == 200 and "nimmt noch bis" in text, text
+    assert _open_rounds(app) == 1 and _notes(app, "olpe") == 1
+
+
+@pytest.mark.parametrize("days, status", [(1, 201), (-1, 422), (364, 201), (370, 422)])
+def test_closing_date_today_to_one_year_ahead(api, days, status):
+    closes = (dt.date.today() + dt.timedelta(days=days)).isoformat()
+    response = api("koordination").post("/regions/swf5/surveys", {"closes_at": closes})
+    assert response.status_code == status, response.get_json()
+    if status == 422:
+        assert response.get_json()["details"][0]["field"] == "closes_at"
+
+
+def test_second_open_round_is_a_conflict_in_the_api(app, api):
+    _open(api)
+    response = api("koordination").post("/regions/swf5/surveys", {"closes_at": CLOSES})
+    assert response.status_code == 409
+    assert "nimmt noch bis" in response.get_json()["error"]
+    assert _open_rounds(app) == 1
+
+
+def test_a_closed_round_makes_room_for_the_next(app, api):
+    survey = _open(api)
+    with app.app_context():
+        db.session.get(Survey, survey).closes_at = dt.date.today() - dt.timedelta(days=1)
+        db.session.commit()
+    assert api("koordination").post("/regions/swf5/surveys",
+                                    {"closes_at": CLOSES}).status_code == 201
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_rounds_opened_at_once_open_one(app, api):
+    """Four requests at once on PostgreSQL: one round opens, three get 409."""
+    headers = api("koordination").headers
+    results = at_once(app, [("post", "/regions/swf5/surveys", {"closes_at": CLOSES},
+                             headers)] * 4)
+    assert sorted(code for code, _body in results) == [201, 409, 409, 409], results
+    assert _open_rounds(app) == 1 and _notes(app, "olpe") == 1
