@@ -12,13 +12,15 @@ pytestmark = pytest.mark.browser
 
 
 def _open_survey(app) -> int:
+    """The round of swf5 taking answers: the one open already (a region has one at a time,
+    and the live server is shared by the session's tests), else a new one."""
     from collab.core.models import Region
     from collab.core.permissions import SYSTEM
     from collab.surveys import services
 
     with app.app_context():
         region = db.session.scalar(db.select(Region).filter_by(slug="swf5"))
-        survey = services.open_survey(
+        survey = services.open_round(region) or services.open_survey(
             region, {"closes_at": (dt.date.today() + dt.timedelta(days=7)).isoformat()},
             SYSTEM)
         survey_id = survey.id
