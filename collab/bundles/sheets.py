@@ -138,11 +138,36 @@ def _cell(entity: str, name: str, value: Any, labels: dict) -> Any:
     return value
 
 
+#: how text starts that a spreadsheet program may take for a formula (OWASP, "CSV
+#: injection"): openpyxl itself stores a string starting with "=" as a formula
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cells(ws, values: list) -> list:
+    """A row's values as written: text that starts like a formula, or that is an error
+    value ("#N/A"), becomes a text cell (Excel evaluates none) marked with Excel's quote
+    prefix (editing the cell keeps it text). The value stays the text as entered, so the
+    workbook reads back exactly; a leading apostrophe, as OWASP recommends for CSV, would
+    change it. (There is no CSV export; a CSV sheet is only ever read.)"""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    row = list(values)
+    for n, value in enumerate(row):
+        if isinstance(value, str) and (value.startswith(FORMULA_START)
+                                       or value in ERROR_CODES):
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            row[n] = cell
+    return row
+
+
 def build_workbook(doc: dict | None, *, template: bool = False):
     """An openpyxl workbook (write-only: rows are streamed, so a national network fits in
     memory) of the bundle ``doc`` (None or without records: the empty template), with
     drop-down lists of the allowed values, an explanation sheet and a read-only rules
-    sheet."""
+    sheet. Every text is a text cell, never a formula (:func:`_text_cells`)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -174,9 +199,10 @@ def build_workbook(doc: dict | None, *, template: bool = False):
         if isinstance(value, dt.date):
             value = WriteOnlyCell(region_ws, value=value)
             value.number_format = "DD.MM.YYYY"
-        region_ws.append([_german(f.label), value])
+        region_ws.append(_text_cells(region_ws, [_german(f.label), value]))
     for name, label in REGION_EXTRA:
-        region_ws.append([_german(label), _cell("region", name, region.get(name), labels)])
+        region_ws.append(_text_cells(region_ws, [
+            _german(label), _cell("region", name, region.get(name), labels)]))
 
     # the allowed values, one column per vocabulary, for the drop-down lists
     lists: list[list[str]] = []
@@ -194,7 +220,7 @@ def build_workbook(doc: dict | None, *, template: bool = False):
     lists_ws = wb.create_sheet(LISTS_SHEET)
     lists_ws.sheet_state = "hidden"
     for n in range(max(len(c) for c in lists)):
-        lists_ws.append([c[n] if n < len(c) else None for c in lists])
+        lists_ws.append(_text_cells(lists_ws, [c[n] if n < len(c) else None for c in lists]))
 
     participants = [{"initiative": i.get("key"), **p} for i in doc.get("initiatives", [])
                     for p in i.get("participants", [])]
@@ -224,7 +250,7 @@ def build_workbook(doc: dict | None, *, template: bool = False):
                 if row[n] is not None:
                     row[n] = WriteOnlyCell(ws, value=row[n])
                     row[n].number_format = "DD.MM.YYYY"
-            ws.append(row)
+            ws.append(_text_cells(ws, row))
 
     rules_ws = wb.create_sheet(RULES_SHEET)
     rules_ws.protection.sheet = True  # read-only: rules change on the Spielregeln pages
@@ -232,9 +258,9 @@ def build_workbook(doc: dict | None, *, template: bool = False):
     for r in doc.get("rules", []):
         data = json.dumps(r, ensure_ascii=False, sort_keys=True)
         # a cell holds at most 32,767 characters: a long record goes on in the next cells
-        rules_ws.append([r.get("key"), r.get("title"), r.get("kind"), r.get("status"),
-                         r.get("text"),
-                         *(data[n:n + CELL_MAX] for n in range(0, len(data), CELL_MAX))])
+        rules_ws.append(_text_cells(rules_ws, [
+            r.get("key"), r.get("title"), r.get("kind"), r.get("status"), r.get("text"),
+            *(data[n:n + CELL_MAX] for n in range(0, len(data), CELL_MAX))]))
     for section, (title, cols) in JSON_SHEETS.items():
         if not doc.get(section):
             continue
@@ -243,8 +269,9 @@ def build_workbook(doc: dict | None, *, template: bool = False):
         heading(ws, [_german(label) for _name, label in cols])
         for r in doc[section]:
             data = json.dumps(r, ensure_ascii=False, sort_keys=True)
-            ws.append([r.get("key"), r.get("name"),
-                       *(data[n:n + CELL_MAX] for n in range(0, len(data), CELL_MAX))])
+            ws.append(_text_cells(ws, [
+                r.get("key"), r.get("name"),
+                *(data[n:n + CELL_MAX] for n in range(0, len(data), CELL_MAX))]))
     return wb
 
 
@@ -733,7 +760,11 @@ def csv_to_bundle(body: bytes, *, current: dict | None, filename: str = "",
             "noch nicht. Bitte zuerst eine ganze Arbeitsmappe oder ein Bündel importieren.")))
         return reader.out
     records = reader.sheet(sheet, sheet.title, rows)
-    return _assemble(reader.out, {}, {sheet.section: records}, None, current)
+    out = _assemble(reader.out, {}, {sheet.section: records}, None, current)
+    for section in JSON_SHEETS:  # the region's solutions and former members, as they are
+        if current.get(section):
+            out.doc[section] = list(current[section])
+    return out
 
 
 def _assemble(out: Converted, region: dict, sections: dict[str, list[dict]],

