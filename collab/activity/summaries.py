@@ -85,7 +85,8 @@ ACTIONS = {
     "solution.reuse_decline": _l("Nachnutzung einer Lösung abgelehnt"),
 }
 
-#: bundle sections as the import summary names them -> label
+#: bundle sections as the import summary names them -> label (every top-level list of a
+#: bundle; tests/app/test_import_preview.py checks that none is missing)
 SECTIONS = {
     "region": _l("Region"),
     "municipalities": _l("Kommunen"),
@@ -94,6 +95,8 @@ SECTIONS = {
     "ties": _l("Verbindungen"),
     "formats": _l("Formate"),
     "rules": _l("Spielregeln"),
+    "solutions": _l("Lösungen"),
+    "former_members": _l("Ehemalige Mitglieder"),
 }
 
 _COUNTS = re.compile(r"(\w+): \+(\d+) ~(\d+) -(\d+)")

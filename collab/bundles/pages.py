@@ -71,61 +71,56 @@ def upload_bundle(slug: str):
     region = perm.get_region(slug)
     perm.require(perm.can_import_bundle(current_user, region))
     form = bundle_forms.BundleUploadForm()
-    problems, summary, changes, confirm = [], None, {}, None
-    if form.validate_on_submit():
-        body = form.bundle.data.read()
-        filename = form.bundle.data.filename or ""
-        converted = None
-        if sheets.is_spreadsheet(body, filename):
-            # a workbook or CSV sheet: read into a bundle, then checked like one; the
-            # bundle is what is kept aside, so the confirmation imports what was previewed
-            converted = bundle.read_spreadsheet(body, filename, slug=slug,
-                                                merge=form.merge.data)
-            doc, problems = converted.doc, converted.problems
-            body = json.dumps(doc, ensure_ascii=False).encode()
-        else:
-            doc, problems = importing.parse_upload(body)
-        if not problems:
-            try:
-                summary = bundle.import_bundle(doc, current_user, slug=slug, dry_run=True)
-            except ValidationError as exc:
-                problems = converted.locate(exc.problems) if converted else exc.problems
-            else:
-                summary["merge"] = bool(converted and converted.merge)
-                changes = importing.preview(region, doc)
-                if summary["changed"]:
-                    confirm = bundle_forms.BundleConfirmForm(
-                        digest=importing.stage(slug, current_user, body))
+    if not form.validate_on_submit():
+        checked = importing.Checked(importing.Upload(b""), [
+            validation.Problem(name, msg) for name, msgs in form.errors.items()
+            for msg in msgs])
     else:
-        problems = [validation.Problem(name, msg) for name, msgs in form.errors.items()
-                    for msg in msgs]
-    if problems:
+        checked = importing.check(region, current_user, importing.Upload(
+            form.bundle.data.read(), form.bundle.data.filename or "",
+            merge=bool(form.merge.data)))
+    return _preview(region, checked)
+
+
+def _preview(region, checked: importing.Checked):
+    """The dry run's result: its problems, or what the import would change with the
+    confirmation (the upload kept aside) when it changes anything."""
+    confirm = None
+    if checked.changed:
+        confirm = bundle_forms.BundleConfirmForm(
+            formdata=None, digest=importing.stage(region.slug, current_user, checked.upload))
+    if checked.problems:
         flash(_("Das Bündel wurde nicht importiert; es wurde nichts geändert."), "error")
-    return render_template("bundles/import_result.html", region=region, problems=problems,
-                           summary=summary, changes=changes, confirm=confirm,
+    return render_template("bundles/import_result.html", region=region,
+                           problems=checked.problems, summary=checked.summary,
+                           changes=checked.changes, confirm=confirm,
                            sections=activitylog.SECTIONS)
 
 
 @bp.route("/<slug>/bundle/import", methods=["POST"])
 def confirm_import(slug: str):
-    """Step 2: import the checked bundle the coordinator confirmed."""
+    """Step 2: import the checked bundle the coordinator confirmed, unless the region
+    changed since its preview: then nothing is imported, and the preview is shown again as
+    the region is now, for a fresh confirmation."""
     region = perm.get_region(slug)
     perm.require(perm.can_import_bundle(current_user, region))
     form = bundle_forms.BundleConfirmForm()
-    body = (importing.staged(slug, current_user, form.digest.data)
-            if form.validate_on_submit() else None)
-    if body is None:
+    digest = form.digest.data if form.validate_on_submit() else ""
+    upload = importing.staged(slug, current_user, digest)
+    if upload is None:
         flash(_("Die geprüfte Datei liegt nicht mehr vor. Bitte laden Sie das Bündel erneut "
                 "hoch; es wurde nichts geändert."), "error")
         return redirect(url_for("objects.overview", slug=slug))
-    doc, problems = importing.parse_upload(body)
-    summary = None
-    if not problems:
-        try:
-            summary = bundle.import_bundle(doc, current_user, slug=slug)
-        except ValidationError as exc:  # the region changed since the check
-            problems = exc.problems
-    importing.discard(slug, current_user, form.digest.data)
+    problems, summary = [], None
+    try:
+        summary = importing.confirm(region, current_user, upload)
+    except bundle.RegionChanged as exc:
+        importing.discard(slug, current_user, digest)
+        flash(exc.message, "error")
+        return _preview(region, importing.check(region, current_user, upload))
+    except ValidationError as exc:
+        problems = exc.problems
+    importing.discard(slug, current_user, digest)
     if problems:
         flash(_("Das Bündel wurde nicht importiert; es wurde nichts geändert."), "error")
     else:
@@ -133,5 +128,3 @@ def confirm_import(slug: str):
     return render_template("bundles/import_result.html", region=region, problems=problems,
                            summary=summary, changes={}, confirm=None,
                            sections=activitylog.SECTIONS)
-
-

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from collab.core import permissions as perm
@@ -548,19 +550,48 @@ def _check_against_platform(doc: dict) -> list[Problem]:
 NETWORK_TABLES = ["municipality", "region_membership", "actor", "initiative", "participation",
                   "tie", "format", "format_participant"]
 
+#: how many changed records of each section a summary names (the counts cover all of them)
+UPDATED_NAMED = 20
+
+
+class RegionChanged(store.Conflict):
+    """The region's data changed since the import was previewed (its data version is no
+    longer the one the preview was computed against): nothing is imported (409)."""
+
+    def __init__(self, previewed: int, current: int):
+        self.previewed, self.current = previewed, current
+        count = abs(current - previewed) or 1
+        super().__init__(ngettext(
+            "Die Region wurde seit der Vorschau geändert (%(num)d Änderung). Bitte prüfen "
+            "Sie die aktualisierte Vorschau und bestätigen Sie erneut; es wurde nichts "
+            "importiert.",
+            "Die Region wurde seit der Vorschau geändert (%(num)d Änderungen). Bitte prüfen "
+            "Sie die aktualisierte Vorschau und bestätigen Sie erneut; es wurde nichts "
+            "importiert.", count), field="$.region")
+
 
 def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
                   slug: str | None = None, action: str = "bundle.import",
                   permitted: bool | None = None, log: dict | None = None,
-                  snapshot: str | None = "import") -> dict[str, Any]:
+                  snapshot: str | None = "import",
+                  expected_version: int | None = None) -> dict[str, Any]:
     """Validate ``doc`` and make its region equal to it.
 
-    Returns a summary ``{"region": slug, "dry_run": bool, "changes": {section: {created,
-    updated, deleted, unchanged}}, "differences": [...]}``; ``differences`` lists the facts
-    of shared municipalities the bundle differs in but the importer may not change (they are
-    not applied). Raises :class:`ValidationError` with every problem when the bundle is
-    invalid; nothing is changed then. ``slug`` (from a URL) must match the bundle's region.
-    Concurrent imports of one region run one after the other (the region's row is locked).
+    Returns a summary ``{"region": slug, "dry_run": bool, "data_version": int, "changes":
+    {section: {created, updated, deleted, unchanged}}, "updated": {section: {key: [field,
+    ...]}}, "differences": [...]}``; ``data_version`` is the region's data version the
+    summary was computed against (0 for a region the platform does not hold yet),
+    ``updated`` names the first :data:`UPDATED_NAMED` changed records of each section with
+    the bundle fields that change, ``differences`` lists the facts of shared municipalities
+    the bundle differs in but the importer may not change (they are not applied). Raises
+    :class:`ValidationError` with every problem when the bundle is invalid; nothing is
+    changed then. ``slug`` (from a URL) must match the bundle's region. Concurrent imports
+    of one region run one after the other (the region's row is locked).
+
+    ``expected_version`` confirms a preview: when the region's data version (read under the
+    lock) is no longer that one, someone changed the region since, and
+    :class:`RegionChanged` is raised instead of importing a bundle that would silently undo
+    their change.
 
     Before an import changes a region the platform holds, the region's state is saved as a
     snapshot (``snapshot``: its kind, None for none), and the activity entry keeps the
@@ -584,6 +615,10 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
         records_before = bundle_before = None
         if region is not None:
             store.lock(region)
+        version = (region.data_version or 0) if region is not None else 0
+        if expected_version is not None and version != expected_version:
+            raise RegionChanged(expected_version, version)
+        if region is not None:
             if not dry_run:
                 bundle_before = export_bundle(region, contact=True)
                 # the network records are the export's body (read once, not twice)
@@ -623,7 +658,8 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
         db.session.rollback()
         raise
     return {"region": cleaned["region"]["slug"], "dry_run": dry_run, "changed": changed,
-            "changes": changes, "differences": applied.differences}
+            "data_version": version, "changes": changes, "updated": applied.updated,
+            "differences": applied.differences}
 
 
 def import_spreadsheet(body: bytes, filename: str, user: User | None, *,
@@ -772,6 +808,13 @@ def _differs(row: sa.Row, values: dict) -> bool:
     return any(held[name] != value for name, value in values.items())
 
 
+def _changed(held: Any, values: dict) -> list[str]:
+    """The bundle fields in which ``values`` differ from a stored row or ORM object
+    ``held`` (a column ``x_id`` is the bundle's field ``x``)."""
+    get = held._mapping.__getitem__ if isinstance(held, sa.Row) else partial(getattr, held)
+    return [name.removesuffix("_id") for name, value in values.items() if get(name) != value]
+
+
 class _Import:
     """Makes the database equal to a cleaned, checked bundle within the open transaction:
     one method per record kind, in the order their references need.
@@ -805,9 +848,19 @@ class _Import:
         self.shared_changed: list[Municipality] = []
         #: facts the bundle differs in but the importer may not change
         self.differences: list[dict[str, Any]] = []
+        #: section -> key -> the fields that change, for the first changed records
+        self.updated: dict[str, dict[str, list[str]]] = {}
 
-    def count(self, section: str, is_new: bool, dirty: bool) -> None:
+    def count(self, section: str, is_new: bool, dirty: bool, key: str = "",
+              fields: list[str] | tuple[str, ...] = ()) -> None:
+        """Count a record of ``section``; a changed one (``dirty``) is named by ``key``
+        with the ``fields`` that change (in the bundle's order) while fewer than
+        :data:`UPDATED_NAMED` are."""
         self.changes[section]["created" if is_new else "updated" if dirty else "unchanged"] += 1
+        if dirty and not is_new:
+            named = self.updated.setdefault(section, {})
+            if len(named) < UPDATED_NAMED:
+                named[key] = list(dict.fromkeys(fields))
 
     def run(self) -> dict[str, dict[str, int]]:
         with self.session.no_autoflush:  # flushed explicitly where the next step needs it
@@ -861,10 +914,11 @@ class _Import:
             self.region = Region(slug=self.doc["region"]["slug"])
             self.session.add(self.region)
         r = self.doc["region"]
-        self.count("region", is_new, _assign(self.region, {
-            "name": r["name"], "description": r["description"],
-            "decision_rule": r["decision_rule"], "quorum": r["quorum"],
-            "voting_tiers": ",".join(r["voting_tiers"]), "funded_until": r["funded_until"]}))
+        values = {"name": r["name"], "description": r["description"],
+                  "decision_rule": r["decision_rule"], "quorum": r["quorum"],
+                  "voting_tiers": ",".join(r["voting_tiers"]), "funded_until": r["funded_until"]}
+        fields = [] if is_new else _changed(self.region, values)
+        self.count("region", is_new, _assign(self.region, values), "region", fields)
         self.session.flush()
 
     def apply_municipalities(self) -> None:
@@ -895,6 +949,7 @@ class _Import:
         for m in members:
             row = known.get(m["key"])
             facts = {f: m[f] for f in facts_of}
+            fields: list[str] = []
             if row is None:
                 new_municipalities.append({"key": m["key"], **facts})
                 dirty = True
@@ -903,6 +958,7 @@ class _Import:
                 # permission reads its memberships); equal facts change nothing either way
                 mu = self.session.get(Municipality, row.id)
                 if perm.can_change_municipality_facts(self.user, self.region, mu):
+                    fields = _changed(mu, facts)
                     dirty = _assign(mu, facts)
                     if dirty and object_services.other_regions(mu, self.region):
                         self.shared_changed.append(mu)
@@ -918,8 +974,9 @@ class _Import:
                 dirty = True
             elif _differs(held, values):
                 changed_memberships.append({"id": held.id, **values})
+                fields += _changed(held, values)
                 dirty = True
-            self.count("municipalities", held is None, dirty)
+            self.count("municipalities", held is None, dirty, m["key"], fields)
         for m in former:
             if m["key"] not in known:
                 new_municipalities.append(
@@ -956,7 +1013,7 @@ class _Import:
                 self.count("actors", True, True)
             elif _differs(row, values):
                 changed.append({"id": row.id, **values})
-                self.count("actors", False, True)
+                self.count("actors", False, True, a["key"], _changed(row, values))
             else:
                 self.count("actors", False, False)
         self._write(Actor, new, changed)
@@ -992,20 +1049,22 @@ class _Import:
                 new_parts += [(i["key"], k, v) for k, v in want.items()]
                 self.count("initiatives", True, True)
                 continue
-            dirty = _differs(row, values)
+            fields = _changed(row, values)
+            dirty = bool(fields)
             if dirty:
                 changed.append({"id": row.id, **values})
             have = taking_part.get(row.id, {})
             if {k: tuple(p._mapping[n] for n in extras) for k, p in have.items()} != {
                     k: tuple(v.values()) for k, v in want.items()}:
                 dirty = True
+                fields.append("participants")
                 gone_parts += [p.id for k, p in have.items() if k not in want]
                 for k, v in want.items():
                     if k not in have:
                         new_parts.append((i["key"], k, v))
                     elif _differs(have[k], v):
                         changed_parts.append({"id": have[k].id, **v})
-            self.count("initiatives", False, dirty)
+            self.count("initiatives", False, dirty, i["key"], fields)
         for chunk in _chunks(gone_parts):
             self.session.execute(sa.delete(Participation).where(
                 Participation.id.in_(chunk)), execution_options={
@@ -1033,7 +1092,7 @@ class _Import:
                 self.count("ties", True, True)
             elif _differs(row, values):
                 changed.append({"id": row.id, **values})
-                self.count("ties", False, True)
+                self.count("ties", False, True, t["key"], _changed(row, values))
             else:
                 self.count("ties", False, False)
         self._write(Tie, new, changed)
@@ -1063,15 +1122,17 @@ class _Import:
                 joining += [(f["key"], a) for a in people]
                 self.count("formats", True, True)
                 continue
-            dirty = _differs(row, values)
+            fields = _changed(row, values)
+            dirty = bool(fields)
             if dirty:
                 changed.append({"id": row.id, **values})
             have = members.get(row.id, set())
             if have != set(people):
                 dirty = True
+                fields.append("participants")
                 leaving += [(row.id, a) for a in sorted(have - set(people))]
                 joining += [(f["key"], a) for a in people if a not in have]
-            self.count("formats", False, dirty)
+            self.count("formats", False, dirty, f["key"], fields)
         if leaving:
             self.session.execute(sa.delete(format_participant).where(
                 format_participant.c.format_id == sa.bindparam("leaving_format"),
@@ -1125,7 +1186,8 @@ class _Import:
                 values |= {"status": r["status"],
                            **{name: ballot.get(name) for name in _BALLOT_FIELDS}}
                 votes.append((rule, sorted(r["votes"], key=lambda v: v["municipality"])))
-            self.count("rules", is_new, _assign(rule, values))
+            fields = [] if is_new else _changed(rule, values)
+            self.count("rules", is_new, _assign(rule, values), r["key"], fields)
         self.session.flush()
         rows = [{"rule_id": rule.id, "municipality_id": self.municipalities[v["municipality"]],
                  "vote": v["vote"], "reason": v["reason"], "reference": v["reference"],
@@ -1153,15 +1215,19 @@ class _Import:
             if is_new:
                 solution = Solution(region=self.region, key=s["key"])
                 self.session.add(solution)
-            dirty = _assign(solution, {
-                **{f: s[f] for f in object_services.SOLUTION_FIELDS},
-                "owner_id": self.actors[s["owner"]] if s["owner"] else None})
+            values = {**{f: s[f] for f in object_services.SOLUTION_FIELDS},
+                      "owner_id": self.actors[s["owner"]] if s["owner"] else None}
+            fields = [] if is_new else _changed(solution, values)
+            dirty = _assign(solution, values)
             built = [initiatives[k] for k in s["initiatives"]]
             if [i.key for i in solution.initiatives] != sorted(i.key for i in built):
                 solution.initiatives = sorted(built, key=lambda i: i.key)
                 dirty = True
-            dirty |= self._apply_uses(solution, s["uses"])
-            self.count("solutions", is_new, dirty)
+                fields.append("initiatives")
+            if self._apply_uses(solution, s["uses"]):
+                dirty = True
+                fields.append("uses")
+            self.count("solutions", is_new, dirty, s["key"], fields)
         self.session.flush()
 
     def _apply_uses(self, solution: Solution, wanted: list[dict]) -> bool:

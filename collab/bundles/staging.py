@@ -1,14 +1,21 @@
 """Importing a bundle from the region page in two steps: check it (a dry run that lists
-what would be added and removed, the file kept aside), then import it on confirmation.
+what would be added, changed and removed, the file kept aside), then import it on
+confirmation.
 
 The checked file waits in the database (:class:`collab.core.models.StagedBundle`), keyed by
-region, account and the SHA-256 of its content, so the confirmation imports exactly the
+region, account and the SHA-256 of what is kept, so the confirmation imports exactly the
 bundle that was previewed on whichever app host takes it, and a bundle of national size
-never travels back and forth in a form field.
+never travels back and forth in a form field. What is kept is the file as it came behind a
+one-line header (:meth:`Upload.pack`): its name, whether it only adds, and the region's data
+version the preview was computed against. The confirmation imports only while the region
+still has that version; when anyone changed the region since, nothing is imported and the
+upload is checked again against the region as it is now (a spreadsheet is read again over
+the current records), so that a confirmation never undoes a change its preview did not show.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -17,8 +24,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from collab.bundles import services as bundle
+from collab.bundles import sheets
 from collab.core.models import (
     Actor,
     Format,
@@ -27,18 +36,120 @@ from collab.core.models import (
     Region,
     RegionMembership,
     Rule,
+    Solution,
     StagedBundle,
     Tie,
     User,
     utcnow,
 )
 from collab.core.store import change
-from collab.core.validation import Problem
+from collab.core.validation import FIELDS, Problem, ValidationError
 from collab.extensions import db
 
 #: a checked bundle not confirmed within this many seconds is discarded
 STAGE_SECONDS = 24 * 3600
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
+#: the first line of a kept upload (a NUL byte begins no JSON file, so no upload is
+#: mistaken for a kept one); the second line says how it was checked
+_HEADER = b"\x00kommunalnetz-staged-upload\n"
+
+
+@dataclasses.dataclass(frozen=True)
+class Upload:
+    """An uploaded file as it came, and how it is checked and imported."""
+
+    #: the file's content
+    body: bytes
+    #: its name (a CSV sheet is known by it)
+    filename: str = ""
+    #: a spreadsheet only adds and updates ("nur ergänzen"; a CSV sheet always does)
+    merge: bool = False
+    #: the region's data version its preview was computed against (None: not previewed)
+    version: int | None = None
+
+    @property
+    def spreadsheet(self) -> bool:
+        return sheets.is_spreadsheet(self.body, self.filename)
+
+    def pack(self) -> bytes:
+        meta = {"filename": self.filename, "merge": self.merge, "version": self.version}
+        return _HEADER + json.dumps(meta).encode() + b"\n" + self.body
+
+    @classmethod
+    def unpack(cls, kept: bytes) -> Upload | None:
+        """The upload :meth:`pack` kept; None for anything else (a record kept before the
+        header existed, whose preview has no data version to confirm)."""
+        if not kept.startswith(_HEADER):
+            return None
+        meta, _sep, body = kept[len(_HEADER):].partition(b"\n")
+        try:
+            found = json.loads(meta)
+            return cls(body, str(found["filename"]), bool(found["merge"]),
+                       int(found["version"]))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+
+@dataclasses.dataclass
+class Checked:
+    """An upload read and tried in a dry run against the region as it is now."""
+
+    #: the upload, its ``version`` the one the dry run saw
+    upload: Upload
+    #: why it cannot be imported (nothing else is set then)
+    problems: list[Problem]
+    #: the dry run's summary (:func:`collab.bundles.services.import_bundle`)
+    summary: dict | None = None
+    #: what it adds, changes and removes, by name (:func:`preview`)
+    changes: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.summary and self.summary["changed"])
+
+
+def _read(slug: str, upload: Upload) -> tuple[Any, list[Problem], Any]:
+    """The upload as a bundle: a JSON file parsed, a spreadsheet read over the region's
+    records as they are now. Returns the bundle, the problems of reading it and the
+    spreadsheet's conversion (None for JSON; it names problems by sheet, row and column)."""
+    if upload.spreadsheet:
+        converted = bundle.read_spreadsheet(upload.body, upload.filename, slug=slug,
+                                            merge=upload.merge)
+        return converted.doc, converted.problems, converted
+    doc, problems = parse_upload(upload.body)
+    return doc, problems, None
+
+
+def check(region: Region, user: User, upload: Upload) -> Checked:
+    """Step 1: read the upload and import it in a dry run; the result names the region's
+    data version it was computed against (in ``upload``)."""
+    doc, problems, converted = _read(region.slug, upload)
+    if problems:
+        return Checked(upload, problems)
+    try:
+        summary = bundle.import_bundle(doc, user, slug=region.slug, dry_run=True)
+    except ValidationError as exc:
+        return Checked(upload, converted.locate(exc.problems) if converted else exc.problems)
+    summary["merge"] = bool(converted and converted.merge)
+    return Checked(dataclasses.replace(upload, version=summary["data_version"]), [], summary,
+                   preview(region, doc, summary))
+
+
+def confirm(region: Region, user: User, upload: Upload) -> dict:
+    """Step 2: import the checked upload, read again as in :func:`check`, while the region
+    still has the data version its preview was computed against. Returns the summary;
+    raises :class:`collab.bundles.services.RegionChanged` when anyone changed the region
+    since (nothing is imported), :class:`ValidationError` when it cannot be imported."""
+    doc, problems, converted = _read(region.slug, upload)
+    if problems:
+        raise ValidationError(problems)
+    try:
+        return bundle.import_bundle(doc, user, slug=region.slug,
+                                    expected_version=upload.version)
+    except ValidationError as exc:
+        if converted is None:
+            raise
+        raise ValidationError(converted.locate(exc.problems)) from None
 
 
 def parse_upload(body: bytes) -> tuple[Any, list[Problem]]:
@@ -77,12 +188,44 @@ def _current(region: Region) -> dict[str, dict[str, str]]:
             sa.select(Format.key, Format.name).where(Format.region_id == rid)).all()),
         "rules": dict(db.session.execute(
             sa.select(Rule.key, Rule.title).where(Rule.region_id == rid)).all()),
+        "solutions": dict(db.session.execute(
+            sa.select(Solution.key, Solution.name).where(Solution.region_id == rid)).all()),
     }
 
 
-def preview(region: Region | None, doc: Any) -> dict[str, dict[str, list[str]]]:
-    """What importing the (valid) bundle ``doc`` adds to and removes from ``region``:
-    ``{section: {"added": [names], "removed": [names]}}``, sections without either left out."""
+#: the bundle section -> the entity whose field labels name its fields
+_ENTITIES = {"region": "region", "municipalities": "municipality", "actors": "actor",
+             "initiatives": "initiative", "ties": "tie", "formats": "format",
+             "rules": "rule", "solutions": "solution"}
+#: labels of the fields a record's form does not show under that name
+_MORE_LABELS = {
+    ("region", "voting_tiers"): _l("Stimmberechtigte Stufen"),
+    ("initiative", "participants"): _l("Beteiligte"),
+    ("rule", "actor"): _l("Akteur"),
+    ("rule", "initiative"): _l("Initiative"),
+    ("rule", "weights"): _l("Gewichte"),
+    ("solution", "uses"): _l("Nutzung durch Kommunen"),
+}
+
+
+def field_label(section: str, name: str) -> str:
+    """A bundle field's label as the forms show it ("description" of an actor:
+    "Beschreibung"); the field's name where there is none."""
+    entity = _ENTITIES.get(section, section)
+    for f in FIELDS.get(entity, ()):
+        if f.name == name:
+            return str(f.label)
+    found = _MORE_LABELS.get((entity, name))
+    return str(found) if found is not None else name
+
+
+def preview(region: Region | None, doc: Any, summary: dict | None = None
+            ) -> dict[str, dict[str, Any]]:
+    """What importing the (valid) bundle ``doc`` adds to, changes in and removes from
+    ``region``: ``{section: {"added": [names], "removed": [names], "updated": [(name,
+    [field labels])], "more": n}}``, sections without any left out. The changed records
+    are the ones the dry run's ``summary`` names (the first of each section, with the
+    fields that change); ``more`` counts those it does not name."""
     cleaned, _problems = bundle.validate_bundle(doc)
     if not cleaned:
         return {}
@@ -98,20 +241,35 @@ def preview(region: Region | None, doc: Any) -> dict[str, dict[str, list[str]]]:
                  for t in cleaned["ties"]},
         "formats": {f["key"]: f["name"] for f in cleaned["formats"]},
         "rules": {r["key"]: r["title"] for r in cleaned["rules"]},
+        "solutions": {s["key"]: s["name"] for s in cleaned["solutions"]},
     }
-    found = {}
+    found: dict[str, dict[str, Any]] = {}
     for section, names in wanted.items():
         have = current.get(section, {})
         added = sorted(names[k] for k in names.keys() - have.keys())
         removed = sorted(have[k] for k in have.keys() - names.keys())
         if added or removed:
-            found[section] = {"added": added, "removed": removed}
-    return found
+            found[section] = {"added": added, "removed": removed, "updated": [], "more": 0}
+    names_of = {**wanted, "region": {"region": cleaned["region"]["name"]}}
+    counts = (summary or {}).get("changes", {})
+    for section, records in (summary or {}).get("updated", {}).items():
+        entry = found.setdefault(section, {"added": [], "removed": [], "updated": [],
+                                           "more": 0})
+        entry["updated"] = [
+            (names_of.get(section, {}).get(key, key),
+             [field_label(section, name) for name in fields])
+            for key, fields in records.items()]
+        entry["more"] = max(counts.get(section, {}).get("updated", 0) - len(records), 0)
+    return {section: found[section] for section in ("region", *wanted) if section in found}
 
 
-def stage(slug: str, user: User, body: bytes) -> str:
-    """Keep a checked bundle aside until it is confirmed; returns its digest. Bundles left
-    unconfirmed for a day are removed on the way."""
+def stage(slug: str, user: User, upload: Upload) -> str:
+    """Keep a checked upload (its ``version`` set by :func:`check`) aside until it is
+    confirmed; returns its digest. Uploads left unconfirmed for a day are removed on the
+    way."""
+    if upload.version is None:
+        raise ValueError("only a checked upload (with its data version) is kept")
+    body = upload.pack()
     digest = hashlib.sha256(body).hexdigest()
     cutoff = utcnow() - dt.timedelta(seconds=STAGE_SECONDS)
     with change(None, user, "bundle.stage", slug, digest[:12], data=False):
@@ -122,8 +280,9 @@ def stage(slug: str, user: User, body: bytes) -> str:
     return digest
 
 
-def staged(slug: str, user: User, digest: str) -> bytes | None:
-    """The checked bundle of this account and region with that digest, if it is still kept."""
+def staged(slug: str, user: User, digest: str) -> Upload | None:
+    """The checked upload of this account and region with that digest, if it is still
+    kept."""
     if not _DIGEST.match(digest or ""):
         return None
     cutoff = utcnow() - dt.timedelta(seconds=STAGE_SECONDS)
@@ -133,7 +292,7 @@ def staged(slug: str, user: User, digest: str) -> bytes | None:
     if body is None:
         return None
     body = bytes(body)
-    return body if hashlib.sha256(body).hexdigest() == digest else None
+    return Upload.unpack(body) if hashlib.sha256(body).hexdigest() == digest else None
 
 
 def discard(slug: str, user: User, digest: str) -> None:

@@ -1,0 +1,188 @@
+"""The import preview on the region page: what it names (every section labelled, the
+records that change and how), and a confirmation that comes after someone else changed the
+region, which must not import a bundle that silently undoes that change."""
+
+import io
+import json
+import re
+
+import pytest
+from markupsafe import escape
+from openpyxl import load_workbook
+
+from collab.activity.summaries import SECTIONS
+
+R = "/regions/swf5"
+DIGEST = re.compile(r'name="digest" type="hidden" value="([0-9a-f]{64})"')
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def _upload(client, body: bytes | dict, name: str = "swf5.json"):
+    if isinstance(body, dict):
+        body = json.dumps(body).encode()
+    return client.post(f"{R}/bundle", {"bundle": (io.BytesIO(body), name)},
+                       content_type="multipart/form-data")
+
+
+def _digest(page: str) -> str:
+    found = DIGEST.search(page)
+    assert found, page
+    return found.group(1)
+
+
+def _actor(api_client, key: str) -> dict:
+    response = api_client.get(f"/regions/swf5/actors/{key}")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def _olpe_edits(api) -> None:
+    """User olpe edits an actor of its own municipality the upload does not touch."""
+    response = api("olpe").patch("/regions/swf5/actors/olpe-bm",
+                                 {"description": "Geändert von Olpe"})
+    assert response.status_code == 200, response.get_json()
+
+
+# --- 1. a confirmation after a change since the preview -------------------------------------
+
+
+def test_json_confirmed_after_a_change_shows_the_fresh_preview_and_imports_nothing(
+        as_user, api):
+    """Koordination previews a bundle, olpe edits another actor, koordination confirms:
+    nothing is imported, olpe's edit stays, the page explains why and shows the preview
+    computed against the current data (in which the bundle would now undo olpe's edit);
+    confirming that fresh preview imports."""
+    coordinator = as_user("koordination")
+    doc = json.loads(coordinator.get(f"{R}/bundle.json").data)
+    next(a for a in doc["actors"] if a["key"] == "swa")["name"] = "Agentur (per Bündel)"
+    page = text(_upload(coordinator, doc))
+    assert "Probelauf" in page and "Bürgermeister der Stadt Olpe" not in page
+    first = _digest(page)
+
+    _olpe_edits(api)
+    response = coordinator.post(f"{R}/bundle/import", {"digest": first})
+    page = text(response)
+    assert response.status_code == 200
+    assert "Die Region wurde seit der Vorschau geändert (1 Änderung). Bitte prüfen Sie die " \
+           "aktualisierte Vorschau und bestätigen Sie erneut" in page
+    reader = api("gast")
+    assert _actor(reader, "olpe-bm")["description"] == "Geändert von Olpe"
+    assert _actor(reader, "swa")["name"] != "Agentur (per Bündel)"  # nothing imported
+    # the fresh preview: the old bundle would now also change olpe's actor, and says so
+    assert "Probelauf" in page and "Jetzt importieren" in page
+    assert "Bürgermeister der Stadt Olpe" in page and "Agentur (per Bündel)" in page
+    second = _digest(page)
+    assert second != first
+    # the old confirmation is used up; the new one imports what the fresh preview showed
+    assert coordinator.post(f"{R}/bundle/import", {"digest": first}).status_code == 302
+    response = coordinator.post(f"{R}/bundle/import", {"digest": second})
+    assert "angeglichen" in text(response)
+    assert _actor(reader, "swa")["name"] == "Agentur (per Bündel)"
+
+
+def test_a_csv_sheet_confirmed_after_a_change_is_read_again_over_the_current_records(
+        as_user, api):
+    """A spreadsheet is read over the region's records: confirmed after a change, it is
+    read again over the changed ones, so the merge keeps olpe's edit."""
+    coordinator = as_user("koordination")
+    sheet = ("Schlüssel;Name;Typ;Ebene;Kommune\r\n"
+             "olpe-kita;Kita-Verbund Olpe;Fachamt;Umsetzung;olpe\r\n").encode()
+    page = text(_upload(coordinator, sheet, "akteure.csv"))
+    assert "Probelauf" in page and "Kita-Verbund Olpe" in page
+    first = _digest(page)
+
+    _olpe_edits(api)
+    page = text(coordinator.post(f"{R}/bundle/import", {"digest": first}))
+    assert "Die Region wurde seit der Vorschau geändert" in page
+    assert coordinator.get(f"{R}/actors/olpe-kita").status_code == 404
+    # read again over the current records: the merge changes nothing of olpe's
+    assert "Kita-Verbund Olpe" in page and "Bürgermeister der Stadt Olpe" not in page
+    page = text(coordinator.post(f"{R}/bundle/import", {"digest": _digest(page)}))
+    assert "angeglichen" in page
+    assert coordinator.get(f"{R}/actors/olpe-kita").status_code == 200
+    assert _actor(api("gast"), "olpe-bm")["description"] == "Geändert von Olpe"
+
+
+def test_a_workbook_confirmed_after_a_change_is_checked_again_in_english(as_user, api):
+    """The same for a workbook, and the explanation in the reader's language."""
+    coordinator = as_user("koordination")
+    wb = load_workbook(io.BytesIO(coordinator.get(f"{R}/bundle.xlsx").data))
+    ws = wb["Akteure"]
+    assert ws["A2"].value == "arnsberg-ausschuss-digital"
+    ws["B2"] = "Ausschuss (per Arbeitsmappe)"
+    out = io.BytesIO()
+    wb.save(out)
+    coordinator.post("/lang/en", {"next": R}, csrf_from=R)
+    page = text(_upload(coordinator, out.getvalue(), "swf5.xlsx"))
+    first = _digest(page)
+    _olpe_edits(api)
+    page = text(coordinator.post(f"{R}/bundle/import", {"digest": first}))
+    assert "The region has changed since the preview (1 change)" in page
+    assert "Die Region wurde" not in page
+    assert _actor(api("gast"), "arnsberg-ausschuss-digital")["name"] != \
+        "Ausschuss (per Arbeitsmappe)"
+    page = text(coordinator.post(f"{R}/bundle/import", {"digest": _digest(page)}))
+    assert _actor(api("gast"), "arnsberg-ausschuss-digital")["name"] == \
+        "Ausschuss (per Arbeitsmappe)"
+
+
+def test_an_unchanged_region_imports_on_the_first_confirmation(as_user, api):
+    """Changes of other regions and the upload's own staging do not count as changes."""
+    coordinator = as_user("koordination")
+    doc = json.loads(coordinator.get(f"{R}/bundle.json").data)
+    next(a for a in doc["actors"] if a["key"] == "swa")["name"] = "Agentur (per Bündel)"
+    digest = _digest(text(_upload(coordinator, doc)))
+    page = text(coordinator.post(f"{R}/bundle/import", {"digest": digest}))
+    assert "angeglichen" in page and "seit der Vorschau" not in page
+
+
+# --- 3. every section labelled -----------------------------------------------------------
+
+
+def test_every_bundle_section_has_a_label(seed_bundle):
+    sections = set(seed_bundle) - {"format", "version"}
+    assert sections | {"former_members"} <= set(SECTIONS)
+
+
+def test_preview_and_result_name_the_solutions_section(as_user, seed_bundle):
+    coordinator = as_user("koordination")
+    seed_bundle["solutions"][0]["description"] = "Neu beschrieben"
+    page = text(_upload(coordinator, seed_bundle))
+    assert '<th scope="row">Lösungen</th>' in page
+    assert ">solutions<" not in page
+    page = text(coordinator.post(f"{R}/bundle/import", {"digest": _digest(page)}))
+    assert "angeglichen" in page and '<th scope="row">Lösungen</th>' in page
+
+
+# --- 4. which records change, and how ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_preview_names_the_changed_records_and_their_fields(as_user, seed_bundle, lang):
+    """Changed records are named (the first 20 of a section, then how many more), each
+    with the fields that change."""
+    coordinator = as_user("koordination")
+    if lang == "en":
+        coordinator.post("/lang/en", {"next": R}, csrf_from=R)
+    for actor in seed_bundle["actors"][:25]:
+        actor["description"] = "Neu beschrieben"
+    seed_bundle["actors"][0]["level"] = "strategic"
+    tie = seed_bundle["ties"][0]
+    tie["weight"] = 1 if tie.get("weight") != 1 else 2
+    page = text(_upload(coordinator, seed_bundle))
+    if lang == "de":
+        assert "Akteure: würden geändert (25)" in page
+        assert "(Ebene, Beschreibung)" in page and "(Stärke)" in page
+        assert "und 5 weitere Einträge" in page
+    else:
+        assert "Actors: would be changed (25)" in page
+        assert "(Level, Description)" in page and "(Strength)" in page
+        assert "and 5 more entries" in page
+    lists = re.findall(r'<ul class="consequences updated">(.*?)</ul>', page, re.S)
+    actors = next(found for found in lists if seed_bundle["actors"][0]["name"] in found)
+    named = re.findall(r'<li>(.*?)(?: <span class="help">.*?</span>)?</li>', actors)
+    assert named[:20] == [str(escape(a["name"])) for a in seed_bundle["actors"][:20]]
+    assert len(named) == 21  # and the line saying how many more
