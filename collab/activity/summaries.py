@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask_babel import gettext as _
@@ -9,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from collab.core import vocab
+from collab.core.localtime import local_time
 from collab.core.models import Activity
 
 __all__ = ["ACTIONS", "action_label", "changed_fields", "object_url", "summary_text"]
@@ -175,6 +177,16 @@ def _from_params(activity: Activity) -> str | None:
     if text == "shared":
         return _("%(n)s: Angaben geändert (aus %(r)s, %(a)s)", n=params.get("name", ""),
                  r=params.get("region", ""), a=action_label(params.get("action", "")))
+    if text == "ballot":
+        return _("Abstimmung über „%(r)s“ geöffnet bis %(t)s", r=params.get("title", ""),
+                 t=local_time(dt.datetime.fromisoformat(params["closes"])))
+    if text == "vote":
+        said = vocab.label(vocab.VOTE_CHOICES, params.get("vote"))
+        if "by" in params:
+            return _("Stimme %(v)s für %(m)s (im Auftrag erfasst von %(c)s, Bezug: %(r)s)",
+                     v=said, m=params.get("municipality", ""), c=params["by"],
+                     r=params.get("reference", ""))
+        return _("Stimme %(v)s für %(m)s", v=said, m=params.get("municipality", ""))
     if text == "positions":
         return _("%(n)d Knotenpositionen der Netzwerkansicht gespeichert",
                  n=int(params.get("n", 0)))

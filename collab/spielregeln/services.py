@@ -414,7 +414,9 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
                        field="status")
     with change(region, user, "rule.ballot", rule.key,
                 _("Abstimmung über „%(r)s“ geöffnet bis %(t)s", r=rule.title,
-                  t=local_time(closes_at))):
+                  t=local_time(closes_at)),
+                params={"text": "ballot", "title": rule.title,
+                        "closes": closes_at.isoformat()}):
         rule.status = "voting"
         rule.opened_at, rule.closes_at = now, closes_at
         rule.decision_rule, rule.quorum = region.decision_rule, region.quorum
@@ -649,7 +651,10 @@ def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
     else:
         summary = _("Stimme %(v)s für %(m)s", v=said, m=municipality.name)
     try:
-        with change(region, user, "rule.vote", rule.key, summary):
+        with change(region, user, "rule.vote", rule.key, summary, params={
+                "text": "vote", "vote": choice_, "municipality": municipality.name,
+                **({"by": user.display_name or user.login, "reference": reference}
+                   if proxy else {})}):
             vote = Vote(rule=rule, municipality=municipality, vote=choice_, reason=reason,
                         recorded_by_id=getattr(user, "id", None), reference=reference,
                         cast_at=now or utcnow())

@@ -423,3 +423,25 @@ def test_a_ballot_in_which_everyone_abstains_adopts_nothing(as_user, api, seed_b
     page = text_of(as_user("gast").get(f"{R}/rules"))
     assert "mindestens eine mit Ja stimmt" in page
     assert "Enthalten sich alle, wird die Regel nicht beschlossen" in page
+
+
+def test_activity_log_writes_ballots_and_votes_in_the_readers_language(api, as_user):
+    """Opening a ballot and a vote keep their parameters: the English log is English (they
+    used to be stored as German sentences)."""
+    from tests.app.test_rules import propose_and_open, proxy
+
+    rule_id = propose_and_open(api)
+    assert api("olpe").post(f"{R}/rules/{rule_id}/votes", {"vote": "yes"}).status_code == 201
+    response = proxy(api("koordination"), rule_id, "arnsberg", vote="abstain")
+    assert response.status_code == 201, response.get_json()
+    coordinator = as_user("koordination")
+    german = coordinator.get(f"{R}/activity").get_data(as_text=True)
+    assert "Abstimmung über „Entscheidungen im Konsens“ geöffnet bis" in german
+    assert "Stimme Ja für Olpe" in german
+    assert "für Arnsberg (im Auftrag erfasst von" in german
+    coordinator.post("/lang/en", {"next": f"{R}/activity"}, csrf_from=f"{R}/activity")
+    english = coordinator.get(f"{R}/activity").get_data(as_text=True)
+    assert "Ballot on “Entscheidungen im Konsens” opened until" in english
+    assert "Vote Yes for Olpe" in english or "Vote yes for Olpe" in english
+    assert "for Arnsberg (recorded on behalf by" in english or "for Arnsberg (" in english
+    assert "Stimme " not in english and "Abstimmung über" not in english
