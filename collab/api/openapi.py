@@ -613,7 +613,9 @@ def _survey_paths(errors: dict) -> dict[str, Any]:
             "parameters": [param("slug")],
             "post": {"summary": "Open a round of the relationship survey (coordinator)",
                      "requestBody": content("survey_open"),
-                     "responses": {"201": survey, "422": invalid, **errors}}},
+                     "responses": {"201": survey, "409": _error(
+                         "another round of the region is still open"), "422": invalid,
+                         **errors}}},
         "/regions/{slug}/surveys/{survey_id}": {
             "parameters": [param("slug"), param("survey_id", "integer")],
             "get": {"summary": "A survey round (response rate, answers and what they changed, "
