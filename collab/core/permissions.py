@@ -21,6 +21,8 @@ from collab.core.models import (
     RegionMembership,
     Rule,
     Solution,
+    Survey,
+    SurveyResponse,
     Tie,
     User,
 )
@@ -162,6 +164,40 @@ def can_edit_tie(user: User | None, tie: Tie) -> bool:
 
 def can_add_tie(user: User | None, region: Region) -> bool:
     return can_manage_region(user, region) or is_member_of(user, region)
+
+
+def can_confirm(user: User | None, region: Region,
+                tie: tuple[Actor, Actor, str] | None = None) -> bool:
+    """Whether the account may mark a record "confirmed" (its provenance): checked, or
+    reported by both ends. The coordinator (and admins) confirm any record after checking
+    it. A member never confirms what it reports itself: it marks a ``tie`` (source, target,
+    kind) between one of its own actors and another municipality's actor confirmed only
+    when that municipality has reported the same tie in the relationship survey, which is
+    how the survey confirms a tie reported by both ends. Every other record a member
+    enters is at most "self_reported" (how an edit treats a record already confirmed:
+    :func:`collab.objects.services.confirmation_problems`)."""
+    if can_manage_region(user, region):
+        return True
+    if tie is None:
+        return False
+    source, target, kind = tie
+    for own, far in ((source, target), (target, source)):
+        if (speaks_for(user, region, own.municipality) and far.municipality is not None
+                and far.municipality_id != own.municipality_id
+                and _reported_in_survey(region, far.municipality, {own.key, far.key}, kind)):
+            return True
+    return False
+
+
+def _reported_in_survey(region: Region, municipality: Municipality, ends: set[str],
+                        kind: str) -> bool:
+    """Whether ``municipality`` named a tie of ``kind`` between the actors ``ends`` (keys)
+    in an answer to one of the region's survey rounds."""
+    answers = db.session.scalars(db.select(SurveyResponse.answer).join(Survey).where(
+        Survey.region_id == region.id, SurveyResponse.municipality_id == municipality.id))
+    return any({p.get("from"), p.get("actor")} == ends and p.get("kind") == kind
+               for answer in answers for p in (answer or {}).get("partners", [])
+               if isinstance(p, dict))
 
 
 def can_add_format(user: User | None, region: Region) -> bool:

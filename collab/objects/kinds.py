@@ -72,7 +72,13 @@ class Kind:
 
     def locked_fields(self, user, region: Region, obj) -> dict[str, str]:
         """Fields of ``obj`` the account may edit the object without being allowed to change
-        them, each with the reason (its edit form shows them read-only)."""
+        them, each with the reason (its edit form shows them read-only): a confirmed
+        record's provenance for an account that may not confirm (it stays confirmed while
+        the edit leaves what was confirmed as it was, see
+        :func:`object_services.confirmation_problems`)."""
+        if getattr(obj, "provenance", None) == "confirmed" and not perm.can_confirm(
+                user, region):
+            return {"provenance": str(CONFIRMED_KEPT)}
         return {}
 
     def key_of(self, obj) -> str:
@@ -108,7 +114,7 @@ class MunicipalityKind(Kind):
     def locked_fields(self, user, region, membership) -> dict[str, str]:
         """The tier is the coordinator's; the facts are shared by every region the
         municipality belongs to (see :func:`perm.can_change_municipality_facts`)."""
-        locked: dict[str, str] = {}
+        locked = super().locked_fields(user, region, membership)
         if not perm.can_manage_region(user, region):
             locked["tier"] = _("Die Stufe legt die Koordination der Region fest.")
         if not perm.can_change_municipality_facts(user, region, membership.municipality):
@@ -333,6 +339,21 @@ def list_params(kind: Kind, args) -> tuple[int, int, list[validation.Problem]]:
 KINDS: dict[str, Kind] = {kind.name: kind for kind in
                           (MunicipalityKind(), ActorKind(), InitiativeKind(), TieKind(),
                            FormatKind(), SolutionKind())}
+
+
+#: why a member's form shows a confirmed record's provenance read-only
+CONFIRMED_KEPT = _l(
+    "Bestätigt (von der Koordination geprüft oder von beiden Seiten gemeldet). Das bleibt, "
+    "solange Ihre Änderung lässt, was bestätigt wurde; ändern Sie es (z. B. Ebene, Art oder "
+    "Enden einer Verbindung), gilt die Angabe danach als „selbst gemeldet“.")
+
+
+def provenance_choices(user, region: Region, *, keep_confirmed: bool = False
+                       ) -> list[SelectChoice]:
+    """The provenances an account may choose: "confirmed" only for whoever may confirm
+    (:func:`perm.can_confirm`), or to keep a record that is confirmed already."""
+    return forms.options((k, v) for k, v in vocab.PROVENANCES.items()
+                         if k != "confirmed" or keep_confirmed or perm.can_confirm(user, region))
 
 
 def region_actor_choices(region: Region) -> list[tuple[str, str]]:

@@ -40,6 +40,7 @@ from collab.objects.kinds import (
     convenor_choices,
     owner_choices,
     participant_choices,
+    provenance_choices,
     region_actor_choices,
     region_initiative_choices,
     region_municipality_choices,
@@ -240,9 +241,17 @@ def index(slug: str, kind: str):
                            municipality_choices=region_municipality_choices(region))
 
 
-def _fill_choices(form, region, kind: str, *, creating: bool) -> None:
+def _fill_choices(form, region, kind: str, *, creating: bool, obj=None) -> None:
     """Offer only what the account may choose (a member: its own municipality, ties
-    touching its actors first, its own actors when proposing an initiative)."""
+    touching its actors first, its own actors when proposing an initiative, no provenance
+    "confirmed" unless the record is confirmed already)."""
+    if "provenance" in form:
+        form.provenance.choices = provenance_choices(
+            current_user, region, keep_confirmed=getattr(obj, "provenance", None) == "confirmed")
+        if not perm.can_confirm(current_user, region):
+            form.provenance.description = _(
+                "„bestätigt“ setzt die Koordination der Region nach Prüfung, bei Verbindungen "
+                "auch die Netzwerkbefragung, wenn beide Seiten sie melden.")
     if kind == "actors":
         form.municipality.choices = forms.options(
             actor_municipality_choices(current_user, region))
@@ -254,8 +263,12 @@ def _fill_choices(form, region, kind: str, *, creating: bool) -> None:
                                         "Ihrer Kommune.")
     elif kind == "initiatives":
         choices = forms.options(participant_choices(current_user, region, creating=creating))
+        confirmed = {p.actor.key for p in getattr(obj, "participations", [])
+                     if p.provenance == "confirmed"}
         for entry in form.participants:
             entry.actor.choices = choices
+            entry.provenance.choices = provenance_choices(
+                current_user, region, keep_confirmed=entry.actor.data in confirmed)
     elif kind == "formats":
         form.convenor.choices = forms.options(convenor_choices(current_user, region))
         form.participants.choices = forms.options(region_actor_choices(region))
@@ -314,6 +327,38 @@ def _choice_problems(form, region, kind: str, raw: dict) -> list[validation.Prob
     return problems
 
 
+def _typed_actor_problems(region, kind: str, raw: dict) -> list[validation.Problem]:
+    """Actors typed into a type-ahead field (a tie's ends, an initiative's participants)
+    by their name, as the field invites, become their keys in ``raw``
+    (:func:`object_services.actor_keys_for`: the exact name, case and surrounding spaces
+    ignored). A name several actors bear is refused with their keys; text that is neither
+    a name nor a key is refused too (an unknown key is left to the service, which names
+    it). The API takes keys only."""
+    if kind == "ties":
+        fields = [(raw, name, name, validation.field_label("tie", name))
+                  for name in ("source", "target")]
+    elif kind == "initiatives":
+        fields = [(entry, "actor", f"participants[{n}].actor", _("Beteiligte"))
+                  for n, entry in enumerate(raw.get("participants", []))]
+    else:
+        return []
+    problems: list[validation.Problem] = []
+    for holder, name, field, label in fields:
+        typed = (holder.get(name) or "").strip()
+        keys = object_services.actor_keys_for(region, typed) if typed else []
+        if len(keys) == 1:
+            holder[name] = keys[0]
+        elif keys:
+            problems.append(validation.Problem(field, _(
+                "%(f)s: „%(n)s“ heißen mehrere Akteure dieser Region; bitte geben Sie den "
+                "Schlüssel ein: %(k)s.", f=label, n=typed, k=", ".join(keys))))
+        elif typed and not validation.KEY_RE.match(typed):
+            problems.append(validation.Problem(field, _(
+                "%(f)s: Kein Akteur mit diesem Namen oder Schlüssel in dieser Region.",
+                f=label)))
+    return problems
+
+
 def _raw_from_form(form, kind: str, *, editing: bool) -> dict:
     raw = {name: field.data for name, field in form._fields.items()
            if name not in ("csrf_token", "submit", "more")}
@@ -358,7 +403,8 @@ def _form_data(record: dict) -> dict:
 def _prefill(form, region, kind: str) -> None:
     """What a new object's form starts with: a member defaults to tier member, the region's
     Land and kind Gemeinde; a tie takes its ends and kind from the query (the analysis'
-    "Verbindung anlegen")."""
+    "Verbindung anlegen"); a member's initiative starts with a row for its lead (a member
+    must name one, :func:`object_services.add_initiative`)."""
     if kind == "municipalities":
         form.kind.data = "gemeinde"
         form.tier.data = "member"
@@ -368,6 +414,9 @@ def _prefill(form, region, kind: str) -> None:
             value = request.args.get(arg, "")
             if value:
                 getattr(form, name).data = value[:160]
+    elif kind == "initiatives" and form.participants and not perm.can_manage_region(
+            current_user, region):
+        form.participants[0].role.data = "lead"
 
 
 def _warn_type_level(kind: str, obj) -> None:
@@ -403,6 +452,7 @@ def create(slug: str, kind: str):
     elif form.validate_on_submit():
         raw = _raw_from_form(form, kind, editing=False)
         try:
+            raise_if(_typed_actor_problems(region, kind, raw))
             raise_if(_choice_problems(form, region, kind, raw))
             obj = k.add(region, raw, current_user)
         except (ValidationError, Conflict) as exc:
@@ -459,7 +509,7 @@ def edit(slug: str, kind: str, key: str):
     if kind == "initiatives" and request.method == "GET":
         for _n in range(3):
             form.participants.append_entry()
-    _fill_choices(form, region, kind, creating=False)
+    _fill_choices(form, region, kind, creating=False, obj=obj)
     locked = k.locked_fields(current_user, region, obj)
     for name in locked:
         # shown read-only, so not sent: it keeps its value. A value sent anyway (a forged
@@ -468,10 +518,11 @@ def edit(slug: str, kind: str, key: str):
             form[name].data = current.get(name)
     if kind == "initiatives" and form.more.data:
         form.participants.append_entry()
-        _fill_choices(form, region, kind, creating=False)
+        _fill_choices(form, region, kind, creating=False, obj=obj)
     elif form.validate_on_submit():
         raw = _raw_from_form(form, kind, editing=True)
         try:
+            raise_if(_typed_actor_problems(region, kind, raw))
             raise_if(_choice_problems(form, region, kind, raw))
             k.update(region, obj, raw, current_user)
         except (ValidationError, Conflict) as exc:

@@ -36,7 +36,7 @@ from collab.core.store import (  # noqa: F401
     require,
     touch_other_regions,
 )
-from collab.core.validation import Problem, ValidationError, clean
+from collab.core.validation import Problem, ValidationError, clean, field_label
 from collab.extensions import db
 
 # --- records: the bundle's shape of each object ------------------------------------------------
@@ -142,6 +142,95 @@ def _region_actor(region: Region, key: str, field: str) -> Actor:
     return found
 
 
+def actor_keys_for(region: Region, text: str) -> list[str]:
+    """The keys of the region's actors that ``text`` names, as a person types it into a
+    type-ahead field: an actor's key, else the actors whose name it is (case and the
+    spaces around it ignored). One key: found; several: the name is ambiguous (sorted);
+    none: no such actor. Forms resolve typed names with it; the API takes keys only."""
+    wanted = (text or "").strip()
+    if not wanted:
+        return []
+    if db.session.scalar(sa.select(Actor.id).filter_by(region_id=region.id, key=wanted)):
+        return [wanted]
+    # names of the same length, compared in Python (SQLite's lower() knows ASCII letters only)
+    rows = db.session.execute(sa.select(Actor.key, Actor.name).where(
+        Actor.region_id == region.id, sa.func.length(Actor.name) == len(wanted))).all()
+    return sorted(k for k, name in rows if name.strip().casefold() == wanted.casefold())
+
+
+# --- deleting ---------------------------------------------------------------------------------
+
+
+def _claim(obj: Any) -> None:
+    """Hold ``obj``'s row for the rest of the transaction before deleting it, or answer 404
+    when a concurrent request deleted it meanwhile.
+
+    Two deletes of one object at once both loaded it before either committed; without this
+    the second deleted nothing and still logged (and offered to undo) a deletion. A write
+    that changes nothing (the row's id set to itself) takes the row's write lock: on
+    PostgreSQL it waits for the other transaction and then finds the row gone; on SQLite it
+    waits for the one writer, in a transaction that starts with it and so sees the other's
+    commit. (:func:`collab.core.store.lock` alone does not serialise SQLite, whose reads
+    take no lock.)"""
+    from werkzeug.exceptions import NotFound
+
+    table = type(obj).__table__
+    claimed = db.session.execute(sa.update(table).where(table.c.id == obj.id)
+                                 .values({table.c.id: table.c.id})).rowcount
+    if claimed != 1:
+        raise NotFound()
+
+
+# --- provenance "confirmed" ------------------------------------------------------------------
+
+#: what a record's confirmation is about, by entity (besides the records it links: an
+#: actor's municipality, a tie's ends, a format's convenor, where a solution was re-used
+#: from): an account that may not confirm (:func:`perm.can_confirm`) and changes one of
+#: these reports something nobody confirmed
+CONFIRMED_FIELDS = {
+    "municipality": ("since", "joined_by"),
+    "actor": ("type", "level", "sector"),
+    "participant": ("role",),
+    "tie": ("kind",),
+    "format": ("kind", "cadence"),
+    "solution_use": ("since",),
+}
+
+
+def confirmation_problems(user: User | None, region: Region, current: str | None,
+                          data: dict, changed: bool, *, field: str = "provenance",
+                          tie: tuple[Actor, Actor, str] | None = None) -> list[Problem]:
+    """The rule of provenance "confirmed" applied to ``data``, the cleaned input for a
+    record whose provenance is ``current`` (None: a new record); ``changed`` says whether
+    the input changes what the confirmation is about (:data:`CONFIRMED_FIELDS`; for a tie
+    its ends and kind, ``tie`` as they will be).
+
+    Who may confirm decides :func:`perm.can_confirm` (the coordinator; for a tie also the
+    relationship survey, once both ends reported it). Anyone else
+
+    * asking for "confirmed" on a record that is not confirmed (or a new one) is refused
+      with a message at ``field`` (422), and nothing is saved;
+    * keeps a confirmed record confirmed while the edit leaves what was confirmed as it was
+      (a tie's weight, trust or description, a source): clients that send a record back as
+      they read it change nothing by that;
+    * turns a confirmed record into "self_reported" by an edit that changes what was
+      confirmed (a tie's ends or kind, an actor's level): that is the account's own
+      report now, which nobody has confirmed. ``data["provenance"]`` is set so.
+    """
+    wanted = data.get("provenance", current)
+    if wanted != "confirmed" or perm.can_confirm(user, region, tie):
+        return []
+    if current != "confirmed":
+        return [Problem(field, _(
+            "%(f)s: „bestätigt“ setzt die Koordination der Region, wenn sie die Angabe geprüft "
+            "hat, oder die Netzwerkbefragung, wenn beide Seiten eine Verbindung melden; bitte "
+            "wählen Sie eine andere Herkunft (z. B. „selbst gemeldet“).",
+            f=field_label("actor", "provenance")))]
+    if changed:
+        data["provenance"] = "self_reported"
+    return []
+
+
 # --- municipalities ---------------------------------------------------------------------------
 
 MUNICIPALITY_FIELDS = ("name", "kind", "ags", "district", "state", "population", "area_km2",
@@ -236,6 +325,9 @@ def update_municipality(region: Region, membership: RegionMembership, raw: dict,
             "Diese Angabe teilen alle Regionen der Kommune (auch %(r)s): Sie ändert die "
             "Kommune selbst oder ein Admin.", r=names))
             for d in fact_differences(municipality, data)]
+    refused += confirmation_problems(
+        user, region, membership.provenance, data,
+        differs(membership, data, CONFIRMED_FIELDS["municipality"]))
     raise_if(refused)
     if "ags" in data and data["ags"] != municipality.ags:
         other = db.session.scalar(sa.select(Municipality).filter_by(ags=data["ags"]))
@@ -272,6 +364,7 @@ def municipality_consequences(region: Region, membership: RegionMembership) -> l
 def remove_municipality(region: Region, membership: RegionMembership, user: User | None) -> None:
     municipality = membership.municipality
     require(perm.can_delete_municipality(user, region, municipality))
+    _claim(membership)
     with change(region, user, "municipality.delete", municipality.key, municipality.name):
         actors = db.session.scalars(sa.select(Actor).filter_by(
             region_id=region.id, municipality_id=municipality.id)).all()
@@ -309,6 +402,7 @@ def add_actor(region: Region, raw: dict, user: User | None) -> Actor:
     raise_if(problems)
     municipality = _member_municipality(region, data["municipality"], "municipality")
     require(perm.can_edit_actor_of(user, region, municipality))
+    raise_if(confirmation_problems(user, region, None, data, True))
     _check_new_key(region, data["key"])
     with change(region, user, "actor.create", data["key"], data["name"]):
         actor = Actor(region=region, key=data["key"], municipality=municipality)
@@ -327,6 +421,9 @@ def update_actor(region: Region, actor: Actor, raw: dict, user: User | None) -> 
     if "municipality" in data:
         municipality = _member_municipality(region, data["municipality"], "municipality")
         require(perm.can_edit_actor_of(user, region, municipality))
+    raise_if(confirmation_problems(
+        user, region, actor.provenance, data, municipality is not actor.municipality
+        or differs(actor, data, CONFIRMED_FIELDS["actor"])))
     if municipality is actor.municipality and not differs(actor, data, _ACTOR_FIELDS):
         return actor
     with change(region, user, "actor.update", actor.key, actor.name):
@@ -369,6 +466,7 @@ def _delete_actors(actors: list[Actor]) -> None:
 
 def delete_actor(region: Region, actor: Actor, user: User | None) -> None:
     require(perm.can_edit_actor(user, actor))
+    _claim(actor)
     with change(region, user, "actor.delete", actor.key, actor.name):
         _delete_actors([actor])
 
@@ -415,14 +513,27 @@ def _participants(region: Region, raw: Any) -> list[tuple[Actor, str, dict]]:
 
 
 def add_initiative(region: Region, raw: dict, user: User | None) -> Initiative:
+    """Create an initiative. A member proposes it with its own units only, one of them
+    leading it: an initiative nobody of the member's municipality leads could no longer
+    be edited by the member that created it (:func:`perm.can_edit_initiative`), so one
+    without such a lead is refused (422 at ``participants``). The coordinator may create
+    one without participants."""
     require(perm.can_add_initiative(user, region))
     data, problems = clean("initiative", raw)
     raise_if(problems)
     participants = _participants(region, raw.get("participants", []))
     if not perm.can_manage_region(user, region):
-        # a member proposes with its own units only
         for actor, _role, _extras in participants:
             require(perm.speaks_for(user, region, actor.municipality))
+        if not any(role == "lead" for _actor, role, _extras in participants):
+            raise ValidationError([Problem("participants", _(
+                "Beteiligte: Bitte nennen Sie einen Akteur Ihrer Kommune mit der Rolle "
+                "„Federführung“. Ändern darf eine Initiative nur, wer sie leitet (und die "
+                "Koordination der Region); ohne Federführung könnten Sie sie nach dem "
+                "Anlegen nicht mehr bearbeiten."))])
+    raise_if([problem for n, (_actor, _role, extras) in enumerate(participants)
+              for problem in confirmation_problems(
+                  user, region, None, extras, True, field=f"participants[{n}].provenance")])
     _check_new_key(region, data["key"])
     with change(region, user, "initiative.create", data["key"], data["name"]):
         initiative = Initiative(region=region, key=data["key"])
@@ -446,6 +557,12 @@ def update_initiative(region: Region, initiative: Initiative, raw: dict,
     participants = _participants(region, raw["participants"]) if "participants" in raw else None
     invitations: list[tuple[Actor, str]] = []
     if participants is not None:
+        held = {p.actor_id: p for p in initiative.participations}
+        raise_if([problem for n, (actor, role, extras) in enumerate(participants)
+                  for problem in confirmation_problems(
+                      user, region, held[actor.id].provenance if actor.id in held else None,
+                      extras, actor.id not in held or held[actor.id].role != role,
+                      field=f"participants[{n}].provenance")])
         problems, participants, invitations = _foreign_participant_changes(
             region, initiative, participants, user)
         raise_if(problems)
@@ -556,6 +673,7 @@ def initiative_consequences(initiative: Initiative) -> list[str]:
 
 def delete_initiative(region: Region, initiative: Initiative, user: User | None) -> None:
     require(perm.can_edit_initiative(user, initiative))
+    _claim(initiative)
     with change(region, user, "initiative.delete", initiative.key, initiative.name):
         db.session.delete(initiative)
 
@@ -578,6 +696,8 @@ def add_tie(region: Region, raw: dict, user: User | None) -> Tie:
     source = _region_actor(region, data["source"], "source")
     target = _region_actor(region, data["target"], "target")
     require(perm.can_edit_tie_between(user, region, source, target))
+    raise_if(confirmation_problems(user, region, None, data, True,
+                                   tie=(source, target, data["kind"])))
     tie_key = data["key"] or default_tie_key(source.key, target.key, data["kind"])
     if db.session.scalar(sa.select(Tie.id).filter_by(region_id=region.id, key=tie_key)):
         raise Conflict(_("Schlüssel: Die Verbindung „%(k)s“ gibt es bereits.", k=tie_key),
@@ -590,6 +710,11 @@ def add_tie(region: Region, raw: dict, user: User | None) -> Tie:
 
 
 def update_tie(region: Region, tie: Tie, raw: dict, user: User | None) -> Tie:
+    """Change a tie. Its provenance follows :func:`confirmation_problems`: a member does not
+    make a tie "confirmed" (only the coordinator, or the survey once both ends reported it);
+    a confirmed tie stays confirmed through a member's change of its weight, trust, value,
+    description or reference, and becomes "self_reported" when the member changes its ends
+    or kind (a different relationship, which the other end has not confirmed)."""
     require(perm.can_edit_tie(user, tie))
     data, problems = clean("tie", raw, partial=True)
     raise_if(problems)
@@ -600,6 +725,10 @@ def update_tie(region: Region, tie: Tie, raw: dict, user: User | None) -> Tie:
         raise ValidationError([Problem("target", _(
             "Zu: Eine Verbindung darf einen Akteur nicht mit sich selbst verbinden."))])
     require(perm.can_edit_tie_between(user, region, source, target))
+    raise_if(confirmation_problems(
+        user, region, tie.provenance, data, source is not tie.source
+        or target is not tie.target or differs(tie, data, CONFIRMED_FIELDS["tie"]),
+        tie=(source, target, data.get("kind", tie.kind))))
     if (source is tie.source and target is tie.target
             and not differs(tie, data, TIE_FIELDS)):
         return tie
@@ -613,6 +742,7 @@ def update_tie(region: Region, tie: Tie, raw: dict, user: User | None) -> Tie:
 
 def delete_tie(region: Region, tie: Tie, user: User | None) -> None:
     require(perm.can_edit_tie(user, tie))
+    _claim(tie)
     with change(region, user, "tie.delete", tie.key, f"{tie.source.name} → {tie.target.name}"):
         db.session.delete(tie)
 
@@ -665,6 +795,7 @@ def add_format(region: Region, raw: dict, user: User | None) -> Format:
     raise_if(problems)
     convenor, participants = _format_actors(region, data)
     require(perm.can_edit_format_of(user, region, convenor))
+    raise_if(confirmation_problems(user, region, None, data, True))
     if db.session.scalar(sa.select(Format.id).filter_by(region_id=region.id, key=data["key"])):
         raise Conflict(_("Schlüssel: Das Format „%(k)s“ gibt es bereits.", k=data["key"]),
                        field="key")
@@ -688,6 +819,8 @@ def update_format(region: Region, fmt: Format, raw: dict, user: User | None) -> 
     if "convenor" not in data:
         convenor = fmt.convenor
     require(perm.can_edit_format_of(user, region, convenor))  # a member keeps it its own
+    raise_if(confirmation_problems(user, region, fmt.provenance, data, convenor is not (
+        fmt.convenor) or differs(fmt, data, CONFIRMED_FIELDS["format"])))
     same_people = convenor is fmt.convenor and (
         participants is None or {a.id for a in participants} == {a.id for a in fmt.participants})
     if same_people and not differs(fmt, data, FORMAT_FIELDS):
@@ -704,6 +837,7 @@ def update_format(region: Region, fmt: Format, raw: dict, user: User | None) -> 
 
 def delete_format(region: Region, fmt: Format, user: User | None) -> None:
     require(perm.can_edit_format(user, fmt))
+    _claim(fmt)
     with change(region, user, "format.delete", fmt.key, fmt.name):
         db.session.delete(fmt)
 
@@ -805,6 +939,7 @@ def update_solution(region: Region, solution: Solution, raw: dict,
 
 def delete_solution(region: Region, solution: Solution, user: User | None) -> None:
     require(perm.can_edit_solution(user, solution))
+    _claim(solution)
     with change(region, user, "solution.delete", solution.key, solution.name):
         db.session.delete(solution)
 
@@ -826,6 +961,10 @@ def set_solution_use(region: Region, solution: Solution, raw: dict,
         else None
     use = next((u for u in solution.uses if u.municipality_id == municipality.id
                 and u.relation == data["relation"]), None)
+    raise_if(confirmation_problems(
+        user, region, use.provenance if use is not None else None, data,
+        use is None or use.from_municipality is not origin
+        or differs(use, data, CONFIRMED_FIELDS["solution_use"])))
     values = {"from_municipality": origin, "since": data["since"],
               "provenance": data["provenance"], "source": data["source"]}
     if use is not None and not any(getattr(use, k) != v for k, v in values.items()):
@@ -854,6 +993,7 @@ def remove_solution_use(region: Region, solution: Solution, municipality_key: st
         raise NotFound()
     require(perm.can_edit_solution_use(user, region, use.municipality))
     summary = f"{use.municipality.name}: {vocab.label(vocab.SOLUTION_RELATIONS, relation)} (-)"
+    _claim(use)
     with change(region, user, "solution.use_remove", solution.key, summary):
         solution.uses.remove(use)
 

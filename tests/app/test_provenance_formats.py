@@ -129,7 +129,7 @@ def test_format_pages_create_edit_delete(olpe_format, as_user):
     edited = olpe.post(f"{R}/formats/olpe-jf/edit", {
         "name": "Jour fixe Olpe", "kind": "jour_fixe", "cadence": "weekly",
         "convenor": "olpe-digital", "participants": ["olpe-digital"],
-        "provenance": "confirmed", "source": ""}, csrf_from=f"{R}/formats/olpe-jf/edit")
+        "provenance": "self_reported", "source": ""}, csrf_from=f"{R}/formats/olpe-jf/edit")
     assert edited.status_code == 302
     assert "wöchentlich" in olpe.get(f"{R}/formats/olpe-jf").get_data(as_text=True)
     gone = olpe.post(f"{R}/formats/olpe-jf/delete", {}, csrf_from=f"{R}/formats/olpe-jf")
