@@ -182,13 +182,21 @@ def own_actors(region: Region, municipality: Municipality) -> list[Actor]:
 
 def reported_by_others(region: Region, municipality: Municipality) -> list[Tie]:
     """Self-reported ties between one of this municipality's units and a unit of another
-    municipality, waiting for this side to confirm or reject them."""
+    municipality that the other municipality named in its survey answer, waiting for this
+    side to confirm or reject them (one it named itself waits for the other side; one
+    entered on the pages only the coordinator confirms: ``perm.can_confirm``)."""
     mine = sa.select(Actor.id).filter_by(region_id=region.id,
                                          municipality_id=municipality.id).scalar_subquery()
     found = db.session.scalars(sa.select(Tie).where(
         Tie.region_id == region.id, Tie.provenance == "self_reported",
         sa.or_(Tie.source_id.in_(mine), Tie.target_id.in_(mine))).order_by(Tie.key)).all()
-    return [t for t in found if _other_end_municipality(t, municipality) is not None]
+    waiting = []
+    for tie in found:
+        other = _other_end_municipality(tie, municipality)
+        if other is not None and _named_by(region, other, tie) \
+                and not _named_by(region, municipality, tie):
+            waiting.append(tie)
+    return waiting
 
 
 def _other_end_municipality(tie: Tie, municipality: Municipality) -> Municipality | None:

@@ -325,3 +325,20 @@ def test_rounds_opened_at_once_open_one(app, api):
                              headers)] * 4)
     assert sorted(code for code, _body in results) == [201, 409, 409, 409], results
     assert _open_rounds(app) == 1 and _notes(app, "olpe") == 1
+
+
+def test_only_ties_the_other_side_reported_wait_for_confirmation(app, api, as_user):
+    """A tie Olpe reported waits on Soest's form, not on Olpe's own (Olpe cannot confirm
+    what it reported); a tie entered on the pages waits for the coordinator, on no form."""
+    survey = _open(api)
+    api("olpe").put(f"/regions/swf5/surveys/{survey}/responses/olpe", {
+        "partners": [{"from": "olpe-rat", "actor": "soest-rat", "kind": "cooperation",
+                      "frequency": "quarterly"}]})
+    created = api("olpe").post("/regions/swf5/ties", {
+        "source": "olpe-digital", "target": "soest-innovation", "kind": "advice"})
+    assert created.status_code == 201, created.get_json()
+    olpe = as_user("olpe").get(f"/regions/swf5/surveys/{survey}/answer").get_data(as_text=True)
+    soest = as_user("soest").get(f"/regions/swf5/surveys/{survey}/answer") \
+        .get_data(as_text=True)
+    assert "olpe-rat-soest-rat" in soest and "olpe-rat-soest-rat" not in olpe
+    assert "olpe-digital-soest-innovation-advice" not in soest
