@@ -72,6 +72,7 @@ ACTIONS = {
     "snapshot.restore": _l("Region auf einen Stand zurückgesetzt"),
     "activity.undo": _l("Änderung rückgängig gemacht"),
     "survey.open": _l("Netzwerkbefragung gestartet"),
+    "survey.close": _l("Netzwerkbefragung vorzeitig beendet"),
     "survey.answer": _l("Netzwerkbefragung beantwortet"),
     "survey.remind": _l("An die Netzwerkbefragung erinnert"),
     "application.create": _l("Antrag einer neuen Kommune eingegangen"),

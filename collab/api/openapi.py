@@ -616,6 +616,12 @@ def _survey_paths(errors: dict) -> dict[str, Any]:
                      "responses": {"201": survey, "409": _error(
                          "another round of the region is still open"), "422": invalid,
                          **errors}}},
+        "/regions/{slug}/surveys/{survey_id}/close": {
+            "parameters": [param("slug"), param("survey_id", "integer")],
+            "post": {"summary": "End an open round early (coordinator): it takes no answers "
+                                "from today on, and a new round may start",
+                     "responses": {"200": survey, "409": _error("the round is closed"),
+                                   **errors}}},
         "/regions/{slug}/surveys/{survey_id}": {
             "parameters": [param("slug"), param("survey_id", "integer")],
             "get": {"summary": "A survey round (response rate, answers and what they changed, "

@@ -21,6 +21,17 @@ def open_survey(slug: str):
     return response, 201
 
 
+@bp.post("/regions/<slug>/surveys/<int:survey_id>/close")
+def close_survey(slug: str, survey_id: int):
+    """The coordinator ends an open round early → 200 with the round (409 when closed)."""
+    region = perm.get_region(slug)
+    survey = survey_services.get_survey(region, survey_id)
+    if not perm.can_open_survey(g.api_user, region):
+        abort(403)
+    survey = survey_services.close_survey(region, survey, g.api_user)
+    return jsonify(survey_services.survey_record(region, survey, g.api_user))
+
+
 @bp.get("/regions/<slug>/surveys/<int:survey_id>")
 def get_survey(slug: str, survey_id: int):
     """The round; the coordinator sees every answer, the response rate and the share of

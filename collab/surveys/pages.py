@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from collab.core import permissions as perm
 from collab.core import vocab
-from collab.core.forms import show_problems
+from collab.core.forms import EmptyForm, show_problems
 from collab.core.models import Actor
 from collab.core.store import Conflict
 from collab.core.validation import Problem, ValidationError
@@ -65,6 +65,26 @@ def detail(slug: str, survey_id: int):
                            status=survey_services.status(region, survey),
                            is_open=survey_services.is_open(survey),
                            change_labels=survey_services.CHANGE_LABELS)
+
+
+@bp.route("/<slug>/surveys/<int:survey_id>/close", methods=["GET", "POST"])
+def close(slug: str, survey_id: int):
+    """The coordinator ends an open round early, after a confirmation."""
+    region = perm.get_region(slug)
+    survey = survey_services.get_survey(region, survey_id)
+    perm.require(perm.can_open_survey(current_user, region))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            survey_services.close_survey(region, survey, current_user)
+        except Conflict as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("Runde %(n)d ist beendet; eine neue Runde kann beginnen.", n=survey.id),
+                  "success")
+        return redirect(url_for(".index", slug=slug))
+    return render_template("surveys/close.html", region=region, survey=survey, form=form,
+                           answered=len(survey.responses))
 
 
 def _answer_context(region, survey, municipality):

@@ -161,6 +161,22 @@ def remind_due_surveys(day: dt.date | None = None) -> list[tuple[Survey, int]]:
     return done
 
 
+def close_survey(region: Region, survey: Survey, user: User | None) -> Survey:
+    """The coordinator ends a round early (a closing date set too far, or enough answers):
+    from today on it takes no answers and a new round may start. Answers given stay."""
+    require(perm.can_open_survey(user, region))
+    lock(region)
+    db.session.refresh(survey)
+    if not is_open(survey):
+        raise Conflict(_("Befragung: Runde %(n)d ist schon geschlossen.", n=survey.id),
+                       field="status")
+    with change(region, user, "survey.close", str(survey.id),
+                _("Netzwerkbefragung, Runde %(n)d, vorzeitig beendet", n=survey.id),
+                data=False):
+        survey.closes_at = today() - dt.timedelta(days=1)
+    return survey
+
+
 def surveys(region: Region) -> list[Survey]:
     return db.session.scalars(sa.select(Survey).filter_by(region_id=region.id)
                               .order_by(Survey.id.desc())).all()

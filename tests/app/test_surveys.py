@@ -342,3 +342,28 @@ def test_only_ties_the_other_side_reported_wait_for_confirmation(app, api, as_us
         .get_data(as_text=True)
     assert "olpe-rat-soest-rat" in soest and "olpe-rat-soest-rat" not in olpe
     assert "olpe-digital-soest-innovation-advice" not in soest
+
+
+def test_coordinator_ends_a_round_early_and_opens_the_next(app, api, as_user):
+    """A closing date set too far no longer blocks the region for a year: the coordinator
+    ends the round (after a confirmation), answers stay, a new round can start."""
+    survey = _open(api)
+    api("olpe").put(f"/regions/swf5/surveys/{survey}/responses/olpe", {"partners": []})
+    coordinator = as_user("koordination")
+    index = coordinator.get("/regions/swf5/surveys").get_data(as_text=True)
+    assert f"/regions/swf5/surveys/{survey}/close" in index
+    confirm = coordinator.get(f"/regions/swf5/surveys/{survey}/close")
+    assert confirm.status_code == 200 and "vorzeitig beenden?" in confirm.get_data(as_text=True)
+    assert api("olpe").post(f"/regions/swf5/surveys/{survey}/close").status_code == 403
+    assert as_user("olpe").get(f"/regions/swf5/surveys/{survey}/close").status_code == 403
+    done = coordinator.post(f"/regions/swf5/surveys/{survey}/close",
+                            csrf_from=f"/regions/swf5/surveys/{survey}/close")
+    assert done.status_code == 302
+    answer = api("soest").put(f"/regions/swf5/surveys/{survey}/responses/soest",
+                              {"partners": []})
+    assert answer.status_code == 409
+    record = api("koordination").get(f"/regions/swf5/surveys/{survey}").get_json()
+    assert len(record["responses"]) == 1
+    assert api("koordination").post(f"/regions/swf5/surveys/{survey}/close").status_code \
+        == 409
+    _open(api)  # the next round
