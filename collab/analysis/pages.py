@@ -28,7 +28,7 @@ from markupsafe import Markup
 import graphs
 from collab.analysis import figures, pdf, reports
 from collab.core import permissions as perm
-from collab.core import web
+from collab.core import vocab, web
 from collab.core.caching import LRU, Shared
 from collab.core.models import (
     Actor,
@@ -57,7 +57,7 @@ GAPS_PER_PAGE = 20
 #: Up to this many keys the what-if controls are select lists; above, text fields.
 SELECT_LIMIT = 1500
 
-SEVERITIES = {"high": _l("hoch"), "medium": _l("mittel"), "low": _l("niedrig")}
+SEVERITIES = vocab.GAP_SEVERITIES
 GAP_KINDS = {
     "missing_level": _l("Fehlende Ebene"),
     "isolated_member": _l("Nicht verbundenes Mitglied"),

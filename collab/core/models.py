@@ -743,7 +743,8 @@ class StagedBundle(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     #: SHA-256 of ``body``, hex
     digest: Mapped[str] = mapped_column(sa.String(64))
-    #: the uploaded file as it came
+    #: the uploaded file as it came, after a one-line header (file name, "nur ergänzen", the
+    #: data version of its preview): ``collab.bundles.staging.Upload.pack``
     body: Mapped[bytes] = mapped_column(sa.LargeBinary)
     #: when it was checked
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

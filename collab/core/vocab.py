@@ -196,6 +196,9 @@ REQUEST_STATUSES = {
     "declined": _l("abgelehnt"),
 }
 
+#: severities of the analysis' gaps, most urgent first
+GAP_SEVERITIES = {"high": _l("hoch"), "medium": _l("mittel"), "low": _l("niedrig")}
+
 VOTE_CHOICES = {
     "yes": _l("Ja"),
     "no": _l("Nein"),

@@ -7,8 +7,8 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user, login_required
 
 from collab.analysis import reports
-from collab.analysis.pages import SEVERITIES
 from collab.core import permissions as perm
+from collab.core import vocab
 from collab.core.models import Region, RegionMembership
 from collab.core.web import safe_next, select_locale
 from collab.extensions import db
@@ -43,7 +43,7 @@ def municipality():
     latest = reports.latest(region, lang=select_locale())
     context = services.municipality_home(region, current_user, latest.report)
     return render_template("home/municipality.html", region=region, analysis=latest,
-                           severities=SEVERITIES, **context)
+                           severities=vocab.GAP_SEVERITIES, **context)
 
 
 @bp.route("/koordination")

@@ -171,6 +171,8 @@ def test_json_log_lines_carry_extra_fields():
 
 
 def test_checked_bundle_waits_in_the_database(as_user, app, seed_bundle):
+    from collab.bundles.staging import Upload
+
     coordinator = as_user("koordination")
     seed_bundle["actors"][0]["name"] += " (neu)"
     body = json.dumps(seed_bundle).encode()
@@ -180,7 +182,9 @@ def test_checked_bundle_waits_in_the_database(as_user, app, seed_bundle):
     assert response.status_code == 200
     with app.app_context():
         staged = db.session.scalars(sa.select(StagedBundle)).all()
-        assert len(staged) == 1 and staged[0].body == body
+        assert len(staged) == 1
+        kept = Upload.unpack(staged[0].body)  # the file as it came, with how it was previewed
+        assert kept.body == body and kept.filename == "swf5.json" and kept.version is not None
         db.session.remove()
     assert not (app.instance_path and __import__("pathlib").Path(
         app.instance_path, "imports").exists() and any(
