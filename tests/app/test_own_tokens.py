@@ -28,6 +28,7 @@ def test_a_member_makes_a_token_that_acts_as_itself(as_user, app):
     user = as_user("olpe")
     plain, html = _make(user, "olpe")
     assert "nur jetzt sichtbar" in html
+    assert "nach dem Wort „Bearer“" in html  # the usage line (a "<Schlüssel>" in it vanished)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {plain}"}
     assert client.get("/api/v1/regions/swf5/actors?per_page=1", headers=headers).status_code \
