@@ -309,13 +309,7 @@ def _choice_problems(form, region, kind: str, raw: dict) -> list[validation.Prob
             problems.append(validation.Problem("convenor", _(
                 "Einladende Stelle: Sie können nur Formate anlegen oder ändern, zu denen ein "
                 "Akteur Ihrer Kommune einlädt; bitte wählen Sie einen aus der Liste.")))
-    elif kind == "initiatives":
-        leads = [n for n, entry in enumerate(raw.get("participants", []))
-                 if entry.get("role") == "lead"]
-        for n in leads[1:]:
-            problems.append(validation.Problem(f"participants[{n}].role", _(
-                "Beteiligte: Nur ein Akteur hat die Federführung; bitte wählen Sie für "
-                "„%(k)s“ eine andere Rolle.", k=raw["participants"][n].get("actor"))))
+    elif kind == "initiatives":  # one lead: the service's rule (objects.services)
         allowed = {value for value, _label, *_rest in form.participants[0].actor.choices} \
             if form.participants else set()
         for n, entry in enumerate(raw.get("participants", [])):

@@ -500,6 +500,13 @@ def _participants(region: Region, raw: Any) -> list[tuple[Actor, str, dict]]:
                 "Beteiligte: „%(k)s“ ist doppelt aufgeführt.", k=data["actor"])))
             continue
         seen.add(data["actor"])
+        if data["role"] == "lead" and any(role == "lead" for _a, role, _e in found):
+            # one actor leads an initiative (the pages, the API and the analysis' "without
+            # lead" gap all count on it)
+            problems.append(Problem(f"participants[{n}].role", _(
+                "Beteiligte: Nur ein Akteur hat die Federführung; bitte wählen Sie für "
+                "„%(k)s“ eine andere Rolle.", k=data["actor"])))
+            continue
         actor = db.session.scalar(sa.select(Actor).filter_by(region_id=region.id,
                                                              key=data["actor"]))
         if actor is None:

@@ -310,3 +310,21 @@ def test_initiative_participants_by_name(app, as_user):
         keys = db.session.scalars(sa.select(Actor.key).join(Participation).join(
             Participation.initiative).where(Initiative.key == "olpe-namen")).all()
     assert keys == ["olpe-rat"]
+
+
+@pytest.mark.parametrize("login", ["koordination", "olpe"])
+def test_the_api_refuses_two_leads_like_the_form(api, login):
+    """One actor leads an initiative, through the API as on the form (the API took two)."""
+    body = {"key": "zwei-leads", "name": "Zwei Federführungen", "topic": "mobility",
+            "status": "planned",
+            "participants": [{"actor": "olpe-digital", "role": "lead"},
+                             {"actor": "olpe-bm", "role": "lead"}]}
+    response = api(login).post("/regions/swf5/initiatives", body)
+    assert response.status_code == 422, response.get_json()
+    fields = {d["field"]: d["message"] for d in response.get_json()["details"]}
+    assert "Nur ein Akteur hat die Federführung" in fields["participants[1].role"]
+    body["participants"][1]["role"] = "partner"
+    assert api(login).post("/regions/swf5/initiatives", body).status_code == 201
+    again = api(login).patch("/regions/swf5/initiatives/zwei-leads", {"participants": [
+        {"actor": "olpe-digital", "role": "lead"}, {"actor": "olpe-bm", "role": "lead"}]})
+    assert again.status_code == 422
