@@ -181,13 +181,19 @@ def document(base: str) -> dict[str, Any]:
                          "schema": {"type": "boolean"}},
                         {"name": "merge", "in": "query", "required": False,
                          "schema": {"type": "boolean"},
-                         "description": "spreadsheets only: add and update, never remove"}],
+                         "description": "spreadsheets only: add and update, never remove"},
+                        {"name": "if_version", "in": "query", "required": False,
+                         "schema": {"type": "integer", "minimum": 0},
+                         "description": "the data_version a dry run reported: 409 and "
+                                        "nothing imported when the region changed since"}],
                     "requestBody": {"content": {
                         "application/json": {"schema": {"type": "object"}},
                         XLSX_MIME: {"schema": {"type": "string", "format": "binary"}},
                         "text/csv": {"schema": {"type": "string"}}}},
                     "responses": {"200": {"description": "import summary"},
                                   "201": {"description": "region created"},
+                                  "409": _error("the region changed since the dry run "
+                                                "whose data_version if_version names"),
                                   "422": _error("invalid bundle, every problem with its "
                                                 "JSON path (spreadsheets: sheet, row and "
                                                 "column)"), **errors}}},

@@ -95,14 +95,25 @@ def put_bundle(slug: str):
     if not perm.can_import_bundle(g.api_user, region):
         abort(403)
     dry_run = request.args.get("dry_run") in ("1", "true")
+    expected = None
+    if request.args.get("if_version") is not None:
+        # the data version a dry run reported: 409 instead of importing over changes
+        # someone made since (the page's preview and confirmation do the same)
+        problems: list[validation.Problem] = []
+        expected = validation.parse_field(problems, "bundle_import", "if_version",
+                                          request.args["if_version"], parse=None)
+        if problems or expected is None:
+            raise ValidationError(problems or [validation.Problem(
+                "if_version", _("%(f)s: Angabe fehlt.", f="if_version"))])
     sheet_name = SPREADSHEET_TYPES.get(request.mimetype)
     if sheet_name:
         summary, _doc = bundle.import_spreadsheet(
             request.get_data(), sheet_name, g.api_user, slug=slug,
-            merge=request.args.get("merge") in ("1", "true"), dry_run=dry_run)
+            merge=request.args.get("merge") in ("1", "true"), dry_run=dry_run,
+            expected_version=expected)
     else:
         summary = bundle.import_bundle(json_document("$"), g.api_user, slug=slug,
-                                       dry_run=dry_run)
+                                       dry_run=dry_run, expected_version=expected)
     return jsonify(summary), (201 if region is None and not dry_run else 200)
 
 

@@ -664,7 +664,8 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
 
 def import_spreadsheet(body: bytes, filename: str, user: User | None, *,
                        slug: str | None = None, merge: bool = False,
-                       dry_run: bool = False) -> tuple[dict[str, Any], dict]:
+                       dry_run: bool = False,
+                       expected_version: int | None = None) -> tuple[dict[str, Any], dict]:
     """Import a workbook (.xlsx) or one CSV sheet: converted into a bundle
     (:mod:`collab.bundles.sheets`), then validated and imported like any bundle. With
     ``merge`` (always for a single CSV sheet) the region's records stay and the rows add
@@ -674,7 +675,8 @@ def import_spreadsheet(body: bytes, filename: str, user: User | None, *,
     if converted.problems:
         raise ValidationError(converted.problems)
     try:
-        summary = import_bundle(converted.doc, user, slug=slug, dry_run=dry_run)
+        summary = import_bundle(converted.doc, user, slug=slug, dry_run=dry_run,
+                                expected_version=expected_version)
     except ValidationError as exc:
         raise ValidationError(converted.locate(exc.problems)) from None
     summary["merge"] = converted.merge

@@ -593,6 +593,10 @@ FIELDS: dict[str, list[Field]] = {
         Field("per_page", "per_page", number(1, MAX_PER_PAGE, integer=True), default=100),
         Field("q", "q", text(200), default=""),
     ],
+    # the query of an import through the API: the data version its dry run reported
+    "bundle_import": [
+        Field("if_version", "if_version", number(0, 2**53, integer=True), default=None),
+    ],
 }
 
 

@@ -186,3 +186,26 @@ def test_preview_names_the_changed_records_and_their_fields(as_user, seed_bundle
     named = re.findall(r'<li>(.*?)(?: <span class="help">.*?</span>)?</li>', actors)
     assert named[:20] == [str(escape(a["name"])) for a in seed_bundle["actors"][:20]]
     assert len(named) == 21  # and the line saying how many more
+
+
+def test_api_import_with_if_version_refuses_after_a_change(api, seed_bundle):
+    """A dry run reports the data version; an import that names it gets 409 (nothing
+    imported) when someone changed the region since, and imports when nobody did."""
+    coordinator = api("koordination")
+    seed_bundle["actors"][0]["name"] += " (geändert)"
+    dry = coordinator.put("/regions/swf5/bundle?dry_run=1", seed_bundle)
+    assert dry.status_code == 200
+    version = dry.get_json()["data_version"]
+    assert api("olpe").patch("/regions/swf5/actors/olpe-bm",
+                             {"description": "nach der Vorschau"}).status_code == 200
+    stale = coordinator.put(f"/regions/swf5/bundle?if_version={version}", seed_bundle)
+    assert stale.status_code == 409, stale.get_json()
+    actor = coordinator.get("/regions/swf5/actors/olpe-bm").get_json()
+    assert actor["description"] == "nach der Vorschau"
+    fresh = coordinator.put("/regions/swf5/bundle?dry_run=1", seed_bundle).get_json()
+    done = coordinator.put(f"/regions/swf5/bundle?if_version={fresh['data_version']}",
+                           seed_bundle)
+    assert done.status_code == 200, done.get_json()
+    bad = coordinator.put("/regions/swf5/bundle?if_version=abc", seed_bundle)
+    assert bad.status_code == 422
+    assert "if_version" in {d["field"] for d in bad.get_json()["details"]}
