@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, NotFound
 
 from collab.core.models import (
     Activity,
@@ -151,11 +151,29 @@ def bump(region: Region) -> None:
 
 def lock(region: Region) -> None:
     """Hold the region's row until the transaction ends (``SELECT … FOR UPDATE`` on
-    PostgreSQL; SQLite has one writer at a time anyway). Use cases that check and then
-    write (one ballot, one pending application, one draft title, one import at a time) lock
-    first and read the state they check afterwards, so concurrent requests take turns and the
-    loser sees the winner's result (409)."""
+    PostgreSQL). Use cases that check and then write (one ballot, one pending application,
+    one draft title, one import at a time) lock first and read the state they check
+    afterwards, so concurrent requests take turns and the loser sees the winner's result
+    (409). On SQLite this takes no lock (its reads take none): two such requests can both
+    pass the check there; :func:`claim` is the form that serialises both databases."""
     db.session.refresh(region, with_for_update=True)
+
+
+def claim(obj: Any) -> None:
+    """Hold ``obj``'s row for the rest of the transaction before deleting it, or answer 404
+    when a concurrent request deleted it meanwhile.
+
+    Two deletes of one object at once both loaded it before either committed; without this
+    the second deleted nothing and still logged (and offered to undo) a deletion. A write
+    that changes nothing (the row's id set to itself) takes the row's write lock: on
+    PostgreSQL it waits for the other transaction and then finds the row gone; on SQLite it
+    waits for the one writer, in a transaction that starts with it and so sees the other's
+    commit (:func:`lock` alone does not serialise SQLite, whose reads take no lock)."""
+    table = type(obj).__table__
+    claimed = db.session.execute(sa.update(table).where(table.c.id == obj.id)
+                                 .values({table.c.id: table.c.id})).rowcount
+    if claimed != 1:
+        raise NotFound()
 
 
 def lock_pending(region: Region, request: Any, decided: str) -> None:

@@ -7,7 +7,7 @@ import functools
 import re
 from urllib.parse import urlsplit
 
-from flask import Flask, has_request_context, request, session, url_for
+from flask import Flask, has_request_context, redirect, request, session, url_for
 from jinja2 import pass_context
 from werkzeug.routing import IntegerConverter
 
@@ -35,7 +35,6 @@ def past_the_end(page):
     """A redirect to the last page when ``?page=`` asks for one after it (a bookmark of a
     list that has since shrunk), else None."""
     if page.pages and page.page > page.pages:
-        from flask import redirect
         return redirect(page_url(page.pages))
     return None
 

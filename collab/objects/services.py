@@ -30,6 +30,7 @@ from collab.core.models import (
 from collab.core.store import (  # noqa: F401
     Conflict,
     change,
+    claim,
     differs,
     lock,
     raise_if,
@@ -156,29 +157,6 @@ def actor_keys_for(region: Region, text: str) -> list[str]:
     rows = db.session.execute(sa.select(Actor.key, Actor.name).where(
         Actor.region_id == region.id, sa.func.length(Actor.name) == len(wanted))).all()
     return sorted(k for k, name in rows if name.strip().casefold() == wanted.casefold())
-
-
-# --- deleting ---------------------------------------------------------------------------------
-
-
-def _claim(obj: Any) -> None:
-    """Hold ``obj``'s row for the rest of the transaction before deleting it, or answer 404
-    when a concurrent request deleted it meanwhile.
-
-    Two deletes of one object at once both loaded it before either committed; without this
-    the second deleted nothing and still logged (and offered to undo) a deletion. A write
-    that changes nothing (the row's id set to itself) takes the row's write lock: on
-    PostgreSQL it waits for the other transaction and then finds the row gone; on SQLite it
-    waits for the one writer, in a transaction that starts with it and so sees the other's
-    commit. (:func:`collab.core.store.lock` alone does not serialise SQLite, whose reads
-    take no lock.)"""
-    from werkzeug.exceptions import NotFound
-
-    table = type(obj).__table__
-    claimed = db.session.execute(sa.update(table).where(table.c.id == obj.id)
-                                 .values({table.c.id: table.c.id})).rowcount
-    if claimed != 1:
-        raise NotFound()
 
 
 # --- provenance "confirmed" ------------------------------------------------------------------
@@ -364,7 +342,7 @@ def municipality_consequences(region: Region, membership: RegionMembership) -> l
 def remove_municipality(region: Region, membership: RegionMembership, user: User | None) -> None:
     municipality = membership.municipality
     require(perm.can_delete_municipality(user, region, municipality))
-    _claim(membership)
+    claim(membership)
     with change(region, user, "municipality.delete", municipality.key, municipality.name):
         actors = db.session.scalars(sa.select(Actor).filter_by(
             region_id=region.id, municipality_id=municipality.id)).all()
@@ -466,7 +444,7 @@ def _delete_actors(actors: list[Actor]) -> None:
 
 def delete_actor(region: Region, actor: Actor, user: User | None) -> None:
     require(perm.can_edit_actor(user, actor))
-    _claim(actor)
+    claim(actor)
     with change(region, user, "actor.delete", actor.key, actor.name):
         _delete_actors([actor])
 
@@ -680,7 +658,7 @@ def initiative_consequences(initiative: Initiative) -> list[str]:
 
 def delete_initiative(region: Region, initiative: Initiative, user: User | None) -> None:
     require(perm.can_edit_initiative(user, initiative))
-    _claim(initiative)
+    claim(initiative)
     with change(region, user, "initiative.delete", initiative.key, initiative.name):
         db.session.delete(initiative)
 
@@ -749,7 +727,7 @@ def update_tie(region: Region, tie: Tie, raw: dict, user: User | None) -> Tie:
 
 def delete_tie(region: Region, tie: Tie, user: User | None) -> None:
     require(perm.can_edit_tie(user, tie))
-    _claim(tie)
+    claim(tie)
     with change(region, user, "tie.delete", tie.key, f"{tie.source.name} → {tie.target.name}"):
         db.session.delete(tie)
 
@@ -844,7 +822,7 @@ def update_format(region: Region, fmt: Format, raw: dict, user: User | None) -> 
 
 def delete_format(region: Region, fmt: Format, user: User | None) -> None:
     require(perm.can_edit_format(user, fmt))
-    _claim(fmt)
+    claim(fmt)
     with change(region, user, "format.delete", fmt.key, fmt.name):
         db.session.delete(fmt)
 
@@ -946,7 +924,7 @@ def update_solution(region: Region, solution: Solution, raw: dict,
 
 def delete_solution(region: Region, solution: Solution, user: User | None) -> None:
     require(perm.can_edit_solution(user, solution))
-    _claim(solution)
+    claim(solution)
     with change(region, user, "solution.delete", solution.key, solution.name):
         db.session.delete(solution)
 
@@ -1000,7 +978,7 @@ def remove_solution_use(region: Region, solution: Solution, municipality_key: st
         raise NotFound()
     require(perm.can_edit_solution_use(user, region, use.municipality))
     summary = f"{use.municipality.name}: {vocab.label(vocab.SOLUTION_RELATIONS, relation)} (-)"
-    _claim(use)
+    claim(use)
     with change(region, user, "solution.use_remove", solution.key, summary):
         solution.uses.remove(use)
 

@@ -206,11 +206,12 @@ def reported_by_others(region: Region, municipality: Municipality) -> list[Tie]:
     found = db.session.scalars(sa.select(Tie).where(
         Tie.region_id == region.id, Tie.provenance == "self_reported",
         sa.or_(Tie.source_id.in_(mine), Tie.target_id.in_(mine))).order_by(Tie.key)).all()
+    answers = _answers_by_municipality(region)  # one query, not two per tie
     waiting = []
     for tie in found:
         other = _other_end_municipality(tie, municipality)
-        if other is not None and _named_by(region, other, tie) \
-                and not _named_by(region, municipality, tie):
+        if other is not None and _named_in(answers.get(other.id, []), tie) \
+                and not _named_in(answers.get(municipality.id, []), tie):
             waiting.append(tie)
     return waiting
 
@@ -233,11 +234,26 @@ def _find_tie(region: Region, a: Actor, b: Actor, kind: str) -> Tie | None:
                sa.and_(Tie.source_id == b.id, Tie.target_id == a.id))).limit(1))
 
 
+def _answers_by_municipality(region: Region) -> dict[int, list[dict]]:
+    """Every survey answer of the region (all rounds), by the answering municipality's id."""
+    found: dict[int, list[dict]] = {}
+    for municipality_id, answer in db.session.execute(
+            sa.select(SurveyResponse.municipality_id, SurveyResponse.answer).join(Survey)
+            .where(Survey.region_id == region.id)):
+        found.setdefault(municipality_id, []).append(answer)
+    return found
+
+
 def _named_by(region: Region, municipality: Municipality, tie: Tie) -> bool:
     """Whether ``municipality`` reported or confirmed ``tie`` in a survey answer."""
+    return _named_in(db.session.scalars(sa.select(SurveyResponse.answer).join(Survey).where(
+        Survey.region_id == region.id, SurveyResponse.municipality_id == municipality.id)),
+        tie)
+
+
+def _named_in(answers, tie: Tie) -> bool:
+    """Whether one of ``answers`` (a municipality's) reported or confirmed ``tie``."""
     ends = {tie.source.key, tie.target.key}
-    answers = db.session.scalars(sa.select(SurveyResponse.answer).join(Survey).where(
-        Survey.region_id == region.id, SurveyResponse.municipality_id == municipality.id))
     for answer in answers:
         if tie.key in (answer or {}).get("confirm", []):
             return True
