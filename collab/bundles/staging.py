@@ -108,29 +108,32 @@ class Checked:
         return bool(self.summary and self.summary["changed"])
 
 
-def _read(slug: str, upload: Upload) -> tuple[Any, list[Problem], Any]:
-    """The upload as a bundle: a JSON file parsed, a spreadsheet read over the region's
-    records as they are now. Returns the bundle, the problems of reading it and the
-    spreadsheet's conversion (None for JSON; it names problems by sheet, row and column)."""
+def _import(region: Region, user: User, upload: Upload, *, dry_run: bool,
+            expected_version: int | None = None) -> tuple[dict, Any]:
+    """Import the upload (or try it, ``dry_run``): a JSON file parsed, a spreadsheet read over
+    the region's records as they are now (:func:`collab.bundles.services.import_spreadsheet`,
+    which names its problems by sheet, row and column). Returns the summary and the bundle;
+    raises :class:`ValidationError` (and ``RegionChanged``, see :func:`confirm`)."""
     if upload.spreadsheet:
-        converted = bundle.read_spreadsheet(upload.body, upload.filename, slug=slug,
-                                            merge=upload.merge)
-        return converted.doc, converted.problems, converted
+        return bundle.import_spreadsheet(upload.body, upload.filename, user, slug=region.slug,
+                                         merge=upload.merge, dry_run=dry_run,
+                                         expected_version=expected_version)
     doc, problems = parse_upload(upload.body)
-    return doc, problems, None
+    if problems:
+        raise ValidationError(problems)
+    summary = bundle.import_bundle(doc, user, slug=region.slug, dry_run=dry_run,
+                                   expected_version=expected_version)
+    summary["merge"] = False
+    return summary, doc
 
 
 def check(region: Region, user: User, upload: Upload) -> Checked:
     """Step 1: read the upload and import it in a dry run; the result names the region's
     data version it was computed against (in ``upload``)."""
-    doc, problems, converted = _read(region.slug, upload)
-    if problems:
-        return Checked(upload, problems)
     try:
-        summary = bundle.import_bundle(doc, user, slug=region.slug, dry_run=True)
+        summary, doc = _import(region, user, upload, dry_run=True)
     except ValidationError as exc:
-        return Checked(upload, converted.locate(exc.problems) if converted else exc.problems)
-    summary["merge"] = bool(converted and converted.merge)
+        return Checked(upload, exc.problems)
     return Checked(dataclasses.replace(upload, version=summary["data_version"]), [], summary,
                    preview(region, doc, summary))
 
@@ -140,16 +143,7 @@ def confirm(region: Region, user: User, upload: Upload) -> dict:
     still has the data version its preview was computed against. Returns the summary;
     raises :class:`collab.bundles.services.RegionChanged` when anyone changed the region
     since (nothing is imported), :class:`ValidationError` when it cannot be imported."""
-    doc, problems, converted = _read(region.slug, upload)
-    if problems:
-        raise ValidationError(problems)
-    try:
-        return bundle.import_bundle(doc, user, slug=region.slug,
-                                    expected_version=upload.version)
-    except ValidationError as exc:
-        if converted is None:
-            raise
-        raise ValidationError(converted.locate(exc.problems)) from None
+    return _import(region, user, upload, dry_run=False, expected_version=upload.version)[0]
 
 
 def parse_upload(body: bytes) -> tuple[Any, list[Problem]]:
