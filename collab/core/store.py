@@ -150,13 +150,19 @@ def bump(region: Region) -> None:
 
 
 def lock(region: Region) -> None:
-    """Hold the region's row until the transaction ends (``SELECT … FOR UPDATE`` on
-    PostgreSQL). Use cases that check and then write (one ballot, one pending application,
-    one draft title, one import at a time) lock first and read the state they check
-    afterwards, so concurrent requests take turns and the loser sees the winner's result
-    (409). On SQLite this takes no lock (its reads take none): two such requests can both
-    pass the check there; :func:`claim` is the form that serialises both databases."""
-    db.session.refresh(region, with_for_update=True)
+    """Hold the region's row until the transaction ends. Use cases that check and then write
+    (one ballot, one pending application, one draft title, one import at a time, one open
+    survey round) lock first and read the state they check afterwards, so concurrent
+    requests take turns and the loser sees the winner's result (409).
+
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite takes no lock for a read, so there the
+    region's row is claimed by a write that changes nothing (:func:`claim`): it waits for
+    the one writer, and the reads after it see that writer's commit."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        claim(region)
+        db.session.refresh(region)
+    else:
+        db.session.refresh(region, with_for_update=True)
 
 
 def claim(obj: Any) -> None:
@@ -168,7 +174,7 @@ def claim(obj: Any) -> None:
     that changes nothing (the row's id set to itself) takes the row's write lock: on
     PostgreSQL it waits for the other transaction and then finds the row gone; on SQLite it
     waits for the one writer, in a transaction that starts with it and so sees the other's
-    commit (:func:`lock` alone does not serialise SQLite, whose reads take no lock)."""
+    commit."""
     table = type(obj).__table__
     claimed = db.session.execute(sa.update(table).where(table.c.id == obj.id)
                                  .values({table.c.id: table.c.id})).rowcount

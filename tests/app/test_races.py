@@ -1,5 +1,5 @@
 """Issue 11.4: no race loses a write. Real concurrency (threads, one database connection
-each) against PostgreSQL: the loser of a race gets 409 with a German message, and every
+each) against SQLite (a file, as `make run` serves it) and PostgreSQL: the loser of a race gets 409 with a German message, and every
 committed change raises the region's data version."""
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import pytest
 from collab.core.models import Region
 from collab.extensions import db
 
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.parametrize("database_url", ["postgres"], indirect=True)]
 R = "/regions/swf5"
 PASSWORD = "ein-langes-passwort"
 

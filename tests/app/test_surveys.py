@@ -316,10 +316,8 @@ def test_a_closed_round_makes_room_for_the_next(app, api):
                                     {"closes_at": CLOSES}).status_code == 201
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_rounds_opened_at_once_open_one(app, api):
-    """Four requests at once on PostgreSQL: one round opens, three get 409."""
+    """Four requests at once (SQLite and PostgreSQL): one round opens, three get 409."""
     headers = api("koordination").headers
     results = at_once(app, [("post", "/regions/swf5/surveys", {"closes_at": CLOSES},
                              headers)] * 4)
