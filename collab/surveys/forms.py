@@ -4,11 +4,13 @@ by others) are read from the request by :func:`answer_from_form`; what is valid 
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
 from collab.core.forms import text_field
+from collab.core.validation import Problem
 
 #: empty partner rows the form offers besides the answered ones
 BLANK_ROWS = 3
@@ -39,13 +41,27 @@ def partner_rows(form, count: int) -> list[dict]:
             for n in range(count)]
 
 
-def answer_from_form(form, rows: list[dict], unit_keys: list[str], names: dict[str, str],
-                     pending: list[str]) -> dict:
-    """The answer document (as the API takes it) from the posted form. Empty rows are
-    ignored; a partner typed by its name instead of its key is found by the name."""
+def actor_keys(actors, typed: str) -> list[str]:
+    """The keys of ``actors`` (``(key, name)`` pairs) that ``typed`` names: an actor's key,
+    else the actors whose name it is (case and surrounding spaces ignored), sorted; the
+    rule of :func:`collab.objects.services.actor_keys_for` over the names the form offers."""
+    wanted = typed.strip()
+    if any(key == wanted for key, _name in actors):
+        return [wanted]
+    return sorted(key for key, name in actors if name.strip().casefold() == wanted.casefold())
+
+
+def answer_from_form(form, rows: list[dict], unit_keys: list[str],
+                     actors: list[tuple[str, str]], pending: list[str]
+                     ) -> tuple[dict, list[Problem]]:
+    """The answer document (as the API takes it) from the posted form, and the problems of
+    partners typed by a name: empty rows are ignored; a partner typed by its name instead
+    of its key is found by the name, and a name several actors bear is refused with their
+    keys (an unknown name is left to the service, which names it)."""
     units = [{"actor": key, "level": form.get(f"unit-{key}")} for key in unit_keys
              if form.get(f"unit-{key}")]
-    partners = []
+    partners: list[dict] = []
+    problems: list[Problem] = []
     for row in rows:
         if not (row["actor"] or row["new_name"]):
             continue
@@ -53,7 +69,12 @@ def answer_from_form(form, rows: list[dict], unit_keys: list[str], names: dict[s
                       "frequency": row["frequency"], "trust": row["trust"] or None,
                       "value": row["value"] or None}
         if row["actor"]:
-            item["actor"] = names.get(row["actor"].casefold(), row["actor"])
+            keys = actor_keys(actors, row["actor"])
+            item["actor"] = keys[0] if len(keys) == 1 else row["actor"]
+            if len(keys) > 1:
+                problems.append(Problem(f"partners[{len(partners)}].actor", _(
+                    "Partner: „%(n)s“ heißen mehrere Akteure dieser Region; bitte geben Sie "
+                    "den Schlüssel ein: %(k)s.", n=row["actor"], k=", ".join(keys))))
         else:
             item["new"] = {"name": row["new_name"], "type": row["new_type"] or "other",
                            "level": row["new_level"] or "operational"}
@@ -61,4 +82,4 @@ def answer_from_form(form, rows: list[dict], unit_keys: list[str], names: dict[s
     verdicts = {key: form.get(f"tie-{key}", "") for key in pending}
     return {"units": units, "partners": partners,
             "confirm": [k for k, v in verdicts.items() if v == "confirm"],
-            "reject": [k for k, v in verdicts.items() if v == "reject"]}
+            "reject": [k for k, v in verdicts.items() if v == "reject"]}, problems

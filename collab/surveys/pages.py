@@ -130,11 +130,13 @@ def answer(slug: str, survey_id: int):
         elif not survey_services.is_open(survey):
             flash(_("Diese Befragung ist geschlossen."), "error")
         else:
-            names = {a.name.casefold(): a.key for a in context["actors"]}
-            document = survey_forms.answer_from_form(
-                request.form, rows, [a.key for a in context["own"]], names,
+            document, problems = survey_forms.answer_from_form(
+                request.form, rows, [a.key for a in context["own"]],
+                [(a.key, a.name) for a in context["actors"]],
                 [t.key for t in context["pending"]])
             try:
+                if problems:
+                    raise ValidationError(problems)
                 survey_services.submit_response(region, survey, municipality, document,
                                                 current_user)
             except ValidationError as exc:

@@ -96,6 +96,31 @@ def test_other_side_confirms_or_rejects_on_its_form(app, api, as_user):
     assert _tie(app, "olpe-rat", "soest-rat") is None
 
 
+def test_a_name_two_actors_bear_is_refused_on_the_form(app, api, as_user):
+    """A partner typed by a name two actors bear is not guessed: the form answers 422 with
+    both keys and saves nothing; the key, or a name only one actor bears, is taken."""
+    survey = _open(api)
+    coordinator = api("koordination")
+    for key in ("soest-verein-a", "soest-verein-b"):
+        created = coordinator.post("/regions/swf5/actors", {
+            "key": key, "name": "Digitalverein", "type": "association",
+            "level": "operational", "municipality": "soest"})
+        assert created.status_code == 201, created.get_json()
+    olpe = as_user("olpe")
+    path = f"/regions/swf5/surveys/{survey}/answer"
+    row = {"rows": "1", "p-0-from": "olpe-digital", "p-0-kind": "cooperation",
+           "p-0-frequency": "monthly", "submit": "x"}
+    refused = olpe.post(path, {**row, "p-0-actor": " digitalverein "}, csrf_from=path)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422, page
+    assert "heißen mehrere Akteure" in page and "soest-verein-a, soest-verein-b" in page
+    assert _tie(app, "olpe-digital", "soest-verein-a") is None
+    assert _tie(app, "olpe-digital", "soest-verein-b") is None
+    taken = olpe.post(path, {**row, "p-0-actor": "soest-verein-b"}, csrf_from=path)
+    assert taken.status_code == 302, taken.get_data(as_text=True)
+    assert _tie(app, "olpe-digital", "soest-verein-b") is not None
+
+
 def test_new_partner_and_unit_correction_through_the_form(app, api, as_user):
     survey = _open(api)
     olpe = as_user("olpe")
