@@ -30,14 +30,19 @@ def to_local(moment: dt.datetime) -> dt.datetime:
 
 def local_time(moment: dt.datetime | None) -> str:
     """Date and time in local time with the zone: "22.11.2026, 18:00 MEZ" (German),
-    "Nov 22, 2026, 6:00 PM +0100" (English). Naive datetimes are UTC."""
+    "Nov 22, 2026, 6:00 PM CET" (English: Babel knows no short English name for Central
+    European Time and would write "+0100", so the zone's own abbreviation is used).
+    Naive datetimes are UTC."""
     if moment is None:
         return ""
     locale = get_locale()
     pattern = locale.datetime_formats["medium"].format(
         locale.time_formats["short"].pattern, locale.date_formats["medium"].pattern)
     local = to_local(moment)
-    return format_datetime(local, pattern + " z", tzinfo=local.tzinfo, locale=locale)
+    if locale.language == "de":
+        return format_datetime(local, pattern + " z", tzinfo=local.tzinfo, locale=locale)
+    return (format_datetime(local, pattern, tzinfo=local.tzinfo, locale=locale)
+            + " " + local.tzname())
 
 
 def local_date(moment: dt.datetime | dt.date | None) -> str:
