@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from contextlib import contextmanager
 
 import networkx as nx
 
-from .brokerage import releases_gil, to_csr
+from .brokerage import to_csr
 from .build import (
     analysis_scope,
     build_graph,
@@ -19,7 +19,6 @@ from .build import (
     nodes_of_type,
 )
 from .charter import latest_adopted
-from .forked import Forked
 from .gaps import find_gaps
 from .provenance import Evidence
 from .solutions import solutions_report
@@ -32,14 +31,7 @@ from .structure import (
     org_models,
     summary,
 )
-from .taktgeber import (
-    beside,
-    broker_parts,
-    candidates,
-    rank_taktgeber,
-    start_betweenness,
-    weights_in_force,
-)
+from .taktgeber import candidates, rank_taktgeber, weights_in_force
 from .text import check_lang, join, plural, say, sentence, the
 from .transfer import transfer_paths
 
@@ -164,14 +156,6 @@ def gc_paused():
 
 
 def _analyse(bundle, *, without, taktgeber, seed, lang, today) -> dict:
-    whatif = without is not None or taktgeber is not None
-    with _forked_parts(bundle, without=without, taktgeber=taktgeber, whatif=whatif, lang=lang,
-                 today=today) as beside:
-        return _analyse_built(bundle, without=without, taktgeber=taktgeber, seed=seed,
-                              lang=lang, today=today, whatif=whatif, beside=beside)
-
-
-def _analyse_built(bundle, *, without, taktgeber, seed, lang, today, whatif, beside) -> dict:
     clock = _Clock()
     G = build_graph(bundle)
     clock.lap("build")
@@ -186,15 +170,18 @@ def _analyse_built(bundle, *, without, taktgeber, seed, lang, today, whatif, bes
     if taktgeber is not None and without is not None and \
             G.nodes[taktgeber].get("municipality") == without:
         raise ValueError(f"Der Taktgeber {taktgeber!r} gehört zur entfernten Kommune {without!r}.")
-    designated, scenario, taktgeber_in_scenario = _scenario(G, bundle, without, taktgeber)
+    designated = _designated(G, bundle)
+    whatif = without is not None or taktgeber is not None
     baseline = analyse_graph(G, designated=designated, seed=seed, lang=lang, today=today,
-                             explain=TAKTGEBER_LIMIT,
-                             aside=lambda part: beside.get(f"baseline.{part}")
-                             ) if whatif else None
+                             explain=TAKTGEBER_LIMIT) if whatif else None
+    scenario = without_node(G, without) if without is not None else G
+    if taktgeber is None and designated is not None and designated in scenario:
+        taktgeber_in_scenario = designated
+    else:
+        taktgeber_in_scenario = taktgeber
     report = analyse_graph(scenario, designated=taktgeber_in_scenario, seed=seed, lang=lang,
                            assumed=taktgeber is not None, today=today,
-                           explain=TAKTGEBER_LIMIT,
-                           aside=lambda part: beside.get(f"scenario.{part}"))
+                           explain=TAKTGEBER_LIMIT)
     timings = {"build": clock.timings["build"]}
     if baseline is not None:
         timings.update({f"baseline_{k}": v for k, v in baseline["timings_ms"].items()})
@@ -208,18 +195,6 @@ def _analyse_built(bundle, *, without, taktgeber, seed, lang, today, whatif, bes
     report["taktgeber"] = report["taktgeber"][:TAKTGEBER_LIMIT] + [
         r for r in report["taktgeber"][TAKTGEBER_LIMIT:] if r["designated"]]
     return report
-
-
-def _scenario(G: nx.MultiDiGraph, bundle: Mapping, without: str | None,
-              taktgeber: str | None) -> tuple[str | None, nx.MultiDiGraph, str | None]:
-    """The network's designated Taktgeber, the scenario's graph (``G`` without
-    ``without``) and the Taktgeber of the scenario (the what-if's, else the designated one
-    when it is still there)."""
-    designated = _designated(G, bundle)
-    scenario = without_node(G, without) if without is not None else G
-    if taktgeber is None and designated is not None and designated in scenario:
-        return designated, scenario, designated
-    return designated, scenario, taktgeber
 
 
 def _designated(G: nx.MultiDiGraph, bundle: Mapping) -> str | None:
@@ -247,58 +222,9 @@ def without_node(G: nx.MultiDiGraph, key: str) -> nx.MultiDiGraph:
     return H
 
 
-#: From this many nodes (municipalities, actors, initiatives) on, :func:`analyse` computes
-#: the Gould-Fernandez roles, the reach and the transfer paths and solutions in a forked
-#: child process beside the rest of the report (:mod:`graphs.forked`): the second core does
-#: them while this one computes the structure and ranks. Smaller networks do not gain what
-#: the child's own graph build costs.
-FORK_NODES = 20_000
-
-
-def _transfer_and_solutions(G: nx.MultiDiGraph, U: nx.Graph, *, lang: str,
-                            today: dt.date) -> tuple:
-    return (transfer_paths(G, U, lang=lang, today=today.isoformat()),
-            solutions_report(G, U, today=today.isoformat()))
-
-
-def _aside(bundle: Mapping, *, without: str | None, taktgeber: str | None, whatif: bool,
-           lang: str, today: dt.date) -> Iterator[tuple[str, object]]:
-    """In the child: for the baseline of a what-if and for the scenario, in the order the
-    parent needs them, the broker parts of the ranking (``<graph>.brokers``,
-    :func:`graphs.taktgeber.broker_parts`) and the transfer paths and solutions
-    (``<graph>.transfer``), from graphs of its own built from ``bundle`` as
-    :func:`_analyse_built` builds them."""
-    G = build_graph(bundle)
-    designated, scenario, in_scenario = _scenario(G, bundle, without, taktgeber)
-    graphs = [("baseline", G, designated)] if whatif else []
-    graphs.append(("scenario", scenario, in_scenario))
-    for name, H, chosen in graphs:
-        with analysis_scope(H):
-            yield f"{name}.brokers", broker_parts(H, candidates(H, chosen))
-            yield f"{name}.transfer", _transfer_and_solutions(H, network_graph(H), lang=lang,
-                                                              today=today)
-
-
-class _NotForked:
-    def get(self, _name: str) -> None:
-        return None
-
-
-@contextmanager
-def _forked_parts(bundle: Mapping, **options) -> Iterator[Forked | _NotForked]:
-    size = sum(len(bundle.get(section) or ())
-               for section in ("municipalities", "actors", "initiatives"))
-    if size < FORK_NODES:
-        yield _NotForked()
-        return
-    with Forked(_aside, bundle, **options) as forked:
-        yield forked
-
-
 def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: int = 0,
                   exact: bool | None = None, lang: str = "de", assumed: bool = False,
-                  today: dt.date | None = None, explain: int | None = None,
-                  aside: Callable[[str], object] | None = None) -> dict:
+                  today: dt.date | None = None, explain: int | None = None) -> dict:
     """Return the report for graph ``G`` (see :func:`analyse`) with the full Taktgeber ranking.
 
     ``designated`` is marked beside the computed ranking; with ``assumed`` (the what-if "X
@@ -309,17 +235,14 @@ def analyse_graph(G: nx.MultiDiGraph, *, designated: str | None = None, seed: in
     reference date (default today). The Taktgeber weights come from the rules in
     ``G.graph["rules"]`` (:func:`graphs.taktgeber.weights_in_force`). ``explain``: only
     the first that many candidates (and a designated one) get their ``explanation``, the
-    others None (default: every candidate). ``aside``: a function that returns a part of
-    ``G``'s report computed elsewhere (:func:`_aside`: ``"brokers"``, ``"transfer"``), or
-    None to have it computed here.
+    others None (default: every candidate).
     """
     with analysis_scope(G):
         return _analyse_graph(G, designated=designated, seed=seed, exact=exact, lang=lang,
-                              assumed=assumed, today=today, explain=explain, aside=aside)
+                              assumed=assumed, today=today, explain=explain)
 
 
-def _analyse_graph(G, *, designated, seed, exact, lang, assumed, today, explain,
-                   aside=None) -> dict:
+def _analyse_graph(G, *, designated, seed, exact, lang, assumed, today, explain) -> dict:
     check_lang(lang)
     today = dt.date.today() if today is None else today
     weights, weights_rule = weights_in_force(G.graph.get("rules"))
@@ -332,29 +255,20 @@ def _analyse_graph(G, *, designated, seed, exact, lang, assumed, today, explain,
     clock.lap("network")
     partition = communities(contact, seed=seed)
     community_of = {x: i for i, members in enumerate(partition) for x in members}
-    with beside(releases_gil(len(U))) as run:
-        # the ranking's betweenness (compiled, without the GIL) starts now in a thread of
-        # its own and runs beside the rest of the structure
-        started = start_betweenness(G, U, run, community_of=community_of, seed=seed,
-                                    exact=exact, csr=csr) if candidates(G, designated) else None
-        components = list(nx.connected_components(U))
-        main = main_component(U, components)
-        core = core_periphery(contact)
-        cover = coordinating_cover(G, designated)
-        clock.lap("structure")
-        cuts = cut_structure(U, main)
-        clock.lap("structure")
-        ranked = rank_taktgeber(G, U, community_of=community_of, designated=designated,
-                                seed=seed, exact=exact, csr=csr, cut_pairs=cuts["cut_pairs"],
-                                lang=lang, assumed=assumed, weights=weights, main=main,
-                                today=today.isoformat(), evidence=evidence, explain=explain,
-                                started=started,
-                                brokers=aside("brokers") if aside is not None else None)
+    components = list(nx.connected_components(U))
+    main = main_component(U, components)
+    core = core_periphery(contact)
+    cover = coordinating_cover(G, designated)
+    clock.lap("structure")
+    cuts = cut_structure(U, main)
+    clock.lap("structure")
+    ranked = rank_taktgeber(G, U, community_of=community_of, designated=designated, seed=seed,
+                            exact=exact, csr=csr, cut_pairs=cuts["cut_pairs"], lang=lang,
+                            assumed=assumed, weights=weights, main=main,
+                            today=today.isoformat(), evidence=evidence, explain=explain)
     clock.lap("taktgeber")
-    found = aside("transfer") if aside is not None else None
-    if found is None:
-        found = _transfer_and_solutions(G, U, lang=lang, today=today)
-    transfer, solutions = found
+    transfer = transfer_paths(G, U, lang=lang, today=today.isoformat())
+    solutions = solutions_report(G, U, today=today.isoformat())
     clock.lap("transfer")
     context = {"U": U, "main": main, "contact": contact, "partition": partition,
                "cover": cover, "ranking": ranked["ranking"], "transfer": transfer,

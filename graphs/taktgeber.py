@@ -6,7 +6,6 @@ import math
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -478,8 +477,6 @@ def rank_taktgeber(
     today: str | None = None,
     evidence: Evidence | None = None,
     explain: int | None = None,
-    started: Betweenness | None = None,
-    brokers: tuple[dict, dict] | None = None,
 ) -> dict:
     """Rank the Taktgeber candidates by an explained, weighted score.
 
@@ -531,12 +528,7 @@ def rank_taktgeber(
 
     ``lang`` ("de" or "en") is the language of each candidate's ``explanation``; with
     ``explain`` only the first that many rows and a designated one are explained (the
-    others' ``explanation`` is None), since a report shows only those. ``started``: the
-    betweenness as :func:`start_betweenness` began it with the same ``G``, ``U``,
-    ``community_of``, ``seed``, ``exact`` and ``csr`` (a report starts it before its other
-    structure work, so that the thread has longer to run). ``brokers``: what
-    :func:`broker_parts` gives for ``G`` and these candidates, computed elsewhere (a report
-    of a large network has a child process compute it).
+    others' ``explanation`` is None), since a report shows only those.
 
     Returns
     -------
@@ -560,25 +552,31 @@ def rank_taktgeber(
         return {"ranking": [], "method": {"betweenness": "exact", "sources": 0,
                                           "of": len(munis), "error_bound": 0.0}}
     csr = csr if csr is not None else to_csr(U)
-    with beside(releases_gil(len(U))) as run:
+    sampled = len(munis) > EXACT_SOURCES_MAX if exact is None else not exact
+    k = min(SAMPLE_SOURCES, len(munis)) if sampled else None
+    own = {a: m for a, m in home_units(G).items() if m != a}
+    shared: dict = {}
+    with _beside(releases_gil(len(U))) as run:
         # on a large graph the compiled betweenness kernel (numba, without the GIL) runs in
         # a thread of its own while this one counts the other parts: the same figures, on
-        # the machine's second core (a caller may have started it earlier: ``started``)
-        pending = started if started is not None else start_betweenness(
-            G, U, run, community_of=community_of, seed=seed, exact=exact, csr=csr)
-        k, shared = pending.k, pending.paths
-        roles, reached = broker_parts(G, cands) if brokers is None else brokers
-        main = main_component(U) if main is None else main
-        community_of = {m: c for m, c in (community_of or {}).items() if m in main}
-        n_communities = len({community_of[m] for m in munis if m in community_of}) or 1
-        territories = _territories(G)
-        mandated = None if assumed else designated
-        kinds = {a: mandate_kind(G, a, designated=mandated, territories=territories)
-                 for a in cands}
-        takt = takt_parts(G, cands, today=today)
-        evidence = Evidence(G) if evidence is None else evidence
-        betweenness = pending.future.result()
+        # the machine's second core
+        pending = run(subset_betweenness, U, munis, munis, own=own, k=k, seed=seed,
+                      strata=community_of, csr=csr, paths=shared)
+        actor_net = actor_graph(G)
+        groups = home_units(G)
+        roles = gould_fernandez_brokerage(actor_net, groups, nodes=cands)
+        reached = members_within_two_steps(G, cands)
+        betweenness = pending.result()
     pairs = max(1, len(munis) * (len(munis) - 1) / 2)
+    main = main_component(U) if main is None else main
+    community_of = {m: c for m, c in (community_of or {}).items() if m in main}
+    n_communities = len({community_of[m] for m in munis if m in community_of}) or 1
+    territories = _territories(G)
+    mandated = None if assumed else designated
+    kinds = {a: mandate_kind(G, a, designated=mandated, territories=territories)
+             for a in cands}
+    takt = takt_parts(G, cands, today=today)
+    evidence = Evidence(G) if evidence is None else evidence
 
     raw = {}
     for a in cands:
@@ -676,39 +674,8 @@ def rank_taktgeber(
     return {"ranking": ranking, "method": method}
 
 
-def broker_parts(G: nx.MultiDiGraph, cands: list[str]) -> tuple[dict, dict]:
-    """The Gould-Fernandez roles of ``cands`` in the directed tie graph (groups: their
-    municipalities, each regional body its own) and the municipalities each reaches in at
-    most two steps (:func:`members_within_two_steps`)."""
-    roles = gould_fernandez_brokerage(actor_graph(G), home_units(G), nodes=cands)
-    return roles, members_within_two_steps(G, cands)
-
-
-class Betweenness(NamedTuple):
-    """The member-pair betweenness of the ranking, under way (:func:`start_betweenness`)."""
-
-    future: Future  #: node -> betweenness
-    paths: dict  #: filled with the municipalities' distances and path counts
-    k: int | None  #: sampled sources (None: exact)
-
-
-def start_betweenness(G: nx.MultiDiGraph, U: nx.Graph, run, *, community_of=None,
-                      seed: int = 0, exact: bool | None = None, csr=None) -> Betweenness:
-    """Start the betweenness between member municipalities that :func:`rank_taktgeber`
-    weighs (exact up to ``EXACT_SOURCES_MAX`` municipalities, else sampled and stratified
-    by ``community_of``) with ``run`` (from :func:`beside`)."""
-    munis = nodes_of_type(G, "municipality")
-    sampled = len(munis) > EXACT_SOURCES_MAX if exact is None else not exact
-    k = min(SAMPLE_SOURCES, len(munis)) if sampled else None
-    own = {a: m for a, m in home_units(G).items() if m != a}
-    paths: dict = {}
-    future = run(subset_betweenness, U, munis, munis, own=own, k=k, seed=seed,
-                 strata=community_of, csr=csr if csr is not None else to_csr(U), paths=paths)
-    return Betweenness(future, paths, k)
-
-
 @contextmanager
-def beside(threaded: bool):
+def _beside(threaded: bool):
     """Yield ``run(function, *args, **kwargs)`` -> a future of its result: computed in a
     thread beside the caller's work when ``threaded``, else at once (small graphs: a thread
     costs more than it saves). The thread is joined when the block ends, also on an error."""

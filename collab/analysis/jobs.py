@@ -39,7 +39,6 @@ from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
 import graphs
-import graphs.forked
 from collab.core.caching import redis_client
 from collab.core.models import AnalysisReport, Region
 from collab.core.records import analysis_records
@@ -396,12 +395,10 @@ def worker_command(burst: bool) -> None:
     # the compiled kernels (numba) are loaded once here, before the work horses are forked:
     # each forked analysis inherits them instead of paying about 0.5 s CPU to load them
     compiled = warm_kernels()
-    graphs.forked.USE_FORK = graphs.forked.USE_FORK and bool(app.config.get("ANALYSIS_FORK"))
     name = f"kn-{socket.gethostname()}-{os.getpid()}"
     worker = Worker([queue_backend._queue()], connection=queue_backend.redis, name=name)
     log.info("analysis worker started", extra={"worker": name,
                                                "queue": queue_backend.queue_name,
-                                               "compiled_kernels": compiled,
-                                               "second_process": graphs.forked.USE_FORK})
+                                               "compiled_kernels": compiled})
     worker.work(burst=burst, with_scheduler=False,
                 logging_level=app.config.get("LOG_LEVEL", "INFO"))

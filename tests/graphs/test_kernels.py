@@ -88,7 +88,7 @@ def _seed_graphs():
 
 def test_betweenness_in_a_thread_gives_the_same_ranking(monkeypatch):
     """On a large graph the compiled betweenness runs in a thread beside the other parts
-    (``taktgeber.beside``); the ranking is the one computed in line."""
+    (``taktgeber._beside``); the ranking is the one computed in line."""
     import threading
 
     import graphs.taktgeber as taktgeber
