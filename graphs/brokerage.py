@@ -113,12 +113,17 @@ def gould_fernandez_brokerage(
     unknown = [n for n in brokers if n not in G]
     if unknown:
         raise ValueError(f"brokers not in the graph: {sorted(map(str, unknown))[:5]}")
-    directed = G.is_directed()
-    succ = {n: set(nbrs) for n, nbrs in (G.succ if directed else G.adj).items()}
-    pred = succ if not directed else {n: set(nbrs) for n, nbrs in G.pred.items()}
-    for n in G:  # self-loops are ignored
-        succ[n].discard(n)
-        pred[n].discard(n)
+    # networkx's neighbour dicts serve as the neighbour sets (membership, ``keys() &``);
+    # only a node with a self-loop gets sets of its own without itself
+    succ = G._succ if G.is_directed() else G._adj
+    pred = G._pred if G.is_directed() else succ
+    loops = [n for n, nbrs in succ.items() if n in nbrs]
+    if loops:
+        succ, pred = dict(succ), (dict(pred) if pred is not succ else None)
+        pred = succ if pred is None else pred
+        for n in loops:
+            succ[n] = {m: None for m in succ[n] if m != n}
+            pred[n] = {m: None for m in pred[n] if m != n}
     result = {}
     for b in brokers:
         gb = groups[b]
@@ -137,7 +142,7 @@ def gould_fernandez_brokerage(
             "representative": p_in * q_out,
             "liaison": p_out * q_out - same_outside,
         }
-        for a in P & Q:  # a -> b -> a is no brokerage
+        for a in P.keys() & Q.keys():  # a -> b -> a is no brokerage
             counts["coordinator" if groups[a] == gb else "itinerant"] -= 1
         for a in P:  # closed two-paths: a reaches c directly
             out_a = succ[a]

@@ -432,7 +432,7 @@ def municipality_graph(G: nx.MultiDiGraph, *, regional: bool = False) -> nx.Grap
 
     by_initiative: dict[str, set] = {}
     for u, v, _key, data in edges_of_type(G, "tie"):
-        x, y = sorted((u, v))
+        x, y = (u, v) if u <= v else (v, u)
         link(home[u], home[v], data["weight"], f"tie:{x}:{y}")
     for u, v, _key, _data in edges_of_type(G, "participation"):
         if home[u] is not None:

@@ -89,6 +89,21 @@ def test_gould_fernandez_matches_brute_force(n, p, k, seed):
     assert gould_fernandez_brokerage(G, groups) == brute_force(G, groups)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(3, 12), st.floats(0.1, 0.6), st.integers(1, 4), st.integers(0, 10_000),
+       st.booleans())
+def test_gould_fernandez_ignores_self_loops(n, p, k, seed, directed):
+    """Self-loops (a tie of an actor with itself) broker nothing, in a directed and an
+    undirected graph, and leave the graph as it was."""
+    G = nx.gnp_random_graph(n, p, seed=seed, directed=directed)
+    rng = random.Random(seed)
+    G.add_edges_from((v, v) for v in list(G) if rng.random() < 0.4)
+    groups = {v: rng.randrange(k) for v in G}
+    edges = sorted(G.edges())
+    assert gould_fernandez_brokerage(G, groups) == brute_force(G, groups)
+    assert sorted(G.edges()) == edges
+
+
 @pytest.mark.parametrize("small", [True, False])
 @pytest.mark.parametrize("seed", range(4))
 def test_subset_betweenness_equals_networkx(monkeypatch, small, seed):
