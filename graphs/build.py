@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from operator import itemgetter
 
 import networkx as nx
 
@@ -129,13 +130,15 @@ def build_graph(bundle: Mapping) -> nx.MultiDiGraph:
             edges.append((p["actor"], initiative["key"], "participation",
                           {"type": "participation", "role": p.get("role", "partner"),
                            "provenance": p.get("provenance") or "documented"}))
-    for tie in sorted(bundle.get("ties") or [], key=_tie_key):
+    keyed_ties = sorted(((_tie_key(tie), tie) for tie in bundle.get("ties") or []),
+                        key=itemgetter(0))  # stable: ties of one key keep the bundle's order
+    for tie_key, tie in keyed_ties:
         source, target, kind = tie["source"], tie["target"], tie.get("kind", "cooperation")
         expect(source, "actor", "a tie")
         expect(target, "actor", "a tie")
         if source == target:
-            raise ValueError(f"tie {_tie_key(tie)!r} connects {source!r} with itself")
-        edges.append((source, target, _tie_key(tie), {
+            raise ValueError(f"tie {tie_key!r} connects {source!r} with itself")
+        edges.append((source, target, tie_key, {
             "type": "tie", "kind": kind, "weight": int(tie.get("weight", 3)),
             "directed": kind in DIRECTED_TIE_KINDS, "description": tie.get("description", ""),
             "trust": tie.get("trust"), "provenance": tie.get("provenance") or "documented"}))
