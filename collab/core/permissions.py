@@ -326,6 +326,44 @@ def can_undo(user: User | None, region: Region, activity: Activity) -> bool:
                 and not activity.action.startswith(("bundle.", "snapshot.")))
 
 
+def undo_beyond(user: User | None, region: Region, changes: dict[str, dict],
+                home: dict[str, str | None]) -> list[str]:
+    """The records (``"section/key"``) an undo would change although ``user`` may not edit
+    them: ``changes`` is per section ``{key: [record now, record after the undo]}`` (either
+    None when the record is missing on that side), ``home`` an actor's municipality key.
+
+    The coordinator may change everything. A member may change a record only when it may
+    edit it as it is and as the undo makes it: its municipality's own record and actors,
+    initiatives one of its actors leads, ties with one end of its own, formats one of its
+    actors convenes; never the region's settings nor which municipalities belong to it. An
+    undo of its own entry can reach further (deleting an actor also took it out of another
+    municipality's initiative); such an undo is the coordinator's."""
+    if can_manage_region(user, region):
+        return []
+    membership = own_membership(user, region) if is_member_of(user, region) else None
+    own = membership.municipality.key if membership is not None else None
+
+    def mine(section: str, record: dict | None) -> bool:
+        if record is None:
+            return section != "municipalities"  # adding or removing a member: coordinator
+        if section == "municipalities":
+            return record.get("key") == own
+        if section == "actors":
+            return record.get("municipality") == own
+        if section == "initiatives":
+            return any(p.get("role") == "lead" and home.get(p.get("actor")) == own
+                       for p in record.get("participants") or [])
+        if section == "ties":
+            return own in (home.get(record.get("source")), home.get(record.get("target")))
+        if section == "formats":
+            return record.get("convenor") is not None and home.get(record["convenor"]) == own
+        return False  # the region's settings
+
+    return [f"{section}/{key}" for section, records in sorted(changes.items())
+            for key, (now, after) in sorted(records.items())
+            if own is None or not (mine(section, now) and mine(section, after))]
+
+
 def can_save_positions(user: User | None, region: Region) -> bool:
     """The coordinator (and admins) arrange the region's network view for everyone."""
     return can_manage_region(user, region)

@@ -134,7 +134,7 @@ def undo(slug: str, activity_id: int):
     activity = db.get_or_404(Activity, activity_id)
     perm.require(perm.can_undo(current_user, region, activity))
     form = EmptyForm()
-    problem = history.undo_problem(activity)
+    problem = history.undo_problem(activity, current_user, region)
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)

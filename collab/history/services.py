@@ -18,7 +18,16 @@ from flask_babel import gettext as _
 import graphs
 from collab.core import permissions as perm
 from collab.core import store, validation
-from collab.core.models import Activity, NodePosition, Region, Snapshot, User, utcnow
+from collab.core.models import (
+    Activity,
+    Actor,
+    Municipality,
+    NodePosition,
+    Region,
+    Snapshot,
+    User,
+    utcnow,
+)
 from collab.core.records import network_records
 from collab.core.validation import Problem, ValidationError
 from collab.extensions import db
@@ -134,6 +143,7 @@ def delete_snapshot(region: Region, snap: Snapshot, user: User | None) -> None:
     store.require(perm.can_manage_snapshots(user, region))
     with store.change(region, user, "snapshot.delete", str(snap.id), snap.name, data=False,
                       params={"name": snap.name}):
+        store.claim(snap)  # deleted in parallel: once, the others get 404
         db.session.delete(snap)
 
 
@@ -203,15 +213,39 @@ def restore(region: Region, snap: Snapshot, user: User | None) -> dict[str, Any]
 # --- undo -------------------------------------------------------------------------------------
 
 
-def undo_problem(activity: Activity) -> str | None:
-    """Why the entry cannot be undone (None when it can)."""
+def undo_problem(activity: Activity, user: User | None = None,
+                 region: Region | None = None) -> str | None:
+    """Why the entry cannot be undone (None when it can); with ``user`` and ``region`` also
+    when the undo would change records that account may not edit (:func:`perm.undo_beyond`)."""
     if not activity.before:
         return _("Dieser Eintrag lässt sich nicht rückgängig machen.")
     if activity.at < utcnow() - dt.timedelta(days=UNDO_DAYS):
         return _("Älter als %(n)d Tage: nicht mehr rückgängig zu machen.", n=UNDO_DAYS)
     if db.session.scalar(sa.select(Activity.id).filter_by(undo_of=activity.id)) is not None:
         return _("Bereits rückgängig gemacht.")
+    if region is not None:
+        beyond = _beyond(region, activity, user)
+        if beyond:
+            return _("Das Rückgängigmachen würde auch Einträge ändern, die Sie nicht "
+                     "bearbeiten dürfen: %(k)s. Bitte wenden Sie sich an die Koordination.",
+                     k=", ".join(beyond))
     return None
+
+
+def _beyond(region: Region, activity: Activity, user: User | None) -> list[str]:
+    """The records the undo would change that ``user`` may not edit."""
+    if perm.can_manage_region(user, region) or "positions" in (activity.before or {}):
+        return []
+    changes = undo_preview(region, activity)["changes"]
+    home: dict[str, str | None] = dict(db.session.execute(
+        sa.select(Actor.key, Municipality.key)
+        .outerjoin(Municipality, Actor.municipality_id == Municipality.id)
+        .where(Actor.region_id == region.id)).all())
+    for now, old in (changes.get("actors") or {}).values():
+        for record in (now, old):
+            if record is not None:
+                home.setdefault(record["key"], record.get("municipality"))
+    return perm.undo_beyond(user, region, changes, home)
 
 
 def _positions(region: Region, keys: list[str]) -> dict[str, list[float] | None]:
@@ -267,9 +301,13 @@ def undo(region: Region, activity: Activity, user: User | None) -> dict[str, Any
     from collab.bundles import services as bundles
 
     store.require(perm.can_undo(user, region, activity))
+    store.lock(region)  # the same entry undone twice at once: the second sees the first
     problem = undo_problem(activity)
     if problem:
         raise store.Conflict(problem)
+    beyond = _beyond(region, activity, user)
+    if beyond:
+        store.require(False, undo_problem(activity, user, region))
     before = activity.before
     params = {"of": activity.id, "action": activity.action}
     if "positions" in before:

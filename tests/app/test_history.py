@@ -80,6 +80,69 @@ def test_undo_edit_by_its_author(app, api, as_user):
     assert again.status_code == 422  # already undone
 
 
+def test_a_member_cannot_undo_into_records_of_others(app, api, as_user):
+    """Olpe deleted its own actor, which also took it out of initiatives Olpe does not lead;
+    undoing that would put those initiatives back as they were (with anything their leads
+    changed since): the coordinator's decision. Olpe's page says why and offers no button,
+    the POST is 403 and changes nothing; the coordinator can undo it."""
+    koord = api("koordination")
+    assert api("olpe").delete("/regions/swf5/actors/olpe-digital").status_code in (200, 204)
+    entry = _last(app, "actor.delete")
+    before = _export(koord)
+    olpe = as_user("olpe")
+    page = olpe.get(f"{R}/activity/{entry}/undo").get_data(as_text=True)
+    assert "nicht bearbeiten dürfen" in page and "initiatives/lora" in page
+    assert 'type="submit" class="danger"' not in page
+    refused = olpe.post(f"{R}/activity/{entry}/undo", csrf_from=f"{R}/activity")
+    assert refused.status_code == 403
+    assert "initiatives/lora" in refused.get_data(as_text=True)
+    assert _export(koord) == before
+    _undo(as_user("koordination"), entry)
+    assert "olpe-digital" in {a["key"] for a in _export(koord)["actors"]}
+
+
+def test_an_entry_undone_from_several_windows_at_once_is_undone_once(app, api, as_user):
+    import threading
+
+    assert api("olpe").patch("/regions/swf5/actors/olpe-digital",
+                             {"name": "Neu"}).status_code == 200
+    entry = _last(app, "actor.update")
+    path = f"{R}/activity/{entry}/undo"
+    windows = []
+    for _ in range(6):
+        window = as_user("olpe")
+        windows.append((window, window.csrf(path)))
+    barrier, codes = threading.Barrier(len(windows)), []
+
+    def undo(window, token):
+        barrier.wait()
+        codes.append(window.client.post(path, data={"csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=undo, args=pair) for pair in windows]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(codes) == [302] + [422] * (len(windows) - 1), codes
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)
+                                 .filter_by(undo_of=entry)) == 1
+
+
+def test_a_snapshot_deleted_at_once_is_deleted_and_logged_once(app, api):
+    from .test_races import at_once
+
+    koord = api("koordination")
+    made = koord.post("/regions/swf5/snapshots", {"name": "Doppelt", "date": "2026-01-01"})
+    sid = made.get_json()["id"]
+    results = at_once(app, [("delete", f"/regions/swf5/snapshots/{sid}", None,
+                             koord.headers)] * 6)
+    assert sorted(code for code, _body in results) == [204] + [404] * 5, results
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity).filter_by(
+            action="snapshot.delete", target=str(sid))) == 1
+
+
 def test_undo_layout(app, as_user):
     with app.app_context():
         had = {p.node_key: (p.x, p.y) for p in db.session.scalars(sa.select(NodePosition))}
