@@ -6,6 +6,7 @@ the pages, the API, bundle import and the command line. Each runs inside
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,7 +38,7 @@ from collab.core.store import (  # noqa: F401
     require,
     touch_other_regions,
 )
-from collab.core.validation import Problem, ValidationError, clean, field_label
+from collab.core.validation import KEY_MAX, Problem, ValidationError, clean, field_label
 from collab.extensions import db
 
 # --- records: the bundle's shape of each object ------------------------------------------------
@@ -671,7 +672,14 @@ TIE_FIELDS = ("kind", "weight", "description", "trust", "value", "provenance", "
 
 
 def default_tie_key(source: str, target: str, kind: str) -> str:
-    return f"{source}-{target}-{kind.replace('_', '-')}"
+    """``<source>-<target>-<kind>``; when that is longer than a key may be (two long actor
+    keys), its first part and 8 hex digits of its SHA-1, so the same tie always gets the
+    same key (bundles and spreadsheets without tie keys import the same way again)."""
+    full = f"{source}-{target}-{kind.replace('_', '-')}"
+    if len(full) <= KEY_MAX:
+        return full
+    digest = hashlib.sha1(full.encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"{full[:KEY_MAX - 9].rstrip('-')}-{digest}"
 
 
 def add_tie(region: Region, raw: dict, user: User | None) -> Tie:

@@ -121,6 +121,42 @@ def test_a_name_two_actors_bear_is_refused_on_the_form(app, api, as_user):
     assert _tie(app, "olpe-digital", "soest-verein-b") is not None
 
 
+def test_a_long_partner_name_keeps_every_key_valid(app, api):
+    """A new partner with a long name: its tie's key stays within 64 characters, so the
+    region still exports and imports (a key of 83 characters had made every import, undo
+    and restore of the region fail)."""
+    from collab.objects.services import default_tie_key
+
+    survey = _open(api)
+    name = "Zweckverband für die Digitalisierung der Kommunalverwaltung in Südwestfalen"
+    answered = api("soest").put(f"/regions/swf5/surveys/{survey}/responses/soest", {
+        "partners": [{"from": "soest-innovation", "new": {"name": name},
+                      "frequency": "monthly", "kind": "cooperation"}]})
+    assert answered.status_code == 200, answered.get_json()
+    coordinator = api("koordination")
+    bundle = coordinator.get("/regions/swf5/bundle?contact=1").get_json()
+    keys = [r["key"] for section in ("actors", "ties") for r in bundle[section]]
+    assert max(len(k) for k in keys) <= 64
+    partner = next(a["key"] for a in bundle["actors"] if a["name"] == name)
+    tie = next(t for t in bundle["ties"] if partner in (t["source"], t["target"]))
+    assert tie["key"] == default_tie_key("soest-innovation", partner, "cooperation")
+    again = coordinator.put("/regions/swf5/bundle?dry_run=1", bundle)
+    assert again.status_code == 200, again.get_json()
+
+
+def test_default_tie_keys_fit_and_stay_the_same():
+    from collab.core.validation import KEY_RE
+    from collab.objects.services import default_tie_key
+
+    assert default_tie_key("olpe-rat", "soest-rat", "knowledge_transfer") == \
+        "olpe-rat-soest-rat-knowledge-transfer"
+    long_a, long_b = "a" * 40 + "-b", "c" * 50 + "-d"
+    key = default_tie_key(long_a, long_b, "cooperation")
+    assert len(key) <= 64 and KEY_RE.match(key)
+    assert key == default_tie_key(long_a, long_b, "cooperation")
+    assert key != default_tie_key(long_a, long_b, "advice")
+
+
 def test_new_partner_and_unit_correction_through_the_form(app, api, as_user):
     survey = _open(api)
     olpe = as_user("olpe")
