@@ -1,6 +1,7 @@
 """Issue 11.4: no race loses a write. Real concurrency (threads, one database connection
-each) against SQLite (a file, as `make run` serves it) and PostgreSQL: the loser of a race gets 409 with a German message, and every
-committed change raises the region's data version."""
+each) against SQLite (a file, as `make run` serves it) and PostgreSQL: the loser of a race
+gets 409 with a German message, and every committed change raises the region's data
+version."""
 
 from __future__ import annotations
 
