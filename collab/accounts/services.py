@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from collab.core import permissions as perm
+from collab.core import validation
 from collab.core.models import (
     ApiToken,
     Municipality,
@@ -24,6 +26,11 @@ from collab.core.validation import Problem, ValidationError
 from collab.extensions import db
 
 # --- accounts and tokens ----------------------------------------------------------------------
+
+#: a login: ASCII letters and digits, single dots, underscores or hyphens between them (no
+#: look-alike letters of other scripts, no "..", nothing a URL would shorten)
+LOGIN_RE = re.compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*")
+DISPLAY_NAME_MAX = 200
 
 
 def create_user(login: str, password: str | None, role: str, *, region: Region | None = None,
@@ -48,9 +55,14 @@ def create_user(login: str, password: str | None, role: str, *, region: Region |
                                            "erhält den Link zum Setzen des Passworts).")))
     if language not in ("de", "en"):
         problems.append(Problem("language", _("Sprache: de oder en.")))
-    if not login or not all(c.isalnum() or c in "._-" for c in login) or len(login) > 64:
+    if not LOGIN_RE.fullmatch(login or "") or len(login) > 64:
         problems.append(Problem("login", _(
-            "Login: nur Buchstaben, Ziffern, Punkt, Unterstrich und Bindestrich.")))
+            "Login: nur Buchstaben a–z (ohne Umlaute), Ziffern und dazwischen einzelne "
+            "Punkte, Unterstriche oder Bindestriche.")))
+    try:
+        display_name = validation.text(DISPLAY_NAME_MAX)(display_name or "")
+    except validation.Invalid as exc:
+        problems.append(Problem("display_name", _("Bezeichnung: %(m)s", m=str(exc))))
     if role not in ("admin", "coordinator", "member", "viewer"):
         problems.append(Problem("role", _("Rolle: unbekannt (admin, coordinator, member, "
                                           "viewer).")))

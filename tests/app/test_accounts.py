@@ -97,3 +97,35 @@ def test_members_cannot_manage_accounts_and_nobody_deactivates_itself(as_user):
     assert coordinator.get(f"{R}/accounts/koordination/deactivate").status_code == 403
     assert coordinator.get(f"{R}/accounts/gast/deactivate").status_code == 404  # no region
     assert as_user("olpe").get(R).status_code == 200
+
+
+def test_logins_are_plain_and_names_bounded(app, runner):
+    """A login that a URL would shorten (".."), that looks like another ("оlpe" with a
+    Cyrillic о) or that has a space is refused; so is a name of 90,000 characters. The
+    refusal names the rule; nothing is created."""
+    from collab.accounts import services as account_services
+    from collab.core.validation import ValidationError
+
+    with app.app_context():
+        for login in ("..", "olpe.", "-olpe", "оlpe", "olpe rat", "a..b", "müller"):
+            try:
+                account_services.create_user(login, "ein-langes-passwort", "admin")
+            except ValidationError as exc:
+                assert [p.field for p in exc.problems] == ["login"], login
+                assert "a–z" in exc.problems[0].message
+            else:
+                raise AssertionError(f"{login!r} was accepted")
+        try:
+            account_services.create_user("ein.name_mit-trennern", "ein-langes-passwort",
+                                         "admin", display_name="x" * 90_000)
+        except ValidationError as exc:
+            assert [p.field for p in exc.problems] == ["display_name"]
+        else:
+            raise AssertionError("a name of 90,000 characters was accepted")
+        user = account_services.create_user("ein.name_mit-trennern", "ein-langes-passwort",
+                                            "admin", display_name="  Betrieb  ")
+        assert user.display_name == "Betrieb"
+        db.session.remove()
+    refused = runner.invoke(args=["create-user", "..", "--role", "admin",
+                                  "--password", "ein-langes-passwort"])
+    assert refused.exit_code != 0 and "a–z" in refused.output
