@@ -329,6 +329,56 @@ def test_api_refuses_garbage_workbook_with_422(api):
     assert response.status_code == 422
 
 
+def _bomb(api, monkeypatch, *, lying: bool) -> bytes:
+    """The region's workbook plus a part that unpacks to 300 times its packed size (with
+    ``lying``: the archive's directory and local header claim it holds 10 bytes)."""
+    import struct
+    import zipfile
+    import zlib
+
+    from collab.bundles import sheets
+
+    monkeypatch.setattr(sheets, "MAX_UNPACKED_BYTES", 2 * 2**20)  # 2 MB, for speed
+    body = api("koordination").get("/regions/swf5/bundle?format=xlsx").data
+    source, out = zipfile.ZipFile(io.BytesIO(body)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, source.read(info.filename))
+        archive.writestr("xl/padding.xml", b"a" * (3 * 2**20))
+    data = bytearray(out.getvalue())
+    if lying:
+        info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/padding.xml")
+        claim = (zlib.crc32(b"a" * 10), info.compress_size, 10)
+        struct.pack_into("<III", data, info.header_offset + 14, *claim)
+        entry = data.find(b"PK\x01\x02")
+        while entry != -1:
+            length = struct.unpack_from("<H", data, entry + 28)[0]
+            if data[entry + 46:entry + 46 + length] == b"xl/padding.xml":
+                struct.pack_into("<III", data, entry + 16, *claim)
+            entry = data.find(b"PK\x01\x02", entry + 4)
+        assert sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(bytes(data))).infolist()) \
+            < 2 * 2**20
+    return bytes(data)
+
+
+@pytest.mark.parametrize("lying", [False, True], ids=["honest", "lying-sizes"])
+def test_a_workbook_that_unpacks_to_too_much_is_refused(api, monkeypatch, lying):
+    """A zip bomb: 422 with a German message before any sheet is read, also when the archive
+    lies about its sizes (the bytes are counted as they unpack, not as declared)."""
+    from collab.bundles import sheets
+
+    body = _bomb(api, monkeypatch, lying=lying)
+    read = []
+    monkeypatch.setattr(sheets, "read_workbook", lambda b, real=sheets.read_workbook: (
+        read.append(1), real(b))[1])
+    coordinator = api("koordination")
+    response = coordinator.client.put("/api/v1/regions/swf5/bundle?dry_run=1", data=body,
+                                      headers={**coordinator.headers, "Content-Type": XLSX})
+    assert response.status_code == 422, response.get_json()
+    assert "entpackt größer als 2 MB" in json.dumps(response.get_json(), ensure_ascii=False)
+    assert read  # refused inside the reader, before calamine saw the file
+
+
 def test_hostile_spreadsheets_are_refused_with_a_message(as_user):
     """Bytes that are no workbook, a CSV field longer than any cell, control characters:
     a German message, never a 500, nothing changed."""
