@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse as parse_limit
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -143,8 +144,21 @@ def change_password():
             # the user of the request refers to itself: a recursion that crashes Python)
             login_user(current_user._get_current_object())
             flash(_("Ihr Passwort wurde geändert."), "success")
+            _keys_stay_valid(current_user)
             return redirect(url_for("home.index"))
     return render_template("accounts/password.html", form=form)
+
+
+def _keys_stay_valid(user) -> None:
+    """After a new password: the account's API keys stay valid (programmes keep working);
+    say so, with how many, so that someone who fears a stranger knows them revokes them."""
+    valid = sum(1 for t in account_services.own_tokens(user) if account_services.token_valid(t))
+    if valid:
+        flash(ngettext(
+            "Ihr API-Schlüssel bleibt gültig. Könnte ihn jemand anderes kennen, widerrufen Sie "
+            "ihn unter „API-Schlüssel“.",
+            "Ihre %(num)d API-Schlüssel bleiben gültig. Könnte jemand anderes sie kennen, "
+            "widerrufen Sie sie unter „API-Schlüssel“.", valid), "info")
 
 
 @bp.route("/konto/schluessel", methods=["GET", "POST"])
@@ -229,5 +243,6 @@ def set_password(token: str):
             if current_user.is_authenticated:
                 logout_user()
             flash(_("Ihr Passwort ist gesetzt. Bitte melden Sie sich an."), "success")
+            _keys_stay_valid(user)
             return redirect(url_for(".login"))
     return render_template("accounts/set_password.html", form=form, account=user)

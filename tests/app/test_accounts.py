@@ -129,3 +129,19 @@ def test_logins_are_plain_and_names_bounded(app, runner):
     refused = runner.invoke(args=["create-user", "..", "--role", "admin",
                                   "--password", "ein-langes-passwort"])
     assert refused.exit_code != 0 and "a–z" in refused.output
+
+
+def test_a_new_password_says_that_the_api_keys_stay_valid(as_user, api):
+    """Keys are not tied to the password (programmes keep working); the account is told how
+    many stay valid, so that it revokes them if a stranger might know them."""
+    olpe = as_user("olpe")
+    changed = olpe.post("/konto/passwort", {"current": "demo", "new": "olpe-sicher-2026",
+                                            "repeat": "olpe-sicher-2026"})
+    assert "API-Schlüssel bleib" not in text(olpe.get(changed.headers["Location"],
+                                                      follow_redirects=True))
+    key = api("olpe")  # a key, made after the first change
+    again = olpe.post("/konto/passwort", {"current": "olpe-sicher-2026",
+                                          "new": "olpe-sicher-2027", "repeat": "olpe-sicher-2027"})
+    page = text(olpe.get(again.headers["Location"], follow_redirects=True))
+    assert "Ihr API-Schlüssel bleibt gültig" in page
+    assert key.get("/me").status_code == 200
