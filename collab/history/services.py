@@ -276,6 +276,12 @@ def undo_preview(region: Region, activity: Activity) -> dict[str, Any]:
                 changed_since.append(f"{section}/{key}")
             if now != old:
                 changes.setdefault(section, {})[key] = [now, old]
+    # what goes with a record the undo removes (an actor's ties and participations, added
+    # since the entry): shown too, since the undo removes it as well
+    for section, found in store.record_diff(
+            current, _patched(region, before.get("records", {}))).items():
+        for key, pair in found.items():
+            changes.setdefault(section, {}).setdefault(key, pair)
     return {"changes": changes, "changed_since": changed_since}
 
 
@@ -292,6 +298,34 @@ def _patched(region: Region, records: dict) -> dict:
             else:
                 items[key] = old
         doc[section] = [items[k] for k in sorted(items)]
+    return _without_dangling(doc)
+
+
+def _without_dangling(doc: dict) -> dict:
+    """``doc`` without what refers to a record no longer in it, as deleting that record
+    would leave the region: an undone creation of an actor takes the ties and
+    participations added to it since, of a municipality its actors and re-uses, of an
+    initiative its place in solutions."""
+    municipalities = {m["key"] for m in doc.get("municipalities", [])}
+    doc["actors"] = [a for a in doc.get("actors", [])
+                     if a.get("municipality") is None or a["municipality"] in municipalities]
+    actors = {a["key"] for a in doc["actors"]}
+    initiatives = {i["key"] for i in doc.get("initiatives", [])}
+    doc["ties"] = [t for t in doc.get("ties", [])
+                   if t["source"] in actors and t["target"] in actors]
+    doc["initiatives"] = [
+        {**i, "participants": [p for p in i.get("participants") or [] if p["actor"] in actors]}
+        for i in doc.get("initiatives", [])]
+    doc["formats"] = [
+        {**f, "convenor": f.get("convenor") if f.get("convenor") in actors else None,
+         "participants": [a for a in f.get("participants") or [] if a in actors]}
+        for f in doc.get("formats", [])]
+    doc["solutions"] = [
+        {**s, "owner": s.get("owner") if s.get("owner") in actors else None,
+         "initiatives": [i for i in s.get("initiatives") or [] if i in initiatives],
+         "uses": [{**u, "from": u.get("from") if u.get("from") in municipalities else None}
+                  for u in s.get("uses") or [] if u.get("municipality") in municipalities]}
+        for s in doc.get("solutions", [])]
     return doc
 
 

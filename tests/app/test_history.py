@@ -71,7 +71,7 @@ def test_undo_edit_by_its_author(app, api, as_user):
                       {"name": "Neu", "capacity_fte": 3}).status_code == 200
     activity_id = _last(app, "actor.update")
     log = as_user("koordination").get(f"{R}/activity").get_data(as_text=True)
-    assert "name: " in log and "→ Neu" in log
+    assert "Name: " in log and "→ Neu" in log
     assert as_user("soest").get(f"{R}/activity/{activity_id}/undo").status_code == 403
     _undo(as_user("olpe"), activity_id)
     assert _export(api("koordination")) == before
@@ -141,6 +141,39 @@ def test_a_snapshot_deleted_at_once_is_deleted_and_logged_once(app, api):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity).filter_by(
             action="snapshot.delete", target=str(sid))) == 1
+
+
+def test_undoing_a_creation_takes_what_was_added_to_it_since(app, api, as_user):
+    """An actor created, then tied to another and put into an initiative: undoing its
+    creation removes the tie and the participation too (before, the undo failed with a
+    technical message about a tie to an actor no longer in the bundle); the preview lists
+    them; undoing the undo brings all of it back."""
+    koord = api("koordination")
+    created = koord.post("/regions/swf5/actors", {
+        "key": "olpe-neu", "name": "Neue Einheit", "type": "department",
+        "level": "operational", "municipality": "olpe"})
+    assert created.status_code == 201, created.get_json()
+    entry = _last(app, "actor.create")
+    assert koord.post("/regions/swf5/ties", {"source": "olpe-neu", "target": "soest-innovation",
+                                            "kind": "advice"}).status_code == 201
+    initiative = koord.get("/regions/swf5/initiatives/olpe-2030").get_json()
+    participants = [{"actor": p["actor"], "role": p["role"]}
+                    for p in initiative["participants"]] + [
+        {"actor": "olpe-neu", "role": "partner"}]
+    assert koord.patch("/regions/swf5/initiatives/olpe-2030",
+                       {"participants": participants}).status_code == 200
+    with_it = _export(koord)
+    browser = as_user("koordination")
+    page = browser.get(f"{R}/activity/{entry}/undo").get_data(as_text=True)
+    assert "olpe-neu-soest-innovation-advice" in page and "olpe-2030" in page
+    _undo(browser, entry)
+    after = _export(koord)
+    assert "olpe-neu" not in {a["key"] for a in after["actors"]}
+    assert not [t for t in after["ties"] if "olpe-neu" in (t["source"], t["target"])]
+    olpe_2030 = next(i for i in after["initiatives"] if i["key"] == "olpe-2030")
+    assert "olpe-neu" not in {p["actor"] for p in olpe_2030["participants"]}
+    _undo(browser, _last(app, "activity.undo"))
+    assert _export(koord) == with_it
 
 
 def test_undo_layout(app, as_user):
