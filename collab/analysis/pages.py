@@ -68,6 +68,7 @@ GAP_KINDS = {
     "weak_community_link": _l("Teilnetze nur einfach verknüpft"),
     "topic_gap": _l("Wissen erreicht Mitglieder nicht"),
     "overloaded_actor": _l("Überlastete Stelle"),
+    "reuse_candidate": _l("Lösung des Nachbarn nachnutzbar"),
     "missing_data": _l("Angaben zu bestätigen"),
     "sector_gap": _l("Partner jenseits der Verwaltung fehlen"),
     "no_designated_taktgeber": _l("Kein Taktgeber benannt"),

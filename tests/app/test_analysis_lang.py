@@ -123,3 +123,21 @@ def test_cli_lang(runner, api):
     assert [g["message"] for g in printed["gaps"]] == [g["message"] for g in served["gaps"]]
     assert all(g["message"] in out for g in served["gaps"])
     assert runner.invoke(args=["analyse", "swf5", "--lang", "fr"]).exit_code == 2
+
+
+def test_every_gap_kind_has_a_title_in_both_languages(app):
+    """The page titles each kind of gap the analysis finds; a kind without a title showed
+    its code ("reuse_candidate") in both languages."""
+    from flask_babel import force_locale
+
+    import graphs
+    from collab.analysis.pages import GAP_KINDS
+
+    assert set(GAP_KINDS) == set(graphs.GAP_KINDS)
+    with app.test_request_context():
+        for lang in ("de", "en"):
+            with force_locale(lang):
+                assert all(str(GAP_KINDS[k]) and "_" not in str(GAP_KINDS[k])
+                           for k in graphs.GAP_KINDS)
+        with force_locale("en"):
+            assert str(GAP_KINDS["reuse_candidate"]) == "A neighbour's solution to re-use"
