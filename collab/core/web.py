@@ -7,9 +7,10 @@ import functools
 import re
 from urllib.parse import urlsplit
 
-from flask import Flask, has_request_context, redirect, request, session, url_for
+from flask import Flask, current_app, has_request_context, redirect, request, session, url_for
 from jinja2 import pass_context
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, RequestRedirect
 
 from collab.core.caching import LRU
 
@@ -60,6 +61,28 @@ def safe_next(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
+
+
+def page_to_return_to(target: str | None) -> str | None:
+    """A path on this site (:func:`safe_next`) that a browser can open: ``target`` itself
+    when it answers GET, else the nearest page above it (a form's error page was rendered
+    for a POST-only address such as ``…/rules/1/comments``: returning there after switching
+    the language answered 405). None when there is none."""
+    target = safe_next(target)
+    if target is None:
+        return None
+    adapter = current_app.url_map.bind("localhost")
+    path = urlsplit(target).path
+    while path:
+        try:
+            adapter.match(path, method="GET")
+        except RequestRedirect:
+            return path if path != urlsplit(target).path else target
+        except HTTPException:
+            path = path.rsplit("/", 1)[0]
+            continue
+        return target if path == urlsplit(target).path else path
+    return None
 
 
 def day(value) -> str:
@@ -228,7 +251,11 @@ def init_app(app: Flask) -> None:
         return {"vocab": vocab, "perm": permissions, "is_url": is_url,
                 "label": functools.partial(vocab.label_in, translations),
                 TRANSLATIONS: translations,
-                "current_lang": select_locale(), "request_path": request.path,
+                "current_lang": select_locale(),
+                # where the language switch returns to: the page with its query (a list's
+                # page, a filter); after a POST its address (page_to_return_to checks it)
+                "request_path": (request.full_path.rstrip("?") if request.method == "GET"
+                                 else request.path),
                 "today": _today}
 
     # ``_()`` in a template translates through the page's translations (looked up once when

@@ -10,7 +10,7 @@ from collab.analysis import reports
 from collab.core import permissions as perm
 from collab.core import vocab
 from collab.core.models import Region, RegionMembership
-from collab.core.web import safe_next, select_locale
+from collab.core.web import page_to_return_to, select_locale
 from collab.extensions import db
 from collab.home import services
 
@@ -62,7 +62,7 @@ def set_language(code: str):
     """Switch the interface language (de, en); a harmless preference, CSRF-protected."""
     if code in ("de", "en"):
         session["lang"] = code
-    return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
+    return redirect(page_to_return_to(request.form.get("next")) or url_for("home.index"))
 
 
 @bp.route("/hilfe")

@@ -68,3 +68,26 @@ def test_region_menu_follows_the_language_and_marks_the_page(as_user):
     assert "Akteure</a>" not in page
     page = user.get("/regions/swf5").get_data(as_text=True)
     assert '<a href="/regions/swf5" aria-current="page">Overview</a>' in page
+
+
+def test_switching_language_after_a_form_error_returns_to_a_page(as_user):
+    """A form's error page is rendered for a POST-only address (a rule's comments): the
+    language switch returns to the page above it instead of a 405; a list page keeps its
+    query; another host is never a target."""
+    olpe = as_user("olpe")
+    refused = olpe.post("/regions/swf5/rules/1/comments", {"text": ""},
+                        csrf_from="/regions/swf5/rules/1")
+    page = refused.get_data(as_text=True)
+    assert 'name="next" value="/regions/swf5/rules/1/comments"' in page
+    switched = olpe.post("/lang/en", {"next": "/regions/swf5/rules/1/comments"},
+                         csrf_from="/regions/swf5/rules/1")
+    assert switched.status_code == 302
+    assert switched.headers["Location"].endswith("/regions/swf5/rules/1")
+    assert olpe.get(switched.headers["Location"]).status_code == 200
+    listed = olpe.get("/regions/swf5/actors?page=2").get_data(as_text=True)
+    assert 'name="next" value="/regions/swf5/actors?page=2"' in listed
+    kept = olpe.post("/lang/de", {"next": "/regions/swf5/actors?page=2"},
+                     csrf_from="/regions/swf5")
+    assert kept.headers["Location"].endswith("/regions/swf5/actors?page=2")
+    away = olpe.post("/lang/de", {"next": "//evil.example/x"}, csrf_from="/regions/swf5")
+    assert "evil.example" not in away.headers["Location"]
