@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -11,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -172,15 +175,42 @@ def tokens():
     if request.method == "POST":
         if not form.validate_on_submit():
             flash(_("Das Formular war abgelaufen; bitte erneut senden."), "error")
+        elif not _use_once(request.form.get("once")):
+            # the same form sent again (the page reloaded after a key was made): no second
+            # key; the first is not shown again, only a fingerprint of it is kept
+            flash(_("Dieses Formular wurde schon gesendet (die Seite wurde neu geladen): es "
+                    "wurde kein weiterer Schlüssel erstellt. Der zuvor erstellte wird nicht "
+                    "noch einmal angezeigt."), "info")
+            return redirect(url_for(".tokens"))
         else:
             try:
                 plain = account_services.issue_own_token(current_user)
             except ValidationError as exc:
                 show_problems(form, exc)
-    return render_template("accounts/tokens.html", form=form, plain=plain,
+    return render_template("accounts/tokens.html", form=form, plain=plain, once=_once(),
                            tokens=account_services.own_tokens(current_user),
                            valid=account_services.token_valid,
                            expiry=account_services.token_expiry(plain) if plain else None)
+
+
+#: the key form's one-time values kept in the session (several windows may be open)
+ONCE_KEPT = 5
+
+
+def _once() -> str:
+    """A one-time value for the key form: the form is used once, so reloading the answer
+    (the browser sends the form again) makes no second key."""
+    value = secrets.token_urlsafe(16)
+    session["token_forms"] = [*session.get("token_forms", [])[-(ONCE_KEPT - 1):], value]
+    return value
+
+
+def _use_once(value: str | None) -> bool:
+    kept = session.get("token_forms", [])
+    if not value or value not in kept:
+        return False
+    session["token_forms"] = [v for v in kept if v != value]
+    return True
 
 
 @bp.route("/konto/schluessel/<int:token_id>/widerrufen", methods=["GET", "POST"])

@@ -15,8 +15,17 @@ def _read(app, headers) -> int:
                                  headers=headers).status_code
 
 
+ONCE_RE = re.compile(r'name="once" value="([A-Za-z0-9_-]+)"')
+
+
+def _form(user) -> dict:
+    """The key form's fields as the page gives them (CSRF token, one-time value)."""
+    page = user.get("/konto/schluessel").get_data(as_text=True)
+    return {"csrf_token": user.csrf("/konto/schluessel"), "once": ONCE_RE.search(page).group(1)}
+
+
 def _make(user, login):
-    response = user.post("/konto/schluessel", csrf_from="/konto/schluessel")
+    response = user.post("/konto/schluessel", _form(user))
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     html = response.get_data(as_text=True)
     token = TOKEN_RE.search(html)
@@ -92,7 +101,7 @@ def test_at_most_ten_valid_tokens(as_user, monkeypatch):
     user = as_user("soest")
     _make(user, "soest")
     _make(user, "soest")
-    response = user.post("/konto/schluessel", csrf_from="/konto/schluessel")
+    response = user.post("/konto/schluessel", _form(user))
     html = response.get_data(as_text=True)
     assert not TOKEN_RE.search(html)
     assert "schon 2 gültige Schlüssel" in html
@@ -101,3 +110,22 @@ def test_at_most_ten_valid_tokens(as_user, monkeypatch):
 @pytest.mark.parametrize("login", ["koordination", "olpe", "gast"])
 def test_the_password_page_links_to_the_tokens(as_user, login):
     assert "/konto/schluessel" in as_user(login).get("/konto/passwort").get_data(as_text=True)
+
+
+def test_reloading_the_answer_makes_no_second_key(as_user, app):
+    """The browser sends the form again when the page with the new key is reloaded: no
+    second key is made, the page says so and shows no key."""
+    user = as_user("olpe")
+    form = _form(user)
+    first = user.post("/konto/schluessel", form)
+    assert TOKEN_RE.search(first.get_data(as_text=True))
+    reloaded = user.post("/konto/schluessel", form, follow_redirects=True)
+    page = reloaded.get_data(as_text=True)
+    assert "schon gesendet" in page and not TOKEN_RE.search(page)
+    with app.app_context():
+        from collab.core.models import User
+        from collab.extensions import db
+        olpe = db.session.scalar(db.select(User).filter_by(login="olpe"))
+        assert len(account_services.own_tokens(olpe)) == 1
+    # a second form from a second window still makes a key
+    assert TOKEN_RE.search(user.post("/konto/schluessel", _form(user)).get_data(as_text=True))
