@@ -118,7 +118,7 @@ def _import(region: Region, user: User, upload: Upload, *, dry_run: bool,
         return bundle.import_spreadsheet(upload.body, upload.filename, user, slug=region.slug,
                                          merge=upload.merge, dry_run=dry_run,
                                          expected_version=expected_version)
-    doc, problems = parse_upload(upload.body)
+    doc, problems = parse_upload(upload.body, upload.filename)
     if problems:
         raise ValidationError(problems)
     summary = bundle.import_bundle(doc, user, slug=region.slug, dry_run=dry_run,
@@ -146,13 +146,19 @@ def confirm(region: Region, user: User, upload: Upload) -> dict:
     return _import(region, user, upload, dry_run=False, expected_version=upload.version)[0]
 
 
-def parse_upload(body: bytes) -> tuple[Any, list[Problem]]:
-    """The JSON document in an uploaded file, or a German problem saying why there is none."""
+def parse_upload(body: bytes, filename: str = "") -> tuple[Any, list[Problem]]:
+    """The JSON document in an uploaded file, or a German problem saying why there is none
+    (a file that is no text at all, such as a picture or a PDF, is told which kinds of file
+    the import reads)."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return None, [Problem("$", _("Die Datei ist nicht UTF-8-kodiert; bitte als UTF-8 "
-                                     "speichern."))]
+        if filename.lower().endswith(".json"):
+            return None, [Problem("$", _("Die Datei ist nicht UTF-8-kodiert; bitte als UTF-8 "
+                                         "speichern."))]
+        return None, [Problem("$", _(
+            "Diese Datei kann der Import nicht lesen. Er liest ein Kommunalnetz-Bündel "
+            "(.json), eine Excel-Arbeitsmappe (.xlsx) oder eine CSV-Tabelle (.csv)."))]
     try:
         return json.loads(text), []
     except RecursionError:

@@ -209,3 +209,16 @@ def test_api_import_with_if_version_refuses_after_a_change(api, seed_bundle):
     bad = coordinator.put("/regions/swf5/bundle?if_version=abc", seed_bundle)
     assert bad.status_code == 422
     assert "if_version" in {d["field"] for d in bad.get_json()["details"]}
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("bild.png", "Excel-Arbeitsmappe (.xlsx) oder eine CSV-Tabelle (.csv)"),
+    ("bild", "Excel-Arbeitsmappe (.xlsx) oder eine CSV-Tabelle (.csv)"),
+    ("netz.json", "nicht UTF-8-kodiert"),
+])
+def test_a_file_the_import_cannot_read_is_told_what_it_reads(as_user, name, expected):
+    """A picture uploaded by mistake is told which kinds of file the import reads (it was
+    told to save it as UTF-8); a .json file that is not UTF-8 is told that."""
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    page = text(_upload(as_user("koordination"), png, name))
+    assert expected in page and "nicht importiert" in page
