@@ -163,6 +163,21 @@ def mark_read(user: User, notes: list[Notification] | None = None) -> int:
     return done.rowcount
 
 
+def mark_read_about(url: str, kinds: Iterable[str],
+                    users: Iterable[User] | None = None) -> None:
+    """Mark the unread notifications of ``kinds`` about the page ``url`` as read (only those
+    of ``users``, when given): what they asked for is done, e.g. a survey round was answered
+    or ended. Call it inside the ``store.change()`` block of that change: it is saved with
+    it, or not at all."""
+    query = sa.update(Notification).where(Notification.url == url,
+                                          Notification.kind.in_(list(kinds)),
+                                          Notification.read_at.is_(None))
+    if users is not None:
+        query = query.where(Notification.user_id.in_([u.id for u in users]))
+    db.session.execute(query.values(read_at=utcnow())
+                       .execution_options(synchronize_session=False))
+
+
 # --- the account's settings -------------------------------------------------------------------
 
 

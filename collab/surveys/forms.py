@@ -51,6 +51,18 @@ def actor_keys(actors, typed: str) -> list[str]:
     return sorted(key for key, name in actors if name.strip().casefold() == wanted.casefold())
 
 
+def partner_labels(actors) -> dict[str, str]:
+    """What the partner field shows for each of ``actors`` (``(key, name)`` pairs), by key:
+    its name, which :func:`actor_keys` resolves back to the key; its key where several
+    actors bear the name (such a name is refused)."""
+    keys = {key for key, _name in actors}
+    counts: dict[str, int] = {}
+    for _key, name in actors:
+        counts[name.strip().casefold()] = counts.get(name.strip().casefold(), 0) + 1
+    return {key: name if counts[name.strip().casefold()] == 1 and (
+        name.strip() == key or name.strip() not in keys) else key for key, name in actors}
+
+
 def answer_from_form(form, rows: list[dict], unit_keys: list[str],
                      actors: list[tuple[str, str]], pending: list[str]
                      ) -> tuple[dict, list[Problem]]:

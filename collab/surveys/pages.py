@@ -42,10 +42,11 @@ def index(slug: str):
             flash(_("Die Netzwerkbefragung ist gestartet."), "success")
             return redirect(url_for(".detail", slug=slug, survey_id=survey.id))
     own = perm.own_membership(current_user, region)
-    return render_template("surveys/index.html", region=region, form=form,
-                           surveys=survey_services.surveys(region),
+    rounds = survey_services.surveys(region)
+    early = survey_services.ended_early(region)
+    return render_template("surveys/index.html", region=region, form=form, surveys=rounds,
                            running=survey_services.open_round(region),
-                           is_open=survey_services.is_open,
+                           ends={s.id: survey_services.closing(s, early) for s in rounds},
                            can_answer=own is not None and perm.can_answer_survey(
                                current_user, region, own.municipality))
 
@@ -63,7 +64,8 @@ def detail(slug: str, survey_id: int):
         perm.require(False)
     return render_template("surveys/detail.html", region=region, survey=survey,
                            status=survey_services.status(region, survey),
-                           is_open=survey_services.is_open(survey),
+                           end=survey_services.closing(survey,
+                                                       survey_services.ended_early(region)),
                            change_labels=survey_services.CHANGE_LABELS)
 
 
@@ -108,16 +110,30 @@ def answer(slug: str, survey_id: int):
         perm.require(own is not None)
         municipality = own.municipality
     perm.require(perm.can_answer_survey(current_user, region, municipality))
-    context = _answer_context(region, survey, municipality)
     response = survey_services.response_of(survey, municipality)
+    end = survey_services.closing(survey, survey_services.ended_early(region))
+    if not end["open"]:
+        # a closed round shows the answer given, read-only; a form posted into it (a page
+        # loaded before it closed) saves nothing and says so
+        if request.method == "POST":
+            flash(_("Diese Befragung ist geschlossen; es wurde nichts gespeichert."), "error")
+            return redirect(url_for(".answer", slug=slug, survey_id=survey.id,
+                                    municipality=key if perm.is_admin(current_user) else None))
+        return render_template("surveys/answer_closed.html", region=region, survey=survey,
+                               municipality=municipality, response=response, end=end,
+                               shown=survey_services.answer_shown(region, response),
+                               frequencies=vocab.FREQUENCIES,
+                               change_labels=survey_services.CHANGE_LABELS)
+    context = _answer_context(region, survey, municipality)
     form = survey_forms.SurveyAnswerForm()
     answered = (response.answer or {}).get("partners", []) if response else []
     count = len(answered) + survey_forms.BLANK_ROWS
     if request.method == "POST":
         count = min(max(request.form.get("rows", 0, type=int), 1), survey_forms.MAX_ROWS)
+    shown = survey_forms.partner_labels([(a.key, a.name) for a in context["actors"]])
     rows = survey_forms.partner_rows(request.form, count) if request.method == "POST" else [
-        {"from": p["from"], "actor": p["actor"], "new_name": "", "new_type": "",
-         "new_level": "", "kind": p["kind"], "frequency": p["frequency"],
+        {"from": p["from"], "actor": shown.get(p["actor"], p["actor"]), "new_name": "",
+         "new_type": "", "new_level": "", "kind": p["kind"], "frequency": p["frequency"],
          "trust": str(p.get("trust") or ""), "value": str(p.get("value") or "")}
         for p in answered] + survey_forms.partner_rows({}, survey_forms.BLANK_ROWS)
     levels = {a.key: a.level for a in context["own"]}
@@ -127,8 +143,6 @@ def answer(slug: str, survey_id: int):
     if form.validate_on_submit():
         if form.more.data:
             rows += survey_forms.partner_rows({}, 1)
-        elif not survey_services.is_open(survey):
-            flash(_("Diese Befragung ist geschlossen."), "error")
         else:
             document, problems = survey_forms.answer_from_form(
                 request.form, rows, [a.key for a in context["own"]],
@@ -152,7 +166,6 @@ def answer(slug: str, survey_id: int):
     status = 422 if problems else 200
     return render_template("surveys/answer.html", region=region, survey=survey,
                            municipality=municipality, form=form, rows=rows, levels=levels,
-                           problems=problems, response=response,
-                           is_open=survey_services.is_open(survey),
+                           problems=problems, response=response, shown=shown,
                            frequencies=vocab.FREQUENCIES, **context), status
 

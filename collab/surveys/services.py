@@ -121,6 +121,10 @@ def open_survey(region: Region, raw: dict, user: User | None) -> Survey:
 #: a survey round's reminder goes out this many days before it closes
 SURVEY_REMINDER_DAYS = 2
 
+#: the notifications that ask a municipality to answer a round: read once it answered, or
+#: once the round is ended
+SURVEY_KINDS = ("survey_opened", "survey_reminder")
+
 
 def survey_url(region: Region, survey: Survey) -> str:
     return f"/regions/{region.slug}/surveys/{survey.id}/answer"
@@ -173,8 +177,35 @@ def close_survey(region: Region, survey: Survey, user: User | None) -> Survey:
     with change(region, user, "survey.close", str(survey.id),
                 _("Netzwerkbefragung, Runde %(n)d, vorzeitig beendet", n=survey.id),
                 data=False):
+        # the last day answers were taken is yesterday (today's were taken until now, and
+        # a new round may open today); the day it was ended is the activity log's entry
         survey.closes_at = today() - dt.timedelta(days=1)
+        notifications.mark_read_about(survey_url(region, survey), SURVEY_KINDS)
     return survey
+
+
+def ended_early(region: Region) -> dict[int, dt.date]:
+    """The local day each round of ``region`` that the coordinator ended early was ended on,
+    by the round's id (a round that ran to its closing date is absent). Shown instead of
+    its closing date, which then lies before the day it was ended, and may lie before the
+    day it was opened."""
+    found: dict[int, dt.date] = {}
+    for target, at in db.session.execute(sa.select(Activity.target, Activity.at).where(
+            Activity.region_id == region.id, Activity.action == "survey.close")
+            .order_by(Activity.id)):
+        if target.isdigit():
+            found[int(target)] = to_local(at).date()
+    return found
+
+
+def closing(survey: Survey, early: dict[int, dt.date]) -> dict[str, Any]:
+    """How a round's end reads: ``{"open": bool, "early": bool, "day": date}``, where
+    ``day`` is the last day answers are taken for a round that ran or runs to its closing
+    date, and the day it was ended for one the coordinator ended early (``early``: from
+    :func:`ended_early`)."""
+    if survey.id in early and not is_open(survey):
+        return {"open": False, "early": True, "day": early[survey.id]}
+    return {"open": is_open(survey), "early": False, "day": survey.closes_at}
 
 
 def surveys(region: Region) -> list[Survey]:
@@ -388,8 +419,12 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
                                                      municipality_id=municipality.id)):
         require(False)
     if not is_open(survey):
-        raise Conflict(_("Diese Befragung ist seit dem %(d)s geschlossen.",
-                         d=survey.closes_at.strftime("%d.%m.%Y")), field="closes_at")
+        end = closing(survey, ended_early(region))
+        if end["early"]:
+            raise Conflict(_("Diese Befragung wurde am %(d)s vorzeitig beendet.",
+                             d=end["day"].strftime("%d.%m.%Y")), field="closes_at")
+        raise Conflict(_("Diese Befragung ist geschlossen; Antworten waren bis %(d)s "
+                         "möglich.", d=end["day"].strftime("%d.%m.%Y")), field="closes_at")
     checked = _check(region, municipality, raw)
     reference = _("Netzwerkbefragung %(n)d: %(m)s", n=survey.id, m=municipality.name)
     # one transaction: the actors, ties and the answer are all saved, or none of them
@@ -397,6 +432,9 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
                 _("Netzwerkbefragung %(n)d: Antwort von %(m)s", n=survey.id,
                   m=municipality.name), data=False):
         response = _apply_answer(region, survey, municipality, checked, reference, user)
+        notifications.mark_read_about(
+            survey_url(region, survey), SURVEY_KINDS,
+            notifications.accounts(region, roles=("member",), municipality_ids=[municipality.id]))
     return response
 
 
@@ -494,6 +532,29 @@ def status(region: Region, survey: Survey) -> dict[str, Any]:
             "response_rate": round(answered / len(rows), 4) if rows else 0.0,
             "named_ties": len(named), "confirmed_ties": confirmed,
             "confirmed_share": round(confirmed / len(named), 4) if named else 0.0}
+
+
+def answer_shown(region: Region, response: SurveyResponse | None) -> dict[str, Any]:
+    """A saved answer as a closed round's page shows it, with the actors' names for their
+    keys (an actor deleted since keeps its key): ``units`` (name, level), ``partners``
+    (from, actor, kind, frequency, trust, value) and ``verdicts`` on ties others reported
+    (action ``tie.confirm``/``tie.reject``, and the tie as the answer's changes named it)."""
+    answer = (response.answer or {}) if response is not None else {}
+    units, partners = answer.get("units", []), answer.get("partners", [])
+    keys = {u["actor"] for u in units} | {p[end] for p in partners for end in ("from", "actor")}
+    names = dict(db.session.execute(sa.select(Actor.key, Actor.name).where(
+        Actor.region_id == region.id, Actor.key.in_(keys))).all()) if keys else {}
+    named = {(c["action"], c["target"]): c["summary"]
+             for c in (response.changes or [] if response is not None else [])}
+    verdicts = [{"action": f"tie.{verdict}", "tie": named.get((f"tie.{verdict}", key), key)}
+                for verdict in ("confirm", "reject") for key in answer.get(verdict, [])]
+    return {"units": [{"name": names.get(u["actor"], u["actor"]), "level": u["level"]}
+                      for u in units],
+            "partners": [{"from": names.get(p["from"], p["from"]),
+                          "actor": names.get(p["actor"], p["actor"]), "kind": p["kind"],
+                          "frequency": p["frequency"], "trust": p.get("trust"),
+                          "value": p.get("value")} for p in partners],
+            "verdicts": verdicts}
 
 
 def response_record(response: SurveyResponse) -> dict[str, Any]:
