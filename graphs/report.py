@@ -310,7 +310,8 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
     """Return what changed from the ``before`` report to the ``after`` (what-if) report.
 
     Gaps are matched by kind and keys: ``gaps_closed`` are in ``before`` only (those about the
-    removed node itself are left out, they simply went with it), ``gaps_opened`` in ``after``
+    removed node itself are left out, they simply went with it: ``gaps_went`` counts them),
+    ``gaps_opened`` in ``after``
     only, ``gaps_changed`` kept kind and keys but changed severity; ``gaps_reworded`` counts
     those whose only change is their text (e.g. another body suggested to close them).
     ``ranking_changes`` lists the candidates (among the first ``TAKTGEBER_LIMIT`` before or
@@ -327,6 +328,7 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
 
     old, new = index(before), index(after)
     closed = [g for key, g in old.items() if key not in new and not gone & set(g["keys"])]
+    went = [g for key, g in old.items() if key not in new and gone & set(g["keys"])]
     opened = [g for key, g in new.items() if key not in old]
     changed = [{"kind": g["kind"], "keys": g["keys"],
                 "severity": [old[key]["severity"], g["severity"]],
@@ -358,18 +360,19 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
         "without": without,
         "taktgeber": taktgeber,
         "gaps_closed": closed,
+        "gaps_went": len(went),
         "gaps_opened": opened,
         "gaps_changed": changed,
         "gaps_reworded": reworded,
         "ranking_changes": changes,
         "summary_changes": summary_changes,
         "message": _whatif_message(G, without, taktgeber, closed, opened, changed, before, after,
-                                   lang),
+                                   lang, went=len(went)),
     }
 
 
 def _whatif_message(G, without, taktgeber, closed, opened, changed, before, after,
-                    lang="de") -> str:
+                    lang="de", went=0) -> str:
     scenario = []
     if without is not None:
         scenario.append(say(lang, "whatif.without", node=the(G, without, "acc", lang)))
@@ -378,6 +381,8 @@ def _whatif_message(G, without, taktgeber, closed, opened, changed, before, afte
     counts = [plural(lang, "whatif.opened", len(opened)),
               plural(lang, "whatif.closed", len(closed)),
               plural(lang, "whatif.changed", len(changed))]
+    if went:  # so that the counts add up to the difference of the totals
+        counts.append(plural(lang, "whatif.went", went, node=the(G, without, "acc", lang)))
     text = say(lang, "whatif.message", counts=join(counts, lang),
                scenario=sentence(f" {say(lang, 'and')} ".join(scenario)))
     top_before = min(before["taktgeber"], key=lambda r: r["rank"], default=None)

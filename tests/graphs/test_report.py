@@ -162,14 +162,20 @@ def test_whatif_lists_as_changed_only_gaps_whose_severity_changed():
                 "message": message}
 
     before = report([gap("aa", "high", "x"), gap("bb", "high", "Vorschlag: A"),
-                     gap("cc", "low", "same")])
+                     gap("cc", "low", "same"), gap("dd", "high", "about dd")])
     after = report([gap("aa", "medium", "x"), gap("bb", "high", "Vorschlag: B"),
                     gap("cc", "low", "same")])
     result = compare(before, after, G, without="dd")
     assert [(c["keys"], c["severity"]) for c in result["gaps_changed"]] == [
         (["aa"], ["high", "medium"])]
     assert result["gaps_reworded"] == 1
-    assert "1 Lücke ändert sich" in result["message"]
+    assert "1 Lücke ändert ihre Dringlichkeit" in result["message"]
+    # the gap about the removed member went with it: counted, so that the numbers add up
+    assert result["gaps_closed"] == [] and result["gaps_went"] == 1
+    assert "1 Lücke betraf" in result["message"] and "selbst und entfällt damit" in \
+        result["message"]
+    english = compare(before, after, G, without="dd", lang="en")["message"]
+    assert "1 gap was about" in english and "itself and goes with it" in english
 
 
 def test_core_periphery_lists_every_member_once():
