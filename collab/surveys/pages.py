@@ -131,10 +131,14 @@ def answer(slug: str, survey_id: int):
     if request.method == "POST":
         count = min(max(request.form.get("rows", 0, type=int), 1), survey_forms.MAX_ROWS)
     shown = survey_forms.partner_labels([(a.key, a.name) for a in context["actors"]])
+    # a saved partner's full name below its field, which is too narrow for most names
+    named = {a.key: f"{a.name} ({a.municipality.name})" if a.municipality else a.name
+             for a in context["actors"]}
     rows = survey_forms.partner_rows(request.form, count) if request.method == "POST" else [
         {"from": p["from"], "actor": shown.get(p["actor"], p["actor"]), "new_name": "",
          "new_type": "", "new_level": "", "kind": p["kind"], "frequency": p["frequency"],
-         "trust": str(p.get("trust") or ""), "value": str(p.get("value") or "")}
+         "trust": str(p.get("trust") or ""), "value": str(p.get("value") or ""),
+         "saved": named.get(p["actor"], p["actor"])}
         for p in answered] + survey_forms.partner_rows({}, survey_forms.BLANK_ROWS)
     levels = {a.key: a.level for a in context["own"]}
     if request.method == "POST":

@@ -160,6 +160,9 @@ def test_saved_partners_show_their_names(app, api, as_user):
     assert fields["p-0-actor"] == "Abteilung Innovation und digitaler Wandel"
     assert fields["p-1-actor"] == "soest-verein-a"
     assert '<option value="Abteilung Innovation und digitaler Wandel">' in page
+    # the field is narrow on a wide screen: the saved partner's full name stands below it
+    assert "gespeichert: Abteilung Innovation und digitaler Wandel (Soest)" in page
+    assert "gespeichert: Digitalverein (Soest)" in page
     # the form sent back as shown keeps both ties as they were
     posted = olpe.post(path, {
         "rows": "2", "p-0-from": "olpe-digital", "p-0-actor": fields["p-0-actor"],
