@@ -12,6 +12,7 @@ from collab.core import vocab
 from collab.core.models import Region, RegionMembership
 from collab.core.web import page_to_return_to, select_locale
 from collab.extensions import db
+from collab.history.services import UNDO_DAYS
 from collab.home import services
 
 bp = Blueprint("home", __name__)
@@ -67,4 +68,4 @@ def set_language(code: str):
 
 @bp.route("/hilfe")
 def help_page():
-    return render_template("home/help.html")
+    return render_template("home/help.html", undo_days=UNDO_DAYS)

@@ -590,3 +590,22 @@ def test_a_large_network_overview_shows_the_last_counts_while_recounting(as_user
         seen.append(int(count.search(text(user.get(R)))[1]))
     assert seen[-1] == before + 1
     object_counts._counts.clear()
+
+
+def test_the_help_page_explains_where_to_start_and_every_part(client, as_user):
+    """A newcomer reads where a clerk and the coordination start, and what the survey, the
+    spreadsheet import, undo and snapshots, formats and solutions, the map and the
+    notifications do; the Taktgeber has its eight parts, pace included. An anonymous
+    visitor finds the way to sign in in the header."""
+    page = text(client.get("/hilfe"))
+    for heading in ("Erste Schritte", "Für eine Mitgliedskommune", "Für die Koordination",
+                    "Befragung", "Daten importieren und exportieren",
+                    "Verlauf, Rückgängig und Stände", "Formate und Lösungen",
+                    "Netzwerkansicht und Karte", "Benachrichtigungen",
+                    "Woher eine Angabe stammt"):
+        assert f">{heading}</" in page, heading
+    assert "nach acht Teilen" in page and "Takt (regelmäßige Formate" in page
+    assert "30 Tage lang rückgängig" in page
+    assert 'href="/login?next=/hilfe"' in page
+    assert 'href="/login' not in text(as_user("olpe").get("/hilfe"))
+    assert "href=\"/login" not in text(client.get("/login"))
