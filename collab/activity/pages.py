@@ -78,12 +78,29 @@ def activity(slug: str):
         return last
     undone = set(db.session.scalars(sa.select(Activity.undo_of).where(
         Activity.undo_of.in_([a.id for a in page.items]))))
+    entries = undone_entries(page.items)
     return render_template("activity/log.html", region=region, page=page, filters=filters,
                            problems=problems,
                            undone=undone, action_label=activitylog.action_label,
-                           summary_text=activitylog.summary_text,
+                           summary_text=lambda a: activitylog.summary_text(a, entries),
+                           object_text=lambda a: activitylog.object_text(a, entries),
                            object_url=activitylog.object_url,
                            changed_fields=activitylog.changed_fields,
                            can_undo=lambda a: perm.can_undo(current_user, region, a)
                            and a.before is not None and a.id not in undone
                            and a.at >= dt.datetime.utcnow() - dt.timedelta(days=30))
+
+
+def undone_entries(items: list[Activity], depth: int = 5) -> dict[int, Activity]:
+    """The entries the undos among ``items`` undid, by id, and those undone by undos among
+    them (an undo of an undo names the object of the first entry), ``depth`` steps deep."""
+    found: dict[int, Activity] = {}
+    wanted = {a.undo_of for a in items if a.undo_of is not None}
+    for _step in range(depth):
+        wanted -= found.keys()
+        if not wanted:
+            break
+        more = db.session.scalars(sa.select(Activity).where(Activity.id.in_(wanted))).all()
+        found.update((a.id, a) for a in more)
+        wanted = {a.undo_of for a in more if a.undo_of is not None}
+    return found

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
-from collab.core import vocab
-from collab.core.localtime import local_time
+from collab.core import validation, vocab
+from collab.core.localtime import local_date, local_time
 from collab.core.models import Activity
 
-__all__ = ["ACTIONS", "action_label", "changed_fields", "object_url", "summary_text"]
+__all__ = ["ACTIONS", "action_label", "changed_fields", "field_changes", "field_value",
+           "object_text", "object_url", "record_name", "summary_text"]
 
 #: action code (as recorded by services.change) -> what happened
 ACTIONS = {
@@ -141,37 +142,134 @@ def object_url(region, activity: Activity) -> str | None:
     return None
 
 
+#: bundle sections -> the entity of :data:`collab.core.validation.FIELDS` their records are
+ENTITIES = {"region": "region", "municipalities": "municipality", "actors": "actor",
+            "initiatives": "initiative", "ties": "tie", "formats": "format",
+            "solutions": "solution", "rules": "rule"}
+#: fields of the records that no form has (so no entry in FIELDS)
+_OTHER_FIELDS = {"participants": _l("Beteiligte"), "taktgeber": _l("Taktgeber"),
+                 "uses": _l("Nutzung durch Kommunen")}
+
+
+#: entity -> field name -> its :class:`collab.core.validation.Field`
+_FIELDS = {entity: {f.name: f for f in fields} for entity, fields in validation.FIELDS.items()}
+
+
+def _field(section: str, name: str):
+    return _FIELDS.get(ENTITIES.get(section, ""), {}).get(name)
+
+
+def field_name(section: str, name: str) -> str:
+    """A record field's label in the reader's language ("capacity_fte" of an actor is
+    "Kapazität (VZÄ)"); a field no form names as it is."""
+    found = _field(section, name)
+    if found is not None:
+        return str(found.label)
+    other = _OTHER_FIELDS.get(name)
+    return str(other) if other is not None else name
+
+
+def field_value(section: str, name: str, value) -> str:
+    """A record field's value as the pages show it: a code as its label ("self_reported" is
+    "selbst gemeldet"), a date and a number in the reader's notation, "–" for none."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "–"
+    found = _field(section, name)
+    parse = found.parse if found is not None else None
+    choices = getattr(parse, "choices", None)
+    if choices is not None and isinstance(value, str):
+        return vocab.label(choices, value)
+    if parse is validation.topics and isinstance(value, list):
+        return ", ".join(vocab.label(vocab.TOPICS, v) for v in value)
+    if parse is validation.date and isinstance(value, str):
+        try:
+            return local_date(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, bool):
+        return _("Ja") if value else _("Nein")
+    if isinstance(value, int | float):
+        return format_decimal(value, format="#,##0.##########")
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_item(v) for v in value)
+    return str(value)
+
+
+def _item(value) -> str:
+    """One entry of a list field: a key, or a participant (its actor and role) or a use (its
+    municipality)."""
+    if not isinstance(value, dict):
+        return str(value)
+    if "actor" in value:
+        role = value.get("role")
+        return f"{value['actor']} ({vocab.label(vocab.PARTICIPATION_ROLES, role)})" if role \
+            else str(value["actor"])
+    return str(value.get("municipality") or value.get("key") or "?")
+
+
+def field_changes(section: str, old: dict | None, new: dict | None) -> list[tuple[str, str, str]]:
+    """(label, before, after) for the fields that differ between two records of ``section``,
+    in the reader's language."""
+    old, new = old or {}, new or {}
+    return [(field_name(section, name), field_value(section, name, old.get(name)),
+             field_value(section, name, new.get(name)))
+            for name in sorted(old.keys() | new.keys()) if old.get(name) != new.get(name)]
+
+
+def record_name(section: str, key: str, pair) -> str:
+    """How a record of a change is named: its name (the newer one, or the last it had), a
+    tie by its ends; the key when the record has neither."""
+    for record in reversed(list(pair or [])):
+        if not isinstance(record, dict):
+            continue
+        if record.get("name") or record.get("title"):
+            return str(record.get("name") or record["title"])
+        if section == "ties" and record.get("source") and record.get("target"):
+            return f"{record['source']} → {record['target']}"
+    return key
+
+
 def changed_fields(activity: Activity) -> list[str]:
-    """What an entry changed, one line per record and field ("actor a: name: X → Y"), from
-    what it replaced (:attr:`Activity.before`); empty for old rows and other entries."""
+    """What an entry changed, one line per record and field ("Akteure Olpe digital: Kapazität
+    (VZÄ): 1 → 1,5"), from what it replaced (:attr:`Activity.before`); empty for old rows and
+    other entries."""
     records = (activity.before or {}).get("records") or {}
     lines: list[str] = []
     for section, found in records.items():
         label = SECTIONS.get(section, section)
         for key, (old, new) in found.items():
+            name = record_name(section, key, (old, new))
             if old is None:
-                lines.append(_("%(s)s %(k)s: neu", s=label, k=key))
+                lines.append(_("%(s)s %(k)s: neu", s=label, k=name))
             elif new is None:
-                lines.append(_("%(s)s %(k)s: entfernt", s=label, k=key))
+                lines.append(_("%(s)s %(k)s: entfernt", s=label, k=name))
             else:
-                for name in sorted(old.keys() | new.keys()):
-                    if old.get(name) != new.get(name):
-                        lines.append(f"{label} {key}: {name}: {_show(old.get(name))} → "
-                                     f"{_show(new.get(name))}")
+                for field, before, after in field_changes(section, old, new):
+                    lines.append(f"{label} {name}: {field}: {before} → {after}")
             if len(lines) >= 40:
                 return [*lines, "…"]
     return lines
 
 
-def _show(value) -> str:
-    if value is None or value == "" or value == []:
-        return "–"
-    if isinstance(value, list):
-        return ", ".join(v.get("actor", "?") if isinstance(v, dict) else str(v) for v in value)
-    return str(value)
+def object_text(activity: Activity, entries: dict[int, Activity] | None = None) -> str:
+    """What an entry concerns, for the log's "Objekt" column: the object's name where the
+    entry recorded it, else its key; for an undo, the object of the entry it undid (from
+    ``entries``, the undone entries by id); "" where it names no object (a snapshot's id)."""
+    if activity.action == "activity.undo":
+        undone = (entries or {}).get(activity.undo_of or (activity.params or {}).get("of"))
+        return object_text(undone, entries) if undone is not None else ""
+    if activity.action.startswith("snapshot."):
+        return ""  # the summary names the snapshot
+    section = _OBJECT_KINDS.get(activity.action.split(".", 1)[0])
+    records = ((activity.before or {}).get("records") or {}).get(section or "", {})
+    if activity.target in records:
+        return record_name(section, activity.target, records[activity.target])
+    return activity.target or ""
 
 
-def _from_params(activity: Activity) -> str | None:
+def _from_params(activity: Activity, entries: dict[int, Activity]) -> str | None:
     """Entries that keep their parameters are written in the reader's language."""
     params = activity.params or {}
     text = params.get("text")
@@ -192,8 +290,11 @@ def _from_params(activity: Activity) -> str | None:
         return _("%(n)d Knotenpositionen der Netzwerkansicht gespeichert",
                  n=int(params.get("n", 0)))
     if activity.action == "activity.undo":
-        return _("Eintrag %(id)s rückgängig gemacht (%(a)s)", id=params.get("of"),
-                 a=action_label(params.get("action", "")))
+        undone = entries.get(activity.undo_of or params.get("of"))
+        if undone is not None:
+            return _("Rückgängig gemacht: %(a)s vom %(t)s", a=action_label(undone.action),
+                     t=local_time(undone.at))
+        return _("Rückgängig gemacht: %(a)s", a=action_label(params.get("action", "")))
     if activity.action == "snapshot.restore":
         return _("Stand „%(n)s“ wiederhergestellt", n=params.get("name", ""))
     if activity.action.startswith("snapshot.") and "name" in params:
@@ -201,14 +302,43 @@ def _from_params(activity: Activity) -> str | None:
     return None
 
 
-def summary_text(activity: Activity) -> str:
-    """The activity's summary in readable words (in the reader's language where the entry
-    keeps its parameters; old rows show their stored summary)."""
+#: what a survey entry's stored summary says: the closing day (ISO, when it opened; German,
+#: in a reminder) and the round (when it was closed early)
+_SURVEY_UNTIL = re.compile(r".* (\d{4}-\d{2}-\d{2})")
+_SURVEY_REMINDED = re.compile(r"\D*(\d+) .* (\d{2})\.(\d{2})\.(\d{4})")
+_SURVEY_ROUND = re.compile(r"\D*(\d+)\D*")
+
+
+def _survey(activity: Activity) -> str | None:
+    """A survey entry (which keeps no parameters) in the reader's language and date notation,
+    read back from its stored summary; None for one that reads otherwise."""
     summary = activity.summary or ""
-    found = _from_params(activity)
+    try:
+        if activity.action == "survey.open" and (m := _SURVEY_UNTIL.fullmatch(summary)):
+            return _("Netzwerkbefragung bis %(d)s",
+                     d=local_date(dt.date.fromisoformat(m.group(1))))
+        if activity.action == "survey.remind" and (m := _SURVEY_REMINDED.fullmatch(summary)):
+            day = dt.date(int(m.group(4)), int(m.group(3)), int(m.group(2)))
+            return _("Erinnerung an %(n)d Kommune(n): Netzwerkbefragung bis %(d)s",
+                     n=int(m.group(1)), d=local_date(day))
+    except ValueError:  # no calendar day
+        return None
+    if activity.action == "survey.close" and (m := _SURVEY_ROUND.fullmatch(summary)):
+        return _("Netzwerkbefragung, Runde %(n)d, vorzeitig beendet", n=int(m.group(1)))
+    return None
+
+
+def summary_text(activity: Activity, entries: dict[int, Activity] | None = None) -> str:
+    """The activity's summary in readable words (in the reader's language where the entry
+    keeps its parameters; old rows show their stored summary). ``entries``: the entries
+    undone by undos among them, by id (an undo says what it undid)."""
+    summary = activity.summary or ""
+    found = _from_params(activity, entries or {})
     if found is not None:
         if activity.action in ("activity.undo", "snapshot.restore") and _COUNTS.search(summary):
             return f"{found}: {import_counts(summary)}"
+        return found
+    if activity.action.startswith("survey.") and (found := _survey(activity)) is not None:
         return found
     if activity.action == "bundle.import" and _COUNTS.search(summary):
         return import_counts(summary)

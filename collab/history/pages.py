@@ -3,10 +3,14 @@ undo from the activity log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 
 import networkx as nx
+from babel.dates import format_skeleton
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,6 +19,7 @@ from markupsafe import Markup, escape
 from collab.core import permissions as perm
 from collab.core import store
 from collab.core.forms import EmptyForm
+from collab.core.localtime import local_date, local_time, to_local
 from collab.core.models import Activity
 from collab.core.validation import ValidationError
 from collab.core.web import select_locale
@@ -67,15 +72,20 @@ def download(slug: str, snapshot_id: int):
         "Content-Disposition": f'attachment; filename="{region.slug}-{snap.date}-{snap.id}.json"'})
 
 
-@bp.post("/<slug>/snapshots/<int:snapshot_id>/delete")
+@bp.route("/<slug>/snapshots/<int:snapshot_id>/delete", methods=["GET", "POST"])
 def delete(slug: str, snapshot_id: int):
+    """The coordinator deletes a snapshot, after a confirmation (a deleted snapshot, such as
+    the one saved before an import, cannot be brought back)."""
     region = _coordinator(slug)
     snap = history.get_snapshot(region, snapshot_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    history.delete_snapshot(region, snap, current_user)
-    flash(_("Stand gelöscht."))
-    return redirect(url_for("history.snapshots", slug=slug))
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        history.delete_snapshot(region, snap, current_user)
+        flash(_("Stand gelöscht."))
+        return redirect(url_for("history.snapshots", slug=slug))
+    return render_template("history/delete.html", region=region, snap=snap, form=form)
 
 
 @bp.route("/<slug>/snapshots/<int:snapshot_id>/restore", methods=["GET", "POST"])
@@ -94,7 +104,7 @@ def restore(slug: str, snapshot_id: int):
                                    form=form, preview=history.restore_preview(region, snap),
                                    problems=problems), 422
         flash(_("Die Region wurde auf den Stand „%(n)s“ zurückgesetzt; der vorige Stand ist "
-                "als Stand gespeichert.", n=snap.name))
+                "als Stand gespeichert.", n=snapshot_name(snap)))
         return redirect(url_for("history.snapshots", slug=slug))
     return render_template("history/restore.html", region=region, snap=snap, form=form,
                            preview=history.restore_preview(region, snap), problems=[])
@@ -108,7 +118,7 @@ def _state(region, which: str):
     if not which.isdigit():
         abort(404)
     snap = history.get_snapshot(region, int(which))
-    return f"{snap.name} ({snap.date.isoformat()})", snap.bundle, snap.summary
+    return f"{snapshot_name(snap)} ({local_date(snapshot_day(snap))})", snap.bundle, snap.summary
 
 
 @bp.get("/<slug>/snapshots/compare")
@@ -217,17 +227,21 @@ def network_svgs(old: dict, new: dict, size: int = 360) -> list[Markup]:
 
 
 def timeline_svg(snaps: list, width: int = 640, height: int = 160) -> Markup:
-    """The region's snapshots on a time line with actors, ties and density as lines."""
+    """The region's snapshots on a time line with actors, ties and gaps as lines; the axis
+    names each year once, or, when all fall in one year, the days (labels that would
+    overlap are left out)."""
     if not snaps:
         return Markup("")
     series = (("actors", "#6c757d"), ("ties", "#1f5f8b"), ("gaps", "#c0392b"))
-    days = [s.date.toordinal() for s in snaps]
-    lo, hi = min(days), max(days)
+    snaps = sorted(snaps, key=lambda s: (snapshot_day(s), s.id))
+    days = {s.id: snapshot_day(s) for s in snaps}
+    lo, hi = min(days.values()).toordinal(), max(days.values()).toordinal()
     span = max(hi - lo, 1)
     top = max([s.summary["figures"].get(name) or 0 for s in snaps for name, _c in series] + [1])
 
     def x(s):
-        return 40 + (s.date.toordinal() - lo) / span * (width - 60) if hi > lo else width / 2
+        return 40 + (days[s.id].toordinal() - lo) / span * (width - 60) if hi > lo \
+            else width / 2
 
     def y(v):
         return height - 30 - (v or 0) / top * (height - 50)
@@ -242,11 +256,67 @@ def timeline_svg(snaps: list, width: int = 640, height: int = 160) -> Markup:
                      f'stroke-width="2"><title>{escape(_label(name))}</title></polyline>')
     for s in snaps:
         parts.append(f'<circle cx="{x(s):.1f}" cy="{height - 30}" r="3" fill="#333">'
-                     f'<title>{escape(s.name)} ({s.date.isoformat()})</title></circle>')
-        parts.append(f'<text x="{x(s):.1f}" y="{height - 12}" font-size="10" '
-                     f'text-anchor="middle">{s.date.year}</text>')
+                     f'<title>{escape(snapshot_name(s))} ({escape(local_date(days[s.id]))})'
+                     '</title></circle>')
+    for at, text in axis_labels([(x(s), days[s.id]) for s in snaps]):
+        parts.append(f'<text x="{at:.1f}" y="{height - 12}" font-size="10" '
+                     f'text-anchor="middle">{escape(text)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def axis_labels(points: list[tuple[float, dt.date]], gap: float = 56) -> list[tuple[float, str]]:
+    """The time line's labels for ``(x, day)`` in order of x: the year, once per year, when
+    the days span several years, else the day ("28. Nov."); a label closer than ``gap`` to
+    the one before is left out."""
+    several_years = len({day.year for _x, day in points}) > 1
+    labels: list[tuple[float, str]] = []
+    for at, day in points:
+        text = str(day.year) if several_years else format_skeleton("dMMM", day,
+                                                                   locale=get_locale())
+        if labels and (text == labels[-1][1] or at - labels[-1][0] < gap):
+            continue
+        labels.append((at, text))
+    return labels
+
+
+#: the name the platform gives a snapshot it saves itself ("Vor dem Import 2026-11-28 20:10
+#: UTC"; see collab.history.services.save_automatic)
+_AUTOMATIC_NAME = re.compile(r".* (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC")
+
+
+def snapshot_name(snap) -> str:
+    """A snapshot's name; one the platform saved before an import or a restore is written in
+    the reader's language and local time ("Vor dem Import 28.11.2026, 21:10 MEZ"), as the
+    rest of the page, rather than as stored (in UTC)."""
+    found = _AUTOMATIC_NAME.fullmatch(snap.name or "")
+    names = {"import": _("Vor dem Import"), "restore": _("Vor der Wiederherstellung")}
+    if found is None or snap.kind not in names:
+        return snap.name
+    moment = dt.datetime.strptime(found.group(1), "%Y-%m-%d %H:%M")
+    return f"{names[snap.kind]} {local_time(moment)}"
+
+
+def snapshot_day(snap) -> dt.date:
+    """The day a snapshot stands for: the one chosen when it was saved by hand, the local
+    day it was taken when the platform saved it (its stored date is the UTC day)."""
+    if snap.kind == "manual" or snap.created_at is None:
+        return snap.date
+    return to_local(snap.created_at).date()
+
+
+def figure_value(name: str, value) -> str:
+    """A key figure in the reader's notation, as the analysis shows it: counts as they are,
+    the density with three decimals ("0,041"), the reach as a percentage."""
+    if value is None:
+        return "–"
+    if name == "reach":
+        return format_percent(value)
+    if isinstance(value, int):
+        return format_decimal(value)
+    if name == "density":
+        return format_decimal(value, format="#,##0.000")
+    return format_decimal(value, format="#,##0.###")
 
 
 def _label(name: str) -> str:
@@ -261,28 +331,13 @@ KINDS = {"manual": _l("gespeichert"), "import": _l("vor einem Import"),
          "restore": _l("vor einer Wiederherstellung")}
 
 
-def field_changes(old: dict | None, new: dict | None) -> list[tuple[str, str, str]]:
-    """(field, before, after) for the fields that differ between two records."""
-    old, new = old or {}, new or {}
-
-    def show(value) -> str:
-        if value is None or value == "" or value == []:
-            return "–"
-        if isinstance(value, list):
-            return ", ".join(v if isinstance(v, str) else v.get("actor", str(v))
-                             if isinstance(v, dict) else str(v) for v in value)
-        return str(value)
-
-    return [(name, show(old.get(name)), show(new.get(name)))
-            for name in sorted(old.keys() | new.keys()) if old.get(name) != new.get(name)]
-
-
 @bp.app_context_processor
 def helpers():
-    from collab.activity.summaries import SECTIONS, action_label
-    from collab.core.localtime import local_date, local_time
+    from collab.activity.summaries import SECTIONS, action_label, field_changes, record_name
 
     return {"section_label": lambda s: str(SECTIONS.get(s, s)),
             "figure_label": lambda f: str(FIGURES.get(f, f)), "kinds": KINDS,
             "field_changes": field_changes, "action_label": action_label,
+            "record_name": record_name, "snapshot_name": snapshot_name,
+            "snapshot_day": snapshot_day, "figure_value": figure_value,
             "local_time": local_time, "local_date": local_date}

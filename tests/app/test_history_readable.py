@@ -1,0 +1,134 @@
+"""History and activity log as a reader sees them (QA session qa1): a snapshot is deleted only
+after a confirmation; the log, the undo preview and the snapshot page speak the page's words,
+dates, numbers and time zone rather than field names, codes, ISO dates and UTC."""
+
+import datetime as dt
+import html
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from collab.core.models import Activity, Snapshot
+from collab.extensions import db
+
+pytestmark = pytest.mark.usefixtures("no_commit_on_get")
+R = "/regions/swf5"
+
+
+def text_of_html(body: str) -> str:
+    """Tags removed, entities resolved, white space collapsed."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def text_of(response) -> str:
+    """The page as a reader sees it."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", response.get_data(as_text=True), flags=re.S)
+    return text_of_html(body)
+
+
+def _snapshot_id(api, name: str, date: str = "") -> int:
+    made = api("koordination").post(f"{R}/snapshots", {"name": name, "date": date})
+    assert made.status_code == 201, made.get_json()
+    return made.get_json()["id"]
+
+
+def _last(app, action: str) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Activity.id).filter_by(action=action)
+                                 .order_by(Activity.id.desc()))
+
+
+def _exists(app, snapshot_id: int) -> bool:
+    with app.app_context():
+        return db.session.get(Snapshot, snapshot_id) is not None
+
+
+def test_a_snapshot_is_deleted_only_after_a_confirmation(app, api, as_user):
+    """The list links to a confirmation page (no one-click delete form); the page names the
+    snapshot and deletes nothing; only its confirmed POST (with CSRF) deletes."""
+    sid = _snapshot_id(api, "Stand zum Löschen")
+    koord = as_user("koordination")
+    listing = koord.get(f"{R}/snapshots").get_data(as_text=True)
+    assert f'action="{R}/snapshots/{sid}/delete"' not in listing
+    assert f'href="{R}/snapshots/{sid}/delete"' in listing
+    confirm = koord.get(f"{R}/snapshots/{sid}/delete")
+    assert confirm.status_code == 200
+    page = text_of(confirm)
+    assert "Stand zum Löschen" in page and "Endgültig löschen" in page
+    assert _exists(app, sid)
+    assert koord.client.post(f"{R}/snapshots/{sid}/delete").status_code == 400  # no CSRF
+    assert _exists(app, sid)
+    done = koord.post(f"{R}/snapshots/{sid}/delete", csrf_from=f"{R}/snapshots/{sid}/delete")
+    assert done.status_code == 302
+    assert not _exists(app, sid)
+    assert as_user("olpe").get(f"{R}/snapshots/{sid}/delete").status_code == 403
+
+
+def test_the_automatic_snapshot_warns_before_it_is_deleted(app, api, as_user):
+    sid = _snapshot_id(api, "Vorlage")
+    with app.app_context():
+        snap = db.session.get(Snapshot, sid)
+        snap.kind, snap.name = "import", "Vor dem Import 2026-11-28 20:10 UTC"
+        snap.created_at = dt.datetime(2026, 11, 28, 20, 10)
+        db.session.commit()
+    page = text_of(as_user("koordination").get(f"{R}/snapshots/{sid}/delete"))
+    assert "Stand „Vor dem Import 28.11.2026, 21:10 MEZ“ löschen?" in page
+    assert "automatisch gespeichert" in page
+
+
+def test_the_log_and_the_undo_preview_use_labels_values_and_local_dates(app, api, as_user):
+    """"Kapazität (VZÄ): 1 → 1,5" and "Herkunft: … → selbst gemeldet", not "capacity_fte" and
+    "self_reported"; the survey's closing day as the page writes dates; an undo names what it
+    undid, not the entry's id; the same in English."""
+    koord = api("koordination")
+    assert koord.patch(f"{R}/actors/olpe-digital", {"capacity_fte": 1}).status_code == 200
+    assert koord.patch(f"{R}/actors/olpe-digital", {
+        "capacity_fte": 1.5, "provenance": "self_reported"}).status_code == 200
+    edit = _last(app, "actor.update")
+    closes = dt.date.today() + dt.timedelta(days=14)
+    assert koord.post(f"{R}/surveys", {"closes_at": closes.isoformat()}).status_code == 201
+    browser = as_user("koordination")
+    preview = text_of(browser.get(f"{R}/activity/{edit}/undo"))
+    assert "Kapazität (VZÄ): 1,5 → 1" in preview
+    assert "Herkunft: selbst gemeldet →" in preview
+    assert "capacity_fte" not in preview and "self_reported" not in preview
+    done = browser.post(f"{R}/activity/{edit}/undo", csrf_from=f"{R}/activity/{edit}/undo")
+    assert done.status_code == 302
+    log = browser.get(f"{R}/activity").get_data(as_text=True)
+    text = text_of_html(log)
+    assert "Kapazität (VZÄ): 1 → 1,5" in text and "→ selbst gemeldet" in text
+    assert "capacity_fte" not in text and "provenance:" not in text
+    assert f"Netzwerkbefragung bis {closes:%d.%m.%Y}" in text
+    assert closes.isoformat() not in text
+    undo_row = next(row for row in re.findall(r"<tr>.*?</tr>", log, flags=re.S)
+                    if "Änderung rückgängig gemacht" in row)
+    cells = [text_of_html(c).strip() for c in re.findall(r"<td>(.*?)</td>", undo_row, re.S)]
+    assert cells[3] and not cells[3].isdigit(), cells  # the actor, not the entry's id
+    assert "Rückgängig gemacht: Akteur geändert vom" in cells[4]
+    browser.post("/lang/en", {"next": "/"}, csrf_from=f"{R}/activity")
+    english = text_of(browser.get(f"{R}/activity"))
+    assert "Capacity (FTE): 1 → 1.5" in english and "→ self-reported" in english
+    assert f"Network survey until {closes:%b} {closes.day}, {closes.year}" in english
+
+
+def test_the_snapshot_page_uses_one_notation(app, api, as_user):
+    """Density in the reader's notation ("0,041", as the analysis), the automatic snapshot's
+    name in local time like its row, and each axis label once."""
+    first = _snapshot_id(api, "Morgens", "2026-11-28")
+    _snapshot_id(api, "Abends", "2026-11-28")
+    with app.app_context():
+        snap = db.session.get(Snapshot, first)
+        snap.kind, snap.name = "import", "Vor dem Import 2026-11-28 20:10 UTC"
+        snap.created_at = dt.datetime(2026, 11, 28, 20, 10)
+        db.session.commit()
+    response = as_user("koordination").get(f"{R}/snapshots")
+    body = response.get_data(as_text=True)
+    page = text_of(response)
+    assert "Vor dem Import 28.11.2026, 21:10 MEZ" in page and "UTC" not in page
+    numbers = re.findall(r'<td class="num">([^<]*)</td>', body)
+    assert numbers and not [n for n in numbers if "." in n], numbers
+    assert [n for n in numbers if re.fullmatch(r"0,\d{3}", n)], numbers
+    labels = re.findall(r"<text [^>]*>([^<]*)</text>", body)
+    assert labels and len(labels) == len(set(labels)), labels
+    assert "2026" not in labels  # one year: the axis names days
