@@ -445,3 +445,11 @@ def test_activity_log_writes_ballots_and_votes_in_the_readers_language(api, as_u
     assert "Vote Yes for Olpe" in english or "Vote yes for Olpe" in english
     assert "for Arnsberg (recorded on behalf by" in english or "for Arnsberg (" in english
     assert "Stimme " not in english and "Abstimmung über" not in english
+
+
+def test_a_rule_adopted_before_the_platform_says_its_decision_rule_is_not_recorded(as_user):
+    """The seeded rules were adopted before the platform: no empty rule name and no
+    "Quorum 0 %", but words saying the rule was not recorded."""
+    page = text_of(as_user("gast").get(f"{R}/rules/1"))
+    assert "Entscheidungsregel nicht erfasst (vor Einführung der Plattform beschlossen)" in page
+    assert "Entscheidungsregel , " not in page and "Quorum 0" not in page
