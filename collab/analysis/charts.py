@@ -67,6 +67,9 @@ ROW = 24              # height of one bar row
 BAR = 16              # height of one bar
 PAD = 8
 MAX_LABEL = 200       # widest label column; longer labels are shortened (full text in tooltip)
+#: font size of the ballot bar: it is drawn for a phone, where its 640 units are about 360
+#: px wide (text of about 11 px); the page's stylesheet keeps it narrow on wide screens
+BALLOT_FONT = 20
 
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 # characters XML 1.0 does not allow (C0 controls except tab/newline/return, surrogates,
@@ -197,23 +200,25 @@ def _axis(x0: float, width: float, y_top: float, y_bottom: float, ticks: list[fl
     return out
 
 
-def _legend(items: Sequence[tuple[str, str, str | None]], y: float, x0: float = 0
-            ) -> tuple[list[Markup], float]:
+def _legend(items: Sequence[tuple[str, str, str | None]], y: float, x0: float = 0,
+            font: float = FONT) -> tuple[list[Markup], float]:
     """Swatches with labels, flowing over as many lines as needed; returns (elements, height).
 
-    ``items`` are (label, fill, stroke); the fill may be ``url(#…)``.
+    ``items`` are (label, fill, stroke); the fill may be ``url(#…)``. Sizes grow with
+    ``font`` (the chart's font size).
     """
+    k = font / FONT
     out, x, line = [], x0, 0
     for label, fill, stroke in items:
-        width = 14 + 4 + len(label) * CHAR + 16
+        width = (14 + 4 + 16) * k + len(label) * 0.6 * font
         if x > x0 and x + width > WIDTH:
             x, line = x0, line + 1
-        top = y + 2 + line * 20
-        out.append(_el("rect", x=float(x), y=float(top + 3), width="14", height="14",
-                       fill=fill, stroke=stroke or "none", stroke_width="1"))
-        out.append(_label(x + 18, top + 10, label))
+        top = y + 2 + line * 20 * k
+        out.append(_el("rect", x=float(x), y=float(top + 3 * k), width=_n(14 * k),
+                       height=_n(14 * k), fill=fill, stroke=stroke or "none", stroke_width="1"))
+        out.append(_label(x + 18 * k, top + 10 * k, label))
         x += width
-    return out, (line + 1) * 20 + 2 if items else 0
+    return out, (line + 1) * 20 * k + 2 if items else 0
 
 
 def _chart_id(chart_id: str | None, kind: str, payload: object) -> str:
@@ -228,14 +233,14 @@ def _chart_id(chart_id: str | None, kind: str, payload: object) -> str:
 
 
 def _svg(cid: str, kind: str, title: str, desc: str, height: float, body: list[Markup],
-         defs: Sequence[Markup] = ()) -> Markup:
+         defs: Sequence[Markup] = (), font: float = FONT) -> Markup:
     head = [_el("title", title, id=f"{cid}-title"), _el("desc", desc, id=f"{cid}-desc")]
     if defs:
         head.append(_el("defs", list(defs)))
     return _el("svg", head + body, xmlns="http://www.w3.org/2000/svg", id=cid,
                class_=f"kn-chart kn-chart-{kind}", viewBox=f"0 0 {WIDTH} {_n(height)}",
                width="100%", role="img", aria_labelledby=f"{cid}-title",
-               aria_describedby=f"{cid}-desc", font_family="inherit", font_size=str(FONT))
+               aria_describedby=f"{cid}-desc", font_family="inherit", font_size=_n(font))
 
 
 def _empty(cid: str, kind: str, title: str, empty_text: str) -> Markup:
@@ -254,11 +259,11 @@ def _hatch(pattern_id: str, colour: str) -> Markup:
     ], id=pattern_id, patternUnits="userSpaceOnUse", width="8", height="8")
 
 
-def _backed(x: float, y: float, text: str, **attrs: object) -> list[Markup]:
+def _backed(x: float, y: float, text: str, font: float = FONT, **attrs: object) -> list[Markup]:
     """Centred text on a small white box, readable on a hatched fill."""
-    width = len(text) * CHAR + 6
-    return [_el("rect", x=float(x - width / 2), y=float(y - FONT / 2 - 2), width=float(width),
-                height=str(FONT + 4), rx="3", fill="#ffffff"),
+    width = len(text) * 0.6 * font + 6
+    return [_el("rect", x=float(x - width / 2), y=float(y - font / 2 - 2), width=float(width),
+                height=_n(font + 4), rx="3", fill="#ffffff"),
             _label(x, y, text, "middle", **attrs)]
 
 
@@ -608,26 +613,28 @@ def ballot_tally(yes: int, no: int, abstain: int, not_voted: int, labels: Mappin
     fills = {"yes": (_DARK, "#ffffff"), "no": (_LIGHT, _TEXT), "abstain": ("#bababa", _TEXT),
              "not_voted": (f"url(#{hatch_id})", _TEXT)}
     shown = {key: _text(labels.get(key, key)) for key in counts}
+    font = BALLOT_FONT
+    grow = font / FONT
 
     body: list[Markup] = []
     legend, legend_h = _legend([(f"{shown[k]}: {fmt(v)}", fills[k][0], _MUTED)
-                                for k, v in counts.items()], 0)
+                                for k, v in counts.items()], 0, font=font)
     body += legend
-    y = legend_h + PAD
-    bar_h = 28
+    y = legend_h + PAD * grow
+    bar_h = 28 * grow
     x = 0.0
     for key, value in counts.items():
         if not value:
             continue
         width = WIDTH * value / total
         body.append(_el("rect", _el("title", f"{shown[key]}: {fmt(value)}"), x=float(x),
-                        y=float(y), width=float(width), height=str(bar_h), fill=fills[key][0],
+                        y=float(y), width=float(width), height=float(bar_h), fill=fills[key][0],
                         stroke=_MUTED, stroke_width="0.5", class_="kn-seg", data_vote=key,
                         data_value=repr(value)))
-        if width >= len(fmt(value)) * CHAR + 8:
+        if width >= len(fmt(value)) * 0.6 * font + 8:
             if key == "not_voted":
-                body += _backed(x + width / 2, y + bar_h / 2, fmt(value), fill=fills[key][1],
-                                font_weight="bold")
+                body += _backed(x + width / 2, y + bar_h / 2, fmt(value), font,
+                                fill=fills[key][1], font_weight="bold")
             else:
                 body.append(_label(x + width / 2, y + bar_h / 2, fmt(value), "middle",
                                    fills[key][1], font_weight="bold"))
@@ -635,15 +642,16 @@ def ballot_tally(yes: int, no: int, abstain: int, not_voted: int, labels: Mappin
     bottom = y + bar_h
     if threshold is not None:
         mark = WIDTH * min(_value(threshold, "threshold"), total) / total
-        body.append(_el("line", x1=float(mark), x2=float(mark), y1=float(y - 4),
-                        y2=float(bottom + 4), stroke=_TEXT, stroke_width="2",
-                        stroke_dasharray="4 2", class_="kn-threshold"))
-        bottom += 4
+        body.append(_el("line", x1=float(mark), x2=float(mark), y1=float(y - 4 * grow),
+                        y2=float(bottom + 4 * grow), stroke=_TEXT, stroke_width=_n(2 * grow),
+                        stroke_dasharray=f"{_n(4 * grow)} {_n(2 * grow)}", class_="kn-threshold"))
+        bottom += 4 * grow
     if needed:
-        body.append(_label(0, bottom + PAD + FONT / 2, _text(needed), class_="kn-needed"))
-        bottom += PAD + FONT
+        body.append(_label(0, bottom + PAD + font / 2, _text(needed), class_="kn-needed"))
+        bottom += PAD + font
     if desc is None:
         desc = ", ".join(f"{shown[k]}: {fmt(v)}" for k, v in counts.items())
         if needed:
             desc += f". {_text(needed)}"
-    return _svg(cid, "ballot", title, desc, bottom + PAD, body, [_hatch(hatch_id, _MUTED)])
+    return _svg(cid, "ballot", title, desc, bottom + PAD * grow, body, [_hatch(hatch_id, _MUTED)],
+                font=font)

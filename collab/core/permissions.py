@@ -518,8 +518,16 @@ def can_read_join_request(user: User | None, request: JoinRequest) -> bool:
 
 
 def can_request_initiative_join(user: User | None, initiative: Initiative) -> bool:
-    """A member of the region asks to join an initiative with one of its actors."""
-    return is_member_of(user, initiative.region)
+    """A member of the region asks to join an initiative with one of its actors: not one
+    its municipality leads (it edits the initiative itself), and only while one of its
+    actors in the region does not take part yet."""
+    if (not is_member_of(user, initiative.region) or user.municipality_id is None
+            or leads(user, initiative)):
+        return False
+    taking_part = {p.actor_id for p in initiative.participations}
+    own = db.session.scalars(db.select(Actor.id).filter_by(
+        region_id=initiative.region_id, municipality_id=user.municipality_id)).all()
+    return any(actor_id not in taking_part for actor_id in own)
 
 
 def can_decide_initiative_join(user: User | None, initiative: Initiative) -> bool:

@@ -67,7 +67,9 @@ class ActorForm(FlaskForm):
         "z. B. „olpe-digital“; leer lassen: aus dem Namen gebildet. Bleibt nach dem Speichern "
         "dauerhaft."))
     name = _text("actor", "name")
-    type = _select("actor", "type", vocab.ACTOR_TYPES)
+    # no type chosen for the user: the first one ("Rat") had been saved unseen, with a
+    # type/level warning; an empty type is refused as the API refuses a missing one
+    type = _select("actor", "type", vocab.ACTOR_TYPES, blank=_l("– bitte wählen –"))
     level = _select("actor", "level", vocab.LEVELS)
     sector = _select("actor", "sector", vocab.SECTORS)
     municipality = SelectField(field_label("actor", "municipality"), validate_choice=False,

@@ -267,8 +267,9 @@ def _fill_choices(form, region, kind: str, *, creating: bool, obj=None) -> None:
                      if p.provenance == "confirmed"}
         for entry in form.participants:
             entry.actor.choices = choices
+            typed = object_services.actor_keys_for(region, entry.actor.data or "")
             entry.provenance.choices = provenance_choices(
-                current_user, region, keep_confirmed=entry.actor.data in confirmed)
+                current_user, region, keep_confirmed=len(typed) == 1 and typed[0] in confirmed)
     elif kind == "formats":
         form.convenor.choices = forms.options(convenor_choices(current_user, region))
         form.participants.choices = forms.options(region_actor_choices(region))
@@ -319,6 +320,37 @@ def _choice_problems(form, region, kind: str, raw: dict) -> list[validation.Prob
                     "Kommunen bitten Sie über die Initiative um ihre Beteiligung.",
                     k=entry.get("actor"))))
     return problems
+
+
+def _participant_options(form, region) -> list[tuple[str, str]]:
+    """The type-ahead suggestions of an initiative's participant rows, as (value, label):
+    the value is what the field then holds, the actor's name where that names it alone
+    (:func:`object_services.actor_typed_names`, else its key); the label adds its
+    municipality and key ("Olpe · olpe-digital"), or, for a key, the name."""
+    if not form.participants:
+        return []
+    typed = object_services.actor_typed_names(region)
+    options = []
+    for choice in form.participants[0].actor.choices:
+        key, label = choice.value, str(choice.label)  # label: "name (municipality)"
+        if not key:
+            continue
+        value = typed.get(key, key)
+        if value == key:
+            options.append((key, label))
+        else:
+            municipality = label[len(value):].strip(" ()") if label.startswith(value) else ""
+            options.append((value, " · ".join(filter(None, (municipality, key)))))
+    return options
+
+
+def _show_participants_by_name(form, region) -> None:
+    """An initiative's participant rows name their actors as a person types them: by name
+    (:func:`_participant_options`), not by key."""
+    typed = object_services.actor_typed_names(region)
+    for entry in form.participants:
+        if entry.actor.data:
+            entry.actor.data = typed.get(entry.actor.data, entry.actor.data)
 
 
 def _typed_actor_problems(region, kind: str, raw: dict) -> list[validation.Problem]:
@@ -461,7 +493,9 @@ def create(slug: str, kind: str):
                         "übernommen).", f=validation.field_label("municipality", d["field"]),
                         p=d["platform"], g=d["given"]), "info")
             return redirect(url_for(".detail", slug=slug, kind=kind, key=k.key_of(obj)))
-    return render_template("objects/form.html", region=region, kind=k, form=form, obj=None)
+    return render_template("objects/form.html", region=region, kind=k, form=form, obj=None,
+                           participant_options=_participant_options(form, region)
+                           if kind == "initiatives" else [])
 
 
 @bp.route(f"/<slug>/{KIND_PATH}/<key>")
@@ -501,6 +535,7 @@ def edit(slug: str, kind: str, key: str):
     current = _form_data(k.edit_values(obj))
     form = k.form(data=current) if request.method == "GET" else k.form()
     if kind == "initiatives" and request.method == "GET":
+        _show_participants_by_name(form, region)
         for _n in range(3):
             form.participants.append_entry()
     _fill_choices(form, region, kind, creating=False, obj=obj)
@@ -530,7 +565,9 @@ def edit(slug: str, kind: str, key: str):
             return redirect(url_for(".detail", slug=slug, kind=kind, key=key))
     return render_template("objects/form.html", region=region, kind=k, form=form, obj=obj,
                            locked={name: (_shown(form[name]), reason)
-                                   for name, reason in locked.items() if name in form})
+                                   for name, reason in locked.items() if name in form},
+                           participant_options=_participant_options(form, region)
+                           if kind == "initiatives" else [])
 
 
 def _shown(field) -> str:

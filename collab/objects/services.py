@@ -160,6 +160,22 @@ def actor_keys_for(region: Region, text: str) -> list[str]:
     return sorted(k for k, name in rows if name.strip().casefold() == wanted.casefold())
 
 
+def actor_typed_names(region: Region) -> dict[str, str]:
+    """What names each of the region's actors in a type-ahead field, by key: its name,
+    where :func:`actor_keys_for` finds this actor alone by it, else its key (a name two
+    actors bear, or one that is another actor's key)."""
+    rows = db.session.execute(sa.select(Actor.key, Actor.name).filter_by(
+        region_id=region.id)).all()
+    keys = {key for key, _name in rows}
+    bearers: dict[str, int] = {}
+    for _key, name in rows:
+        folded = name.strip().casefold()
+        bearers[folded] = bearers.get(folded, 0) + 1
+    return {key: name if (name and name == name.strip() and name not in keys
+                          and bearers[name.casefold()] == 1) else key
+            for key, name in rows}
+
+
 # --- provenance "confirmed" ------------------------------------------------------------------
 
 #: what a record's confirmation is about, by entity (besides the records it links: an

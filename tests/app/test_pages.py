@@ -366,7 +366,9 @@ def test_member_proposes_initiatives_with_its_own_actors(as_user):
     municipality's actor is refused with a message."""
     olpe = as_user("olpe")
     choices = _options(text(olpe.get(f"{R}/initiatives/new")), "participants-0-actor")
-    assert "olpe-digital" in choices and "soest-innovation" not in choices
+    # the type-ahead offers names (olpe-digital, not soest-innovation)
+    assert "Smart-City-Projektleitung der Stadt Olpe" in choices
+    assert "Abteilung Innovation und digitaler Wandel" not in choices
     response = olpe.post(f"{R}/initiatives/new", {
         "key": "olpe-fremd", "name": "Fremd", "topic": "mobility", "status": "idea",
         "participants-0-actor": "soest-innovation", "participants-0-role": "lead"})
