@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from collab.activity.summaries import field_value
 from collab.bundles import services as bundle
 from collab.bundles import sheets
 from collab.core.models import (
@@ -42,6 +43,7 @@ from collab.core.models import (
     User,
     utcnow,
 )
+from collab.core.records import network_records
 from collab.core.store import change
 from collab.core.validation import FIELDS, Problem, ValidationError
 from collab.extensions import db
@@ -252,15 +254,41 @@ def preview(region: Region | None, doc: Any, summary: dict | None = None
             found[section] = {"added": added, "removed": removed, "updated": [], "more": 0}
     names_of = {**wanted, "region": {"region": cleaned["region"]["name"]}}
     counts = (summary or {}).get("changes", {})
-    for section, records in (summary or {}).get("updated", {}).items():
+    updated = (summary or {}).get("updated", {})
+    values = _values(region, cleaned, updated) if region is not None and updated else {}
+    for section, records in updated.items():
         entry = found.setdefault(section, {"added": [], "removed": [], "updated": [],
                                            "more": 0})
         entry["updated"] = [
             (names_of.get(section, {}).get(key, key),
-             [field_label(section, name) for name in fields])
+             values.get((section, key)) or [(field_label(section, name), None, None)
+                                            for name in fields])
             for key, fields in records.items()]
         entry["more"] = max(counts.get(section, {}).get("updated", 0) - len(records), 0)
     return {section: found[section] for section in ("region", *wanted) if section in found}
+
+
+def _values(region: Region, cleaned: dict, updated: dict) -> dict[tuple, list]:
+    """``(section, key) -> [(field label, now, after the import)]`` for the changed records
+    the dry run names, the values as the pages show them (codes as labels, dates and
+    numbers in the reader's notation); sections the records document does not hold (rules,
+    solutions) are left to their field labels."""
+    have = network_records(region, contact=True)
+    found = {}
+    for section, records in updated.items():
+        if section == "region":
+            old, new = {"region": have["region"]}, {"region": cleaned["region"]}
+        elif section in have:
+            old = {r["key"]: r for r in have[section]}
+            new = {r["key"]: r for r in cleaned.get(section, [])}
+        else:
+            continue
+        for key, fields in records.items():
+            before, after = old.get(key) or {}, new.get(key) or {}
+            found[(section, key)] = [
+                (field_label(section, name), field_value(section, name, before.get(name)),
+                 field_value(section, name, after.get(name))) for name in fields]
+    return found
 
 
 def stage(slug: str, user: User, upload: Upload) -> str:

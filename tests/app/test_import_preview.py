@@ -163,29 +163,36 @@ def test_preview_and_result_name_the_solutions_section(as_user, seed_bundle):
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_preview_names_the_changed_records_and_their_fields(as_user, seed_bundle, lang):
     """Changed records are named (the first 20 of a section, then how many more), each
-    with the fields that change."""
+    with the fields that change and their values now and after the import, as the pages
+    show them (a level by its label, in the reader's language)."""
     coordinator = as_user("koordination")
     if lang == "en":
         coordinator.post("/lang/en", {"next": R}, csrf_from=R)
     for actor in seed_bundle["actors"][:25]:
         actor["description"] = "Neu beschrieben"
-    seed_bundle["actors"][0]["level"] = "strategic"
+    first = seed_bundle["actors"][0]
+    first["level"] = "strategic" if first["level"] != "strategic" else "operational"
     tie = seed_bundle["ties"][0]
-    tie["weight"] = 1 if tie.get("weight") != 1 else 2
+    weight = tie.get("weight", 3)
+    tie["weight"] = 1 if weight != 1 else 2
     page = text(_upload(coordinator, seed_bundle))
+    after = '<span class="after">Neu beschrieben</span>'
     if lang == "de":
         assert "Akteure: würden geändert (25)" in page
-        assert "(Ebene, Beschreibung)" in page and "(Stärke)" in page
+        assert "<li>Ebene: " in page and "<li>Beschreibung: " in page
+        assert f'<li>Stärke: <span class="before">{weight}</span> → ' \
+               f'<span class="after">{tie["weight"]}</span></li>' in page
+        assert "politisch-strategisch" in page or "Umsetzung" in page
         assert "und 5 weitere Einträge" in page
     else:
         assert "Actors: would be changed (25)" in page
-        assert "(Level, Description)" in page and "(Strength)" in page
+        assert "<li>Level: " in page and "<li>Description: " in page
+        assert "<li>Strength: " in page
         assert "and 5 more entries" in page
-    lists = re.findall(r'<ul class="consequences updated">(.*?)</ul>', page, re.S)
-    actors = next(found for found in lists if seed_bundle["actors"][0]["name"] in found)
-    named = re.findall(r'<li>(.*?)(?: <span class="help">.*?</span>)?</li>', actors)
+    assert after in page
+    block = page.split("würden geändert (25)" if lang == "de" else "would be changed (25)")[1]
+    named = re.findall(r'<li>([^<]*)<ul class="fields">', block)
     assert named[:20] == [str(escape(a["name"])) for a in seed_bundle["actors"][:20]]
-    assert len(named) == 21  # and the line saying how many more
 
 
 def test_api_import_with_if_version_refuses_after_a_change(api, seed_bundle):
