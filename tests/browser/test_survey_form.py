@@ -34,15 +34,17 @@ def test_olpe_fills_in_and_submits_the_survey(live_server, signed_in):
     page.goto(f"{live_server.url}/regions/swf5/surveys")
     page.click(f"a[href$='/surveys/{survey_id}/answer']")
     page.wait_for_selector("form.survey-form")
-    # the partner field offers type-ahead from the region's actors (a datalist, no script)
-    assert page.locator("datalist#survey-actors option[value=soest-innovation]").count() == 1
+    # the partner field offers type-ahead from the region's actors by name (a datalist, no
+    # script); the name is taken as the actor's key
+    assert page.locator('datalist#survey-actors option'
+                        '[value="Abteilung Innovation und digitaler Wandel"]').count() == 1
     rows = page.locator("table.survey-partners tbody tr").count()
     page.click("input[name=more]")  # one more row, without JavaScript
     page.wait_for_selector("form.survey-form")
     assert page.locator("table.survey-partners tbody tr").count() == rows + 1
     page.select_option("select[name=unit-olpe-digital]", "coordinating")
     page.select_option("select[name=p-0-from]", "olpe-digital")
-    page.fill("input[name=p-0-actor]", "soest-innovation")
+    page.fill("input[name=p-0-actor]", "Abteilung Innovation und digitaler Wandel")
     page.select_option("select[name=p-0-frequency]", "weekly")
     page.select_option("select[name=p-0-trust]", "4")
     page.select_option("select[name=p-0-value]", "5")
@@ -52,7 +54,8 @@ def test_olpe_fills_in_and_submits_the_survey(live_server, signed_in):
     page.wait_for_selector(".flash-success")
     assert "Ihre Antwort ist gespeichert" in page.inner_text("main")
     # the answer is shown again when the form is opened again
-    assert page.input_value("input[name=p-0-actor]") == "soest-innovation"
+    assert page.input_value("input[name=p-0-actor]") == \
+        "Abteilung Innovation und digitaler Wandel"
     assert page.input_value("select[name=p-0-trust]") == "4"
     from collab.core.models import Actor, Tie
     with live_server.app.app_context():
