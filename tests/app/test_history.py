@@ -92,6 +92,7 @@ def test_a_member_cannot_undo_into_records_of_others(app, api, as_user):
     olpe = as_user("olpe")
     page = olpe.get(f"{R}/activity/{entry}/undo").get_data(as_text=True)
     assert "nicht bearbeiten dürfen" in page and "initiatives/lora" in page
+    assert "Zurück zum Änderungsprotokoll" in page
     assert 'type="submit" class="danger"' not in page
     refused = olpe.post(f"{R}/activity/{entry}/undo", csrf_from=f"{R}/activity")
     assert refused.status_code == 403
