@@ -580,6 +580,8 @@ def _survey_schemas() -> dict[str, Any]:
             "id": {"type": "integer"}, "region": {"type": "string"},
             "opened_at": {"type": "string"}, "closes_at": {"type": "string", "format": "date"},
             "open": {"type": "boolean"},
+            "ended_at": {"type": ["string", "null"], "description": "when the coordinator "
+                         "ended the round early (UTC); closes_at stays the planned day"},
             "members": {"type": "integer"}, "answered": {"type": "integer"},
             "response_rate": {"type": "number"}, "named_ties": {"type": "integer"},
             "confirmed_ties": {"type": "integer"}, "confirmed_share": {"type": "number"},

@@ -871,8 +871,10 @@ class Survey(db.Model):
     region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
     #: when it was opened
     opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    #: the last day answers are taken
+    #: the last day answers are taken (as planned when it was opened)
     closes_at: Mapped[dt.date]
+    #: when the coordinator ended it early (None: it runs, or ran, to ``closes_at``)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     #: the coordinator account that opened it
     opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 

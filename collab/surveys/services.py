@@ -63,8 +63,9 @@ def today():
 
 
 def is_open(survey: Survey) -> bool:
-    """Answers are taken until the end of the closing day."""
-    return today() <= survey.closes_at
+    """Answers are taken until the end of the closing day, unless the coordinator ended the
+    round early."""
+    return survey.ended_at is None and today() <= survey.closes_at
 
 
 def latest_possible_close(day: dt.date) -> dt.date:
@@ -79,7 +80,8 @@ def latest_possible_close(day: dt.date) -> dt.date:
 def open_round(region: Region) -> Survey | None:
     """The region's round still taking answers, if any (there is one at a time)."""
     return db.session.scalar(sa.select(Survey).where(
-        Survey.region_id == region.id, Survey.closes_at >= today()).order_by(Survey.id))
+        Survey.region_id == region.id, Survey.ended_at.is_(None),
+        Survey.closes_at >= today()).order_by(Survey.id))
 
 
 def open_survey(region: Region, raw: dict, user: User | None) -> Survey:
@@ -137,7 +139,7 @@ def remind_due_surveys(day: dt.date | None = None) -> list[tuple[Survey, int]]:
     reminded."""
     day = day or today()
     due = db.session.scalars(sa.select(Survey).where(
-        Survey.closes_at >= day,
+        Survey.ended_at.is_(None), Survey.closes_at >= day,
         Survey.closes_at <= day + dt.timedelta(days=SURVEY_REMINDER_DAYS))
         .order_by(Survey.id)).all()
     done = []
@@ -177,9 +179,9 @@ def close_survey(region: Region, survey: Survey, user: User | None) -> Survey:
     with change(region, user, "survey.close", str(survey.id),
                 _("Netzwerkbefragung, Runde %(n)d, vorzeitig beendet", n=survey.id),
                 data=False):
-        # the last day answers were taken is yesterday (today's were taken until now, and
-        # a new round may open today); the day it was ended is the activity log's entry
-        survey.closes_at = today() - dt.timedelta(days=1)
+        # it takes no answers from now on, and a new round may open today; its closing
+        # date stays the planned one
+        survey.ended_at = utcnow()
         notifications.mark_read_about(survey_url(region, survey), SURVEY_KINDS)
     return survey
 
@@ -187,15 +189,10 @@ def close_survey(region: Region, survey: Survey, user: User | None) -> Survey:
 def ended_early(region: Region) -> dict[int, dt.date]:
     """The local day each round of ``region`` that the coordinator ended early was ended on,
     by the round's id (a round that ran to its closing date is absent). Shown instead of
-    its closing date, which then lies before the day it was ended, and may lie before the
-    day it was opened."""
-    found: dict[int, dt.date] = {}
-    for target, at in db.session.execute(sa.select(Activity.target, Activity.at).where(
-            Activity.region_id == region.id, Activity.action == "survey.close")
-            .order_by(Activity.id)):
-        if target.isdigit():
-            found[int(target)] = to_local(at).date()
-    return found
+    its closing date, which then lies after the day it was ended."""
+    return {survey_id: to_local(at).date() for survey_id, at in db.session.execute(
+        sa.select(Survey.id, Survey.ended_at).where(Survey.region_id == region.id,
+                                                    Survey.ended_at.is_not(None)))}
 
 
 def closing(survey: Survey, early: dict[int, dt.date]) -> dict[str, Any]:
@@ -569,7 +566,9 @@ def survey_record(region: Region, survey: Survey, user: User | None) -> dict[str
     record: dict[str, Any] = {
         "id": survey.id, "region": region.slug,
         "opened_at": survey.opened_at.isoformat(timespec="seconds"),
-        "closes_at": survey.closes_at.isoformat(), "open": is_open(survey)}
+        "closes_at": survey.closes_at.isoformat(), "open": is_open(survey),
+        "ended_at": (survey.ended_at.isoformat(timespec="seconds")
+                     if survey.ended_at is not None else None)}
     if perm.can_read_survey_results(user, region):
         st = status(region, survey)
         record.update(members=st["members"], answered=st["answered"],

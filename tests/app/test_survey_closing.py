@@ -68,6 +68,25 @@ def test_a_round_ended_early_shows_the_day_it_was_ended(app, api, as_user):
     assert refused.get_json()["error"] == f"Diese Befragung wurde am {ended} vorzeitig beendet."
 
 
+def test_ending_a_round_early_keeps_its_planned_date_and_records_when(app, api, as_user):
+    """The round's closing date stays the planned one; ``ended_at`` says when the coordinator
+    ended it (the API shows both), and a new round may open the same day."""
+    from .test_surveys import CLOSES
+
+    survey = _open(api)
+    _close(as_user, survey)
+    record = api("koordination").get(f"/regions/swf5/surveys/{survey}").get_json()
+    assert record["closes_at"] == CLOSES and record["open"] is False
+    assert record["ended_at"] and record["ended_at"].startswith(dt.date.today().isoformat()[:4])
+    with app.app_context():
+        ended = db.session.get(Survey, survey)
+        assert ended.closes_at.isoformat() == CLOSES and ended.ended_at is not None
+    again = api("koordination").post("/regions/swf5/surveys", {"closes_at": CLOSES})
+    assert again.status_code == 201, again.get_json()
+    assert api("koordination").get(f"/regions/swf5/surveys/{again.get_json()['id']}") \
+        .get_json()["ended_at"] is None
+
+
 def test_a_round_run_to_its_end_shows_its_closing_date(app, api, as_user):
     """A round that ran to its closing date keeps it, on the list and on the answer page."""
     survey = _open(api)
