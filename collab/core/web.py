@@ -72,16 +72,16 @@ def page_to_return_to(target: str | None) -> str | None:
     if target is None:
         return None
     adapter = current_app.url_map.bind("localhost")
-    path = urlsplit(target).path
+    asked = path = urlsplit(target).path
     while path:
         try:
             adapter.match(path, method="GET")
-        except RequestRedirect:
-            return path if path != urlsplit(target).path else target
+        except RequestRedirect:  # answers GET with a redirect (a trailing slash)
+            pass
         except HTTPException:
             path = path.rsplit("/", 1)[0]
             continue
-        return target if path == urlsplit(target).path else path
+        return target if path == asked else path  # the query belongs to the page asked
     return None
 
 

@@ -144,7 +144,7 @@ def undo(slug: str, activity_id: int):
     activity = db.get_or_404(Activity, activity_id)
     perm.require(perm.can_undo(current_user, region, activity))
     form = EmptyForm()
-    problem = history.undo_problem(activity, current_user, region)
+    problems: list = []
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -152,14 +152,13 @@ def undo(slug: str, activity_id: int):
             history.undo(region, activity, current_user)
         except (ValidationError, store.Conflict) as exc:
             problems = getattr(exc, "problems", None) or [exc]
-            return render_template("history/undo.html", region=region, activity=activity,
-                                   form=form, problem=problem, problems=problems,
-                                   preview=history.undo_preview(region, activity)), 422
-        flash(_("Rückgängig gemacht."))
-        return redirect(url_for("activity.activity", slug=slug))
+        else:
+            flash(_("Rückgängig gemacht."))
+            return redirect(url_for("activity.activity", slug=slug))
+    preview = history.undo_preview(region, activity)  # once, for the page and the rule
     return render_template("history/undo.html", region=region, activity=activity, form=form,
-                           problem=problem, problems=[],
-                           preview=history.undo_preview(region, activity))
+                           problem=history.undo_problem(activity, current_user, region, preview),
+                           problems=problems, preview=preview), 422 if problems else 200
 
 
 # --- pictures ---------------------------------------------------------------------------------

@@ -214,9 +214,10 @@ def restore(region: Region, snap: Snapshot, user: User | None) -> dict[str, Any]
 
 
 def undo_problem(activity: Activity, user: User | None = None,
-                 region: Region | None = None) -> str | None:
+                 region: Region | None = None, preview: dict | None = None) -> str | None:
     """Why the entry cannot be undone (None when it can); with ``user`` and ``region`` also
-    when the undo would change records that account may not edit (:func:`perm.undo_beyond`)."""
+    when the undo would change records that account may not edit (:func:`perm.undo_beyond`;
+    ``preview``: :func:`undo_preview`, when the caller has it already)."""
     if not activity.before:
         return _("Dieser Eintrag lässt sich nicht rückgängig machen.")
     if activity.at < utcnow() - dt.timedelta(days=UNDO_DAYS):
@@ -224,19 +225,24 @@ def undo_problem(activity: Activity, user: User | None = None,
     if db.session.scalar(sa.select(Activity.id).filter_by(undo_of=activity.id)) is not None:
         return _("Bereits rückgängig gemacht.")
     if region is not None:
-        beyond = _beyond(region, activity, user)
-        if beyond:
-            return _("Das Rückgängigmachen würde auch Einträge ändern, die Sie nicht "
-                     "bearbeiten dürfen: %(k)s. Bitte wenden Sie sich an die Koordination.",
-                     k=", ".join(beyond))
+        return _beyond_problem(_beyond(region, activity, user, preview))
     return None
 
 
-def _beyond(region: Region, activity: Activity, user: User | None) -> list[str]:
+def _beyond_problem(beyond: list[str]) -> str | None:
+    if not beyond:
+        return None
+    return _("Das Rückgängigmachen würde auch Einträge ändern, die Sie nicht "
+             "bearbeiten dürfen: %(k)s. Bitte wenden Sie sich an die Koordination.",
+             k=", ".join(beyond))
+
+
+def _beyond(region: Region, activity: Activity, user: User | None,
+            preview: dict | None = None) -> list[str]:
     """The records the undo would change that ``user`` may not edit."""
     if perm.can_manage_region(user, region) or "positions" in (activity.before or {}):
         return []
-    changes = undo_preview(region, activity)["changes"]
+    changes = (preview or undo_preview(region, activity))["changes"]
     home: dict[str, str | None] = dict(db.session.execute(
         sa.select(Actor.key, Municipality.key)
         .outerjoin(Municipality, Actor.municipality_id == Municipality.id)
@@ -340,8 +346,7 @@ def undo(region: Region, activity: Activity, user: User | None) -> dict[str, Any
     if problem:
         raise store.Conflict(problem)
     beyond = _beyond(region, activity, user)
-    if beyond:
-        store.require(False, undo_problem(activity, user, region))
+    store.require(not beyond, _beyond_problem(beyond))
     before = activity.before
     params = {"of": activity.id, "action": activity.action}
     if "positions" in before:

@@ -43,10 +43,9 @@ def index(slug: str):
             return redirect(url_for(".detail", slug=slug, survey_id=survey.id))
     own = perm.own_membership(current_user, region)
     rounds = survey_services.surveys(region)
-    early = survey_services.ended_early(region)
     return render_template("surveys/index.html", region=region, form=form, surveys=rounds,
                            running=survey_services.open_round(region),
-                           ends={s.id: survey_services.closing(s, early) for s in rounds},
+                           ends={s.id: survey_services.closing(s) for s in rounds},
                            can_answer=own is not None and perm.can_answer_survey(
                                current_user, region, own.municipality))
 
@@ -64,8 +63,7 @@ def detail(slug: str, survey_id: int):
         perm.require(False)
     return render_template("surveys/detail.html", region=region, survey=survey,
                            status=survey_services.status(region, survey),
-                           end=survey_services.closing(survey,
-                                                       survey_services.ended_early(region)),
+                           end=survey_services.closing(survey),
                            change_labels=survey_services.CHANGE_LABELS)
 
 
@@ -111,7 +109,7 @@ def answer(slug: str, survey_id: int):
         municipality = own.municipality
     perm.require(perm.can_answer_survey(current_user, region, municipality))
     response = survey_services.response_of(survey, municipality)
-    end = survey_services.closing(survey, survey_services.ended_early(region))
+    end = survey_services.closing(survey)
     if not end["open"]:
         # a closed round shows the answer given, read-only; a form posted into it (a page
         # loaded before it closed) saves nothing and says so

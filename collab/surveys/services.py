@@ -186,22 +186,13 @@ def close_survey(region: Region, survey: Survey, user: User | None) -> Survey:
     return survey
 
 
-def ended_early(region: Region) -> dict[int, dt.date]:
-    """The local day each round of ``region`` that the coordinator ended early was ended on,
-    by the round's id (a round that ran to its closing date is absent). Shown instead of
-    its closing date, which then lies after the day it was ended."""
-    return {survey_id: to_local(at).date() for survey_id, at in db.session.execute(
-        sa.select(Survey.id, Survey.ended_at).where(Survey.region_id == region.id,
-                                                    Survey.ended_at.is_not(None)))}
-
-
-def closing(survey: Survey, early: dict[int, dt.date]) -> dict[str, Any]:
+def closing(survey: Survey) -> dict[str, Any]:
     """How a round's end reads: ``{"open": bool, "early": bool, "day": date}``, where
     ``day`` is the last day answers are taken for a round that ran or runs to its closing
-    date, and the day it was ended for one the coordinator ended early (``early``: from
-    :func:`ended_early`)."""
-    if survey.id in early and not is_open(survey):
-        return {"open": False, "early": True, "day": early[survey.id]}
+    date, and the local day it was ended for one the coordinator ended early (its planned
+    closing date then lies after that day)."""
+    if survey.ended_at is not None:
+        return {"open": False, "early": True, "day": to_local(survey.ended_at).date()}
     return {"open": is_open(survey), "early": False, "day": survey.closes_at}
 
 
@@ -416,7 +407,7 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
                                                      municipality_id=municipality.id)):
         require(False)
     if not is_open(survey):
-        end = closing(survey, ended_early(region))
+        end = closing(survey)
         if end["early"]:
             raise Conflict(_("Diese Befragung wurde am %(d)s vorzeitig beendet.",
                              d=end["day"].strftime("%d.%m.%Y")), field="closes_at")

@@ -8,17 +8,9 @@ import sqlalchemy as sa
 
 from collab.extensions import db
 
-pytestmark = pytest.mark.browser
+from .test_survey_layout import OVERFLOW
 
-#: how far the page is wider than the window, and the form's fields that stick out of it
-OVERFLOW = """() => {
-    const width = window.innerWidth;
-    return {width: width, scroll: document.documentElement.scrollWidth,
-        sticking: [...document.querySelectorAll('main :is(select, input, button, th, td)')]
-            .filter(e => { const r = e.getBoundingClientRect();
-                           return r.width && (r.right > width + 0.5 || r.left < -0.5); })
-            .map(e => e.tagName + '[name=' + e.getAttribute('name') + ']').slice(0, 5)};
-}"""
+pytestmark = pytest.mark.browser
 
 #: the smallest text of a chart in CSS pixels as shown (font size × the drawing's scale)
 SMALLEST_TEXT = """chart => {
