@@ -41,6 +41,27 @@ def _require_browser():
         pytest.skip(message)
 
 
+def _static_read_whole(app):
+    """Static files handed over as one bytes chunk, their file closed before werkzeug writes.
+
+    werkzeug's development server closes a response's iterable only after draining the
+    socket; when Chromium cancels a request (the icon, on navigation) that drain raises
+    ConnectionResetError first, the file is never closed, and pytest's `error` filter turns
+    the ResourceWarning into a failure of whichever test runs next."""
+
+    def wsgi(environ, start_response):
+        response = app(environ, start_response)
+        if not environ.get("PATH_INFO", "").startswith("/static/"):
+            return response
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return wsgi
+
+
 class LiveServer:
     """The app served by werkzeug in a background thread on 127.0.0.1 and a free port."""
 
@@ -48,7 +69,7 @@ class LiveServer:
         from werkzeug.serving import make_server
 
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, _static_read_whole(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
