@@ -627,6 +627,13 @@ def _foreign_participant_changes(
             problems.append(Problem("participants", _(
                 "Beteiligte: „%(a)s“ gehört zu einer anderen Kommune; die Beteiligung beendet "
                 "nur diese Kommune selbst oder die Koordination der Region.", a=p.actor.name)))
+    had_lead = [p.actor for p in initiative.participations if p.role == "lead"]
+    if had_lead and not any(role == "lead" for _actor, role, _extras in applied):
+        # a member would hand the initiative to nobody, and lose its own right to edit it
+        problems.append(Problem("participants", _(
+            "Beteiligte: Die Initiative braucht eine Federführung. „%(a)s“ bleibt "
+            "federführend; eine andere Federführung bestimmt die Koordination der Region.",
+            a=had_lead[0].name)))
     return problems, applied, invitations
 
 

@@ -150,3 +150,22 @@ def test_the_lead_invites_through_the_edit_page(api, as_user):
     record = api("gast").get(I).get_json()
     assert record["description"] == "Auf der Seite geändert"
     assert _participants(api) == before
+
+
+def test_the_lead_cannot_leave_the_initiative_without_a_lead(api, as_user):
+    """Demoting or removing its own lead would leave the initiative to nobody and take the
+    member's own right to edit it; handing over goes through an invitation first."""
+    before = _participants(api)
+    demoted = [{**p, "role": "partner"} if p["role"] == "lead" else p for p in before]
+    refused = api("olpe").patch(I, {"participants": demoted})
+    assert refused.status_code == 422
+    assert "braucht eine Federführung" in refused.get_json()["details"][0]["message"]
+    dropped = [p for p in before if p["role"] != "lead"]
+    assert api("olpe").patch(I, {"participants": dropped}).status_code == 422
+    assert _participants(api) == before
+    # a hand-over goes through the coordinator, who may change the lead as it likes
+    handed = [{**p, "role": "partner"} if p["role"] == "lead" else p for p in before]
+    handed.append({"actor": "soest-rat", "role": "lead"})
+    assert api("koordination").patch(I, {"participants": handed}).status_code == 200
+    assert {"actor": "soest-rat", "role": "lead"} in _participants(api)
+    assert "olpe-digital" in {p["actor"] for p in _participants(api)}
