@@ -60,7 +60,7 @@ STATE_STYLES = {
 }
 _UNKNOWN_STATE = ("#bababa", "·", _TEXT)
 
-WIDTH = 640           # width of every chart in user units (the viewBox)
+WIDTH = 640           # width of every chart in user units (the viewBox; a phone drawing: below)
 FONT = 12             # font size in user units
 CHAR = 0.6 * FONT     # assumed average character width, for laying out labels
 ROW = 24              # height of one bar row
@@ -70,6 +70,11 @@ MAX_LABEL = 200       # widest label column; longer labels are shortened (full t
 #: font size of the ballot bar: it is drawn for a phone, where its 640 units are about 360
 #: px wide (text of about 11 px); the page's stylesheet keeps it narrow on wide screens
 BALLOT_FONT = 20
+#: width of a chart's phone drawing (``phone=True``): a phone shows it about 335–365 px
+#: wide, so its 12-unit text is 12.5–13.5 px there
+PHONE_WIDTH = 320
+#: height of a row of the phone drawing: its label on a line of its own, the bar below
+PHONE_ROW = 2 * BAR + PAD
 
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 # characters XML 1.0 does not allow (C0 controls except tab/newline/return, surrogates,
@@ -201,23 +206,23 @@ def _axis(x0: float, width: float, y_top: float, y_bottom: float, ticks: list[fl
 
 
 def _legend(items: Sequence[tuple[str, str, str | None]], y: float, x0: float = 0,
-            font: float = FONT) -> tuple[list[Markup], float]:
+            font: float = FONT, width: float = WIDTH) -> tuple[list[Markup], float]:
     """Swatches with labels, flowing over as many lines as needed; returns (elements, height).
 
     ``items`` are (label, fill, stroke); the fill may be ``url(#…)``. Sizes grow with
-    ``font`` (the chart's font size).
+    ``font`` (the chart's font size); lines end at ``width`` (the chart's).
     """
     k = font / FONT
     out, x, line = [], x0, 0
     for label, fill, stroke in items:
-        width = (14 + 4 + 16) * k + len(label) * 0.6 * font
-        if x > x0 and x + width > WIDTH:
+        room = (14 + 4 + 16) * k + len(label) * 0.6 * font
+        if x > x0 and x + room > width:
             x, line = x0, line + 1
         top = y + 2 + line * 20 * k
         out.append(_el("rect", x=float(x), y=float(top + 3 * k), width=_n(14 * k),
                        height=_n(14 * k), fill=fill, stroke=stroke or "none", stroke_width="1"))
         out.append(_label(x + 18 * k, top + 10 * k, label))
-        x += width
+        x += room
     return out, (line + 1) * 20 * k + 2 if items else 0
 
 
@@ -233,22 +238,26 @@ def _chart_id(chart_id: str | None, kind: str, payload: object) -> str:
 
 
 def _svg(cid: str, kind: str, title: str, desc: str, height: float, body: list[Markup],
-         defs: Sequence[Markup] = (), font: float = FONT) -> Markup:
+         defs: Sequence[Markup] = (), font: float = FONT, phone: bool = False) -> Markup:
+    """The chart's ``<svg>``; ``phone``: drawn :data:`PHONE_WIDTH` wide, class ``kn-phone``."""
     head = [_el("title", title, id=f"{cid}-title"), _el("desc", desc, id=f"{cid}-desc")]
     if defs:
         head.append(_el("defs", list(defs)))
+    width = PHONE_WIDTH if phone else WIDTH
     return _el("svg", head + body, xmlns="http://www.w3.org/2000/svg", id=cid,
-               class_=f"kn-chart kn-chart-{kind}", viewBox=f"0 0 {WIDTH} {_n(height)}",
+               class_=f"kn-chart kn-chart-{kind}" + (" kn-phone" if phone else ""),
+               viewBox=f"0 0 {width} {_n(height)}",
                width="100%", role="img", aria_labelledby=f"{cid}-title",
                aria_describedby=f"{cid}-desc", font_family="inherit", font_size=_n(font))
 
 
-def _empty(cid: str, kind: str, title: str, empty_text: str) -> Markup:
+def _empty(cid: str, kind: str, title: str, empty_text: str, phone: bool = False) -> Markup:
     """The small chart shown when there is nothing to draw: the caller's text, in a frame."""
-    body = [_el("rect", x="0.5", y="0.5", width=str(WIDTH - 1), height="39", fill="none",
+    width = PHONE_WIDTH if phone else WIDTH
+    body = [_el("rect", x="0.5", y="0.5", width=str(width - 1), height="39", fill="none",
                 stroke=_GRID, stroke_dasharray="4 3"),
-            _label(WIDTH / 2, 20, empty_text, "middle", _MUTED, class_="kn-empty")]
-    return _svg(cid, kind, title, f"{title}: {empty_text}", 40, body)
+            _label(width / 2, 20, empty_text, "middle", _MUTED, class_="kn-empty")]
+    return _svg(cid, kind, title, f"{title}: {empty_text}", 40, body, phone=phone)
 
 
 def _hatch(pattern_id: str, colour: str) -> Markup:
@@ -452,7 +461,7 @@ def level_matrix(rows: Sequence[tuple[str, Mapping[str, str]]],
 def gaps_by_kind(counts: Sequence[tuple[str, Mapping[str, int]]],
                  severity_labels: Mapping[str, str], title: str, *, desc: str | None = None,
                  empty_text: str = "Keine Daten", fmt: Callable[[float], str] = plain_number,
-                 chart_id: str | None = None) -> Markup:
+                 chart_id: str | None = None, phone: bool = False) -> Markup:
     """The number of gaps of each kind, as bars stacked by severity.
 
     Parameters
@@ -464,10 +473,16 @@ def gaps_by_kind(counts: Sequence[tuple[str, Mapping[str, int]]],
         the order of the segments); severities not named here follow with their key.
     title, desc, empty_text, fmt, chart_id
         As in :func:`taktgeber_bars`.
+    phone : bool
+        Draw it for a phone: :data:`PHONE_WIDTH` units wide (class ``kn-phone``), each
+        kind's label on a line of its own above its bar, the bars as long as the width
+        allows and no axis (every bar carries its counts and its total). By default the
+        labels stand left of the bars, on a scale with an axis below.
     """
-    cid = _chart_id(chart_id, "gaps", (counts, severity_labels, title))
+    payload = (counts, severity_labels, title) + (("phone",) if phone else ())
+    cid = _chart_id(chart_id, "gaps", payload)
     if not counts:
-        return _empty(cid, "gaps", title, empty_text)
+        return _empty(cid, "gaps", title, empty_text, phone=phone)
     order = list(severity_labels)
     for _kind, by_severity in counts:
         order += [s for s in by_severity if s not in order]
@@ -477,43 +492,58 @@ def gaps_by_kind(counts: Sequence[tuple[str, Mapping[str, int]]],
     for i, (kind, by_severity) in enumerate(counts):
         values = [(s, _value(by_severity.get(s, 0), f"counts[{i}][{s!r}]")) for s in order]
         rows.append((_text(kind), [(s, v) for s, v in values if v > 0]))
-    ticks = _ticks(max(sum(v for _s, v in segs) for _k, segs in rows), integer=True)
-    end = ticks[-1]
-    label_w = _label_width(k for k, _segs in rows)
-    bar_x = label_w + PAD
-    bar_w = WIDTH - bar_x - 40
+    highest = max(sum(v for _s, v in segs) for _k, segs in rows)
+    width = PHONE_WIDTH if phone else WIDTH
 
     body: list[Markup] = []
-    legend, legend_h = _legend([(label_of[s], colour[s], _MUTED) for s in order], 0)
+    legend, legend_h = _legend([(label_of[s], colour[s], _MUTED) for s in order], 0,
+                               width=width)
     body += legend
     y0 = legend_h + PAD
-    y_end = y0 + ROW * len(rows)
-    body += _axis(bar_x, bar_w, y0, y_end, ticks, fmt)
+    y_end = y0 + (PHONE_ROW if phone else ROW) * len(rows)
+    if phone:
+        # the label above the bar; the longest bar leaves room for its total
+        row_h, bar_top = PHONE_ROW, BAR
+        end = highest or 1
+        label_x, label_w, bar_x = 0.0, float(width), 1.0   # 1: the bars' left edge in view
+        bar_w = width - bar_x - len(fmt(highest)) * CHAR - 6
+    else:
+        row_h, bar_top = ROW, (ROW - BAR) / 2
+        ticks = _ticks(highest, integer=True)
+        end = ticks[-1]
+        label_w = _label_width(k for k, _segs in rows)
+        label_x, bar_x = label_w, label_w + PAD
+        bar_w = width - bar_x - 40
+        body += _axis(bar_x, bar_w, y0, y_end, ticks, fmt)
     for j, (kind, segments) in enumerate(rows):
-        y = y0 + j * ROW
+        y = y0 + j * row_h
         total = sum(v for _s, v in segments)
+        shown = _shorten(kind, label_w if phone else label_w - PAD)
         items = [_el("title", f"{kind}: {fmt(total)}"),
-                 _label(label_w, y + ROW / 2, _shorten(kind, label_w - PAD), "end")]
+                 _label(label_x, y + BAR / 2, shown) if phone
+                 else _label(label_x, y + ROW / 2, shown, "end")]
+        middle = y + bar_top + BAR / 2
         x = bar_x
         for severity, value in segments:
-            width = bar_w * value / end
+            seg_w = bar_w * value / end
             items.append(_el("rect", _el("title", f"{kind} – {label_of[severity]}: {fmt(value)}"),
-                             x=float(x), y=float(y + (ROW - BAR) / 2), width=float(width),
+                             x=float(x), y=float(y + bar_top), width=float(seg_w),
                              height=str(BAR), fill=colour[severity], stroke=_MUTED,
                              stroke_width="0.5", class_="kn-seg", data_severity=severity,
                              data_value=repr(value)))
-            if width >= len(fmt(value)) * CHAR + 4:
+            if seg_w >= len(fmt(value)) * CHAR + 4:
                 ink = "#ffffff" if order.index(severity) == 0 else _TEXT
-                items.append(_label(x + width / 2, y + ROW / 2, fmt(value), "middle", ink))
-            x += width
-        items.append(_label(x + 4, y + ROW / 2, fmt(total), class_="kn-total"))
+                items.append(_label(x + seg_w / 2, middle, fmt(value), "middle", ink))
+            x += seg_w
+        items.append(_label(x + 4, middle, fmt(total), class_="kn-total"))
         body.append(_el("g", items, class_="kn-row"))
     if desc is None:
         desc = "; ".join(
             f"{kind}: {fmt(sum(v for _s, v in segs))}"
             + (" (" + ", ".join(f"{label_of[s]} {fmt(v)}" for s, v in segs) + ")" if segs else "")
             for kind, segs in rows)
-    return _svg(cid, "gaps", title, desc, y_end + 2 * PAD + FONT, body)
+    height = y_end + PAD if phone else y_end + 2 * PAD + FONT
+    return _svg(cid, "gaps", title, desc, height, body, phone=phone)
 
 
 def topic_experience(rows: Sequence[tuple[str, int, int]], labels: Mapping[str, str],

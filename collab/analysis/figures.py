@@ -47,7 +47,10 @@ def level_chart(report: dict, names: dict, *, rows: int = MATRIX_ROWS) -> Markup
         chart_id="chart-levels")
 
 
-def gaps_chart(report: dict, kind_labels: dict, severity_labels: dict) -> Markup:
+def gaps_chart(report: dict, kind_labels: dict, severity_labels: dict, *,
+               phone: bool = False) -> Markup:
+    """The gaps by kind and severity; ``phone``: the drawing for a phone's width (labels
+    above the bars), id ``chart-gaps-phone``."""
     counts: dict = {}
     for gap in report["gaps"]:
         counts.setdefault(gap["kind"], {}).setdefault(gap["severity"], 0)
@@ -57,7 +60,9 @@ def gaps_chart(report: dict, kind_labels: dict, severity_labels: dict) -> Markup
             for k in sorted(counts, key=lambda k: (-sum(counts[k].values()), order.get(k, 99)))]
     return charts.gaps_by_kind(data, {k: str(v) for k, v in severity_labels.items()},
                                _("Lücken nach Art und Dringlichkeit"),
-                               empty_text=_("Keine Lücken"), fmt=_fmt, chart_id="chart-gaps")
+                               empty_text=_("Keine Lücken"), fmt=_fmt,
+                               chart_id="chart-gaps-phone" if phone else "chart-gaps",
+                               phone=phone)
 
 
 def topic_chart(report: dict) -> Markup:
@@ -71,10 +76,13 @@ def topic_chart(report: dict) -> Markup:
 
 def report_charts(report: dict, names: dict, part_labels: dict, kind_labels: dict,
                   severity_labels: dict) -> dict[str, Markup]:
-    """The four charts of a report: ``taktgeber``, ``levels``, ``gaps``, ``topics``."""
+    """The four charts of a report: ``taktgeber``, ``levels``, ``gaps``, ``topics``, and
+    ``gaps_phone``, the gaps chart's drawing for a phone (the page shows it instead of
+    ``gaps`` on a narrow screen)."""
     return {"taktgeber": taktgeber_chart(report, part_labels),
             "levels": level_chart(report, names),
             "gaps": gaps_chart(report, kind_labels, severity_labels),
+            "gaps_phone": gaps_chart(report, kind_labels, severity_labels, phone=True),
             "topics": topic_chart(report)}
 
 

@@ -79,17 +79,61 @@ def _ballot(app) -> int:
 def test_charts_are_readable_on_a_phone(width, signed_in, live_server):
     """QA: at 390 px the ballot bar and the gaps chart shrank with their frame, their text
     6–7 px high. The ballot bar is drawn for a phone (and kept narrow on a wide screen),
-    the gaps chart keeps its size and scrolls in its figure: text of at least 11 px, and
-    the page itself no wider than the window."""
+    the gaps chart has a drawing of its own for a phone (see the test below): text of at
+    least 11 px, and the page itself no wider than the window."""
     rule_id = _ballot(live_server.app)
     page = signed_in("olpe", phone=width == 390)
     page.set_viewport_size({"width": width, "height": 844})
     page.goto(f"{live_server.url}/regions/swf5/rules/{rule_id}")
     ballot = page.evaluate(SMALLEST_TEXT, "svg.kn-chart-ballot")
     page.goto(f"{live_server.url}/regions/swf5/analysis")
-    page.wait_for_selector("#chart-gaps", timeout=300_000)
-    gaps = page.evaluate(SMALLEST_TEXT, "#chart-gaps")
+    page.wait_for_selector("#chart-gaps", state="attached", timeout=300_000)
+    gaps = page.evaluate(SMALLEST_TEXT, "#chart-gaps-phone" if width == 390 else "#chart-gaps")
     for state in (ballot, gaps):
         assert state["count"] and state["smallest"] >= 11, (width, ballot, gaps)
         assert state["page"] <= state["width"] == width, (width, ballot, gaps)
         assert state["smallest"] <= 18, (width, ballot, gaps)  # not shouting on a wide screen
+
+
+#: the gaps chart's figure: how far its content is wider than its box, which of its
+#: drawings is shown, that drawing's smallest text (CSS px), its labels, and the texts that
+#: stand outside the figure
+GAPS_FIGURE = """() => {
+    const figure = document.querySelector('#gaps figure.chart');
+    const box = figure.getBoundingClientRect();
+    const shown = [...figure.querySelectorAll('svg')]
+        .filter(s => s.getBoundingClientRect().width > 0);
+    const svg = shown[0];
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    const texts = [...svg.querySelectorAll('text')];
+    return {client: figure.clientWidth, scroll: figure.scrollWidth,
+        page: document.documentElement.scrollWidth, shown: shown.map(s => s.id),
+        smallest: Math.min(...texts.map(t => parseFloat(getComputedStyle(t).fontSize) * scale)),
+        labels: [...svg.querySelectorAll('g.kn-row > text:first-of-type')]
+            .map(t => t.textContent),
+        outside: texts.filter(t => { const r = t.getBoundingClientRect();
+                                     return r.left < box.left - 0.5 || r.right > box.right + 0.5; })
+            .map(t => t.textContent)};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_gaps_chart_has_a_phone_layout(width, signed_in, live_server):
+    """QA: at 390 px the gaps chart ("Lücken") kept its desktop drawing (37.5rem) and scrolled
+    sideways in its box, its labels cut ("Initiative ohne Federführu…"). On a phone the
+    figure shows a drawing of its own, labels above the bars: nothing to scroll, every text
+    inside the box, labels whole, text of at least 11 px. A wide screen keeps the drawing
+    with labels beside the bars."""
+    page = signed_in("olpe", phone=width == 390)
+    page.goto(f"{live_server.url}/regions/swf5/analysis")
+    page.wait_for_selector("#chart-gaps", state="attached", timeout=300_000)
+    state = page.evaluate(GAPS_FIGURE)
+    assert state["page"] <= width, state
+    assert state["scroll"] <= state["client"] and not state["outside"], state
+    assert 11 <= state["smallest"] <= 18, state
+    if width == 390:
+        assert state["shown"] == ["chart-gaps-phone"], state
+        assert len(state["labels"]) >= 5, state
+        assert not [label for label in state["labels"] if label.endswith("…")], state
+    else:
+        assert state["shown"] == ["chart-gaps"], state

@@ -53,6 +53,8 @@ def all_charts(name=HOSTILE):
                        "operational": "present"})], LEVELS, STATES, "Ebenen"),
         "gaps": gaps_by_kind([(name, {"high": 3, "low": 1}), ("Brücke", {"medium": 2})],
                              SEVERITIES, "Lücken"),
+        "gaps_phone": gaps_by_kind([(name, {"high": 3, "low": 1}), ("Brücke", {"medium": 2})],
+                                   SEVERITIES, "Lücken", phone=True),
         "topics": topic_experience([(name, 3, 6), ("Mobilität", 1, 8)],
                                    {"experienced": "erfahren", "inexperienced": "unerfahren"},
                                    "Themen"),
@@ -75,7 +77,10 @@ def rects(root, **data):
     return found
 
 
-@pytest.mark.parametrize("kind", ["taktgeber", "levels", "gaps", "topics", "ballot"])
+KINDS = ["taktgeber", "levels", "gaps", "gaps_phone", "topics", "ballot"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_chart_is_well_formed_self_contained_and_accessible(kind):
     svg = all_charts()[kind]
     assert isinstance(svg, Markup)
@@ -83,7 +88,8 @@ def test_chart_is_well_formed_self_contained_and_accessible(kind):
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert root.get("role") == "img"
     assert root.get("width") == "100%"
-    assert re.fullmatch(r"0 0 640 [\d.]+", root.get("viewBox"))
+    width = 320 if kind.endswith("_phone") else 640
+    assert re.fullmatch(rf"0 0 {width} [\d.]+", root.get("viewBox"))
     title, desc = root.find("svg:title", NS), root.find("svg:desc", NS)
     assert title is not None and title.text
     assert desc is not None and desc.text
@@ -96,7 +102,7 @@ def test_chart_is_well_formed_self_contained_and_accessible(kind):
     assert "font-family=\"inherit\"" in text
 
 
-@pytest.mark.parametrize("kind", ["taktgeber", "levels", "gaps", "topics", "ballot"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_user_labels_are_escaped(kind):
     """A name holding markup shows as text, in the drawing and in the text alternative."""
     svg = str(all_charts()[kind])
@@ -115,6 +121,7 @@ def test_every_label_with_markup_in_any_field_is_escaped():
         taktgeber_bars(CANDIDATES, {"brokerage": evil}, evil, rank_text=evil + "{best}"),
         level_matrix([("A", {"k": evil})], [("k", evil)], {evil: evil}, evil),
         gaps_by_kind([("A", {evil: 1})], {}, evil),
+        gaps_by_kind([(evil, {evil: 1})], {}, evil, phone=True),
         topic_experience([("A", 1, 2)], {"experienced": evil, "inexperienced": evil}, evil),
         ballot_tally(1, 0, 0, 0, dict.fromkeys(VOTES, evil), evil, title=evil),
     ]
@@ -192,6 +199,40 @@ def test_gaps_bars_are_proportional_to_counts():
     assert totals == ["4", "2"]
 
 
+def test_gaps_phone_drawing_puts_each_label_above_its_bar():
+    """The phone drawing (320 units, shown about 360 px wide): each kind's label on a line of
+    its own above its bar, left-aligned and not shortened at 40 characters; bars to scale,
+    the longest as wide as the drawing allows with its total still inside it."""
+    name = "Spielregeln ohne Stimme der Mitglieder!!"
+    root = parse(gaps_by_kind([(name, {"high": 3, "low": 1}), ("Brücke", {"medium": 2})],
+                              SEVERITIES, "Lücken", phone=True, chart_id="chart-gaps-phone"))
+    assert root.get("id") == "chart-gaps-phone" and "kn-phone" in root.get("class")
+    assert root.find(".//svg:line", NS) is None    # no axis: the bars carry their numbers
+    for row in root.findall(".//svg:g[@class='kn-row']", NS):
+        label = row.find("svg:text", NS)
+        bar = row.find("svg:rect[@class='kn-seg']", NS)
+        assert label.get("text-anchor") == "start" and float(label.get("x")) == 0
+        assert float(label.get("y")) + 6 <= float(bar.get("y"))   # 12-unit text, above
+    labels = [r.find("svg:text", NS).text for r in root.findall(".//svg:g[@class='kn-row']",
+                                                                  NS)]
+    assert labels == [name, "Brücke"]
+    high, low = rects(root, severity="high")[0], rects(root, severity="low")[0]
+    assert float(high.get("width")) / float(low.get("width")) == pytest.approx(3, rel=0.01)
+    assert float(low.get("x")) + float(low.get("width")) >= 280
+    totals = root.findall(".//svg:text[@class='kn-total']", NS)
+    assert [t.text for t in totals] == ["4", "2"]
+    assert all(float(t.get("x")) + len(t.text) * 7.2 <= 320 for t in totals)
+
+
+def test_gaps_wide_drawing_is_not_the_phone_one():
+    """Without ``phone`` the gaps chart keeps its labels left of the bars, on an axis."""
+    root = parse(all_charts()["gaps"])
+    assert "kn-phone" not in root.get("class")
+    assert root.findall(".//svg:line", NS)
+    row = root.find(".//svg:g[@class='kn-row']", NS)
+    assert row.find("svg:text", NS).get("text-anchor") == "end"
+
+
 def test_topic_experience_sides_share_one_scale():
     root = parse(all_charts()["topics"])
     bars = rects(root, side="experienced") + rects(root, side="inexperienced")
@@ -227,6 +268,7 @@ def test_zero_counts_are_not_drawn():
     lambda e: taktgeber_bars([], PART_LABELS, "Taktgeber", empty_text=e),
     lambda e: level_matrix([], LEVELS, STATES, "Ebenen", empty_text=e),
     lambda e: gaps_by_kind([], SEVERITIES, "Lücken", empty_text=e),
+    lambda e: gaps_by_kind([], SEVERITIES, "Lücken", empty_text=e, phone=True),
     lambda e: topic_experience([], {}, "Themen", empty_text=e),
     lambda e: ballot_tally(0, 0, 0, 0, VOTES, title="Abstimmung", empty_text=e),
 ])
