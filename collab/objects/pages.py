@@ -19,6 +19,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
 
 from collab.analysis import reports
 from collab.bundles import forms as bundle_forms
@@ -322,26 +323,33 @@ def _choice_problems(form, region, kind: str, raw: dict) -> list[validation.Prob
     return problems
 
 
-def _participant_options(form, region) -> list[tuple[str, str]]:
-    """The type-ahead suggestions of an initiative's participant rows, as (value, label):
-    the value is what the field then holds, the actor's name where that names it alone
-    (:func:`object_services.actor_typed_names`, else its key); the label adds its
-    municipality and key ("Olpe · olpe-digital"), or, for a key, the name."""
-    if not form.participants:
-        return []
-    typed = object_services.actor_typed_names(region)
-    options = []
-    for choice in form.participants[0].actor.choices:
+def _typed_options(choices, typed: dict[str, str]) -> list[SelectChoice]:
+    """An actor type-ahead field's suggestions from its ``choices`` (key, "name
+    (municipality)"): the value is what the field then holds, the actor's name where that
+    names it alone (``typed``: :func:`object_services.actor_typed_names`, else its key);
+    the label adds its municipality and key ("Olpe · olpe-digital"), or, for a key, the
+    name. A choice's group (a member's own actors first) is kept."""
+    found = []
+    for choice in choices:
         key, label = choice.value, str(choice.label)  # label: "name (municipality)"
         if not key:
             continue
         value = typed.get(key, key)
-        if value == key:
-            options.append((key, label))
-        else:
-            municipality = label[len(value):].strip(" ()") if label.startswith(value) else ""
-            options.append((value, " · ".join(filter(None, (municipality, key)))))
-    return options
+        if value != key:
+            rest = label[len(value):] if label.startswith(value) else ""
+            municipality = rest[2:-1] if rest.startswith(" (") and rest.endswith(")") else ""
+            label = " · ".join(filter(None, (municipality, key)))
+        found.append(SelectChoice(value, label, optgroup=getattr(choice, "optgroup", None)))
+    return found
+
+
+def _participant_options(form, region) -> list[tuple[str, str]]:
+    """The type-ahead suggestions of an initiative's participant rows, as (value, label)
+    (:func:`_typed_options`)."""
+    if not form.participants:
+        return []
+    return [(c.value, c.label) for c in _typed_options(
+        form.participants[0].actor.choices, object_services.actor_typed_names(region))]
 
 
 def _show_participants_by_name(form, region) -> None:
@@ -351,6 +359,17 @@ def _show_participants_by_name(form, region) -> None:
     for entry in form.participants:
         if entry.actor.data:
             entry.actor.data = typed.get(entry.actor.data, entry.actor.data)
+
+
+def _show_tie_ends_by_name(form, region) -> None:
+    """A tie's ends are offered and shown as a person types them: by name where the name
+    names the actor alone, else by key (:func:`_typed_options`). The typed text goes back
+    to the key when the form is sent (:func:`_typed_actor_problems`)."""
+    typed = object_services.actor_typed_names(region)
+    for field in (form.source, form.target):
+        field.choices = _typed_options(field.choices, typed)
+        if field.data:
+            field.data = typed.get(field.data, field.data)
 
 
 def _typed_actor_problems(region, kind: str, raw: dict) -> list[validation.Problem]:
@@ -493,6 +512,8 @@ def create(slug: str, kind: str):
                         "übernommen).", f=validation.field_label("municipality", d["field"]),
                         p=d["platform"], g=d["given"]), "info")
             return redirect(url_for(".detail", slug=slug, kind=kind, key=k.key_of(obj)))
+    if kind == "ties":
+        _show_tie_ends_by_name(form, region)
     return render_template("objects/form.html", region=region, kind=k, form=form, obj=None,
                            participant_options=_participant_options(form, region)
                            if kind == "initiatives" else [])
@@ -563,6 +584,8 @@ def edit(slug: str, kind: str, key: str):
                         "zustimmt.", m=r.actor.municipality.name, a=r.actor.name), "info")
             _warn_type_level(kind, obj)
             return redirect(url_for(".detail", slug=slug, kind=kind, key=key))
+    if kind == "ties":
+        _show_tie_ends_by_name(form, region)
     return render_template("objects/form.html", region=region, kind=k, form=form, obj=obj,
                            locked={name: (_shown(form[name]), reason)
                                    for name, reason in locked.items() if name in form},

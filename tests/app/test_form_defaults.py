@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from collab.core.models import Actor, Initiative, Municipality
+import sqlalchemy as sa
+
+from collab.core.models import Actor, Initiative, Municipality, Tie
 from collab.extensions import db
 
 
@@ -65,7 +67,8 @@ def test_tie_form_prefilled_from_the_query(as_user):
     html = as_user("koordination").get(
         "/regions/swf5/ties/new?source=swa&target=olpe-rat&tie_kind=knowledge_transfer"
     ).get_data(as_text=True)
-    for name, value in (("source", "swa"), ("target", "olpe-rat")):  # type-ahead inputs
+    for name, value in (("source", "Südwestfalen Agentur GmbH"),  # type-ahead inputs,
+                        ("target", "Rat der Stadt Olpe")):  # the keys shown by name
         tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
         assert f'value="{value}"' in tag, tag
     assert _selected(html, "kind") == "knowledge_transfer"
@@ -92,11 +95,10 @@ def test_tie_ends_and_participants_have_type_ahead(app, as_user):
     for name in ("source", "target"):
         assert re.search(rf'<input[^>]*list="{name}-options"', html), name
         assert f'<datalist id="{name}-options">' in html
-    assert re.search(r'<input[^>]*name="source"[^>]*value="swa"|<input[^>]*value="swa"'
-                     r'[^>]*name="source"', html)
-    assert re.search(r'<input[^>]*name="target"[^>]*value="olpe-rat"|<input[^>]*'
-                     r'value="olpe-rat"[^>]*name="target"', html)
-    assert '<option value="olpe-rat"' in html and "<select" in html  # kind stays a select
+    assert re.search(r'<input[^>]*name="source"[^>]*value="Südwestfalen Agentur GmbH"', html)
+    assert re.search(r'<input[^>]*name="target"[^>]*value="Rat der Stadt Olpe"', html)
+    assert '<option value="Rat der Stadt Olpe" label="Olpe · olpe-rat"' in html
+    assert "<select" in html  # kind stays a select
     assert _selected(html, "kind") == "knowledge_transfer"
     with app.app_context():
         count = db.session.query(Actor).join(Actor.region).filter_by(slug="swf5").count()
@@ -121,9 +123,81 @@ def test_tie_ends_and_participants_have_type_ahead(app, as_user):
     assert len(rows) >= 4 and all('list="participants-0-actor-options"' in r for r in rows)
 
 
-def test_network_panel_offers_suggested_ties_with_the_filled_tie_form(as_user):
+TIE = {"kind": "advice", "weight": "3", "key": "", "description": "", "trust": "",
+       "value": "", "provenance": "documented", "reference": ""}
+
+
+def _options(html: str, list_id: str) -> list[tuple[str, str]]:
+    body = html.split(f'<datalist id="{list_id}">')[1].split("</datalist>")[0]
+    return re.findall(r'<option value="([^"]*)" label="([^"]*)"', body)
+
+
+def _input_value(html: str, name: str) -> str:
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+    return re.search(r'value="([^"]*)"', tag).group(1)
+
+
+def test_tie_ends_are_picked_and_shown_by_name(app, as_user):
+    """The tie form's type-ahead offers actors by name (its label names the municipality and
+    the key), a name sent (case and spaces aside) is saved as the actor's key, and the edit
+    form shows the ends by name again."""
+    coordinator = as_user("koordination")
+    form = "/regions/swf5/ties/new"
+    offered = dict(_options(coordinator.get(form).get_data(as_text=True), "source-options"))
+    assert offered["Smart-City-Projektleitung der Stadt Olpe"] == "Olpe · olpe-digital"
+    assert offered["Südwestfalen Agentur GmbH"] == "swa"  # a regional body: no municipality
+    assert offered["Rat der Stadt Menden (Sauerland)"] == "Menden (Sauerland) · menden-rat"
+    assert not {"olpe-digital", "swa"} & offered.keys()  # no key where the name is clear
+    made = coordinator.post(form, {**TIE, "source": "Smart-City-Projektleitung der Stadt Olpe",
+                                   "target": " südwestfalen agentur gmbh "}, csrf_from=form)
+    assert made.status_code == 302, made.get_data(as_text=True)
+    with app.app_context():
+        ends = db.session.execute(sa.select(Tie.key, Tie.source_id, Tie.target_id).where(
+            Tie.kind == "advice").order_by(Tie.id.desc())).first()
+        keys = {a.id: a.key for a in db.session.scalars(sa.select(Actor).where(
+            Actor.id.in_(ends[1:])))}
+    assert (keys[ends.source_id], keys[ends.target_id]) == ("olpe-digital", "swa")
+    edit = coordinator.get(f"/regions/swf5/ties/{ends.key}/edit").get_data(as_text=True)
+    assert _input_value(edit, "source") == "Smart-City-Projektleitung der Stadt Olpe"
+    assert _input_value(edit, "target") == "Südwestfalen Agentur GmbH"
+
+    # a member's own actors come first, their group named in the label
+    own = dict(_options(as_user("olpe").get(form).get_data(as_text=True), "target-options"))
+    assert own["Rat der Stadt Olpe"] == "Olpe · olpe-rat – Akteure Ihrer Kommune"
+    assert own["Rat der Stadt Soest"] == "Soest · soest-rat – Weitere Akteure"
+
+
+def test_a_tie_end_named_by_two_actors_is_refused(app, api, as_user):
+    """A name two actors bear is offered by key (with the name as its label); sent as a name
+    it is refused with both keys and nothing is saved, never resolved to one of them."""
+    name = "Smart-City-Projektleitung der Stadt Olpe"
+    added = api("koordination").post("/regions/swf5/actors", {
+        "key": "olpe-digital-2", "name": name, "type": "project_group",
+        "level": "operational", "municipality": "olpe"})
+    assert added.status_code == 201, added.get_json()
+    coordinator = as_user("koordination")
+    form = "/regions/swf5/ties/new"
+    offered = dict(_options(coordinator.get(form).get_data(as_text=True), "source-options"))
+    assert offered["olpe-digital"] == offered["olpe-digital-2"] == f"{name} (Olpe)"
+    assert name not in offered
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count(Tie.id)))
+    refused = coordinator.post(form, {**TIE, "source": name, "target": "swa"}, csrf_from=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert (f"Von: „{name}“ heißen mehrere Akteure dieser Region; bitte geben Sie den "
+            "Schlüssel ein: olpe-digital, olpe-digital-2.") in html
+    assert _input_value(html, "source") == name  # kept as typed, to be corrected
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Tie.id))) == before
+    made = coordinator.post(form, {**TIE, "source": "olpe-digital-2", "target": "swa"},
+                            csrf_from=form)
+    assert made.status_code == 302, made.get_data(as_text=True)
+
+
+def test_network_panel_offers_suggested_ties_with_the_filled_tie_form(app, as_user):
     """The network view's marks carry the transfer analysis' suggested ties; for an account
-    that may add ties each links to the tie form filled in."""
+    that may add ties each links to the tie form filled in (the ends by name)."""
     page = as_user("koordination").get("/regions/swf5/network").get_data(as_text=True)
     assert 'id="panel-suggested"' in page and "Verbindung anlegen" in page
     marks = as_user("koordination").get(
@@ -134,6 +208,10 @@ def test_network_panel_offers_suggested_ties_with_the_filled_tie_form(as_user):
     assert first["url"] == (f"/regions/swf5/ties/new?source={first['from']}&target="
                             f"{first['to']}&tie_kind=knowledge_transfer")
     form = as_user("koordination").get(first["url"]).get_data(as_text=True)
-    assert f'value="{first["from"]}"' in form and f'value="{first["to"]}"' in form
+    with app.app_context():
+        names = dict(db.session.execute(sa.select(Actor.key, Actor.name).where(
+            Actor.key.in_([first["from"], first["to"]]))).all())
+    assert _input_value(form, "source") == names[first["from"]]
+    assert _input_value(form, "target") == names[first["to"]]
     guest = as_user("gast").get("/regions/swf5/network/marks.json?topic=mobility").get_json()
     assert guest["suggested_ties"] and not any("url" in s for s in guest["suggested_ties"])
