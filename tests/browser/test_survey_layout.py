@@ -68,6 +68,44 @@ def test_answer_page_never_scrolls_sideways(width, signed_in, live_server):
         _rename(live_server.app, "olpe-bm", before)
 
 
+#: a partner's name of 41 characters, as the demo's are (34 characters the median, 56 the
+#: longest), and the partner field with its width and whether its text fits in it
+PARTNER = "Abteilung Innovation und digitaler Wandel"
+PARTNER_FIELD = """() => {
+    const field = document.querySelector('input[name=p-0-actor]');
+    return {width: field.getBoundingClientRect().width,
+            fits: field.scrollWidth <= field.clientWidth,
+            column: document.querySelector('table.survey-partners thead th:nth-child(2)')
+                .getBoundingClientRect().width,
+            main: document.querySelector('main').getBoundingClientRect().width};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_partner_column_uses_a_wide_screen(width, signed_in, live_server):
+    """QA: at 1,400 px the partner column was 151 px wide (the page kept to 72rem, the
+    column had 14 % of the table): a partner's name showed 13 characters, its saved full
+    name wrapped over five lines. On a wide screen the page uses up to 90rem and the partner
+    column what the other columns leave: at least 350 px at 1,400 px, a 41-character name
+    whole in its field. On a phone the partner field still spans its card, the page no
+    wider than the window."""
+    survey_id = _open_survey(live_server.app)
+    page = signed_in("olpe", phone=width == 390)
+    page.goto(f"{live_server.url}/regions/swf5/surveys/{survey_id}/answer")
+    page.wait_for_selector("form.survey-form")
+    page.fill("input[name=p-0-actor]", PARTNER)
+    state = page.evaluate(OVERFLOW)
+    assert state["width"] == width, state
+    assert state["scroll"] <= width and not state["sticking"], (width, state)
+    field = page.evaluate(PARTNER_FIELD)
+    if width == 1400:
+        assert field["column"] >= 350 and field["width"] >= 340, field
+        assert field["fits"], field
+        assert field["main"] > 72 * 16, field  # the page uses more than its usual 72rem
+    else:
+        assert field["width"] >= 280, field
+
+
 def test_answer_buttons_look_like_the_apps_buttons(signed_in, live_server):
     """QA: "weitere Zeile" and "Antwort absenden" were the browser's grey buttons. The main
     one is the app's blue button, the second one its outlined variant."""
