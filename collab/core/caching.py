@@ -80,6 +80,35 @@ def redis_client(url: str):
     return _redis_clients[pid_url]
 
 
+class _Seal:
+    """An HMAC-SHA256 of ``secret`` over a Redis key and its value, stored before the value."""
+
+    SIZE = 32
+
+    def __init__(self, secret: str | bytes, name: str):
+        self.secret = secret.encode() if isinstance(secret, str) else secret
+        self.name = name.encode()
+
+    def _mac(self, payload: bytes) -> bytes:
+        import hashlib
+        import hmac
+
+        return hmac.new(self.secret, self.name + b"\0" + payload, hashlib.sha256).digest()
+
+    def close(self, value: str | bytes) -> bytes:
+        payload = value.encode() if isinstance(value, str) else value
+        return self._mac(payload) + payload
+
+    def open(self, stored: bytes | None) -> bytes | None:
+        """The value, or None when there is none or its seal does not match."""
+        import hmac
+
+        if stored is None or len(stored) < self.SIZE:
+            return None
+        mac, payload = stored[:self.SIZE], stored[self.SIZE:]
+        return payload if hmac.compare_digest(mac, self._mac(payload)) else None
+
+
 class Shared:
     """A value computed once for every process and host: a per-process :class:`LRU` in
     front of Redis (``REDIS_URL``; without it, as under ``make run``, the LRU alone).
@@ -91,7 +120,10 @@ class Shared:
     right after an edit) do not all make it: one takes a short lock in Redis and makes it,
     the others wait up to ``wait`` seconds for its result (and make it themselves only when
     it does not come). Values pass through ``dumps``/``loads`` (bytes or str); a Redis that
-    does not answer is skipped (the value is made here), never an error."""
+    does not answer is skipped (the value is made here), never an error. What is stored in
+    Redis is sealed with an HMAC of the app's ``SECRET_KEY`` and its Redis key: a value
+    written there by anyone else (the rendered HTML of an analysis among them) is not
+    used, but made again."""
 
     #: how often a waiting process looks for the value another one is making
     POLL_SECONDS = 0.01
@@ -138,9 +170,10 @@ class Shared:
         import redis
 
         client, name = redis_client(url), self._redis_key(key)
+        seal = _Seal(current_app.config["SECRET_KEY"], name)
         mine = False
         try:
-            stored = client.get(name)
+            stored = seal.open(client.get(name))
             if stored is not None:
                 return self.loads(stored), True
             # one maker at a time; the lock expires should its holder die
@@ -148,7 +181,7 @@ class Shared:
             if not mine:
                 if busy is not None:
                     return busy(), False
-                stored = self._await(client, name)
+                stored = seal.open(self._await(client, name))
                 if stored is not None:
                     return self.loads(stored), True
         except redis.RedisError:
@@ -156,7 +189,7 @@ class Shared:
         try:
             value = make()
             try:
-                client.set(name, self.dumps(value), **expiry)
+                client.set(name, seal.close(self.dumps(value)), **expiry)
             except redis.RedisError:
                 pass
             return value, True

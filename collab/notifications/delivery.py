@@ -156,7 +156,8 @@ def kick() -> None:
         from collab.analysis import jobs
 
         backend = jobs.backend()
-        Queue(backend.queue_name, connection=backend.redis).enqueue(
+        Queue(backend.queue_name, connection=backend.redis,
+              serializer=jobs.job_serializer()).enqueue(
             run_job, job_timeout=300, result_ttl=0, failure_ttl=24 * 3600,
             description="deliver outbox")
 

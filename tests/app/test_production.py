@@ -342,8 +342,13 @@ def test_reports_computed_once_for_all_app_processes_by_the_rq_worker(database_u
         assert "Die Analyse wird berechnet." in browser.get(f"{R}/analysis").get_data(
             as_text=True)
     queue = Queue(first.config["ANALYSIS_QUEUE_NAME"],
-                  connection=redis_lib.Redis.from_url(redis_url))
+                  connection=redis_lib.Redis.from_url(redis_url),
+                  serializer=jobs.job_serializer())
     assert queue.count == 1
+    # the job travels as JSON (RQ compresses its data), never as a pickle a worker would run
+    import zlib
+    stored = redis_lib.Redis.from_url(redis_url).hget(f"rq:job:{queue.job_ids[0]}", "data")
+    assert json.loads(zlib.decompress(stored))[0] == "collab.analysis.jobs.run_job"
     health = first.test_client().get("/healthz")
     assert health.status_code == 503
     assert "no analysis worker" in health.get_json()["checks"]["queue"]["error"]

@@ -6,12 +6,13 @@ import json
 
 from flask import Flask
 
-from collab.core.caching import Shared
+from collab.core.caching import Shared, _Seal
 
 
-def _app(redis_url):
+def _app(redis_url, secret="test-secret"):
     app = Flask(__name__)
     app.config["REDIS_URL"] = redis_url
+    app.config["SECRET_KEY"] = secret
     return app
 
 
@@ -34,6 +35,43 @@ def test_a_value_made_in_one_process_is_read_by_another(redis_url):
         assert second.get(("k", 1), make) == {"x": [1.5, -2]}
         assert second.get(("k", 2), make) == {"x": [1.5, -2]}
     assert len(made) == 2  # once per key, not once per process
+
+
+def test_a_value_not_sealed_with_the_apps_secret_is_made_again(redis_url):
+    """What is in Redis is used only when this deployment's SECRET_KEY sealed it: HTML put
+    there by someone else never reaches a page."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    with _app(redis_url).app_context():
+        assert _cache().get(("k",), lambda: {"v": "made"}) == {"v": "made"}
+    [name] = [k for k in client.keys("kn:test-shared:*") if not k.endswith(b":making")]
+    sealed = client.get(name)
+    assert sealed.endswith(b'{"v": "made"}') and len(sealed) == 32 + len(b'{"v": "made"}')
+    made = []
+
+    def make():
+        made.append(1)
+        return {"v": "made again"}
+    # written by someone without the secret: plain, with a forged seal, or too short
+    for forged in (b'{"v": "<script>x</script>"}', b"\0" * 32 + b'{"v": "forged"}', b"x"):
+        client.set(name, forged)
+        with _app(redis_url).app_context():
+            assert _cache().get(("k",), make) == {"v": "made again"}
+        assert client.get(name).endswith(b'{"v": "made again"}')  # replaced, sealed
+    assert len(made) == 3
+    # another deployment's secret (another key) does not open it either
+    with _app(redis_url, secret="other-secret").app_context():
+        assert _cache().get(("k",), lambda: {"v": "other"}) == {"v": "other"}
+    # a sealed value moved under another key is not taken for that key's value
+    with _app(redis_url).app_context():
+        assert _cache().get(("k", 2), lambda: {"v": "two"}) == {"v": "two"}
+    names = [k for k in client.keys("kn:test-shared:*") if not k.endswith(b":making")]
+    other = next(k for k in names if k != name)
+    client.set(other, client.get(name))
+    with _app(redis_url).app_context():
+        assert _cache().get(("k", 2), lambda: {"v": "two again"}) == {"v": "two again"}
 
 
 def test_without_redis_each_process_makes_its_own():
@@ -212,7 +250,8 @@ def test_a_process_may_serve_something_else_while_another_makes_the_value(redis_
         assert cache.get(("picture", 2), lambda: made.append(1) or "v2 here",
                          busy=lambda: "v1") == "v1"
         assert time.monotonic() - start < 0.2 and made == []
-        client.set(cache._redis_key(("picture", 2)), json.dumps("v2"))  # it stored its own
+        name = cache._redis_key(("picture", 2))
+        client.set(name, _Seal("test-secret", name).close(json.dumps("v2")))  # it stored its own
         client.delete(f"{cache._redis_key(('picture', 2))}:making")
         assert cache.get(("picture", 2), lambda: "never", busy=lambda: "v1") == "v2"
         # nobody else making it: made here, busy not asked
