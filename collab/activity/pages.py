@@ -79,13 +79,16 @@ def activity(slug: str):
     undone = set(db.session.scalars(sa.select(Activity.undo_of).where(
         Activity.undo_of.in_([a.id for a in page.items]))))
     entries = undone_entries(page.items)
+    # the records the entries refer to by key (participants, a tie's ends), by name: one
+    # query for the page
+    names = activitylog.entry_names(region, [*page.items, *entries.values()])
     return render_template("activity/log.html", region=region, page=page, filters=filters,
                            problems=problems,
                            undone=undone, action_label=activitylog.action_label,
                            summary_text=lambda a: activitylog.summary_text(a, entries),
-                           object_text=lambda a: activitylog.object_text(a, entries),
+                           object_text=lambda a: activitylog.object_text(a, entries, names),
                            object_url=activitylog.object_url,
-                           changed_fields=activitylog.changed_fields,
+                           changed_fields=lambda a: activitylog.changed_fields(a, names),
                            can_undo=lambda a: perm.can_undo(current_user, region, a)
                            and a.before is not None and a.id not in undone
                            and a.at >= dt.datetime.utcnow() - dt.timedelta(days=30))

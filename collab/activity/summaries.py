@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import sqlalchemy as sa
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from collab.core import validation, vocab
 from collab.core.localtime import local_date, local_time
-from collab.core.models import Activity
+from collab.core.models import Activity, Actor, Initiative, Municipality, Region
+from collab.extensions import db
 
-__all__ = ["ACTIONS", "action_label", "changed_fields", "field_changes", "field_value",
-           "object_text", "object_url", "record_name", "summary_text"]
+__all__ = ["ACTIONS", "Names", "action_label", "changed_fields", "entry_names",
+           "field_changes", "field_value", "names_in", "object_text", "object_url",
+           "record_name", "summary_text"]
 
 #: action code (as recorded by services.change) -> what happened
 ACTIONS = {
@@ -151,6 +154,88 @@ _OTHER_FIELDS = {"participants": _l("Beteiligte"), "taktgeber": _l("Taktgeber"),
                  "uses": _l("Nutzung durch Kommunen")}
 
 
+#: record fields that name other records by key -> the section of those records (a list
+#: field names each by its key, a participant by its "actor", a use by its "municipality")
+REFERENCES = {"actors": {"municipality": "municipalities"},
+              "initiatives": {"participants": "actors"},
+              "ties": {"source": "actors", "target": "actors"},
+              "formats": {"convenor": "actors", "participants": "actors"},
+              "solutions": {"owner": "actors", "initiatives": "initiatives",
+                            "uses": "municipalities"}}
+
+#: the names of records other records refer to: section -> key -> name (:func:`names_in`)
+Names = dict[str, dict[str, str]]
+
+#: at most this many records of one entry are read for the names it needs (as many as
+#: :func:`changed_fields` shows lines)
+_NAMED_PER_ENTRY = 40
+#: above this many keys of one section, its names are read for the whole region at once
+#: instead of by a list of keys (a query's parameters are limited)
+_MAX_KEYS = 2000
+
+
+def _referenced(section: str, record: dict, wanted: dict[str, set[str]]) -> None:
+    for name, target in REFERENCES.get(section, {}).items():
+        value = record.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                item = item.get("actor") or item.get("municipality")
+            if isinstance(item, str) and item:
+                wanted.setdefault(target, set()).add(item)
+
+
+def names_in(region: Region, changes) -> Names:
+    """The names of the records that ``changes`` refer to (an initiative's participants, a
+    tie's ends, an actor's municipality, ...: :data:`REFERENCES`), in one query: each as it
+    is called now, else as a record among ``changes`` was called (a deleted actor), else
+    not at all (the pages show its key). ``changes`` are ``(section, {key: [old, new]})``
+    pairs, as activity entries and undo previews hold them."""
+    wanted: dict[str, set[str]] = {}
+    names: Names = {}
+    for section, records in changes:
+        for key, pair in records.items():
+            for record in pair or []:
+                if not isinstance(record, dict):
+                    continue
+                _referenced(section, record, wanted)
+                if section in ("actors", "municipalities", "initiatives") and record.get("name"):
+                    names.setdefault(section, {})[key] = str(record["name"])
+    queries = []
+    for section, model in (("actors", Actor), ("initiatives", Initiative)):
+        keys = wanted.get(section)
+        if keys:
+            query = sa.select(sa.literal(section), model.key, model.name).where(
+                model.region_id == region.id)
+            queries.append(query if len(keys) > _MAX_KEYS else query.where(
+                model.key.in_(sorted(keys))))
+    if keys := wanted.get("municipalities"):
+        query = sa.select(sa.literal("municipalities"), Municipality.key, Municipality.name)
+        queries.append(query.where(Municipality.key.in_(sorted(keys)))
+                       if len(keys) <= _MAX_KEYS else query)
+    if queries:
+        for section, key, name in db.session.execute(
+                sa.union_all(*queries) if len(queries) > 1 else queries[0]):
+            names.setdefault(section, {})[key] = name
+    return names
+
+
+def entry_names(region: Region, entries) -> Names:
+    """:func:`names_in` for the records activity ``entries`` changed (at most
+    :data:`_NAMED_PER_ENTRY` of each, as many as the log shows), in one query."""
+    def changes():
+        for activity in entries:
+            records = (activity.before or {}).get("records") or {}
+            left = _NAMED_PER_ENTRY
+            for section, found in records.items():
+                if left <= 0:
+                    break
+                if isinstance(found, dict):
+                    shown = dict(list(found.items())[:left])
+                    left -= len(shown)
+                    yield section, shown
+    return names_in(region, changes())
+
+
 #: entity -> field name -> its :class:`collab.core.validation.Field`
 _FIELDS = {entity: {f.name: f for f in fields} for entity, fields in validation.FIELDS.items()}
 
@@ -169,11 +254,19 @@ def field_name(section: str, name: str) -> str:
     return str(other) if other is not None else name
 
 
-def field_value(section: str, name: str, value) -> str:
+def field_value(section: str, name: str, value, names: Names | None = None) -> str:
     """A record field's value as the pages show it: a code as its label ("self_reported" is
-    "selbst gemeldet"), a date and a number in the reader's notation, "–" for none."""
+    "selbst gemeldet"), a date and a number in the reader's notation, "–" for none; with
+    ``names`` (:func:`names_in`), a record it refers to by its name where known."""
     if value is None or value == "" or value == [] or value == {}:
         return "–"
+    refers = REFERENCES.get(section, {}).get(name)
+    if refers is not None and names is not None:
+        known = names.get(refers, {})
+        if isinstance(value, list):
+            return ", ".join(_item(v, known) for v in value)
+        if isinstance(value, str):
+            return known.get(value, value)
     found = _field(section, name)
     parse = found.parse if found is not None else None
     choices = getattr(parse, "choices", None)
@@ -197,75 +290,84 @@ def field_value(section: str, name: str, value) -> str:
     return str(value)
 
 
-def _item(value) -> str:
+def _item(value, known: dict[str, str] | None = None) -> str:
     """One entry of a list field: a key, or a participant (its actor and role) or a use (its
-    municipality)."""
+    municipality); by name where ``known`` has it (key -> name)."""
+    known = known or {}
     if not isinstance(value, dict):
-        return str(value)
+        return known.get(str(value), str(value))
     if "actor" in value:
+        actor = known.get(str(value["actor"]), str(value["actor"]))
         role = value.get("role")
-        return f"{value['actor']} ({vocab.label(vocab.PARTICIPATION_ROLES, role)})" if role \
-            else str(value["actor"])
-    return str(value.get("municipality") or value.get("key") or "?")
+        return f"{actor} ({vocab.label(vocab.PARTICIPATION_ROLES, role)})" if role else actor
+    found = str(value.get("municipality") or value.get("key") or "?")
+    return known.get(found, found)
 
 
-def field_changes(section: str, old: dict | None, new: dict | None) -> list[tuple[str, str, str]]:
+def field_changes(section: str, old: dict | None, new: dict | None,
+                  names: Names | None = None) -> list[tuple[str, str, str]]:
     """(label, before, after) for the fields that differ between two records of ``section``,
-    in the reader's language."""
+    in the reader's language (the records they refer to by name, with ``names``)."""
     old, new = old or {}, new or {}
-    return [(field_name(section, name), field_value(section, name, old.get(name)),
-             field_value(section, name, new.get(name)))
+    return [(field_name(section, name), field_value(section, name, old.get(name), names),
+             field_value(section, name, new.get(name), names))
             for name in sorted(old.keys() | new.keys()) if old.get(name) != new.get(name)]
 
 
-def record_name(section: str, key: str, pair) -> str:
+def record_name(section: str, key: str, pair, names: Names | None = None) -> str:
     """How a record of a change is named: its name (the newer one, or the last it had), a
-    tie by its ends; the key when the record has neither."""
+    tie by its ends (by their names, with ``names``); the key when the record has
+    neither."""
     for record in reversed(list(pair or [])):
         if not isinstance(record, dict):
             continue
         if record.get("name") or record.get("title"):
             return str(record.get("name") or record["title"])
         if section == "ties" and record.get("source") and record.get("target"):
-            return f"{record['source']} → {record['target']}"
+            actors = (names or {}).get("actors", {})
+            return (f"{actors.get(record['source'], record['source'])} → "
+                    f"{actors.get(record['target'], record['target'])}")
     return key
 
 
-def changed_fields(activity: Activity) -> list[str]:
+def changed_fields(activity: Activity, names: Names | None = None) -> list[str]:
     """What an entry changed, one line per record and field ("Akteure Olpe digital: Kapazität
     (VZÄ): 1 → 1,5"), from what it replaced (:attr:`Activity.before`); empty for old rows and
-    other entries."""
+    other entries. With ``names`` (:func:`entry_names`), records named by key in a field (an
+    initiative's participants) are named by their names."""
     records = (activity.before or {}).get("records") or {}
     lines: list[str] = []
     for section, found in records.items():
         label = SECTIONS.get(section, section)
         for key, (old, new) in found.items():
-            name = record_name(section, key, (old, new))
+            name = record_name(section, key, (old, new), names)
             if old is None:
                 lines.append(_("%(s)s %(k)s: neu", s=label, k=name))
             elif new is None:
                 lines.append(_("%(s)s %(k)s: entfernt", s=label, k=name))
             else:
-                for field, before, after in field_changes(section, old, new):
+                for field, before, after in field_changes(section, old, new, names):
                     lines.append(f"{label} {name}: {field}: {before} → {after}")
-            if len(lines) >= 40:
+            if len(lines) >= _NAMED_PER_ENTRY:
                 return [*lines, "…"]
     return lines
 
 
-def object_text(activity: Activity, entries: dict[int, Activity] | None = None) -> str:
+def object_text(activity: Activity, entries: dict[int, Activity] | None = None,
+                names: Names | None = None) -> str:
     """What an entry concerns, for the log's "Objekt" column: the object's name where the
-    entry recorded it, else its key; for an undo, the object of the entry it undid (from
-    ``entries``, the undone entries by id); "" where it names no object (a snapshot's id)."""
+    entry recorded it (a tie's ends by their names, with ``names``), else its key; for an
+    undo, the object of the entry it undid (from ``entries``, the undone entries by id); ""
+    where it names no object (a snapshot's id)."""
     if activity.action == "activity.undo":
         undone = (entries or {}).get(activity.undo_of or (activity.params or {}).get("of"))
-        return object_text(undone, entries) if undone is not None else ""
+        return object_text(undone, entries, names) if undone is not None else ""
     if activity.action.startswith("snapshot."):
         return ""  # the summary names the snapshot
     section = _OBJECT_KINDS.get(activity.action.split(".", 1)[0])
     records = ((activity.before or {}).get("records") or {}).get(section or "", {})
     if activity.target in records:
-        return record_name(section, activity.target, records[activity.target])
+        return record_name(section, activity.target, records[activity.target], names)
     return activity.target or ""
 
 

@@ -132,3 +132,93 @@ def test_the_snapshot_page_uses_one_notation(app, api, as_user):
     labels = re.findall(r"<text [^>]*>([^<]*)</text>", body)
     assert labels and len(labels) == len(set(labels)), labels
     assert "2026" not in labels  # one year: the axis names days
+
+
+def _log_rows(browser, query: str = "") -> list[list[str]]:
+    log = browser.get(f"{R}/activity{query}").get_data(as_text=True)
+    return [[text_of_html(c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", log, flags=re.S)[1:]]
+
+
+def test_the_log_names_the_actors_a_record_refers_to(app, api, as_user):
+    """An initiative's participants and a tie's ends are named by the actors' names, not
+    their keys; an actor deleted since is named as it was called where the page has its
+    record (the deletion's entry), else by its key."""
+    koord = api("koordination")
+    participants = koord.get(f"{R}/initiatives/m15").get_json()["participants"]
+    added = [*participants, {"actor": "olpe-digital", "role": "observer"}]
+    assert koord.patch(f"{R}/initiatives/m15", {"participants": added}).status_code == 200
+    made = koord.post(f"{R}/ties", {"source": "olpe-digital", "target": "swa",
+                                    "kind": "advice"})
+    assert made.status_code == 201, made.get_json()
+    browser = as_user("koordination")
+    rows = _log_rows(browser)
+    tie, initiative = rows[0], rows[1]
+    assert tie[3] == "Smart-City-Projektleitung der Stadt Olpe → Südwestfalen Agentur GmbH"
+    assert ("Smart-City-Projektleitung der Stadt Olpe (Beobachter)" in initiative[4]
+            and "Digitalisierungsbeauftragte der Stadt Menden (Sauerland) (Partner)"
+            in initiative[4]), initiative
+    assert "olpe-digital" not in initiative[4] and "menden-cdo" not in initiative[4]
+
+    assert koord.delete(f"{R}/actors/olpe-digital").status_code in (200, 204)
+    deleted = _log_rows(browser)[0]
+    assert deleted[3] == "Smart-City-Projektleitung der Stadt Olpe"  # its own record
+    assert "Smart-City-Projektleitung der Stadt Olpe (Beobachter)" in deleted[4]
+    assert "Smart-City-Projektleitung der Stadt Olpe → Südwestfalen Agentur GmbH" in deleted[4]
+    assert "olpe-digital" not in deleted[4]
+    # the initiative's entries alone: no record of the deleted actor on the page, its key
+    alone = _log_rows(browser, "?object=m15")
+    assert "olpe-digital (Beobachter)" in alone[0][4], alone
+
+
+def test_the_log_reads_the_names_of_a_page_in_one_query(app, api, as_user):
+    """However many entries name actors by key, the page reads their names at once."""
+    from sqlalchemy import event
+
+    koord = api("koordination")
+    browser = as_user("koordination")
+
+    def actor_queries() -> int:
+        seen = []
+
+        def record(conn, cursor, statement, *args):
+            if "actor" in statement.lower() and " in (" in statement.lower():
+                seen.append(statement)
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert browser.get(f"{R}/activity").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return len(seen)
+
+    for weight in (1, 2, 3, 4):  # four entries, each naming two actors by key
+        assert koord.patch(f"{R}/ties/olpe-bm-swa-cooperation",
+                           {"weight": weight}).status_code == 200
+    for key in ("m15", "m04", "lora"):  # three more, each naming several
+        participants = koord.get(f"{R}/initiatives/{key}").get_json()["participants"]
+        assert koord.patch(f"{R}/initiatives/{key}",
+                           {"participants": participants[:-1]}).status_code == 200
+    assert actor_queries() == 1
+
+
+def test_names_of_every_kind_of_reference_at_once(app):
+    """A solution names actors, initiatives and municipalities by key: one query reads all
+    three (a UNION), and a value shows each by name, a key no record has as it is."""
+    from collab.activity import summaries
+    from collab.core.models import Region
+
+    old = {"key": "s", "name": "Lösung", "owner": "swa", "initiatives": ["m15"],
+           "uses": [{"municipality": "olpe", "relation": "uses"}]}
+    new = {**old, "owner": "gone", "initiatives": ["m15", "lora"],
+           "uses": [{"municipality": "olpe"}, {"municipality": "soest"}]}
+    with app.app_context():
+        region = db.session.scalar(sa.select(Region).filter_by(slug="swf5"))
+        names = summaries.names_in(region, [("solutions", {"s": [old, new]})])
+        changes = {label: (before, after) for label, before, after
+                   in summaries.field_changes("solutions", old, new, names)}
+    assert changes["Eigentümer"] == ("Südwestfalen Agentur GmbH", "gone")
+    assert changes["Initiativen"] == ("Smarte vernetzte Mobilität",
+                                      "Smarte vernetzte Mobilität, LoRaWAN-/IoT-Konzept")
+    assert changes["Nutzung durch Kommunen"] == ("Olpe", "Olpe, Soest")
