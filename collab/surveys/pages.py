@@ -130,7 +130,9 @@ def answer(slug: str, survey_id: int):
         count = min(max(request.form.get("rows", 0, type=int), 1), survey_forms.MAX_ROWS)
     shown = survey_forms.partner_labels([(a.key, a.name) for a in context["actors"]])
     # a saved partner's full name below its field, which is too narrow for most names
-    named = {a.key: f"{a.name} ({a.municipality.name})" if a.municipality else a.name
+    # (with its municipality, unless its name says it already)
+    named = {a.key: f"{a.name} ({a.municipality.name})"
+             if a.municipality and a.municipality.name not in a.name else a.name
              for a in context["actors"]}
     rows = survey_forms.partner_rows(request.form, count) if request.method == "POST" else [
         {"from": p["from"], "actor": shown.get(p["actor"], p["actor"]), "new_name": "",

@@ -170,7 +170,9 @@ def test_saved_partners_show_their_names(app, api, as_user):
         "partners": [{"from": "olpe-digital", "actor": "soest-innovation", "kind": "advice",
                       "frequency": "weekly", "trust": 4},
                      {"from": "olpe-digital", "actor": "soest-verein-a",
-                      "kind": "cooperation", "frequency": "yearly"}]})
+                      "kind": "cooperation", "frequency": "yearly"},
+                     {"from": "olpe-digital", "actor": "soest-rat",
+                      "kind": "funding", "frequency": "yearly"}]})
     assert answered.status_code == 200, answered.get_json()
     olpe = as_user("olpe")
     path = f"/regions/swf5/surveys/{survey}/answer"
@@ -182,6 +184,8 @@ def test_saved_partners_show_their_names(app, api, as_user):
     # the field is narrow on a wide screen: the saved partner's full name stands below it
     assert "gespeichert: Abteilung Innovation und digitaler Wandel (Soest)" in page
     assert "gespeichert: Digitalverein (Soest)" in page
+    # a name that says its municipality already does not get it twice
+    assert "gespeichert: Rat der Stadt Soest<" in page
     # the form sent back as shown keeps both ties as they were
     posted = olpe.post(path, {
         "rows": "2", "p-0-from": "olpe-digital", "p-0-actor": fields["p-0-actor"],
