@@ -17,7 +17,7 @@ from collab.extensions import db
 
 __all__ = ["ACTIONS", "Names", "action_label", "changed_fields", "entry_names",
            "field_changes", "field_value", "names_in", "object_text", "object_url",
-           "record_name", "summary_text"]
+           "record_name", "records_text", "summary_text"]
 
 #: action code (as recorded by services.change) -> what happened
 ACTIONS = {
@@ -328,6 +328,25 @@ def record_name(section: str, key: str, pair, names: Names | None = None) -> str
             return (f"{actors.get(record['source'], record['source'])} → "
                     f"{actors.get(record['target'], record['target'])}")
     return key
+
+
+def records_text(records: dict[str, dict], names: Names | None = None) -> str:
+    """Records named in a sentence, by section ("Initiativen: LoRaWAN-/IoT-Konzept, Smarte
+    vernetzte Mobilität; Formate: …"): each by :func:`record_name` (``records``: section
+    -> key -> the record's versions), by its key besides where two bear one name."""
+    order = list(SECTIONS)
+    parts = []
+    for section in sorted(records, key=lambda s: (order.index(s) if s in order else 99, s)):
+        named = {key: record_name(section, key, pair, names)
+                 for key, pair in records[section].items()}
+        counts: dict[str, int] = {}
+        for name in named.values():
+            counts[name] = counts.get(name, 0) + 1
+        shown = sorted((name if counts[name] == 1 or name == key else f"{name} ({key})"
+                        for key, name in named.items()), key=str.casefold)
+        if shown:
+            parts.append(f"{SECTIONS.get(section, section)}: {', '.join(shown)}")
+    return "; ".join(parts)
 
 
 def changed_fields(activity: Activity, names: Names | None = None) -> list[str]:

@@ -327,8 +327,8 @@ def can_undo(user: User | None, region: Region, activity: Activity) -> bool:
 
 
 def undo_beyond(user: User | None, region: Region, changes: dict[str, dict],
-                home: dict[str, str | None]) -> list[str]:
-    """The records (``"section/key"``) an undo would change although ``user`` may not edit
+                home: dict[str, str | None]) -> list[tuple[str, str]]:
+    """The records (``(section, key)``) an undo would change although ``user`` may not edit
     them: ``changes`` is per section ``{key: [record now, record after the undo]}`` (either
     None when the record is missing on that side), ``home`` an actor's municipality key.
 
@@ -359,7 +359,7 @@ def undo_beyond(user: User | None, region: Region, changes: dict[str, dict],
             return record.get("convenor") is not None and home.get(record["convenor"]) == own
         return False  # the region's settings
 
-    return [f"{section}/{key}" for section, records in sorted(changes.items())
+    return [(section, key) for section, records in sorted(changes.items())
             for key, (now, after) in sorted(records.items())
             if own is None or not (mine(section, now) and mine(section, after))]
 

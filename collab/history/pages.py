@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
+from collab.activity import summaries
 from collab.core import permissions as perm
 from collab.core import store
 from collab.core.forms import EmptyForm
@@ -100,14 +101,18 @@ def restore(slug: str, snapshot_id: int):
             history.restore(region, snap, current_user)
         except (ValidationError, store.Conflict) as exc:
             problems = getattr(exc, "problems", None) or [exc]
-            return render_template("history/restore.html", region=region, snap=snap,
-                                   form=form, preview=history.restore_preview(region, snap),
-                                   problems=problems), 422
+            return _restore_page(region, snap, form, problems), 422
         flash(_("Die Region wurde auf den Stand „%(n)s“ zurückgesetzt; der vorige Stand ist "
                 "als Stand gespeichert.", n=snapshot_name(snap)))
         return redirect(url_for("history.snapshots", slug=slug))
+    return _restore_page(region, snap, form, [])
+
+
+def _restore_page(region, snap, form, problems: list) -> str:
+    preview = history.restore_preview(region, snap)
     return render_template("history/restore.html", region=region, snap=snap, form=form,
-                           preview=history.restore_preview(region, snap), problems=[])
+                           preview=preview, problems=problems,
+                           names=summaries.names_in(region, preview["changes"].items()))
 
 
 def _state(region, which: str):
@@ -156,9 +161,14 @@ def undo(slug: str, activity_id: int):
             flash(_("Rückgängig gemacht."))
             return redirect(url_for("activity.activity", slug=slug))
     preview = history.undo_preview(region, activity)  # once, for the page and the rule
+    # the records the preview names by key (participants, a tie's ends), by name: one query
+    names = summaries.names_in(region, [*preview.get("changes", {}).items(),
+                                        *preview["changed_since"].items()])
     return render_template("history/undo.html", region=region, activity=activity, form=form,
-                           problem=history.undo_problem(activity, current_user, region, preview),
-                           problems=problems, preview=preview), 422 if problems else 200
+                           problem=history.undo_problem(activity, current_user, region, preview,
+                                                        names),
+                           problems=problems, preview=preview,
+                           names=names), 422 if problems else 200
 
 
 # --- pictures ---------------------------------------------------------------------------------
@@ -332,11 +342,18 @@ KINDS = {"manual": _l("gespeichert"), "import": _l("vor einem Import"),
 
 @bp.app_context_processor
 def helpers():
-    from collab.activity.summaries import SECTIONS, action_label, field_changes, record_name
+    from collab.activity.summaries import (
+        SECTIONS,
+        action_label,
+        field_changes,
+        record_name,
+        records_text,
+    )
 
     return {"section_label": lambda s: str(SECTIONS.get(s, s)),
             "figure_label": lambda f: str(FIGURES.get(f, f)), "kinds": KINDS,
             "field_changes": field_changes, "action_label": action_label,
-            "record_name": record_name, "snapshot_name": snapshot_name,
+            "record_name": record_name, "records_text": records_text,
+            "snapshot_name": snapshot_name,
             "snapshot_day": snapshot_day, "figure_value": figure_value,
             "local_time": local_time, "local_date": local_date}

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 import graphs
+from collab.activity import summaries
 from collab.core import permissions as perm
 from collab.core import store, validation
 from collab.core.models import (
@@ -214,10 +215,12 @@ def restore(region: Region, snap: Snapshot, user: User | None) -> dict[str, Any]
 
 
 def undo_problem(activity: Activity, user: User | None = None,
-                 region: Region | None = None, preview: dict | None = None) -> str | None:
+                 region: Region | None = None, preview: dict | None = None,
+                 names: summaries.Names | None = None) -> str | None:
     """Why the entry cannot be undone (None when it can); with ``user`` and ``region`` also
     when the undo would change records that account may not edit (:func:`perm.undo_beyond`;
-    ``preview``: :func:`undo_preview`, when the caller has it already)."""
+    ``preview``: :func:`undo_preview`, and ``names``: :func:`summaries.names_in` of its
+    changes, when the caller has them already)."""
     if not activity.before:
         return _("Dieser Eintrag lässt sich nicht rückgängig machen.")
     if activity.at < utcnow() - dt.timedelta(days=UNDO_DAYS):
@@ -225,23 +228,29 @@ def undo_problem(activity: Activity, user: User | None = None,
     if db.session.scalar(sa.select(Activity.id).filter_by(undo_of=activity.id)) is not None:
         return _("Bereits rückgängig gemacht.")
     if region is not None:
-        return _beyond_problem(_beyond(region, activity, user, preview))
+        return _beyond_problem(region, _beyond(region, activity, user, preview), names)
     return None
 
 
-def _beyond_problem(beyond: list[str]) -> str | None:
+def _beyond_problem(region: Region, beyond: dict[str, dict],
+                    names: summaries.Names | None = None) -> str | None:
+    """What the member is told about the records ``beyond`` its rights: each by its name
+    (a tie by its ends' names), as the pages name them."""
     if not beyond:
         return None
+    if names is None:
+        names = summaries.names_in(region, beyond.items())
     return _("Das Rückgängigmachen würde auch Einträge ändern, die Sie nicht "
              "bearbeiten dürfen: %(k)s. Bitte wenden Sie sich an die Koordination.",
-             k=", ".join(beyond))
+             k=summaries.records_text(beyond, names))
 
 
 def _beyond(region: Region, activity: Activity, user: User | None,
-            preview: dict | None = None) -> list[str]:
-    """The records the undo would change that ``user`` may not edit."""
+            preview: dict | None = None) -> dict[str, dict]:
+    """The records the undo would change that ``user`` may not edit, as the preview's
+    changes hold them (section -> key -> [now, after the undo])."""
     if perm.can_manage_region(user, region) or "positions" in (activity.before or {}):
-        return []
+        return {}
     changes = (preview or undo_preview(region, activity))["changes"]
     home: dict[str, str | None] = dict(db.session.execute(
         sa.select(Actor.key, Municipality.key)
@@ -251,7 +260,10 @@ def _beyond(region: Region, activity: Activity, user: User | None,
         for record in (now, old):
             if record is not None:
                 home.setdefault(record["key"], record.get("municipality"))
-    return perm.undo_beyond(user, region, changes, home)
+    beyond: dict[str, dict] = {}
+    for section, key in perm.undo_beyond(user, region, changes, home):
+        beyond.setdefault(section, {})[key] = changes[section][key]
+    return beyond
 
 
 def _positions(region: Region, keys: list[str]) -> dict[str, list[float] | None]:
@@ -261,16 +273,17 @@ def _positions(region: Region, keys: list[str]) -> dict[str, list[float] | None]
 
 
 def undo_preview(region: Region, activity: Activity) -> dict[str, Any]:
-    """What returns: per record ``[now, after the undo]``; ``changed_since`` lists records
-    changed again after the entry (the undo puts them back as they were before it)."""
+    """What returns: per record ``[now, after the undo]``; ``changed_since`` holds the
+    records changed again after the entry (the undo puts them back as they were before
+    it), per record ``[after the entry, now]``."""
     before = activity.before or {}
     if "positions" in before:
         now = _positions(region, list(before["positions"]))
         return {"positions": {k: [now[k], v] for k, v in before["positions"].items()},
-                "changed_since": []}
+                "changed_since": {}}
     current = network_records(region, contact=True)
     changes: dict[str, dict] = {}
-    changed_since = []
+    changed_since: dict[str, dict] = {}
     for section, records in before.get("records", {}).items():
         if section == "region":
             have = {"region": current["region"]}
@@ -279,7 +292,7 @@ def undo_preview(region: Region, activity: Activity) -> dict[str, Any]:
         for key, (old, new) in records.items():
             now = have.get(key)
             if now != new:
-                changed_since.append(f"{section}/{key}")
+                changed_since.setdefault(section, {})[key] = [new, now]
             if now != old:
                 changes.setdefault(section, {})[key] = [now, old]
     # what goes with a record the undo removes (an actor's ties and participations, added
@@ -346,7 +359,7 @@ def undo(region: Region, activity: Activity, user: User | None) -> dict[str, Any
     if problem:
         raise store.Conflict(problem)
     beyond = _beyond(region, activity, user)
-    store.require(not beyond, _beyond_problem(beyond))
+    store.require(not beyond, _beyond_problem(region, beyond))
     before = activity.before
     params = {"of": activity.id, "action": activity.action}
     if "positions" in before:

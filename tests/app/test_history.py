@@ -91,15 +91,44 @@ def test_a_member_cannot_undo_into_records_of_others(app, api, as_user):
     before = _export(koord)
     olpe = as_user("olpe")
     page = olpe.get(f"{R}/activity/{entry}/undo").get_data(as_text=True)
-    assert "nicht bearbeiten dürfen" in page and "initiatives/lora" in page
+    # the records by their names, by section, not as "initiatives/lora"
+    assert "nicht bearbeiten dürfen: Initiativen: " in page
+    assert "LoRaWAN-/IoT-Konzept" in page and "Smarte vernetzte Mobilität" not in page
+    assert "; Formate: Arbeitsrunde der Projektleitungen." in page
+    assert "initiatives/lora" not in page and "formats/pl-arbeitsrunde" not in page
     assert "Zurück zum Änderungsprotokoll" in page
     assert 'type="submit" class="danger"' not in page
     refused = olpe.post(f"{R}/activity/{entry}/undo", csrf_from=f"{R}/activity")
     assert refused.status_code == 403
-    assert "initiatives/lora" in refused.get_data(as_text=True)
+    assert "LoRaWAN-/IoT-Konzept" in refused.get_data(as_text=True)
+    assert "initiatives/lora" not in refused.get_data(as_text=True)
     assert _export(koord) == before
     _undo(as_user("koordination"), entry)
     assert "olpe-digital" in {a["key"] for a in _export(koord)["actors"]}
+
+
+def test_a_refused_undo_names_a_tie_by_its_ends(app, api, as_user):
+    """Olpe added a tie; the coordinator moved it to two other municipalities' actors. Olpe's
+    undo of its addition would remove a tie it may not edit: the page names it by its ends'
+    names (not "ties/<key>"); the coordinator's preview names it so as changed since."""
+    made = api("olpe").post("/regions/swf5/ties", {"source": "olpe-bm",
+                                                  "target": "soest-innovation",
+                                                  "kind": "advice"})
+    assert made.status_code == 201, made.get_json()
+    key = made.get_json()["key"]
+    entry = _last(app, "tie.create")
+    moved = api("koordination").patch(f"/regions/swf5/ties/{key}",
+                                      {"source": "arnsberg-digital"})
+    assert moved.status_code == 200, moved.get_json()
+    ends = "Digitaler Wandel | Smart City | Zukunft Lernen → Abteilung Innovation und " \
+           "digitaler Wandel"
+    page = as_user("olpe").get(f"{R}/activity/{entry}/undo").get_data(as_text=True)
+    assert f"nicht bearbeiten dürfen: Verbindungen: {ends}." in page, page
+    assert f"ties/{key}" not in page
+    preview = as_user("koordination").get(f"{R}/activity/{entry}/undo").get_data(as_text=True)
+    assert f"Seitdem erneut geändert (wird mit zurückgesetzt): Verbindungen: {ends}</p>" \
+        in preview
+    assert f"<strong>wird entfernt:</strong> {ends} ({key})" in preview
 
 
 def test_an_entry_undone_from_several_windows_at_once_is_undone_once(app, api, as_user):
