@@ -39,6 +39,7 @@ $(MO): translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations
 
 run: export DEMO = 1
+run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed $(MO)
 	@echo "==> Preparing the database (instance/kommunalnetz.sqlite)"
 	$(FLASK) init-db
@@ -47,7 +48,7 @@ run: $(VENV)/.installed $(MO)
 	@echo "==> Serving http://$(HOST):$(PORT)  (demo accounts: README; Ctrl-C stops)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# the production topology in the foreground, from DATABASE_URL, REDIS_URL, SECRET_KEY, PORT,
+# the production topology in the foreground, from DATABASE_URL, REDIS_URL, SECRET_KEY, BASE_URL, PORT,
 # WEB_CONCURRENCY and KN_* (refuses to start without them); Ctrl-C stops it
 serve: $(VENV)/.installed-prod $(MO)
 	PORT=$${PORT:-$(PORT)} $(BIN)/python -m collab.ops.serve

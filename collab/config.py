@@ -11,6 +11,7 @@ keys), without ``DATABASE_URL`` and without ``REDIS_URL``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -113,8 +114,9 @@ def defaults(instance_path: str, env: str) -> dict:
         "MAIL_FROM": "Kommunalnetz <noreply@localhost>",
         "MAIL_TIMEOUT": 10,  # seconds per SMTP conversation
         "MAIL_MAX_ATTEMPTS": 5,  # then the mail is marked failed (the outbox shows why)
-        # the site's address for links in mails sent outside a request (CLI, workers)
-        "BASE_URL": "http://localhost:5000",
+        # the site's address for every link in a mail (never the request's Host header,
+        # which a client chooses); required in production
+        "BASE_URL": "" if production else f"http://127.0.0.1:{os.environ.get('PORT') or 5000}",
         "RESET_LIMIT": "5 per 15 minutes",  # "Passwort vergessen" per address and login
         "LOG_LEVEL": "INFO",
     }
@@ -149,11 +151,15 @@ def finish(config, instance_path: str) -> None:
             ("SECRET_KEY", config.get("SECRET_KEY")),
             ("DATABASE_URL", os.environ.get("DATABASE_URL")
              or os.environ.get("KN_SQLALCHEMY_DATABASE_URI")),
-            ("REDIS_URL", config.get("REDIS_URL"))) if not present]
+            ("REDIS_URL", config.get("REDIS_URL")),
+            ("BASE_URL", config.get("BASE_URL"))) if not present]
         if missing:
             raise ConfigError(
                 "production configuration: set " + ", ".join(missing) + " (see README, "
                 "Operations); refusing to start")
+        if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", str(config["BASE_URL"])):
+            raise ConfigError("BASE_URL: the site's address as its users reach it, e.g. "
+                              "https://kommunalnetz.example.de")
         if len(config["SECRET_KEY"]) < 32:
             raise ConfigError("SECRET_KEY: at least 32 characters (e.g. `python3 -c "
                               "'import secrets; print(secrets.token_hex(32))'`)")

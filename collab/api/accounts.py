@@ -16,8 +16,8 @@ def me():
 
 @bp.patch("/me")
 def patch_me():
-    """Change ``email``, ``language`` (de, en) and ``choices`` ({kind: immediately|daily|off});
-    422 names the field."""
+    """Change ``email`` (a new address needs ``current_password``), ``language`` (de, en)
+    and ``choices`` ({kind: immediately|daily|off}); 422 names the field."""
     notifications.update_settings(g.api_user, json_body(), g.api_user)
     return jsonify(notifications.settings_record(g.api_user))
 

@@ -653,6 +653,8 @@ def _survey_paths(errors: dict) -> dict[str, Any]:
 def _account_paths(errors: dict) -> dict[str, Any]:
     settings = {"type": "object", "properties": {
         "email": {"type": "string", "description": "\"\" for none"},
+        "current_password": {"type": "string", "writeOnly": True,
+                             "description": "the account's password: needed to change email"},
         "language": {"type": "string", "enum": ["de", "en"],
                      "description": "language of the account's mails"},
         "choices": {"type": "object", "additionalProperties": {

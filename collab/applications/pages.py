@@ -21,6 +21,7 @@ from collab.core.forms import show_problems
 from collab.core.store import Conflict
 from collab.core.validation import ValidationError
 from collab.extensions import limiter
+from collab.notifications import mail
 
 bp = Blueprint("applications", __name__)
 
@@ -75,7 +76,8 @@ def decide(slug: str, application_id: int):
         except (ValidationError, Conflict) as exc:
             show_problems(approval, exc)
         else:
-            link = url_for("applications.set_password", token=token, _external=True)
+            # the site's address (BASE_URL), as in the mails, not the request's Host
+            link = mail.absolute("applications.set_password", token=token)
             flash(_("Der Antrag ist genehmigt; Kommune und Zugang sind angelegt."), "success")
     elif decline.decline.data and decline.validate_on_submit():
         try:

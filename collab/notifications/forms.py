@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import PasswordField, SelectField, StringField, SubmitField
 
 from collab.core.forms import options
 from collab.notifications.services import CHOICES, KINDS
@@ -18,6 +18,9 @@ def settings_form(user, formdata=None):
         email = StringField(_l("E-Mail-Adresse"), render_kw={"autocomplete": "email"},
                             description=_l("Für Benachrichtigungen und zum Zurücksetzen "
                                            "des Passworts."))
+        current_password = PasswordField(
+            _l("Passwort"), render_kw={"autocomplete": "current-password"},
+            description=_l("Nur nötig, wenn Sie die E-Mail-Adresse ändern."))
         language = SelectField(_l("Sprache der E-Mails"), validate_choice=False,
                                choices=options([("de", "Deutsch"), ("en", "English")]))
         submit = SubmitField(_l("Speichern"))

@@ -8,16 +8,16 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import escape
 
 
 def base_url() -> str:
-    """The site's address: the request's, else ``BASE_URL`` (CLI, workers)."""
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    return str(current_app.config.get("BASE_URL") or "http://localhost:5000").rstrip("/")
+    """The site's address for links in mails: ``BASE_URL``, also inside a request. Never the
+    request's own address: its Host (or X-Forwarded-Host) header is the client's choice, and
+    a reset link sent to an account's owner would lead to the client's host."""
+    return str(current_app.config.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
 
 
 def absolute_path(path: str) -> str:

@@ -63,7 +63,8 @@ def mark_all_read():
 def settings():
     form = settings_form(current_user, request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate_on_submit():
-        raw = {"email": form.email.data or "", "language": form.language.data,
+        raw = {"email": form.email.data or "", "current_password": form.current_password.data,
+               "language": form.language.data,
                "choices": {k: getattr(form, f"kind_{k}").data for k in services.KINDS}}
         try:
             services.update_settings(current_user, raw, current_user)

@@ -206,13 +206,22 @@ def clean_email(value: Any) -> str:
 
 def update_settings(user: User, raw: dict, by: User | None) -> User:
     """The account changes its e-mail address, language and choices per kind (each given
-    key only)."""
+    key only). A new e-mail address needs the account's password (``current_password``):
+    "Passwort vergessen" mails that address, so whoever holds a session or an API key
+    could otherwise take the account over."""
     require(by is not None and by.is_authenticated and by.id == user.id)
     raw = raw if isinstance(raw, dict) else {}
     problems: list[Problem] = []
     data: dict[str, Any] = {}
     if "email" in raw:
         data["email"] = _check_email(problems, raw["email"])
+        if data["email"] != (user.email or "") and not problems:
+            given = raw.get("current_password")
+            if not isinstance(given, str) or not given:
+                problems.append(Problem("current_password", _(
+                    "Passwort: Um die E-Mail-Adresse zu ändern, geben Sie Ihr Passwort ein.")))
+            elif not user.check_password(given):
+                problems.append(Problem("current_password", _("Passwort: stimmt nicht.")))
     if "language" in raw:
         if not isinstance(raw["language"], str) or raw["language"] not in ("de", "en"):
             problems.append(Problem("language", _("Sprache: de oder en.")))

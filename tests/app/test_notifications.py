@@ -268,6 +268,57 @@ def test_forgotten_password_never_tells_whether_the_login_exists(mail_app, smtp)
     assert Browser(mail_app.test_client()).get(link).status_code == 410
 
 
+def test_mail_links_lead_to_base_url_whatever_host_the_request_names(mail_app, smtp):
+    """Attacker pass: "Passwort vergessen" asked with `Host: evil.example` mailed the owner a
+    reset link to evil.example (one click gives the attacker the token). Links in mails come
+    from BASE_URL only, also for notifications caused by a request and their unsubscribe
+    links."""
+    base = mail_app.config["BASE_URL"]
+
+    def evil_client() -> Browser:  # every request (and its cookies) for host evil.example
+        client = mail_app.test_client()
+        client.environ_base.update({"HTTP_HOST": "evil.example",
+                                    "HTTP_X_FORWARDED_HOST": "evil.example"})
+        return Browser(client)
+    anonymous = evil_client()
+    assert anonymous.post("/passwort-vergessen", {"identifier": "soest"},
+                          csrf_from="/passwort-vergessen").status_code == 200
+    [message] = smtp.to("soest@example.org")
+    assert "evil.example" not in body_of(message)
+    assert link_in(body_of(message), "/passwort/neu/") and f"{base}/passwort/neu/" in \
+        body_of(message)
+    # a ballot opened through a request that names another host: its mails link BASE_URL
+    olpe, coordinator = user_(mail_app, "olpe"), evil_client().login("koordination")
+    proposed = olpe.post(f"{R}/rules/new", {"title": "Gemeinsame Beschaffung", "text": "Text",
+                                            "kind": "general"})
+    rule_id = int(proposed.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert coordinator.post(f"{R}/rules/{rule_id}/ballot", {
+        "closes_at": FUTURE, "confirm": "y"}).status_code == 302
+    [opened] = [m for m in smtp.to("soest@example.org", at_least=2)
+                if "Abstimmung geöffnet" in m["Subject"]]
+    assert f"{base}{R}/rules/{rule_id}" in body_of(opened)
+    assert f"{base}/benachrichtigungen/abbestellen/" in body_of(opened)
+    for sent in smtp.messages:
+        assert "evil.example" not in body_of(sent), sent["Subject"]
+
+
+def test_production_needs_base_url(monkeypatch, tmp_path):
+    from collab import config
+
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "KN_ENV", "BASE_URL", "KN_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    with pytest.raises(config.ConfigError, match="BASE_URL"):
+        create_app(env="production")
+    monkeypatch.setenv("BASE_URL", "kommunalnetz.example")
+    with pytest.raises(config.ConfigError, match="BASE_URL"):
+        create_app(env="production")
+    monkeypatch.setenv("BASE_URL", "https://kommunalnetz.example/")
+    assert create_app(env="production").config["BASE_URL"] == "https://kommunalnetz.example/"
+
+
 def test_forgotten_password_is_rate_limited(mail_app, smtp):
     anonymous = Browser(mail_app.test_client())
     codes = [anonymous.post("/passwort-vergessen", {"identifier": "olpe"},
@@ -350,14 +401,42 @@ def test_settings_refuse_a_bad_address(mail_app, api):
     assert "E-Mail: keine gültige Adresse" in response.get_data(as_text=True)
 
 
+def test_settings_page_asks_for_the_password_to_change_the_address(mail_app):
+    soest = user_(mail_app, "soest")
+    page = "/konto/benachrichtigungen"
+    assert 'name="current_password"' in soest.get(page).get_data(as_text=True)
+    refused = soest.post(page, {"email": "neu@soest.example", "language": "de"}, csrf_from=page)
+    assert "geben Sie Ihr Passwort ein" in refused.get_data(as_text=True)
+    wrong = soest.post(page, {"email": "neu@soest.example", "current_password": "falsch",
+                              "language": "de"}, csrf_from=page)
+    assert "Passwort: stimmt nicht." in wrong.get_data(as_text=True)
+    assert soest.post(page, {"email": "neu@soest.example", "current_password": "demo",
+                             "language": "de"}, csrf_from=page).status_code == 302
+    with mail_app.app_context():
+        assert db.session.scalar(sa.select(User.email).filter_by(login="soest")) == \
+            "neu@soest.example"
+        db.session.remove()
+
+
 def test_api_settings_and_notifications(app, api):
     soest = api("soest")
     assert soest.patch("/me", {"email": "kaputt"}).status_code == 422
     assert soest.patch("/me", {"email": "kaputt"}).get_json()["details"][0]["field"] == "email"
     assert soest.patch("/me", {"choices": {"ballot_opened": "sometimes"}}).status_code == 422
-    response = soest.patch("/me", {"email": "it@soest.example", "language": "en",
-                                   "choices": {"ballot_opened": "off"}})
+    # attacker pass: a stolen key changed the address, then "Passwort vergessen" mailed it a
+    # reset link; a new address needs the account's password
+    for without in ({}, {"current_password": ""}, {"current_password": "falsch"},
+                    {"current_password": ["demo"]}):
+        refused = soest.patch("/me", {"email": "attacker@evil.example", **without})
+        assert refused.status_code == 422, without
+        assert refused.get_json()["details"][0]["field"] == "current_password"
+    assert soest.get("/me").get_json()["email"] != "attacker@evil.example"
+    assert soest.patch("/me", {"language": "de"}).status_code == 200  # no address: no password
+    response = soest.patch("/me", {"email": "it@soest.example", "current_password": "demo",
+                                   "language": "en", "choices": {"ballot_opened": "off"}})
     assert response.status_code == 200
+    # the same address again needs no password
+    assert soest.patch("/me", {"email": "it@soest.example"}).status_code == 200
     assert response.get_json()["choices"]["ballot_opened"] == "off"
     assert soest.get("/me").get_json()["email"] == "it@soest.example"
     assert soest.get("/notifications").get_json() == {"unread": 0, "items": []}

@@ -38,7 +38,8 @@ def empty_cache():
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "KN_ENV", "KN_SECRET_KEY"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "KN_ENV", "KN_SECRET_KEY",
+                 "BASE_URL", "KN_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -49,6 +50,7 @@ def clean_env(monkeypatch):
 def test_production_refuses_to_start_without_secret_key(clean_env, tmp_path):
     clean_env.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite")
     clean_env.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    clean_env.setenv("BASE_URL", "https://kommunalnetz.example")
     with pytest.raises(config.ConfigError, match="SECRET_KEY"):
         create_app(env="production")
     clean_env.setenv("SECRET_KEY", "short")
@@ -60,6 +62,7 @@ def test_production_configuration_from_the_environment(clean_env):
     clean_env.setenv("SECRET_KEY", KEY)
     clean_env.setenv("DATABASE_URL", "postgres://kn@db.example/kn")
     clean_env.setenv("REDIS_URL", "redis://cache.example:6379/0")
+    clean_env.setenv("BASE_URL", "https://kommunalnetz.example")
     clean_env.setenv("KN_PER_PAGE", "50")
     clean_env.setenv("KN_HSTS_SECONDS", "600")
     app = create_app(env="production")
