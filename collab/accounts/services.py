@@ -21,7 +21,7 @@ from collab.core.models import (
     User,
     utcnow,
 )
-from collab.core.store import Conflict, change, differs, raise_if, require  # noqa: F401
+from collab.core.store import Conflict, change, claim, differs, raise_if, require  # noqa: F401
 from collab.core.validation import Problem, ValidationError
 from collab.extensions import db
 
@@ -248,6 +248,7 @@ def issue_own_token(user: User) -> str:
     """The signed-in account makes an API token for itself (shown once); at most
     ``MAX_OWN_TOKENS`` valid ones."""
     require(perm.can_manage_own_tokens(user))
+    claim(user)  # requests at once take turns: each counts the keys the others made
     valid = sum(1 for t in own_tokens(user) if token_valid(t))
     if valid >= MAX_OWN_TOKENS:
         raise ValidationError([Problem("token", _(

@@ -129,3 +129,40 @@ def test_forty_identical_votes_make_one_vote(app, api):
     _only_one_wins(results, 201)
     votes = coordinator.get(f"{R}/rules/{rule['id']}").get_json()["votes"]
     assert [v["municipality"] for v in votes].count("olpe") == 1
+
+
+def test_keys_made_at_once_stay_within_the_limit(app):
+    """Attacker pass: 14 requests at once for a new API key all counted the same keys and
+    left the account 14 valid keys (limit 10)."""
+    from collab.accounts import services as accounts
+    from collab.core.models import User
+
+    with app.app_context():
+        user_id = db.session.scalar(db.select(User.id).filter_by(login="soest"))
+        db.session.remove()
+    barrier = threading.Barrier(14)
+    outcomes: list = []
+
+    def make():
+        with app.test_request_context():
+            barrier.wait()
+            try:
+                accounts.issue_own_token(db.session.get(User, user_id))
+                db.session.commit()
+                outcomes.append("made")
+            except Exception as exc:  # noqa: BLE001 - the refusal is what we look for
+                db.session.rollback()
+                outcomes.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+    threads = [threading.Thread(target=make) for _ in range(14)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert outcomes.count("made") == accounts.MAX_OWN_TOKENS, outcomes
+    assert set(outcomes) == {"made", "ValidationError"}, outcomes
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert sum(accounts.token_valid(t) for t in accounts.own_tokens(user)) == 10
+        db.session.remove()
