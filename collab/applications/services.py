@@ -10,9 +10,11 @@ import secrets
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from collab.accounts import services as account_services
 from collab.core import permissions as perm
+from collab.core import vocab
 from collab.core.models import (
     ApiToken,
     Application,
@@ -25,6 +27,8 @@ from collab.core.models import (
 from collab.core.store import Conflict, change, raise_if, require
 from collab.core.validation import Problem, ValidationError, clean, key_from_name
 from collab.extensions import db
+from collab.notifications import services as notifications
+from collab.notifications.mail import path_for as url_for
 from collab.objects import services as objects
 
 #: how long a link to set the password works
@@ -32,8 +36,10 @@ TOKEN_DAYS = 7
 
 
 def apply(region: Region, raw: dict) -> Application:
-    """File an application (no account needed). A municipality the platform holds already
-    (same AGS) signs in and applies from its account instead."""
+    """File an application (no account needed) and tell the region's coordinators (once
+    per application; the public page is rate-limited per address, see
+    ``APPLICATION_LIMIT``). A municipality the platform holds already (same AGS) signs in
+    and applies from its account instead."""
     data, problems = clean("application", raw)
     raise_if(problems)
     known = db.session.scalar(sa.select(Municipality).filter_by(ags=data["ags"]))
@@ -48,6 +54,15 @@ def apply(region: Region, raw: dict) -> Application:
     with change(region, None, "application.create", data["ags"], data["name"], data=False):
         application = Application(region=region, **data)
         db.session.add(application)
+        db.session.flush()  # its id, for the link
+        notifications.notify(
+            notifications.coordinators(region), "application_new",
+            _l("Antrag einer neuen Kommune: %(m)s", m=application.name),
+            _l("%(m)s (AGS %(a)s) beantragt die Aufnahme in %(r)s (%(j)s). Kontakt: %(e)s. "
+               "Bezug: %(b)s", m=application.name, a=application.ags, r=region.name,
+               j=vocab.JOINED_BY.get(application.joined_by, application.joined_by),
+               e=application.email, b=application.reference),
+            _url(region, application))
     return application
 
 
@@ -70,6 +85,15 @@ def approval_defaults(region: Region, application: Application) -> dict:
             "district": application.district, "kind": "gemeinde",
             "state": objects.region_state(region) or "", "tier": "member", "population": "",
             "login": key}
+
+
+def _url(region: Region, application: Application) -> str:
+    return url_for("applications.decide", slug=region.slug, application_id=application.id)
+
+
+def _decided(region: Region, application: Application) -> None:
+    """The coordinators' notices of ``application`` are done: marked read."""
+    notifications.mark_read_about(_url(region, application), ["application_new"])
 
 
 def _pending(application: Application) -> None:
@@ -108,6 +132,7 @@ def approve(region: Region, application: Application, raw: dict,
         application.account = account
         token, plain = PasswordToken.issue(account, TOKEN_DAYS)
         db.session.add(token)
+        _decided(region, application)
     return application, plain
 
 
@@ -125,6 +150,7 @@ def decline(region: Region, application: Application, reason: str, user: User | 
         application.reason = data["reason"]
         application.decided_by_id = getattr(user, "id", None)
         application.decided_at = utcnow()
+        _decided(region, application)
 
 
 def token_for(plain: str) -> PasswordToken | None:

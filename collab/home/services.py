@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from collab.core import permissions as perm
 from collab.core.models import (
     Actor,
+    Application,
     Initiative,
     InitiativeJoinRequest,
     JoinRequest,
@@ -94,6 +95,8 @@ def municipality_home(region: Region, user: User, report: dict | None) -> dict[s
 def coordinator_home(region: Region, now: dt.datetime | None = None) -> dict[str, Any]:
     """What waits for the coordinator of ``region``."""
     now = now or utcnow()
+    applications = db.session.scalars(sa.select(Application).filter_by(
+        region_id=region.id, status="pending").order_by(Application.id)).all()
     join_requests = db.session.scalars(sa.select(JoinRequest).filter_by(
         region_id=region.id, status="pending").order_by(JoinRequest.id)).all()
     initiative_requests = db.session.scalars(
@@ -110,6 +113,7 @@ def coordinator_home(region: Region, now: dt.datetime | None = None) -> dict[str
         User.region_id == region.id, User.created_at >= since).order_by(
         User.created_at.desc())).all()
     return {
+        "applications": applications,
         "join_requests": join_requests,
         "initiative_requests": initiative_requests,
         "has_lead": spielregeln.initiatives_with_lead(region),

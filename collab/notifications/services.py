@@ -37,6 +37,7 @@ KINDS: dict[str, Any] = {
     "rule_proposed": _l("Neuer Vorschlag einer Spielregel"),
     "rule_discussion": _l("Beiträge und neue Fassungen zu Regeln, an denen Sie beteiligt sind"),
     "request_new": _l("Neue Anfrage (Beitritt, Initiative), über die Sie entscheiden"),
+    "application_new": _l("Antrag einer neuen Kommune auf Aufnahme in die Region"),
     "request_decided": _l("Entscheidung über Ihre Anfrage"),
     "survey_opened": _l("Netzwerkbefragung gestartet"),
     "survey_reminder": _l("Erinnerung vor Ende einer Netzwerkbefragung"),
@@ -115,6 +116,7 @@ def queue_mail(user: User, kind: str, subject: str, body: str, url: str = "",
     commit). None when the account has no address."""
     if not user.email:
         return None
+    subject = " ".join(str(subject).split())  # a header holds no line break (user text)
     with force_locale(user.language or "de"):
         unsubscribe = (None if kind in ACCOUNT_MAILS or kind == "digest"
                        else mail.absolute("notifications.unsubscribe",

@@ -90,3 +90,125 @@ def test_applications_are_rate_limited(app, browser):
     app.config["APPLICATION_LIMIT"] = "2 per hour"
     codes = [_apply(browser, ags=f"0596602{n}").status_code for n in range(4)]
     assert codes[-1] == 429
+
+
+# --- who hears of a new application -----------------------------------------------------------
+
+
+def _notes(app, kind="application_new"):
+    """(login, subject, body, url, mail) of every notification of ``kind``."""
+    from collab.core.models import Notification
+
+    with app.app_context():
+        return [(n.user.login, n.subject, n.body, n.url, n.mail) for n in db.session.scalars(
+            db.select(Notification).filter_by(kind=kind).order_by(Notification.id))]
+
+
+def _outbox(app, kind="application_new"):
+    from collab.core.models import OutboxMail
+
+    with app.app_context():
+        return [(m.to_addr, m.subject, m.text_body, m.html_body) for m in db.session.scalars(
+            db.select(OutboxMail).filter_by(kind=kind).order_by(OutboxMail.id))]
+
+
+def test_a_new_application_tells_the_regions_coordinators_once(app, browser, runner):
+    """An application notifies each coordinator of that region once (in the app and by mail,
+    as each chose), nobody else; its desk lists it with a link to decide."""
+    result = runner.invoke(args=["create-user", "thue-koordination", "--role", "coordinator",
+                                 "--region", "thueringen", "--password", "ein-langes-passwort"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        other = db.session.scalar(db.select(User).filter_by(login="thue-koordination"))
+        other.email = "thue@example.org"
+        db.session.commit()
+    assert _apply(browser).status_code == 200
+    with app.app_context():
+        application_id = db.session.scalar(db.select(Application.id))
+    path = f"/regions/swf5/applications/{application_id}"
+    notes = _notes(app)
+    assert [(n[0], n[3], n[4]) for n in notes] == [("koordination", path, "immediately")]
+    assert notes[0][1] == "Antrag einer neuen Kommune: Lennestadt"
+    assert "05966020" in notes[0][2] and "digital@lennestadt.de" in notes[0][2]
+    assert "Ratsbeschluss vom 12.03.2025" in notes[0][2]
+    mails = _outbox(app)
+    assert [m[0] for m in mails] == ["koordination@demo.kommunalnetz.example"]
+    assert mails[0][1] == "Antrag einer neuen Kommune: Lennestadt"
+    assert re.search(r"https?://\S+" + re.escape(path), mails[0][2])
+
+    # a second application (another AGS) is a second notice; a refused one is none
+    assert _apply(browser, name="Kirchhundem", ags="05966016").status_code == 200
+    assert _apply(browser, name="Kirchhundem", ags="05966016").status_code == 422
+    assert len(_notes(app)) == 2 and len(_outbox(app)) == 2
+
+    desk = browser.__class__(app.test_client()).login("koordination").get("/koordination")
+    html = desk.get_data(as_text=True)
+    assert f'href="{path}"' in html and "Antrag einer neuen Kommune: Lennestadt" in html
+    assert "Kirchhundem" in html and 'href="/regions/swf5/applications"' in html
+    other_desk = browser.__class__(app.test_client()).login(
+        "thue-koordination", "ein-langes-passwort").get("/koordination")
+    assert "Lennestadt" not in other_desk.get_data(as_text=True)
+
+
+def test_a_decided_application_leaves_the_desk(app, browser, as_user):
+    _apply(browser)
+    with app.app_context():
+        application_id = db.session.scalar(db.select(Application.id))
+    coordinator = as_user("koordination")
+    path = f"/regions/swf5/applications/{application_id}"
+    assert coordinator.post(path, {"reason": "Nicht im Gebiet", "decline": "Ablehnen"},
+                            csrf_from=path).status_code == 302
+    html = coordinator.get("/koordination").get_data(as_text=True)
+    assert "Lennestadt" not in html and "Keine offenen Anfragen." in html
+    with app.app_context():
+        from collab.core.models import Notification
+        assert db.session.scalar(db.select(Notification).filter_by(
+            kind="application_new")).read_at is not None  # done: no longer unread
+
+
+def test_the_coordinators_choice_and_language_hold(app, browser):
+    """"keine E-Mail" keeps the in-app notice only; an English account gets its mail in
+    English (greeting, footer)."""
+    with app.app_context():
+        coordinator = db.session.scalar(db.select(User).filter_by(login="koordination"))
+        coordinator.notification_choices = {"application_new": "off"}
+        db.session.commit()
+    _apply(browser)
+    assert [n[4] for n in _notes(app)] == ["off"] and _outbox(app) == []
+    with app.app_context():
+        coordinator = db.session.scalar(db.select(User).filter_by(login="koordination"))
+        coordinator.notification_choices = {}
+        coordinator.language = "en"
+        db.session.commit()
+    _apply(browser, name="Kirchhundem", ags="05966016")
+    (mail,) = _outbox(app)
+    assert "This message comes from Kommunalnetz" in mail[2], mail[2]
+
+
+def test_application_text_is_escaped_in_notice_desk_and_mail(app, browser, as_user):
+    markup = '<img src=x onerror=alert(1)>'
+    assert _apply(browser, name=f"Lennestadt {markup}",
+                  reference=f"Beschluss {markup}").status_code == 200
+    coordinator = as_user("koordination")
+    for page in ("/koordination", "/benachrichtigungen"):
+        html = coordinator.get(page).get_data(as_text=True)
+        assert markup not in html and "&lt;img src=x onerror=alert(1)&gt;" in html, page
+    (mail,) = _outbox(app)
+    assert markup not in mail[3] and "&lt;img src=x onerror=alert(1)&gt;" in mail[3]
+    # a line break in the name cannot break the mail's header
+    assert _apply(browser, name="Kirchhundem\nBcc: x@example.org",
+                  ags="05966016").status_code in (200, 422)
+    for _to, subject, _text, _html in _outbox(app):
+        assert "\n" not in subject
+
+
+def test_only_the_regions_coordinator_sees_the_applications(app, browser, as_user):
+    _apply(browser)
+    assert as_user("olpe").get("/koordination").status_code == 302  # a member: own home
+    for login in ("olpe", "gast"):
+        assert as_user(login).get("/regions/swf5/applications").status_code == 403
+        assert _notes(app) and all(n[0] == "koordination" for n in _notes(app))
+    with app.app_context():
+        application_id = db.session.scalar(db.select(Application.id))
+    assert as_user("gast").get(f"/regions/swf5/applications/{application_id}").status_code \
+        == 403
