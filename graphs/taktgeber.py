@@ -491,7 +491,10 @@ def rank_taktgeber(
     - ``coverage``: share of communities (``community_of``: municipality -> community id)
       with a municipality so reached; only communities with a municipality in ``main`` (the
       main component, :func:`graphs.structure.main_component` of ``U`` by default) count,
-      so members not connected to the network are no community of their own.
+      so members not connected to the network are no community of their own. The raw
+      figures are ``communities_reached`` of ``communities_counted`` (the same number for
+      every candidate; it can be smaller than the report's count of communities, which
+      includes those of unconnected members).
     - ``level``: coordinating 1, strategic 0.5, operational 0.25.
     - ``mandate``: :func:`mandate_part` (the ``designated`` actor, unless ``assumed``,
       holds the network's mandate by its rule).
@@ -570,7 +573,7 @@ def rank_taktgeber(
     pairs = max(1, len(munis) * (len(munis) - 1) / 2)
     main = main_component(U) if main is None else main
     community_of = {m: c for m, c in (community_of or {}).items() if m in main}
-    n_communities = len({community_of[m] for m in munis if m in community_of}) or 1
+    n_communities = len({community_of[m] for m in munis if m in community_of})
     territories = _territories(G)
     mandated = None if assumed else designated
     kinds = {a: mandate_kind(G, a, designated=mandated, territories=territories)
@@ -591,6 +594,7 @@ def rank_taktgeber(
             "members_reached": len(reach_set),
             "communities_reached": len({community_of[m] for m in reach_set
                                         if m in community_of}),
+            "communities_counted": n_communities,
             "fte": fte,
             "efficiency_drop": 0.0,
             "mandate": kinds[a],
@@ -606,7 +610,8 @@ def rank_taktgeber(
             "brokerage": 0.5 * r["betweenness"] / best_b
             + 0.5 * (r["liaison"] + r["representative"]) / best_gf,
             "reach": r["members_reached"] / len(munis) if munis else 0.0,
-            "coverage": min(1.0, r["communities_reached"] / n_communities),
+            "coverage": (min(1.0, r["communities_reached"] / n_communities)
+                         if n_communities else 0.0),
             "level": LEVEL_FIT.get(data.get("level"), 0.0),
             "mandate": MANDATE_VALUE[kinds[a]],
             "capacity": fte / (fte + CAPACITY_HALF_FTE),
@@ -658,8 +663,8 @@ def rank_taktgeber(
         if explain is not None and i > explain and a != designated:
             r["explanation"] = None
             continue
-        r["explanation"] = _explain(G, a, parts[a], raw[a], len(munis), n_communities,
-                                    a == designated, lang, assumed=bool(assumed),
+        r["explanation"] = _explain(G, a, parts[a], raw[a], len(munis), a == designated,
+                                    lang, assumed=bool(assumed),
                                     computed=computed[a], score=r["score"], weights=weights,
                                     rank_range=r["rank_range"],
                                     assumed_share=r["assumed_share"])
@@ -699,7 +704,7 @@ def _plain(raw: dict) -> dict:
     return out
 
 
-def _explain(G, a, parts, raw, n_munis, n_communities, designated, lang="de", *,
+def _explain(G, a, parts, raw, n_munis, designated, lang="de", *,
              assumed=False, computed=0.0, score=0.0, weights=None, rank_range=None,
              assumed_share=0.0) -> str:
     """Sentences naming the candidate's strongest and weakest part (among those that weigh),
@@ -711,10 +716,10 @@ def _explain(G, a, parts, raw, n_munis, n_communities, designated, lang="de", *,
     worst = min(shown, key=lambda p: (round(shown[p], 4), -weight(p, 0), p))
     text = say(lang, "explain", name=name(G, a),
                best=label(lang, "part", best), best_value=number(shown[best], 2, lang),
-               best_reason=_reason(best, parts, raw, n_munis, n_communities,
+               best_reason=_reason(best, parts, raw, n_munis,
                                    designated and assumed, lang),
                worst=label(lang, "part", worst), worst_value=number(shown[worst], 2, lang),
-               worst_reason=_reason(worst, parts, raw, n_munis, n_communities,
+               worst_reason=_reason(worst, parts, raw, n_munis,
                                     designated and assumed, lang))
     if designated and assumed:
         text += say(lang, "explain.assumed", before=number(computed, 2, lang),
@@ -730,7 +735,7 @@ def _explain(G, a, parts, raw, n_munis, n_communities, designated, lang="de", *,
     return text
 
 
-def _reason(part, parts, raw, n_munis, n_communities, designated, lang="de") -> str:
+def _reason(part, parts, raw, n_munis, designated, lang="de") -> str:
     """The figures behind one part; ``designated`` here means assumed as Taktgeber."""
     if part == "brokerage":
         return say(lang, "reason.brokerage", share=percent(raw["path_share"], lang),
@@ -739,7 +744,7 @@ def _reason(part, parts, raw, n_munis, n_communities, designated, lang="de") -> 
         return say(lang, "reason.reach", count=raw["members_reached"], total=n_munis)
     if part == "coverage":
         return say(lang, "reason.coverage", count=raw["communities_reached"],
-                   total=n_communities)
+                   total=raw["communities_counted"])
     if part == "level":
         if designated:
             return say(lang, "reason.level.designated")

@@ -348,7 +348,8 @@ TEMPLATES = {
         "reason.brokerage": "liegt auf {share} der kürzesten Wege zwischen Mitgliedskommunen, "
                             "{count}-mal Vermittlung zwischen Gruppen",
         "reason.reach": "erreicht {count} von {total} Mitgliedern in zwei Schritten",
-        "reason.coverage": "erreicht {count} von {total} Teilnetzen",
+        "reason.coverage": "erreicht {count} von {total} Teilnetzen des zusammenhängenden "
+                           "Netzes",
         "reason.level.designated": "als Taktgeber angenommen",
         "reason.level.unknown": "Ebene unbekannt",
         "reason.mandate.designated": "als Taktgeber angenommen",
@@ -594,7 +595,7 @@ TEMPLATES = {
         "reason.brokerage": "lies on {share} of the shortest paths between member "
                             "municipalities, mediates between groups {count} times",
         "reason.reach": "reaches {count} of {total} members in two steps",
-        "reason.coverage": "reaches {count} of {total} communities",
+        "reason.coverage": "reaches {count} of the connected network's {total} communities",
         "reason.level.designated": "assumed as Taktgeber",
         "reason.level.unknown": "level unknown",
         "reason.mandate.designated": "assumed as Taktgeber",

@@ -95,7 +95,9 @@ PARTS = {
         "Anteil der Mitglieder, die die Stelle in höchstens zwei Schritten erreicht (über "
         "eine Verbindung oder eine gemeinsame Initiative).")),
     "coverage": (_l("Abdeckung der Teilnetze"), _l(
-        "Anteil der Teilnetze (eng verbundene Gruppen von Kommunen), die so erreicht werden.")),
+        "Anteil der Teilnetze (eng verbundene Gruppen von Kommunen) des zusammenhängenden "
+        "Netzes, die so erreicht werden; Mitglieder ohne Verbindung zum Netz zählen nicht als "
+        "Teilnetz.")),
     "level": (_l("Passende Ebene"), _l(
         "Koordinierende Stellen passen am besten (1), die politisch-strategische Ebene halb "
         "(0,5), die Umsetzungsebene wenig (0,25).")),
@@ -189,6 +191,20 @@ def mandate_ties(region, actor_keys: list[str]) -> dict[str, str]:
             for key, kinds in found.items()}
 
 
+def communities_counted(row: dict, summary: dict) -> int:
+    """How many communities a candidate's coverage part counts: those of the connected
+    network (``raw.communities_counted``), fewer than the summary's ``communities`` when a
+    member has no tie to the network (it is a community of its own there). A report stored
+    before the raw figure existed gives it back through the part itself (reached / share)."""
+    raw = row["raw"]
+    if "communities_counted" in raw:
+        return raw["communities_counted"]
+    share = row["parts"].get("coverage") or 0.0
+    if share > 0:
+        return round(raw["communities_reached"] / share)
+    return summary["communities"]
+
+
 def part_reason(part: str, row: dict, summary: dict) -> str:
     """The raw figures behind one part of a candidate's score, in words."""
     raw, parts = row["raw"], row["parts"]
@@ -202,8 +218,8 @@ def part_reason(part: str, row: dict, summary: dict) -> str:
         return _("erreicht %(n)d von %(of)d Mitgliedern in zwei Schritten",
                  n=raw["members_reached"], of=summary["municipalities"])
     if part == "coverage":
-        return _("erreicht %(n)d von %(of)d Teilnetzen", n=raw["communities_reached"],
-                 of=summary["communities"])
+        return _("erreicht %(n)d von %(of)d Teilnetzen des zusammenhängenden Netzes",
+                 n=raw["communities_reached"], of=communities_counted(row, summary))
     if part in ("level", "mandate") and row.get("assumed"):
         return _("als Taktgeber angenommen: als erfüllt gewertet")
     if part == "level":

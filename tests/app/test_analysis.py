@@ -413,6 +413,46 @@ def test_wording_sorting_and_sums_on_the_page(as_user, report):
     assert "eine Initiative geführt oder abgeschlossen" not in html
 
 
+def test_coverage_sentences_count_the_communities_the_score_counts(app, as_user, report,
+                                                                   tmp_path):
+    """Burbach has no tie to the network: the overview counts 4 communities, the coverage
+    part only the 3 of the connected network. The Südwestfalen Agentur reaches all 3 (1,00):
+    its part row on the page says "3 von 3", as every coverage sentence of page and PDF
+    report says "von 3" (before, the page said "3 von 4" beside a coverage of 1,00)."""
+    import re
+    import shutil
+    import subprocess
+
+    from collab.analysis.pages import part_reason
+
+    assert report["summary"]["communities"] == 4 and ["burbach"] in report["communities"]
+    swa = report["taktgeber"][0]
+    assert swa["key"] == "swa" and swa["parts"]["coverage"] == 1.0
+    assert (swa["raw"]["communities_reached"], swa["raw"]["communities_counted"]) == (3, 3)
+    user = as_user("gast")
+    html = user.get(f"{R}/analysis").get_data(as_text=True)
+    swa_html = html[html.index('id="tg-swa"'):]
+    swa_html = swa_html[:swa_html.index("</details>")]
+    assert "erreicht 3 von 3 Teilnetzen des zusammenhängenden Netzes" in swa_html
+    said = re.findall(r"erreicht (\d+) von (\d+) Teilnetzen", html)
+    assert said and {of for _n, of in said} == {"3"}
+    for row in report["taktgeber"]:
+        reached, counted = row["raw"]["communities_reached"], row["raw"]["communities_counted"]
+        assert row["parts"]["coverage"] == round(reached / counted, 4)
+    # a report stored before the raw figure existed: the count comes back from the part
+    old = {**swa, "raw": {k: v for k, v in swa["raw"].items() if k != "communities_counted"}}
+    with app.test_request_context("/"):
+        assert part_reason("coverage", old, report["summary"]) == \
+            "erreicht 3 von 3 Teilnetzen des zusammenhängenden Netzes"
+    if shutil.which("pdftotext"):
+        path = tmp_path / "report.pdf"
+        path.write_bytes(user.get(f"{R}/report.pdf").get_data())
+        text = " ".join(subprocess.run(["pdftotext", str(path), "-"], check=True,
+                                       capture_output=True, text=True).stdout.split())
+        said = re.findall(r"erreicht (\d+) von (\d+) Teilnetzen", text)
+        assert said and {of for _n, of in said} == {"3"}
+
+
 def test_overview_needs_no_analysis_without_a_designated_taktgeber(monkeypatch, as_user):
     """The overview's level matrix asks the analysis only when a designated Taktgeber could
     cover members' coordinating level; the demo region has none adopted yet."""

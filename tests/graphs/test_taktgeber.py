@@ -250,6 +250,46 @@ def test_isolated_members_are_no_communities_for_coverage():
     assert before == after == {k: 1.0 for k in before}
 
 
+def two_groups_and_a_newcomer():
+    """Two groups of members, x1-x4 (a triangle x1, x2, x3 with x4 hanging on x2) and the
+    triangle y1-y3, joined by one weak tie x1-y1, and a member "solo" without any tie: three
+    communities, two of them in the connected network."""
+    munis = [muni(k) for k in ("x1", "x2", "x3", "x4", "y1", "y2", "y3", "solo")]
+    actors = [actor(f"{m['key']}-d", m["key"], fte=1) for m in munis]
+    ties = [tie("x1-d", "x2-d"), tie("x2-d", "x3-d"), tie("x1-d", "x3-d"), tie("x4-d", "x2-d"),
+            tie("y1-d", "y2-d"), tie("y2-d", "y3-d"), tie("y1-d", "y3-d"),
+            tie("x1-d", "y1-d", weight=1)]
+    return bundle(munis, actors, (), ties)
+
+
+def test_coverage_counts_the_communities_of_the_connected_network():
+    """The report counts 3 communities (solo is one of its own), coverage only the 2 of the
+    connected network: x1-d reaches both (1.0), x4-d only its own (x4, x2, x1, x3: 1 of 2,
+    0.5), solo-d none. The raw figures say "of 2" for everyone, and so does the sentence."""
+    report = analyse(two_groups_and_a_newcomer())
+    assert report["communities"] == [["x1", "x2", "x3", "x4"], ["y1", "y2", "y3"], ["solo"]]
+    assert report["summary"]["communities"] == 3
+    rows = {r["key"]: r for r in report["taktgeber"]}
+    expected = {"x1-d": (2, 1.0), "x2-d": (2, 1.0), "x3-d": (2, 1.0), "y1-d": (2, 1.0),
+                "y2-d": (2, 1.0), "y3-d": (2, 1.0), "x4-d": (1, 0.5), "solo-d": (0, 0.0)}
+    assert {k: (r["raw"]["communities_reached"], r["parts"]["coverage"])
+            for k, r in rows.items()} == expected
+    assert {r["raw"]["communities_counted"] for r in rows.values()} == {2}
+    only_coverage = {p: 1.0 if p == "coverage" else 0.0 for p in WEIGHTS}
+    ranked = {r["key"]: r for r in rank(two_groups_and_a_newcomer(),
+                                        community_of=report_communities(report),
+                                        weights=only_coverage)["ranking"]}
+    assert "(erreicht 1 von 2 Teilnetzen des zusammenhängenden Netzes)" in \
+        ranked["x4-d"]["explanation"]
+    english = rank(two_groups_and_a_newcomer(), community_of=report_communities(report),
+                   weights=only_coverage, lang="en")["ranking"]
+    assert "(reaches 2 of the connected network's 2 communities)" in english[0]["explanation"]
+
+
+def report_communities(report):
+    return {m: i for i, members in enumerate(report["communities"]) for m in members}
+
+
 def test_candidate_assumed_share():
     """The agency with 6 ties, one of them assumed: 1 of 7 records."""
     b = star(6)
