@@ -615,7 +615,9 @@ def delete(slug: str, kind: str, key: str):
     if form.validate_on_submit():
         name = k.name_of(obj)
         k.delete(region, obj, current_user)
-        flash(_("%(what)s „%(name)s“ wurde gelöscht.", what=k.title_one, name=name), "success")
+        flash(_("%(what)s „%(name)s“ wurde gelöscht. Rückgängig machen können Sie das im "
+                "Änderungsprotokoll (Link auf der Übersicht der Region).", what=k.title_one,
+                name=name), "success")
         return redirect(url_for(".index", slug=slug, kind=kind))
     return render_template("objects/confirm_delete.html", region=region, kind=k, obj=obj,
                            form=form, consequences=k.consequences(region, obj))

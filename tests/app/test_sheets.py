@@ -273,6 +273,9 @@ def test_page_upload_csv_previews_and_imports_on_confirmation(as_user, app):
     page = text(response)
     assert response.status_code == 200 and "Probelauf" in page, page
     assert "Kita-Verbund Olpe" in page and "würden entfernt" not in page
+    # a CSV only adds: the confirmation says so instead of warning of deletions (user pass)
+    assert "Nur ergänzen: Der Import legt an und ändert" in page and "gelöscht" not in page
+    assert "Netzwerk-Bündel" not in page.split("<h1>")[1].split("</h1>")[0]
     assert coordinator.get(f"{R}/actors/olpe-kita").status_code == 404
     digest = re.search(r'name="digest" type="hidden" value="([0-9a-f]{64})"', page).group(1)
     response = coordinator.post(f"{R}/bundle/import", {"digest": digest})
