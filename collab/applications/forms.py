@@ -33,6 +33,10 @@ class ApprovalForm(FlaskForm):
     population = text_field("municipality", "population")
     tier = select_field("municipality", "tier", vocab.TIERS)
     login = StringField(_l("Login des Mitgliedszugangs"))
+    email = StringField(_l("E-Mail-Adresse des Mitgliedszugangs"),
+                        render_kw={"autocomplete": "off"}, description=_l(
+        "Die Kontaktadresse aus dem Antrag; der Zugang erhält sie für Benachrichtigungen "
+        "und zum Zurücksetzen des Passworts."))
     approve = SubmitField(_l("Genehmigen"))
 
 

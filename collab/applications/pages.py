@@ -72,7 +72,8 @@ def decide(slug: str, application_id: int):
         try:
             _application, token = application_services.approve(
                 region, application, {name: getattr(approval, name).data for name in (
-                    "key", "kind", "state", "population", "tier", "login")}, current_user)
+                    "key", "kind", "state", "population", "tier", "login", "email")},
+                current_user)
         except (ValidationError, Conflict) as exc:
             show_problems(approval, exc)
         else:

@@ -84,7 +84,7 @@ def approval_defaults(region: Region, application: Application) -> dict:
     return {"key": key, "name": application.name, "ags": application.ags,
             "district": application.district, "kind": "gemeinde",
             "state": objects.region_state(region) or "", "tier": "member", "population": "",
-            "login": key}
+            "login": key, "email": application.email}
 
 
 def _url(region: Region, application: Application) -> str:
@@ -104,27 +104,31 @@ def _pending(application: Application) -> None:
 def approve(region: Region, application: Application, raw: dict,
             user: User | None) -> tuple[Application, str]:
     """Create the municipality (facts from the application and the coordinator's
-    completions) and its member account; returns the one-time token that sets its
-    password (valid :data:`TOKEN_DAYS` days)."""
+    completions) and its member account, whose e-mail address is the application's contact
+    address unless the coordinator gives another (``raw["email"]``, "" for none); returns
+    the one-time token that sets its password (valid :data:`TOKEN_DAYS` days). All of it is
+    saved, or on any problem none of it."""
     require(perm.can_decide_application(user, region))
     _pending(application)
     login = (raw.get("login") or "").strip()
     if login and db.session.scalar(sa.select(User.id).filter_by(login=login)):
         raise Conflict(_("Login: „%(l)s“ ist bereits vergeben.", l=login), field="login")
+    email = notifications.clean_email(
+        application.email if raw.get("email") is None else raw["email"])
     facts = {name: raw.get(name) for name in ("key", "kind", "state", "population", "tier",
                                                "area_km2", "lat", "lon")
              if raw.get(name) not in (None, "")}
-    membership = objects.add_municipality(region, {
-        **facts, "name": application.name, "ags": application.ags,
-        "district": application.district, "joined_by": application.joined_by,
-        "since": dt.date.today().isoformat(), "provenance": "self_reported",
-        "source": application.reference[:2000]}, user)
-    account = account_services.create_user(
-        login or membership.municipality.key, secrets.token_urlsafe(24), "member",
-        region=region, municipality=membership.municipality,
-        display_name=application.name, by=user)
     with change(region, user, "application.approve", application.ags, application.name,
                 data=False):
+        membership = objects.add_municipality(region, {
+            **facts, "name": application.name, "ags": application.ags,
+            "district": application.district, "joined_by": application.joined_by,
+            "since": dt.date.today().isoformat(), "provenance": "self_reported",
+            "source": application.reference[:2000]}, user)
+        account = account_services.create_user(
+            login or membership.municipality.key, secrets.token_urlsafe(24), "member",
+            region=region, municipality=membership.municipality,
+            display_name=application.name, by=user, email=email)
         application.status = "approved"
         application.decided_by_id = getattr(user, "id", None)
         application.decided_at = utcnow()

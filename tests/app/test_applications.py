@@ -212,3 +212,75 @@ def test_only_the_regions_coordinator_sees_the_applications(app, browser, as_use
         application_id = db.session.scalar(db.select(Application.id))
     assert as_user("gast").get(f"/regions/swf5/applications/{application_id}").status_code \
         == 403
+
+
+# --- the account created on approval ----------------------------------------------------------
+
+APPROVAL = {"key": "lennestadt", "kind": "kreisangehoerige_stadt", "state": "NW",
+            "population": "25000", "tier": "member", "login": "lennestadt",
+            "approve": "Genehmigen"}
+
+
+def _approve(app, browser, coordinator, **changes):
+    _apply(browser)
+    with app.app_context():
+        application_id = db.session.scalar(db.select(Application.id))
+    path = f"/regions/swf5/applications/{application_id}"
+    return coordinator.post(path, {**APPROVAL, **changes}, csrf_from=path), path
+
+
+def _account(app, login="lennestadt"):
+    with app.app_context():
+        return db.session.scalar(db.select(User).filter_by(login=login))
+
+
+def test_the_account_takes_the_applications_address(app, browser, as_user):
+    """The approval page offers the applicant's address for the account and says so; the
+    account keeps it, so it gets mails and can reset its password."""
+    coordinator = as_user("koordination")
+    _apply(browser)
+    with app.app_context():
+        application_id = db.session.scalar(db.select(Application.id))
+    path = f"/regions/swf5/applications/{application_id}"
+    page = coordinator.get(path).get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="email"[^>]*value="digital@lennestadt.de"', page) or \
+        re.search(r'<input[^>]*value="digital@lennestadt.de"[^>]*name="email"', page), page
+    assert "Die Kontaktadresse aus dem Antrag; der Zugang erhält sie" in page
+    response = coordinator.post(path, APPROVAL, csrf_from=path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "/konto/passwort-setzen/" in html, html
+    assert "E-Mail-Adresse des Zugangs: digital@lennestadt.de" in html
+    assert _account(app).email == "digital@lennestadt.de"
+    accounts = coordinator.get("/regions/swf5/accounts").get_data(as_text=True)
+    assert "digital@lennestadt.de" in accounts
+    anonymous = browser.__class__(app.test_client())
+    assert anonymous.post("/passwort-vergessen", {"identifier": "lennestadt"},
+                          csrf_from="/passwort-vergessen").status_code == 200
+    with app.app_context():
+        from collab.core.models import OutboxMail
+        assert db.session.scalar(db.select(OutboxMail.to_addr).filter_by(
+            kind="password_reset")) == "digital@lennestadt.de"
+
+
+def test_the_coordinator_may_give_another_address(app, browser, as_user):
+    response, _path = _approve(app, browser, as_user("koordination"),
+                               email=" it@lennestadt.de ")
+    assert response.status_code == 200
+    assert _account(app).email == "it@lennestadt.de"
+
+
+def test_a_refused_approval_saves_nothing(app, browser, as_user):
+    """A wrong address or login is shown at its field, and neither municipality nor account
+    is left behind (the approval is one change)."""
+    coordinator = as_user("koordination")
+    response, path = _approve(app, browser, coordinator, email="keine adresse")
+    html = response.get_data(as_text=True)
+    assert "keine gültige Adresse" in html and "/konto/passwort-setzen/" not in html
+    response = coordinator.post(path, {**APPROVAL, "login": "Mit Leerzeichen"}, csrf_from=path)
+    assert "/konto/passwort-setzen/" not in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(Municipality).filter_by(key="lennestadt")) is None
+        assert db.session.scalar(db.select(Application.status)) == "pending"
+    assert _account(app) is None and _account(app, "mit leerzeichen") is None
+    response = coordinator.post(path, APPROVAL, csrf_from=path)
+    assert "/konto/passwort-setzen/" in response.get_data(as_text=True)  # then it works
