@@ -100,6 +100,21 @@ def core_periphery(C: nx.Graph) -> dict:
     most 1 (hanging on by a single link, or not at all), ``middle`` everyone else, so every
     member is listed exactly once.
 
+    Regional bodies count as partners, so the innermost core (the ``k_max``-core of ``C``)
+    can hold regional bodies beside ``core``: they are ``core_with``, and in the group of
+    ``core`` and ``core_with`` everyone works with at least ``k_max`` others (16
+    municipalities and a regional agency form a 16-core; the municipalities alone, a
+    15-core).
+
+    Examples
+    --------
+    >>> C = nx.complete_graph(["a", "b", "c", "agency"])
+    >>> nx.set_node_attributes(C, "municipality", "type")
+    >>> C.nodes["agency"]["type"] = "actor"
+    >>> cp = core_periphery(C)
+    >>> cp["k_max"], cp["core"], cp["core_with"]
+    (3, ['a', 'b', 'c'], ['agency'])
+
     References
     ----------
     .. [1] Seidman, S. B. (1983). Network structure and minimum degree. Social Networks 5(3),
@@ -107,7 +122,8 @@ def core_periphery(C: nx.Graph) -> dict:
     """
     munis = sorted(n for n, t in C.nodes(data="type") if t == "municipality")
     if not munis:
-        return {"k_max": 0, "core": [], "middle": [], "periphery": [], "coreness": {}}
+        return {"k_max": 0, "core": [], "core_with": [], "middle": [], "periphery": [],
+                "coreness": {}}
     core = nx.core_number(C)
     coreness = {m: int(core[m]) for m in munis}
     k_max = max(coreness.values())
@@ -115,6 +131,8 @@ def core_periphery(C: nx.Graph) -> dict:
     return {
         "k_max": k_max,
         "core": [m for m in munis if m in core_set],
+        "core_with": sorted(n for n, k in core.items() if k >= k_max > 1
+                            and C._node[n].get("type") != "municipality"),
         "middle": [m for m in munis if m not in core_set and coreness[m] > 1],
         "periphery": [m for m in munis if coreness[m] <= 1],
         "coreness": coreness,

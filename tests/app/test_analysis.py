@@ -453,6 +453,23 @@ def test_coverage_sentences_count_the_communities_the_score_counts(app, as_user,
         assert said and {of for _n, of in said} == {"3"}
 
 
+def test_core_names_the_agency_its_k_counts(as_user, report):
+    """The demo region's innermost core is a 16-core of the contact graph: 16 municipalities
+    and the Südwestfalen Agentur (the 16 alone work with 15 others each). The page names the
+    agency in the core and says the 16 count it, so "mindestens 16 anderen" fits a group of
+    17 (before, the line listed 16 municipalities only)."""
+    cp = report["core_periphery"]
+    assert (cp["k_max"], len(cp["core"]), cp["core_with"]) == (16, 16, ["swa"])
+    html = as_user("gast").get(f"{R}/analysis").get_data(as_text=True)
+    line = html[html.index("<dt>Kern</dt>"):]
+    line = line[:line.index("</dd>")]
+    assert line.count('href="/regions/swf5/municipalities/') == 16
+    assert 'dazu die regionale Stelle <a href="/regions/swf5/actors/swa">' in line
+    assert "die engste Gruppe (diese Kommunen mit den regionalen Stellen): jede arbeitet mit " \
+        "mindestens 16 anderen dieser Gruppe zusammen" in line
+    assert len(cp["core"]) + len(cp["core_with"]) > cp["k_max"]
+
+
 def test_overview_needs_no_analysis_without_a_designated_taktgeber(monkeypatch, as_user):
     """The overview's level matrix asks the analysis only when a designated Taktgeber could
     cover members' coordinating level; the demo region has none adopted yet."""

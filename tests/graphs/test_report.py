@@ -12,7 +12,7 @@ from graphs.build import build_graph
 from graphs.report import compare
 from graphs.structure import core_periphery
 
-from .bundles import actor, clean_network, copy_of, full_member, tie
+from .bundles import actor, bundle, clean_network, copy_of, full_member, muni, tie
 from .test_taktgeber import project_group_vs_staff_unit, star
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "swf5.json"
@@ -176,6 +176,32 @@ def test_whatif_lists_as_changed_only_gaps_whose_severity_changed():
         result["message"]
     english = compare(before, after, G, without="dd", lang="en")["message"]
     assert "1 gap was about" in english and "itself and goes with it" in english
+
+
+def test_core_names_the_regional_bodies_its_k_counts():
+    """Four members whose units all work with each other (a four-clique: each has 3 other
+    members) and a regional agency tied to each of them: in the contact graph the five form
+    a 4-core, so k_max is 4 although the core lists only 4 municipalities. The agency is
+    named beside them (``core_with``): within the 5, each works with at least 4 others;
+    without it, only with 3. A member with a single tie is periphery; no body besides."""
+    members = ["m0", "m1", "m2", "m3"]
+    actors = [actor(f"{m}-d", m) for m in [*members, "rand"]]
+    actors.append(actor("agentur", None, "coordinating", "agency"))
+    ties = [tie(f"{a}-d", f"{b}-d") for i, a in enumerate(members) for b in members[i + 1:]]
+    ties += [tie("agentur", f"{m}-d") for m in members] + [tie("rand-d", "m0-d")]
+    cp = analyse(bundle([muni(m) for m in [*members, "rand"]], actors, (), ties))[
+        "core_periphery"]
+    assert (cp["k_max"], cp["core"], cp["core_with"]) == (4, members, ["agentur"])
+    assert (cp["middle"], cp["periphery"]) == ([], ["rand"])
+    assert cp["coreness"] == {"m0": 4, "m1": 4, "m2": 4, "m3": 4, "rand": 1}
+    C = nx.complete_graph([*members, "agentur"])
+    nx.set_node_attributes(C, "municipality", "type")
+    C.nodes["agentur"]["type"] = "actor"
+    assert min(d for _n, d in C.degree()) == 4
+    assert min(d for _n, d in C.subgraph(members).degree()) == 3
+    C.remove_node("agentur")  # the same members without the agency: a 3-core, no body
+    cp = core_periphery(C)
+    assert (cp["k_max"], cp["core"], cp["core_with"]) == (3, members, [])
 
 
 def test_core_periphery_lists_every_member_once():
