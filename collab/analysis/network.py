@@ -322,7 +322,8 @@ def _make_labels() -> dict:
         ("topic", vocab.TOPICS), ("actor_type", vocab.ACTOR_TYPES),
         ("kind", vocab.MUNICIPALITY_KINDS), ("status", vocab.INITIATIVE_STATUSES),
         ("tie_kind", vocab.TIE_KINDS), ("role", vocab.PARTICIPATION_ROLES),
-        ("provenance", vocab.PROVENANCES))}
+        ("provenance", vocab.PROVENANCES),
+        ("state", {code: name for code, (_ags, name) in vocab.STATES.items()}))}
 
 
 def _query_key(chosen: dict) -> tuple:

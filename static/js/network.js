@@ -55,7 +55,8 @@
       return value.map(function (v) { return field === "topics" ? label("topic", v) : v; }).join(", ");
     }
     var vocabulary = { tier: "tier", level: "level", sector: "sector", actor_type: "actor_type",
-      kind: "kind", topic: "topic", status: "status", provenance: "provenance" }[field];
+      kind: "kind", topic: "topic", status: "status", provenance: "provenance",
+      state: "state" }[field];
     if (field === "municipality" && state.byId[value]) { return state.byId[value].info.name; }
     if (field === "population" && typeof value === "number") { return value.toLocaleString(numberLocale); }
     return vocabulary ? label(vocabulary, value) : value;

@@ -529,6 +529,8 @@ def test_the_encoded_picture_follows_positions_language_and_viewer(as_user):
     first = coordinator.get(f"{R}/network/data.json").get_json()
     assert first["editable"] is True and first["stale"] is False
     assert first["labels"]["level"]["coordinating"] == "koordinierend"
+    # the side panel names the federal state, not its code (user pass: "Land NW")
+    assert first["labels"]["state"]["NW"] == "Nordrhein-Westfalen"
     assert reader.get(f"{R}/network/data.json").get_json()["editable"] == []
     assert _post_positions(coordinator, {"olpe": [12.5, -3]}).status_code == 200
     moved = _by_id(coordinator.get(f"{R}/network/data.json").get_json()["nodes"])["olpe"]
