@@ -337,7 +337,9 @@ def undo_beyond(user: User | None, region: Region, changes: dict[str, dict],
     initiatives one of its actors leads, ties with one end of its own, formats one of its
     actors convenes; never the region's settings nor which municipalities belong to it. An
     undo of its own entry can reach further (deleting an actor also took it out of another
-    municipality's initiative); such an undo is the coordinator's."""
+    municipality's initiative); such an undo is the coordinator's. Like an edit, an undo
+    leaves another municipality's (or a regional body's) participation in an initiative as
+    it is: only that municipality, or the coordinator, adds, ends or changes it."""
     if can_manage_region(user, region):
         return []
     membership = own_membership(user, region) if is_member_of(user, region) else None
@@ -359,9 +361,19 @@ def undo_beyond(user: User | None, region: Region, changes: dict[str, dict],
             return record.get("convenor") is not None and home.get(record["convenor"]) == own
         return False  # the region's settings
 
+    def others_part(record: dict | None) -> set[tuple]:
+        return {tuple(sorted((k, str(v)) for k, v in p.items()))
+                for p in (record or {}).get("participants") or []
+                if home.get(p.get("actor")) != own}
+
+    def allowed(section: str, now: dict | None, after: dict | None) -> bool:
+        if not (mine(section, now) and mine(section, after)):
+            return False
+        return section != "initiatives" or others_part(now) == others_part(after)
+
     return [(section, key) for section, records in sorted(changes.items())
             for key, (now, after) in sorted(records.items())
-            if own is None or not (mine(section, now) and mine(section, after))]
+            if own is None or not allowed(section, now, after)]
 
 
 def can_save_positions(user: User | None, region: Region) -> bool:

@@ -365,3 +365,36 @@ def test_compared_gaps_read_in_the_readers_language(app, api, runner, as_user):
         g["messages"]["en"] for g in before["gaps"]}
     from markupsafe import escape
     assert {str(escape(m)) for m in english} >= set(texts["en"])
+
+
+def _participants(api_client, key: str) -> set[tuple[str, str]]:
+    found = api_client.get(f"{R}/initiatives/{key}").get_json()["participants"]
+    return {(p["actor"], p["role"]) for p in found}
+
+
+@pytest.mark.parametrize("direction", ["ends", "brings_back"])
+def test_a_lead_cannot_change_another_municipalitys_participation_by_undo(app, api, as_user,
+                                                                        direction):
+    """Attacker pass: Olpe, the lead, undid an unrelated edit of its own initiative and so
+    ended Soest's participation (approved after the edit), or brought back one the
+    coordinator had ended since: an edit is refused that, and so is such an undo."""
+    koord, olpe = api("koordination"), api("olpe")
+    ini = "olpe-2030"  # Olpe leads it with olpe-digital
+    if direction == "brings_back":
+        assert koord.patch(f"{R}/initiatives/{ini}", {"participants": [
+            *[{"actor": a, "role": r} for a, r in _participants(koord, ini)],
+            {"actor": "soest-rat", "role": "partner"}]}).status_code == 200
+    assert olpe.patch(f"{R}/initiatives/{ini}", {"description": "E1"}).status_code == 200
+    entry = _last(app, "initiative.update")
+    kept = {(a, r) for a, r in _participants(koord, ini) if a != "soest-rat"}
+    after = kept if direction == "brings_back" else kept | {("soest-rat", "partner")}
+    assert koord.patch(f"{R}/initiatives/{ini}", {"participants": [
+        {"actor": a, "role": r} for a, r in after]}).status_code == 200
+    before = _participants(koord, ini)
+    browser = as_user("olpe")
+    page = browser.get(f"{R}/activity/{entry}/undo").get_data(as_text=True)
+    assert 'type="submit" class="danger"' not in page
+    assert browser.post(f"{R}/activity/{entry}/undo",
+                        csrf_from=f"{R}/activity").status_code == 403
+    assert _participants(koord, ini) == before
+    _undo(as_user("koordination"), entry)  # the coordinator may
