@@ -316,10 +316,10 @@ def snapshot_day(snap) -> dt.date:
 
 def figure_value(name: str, value) -> str:
     """A key figure in the reader's notation, as the analysis shows it: counts as they are,
-    the density with three decimals ("0,041"), the reach as a percentage."""
+    the density with three decimals ("0,041"), the reach and the brokerage as percentages."""
     if value is None:
         return "–"
-    if name == "reach":
+    if name in ("reach", "brokerage"):
         return format_percent(value)
     if isinstance(value, int):
         return format_decimal(value)
@@ -335,7 +335,8 @@ def _label(name: str) -> str:
 FIGURES = {"municipalities": _l("Kommunen"), "actors": _l("Akteure"),
            "initiatives": _l("Initiativen"), "ties": _l("Verbindungen"),
            "density": _l("Dichte"), "reach": _l("Reichweite (Anteil der Kommunen im Netz)"),
-           "brokerage": _l("Vermittlung (stärkster Vermittler)"), "gaps": _l("Lücken")}
+           "brokerage": _l("Vermittlung (Anteil der kürzesten Wege zwischen Kommunen über den "
+                            "stärksten Vermittler)"), "gaps": _l("Lücken")}
 KINDS = {"manual": _l("gespeichert"), "import": _l("vor einem Import"),
          "restore": _l("vor einer Wiederherstellung")}
 

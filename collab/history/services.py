@@ -47,8 +47,19 @@ SECTIONS = ("municipalities", "actors", "initiatives", "ties", "formats")
 LANGUAGES = ("de", "en")
 
 
+def strongest_brokerage(ranking: list[dict]) -> float | None:
+    """The share of the shortest paths between member municipalities that runs through the
+    strongest broker among the Taktgeber candidates (their raw ``path_share``, 0..1; the
+    analysis page's "liegt auf … der kürzesten Wege"), None without candidates. An absolute
+    figure, so two states compare; the brokerage part itself is relative to the best one."""
+    shares = [r["raw"]["path_share"] for r in ranking
+              if isinstance(r.get("raw", {}).get("path_share"), int | float)]
+    return max(shares, default=None)
+
+
 def summarise(bundle: dict, languages: tuple[str, ...] = LANGUAGES) -> dict[str, Any]:
-    """Key figures of the analysis of ``bundle``: counts, density, reach, brokerage, the
+    """Key figures of the analysis of ``bundle``: counts, density, reach, brokerage (see
+    :func:`strongest_brokerage`), the
     Taktgeber ranking (first :data:`RANKING_KEEP`) and the gaps (kind, keys, severity, and
     their sentence in each of ``languages``: ``messages``; ``message`` the first)."""
     report = graphs.analyse(bundle, lang=languages[0])
@@ -57,15 +68,13 @@ def summarise(bundle: dict, languages: tuple[str, ...] = LANGUAGES) -> dict[str,
               for lang in languages[1:]}
     facts = report["summary"]
     ranking = report["taktgeber"]
-    top = ranking[0] if ranking else None
-    brokerage = (top or {}).get("raw", {}).get("brokerage")
     return {
         "figures": {
             "municipalities": facts.get("municipalities", 0),
             "actors": facts.get("actors", 0), "initiatives": facts.get("initiatives", 0),
             "ties": facts.get("ties", 0), "density": facts.get("density", 0.0),
             "reach": facts.get("main_component_share", 0.0),
-            "brokerage": brokerage if isinstance(brokerage, int | float) else None,
+            "brokerage": strongest_brokerage(ranking),
             "gaps": len(report["gaps"])},
         "taktgeber": [{"key": r["key"], "name": r["name"], "score": r["score"]}
                       for r in ranking[:RANKING_KEEP]],

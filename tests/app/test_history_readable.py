@@ -134,6 +134,22 @@ def test_the_snapshot_page_uses_one_notation(app, api, as_user):
     assert "2026" not in labels  # one year: the axis names days
 
 
+def test_the_comparison_shows_the_strongest_brokers_share_of_the_paths(app, api, as_user):
+    """The brokerage row of the comparison is the share of the shortest paths between
+    member municipalities through the strongest broker: in the demo region the
+    Südwestfalen Agentur's 50 % (its raw path_share 0.5012 on the analysis), in a snapshot
+    and today alike (before, the summary read a raw key no ranking has: "–" for both)."""
+    report = api("gast").get(f"{R}/analysis").get_json()
+    shares = {r["key"]: r["raw"]["path_share"] for r in report["taktgeber"]}
+    assert max(shares, key=shares.get) == "swa" and shares["swa"] == 0.5012
+    sid = _snapshot_id(api, "Vorher")
+    stored = api("koordination").get(f"{R}/snapshots/{sid}").get_json()["summary"]
+    assert stored["figures"]["brokerage"] == 0.5012
+    page = text_of(as_user("koordination").get(f"{R}/snapshots/compare?a={sid}&b=today"))
+    assert "Vermittlung (Anteil der kürzesten Wege zwischen Kommunen über den stärksten " \
+        "Vermittler) 50 % 50 %" in page.replace("\xa0", " ")
+
+
 def _log_rows(browser, query: str = "") -> list[list[str]]:
     log = browser.get(f"{R}/activity{query}").get_data(as_text=True)
     return [[text_of_html(c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
