@@ -127,6 +127,8 @@
         L.polyline([[i.lat, i.lon], [c.lat, c.lon]], {color: "#b7950b", weight: 1.5, opacity: 0.6, dashArray: "5 4", interactive: false}).addTo(layers);
       });
     });
+    var focusKey = new URLSearchParams(window.location.search).get("focus");
+    var focused = null;
     data.municipalities.forEach(function (m) {
       var marker = L.circleMarker([m.lat, m.lon], {
         radius: 5, color: "#1c2833", weight: 1.5, fillColor: colours.tier[m.tier] || "#95a5a6",
@@ -139,6 +141,7 @@
           [T.fields.actors, m.actors]], [[T.open_page, url(data, "municipality", m.key)], [T.ego, url(data, "ego", m.key)]]);
       });
       marker.addTo(layers);
+      if (m.key === focusKey) { focused = marker; }
       sized.push([marker, m]);
       searchable[m.name] = marker;
       rows.push([m.name, T.municipality, label(data, "tier", m.tier) + (m.population ? ", " + number(m.population) : "")]);
@@ -173,6 +176,12 @@
     layers.addTo(map);
     // without animation: "ready" means the final view (a screenshot or a test reads it)
     if (layers.getLayers().length) { map.fitBounds(layers.getBounds().pad(0.12), {animate: false}); }
+    // ?focus=<municipality key> (the link on a municipality's page): centred, its panel open
+    if (focused) {
+      map.setView(focused.getLatLng(), Math.max(map.getZoom(), 10), {animate: false});
+      focused.openTooltip();
+      focused.fire("click");
+    }
     var tbody = document.querySelector("#map-table tbody");
     rows.forEach(function (r) {
       var tr = document.createElement("tr");

@@ -227,3 +227,31 @@ def test_map_laender_lines_above_the_germany_area(signed_in, live_server):
         page.wait_for_selector("#map-app[data-state=ready]", timeout=60_000)
         order = page.evaluate(OUTLINE_ORDER)
         assert 0 <= order["germany"] < order["laender"] < order["first_member"], order
+
+
+def test_map_link_of_a_municipality_focuses_it(signed_in, live_server):
+    """User pass: "auf der Karte" on Olpe's page opened the whole map; it now opens the map
+    centred on Olpe with its panel open (?focus=olpe, as the network view does)."""
+    page = signed_in("olpe")
+    page.goto(f"{live_server.url}/regions/swf5/municipalities/olpe")
+    page.click("text=auf der Karte")
+    page.wait_for_selector("#map-app[data-state=ready]", timeout=60_000)
+    assert "focus=olpe" in page.url
+    assert page.is_visible("#map-panel")
+    assert page.text_content("#map-panel-title") == "Olpe"
+    assert page.evaluate("window.L !== undefined")
+
+
+def test_a_pdf_link_says_the_report_is_being_made(signed_in, live_server):
+    """User pass: the PDF report took 4 to 6 s with nothing shown; following the link now
+    says that it is being made (answered here with 204, which leaves the page as it is, so
+    the note can be read)."""
+    page = signed_in("gast")
+    page.goto(f"{live_server.url}/regions/swf5/analysis")
+    page.wait_for_selector("a[data-wait]")
+    page.route("**/report.pdf", lambda route: route.fulfill(status=204))
+    page.click("text=Bericht als PDF")
+    page.wait_for_selector(".wait-note", timeout=5_000)
+    assert "wird erstellt" in page.text_content(".wait-note")
+    assert page.get_attribute(".wait-note", "role") == "status"
+    page.unroute("**/report.pdf")
