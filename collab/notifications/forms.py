@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, SubmitField
 
 from collab.core.forms import options
-from collab.notifications.services import CHOICES, KINDS
+from collab.notifications.services import CHOICES, kinds_for
 
 
 def settings_form(user, formdata=None):
@@ -25,12 +25,12 @@ def settings_form(user, formdata=None):
                                choices=options([("de", "Deutsch"), ("en", "English")]))
         submit = SubmitField(_l("Speichern"))
 
-    for kind, label in KINDS.items():
+    for kind, label in kinds_for(user).items():
         setattr(SettingsForm, f"kind_{kind}", SelectField(
             label, validate_choice=False, choices=options(list(CHOICES.items()))))
     from collab.notifications.services import choice
 
     data = {"email": user.email, "language": user.language,
-            **{f"kind_{k}": choice(user, k) for k in KINDS}}
+            **{f"kind_{k}": choice(user, k) for k in kinds_for(user)}}
     return SettingsForm(formdata=formdata, data=data) if formdata is not None else \
         SettingsForm(data=data)

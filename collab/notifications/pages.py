@@ -65,7 +65,8 @@ def settings():
     if request.method == "POST" and form.validate_on_submit():
         raw = {"email": form.email.data or "", "current_password": form.current_password.data,
                "language": form.language.data,
-               "choices": {k: getattr(form, f"kind_{k}").data for k in services.KINDS}}
+               "choices": {k: getattr(form, f"kind_{k}").data
+                           for k in services.kinds_for(current_user)}}
         try:
             services.update_settings(current_user, raw, current_user)
         except ValidationError as exc:
@@ -73,7 +74,7 @@ def settings():
         else:
             flash(_("Ihre Einstellungen wurden gespeichert."), "success")
             return redirect(url_for(".settings"))
-    kinds = [getattr(form, f"kind_{k}") for k in services.KINDS]
+    kinds = [getattr(form, f"kind_{k}") for k in services.kinds_for(current_user)]
     return render_template("notifications/settings.html", form=form, kinds=kinds)
 
 

@@ -43,6 +43,17 @@ KINDS: dict[str, Any] = {
     "survey_reminder": _l("Erinnerung vor Ende einer Netzwerkbefragung"),
 }
 
+#: kinds only a coordinator (or an admin) receives: no choice for other accounts
+COORDINATOR_KINDS = frozenset({"application_new"})
+
+
+def kinds_for(user: User) -> dict[str, Any]:
+    """The kinds ``user`` may receive, and so choose for (its settings page)."""
+    if user.role in ("coordinator", "admin"):
+        return KINDS
+    return {k: label for k, label in KINDS.items() if k not in COORDINATOR_KINDS}
+
+
 #: how an account hears of a kind
 CHOICES: dict[str, Any] = {
     "immediately": _l("sofort per E-Mail"),

@@ -401,6 +401,20 @@ def test_settings_refuse_a_bad_address(mail_app, api):
     assert "E-Mail: keine gültige Adresse" in response.get_data(as_text=True)
 
 
+def test_the_settings_offer_only_the_kinds_the_account_receives(mail_app):
+    """Only coordinators hear of applications of new municipalities: a member's settings do
+    not offer that choice; the coordinator's do, and saving them works for both."""
+    page = "/konto/benachrichtigungen"
+    for login, offered in (("soest", False), ("koordination", True)):
+        browser = user_(mail_app, login)
+        html = browser.get(page).get_data(as_text=True)
+        assert ('name="kind_application_new"' in html) is offered, login
+        email = re.search(r'name="email"[^>]*value="([^"]*)"', html)
+        assert browser.post(page, {"language": "de", "email": email.group(1) if email else "",
+                                   "kind_ballot_opened": "daily"},
+                            csrf_from=page).status_code == 302, login
+
+
 def test_settings_page_asks_for_the_password_to_change_the_address(mail_app):
     soest = user_(mail_app, "soest")
     page = "/konto/benachrichtigungen"
