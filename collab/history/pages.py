@@ -314,9 +314,12 @@ def snapshot_day(snap) -> dt.date:
     return to_local(snap.created_at).date()
 
 
-def figure_value(name: str, value) -> str:
+def figure_value(name: str, value, recorded: bool = True) -> str:
     """A key figure in the reader's notation, as the analysis shows it: counts as they are,
-    the density with three decimals ("0,041"), the reach and the brokerage as percentages."""
+    the density with three decimals ("0,041"), the reach and the brokerage as percentages;
+    "nicht erfasst" when the state was saved before the figure was recorded."""
+    if not recorded:
+        return _("nicht erfasst")
     if value is None:
         return "–"
     if name in ("reach", "brokerage"):

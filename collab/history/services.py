@@ -411,8 +411,17 @@ def _label(section: str, record: dict) -> str:
     return str(record.get("name") or record.get("key"))
 
 
+def unrecorded(summary: dict) -> list[str]:
+    """The figures a summary lacks because it was saved before they were recorded: the
+    brokerage of a state with Taktgeber candidates (snapshots saved before it was kept have
+    None there; without candidates None is the figure)."""
+    missing = summary["figures"].get("brokerage") is None and summary.get("taktgeber")
+    return ["brokerage"] if missing else []
+
+
 def compare(old: dict, new: dict, old_summary: dict, new_summary: dict) -> dict[str, Any]:
-    """What changed from one state (bundle and summary) to another."""
+    """What changed from one state (bundle and summary) to another; ``unrecorded`` names
+    each side's figures that were not recorded (:func:`unrecorded`)."""
     sections = {}
     for section in ("municipalities", "actors", "initiatives", "ties"):
         a = {r["key"]: r for r in old.get(section, [])}
@@ -432,6 +441,7 @@ def compare(old: dict, new: dict, old_summary: dict, new_summary: dict) -> dict[
     gaps_new = {gap_key(g): g for g in new_summary["gaps"]}
     return {
         "sections": sections, "figures": figures,
+        "unrecorded": [unrecorded(old_summary), unrecorded(new_summary)],
         "ranking": [old_summary["taktgeber"], new_summary["taktgeber"]],
         "gaps_opened": [g for k, g in gaps_new.items() if k not in gaps_old],
         "gaps_closed": [g for k, g in gaps_old.items() if k not in gaps_new],

@@ -150,6 +150,24 @@ def test_the_comparison_shows_the_strongest_brokers_share_of_the_paths(app, api,
         "Vermittler) 50 % 50 %" in page.replace("\xa0", " ")
 
 
+def test_a_snapshot_saved_before_the_brokerage_was_kept_says_so(app, api, as_user):
+    """A snapshot whose summary has no brokerage figure (saved before it was kept, with
+    candidates in its ranking) reads "nicht erfasst" beside today's 50 %; a state without
+    any candidate has no strongest broker: "–"."""
+    from collab.history.services import unrecorded
+
+    sid = _snapshot_id(api, "Alt")
+    with app.app_context():
+        snap = db.session.get(Snapshot, sid)
+        summary = {**snap.summary, "figures": {**snap.summary["figures"], "brokerage": None}}
+        snap.summary = summary
+        db.session.commit()
+    page = text_of(as_user("koordination").get(f"{R}/snapshots/compare?a={sid}&b=today"))
+    assert "stärksten Vermittler) nicht erfasst 50 %" in page.replace("\xa0", " ")
+    assert unrecorded(summary) == ["brokerage"]
+    assert unrecorded({**summary, "taktgeber": []}) == []
+
+
 def _log_rows(browser, query: str = "") -> list[list[str]]:
     log = browser.get(f"{R}/activity{query}").get_data(as_text=True)
     return [[text_of_html(c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
