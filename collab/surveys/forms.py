@@ -11,11 +11,13 @@ from wtforms import SubmitField
 
 from collab.core.forms import text_field
 from collab.core.validation import Problem
+from collab.surveys.services import MAX_PARTNERS
 
 #: empty partner rows the form offers besides the answered ones
 BLANK_ROWS = 3
-#: at most this many partner rows (a hostile "rows" value does not build a huge page)
-MAX_ROWS = 200
+#: at most this many partner rows (a hostile "rows" value does not build a huge page), as
+#: many as an answer may name
+MAX_ROWS = MAX_PARTNERS
 
 
 class SurveyOpenForm(FlaskForm):

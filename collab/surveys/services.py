@@ -52,6 +52,12 @@ CHANGE_LABELS = {
 #: the answer's parts: anything else in the document is refused
 ANSWER_KEYS = ("units", "partners", "confirm", "reject")
 
+#: at most this many partners in one answer (the form offers as many rows)
+MAX_PARTNERS = 200
+#: at most this many new partners one answer may create: each becomes an actor of the
+#: region, which everyone sees (more are named as existing actors in a later answer)
+MAX_NEW_PARTNERS = 50
+
 #: the sector of a new partner that names none, by its type (public for the others)
 SECTOR_OF_TYPE = {"business": "business", "association": "civil_society",
                   "topic_sponsor": "civil_society", "research": "science"}
@@ -294,6 +300,21 @@ def _as_list(raw: dict, name: str) -> list:
     return value
 
 
+def _check_size(partners: list) -> None:
+    """Refuse an answer naming more than :data:`MAX_PARTNERS` partners, or more than
+    :data:`MAX_NEW_PARTNERS` new ones, before anything in it is looked up (422)."""
+    if len(partners) > MAX_PARTNERS:
+        raise ValidationError([Problem("partners", _(
+            "Partner: Eine Antwort nennt höchstens %(n)d Partner; diese nennt %(m)d.",
+            n=MAX_PARTNERS, m=len(partners)))])
+    new = sum(1 for item in partners if isinstance(item, dict) and item.get("new") is not None)
+    if new > MAX_NEW_PARTNERS:
+        raise ValidationError([Problem("partners", _(
+            "Partner: Eine Antwort legt höchstens %(n)d neue Partner an; diese nennt %(m)d. "
+            "Bitte wählen Sie, wo möglich, erfasste Akteure; weitere neue Partner können Sie "
+            "ergänzen, wenn diese Antwort gespeichert ist.", n=MAX_NEW_PARTNERS, m=new))])
+
+
 def _check(region: Region, municipality: Municipality, raw: Any) -> dict:
     """The answer cleaned and resolved against the region, or every problem (422)."""
     if not isinstance(raw, dict):
@@ -302,6 +323,8 @@ def _check(region: Region, municipality: Municipality, raw: Any) -> dict:
     if unknown:
         raise ValidationError([Problem(name, _(
             "Unbekanntes Feld; erwartet: %(k)s.", k=", ".join(ANSWER_KEYS))) for name in unknown])
+    listed = _as_list(raw, "partners")
+    _check_size(listed)
     problems: list[Problem] = []
     mine = {a.key: a for a in own_actors(region, municipality)}
     units = []
@@ -311,10 +334,13 @@ def _check(region: Region, municipality: Municipality, raw: Any) -> dict:
         if not found and data["actor"] not in mine:
             problems.append(Problem(f"units[{n}].actor", _(
                 "Einheit: „%(k)s“ ist keine Einheit Ihrer Kommune.", k=data["actor"])))
+        elif not found and any(actor.key == data["actor"] for actor, _level in units):
+            problems.append(Problem(f"units[{n}].actor", _(
+                "Einheit: „%(k)s“ ist zweimal genannt.", k=data["actor"])))
         elif not found:
             units.append((mine[data["actor"]], data["level"]))
     partners = []
-    for n, item in enumerate(_as_list(raw, "partners")):
+    for n, item in enumerate(listed):
         path = f"partners[{n}]"
         data, found = clean("survey_partner", item, path=path)
         new = item.get("new") if isinstance(item, dict) else None

@@ -3,9 +3,12 @@ and create, what writing it costs, and what a writer kept waiting by another is 
 
 from __future__ import annotations
 
+import pytest
+
 from collab.core import records
-from collab.core.models import Activity, Actor, Region
+from collab.core.models import Activity, Actor, Region, Tie
 from collab.extensions import db
+from collab.surveys.services import MAX_NEW_PARTNERS, MAX_PARTNERS
 
 from .test_surveys import _open
 
@@ -50,3 +53,81 @@ def test_an_answer_never_reads_the_whole_region_once_per_record(app, api, monkey
                                 else ("ties", ties))
             assert entry.before == {"records": {section: {
                 entry.target: [None, current[entry.target]]}}}, entry.action
+
+
+def _counts(app) -> tuple[int, int, int]:
+    with app.app_context():
+        return tuple(db.session.scalar(db.select(db.func.count()).select_from(model))
+                     for model in (Actor, Activity, Tie))
+
+
+@pytest.mark.parametrize("partners, message", [
+    ([_new(n) for n in range(MAX_NEW_PARTNERS)] + [
+        {"from": "olpe-digital", "actor": "menden-cdo", "frequency": "yearly"}] * (
+        MAX_PARTNERS - MAX_NEW_PARTNERS + 1),
+     "Partner: Eine Antwort nennt höchstens 200 Partner; diese nennt 201."),
+    ([_new(n, "Spam Partner") for n in range(1000)],
+     "Partner: Eine Antwort nennt höchstens 200 Partner; diese nennt 1000."),
+    ([_new(n) for n in range(MAX_NEW_PARTNERS + 1)],
+     "Partner: Eine Antwort legt höchstens 50 neue Partner an; diese nennt 51."),
+])
+def test_an_answer_names_at_most_200_partners_and_creates_at_most_50(app, api, partners,
+                                                                     message):
+    """The attacker's answer of 1,000 new partners created 1,000 actors of the region. The
+    API takes what the form takes (200 rows), of which at most 50 new partners; more are
+    refused at once with a German message, and nothing is written."""
+    survey = _open(api)
+    olpe = api("olpe")
+    before = _counts(app)
+    refused = olpe.put(ANSWER.format(survey), {"partners": partners})
+    assert refused.status_code == 422, refused.get_json()
+    assert refused.get_json()["details"][0]["field"] == "partners"
+    assert refused.get_json()["details"][0]["message"].startswith(message)
+    assert _counts(app) == before
+
+
+def test_the_largest_answer_is_taken(app, api):
+    """200 partners, 50 of them new, are taken in one answer."""
+    survey = _open(api)
+    with app.app_context():
+        region_id = db.session.scalar(db.select(Region.id).filter_by(slug="swf5"))
+        keys = sorted(db.session.scalars(db.select(Actor.key).where(
+            Actor.region_id == region_id, Actor.key != "olpe-digital")))
+    kinds = ["cooperation", "advice", "funding", "knowledge_transfer"]
+    existing = [{"from": "olpe-digital", "actor": keys[n % len(keys)],
+                 "kind": kinds[n // len(keys)], "frequency": "yearly"}
+                for n in range(MAX_PARTNERS - MAX_NEW_PARTNERS)]
+    answer = api("olpe").put(ANSWER.format(survey), {
+        "partners": existing + [_new(n) for n in range(MAX_NEW_PARTNERS)]})
+    assert answer.status_code == 200, answer.get_json()
+    assert len(answer.get_json()["answer"]["partners"]) == MAX_PARTNERS
+    assert sum(c["action"] == "actor.create" for c in answer.get_json()["changes"]) == 50
+
+
+def test_a_unit_named_twice_is_refused(app, api):
+    survey = _open(api)
+    refused = api("olpe").put(ANSWER.format(survey), {"units": [
+        {"actor": "olpe-digital", "level": "coordinating"},
+        {"actor": "olpe-digital", "level": "operational"}]})
+    assert refused.status_code == 422
+    assert refused.get_json()["details"] == [{
+        "field": "units[1].actor", "message": "Einheit: „olpe-digital“ ist zweimal genannt."}]
+
+
+def test_the_form_offers_as_many_rows_as_an_answer_may_name(app, api, as_user):
+    """A posted "rows" of 10,000 builds 200 rows; 51 new partners on the form are refused
+    with the message of the API, and nothing is saved."""
+    survey = _open(api)
+    path = f"/regions/swf5/surveys/{survey}/answer"
+    olpe = as_user("olpe")
+    form = {"rows": "10000", "submit": "1"}
+    for n in range(MAX_NEW_PARTNERS + 1):
+        form |= {f"p-{n}-from": "olpe-digital", f"p-{n}-new_name": f"Verein {n}",
+                 f"p-{n}-new_type": "association", f"p-{n}-frequency": "yearly"}
+    before = _counts(app)
+    page = olpe.post(path, form, csrf_from=path)
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert html.count('name="p-199-from"') == 1 and 'name="p-200-from"' not in html
+    assert "Eine Antwort legt höchstens 50 neue Partner an; diese nennt 51." in html
+    assert _counts(app) == before
