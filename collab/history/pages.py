@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from collab.activity import summaries
 from collab.core import permissions as perm
 from collab.core import store
+from collab.core.caching import LRU, digest
 from collab.core.forms import EmptyForm
 from collab.core.localtime import local_date, local_time, to_local
 from collab.core.models import Activity
@@ -196,12 +197,20 @@ def _graph(bundle: dict) -> nx.Graph:
 COLOURS = {"municipality": "#1f5f8b", "actor": "#6c757d", "initiative": "#b8860b"}
 
 
+#: layouts of compared states, by the content of the graph they picture
+_layouts = LRU(8)
+
+
 def network_svgs(old: dict, new: dict, size: int = 360) -> list[Markup]:
     """A small picture of each state on the same layout (of both states together); nodes
     and ties only in the other state are marked: added green, removed red (dashed)."""
     A, B = _graph(old), _graph(new)
     union = nx.compose(A, B)
-    pos = vis.layout(union, seed=0)
+    # the layout (most of the page's time) by the pictured graph: the same comparison
+    # viewed again, or with the other language, is not laid out again
+    shape = digest((sorted((str(n), str(d.get("kind"))) for n, d in union.nodes(data=True)),
+                    sorted(tuple(sorted((str(u), str(v)))) for u, v in union.edges)))
+    pos = _layouts.get((shape,), lambda: vis.layout(union, seed=0))
     if not pos:
         return [Markup(""), Markup("")]
     xs = [p[0] for p in pos.values()]

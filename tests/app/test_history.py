@@ -398,3 +398,30 @@ def test_a_lead_cannot_change_another_municipalitys_participation_by_undo(app, a
                         csrf_from=f"{R}/activity").status_code == 403
     assert _participants(koord, ini) == before
     _undo(as_user("koordination"), entry)  # the coordinator may
+
+
+def test_a_comparison_viewed_again_is_not_laid_out_again(app, as_user, monkeypatch):
+    """User pass: comparing two states took 4 to 8 s, most of it the layout of both
+    networks; viewing the same comparison again (or in the other language) reuses it."""
+    from collab.history import pages as history_pages
+    from graphs import vis
+
+    history_pages._layouts.clear()
+    calls = []
+    real = vis.layout
+    monkeypatch.setattr(vis, "layout", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    coordinator = as_user("koordination")
+    saved = coordinator.post(f"{R}/snapshots", {"name": "Vorher", "date": "2026-11-01"},
+                             csrf_from=f"{R}/snapshots")
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:1500]
+    with app.app_context():
+        snap = db.session.scalar(sa.select(Snapshot.id).order_by(Snapshot.id.desc()))
+        db.session.remove()
+    page = f"{R}/snapshots/compare?a={snap}&b=today"
+    first = coordinator.get(page)
+    assert first.status_code == 200 and "<svg" in first.get_data(as_text=True)
+    assert len(calls) == 1
+    coordinator.get(page)
+    coordinator.post("/lang/en", {"next": page}, csrf_from=R)
+    assert "<svg" in coordinator.get(page).get_data(as_text=True)
+    assert len(calls) == 1
