@@ -232,16 +232,20 @@ def query_problems(U: nx.Graph | Callable[[], nx.Graph], chosen: dict) -> list[P
     vocabulary value that does not exist, an ``initiative`` or ``municipality`` that is no
     such node of the region, an ``ego`` that is no node, an ``expand`` that is neither a
     municipality nor a Kreis of the region. Each problem names its field in German."""
-    titles = _field_titles()
+    titles, labels = _field_titles(), _labels()
     problems = []
     given = {**chosen["filters"], "metric": [chosen["metric"]],
              "ego": [chosen["ego"]] if chosen["ego"] else [], "expand": chosen["expand"]}
     for name, allowed in _choices().items():
         for value in given.get(name, []):
             if value not in allowed:
+                # each allowed value as a reader knows it, with what to write: "Mobilität
+                # (mobility)"
+                named = labels.get(name, {})
                 problems.append(Problem(name, _(
                     "%(p)s: unbekannter Wert „%(v)s“; erlaubt: %(a)s.", p=titles[name],
-                    v=value, a=", ".join(allowed))))
+                    v=value, a=", ".join(f"{named[c]} ({c})" if named.get(c, c) != c else c
+                                         for c in allowed))))
     if not any(given.get(name) for name in ("initiative", "municipality", "ego", "expand")):
         return problems
     if callable(U):

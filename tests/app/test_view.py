@@ -539,3 +539,13 @@ def test_the_encoded_picture_follows_positions_language_and_viewer(as_user):
     english = reader.get(f"{R}/network/data.json").get_json()
     assert english["labels"]["level"]["coordinating"] == "coordinating"
     assert english["editable"] == [] and _by_id(english["nodes"])["olpe"]["x"] == 12.5
+
+
+def test_an_unknown_vocabulary_value_is_answered_with_the_names_to_choose(as_user):
+    """User pass: ?topic=xyz was answered "erlaubt: administration, data_platform, …";
+    the allowed values now read as the form names them, with the value to write."""
+    answer = as_user("gast").get(f"{R}/network/data.json?topic=xyz")
+    assert answer.status_code == 422
+    message = answer.get_json()["details"][0]["message"]
+    assert "Handlungsfeld: unbekannter Wert „xyz“" in message
+    assert "Mobilität (mobility)" in message
