@@ -32,12 +32,16 @@ def index(slug: str):
     """The rounds of the region; the coordinator opens a new one here."""
     region = perm.get_region(slug)
     form = survey_forms.SurveyOpenForm() if perm.can_open_survey(current_user, region) else None
+    status = 200
     if form is not None and form.validate_on_submit():
         try:
             survey = survey_services.open_survey(region, {"closes_at": form.closes_at.data},
                                                  current_user)
         except (ValidationError, Conflict) as exc:
             show_problems(form, exc)
+        except survey_services.Busy as exc:
+            flash(exc.message, "error")
+            status = 503
         else:
             flash(_("Die Netzwerkbefragung ist gestartet."), "success")
             return redirect(url_for(".detail", slug=slug, survey_id=survey.id))
@@ -47,7 +51,7 @@ def index(slug: str):
                            running=survey_services.open_round(region),
                            ends={s.id: survey_services.closing(s) for s in rounds},
                            can_answer=own is not None and perm.can_answer_survey(
-                               current_user, region, own.municipality))
+                               current_user, region, own.municipality)), status
 
 
 @bp.route("/<slug>/surveys/<int:survey_id>")
@@ -74,17 +78,22 @@ def close(slug: str, survey_id: int):
     survey = survey_services.get_survey(region, survey_id)
     perm.require(perm.can_open_survey(current_user, region))
     form = EmptyForm()
+    status = 200
     if form.validate_on_submit():
         try:
             survey_services.close_survey(region, survey, current_user)
         except Conflict as exc:
             flash(exc.message, "error")
+        except survey_services.Busy as exc:
+            flash(exc.message, "error")
+            status = 503
         else:
             flash(_("Runde %(n)d ist beendet; eine neue Runde kann beginnen.", n=survey.id),
                   "success")
-        return redirect(url_for(".index", slug=slug))
+        if status == 200:
+            return redirect(url_for(".index", slug=slug))
     return render_template("surveys/close.html", region=region, survey=survey, form=form,
-                           answered=len(survey.responses))
+                           answered=len(survey.responses)), status
 
 
 def _answer_context(region, survey, municipality):
@@ -144,6 +153,7 @@ def answer(slug: str, survey_id: int):
     if request.method == "POST":
         levels.update({k: request.form.get(f"unit-{k}", v) for k, v in levels.items()})
     problems: list[Problem] = []
+    status = 200
     if form.validate_on_submit():
         if form.more.data:
             rows += survey_forms.partner_rows({}, 1)
@@ -164,10 +174,15 @@ def answer(slug: str, survey_id: int):
             except Conflict as exc:
                 problems = [Problem(exc.field, exc.message)]
                 flash(exc.message, "error")
+            except survey_services.Busy as exc:
+                # the form stays as it was filled in, to be sent again
+                flash(exc.message, "error")
+                status = 503
             else:
                 flash(_("Vielen Dank: Ihre Antwort ist gespeichert."), "success")
                 return redirect(url_for(".answer", slug=slug, survey_id=survey.id))
-    status = 422 if problems else 200
+    if problems:
+        status = 422
     return render_template("surveys/answer.html", region=region, survey=survey,
                            municipality=municipality, form=form, rows=rows, levels=levels,
                            problems=problems, response=response, shown=shown,

@@ -12,6 +12,8 @@ that municipality confirms or rejects in its own answer (``confirm``/``reject``)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,6 +65,42 @@ SECTOR_OF_TYPE = {"business": "business", "association": "civil_society",
                   "topic_sponsor": "civil_society", "research": "science"}
 
 
+class Busy(Exception):
+    """Another writer held the database for longer than a writer waits (SQLite's busy
+    timeout of 30 s, a lock timeout or deadlock on PostgreSQL): nothing was saved, and the
+    same request will most likely succeed in a moment (503, not 500)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+#: what PostgreSQL answers a writer it made give up: lock timeout, deadlock, serialization
+BUSY_SQLSTATES = ("55P03", "40P01", "40001")
+
+
+def database_busy(exc: sa.exc.OperationalError) -> bool:
+    """Whether ``exc`` says the database was busy with another writer (and not broken)."""
+    return ("database is locked" in str(exc.orig) or "database table is locked" in str(exc.orig)
+            or getattr(exc.orig, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED")
+            or getattr(exc.orig, "sqlstate", None) in BUSY_SQLSTATES)
+
+
+@contextmanager
+def busy_is_retry() -> Iterator[None]:
+    """Turn a writer's wait for a busy database that ran out into :class:`Busy`, after the
+    transaction is rolled back."""
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        if not database_busy(exc):
+            raise
+        db.session.rollback()
+        raise Busy(_("Die Datenbank ist gerade mit einer anderen Änderung beschäftigt; es "
+                     "wurde nichts gespeichert. Bitte versuchen Sie es gleich noch "
+                     "einmal.")) from None
+
+
 def today():
     """The local date (Europe/Berlin): a round closes at the end of its closing day there."""
     return to_local(utcnow()).date()
@@ -90,6 +128,7 @@ def open_round(region: Region) -> Survey | None:
         Survey.closes_at >= today()).order_by(Survey.id))
 
 
+@busy_is_retry()
 def open_survey(region: Region, raw: dict, user: User | None) -> Survey:
     """The coordinator opens a round with its closing date (today at the earliest, one year
     ahead at the latest). A region has one open round at a time: another is refused (409)
@@ -173,6 +212,7 @@ def remind_due_surveys(day: dt.date | None = None) -> list[tuple[Survey, int]]:
     return done
 
 
+@busy_is_retry()
 def close_survey(region: Region, survey: Survey, user: User | None) -> Survey:
     """The coordinator ends a round early (a closing date set too far, or enough answers):
     from today on it takes no answers and a new round may start. Answers given stay."""
@@ -423,6 +463,7 @@ def _add_partner(region: Region, municipality: Municipality, new: dict, referenc
     return actor
 
 
+@busy_is_retry()
 def submit_response(region: Region, survey: Survey, municipality: Municipality, raw: Any,
                     user: User | None) -> SurveyResponse:
     """Take ``municipality``'s answer to ``survey`` (a second answer replaces the first; what

@@ -3,10 +3,15 @@ and create, what writing it costs, and what a writer kept waiting by another is 
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import contextmanager
+
 import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
 
 from collab.core import records
-from collab.core.models import Activity, Actor, Region, Tie
+from collab.core.models import Activity, Actor, Region, Survey, Tie
 from collab.extensions import db
 from collab.surveys.services import MAX_NEW_PARTNERS, MAX_PARTNERS
 
@@ -131,3 +136,100 @@ def test_the_form_offers_as_many_rows_as_an_answer_may_name(app, api, as_user):
     assert html.count('name="p-199-from"') == 1 and 'name="p-200-from"' not in html
     assert "Eine Antwort legt höchstens 50 neue Partner an; diese nennt 51." in html
     assert _counts(app) == before
+
+
+# --- a writer that finds the database busy --------------------------------------------------------
+
+
+@contextmanager
+def _database_held(app, database_url: str):
+    """Another writer holds the database (SQLite) or the region's row (PostgreSQL) while the
+    block runs, and the app's connections wait 0.2 s for it instead of 30 s."""
+    def short_wait(connection, _record):
+        cursor = connection.cursor()
+        if database_url.startswith("sqlite"):
+            cursor.execute("PRAGMA busy_timeout=200")
+        else:
+            cursor.execute("SET lock_timeout = '200ms'")
+            connection.commit()
+        cursor.close()
+    with app.app_context():
+        event.listen(db.engine, "connect", short_wait)
+        db.engine.dispose()
+    if database_url.startswith("sqlite"):
+        other = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+    else:
+        engine = sa.create_engine(database_url)
+        with engine.connect() as other:
+            other.execute(sa.text("SELECT id FROM region WHERE slug = 'swf5' FOR UPDATE"))
+            try:
+                yield
+            finally:
+                other.rollback()
+        engine.dispose()
+
+
+BUSY = ("Die Datenbank ist gerade mit einer anderen Änderung beschäftigt; es wurde nichts "
+        "gespeichert. Bitte versuchen Sie es gleich noch einmal.")
+SOEST = {"units": [{"actor": "soest-innovation", "level": "operational"}],
+         "partners": [{"from": "soest-innovation", "actor": "olpe-digital",
+                       "frequency": "monthly"}]}
+
+
+def test_an_answer_that_finds_the_database_busy_gets_503(app, api, database_url):
+    """Soest answered while the attacker's answer held the database: after 30 s of waiting
+    it got a 500 (sqlite3.OperationalError: database is locked). It gets 503 now, with a
+    German message to try again in a moment and Retry-After; nothing is saved, and the same
+    request sent again is taken."""
+    survey = _open(api)
+    soest, koordination = api("soest"), api("koordination")
+    before = _counts(app)
+    with _database_held(app, database_url):
+        busy = soest.put(f"/regions/swf5/surveys/{survey}/responses/soest", SOEST)
+        closing = koordination.post(f"/regions/swf5/surveys/{survey}/close")
+    for response in (busy, closing):
+        assert response.status_code == 503, response.get_data(as_text=True)
+        assert response.get_json() == {"error": BUSY}
+        assert response.headers["Retry-After"] == "5"
+    assert _counts(app) == before
+    again = soest.put(f"/regions/swf5/surveys/{survey}/responses/soest", SOEST)
+    assert again.status_code == 200, again.get_json()
+
+
+def test_the_answer_form_that_finds_the_database_busy_stays_filled_in(app, api, as_user,
+                                                                       database_url):
+    survey = _open(api)
+    path = f"/regions/swf5/surveys/{survey}/answer"
+    soest = as_user("soest")
+    form = {"rows": "1", "submit": "1", "unit-soest-innovation": "operational",
+            "p-0-from": "soest-innovation", "p-0-new_name": "Heimatverein Soest",
+            "p-0-new_type": "association", "p-0-frequency": "yearly"}
+    token = soest.csrf(path)
+    before = _counts(app)
+    with _database_held(app, database_url):
+        page = soest.post(path, {**form, "csrf_token": token})
+    assert page.status_code == 503
+    html = page.get_data(as_text=True)
+    assert BUSY in html and 'value="Heimatverein Soest"' in html
+    assert _counts(app) == before
+    assert soest.post(path, {**form, "csrf_token": token}).status_code == 302
+
+
+def test_closing_a_round_on_the_page_while_the_database_is_busy(app, api, as_user,
+                                                                database_url):
+    survey = _open(api)
+    path = f"/regions/swf5/surveys/{survey}/close"
+    koordination = as_user("koordination")
+    token = koordination.csrf(path)
+    with _database_held(app, database_url):
+        page = koordination.post(path, {"csrf_token": token})
+    assert page.status_code == 503 and BUSY in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Survey, survey).ended_at is None
+    assert koordination.post(path, {"csrf_token": token}).status_code == 302
