@@ -65,18 +65,22 @@ def detail(slug: str, survey_id: int):
         if own is not None and perm.can_answer_survey(current_user, region, own.municipality):
             return redirect(url_for(".answer", slug=slug, survey_id=survey.id))
         perm.require(False)
+    end = survey_services.closing(survey)
     return render_template("surveys/detail.html", region=region, survey=survey,
-                           status=survey_services.status(region, survey),
-                           end=survey_services.closing(survey),
+                           status=survey_services.status(region, survey), end=end,
+                           can_close=end["open"] and perm.can_open_survey(current_user, region),
                            change_labels=survey_services.CHANGE_LABELS)
 
 
 @bp.route("/<slug>/surveys/<int:survey_id>/close", methods=["GET", "POST"])
 def close(slug: str, survey_id: int):
-    """The coordinator ends an open round early, after a confirmation."""
+    """The coordinator ends an open round early, after a confirmation; back to the round's
+    page when asked from there (``?from=round``), else to the list of rounds."""
     region = perm.get_region(slug)
     survey = survey_services.get_survey(region, survey_id)
     perm.require(perm.can_open_survey(current_user, region))
+    back = (url_for(".detail", slug=slug, survey_id=survey.id)
+            if request.args.get("from") == "round" else url_for(".index", slug=slug))
     form = EmptyForm()
     status = 200
     if form.validate_on_submit():
@@ -91,9 +95,9 @@ def close(slug: str, survey_id: int):
             flash(_("Runde %(n)d ist beendet; eine neue Runde kann beginnen.", n=survey.id),
                   "success")
         if status == 200:
-            return redirect(url_for(".index", slug=slug))
+            return redirect(back)
     return render_template("surveys/close.html", region=region, survey=survey, form=form,
-                           answered=len(survey.responses)), status
+                           answered=len(survey.responses), back=back), status
 
 
 def _answer_context(region, survey, municipality):

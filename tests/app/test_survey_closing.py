@@ -225,3 +225,70 @@ def test_the_close_page_counts_answers_in_words(app, api, as_user, answers, text
     page = as_user("koordination").get(f"/regions/swf5/surveys/{survey}/close")
     assert text in page.get_data(as_text=True) and "Antwort(en)" not in page.get_data(
         as_text=True)
+
+
+def _rows(page: str) -> dict[str, str]:
+    """The round page's answered column by municipality name."""
+    table = page.split('class="survey-responses"', 1)[1].split("</table>", 1)[0]
+    return {name: re.sub(r"<[^>]+>", "", cell).strip() for name, cell in re.findall(
+        r"<tr><td>([^<]+)</td>\s*<td>(.*?)</td>", table, re.S)}
+
+
+@pytest.mark.parametrize("end", ["early", "closing_date"])
+def test_a_closed_round_says_who_did_not_answer(app, api, as_user, end):
+    """QA: after the round was ended early, its page still read "noch offen" in red for the
+    members that had not answered. Once the round takes no answers (ended early, or past
+    its closing date) they read "nicht geantwortet"."""
+    survey = _open(api)
+    _answer_olpe(api, survey)
+    koordination = as_user("koordination")
+    path = f"/regions/swf5/surveys/{survey}"
+    rows = _rows(koordination.get(path).get_data(as_text=True))
+    assert rows["Soest"] == "noch offen" and rows["Olpe"].startswith(
+        _today(app).strftime("%d.%m.%Y"))
+    if end == "early":
+        _close(as_user, survey)
+    else:
+        with app.app_context():
+            db.session.get(Survey, survey).closes_at = _today(app) - dt.timedelta(days=1)
+            db.session.commit()
+    page = koordination.get(path).get_data(as_text=True)
+    rows = _rows(page)
+    assert rows["Soest"] == "nicht geantwortet" and "noch offen" not in page
+    assert 'class="missing"' not in page.split('class="survey-responses"', 1)[1]
+    assert rows["Olpe"].startswith(_today(app).strftime("%d.%m.%Y"))
+
+
+def test_the_round_page_ends_the_round_early_after_the_same_confirmation(app, api, as_user):
+    """QA: the coordinator lands on the round's page after starting it, and the page had no
+    way to end the round early (only the list of rounds had). It links the same
+    confirmation, which leads back to the round's page, cancelled or done; a closed round
+    and a member see no such link."""
+    survey = _open(api)
+    koordination = as_user("koordination")
+    path = f"/regions/swf5/surveys/{survey}"
+    page = koordination.get(path).get_data(as_text=True)
+    link = re.search(r'<a class="button secondary" id="close-round" href="([^"]+)">([^<]+)</a>',
+                     page)
+    assert link and link.group(2) == "Runde vorzeitig beenden …"
+    close = link.group(1).replace("&amp;", "&")
+    assert close == f"{path}/close?from=round"
+    confirm = koordination.get(close).get_data(as_text=True)
+    assert f"Runde {survey} vorzeitig beenden?" in confirm
+    assert f'<a href="{path}">Abbrechen</a>' in confirm
+    done = koordination.post(close, csrf_from=close)
+    assert done.status_code == 302 and done.headers["Location"] == path
+    page = koordination.get(path).get_data(as_text=True)
+    assert f"Runde {survey} ist beendet; eine neue Runde kann beginnen." in page
+    assert "vorzeitig beendet." in page and 'id="close-round"' not in page
+    # from the list of rounds, the confirmation still leads back to the list
+    again = _open(api)
+    listed = f"/regions/swf5/surveys/{again}/close"
+    assert '<a href="/regions/swf5/surveys">Abbrechen</a>' in koordination.get(
+        listed).get_data(as_text=True)
+    assert koordination.post(listed, csrf_from=listed).headers["Location"] == \
+        "/regions/swf5/surveys"
+    # a member is taken to its answer form, which offers no such thing
+    third = _open(api)
+    olpe = as_user("olpe").get(f"/regions/swf5/surveys/{third}", follow_redirects=True)
+    assert 'id="close-round"' not in olpe.get_data(as_text=True)
