@@ -612,9 +612,15 @@ def answer_shown(region: Region, response: SurveyResponse | None) -> dict[str, A
             "verdicts": verdicts}
 
 
+def utc_text(moment: dt.datetime | None) -> str | None:
+    """A stored moment (UTC, without zone) as the API writes every moment: ISO 8601 to the
+    second, ending in ``Z``."""
+    return moment.isoformat(timespec="seconds") + "Z" if moment is not None else None
+
+
 def response_record(response: SurveyResponse) -> dict[str, Any]:
     return {"municipality": response.municipality.key,
-            "submitted_at": response.submitted_at.isoformat(timespec="seconds"),
+            "submitted_at": utc_text(response.submitted_at),
             "by": response.by.login if response.by else None,
             "answer": response.answer, "changes": response.changes}
 
@@ -623,10 +629,9 @@ def survey_record(region: Region, survey: Survey, user: User | None) -> dict[str
     """The round as the API shows it: the coordinator sees every answer, a member its own."""
     record: dict[str, Any] = {
         "id": survey.id, "region": region.slug,
-        "opened_at": survey.opened_at.isoformat(timespec="seconds"),
+        "opened_at": utc_text(survey.opened_at),
         "closes_at": survey.closes_at.isoformat(), "open": is_open(survey),
-        "ended_at": (survey.ended_at.isoformat(timespec="seconds")
-                     if survey.ended_at is not None else None)}
+        "ended_at": utc_text(survey.ended_at)}
     if perm.can_read_survey_results(user, region):
         st = status(region, survey)
         record.update(members=st["members"], answered=st["answered"],

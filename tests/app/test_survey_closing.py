@@ -292,3 +292,30 @@ def test_the_round_page_ends_the_round_early_after_the_same_confirmation(app, ap
     third = _open(api)
     olpe = as_user("olpe").get(f"/regions/swf5/surveys/{third}", follow_redirects=True)
     assert 'id="close-round"' not in olpe.get_data(as_text=True)
+
+
+def test_every_moment_in_the_survey_api_is_utc_with_z(app, api, as_user):
+    """QA: GET of a round answered "ended_at": "2026-11-28T22:22:19" without the Z every
+    other endpoint writes (the README promises UTC with Z). Every moment of the survey API
+    (opened_at, ended_at, an answer's submitted_at), in every answer that carries it,
+    is UTC with Z, and the same moment as stored."""
+    utc = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+    koordination = api("koordination")
+    opened = koordination.post("/regions/swf5/surveys", {"closes_at": (
+        _today(app) + dt.timedelta(days=7)).isoformat()})
+    survey = opened.get_json()["id"]
+    answered = api("olpe").put(f"/regions/swf5/surveys/{survey}/responses/olpe",
+                               {"partners": []}).get_json()
+    ended = koordination.post(f"/regions/swf5/surveys/{survey}/close").get_json()
+    read = koordination.get(f"/regions/swf5/surveys/{survey}").get_json()
+    own = api("olpe").get(f"/regions/swf5/surveys/{survey}").get_json()
+    moments = [opened.get_json()["opened_at"], answered["submitted_at"], ended["opened_at"],
+               ended["ended_at"], read["opened_at"], read["ended_at"],
+               read["responses"][0]["submitted_at"], own["ended_at"],
+               own["responses"][0]["submitted_at"]]
+    assert all(utc.match(m) for m in moments), moments
+    assert opened.get_json()["ended_at"] is None
+    with app.app_context():
+        stored = db.session.get(Survey, survey)
+        assert read["ended_at"] == stored.ended_at.isoformat(timespec="seconds") + "Z"
+        assert read["opened_at"] == stored.opened_at.isoformat(timespec="seconds") + "Z"
