@@ -43,6 +43,7 @@ from collab.core.models import (
 from collab.core.validation import ValidationError
 from collab.core.web import select_locale
 from collab.extensions import db
+from collab.spielregeln import services as spielregeln
 
 bp = Blueprint("analysis", __name__, url_prefix="/regions")
 
@@ -520,9 +521,10 @@ def member_report_pdf(slug: str, key: str):
                 Participation.actor_id.in_(own_actors)))).order_by(Initiative.name)).all() \
         if own_actors else []
     voted = sa.select(Vote.rule_id).where(Vote.municipality_id == municipality.id)
-    open_rules = db.session.scalars(sa.select(Rule).where(
+    open_rules = [rule for rule in db.session.scalars(sa.select(Rule).where(
         Rule.region_id == region.id, Rule.status == "voting",
-        Rule.id.not_in(voted)).order_by(Rule.title)).all()
+        Rule.id.not_in(voted)).order_by(Rule.title))
+        if municipality.id in spielregeln.electorate(rule)]  # joined later: not its ballot
     mine = {i.id for i in initiatives}
     topics = {t for i in initiatives for t in [i.topic] if t}
     joinable = [i for i in db.session.scalars(sa.select(Initiative).where(

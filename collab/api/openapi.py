@@ -345,6 +345,7 @@ def document(base: str) -> dict[str, Any]:
     schemas["analysis_status"] = ANALYSIS_STATUS
     schemas["error"] = {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string"},
+        "reason": {"type": "string", "description": "403: why this account may not"},
         "details": {"type": "array", "items": {"type": "object", "properties": {
             "field": {"type": "string"}, "message": {"type": "string"}}}}}}
     paths.update(_spielregeln_paths(errors))
@@ -395,6 +396,10 @@ def _spielregeln_schemas() -> dict[str, Any]:
             "decided_at": {"type": ["string", "null"], "format": "date-time"},
             "decision_rule": {"enum": [*vocab.DECISION_RULES, None]},
             "quorum": {"type": ["number", "null"]}, "tally": tally,
+            "electorate": {"type": ["array", "null"], "items": {"type": "string"},
+                           "description": "keys of the municipalities that may vote on the "
+                           "ballot: the region's voting members when it opened (null "
+                           "without a ballot on the platform)"},
             "votes": {"type": "array", "items": {"type": "object"}},
             "versions": {"type": "array", "items": {"type": "object"}},
             "comments": {"type": "array", "items": {"type": "object"}}}},
@@ -472,6 +477,9 @@ def _spielregeln_paths(errors: dict) -> dict[str, Any]:
                                 "a municipality's vote with a reference",
                      "requestBody": body("vote"),
                      "responses": {"201": {"description": "the vote and the rule"},
+                                   "403": _error("not allowed; `reason` says why when the "
+                                                 "municipality joined (or moved into a "
+                                                 "voting tier) after the ballot opened"),
                                    "409": _error("already voted, or no open ballot"),
                                    "422": invalid, **errors}}},
         "/regions/{slug}/charter": {

@@ -1161,6 +1161,12 @@ class _Import:
             self.changes["municipalities"]["deleted"] += 1
         self.session.flush()
 
+    def _voting_members(self) -> list[int]:
+        """Ids of the region's municipalities in a voting tier, as the bundle leaves them."""
+        return sorted(self.session.scalars(sa.select(RegionMembership.municipality_id).where(
+            RegionMembership.region_id == self.region.id,
+            RegionMembership.tier.in_(self.region.voting_tier_list))))
+
     def apply_rules(self) -> None:
         """Rules: text and references of held rules, new rules with the decision they bring
         (:func:`_check_rules` made sure no held decision changes)."""
@@ -1173,6 +1179,9 @@ class _Import:
                 self.session.delete(rule)
                 self.changes["rules"]["deleted"] += 1
         votes: list[tuple[Rule, list[dict]]] = []
+        # a new rule in ballot opens its ballot here: the region's voting members now vote
+        electorate = self._voting_members() if any(
+            r["status"] == "voting" and r["key"] not in rules for r in self.doc["rules"]) else []
         for r in self.doc["rules"]:
             rule = rules.get(r["key"])
             is_new = rule is None
@@ -1187,6 +1196,8 @@ class _Import:
                 ballot = r["ballot"] or {}
                 values |= {"status": r["status"],
                            **{name: ballot.get(name) for name in _BALLOT_FIELDS}}
+                if r["status"] == "voting":
+                    values["electorate"] = electorate
                 votes.append((rule, sorted(r["votes"], key=lambda v: v["municipality"])))
             fields = [] if is_new else _changed(rule, values)
             self.count("rules", is_new, _assign(rule, values), r["key"], fields)

@@ -365,6 +365,11 @@ class Rule(db.Model):
     quorum: Mapped[float | None]
     #: the final tally {yes, no, abstain, eligible, voted}, fixed with the result
     tally: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: who may vote on the ballot: the ids (sorted) of the region's voting municipalities
+    #: when it opened, fixed for its whole course (a member joining, leaving or changing
+    #: tier later changes neither the count nor who may vote); null without a ballot on the
+    #: platform (a draft, a rule decided before it)
+    electorate: Mapped[list | None] = mapped_column(sa.JSON)
     #: when the members that had not voted were reminded (48 hours before closing)
     reminded_at: Mapped[dt.datetime | None]
     #: earlier ballots on this rule, oldest first: each {number, version, opened_at,

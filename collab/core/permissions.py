@@ -7,6 +7,8 @@ change anything, so a rule holds for the pages and the API alike.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from flask import abort
 
 from collab.core.models import (
@@ -486,10 +488,13 @@ def is_voting_membership(region: Region, membership: RegionMembership | None) ->
         membership.tier in region.voting_tier_list)
 
 
-def can_vote_for(user: User | None, region: Region, membership: RegionMembership | None) -> bool:
-    """A member account votes for its own municipality, if that municipality votes."""
-    return is_voting_membership(region, membership) and speaks_for(
-        user, region, membership.municipality)
+def can_vote_on(user: User | None, rule: Rule, municipality: Municipality | None,
+                electorate: Collection[int]) -> bool:
+    """A member account votes on a ballot for its own municipality, if that municipality is
+    in the ballot's ``electorate``: the region's voting members when the ballot opened
+    (``Rule.electorate``). Joining the region or a voting tier later gives no vote on it."""
+    return (municipality is not None and municipality.id in electorate
+            and speaks_for(user, rule.region, municipality))
 
 
 def can_record_proxy_vote(user: User | None, region: Region) -> bool:

@@ -270,25 +270,28 @@ def new(slug: str):
     return render_template("spielregeln/form.html", region=region, form=form, rule=None), status
 
 
-def _proxy_choices(form: ProxyVoteForm, region: Region, rule: Rule) -> None:
-    voted = {v.municipality_id for v in rule.votes}
+def _named(municipality: Municipality, member: bool) -> str:
+    """A municipality's name, marked when it has left the region since the ballot opened."""
+    return municipality.name if member else f"{municipality.name} ({_('nicht mehr Mitglied')})"
+
+
+def _proxy_choices(form: ProxyVoteForm, missing: list[tuple[Municipality, bool]]) -> None:
+    """The municipalities of the ballot's electorate that have not voted."""
     form.municipality.choices = forms.options(
-        [("", "—")] + [(m.municipality.key, m.municipality.name)
-                       for m in spielregeln.voting_memberships(region)
-                       if m.municipality_id not in voted])
+        [("", "—")] + [(m.key, _named(m, member)) for m, member in missing])
 
 
 def _detail(region: Region, rule: Rule, status: int = 200, **given):
     own = perm.own_membership(current_user, region)
+    mine = own.municipality if own is not None else None
     my_vote = next((v for v in rule.votes if own and v.municipality_id == own.municipality_id),
                    None)
+    missing = spielregeln.missing_voters(rule) if rule.status == "voting" else []
     proxy = given.get("proxy_form") or ProxyVoteForm(formdata=None, prefix="proxy")
-    _proxy_choices(proxy, region, rule)
+    _proxy_choices(proxy, missing)
     ballot_form = given.get("ballot_form") or BallotForm(formdata=None)
     ballot_form.closes_at.description = _(
         "Ortszeit (%(z)s), z. B. 15.12.2026, 18:00 Uhr.", z=local_zone_name())
-    voters = spielregeln.voting_memberships(region)
-    voted = {v.municipality_id for v in rule.votes}
     consensus = (rule.decision_rule or region.decision_rule) == "consensus"
     vote_form = given.get("vote_form") or VoteForm(formdata=None)
     if consensus:  # under consensus a "no" is an objection that blocks adoption
@@ -305,11 +308,15 @@ def _detail(region: Region, rule: Rule, status: int = 200, **given):
         "spielregeln/detail.html", region=region, rule=rule, tally=spielregeln.tally_of(rule),
         ballot_chart=ballot_chart,
         history=spielregeln.version_history(rule),
-        missing=[m.municipality for m in voters if m.municipality_id not in voted],
+        missing=[_named(m, member) for m, member in missing],
+        left=spielregeln.left_since(rule) if rule.status != "draft" else set(),
         awaiting=spielregeln.awaiting_result(rule),
         can_vote=rule.status == "voting" and my_vote is None
         and not spielregeln.awaiting_result(rule)
-        and perm.can_vote_for(current_user, region, own),
+        and perm.can_vote_on(current_user, rule, mine, spielregeln.electorate(rule)),
+        not_entitled=spielregeln.not_entitled(mine) if (
+            perm.speaks_for(current_user, region, mine)
+            and spielregeln.joined_after_opening(rule, own)) else None,
         my_vote=my_vote, consensus=consensus, foregone=foregone,
         can_reopen=spielregeln.can_be_revised(rule),
         vote_form=vote_form,
@@ -407,10 +414,11 @@ def _vote(slug: str, rule_id: int, form_class, form_name: str):
     form = form_class(prefix="proxy") if form_class is ProxyVoteForm else form_class()
     if form_class is ProxyVoteForm:
         perm.require(perm.can_record_proxy_vote(current_user, region))
-        _proxy_choices(form, region, rule)
+        _proxy_choices(form, spielregeln.missing_voters(rule) if rule.status == "voting"
+                       else [])
     else:
-        perm.require(perm.can_vote_for(current_user, region,
-                                       perm.own_membership(current_user, region)))
+        perm.require(spielregeln.own_voter(
+            rule, current_user, perm.own_membership(current_user, region)) is not None)
     if form.validate_on_submit():
         try:
             vote = spielregeln.cast_vote(region, rule, _fields(form), current_user,

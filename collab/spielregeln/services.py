@@ -80,13 +80,14 @@ def rule_url(rule: Rule, anchor: str = "") -> str:
                    _anchor=anchor or None)
 
 
-def voting_accounts(region: Region, municipality_ids: set[int] | None = None) -> list[User]:
-    """The member accounts of the region's voting municipalities (of ``municipality_ids``
-    only, when given)."""
-    ids = {m.municipality_id for m in voting_memberships(region)}
+def electorate_accounts(rule: Rule, municipality_ids: set[int] | None = None) -> list[User]:
+    """The member accounts of the municipalities that may vote on the rule's ballot (of
+    ``municipality_ids`` only, when given); a municipality that left the region has none
+    there any more."""
+    ids = electorate(rule)
     if municipality_ids is not None:
         ids &= set(municipality_ids)
-    return notifications.accounts(region, roles=("member",), municipality_ids=ids)
+    return notifications.accounts(rule.region, roles=("member",), municipality_ids=ids)
 
 
 def involved_accounts(rule: Rule) -> list[User]:
@@ -282,7 +283,7 @@ def archive_ballot(rule: Rule) -> None:
         "title": rule.title, "text": rule.text, "result": rule.status,
         "opened_at": _iso(rule.opened_at), "closes_at": _iso(rule.closes_at),
         "decided_at": _iso(rule.decided_at), "decision_rule": rule.decision_rule,
-        "quorum": rule.quorum, "tally": rule.tally,
+        "quorum": rule.quorum, "tally": rule.tally, "electorate": electorate_keys(rule),
         "votes": [{"municipality": v.municipality.key, "name": v.municipality.name,
                    "vote": v.vote, "reason": v.reason, "cast_at": _iso(v.cast_at),
                    "reference": v.reference, "recorded": bool(v.recorded),
@@ -295,6 +296,7 @@ def archive_ballot(rule: Rule) -> None:
     rule.status = "draft"
     rule.opened_at = rule.closes_at = rule.decided_at = rule.reminded_at = None
     rule.decision_rule, rule.quorum, rule.tally = None, None, None
+    rule.electorate = None
 
 
 def add_comment(region: Region, rule: Rule, raw: dict, user: User | None) -> Comment:
@@ -373,6 +375,94 @@ def voting_memberships(region: Region) -> list[RegionMembership]:
         .order_by(Municipality.name)).all()
 
 
+# --- who may vote on a ballot: fixed when it opens --------------------------------------------
+
+
+def electorate(rule: Rule) -> set[int]:
+    """Ids of the municipalities that may vote on the rule's ballot: the region's voting
+    members when it opened (:attr:`Rule.electorate`). Whoever joins the region, leaves it or
+    changes tier while the ballot runs changes neither the count nor who may vote; a member
+    that left keeps its place (a vote it cast counts, and the coordinator may still record
+    one on its behalf). A rule without a recorded electorate (a draft) has the region's
+    voting members of now."""
+    if rule.electorate is not None:
+        return set(rule.electorate)
+    return {m.municipality_id for m in voting_memberships(rule.region)}
+
+
+#: above this many ids, a query reads the whole column instead of an IN list (a national
+#: ballot has thousands of voters; such a list costs more to send than the rows)
+_MANY = 2000
+
+
+def _among(query: sa.Select, column: Any, ids: set[int]) -> sa.Select:
+    """``query`` restricted to ``column`` in ``ids``, unless they are many (then the caller
+    keeps the rows it wants)."""
+    return query if len(ids) > _MANY else query.where(column.in_(ids))
+
+
+def electorate_keys(rule: Rule) -> list[str] | None:
+    """The keys of :attr:`Rule.electorate` (sorted; None while it has none)."""
+    if rule.electorate is None:
+        return None
+    ids = set(rule.electorate)
+    return sorted(key for id_, key in db.session.execute(_among(
+        sa.select(Municipality.id, Municipality.key), Municipality.id, ids)) if id_ in ids)
+
+
+def left_since(rule: Rule) -> set[int]:
+    """Ids of the municipalities in the ballot's electorate or with a vote on the rule that
+    are no longer members of the region (they left while or after it ran)."""
+    ids = set(rule.electorate or ()) | {v.municipality_id for v in rule.votes}
+    if not ids:
+        return set()
+    return ids - set(db.session.scalars(_among(
+        sa.select(RegionMembership.municipality_id).where(
+            RegionMembership.region_id == rule.region_id),
+        RegionMembership.municipality_id, ids)))
+
+
+def missing_voters(rule: Rule) -> list[tuple[Municipality, bool]]:
+    """The municipalities of the ballot's electorate that have not voted, by name, each with
+    whether it is still a member of the region."""
+    missing = electorate(rule) - {v.municipality_id for v in rule.votes}
+    if not missing:
+        return []
+    gone = left_since(rule)
+    found = db.session.scalars(_among(sa.select(Municipality), Municipality.id, missing)
+                               .order_by(Municipality.name)).all()
+    return [(m, m.id not in gone) for m in found if m.id in missing]
+
+
+def joined_after_opening(rule: Rule, membership: RegionMembership | None) -> bool:
+    """Whether ``membership`` votes in the region now but not on the rule's open ballot: the
+    municipality joined the region, or moved into a voting tier, after the ballot opened."""
+    return (rule.status == "voting" and perm.is_voting_membership(rule.region, membership)
+            and membership.municipality_id not in electorate(rule))
+
+
+def own_voter(rule: Rule, user: User | None,
+              own: RegionMembership | None) -> Municipality | None:
+    """The municipality ``user`` votes for on the rule's ballot, ``own`` being its own
+    membership in the region (:func:`perm.own_membership`): that municipality if it is in
+    the electorate, else None. An account whose municipality joined after the ballot opened
+    is refused (403) with the reason (:func:`not_entitled`)."""
+    mine = own.municipality if own is not None else None
+    if perm.can_vote_on(user, rule, mine, electorate(rule)):
+        return mine
+    if perm.speaks_for(user, rule.region, mine) and joined_after_opening(rule, own):
+        require(False, not_entitled(mine))
+    return None
+
+
+def not_entitled(municipality: Municipality) -> str:
+    """Why a municipality that joined after the ballot opened does not vote on it."""
+    return _("%(m)s ist bei dieser Abstimmung nicht stimmberechtigt: Stimmberechtigt sind die "
+             "Kommunen, die es bei ihrer Öffnung waren. Wer danach beitritt oder in eine "
+             "stimmberechtigte Stufe wechselt, stimmt ab der nächsten Abstimmung mit.",
+             m=municipality.name)
+
+
 def _confirmed(problems: list[Problem], raw: dict, message: str) -> None:
     """A page's "I confirm" box: record ``message`` at the field ``confirm`` unless ticked."""
     if not raw.get("confirm"):
@@ -409,7 +499,8 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
     if rule.status != "draft":
         raise Conflict(_("Abstimmung: Zu dieser Regel wurde bereits abgestimmt oder die "
                          "Abstimmung läuft."), field="status")
-    if not voting_memberships(region):
+    voters = voting_memberships(region)
+    if not voters:
         raise Conflict(_("Abstimmung: Die Region hat keine stimmberechtigten Kommunen."),
                        field="status")
     with change(region, user, "rule.ballot", rule.key,
@@ -420,10 +511,11 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
         rule.status = "voting"
         rule.opened_at, rule.closes_at = now, closes_at
         rule.decision_rule, rule.quorum = region.decision_rule, region.quorum
+        rule.electorate = sorted(m.municipality_id for m in voters)
         when = local_time(closes_at)
         consensus = region.decision_rule == "consensus"
         notifications.notify(
-            voting_accounts(region), "ballot_opened",
+            electorate_accounts(rule), "ballot_opened",
             _l("Abstimmung geöffnet: „%(t)s“", t=rule.title),
             (_l("In %(r)s ist die Abstimmung über „%(t)s“ geöffnet, bis %(w)s. Jede "
                 "stimmberechtigte Kommune stimmt einmal. Es gilt Konsens: Ein Nein ist ein "
@@ -436,8 +528,8 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
 
 
 def current_tally(rule: Rule) -> decision.Tally:
-    """The votes of municipalities that may vote now (a member that left no longer counts)."""
-    eligible = {m.municipality_id for m in voting_memberships(rule.region)}
+    """The votes of the ballot's electorate (:func:`electorate`), as fixed when it opened."""
+    eligible = electorate(rule)
     counts = {"yes": 0, "no": 0, "abstain": 0}
     for vote in rule.votes:
         if vote.municipality_id in eligible:
@@ -485,7 +577,7 @@ def settle(rule: Rule, now: dt.datetime | None = None) -> bool:
     result = decision.final_outcome(tally, name, quorum, closed=closed)
     if result is None:
         return False
-    told = [*voting_accounts(rule.region), *notifications.coordinators(rule.region),
+    told = [*electorate_accounts(rule), *notifications.coordinators(rule.region),
             *involved_accounts(rule)]
     fixed = _running(rule, tally)
     summary = _("Ergebnis über „%(t)s“: %(r)s (%(y)d Ja, %(n)d Nein, %(a)d Enthaltung(en); "
@@ -553,7 +645,7 @@ def remind_due_ballots(now: dt.datetime | None = None) -> list[tuple[Rule, int]]
     done = []
     for rule in due:
         voted = {v.municipality_id for v in rule.votes}
-        missing = {m.municipality_id for m in voting_memberships(rule.region)} - voted
+        missing = electorate(rule) - voted
         when = local_time(rule.closes_at)
         try:
             with change(rule.region, None, "rule.remind", rule.key,
@@ -565,7 +657,7 @@ def remind_due_ballots(now: dt.datetime | None = None) -> list[tuple[Rule, int]]
                 if marked.rowcount != 1:
                     raise _AlreadySettled()  # another run reminded first
                 notifications.notify(
-                    voting_accounts(rule.region, missing), "ballot_reminder",
+                    electorate_accounts(rule, missing), "ballot_reminder",
                     _l("Erinnerung: Abstimmung über „%(t)s“ endet %(w)s", t=rule.title,
                        w=when),
                     _l("Ihre Kommune hat über „%(t)s“ noch nicht abgestimmt. Die Abstimmung "
@@ -587,8 +679,10 @@ def _refuse_second_vote(rule: Rule, municipality: Municipality) -> None:
 
 def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
               now: dt.datetime | None = None, *, confirm: bool = False) -> Vote:
-    """One vote per voting municipality: through its member account, or recorded by the
-    coordinator on its behalf with a reference to its council decision or letter.
+    """One vote per municipality of the ballot's electorate (:func:`electorate`): through
+    its member account, or recorded by the coordinator on its behalf with a reference to its
+    council decision or letter. A member that joined after the ballot opened is refused
+    (403) with the reason (:func:`not_entitled`).
 
     ``confirm``: the page's confirmation box ``raw["confirm"]`` must be ticked (a vote is
     final); the API's explicit request needs none.
@@ -597,11 +691,10 @@ def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
     own = perm.own_membership(user, region)
     key = raw.get("municipality") or None
     for_own = key is None or (own is not None and own.municipality.key == key)
-    if for_own and perm.can_vote_for(user, region, own):
-        proxy = False
-    else:
+    municipality = own_voter(rule, user, own) if for_own else None
+    proxy = municipality is None
+    if proxy:
         require(perm.can_record_proxy_vote(user, region))
-        proxy = True
     problems: list[Problem] = []
     choice_ = parse_field(problems, "vote", "vote", raw.get("vote"))
     reason = parse_field(problems, "vote", "reason", raw.get("reason"))
@@ -611,17 +704,21 @@ def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
             if _in_force(rule)[0] == "consensus" else _(
             "Begründung: Eine Nein-Stimme muss begründet werden.")))
     reference = ""
-    membership = own
     if proxy:
-        membership = None
+        entitled = electorate(rule)
         if key is None:
             problems.append(Problem("municipality", _(
                 "Kommune: Angabe fehlt (für welche Kommune wird die Stimme erfasst?).")))
         else:
-            membership = db.session.scalar(
-                sa.select(RegionMembership).join(Municipality).where(
-                    RegionMembership.region_id == region.id, Municipality.key == key))
-            if not perm.is_voting_membership(region, membership):
+            found = db.session.scalar(sa.select(Municipality).filter_by(key=key)) if (
+                isinstance(key, str)) else None
+            if found is not None and found.id in entitled:
+                municipality = found
+            elif found is not None and joined_after_opening(rule, db.session.scalar(
+                    sa.select(RegionMembership).filter_by(region_id=region.id,
+                                                          municipality_id=found.id))):
+                problems.append(Problem("municipality", not_entitled(found)))
+            else:
                 problems.append(Problem("municipality", _(
                     "Kommune: „%(k)s“ ist keine stimmberechtigte Kommune dieser Region.",
                     k=key)))
@@ -639,10 +736,9 @@ def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
     if rule.status != "voting":
         raise Conflict(_("Abstimmung: Zu dieser Regel ist keine Abstimmung offen (%(s)s).",
                          s=vocab.label(vocab.RULE_STATUSES, rule.status)), field="vote")
-    if membership is not None:
-        _refuse_second_vote(rule, membership.municipality)
+    if municipality is not None:
+        _refuse_second_vote(rule, municipality)
     raise_if(problems)
-    municipality = membership.municipality
     said = vocab.label(vocab.VOTE_CHOICES, choice_)
     if proxy:
         summary = _("Stimme %(v)s für %(m)s (im Auftrag erfasst von %(c)s, Bezug: %(r)s)",
@@ -752,7 +848,7 @@ def rule_detail(rule: Rule) -> dict[str, Any]:
         "proposer_municipality": (rule.proposer_municipality.key
                                   if rule.proposer_municipality else None),
         "opened_at": _iso(rule.opened_at), "decision_rule": rule.decision_rule,
-        "quorum": rule.quorum, "tally": tally_of(rule),
+        "quorum": rule.quorum, "tally": tally_of(rule), "electorate": electorate_keys(rule),
         "votes": [{"municipality": v.municipality.key, "vote": v.vote, "reason": v.reason,
                    "objection": v.vote == "no" and _in_force(rule)[0] == "consensus",
                    "cast_at": _iso(v.cast_at), "proxy": bool(v.reference) and not v.recorded,
