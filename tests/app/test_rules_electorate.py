@@ -62,8 +62,8 @@ def close_now(app, rule_id: int) -> None:
 def test_joining_mid_ballot_changes_neither_the_count_nor_who_is_missing(app, api, as_user,
                                                                        seed_bundle):
     """The tester's case: a ballot open for 19 municipalities, Olpe has voted; Kirchhundem
-    joins through its application. The rule page and Olpe's home still say 1 of 19, and
-    Kirchhundem is not listed as missing."""
+    joins through its application. The rule page and Olpe's home still say 1 of 19 (one
+    "hat", not "haben"), and Kirchhundem is not listed as missing."""
     rule_id = propose_and_open(api)
     assert api("olpe").post(f"{R}/rules/{rule_id}/votes", {"vote": "yes"}).status_code == 201
     join_through_application(app, as_user)
@@ -74,7 +74,7 @@ def test_joining_mid_ballot_changes_neither_the_count_nor_who_is_missing(app, ap
         1, 19, 10)
     assert rule["electorate"] == voting_keys(seed_bundle)
     page = text_of(as_user("olpe").get(f"{R}/rules/{rule_id}"))
-    assert "1 von 19 stimmberechtigten Kommunen" in page
+    assert "1 von 19 stimmberechtigten Kommunen hat abgestimmt (Quorum: 10)" in page
     assert "Stimmberechtigt 19 Kommunen, festgelegt bei der Öffnung" in page
     missing = page.split("Noch nicht abgestimmt:")[1].split(".")[0]
     assert "Soest" in missing and "Kirchhundem" not in missing and "Olpe" not in missing

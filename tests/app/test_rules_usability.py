@@ -407,6 +407,24 @@ def test_english_pages_show_statuses_rules_and_choices_in_english(as_user, api):
     assert "Enthaltung" not in page and "in Abstimmung" not in page
 
 
+def test_counts_agree_with_their_number(as_user, api):
+    """One municipality "hat abgestimmt", two "haben"; one "Enthaltung", one "Stimme" (the
+    page said "1 von 19 … Kommunen haben abgestimmt" and "1 Enthaltungen")."""
+    rule_id = propose_and_open(api)
+    gast = as_user("gast")
+    assert api("olpe").post(f"{R}/rules/{rule_id}/votes", {"vote": "abstain"}).status_code == (
+        201)
+    assert ("0 Ja, 0 Nein, 1 Enthaltung; 1 von 19 stimmberechtigten Kommunen hat abgestimmt "
+            "(Quorum: 10).") in text_of(gast.get(f"{R}/rules/{rule_id}"))
+    listed = text_of(gast.get(f"{R}/rules"))
+    assert "1 Stimme" in listed and "1 Stimmen" not in listed
+    assert api("soest").post(f"{R}/rules/{rule_id}/votes", {"vote": "abstain"}).status_code == (
+        201)
+    assert ("0 Ja, 0 Nein, 2 Enthaltungen; 2 von 19 stimmberechtigten Kommunen haben "
+            "abgestimmt (Quorum: 10).") in text_of(gast.get(f"{R}/rules/{rule_id}"))
+    assert "2 Stimmen" in text_of(gast.get(f"{R}/rules"))
+
+
 # --- 6. abstentions alone adopt nothing ----------------------------------------------------------
 
 
