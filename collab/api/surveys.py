@@ -6,20 +6,7 @@ from flask import abort, g, jsonify, url_for
 
 from collab.api import bp, json_body, json_document
 from collab.core import permissions as perm
-from collab.core.errors import error_response
 from collab.surveys import services as survey_services
-
-#: seconds a client waits before it sends a change again that found the database busy
-RETRY_AFTER = 5
-
-
-@bp.errorhandler(survey_services.Busy)
-def busy(exc: survey_services.Busy):
-    """A change that found the database busy with another writer: 503 with the German
-    message and ``Retry-After`` (nothing was saved; the same request may be sent again)."""
-    response, status = error_response(503, exc.message)
-    response.headers["Retry-After"] = str(RETRY_AFTER)
-    return response, status
 
 
 @bp.post("/regions/<slug>/surveys")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from collab.core.store import Conflict
+from collab.core.store import Busy, Conflict, busy_is_retry
 from collab.extensions import db
 
 bp = Blueprint("errors", __name__)
@@ -102,6 +103,31 @@ def conflict(exc: Conflict):
     """A conflict no page caught (a race lost at commit): 409 with its German message."""
     db.session.rollback()
     return error_response(409, exc.message)
+
+
+#: seconds after which a request that found the database busy may be sent again
+RETRY_AFTER = 5
+
+
+@bp.app_errorhandler(Busy)
+def busy(exc: Busy):
+    """A change that found the database busy with another writer for longer than a writer
+    waits (nothing was saved; the same request may be sent again): 503 with the German
+    message and ``Retry-After``, for every page and endpoint."""
+    db.session.rollback()
+    response = make_response(error_response(503, exc.message))
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+@bp.app_errorhandler(sa.exc.OperationalError)
+def operational_error(exc: sa.exc.OperationalError):
+    """A busy database is :func:`busy` (503); any other database failure stays a 500."""
+    try:
+        with busy_is_retry():
+            raise exc
+    except Busy as busy_now:
+        return busy(busy_now)
 
 
 @bp.app_errorhandler(HTTPException)

@@ -35,6 +35,43 @@ class Conflict(Exception):
         self.field = field
 
 
+class Busy(Exception):
+    """Another writer held the database for longer than a writer waits (SQLite's busy
+    timeout of 30 s, a lock timeout or deadlock on PostgreSQL): nothing was saved, and the
+    same request will most likely succeed in a moment (503, not 500)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+#: what PostgreSQL answers a writer it made give up: lock timeout, deadlock, serialization
+BUSY_SQLSTATES = ("55P03", "40P01", "40001")
+
+
+def database_busy(exc: sa.exc.OperationalError) -> bool:
+    """Whether ``exc`` says the database was busy with another writer (and not broken)."""
+    return ("database is locked" in str(exc.orig) or "database table is locked" in str(exc.orig)
+            or getattr(exc.orig, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED")
+            or getattr(exc.orig, "sqlstate", None) in BUSY_SQLSTATES)
+
+
+@contextmanager
+def busy_is_retry() -> Iterator[None]:
+    """Turn a writer's wait for a busy database that ran out into :class:`Busy`, after the
+    transaction is rolled back (for a page that answers it itself, e.g. keeping a long form
+    filled in; elsewhere :mod:`collab.core.errors` answers any such wait with 503)."""
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        if not database_busy(exc):
+            raise
+        db.session.rollback()
+        raise Busy(_("Die Datenbank ist gerade mit einer anderen Änderung beschäftigt; es "
+                     "wurde nichts gespeichert. Bitte versuchen Sie es gleich noch "
+                     "einmal.")) from None
+
+
 def require(allowed: bool, reason: str | None = None) -> None:
     if not allowed:
         raise Forbidden(description=reason)

@@ -12,7 +12,7 @@ from collab.core import permissions as perm
 from collab.core import vocab
 from collab.core.forms import EmptyForm, show_problems
 from collab.core.models import Actor
-from collab.core.store import Conflict
+from collab.core.store import Busy, Conflict
 from collab.core.validation import Problem, ValidationError
 from collab.extensions import db
 from collab.surveys import forms as survey_forms
@@ -39,7 +39,7 @@ def index(slug: str):
                                                  current_user)
         except (ValidationError, Conflict) as exc:
             show_problems(form, exc)
-        except survey_services.Busy as exc:
+        except Busy as exc:
             flash(exc.message, "error")
             status = 503
         else:
@@ -88,7 +88,7 @@ def close(slug: str, survey_id: int):
             survey_services.close_survey(region, survey, current_user)
         except Conflict as exc:
             flash(exc.message, "error")
-        except survey_services.Busy as exc:
+        except Busy as exc:
             flash(exc.message, "error")
             status = 503
         else:
@@ -178,7 +178,7 @@ def answer(slug: str, survey_id: int):
             except Conflict as exc:
                 problems = [Problem(exc.field, exc.message)]
                 flash(exc.message, "error")
-            except survey_services.Busy as exc:
+            except Busy as exc:
                 # the form stays as it was filled in, to be sent again
                 flash(exc.message, "error")
                 status = 503

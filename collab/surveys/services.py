@@ -12,8 +12,6 @@ that municipality confirms or rejects in its own answer (``confirm``/``reject``)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,7 +33,7 @@ from collab.core.models import (
     User,
     utcnow,
 )
-from collab.core.store import Conflict, change, lock, raise_if, require
+from collab.core.store import Conflict, busy_is_retry, change, lock, raise_if, require
 from collab.core.validation import Problem, ValidationError, clean, key_from_name
 from collab.extensions import db
 from collab.notifications import services as notifications
@@ -63,42 +61,6 @@ MAX_NEW_PARTNERS = 50
 #: the sector of a new partner that names none, by its type (public for the others)
 SECTOR_OF_TYPE = {"business": "business", "association": "civil_society",
                   "topic_sponsor": "civil_society", "research": "science"}
-
-
-class Busy(Exception):
-    """Another writer held the database for longer than a writer waits (SQLite's busy
-    timeout of 30 s, a lock timeout or deadlock on PostgreSQL): nothing was saved, and the
-    same request will most likely succeed in a moment (503, not 500)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-#: what PostgreSQL answers a writer it made give up: lock timeout, deadlock, serialization
-BUSY_SQLSTATES = ("55P03", "40P01", "40001")
-
-
-def database_busy(exc: sa.exc.OperationalError) -> bool:
-    """Whether ``exc`` says the database was busy with another writer (and not broken)."""
-    return ("database is locked" in str(exc.orig) or "database table is locked" in str(exc.orig)
-            or getattr(exc.orig, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED")
-            or getattr(exc.orig, "sqlstate", None) in BUSY_SQLSTATES)
-
-
-@contextmanager
-def busy_is_retry() -> Iterator[None]:
-    """Turn a writer's wait for a busy database that ran out into :class:`Busy`, after the
-    transaction is rolled back."""
-    try:
-        yield
-    except sa.exc.OperationalError as exc:
-        if not database_busy(exc):
-            raise
-        db.session.rollback()
-        raise Busy(_("Die Datenbank ist gerade mit einer anderen Änderung beschäftigt; es "
-                     "wurde nichts gespeichert. Bitte versuchen Sie es gleich noch "
-                     "einmal.")) from None
 
 
 def today():

@@ -233,3 +233,22 @@ def test_closing_a_round_on_the_page_while_the_database_is_busy(app, api, as_use
     with app.app_context():
         assert db.session.get(Survey, survey).ended_at is None
     assert koordination.post(path, {"csrf_token": token}).status_code == 302
+
+
+def test_any_change_that_finds_the_database_busy_gets_503(app, api, as_user, database_url):
+    """The attacker saw soest's ordinary actor edit fail with 500 while its answer held the
+    database. Every writer, not only the survey's, gets 503 with Retry-After now (API and
+    pages); a real database failure would still be a 500."""
+    soest = api("soest")
+    browser = as_user("soest")
+    page = "/regions/swf5/actors/soest-projektgruppe/delete"
+    token = browser.csrf(page)
+    with _database_held(app, database_url):
+        edited = soest.patch("/regions/swf5/actors/soest-innovation", {"capacity_fte": 3.5})
+        posted = browser.post(page, {"csrf_token": token})
+    assert edited.status_code == 503, edited.get_data(as_text=True)
+    assert edited.get_json() == {"error": BUSY} and edited.headers["Retry-After"] == "5"
+    assert posted.status_code == 503 and BUSY in posted.get_data(as_text=True)
+    assert soest.patch("/regions/swf5/actors/soest-innovation",
+                       {"capacity_fte": 3.5}).status_code == 200
+    assert soest.get("/regions/swf5/actors/soest-projektgruppe").status_code == 200
