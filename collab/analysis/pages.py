@@ -59,23 +59,7 @@ GAPS_PER_PAGE = 20
 SELECT_LIMIT = 1500
 
 SEVERITIES = vocab.GAP_SEVERITIES
-GAP_KINDS = {
-    "missing_level": _l("Fehlende Ebene"),
-    "isolated_member": _l("Nicht verbundenes Mitglied"),
-    "single_municipality_initiative": _l("Initiative nur einer Kommune"),
-    "initiative_without_lead": _l("Initiative ohne Federführung"),
-    "articulation_point": _l("Stelle, an der das Netzwerk hängt"),
-    "bridge": _l("Einzelne tragende Verbindung"),
-    "weak_community_link": _l("Teilnetze nur einfach verknüpft"),
-    "topic_gap": _l("Wissen erreicht Mitglieder nicht"),
-    "overloaded_actor": _l("Überlastete Stelle"),
-    "reuse_candidate": _l("Lösung des Nachbarn nachnutzbar"),
-    "missing_data": _l("Angaben zu bestätigen"),
-    "sector_gap": _l("Partner jenseits der Verwaltung fehlen"),
-    "no_designated_taktgeber": _l("Kein Taktgeber benannt"),
-    "unvoted_charter": _l("Spielregeln ohne Stimme der Mitglieder"),
-    "funding_end": _l("Förderende ohne Anschlussregel"),
-}
+GAP_KINDS = vocab.GAP_KINDS
 PARTS = {
     "brokerage": (_l("Vermittlung zwischen Kommunen"), _l(
         "Wie oft die Stelle auf den kürzesten Wegen zwischen zwei Mitgliedskommunen liegt und "

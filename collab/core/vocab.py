@@ -199,6 +199,25 @@ REQUEST_STATUSES = {
 #: severities of the analysis' gaps, most urgent first
 GAP_SEVERITIES = {"high": _l("hoch"), "medium": _l("mittel"), "low": _l("niedrig")}
 
+#: The kinds of coordination gap the analysis finds (graphs.GAP_KINDS), by their titles.
+GAP_KINDS = {
+    "missing_level": _l("Fehlende Ebene"),
+    "isolated_member": _l("Nicht verbundenes Mitglied"),
+    "single_municipality_initiative": _l("Initiative nur einer Kommune"),
+    "initiative_without_lead": _l("Initiative ohne Federführung"),
+    "articulation_point": _l("Stelle, an der das Netzwerk hängt"),
+    "bridge": _l("Einzelne tragende Verbindung"),
+    "weak_community_link": _l("Teilnetze nur einfach verknüpft"),
+    "topic_gap": _l("Wissen erreicht Mitglieder nicht"),
+    "overloaded_actor": _l("Überlastete Stelle"),
+    "reuse_candidate": _l("Lösung des Nachbarn nachnutzbar"),
+    "missing_data": _l("Angaben zu bestätigen"),
+    "sector_gap": _l("Partner jenseits der Verwaltung fehlen"),
+    "no_designated_taktgeber": _l("Kein Taktgeber benannt"),
+    "unvoted_charter": _l("Spielregeln ohne Stimme der Mitglieder"),
+    "funding_end": _l("Förderende ohne Anschlussregel"),
+}
+
 VOTE_CHOICES = {
     "yes": _l("Ja"),
     "no": _l("Nein"),

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from collab.analysis import reports
-from collab.core import forms
+from collab.core import forms, vocab
 from collab.core import permissions as perm
 from collab.core.models import ReuseRequest
 from collab.core.store import Conflict
@@ -131,5 +131,5 @@ def compare():
     if wanted:
         regions = [r for r in regions if r.slug in wanted]
     columns = [services.region_facts(r, reports.latest(r).report) for r in regions]
-    return render_template("solutions/compare.html", columns=columns,
+    return render_template("solutions/compare.html", columns=columns, gap_kinds=vocab.GAP_KINDS,
                            crossing=services.crossing_paths(regions))

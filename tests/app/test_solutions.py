@@ -141,6 +141,9 @@ def test_compare_sets_the_demo_regions_side_by_side(as_user):
     page = as_user("gast").get("/regions/compare").get_data(as_text=True)
     assert "Smart Cities: 5 für Südwestfalen" in page
     assert "Offene Regionale Datenplattform" in page
+    # the gaps by kind by their titles, not their codes (user pass)
+    assert "Stelle, an der das Netzwerk hängt" in page
+    assert "articulation_point" not in page and "missing_data" not in page
 
 
 def test_api_solutions_and_compare(api):
