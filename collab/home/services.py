@@ -31,12 +31,14 @@ NEW_FOR = dt.timedelta(days=30)
 
 def open_ballots(region: Region, municipality_id: int | None = None) -> list[dict[str, Any]]:
     """The region's open ballots, closing first, with the live tally and (for a member)
-    whether its municipality has voted."""
+    whether its municipality has voted and whether it may (the electorate is fixed when a
+    ballot opens: a municipality that joined since votes from the next one on)."""
     rules = db.session.scalars(sa.select(Rule).where(
         Rule.region_id == region.id, Rule.status == "voting").order_by(Rule.closes_at)).all()
     return [{"rule": rule, "tally": spielregeln.tally_of(rule),
              "voted": next((v for v in rule.votes if v.municipality_id == municipality_id),
-                           None)} for rule in rules]
+                           None),
+             "entitled": municipality_id in spielregeln.electorate(rule)} for rule in rules]
 
 
 def _gaps_concerning(report: dict | None, keys: set[str]) -> list[dict]:

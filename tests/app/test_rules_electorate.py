@@ -80,6 +80,8 @@ def test_joining_mid_ballot_changes_neither_the_count_nor_who_is_missing(app, ap
     assert "Soest" in missing and "Kirchhundem" not in missing and "Olpe" not in missing
     home = text_of(as_user("olpe").get("/kommune"))
     assert "1 von 19" in home and "1 von 20" not in home
+    desk = text_of(as_user("koordination").get("/koordination"))
+    assert "1 von 19 Kommunen hat abgestimmt" in desk
     assert api("soest").post(f"{R}/rules/{rule_id}/votes", {"vote": "yes"}).status_code == 201
     assert "2 von 19 stimmberechtigten Kommunen haben abgestimmt" in text_of(
         as_user("gast").get(f"{R}/rules/{rule_id}"))
@@ -99,6 +101,9 @@ def test_the_joiner_cannot_vote_and_is_told_why(app, api, as_user):
     html = text_of(page)
     assert NOT_ENTITLED in html and "ab der nächsten Abstimmung" in html
     assert "Stimme für Kirchhundem abgeben" not in html
+    # its home does not ask for a vote it may not cast
+    home = text_of(kirchhundem.get("/kommune"))
+    assert "Ihre Stimme fehlt noch" not in home and "stimmt hier nicht ab" in home
     response = kirchhundem.post(f"{R}/rules/{rule_id}/vote", {"vote": "yes", "confirm": "y"})
     assert response.status_code == 403 and NOT_ENTITLED in text_of(response)
     coordinator = as_user("koordination")
