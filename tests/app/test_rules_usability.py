@@ -471,3 +471,20 @@ def test_a_rule_adopted_before_the_platform_says_its_decision_rule_is_not_record
     page = text_of(as_user("gast").get(f"{R}/rules/1"))
     assert "Entscheidungsregel nicht erfasst (vor Einführung der Plattform beschlossen)" in page
     assert "Entscheidungsregel , " not in page and "Quorum 0" not in page
+
+
+def test_an_imported_rule_does_not_claim_its_import_day_as_its_proposal(as_user):
+    """User pass: rules adopted in 2020 and loaded with the demo read "Vorgeschlagen
+    28.11.2026" (the day of the import). Their proposal date is not recorded, and the pages
+    say so; a rule proposed on the platform keeps its day and proposer."""
+    import re
+
+    reader = as_user("gast")
+    listing = reader.get("/regions/swf5/rules").get_data(as_text=True)
+    link = re.search(r'href="(/regions/swf5/rules/\d+)">Dauerhafte Zusammenarbeit', listing)
+    assert link, listing[:2000]
+    detail = " ".join(re.sub(r"<[^>]+>", " ", reader.get(link.group(1)).get_data(
+        as_text=True)).split())
+    assert "Vorgeschlagen nicht erfasst (mit einem Import am" in detail
+    row = listing.split("Dauerhafte Zusammenarbeit")[1].split("</tr>")[0]
+    assert "nicht erfasst" in row
