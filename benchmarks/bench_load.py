@@ -235,7 +235,8 @@ def main(argv=None) -> int:
         port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("KN_", "FLASK_"))}
         env.update({"DATABASE_URL": pg_url, "REDIS_URL": redis_url, "SECRET_KEY": "b" * 64,
-                    "BASE_URL": f"http://127.0.0.1:{port}", "PORT": str(port), "WEB_CONCURRENCY": args.web_concurrency,
+                    "BASE_URL": f"http://127.0.0.1:{port}", "PORT": str(port),
+                    "WEB_CONCURRENCY": args.web_concurrency,
                     "KN_THREADS": args.threads, "KN_ANALYSIS_WORKERS": args.analysis_workers,
                     "KN_ENV": "production", "KN_LOG_LEVEL": "INFO",
                     "KN_BALLOT_INTERVAL": "0"})

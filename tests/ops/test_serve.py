@@ -72,7 +72,8 @@ def production_env(pg_url, redis_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KN_", "FLASK_"))}
     port = _free_port()
     env.update({"DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "s" * 64,
-                "BASE_URL": f"http://127.0.0.1:{port}", "PORT": str(port), "WEB_CONCURRENCY": "2", "KN_THREADS": "2",
+                "BASE_URL": f"http://127.0.0.1:{port}", "PORT": str(port), "WEB_CONCURRENCY": "2",
+                "KN_THREADS": "2",
                 "KN_ANALYSIS_WORKERS": "1", "KN_ENV": "production"})
     yield env
     with admin.connect() as conn:
