@@ -216,6 +216,7 @@ def claim(obj: Any) -> None:
     PostgreSQL it waits for the other transaction and then finds the row gone; on SQLite it
     waits for the one writer, in a transaction that starts with it and so sees the other's
     commit."""
+    obj = obj._get_current_object() if hasattr(obj, "_get_current_object") else obj  # current_user
     table = type(obj).__table__
     claimed = db.session.execute(sa.update(table).where(table.c.id == obj.id)
                                  .values({table.c.id: table.c.id})).rowcount

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -165,7 +166,8 @@ def test_the_survey_confirms_a_tie_both_ends_report_not_one_end_alone(app, api):
     """Both ends in the relationship survey: confirmed (the survey's own rule). Olpe
     confirming the tie only Olpe reported (it is listed among the ties waiting for Olpe's
     answer too) does not confirm it."""
-    closes = dt.date.today().isoformat()
+    # today where the platform's users are (after 23:00 UTC that is tomorrow's UTC date)
+    closes = dt.datetime.now(ZoneInfo("Europe/Berlin")).date().isoformat()
     survey = api("koordination").post(f"{R}/surveys", {"closes_at": closes}).get_json()["id"]
     olpe = api("olpe")
     answer = {"partners": [{"from": "olpe-rat", "actor": "soest-rat", "kind": "cooperation",

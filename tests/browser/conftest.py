@@ -71,6 +71,7 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, _static_read_whole(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        app.config["BASE_URL"] = self.url  # links in mails lead here
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):
