@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from collab.core.store import Busy, Conflict, busy_is_retry
+from collab.core.store import Busy, Conflict, busy_now, database_busy
 from collab.extensions import db
 
 bp = Blueprint("errors", __name__)
@@ -123,11 +123,9 @@ def busy(exc: Busy):
 @bp.app_errorhandler(sa.exc.OperationalError)
 def operational_error(exc: sa.exc.OperationalError):
     """A busy database is :func:`busy` (503); any other database failure stays a 500."""
-    try:
-        with busy_is_retry():
-            raise exc
-    except Busy as busy_now:
-        return busy(busy_now)
+    if not database_busy(exc):
+        raise exc
+    return busy(busy_now())
 
 
 @bp.app_errorhandler(HTTPException)

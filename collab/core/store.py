@@ -67,9 +67,13 @@ def busy_is_retry() -> Iterator[None]:
         if not database_busy(exc):
             raise
         db.session.rollback()
-        raise Busy(_("Die Datenbank ist gerade mit einer anderen Änderung beschäftigt; es "
-                     "wurde nichts gespeichert. Bitte versuchen Sie es gleich noch "
-                     "einmal.")) from None
+        raise busy_now() from None
+
+
+def busy_now() -> Busy:
+    """The :class:`Busy` of a writer that waited for the database in vain."""
+    return Busy(_("Die Datenbank ist gerade mit einer anderen Änderung beschäftigt; es wurde "
+                  "nichts gespeichert. Bitte versuchen Sie es gleich noch einmal."))
 
 
 def require(allowed: bool, reason: str | None = None) -> None:
