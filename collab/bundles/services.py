@@ -38,6 +38,7 @@ from collab.core.models import (
 from collab.core.records import (  # noqa: F401 (rule_record, vote_record: names of this module)
     FORMAT,
     VERSION,
+    electorate_key_map,
     network_records,
     rule_record,
     rule_records,
@@ -71,9 +72,15 @@ def export_bundle(region: Region, *, contact: bool = False) -> dict[str, Any]:
             *_RULE_LOADS)).all()
     records = network_records(region, contact=contact)
     members = {m["key"] for m in records["municipalities"]}
+    keys = electorate_key_map(rules)
     former = {v.municipality.key: v.municipality for r in rules for v in r.votes
               if v.municipality.key not in members}
-    return {**records, "rules": [rule_record(r) for r in rules],
+    # a municipality of a ballot's electorate that left the region without voting
+    outside = [id_ for id_, k in keys.items() if k not in members and k not in former]
+    for chunk in _chunks(outside):
+        former |= {m.key: m for m in db.session.scalars(
+            sa.select(Municipality).where(Municipality.id.in_(chunk)))}
+    return {**records, "rules": [rule_record(r, keys) for r in rules],
             **({"former_members": [former_member_record(former[k]) for k in sorted(former)]}
                if former else {})}
 
@@ -85,8 +92,9 @@ _RULE_LOADS = (selectinload(Rule.actor), selectinload(Rule.initiative),
 
 
 def former_member_record(municipality: Municipality) -> dict[str, Any]:
-    """A municipality that voted in the region and has left it: its facts, no membership
-    (so that its votes can be restored)."""
+    """A municipality that voted in the region, or is in the electorate of one of its
+    ballots, and has left it: its facts, no membership (so that its votes and its place in
+    the electorate can be restored)."""
     return {"key": municipality.key,
             **{name: getattr(municipality, name)
                for name in object_services.MUNICIPALITY_FIELDS}}
@@ -243,6 +251,10 @@ def _clean_rule(raw: Any, path: str) -> tuple[dict, list[Problem]]:
         tie_kind = None
     data["tie_kind"] = tie_kind
     data["ballot"] = _clean_ballot(raw.get("ballot"), f"{path}.ballot", problems)
+    if data.get("status") == "draft" and "electorate" in (data["ballot"] or {}):
+        problems.append(Problem(f"{path}.ballot.electorate", _(
+            "Stimmberechtigte Kommunen: Ein Entwurf hat noch keine Abstimmung und damit keine "
+            "Stimmberechtigten.")))
     if data.get("status") == "voting" and not (data["ballot"] or {}).get("closes_at"):
         problems.append(Problem(f"{path}.ballot.closes_at", _(
             "Abstimmungsende: Für eine laufende Abstimmung erforderlich.")))
@@ -400,7 +412,36 @@ def _clean_ballot(raw: Any, path: str, problems: list[Problem]) -> dict | None:
         quorum = None
     ballot["quorum"] = quorum
     ballot["tally"] = _clean_tally(raw.get("tally"), f"{path}.tally", problems)
+    electorate = _clean_electorate(raw.get("electorate"), f"{path}.electorate", problems)
+    if electorate is not None:
+        ballot["electorate"] = electorate
     return ballot
+
+
+def _clean_electorate(raw: Any, path: str, problems: list[Problem]) -> list[str] | None:
+    """A ballot's electorate: the keys of the municipalities that vote on it (fixed when it
+    opened), sorted; None when the bundle does not give it (then import decides as before
+    the field existed). Whether the keys are municipalities of the bundle is checked with
+    the rules (:func:`_check_rules`)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(k, str) and k for k in raw):
+        problems.append(Problem(path, _(
+            "Stimmberechtigte Kommunen: Liste von Schlüsseln der Kommunen erwartet (oder "
+            "null).")))
+        return None
+    if not raw:
+        problems.append(Problem(path, _(
+            "Stimmberechtigte Kommunen: Eine Abstimmung hat mindestens eine stimmberechtigte "
+            "Kommune.")))
+        return None
+    seen: set[str] = set()
+    for m, k in enumerate(raw):
+        if k in seen:
+            problems.append(Problem(f"{path}[{m}]", _(
+                "Stimmberechtigte Kommunen: „%(k)s“ steht mehrfach in der Liste.", k=k)))
+        seen.add(k)
+    return sorted(seen)
 
 
 #: the counts of a fixed tally (whole numbers >= 0); "yes", "no", "abstain" are required
@@ -733,17 +774,26 @@ def _check_rules(region: Region | None, doc: dict, *, restoring: bool) -> list[P
         if region is not None else {}
     members = {m["key"] for m in doc["municipalities"]} | {
         m["key"] for m in doc.get("former_members", [])}
+    keys = electorate_key_map(list(held.values()))
     problems: list[Problem] = []
     for n, r in enumerate(doc["rules"]):
         path = f"$.rules[{n}]"
         rule = held.get(r["key"])
         if rule is not None:
-            problems += _unchanged_decision(rule, r, path)
+            problems += _unchanged_decision(rule, r, path, keys)
             continue
+        electorate = (r["ballot"] or {}).get("electorate")
+        if electorate is not None:
+            problems += _check_electorate(doc, r, electorate, path, members,
+                                          restoring=restoring)
         for m, v in enumerate(r["votes"]):
             if v["municipality"] not in members:
                 problems.append(Problem(f"{path}.votes[{m}].municipality", _(
                     "Kommune „%(k)s“ ist nicht im Bündel.", k=v["municipality"])))
+            elif electorate is not None and v["municipality"] not in electorate:
+                problems.append(Problem(f"{path}.votes[{m}].municipality", _(
+                    "Stimme: „%(k)s“ gehört nicht zu den Stimmberechtigten dieser Abstimmung "
+                    "(ballot.electorate).", k=v["municipality"])))
             elif not restoring and not (v["recorded"] and v["reference"]):
                 problems.append(Problem(f"{path}.votes[{m}].recorded", _(
                     "Stimme: Eine neue Regel bringt nur Stimmen aus einem Dokument mit "
@@ -758,8 +808,35 @@ def _check_rules(region: Region | None, doc: dict, *, restoring: bool) -> list[P
     return problems
 
 
-def _unchanged_decision(rule: Rule, r: dict, path: str) -> list[Problem]:
-    """Problems where the bundle's status, ballot or votes differ from the held rule's."""
+def _check_electorate(doc: dict, r: dict, electorate: list[str], path: str,
+                      members: set[str], *, restoring: bool) -> list[Problem]:
+    """The electorate a new rule's ballot brings names municipalities of the bundle (members,
+    or former members that left while it ran). Outside a restore into a platform without the
+    region, a running ballot's electorate is the region's voting members after the import,
+    as when the coordinator opens one: no bundle chooses who may vote."""
+    where = f"{path}.ballot.electorate"
+    problems = [Problem(f"{where}[{m}]", _(
+        "Stimmberechtigte Kommunen: „%(k)s“ ist keine Kommune des Bündels (weder unter "
+        "municipalities noch unter former_members).", k=k))
+        for m, k in enumerate(electorate) if k not in members]
+    if problems or restoring or r["status"] != "voting":
+        return problems
+    tiers = doc["region"]["voting_tiers"]
+    voting = {m["key"] for m in doc["municipalities"] if m["tier"] in tiers}
+    differ = sorted(voting.symmetric_difference(electorate))
+    if differ:
+        problems.append(Problem(where, _(
+            "Stimmberechtigte Kommunen: Eine neue laufende Abstimmung gilt für die "
+            "stimmberechtigten Mitglieder der Region nach dem Import; abweichend: %(k)s. Eine "
+            "andere Liste übernimmt nur die Wiederherstellung in eine Plattform ohne diese "
+            "Region.", k=", ".join(differ[:10]) + (" …" if len(differ) > 10 else ""))))
+    return problems
+
+
+def _unchanged_decision(rule: Rule, r: dict, path: str,
+                        keys: dict[int, str]) -> list[Problem]:
+    """Problems where the bundle's status, ballot or votes differ from the held rule's
+    (``keys``: municipality keys of the held electorates, :func:`electorate_key_map`)."""
     problems = []
     if r["status"] != rule.status:
         problems.append(Problem(f"{path}.status", _(
@@ -768,6 +845,11 @@ def _unchanged_decision(rule: Rule, r: dict, path: str) -> list[Problem]:
     ballot = r["ballot"] or {}
     if any(ballot.get(name) != getattr(rule, name) for name in _BALLOT_FIELDS):
         problems.append(Problem(f"{path}.ballot", _(
+            "Abstimmung: Abstimmung und Ergebnis einer Regel, die die Plattform führt, "
+            "ändert kein Bündel.")))
+    elif "electorate" in ballot and ballot["electorate"] != sorted(
+            keys[id_] for id_ in rule.electorate or () if id_ in keys):
+        problems.append(Problem(f"{path}.ballot.electorate", _(
             "Abstimmung: Abstimmung und Ergebnis einer Regel, die die Plattform führt, "
             "ändert kein Bündel.")))
     if rule.status != "draft" and (r.get("weights") or None) != (rule.weights or None):
@@ -1179,9 +1261,11 @@ class _Import:
                 self.session.delete(rule)
                 self.changes["rules"]["deleted"] += 1
         votes: list[tuple[Rule, list[dict]]] = []
-        # a new rule in ballot opens its ballot here: the region's voting members now vote
+        # a new rule in ballot whose bundle does not name its electorate opens its ballot
+        # here: the region's voting members now vote
         electorate = self._voting_members() if any(
-            r["status"] == "voting" and r["key"] not in rules for r in self.doc["rules"]) else []
+            r["status"] == "voting" and r["key"] not in rules
+            and "electorate" not in (r["ballot"] or {}) for r in self.doc["rules"]) else []
         for r in self.doc["rules"]:
             rule = rules.get(r["key"])
             is_new = rule is None
@@ -1196,7 +1280,10 @@ class _Import:
                 ballot = r["ballot"] or {}
                 values |= {"status": r["status"],
                            **{name: ballot.get(name) for name in _BALLOT_FIELDS}}
-                if r["status"] == "voting":
+                if "electorate" in ballot:
+                    values["electorate"] = sorted(
+                        self.municipalities[k] for k in ballot["electorate"])
+                elif r["status"] == "voting":
                     values["electorate"] = electorate
                 votes.append((rule, sorted(r["votes"], key=lambda v: v["municipality"])))
             fields = [] if is_new else _changed(rule, values)

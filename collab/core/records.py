@@ -222,14 +222,38 @@ def _stamp(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def rule_record(rule: Rule) -> dict[str, Any]:
+#: above this many ids, :func:`electorate_key_map` reads the whole column instead of an IN
+#: list (a national ballot has thousands of voters)
+_MANY_IDS = 2000
+
+
+def electorate_key_map(rules: list[Rule]) -> dict[int, str]:
+    """Municipality id -> key for every municipality in the rules' electorates
+    (:attr:`Rule.electorate`), read with one query."""
+    ids = {id_ for rule in rules for id_ in rule.electorate or ()}
+    if not ids:
+        return {}
+    query = sa.select(Municipality.id, Municipality.key)
+    if len(ids) <= _MANY_IDS:
+        query = query.where(Municipality.id.in_(ids))
+    return {id_: key for id_, key in db.session.execute(query) if id_ in ids}
+
+
+def rule_record(rule: Rule, keys: dict[int, str] | None = None) -> dict[str, Any]:
     """A rule as in the bundle; ``ballot`` is null for a draft or a rule adopted before the
-    platform (imported without its ballot)."""
+    platform (imported without its ballot). A rule a bundle brought in ballot has a ballot
+    without ``opened_at``. ``keys`` maps the ids of the ballot's electorate to municipality
+    keys (:func:`electorate_key_map`; read here when not given)."""
     ballot = None
-    if rule.opened_at or rule.decided_at or rule.tally:
+    if (rule.opened_at or rule.closes_at or rule.decided_at or rule.tally
+            or rule.electorate is not None):
+        if keys is None:
+            keys = electorate_key_map([rule])
         ballot = {"opened_at": _stamp(rule.opened_at), "closes_at": _stamp(rule.closes_at),
                   "decided_at": _stamp(rule.decided_at), "decision_rule": rule.decision_rule,
-                  "quorum": rule.quorum, "tally": rule.tally}
+                  "quorum": rule.quorum, "tally": rule.tally,
+                  "electorate": None if rule.electorate is None else sorted(
+                      keys[id_] for id_ in rule.electorate if id_ in keys)}
     return {
         "key": rule.key, "title": rule.title, "text": rule.text, "status": rule.status,
         "kind": rule.kind or "general", "actor": rule.actor.key if rule.actor else None,
@@ -252,7 +276,8 @@ def rule_records(region: Region) -> list[dict[str, Any]]:
         sa.select(Rule).filter_by(region_id=region.id).order_by(Rule.key).options(
             selectinload(Rule.actor), selectinload(Rule.initiative),
             selectinload(Rule.votes).selectinload(Vote.municipality))).all()
-    return [rule_record(r) for r in rules]
+    keys = electorate_key_map(rules)
+    return [rule_record(r, keys) for r in rules]
 
 
 def analysis_records(region: Region) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from collab.extensions import db
 
 from ..conftest import FAST, Api
 from .test_ownership import _with_draft_and_vote
+from .test_rules import voting_keys
 
 R = "/regions/swf5"
 PASSWORD = "ein-langes-passwort"
@@ -121,6 +122,103 @@ def test_a_former_member_brings_no_unrecorded_vote_into_a_held_region(api):
     assert response.status_code == 422
     assert any(d["field"].startswith(f"$.rules[{len(doc['rules']) - 1}].votes")
                for d in response.get_json()["details"])
+
+
+NEWCOMER = {"key": "p-neu", "name": "Gemeinde Neu", "kind": "gemeinde", "ags": "05970999",
+            "state": "NW", "population": 5000, "tier": "member", "since": "2026-01-01",
+            "lat": 51.1, "lon": 8.1}
+
+
+def _running_ballot_with_changed_members(api, seed_bundle) -> tuple[Api, list[str]]:
+    """A ballot opened for the 19 voting members; Olpe votes, then Olpe and Menden (which has
+    not voted) leave and a new member joins. Returns the coordinator and the electorate."""
+    coordinator, _rule_id = _with_draft_and_vote(api)  # olpe voted
+    for key in ("olpe", "menden"):
+        assert coordinator.delete(f"{R}/municipalities/{key}").status_code == 204, key
+    assert coordinator.post(f"{R}/municipalities", NEWCOMER).status_code == 201
+    return coordinator, voting_keys(seed_bundle)
+
+
+def _electorate(doc: dict) -> list[str]:
+    return next(r for r in doc["rules"] if r["status"] == "voting")["ballot"]["electorate"]
+
+
+def test_a_running_ballot_restores_with_its_electorate(api, seed_bundle, tmp_path):
+    """Export → import into an empty platform keeps who may vote: the 19 municipalities of
+    the opening, Menden (left without voting) and Olpe (voted, left) as former members, not
+    the municipality that joined while the ballot ran."""
+    coordinator, electorate = _running_ballot_with_changed_members(api, seed_bundle)
+    doc = coordinator.get(f"{R}/bundle").get_json()
+    assert _electorate(doc) == electorate and len(electorate) == 19
+    assert "p-neu" not in electorate
+    assert [m["key"] for m in doc["former_members"]] == ["menden", "olpe"]
+    app, admin = _empty_platform(tmp_path / "empty.sqlite")
+    try:
+        assert admin.put(f"{R}/bundle", doc).status_code == 201
+        assert admin.get(f"{R}/bundle").get_json() == doc
+        rule_id = admin.get(f"{R}/rules?status=voting").get_json()["items"][0]["id"]
+        restored = admin.get(f"{R}/rules/{rule_id}").get_json()
+        assert restored["electorate"] == electorate
+        assert restored["tally"]["eligible"] == 19 and restored["tally"]["voted"] == 1
+    finally:
+        _dispose(app)
+    # and into the platform it came from, unchanged
+    again = coordinator.put(f"{R}/bundle", doc)
+    assert again.status_code == 200 and again.get_json()["changed"] is False
+
+
+def test_a_bundle_without_the_electorate_restores_as_before(api, seed_bundle, tmp_path):
+    """A bundle written before the field existed (or with null): the new ballot gets the
+    region's voting members after the import, as import always guessed."""
+    coordinator, electorate = _running_ballot_with_changed_members(api, seed_bundle)
+    doc = coordinator.get(f"{R}/bundle").get_json()
+    for value in ("missing", None):
+        old = copy.deepcopy(doc)
+        ballot = next(r for r in old["rules"] if r["status"] == "voting")["ballot"]
+        if value == "missing":
+            del ballot["electorate"]
+        else:
+            ballot["electorate"] = None
+        restored = _restore(old, tmp_path)
+        assert _electorate(restored) == sorted(
+            {*electorate, "p-neu"} - {"olpe", "menden"}), value
+    assert coordinator.put(f"{R}/bundle", old).get_json()["changed"] is False
+
+
+def test_an_electorate_naming_no_municipality_of_the_bundle_is_refused(api, tmp_path):
+    """A clear German message at the key's JSON path; nothing is imported."""
+    coordinator, _rule_id = _with_draft_and_vote(api)
+    doc = coordinator.get(f"{R}/bundle").get_json()
+    n = next(i for i, r in enumerate(doc["rules"]) if r["status"] == "voting")
+    broken = copy.deepcopy(doc)
+    broken["rules"][n]["ballot"]["electorate"][0] = "atlantis"
+    app, admin = _empty_platform(tmp_path / "empty.sqlite")
+    try:
+        response = admin.put(f"{R}/bundle", broken)
+        assert response.status_code == 422
+        details = {d["field"]: d["message"] for d in response.get_json()["details"]}
+        assert details[f"$.rules[{n}].ballot.electorate[0]"] == (
+            "Stimmberechtigte Kommunen: „atlantis“ ist keine Kommune des Bündels (weder unter "
+            "municipalities noch unter former_members).")
+        assert admin.get(f"{R}/bundle").status_code == 404
+        # a vote from outside the electorate, a repeated key, a draft with an electorate
+        outside = copy.deepcopy(doc)
+        outside["rules"][n]["ballot"]["electorate"].remove("olpe")
+        twice = copy.deepcopy(doc)
+        twice["rules"][n]["ballot"]["electorate"].append("soest")
+        draft = copy.deepcopy(doc)
+        draft["rules"][n].update(status="draft", votes=[])
+        for bundle, field, text in (
+                (outside, f"$.rules[{n}].votes[0].municipality", "„olpe“ gehört nicht zu den "
+                 "Stimmberechtigten dieser Abstimmung"),
+                (twice, f"$.rules[{n}].ballot.electorate[19]", "„soest“ steht mehrfach"),
+                (draft, f"$.rules[{n}].ballot.electorate", "Ein Entwurf hat noch keine")):
+            response = admin.put(f"{R}/bundle", bundle)
+            assert response.status_code == 422, field
+            details = {d["field"]: d["message"] for d in response.get_json()["details"]}
+            assert text in details.get(field, ""), (field, details)
+    finally:
+        _dispose(app)
 
 
 # --- the property: any sequence of allowed edits, then export → restore → export ------------
@@ -233,6 +331,8 @@ def _run(op: tuple, coordinator: Api, member) -> None:
                      ("add_initiative", "p-i0", "mobility", ["p-a0", "swa"]),
                      ("add_format", "p-f0", "swa", ["p-a0"]), ("delete_actor", "soest-rat"),
                      ("update_municipality", "wenden", 9999)])
+@example(operations=[("vote_and_leave", "soest"), ("delete_municipality", "wenden"),
+                     ("add_municipality", "p-m1", "member")])
 @settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(operations=st.lists(OPERATIONS, min_size=1, max_size=12))
