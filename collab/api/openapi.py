@@ -569,14 +569,19 @@ def _snapshot_paths(errors: dict) -> dict[str, Any]:
 
 
 def _survey_schemas() -> dict[str, Any]:
+    from collab.surveys.services import MAX_NEW_PARTNERS, MAX_NEW_PARTNERS_PER_ROUND, MAX_PARTNERS
+
     survey_open = _properties("survey")
     survey_open["properties"]["closes_at"]["description"] = "last day answers are taken " \
         "(local date)"
     unit = _properties("survey_unit")
     unit["properties"]["actor"]["description"] = "key of one of its own actors"
     new = _properties("survey_new_actor")
-    new["description"] = "a partner not yet mapped: becomes an actor of the answering " \
-        "municipality"
+    new["description"] = "a partner not yet mapped: becomes an external partner (an actor " \
+        f"of no municipality); at most {MAX_NEW_PARTNERS} in one answer and at most " \
+        f"{MAX_NEW_PARTNERS_PER_ROUND} over all of a municipality's answers to one round " \
+        "(what an answer created stays and counts when a later answer leaves it out; more " \
+        "is refused with 422 saying how many remain)"
     partner = _properties("survey_partner", new=new)
     partner["properties"]["from"]["description"] = "key of one of its own actors"
     partner["properties"]["actor"]["description"] = "the partner's key (or give new)"
@@ -599,7 +604,7 @@ def _survey_schemas() -> dict[str, Any]:
                            "sees its own response only"},
         "survey_answer": {"type": "object", "additionalProperties": False, "properties": {
             "units": {"type": "array", "items": unit},
-            "partners": {"type": "array", "items": partner},
+            "partners": {"type": "array", "items": partner, "maxItems": MAX_PARTNERS},
             "confirm": {"type": "array", "items": {"type": "string"}, "description":
                         "keys of ties other members reported with this municipality"},
             "reject": {"type": "array", "items": {"type": "string"}, "description":
@@ -610,7 +615,11 @@ def _survey_schemas() -> dict[str, Any]:
             "answer": {"$ref": "#/components/schemas/survey_answer"},
             "changes": {"type": "array", "items": {"type": "object", "properties": {
                 "action": {"type": "string"}, "target": {"type": "string"},
-                "summary": {"type": "string"}}}}}},
+                "summary": {"type": "string"}}}},
+            "created": {"type": "array", "items": {"type": "string"}, "description":
+                        "keys of the actors the municipality's answers to the round created "
+                        "as new partners, over all its submissions (at most "
+                        f"{MAX_NEW_PARTNERS_PER_ROUND})"}}},
     }
 
 

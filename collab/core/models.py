@@ -908,6 +908,10 @@ class SurveyResponse(db.Model):
     answer: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: what the answer changed: [{"action", "target", "summary"}, ...]
     changes: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: the keys of the actors its answers to the round created as new partners, over all its
+    #: submissions (they stay when a later answer leaves them out, and count against the
+    #: round's cap of new partners)
+    created: Mapped[list] = mapped_column(sa.JSON, default=list)
 
     survey: Mapped[Survey] = relationship(back_populates="responses")
     municipality: Mapped[Municipality] = relationship()

@@ -14,6 +14,7 @@ from collab.core.web import page_to_return_to, select_locale
 from collab.extensions import db
 from collab.history.services import UNDO_DAYS
 from collab.home import services
+from collab.surveys.services import MAX_NEW_PARTNERS, MAX_NEW_PARTNERS_PER_ROUND, MAX_PARTNERS
 
 bp = Blueprint("home", __name__)
 
@@ -68,4 +69,6 @@ def set_language(code: str):
 
 @bp.route("/hilfe")
 def help_page():
-    return render_template("home/help.html", undo_days=UNDO_DAYS)
+    return render_template("home/help.html", undo_days=UNDO_DAYS, survey_limits={
+        "partners": MAX_PARTNERS, "new": MAX_NEW_PARTNERS,
+        "new_round": MAX_NEW_PARTNERS_PER_ROUND})

@@ -104,7 +104,10 @@ def _answer_context(region, survey, municipality):
     actors = db.session.scalars(sa.select(Actor).filter_by(region_id=region.id)
                                 .order_by(Actor.name)).all()
     return {"own": survey_services.own_actors(region, municipality), "actors": actors,
-            "pending": survey_services.reported_by_others(region, municipality)}
+            "pending": survey_services.reported_by_others(region, municipality),
+            "new_left": survey_services.new_partners_left(survey, municipality),
+            "max_new": survey_services.MAX_NEW_PARTNERS,
+            "max_new_round": survey_services.MAX_NEW_PARTNERS_PER_ROUND}
 
 
 @bp.route("/<slug>/surveys/<int:survey_id>/answer", methods=["GET", "POST"])

@@ -57,6 +57,11 @@ MAX_PARTNERS = 200
 #: at most this many new partners one answer may create: each becomes an actor of the
 #: region, which everyone sees (more are named as existing actors in a later answer)
 MAX_NEW_PARTNERS = 50
+#: at most this many new partners a municipality's answers to one round create together. An
+#: answer can be changed while the round is open, and each change could otherwise create
+#: MAX_NEW_PARTNERS more actors; what an answer created stays when a later one leaves it
+#: out, so it keeps counting (``SurveyResponse.created``)
+MAX_NEW_PARTNERS_PER_ROUND = 100
 
 #: the sector of a new partner that names none, by its type (public for the others)
 SECTOR_OF_TYPE = {"business": "business", "association": "civil_society",
@@ -218,6 +223,19 @@ def response_of(survey: Survey, municipality: Municipality) -> SurveyResponse | 
         survey_id=survey.id, municipality_id=municipality.id))
 
 
+def created_in_round(survey: Survey, municipality: Municipality) -> list[str]:
+    """The keys of the actors ``municipality``'s answers to ``survey`` created as new
+    partners, over all its submissions, as the database holds them now (not a copy the
+    session loaded earlier)."""
+    return list(db.session.scalar(sa.select(SurveyResponse.created).filter_by(
+        survey_id=survey.id, municipality_id=municipality.id)) or [])
+
+
+def new_partners_left(survey: Survey, municipality: Municipality) -> int:
+    """How many more new partners ``municipality``'s answers to ``survey`` may create."""
+    return max(0, MAX_NEW_PARTNERS_PER_ROUND - len(created_in_round(survey, municipality)))
+
+
 def own_actors(region: Region, municipality: Municipality) -> list[Actor]:
     return db.session.scalars(sa.select(Actor).filter_by(
         region_id=region.id, municipality_id=municipality.id).order_by(Actor.name)).all()
@@ -315,6 +333,23 @@ def _check_size(partners: list) -> None:
             "Partner: Eine Antwort legt höchstens %(n)d neue Partner an; diese nennt %(m)d. "
             "Bitte wählen Sie, wo möglich, erfasste Akteure; weitere neue Partner können Sie "
             "ergänzen, wenn diese Antwort gespeichert ist.", n=MAX_NEW_PARTNERS, m=new))])
+
+
+def _check_round_cap(survey: Survey, municipality: Municipality, checked: dict) -> list[str]:
+    """Refuse an answer whose new partners, with those the municipality's earlier answers to
+    the round created, would exceed :data:`MAX_NEW_PARTNERS_PER_ROUND` (422, saying how many
+    remain); else the keys of those created so far. Called with the region locked, so two
+    answers of one municipality at once take turns and the second counts the first's."""
+    created = created_in_round(survey, municipality)
+    new = sum(1 for p in checked["partners"] if p["actor"] is None)
+    left = max(0, MAX_NEW_PARTNERS_PER_ROUND - len(created))
+    if new > left:
+        raise ValidationError([Problem("partners", _(
+            "Partner: Ihre Kommune kann in dieser Runde noch %(r)d von höchstens %(n)d neuen "
+            "Partnern anlegen (über alle ihre Antworten gezählt); diese Antwort nennt %(m)d. "
+            "Bitte wählen Sie, wo möglich, erfasste Akteure; weitere neue Partner kann die "
+            "Koordination der Region anlegen.", r=left, n=MAX_NEW_PARTNERS_PER_ROUND, m=new))])
+    return created
 
 
 def _check(region: Region, municipality: Municipality, raw: Any) -> dict:
@@ -429,7 +464,8 @@ def _add_partner(region: Region, municipality: Municipality, new: dict, referenc
 def submit_response(region: Region, survey: Survey, municipality: Municipality, raw: Any,
                     user: User | None) -> SurveyResponse:
     """Take ``municipality``'s answer to ``survey`` (a second answer replaces the first; what
-    it created stays). Every part is checked before anything is written."""
+    it created stays, and counts against :data:`MAX_NEW_PARTNERS_PER_ROUND`). Every part is
+    checked before anything is written."""
     require(perm.can_answer_survey(user, region, municipality))
     if survey.region_id != region.id or not db.session.scalar(
             sa.select(RegionMembership.id).filter_by(region_id=region.id,
@@ -448,7 +484,10 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
     with change(region, user, "survey.answer", municipality.key,
                 _("Netzwerkbefragung %(n)d: Antwort von %(m)s", n=survey.id,
                   m=municipality.name), data=False):
-        response = _apply_answer(region, survey, municipality, checked, reference, user)
+        lock(region)  # answers at once take turns: each counts what the others created
+        created = _check_round_cap(survey, municipality, checked)
+        response = _apply_answer(region, survey, municipality, checked, reference, created,
+                                 user)
         notifications.mark_read_about(
             survey_url(region, survey), SURVEY_KINDS,
             notifications.accounts(region, roles=("member",), municipality_ids=[municipality.id]))
@@ -456,9 +495,12 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
 
 
 def _apply_answer(region: Region, survey: Survey, municipality: Municipality, checked: dict,
-                  reference: str, user: User | None) -> SurveyResponse:
-    """Write a checked answer (inside :func:`submit_response`'s change)."""
+                  reference: str, created: list[str], user: User | None) -> SurveyResponse:
+    """Write a checked answer (inside :func:`submit_response`'s change); ``created`` are the
+    keys of the actors the municipality's earlier answers to the round created, to which
+    this one's new partners are added."""
     changes: list[dict] = []
+    created = list(created)
 
     def note(action: str, target: str, summary: str) -> None:
         changes.append({"action": action, "target": target, "summary": summary})
@@ -479,6 +521,7 @@ def _apply_answer(region: Region, survey: Survey, municipality: Municipality, ch
         if partner is None:
             partner = _add_partner(region, municipality, p["new"], reference, user)
             note("actor.create", partner.key, partner.name)
+            created.append(partner.key)
         own = p["from"]
         fields = {"weight": vocab.FREQUENCY_WEIGHT[p["frequency"]], "trust": p["trust"],
                   "value": p["value"]}
@@ -523,6 +566,7 @@ def _apply_answer(region: Region, survey: Survey, municipality: Municipality, ch
         db.session.add(response)
     response.answer = answer
     response.changes = changes
+    response.created = created
     response.submitted_at = utcnow()
     response.by_id = getattr(user, "id", None)
     return response
@@ -584,7 +628,8 @@ def response_record(response: SurveyResponse) -> dict[str, Any]:
     return {"municipality": response.municipality.key,
             "submitted_at": utc_text(response.submitted_at),
             "by": response.by.login if response.by else None,
-            "answer": response.answer, "changes": response.changes}
+            "answer": response.answer, "changes": response.changes,
+            "created": response.created or []}
 
 
 def survey_record(region: Region, survey: Survey, user: User | None) -> dict[str, Any]:
