@@ -103,8 +103,10 @@ def close(slug: str, survey_id: int):
 def _answer_context(region, survey, municipality):
     actors = db.session.scalars(sa.select(Actor).filter_by(region_id=region.id)
                                 .order_by(Actor.name)).all()
+    pending = survey_services.reported_by_others(region, municipality)
     return {"own": survey_services.own_actors(region, municipality), "actors": actors,
-            "pending": survey_services.reported_by_others(region, municipality),
+            "pending": pending,
+            "known": survey_services.known_ties(region, survey, municipality, pending),
             "new_left": survey_services.new_partners_left(survey, municipality),
             "max_new": survey_services.MAX_NEW_PARTNERS,
             "max_new_round": survey_services.MAX_NEW_PARTNERS_PER_ROUND}
@@ -113,7 +115,8 @@ def _answer_context(region, survey, municipality):
 @bp.route("/<slug>/surveys/<int:survey_id>/answer", methods=["GET", "POST"])
 def answer(slug: str, survey_id: int):
     """A member municipality's answer form: its units on the three levels, its partners (with
-    kind, frequency, trust and value) and the ties others reported with it."""
+    kind, frequency, trust and value; the ties the network already holds listed above them,
+    so that they are not entered again) and the ties others reported with it."""
     region = perm.get_region(slug)
     survey = survey_services.get_survey(region, survey_id)
     key = request.args.get("municipality")
@@ -145,11 +148,12 @@ def answer(slug: str, survey_id: int):
     if request.method == "POST":
         count = min(max(request.form.get("rows", 0, type=int), 1), survey_forms.MAX_ROWS)
     shown = survey_forms.partner_labels([(a.key, a.name) for a in context["actors"]])
-    # a saved partner's full name below its field, which is too narrow for most names
-    # (with its municipality, unless its name says it already)
+    # a saved partner's full name below its field, which is too narrow for most names, and
+    # a known partner's (with its municipality, unless its name says it already: "Gemeinde
+    # Wenden" says "Wenden (Wendener Land)")
     named = {a.key: f"{a.name} ({a.municipality.name})"
-             if a.municipality and a.municipality.name not in a.name else a.name
-             for a in context["actors"]}
+             if a.municipality and a.municipality.name.split(" (")[0] not in a.name
+             else a.name for a in context["actors"]}
     rows = survey_forms.partner_rows(request.form, count) if request.method == "POST" else [
         {"from": p["from"], "actor": shown.get(p["actor"], p["actor"]), "new_name": "",
          "new_type": "", "new_level": "", "kind": p["kind"], "frequency": p["frequency"],
@@ -192,6 +196,6 @@ def answer(slug: str, survey_id: int):
         status = 422
     return render_template("surveys/answer.html", region=region, survey=survey,
                            municipality=municipality, form=form, rows=rows, levels=levels,
-                           problems=problems, response=response, shown=shown,
+                           problems=problems, response=response, shown=shown, named=named,
                            frequencies=vocab.FREQUENCIES, **context), status
 

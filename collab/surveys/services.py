@@ -261,6 +261,38 @@ def reported_by_others(region: Region, municipality: Municipality) -> list[Tie]:
     return waiting
 
 
+def known_ties(region: Region, survey: Survey, municipality: Municipality,
+               pending: list[Tie]) -> list[dict[str, Any]]:
+    """The ties the network already holds at one of ``municipality``'s units, which its
+    answer form lists as known so that the answer does not enter them again (or their
+    partner as a new one): all but those its saved answer to ``survey`` names (the form's
+    rows show them) and ``pending``, those waiting for its confirmation
+    (:func:`reported_by_others`, which the form asks about).
+
+    Returns one ``{"unit": Actor, "ties": [{"tie": Tie, "partner": Actor}, ...]}`` per unit,
+    by the unit's name and then the partner's (a tie between two of its units under its
+    source)."""
+    mine = sa.select(Actor.id).filter_by(region_id=region.id,
+                                         municipality_id=municipality.id).scalar_subquery()
+    response = response_of(survey, municipality)
+    answered = {p.get("tie") for p in ((response.answer or {}) if response else {}).get(
+        "partners", [])}
+    waiting = {t.key for t in pending}
+    groups: dict[int, dict[str, Any]] = {}
+    for tie in db.session.scalars(sa.select(Tie).where(
+            Tie.region_id == region.id,
+            sa.or_(Tie.source_id.in_(mine), Tie.target_id.in_(mine)))):
+        if tie.key in answered or tie.key in waiting:
+            continue
+        unit, partner = (tie.source, tie.target) \
+            if tie.source.municipality_id == municipality.id else (tie.target, tie.source)
+        groups.setdefault(unit.id, {"unit": unit, "ties": []})["ties"].append(
+            {"tie": tie, "partner": partner})
+    for group in groups.values():
+        group["ties"].sort(key=lambda t: (t["partner"].name.casefold(), t["tie"].kind))
+    return sorted(groups.values(), key=lambda g: g["unit"].name.casefold())
+
+
 def _other_end_municipality(tie: Tie, municipality: Municipality) -> Municipality | None:
     """The municipality at the tie's far end from ``municipality`` (None when both ends are
     its own, or the far end is a regional body)."""

@@ -426,3 +426,90 @@ def test_coordinator_ends_a_round_early_and_opens_the_next(app, api, as_user):
     assert api("koordination").post(f"/regions/swf5/surveys/{survey}/close").status_code \
         == 409
     _open(api)  # the next round
+
+
+# --- the ties the network already holds, on the form ----------------------------------------------
+
+KNOWN_UNIT = re.compile(r'<th colspan="3" scope="rowgroup" class="unit-name">(.*?)</th>')
+KNOWN_ROW = re.compile(r'<tr><td class="partner">(.*?)</td>\s*<td class="kind">(.*?)</td>'
+                       r'\s*<td class="origin"><span[^>]*>(.*?)</span>', re.S)
+
+
+def _known(page: str) -> list[tuple[str, str, str, str]]:
+    """The rows of the form's list "Bereits im Netzwerk bekannt" (unit, partner, kind,
+    provenance), in the page's order."""
+    if 'id="survey-known"' not in page:
+        return []
+    block = page.split('id="survey-known"')[1].split("</table>")[0]
+    return [(KNOWN_UNIT.search(group).group(1), *row)
+            for group in block.split("<tbody>")[1:] for row in KNOWN_ROW.findall(group)]
+
+
+OLPE_DIGITAL = "Smart-City-Projektleitung der Stadt Olpe"
+
+
+def test_the_form_lists_the_ties_the_network_already_holds(app, api, as_user):
+    """A clerk re-entered partners the network already knew, some as new partners. Olpe's
+    form lists its 11 ties of the demo network as known (its unit, the partner with its
+    municipality, kind, provenance), before the rows; no tie of another municipality."""
+    survey = _open(api)
+    page = as_user("olpe").get(f"/regions/swf5/surveys/{survey}/answer").get_data(as_text=True)
+    known = _known(page)
+    assert len(known) == 11
+    assert page.index("Bereits im Netzwerk bekannt") < page.index('name="p-0-from"')
+    assert (OLPE_DIGITAL, "Südwestfalen Agentur GmbH", "Kooperation", "dokumentiert") in known
+    assert (OLPE_DIGITAL, "Stabsabteilung Regionalentwicklung (Bad Berleburg)",
+            "Wissenstransfer", "angenommen") in known
+    assert ("Rat der Stadt Olpe", OLPE_DIGITAL, "Auftrag/Mandat", "angenommen") in known
+    # "Gemeinde Wenden" names its municipality "Wenden (Wendener Land)" already
+    assert (OLPE_DIGITAL, "Bürgermeister der Gemeinde Wenden", "Wissenstransfer",
+            "angenommen") in known
+    # by unit, each unit once, then by partner
+    assert [row[:2] for row in known] == sorted((row[:2] for row in known),
+                                                key=lambda r: (r[0].casefold(), r[1].casefold()))
+    assert page.count('scope="rowgroup"') == 3
+    assert not any("Soest" in row[1] or "Innovation" in row[1] for row in known)
+
+
+def test_known_ties_move_to_the_answer_or_wait_for_confirmation(app, api, as_user):
+    """A known tie Olpe's answer names is one of the answer's rows, no longer listed as
+    known; a tie Soest reported waits under 3. for Olpe's word; a tie entered on the pages
+    is known at once."""
+    survey = _open(api)
+    path = f"/regions/swf5/surveys/{survey}/answer"
+    answered = api("olpe").put(f"/regions/swf5/surveys/{survey}/responses/olpe", {
+        "partners": [{"from": "olpe-digital", "actor": "swa", "kind": "cooperation",
+                      "frequency": "weekly"}]})
+    assert answered.status_code == 200, answered.get_json()
+    reported = api("soest").put(f"/regions/swf5/surveys/{survey}/responses/soest", {
+        "partners": [{"from": "soest-rat", "actor": "olpe-rat", "frequency": "yearly"}]})
+    assert reported.status_code == 200, reported.get_json()
+    entered = api("koordination").post("/regions/swf5/ties", {
+        "source": "olpe-bm", "target": "menden-cdo", "kind": "advice"})
+    assert entered.status_code == 201, entered.get_json()
+    page = as_user("olpe").get(path).get_data(as_text=True)
+    known = _known(page)
+    assert len(known) == 11
+    assert (OLPE_DIGITAL, "Südwestfalen Agentur GmbH", "Kooperation", "dokumentiert") \
+        not in known
+    assert 'value="Südwestfalen Agentur GmbH"' in page  # the answer's row
+    assert not any(row[1] == "Rat der Stadt Soest" for row in known)
+    assert "soest-rat-olpe-rat" in page.split("3. Von anderen gemeldete Verbindungen")[1]
+    assert ("Bürgermeister der Stadt Olpe", "Digitalisierungsbeauftragte der Stadt Menden "
+            "(Sauerland)", "Beratung", "dokumentiert") in known
+
+
+def test_a_municipality_without_ties_sees_no_known_list(app, api, as_user, runner):
+    survey = _open(api)
+    result = runner.invoke(args=["create-user", "wenden", "--role", "member", "--region",
+                                 "swf5", "--municipality", "wenden", "--password", "demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        wenden = db.session.scalar(db.select(Actor).filter_by(key="wenden-bm"))
+        for tie in db.session.scalars(db.select(Tie).where(
+                (Tie.source_id == wenden.id) | (Tie.target_id == wenden.id))):
+            db.session.delete(tie)
+        db.session.commit()
+    page = as_user("wenden").get(f"/regions/swf5/surveys/{survey}/answer")
+    assert page.status_code == 200
+    assert 'id="survey-known"' not in page.get_data(as_text=True)
