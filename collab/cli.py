@@ -302,6 +302,9 @@ def snapshot_command(slug: str, name: str, day: str) -> None:
     except ValidationError as exc:
         _fail(exc.problems)
     click.echo(f"Stand {snap.id} „{snap.name}“ ({snap.date.isoformat()}) gespeichert.")
+    if snap.summary is None:  # no stored report of this moment: analysed here, not queued
+        history.fill_summary(snap.id)
+        click.echo("Kennzahlen berechnet.")
 
 
 @click.command("send-reminders")

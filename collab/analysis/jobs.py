@@ -40,6 +40,7 @@ from flask.cli import with_appcontext
 
 import graphs
 from collab.core.caching import redis_client
+from collab.core.localtime import local_today
 from collab.core.models import AnalysisReport, Region
 from collab.core.records import analysis_records
 from collab.extensions import db
@@ -77,6 +78,35 @@ class Spec:
     def job_id(self) -> str:
         variant = hashlib.sha256(f"{self.without}\0{self.taktgeber}\0{self.lang}".encode())
         return f"kn-report-{self.region_id}-{self.data_version}-{variant.hexdigest()[:16]}"
+
+
+@dataclass(frozen=True)
+class SnapshotSpec:
+    """The key figures of one saved state (a snapshot saved while no stored report could
+    give them): its bundle analysed in every language of the history
+    (:func:`collab.history.services.fill_summary`)."""
+
+    region_id: int
+    snapshot_id: int
+
+    @property
+    def job_id(self) -> str:
+        return f"kn-snapshot-{self.region_id}-{self.snapshot_id}"
+
+
+def _spec(document: dict) -> Spec | SnapshotSpec:
+    """A job's spec from the JSON it travelled as."""
+    return SnapshotSpec(**document) if "snapshot_id" in document else Spec(**document)
+
+
+def _run(spec: Spec | SnapshotSpec) -> None:
+    if isinstance(spec, SnapshotSpec):
+        from collab.history import services as history  # the history builds on the analysis
+
+        with gc_paused():
+            history.fill_summary(spec.snapshot_id)
+    else:
+        compute(spec)
 
 
 @dataclass
@@ -133,7 +163,8 @@ def compute(spec: Spec) -> AnalysisReport | None:
     try:
         with gc_paused():
             report = graphs.analyse(analysis_records(region), without=spec.without or None,
-                                    taktgeber=spec.taktgeber or None, lang=spec.lang)
+                                    taktgeber=spec.taktgeber or None, lang=spec.lang,
+                                    today=local_today())
         document = json.dumps(report, ensure_ascii=False, separators=(",", ":"))
     except Exception as exc:  # stored and logged: the page says the analysis failed
         status, error = "failed", f"{type(exc).__name__}: {exc}"
@@ -192,10 +223,11 @@ class Inline:
 
     name = "inline"
 
-    def submit(self, spec: Spec, expected: int | None = None) -> JobState | None:
+    def submit(self, spec: Spec | SnapshotSpec,
+               expected: int | None = None) -> JobState | None:
         with current_app.app_context():
             g.worker_job = True  # the worker's write, done here at once (not the request's)
-            compute(spec)
+            _run(spec)
             db.session.remove()
         return None
 
@@ -212,12 +244,12 @@ class ThreadQueue:
     name = "thread"
 
     def __init__(self) -> None:
-        self.jobs: queue.Queue[tuple[Flask, Spec]] = queue.Queue()
-        self.states: dict[Spec, JobState] = {}
+        self.jobs: queue.Queue[tuple[Flask, Spec | SnapshotSpec]] = queue.Queue()
+        self.states: dict[Spec | SnapshotSpec, JobState] = {}
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
 
-    def submit(self, spec: Spec, expected: int | None = None) -> JobState:
+    def submit(self, spec: Spec | SnapshotSpec, expected: int | None = None) -> JobState:
         app = current_app._get_current_object()
         with self.lock:
             if spec in self.states:
@@ -241,7 +273,7 @@ class ThreadQueue:
                     self.states[spec].started_at = time.time()
             try:
                 with app.app_context():
-                    compute(spec)
+                    _run(spec)
                     db.session.remove()
             except Exception:  # keep the thread alive for the next job
                 log.exception("analysis job failed")
@@ -249,7 +281,7 @@ class ThreadQueue:
                 with self.lock:
                     self.states.pop(spec, None)
 
-    def state(self, spec: Spec) -> JobState | None:
+    def state(self, spec: Spec | SnapshotSpec) -> JobState | None:
         with self.lock:
             return self.states.get(spec)
 
@@ -275,10 +307,10 @@ class RedisQueue:
         return Queue(self.queue_name, connection=self.redis, serializer=job_serializer())
 
     @staticmethod
-    def marker(spec: Spec) -> str:
+    def marker(spec: Spec | SnapshotSpec) -> str:
         return f"kommunalnetz:job:{spec.job_id}"
 
-    def submit(self, spec: Spec, expected: int | None = None) -> JobState:
+    def submit(self, spec: Spec | SnapshotSpec, expected: int | None = None) -> JobState:
         state = JobState("queued", time.time(), expected_ms=expected
                          if expected is not None else expected_ms(spec.region_id))
         if self.redis.set(self.marker(spec), json.dumps(asdict(state)), nx=True,
@@ -286,11 +318,13 @@ class RedisQueue:
             self._queue().enqueue(
                 run_job, asdict(spec), job_id=spec.job_id, job_timeout=self.timeout,
                 result_ttl=0, failure_ttl=24 * 3600,
-                description=f"report region={spec.region_id} v{spec.data_version}")
+                description=(f"snapshot {spec.snapshot_id} region={spec.region_id}"
+                             if isinstance(spec, SnapshotSpec) else
+                             f"report region={spec.region_id} v{spec.data_version}"))
             return state
         return self.state(spec) or state
 
-    def state(self, spec: Spec) -> JobState | None:
+    def state(self, spec: Spec | SnapshotSpec) -> JobState | None:
         raw = self.redis.get(self.marker(spec))
         if raw is None:
             return None
@@ -313,8 +347,9 @@ class RedisQueue:
 
 
 def run_job(spec: dict) -> None:
-    """The RQ job: compute and store one report, keeping the Redis marker up to date."""
-    spec = Spec(**spec)
+    """The RQ job: compute and store one report (or a snapshot's key figures), keeping the
+    Redis marker up to date."""
+    spec = _spec(spec)
     app = _worker_app or _make_worker_app()
     with app.app_context():
         db.engine.dispose(close=False)  # a forked work horse opens connections of its own
@@ -325,7 +360,7 @@ def run_job(spec: dict) -> None:
         state.state, state.started_at = "running", time.time()
         backend.redis.set(marker, json.dumps(asdict(state)), ex=MARKER_TTL)
         try:
-            compute(spec)
+            _run(spec)
         finally:
             backend.redis.delete(marker)
             db.session.remove()
@@ -361,13 +396,14 @@ def backend():
     return current_app.extensions["kommunalnetz_jobs"]
 
 
-def submit(spec: Spec, expected: int | None = None) -> JobState | None:
-    """Queue the report of ``spec`` unless it is queued or running; ``expected``: how long
-    it will take in ms, when the caller knows (else the region's most recent report's)."""
+def submit(spec: Spec | SnapshotSpec, expected: int | None = None) -> JobState | None:
+    """Queue the report (or snapshot figures) of ``spec`` unless it is queued or running;
+    ``expected``: how long it will take in ms, when the caller knows (else the region's
+    most recent report's)."""
     return backend().submit(spec, expected)
 
 
-def state(spec: Spec) -> JobState | None:
+def state(spec: Spec | SnapshotSpec) -> JobState | None:
     return backend().state(spec)
 
 

@@ -527,7 +527,10 @@ def _snapshot_paths(errors: dict) -> dict[str, Any]:
         "kind": {"enum": ["manual", "import", "restore"]},
         "created_at": {"type": "string", "format": "date-time"},
         "created_by": {"type": ["string", "null"]},
-        "summary": {"type": "object", "description": "key figures of the analysis then"},
+        "summary": {"type": ["object", "null"], "description": (
+            "key figures of the analysis then; null while the analysis worker computes "
+            "them (a snapshot saved when no stored report of that moment had them)")},
+        "summary_state": {"enum": ["ready", "pending"]},
         "bundle": {"type": "object", "description": "the region's bundle then (single GET)"}}}
     content = {"application/json": {"schema": snapshot}}
     invalid = {"422": _error("invalid input, every problem with its field")}

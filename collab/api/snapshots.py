@@ -14,7 +14,10 @@ def snapshot_record(snap, *, bundle: bool = False) -> dict:
     record = {"id": snap.id, "name": snap.name, "date": snap.date.isoformat(),
               "kind": snap.kind, "created_at": snap.created_at.isoformat() + "Z",
               "created_by": snap.created_by.login if snap.created_by else None,
-              "summary": snap.summary}
+              "summary": snap.summary,
+              # the key figures are analysed in the background when no stored report of
+              # that moment had them: "pending" (summary null) until they are there
+              "summary_state": "pending" if snap.summary is None else "ready"}
     if bundle:
         record["bundle"] = snap.bundle
     return record
@@ -30,7 +33,9 @@ def _region(slug: str):
 @bp.get("/regions/<slug>/snapshots")
 def list_snapshots(slug: str):
     region = _region(slug)
-    return jsonify([snapshot_record(s) for s in history.snapshots(region)])
+    found = history.snapshots(region)
+    history.queue_missing(region, found)
+    return jsonify([snapshot_record(s) for s in found])
 
 
 @bp.post("/regions/<slug>/snapshots")
@@ -43,7 +48,9 @@ def create_snapshot(slug: str):
 @bp.get("/regions/<slug>/snapshots/<int:snapshot_id>")
 def get_snapshot(slug: str, snapshot_id: int):
     region = _region(slug)
-    return jsonify(snapshot_record(history.get_snapshot(region, snapshot_id), bundle=True))
+    snap = history.get_snapshot(region, snapshot_id)
+    history.queue_missing(region, [snap])
+    return jsonify(snapshot_record(snap, bundle=True))
 
 
 @bp.delete("/regions/<slug>/snapshots/<int:snapshot_id>")

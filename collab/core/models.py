@@ -559,8 +559,10 @@ class Snapshot(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20), default="manual")
     #: the region's bundle at that moment (with contacts)
     bundle: Mapped[dict] = mapped_column(sa.JSON)
-    #: key figures of the analysis at that moment (summary, Taktgeber ranking, gaps)
-    summary: Mapped[dict] = mapped_column(sa.JSON)
+    #: key figures of the analysis at that moment (summary, Taktgeber ranking, gaps); None
+    #: (SQL NULL) until the snapshot job has analysed it, when no stored report could give
+    #: them at once
+    summary: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True), nullable=True)
 
     created_by: Mapped[User | None] = relationship()
 

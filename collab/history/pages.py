@@ -9,7 +9,17 @@ import re
 
 import networkx as nx
 from babel.dates import format_skeleton
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,7 +32,7 @@ from collab.core import store
 from collab.core.caching import LRU, digest
 from collab.core.forms import EmptyForm
 from collab.core.localtime import local_date, local_time, to_local
-from collab.core.models import Activity
+from collab.core.models import Activity, Snapshot
 from collab.core.validation import ValidationError
 from collab.core.web import select_locale
 from collab.extensions import db
@@ -61,8 +71,10 @@ def snapshots(slug: str):
             for p in exc.problems:
                 flash(p.message, "error")
     found = history.snapshots(region)
+    status = history.figures_status(region, found)  # queues the figures still missing
     return render_template("history/snapshots.html", region=region, snapshots=found,
-                           form=form, timeline=timeline_svg(found))
+                           form=form, timeline=timeline_svg(found), status=status,
+                           status_url=url_for("history.status", slug=slug))
 
 
 @bp.get("/<slug>/snapshots/<int:snapshot_id>/download")
@@ -117,31 +129,77 @@ def _restore_page(region, snap, form, problems: list) -> str:
 
 
 def _state(region, which: str):
-    """("today" or a snapshot id) -> (title, bundle, summary)."""
+    """("today" or a snapshot id) -> (title, bundle, summary, today's
+    :class:`~collab.analysis.reports.Latest` or the snapshot). The summary is None while its
+    figures are being computed; today's come from the stored analysis report (possibly of
+    the data before the latest change), never from an analysis in this request."""
     if which in ("", "today"):
-        bundle = history.current_bundle(region)
-        return _("heute"), bundle, history.summarise(bundle, (select_locale(),))
+        summary, latest = history.today_figures(region, select_locale())
+        return _("heute"), history.current_bundle(region), summary, latest
     if not which.isdigit():
         abort(404)
     snap = history.get_snapshot(region, int(which))
-    return f"{snapshot_name(snap)} ({local_date(snapshot_day(snap))})", snap.bundle, snap.summary
+    return (f"{snapshot_name(snap)} ({local_date(snapshot_day(snap))})", snap.bundle,
+            snap.summary, snap)
+
+
+def _compared(region):
+    """The two states the comparison's arguments name: (a, b, each side's ``_state``)."""
+    found = history.snapshots(region)
+    a = request.args.get("a") or (str(found[0].id) if found else "today")
+    b = request.args.get("b") or "today"
+    return found, a, b, _state(region, a), _state(region, b)
+
+
+def _status(region, sides) -> dict:
+    """Where the figures of the compared ``sides`` stand (see ``history.figures_status``)."""
+    snaps = [side[3] for side in sides if isinstance(side[3], Snapshot)]
+    today = next((side[3] for side in sides if not isinstance(side[3], Snapshot)), None)
+    return history.figures_status(region, snaps, today)
 
 
 @bp.get("/<slug>/snapshots/compare")
 def compare(slug: str):
     region = _coordinator(slug)
-    found = history.snapshots(region)
-    a = request.args.get("a") or (str(found[0].id) if found else "today")
-    b = request.args.get("b") or "today"
-    title_a, bundle_a, summary_a = _state(region, a)
-    title_b, bundle_b, summary_b = _state(region, b)
+    found, a, b, side_a, side_b = _compared(region)
+    status = _status(region, (side_a, side_b))  # queues what is missing
+    # a snapshot's figures may have been filled meanwhile (inline backend, a fast worker)
+    (title_a, bundle_a, summary_a, _a), (title_b, bundle_b, summary_b, _b) = (
+        (t, bundle, state.summary if isinstance(state, Snapshot) else summary, state)
+        for t, bundle, summary, state in (side_a, side_b))
     result = history.compare(bundle_a, bundle_b, summary_a, summary_b)
     lang = select_locale()
     for which in ("gaps_opened", "gaps_closed"):  # the sentences in the reader's language
-        result[which] = [{**g, "text": history.gap_text(g, lang)} for g in result[which]]
+        if result[which] is not None:
+            result[which] = [{**g, "text": history.gap_text(g, lang)} for g in result[which]]
     pictures = network_svgs(bundle_a, bundle_b)
     return render_template("history/compare.html", region=region, snapshots=found, a=a, b=b,
-                           title_a=title_a, title_b=title_b, result=result, pictures=pictures)
+                           title_a=title_a, title_b=title_b, result=result, pictures=pictures,
+                           status=status, status_url=url_for("history.status", slug=slug,
+                                                             a=a, b=b))
+
+
+@bp.get("/<slug>/snapshots/status.json")
+def status(slug: str):
+    """Where the key figures stand that the snapshot list (no arguments: every snapshot) or
+    a comparison (``a``, ``b``) shows: the pages poll it and reload when they are ready.
+    Queues what is missing."""
+    region = _coordinator(slug)
+    if request.args.get("a") or request.args.get("b"):
+        _found, _a, _b, side_a, side_b = _compared(region)
+        doc = _status(region, (side_a, side_b))
+    else:
+        doc = history.figures_status(region, history.snapshots(region))
+    if doc["state"] == "ready":
+        doc["detail"] = ""
+    elif doc.get("job") == "running":
+        doc["detail"] = _("Wird seit %(s)s s berechnet.", s=format_decimal(
+            round(doc.get("running_seconds") or 0)))
+    else:
+        doc["detail"] = _("Wartet auf einen freien Analyse-Prozess.")
+    response = jsonify(doc)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/<slug>/activity/<int:activity_id>/undo", methods=["GET", "POST"])
@@ -248,6 +306,7 @@ def timeline_svg(snaps: list, width: int = 640, height: int = 160) -> Markup:
     """The region's snapshots on a time line with actors, ties and gaps as lines; the axis
     names each year once, or, when all fall in one year, the days (labels that would
     overlap are left out)."""
+    snaps = [s for s in snaps if s.summary is not None]  # the others: once computed
     if not snaps:
         return Markup("")
     series = (("actors", "#6c757d"), ("ties", "#1f5f8b"), ("gaps", "#c0392b"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from collab.core import store, validation
 from collab.core.models import (
     Activity,
     Actor,
+    AnalysisReport,
     Municipality,
     NodePosition,
     Region,
@@ -58,13 +60,21 @@ def strongest_brokerage(ranking: list[dict]) -> float | None:
 
 
 def summarise(bundle: dict, languages: tuple[str, ...] = LANGUAGES) -> dict[str, Any]:
-    """Key figures of the analysis of ``bundle``: counts, density, reach, brokerage (see
-    :func:`strongest_brokerage`), the
-    Taktgeber ranking (first :data:`RANKING_KEEP`) and the gaps (kind, keys, severity, and
-    their sentence in each of ``languages``: ``messages``; ``message`` the first)."""
-    report = graphs.analyse(bundle, lang=languages[0])
+    """Key figures of the analysis of ``bundle``, analysed here once per language (see
+    :func:`summary_of`; the snapshot job, tests)."""
+    return summary_of({lang: graphs.analyse(bundle, lang=lang) for lang in languages})
+
+
+def summary_of(reports: dict[str, dict]) -> dict[str, Any]:
+    """Key figures of one state from its analysis reports (language -> report, the first
+    the main one; the others add their gap sentences): counts, density, reach, brokerage
+    (see :func:`strongest_brokerage`), the Taktgeber ranking (first :data:`RANKING_KEEP`)
+    and the gaps (kind, keys, severity, and their sentence in each language: ``messages``;
+    ``message`` the first)."""
+    languages = list(reports)
+    report = reports[languages[0]]
     others = {lang: {(g["kind"], tuple(g["keys"])): g.get("message", "")
-                     for g in graphs.analyse(bundle, lang=lang)["gaps"]}
+                     for g in reports[lang]["gaps"]}
               for lang in languages[1:]}
     facts = report["summary"]
     ranking = report["taktgeber"]
@@ -87,6 +97,102 @@ def summarise(bundle: dict, languages: tuple[str, ...] = LANGUAGES) -> dict[str,
     }
 
 
+def stored_summary(region: Region) -> dict[str, Any] | None:
+    """The key figures of the region's current data from the reports the analysis workers
+    stored for it (:class:`collab.core.models.AnalysisReport`, every language of
+    :data:`LANGUAGES`), or None while one of them is missing: a snapshot saved now then gets
+    its figures from a job (:func:`fill_summary`) instead of analysing in the request."""
+    version = region.data_version
+    if not isinstance(version, int) or region.id is None:  # bumped in this change: unknown
+        return None
+    rows = dict(db.session.execute(
+        sa.select(AnalysisReport.lang, AnalysisReport.document).where(
+            AnalysisReport.region_id == region.id, AnalysisReport.data_version == version,
+            AnalysisReport.without == "", AnalysisReport.taktgeber == "",
+            AnalysisReport.status == "done", AnalysisReport.lang.in_(LANGUAGES))).all())
+    if set(rows) != set(LANGUAGES):
+        return None
+    return summary_of({lang: json.loads(rows[lang]) for lang in LANGUAGES})
+
+
+def fill_summary(snapshot_id: int) -> Snapshot | None:
+    """Analyse a snapshot saved without its key figures and store them (the snapshot job of
+    :mod:`collab.analysis.jobs`; needs an app context and commits). Returns the snapshot,
+    None when it was deleted meanwhile. A failing analysis leaves the figures missing and
+    is logged; the next look at the snapshot queues the job again."""
+    snap = db.session.get(Snapshot, snapshot_id)
+    if snap is None or snap.summary is not None:
+        db.session.rollback()
+        return snap
+    bundle = snap.bundle
+    db.session.rollback()  # no transaction is held open while analysing
+    summary = summarise(bundle)
+    updated = db.session.execute(
+        sa.update(Snapshot).where(Snapshot.id == snapshot_id, Snapshot.summary.is_(None))
+        .values(summary=summary)).rowcount
+    db.session.commit()
+    return db.session.get(Snapshot, snapshot_id) if updated else None
+
+
+def queue_missing(region: Region, snaps: list[Snapshot]) -> list[Snapshot]:
+    """Queue the key figures of those ``snaps`` saved without them (a job each, unless it is
+    queued or running already); returns those still without figures (with the ``inline``
+    backend of the tests, none: they are computed at once)."""
+    from collab.analysis import jobs
+
+    missing = [s for s in snaps if s.summary is None]
+    if not missing:
+        return []
+    expected = jobs.expected_ms(region.id)
+    for snap in missing:
+        jobs.submit(jobs.SnapshotSpec(region.id, snap.id),
+                    expected * len(LANGUAGES) if expected else None)
+    for snap in missing:  # filled meanwhile (inline backend, or a fast worker)
+        db.session.refresh(snap, ["summary"])
+    return [s for s in missing if s.summary is None]
+
+
+def today_figures(region: Region, lang: str):
+    """The key figures of the region's current data in ``lang`` from the stored analysis
+    report (never analysed here: :func:`collab.analysis.reports.latest` queues a missing
+    report) -> ``(summary or None while none is stored, latest)``; ``latest.state`` tells
+    whether the figures are current (``ready``) or of older data (``stale``)."""
+    from collab.analysis import reports
+
+    latest = reports.latest(region, lang=lang)
+    summary = summary_of({lang: latest.report}) if latest.report is not None else None
+    return summary, latest
+
+
+def figures_status(region: Region, snaps: list[Snapshot], today: Any = None) -> dict:
+    """Where the key figures of ``snaps`` (and of today, ``today`` being the
+    :class:`collab.analysis.reports.Latest` shown) stand, for the pages' polling:
+    ``state`` is ``ready`` when every one is there and current, ``stale`` when today's are
+    of older data, else ``pending``; ``progress`` and the job's times as the analysis
+    status has them."""
+    from collab.analysis import jobs
+
+    missing = queue_missing(region, snaps)
+    state = "pending" if missing else "ready"
+    job = None
+    if today is not None and today.state != "ready":
+        state = "pending" if today.state == "pending" or missing else today.state
+        job = today.job
+    for snap in missing:
+        job = job or jobs.state(jobs.SnapshotSpec(region.id, snap.id))
+    doc = {"state": state, "progress": None, "pending": [s.id for s in missing]}
+    if job is not None:
+        doc.update(job.as_dict())
+        doc["state"], doc["job"] = state, job.state
+    doc["state_text"] = {
+        "ready": _("Die Kennzahlen sind aktuell."),
+        "stale": _("wird neu berechnet"),
+        "failed": _("Die Analyse der aktuellen Daten ist fehlgeschlagen."),
+        "pending": _("Die Kennzahlen werden berechnet."),
+    }[state]
+    return doc
+
+
 def gap_text(gap: dict, lang: str) -> str:
     """A stored gap's sentence in ``lang`` (snapshots saved before both languages were kept
     have the German one only; the kind when there is none)."""
@@ -102,7 +208,7 @@ def current_bundle(region: Region) -> dict[str, Any]:
 def _snapshot(region: Region, user: User | None, name: str, date: dt.date, kind: str,
               bundle: dict) -> Snapshot:
     snap = Snapshot(region_id=region.id, name=name, date=date, kind=kind, bundle=bundle,
-                    summary=summarise(bundle), created_at=utcnow(),
+                    summary=stored_summary(region), created_at=utcnow(),
                     created_by_id=user.id if user is not None and user.is_authenticated
                     else None)
     db.session.add(snap)
@@ -146,6 +252,7 @@ def save_snapshot(region: Region, raw: Any, user: User | None) -> Snapshot:
     with store.change(region, user, "snapshot.create", name, name, data=False,
                       params={"name": name}):
         snap = _snapshot(region, user, name, day, "manual", current_bundle(region))
+    queue_missing(region, [snap])  # saved: the worker can read it now
     return snap
 
 
@@ -411,17 +518,27 @@ def _label(section: str, record: dict) -> str:
     return str(record.get("name") or record.get("key"))
 
 
-def unrecorded(summary: dict) -> list[str]:
+def unrecorded(summary: dict | None) -> list[str]:
     """The figures a summary lacks because it was saved before they were recorded: the
     brokerage of a state with Taktgeber candidates (snapshots saved before it was kept have
-    None there; without candidates None is the figure)."""
+    None there; without candidates None is the figure). None while being computed."""
+    if summary is None:
+        return []
     missing = summary["figures"].get("brokerage") is None and summary.get("taktgeber")
     return ["brokerage"] if missing else []
 
 
-def compare(old: dict, new: dict, old_summary: dict, new_summary: dict) -> dict[str, Any]:
+#: the key figures a comparison lists, in order
+FIGURES = ("municipalities", "actors", "initiatives", "ties", "density", "reach", "brokerage",
+           "gaps")
+
+
+def compare(old: dict, new: dict, old_summary: dict | None,
+            new_summary: dict | None) -> dict[str, Any]:
     """What changed from one state (bundle and summary) to another; ``unrecorded`` names
-    each side's figures that were not recorded (:func:`unrecorded`)."""
+    each side's figures that were not recorded (:func:`unrecorded`). A summary is None
+    while its figures are being computed: its figures are None, its ranking empty, and the
+    gaps opened and closed None (unknown) until both are there."""
     sections = {}
     for section in ("municipalities", "actors", "initiatives", "ties"):
         a = {r["key"]: r for r in old.get(section, [])}
@@ -431,18 +548,24 @@ def compare(old: dict, new: dict, old_summary: dict, new_summary: dict) -> dict[
             "removed": [_label(section, a[k]) for k in sorted(a.keys() - b.keys())],
             "changed": [_label(section, b[k]) for k in sorted(a.keys() & b.keys())
                         if a[k] != b[k]]}
-    figures = {name: [old_summary["figures"].get(name), new_summary["figures"].get(name)]
-               for name in new_summary["figures"]}
+    empty: dict[str, Any] = {"figures": {}, "taktgeber": [], "gaps": []}
+    old_known, new_known = old_summary or empty, new_summary or empty
+    names = [n for n in FIGURES if n in new_known["figures"] or n in old_known["figures"]
+             ] if new_summary or old_summary else list(FIGURES)
+    figures = {name: [old_known["figures"].get(name), new_known["figures"].get(name)]
+               for name in names}
 
     def gap_key(g):
         return (g["kind"], tuple(g["keys"]))
 
-    gaps_old = {gap_key(g): g for g in old_summary["gaps"]}
-    gaps_new = {gap_key(g): g for g in new_summary["gaps"]}
+    known = old_summary is not None and new_summary is not None
+    gaps_old = {gap_key(g): g for g in old_known["gaps"]}
+    gaps_new = {gap_key(g): g for g in new_known["gaps"]}
     return {
         "sections": sections, "figures": figures,
         "unrecorded": [unrecorded(old_summary), unrecorded(new_summary)],
-        "ranking": [old_summary["taktgeber"], new_summary["taktgeber"]],
-        "gaps_opened": [g for k, g in gaps_new.items() if k not in gaps_old],
-        "gaps_closed": [g for k, g in gaps_old.items() if k not in gaps_new],
+        "pending": [old_summary is None, new_summary is None],
+        "ranking": [old_known["taktgeber"], new_known["taktgeber"]],
+        "gaps_opened": [g for k, g in gaps_new.items() if k not in gaps_old] if known else None,
+        "gaps_closed": [g for k, g in gaps_old.items() if k not in gaps_new] if known else None,
     }

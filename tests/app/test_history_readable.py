@@ -126,7 +126,7 @@ def test_the_snapshot_page_uses_one_notation(app, api, as_user):
     body = response.get_data(as_text=True)
     page = text_of(response)
     assert "Vor dem Import 28.11.2026, 21:10 MEZ" in page and "UTC" not in page
-    numbers = re.findall(r'<td class="num">([^<]*)</td>', body)
+    numbers = re.findall(r'<td class="num"[^>]*>([^<]*)</td>', body)
     assert numbers and not [n for n in numbers if "." in n], numbers
     assert [n for n in numbers if re.fullmatch(r"0,\d{3}", n)], numbers
     labels = re.findall(r"<text [^>]*>([^<]*)</text>", body)

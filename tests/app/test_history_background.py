@@ -1,0 +1,128 @@
+"""The history never analyses in the request: a snapshot takes its key figures from the
+stored reports of that moment, or gets them from the analysis worker afterwards (the pages
+show "wird berechnet" and update themselves); the comparison with today reads today's
+stored report. (Before, saving a snapshot analysed the region twice in the request: at
+national scale about 10 s of a web worker, holding the write transaction.)"""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+
+import graphs
+from collab.core.models import AnalysisReport, Snapshot
+from collab.extensions import db
+from collab.history import services as history
+
+from ..conftest import Browser
+from .test_production import gate, thread_app  # noqa: F401 (fixtures)
+
+R = "/regions/swf5"
+
+
+def _wait(browser, path: str, timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        doc = browser.get(path).get_json()
+        if doc["state"] == "ready":
+            return doc
+        time.sleep(0.05)
+    raise AssertionError(f"figures not ready: {doc}")
+
+
+def _snapshot(app, name: str) -> Snapshot:
+    with app.app_context():
+        snap = db.session.scalar(sa.select(Snapshot).filter_by(name=name))
+        db.session.expunge(snap)
+        return snap
+
+
+def test_saving_a_snapshot_never_waits_for_an_analysis(thread_app, gate):  # noqa: F811
+    """While every analysis is held, saving a snapshot answers at once; the list says
+    "wird berechnet" with a live status box; once the worker is let go, the figures are
+    there, in both languages, and the comparison shows them."""
+    release, started, calls = gate
+    coordinator = Browser(thread_app.test_client()).login("koordination")
+    t0 = time.monotonic()
+    saved = coordinator.post(f"{R}/snapshots", {"name": "Vor der Klausur", "date": ""},
+                             csrf_from=f"{R}/snapshots")
+    assert saved.status_code == 302 and time.monotonic() - t0 < 5
+    assert _snapshot(thread_app, "Vor der Klausur").summary is None
+    page = coordinator.get(f"{R}/snapshots").get_data(as_text=True)
+    assert "Vor der Klausur" in page and "wird berechnet" in page
+    assert f'data-status-url="{R}/snapshots/status.json"' in page
+    assert "analysis-status.js" in page
+    assert started.wait(30)
+    status = coordinator.get(f"{R}/snapshots/status.json").get_json()
+    assert status["state"] == "pending" and status["pending"]
+    assert status["job"] in ("queued", "running") and status["detail"]
+    sid = _snapshot(thread_app, "Vor der Klausur").id
+    t0 = time.monotonic()
+    compared = coordinator.get(f"{R}/snapshots/compare?a={sid}&b=today")
+    assert compared.status_code == 200 and time.monotonic() - t0 < 5
+    assert "wird berechnet" in compared.get_data(as_text=True)
+    release.set()
+    _wait(coordinator, f"{R}/snapshots/status.json")
+    _wait(coordinator, f"{R}/snapshots/status.json?a={sid}&b=today")
+    summary = _snapshot(thread_app, "Vor der Klausur").summary
+    assert summary["figures"]["municipalities"] == 24
+    assert all(set(g["messages"]) == {"de", "en"} and g["messages"]["en"]
+               for g in summary["gaps"])
+    page = coordinator.get(f"{R}/snapshots").get_data(as_text=True)
+    assert "wird berechnet" not in page and "data-status-url" not in page
+    compared = coordinator.get(f"{R}/snapshots/compare?a={sid}&b=today").get_data(as_text=True)
+    assert "wird berechnet" not in compared and "Lücken geöffnet (0)" in compared
+    assert {c.get("lang", "de") for c in calls} == {"de", "en"}
+
+
+def test_a_snapshot_takes_its_figures_from_the_stored_reports(app, api, monkeypatch):
+    """When the reports of the current data are stored in both languages, a snapshot is
+    saved with its figures and nothing is analysed; they are the figures an analysis of the
+    snapshot's own bundle gives."""
+    for lang in ("de", "en"):  # the reports the analysis stores, in each language
+        assert api("gast").get(f"{R}/analysis?lang={lang}").status_code == 200
+    with app.app_context():
+        assert sorted(db.session.scalars(sa.select(AnalysisReport.lang))) == ["de", "en"]
+        db.session.remove()
+    calls = []
+    real = graphs.analyse
+    monkeypatch.setattr(graphs, "analyse", lambda *a, **k: calls.append(k) or real(*a, **k))
+    made = api("koordination").post(f"{R}/snapshots", {"name": "Aus dem Speicher"})
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["summary_state"] == "ready" and calls == []
+    monkeypatch.setattr(graphs, "analyse", real)
+    snap = _snapshot(app, "Aus dem Speicher")
+    assert snap.summary == history.summarise(snap.bundle)
+
+
+def test_the_api_says_when_a_snapshots_figures_are_pending(thread_app, gate):  # noqa: F811
+    """Through the API a snapshot saved without stored reports answers 201 at once with
+    ``summary`` null and ``summary_state`` pending; reading it later gives the figures."""
+    release, started, _calls = gate
+    token = thread_app.test_cli_runner().invoke(
+        args=["create-token", "koordination"]).output.strip().splitlines()[-1]
+    client = thread_app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    t0 = time.monotonic()
+    made = client.post(f"/api/v1{R}/snapshots", json={"name": "API"}, headers=headers)
+    assert made.status_code == 201 and time.monotonic() - t0 < 5
+    assert made.get_json()["summary"] is None and made.get_json()["summary_state"] == "pending"
+    listed = client.get(f"/api/v1{R}/snapshots", headers=headers).get_json()
+    assert [s["summary_state"] for s in listed] == ["pending"]
+    release.set()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        one = client.get(f"/api/v1{R}/snapshots/{made.get_json()['id']}",
+                         headers=headers).get_json()
+        if one["summary_state"] == "ready":
+            break
+        time.sleep(0.05)
+    assert one["summary"]["figures"]["municipalities"] == 24
+
+
+def test_the_status_of_the_figures_needs_the_coordinator(as_user):
+    """The status document of the snapshot figures is the coordinator's, like the pages."""
+    assert as_user("olpe").get(f"{R}/snapshots/status.json").status_code == 403
+    doc = as_user("koordination").get(f"{R}/snapshots/status.json").get_json()
+    assert doc["state"] == "ready" and doc["pending"] == []
