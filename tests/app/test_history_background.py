@@ -126,3 +126,40 @@ def test_the_status_of_the_figures_needs_the_coordinator(as_user):
     assert as_user("olpe").get(f"{R}/snapshots/status.json").status_code == 403
     doc = as_user("koordination").get(f"{R}/snapshots/status.json").get_json()
     assert doc["state"] == "ready" and doc["pending"] == []
+
+
+def test_the_rq_worker_fills_a_snapshots_figures(database_url, redis_url):
+    """With the Redis queue, a saved snapshot's figures are a JSON job that
+    `flask analysis-worker --burst` computes; the list then shows them."""
+    import json
+    import zlib
+
+    import redis as redis_lib
+    from rq import Queue
+
+    from collab import create_app
+    from collab.analysis import jobs
+
+    from ..conftest import FAST
+
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url, "ANALYSIS_QUEUE": "redis",
+                      "REDIS_URL": redis_url, "ANALYSIS_NICE": 0})
+    coordinator = Browser(app.test_client()).login("koordination")
+    assert coordinator.post(f"{R}/snapshots", {"name": "Über Redis", "date": ""},
+                            csrf_from=f"{R}/snapshots").status_code == 302
+    queue = Queue(app.config["ANALYSIS_QUEUE_NAME"],
+                  connection=redis_lib.Redis.from_url(redis_url),
+                  serializer=jobs.job_serializer())
+    assert queue.count == 1
+    stored = redis_lib.Redis.from_url(redis_url).hget(f"rq:job:{queue.job_ids[0]}", "data")
+    name, _instance, args, _kwargs = json.loads(zlib.decompress(stored))
+    assert name == "collab.analysis.jobs.run_job" and "snapshot_id" in args[0]
+    assert "wird berechnet" in coordinator.get(f"{R}/snapshots").get_data(as_text=True)
+    assert queue.count == 1  # looking again does not queue it twice
+    result = app.test_cli_runner().invoke(args=["analysis-worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert _snapshot(app, "Über Redis").summary["figures"]["municipalities"] == 24
+    assert coordinator.get(f"{R}/snapshots/status.json").get_json()["state"] == "ready"
+    with app.app_context():
+        db.engine.dispose()
