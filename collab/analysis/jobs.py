@@ -31,7 +31,7 @@ import queue
 import socket
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import click
 import sqlalchemy as sa
@@ -59,7 +59,9 @@ MARKER_TTL = 3600
 def job_serializer():
     """How jobs travel through Redis: as JSON, not pickle (RQ's default), so that whoever
     could write into Redis cannot have a worker run code of its choosing. A job's arguments
-    are plain data. (Imported when needed: RQ takes half a second to import.)"""
+    are plain data; the function it names is one of the platform's own or the job fails
+    (:class:`collab.analysis.worker_jobs.TrustedJob`, the worker's job class). (Imported
+    when needed: RQ takes half a second to import.)"""
     from rq.serializers import JSONSerializer
     return JSONSerializer
 
@@ -95,8 +97,20 @@ class SnapshotSpec:
 
 
 def _spec(document: dict) -> Spec | SnapshotSpec:
-    """A job's spec from the JSON it travelled as."""
-    return SnapshotSpec(**document) if "snapshot_id" in document else Spec(**document)
+    """A job's spec from the JSON it travelled as; a document the platform would not have
+    written (unknown or missing fields, a number that is no integer >= 0, a text field that
+    is no short string) raises ValueError or TypeError: the job fails."""
+    kind = SnapshotSpec if "snapshot_id" in document else Spec
+    spec = kind(**document)
+    for field in fields(kind):
+        value = getattr(spec, field.name)
+        if field.type == "int":
+            ok = type(value) is int and value >= 0
+        else:
+            ok = isinstance(value, str) and len(value) <= 200
+        if not ok:
+            raise ValueError(f"job document: {field.name} {str(value)[:40]!r} is invalid")
+    return spec
 
 
 def _run(spec: Spec | SnapshotSpec) -> None:
@@ -427,6 +441,8 @@ def worker_command(burst: bool) -> None:
     """Compute analysis reports from the Redis queue (production; runs until stopped)."""
     from rq import Worker
 
+    from collab.analysis.worker_jobs import TrustedJob
+
     global _worker_app
     app = current_app._get_current_object()
     queue_backend = app.extensions["kommunalnetz_jobs"]
@@ -440,8 +456,9 @@ def worker_command(burst: bool) -> None:
     # each forked analysis inherits them instead of paying about 0.5 s CPU to load them
     compiled = warm_kernels()
     name = f"kn-{socket.gethostname()}-{os.getpid()}"
+    # TrustedJob: a job written into Redis by anyone else (a function of its choosing) fails
     worker = Worker([queue_backend._queue()], connection=queue_backend.redis, name=name,
-                    serializer=job_serializer())
+                    serializer=job_serializer(), job_class=TrustedJob)
     log.info("analysis worker started", extra={"worker": name,
                                                "queue": queue_backend.queue_name,
                                                "compiled_kernels": compiled})

@@ -373,6 +373,41 @@ def test_reports_computed_once_for_all_app_processes_by_the_rq_worker(database_u
             db.engine.dispose()
 
 
+def _forged_callback(job, connection, *rest) -> None:
+    """A callback written into a forged job: leaves a file where the test looks."""
+    with open(job.description, "w") as f:
+        f.write("ran")
+
+
+def test_the_worker_runs_only_the_platforms_own_jobs(database_url, redis_url, tmp_path):
+    """Whoever can write into Redis cannot have a worker run code of its choosing: RQ imports
+    the function a job names (and its callbacks), JSON arguments or not. A job naming
+    os.system, or a platform function with a callback, fails or runs without its callback;
+    the platform's own jobs still run."""
+    import redis as redis_lib
+    from rq import Callback, Queue
+
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "ANALYSIS_QUEUE": "redis", "REDIS_URL": redis_url, "ANALYSIS_NICE": 0})
+    queue = Queue(app.config["ANALYSIS_QUEUE_NAME"],
+                  connection=redis_lib.Redis.from_url(redis_url),
+                  serializer=jobs.job_serializer())
+    shell, callback = tmp_path / "shell", tmp_path / "callback"
+    forged = queue.enqueue("os.system", f"touch {shell}")
+    queue.enqueue("collab.notifications.delivery.run_job", description=str(callback),
+                  on_success=Callback(f"{__name__}._forged_callback"))
+    queue.enqueue("collab.analysis.jobs.run_job", {"region_id": 1, "snapshot_id": 10**9})
+    bad_spec = queue.enqueue("collab.analysis.jobs.run_job",
+                             {"region_id": "1 OR 1=1", "snapshot_id": 10**9})
+    result = app.test_cli_runner().invoke(args=["analysis-worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert not shell.exists() and not callback.exists()
+    assert set(queue.failed_job_registry.get_job_ids()) == {forged.id, bad_spec.id}
+    with app.app_context():
+        db.engine.dispose()
+
+
 def test_the_analysis_worker_yields_the_cpu_to_the_pages():
     """`flask analysis-worker` lowers its CPU priority (KN_ANALYSIS_NICE, default 10; its
     forked work horses inherit it), so a national analysis does not slow the pages of the
