@@ -31,7 +31,7 @@ import queue
 import socket
 import threading
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 import click
 import sqlalchemy as sa
@@ -84,16 +84,18 @@ class Spec:
 
 @dataclass(frozen=True)
 class SnapshotSpec:
-    """The key figures of one saved state (a snapshot saved while no stored report could
-    give them): its bundle analysed in every language of the history
-    (:func:`collab.history.services.fill_summary`)."""
+    """The key figures of the region's saved states that lack them (snapshots saved while
+    no stored report could give them): each one's bundle analysed in every language of the
+    history (:func:`collab.history.services.fill_missing`). One job per region at a time:
+    ``snapshot_id`` (the snapshot that asked) does not tell two jobs apart, so saving a
+    hundred snapshots queues one job, not a hundred."""
 
     region_id: int
-    snapshot_id: int
+    snapshot_id: int = field(compare=False)
 
     @property
     def job_id(self) -> str:
-        return f"kn-snapshot-{self.region_id}-{self.snapshot_id}"
+        return f"kn-snapshot-{self.region_id}"
 
 
 def _spec(document: dict) -> Spec | SnapshotSpec:
@@ -102,14 +104,14 @@ def _spec(document: dict) -> Spec | SnapshotSpec:
     is no short string) raises ValueError or TypeError: the job fails."""
     kind = SnapshotSpec if "snapshot_id" in document else Spec
     spec = kind(**document)
-    for field in fields(kind):
-        value = getattr(spec, field.name)
-        if field.type == "int":
+    for part in fields(kind):
+        value = getattr(spec, part.name)
+        if part.type == "int":
             ok = type(value) is int and value >= 0
         else:
             ok = isinstance(value, str) and len(value) <= 200
         if not ok:
-            raise ValueError(f"job document: {field.name} {str(value)[:40]!r} is invalid")
+            raise ValueError(f"job document: {part.name} {str(value)[:40]!r} is invalid")
     return spec
 
 
@@ -118,7 +120,7 @@ def _run(spec: Spec | SnapshotSpec) -> None:
         from collab.history import services as history  # the history builds on the analysis
 
         with gc_paused():
-            history.fill_summary(spec.snapshot_id)
+            history.fill_missing(spec.region_id)
     else:
         compute(spec)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import json
+import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +36,8 @@ from collab.core.models import (
 from collab.core.records import network_records
 from collab.core.validation import Problem, ValidationError
 from collab.extensions import db
+
+log = logging.getLogger("kommunalnetz.history")
 
 #: an entry of the activity log can be undone this long
 UNDO_DAYS = 30
@@ -115,18 +119,22 @@ def stored_summary(region: Region) -> dict[str, Any] | None:
     return summary_of({lang: json.loads(rows[lang]) for lang in LANGUAGES})
 
 
-def fill_summary(snapshot_id: int) -> Snapshot | None:
-    """Analyse a snapshot saved without its key figures and store them (the snapshot job of
-    :mod:`collab.analysis.jobs`; needs an app context and commits). Returns the snapshot,
-    None when it was deleted meanwhile. A failing analysis leaves the figures missing and
-    is logged; the next look at the snapshot queues the job again."""
+def fill_summary(snapshot_id: int, known: dict[str, dict] | None = None) -> Snapshot | None:
+    """Analyse a snapshot saved without its key figures and store them (``flask snapshot``,
+    and :func:`fill_missing`; needs an app context and commits). Returns the snapshot, None
+    when it was deleted meanwhile. ``known``: figures by bundle digest, of bundles analysed
+    before (a snapshot of the same data is not analysed again); this one's is added."""
     snap = db.session.get(Snapshot, snapshot_id)
     if snap is None or snap.summary is not None:
         db.session.rollback()
         return snap
     bundle = snap.bundle
     db.session.rollback()  # no transaction is held open while analysing
-    summary = summarise(bundle)
+    content = hashlib.sha256(json.dumps(bundle, sort_keys=True, ensure_ascii=False,
+                                        separators=(",", ":")).encode()).hexdigest()
+    summary = (known or {}).get(content) or summarise(bundle)
+    if known is not None:
+        known[content] = summary
     updated = db.session.execute(
         sa.update(Snapshot).where(Snapshot.id == snapshot_id, Snapshot.summary.is_(None))
         .values(summary=summary)).rowcount
@@ -134,19 +142,44 @@ def fill_summary(snapshot_id: int) -> Snapshot | None:
     return db.session.get(Snapshot, snapshot_id) if updated else None
 
 
+def fill_missing(region_id: int) -> None:
+    """The snapshot job of :mod:`collab.analysis.jobs` (one per region at a time): analyse
+    the region's snapshots still without key figures, oldest first, each once, also those
+    saved while it runs, and store their figures; snapshots of the same data (the same
+    bundle) are analysed once. A failing analysis is logged and leaves that snapshot's
+    figures missing (the next look queues the job again)."""
+    known: dict[str, dict] = {}
+    tried: list[int] = []
+    while True:
+        query = sa.select(Snapshot.id).where(Snapshot.region_id == region_id,
+                                             Snapshot.summary.is_(None))
+        if tried:
+            query = query.where(Snapshot.id.not_in(tried))
+        snapshot_id = db.session.scalar(query.order_by(Snapshot.id).limit(1))
+        db.session.rollback()
+        if snapshot_id is None:
+            return
+        tried.append(snapshot_id)
+        try:
+            fill_summary(snapshot_id, known)
+        except Exception:  # the others are still filled; this one is asked for again
+            db.session.rollback()
+            log.exception("snapshot figures failed", extra={"snapshot": snapshot_id})
+
+
 def queue_missing(region: Region, snaps: list[Snapshot]) -> list[Snapshot]:
-    """Queue the key figures of those ``snaps`` saved without them (a job each, unless it is
-    queued or running already); returns those still without figures (with the ``inline``
-    backend of the tests, none: they are computed at once)."""
+    """Queue the key figures of those ``snaps`` saved without them (one job for all the
+    region's, :func:`fill_missing`, unless it is queued or running already); returns those
+    still without figures (with the ``inline`` backend of the tests, none: they are
+    computed at once)."""
     from collab.analysis import jobs
 
     missing = [s for s in snaps if s.summary is None]
     if not missing:
         return []
     expected = jobs.expected_ms(region.id)
-    for snap in missing:
-        jobs.submit(jobs.SnapshotSpec(region.id, snap.id),
-                    expected * len(LANGUAGES) if expected else None)
+    jobs.submit(jobs.SnapshotSpec(region.id, missing[0].id),
+                expected * len(LANGUAGES) * len(missing) if expected else None)
     for snap in missing:  # filled meanwhile (inline backend, or a fast worker)
         db.session.refresh(snap, ["summary"])
     return [s for s in missing if s.summary is None]
@@ -178,8 +211,8 @@ def figures_status(region: Region, snaps: list[Snapshot], today: Any = None) -> 
     if today is not None and today.state != "ready":
         state = "pending" if today.state == "pending" or missing else today.state
         job = today.job
-    for snap in missing:
-        job = job or jobs.state(jobs.SnapshotSpec(region.id, snap.id))
+    if missing:  # one job fills all the region's
+        job = job or jobs.state(jobs.SnapshotSpec(region.id, missing[0].id))
     doc = {"state": state, "progress": None, "pending": [s.id for s in missing]}
     if job is not None:
         doc.update(job.as_dict())

@@ -121,6 +121,38 @@ def test_the_api_says_when_a_snapshots_figures_are_pending(thread_app, gate):  #
     assert one["summary"]["figures"]["municipalities"] == 24
 
 
+def test_many_snapshots_queue_one_job_that_analyses_each_state_once(thread_app,  # noqa: F811
+                                                                       gate):  # noqa: F811
+    """Saving snapshot after snapshot while no stored report gives their figures queues one
+    job for the region, not one per snapshot (each a full analysis in both languages, on
+    the workers every region shares), and snapshots of the same data are analysed once:
+    twenty saves cost two analyses (de, en), not forty."""
+    release, started, calls = gate
+    token = thread_app.test_cli_runner().invoke(
+        args=["create-token", "koordination"]).output.strip().splitlines()[-1]
+    client = thread_app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    ids = []
+    for n in range(20):
+        made = client.post(f"/api/v1{R}/snapshots", json={"name": f"Stand {n}"},
+                           headers=headers)
+        assert made.status_code == 201 and made.get_json()["summary_state"] == "pending"
+        ids.append(made.get_json()["id"])
+    assert started.wait(30)
+    with thread_app.app_context():
+        assert len(thread_app.extensions["kommunalnetz_jobs"].states) == 1
+    release.set()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        listed = client.get(f"/api/v1{R}/snapshots", headers=headers).get_json()
+        if all(s["summary_state"] == "ready" for s in listed):
+            break
+        time.sleep(0.05)
+    assert sorted(s["id"] for s in listed) == ids
+    assert all(s["summary"]["figures"]["municipalities"] == 24 for s in listed)
+    assert sorted(c.get("lang", "de") for c in calls) == ["de", "en"]
+
+
 def test_the_status_of_the_figures_needs_the_coordinator(as_user):
     """The status document of the snapshot figures is the coordinator's, like the pages."""
     assert as_user("olpe").get(f"{R}/snapshots/status.json").status_code == 403
