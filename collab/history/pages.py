@@ -136,7 +136,9 @@ def _state(region, which: str):
     if which in ("", "today"):
         summary, latest = history.today_figures(region, select_locale())
         return _("heute"), history.current_bundle(region), summary, latest
-    if not which.isdigit():
+    # ASCII digits of an id a database column holds ("²" is a digit to str.isdigit but no
+    # number to int(); a larger number overflows the driver): anything else is no snapshot
+    if not (which.isascii() and which.isdigit()) or int(which) > 2**31 - 1:
         abort(404)
     snap = history.get_snapshot(region, int(which))
     return (f"{snapshot_name(snap)} ({local_date(snapshot_day(snap))})", snap.bundle,

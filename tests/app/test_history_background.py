@@ -195,3 +195,15 @@ def test_the_rq_worker_fills_a_snapshots_figures(database_url, redis_url):
     assert coordinator.get(f"{R}/snapshots/status.json").get_json()["state"] == "ready"
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_compared_state_that_is_no_id_is_not_found(as_user):
+    """The comparison and its status document answer 404 for a side that names no
+    snapshot: a digit int() cannot read ("²"), a number beyond the id column (which
+    overflowed the database driver: 500)."""
+    coordinator = as_user("koordination")
+    for side in ("%C2%B2", "2147483648", "99999999999999999999999", "-1", "x"):
+        for path in (f"{R}/snapshots/compare", f"{R}/snapshots/status.json"):
+            for arg in ("a", "b"):
+                assert coordinator.get(f"{path}?{arg}={side}").status_code == 404, \
+                    (path, arg, side)
