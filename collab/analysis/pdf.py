@@ -9,14 +9,12 @@ one) for anything.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import render_template
 from flask_babel import gettext as _
 
 import graphs
 from collab.analysis import figures
-from collab.core.localtime import local_zone
+from collab.core.localtime import local_today
 from collab.core.records import network_records
 
 
@@ -49,14 +47,10 @@ def provenance_share(region) -> dict:
             "shares": {k: (v / total if total else 0.0) for k, v in counts.items()}}
 
 
-def today() -> dt.date:
-    return dt.datetime.now(local_zone()).date()
-
-
 def region_report_pdf(region, report: dict, keys: dict, charts: dict, context: dict) -> bytes:
     """The region's report as PDF bytes."""
     html = render_template("analysis/report_pdf.html", region=region, report=report,
-                           keys=keys, charts=charts, today=today(),
+                           keys=keys, charts=charts, today=local_today(),
                            provenance=provenance_share(region),
                            explanation=graphs.SCORE_EXPLANATION[context["lang"]], **context)
     return render(html)
@@ -82,6 +76,6 @@ def member_report_pdf(region, municipality, report: dict, keys: dict, context: d
                                 ) if levels else None
     html = render_template("analysis/member_pdf.html", region=region, m=municipality,
                            report=report, keys=keys, gaps=gaps, levels=levels, learn=learn,
-                           teach=teach, ranked=ranked, level_chart=chart, today=today(),
+                           teach=teach, ranked=ranked, level_chart=chart, today=local_today(),
                            title=_("Ratsvorlage"), **context)
     return render(html)

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 import graphs
 from collab.analysis import jobs
 from collab.core.caching import LRU, version_key
+from collab.core.localtime import local_today
 from collab.core.models import (
     Actor,
     AnalysisReport,
@@ -58,7 +59,7 @@ def region_report(region: Region, *, without: str | None = None,
     key = (*version_key(region), without or None, taktgeber or None, lang)
     return _reports.get(key, lambda: graphs.analyse(
         analysis_records(region), without=without or None, taktgeber=taktgeber or None,
-        lang=lang))
+        lang=lang, today=local_today()))
 
 
 #: parsed stored reports kept per process (rows never change: keyed by row id)

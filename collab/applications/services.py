@@ -5,7 +5,6 @@ declines with a reason."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from collab.accounts import services as account_services
 from collab.core import permissions as perm
 from collab.core import vocab
+from collab.core.localtime import local_today
 from collab.core.models import (
     ApiToken,
     Application,
@@ -123,7 +123,7 @@ def approve(region: Region, application: Application, raw: dict,
         membership = objects.add_municipality(region, {
             **facts, "name": application.name, "ags": application.ags,
             "district": application.district, "joined_by": application.joined_by,
-            "since": dt.date.today().isoformat(), "provenance": "self_reported",
+            "since": local_today().isoformat(), "provenance": "self_reported",
             "source": application.reference[:2000]}, user)
         account = account_services.create_user(
             login or membership.municipality.key, secrets.token_urlsafe(24), "member",

@@ -13,12 +13,20 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from flask_babel import get_locale, get_timezone
 
-__all__ = ["local_date", "local_time", "local_zone", "to_local"]
+__all__ = ["local_date", "local_time", "local_today", "local_zone", "to_local"]
 
 
 def local_zone() -> ZoneInfo:
     """The zone in which users enter and read times (the request's Babel time zone)."""
     return ZoneInfo(str(get_timezone()))
+
+
+def local_today() -> dt.date:
+    """Today's date in the local zone: the day a "today" of the platform means (a survey
+    round's last day, a membership's start, a snapshot's "Stand", the printed "Stand:"
+    line). Not ``dt.date.today()`` nor the UTC date: from 23:00 UTC (22:00 in summer) the
+    machine's clock, UTC on servers and CI, is still on the day before."""
+    return dt.datetime.now(local_zone()).date()
 
 
 def to_local(moment: dt.datetime) -> dt.datetime:

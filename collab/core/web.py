@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, RequestRedirect
 
 from collab.core.caching import LRU
+from collab.core.localtime import local_today
 
 
 def select_locale() -> str:
@@ -135,14 +136,6 @@ def refuse_unreadable():
 
 
 
-def _today():
-    """Today in the platform's time zone (the "Stand" line of printed pages)."""
-    import datetime as dt
-
-    from collab.core import localtime
-    return dt.datetime.now(localtime.local_zone()).date()
-
-
 #: the template context's name of the page's translations (:func:`init_app`)
 TRANSLATIONS = "_kn_translations"
 
@@ -256,7 +249,7 @@ def init_app(app: Flask) -> None:
                 # page, a filter); after a POST its address (page_to_return_to checks it)
                 "request_path": (request.full_path.rstrip("?") if request.method == "GET"
                                  else request.path),
-                "today": _today}
+                "today": local_today}  # the "Stand" line of printed pages
 
     # ``_()`` in a template translates through the page's translations (looked up once when
     # the page is rendered, so a forced locale, e.g. of an e-mail, is kept); templates

@@ -378,7 +378,8 @@ def snapshot_name(snap) -> str:
 
 def snapshot_day(snap) -> dt.date:
     """The day a snapshot stands for: the one chosen when it was saved by hand, the local
-    day it was taken when the platform saved it (its stored date is the UTC day)."""
+    day it was taken when the platform saved it (stored so now; older ones stored the UTC
+    day)."""
     if snap.kind == "manual" or snap.created_at is None:
         return snap.date
     return to_local(snap.created_at).date()

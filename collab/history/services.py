@@ -22,6 +22,7 @@ import graphs
 from collab.activity import summaries
 from collab.core import permissions as perm
 from collab.core import store, validation
+from collab.core.localtime import local_today, to_local
 from collab.core.models import (
     Activity,
     Actor,
@@ -254,7 +255,7 @@ def save_automatic(region: Region, user: User | None, kind: str, bundle: dict) -
     names = {"import": _("Vor dem Import"), "restore": _("Vor der Wiederherstellung")}
     stamp = utcnow()
     return _snapshot(region, user, f"{names.get(kind, kind)} {stamp:%Y-%m-%d %H:%M} UTC",
-                     stamp.date(), kind, bundle)
+                     to_local(stamp).date(), kind, bundle)
 
 
 def clean_snapshot_input(raw: Any) -> tuple[str, dt.date]:
@@ -266,7 +267,7 @@ def clean_snapshot_input(raw: Any) -> tuple[str, dt.date]:
         problems.append(Problem("name", _("Name: erforderlich, höchstens 120 Zeichen.")))
     date = raw.get("date") or None
     if date is None:
-        day = dt.date.today()
+        day = local_today()
     else:
         try:
             day = validation.date(date) if isinstance(date, str) else None

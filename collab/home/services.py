@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from collab.core import permissions as perm
+from collab.core.localtime import to_local
 from collab.core.models import (
     Actor,
     Application,
@@ -108,9 +109,10 @@ def coordinator_home(region: Region, now: dt.datetime | None = None) -> dict[str
     drafts = db.session.scalars(sa.select(Rule).filter_by(region_id=region.id, status="draft")
                                 .order_by(Rule.created_at)).all()
     since = now - NEW_FOR
+    since_day = to_local(since).date()  # memberships start on a local day
     members = db.session.scalars(sa.select(RegionMembership).where(
         RegionMembership.region_id == region.id, RegionMembership.since.is_not(None),
-        RegionMembership.since >= since.date()).order_by(RegionMembership.since.desc())).all()
+        RegionMembership.since >= since_day).order_by(RegionMembership.since.desc())).all()
     accounts = db.session.scalars(sa.select(User).where(
         User.region_id == region.id, User.created_at >= since).order_by(
         User.created_at.desc())).all()

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from collab.core import permissions as perm
 from collab.core import store, vocab
+from collab.core.localtime import local_today
 from collab.core.models import (
     Actor,
     Municipality,
@@ -114,7 +115,7 @@ def decide_reuse(region: Region, req: ReuseRequest, raw: dict,
             if not using(solution, req.municipality):
                 solution.uses.append(SolutionUse(
                     municipality=req.municipality, relation="reused_from",
-                    from_municipality=owner, since=utcnow().date(), provenance="confirmed",
+                    from_municipality=owner, since=local_today(), provenance="confirmed",
                     source=_("Nachnutzungsanfrage auf der Plattform, angenommen")))
     _announce("reuse.approved" if approve else "reuse.declined", req)
     return req

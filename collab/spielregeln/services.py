@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 
 from collab.core import permissions as perm
 from collab.core import store, vocab
-from collab.core.localtime import local_time
+from collab.core.localtime import local_time, local_today
 from collab.core.models import (
     Actor,
     Comment,
@@ -937,7 +937,7 @@ def decide_join(region: Region, req: JoinRequest, raw: dict, user: User | None) 
         req.reason, req.decided_by_id, req.decided_at = reason, user.id, utcnow()
         if approve:
             db.session.add(RegionMembership(region=region, municipality=req.municipality,
-                                            tier=req.tier, since=utcnow().date()))
+                                            tier=req.tier, since=local_today()))
         _tell_decision(req.requested_by, approve, reason,
                        _l("Beitritt von %(m)s zu %(r)s", m=req.municipality.name,
                           r=region.name), url_for("objects.overview", slug=region.slug), user)
