@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from collab import create_app
+from collab.core.localtime import local_today
 from collab.extensions import db
 
 from .pg_server import ThrowawayCluster
@@ -165,6 +167,16 @@ def ctx(app):
     with app.app_context():
         yield
         db.session.remove()
+
+
+@pytest.fixture
+def today(app) -> dt.date:
+    """Today as the app counts days: in its local zone (Europe/Berlin, see
+    :func:`collab.core.localtime.local_today`). Not ``dt.date.today()`` nor the UTC date,
+    which stay on the day before from 23:00 UTC (22:00 in summer): a test naming "today"
+    by the machine's clock fails in that hour."""
+    with app.app_context():
+        return local_today()
 
 
 @pytest.fixture

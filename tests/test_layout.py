@@ -64,3 +64,32 @@ def test_create_app_only_wires():
     for marker in ("@app.route", "@app.template_filter", "@app.after_request",
                    "@app.before_request", "@app.context_processor"):
         assert marker not in source, marker
+
+
+def _utc_now(node: ast.AST) -> bool:
+    """``utcnow()``, ``datetime.utcnow()``, ``datetime.now()`` or ``datetime.now(UTC)``."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+    if name == "utcnow":
+        return True
+    return name == "now" and (not node.args or ast.unparse(node.args[0]).split(".")[-1]
+                              in {"UTC", "utc"})
+
+
+def test_no_date_of_the_machine_or_of_utc_stands_for_today():
+    """The platform's days are local (Europe/Berlin): ``collab.core.localtime.local_today``,
+    in tests the ``today`` fixture. ``date.today()`` and the date of a UTC moment are still
+    on the day before from 23:00 UTC (22:00 in summer), so a test using one as "today"
+    failed in CI runs of that hour. (graphs/ takes ``today`` as an argument.)"""
+    wrong = []
+    for path in [*COLLAB.rglob("*.py"), *(ROOT / "tests").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            receiver = node.func.value
+            if ((node.func.attr == "today" and ast.unparse(receiver).split(".")[-1]
+                 in {"date", "datetime"})
+                    or (node.func.attr == "date" and not node.args and _utc_now(receiver))):
+                wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+    assert not wrong, wrong

@@ -208,9 +208,10 @@ def test_openapi_lists_the_analysis(api):
 # --- the cache --------------------------------------------------------------------------------
 
 
-def test_report_computed_once_per_change(monkeypatch, as_user):
+def test_report_computed_once_per_change(monkeypatch, as_user, today):
     """Two page views run the analysis once; a write through a service (the coordinator
-    edits an actor) bumps the region's data version, and the next view runs it again."""
+    edits an actor) bumps the region's data version, and the next view runs it again. It
+    judges funding ends and running formats by the local day."""
     calls = []
     real = graphs.analyse
 
@@ -223,7 +224,7 @@ def test_report_computed_once_per_change(monkeypatch, as_user):
     assert coordinator.get(f"{R}/analysis").status_code == 200
     assert coordinator.get(f"{R}/analysis").status_code == 200
     assert as_user("gast").get(f"{R}/analysis").status_code == 200
-    assert len(calls) == 1
+    assert len(calls) == 1 and calls[0]["today"] == today
     response = coordinator.post(f"{R}/actors/olpe-digital/edit", {
         "name": "Smart-City-Projektleitung der Stadt Olpe", "type": "staff_unit",
         "level": "coordinating", "sector": "public", "municipality": "olpe",

@@ -17,8 +17,8 @@ def _apply(browser, **changes):
     return browser.post("/mitmachen/swf5", {**APPLICATION, **changes}, csrf_from="/mitmachen/swf5")
 
 
-def test_apply_approve_set_password_sign_in(app, browser, as_user):
-    """A new municipality applies, is approved and can sign in."""
+def test_apply_approve_set_password_sign_in(app, browser, as_user, today):
+    """A new municipality applies, is approved (a member since today) and can sign in."""
     assert _apply(browser).status_code == 200
     with app.app_context():
         application = db.session.scalar(db.select(Application).filter_by(ags="05966020"))
@@ -43,6 +43,7 @@ def test_apply_approve_set_password_sign_in(app, browser, as_user):
         membership = db.session.scalar(db.select(RegionMembership).filter_by(
             municipality_id=municipality.id))
         assert (membership.tier, membership.joined_by) == ("member", "council_decision")
+        assert membership.since == today
         account = db.session.scalar(db.select(User).filter_by(login="lennestadt"))
         assert account.role == "member" and account.municipality_id == municipality.id
         token = db.session.scalar(db.select(PasswordToken).filter_by(user_id=account.id))

@@ -220,7 +220,7 @@ def test_undo_layout(app, as_user):
     assert now == had
 
 
-def test_undo_import_and_automatic_snapshot(app, api, as_user):
+def test_undo_import_and_automatic_snapshot(app, api, as_user, today):
     koord = api("koordination")
     before = _export(koord)
     changed = {**before, "actors": [a for a in before["actors"] if a["key"] != "olpe-digital"],
@@ -238,11 +238,12 @@ def test_undo_import_and_automatic_snapshot(app, api, as_user):
     with app.app_context():
         snaps = db.session.scalars(sa.select(Snapshot).filter_by(kind="import")).all()
         assert len(snaps) == 1 and snaps[0].bundle == before
+        assert snaps[0].date == today  # the local day, as the page shows it
     _undo(as_user("koordination"), _last(app, "bundle.import"))
     assert _export(koord) == before
 
 
-def test_compare_page_and_cli(app, runner, as_user):
+def test_compare_page_and_cli(app, runner, as_user, today):
     result = runner.invoke(args=["snapshot", "swf5", "--name", "Stand 2021",
                                  "--date", "2021-09-30"])
     assert result.exit_code == 0, result.output
@@ -250,6 +251,8 @@ def test_compare_page_and_cli(app, runner, as_user):
     page = koord.post(f"{R}/snapshots", {"name": "Stand heute", "date": ""},
                       csrf_from=f"{R}/snapshots")
     assert page.status_code == 302
+    with app.app_context():  # a snapshot saved without a date stands for today
+        assert db.session.scalar(sa.select(Snapshot.date).filter_by(name="Stand heute")) == today
     listing = koord.get(f"{R}/snapshots").get_data(as_text=True)
     assert "Stand 2021" in listing and "<svg" in listing
     ids = [int(i) for i in re.findall(r"/snapshots/(\d+)/download", listing)]

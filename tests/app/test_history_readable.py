@@ -77,7 +77,8 @@ def test_the_automatic_snapshot_warns_before_it_is_deleted(app, api, as_user):
     assert "automatisch gespeichert" in page
 
 
-def test_the_log_and_the_undo_preview_use_labels_values_and_local_dates(app, api, as_user):
+def test_the_log_and_the_undo_preview_use_labels_values_and_local_dates(app, api, as_user,
+                                                                         today):
     """"Kapazität (VZÄ): 1 → 1,5" and "Herkunft: … → selbst gemeldet", not "capacity_fte" and
     "self_reported"; the survey's closing day as the page writes dates; an undo names what it
     undid, not the entry's id; the same in English."""
@@ -86,7 +87,7 @@ def test_the_log_and_the_undo_preview_use_labels_values_and_local_dates(app, api
     assert koord.patch(f"{R}/actors/olpe-digital", {
         "capacity_fte": 1.5, "provenance": "self_reported"}).status_code == 200
     edit = _last(app, "actor.update")
-    closes = dt.date.today() + dt.timedelta(days=14)
+    closes = today + dt.timedelta(days=14)
     assert koord.post(f"{R}/surveys", {"closes_at": closes.isoformat()}).status_code == 201
     browser = as_user("koordination")
     preview = text_of(browser.get(f"{R}/activity/{edit}/undo"))

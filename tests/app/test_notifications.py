@@ -593,10 +593,12 @@ def test_survey_round_is_announced_reminded_and_shown_on_the_homes(mail_app, smt
     have not answered, once; Olpe's home shows the round, the coordinator's the response."""
     import datetime as dt
 
+    from collab.core.localtime import local_today
     from collab.core.models import Survey
 
     coordinator = user_(mail_app, "koordination")
-    closes = dt.date.today() + dt.timedelta(days=1)
+    with mail_app.app_context():
+        closes = local_today() + dt.timedelta(days=1)
     response = coordinator.post("/regions/swf5/surveys", {"closes_at": closes.isoformat()},
                                 csrf_from="/regions/swf5/surveys")
     assert response.status_code == 302, response.get_data(as_text=True)[:500]

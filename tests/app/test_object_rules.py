@@ -4,9 +4,7 @@ failed before its fix."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -162,12 +160,11 @@ def test_the_member_form_of_a_confirmed_tie_shows_it_read_only_and_keeps_it(app,
     assert _provenance(app, Tie, TIE) == "self_reported"
 
 
-def test_the_survey_confirms_a_tie_both_ends_report_not_one_end_alone(app, api):
+def test_the_survey_confirms_a_tie_both_ends_report_not_one_end_alone(app, api, today):
     """Both ends in the relationship survey: confirmed (the survey's own rule). Olpe
     confirming the tie only Olpe reported (it is listed among the ties waiting for Olpe's
     answer too) does not confirm it."""
-    # today where the platform's users are (after 23:00 UTC that is tomorrow's UTC date)
-    closes = dt.datetime.now(ZoneInfo("Europe/Berlin")).date().isoformat()
+    closes = today.isoformat()  # where the platform's users are (conftest's ``today``)
     survey = api("koordination").post(f"{R}/surveys", {"closes_at": closes}).get_json()["id"]
     olpe = api("olpe")
     answer = {"partners": [{"from": "olpe-rat", "actor": "soest-rat", "kind": "cooperation",

@@ -423,7 +423,7 @@ def outsider(runner, tmp_path):
     return "meschede"
 
 
-def test_join_request_approved(api, outsider, app, as_user):
+def test_join_request_approved(api, outsider, app, as_user, today):
     meschede = api(outsider)
     body = {"tier": "member", "reference": "Absichtserklärung des Bürgermeisters vom "
                                            "02.02.2026"}
@@ -442,7 +442,7 @@ def test_join_request_approved(api, outsider, app, as_user):
     assert api("koordination").post(decision, {"approve": False,
                                                "reason": "doch nicht"}).status_code == 409
     membership = api("gast").get(f"{R}/municipalities/meschede").get_json()
-    assert membership["tier"] == "member"
+    assert membership["tier"] == "member" and membership["since"] == today.isoformat()
     assert [r["status"] for r in meschede.get(f"{R}/join-requests").get_json()["items"]] == [
         "approved"]
     assert api("soest").get(f"{R}/join-requests").get_json()["items"] == []

@@ -94,7 +94,7 @@ def test_uses_are_edited_by_each_municipality_for_itself(as_user):
     assert "möchte nachnutzen" in page
 
 
-def test_reuse_request_from_request_to_adoption(app, as_user, monkeypatch):
+def test_reuse_request_from_request_to_adoption(app, as_user, monkeypatch, today):
     """Burbach asks for the Dorf-Dashboards; Olpe may not decide, Bad Berleburg (the
     owner's municipality) approves: Burbach has re-used them from Bad Berleburg; the request
     and the answer are logged as activity and passed to the notification hook."""
@@ -129,6 +129,7 @@ def test_reuse_request_from_request_to_adoption(app, as_user, monkeypatch):
         uses = {(u.municipality.key, u.relation): u for u in solution.uses}
         assert ("burbach", "wants") not in uses
         assert uses[("burbach", "reused_from")].from_municipality.key == "bad-berleburg"
+        assert uses[("burbach", "reused_from")].since == today
         actions = set(db.session.scalars(sa.text(
             "select action from activity where target = 'dorf-dashboards'")))
         assert {"solution.reuse_request", "solution.reuse_approve"} <= actions

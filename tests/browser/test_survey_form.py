@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 def _open_survey(app) -> int:
     """The round of swf5 taking answers: the one open already (a region has one at a time,
     and the live server is shared by the session's tests), else a new one."""
+    from collab.core.localtime import local_today
     from collab.core.models import Region
     from collab.core.permissions import SYSTEM
     from collab.surveys import services
@@ -21,7 +22,7 @@ def _open_survey(app) -> int:
     with app.app_context():
         region = db.session.scalar(db.select(Region).filter_by(slug="swf5"))
         survey = services.open_round(region) or services.open_survey(
-            region, {"closes_at": (dt.date.today() + dt.timedelta(days=7)).isoformat()},
+            region, {"closes_at": (local_today() + dt.timedelta(days=7)).isoformat()},
             SYSTEM)
         survey_id = survey.id
         db.session.remove()
