@@ -174,9 +174,10 @@ def compare(slug: str):
     for which in ("gaps_opened", "gaps_closed"):  # the sentences in the reader's language
         if result[which] is not None:
             result[which] = [{**g, "text": history.gap_text(g, lang)} for g in result[which]]
-    pictures = network_svgs(bundle_a, bundle_b)
+    pictures, pictured_nodes, all_nodes = network_svgs(bundle_a, bundle_b)
     return render_template("history/compare.html", region=region, snapshots=found, a=a, b=b,
                            title_a=title_a, title_b=title_b, result=result, pictures=pictures,
+                           pictured_nodes=pictured_nodes, all_nodes=all_nodes,
                            status=status, status_url=url_for("history.status", slug=slug,
                                                              a=a, b=b))
 
@@ -261,18 +262,53 @@ COLOURS = {"municipality": "#1f5f8b", "actor": "#6c757d", "initiative": "#b8860b
 _layouts = LRU(8)
 
 
-def network_svgs(old: dict, new: dict, size: int = 360) -> list[Markup]:
+#: a comparison pictures at most this many nodes: of a larger network only the surroundings
+#: of what changed (a layout of a national network takes minutes, and its picture would be
+#: tens of megabytes of SVG no one can read at 360 pixels)
+PICTURE_MAX = 400
+
+
+def pictured(A: nx.Graph, B: nx.Graph, limit: int | None = None) -> tuple[nx.Graph, int]:
+    """The graph a comparison pictures -> (graph, number of nodes of both states together):
+    both states together when that is at most ``limit`` (default :data:`PICTURE_MAX`)
+    nodes, else the nodes and ties that differ and, while there is room, their neighbours
+    (at most ``limit`` nodes; none when nothing differs)."""
+    limit = PICTURE_MAX if limit is None else limit
+    everything = set(A) | set(B)
+    if len(everything) <= limit:
+        return nx.compose(A, B), len(everything)
+    edges_a = {frozenset(e) for e in A.edges}
+    edges_b = {frozenset(e) for e in B.edges}
+    changed = sorted((set(A) ^ set(B)) | {n for e in edges_a ^ edges_b for n in e}, key=str)
+    keep = dict.fromkeys(changed[:limit])
+    for n in changed:
+        neighbours = set(A.adj[n] if n in A else ()) | set(B.adj[n] if n in B else ())
+        for m in sorted(neighbours, key=str):
+            if len(keep) >= limit:
+                break
+            keep.setdefault(m)
+        if len(keep) >= limit:
+            break
+    return nx.compose(A.subgraph(keep), B.subgraph(keep)), len(everything)
+
+
+def network_svgs(old: dict, new: dict, size: int = 360) -> tuple[list[Markup], int, int]:
     """A small picture of each state on the same layout (of both states together); nodes
-    and ties only in the other state are marked: added green, removed red (dashed)."""
+    and ties only in the other state are marked: added green, removed red (dashed). Of a
+    network larger than :data:`PICTURE_MAX` nodes only the surroundings of the changes
+    (:func:`pictured`). Returns the two pictures, the nodes pictured and the nodes of both
+    states together."""
     A, B = _graph(old), _graph(new)
-    union = nx.compose(A, B)
+    union, total = pictured(A, B)
+    if len(union) < total:
+        A, B = A.subgraph(n for n in A if n in union), B.subgraph(n for n in B if n in union)
     # the layout (most of the page's time) by the pictured graph: the same comparison
     # viewed again, or with the other language, is not laid out again
     shape = digest((sorted((str(n), str(d.get("kind"))) for n, d in union.nodes(data=True)),
                     sorted(tuple(sorted((str(u), str(v)))) for u, v in union.edges)))
     pos = _layouts.get((shape,), lambda: vis.layout(union, seed=0))
     if not pos:
-        return [Markup(""), Markup("")]
+        return [Markup(""), Markup("")], 0, total
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
@@ -301,7 +337,7 @@ def network_svgs(old: dict, new: dict, size: int = 360) -> list[Markup]:
                 + f'><title>{escape(data.get("name", n))}</title></circle>')
         parts.append("</svg>")
         out.append(Markup("".join(parts)))
-    return out
+    return out, len(union), total
 
 
 def timeline_svg(snaps: list, width: int = 640, height: int = 160) -> Markup:

@@ -308,7 +308,11 @@ def get_snapshot(region: Region, snapshot_id: int) -> Snapshot:
 
 
 def snapshots(region: Region) -> list[Snapshot]:
+    """The region's snapshots, oldest first, without their bundles (read when one is used:
+    a national bundle is about 14 MB of JSON, and the list, the status poll and the
+    comparison's choices need only names, dates and figures)."""
     return list(db.session.scalars(sa.select(Snapshot).filter_by(region_id=region.id)
+                                   .options(sa.orm.defer(Snapshot.bundle))
                                    .order_by(Snapshot.date, Snapshot.id)))
 
 
