@@ -1,5 +1,5 @@
-"""The rules list, the regions side by side and the saved states ("Stände", their list and
-their comparison) in real Chromium: on a phone (390 px) neither the page nor a table in it
+"""The rules list, the regions side by side, the saved states ("Stände", their list and
+their comparison) and the survey rounds in real Chromium: on a phone (390 px) neither the page nor a table in it
 scrolls sideways (each row is a card of labelled lines); on a wide screen (1,400 px) they
 stay tables."""
 
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from collab.extensions import db
 
 from .test_form_chart_layout import _ballot
+from .test_survey_form import _open_survey
 
 pytestmark = pytest.mark.browser
 
@@ -56,13 +57,15 @@ def _snapshot(app) -> int:
 @pytest.mark.parametrize("width", [390, 1400])
 @pytest.mark.parametrize("path", ["/regions/swf5/rules", "/regions/compare",
                                   "/regions/swf5/snapshots",
-                                  "/regions/swf5/snapshots/compare?a={snap}&b=today"])
+                                  "/regions/swf5/snapshots/compare?a={snap}&b=today",
+                                  "/regions/swf5/surveys"])
 def test_tables_read_without_sideways_scrolling(width, path, signed_in, live_server):
     """QA: at 390 px these tables scrolled sideways (the rules list 500 px wide, the states
     983 px). On a phone the page is no wider than the window and no table scrolls in its
     box: each row is a card whose lines name their column; on a wide screen the tables
     keep their columns."""
     _ballot(live_server.app)  # a rule in ballot: its line counts the votes
+    _open_survey(live_server.app)  # a survey round: its row leads to the answer
     url = live_server.url + path.format(snap=_snapshot(live_server.app))
     page = signed_in("koordination", phone=width == 390)
     page.goto(url)
