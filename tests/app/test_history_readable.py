@@ -104,7 +104,7 @@ def test_the_log_and_the_undo_preview_use_labels_values_and_local_dates(app, api
     assert closes.isoformat() not in text
     undo_row = next(row for row in re.findall(r"<tr>.*?</tr>", log, flags=re.S)
                     if "Änderung rückgängig gemacht" in row)
-    cells = [text_of_html(c).strip() for c in re.findall(r"<td>(.*?)</td>", undo_row, re.S)]
+    cells = [text_of_html(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", undo_row, re.S)]
     assert cells[3] and not cells[3].isdigit(), cells  # the actor, not the entry's id
     assert "Rückgängig gemacht: Akteur geändert vom" in cells[4]
     browser.post("/lang/en", {"next": "/"}, csrf_from=f"{R}/activity")
@@ -171,7 +171,7 @@ def test_a_snapshot_saved_before_the_brokerage_was_kept_says_so(app, api, as_use
 
 def _log_rows(browser, query: str = "") -> list[list[str]]:
     log = browser.get(f"{R}/activity{query}").get_data(as_text=True)
-    return [[text_of_html(c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    return [[text_of_html(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
             for row in re.findall(r"<tr>(.*?)</tr>", log, flags=re.S)[1:]]
 
 

@@ -1,5 +1,5 @@
 """The rules list, the regions side by side, the saved states ("Stände", their list and
-their comparison) and the survey rounds in real Chromium: on a phone (390 px) neither the page nor a table in it
+their comparison), the survey rounds and the activity log in real Chromium: on a phone (390 px) neither the page nor a table in it
 scrolls sideways (each row is a card of labelled lines); on a wide screen (1,400 px) they
 stay tables."""
 
@@ -58,7 +58,7 @@ def _snapshot(app) -> int:
 @pytest.mark.parametrize("path", ["/regions/swf5/rules", "/regions/compare",
                                   "/regions/swf5/snapshots",
                                   "/regions/swf5/snapshots/compare?a={snap}&b=today",
-                                  "/regions/swf5/surveys"])
+                                  "/regions/swf5/surveys", "/regions/swf5/activity"])
 def test_tables_read_without_sideways_scrolling(width, path, signed_in, live_server):
     """QA: at 390 px these tables scrolled sideways (the rules list 500 px wide, the states
     983 px). On a phone the page is no wider than the window and no table scrolls in its
