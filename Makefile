@@ -74,7 +74,8 @@ lock:
 	rm -rf .lock-venv
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 \
+	  --no-location --sort-output \
 	  -o translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
 	$(BIN)/pybabel compile -d translations --statistics

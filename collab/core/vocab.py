@@ -1,7 +1,8 @@
 """The domain's enumerations, each value with its German label (translatable)."""
 
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_babel.speaklater import LazyString
 
 MUNICIPALITY_KINDS = {
@@ -95,11 +96,13 @@ TIE_KINDS = {
 #: Tie kinds whose direction matters (source acts on target).
 DIRECTED_TIE_KINDS = frozenset({"mandate", "reporting", "advice", "funding", "knowledge_transfer"})
 
+#: "angenommen" is a word of two meanings: here an assumption (English "assumed"), in
+#: :data:`REQUEST_STATUSES` a request granted ("approved"); a message context tells them apart
 PROVENANCES = {
     "documented": _l("dokumentiert"),
     "self_reported": _l("selbst gemeldet"),
     "confirmed": _l("bestätigt"),
-    "assumed": _l("angenommen"),
+    "assumed": _lp("provenance", "angenommen"),
 }
 
 JOINED_BY = {
@@ -192,7 +195,7 @@ RULE_STATUSES = {
 
 REQUEST_STATUSES = {
     "pending": _l("offen"),
-    "approved": _l("angenommen"),
+    "approved": _lp("request status", "angenommen"),
     "declined": _l("abgelehnt"),
 }
 
@@ -262,8 +265,11 @@ def label_in(translations, vocabulary: dict, value) -> str:
     found = vocabulary.get(value)
     if found is None:
         return "" if value is None else str(value)
-    if type(found) is LazyString and found._func is gettext and not found._kwargs:
-        return translations.ugettext(*found._args)
+    if type(found) is LazyString and not found._kwargs:
+        if found._func is gettext:
+            return translations.ugettext(*found._args)
+        if found._func is pgettext:
+            return translations.upgettext(*found._args)
     return str(found)
 
 #: roles a municipality may ask for when it joins an initiative (the lead is agreed, not asked)

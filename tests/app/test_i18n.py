@@ -2,31 +2,45 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
+import pytest
+import sqlalchemy as sa
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from collab.core.models import Municipality, ReuseRequest, Solution
+from collab.extensions import db
+
 from ..conftest import ROOT
 
+R = "/regions/swf5"
 CATALOGUE = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 METHODS = [("collab/**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+#: the keywords of `make translations` (a context comes first in pgettext's arguments)
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+            "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3),
+            "_lp": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 
 
-def _source_messages() -> set[str]:
+def _source_messages() -> set[tuple[str | None, str]]:
+    """(context, message) of every marked string (context None without one)."""
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
             str(ROOT), METHODS, keywords=KEYWORDS):
-        found.add(message[0] if isinstance(message, tuple) else message)
+        found.add((context, message[0] if isinstance(message, tuple) else message))
     return found
 
 
 def test_every_marked_string_has_an_english_translation():
-    """`make translations` has been run and the English catalogue covers every string."""
+    """`make translations` has been run and the English catalogue covers every string, each
+    message context on its own (pgettext: one German word, two meanings)."""
     with CATALOGUE.open("rb") as f:
         catalogue = read_po(f)
-    translated = {m.id[0] if isinstance(m.id, tuple) else m.id
+    translated = {(m.context, m.id[0] if isinstance(m.id, tuple) else m.id)
                   for m in catalogue if m.id and m.string and not m.fuzzy}
-    missing = sorted(_source_messages() - translated)
+    missing = sorted(_source_messages() - translated, key=lambda x: (x[1], x[0] or ""))
     assert not missing, f"{len(missing)} strings without English translation: {missing[:20]}"
 
 
@@ -91,3 +105,45 @@ def test_switching_language_after_a_form_error_returns_to_a_page(as_user):
     assert kept.headers["Location"].endswith("/regions/swf5/actors?page=2")
     away = olpe.post("/lang/de", {"next": "//evil.example/x"}, csrf_from="/regions/swf5")
     assert "evil.example" not in away.headers["Location"]
+
+
+def _pdftext(data: bytes, tmp_path) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_a_word_of_two_meanings_reads_as_meant_in_english(app, api, as_user, tmp_path):
+    """"angenommen" as a provenance is an assumption ("assumed"), as the status of a request
+    a granted one ("approved"); "Stand" heads a status column ("Status") and an open
+    ballot's tally ("So far"). The English pages and PDF report say each as it is meant."""
+    olpe = as_user("olpe")
+    olpe.post("/lang/en", {"next": "/"})
+    actor = olpe.get(f"{R}/actors/olpe-digital").get_data(as_text=True)
+    assert "prov-assumed\">assumed</span>" in actor and "accepted" not in actor
+    report = _pdftext(olpe.get(f"{R}/report.pdf").get_data(), tmp_path)
+    provenance = " ".join(report.split("Provenance of the records:")[1].split()[:12])
+    assert "assumed" in provenance and "accepted" not in report, provenance
+
+    with app.app_context():  # Olpe's request for the Dorf-Dashboards, granted
+        db.session.add(ReuseRequest(
+            solution=db.session.scalar(sa.select(Solution).filter_by(key="dorf-dashboards")),
+            municipality=db.session.scalar(sa.select(Municipality).filter_by(key="olpe")),
+            status="approved"))
+        db.session.commit()
+        db.session.remove()
+    requests = olpe.get(f"{R}/solutions/dorf-dashboards").get_data(
+        as_text=True).split('id="nachnutzung"')[1]
+    assert "Olpe – approved" in requests and "assumed" not in requests
+
+    rule_id = api("olpe").post(f"{R}/rules", {"title": "Jour fixe",
+                                              "text": "Einmal im Monat."}).get_json()["id"]
+    assert api("koordination").post(f"{R}/rules/{rule_id}/ballot",
+                                    {"closes_at": "2099-06-30T18:00"}).status_code == 200
+    assert api("olpe").post(f"{R}/rules/{rule_id}/votes", {"vote": "yes"}).status_code == 201
+    ballot = olpe.get(f"{R}/rules/{rule_id}").get_data(as_text=True)
+    assert "<strong>So far:</strong> 1 yes" in ballot and "Stage" not in ballot
+    rules = olpe.get(f"{R}/rules").get_data(as_text=True)
+    assert "<th>Status</th>" in rules and "Stage" not in rules
