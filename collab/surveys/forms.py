@@ -4,6 +4,8 @@ by others) are read from the request by :func:`answer_from_form`; what is valid 
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -41,6 +43,52 @@ def partner_rows(form, count: int) -> list[dict]:
     """The partner rows as posted (all fields as strings)."""
     return [{name: (form.get(f"p-{n}-{name}") or "").strip() for name in PARTNER_FIELDS}
             for n in range(count)]
+
+
+def document_rows(rows: list[dict]) -> list[int]:
+    """The row of each partner the document of :func:`answer_from_form` names (empty rows
+    are left out of it), so that a problem of ``partners[n]`` marks its row."""
+    return [n for n, row in enumerate(rows) if row["actor"] or row["new_name"]]
+
+
+#: a partner row's fields in the order the row shows them
+ROW_FIELDS = ("from", "actor", "new_name", "kind", "frequency", "trust", "value")
+#: the field of a partner row that shows a problem of ``partners[n].<name>…`` (its input's
+#: name ``p-<row>-<field>``); the partner's for the rest
+PROBLEM_FIELDS = {"from": "from", "new": "new_name", "kind": "kind", "frequency": "frequency",
+                  "trust": "trust", "value": "value"}
+
+
+def problem_place(problem: Problem, rows: list[dict]) -> tuple[int, str] | None:
+    """The row and field (:data:`PROBLEM_FIELDS`) that show a problem of a partner
+    (``partners[n]…``, ``n`` counting the document's partners), else None."""
+    match = re.match(r"partners\[(\d+)\]\.?([a-z_]*)", problem.field or "")
+    at = document_rows(rows)
+    if match is None or int(match.group(1)) >= len(at):
+        return None
+    return at[int(match.group(1))], PROBLEM_FIELDS.get(match.group(2), "actor")
+
+
+def problems_shown(problems: list[Problem], rows: list[dict]) -> dict:
+    """Where the answer form shows ``problems``: ``rows``, a partner's by its row and field
+    (:func:`problem_place`); ``partners``, those of the partners as a whole (the caps), at
+    the partner section; ``listed``, each as ``(message, anchor)`` for the list at the top
+    (anchor None for one shown only there); ``focus``, the id of what the page focuses: the
+    partner section's problems, else the first marked field."""
+    at_rows: dict[int, dict[str, list[str]]] = {}
+    listed: list[tuple[str, str | None]] = []
+    for problem in problems:
+        place = problem_place(problem, rows)
+        if place is not None:
+            at_rows.setdefault(place[0], {}).setdefault(place[1], []).append(problem.message)
+        listed.append((problem.message, "#survey-partner-problems" if problem.field ==
+                       "partners" else f"#p-{place[0]}-{place[1]}" if place else None))
+    partners = [p.message for p in problems if p.field == "partners"]
+    focus = "survey-partner-problems" if partners else None
+    if focus is None and at_rows:
+        first = min(at_rows)
+        focus = f"p-{first}-" + next(f for f in ROW_FIELDS if f in at_rows[first])
+    return {"rows": at_rows, "partners": partners, "listed": listed, "focus": focus}
 
 
 def actor_keys(actors, typed: str) -> list[str]:

@@ -108,6 +108,7 @@ def _answer_context(region, survey, municipality):
             "pending": pending,
             "known": survey_services.known_ties(region, survey, municipality, pending),
             "new_left": survey_services.new_partners_left(survey, municipality),
+            "max_partners": survey_services.MAX_PARTNERS,
             "max_new": survey_services.MAX_NEW_PARTNERS,
             "max_new_round": survey_services.MAX_NEW_PARTNERS_PER_ROUND}
 
@@ -144,9 +145,6 @@ def answer(slug: str, survey_id: int):
     context = _answer_context(region, survey, municipality)
     form = survey_forms.SurveyAnswerForm()
     answered = (response.answer or {}).get("partners", []) if response else []
-    count = len(answered) + survey_forms.BLANK_ROWS
-    if request.method == "POST":
-        count = min(max(request.form.get("rows", 0, type=int), 1), survey_forms.MAX_ROWS)
     shown = survey_forms.partner_labels([(a.key, a.name) for a in context["actors"]])
     # a saved partner's full name below its field, which is too narrow for most names, and
     # a known partner's (with its municipality, unless its name says it already: "Gemeinde
@@ -154,12 +152,21 @@ def answer(slug: str, survey_id: int):
     named = {a.key: f"{a.name} ({a.municipality.name})"
              if a.municipality and a.municipality.name.split(" (")[0] not in a.name
              else a.name for a in context["actors"]}
-    rows = survey_forms.partner_rows(request.form, count) if request.method == "POST" else [
-        {"from": p["from"], "actor": shown.get(p["actor"], p["actor"]), "new_name": "",
-         "new_type": "", "new_level": "", "kind": p["kind"], "frequency": p["frequency"],
-         "trust": str(p.get("trust") or ""), "value": str(p.get("value") or ""),
-         "saved": named.get(p["actor"], p["actor"])}
-        for p in answered] + survey_forms.partner_rows({}, survey_forms.BLANK_ROWS)
+    dropped = 0
+    if request.method == "POST":
+        count = min(max(request.form.get("rows", 0, type=int), 1), survey_forms.MAX_ROWS)
+        rows = survey_forms.partner_rows(request.form, count)
+    else:
+        # a saved partner (or unit) the coordination deleted since drops out of the form,
+        # which would otherwise offer its key and be refused for it when sent again
+        units = {a.key for a in context["own"]}
+        kept = [p for p in answered if p["actor"] in named and p["from"] in units]
+        dropped = len(answered) - len(kept)
+        rows = [{"from": p["from"], "actor": shown[p["actor"]], "new_name": "",
+                 "new_type": "", "new_level": "", "kind": p["kind"],
+                 "frequency": p["frequency"], "trust": str(p.get("trust") or ""),
+                 "value": str(p.get("value") or ""), "saved": named[p["actor"]]}
+                for p in kept] + survey_forms.partner_rows({}, survey_forms.BLANK_ROWS)
     levels = {a.key: a.level for a in context["own"]}
     if request.method == "POST":
         levels.update({k: request.form.get(f"unit-{k}", v) for k, v in levels.items()})
@@ -176,8 +183,8 @@ def answer(slug: str, survey_id: int):
             try:
                 if problems:
                     raise ValidationError(problems)
-                survey_services.submit_response(region, survey, municipality, document,
-                                                current_user)
+                response = survey_services.submit_response(region, survey, municipality,
+                                                           document, current_user)
             except ValidationError as exc:
                 problems = exc.problems
                 flash(_("Bitte prüfen Sie die markierten Angaben; es wurde nichts "
@@ -191,11 +198,15 @@ def answer(slug: str, survey_id: int):
                 status = 503
             else:
                 flash(_("Vielen Dank: Ihre Antwort ist gespeichert."), "success")
+                for item in response.changes:
+                    if item["action"] == "actor.match":
+                        flash(item["summary"], "info")
                 return redirect(url_for(".answer", slug=slug, survey_id=survey.id))
     if problems:
         status = 422
     return render_template("surveys/answer.html", region=region, survey=survey,
                            municipality=municipality, form=form, rows=rows, levels=levels,
                            problems=problems, response=response, shown=shown, named=named,
-                           frequencies=vocab.FREQUENCIES, **context), status
+                           marked=survey_forms.problems_shown(problems, rows),
+                           dropped=dropped, frequencies=vocab.FREQUENCIES, **context), status
 

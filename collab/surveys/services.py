@@ -6,12 +6,16 @@ both ends becomes ``confirmed``.
 A member's answer never changes another municipality's records: it corrects its own units,
 adds a new partner as an external partner (an actor of no municipality, as a regional body:
 it never fills a level of the answering municipality), and every tie it reports has one of
-its own units at one end. A partner in another municipality gets a self-reported tie, which
-that municipality confirms or rejects in its own answer (``confirm``/``reject``)."""
+its own units at one end. A new partner the region already has under a name that differs
+only in spelling or legal form is linked to that actor instead (:func:`comparable_name`).
+A partner in another municipality gets a self-reported tie, which that municipality confirms
+or rejects in its own answer (``confirm``/``reject``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,6 +51,7 @@ CHANGE_LABELS = {
     "tie.update": _l("Verbindung aktualisiert"),
     "tie.confirm": _l("Verbindung bestätigt"),
     "tie.reject": _l("Verbindung abgelehnt"),
+    "actor.match": _l("zugeordneter Partner"),
 }
 
 #: the answer's parts: anything else in the document is refused
@@ -66,6 +71,46 @@ MAX_NEW_PARTNERS_PER_ROUND = 100
 #: the sector of a new partner that names none, by its type (public for the others)
 SECTOR_OF_TYPE = {"business": "business", "association": "civil_society",
                   "topic_sponsor": "civil_society", "research": "science"}
+
+
+#: legal forms a name may end in, as :func:`comparable_name` splits them into words; they
+#: are left out when names are compared ("Südwestfalen Agentur GmbH" is "Südwestfalen
+#: Agentur"), longest first
+LEGAL_FORMS = sorted([("gmbh",), ("g", "m", "b", "h"), ("ggmbh",), ("mbh",), ("ev",),
+                      ("e", "v"), ("eg",), ("e", "g"), ("ag",), ("kg",), ("co", "kg"),
+                      ("aoer",), ("a", "oe", "r"), ("ug",), ("ug", "haftungsbeschraenkt")],
+                     key=len, reverse=True)
+
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def comparable_name(name: str) -> str:
+    """What two names of one organisation have in common: case, umlauts (``ä``/``ae``),
+    accents, spaces, hyphens and punctuation, and a legal form at the end ignored. Words are
+    joined without a space, except two numbers ("Verein 1 10" is not "Verein 11 0"). A name
+    that is only a legal form keeps it.
+
+    >>> comparable_name("Südwestfalen Agentur GmbH") == comparable_name("suedwestfalen agentur")
+    True
+    >>> comparable_name(" Südwestfalen-IT ") == comparable_name("Südwestfalen IT")
+    True
+    >>> comparable_name("Heimatverein Olpe e. V."), comparable_name("Netz GmbH & Co. KG")
+    ('heimatvereinolpe', 'netz')
+    """
+    text = unicodedata.normalize("NFKD", (name or "").casefold().translate(_SPELLED_OUT))
+    words = re.findall(r"[^\W_]+", "".join(c for c in text if not unicodedata.combining(c)))
+    stripped = True
+    while stripped:
+        stripped = False
+        for form in LEGAL_FORMS:
+            if len(words) > len(form) and tuple(words[-len(form):]) == form:
+                words, stripped = words[:-len(form)], True
+                break
+    joined = ""
+    for word in words:
+        apart = joined[-1:].isdigit() and word[0].isdigit()
+        joined += (" " if apart else "") + word
+    return joined
 
 
 def today():
@@ -353,13 +398,55 @@ def _as_list(raw: dict, name: str) -> list:
 
 
 def _check_size(partners: list) -> None:
-    """Refuse an answer naming more than :data:`MAX_PARTNERS` partners, or more than
-    :data:`MAX_NEW_PARTNERS` new ones, before anything in it is looked up (422)."""
+    """Refuse an answer naming more than :data:`MAX_PARTNERS` partners before anything in it
+    is looked up (422)."""
     if len(partners) > MAX_PARTNERS:
         raise ValidationError([Problem("partners", _(
             "Partner: Eine Antwort nennt höchstens %(n)d Partner; diese nennt %(m)d.",
             n=MAX_PARTNERS, m=len(partners)))])
-    new = sum(1 for item in partners if isinstance(item, dict) and item.get("new") is not None)
+
+
+def _new_partners(checked: dict) -> set[str]:
+    """The new partners a checked answer still creates once :func:`_match_new_partners`
+    linked those the region has: one per comparable name."""
+    return {p["same"] for p in checked["partners"] if p["actor"] is None}
+
+
+def _match_new_partners(region: Region, checked: dict) -> None:
+    """Link each new partner of a checked answer whose name an actor of the region bears
+    (after :func:`comparable_name`: "Südwestfalen Agentur" is "Südwestfalen Agentur GmbH")
+    to that actor instead of creating it again; ``matched`` keeps the name typed. New
+    partners of the answer with one comparable name become one (``same``). Then refuse
+    (422) a name several actors bear (unless exactly one bears it as typed), a unit named
+    as its own partner, and more than :data:`MAX_NEW_PARTNERS` new partners, which count
+    only those still created. Called with the region locked, so an actor another answer
+    created a moment ago is found."""
+    bearers: dict[str, list[tuple[int, str, str]]] = {}
+    for actor_id, key, name in db.session.execute(sa.select(
+            Actor.id, Actor.key, Actor.name).where(Actor.region_id == region.id)):
+        bearers.setdefault(comparable_name(name), []).append((actor_id, key, name))
+    problems: list[Problem] = []
+    for n, p in enumerate(checked["partners"]):
+        if p["actor"] is not None:
+            continue
+        typed = p["new"]["name"].strip()
+        p["same"] = comparable_name(typed) or typed
+        found = bearers.get(p["same"], [])
+        if len(found) > 1:
+            found = [b for b in found if b[2].strip().casefold() == typed.casefold()] or found
+        if len(found) > 1:
+            problems.append(Problem(f"partners[{n}].new.name", _(
+                "Partner: „%(n)s“ ist schon mehrfach erfasst (%(k)s); bitte wählen Sie einen "
+                "davon in der Spalte „Partner“.", n=typed,
+                k="; ".join(f"{name} – {key}" for _id, key, name in found))))
+        elif found:
+            actor = db.session.get(Actor, found[0][0])
+            if actor.id == p["from"].id:
+                problems.append(Problem(f"partners[{n}].new.name", _(
+                    "Partner: Eine Einheit ist nicht ihr eigener Partner.")))
+            p["actor"], p["matched"] = actor, typed
+    raise_if(problems)
+    new = len(_new_partners(checked))
     if new > MAX_NEW_PARTNERS:
         raise ValidationError([Problem("partners", _(
             "Partner: Eine Antwort legt höchstens %(n)d neue Partner an; diese nennt %(m)d. "
@@ -373,7 +460,7 @@ def _check_round_cap(survey: Survey, municipality: Municipality, checked: dict) 
     remain); else the keys of those created so far. Called with the region locked, so two
     answers of one municipality at once take turns and the second counts the first's."""
     created = created_in_round(survey, municipality)
-    new = sum(1 for p in checked["partners"] if p["actor"] is None)
+    new = len(_new_partners(checked))
     left = max(0, MAX_NEW_PARTNERS_PER_ROUND - len(created))
     if new > left:
         raise ValidationError([Problem("partners", _(
@@ -497,7 +584,8 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
                     user: User | None) -> SurveyResponse:
     """Take ``municipality``'s answer to ``survey`` (a second answer replaces the first; what
     it created stays, and counts against :data:`MAX_NEW_PARTNERS_PER_ROUND`). Every part is
-    checked before anything is written."""
+    checked before anything is written. A new partner the region already has is linked to
+    that actor, and the answer's changes say so (``actor.match``)."""
     require(perm.can_answer_survey(user, region, municipality))
     if survey.region_id != region.id or not db.session.scalar(
             sa.select(RegionMembership.id).filter_by(region_id=region.id,
@@ -517,6 +605,7 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
                 _("Netzwerkbefragung %(n)d: Antwort von %(m)s", n=survey.id,
                   m=municipality.name), data=False):
         lock(region)  # answers at once take turns: each counts what the others created
+        _match_new_partners(region, checked)
         created = _check_round_cap(survey, municipality, checked)
         response = _apply_answer(region, survey, municipality, checked, reference, created,
                                  user)
@@ -524,6 +613,14 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
             survey_url(region, survey), SURVEY_KINDS,
             notifications.accounts(region, roles=("member",), municipality_ids=[municipality.id]))
     return response
+
+
+def _matched(typed: str, actor: Actor) -> str:
+    """What an answer is told of a new partner it named that ``actor`` already is."""
+    if typed.strip() == actor.name.strip():
+        return _("„%(a)s“ ist bereits erfasst und wurde zugeordnet.", a=actor.name)
+    return _("„%(n)s“ ist bereits als „%(a)s“ erfasst und wurde zugeordnet.", n=typed.strip(),
+             a=actor.name)
 
 
 def _apply_answer(region: Region, survey: Survey, municipality: Municipality, checked: dict,
@@ -548,12 +645,20 @@ def _apply_answer(region: Region, survey: Survey, municipality: Municipality, ch
                                                  "source": reference}, user)
             note("actor.update", actor.key, _("%(a)s: bestätigt", a=actor.name))
     answered = []
+    made: dict[str, Actor] = {}  # the new partners created, by comparable name
     for p in checked["partners"]:
         partner = p["actor"]
-        if partner is None:
-            partner = _add_partner(region, municipality, p["new"], reference, user)
+        if partner is None and p["same"] in made:
+            partner = made[p["same"]]
+            if p["new"]["name"].strip() != partner.name:
+                note("actor.match", partner.key, _matched(p["new"]["name"], partner))
+        elif partner is None:
+            partner = made[p["same"]] = _add_partner(region, municipality, p["new"],
+                                                     reference, user)
             note("actor.create", partner.key, partner.name)
             created.append(partner.key)
+        elif p.get("matched"):
+            note("actor.match", partner.key, _matched(p["matched"], partner))
         own = p["from"]
         fields = {"weight": vocab.FREQUENCY_WEIGHT[p["frequency"]], "trust": p["trust"],
                   "value": p["value"]}
