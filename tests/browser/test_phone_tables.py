@@ -1,7 +1,7 @@
 """The rules list, the regions side by side, the saved states ("Stände", their list and
-their comparison), the survey rounds and the activity log in real Chromium: on a phone (390 px) neither the page nor a table in it
-scrolls sideways (each row is a card of labelled lines); on a wide screen (1,400 px) they
-stay tables."""
+their comparison), the survey rounds and the activity log in real Chromium: on a phone
+(390 px) neither the page nor a table in it scrolls sideways (each row is a card of
+labelled lines); on a wide screen (1,400 px) they stay tables."""
 
 from __future__ import annotations
 
