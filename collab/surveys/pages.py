@@ -3,6 +3,8 @@ member municipality answers its form."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,14 +13,19 @@ from flask_login import current_user, login_required
 from collab.core import permissions as perm
 from collab.core import vocab
 from collab.core.forms import EmptyForm, show_problems
+from collab.core.localtime import local_today
 from collab.core.models import Actor
 from collab.core.store import Busy, Conflict
 from collab.core.validation import Problem, ValidationError
+from collab.core.web import select_locale
 from collab.extensions import db
 from collab.surveys import forms as survey_forms
 from collab.surveys import services as survey_services
 
 bp = Blueprint("surveys", __name__, url_prefix="/regions")
+
+#: a new round's answering time the form suggests, in days
+ANSWER_DAYS = 21
 
 
 @bp.before_request
@@ -45,6 +52,10 @@ def index(slug: str):
         else:
             flash(_("Die Netzwerkbefragung ist gestartet."), "success")
             return redirect(url_for(".detail", slug=slug, survey_id=survey.id))
+    if form is not None and not form.is_submitted():  # a sensible default: three weeks
+        closes = local_today() + dt.timedelta(days=ANSWER_DAYS)
+        form.closes_at.data = (closes.strftime("%d.%m.%Y") if select_locale() == "de"
+                               else closes.isoformat())  # both are read back
     own = perm.own_membership(current_user, region)
     rounds = survey_services.surveys(region)
     return render_template("surveys/index.html", region=region, form=form, surveys=rounds,

@@ -517,3 +517,17 @@ def test_a_municipality_without_ties_sees_no_known_list(app, api, as_user, runne
     page = as_user("wenden").get(f"/regions/swf5/surveys/{survey}/answer")
     assert page.status_code == 200
     assert 'id="survey-known"' not in page.get_data(as_text=True)
+
+
+def test_a_new_round_suggests_three_weeks_to_answer(as_user, today):
+    """The coordinator's form proposes a closing day three weeks ahead (it was empty, and
+    'Befragung starten' first answered 'Angabe fehlt'); starting with it opens the round."""
+    import datetime as dt
+
+    coordinator = as_user("koordination")
+    page = coordinator.get("/regions/swf5/surveys").get_data(as_text=True)
+    closes = today + dt.timedelta(days=21)
+    assert f'value="{closes:%d.%m.%Y}"' in page
+    started = coordinator.post("/regions/swf5/surveys", {"closes_at": f"{closes:%d.%m.%Y}"},
+                               csrf_from="/regions/swf5/surveys")
+    assert started.status_code == 302, started.get_data(as_text=True)[:500]
