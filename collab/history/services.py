@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 import graphs
 from collab.activity import summaries
 from collab.core import permissions as perm
-from collab.core import store, validation
+from collab.core import store, validation, vocab
 from collab.core.localtime import local_today, to_local
 from collab.core.models import (
     Activity,
@@ -550,9 +550,14 @@ def undo(region: Region, activity: Activity, user: User | None) -> dict[str, Any
 # --- comparison -------------------------------------------------------------------------------
 
 
-def _label(section: str, record: dict) -> str:
+def _label(section: str, record: dict, names: dict | None = None) -> str:
+    """A record as the comparison lists it: by name; a tie by its ends' names and its kind
+    in the reader's language ("Stadt Olpe → Südwestfalen Agentur GmbH (Kooperation)")."""
+    names = names or {}
     if section == "ties":
-        return f"{record.get('source')} → {record.get('target')} ({record.get('kind')})"
+        source, target = record.get("source"), record.get("target")
+        return (f"{names.get(source, source)} → {names.get(target, target)} "
+                f"({vocab.label(vocab.TIE_KINDS, record.get('kind'))})")
     return str(record.get("name") or record.get("key"))
 
 
@@ -578,13 +583,16 @@ def compare(old: dict, new: dict, old_summary: dict | None,
     while its figures are being computed: its figures are None, its ranking empty, and the
     gaps opened and closed None (unknown) until both are there."""
     sections = {}
+    names = {r["key"]: r.get("name") or r["key"] for state in (old, new)
+             for section in ("municipalities", "actors", "initiatives")
+             for r in state.get(section, [])}
     for section in ("municipalities", "actors", "initiatives", "ties"):
         a = {r["key"]: r for r in old.get(section, [])}
         b = {r["key"]: r for r in new.get(section, [])}
         sections[section] = {
-            "added": [_label(section, b[k]) for k in sorted(b.keys() - a.keys())],
-            "removed": [_label(section, a[k]) for k in sorted(a.keys() - b.keys())],
-            "changed": [_label(section, b[k]) for k in sorted(a.keys() & b.keys())
+            "added": [_label(section, b[k], names) for k in sorted(b.keys() - a.keys())],
+            "removed": [_label(section, a[k], names) for k in sorted(a.keys() - b.keys())],
+            "changed": [_label(section, b[k], names) for k in sorted(a.keys() & b.keys())
                         if a[k] != b[k]]}
     empty: dict[str, Any] = {"figures": {}, "taktgeber": [], "gaps": []}
     old_known, new_known = old_summary or empty, new_summary or empty

@@ -257,3 +257,16 @@ def test_names_of_every_kind_of_reference_at_once(app):
     assert changes["Initiativen"] == ("Smarte vernetzte Mobilität",
                                       "Smarte vernetzte Mobilität, LoRaWAN-/IoT-Konzept")
     assert changes["Nutzung durch Kommunen"] == ("Olpe", "Olpe, Soest")
+
+
+def test_the_comparison_names_a_ties_ends_and_its_kind(api, as_user):
+    """QA: a tie that went read "olpe-bm → olpe-testpartner-b-50 (cooperation)"; it reads
+    with the names of its ends and its kind in the reader's language."""
+    sid = _snapshot_id(api, "Vor der neuen Verbindung")
+    koord = api("koordination")
+    made = koord.post(f"{R}/ties", {"source": "olpe-digital", "target": "swa", "kind": "advice"})
+    assert made.status_code == 201, made.get_json()
+    page = text_of(as_user("koordination").get(f"{R}/snapshots/compare?a={sid}&b=today"))
+    assert ("hinzugekommen (1): Smart-City-Projektleitung der Stadt Olpe → Südwestfalen "
+            "Agentur GmbH (Beratung)") in page, page[:3000]
+    assert "olpe-digital" not in page
