@@ -138,10 +138,10 @@ _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 
 def whatif_options(keys: dict[str, dict]) -> dict[str, list[tuple[str, str]]]:
     """The what-if select lists: kind -> (key, name) sorted by :func:`collation_key`."""
-    options: dict[str, list[tuple[str, str]]] = {
-        "municipalities": [], "actors": [], "initiatives": []}
+    options: dict[str, list[tuple[str, str]]] = {kind: [] for kind in reports.WHATIF_KINDS}
     for key, o in keys.items():
-        options[o["kind"]].append((key, o["name"]))
+        if o["kind"] in options:
+            options[o["kind"]].append((key, o["name"]))
     return {kind: sorted(items, key=lambda kn: (collation_key(kn[1]), kn[0]))
             for kind, items in options.items()}
 

@@ -29,6 +29,7 @@ from collab.core.localtime import local_today
 from collab.core.models import (
     Actor,
     AnalysisReport,
+    Format,
     Initiative,
     Municipality,
     Region,
@@ -196,11 +197,18 @@ def parse_lang(value: str | None) -> str:
     return value
 
 
-def directory(region: Region) -> dict[str, dict]:
-    """Every key of the region's graph -> ``{"kind", "name", "municipality"}``.
+#: the kinds of :func:`directory` a what-if may take away (a format is only a name there)
+WHATIF_KINDS = ("municipalities", "actors", "initiatives")
 
-    ``kind`` is the URL part of its detail page (municipalities, actors, initiatives);
-    bundle keys never repeat across the three kinds, so one dict holds them all.
+
+def directory(region: Region) -> dict[str, dict]:
+    """Every key the region's analysis may name -> ``{"kind", "name", "municipality"}``.
+
+    ``kind`` is the URL part of its detail page (municipalities, actors, initiatives,
+    formats): the nodes of the graph, and the formats a knowledge-transfer path may run
+    through. Node keys never repeat across the three node kinds, so one dict holds them
+    all; a format whose key is a node's is no channel of its own (as in
+    :mod:`graphs.transfer`) and is left out.
     """
     found: dict[str, dict] = {}
     for key, name in db.session.execute(
@@ -216,6 +224,10 @@ def directory(region: Region) -> dict[str, dict]:
             sa.select(Initiative.key, Initiative.name)
             .where(Initiative.region_id == region.id).order_by(Initiative.name)):
         found[key] = {"kind": "initiatives", "name": name, "municipality": None}
+    for key, name in db.session.execute(
+            sa.select(Format.key, Format.name)
+            .where(Format.region_id == region.id).order_by(Format.name)):
+        found.setdefault(key, {"kind": "formats", "name": name, "municipality": None})
     return found
 
 
@@ -226,7 +238,7 @@ def check_whatif(region: Region, without: str | None, taktgeber: str | None,
     of its actors, not the removed object and not an actor of a removed municipality."""
     keys = directory(region) if keys is None else keys
     problems = []
-    if without and without not in keys:
+    if without and keys.get(without, {}).get("kind") not in WHATIF_KINDS:
         problems.append(Problem("without", _(
             "„Ohne“: „%(k)s“ ist weder Kommune noch Akteur noch Initiative dieses Netzwerks.",
             k=without)))

@@ -4,6 +4,7 @@ links to the objects concerned, the role matrix, and the per-change report cache
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from markupsafe import escape
 
 import graphs
 from collab.analysis import reports
+
+from .test_pictures import _pdftext, needs_poppler
 
 R = "/regions/swf5"
 ROLES = ["anonymous", "gast", "olpe", "soest", "koordination"]
@@ -117,6 +120,7 @@ def test_whatif_on_page(as_user, api):
     ("taktgeber=olpe", "„Als Taktgeber“: „olpe“ ist kein Akteur dieses Netzwerks."),
     ("without=swa&taktgeber=swa", "Dieselbe Stelle kann nicht zugleich wegfallen"),
     ("without=olpe&taktgeber=olpe-digital", "gehört zu Olpe, die in diesem Szenario wegfällt"),
+    ("without=pl-arbeitsrunde", "„pl-arbeitsrunde“ ist weder Kommune noch Akteur noch Initiative"),
 ])
 def test_unknown_whatif_key_on_page(as_user, query, message):
     """A what-if key the network does not have gets a German message (422), not an error."""
@@ -125,6 +129,28 @@ def test_unknown_whatif_key_on_page(as_user, query, message):
     html = response.get_data(as_text=True)
     assert str(escape(message)) in html and 'role="alert"' in html
     assert "Taktgeber-Kandidaten" in html  # the rest of the analysis is still there
+
+
+@needs_poppler
+def test_transfer_names_every_stop_and_lists_each_broker_once(as_user, tmp_path):
+    """A format on a transfer path (pl-arbeitsrunde, "Arbeitsrunde der Projektleitungen") is
+    named and linked like the actors, marked as a format among the brokers, and listed
+    once; the PDF report and the Ratsvorlage name it too. It is no what-if choice."""
+    user = as_user("koordination")
+    html = user.get(f"{R}/analysis").get_data(as_text=True)
+    transfer = html[html.index('<section id="transfer">'):html.index('<section id="structure">')]
+    link = f'<a href="{R}/formats/pl-arbeitsrunde">Arbeitsrunde der Projektleitungen</a>'
+    assert f"<td>{link}</td>" in transfer
+    assert f"{link} (Format, " in transfer
+    assert 'class="key"' not in transfer and ">pl-arbeitsrunde<" not in transfer
+    for line in transfer.split("Wichtigste Vermittler:")[1:]:
+        brokers = re.findall(r'<a href="([^"]+)">', line.split("</p>")[0])
+        assert brokers and len(brokers) == len(set(brokers)), brokers
+    whatif = html[html.index('<select name="without">'):]
+    assert 'value="pl-arbeitsrunde"' not in whatif.split("</select>")[0]
+    for path in (f"{R}/report.pdf", f"{R}/municipalities/olpe/report.pdf"):
+        text = _pdftext(user.get(path).get_data(), tmp_path)
+        assert "Arbeitsrunde der Projektleitungen" in text and "pl-arbeitsrunde" not in text
 
 
 # --- command line -----------------------------------------------------------------------------
