@@ -110,17 +110,27 @@ def require_login():
     """The analysis is for every signed-in account (viewer and up)."""
 
 
+#: decimals of a density wherever the analysis shows one (:func:`_figure`; 0,042: a sparse
+#: network needs three)
+DENSITY_DIGITS = 3
+
+
 def _num(value, digits: int = 2) -> str:
     return format_decimal(value, format="0." + "0" * digits) if digits else \
         format_decimal(value, format="0")
 
 
-def _figure(value) -> str:
-    """A key figure in the interface language's notation: counts as they are, shares and
-    densities with up to four decimals ("0,0452" in German, "0.0452" in English)."""
-    if isinstance(value, int):
-        return format_decimal(value)
-    return format_decimal(value, format="#,##0.####")
+def _figure(key: str, value) -> str:
+    """The summary's figure ``key`` in the interface language's notation, as the overview
+    shows it: a share as a percentage ("96 %"), a density with three decimals ("0,042" in
+    German, "0.042" in English), a count as it is."""
+    if value is None:
+        return "–"
+    if key.endswith("_share"):
+        return _pct(value)
+    if key.endswith("density"):
+        return _num(value, DENSITY_DIGITS)
+    return format_decimal(value)
 
 
 def collation_key(name: str) -> str:

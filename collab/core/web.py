@@ -227,7 +227,7 @@ def init_app(app: Flask) -> None:
             return ""
         if decimals is None:
             return format_decimal(value)
-        return format_decimal(value, format="#,##0." + "0" * decimals, decimal_quantization=True)
+        return format_decimal(value, format="#,##0." + "0" * decimals if decimals else "#,##0")
 
     @app.template_filter("labels")
     def labels(values, vocabulary) -> str:

@@ -409,9 +409,31 @@ def test_whatif_lists_only_real_changes_and_formats_figures_by_language(as_user,
     assert f"Bei {whatif['gaps_reworded']} weiteren Lücken ändert sich nur der Vorschlag" in html
     line = html[html.index("Kennzahlen:"):].split("</p>")[0]
     density = whatif["summary_changes"]["density"]
-    assert f"{density[0]:.4f}".rstrip("0").replace(".", ",") in line
+    assert f"{density[0]:.3f} → {density[1]:.3f}".replace(".", ",") in line
     assert not any(ch.isdigit() and line[i + 1:i + 2] == "." and line[i + 2:i + 3].isdigit()
                    for i, ch in enumerate(line))
+
+
+@pytest.mark.parametrize("lang,lead,point,percent", [("de", "Kennzahlen:", ",", "\xa0%"),
+                                                     ("en", "Metrics:", ".", "%")])
+def test_whatif_figures_read_as_the_overview_does(as_user, api, lang, lead, point, percent):
+    """"Ohne menden-cdo" in either language: densities with three decimals and the share
+    of the largest part as a percentage, as the overview above them (the scenario's) has
+    them."""
+    changes = api("gast").get(f"{R}/analysis?without=menden-cdo").get_json()[
+        "whatif"]["summary_changes"]
+    assert {"density", "municipality_density", "main_component_share"} <= set(changes)
+    user = as_user("gast")
+    user.post(f"/lang/{lang}", {"next": "/"})
+    html = user.get(f"{R}/analysis?without=menden-cdo").get_data(as_text=True)
+    overview = html[html.index('<dl class="facts">'):].split("</dl>")[0]
+    line = html[html.index(lead):].split("</p>")[0]
+    for key in ("density", "municipality_density"):
+        before, after = (f"{v:.3f}".replace(".", point) for v in changes[key])
+        assert f"{before} → {after}" in line, line
+        assert f"<dd>{after} " in overview
+    before, after = (f"{round(v * 100)}{percent}" for v in changes["main_component_share"])
+    assert f"{before} → {after}" in line and f"<dd>{after} " in overview
 
 
 def test_wording_sorting_and_sums_on_the_page(as_user, report):

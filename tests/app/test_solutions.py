@@ -83,6 +83,24 @@ def test_data_platform_page_answers_who_could_reuse_it_and_through_whom(as_user)
     assert "Burbach" in page and "Ansprechstelle" in page
 
 
+def test_path_lengths_read_in_the_readers_notation_and_are_explained(as_user, api):
+    """The paths' lengths: "5,0" in German, "5.0" in English, under "Weglänge", with the
+    sentence saying what a length counts and that "direkt" means without brokers."""
+    entry = next(s for s in api("gast").get(f"{R}/analysis").get_json()["solutions"]
+                 if s["key"] == "datenplattform")
+    direct = next(p for p in entry["paths"] if not p["via"])
+    gast = as_user("gast")
+    for lang, point in (("de", ","), ("en", ".")):
+        gast.post(f"/lang/{lang}", {"next": "/"})
+        page = gast.get(f"{R}/solutions/datenplattform").get_data(as_text=True)
+        table = page[page.index('id="wege"'):page.index('id="nachnutzung"')]
+        length = f"{direct['length']:.1f}"
+        assert f'<td class="num">{length.replace(".", point)}</td>' in table
+        if lang == "de":
+            assert f'<td class="num">{length}</td>' not in table
+            assert "Weglänge</th>" in table and "„direkt“ heißt: ohne Vermittler" in table
+
+
 def test_uses_are_edited_by_each_municipality_for_itself(as_user):
     olpe = as_user("olpe")
     path = f"{R}/solutions/dorf-dashboards/uses"
