@@ -999,14 +999,21 @@ def set_solution_use(region: Region, solution: Solution, raw: dict,
     return use
 
 
-def remove_solution_use(region: Region, solution: Solution, municipality_key: str,
-                        relation: str, user: User | None) -> None:
-    """A municipality withdraws what it said about the solution (404 when it said nothing)."""
+def solution_use(solution: Solution, municipality_key: str, relation: str) -> SolutionUse:
+    """What the municipality ``municipality_key`` said about the solution under ``relation``
+    (uses, re-used from, wants); 404 when it said nothing of the kind."""
     use = next((u for u in solution.uses if u.municipality.key == municipality_key
                 and u.relation == relation), None)
     if use is None:
         from werkzeug.exceptions import NotFound
         raise NotFound()
+    return use
+
+
+def remove_solution_use(region: Region, solution: Solution, municipality_key: str,
+                        relation: str, user: User | None) -> None:
+    """A municipality withdraws what it said about the solution (404 when it said nothing)."""
+    use = solution_use(solution, municipality_key, relation)
     require(perm.can_edit_solution_use(user, region, use.municipality))
     summary = f"{use.municipality.name}: {vocab.label(vocab.SOLUTION_RELATIONS, relation)} (-)"
     claim(use)

@@ -66,17 +66,23 @@ def set_use(slug: str, key: str):
     return redirect(_back(slug, key, "#nutzung"))
 
 
-@bp.post("/<slug>/solutions/<key>/uses/<municipality>/<relation>/delete")
+@bp.route("/<slug>/solutions/<key>/uses/<municipality>/<relation>/delete",
+          methods=["GET", "POST"])
 def remove_use(slug: str, key: str, municipality: str, relation: str):
+    """GET asks for confirmation; POST removes what a municipality said it uses, re-used or
+    wants (only the municipality itself or the coordinator may)."""
     region = perm.get_region(slug)
     solution = perm.get_solution(region, key)
-    if not forms.EmptyForm().validate_on_submit():
-        flash(_("Das Formular war abgelaufen; bitte erneut senden."), "error")
-    else:
+    use = object_services.solution_use(solution, municipality, relation)
+    perm.require(perm.can_edit_solution_use(current_user, region, use.municipality))
+    form = forms.EmptyForm()
+    if form.validate_on_submit():
         object_services.remove_solution_use(region, solution, municipality, relation,
                                             current_user)
         flash(_("Eintrag entfernt."), "success")
-    return redirect(_back(slug, key, "#nutzung"))
+        return redirect(_back(slug, key, "#nutzung"))
+    return render_template("solutions/remove_use.html", region=region, solution=solution,
+                           use=use, form=form)
 
 
 @bp.route("/<slug>/solutions/<key>/reuse", methods=["GET", "POST"])

@@ -112,6 +112,41 @@ def test_uses_are_edited_by_each_municipality_for_itself(as_user):
     assert "möchte nachnutzen" in page
 
 
+def test_removing_a_use_asks_first(app, as_user, browser):
+    """"entfernen …" beside a use leads to a confirmation page; only its POST with the CSRF
+    token removes the use. Another municipality's use: 403 (also to look at the question);
+    one that was never said: 404."""
+    path = f"{R}/solutions/datenplattform/uses/olpe/reused_from/delete"
+    detail = f"{R}/solutions/datenplattform"
+
+    def olpe_reused() -> bool:
+        with app.app_context():
+            solution = db.session.scalar(sa.select(Solution).filter_by(key="datenplattform"))
+            found = any((u.municipality.key, u.relation) == ("olpe", "reused_from")
+                        for u in solution.uses)
+            db.session.remove()
+        return found
+
+    olpe = as_user("olpe")
+    page = olpe.get(detail).get_data(as_text=True)
+    assert f'<a href="{path}">entfernen …</a>' in page
+    assert f'action="{path}"' not in page  # no button that removes at once
+    confirm = olpe.get(path)
+    assert confirm.status_code == 200 and olpe_reused()
+    text = confirm.get_data(as_text=True)
+    assert "Eintrag zu „Offene Regionale Datenplattform“ entfernen?" in text
+    assert "Olpe: hat nachgenutzt von" in text and "Endgültig entfernen" in text
+    assert olpe.client.post(path, data={}).status_code == 400 and olpe_reused()  # no token
+    assert as_user("soest").get(path).status_code == 403
+    assert as_user("soest").post(path, {}, csrf_from=detail).status_code == 403
+    assert as_user("gast").get(path).status_code == 403
+    assert olpe.get(f"{R}/solutions/datenplattform/uses/olpe/wants/delete").status_code == 404
+    done = olpe.post(path, {}, csrf_from=path)
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"{detail}#nutzung")
+    assert not olpe_reused()
+    assert olpe.get(path).status_code == 404
+
+
 def test_reuse_request_from_request_to_adoption(app, as_user, monkeypatch, today):
     """Burbach asks for the Dorf-Dashboards; Olpe may not decide, Bad Berleburg (the
     owner's municipality) approves: Burbach has re-used them from Bad Berleburg; the request
