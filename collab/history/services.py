@@ -64,10 +64,13 @@ def strongest_brokerage(ranking: list[dict]) -> float | None:
     return max(shares, default=None)
 
 
-def summarise(bundle: dict, languages: tuple[str, ...] = LANGUAGES) -> dict[str, Any]:
+def summarise(bundle: dict, languages: tuple[str, ...] = LANGUAGES,
+              today: dt.date | None = None) -> dict[str, Any]:
     """Key figures of the analysis of ``bundle``, analysed here once per language (see
-    :func:`summary_of`; the snapshot job, tests)."""
-    return summary_of({lang: graphs.analyse(bundle, lang=lang) for lang in languages})
+    :func:`summary_of`; the snapshot job, tests) as of ``today`` (the platform's local
+    day in the job; the machine's without one)."""
+    return summary_of({lang: graphs.analyse(bundle, lang=lang, today=today)
+                       for lang in languages})
 
 
 def summary_of(reports: dict[str, dict]) -> dict[str, Any]:
@@ -133,7 +136,7 @@ def fill_summary(snapshot_id: int, known: dict[str, dict] | None = None) -> Snap
     db.session.rollback()  # no transaction is held open while analysing
     content = hashlib.sha256(json.dumps(bundle, sort_keys=True, ensure_ascii=False,
                                         separators=(",", ":")).encode()).hexdigest()
-    summary = (known or {}).get(content) or summarise(bundle)
+    summary = (known or {}).get(content) or summarise(bundle, today=local_today())
     if known is not None:
         known[content] = summary
     updated = db.session.execute(
