@@ -404,8 +404,10 @@ TEMPLATES = {
         "transfer.shown": " Gezeigt werden die {shown} kürzesten von {total} Wegen.",
         "transfer.weak_only": " {count} Mitglieder ohne Erfahrung sind nur über schwache "
                               "Kanäle erreichbar.",
-        "transfer.unreachable": " {count} Mitglieder ohne Erfahrung sind über keinen Kanal "
-                                "erreichbar.",
+        "transfer.unreachable.one": " {count} Mitglied ohne Erfahrung ist über keinen "
+                                    "Kanal erreichbar.",
+        "transfer.unreachable.many": " {count} Mitglieder ohne Erfahrung sind über keinen "
+                                     "Kanal erreichbar.",
         "transfer.self_declared": " Nach eigener Angabe mit dem Thema vertraut, ohne "
                                   "Initiative dazu (daher kein Mentor): {names}.",
         # what-if
@@ -647,8 +649,10 @@ TEMPLATES = {
         "transfer.shown": " Shown are the {shown} shortest of {total} paths.",
         "transfer.weak_only": " {count} members without experience can be reached over weak "
                               "channels only.",
-        "transfer.unreachable": " {count} members without experience cannot be reached over "
-                                "any channel.",
+        "transfer.unreachable.one": " {count} member without experience cannot be reached "
+                                    "over any channel.",
+        "transfer.unreachable.many": " {count} members without experience cannot be reached "
+                                     "over any channel.",
         "transfer.self_declared": " Familiar with the topic by their own account, without an "
                                   "initiative on it (hence no mentor): {names}.",
         # what-if

@@ -11,7 +11,7 @@ from scipy.sparse import csgraph, csr_array
 
 from .build import active_formats, edges_of_type, nodes_of_type, undirected_edges
 from .provenance import is_assumed
-from .text import TEMPLATES, check_lang, label, name, say
+from .text import TEMPLATES, check_lang, label, name, plural, say
 
 __all__ = [
     "EXPERIENCE_ROLES",
@@ -454,7 +454,7 @@ def _topic(G, net, pred, topic, sources, targets, by_muni, max_paths, strong, we
     if weak_only:
         note += say(lang, "transfer.weak_only", count=len(weak_only))
     if unreachable:
-        note += say(lang, "transfer.unreachable", count=len(unreachable))
+        note += plural(lang, "transfer.unreachable", len(unreachable))
     if declared:
         note += say(lang, "transfer.self_declared",
                     names=", ".join(name(G, m) for m in list(declared)[:5]))

@@ -184,3 +184,15 @@ def test_english_report_equals_german_apart_from_text(whatif):
     if whatif:
         assert en["whatif"]["message"].startswith("Without Südwestfalen Agentur GmbH: ")
         assert de["whatif"]["message"].startswith("Ohne die Südwestfalen Agentur GmbH: ")
+
+
+def test_the_unreachable_members_of_a_topic_agree_with_their_count():
+    """QA: "1 Mitglieder ohne Erfahrung sind über keinen Kanal erreichbar"."""
+    from graphs.text import plural
+
+    assert plural("de", "transfer.unreachable", 1) == \
+        " 1 Mitglied ohne Erfahrung ist über keinen Kanal erreichbar."
+    assert plural("de", "transfer.unreachable", 3) == \
+        " 3 Mitglieder ohne Erfahrung sind über keinen Kanal erreichbar."
+    assert plural("en", "transfer.unreachable", 1) == \
+        " 1 member without experience cannot be reached over any channel."
