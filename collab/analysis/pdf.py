@@ -43,8 +43,25 @@ def provenance_share(region) -> dict:
         for p in initiative.get("participants") or []:
             count(p.get("provenance"))
     total = sum(counts.values())
-    return {"total": total, "counts": counts,
-            "shares": {k: (v / total if total else 0.0) for k, v in counts.items()}}
+    return {"total": total, "counts": counts, "shares": whole_percent_shares(counts)}
+
+
+def whole_percent_shares(counts: dict) -> dict:
+    """Shares of ``counts`` in whole percent that add up to 100 (largest remainders get the
+    points rounding left over), as fractions; a share under half a percent keeps its exact
+    value (printed "unter 1 %") rather than 0.
+
+    >>> whole_percent_shares({"a": 1, "b": 1, "c": 1})
+    {'a': 0.34, 'b': 0.33, 'c': 0.33}
+    """
+    total = sum(counts.values())
+    if not total:
+        return {k: 0.0 for k in counts}
+    exact = {k: 100 * v / total for k, v in counts.items()}
+    whole = {k: int(e) for k, e in exact.items()}
+    for k in sorted(exact, key=lambda k: (whole[k] - exact[k], k))[:100 - sum(whole.values())]:
+        whole[k] += 1
+    return {k: (whole[k] / 100 if whole[k] else counts[k] / total) for k in counts}
 
 
 def region_report_pdf(region, report: dict, keys: dict, charts: dict, context: dict) -> bytes:
