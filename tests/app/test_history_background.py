@@ -16,19 +16,9 @@ from collab.extensions import db
 from collab.history import services as history
 
 from ..conftest import Browser
-from .test_production import gate, thread_app  # noqa: F401 (fixtures)
+from .test_production import _until_ready, gate, thread_app  # noqa: F401 (fixtures)
 
 R = "/regions/swf5"
-
-
-def _wait(browser, path: str, timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        doc = browser.get(path).get_json()
-        if doc["state"] == "ready":
-            return doc
-        time.sleep(0.05)
-    raise AssertionError(f"figures not ready: {doc}")
 
 
 def _snapshot(app, name: str) -> Snapshot:
@@ -63,8 +53,8 @@ def test_saving_a_snapshot_never_waits_for_an_analysis(thread_app, gate):  # noq
     assert compared.status_code == 200 and time.monotonic() - t0 < 5
     assert "wird berechnet" in compared.get_data(as_text=True)
     release.set()
-    _wait(coordinator, f"{R}/snapshots/status.json")
-    _wait(coordinator, f"{R}/snapshots/status.json?a={sid}&b=today")
+    _until_ready(coordinator, f"{R}/snapshots/status.json", timeout=90)
+    _until_ready(coordinator, f"{R}/snapshots/status.json?a={sid}&b=today", timeout=90)
     summary = _snapshot(thread_app, "Vor der Klausur").summary
     assert summary["figures"]["municipalities"] == 24
     assert all(set(g["messages"]) == {"de", "en"} and g["messages"]["en"]

@@ -7,18 +7,9 @@ from __future__ import annotations
 import time
 
 from ..conftest import Browser
-from .test_production import gate, thread_app  # noqa: F401 (fixtures)
+from .test_production import _until_ready, gate, thread_app  # noqa: F401 (fixtures)
 
 STATUS = 'data-status-url="/regions/swf5/analysis/status.json"'
-
-
-def _until_ready(browser, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if browser.get("/regions/swf5/analysis/status.json").get_json()["state"] == "ready":
-            return
-        time.sleep(0.05)
-    raise AssertionError("analysis not ready")
 
 
 def test_a_members_home_polls_while_the_analysis_is_computed(thread_app, gate):  # noqa: F811
@@ -29,7 +20,7 @@ def test_a_members_home_polls_while_the_analysis_is_computed(thread_app, gate): 
     assert "analysis-status.js" in home
     assert started.wait(30)
     release.set()
-    _until_ready(olpe)
+    _until_ready(olpe, timeout=90)
     home = olpe.get("/kommune").get_data(as_text=True)
     assert "Die Analyse wird berechnet." not in home and STATUS not in home
 
