@@ -19,10 +19,11 @@ from .build import (
     nodes_of_type,
 )
 from .charter import latest_adopted
-from .gaps import find_gaps
+from .gaps import GAP_KINDS, SEVERITY_ORDER, find_gaps
 from .provenance import Evidence
 from .solutions import solutions_report
 from .structure import (
+    MEMBER_TIERS,
     communities,
     coordinating_cover,
     core_periphery,
@@ -327,6 +328,9 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
         return {(g["kind"], tuple(g["keys"])): g for g in report["gaps"]}
 
     old, new = index(before), index(after)
+    if without is not None:
+        _cut_off_by_departure(G, before, after, [g for key, g in new.items() if key not in old])
+        new = index(after)  # re-sorted
     closed = [g for key, g in old.items() if key not in new and not gone & set(g["keys"])]
     went = [g for key, g in old.items() if key not in new and gone & set(g["keys"])]
     opened = [g for key, g in new.items() if key not in old]
@@ -369,6 +373,31 @@ def compare(before: dict, after: dict, G: nx.MultiDiGraph, *, without: str | Non
         "message": _whatif_message(G, without, taktgeber, closed, opened, changed, before, after,
                                    lang, went=len(went)),
     }
+
+
+def _cut_off_by_departure(G: nx.MultiDiGraph, before: dict, after: dict, opened: list) -> None:
+    """Rate the members a departure cuts off like any known isolation.
+
+    An isolated municipality whose units are known only from assumed records gets a low
+    gap, since its isolation may be missing data (:func:`graphs.gaps.isolated_member`). In
+    a what-if "X leaves" a municipality that was connected before and is cut off after is
+    the departure's consequence, not missing data: its gap is high when a member is cut
+    off, else medium, like a link it loses (``bridge``). ``after``'s gaps are re-sorted.
+    """
+    isolated_before = {k for g in before["gaps"] if g["kind"] == "isolated_member"
+                       for k in g["keys"]}
+    raised = False
+    for gap in opened:
+        if gap["kind"] != "isolated_member" or gap["severity"] != "low" or \
+                set(gap["keys"]) <= isolated_before:
+            continue
+        members = any(G.nodes[m].get("tier") in MEMBER_TIERS for m in gap["keys"])
+        gap["severity"] = "high" if members else "medium"
+        raised = True
+    if raised:
+        order = {kind: i for i, kind in enumerate(GAP_KINDS)}
+        after["gaps"].sort(key=lambda g: (SEVERITY_ORDER[g["severity"]], order[g["kind"]],
+                                          g["keys"]))
 
 
 def _whatif_message(G, without, taktgeber, closed, opened, changed, before, after,

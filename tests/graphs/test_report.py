@@ -227,3 +227,41 @@ def test_core_periphery_lists_every_member_once():
     cp = core_periphery(C)
     assert (cp["core"], cp["middle"], cp["periphery"]) == (["a", "b", "c", "d", "e"],
                                                           ["f", "g", "h"], [])
+
+
+def test_whatif_member_cut_off_is_not_missing_data():
+    """A member whose only unit is assumed is rated low while it is isolated (maybe missing
+    data); cut off by a departure, it is the departure's consequence and rated like any
+    known isolation (high for a member), and the scenario's gaps stay sorted by severity."""
+    b = {
+        "format": "kommunalnetz-bundle", "version": 1, "region": {"slug": "t", "name": "T"},
+        "municipalities": [
+            {"key": k, "name": k.upper(), "kind": "gemeinde", "tier": tier}
+            for k, tier in (("a", "member"), ("b", "member"), ("c", "member"),
+                            ("d", "supporter"))],
+        "actors": [
+            actor("a-cdo", "a"), actor("a-rat", "a", level="strategic", type_="council"),
+            actor("b-cdo", "b"),
+            {**actor("c-bm", "c", level="strategic"), "provenance": "assumed"},
+            {**actor("d-bm", "d", level="strategic"), "provenance": "assumed"}],
+        "initiatives": [],
+        "ties": [tie("a-cdo", "a-rat"), tie("a-cdo", "b-cdo"), tie("b-cdo", "c-bm"),
+                 tie("b-cdo", "d-bm")],
+        "rules": []}
+    isolated = analyse({**b, "ties": b["ties"][:2]})
+    assert {(tuple(g["keys"]), g["severity"]) for g in isolated["gaps"]
+            if g["kind"] == "isolated_member"} == {(("c",), "low"), (("d",), "low")}
+
+    report = analyse(b, without="b-cdo")
+    opened = {tuple(g["keys"]): g["severity"] for g in report["whatif"]["gaps_opened"]
+              if g["kind"] == "isolated_member"}
+    # b lost its only unit, c (a member) and d (a supporter) their only link
+    assert opened == {("b",): "high", ("c",): "high", ("d",): "medium"}
+    in_scenario = {tuple(g["keys"]): g["severity"] for g in report["gaps"]
+                   if g["kind"] == "isolated_member"}
+    assert in_scenario == opened
+    order = ["high", "medium", "low"]
+    ranks = [order.index(g["severity"]) for g in report["gaps"]]
+    assert ranks == sorted(ranks)
+    ranks = [order.index(g["severity"]) for g in report["whatif"]["gaps_opened"]]
+    assert ranks == sorted(ranks)
