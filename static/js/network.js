@@ -371,9 +371,19 @@
     var wanted = new URLSearchParams(location.search).get("focus");
     if (wanted && state.byId[wanted]) {
       state.network.selectNodes([wanted]);
-      state.network.focus(wanted, { scale: 1.2, animation: false });
       openPanel(wanted);
+      showAround(wanted, false);
     }
+  }
+
+  // A found node is shown with its direct neighbours around it, so the reader sees where it
+  // sits; zoomed in no further than labels need (a node without neighbours is centred).
+  // (after the side panel opened: the drawing area is measured anew first)
+  function showAround(id, animation) {
+    var around = [id].concat(state.network.getConnectedNodes(id));
+    state.network.setSize("100%", "100%");
+    state.network.fit({ nodes: around, minZoomLevel: 0.05, maxZoomLevel: 1.3,
+                        animation: animation });
   }
 
   // --- readability: labels, ego view --------------------------------------------------------
@@ -722,8 +732,8 @@
     var found = exact || partial;
     if (!found) { setStatus(TEXT.not_found); return; }
     state.network.selectNodes([found.id]);
-    state.network.focus(found.id, { scale: 1.3, animation: { duration: 300 } });
     openPanel(found.id);
+    showAround(found.id, { duration: 300 });
   });
 
   // --- full screen, layout reset ------------------------------------------------------------

@@ -175,6 +175,20 @@ def test_search_focuses_node(signed_in, live_server):
     page.click("#network-search button[type=submit]")
     assert "Südwestfalen Agentur" in page.text_content("#panel-title")
     assert page.evaluate("window.networkView.network.getSelectedNodes()") == ["swa"]
+    page.wait_for_timeout(800)  # the 300 ms animation
+    # the found node is shown with its neighbours around it, not zoomed in past them
+    view = page.evaluate("""() => {
+        const net = window.networkView.network;
+        const ids = ["swa"].concat(net.getConnectedNodes("swa"));
+        const pos = net.getPositions(ids);
+        const box = document.querySelector("#network-canvas canvas").getBoundingClientRect();
+        const outside = ids.filter(id => {
+            const p = net.canvasToDOM(pos[id]);
+            return p.x < 0 || p.y < 0 || p.x > box.width || p.y > box.height; });
+        return {scale: net.getScale(), neighbours: ids.length - 1, outside: outside};
+    }""")
+    assert view["neighbours"] > 5 and view["outside"] == [], view
+    assert view["scale"] <= 1.3
 
 
 def test_png_export_downloads_an_image(signed_in, live_server):
