@@ -19,7 +19,7 @@ from collab.activity import summaries as activitylog
 from collab.core import permissions as perm
 from collab.core import validation, web
 from collab.core.localtime import local_zone
-from collab.core.models import Activity, User
+from collab.core.models import Activity, User, utcnow
 from collab.extensions import db
 
 bp = Blueprint("activity", __name__, url_prefix="/regions")
@@ -91,7 +91,7 @@ def activity(slug: str):
                            changed_fields=lambda a: activitylog.changed_fields(a, names),
                            can_undo=lambda a: perm.can_undo(current_user, region, a)
                            and a.before is not None and a.id not in undone
-                           and a.at >= dt.datetime.utcnow() - dt.timedelta(days=30))
+                           and a.at >= utcnow() - dt.timedelta(days=30))
 
 
 def undone_entries(items: list[Activity], depth: int = 5) -> dict[int, Activity]:
