@@ -223,9 +223,9 @@ def test_page_loads_only_own_scripts(as_user):
     assert "/static/vendor/vis-network/vis-network.min.js" in page
     assert "/static/js/network.js" in page
     assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
-    # the JSON block, the view's two script files and every page's nav.js and wait.js
-    assert page.count("<script") == 5
-    assert "/static/js/nav.js" in page and "/static/js/wait.js" in page
+    # the JSON block, the view's two script files and every page's wait.js
+    assert page.count("<script") == 4
+    assert "/static/js/wait.js" in page
     assert 'type="application/json"' in page
     assert f'href="{R}/network"' in page
 

@@ -1,7 +1,9 @@
 """The rules list, the regions side by side, the saved states ("Stände", their list and
-their comparison), the survey rounds and the activity log in real Chromium: on a phone
-(390 px) neither the page nor a table in it scrolls sideways (each row is a card of
-labelled lines); on a wide screen (1,400 px) they stay tables."""
+their comparison), the survey rounds, the activity log, the lists of actors, initiatives,
+ties, formats, municipalities and solutions and the region's accounts in real Chromium: on
+a phone (390 px) neither the page nor a table in it nor the header scrolls sideways (each
+row is a card of labelled lines, the region menu wraps); on a wide screen (1,400 px) they
+stay tables. The analysis page's charts shrink to a phone's window."""
 
 from __future__ import annotations
 
@@ -16,11 +18,18 @@ from .test_survey_form import _open_survey
 pytestmark = pytest.mark.browser
 
 #: the page's and the window's width, the table cells that stand outside the window, the
-#: tables wider than their box (scrolling in it), and how the first table is shown
+#: tables wider than their box (scrolling in it), the header's parts that stand outside the
+#: window or scroll in their box, and how the first table is shown
 LAYOUT = """() => {
     const width = window.innerWidth;
     const tables = [...document.querySelectorAll('main table')];
+    const header = [...document.querySelectorAll('header.top, header.top *')];
     return {width: width, scroll: document.documentElement.scrollWidth,
+        header: header.filter(e => { const r = e.getBoundingClientRect();
+                                     return r.width && (r.right > width + 0.5 || r.left < -0.5
+                                         || e.scrollWidth > e.clientWidth + 0.5); })
+            .map(e => e.tagName + '.' + e.className + ': ' + e.textContent.trim().slice(0, 30))
+            .slice(0, 5),
         sticking: [...document.querySelectorAll('main :is(th, td)')]
             .filter(e => { const r = e.getBoundingClientRect();
                            return r.width && (r.right > width + 0.5 || r.left < -0.5); })
@@ -58,12 +67,17 @@ def _snapshot(app) -> int:
 @pytest.mark.parametrize("path", ["/regions/swf5/rules", "/regions/compare",
                                   "/regions/swf5/snapshots",
                                   "/regions/swf5/snapshots/compare?a={snap}&b=today",
-                                  "/regions/swf5/surveys", "/regions/swf5/activity"])
+                                  "/regions/swf5/surveys", "/regions/swf5/activity",
+                                  "/regions/swf5/actors", "/regions/swf5/initiatives",
+                                  "/regions/swf5/ties", "/regions/swf5/formats",
+                                  "/regions/swf5/municipalities", "/regions/swf5/solutions",
+                                  "/regions/swf5/accounts"])
 def test_tables_read_without_sideways_scrolling(width, path, signed_in, live_server):
     """QA: at 390 px these tables scrolled sideways (the rules list 500 px wide, the states
-    983 px). On a phone the page is no wider than the window and no table scrolls in its
-    box: each row is a card whose lines name their column; on a wide screen the tables
-    keep their columns."""
+    983 px, the actors 940 px, the accounts 1,015 px), and the region menu in its own box.
+    On a phone the page is no wider than the window and no table scrolls in its box: each
+    row is a card whose lines name their column; nothing of the header stands out or
+    scrolls. On a wide screen the tables keep their columns."""
     _ballot(live_server.app)  # a rule in ballot: its line counts the votes
     _open_survey(live_server.app)  # a survey round: its row leads to the answer
     url = live_server.url + path.format(snap=_snapshot(live_server.app))
@@ -74,6 +88,7 @@ def test_tables_read_without_sideways_scrolling(width, path, signed_in, live_ser
     assert state["width"] == width, state
     assert state["scroll"] <= width, (width, path, state)
     assert not state["sticking"] and not state["scrolling"], (width, path, state)
+    assert not state["header"], (width, path, state)
     label = page.evaluate("""() => getComputedStyle(document.querySelector(
         'table.phone-cards td[data-label]'), '::before').content""")
     if width == 390:
@@ -82,3 +97,33 @@ def test_tables_read_without_sideways_scrolling(width, path, signed_in, live_ser
         assert label in ("none", "normal"), label
         assert page.evaluate("""() => getComputedStyle(
             document.querySelector('table.phone-cards')).display""") == "table"
+
+
+#: the analysis page's charts as shown: their width, their figure's width and how far the
+#: figure's content is wider than the figure; the page's and the window's width
+CHARTS = """() => [...document.querySelectorAll('main figure.chart svg.kn-chart')]
+    .filter(s => s.getBoundingClientRect().width > 0)
+    .map(s => ({id: s.id, width: s.getBoundingClientRect().width,
+                figure: s.closest('figure').clientWidth,
+                overflow: s.closest('figure').scrollWidth - s.closest('figure').clientWidth,
+                page: document.documentElement.scrollWidth, window: window.innerWidth}))"""
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_analysis_charts_fit_the_window(width, signed_in, live_server):
+    """QA: at 390 px the Taktgeber, topics and levels charts kept 600 px and scrolled
+    sideways in their figure. On a phone each chart is as wide as its figure (its drawing
+    scaled down), nothing scrolls sideways; on a wide screen the charts keep their width
+    (52rem, 832 px)."""
+    page = signed_in("koordination", phone=width == 390)
+    page.goto(f"{live_server.url}/regions/swf5/analysis")
+    page.wait_for_selector("#chart-levels", state="attached", timeout=300_000)
+    charts = page.evaluate(CHARTS)
+    assert {"chart-taktgeber", "chart-topics", "chart-levels"} <= {c["id"] for c in charts}
+    for chart in charts:
+        assert chart["page"] <= chart["window"] == width, charts
+        assert chart["overflow"] <= 0.5 and chart["width"] <= chart["figure"] + 0.5, charts
+        if width == 390:
+            assert chart["width"] >= 0.9 * (width - 2 * 0.8 * 16), charts  # fills its figure
+        else:
+            assert abs(chart["width"] - 832) <= 0.5, charts

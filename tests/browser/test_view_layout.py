@@ -146,35 +146,40 @@ def test_map_size_by_resizes_the_markers(signed_in, live_server):
     assert hosts == {"127.0.0.1"}, hosts
 
 
-#: where the region menu's current entry is, against the menu's own box and the window
-CURRENT_ENTRY = """() => {
+#: the region menu on a phone: its current entry, the entries that stand outside the window
+#: or are cut, whether the menu scrolls in its own box, its lines, the header's height
+MENU = """() => {
     const nav = document.querySelector('header.top .region-nav');
-    const a = nav.querySelector('a[aria-current="page"]');
-    const n = nav.getBoundingClientRect(), r = a.getBoundingClientRect();
-    return {text: a.textContent, left: r.left, right: r.right, navLeft: n.left,
-            navRight: n.right, scrolls: nav.scrollWidth > nav.clientWidth,
+    const width = window.innerWidth;
+    const links = [...nav.querySelectorAll('a')];
+    const current = nav.querySelector('a[aria-current="page"]');
+    return {current: current && current.textContent.trim(), count: links.length,
+            outside: links.filter(a => { const r = a.getBoundingClientRect();
+                                         return r.left < -0.5 || r.right > width + 0.5
+                                             || a.scrollWidth > a.clientWidth + 0.5; })
+                .map(a => a.textContent.trim()),
+            lines: new Set(links.map(a => Math.round(a.getBoundingClientRect().top))).size,
+            scrolls: nav.scrollWidth > nav.clientWidth + 0.5,
             header: document.querySelector('header.top').getBoundingClientRect().height,
-            pageX: window.scrollX, pageY: window.scrollY};
+            page: document.documentElement.scrollWidth, width: width};
 }"""
 
 
 @pytest.mark.parametrize("path, entry", [("/map", "Karte"), ("/analysis", "Analyse"),
                                          ("/charter", "Kooperationsvereinbarung"),
                                          ("/municipalities", "Kommunen")])
-def test_phone_menu_compact_with_current_entry_in_view(signed_in, live_server, path, entry):
-    """On a phone (390 × 844) the header stays short (the region menu one line that
-    scrolls sideways) and the current page's entry is scrolled fully into the menu's view,
-    even the last one; the page itself is not scrolled."""
-    page = signed_in("gast", phone=True)
+def test_phone_menu_wraps_with_every_entry_in_view(signed_in, live_server, path, entry):
+    """On a phone (390 × 844) the region menu's entries wrap into a few lines: every entry
+    whole and inside the window, the current one marked, nothing scrolling sideways (the
+    menu was one line scrolling in its own box, most entries out of sight)."""
+    page = signed_in("koordination", phone=True)
     page.goto(f"{live_server.url}/regions/swf5{path}")
     page.wait_for_load_state()
-    state = page.evaluate(CURRENT_ENTRY)
-    assert state["text"] == entry
-    assert state["scrolls"], state
-    assert state["header"] <= 130, state
-    assert state["left"] >= state["navLeft"] - 0.5 and state["right"] <= state["navRight"] + 0.5, \
-        state
-    assert state["pageX"] == 0 and state["pageY"] == 0, state
+    state = page.evaluate(MENU)
+    assert state["current"] == entry, state
+    assert state["count"] >= 13 and not state["outside"], state
+    assert not state["scrolls"] and state["page"] <= state["width"] == 390, state
+    assert 2 <= state["lines"] <= 5 and state["header"] <= 220, state
 
 
 def test_national_view_opened_municipality_rings_its_actors(signed_in, live_server,
