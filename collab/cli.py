@@ -301,6 +301,9 @@ def snapshot_command(slug: str, name: str, day: str) -> None:
         snap = history.save_snapshot(region, {"name": name, "date": day}, SYSTEM)
     except ValidationError as exc:
         _fail(exc.problems)
+    except Conflict as exc:  # the region holds as many snapshots as it may
+        click.echo(exc.message, err=True)
+        sys.exit(1)
     click.echo(f"Stand {snap.id} „{snap.name}“ ({snap.date.isoformat()}) gespeichert.")
     if snap.summary is None:  # no stored report of this moment: analysed here, not queued
         history.fill_summary(snap.id)

@@ -100,6 +100,9 @@ def defaults(instance_path: str, env: str) -> dict:
         # the analysis worker's CPU priority (nice, 0 to 19): on a host shared with the web
         # workers, pages go first and reports take the CPU time that is left
         "ANALYSIS_NICE": 10,
+        # snapshots a region keeps at most (each holds the region's whole bundle): saving
+        # one more is refused until the coordinator deletes older ones
+        "SNAPSHOT_LIMIT": 100,
         "DEMO_ACCOUNTS": not production,  # seed the demo accounts; let password "demo" in
         "PROXY_FIX": 1 if production else 0,  # proxies in front that set X-Forwarded-*
         "HSTS_SECONDS": 31536000 if production else 0,  # sent only over TLS

@@ -530,7 +530,13 @@ def _snapshot_paths(errors: dict) -> dict[str, Any]:
         "summary": {"type": ["object", "null"], "description": (
             "key figures of the analysis then; null while the analysis worker computes "
             "them (a snapshot saved when no stored report of that moment had them)")},
-        "summary_state": {"enum": ["ready", "pending"]},
+        "summary_state": {"enum": ["ready", "pending", "failed"], "description": (
+            "failed: the analysis of the snapshot failed; it is tried again on a look "
+            "after summary_retry_at")},
+        "summary_retry_at": {"type": ["string", "null"], "format": "date-time",
+                             "description": (
+                                 "with summary_state failed: from when its analysis is tried "
+                                 "again; null when the platform gave up")},
         "bundle": {"type": "object", "description": "the region's bundle then (single GET)"}}}
     content = {"application/json": {"schema": snapshot}}
     invalid = {"422": _error("invalid input, every problem with its field")}
@@ -547,7 +553,9 @@ def _snapshot_paths(errors: dict) -> dict[str, Any]:
                              "name": {"type": "string", "maxLength": 120},
                              "date": {"type": "string", "format": "date"}}}}}},
                      "responses": {"201": {"description": "saved", "content": content},
-                                   **invalid, **errors}}},
+                                   **invalid, "409": _error(
+                                       "the region holds SNAPSHOT_LIMIT snapshots already: "
+                                       "delete older ones first"), **errors}}},
         "/regions/{slug}/snapshots/{id}": {
             "parameters": [slug, sid],
             "get": {"summary": "A snapshot with its bundle",

@@ -16,8 +16,13 @@ def snapshot_record(snap, *, bundle: bool = False) -> dict:
               "created_by": snap.created_by.login if snap.created_by else None,
               "summary": snap.summary,
               # the key figures are analysed in the background when no stored report of
-              # that moment had them: "pending" (summary null) until they are there
-              "summary_state": "pending" if snap.summary is None else "ready"}
+              # that moment had them: "pending" (summary null) until they are there;
+              # "failed" when their analysis failed (tried again from summary_retry_at;
+              # null after the last attempt)
+              "summary_state": history.summary_state(snap)}
+    if record["summary_state"] == "failed":
+        at = history.retry_at(snap.summary_attempts, snap.summary_failed_at)
+        record["summary_retry_at"] = at.isoformat() + "Z" if at is not None else None
     if bundle:
         record["bundle"] = snap.bundle
     return record

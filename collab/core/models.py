@@ -563,6 +563,12 @@ class Snapshot(db.Model):
     #: (SQL NULL) until the snapshot job has analysed it, when no stored report could give
     #: them at once
     summary: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True), nullable=True)
+    #: how many times the snapshot job failed to analyse it (0 once it has its figures); the
+    #: job tries again after a back-off, and gives up after a few
+    #: (:data:`collab.history.services.BACKOFF`)
+    summary_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: when its last failed analysis ended (None: none failed)
+    summary_failed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     created_by: Mapped[User | None] = relationship()
 

@@ -70,11 +70,14 @@ def snapshots(slug: str):
         except ValidationError as exc:
             for p in exc.problems:
                 flash(p.message, "error")
+        except store.Conflict as exc:  # the region holds as many snapshots as it may
+            flash(exc.message, "error")
     found = history.snapshots(region)
     status = history.figures_status(region, found)  # queues the figures still missing
     return render_template("history/snapshots.html", region=region, snapshots=found,
                            form=form, timeline=timeline_svg(found), status=status,
-                           status_url=url_for("history.status", slug=slug))
+                           status_url=url_for("history.status", slug=slug),
+                           limit=history.snapshot_limit())
 
 
 @bp.get("/<slug>/snapshots/<int:snapshot_id>/download")
@@ -170,6 +173,9 @@ def compare(slug: str):
         (t, bundle, state.summary if isinstance(state, Snapshot) else summary, state)
         for t, bundle, summary, state in (side_a, side_b))
     result = history.compare(bundle_a, bundle_b, summary_a, summary_b)
+    # a side whose figures could not be computed says so rather than "wird berechnet"
+    result["failed"] = [isinstance(state, Snapshot) and state.id in status["failed"]
+                        for state in (_a, _b)]
     lang = select_locale()
     for which in ("gaps_opened", "gaps_closed"):  # the sentences in the reader's language
         if result[which] is not None:
@@ -195,6 +201,8 @@ def status(slug: str):
         doc = history.figures_status(region, history.snapshots(region))
     if doc["state"] == "ready":
         doc["detail"] = ""
+    elif doc["state"] == "failed":  # figures_status says when they are tried again
+        pass
     elif doc.get("job") == "running":
         doc["detail"] = _("Wird seit %(s)s s berechnet.", s=format_decimal(
             round(doc.get("running_seconds") or 0)))
@@ -465,6 +473,6 @@ def helpers():
             "figure_label": lambda f: str(FIGURES.get(f, f)), "kinds": KINDS,
             "field_changes": field_changes, "action_label": action_label,
             "record_name": record_name, "records_text": records_text,
-            "snapshot_name": snapshot_name,
+            "snapshot_name": snapshot_name, "summary_state": history.summary_state,
             "snapshot_day": snapshot_day, "figure_value": figure_value,
             "local_time": local_time, "local_date": local_date}

@@ -22,7 +22,7 @@ import graphs
 from collab.activity import summaries
 from collab.core import permissions as perm
 from collab.core import store, validation, vocab
-from collab.core.localtime import local_today, to_local
+from collab.core.localtime import local_time, local_today, to_local
 from collab.core.models import (
     Activity,
     Actor,
@@ -141,51 +141,119 @@ def fill_summary(snapshot_id: int, known: dict[str, dict] | None = None) -> Snap
         known[content] = summary
     updated = db.session.execute(
         sa.update(Snapshot).where(Snapshot.id == snapshot_id, Snapshot.summary.is_(None))
-        .values(summary=summary)).rowcount
+        .values(summary=summary, summary_attempts=0, summary_failed_at=None)).rowcount
     db.session.commit()
     return db.session.get(Snapshot, snapshot_id) if updated else None
 
 
+#: how long the snapshot job waits before it tries a snapshot again whose analysis failed,
+#: after the first, second, third failure; after one more it gives up (the snapshot keeps
+#: no figures, and the pages say so): a snapshot that fails every time (a bundle the
+#: analysis cannot read) is no longer queued again at every look at the page
+BACKOFF = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30))
+#: failed analyses of one snapshot after which the job gives up
+MAX_ATTEMPTS = len(BACKOFF) + 1
+
+
+def retry_at(attempts: int, failed_at: dt.datetime | None) -> dt.datetime | None:
+    """When a snapshot whose analysis failed ``attempts`` times, the last at ``failed_at``
+    (UTC), may be tried again: ``failed_at`` plus its :data:`BACKOFF`; None after
+    :data:`MAX_ATTEMPTS` (given up). A snapshot that never failed may be tried at once
+    (the minimum datetime)."""
+    if not attempts or failed_at is None:
+        return dt.datetime.min
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    return failed_at + BACKOFF[min(attempts, len(BACKOFF)) - 1]
+
+
+def due(snap: Snapshot, now: dt.datetime | None = None) -> bool:
+    """Whether the snapshot job should analyse ``snap`` now: it has no figures, and no
+    failed analysis of it is within its back-off (:func:`retry_at`) or beyond the last."""
+    if snap.summary is not None:
+        return False
+    at = retry_at(snap.summary_attempts or 0, snap.summary_failed_at)
+    return at is not None and at <= (now or utcnow())
+
+
+def summary_state(snap: Snapshot, now: dt.datetime | None = None) -> str:
+    """``ready`` (it has its figures), ``pending`` (being computed, or to be tried again
+    now) or ``failed`` (its analysis failed, and it is not tried again before its back-off
+    has passed, or no more: :func:`retry_at`)."""
+    if snap.summary is not None:
+        return "ready"
+    return "pending" if not snap.summary_attempts or due(snap, now) else "failed"
+
+
+def failure_text(snaps: list[Snapshot]) -> str:
+    """What the pages say about ``snaps`` whose figures could not be computed: when the
+    platform tries again (the earliest), or that it gave up."""
+    times = [retry_at(s.summary_attempts, s.summary_failed_at) for s in snaps]
+    times = [t for t in times if t is not None]
+    if not times:
+        return _("Die Plattform hat es mehrmals vergeblich versucht. Bitte wenden Sie sich an "
+                 "den Betrieb der Plattform, oder löschen Sie den Stand.")
+    return _("Die Plattform versucht es ab %(t)s erneut, wenn Sie die Seite dann wieder "
+             "aufrufen.", t=local_time(min(times)))
+
+
+def _record_failure(snapshot_id: int) -> None:
+    """Count a failed analysis of the snapshot and note when it ended (its back-off starts
+    then: :func:`retry_at`); commits."""
+    db.session.rollback()
+    db.session.execute(
+        sa.update(Snapshot).where(Snapshot.id == snapshot_id, Snapshot.summary.is_(None))
+        .values(summary_attempts=Snapshot.summary_attempts + 1, summary_failed_at=utcnow()))
+    db.session.commit()
+
+
 def fill_missing(region_id: int) -> None:
     """The snapshot job of :mod:`collab.analysis.jobs` (one per region at a time): analyse
-    the region's snapshots still without key figures, oldest first, each once, also those
-    saved while it runs, and store their figures; snapshots of the same data (the same
-    bundle) are analysed once. A failing analysis is logged and leaves that snapshot's
-    figures missing (the next look queues the job again)."""
+    the region's snapshots still without key figures that are due (:func:`due`), oldest
+    first, each once, also those saved while it runs, and store their figures; snapshots
+    of the same data (the same bundle) are analysed once. A failing analysis is logged and
+    recorded on its snapshot (:func:`_record_failure`): it is tried again after its
+    back-off, and given up after :data:`MAX_ATTEMPTS`."""
     known: dict[str, dict] = {}
     tried: list[int] = []
     while True:
-        query = sa.select(Snapshot.id).where(Snapshot.region_id == region_id,
-                                             Snapshot.summary.is_(None))
+        query = (sa.select(Snapshot).where(Snapshot.region_id == region_id,
+                                           Snapshot.summary.is_(None))
+                 .options(sa.orm.defer(Snapshot.bundle)).order_by(Snapshot.id))
         if tried:
             query = query.where(Snapshot.id.not_in(tried))
-        snapshot_id = db.session.scalar(query.order_by(Snapshot.id).limit(1))
+        now = utcnow()
+        snapshot_id = next((s.id for s in db.session.scalars(query) if due(s, now)), None)
         db.session.rollback()
         if snapshot_id is None:
             return
         tried.append(snapshot_id)
         try:
             fill_summary(snapshot_id, known)
-        except Exception:  # the others are still filled; this one is asked for again
+        except Exception:  # the others are still filled; this one after its back-off
             db.session.rollback()
             log.exception("snapshot figures failed", extra={"snapshot": snapshot_id})
+            _record_failure(snapshot_id)
 
 
 def queue_missing(region: Region, snaps: list[Snapshot]) -> list[Snapshot]:
-    """Queue the key figures of those ``snaps`` saved without them (one job for all the
-    region's, :func:`fill_missing`, unless it is queued or running already); returns those
-    still without figures (with the ``inline`` backend of the tests, none: they are
-    computed at once)."""
+    """Queue the key figures of those ``snaps`` saved without them that are due
+    (:func:`due`: not within the back-off of a failed analysis, nor given up; one job for
+    all the region's, :func:`fill_missing`, unless it is queued or running already);
+    returns those still without figures, failed ones included (with the ``inline`` backend
+    of the tests, only failed ones: the others are computed at once)."""
     from collab.analysis import jobs
 
     missing = [s for s in snaps if s.summary is None]
-    if not missing:
-        return []
+    now = utcnow()
+    ready = [s for s in missing if due(s, now)]
+    if not ready:
+        return missing
     expected = jobs.expected_ms(region.id)
-    jobs.submit(jobs.SnapshotSpec(region.id, missing[0].id),
-                expected * len(LANGUAGES) * len(missing) if expected else None)
-    for snap in missing:  # filled meanwhile (inline backend, or a fast worker)
-        db.session.refresh(snap, ["summary"])
+    jobs.submit(jobs.SnapshotSpec(region.id, ready[0].id),
+                expected * len(LANGUAGES) * len(ready) if expected else None)
+    for snap in missing:  # filled (or failed) meanwhile: inline backend, or a fast worker
+        db.session.refresh(snap, ["summary", "summary_attempts", "summary_failed_at"])
     return [s for s in missing if s.summary is None]
 
 
@@ -205,28 +273,39 @@ def figures_status(region: Region, snaps: list[Snapshot], today: Any = None) -> 
     """Where the key figures of ``snaps`` (and of today, ``today`` being the
     :class:`collab.analysis.reports.Latest` shown) stand, for the pages' polling:
     ``state`` is ``ready`` when every one is there and current, ``stale`` when today's are
-    of older data, else ``pending``; ``progress`` and the job's times as the analysis
+    of older data, ``failed`` when those still missing could not be computed (the
+    snapshots' listed in ``failed``, ``detail`` says when they are tried again; or today's
+    analysis failed), else ``pending``; ``progress`` and the job's times as the analysis
     status has them."""
     from collab.analysis import jobs
 
     missing = queue_missing(region, snaps)
-    state = "pending" if missing else "ready"
+    now = utcnow()
+    failed = [s for s in missing if summary_state(s, now) == "failed"]
+    pending = [s for s in missing if s not in failed]
+    state = "pending" if pending else "failed" if failed else "ready"
     job = None
     if today is not None and today.state != "ready":
-        state = "pending" if today.state == "pending" or missing else today.state
+        state = "pending" if today.state == "pending" or pending else today.state
         job = today.job
-    if missing:  # one job fills all the region's
-        job = job or jobs.state(jobs.SnapshotSpec(region.id, missing[0].id))
-    doc = {"state": state, "progress": None, "pending": [s.id for s in missing]}
+    if pending:  # one job fills all the region's
+        job = job or jobs.state(jobs.SnapshotSpec(region.id, pending[0].id))
+    doc = {"state": state, "progress": None, "pending": [s.id for s in pending],
+           "failed": [s.id for s in failed]}
     if job is not None:
         doc.update(job.as_dict())
         doc["state"], doc["job"] = state, job.state
+    today_failed = today is not None and today.state == "failed"
     doc["state_text"] = {
         "ready": _("Die Kennzahlen sind aktuell."),
         "stale": _("wird neu berechnet"),
-        "failed": _("Die Analyse der aktuellen Daten ist fehlgeschlagen."),
+        "failed": (_("Die Analyse der aktuellen Daten ist fehlgeschlagen.") if today_failed
+                   else _("Die Kennzahlen konnten nicht berechnet werden.")),
         "pending": _("Die Kennzahlen werden berechnet."),
     }[state]
+    if state == "failed":
+        doc["detail"] = (_("Bitte wenden Sie sich an den Betrieb der Plattform.")
+                         if today_failed else failure_text(failed))
     return doc
 
 
@@ -254,7 +333,9 @@ def _snapshot(region: Region, user: User | None, name: str, date: dt.date, kind:
 
 def save_automatic(region: Region, user: User | None, kind: str, bundle: dict) -> Snapshot:
     """The snapshot an import, restore or undo saves before it changes anything (inside the
-    change's transaction: it is kept exactly when the change is)."""
+    change's transaction: it is kept exactly when the change is). It counts towards
+    :func:`snapshot_limit` but is saved beyond it: the history never holds up an import or
+    a restore, nor takes its way back (the list of snapshots asks to make room)."""
     names = {"import": _("Vor dem Import"), "restore": _("Vor der Wiederherstellung")}
     stamp = utcnow()
     return _snapshot(region, user, f"{names.get(kind, kind)} {stamp:%Y-%m-%d %H:%M} UTC",
@@ -282,12 +363,39 @@ def clean_snapshot_input(raw: Any) -> tuple[str, dt.date]:
     return name.strip(), day
 
 
+def snapshot_limit() -> int:
+    """How many snapshots a region keeps at most (``SNAPSHOT_LIMIT``, README "Operations"):
+    each holds the region's whole bundle."""
+    from flask import current_app
+
+    return int(current_app.config["SNAPSHOT_LIMIT"])
+
+
+def snapshot_count(region: Region) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Snapshot.id))
+                             .where(Snapshot.region_id == region.id)) or 0
+
+
+def limit_text(limit: int) -> str:
+    """What a coordinator is told when the region holds :func:`snapshot_limit` snapshots."""
+    return _("Für diese Region sind bereits %(n)d Stände gespeichert, mehr sind nicht "
+             "möglich. Bitte löschen Sie zuerst Stände, die Sie nicht mehr brauchen (in der "
+             "Liste der Stände: „löschen …“), und speichern Sie dann erneut.", n=limit)
+
+
 def save_snapshot(region: Region, raw: Any, user: User | None) -> Snapshot:
-    """A coordinator saves the region's state under a name and date."""
+    """A coordinator saves the region's state under a name and date; refused (409) when
+    the region holds :func:`snapshot_limit` snapshots already. (The snapshots the platform
+    saves before an import or a restore are counted, but never refused: see
+    :func:`save_automatic`.)"""
     store.require(perm.can_manage_snapshots(user, region))
     name, day = clean_snapshot_input(raw)
     with store.change(region, user, "snapshot.create", name, name, data=False,
                       params={"name": name}):
+        store.lock(region)  # two saves at once: the second counts the first
+        limit = snapshot_limit()
+        if snapshot_count(region) >= limit:
+            raise store.Conflict(limit_text(limit))
         snap = _snapshot(region, user, name, day, "manual", current_bundle(region))
     queue_missing(region, [snap])  # saved: the worker can read it now
     return snap

@@ -1,6 +1,7 @@
 /* The analysis page while its report is being computed: polls the status document
  * (data-status-url) and shows the progress; reloads the page when the report of the current
- * data is ready. The server never makes the page wait for the analysis. */
+ * data is ready. The server never makes the page wait for the analysis. It stops asking
+ * when the analysis failed (data-state "failed" from the start, or in a status document). */
 (function () {
   "use strict";
   var box = document.querySelector("[data-status-url]");
@@ -30,6 +31,9 @@
       }).then(function (doc) {
         if (doc.state === "ready") { window.location.reload(); return; }
         if (doc.state === "failed") {
+          // a page listing what failed (the history) shows it after a reload, which
+          // asks no more: its box then says "failed" from the start
+          if (box.hasAttribute("data-reload-on-failure")) { window.location.reload(); return; }
           box.classList.add("flash-error");
           if (line) { line.textContent = doc.state_text; }
           if (bar) { bar.remove(); }
