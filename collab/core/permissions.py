@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import aliased
 
 from collab.core.models import (
     Activity,
@@ -19,6 +21,7 @@ from collab.core.models import (
     InitiativeJoinRequest,
     JoinRequest,
     Municipality,
+    Participation,
     Region,
     RegionMembership,
     Rule,
@@ -27,6 +30,7 @@ from collab.core.models import (
     SurveyResponse,
     Tie,
     User,
+    format_participant,
 )
 from collab.extensions import db
 
@@ -125,7 +129,100 @@ def can_edit_actor_of(user: User | None, region: Region, municipality: Municipal
 
 
 def can_edit_actor(user: User | None, actor: Actor) -> bool:
-    return can_edit_actor_of(user, actor.region, actor.municipality)
+    """Edit and delete an actor: its municipality's member account or the coordinator
+    (:func:`can_edit_actor_of`), and for a partner a survey answer created, the answering
+    municipality's member account while only that municipality uses it
+    (:func:`can_correct_survey_partner`)."""
+    return (can_edit_actor_of(user, actor.region, actor.municipality)
+            or can_correct_survey_partner(user, actor))
+
+
+# --- partners a survey answer created -------------------------------------------------------
+# A new partner named in a municipality's survey answer becomes an actor of no municipality
+# (collab.surveys.services._add_partner), like a regional body, which only the coordinator
+# edits. The answering municipality may still correct it (a typo, a wrong type) or remove it,
+# as long as nobody else relies on it.
+
+#: what besides the answering municipality's own records may use a partner its answer
+#: created; each keeps the partner the coordinator's (:func:`survey_partner_uses`)
+SURVEY_PARTNER_USES = ("tie", "initiative", "format", "solution", "rule", "answer")
+
+
+def survey_created_keys(region: Region, municipality_id: int | None) -> set[str]:
+    """The keys of the actors that the municipality's answers to the region's survey rounds
+    (all rounds, all submissions) created as new partners (``SurveyResponse.created``)."""
+    if municipality_id is None:
+        return set()
+    return {key for created in db.session.scalars(
+        db.select(SurveyResponse.created).join(Survey).where(
+            Survey.region_id == region.id, SurveyResponse.municipality_id == municipality_id))
+        for key in created or [] if isinstance(key, str)}
+
+
+def survey_partner_uses(actor: Actor, municipality: Municipality) -> list[str]:
+    """What of the region besides ``municipality``'s own records uses ``actor``, a partner
+    its survey answers created (codes of :data:`SURVEY_PARTNER_USES`, in that order):
+
+    * ``tie``: a tie linking it to an actor that is not one of the municipality's units
+      (another municipality's unit, a regional body, another partner);
+    * ``initiative``: it takes part in an initiative (or asks to);
+    * ``format``: it convenes a format or takes part in one;
+    * ``solution``: it owns a solution of the catalogue;
+    * ``rule``: a Spielregel concerns it;
+    * ``answer``: another municipality's survey answer created it or names it as a partner.
+
+    Empty when only the municipality's own records use it."""
+    found: set[str] = set()
+    other = aliased(Actor)
+    if db.session.scalar(db.select(Tie.id).join(other, sa.or_(
+            sa.and_(Tie.source_id == actor.id, other.id == Tie.target_id),
+            sa.and_(Tie.target_id == actor.id, other.id == Tie.source_id))).where(
+            sa.or_(other.municipality_id.is_(None),
+                   other.municipality_id != municipality.id)).limit(1)) is not None:
+        found.add("tie")
+    if db.session.scalar(db.select(Participation.id).filter_by(actor_id=actor.id).limit(1)) \
+            is not None or db.session.scalar(db.select(InitiativeJoinRequest.id).filter_by(
+                actor_id=actor.id).limit(1)) is not None:
+        found.add("initiative")
+    if db.session.scalar(db.select(Format.id).filter_by(convenor_id=actor.id).limit(1)) \
+            is not None or db.session.scalar(db.select(format_participant.c.format_id).where(
+                format_participant.c.actor_id == actor.id).limit(1)) is not None:
+        found.add("format")
+    if db.session.scalar(db.select(Solution.id).filter_by(owner_id=actor.id).limit(1)) \
+            is not None:
+        found.add("solution")
+    if db.session.scalar(db.select(Rule.id).filter_by(actor_id=actor.id).limit(1)) is not None:
+        found.add("rule")
+    for created, answer in db.session.execute(
+            db.select(SurveyResponse.created, SurveyResponse.answer).join(Survey).where(
+                Survey.region_id == actor.region_id,
+                SurveyResponse.municipality_id != municipality.id)):
+        partners = (answer or {}).get("partners", []) if isinstance(answer, dict) else []
+        if actor.key in (created or []) or any(
+                isinstance(p, dict) and actor.key in (p.get("actor"), p.get("from"))
+                for p in partners):
+            found.add("answer")
+            break
+    return [use for use in SURVEY_PARTNER_USES if use in found]
+
+
+def can_correct_survey_partner(user: User | None, actor: Actor) -> bool:
+    """A member account corrects (edits every field the coordinator edits, or deletes) an
+    external partner (an actor of no municipality) that its own municipality's answers to
+    one of the region's survey rounds created, while nothing but that municipality's own
+    records uses it (:func:`survey_partner_uses` is empty: its ties all lead to the
+    municipality's own units, no initiative, format, solution, rule or other municipality's
+    answer names it). Once anything else relies on it, it is the coordinator's, like every
+    regional body. The round need not be open: a partner stays correctable after it closes."""
+    if actor.municipality_id is not None or not (
+            user and user.is_authenticated and user.role == "member" and user.municipality_id):
+        return False
+    municipality = db.session.get(Municipality, user.municipality_id)
+    if municipality is None or not speaks_for(user, actor.region, municipality):
+        return False
+    if actor.key not in survey_created_keys(actor.region, municipality.id):
+        return False
+    return not survey_partner_uses(actor, municipality)
 
 
 def can_add_actor(user: User | None, region: Region) -> bool:
@@ -336,8 +433,10 @@ def undo_beyond(user: User | None, region: Region, changes: dict[str, dict],
 
     The coordinator may change everything. A member may change a record only when it may
     edit it as it is and as the undo makes it: its municipality's own record and actors,
-    initiatives one of its actors leads, ties with one end of its own, formats one of its
-    actors convenes; never the region's settings nor which municipalities belong to it. An
+    the partners its survey answers created while nothing else uses them
+    (:func:`can_correct_survey_partner`), initiatives one of its actors leads, ties with one
+    end of its own, formats one of its actors convenes; never the region's settings nor
+    which municipalities belong to it. An
     undo of its own entry can reach further (deleting an actor also took it out of another
     municipality's initiative); such an undo is the coordinator's. Like an edit, an undo
     leaves another municipality's (or a regional body's) participation in an initiative as
@@ -346,6 +445,19 @@ def undo_beyond(user: User | None, region: Region, changes: dict[str, dict],
         return []
     membership = own_membership(user, region) if is_member_of(user, region) else None
     own = membership.municipality.key if membership is not None else None
+    created: set[str] | None = None  # read when a partner of no municipality comes up
+
+    def own_partner(key: str | None) -> bool:
+        """A partner its survey answers created that nothing else uses (or that is gone:
+        the records restored with it are checked one by one)."""
+        nonlocal created
+        if created is None:
+            created = survey_created_keys(region, membership.municipality_id)
+        if key not in created:
+            return False
+        actor = db.session.scalar(db.select(Actor).filter_by(region_id=region.id, key=key))
+        return actor is None or (actor.municipality_id is None and not survey_partner_uses(
+            actor, membership.municipality))
 
     def mine(section: str, record: dict | None) -> bool:
         if record is None:
@@ -353,7 +465,8 @@ def undo_beyond(user: User | None, region: Region, changes: dict[str, dict],
         if section == "municipalities":
             return record.get("key") == own
         if section == "actors":
-            return record.get("municipality") == own
+            return record.get("municipality") == own or (
+                record.get("municipality") is None and own_partner(record.get("key")))
         if section == "initiatives":
             return any(p.get("role") == "lead" and home.get(p.get("actor")) == own
                        for p in record.get("participants") or [])

@@ -364,9 +364,12 @@ def region_actor_choices(region: Region) -> list[tuple[str, str]]:
     return [(k, f"{n} ({m})" if m else n) for k, n, m in rows]
 
 
-def actor_municipality_choices(user, region: Region) -> list[tuple[str, str]]:
+def actor_municipality_choices(user, region: Region,
+                               actor: Actor | None = None) -> list[tuple[str, str]]:
     """The municipalities ``user`` may file an actor under: a member its own, the
-    coordinator every member and "" (a regional body, no municipality)."""
+    coordinator every member and "" (a regional body, no municipality). A member editing
+    a partner its survey answer created (``actor``, :func:`perm.can_correct_survey_partner`)
+    may also keep it a partner of no municipality."""
     memberships = db.session.scalars(
         sa.select(RegionMembership).join(Municipality)
         .where(RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
@@ -374,6 +377,8 @@ def actor_municipality_choices(user, region: Region) -> list[tuple[str, str]]:
              if perm.can_edit_actor_of(user, region, m.municipality)]
     if perm.can_edit_actor_of(user, region, None):
         found.insert(0, ("", _("— keine (regionale Stelle) —")))
+    elif actor is not None and perm.can_correct_survey_partner(user, actor):
+        found.insert(0, ("", _("— keine (externer Partner) —")))
     return found
 
 

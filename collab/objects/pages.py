@@ -255,7 +255,7 @@ def _fill_choices(form, region, kind: str, *, creating: bool, obj=None) -> None:
                 "auch die Netzwerkbefragung, wenn beide Seiten sie melden.")
     if kind == "actors":
         form.municipality.choices = forms.options(
-            actor_municipality_choices(current_user, region))
+            actor_municipality_choices(current_user, region, obj))
     elif kind == "ties":
         form.source.choices = tie_end_choices(current_user, region)
         form.target.choices = tie_end_choices(current_user, region)

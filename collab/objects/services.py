@@ -408,6 +408,10 @@ def add_actor(region: Region, raw: dict, user: User | None) -> Actor:
 
 
 def update_actor(region: Region, actor: Actor, raw: dict, user: User | None) -> Actor:
+    """Change an actor (who may: :func:`perm.can_edit_actor`). Filing it under another
+    municipality needs the right to edit that municipality's actors too; keeping it where it
+    is needs nothing more (a member correcting a partner its survey answer created keeps it
+    a partner of no municipality, or files it under its own)."""
     require(perm.can_edit_actor(user, actor))
     data, problems = clean("actor", raw, partial=True)
     raise_if(problems)
@@ -415,7 +419,8 @@ def update_actor(region: Region, actor: Actor, raw: dict, user: User | None) -> 
     municipality = actor.municipality
     if "municipality" in data:
         municipality = _member_municipality(region, data["municipality"], "municipality")
-        require(perm.can_edit_actor_of(user, region, municipality))
+        if municipality is not actor.municipality:
+            require(perm.can_edit_actor_of(user, region, municipality))
     raise_if(confirmation_problems(
         user, region, actor.provenance, data, municipality is not actor.municipality
         or differs(actor, data, CONFIRMED_FIELDS["actor"])))
@@ -460,6 +465,8 @@ def _delete_actors(actors: list[Actor]) -> None:
 
 
 def delete_actor(region: Region, actor: Actor, user: User | None) -> None:
+    """Delete an actor with its ties and participations (who may:
+    :func:`perm.can_edit_actor`)."""
     require(perm.can_edit_actor(user, actor))
     claim(actor)
     with change(region, user, "actor.delete", actor.key, actor.name):

@@ -8,6 +8,7 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from collab.core import permissions as perm
@@ -152,7 +153,9 @@ def answer(slug: str, survey_id: int):
                                municipality=municipality, response=response, end=end,
                                shown=survey_services.answer_shown(region, response),
                                frequencies=vocab.FREQUENCIES,
-                               change_labels=survey_services.CHANGE_LABELS)
+                               change_labels=survey_services.CHANGE_LABELS,
+                               created=survey_services.created_partners(
+                                   region, survey, municipality, current_user))
     context = _answer_context(region, survey, municipality)
     form = survey_forms.SurveyAnswerForm()
     answered = (response.answer or {}).get("partners", []) if response else []
@@ -212,6 +215,15 @@ def answer(slug: str, survey_id: int):
                 for item in response.changes:
                     if item["action"] == "actor.match":
                         flash(item["summary"], "info")
+                made = sum(1 for item in response.changes if item["action"] == "actor.create")
+                if made:
+                    flash(ngettext(
+                        "Ihre Antwort hat %(num)d neuen Partner angelegt. Einen Tippfehler oder "
+                        "einen falschen Typ können Sie unter „Von Ihrer Antwort angelegte "
+                        "Partner“ korrigieren.",
+                        "Ihre Antwort hat %(num)d neue Partner angelegt. Einen Tippfehler oder "
+                        "einen falschen Typ können Sie unter „Von Ihrer Antwort angelegte "
+                        "Partner“ korrigieren.", made), "info")
                 return redirect(url_for(".answer", slug=slug, survey_id=survey.id))
     if problems:
         status = 422
@@ -219,5 +231,7 @@ def answer(slug: str, survey_id: int):
                            municipality=municipality, form=form, rows=rows, levels=levels,
                            problems=problems, response=response, shown=shown, named=named,
                            marked=survey_forms.problems_shown(problems, rows),
-                           dropped=dropped, frequencies=vocab.FREQUENCIES, **context), status
+                           dropped=dropped, frequencies=vocab.FREQUENCIES,
+                           created=survey_services.created_partners(
+                               region, survey, municipality, current_user), **context), status
 

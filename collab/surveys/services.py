@@ -281,6 +281,46 @@ def new_partners_left(survey: Survey, municipality: Municipality) -> int:
     return max(0, MAX_NEW_PARTNERS_PER_ROUND - len(created_in_round(survey, municipality)))
 
 
+#: why a partner an answer created is no longer the answering municipality's to correct
+#: (:func:`perm.survey_partner_uses`)
+PARTNER_USE_LABELS = {
+    "tie": _l("mit Akteuren außerhalb Ihrer Kommune verbunden"),
+    "initiative": _l("an einer Initiative beteiligt"),
+    "format": _l("an einem Format beteiligt"),
+    "solution": _l("Eigentümer einer Lösung"),
+    "rule": _l("Gegenstand einer Spielregel"),
+    "answer": _l("auch in der Antwort einer anderen Kommune genannt"),
+}
+
+
+def created_partners(region: Region, survey: Survey, municipality: Municipality,
+                     user: User | None) -> list[dict[str, Any]]:
+    """The partners ``municipality``'s answers to ``survey`` created that the region still
+    holds, by name: each ``{"actor", "ties", "editable", "uses"}`` with the ties between it
+    and the municipality's units (each ``{"tie", "unit", "editable"}``), whether ``user`` may
+    correct or remove it (:func:`perm.can_edit_actor`) and, where not, what else uses it
+    (labels of :data:`PARTNER_USE_LABELS`)."""
+    keys = set(created_in_round(survey, municipality))
+    if not keys:
+        return []
+    actors = db.session.scalars(sa.select(Actor).where(
+        Actor.region_id == region.id, Actor.key.in_(keys))).all()
+    found = []
+    for actor in sorted(actors, key=lambda a: (a.name.casefold(), a.key)):
+        ties = db.session.scalars(sa.select(Tie).where(
+            Tie.region_id == region.id,
+            sa.or_(Tie.source_id == actor.id, Tie.target_id == actor.id))).all()
+        own = [{"tie": t, "unit": t.target if t.source_id == actor.id else t.source,
+                "editable": perm.can_edit_tie(user, t)} for t in ties
+               if municipality.id in (t.source.municipality_id, t.target.municipality_id)]
+        own.sort(key=lambda t: (t["unit"].name.casefold(), t["tie"].kind))
+        editable = perm.can_edit_actor(user, actor)
+        uses = [] if editable or actor.municipality_id is not None else [
+            PARTNER_USE_LABELS[use] for use in perm.survey_partner_uses(actor, municipality)]
+        found.append({"actor": actor, "ties": own, "editable": editable, "uses": uses})
+    return found
+
+
 def own_actors(region: Region, municipality: Municipality) -> list[Actor]:
     return db.session.scalars(sa.select(Actor).filter_by(
         region_id=region.id, municipality_id=municipality.id).order_by(Actor.name)).all()

@@ -203,8 +203,8 @@ def test_a_deleted_partner_leaves_the_saved_form(app, api, as_user):
     olpe = as_user("olpe")
     page = olpe.get(path).get_data(as_text=True)
     assert key not in page
-    assert ("1 gespeicherter Partner ist nicht mehr aufgeführt: Die Koordination hat ihn "
-            "inzwischen gelöscht.") in page
+    assert ("1 gespeicherter Partner ist nicht mehr aufgeführt: Er wurde inzwischen "
+            "gelöscht.") in page
     fields = dict(re.findall(r'name="(p-\d+-actor)" list="survey-actors" value="([^"]*)"',
                              page))
     assert fields["p-0-actor"] == "Abteilung Innovation und digitaler Wandel"

@@ -298,7 +298,7 @@ def test_new_partner_from_the_survey_is_no_level_of_olpe(app, api, as_user):
     assert _tie(app, "olpe-digital", key).provenance == "self_reported"
     assert _olpe_levels(app, api, as_user) == (row, gaps)
     form = olpe.get(path).get_data(as_text=True)
-    units = form.split("2. Ihre Partner")[0]
+    units = form.split("1. Ihre Einheiten")[1].split("2. Ihre Partner")[0]
     assert "Sauerland Netz GmbH" not in units
     changes = api("koordination").get(f"/regions/swf5/surveys/{survey}").get_json()
     assert {"action": "actor.create", "target": key, "summary": "Sauerland Netz GmbH"} in \
