@@ -187,14 +187,17 @@ def summary_state(snap: Snapshot, now: dt.datetime | None = None) -> str:
 
 def failure_text(snaps: list[Snapshot]) -> str:
     """What the pages say about ``snaps`` whose figures could not be computed: when the
-    platform tries again (the earliest), or that it gave up."""
+    platform tries again (the earliest), and that it gave up (on any)."""
     times = [retry_at(s.summary_attempts, s.summary_failed_at) for s in snaps]
-    times = [t for t in times if t is not None]
-    if not times:
-        return _("Die Plattform hat es mehrmals vergeblich versucht. Bitte wenden Sie sich an "
-                 "den Betrieb der Plattform, oder löschen Sie den Stand.")
-    return _("Die Plattform versucht es ab %(t)s erneut, wenn Sie die Seite dann wieder "
-             "aufrufen.", t=local_time(min(times)))
+    waiting = [t for t in times if t is not None]
+    texts = []
+    if waiting:
+        texts.append(_("Die Plattform versucht es ab %(t)s erneut, wenn Sie die Seite dann "
+                       "wieder aufrufen.", t=local_time(min(waiting))))
+    if len(waiting) < len(times):  # given up on some
+        texts.append(_("Die Plattform hat es mehrmals vergeblich versucht. Bitte wenden Sie "
+                       "sich an den Betrieb der Plattform, oder löschen Sie den Stand."))
+    return " ".join(texts)
 
 
 def _record_failure(snapshot_id: int) -> None:

@@ -199,6 +199,18 @@ def test_the_status_of_the_figures_is_failed_only_when_nothing_else_is_pending(a
     assert history.summary_state(snap) == "ready" and not history.due(snap)
 
 
+def test_the_failure_text_names_the_next_attempt_and_those_given_up(app, clock):
+    """One snapshot waiting out its back-off and one given up: the pages say when the
+    platform tries again and that it gave up on the other."""
+    waiting = Snapshot(summary=None, summary_attempts=2, summary_failed_at=clock.now)
+    given_up = Snapshot(summary=None, summary_attempts=4, summary_failed_at=clock.now)
+    with app.test_request_context():
+        both = history.failure_text([waiting, given_up])
+        assert "versucht es ab" in both and "mehrmals vergeblich" in both
+        assert "mehrmals" not in history.failure_text([waiting])
+        assert "versucht es ab" not in history.failure_text([given_up])
+
+
 # --- the limit --------------------------------------------------------------------------------
 
 
