@@ -73,13 +73,17 @@ def upgrade_schema() -> None:
 @click.command("seed")
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only when no region exists yet.")
-def seed(if_empty: bool) -> None:
-    """Load the bundles in seeds/ and, outside production, the demo accounts (idempotent)."""
+@click.option("--no-activity", is_flag=True,
+              help="Without the demo's open survey round and running ballot (seeds/demo/).")
+def seed(if_empty: bool, no_activity: bool) -> None:
+    """Load the bundles in seeds/ and, outside production, the demo accounts and what is
+    going on in the demo when it is loaded (seeds/demo/: an open survey round, a running
+    ballot; idempotent)."""
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Region)):
         click.echo("Datenbank enthält bereits Regionen; nichts geladen.")
         return
     for path in sorted(Path(current_app.config["SEEDS_DIR"]).glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = _keeping_held_ballots(json.loads(path.read_text(encoding="utf-8")))
         try:
             summary = bundle.import_bundle(doc, SYSTEM)
         except ValidationError as exc:
@@ -103,6 +107,68 @@ def seed(if_empty: bool) -> None:
                                      municipality=municipality, display_name=name, demo=True,
                                      email=f"{login}@demo.kommunalnetz.example")
         click.echo(f"Demo-Zugang {login} ({role}) angelegt.")
+    if no_activity:
+        return
+    for path in sorted((Path(current_app.config["SEEDS_DIR"]) / "demo").glob("*.json")):
+        for line in _demo_activity(json.loads(path.read_text(encoding="utf-8"))):
+            click.echo(f"{path.name}: {line}")
+
+
+def _keeping_held_ballots(doc: dict) -> dict:
+    """A seed bundle with the rules its region holds on the platform with a ballot or votes
+    that the bundle does not name (the demo's running ballot, one opened while the demo was
+    used): a bundle cannot remove them (:func:`bundle.import_bundle` refuses to), so loading
+    the seeds again keeps them as they are instead of failing."""
+    from collab.core.records import rule_records
+
+    slug = (doc.get("region") or {}).get("slug") if isinstance(doc, dict) else None
+    region = db.session.scalar(sa.select(Region).filter_by(slug=slug)) \
+        if isinstance(slug, str) else None
+    if region is None:
+        return doc
+    named = {r.get("key") for r in doc.get("rules") or [] if isinstance(r, dict)}
+    held = [r for r in rule_records(region)
+            if r["key"] not in named and (r["status"] != "draft" or r["votes"])]
+    return {**doc, "rules": [*(doc.get("rules") or []), *held]} if held else doc
+
+
+def _demo_activity(spec: dict) -> list[str]:
+    """Open what ``spec`` (a file of seeds/demo/) says is going on in a demo region, relative
+    to today (local time), through the services a coordinator uses, as the demo account
+    ``by`` (the command line without it): a survey round closing ``closes_after_days``
+    from today, while the region has had no round; a proposed rule whose ballot closes
+    ``closes_after_days`` from today at ``closes_at_time``, while the region has no rule of
+    that title. Returns what it did."""
+    import datetime as dt
+
+    from collab.core.localtime import local_today, local_zone
+    from collab.core.models import Rule, Survey, utcnow
+    from collab.spielregeln import services as rules
+    from collab.surveys import services as surveys
+
+    region = db.session.scalar(sa.select(Region).filter_by(slug=spec.get("region")))
+    if region is None:
+        return []
+    today, done = local_today(), []
+    by = db.session.scalar(sa.select(User).filter_by(login=spec.get("by"))) \
+        if spec.get("by") else None
+    by = by or SYSTEM
+    survey = spec.get("survey")
+    if survey and db.session.scalar(sa.select(Survey.id).filter_by(
+            region_id=region.id).limit(1)) is None:
+        closes = today + dt.timedelta(days=survey["closes_after_days"])
+        surveys.open_survey(region, {"closes_at": closes.isoformat()}, by)
+        done.append(f"Netzwerkbefragung offen bis {closes:%d.%m.%Y}.")
+    ballot = spec.get("ballot")
+    if ballot and db.session.scalar(sa.select(Rule.id).filter_by(
+            region_id=region.id, title=ballot["rule"]["title"]).limit(1)) is None:
+        rule = rules.propose_rule(region, ballot["rule"], by)
+        closes = dt.datetime.combine(today + dt.timedelta(days=ballot["closes_after_days"]),
+                                     dt.time.fromisoformat(ballot["closes_at_time"]))
+        rules.open_ballot(region, rule, {"closes_at": closes.isoformat(timespec="minutes")},
+                          by, now=utcnow().replace(microsecond=0), zone=local_zone())
+        done.append(f"Abstimmung über „{rule.title}“ läuft bis {closes:%d.%m.%Y, %H:%M} Uhr.")
+    return done
 
 
 @click.command("import")

@@ -87,10 +87,13 @@ FAST = {"TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "DEMO": T
 
 
 def _seeded(app) -> None:
+    """The demo network and accounts, without the demo's open survey round and running
+    ballot (seeds/demo/): tests open rounds and ballots themselves
+    (tests/app/test_demo_activity.py checks the demo with them)."""
     with app.app_context():
         db.create_all()
         runner = app.test_cli_runner()
-        result = runner.invoke(args=["seed"])
+        result = runner.invoke(args=["seed", "--no-activity"])
         assert result.exit_code == 0, result.output
 
 
