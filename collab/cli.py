@@ -372,7 +372,18 @@ def snapshot_command(slug: str, name: str, day: str) -> None:
         sys.exit(1)
     click.echo(f"Stand {snap.id} „{snap.name}“ ({snap.date.isoformat()}) gespeichert.")
     if snap.summary is None:  # no stored report of this moment: analysed here, not queued
-        history.fill_summary(snap.id)
+        problem = ""
+        if history.due(snap):  # not when the job just failed on it (the inline backend)
+            try:
+                history.fill_summary(snap.id)
+            except Exception as exc:  # the snapshot stays; tried again after its back-off
+                history.record_failure(snap.id)
+                problem = f" ({type(exc).__name__}: {exc})"
+        db.session.refresh(snap)
+        if snap.summary is None:
+            click.echo(f"Kennzahlen konnten nicht berechnet werden{problem}; der Stand ist "
+                       "gespeichert, die Analyse wird später erneut versucht.", err=True)
+            sys.exit(1)
         click.echo("Kennzahlen berechnet.")
 
 

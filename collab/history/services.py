@@ -200,7 +200,7 @@ def failure_text(snaps: list[Snapshot]) -> str:
     return " ".join(texts)
 
 
-def _record_failure(snapshot_id: int) -> None:
+def record_failure(snapshot_id: int) -> None:
     """Count a failed analysis of the snapshot and note when it ended (its back-off starts
     then: :func:`retry_at`); commits."""
     db.session.rollback()
@@ -215,7 +215,7 @@ def fill_missing(region_id: int) -> None:
     the region's snapshots still without key figures that are due (:func:`due`), oldest
     first, each once, also those saved while it runs, and store their figures; snapshots
     of the same data (the same bundle) are analysed once. A failing analysis is logged and
-    recorded on its snapshot (:func:`_record_failure`): it is tried again after its
+    recorded on its snapshot (:func:`record_failure`): it is tried again after its
     back-off, and given up after :data:`MAX_ATTEMPTS`."""
     known: dict[str, dict] = {}
     tried: list[int] = []
@@ -236,7 +236,7 @@ def fill_missing(region_id: int) -> None:
         except Exception:  # the others are still filled; this one after its back-off
             db.session.rollback()
             log.exception("snapshot figures failed", extra={"snapshot": snapshot_id})
-            _record_failure(snapshot_id)
+            record_failure(snapshot_id)
 
 
 def queue_missing(region: Region, snaps: list[Snapshot]) -> list[Snapshot]:

@@ -179,6 +179,17 @@ def test_one_failing_snapshot_does_not_stop_the_others(app, api, clock, monkeypa
     assert states == {"Kaputt": "failed", "Heil": "ready"}
 
 
+def test_the_command_line_records_a_failed_analysis(app, runner, clock, broken_analysis):
+    """`flask snapshot` analyses at once; when that fails it says so (exit 1), keeps the
+    snapshot and records the failure, so the pages do not queue it again at once."""
+    result = runner.invoke(args=["snapshot", "swf5", "--name", "Von der Kommandozeile"])
+    assert result.exit_code == 1 and "gespeichert" in result.output
+    assert "Kennzahlen konnten nicht berechnet werden" in result.output
+    snap = _row(app, _only_snapshot_id(app))
+    assert snap.summary is None and snap.summary_attempts == 1
+    assert broken_analysis["calls"] == 1  # not analysed a second time at once
+
+
 def test_the_status_of_the_figures_is_failed_only_when_nothing_else_is_pending(app, ctx,
                                                                               clock):
     """summary_state and due() by attempts and time: never failed -> pending; failed within
