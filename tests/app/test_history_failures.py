@@ -373,3 +373,44 @@ def test_deleting_a_snapshot_needs_the_csrf_token(app, api, as_user):
     assert koord.client.post(path, data={"csrf_token": "falsch"}).status_code == 400
     with app.app_context():
         assert db.session.get(Snapshot, sid) is not None
+
+
+def test_the_rq_worker_records_a_failure_and_the_next_look_queues_nothing(
+        database_url, redis_url, clock, broken_analysis):
+    """With the Redis queue (production): the worker's failed job is recorded on the
+    snapshot; looking at the list again within the back-off puts no job on the queue (before,
+    each look queued it again); after the back-off one look queues it once."""
+    import redis as redis_lib
+    from rq import Queue
+
+    from collab import create_app
+    from collab.analysis import jobs
+
+    from ..conftest import FAST
+
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url, "ANALYSIS_QUEUE": "redis",
+                      "REDIS_URL": redis_url, "ANALYSIS_NICE": 0})
+    try:
+        queue = Queue(app.config["ANALYSIS_QUEUE_NAME"],
+                      connection=redis_lib.Redis.from_url(redis_url),
+                      serializer=jobs.job_serializer())
+        koord = Browser(app.test_client()).login("koordination")
+        assert _save(koord, "Über Redis, kaputt").status_code == 302
+        assert queue.count == 1
+        result = app.test_cli_runner().invoke(args=["analysis-worker", "--burst"])
+        assert result.exit_code == 0, result.output
+        sid = _only_snapshot_id(app)
+        assert _row(app, sid).summary_attempts == 1
+        page = koord.get(f"{R}/snapshots").get_data(as_text=True)
+        assert "Kennzahlen konnten nicht berechnet werden" in page
+        for _look in range(3):
+            assert koord.get(f"{R}/snapshots/status.json").get_json()["state"] == "failed"
+        assert queue.count == 0
+        clock.advance(minutes=2)
+        assert koord.get(f"{R}/snapshots/status.json").get_json()["state"] == "pending"
+        koord.get(f"{R}/snapshots/status.json")
+        assert queue.count == 1
+    finally:
+        with app.app_context():
+            db.engine.dispose()
