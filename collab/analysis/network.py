@@ -37,6 +37,7 @@ from collab.core.caching import (
     in_background,
     version_key,
 )
+from collab.core.collation import collation_key
 from collab.core.models import (
     Actor,
     Initiative,
@@ -617,8 +618,9 @@ def map_data(region: Region, chosen: dict, report: dict | None = None) -> dict:
         if n not in coords:
             missing.append(name(n))
             continue
-        actors = sorted(name(a) for a in U.neighbors(n)
-                        if a in visible and nodes[a]["type"] == "actor")
+        actors = sorted((name(a) for a in U.neighbors(n)
+                         if a in visible and nodes[a]["type"] == "actor"),
+                        key=lambda a: (collation_key(a), a))
         municipalities.append({
             "key": n, "name": name(n), "lat": coords[n][0], "lon": coords[n][1],
             "tier": d.get("tier"), "kind": d.get("kind"), "population": d.get("population"),
@@ -665,7 +667,7 @@ def map_data(region: Region, chosen: dict, report: dict | None = None) -> dict:
         initiatives.append({
             "key": n, "name": name(n), "topic": d.get("topic"), "status": d.get("status"),
             "lat": round(lat, 5), "lon": round(lon, 5),
-            "carriers": sorted(points, key=lambda p: p["name"])})
+            "carriers": sorted(points, key=lambda p: (collation_key(p["name"]), p["name"]))})
     drawn_routes = []
     for route in routes:
         points: list = []

@@ -30,6 +30,7 @@ from collab.analysis import figures, pdf, reports
 from collab.core import permissions as perm
 from collab.core import vocab, web
 from collab.core.caching import LRU, Shared
+from collab.core.collation import collation_key
 from collab.core.models import (
     Actor,
     Initiative,
@@ -133,19 +134,6 @@ def _figure(key: str, value) -> str:
     return format_decimal(value)
 
 
-def collation_key(name: str) -> str:
-    """A German sort key: casefolded, umlauts as their base letter, ß as ss, so that
-    "Märkischer Kreis" sorts before "Menden" and "mendigital GmbH" after it.
-
-    >>> sorted(["mendigital GmbH", "Menden", "Märkischer Kreis"], key=collation_key)
-    ['Märkischer Kreis', 'Menden', 'mendigital GmbH']
-    """
-    return name.casefold().translate(_FOLD)
-
-
-_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
-
-
 def whatif_options(keys: dict[str, dict]) -> dict[str, list[tuple[str, str]]]:
     """The what-if select lists: kind -> (key, name) sorted by :func:`collation_key`."""
     options: dict[str, list[tuple[str, str]]] = {kind: [] for kind in reports.WHATIF_KINDS}
@@ -172,7 +160,7 @@ def mandate_ties(region, actor_keys: list[str]) -> dict[str, str]:
         .join(src, Tie.source_id == src.id).join(tgt, Tie.target_id == tgt.id)
         .where(Tie.region_id == region.id, Tie.kind.in_(("mandate", "funding", "reporting")),
                sa.or_(src.key.in_(actor_keys), tgt.key.in_(actor_keys)))
-        .order_by(src.name, tgt.name))
+        .order_by(src.sort_name, tgt.sort_name, src.key, tgt.key))
     found: dict[str, dict[str, list]] = {}
     for kind, s_key, s_name, s_level, t_key, t_name, t_level in rows:
         if kind in ("mandate", "funding") and t_key in actor_keys and (
@@ -512,7 +500,8 @@ def member_report_pdf(slug: str, key: str):
     initiatives = db.session.scalars(
         sa.select(Initiative).where(Initiative.region_id == region.id, Initiative.id.in_(
             sa.select(Participation.initiative_id).where(
-                Participation.actor_id.in_(own_actors)))).order_by(Initiative.name)).all() \
+                Participation.actor_id.in_(own_actors)))).order_by(
+        Initiative.sort_name, Initiative.key)).all() \
         if own_actors else []
     voted = sa.select(Vote.rule_id).where(Vote.municipality_id == municipality.id)
     open_rules = [rule for rule in db.session.scalars(sa.select(Rule).where(

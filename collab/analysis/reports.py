@@ -213,20 +213,22 @@ def directory(region: Region) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for key, name in db.session.execute(
             sa.select(Municipality.key, Municipality.name).join(RegionMembership)
-            .where(RegionMembership.region_id == region.id).order_by(Municipality.name)):
+            .where(RegionMembership.region_id == region.id)
+            .order_by(Municipality.sort_name, Municipality.key)):
         found[key] = {"kind": "municipalities", "name": name, "municipality": None}
     for key, name, muni in db.session.execute(
             sa.select(Actor.key, Actor.name, Municipality.key)
             .outerjoin(Municipality, Actor.municipality_id == Municipality.id)
-            .where(Actor.region_id == region.id).order_by(Actor.name)):
+            .where(Actor.region_id == region.id).order_by(Actor.sort_name, Actor.key)):
         found[key] = {"kind": "actors", "name": name, "municipality": muni}
     for key, name in db.session.execute(
             sa.select(Initiative.key, Initiative.name)
-            .where(Initiative.region_id == region.id).order_by(Initiative.name)):
+            .where(Initiative.region_id == region.id)
+            .order_by(Initiative.sort_name, Initiative.key)):
         found[key] = {"kind": "initiatives", "name": name, "municipality": None}
     for key, name in db.session.execute(
             sa.select(Format.key, Format.name)
-            .where(Format.region_id == region.id).order_by(Format.name)):
+            .where(Format.region_id == region.id).order_by(Format.sort_name, Format.key)):
         found.setdefault(key, {"kind": "formats", "name": name, "municipality": None})
     return found
 

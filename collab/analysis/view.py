@@ -58,11 +58,12 @@ def _choice_lists(region):
     """The filter form's option lists (None above :data:`network.CHOICE_LIST_MAX`)."""
     municipalities = db.session.execute(
         sa.select(Municipality.key, Municipality.name).join(RegionMembership)
-        .where(RegionMembership.region_id == region.id).order_by(Municipality.name)
+        .where(RegionMembership.region_id == region.id)
+        .order_by(Municipality.sort_name, Municipality.key)
         .limit(network.CHOICE_LIST_MAX + 1)).all()
     initiatives = db.session.execute(
         sa.select(Initiative.key, Initiative.name).where(Initiative.region_id == region.id)
-        .order_by(Initiative.name).limit(network.CHOICE_LIST_MAX + 1)).all()
+        .order_by(Initiative.sort_name, Initiative.key).limit(network.CHOICE_LIST_MAX + 1)).all()
     return {
         "municipalities": municipalities if len(municipalities) <= network.CHOICE_LIST_MAX
         else None,

@@ -150,6 +150,12 @@ def _page_schema(item: dict) -> dict[str, Any]:
                            "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
 
 
+#: the order of the lists by name (collab.core.collation)
+NAME_ORDER = ("By name in German dictionary order (DIN 5007-1): letters with umlauts or "
+              "accents as their base letter (ä as a), ß as ss, case ignored; equal names by "
+              "key (regions: by slug). The same on every database.")
+
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -158,8 +164,8 @@ def document(base: str) -> dict[str, Any]:
     errors = {"401": _error("no valid bearer token"), "403": _error("not allowed"),
               "404": _error("unknown object")}
     paths: dict[str, Any] = {
-        "/regions": {"get": {"summary": "List regions", "responses": {
-            "200": {"description": "regions"}, **errors}}},
+        "/regions": {"get": {"summary": "List regions", "description": NAME_ORDER,
+                             "responses": {"200": {"description": "regions"}, **errors}}},
         "/regions/{slug}/bundle": {
             "parameters": [{"name": "slug", "in": "path", "required": True,
                             "schema": {"type": "string"}}],
@@ -277,6 +283,7 @@ def document(base: str) -> dict[str, Any]:
         paths[f"/regions/{{slug}}/{plural}"] = {
             "parameters": [slug],
             "get": {"summary": f"List {plural} (q, filters, page, per_page)",
+                    "description": "Ties by key." if plural == "ties" else NAME_ORDER,
                     "parameters": _list_parameters(plural),
                     "responses": {"200": {"description": "page of items", "content": {
                         "application/json": {"schema": _page_schema(ref)}}},

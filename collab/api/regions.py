@@ -12,6 +12,7 @@ from collab.api import KIND_PATH, bp, json_body, json_document  # noqa: F401
 from collab.bundles import services as bundle
 from collab.core import permissions as perm
 from collab.core import validation
+from collab.core.collation import by_name
 from collab.core.models import Region
 from collab.core.validation import ValidationError
 from collab.extensions import db
@@ -19,7 +20,7 @@ from collab.extensions import db
 
 @bp.get("/regions")
 def regions():
-    found = db.session.scalars(sa.select(Region).order_by(Region.name)).all()
+    found = by_name(db.session.scalars(sa.select(Region)), then=lambda r: r.slug)
     return jsonify([region_record(r) for r in found])
 
 

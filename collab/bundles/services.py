@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from collab.core import permissions as perm
 from collab.core import store, validation
+from collab.core.collation import with_sort_name
 from collab.core.models import (
     Actor,
     Format,
@@ -968,7 +969,10 @@ class _Import:
         return {row.key: row for row in self.session.execute(sa.select(*columns).where(*where))}
 
     def _write(self, model: Any, new: list[dict], changed: list[dict]) -> None:
-        """Bulk INSERT of ``new`` rows, bulk UPDATE (by primary key) of ``changed`` ones."""
+        """Bulk INSERT of ``new`` rows, bulk UPDATE (by primary key) of ``changed`` ones
+        (a row that sets a name sets its German sort key beside it)."""
+        if "sort_name" in model.__table__.c:
+            new, changed = ([with_sort_name(row) for row in rows] for rows in (new, changed))
         if new:  # Core executemany: the ORM's bulk path inserts row by row where a
             # server default is not given
             self.session.execute(sa.insert(model.__table__), new)

@@ -29,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from collab.activity.summaries import field_value
 from collab.bundles import services as bundle
 from collab.bundles import sheets
+from collab.core.collation import collation_key
 from collab.core.models import (
     Actor,
     Format,
@@ -171,6 +172,11 @@ def parse_upload(body: bytes, filename: str = "") -> tuple[Any, list[Problem]]:
             "Sie Klammern, Anführungszeichen und Kommas.", line=exc.lineno, col=exc.colno))]
 
 
+def _name_order(name: str) -> tuple[str, str]:
+    """Names added or removed in German dictionary order (equal keys: as written)."""
+    return collation_key(name), name
+
+
 def _current(region: Region) -> dict[str, dict[str, str]]:
     """The region's objects by section: key -> name."""
     rid = region.id
@@ -248,8 +254,8 @@ def preview(region: Region | None, doc: Any, summary: dict | None = None
     found: dict[str, dict[str, Any]] = {}
     for section, names in wanted.items():
         have = current.get(section, {})
-        added = sorted(names[k] for k in names.keys() - have.keys())
-        removed = sorted(have[k] for k in have.keys() - names.keys())
+        added = sorted((names[k] for k in names.keys() - have.keys()), key=_name_order)
+        removed = sorted((have[k] for k in have.keys() - names.keys()), key=_name_order)
         if added or removed:
             found[section] = {"added": added, "removed": removed, "updated": [], "more": 0}
     names_of = {**wanted, "region": {"region": cleaned["region"]["name"]}}

@@ -12,6 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from collab.core.collation import SortName, keep_sort_name, sort_name_default
 from collab.core.vocab import DIRECTED_TIE_KINDS
 from collab.extensions import db
 
@@ -52,6 +53,7 @@ class Region(db.Model):
         return f"<Region {self.slug}>"
 
 
+@keep_sort_name
 class Municipality(db.Model):
     """A Kommune (Stadt, Gemeinde, Landkreis); it can belong to several regions."""
 
@@ -60,6 +62,8 @@ class Municipality(db.Model):
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     #: official name
     name: Mapped[str] = mapped_column(sa.String(200))
+    #: the name's German sort key (collab.core.collation), kept by keep_sort_name
+    sort_name: Mapped[str] = mapped_column(SortName, default=sort_name_default)
     #: kreisfreie_stadt, kreisangehoerige_stadt, gemeinde, verbandsgemeinde, landkreis
     kind: Mapped[str] = mapped_column(sa.String(30))
     #: Amtlicher Gemeindeschlüssel, 8 digits, unique
@@ -112,6 +116,7 @@ class RegionMembership(db.Model):
     municipality: Mapped[Municipality] = relationship(back_populates="memberships")
 
 
+@keep_sort_name
 class Actor(db.Model):
     """An organisation unit or partner acting in a region (council, CDO, agency, ...)."""
 
@@ -120,7 +125,7 @@ class Actor(db.Model):
                       # (the overview's level matrix at national scale)
                       sa.Index("ix_actor_region_municipality", "region_id", "municipality_id"),
                       # a page of a region's actors by name (lists, API) without sorting all
-                      sa.Index("ix_actor_region_name", "region_id", "name"))
+                      sa.Index("ix_actor_region_sort_name", "region_id", "sort_name"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the region it acts in
@@ -129,6 +134,8 @@ class Actor(db.Model):
     key: Mapped[str] = mapped_column(sa.String(64))
     #: name of the unit or organisation
     name: Mapped[str] = mapped_column(sa.String(200))
+    #: the name's German sort key (collab.core.collation), kept by keep_sort_name
+    sort_name: Mapped[str] = mapped_column(SortName, default=sort_name_default)
     #: organisation model or partner type (see vocab.ACTOR_TYPES)
     type: Mapped[str] = mapped_column(sa.String(30))
     #: strategic, coordinating, operational
@@ -166,6 +173,7 @@ class Actor(db.Model):
         return f"<Actor {self.key}>"
 
 
+@keep_sort_name
 class Initiative(db.Model):
     """A shared project or measure (e.g. a regional data platform)."""
 
@@ -178,6 +186,8 @@ class Initiative(db.Model):
     key: Mapped[str] = mapped_column(sa.String(64))
     #: title
     name: Mapped[str] = mapped_column(sa.String(200))
+    #: the name's German sort key (collab.core.collation), kept by keep_sort_name
+    sort_name: Mapped[str] = mapped_column(SortName, default=sort_name_default)
     #: Handlungsfeld (see vocab.TOPICS)
     topic: Mapped[str] = mapped_column(sa.String(30))
     #: idea, planned, running, completed
@@ -275,6 +285,7 @@ format_participant = sa.Table(
 )
 
 
+@keep_sort_name
 class Format(db.Model):
     """A meeting the network holds (jour fixe, steering round, working group, ...)."""
 
@@ -287,6 +298,8 @@ class Format(db.Model):
     key: Mapped[str] = mapped_column(sa.String(64))
     #: name of the meeting
     name: Mapped[str] = mapped_column(sa.String(200))
+    #: the name's German sort key (collab.core.collation), kept by keep_sort_name
+    sort_name: Mapped[str] = mapped_column(SortName, default=sort_name_default)
     #: jour_fixe, steering_round, working_group, conference, training, other
     kind: Mapped[str] = mapped_column(sa.String(20), default="other")
     #: weekly, biweekly, monthly, quarterly, yearly, once
@@ -775,6 +788,7 @@ solution_initiative = sa.Table(
 )
 
 
+@keep_sort_name
 class Solution(db.Model):
     """A solution the network's members built or run (software, service, data platform,
     concept, procurement template), and who uses it."""
@@ -788,6 +802,8 @@ class Solution(db.Model):
     key: Mapped[str] = mapped_column(sa.String(64))
     #: name of the solution
     name: Mapped[str] = mapped_column(sa.String(200))
+    #: the name's German sort key (collab.core.collation), kept by keep_sort_name
+    sort_name: Mapped[str] = mapped_column(SortName, default=sort_name_default)
     #: Handlungsfeld (see vocab.TOPICS)
     topic: Mapped[str] = mapped_column(sa.String(30))
     #: software, service, data_platform, concept, procurement_template

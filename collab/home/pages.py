@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from collab.analysis import reports
 from collab.core import permissions as perm
 from collab.core import vocab
+from collab.core.collation import by_name
 from collab.core.models import Region, RegionMembership
 from collab.core.web import page_to_return_to, select_locale
 from collab.extensions import db
@@ -29,9 +30,10 @@ def index():
         return redirect(url_for("home.coordination"))
     if own is not None:  # another account of one region lands on its overview
         return redirect(url_for("objects.overview", slug=own.slug))
-    regions = db.session.execute(
+    regions = by_name(db.session.execute(
         sa.select(Region, sa.func.count(RegionMembership.id))
-        .outerjoin(RegionMembership).group_by(Region.id).order_by(Region.name)).all()
+        .outerjoin(RegionMembership).group_by(Region.id)).all(),
+        lambda row: row[0].name, lambda row: row[0].slug)
     return render_template("home/index.html", regions=regions)
 
 

@@ -58,13 +58,13 @@ def municipality_home(region: Region, user: User, report: dict | None) -> dict[s
     me = user.municipality
     actors = db.session.scalars(sa.select(Actor).filter_by(region_id=region.id,
                                                            municipality_id=me.id)
-                                .order_by(Actor.name)).all()
+                                .order_by(Actor.sort_name, Actor.key)).all()
     actor_ids = {a.id for a in actors}
     keys = {me.key} | {a.key for a in actors}
     initiatives = db.session.scalars(
         sa.select(Initiative).join(Participation, Participation.initiative_id == Initiative.id)
         .where(Initiative.region_id == region.id, Participation.actor_id.in_(actor_ids))
-        .distinct().order_by(Initiative.name)).all() if actor_ids else []
+        .distinct().order_by(Initiative.sort_name, Initiative.key)).all() if actor_ids else []
     initiative_requests = db.session.scalars(
         sa.select(InitiativeJoinRequest).join(Initiative)
         .join(Actor, InitiativeJoinRequest.actor_id == Actor.id)

@@ -232,12 +232,14 @@ class SolutionKind(Kind):
 
 
 def base_query(kind: Kind, region: Region) -> sa.Select:
-    """The region's objects of ``kind`` in display order."""
+    """The region's objects of ``kind`` in display order: by name in German dictionary
+    order (``sort_name``, :mod:`collab.core.collation`), equal names by key; ties by key."""
     if kind.name == "municipalities":
         return (sa.select(RegionMembership).join(Municipality)
-                .where(RegionMembership.region_id == region.id).order_by(Municipality.name))
-    order = Tie.key if kind.model is Tie else kind.model.name
-    return sa.select(kind.model).where(kind.model.region_id == region.id).order_by(order)
+                .where(RegionMembership.region_id == region.id)
+                .order_by(Municipality.sort_name, Municipality.key))
+    order = (Tie.key,) if kind.model is Tie else (kind.model.sort_name, kind.model.key)
+    return sa.select(kind.model).where(kind.model.region_id == region.id).order_by(*order)
 
 
 def with_records_loaded(kind: Kind, query: sa.Select) -> sa.Select:
@@ -360,7 +362,7 @@ def region_actor_choices(region: Region) -> list[tuple[str, str]]:
     rows = db.session.execute(
         sa.select(Actor.key, Actor.name, Municipality.name)
         .outerjoin(Municipality, Actor.municipality_id == Municipality.id)
-        .where(Actor.region_id == region.id).order_by(Actor.name)).all()
+        .where(Actor.region_id == region.id).order_by(Actor.sort_name, Actor.key)).all()
     return [(k, f"{n} ({m})" if m else n) for k, n, m in rows]
 
 
@@ -372,7 +374,8 @@ def actor_municipality_choices(user, region: Region,
     may also keep it a partner of no municipality."""
     memberships = db.session.scalars(
         sa.select(RegionMembership).join(Municipality)
-        .where(RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
+        .where(RegionMembership.region_id == region.id)
+        .order_by(Municipality.sort_name, Municipality.key)).all()
     found = [(m.municipality.key, m.municipality.name) for m in memberships
              if perm.can_edit_actor_of(user, region, m.municipality)]
     if perm.can_edit_actor_of(user, region, None):
@@ -422,7 +425,7 @@ def owner_choices(user, region: Region) -> list[tuple[str, str]]:
 
 def region_initiative_choices(region: Region) -> list[tuple[str, str]]:
     return list(db.session.execute(sa.select(Initiative.key, Initiative.name).filter_by(
-        region_id=region.id).order_by(Initiative.name)).all())
+        region_id=region.id).order_by(Initiative.sort_name, Initiative.key)).all())
 
 
 def convenor_choices(user, region: Region) -> list[tuple[str, str]]:
@@ -438,5 +441,6 @@ def convenor_choices(user, region: Region) -> list[tuple[str, str]]:
 def region_municipality_choices(region: Region) -> list[tuple[str, str]]:
     rows = db.session.execute(
         sa.select(Municipality.key, Municipality.name).join(RegionMembership)
-        .where(RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
+        .where(RegionMembership.region_id == region.id)
+        .order_by(Municipality.sort_name, Municipality.key)).all()
     return list(rows)

@@ -91,7 +91,8 @@ class MemberPage:
 
 def _matrix_page(region, page: int) -> tuple[int, tuple, float]:
     """What the level matrix shows on ``page``: the memberships (by tier, name; id, tier,
-    municipality_id, key, name), their actors (municipality_id, level, key, type; by name),
+    municipality_id, key, name), their actors (municipality_id, level, key, type, name; by
+    name),
     the number of members and a digest of the rows. Returns it for :class:`Freshest`: the
     data version read, the value, its cost (by the network's size)."""
     tier_order = sa.case({tier: n for n, tier in enumerate(vocab.TIERS)},
@@ -100,7 +101,7 @@ def _matrix_page(region, page: int) -> tuple[int, tuple, float]:
         sa.select(RegionMembership.id, RegionMembership.tier, RegionMembership.municipality_id,
                   Municipality.key, Municipality.name).join(Municipality)
         .where(RegionMembership.region_id == region.id)
-        .order_by(tier_order, Municipality.name, Municipality.id)
+        .order_by(tier_order, Municipality.sort_name, Municipality.key)
         .limit(MATRIX_PER_PAGE).offset((page - 1) * MATRIX_PER_PAGE)).all())
     total = db.session.scalar(sa.select(sa.func.count()).select_from(RegionMembership).where(
         RegionMembership.region_id == region.id))
@@ -179,7 +180,7 @@ def regional_html(region) -> Markup:
         rows = tuple(db.session.execute(
             sa.select(Actor.key, Actor.name, Actor.type, Actor.level)
             .where(Actor.region_id == current.id, Actor.municipality_id.is_(None))
-            .order_by(Actor.name, Actor.id)).all())
+            .order_by(Actor.sort_name, Actor.key)).all())
         members = object_counts.region_counts(current)["municipalities"]
         return current.data_version or 0, (rows, digest([tuple(r) for r in rows])), \
             object_counts.cost(members)
@@ -527,7 +528,8 @@ def detail(slug: str, kind: str, key: str):
     context = {}
     if kind == "municipalities":
         context["actors"] = db.session.scalars(sa.select(Actor).filter_by(
-            region_id=region.id, municipality_id=obj.municipality_id).order_by(Actor.name)).all()
+            region_id=region.id, municipality_id=obj.municipality_id).order_by(
+            Actor.sort_name, Actor.key)).all()
     if kind == "actors":
         context["ties"] = db.session.scalars(sa.select(Tie).where(
             Tie.region_id == region.id,

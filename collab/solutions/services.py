@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from collab.core import permissions as perm
 from collab.core import store, vocab
+from collab.core.collation import by_name, collation_key
 from collab.core.localtime import local_today
 from collab.core.models import (
     Actor,
@@ -154,18 +155,19 @@ def neighbour_solutions(region: Region, membership: RegionMembership) -> list[di
     me = membership.municipality
     found = []
     for solution in db.session.scalars(sa.select(Solution).filter_by(
-            region_id=region.id).order_by(Solution.name)):
+            region_id=region.id).order_by(Solution.sort_name, Solution.key)):
         if using(solution, me):
             continue
         near = sorted({u.municipality.name for u in solution.uses
                        if u.relation in USING and u.municipality_id != me.id
-                       and is_neighbour(_place(me), _place(u.municipality))})
+                       and is_neighbour(_place(me), _place(u.municipality))},
+                      key=lambda n: (collation_key(n), n))
         if near:
             found.append({"solution": solution, "neighbours": near,
                           "wanted": any(u.municipality_id == me.id and u.relation == "wants"
                                         for u in solution.uses)})
     found.sort(key=lambda s: (s["solution"].maturity not in MATURE, -len(s["neighbours"]),
-                              s["solution"].name))
+                              s["solution"].sort_name, s["solution"].key))
     return found
 
 
@@ -190,8 +192,8 @@ def detail_context(region: Region, solution: Solution, report: dict | None,
         names.update(db.session.execute(sa.select(model.key, model.name).filter_by(
             region_id=region.id)).all())
     me = _mine(user)
-    use_choices = [(m.municipality.key, m.municipality.name) for m in sorted(
-        region.memberships, key=lambda m: m.municipality.name)
+    use_choices = [(m.municipality.key, m.municipality.name) for m in by_name(
+        region.memberships, lambda m: m.municipality.name, lambda m: m.municipality.key)
         if perm.can_edit_solution_use(user, region, m.municipality)]
     return {
         "analysis": solution_analysis(report, solution), "names": names,
@@ -231,7 +233,7 @@ def region_facts(region: Region, report: dict | None) -> dict[str, Any]:
         gaps[gap["kind"]] = gaps.get(gap["kind"], 0) + 1
     solutions = []
     for s in db.session.scalars(sa.select(Solution).filter_by(region_id=region.id)
-                                .order_by(Solution.name)):
+                                .order_by(Solution.sort_name, Solution.key)):
         users, wanting = solution_users({"uses": [{"municipality": u.municipality.key,
                                                    "relation": u.relation} for u in s.uses]})
         solutions.append({"key": s.key, "name": s.name, "maturity": s.maturity,
@@ -284,6 +286,6 @@ def crossing_paths(regions: list[Region]) -> list[dict[str, Any]]:
 
 
 def readable_regions(user: User | None) -> list[Region]:
-    """The regions ``user`` may read, by name."""
-    return [r for r in db.session.scalars(sa.select(Region).order_by(Region.name))
+    """The regions ``user`` may read, by name (German dictionary order)."""
+    return [r for r in by_name(db.session.scalars(sa.select(Region)), then=lambda r: r.slug)
             if perm.can_read_region(user, r)]

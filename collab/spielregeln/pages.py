@@ -242,7 +242,7 @@ def index(slug: str):
 def _concern_choices(form: RuleForm, region: Region) -> None:
     form.actor.choices = forms.options([("", "—"), *region_actor_choices(region)])
     rows = db.session.execute(sa.select(Initiative.key, Initiative.name).filter_by(
-        region_id=region.id).order_by(Initiative.name)).all()
+        region_id=region.id).order_by(Initiative.sort_name, Initiative.key)).all()
     form.initiative.choices = forms.options([("", "—"), *rows])
 
 
@@ -449,7 +449,8 @@ def charter(slug: str):
     rules = spielregeln.charter(region)
     members = db.session.scalars(
         sa.select(RegionMembership).join(Municipality)
-        .where(RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
+        .where(RegionMembership.region_id == region.id)
+        .order_by(Municipality.sort_name, Municipality.key)).all()
     return render_template("spielregeln/charter.html", region=region, rules=rules,
                            taktgeber=spielregeln.designated_taktgeber(rules), members=members)
 
@@ -531,7 +532,7 @@ def join_initiative(slug: str, key: str):
     taking_part = {p.actor_id for p in initiative.participations}
     own = db.session.scalars(sa.select(Actor).filter_by(
         region_id=region.id, municipality_id=current_user.municipality_id)
-        .order_by(Actor.name)).all()
+        .order_by(Actor.sort_name, Actor.key)).all()
     form.actor.choices = forms.options([(a.key, a.name) for a in own
                                         if a.id not in taking_part])
     if not spielregeln.has_lead(initiative):

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 
 from collab.core import permissions as perm
 from collab.core import store, vocab
+from collab.core.collation import collation_key
 from collab.core.localtime import local_time, local_today
 from collab.core.models import (
     Actor,
@@ -372,7 +373,7 @@ def voting_memberships(region: Region) -> list[RegionMembership]:
         sa.select(RegionMembership).join(Municipality)
         .where(RegionMembership.region_id == region.id,
                RegionMembership.tier.in_(region.voting_tier_list))
-        .order_by(Municipality.name)).all()
+        .order_by(Municipality.sort_name, Municipality.key)).all()
 
 
 # --- who may vote on a ballot: fixed when it opens --------------------------------------------
@@ -430,7 +431,7 @@ def missing_voters(rule: Rule) -> list[tuple[Municipality, bool]]:
         return []
     gone = left_since(rule)
     found = db.session.scalars(_among(sa.select(Municipality), Municipality.id, missing)
-                               .order_by(Municipality.name)).all()
+                               .order_by(Municipality.sort_name, Municipality.key)).all()
     return [(m, m.id not in gone) for m in found if m.id in missing]
 
 
@@ -1124,7 +1125,7 @@ def suggestions(region: Region, membership: RegionMembership, report: dict | Non
     mine = {a.id for a in actors}
     known = {t for a in actors for t in (a.topics or [])}
     initiatives = db.session.scalars(sa.select(Initiative).filter_by(region_id=region.id)
-                                     .order_by(Initiative.name)).all()
+                                     .order_by(Initiative.sort_name, Initiative.key)).all()
     known |= {i.topic for i in initiatives if any(p.actor_id in mine for p in i.participations)}
     found = []
     for initiative in initiatives:
@@ -1143,8 +1144,10 @@ def suggestions(region: Region, membership: RegionMembership, report: dict | Non
         lacks = initiative.topic not in known
         if lacks or partners:
             found.append({"initiative": initiative, "lacks_topic": lacks,
-                          "nearby": sorted(partners.values(), key=lambda p: (p[1] or 0, p[0]))})
-    found.sort(key=lambda s: (not s["lacks_topic"], -len(s["nearby"]), s["initiative"].name))
+                          "nearby": sorted(partners.values(),
+                                           key=lambda p: (p[1] or 0, collation_key(p[0])))})
+    found.sort(key=lambda s: (not s["lacks_topic"], -len(s["nearby"]),
+                              s["initiative"].sort_name, s["initiative"].key))
     mentors = []
     names = {m.municipality.key: m.municipality.name for m in region.memberships}
     for model in (Actor, Initiative, Format):  # a transfer path may run through a format
