@@ -106,10 +106,10 @@ def _matrix_page(region, page: int) -> tuple[int, tuple, float]:
     total = db.session.scalar(sa.select(sa.func.count()).select_from(RegionMembership).where(
         RegionMembership.region_id == region.id))
     actors = tuple(db.session.execute(sa.select(
-        Actor.municipality_id, Actor.level, Actor.key, Actor.type).where(
+        Actor.municipality_id, Actor.level, Actor.key, Actor.type, Actor.name).where(
         Actor.region_id == region.id,
         Actor.municipality_id.in_([m.municipality_id for m in members])).order_by(
-        Actor.name, Actor.id)).all()) if members else ()
+        Actor.sort_name, Actor.key)).all()) if members else ()
     content = digest(([tuple(m) for m in members], [tuple(a) for a in actors]))
     return region.data_version or 0, (members, actors, total, content), \
         object_counts.cost(total)
@@ -156,12 +156,23 @@ def level_matrix(region, page: int = 1) -> tuple[MemberPage, Markup]:
         for actor in actors:
             levels[actor.municipality_id][actor.level].append(actor)
         rows = [{"tier": m.tier, "key": m.key, "name": m.name,
-                 "levels": {lvl: levels[m.municipality_id].get(lvl, []) for lvl in vocab.LEVELS},
+                 "levels": {lvl: by_type(levels[m.municipality_id].get(lvl, []))
+                            for lvl in vocab.LEVELS},
                  "covered_by": {"key": cover[m.key],
                                 "name": names.get(cover[m.key], cover[m.key])}
                  if m.key in cover else None} for m in members]
         return render_template("objects/_matrix.html", base=base, matrix=rows)
     return page_of, Markup(_matrices.get(key, render))
+
+
+def by_type(actors: list) -> list[dict]:
+    """A cell of the level matrix: its actors grouped by type (organisation model), in the
+    order of each type's first actor: ``{"type", "actors"}``. Two project groups of one
+    member are one entry "Projektgruppe (2)", not "Projektgruppe, Projektgruppe"."""
+    groups: dict[str, list] = {}
+    for actor in actors:
+        groups.setdefault(actor.type, []).append(actor)
+    return [{"type": t, "actors": found} for t, found in groups.items()]
 
 
 #: rendered level matrices (and lists of regional bodies) by content, address and language:
