@@ -45,6 +45,7 @@ from collab.core.validation import ValidationError
 from collab.core.web import select_locale
 from collab.extensions import db
 from collab.spielregeln import services as spielregeln
+from graphs.transfer import TARGET_TIERS
 
 bp = Blueprint("analysis", __name__, url_prefix="/regions")
 
@@ -186,6 +187,26 @@ def communities_counted(row: dict, summary: dict) -> int:
     if share > 0:
         return round(raw["communities_reached"] / share)
     return summary["communities"]
+
+
+def count_notes(report: dict, region) -> dict:
+    """What the differing counts of members and communities on the page count, so that
+    the overview can say it (from the report's data and the region's voting tiers):
+    ``members`` (all, the overview's figure), ``voting`` (of the voting tiers: the
+    Spielregeln ballots), ``targets`` (pioneers and members: whom knowledge transfer is
+    for, :data:`graphs.transfer.TARGET_TIERS`; supporters only pass it on),
+    ``communities`` (the overview's, a member without a tie counted as one of its own) and
+    ``connected`` (those of the connected network, which a candidate's coverage counts;
+    None without candidates)."""
+    tiers = [m.get("tier") for m in report["org_models"]["members"]]
+    summary = report["summary"]
+    return {"members": summary["municipalities"],
+            "voting": sum(t in region.voting_tier_list for t in tiers),
+            "voting_tiers": region.voting_tier_list,
+            "targets": sum(t in TARGET_TIERS for t in tiers),
+            "communities": summary["communities"],
+            "connected": communities_counted(report["taktgeber"][0], summary)
+            if report["taktgeber"] else None}
 
 
 def part_reason(part: str, row: dict, summary: dict) -> str:
@@ -336,7 +357,7 @@ def page(slug: str):
             options=whatif_options(keys) if len(keys) <= SELECT_LIMIT else None,
             weights_rule=_rule_by_key(region, report.get("weights_rule")),
             point_digits=POINT_DIGITS, num=_num, pct=_pct, figure=_figure,
-            charts=report_charts(report, keys)))
+            counts=count_notes(report, region), charts=report_charts(report, keys)))
 
     # The body is a function of the report (one per data version, what-if and language),
     # the page of the gap lists and what the viewer may do; it is rendered once per
@@ -460,9 +481,12 @@ def report_pdf(slug: str):
         return _pending(region, latest, keys)
     report = latest.report
     context = _pdf_context(lang)
-    context.update(rows=taktgeber_rows(report)[:DETAILED], part_order=part_order(
-        report.get("weights")), charter=spielregeln_charter(region),
-        groups=gap_groups(report["gaps"], None, 1), all_gaps=_gaps_by_severity(report))
+    context.update(data=pdf.data_state(region, latest.report_version),
+                   counts=count_notes(report, region), rows=taktgeber_rows(report)[:DETAILED],
+                   part_order=part_order(report.get("weights")),
+                   charter=spielregeln_charter(region),
+                   groups=gap_groups(report["gaps"], None, 1),
+                   all_gaps=_gaps_by_severity(report))
     data = pdf.region_report_pdf(region, report, keys, report_charts(report, keys), context)
     return _pdf_response(data, f"{region.slug}-bericht.pdf")
 
@@ -511,10 +535,11 @@ def member_report_pdf(slug: str, key: str):
     mine = {i.id for i in initiatives}
     topics = {t for i in initiatives for t in [i.topic] if t}
     joinable = [i for i in db.session.scalars(sa.select(Initiative).where(
-        Initiative.region_id == region.id).order_by(Initiative.name))
+        Initiative.region_id == region.id).order_by(Initiative.sort_name, Initiative.key))
         if i.id not in mine and i.status in ("planned", "running")]
     context = _pdf_context(lang)
-    context.update(initiatives=initiatives, open_rules=open_rules,
+    context.update(data=pdf.data_state(region, latest.report_version),
+                   initiatives=initiatives, open_rules=open_rules,
                    joinable=[i for i in joinable if i.topic in topics] or joinable[:8])
     data = pdf.member_report_pdf(region, municipality, latest.report, keys, context)
     return _pdf_response(data, f"{region.slug}-{municipality.key}-ratsvorlage.pdf")

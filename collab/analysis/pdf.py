@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 import graphs
 from collab.analysis import figures
-from collab.core.localtime import local_today
+from collab.core.localtime import local_time, local_today
 from collab.core.records import network_records
 
 
@@ -62,6 +62,17 @@ def whole_percent_shares(counts: dict) -> dict:
     for k in sorted(exact, key=lambda k: (whole[k] - exact[k], k))[:100 - sum(whole.values())]:
         whole[k] += 1
     return {k: (whole[k] / 100 if whole[k] else counts[k] / total) for k in counts}
+
+
+def data_state(region, report_version: int | None) -> dict:
+    """The report's "Datenstand": ``at``, when the region's data last changed, in local
+    time ("22.11.2026, 18:00 MEZ"; "" when not known), ``version``, the data version the
+    report was computed from, and ``current``, whether that is the region's data now (else
+    the report is of the data before the last change, whose analysis is still running)."""
+    current = region.data_version or 0
+    version = current if report_version is None else report_version
+    return {"at": local_time(region.data_changed_at) if region.data_changed_at else "",
+            "version": version, "current": version == current}
 
 
 def region_report_pdf(region, report: dict, keys: dict, charts: dict, context: dict) -> bytes:

@@ -39,6 +39,9 @@ class Region(db.Model):
     voting_tiers: Mapped[str] = mapped_column(sa.String(60), default="pioneer,member")
     #: incremented on every change of the region's data; keys the analysis cache
     data_version: Mapped[int] = mapped_column(default=0)
+    #: when the region's data last changed (UTC; with data_version, in store.bump): the
+    #: "Datenstand" of its reports (None: not known, no change since this was recorded)
+    data_changed_at: Mapped[dt.datetime | None]
     #: end of the network's funding, if known
     funded_until: Mapped[dt.date | None]
 

@@ -21,6 +21,7 @@ from collab.core.models import (
     Activity,
     Region,
     User,
+    utcnow,
 )
 from collab.core.validation import Problem, ValidationError
 from collab.extensions import db
@@ -187,7 +188,9 @@ def change(region: Region | None, user: User | None, action: str, target: str = 
 
 def bump(region: Region) -> None:
     """Raise the region's data version by one in the database itself (``data_version + 1``
-    in the UPDATE), so concurrent changes each count and none is lost."""
+    in the UPDATE), so concurrent changes each count and none is lost, and note when its
+    data changed (``data_changed_at``, the reports' "Datenstand")."""
+    region.data_changed_at = utcnow()
     if region.id is None:
         region.data_version = (region.data_version or 0) + 1
     else:

@@ -235,8 +235,14 @@ def index(slug: str):
     groups = [(status, name, [r for r in rules if r.status == status])
               for status, name in (("voting", _("In Abstimmung")), ("draft", _("In Diskussion")),
                                    ("adopted", _("Beschlossen")), ("rejected", _("Abgelehnt")))]
+    members = db.session.scalar(sa.select(sa.func.count()).select_from(RegionMembership)
+                                .where(RegionMembership.region_id == region.id))
+    voting = db.session.scalar(sa.select(sa.func.count()).select_from(RegionMembership).where(
+        RegionMembership.region_id == region.id,
+        RegionMembership.tier.in_(region.voting_tier_list)))
     return render_template("spielregeln/index.html", region=region, groups=groups,
-                           can_propose=perm.can_propose_rule(current_user, region))
+                           can_propose=perm.can_propose_rule(current_user, region),
+                           members=members, voting=voting)
 
 
 def _concern_choices(form: RuleForm, region: Region) -> None:
