@@ -426,12 +426,28 @@ def update_actor(region: Region, actor: Actor, raw: dict, user: User | None) -> 
         or differs(actor, data, CONFIRMED_FIELDS["actor"])))
     if municipality is actor.municipality and not differs(actor, data, _ACTOR_FIELDS):
         return actor
+    _hold_survey_partner(user, actor)
     with change(region, user, "actor.update", actor.key, actor.name):
         actor.municipality = municipality
         for name in _ACTOR_FIELDS:
             if name in data:
                 setattr(actor, name, data[name])
     return actor
+
+
+def _hold_survey_partner(user: User | None, actor: Actor, *, claimed: bool = False) -> None:
+    """When ``user`` may change ``actor`` only as a partner its survey answer created
+    (:func:`perm.can_correct_survey_partner`: while nothing else uses it), hold the actor's
+    row (:func:`claim`, unless ``claimed``) and ask again: another municipality may have
+    tied its unit to the partner (or named it in its answer) since the first check, and a
+    member's correction must not change or delete what another municipality now relies on
+    (403, nothing changed). A tie added while the row is held waits for this change on
+    SQLite; on PostgreSQL, a deletion then fails on the tie's reference (409)."""
+    if perm.can_edit_actor_of(user, actor.region, actor.municipality):
+        return
+    if not claimed:
+        claim(actor)
+    require(perm.can_correct_survey_partner(user, actor))
 
 
 def _actor_dependents(actors: list[Actor]) -> list[str]:
@@ -469,6 +485,7 @@ def delete_actor(region: Region, actor: Actor, user: User | None) -> None:
     :func:`perm.can_edit_actor`)."""
     require(perm.can_edit_actor(user, actor))
     claim(actor)
+    _hold_survey_partner(user, actor, claimed=True)
     with change(region, user, "actor.delete", actor.key, actor.name):
         _delete_actors([actor])
 

@@ -206,6 +206,45 @@ def test_a_tie_only_soests_answer_created_counts_even_when_olpes_is_gone(app, ap
         assert not perm.can_correct_survey_partner(olpe, actor)
 
 
+#: where Olpe's request has been allowed and has not written yet: the deletion holds the row
+#: (store.claim), the change checks its fields (validation.clean)
+BETWEEN_CHECK_AND_WRITE = {"delete": "claim", "patch": "clean"}
+
+
+@pytest.mark.parametrize("method", ["delete", "patch"])
+def test_a_tie_soest_adds_while_olpe_corrects_stops_the_correction(app, api, monkeypatch,
+                                                                   method):
+    """Two requests at once: Olpe's removal (or renaming) of its partner has been allowed
+    (nothing else used it) when Soest's tie to the partner is saved, before Olpe's change
+    is written. Olpe's change is refused (403) and Soest's tie stays; before, the removal
+    deleted Soest's tie with the partner (and the renaming renamed what Soest relies on)."""
+    from collab.objects import services
+
+    _survey, key = _answer_with_new_partner(api)
+    soest, olpe = api("soest"), api("olpe")
+    step = BETWEEN_CHECK_AND_WRITE[method]
+    original, raced = getattr(services, step), []
+
+    def soest_meanwhile(*args, **kwargs):  # Soest's request lands here
+        if not raced:
+            raced.append(None)  # Soest's own request passes here too
+            raced[0] = soest.post(f"{R}/ties", {
+                "source": "soest-innovation", "target": key, "kind": "cooperation"})
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, step, soest_meanwhile)
+    if method == "delete":
+        response = olpe.delete(f"{R}/actors/{key}")
+    else:
+        response = olpe.patch(f"{R}/actors/{key}", {"name": "Stadtwerke Olpe"})
+    assert raced and raced[0].status_code == 201, raced and raced[0].get_json()
+    assert response.status_code == 403, response.get_json()
+    assert _actor(app, key)["name"] == TYPO
+    with app.app_context():
+        assert db.session.scalar(db.select(Tie.id).where(
+            Tie.key == raced[0].get_json()["key"])) is not None
+
+
 def test_a_partner_in_an_initiative_stays_the_coordinators(app, api):
     _survey, key = _answer_with_new_partner(api)
     with app.app_context():
