@@ -379,17 +379,38 @@
   // A found node is shown with its direct neighbours around it, so the reader sees where it
   // sits; zoomed in no further than labels need (a node without neighbours is centred).
   // (after the side panel opened: the drawing area is measured anew first)
+  // The box is that of the nodes' centres, not vis-network's fit, which counts the labels:
+  // the important ones are drawn larger the further out the view is, so on a phone a fit
+  // from the overview stayed at the overview. The found node keeps its label, and the
+  // labels are sized for the new zoom once the view has moved (vis-network reports a zoom
+  // only when the reader zooms).
+  // (the margin left and right leaves room for the labels, centred under their nodes)
+  var AROUND_MARGIN_PX = 48, AROUND_MAX_SCALE = 1.3;
   function showAround(id, animation) {
     var around = [id].concat(state.network.getConnectedNodes(id));
+    state.found = id;
+    state.important = importantIds();
     state.network.setSize("100%", "100%");
-    state.network.fit({ nodes: around, minZoomLevel: 0.05, maxZoomLevel: 1.3,
-                        animation: animation });
+    var pos = state.network.getPositions(around);
+    var xs = around.map(function (n) { return pos[n].x; });
+    var ys = around.map(function (n) { return pos[n].y; });
+    var minX = Math.min.apply(null, xs), maxX = Math.max.apply(null, xs);
+    var minY = Math.min.apply(null, ys), maxY = Math.max.apply(null, ys);
+    var width = container.clientWidth, height = container.clientHeight;
+    var sideways = Math.max(AROUND_MARGIN_PX, Math.min(120, width / 4));
+    var scale = Math.min(AROUND_MAX_SCALE,
+                         Math.max(width - 2 * sideways, 1) / Math.max(maxX - minX, 1),
+                         Math.max(height - 2 * AROUND_MARGIN_PX, 1) / Math.max(maxY - minY, 1));
+    if (animation) { state.network.once("animationFinished", sizeLabels); }
+    state.network.moveTo({ position: { x: (minX + maxX) / 2, y: (minY + maxY) / 2 },
+                           scale: Math.max(scale, 0.05), animation: animation });
+    if (!animation) { sizeLabels(); }
   }
 
   // --- readability: labels, ego view --------------------------------------------------------
-  // The most important nodes (best Taktgeber candidates, best connected, the ego) keep a
-  // label of at least LABEL_MIN_PX screen pixels at every zoom; the others show theirs once
-  // zoomed in far enough to read them (and on hover, in the tooltip).
+  // The most important nodes (best Taktgeber candidates, best connected, the ego, the node
+  // found by the search) keep a label of at least LABEL_MIN_PX screen pixels at every zoom;
+  // the others show theirs once zoomed in far enough to read them (and on hover, in the tooltip).
   var LABEL_MIN_PX = 12, LABEL_HIDE_PX = 9, LABEL_FONT = 14, IMPORTANT_COUNT = 10;
   function importantIds() {
     var ids = {};
@@ -399,6 +420,7 @@
     nodes.slice().sort(function (a, b) { return (b.info.degree || 0) - (a.info.degree || 0); })
       .slice(0, IMPORTANT_COUNT).forEach(function (n) { ids[n.id] = true; });
     if (state.ego && state.byId[state.ego]) { ids[state.ego] = true; }
+    if (state.found && state.byId[state.found]) { ids[state.found] = true; }
     return ids;
   }
   function labelFont(important, scale) {

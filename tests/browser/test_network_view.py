@@ -191,6 +191,39 @@ def test_search_focuses_node(signed_in, live_server):
     assert view["scale"] <= 1.3
 
 
+@pytest.mark.parametrize("phone", [True, False])
+def test_search_zooms_to_a_small_neighbourhood_and_labels_the_node(phone, signed_in,
+                                                                   live_server):
+    """A node with few ties, found from the overview, is shown close up on a phone and a
+    desktop alike, with its own label readable and the labels sized for the new zoom. (The
+    fit counted the labels, which the overview draws large: on a phone the view stayed the
+    overview; and a fit is no zoom to vis-network, so the labels kept their old sizes and
+    the found node, not among the important ones, had none.)"""
+    page = signed_in("gast", phone=phone)
+    open_view(page, live_server.url)
+    overview = page.evaluate("window.networkView.network.getScale()")
+    page.fill("#network-search-input", "Rat der Stadt Olpe")
+    page.click("#network-search button[type=submit]")
+    assert page.evaluate("window.networkView.network.getSelectedNodes()") == ["olpe-rat"]
+    page.wait_for_timeout(800)  # the 300 ms animation
+    view = page.evaluate("""() => {
+        const net = window.networkView.network;
+        const ids = ["olpe-rat"].concat(net.getConnectedNodes("olpe-rat"));
+        const pos = net.getPositions(ids);
+        const box = document.querySelector("#network-canvas canvas").getBoundingClientRect();
+        const outside = ids.filter(id => {
+            const p = net.canvasToDOM(pos[id]);
+            return p.x < 0 || p.y < 0 || p.x > box.width || p.y > box.height; });
+        return {scale: net.getScale(), outside: outside,
+                label: window.networkView.labelPixels("olpe-rat"),
+                swa: window.networkView.labelPixels("swa")};
+    }""")
+    assert view["outside"] == [] and view["scale"] <= 1.3, view
+    assert view["scale"] >= 0.5 and view["scale"] > 2 * overview, (overview, view)
+    # the found node's label and an important one are drawn at 12 px or a little more
+    assert 11 <= view["label"] <= 20 and 11 <= view["swa"] <= 20, view
+
+
 def test_png_export_downloads_an_image(signed_in, live_server):
     """"Als PNG speichern" downloads a PNG of the current view."""
     page = signed_in("gast")
