@@ -114,7 +114,7 @@ def close(slug: str, survey_id: int):
 
 def _answer_context(region, survey, municipality):
     actors = db.session.scalars(sa.select(Actor).filter_by(region_id=region.id)
-                                .order_by(Actor.name)).all()
+                                .order_by(Actor.sort_name, Actor.key)).all()
     pending = survey_services.reported_by_others(region, municipality)
     return {"own": survey_services.own_actors(region, municipality), "actors": actors,
             "pending": pending,

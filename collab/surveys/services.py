@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 
 from collab.core import permissions as perm
 from collab.core import vocab
+from collab.core.collation import collation_key
 from collab.core.localtime import to_local
 from collab.core.models import (
     Activity,
@@ -306,14 +307,14 @@ def created_partners(region: Region, survey: Survey, municipality: Municipality,
     actors = db.session.scalars(sa.select(Actor).where(
         Actor.region_id == region.id, Actor.key.in_(keys))).all()
     found = []
-    for actor in sorted(actors, key=lambda a: (a.name.casefold(), a.key)):
+    for actor in sorted(actors, key=lambda a: (collation_key(a.name), a.key)):
         ties = db.session.scalars(sa.select(Tie).where(
             Tie.region_id == region.id,
             sa.or_(Tie.source_id == actor.id, Tie.target_id == actor.id))).all()
         own = [{"tie": t, "unit": t.target if t.source_id == actor.id else t.source,
                 "editable": perm.can_edit_tie(user, t)} for t in ties
                if municipality.id in (t.source.municipality_id, t.target.municipality_id)]
-        own.sort(key=lambda t: (t["unit"].name.casefold(), t["tie"].kind))
+        own.sort(key=lambda t: (collation_key(t["unit"].name), t["tie"].kind))
         editable = perm.can_edit_actor(user, actor)
         uses = [] if editable or actor.municipality_id is not None else [
             PARTNER_USE_LABELS[use] for use in perm.survey_partner_uses(actor, municipality)]
@@ -323,7 +324,8 @@ def created_partners(region: Region, survey: Survey, municipality: Municipality,
 
 def own_actors(region: Region, municipality: Municipality) -> list[Actor]:
     return db.session.scalars(sa.select(Actor).filter_by(
-        region_id=region.id, municipality_id=municipality.id).order_by(Actor.name)).all()
+        region_id=region.id, municipality_id=municipality.id)
+        .order_by(Actor.sort_name, Actor.key)).all()
 
 
 def reported_by_others(region: Region, municipality: Municipality) -> list[Tie]:
@@ -374,8 +376,8 @@ def known_ties(region: Region, survey: Survey, municipality: Municipality,
         groups.setdefault(unit.id, {"unit": unit, "ties": []})["ties"].append(
             {"tie": tie, "partner": partner})
     for group in groups.values():
-        group["ties"].sort(key=lambda t: (t["partner"].name.casefold(), t["tie"].kind))
-    return sorted(groups.values(), key=lambda g: g["unit"].name.casefold())
+        group["ties"].sort(key=lambda t: (collation_key(t["partner"].name), t["tie"].kind))
+    return sorted(groups.values(), key=lambda g: (collation_key(g["unit"].name), g["unit"].key))
 
 
 def _other_end_municipality(tie: Tie, municipality: Municipality) -> Municipality | None:
@@ -756,7 +758,8 @@ def status(region: Region, survey: Survey) -> dict[str, Any]:
     """Response rate per member, what each answer changed, and the share of the ties named
     in the round that are confirmed (by both ends)."""
     memberships = db.session.scalars(sa.select(RegionMembership).join(Municipality).where(
-        RegionMembership.region_id == region.id).order_by(Municipality.name)).all()
+        RegionMembership.region_id == region.id)
+        .order_by(Municipality.sort_name, Municipality.key)).all()
     by_municipality = {r.municipality_id: r for r in survey.responses}
     rows = [{"membership": m, "response": by_municipality.get(m.municipality_id)}
             for m in memberships]

@@ -4,11 +4,13 @@ starting with an umlaut among the a's, never after z (byte order put both the ot
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import sqlalchemy as sa
 
 from collab.core.collation import by_name, collation_key, sort_name_of
+from collab.core.localtime import local_today
 from collab.core.models import Actor, Format, Initiative, Municipality, Solution
 from collab.extensions import db
 
@@ -120,3 +122,25 @@ def test_the_sort_key_compares_bytes_on_postgresql_whatever_the_locale(app):
             "WHERE column_name = 'sort_name'")).all())
         assert found == dict.fromkeys(
             ("municipality", "actor", "initiative", "format", "solution"), "C")
+
+
+def test_the_survey_pages_sort_the_german_way(app, as_user, api):
+    """The round's page lists the members, and the answer form the municipality's units, the
+    known ties and the actors to choose from, in German order (they sorted by bytes)."""
+    assert api("olpe").patch("/regions/swf5/actors/olpe-rat",
+                             {"name": "Ältestenrat der Stadt Olpe"}).status_code == 200
+    with app.app_context():
+        closes = (local_today() + dt.timedelta(days=14)).isoformat()
+    response = api("koordination").post("/regions/swf5/surveys", {"closes_at": closes})
+    assert response.status_code == 201, response.get_json()
+    survey = response.get_json()["id"]
+    status = as_user("koordination").get(f"{R}/surveys/{survey}").get_data(as_text=True)
+    assert status.index(">Märkischer Kreis<") < status.index(">Menden (Sauerland)<")
+    form = as_user("olpe").get(f"{R}/surveys/{survey}/answer").get_data(as_text=True)
+    units = form[:form.index("2. ")]
+    assert units.index("Ältestenrat der Stadt Olpe") < units.index("Bürgermeister der Stadt Olpe")
+    known = form[form.index("2. "):]
+    assert known.index("Ältestenrat der Stadt Olpe") < known.index("Smart-City-Projektleitung")
+    choices = form[form.index('<datalist id="survey-actors">'):]
+    choices = re.findall(r'<option value="([^"]+)"', choices[:choices.index("</datalist>")])
+    assert before_b(choices, "Ältestenrat der Stadt Olpe")
