@@ -159,6 +159,23 @@ def survey_created_keys(region: Region, municipality_id: int | None) -> set[str]
         for key in created or [] if isinstance(key, str)}
 
 
+def _json_names(column, key: str):
+    """SQL: the JSON ``column`` holds the string ``key`` (a prefilter on its text, exact
+    for the keys a region gives: no quotes; the rows it finds are checked in Python)."""
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.cast(column, sa.Text).like(f'%"{escaped}"%', escape="\\")
+
+
+def survey_created_anywhere(region: Region, key: str) -> bool:
+    """Whether a survey answer of the region (any municipality, round or submission) once
+    created an actor with ``key``. Such a key is not given again, not even after that
+    partner was deleted: the answering municipality may correct what its answer created
+    (:func:`can_correct_survey_partner`), which goes by key."""
+    return any(key in (created or []) for created in db.session.scalars(
+        db.select(SurveyResponse.created).join(Survey).where(
+            Survey.region_id == region.id, _json_names(SurveyResponse.created, key))))
+
+
 def survey_partner_uses(actor: Actor, municipality: Municipality) -> list[str]:
     """What of the region besides ``municipality``'s own records uses ``actor``, a partner
     its survey answers created (codes of :data:`SURVEY_PARTNER_USES`, in that order):
@@ -196,7 +213,9 @@ def survey_partner_uses(actor: Actor, municipality: Municipality) -> list[str]:
     for created, answer in db.session.execute(
             db.select(SurveyResponse.created, SurveyResponse.answer).join(Survey).where(
                 Survey.region_id == actor.region_id,
-                SurveyResponse.municipality_id != municipality.id)):
+                SurveyResponse.municipality_id != municipality.id,
+                sa.or_(_json_names(SurveyResponse.created, actor.key),
+                       _json_names(SurveyResponse.answer, actor.key)))):
         partners = (answer or {}).get("partners", []) if isinstance(answer, dict) else []
         if actor.key in (created or []) or any(
                 isinstance(p, dict) and actor.key in (p.get("actor"), p.get("from"))

@@ -115,6 +115,12 @@ def _check_new_key(region: Region, key: str) -> None:
     if owner:
         raise Conflict(_("Schlüssel: „%(k)s“ ist in dieser Region bereits vergeben.", k=key),
                        field="key")
+    if perm.survey_created_anywhere(region, key):
+        # the answering municipality may correct what its answer created, by key: a new
+        # record under such a key would become the municipality's to change
+        raise Conflict(_("Schlüssel: „%(k)s“ hat eine Antwort auf die Netzwerkbefragung schon "
+                         "einmal vergeben; er wird nicht wieder vergeben. Bitte wählen Sie "
+                         "einen anderen.", k=key), field="key")
 
 
 def _check_key_unchanged(obj_key: str, data: dict) -> None:

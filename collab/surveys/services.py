@@ -595,7 +595,8 @@ def _check(region: Region, municipality: Municipality, raw: Any) -> dict:
 def _free_actor_key(region: Region, municipality: Municipality, name: str) -> str:
     base = f"{municipality.key}-{key_from_name(name) or 'partner'}"[:60].strip("-")
     candidate, n = base, 2
-    while objects.node_key_owner(region, candidate):
+    while objects.node_key_owner(region, candidate) or perm.survey_created_anywhere(
+            region, candidate):
         candidate, n = f"{base}-{n}", n + 1
     return candidate
 

@@ -325,3 +325,30 @@ def test_the_clerk_undoes_its_own_correction(app, api):
         entry = db.session.scalar(db.select(Activity).filter_by(action="actor.update",
                                                                 target=key))
         assert history.undo_problem(entry, olpe, region) is None
+
+
+def test_a_deleted_partners_key_is_not_given_again(app, api):
+    """Attacker pass: ownership goes by key, so a key Olpe's answer created must not come
+    back as someone else's record. Olpe deletes its partner; the coordinator creating a
+    regional body under that key is refused (409, with why), and Olpe's next answer naming
+    the same partner gets a new key, not the old one."""
+    survey, key = _answer_with_new_partner(api, "Digital Hub")
+    olpe, coordination = api("olpe"), api("koordination")
+    assert olpe.delete(f"{R}/actors/{key}").status_code == 204
+    response = coordination.post(f"{R}/actors", {
+        "key": key, "name": "Olpe Digital Hub (Kreis)", "type": "agency",
+        "level": "strategic", "sector": "public"})
+    assert response.status_code == 409, response.get_json()
+    assert "Netzwerkbefragung" in str(response.get_json())
+    assert _actor(app, key) is None
+    response = olpe.put(ANSWER.format(survey, "olpe"), {"partners": [
+        {"from": "olpe-digital", "new": {"name": "Digital Hub", "type": "association"},
+         "kind": "cooperation", "frequency": "monthly"}]})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["created"] == [key, f"{key}-2"]  # over all its submissions
+    assert _actor(app, f"{key}-2")["name"] == "Digital Hub"
+    with app.app_context():
+        region = db.session.scalar(db.select(Region).filter_by(slug="swf5"))
+        assert perm.survey_created_anywhere(region, key)
+        assert perm.survey_created_anywhere(region, f"{key}-2")
+        assert not perm.survey_created_anywhere(region, "olpe-digital")
