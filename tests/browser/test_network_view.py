@@ -403,8 +403,7 @@ LAYOUT = """() => {
 @pytest.mark.parametrize("width", [390, 1024, 1400])
 def test_page_never_scrolls_sideways(width, signed_in, live_server):
     """At 390, 1024 and 1400 px the page is no wider than the window, drawn, with the
-    side panel open and with the tables shown (they, and the region menu on a phone,
-    scroll in their own box); on a
+    side panel open and with the tables shown (they scroll in their own box); on a
     phone the panel stacks below the graph."""
     page = signed_in("koordination")
     page.set_viewport_size({"width": width, "height": 844})

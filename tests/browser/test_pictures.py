@@ -121,10 +121,11 @@ def test_png_export_at_print_resolution(signed_in, live_server, tmp_path):
 
 
 def test_phone_menu_is_compact(signed_in, live_server):
-    """On a phone the header (brand, account, region menu) stays short: the region menu is
-    one line that scrolls sideways."""
+    """On a phone the header (brand, account, region menu) stays short: the region menu
+    wraps into a few lines (every entry whole and visible, none scrolled out of sight) and
+    the header scrolls away with the page."""
     page = signed_in("gast", phone=True)
     page.goto(f"{live_server.url}/regions/swf5/map")
     height = page.evaluate("document.querySelector('header.top').getBoundingClientRect().height")
-    assert height <= 130, height
+    assert height <= 220, height
     page.screenshot(path=str(DOCS / "screenshot-phone-map.png"))
