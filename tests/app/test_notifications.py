@@ -628,7 +628,7 @@ def test_survey_round_is_announced_reminded_and_shown_on_the_homes(mail_app, smt
     again = runner.invoke(args=["send-reminders"])
     assert "0 Befragung(en) mit Erinnerung." in again.output
     desk = coordinator.get("/koordination").get_data(as_text=True)
-    assert "von" in desk and "Kommunen haben geantwortet" in desk
+    assert "1 von" in desk and "Kommunen hat geantwortet" in desk  # Olpe only: singular
 
 
 def _token(app, login: str) -> str:
