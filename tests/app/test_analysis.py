@@ -111,6 +111,10 @@ def test_whatif_on_page(as_user, api):
     assert str(escape(expected["message"])) in html
     assert f"Lücken, die hinzukommen <small>({len(expected['gaps_opened'])})</small>" in html
     assert '<option value="swa" selected>' in html
+    # each gap that opens says how urgent it is in words, not by its colour alone
+    opened = html[html.index("Lücken, die hinzukommen"):html.index("Lücken, die entfallen")]
+    assert opened.count('<span class="badge sev-high">hoch</span>') == sum(
+        g["severity"] == "high" for g in expected["gaps_opened"]) > 0
     html = browser.get(f"{R}/analysis?taktgeber=menden-cdo").get_data(as_text=True)
     assert "als Taktgeber angenommen" in html and 'class="designated"' in html
 
