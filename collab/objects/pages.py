@@ -566,6 +566,7 @@ def edit(slug: str, kind: str, key: str):
     k = _kind(kind)
     obj = k.load(region, key)
     perm.require(k.can_edit(current_user, region, obj))
+    back = web.safe_next(request.args.get("next"))  # e.g. the survey answer it came from
     current = _form_data(k.edit_values(obj))
     form = k.form(data=current) if request.method == "GET" else k.form()
     if kind == "initiatives" and request.method == "GET":
@@ -596,14 +597,14 @@ def edit(slug: str, kind: str, key: str):
                 flash(_("Einladung an %(m)s gesendet: „%(a)s“ wird beteiligt, sobald %(m)s "
                         "zustimmt.", m=r.actor.municipality.name, a=r.actor.name), "info")
             _warn_type_level(kind, obj)
-            return redirect(url_for(".detail", slug=slug, kind=kind, key=key))
+            return redirect(back or url_for(".detail", slug=slug, kind=kind, key=key))
     if kind == "ties":
         _show_tie_ends_by_name(form, region)
     return render_template("objects/form.html", region=region, kind=k, form=form, obj=obj,
                            locked={name: (_shown(form[name]), reason)
                                    for name, reason in locked.items() if name in form},
                            participant_options=_participant_options(form, region)
-                           if kind == "initiatives" else [])
+                           if kind == "initiatives" else [], back=back)
 
 
 def _shown(field) -> str:
@@ -624,6 +625,7 @@ def delete(slug: str, kind: str, key: str):
     k = _kind(kind)
     obj = k.load(region, key)
     perm.require(k.can_delete(current_user, region, obj))
+    back = web.safe_next(request.args.get("next"))  # e.g. the survey answer it came from
     form = forms.EmptyForm()
     if form.validate_on_submit():
         name = k.name_of(obj)
@@ -631,6 +633,6 @@ def delete(slug: str, kind: str, key: str):
         flash(_("%(what)s „%(name)s“ wurde gelöscht. Rückgängig machen können Sie das im "
                 "Änderungsprotokoll (Link auf der Übersicht der Region).", what=k.title_one,
                 name=name), "success")
-        return redirect(url_for(".index", slug=slug, kind=kind))
+        return redirect(back or url_for(".index", slug=slug, kind=kind))
     return render_template("objects/confirm_delete.html", region=region, kind=k, obj=obj,
-                           form=form, consequences=k.consequences(region, obj))
+                           form=form, consequences=k.consequences(region, obj), back=back)

@@ -6,7 +6,10 @@ uses it, it is the coordinator's again (``perm.can_correct_survey_partner``)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
+from markupsafe import escape
 
 from collab.core import permissions as perm
 from collab.core.models import Activity, Actor, Initiative, Participation, Region, Tie, User
@@ -352,3 +355,27 @@ def test_a_deleted_partners_key_is_not_given_again(app, api):
         assert perm.survey_created_anywhere(region, key)
         assert perm.survey_created_anywhere(region, f"{key}-2")
         assert not perm.survey_created_anywhere(region, "olpe-digital")
+
+
+def test_correcting_from_the_answer_page_returns_to_it(app, api, as_user):
+    """User pass: a clerk correcting several partners went from the answer page to the
+    actor's page (edit) or the list of all actors (delete) and had to find the survey again.
+    The links carry the answer page as ``next``; saving, deleting and "Abbrechen" return
+    there. A ``next`` leading off the site is ignored."""
+    survey, key = _answer_with_new_partner(api)
+    olpe = as_user("olpe")
+    answer = f"{R}/surveys/{survey}/answer"
+    back = f"{answer}#angelegte-partner"
+    section = olpe.get(answer).get_data(as_text=True).split('id="angelegte-partner"')[1]
+    edit = f"{R}/actors/{key}/edit?next={quote(back)}"
+    delete = f"{R}/actors/{key}/delete?next={quote(back)}"
+    assert str(escape(edit)) in section and str(escape(delete)) in section
+    assert f'href="{escape(back)}"' in olpe.get(edit).get_data(as_text=True)  # Abbrechen
+    response = olpe.post(edit, _form())
+    assert response.status_code == 302 and response.headers["Location"] == back
+    response = olpe.post(f"{R}/actors/{key}/edit?next=https://evil.example/", _form())
+    assert response.headers["Location"] == f"{R}/actors/{key}"
+    assert f'href="{escape(back)}"' in olpe.get(delete).get_data(as_text=True)
+    response = olpe.post(delete, {})
+    assert response.status_code == 302 and response.headers["Location"] == back
+    assert _actor(app, key) is None
