@@ -102,6 +102,18 @@ def test_page_for_viewer_shows_transfer_structure_and_whatif_form(as_user, repor
     assert f'href="{R}/analysis"' in overview
 
 
+def test_transfer_steps_are_explained_truthfully(as_user, report):
+    """User pass: "über (Vermittler): direkt" beside "Schritte 3" puzzled an analyst. The
+    page explains the count, and what it says holds for every path of the demo: a direct
+    path has 3 steps, each intermediary adds at least one."""
+    html = as_user("gast").get(f"{R}/analysis").get_data(as_text=True)
+    assert "„direkt“ heißt ohne Vermittler" in html and "3 Schritte" in html
+    paths = [p for t in report["transfer"] for p in t["paths"]]
+    assert paths and any(not p["via"] for p in paths) and any(p["via"] for p in paths)
+    assert all(p["hops"] == 3 if not p["via"] else p["hops"] >= 3 + len(p["via"])
+               for p in paths)
+
+
 def test_whatif_on_page(as_user, api):
     """"Ohne die Agentur" and "mit Menden's CDO als Taktgeber" show the comparison the API
     reports: its sentence, the gaps that open, and the assumed candidate marked."""
