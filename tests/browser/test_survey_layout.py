@@ -195,3 +195,30 @@ def test_unread_count_is_readable(signed_in, live_server):
     color, background = badge.evaluate(
         "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
     assert _contrast(color, background) >= 4.5, (color, background)
+
+
+def test_created_partners_fit_a_phone(signed_in, live_server):
+    """CI: once an answer had created partners (the live server is shared by the session's
+    tests), the list "Von Ihrer Antwort angelegte Partner" put its column heads outside a
+    390 px window. With a long-named partner of Soest's answer the page stays within the
+    window and the list reads as cards."""
+    from collab.core.models import Municipality, Region, Survey, User
+    from collab.surveys import services
+
+    survey_id = _open_survey(live_server.app)
+    with live_server.app.app_context():
+        region = db.session.scalar(db.select(Region).filter_by(slug="swf5"))
+        services.submit_response(
+            region, db.session.get(Survey, survey_id),
+            db.session.scalar(db.select(Municipality).filter_by(key="soest")),
+            {"partners": [{"from": "soest-innovation", "new": {
+                "name": "Heimat- und Verkehrsverein Soest-Börde mit Arbeitskreis Digitales",
+                "type": "association"}, "kind": "cooperation", "frequency": "monthly"}]},
+            db.session.scalar(db.select(User).filter_by(login="soest")))
+        db.session.remove()
+    page = signed_in("soest")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/regions/swf5/surveys/{survey_id}/answer")
+    page.wait_for_selector("#angelegte-partner")
+    state = page.evaluate(OVERFLOW)
+    assert state["scroll"] <= 390 and not state["sticking"], state
