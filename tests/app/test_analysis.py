@@ -474,7 +474,12 @@ def test_wording_sorting_and_sums_on_the_page(as_user, report):
     for row in taktgeber_rows(report):
         assert round(sum(p["points"] for p in row["part_rows"]), 3) == row["points_sum"]
         assert abs(row["points_sum"] - row["score"]) < 0.004
-    assert "oder das Thema unter seinen Themen nennt" in html
+    # what the page says experience is, as the analysis counts it: an initiative or a
+    # solution in use; a topic a member only lists is its own account, never a mentor's
+    assert "oder wenn es eine Lösung zum Thema einsetzt" in html
+    assert "gilt das als eigene Angabe, nicht als Erfahrung" in html
+    assert "oder das Thema unter seinen Themen nennt" not in html
+    assert all(not set(t["self_declared"]) & set(t["sources"]) for t in report["transfer"])
     assert "eine Initiative geführt oder abgeschlossen" not in html
 
 
