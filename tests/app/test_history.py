@@ -428,3 +428,14 @@ def test_a_comparison_viewed_again_is_not_laid_out_again(app, as_user, monkeypat
     coordinator.post("/lang/en", {"next": page}, csrf_from=R)
     assert "<svg" in coordinator.get(page).get_data(as_text=True)
     assert len(calls) == 1
+
+
+def test_snapshot_list_names_who_saved_it(api, as_user):
+    """User pass: the list said "· koordination" (the login) where every other page names
+    the account ("Koordination 5 für Südwestfalen")."""
+    assert api("koordination").post("/regions/swf5/snapshots",
+                                     {"name": "Stand für den Bericht"}).status_code == 201
+    page = as_user("koordination").get("/regions/swf5/snapshots").get_data(as_text=True)
+    row = page[page.index(">Stand für den Bericht<"):]
+    row = row[:row.index("</tr>")]
+    assert "· Koordination 5 für Südwestfalen" in row and "· koordination<" not in row
