@@ -282,7 +282,7 @@ def taktgeber_bars(candidates: Sequence[Mapping], part_labels: Mapping[str, str]
                    *, rank_text: str = "Rang {best}–{worst}", rank_text_one: str = "Rang {best}",
                    max_value: float | None = None, desc: str | None = None,
                    empty_text: str = "Keine Daten", fmt: Callable[[float], str] = plain_number,
-                   chart_id: str | None = None) -> Markup:
+                   chart_id: str | None = None, phone: bool = False) -> Markup:
     """The Taktgeber score of each candidate as a bar stacked from its weighted parts.
 
     Parameters
@@ -305,6 +305,10 @@ def taktgeber_bars(candidates: Sequence[Mapping], part_labels: Mapping[str, str]
     desc, empty_text, fmt, chart_id
         Text alternative (generated from the data by default), text for an empty chart,
         number format, and the svg's id (derived from the data by default).
+    phone : bool
+        Draw it for a phone: :data:`PHONE_WIDTH` units wide (class ``kn-phone``), each
+        candidate's name (and rank range, at the right) on a line of its own above its bar,
+        no axis (every bar carries its score). By default names stand left of the bars.
 
     Returns
     -------
@@ -312,9 +316,10 @@ def taktgeber_bars(candidates: Sequence[Mapping], part_labels: Mapping[str, str]
         An ``<svg>`` whose segment for part *p* of a candidate has the length
         ``weights[p] * parts[p]``, so each bar is as long as the weighted score.
     """
-    cid = _chart_id(chart_id, "taktgeber", (candidates, part_labels, title))
+    payload = (candidates, part_labels, title) + (("phone",) if phone else ())
+    cid = _chart_id(chart_id, "taktgeber", payload)
     if not candidates:
-        return _empty(cid, "taktgeber", title, empty_text)
+        return _empty(cid, "taktgeber", title, empty_text, phone=phone)
     order = list(part_labels)
     for cand in candidates:
         for key in list(cand.get("parts", {})) + list(cand.get("weights", {})):
@@ -348,6 +353,15 @@ def taktgeber_bars(candidates: Sequence[Mapping], part_labels: Mapping[str, str]
     top = max(max_value or 0, highest)
     ticks = _ticks(top)
     end = ticks[-1]
+    if desc is None:
+        desc = "; ".join(
+            f"{name}: {fmt(score)}"
+            + (" (" + ", ".join(f"{label_of[k]} {fmt(v)}" for k, v in segs) + ")" if segs else "")
+            + (f", {rank}" if rank else "")
+            for name, score, segs, rank in rows)
+    if phone:
+        body, height = _taktgeber_phone(rows, order, colour, label_of, end, fmt)
+        return _svg(cid, "taktgeber", title, desc, height, body, phone=True)
     label_w = _label_width(r[0] for r in rows)
     rank_w = max((len(r[3]) for r in rows), default=0) * CHAR + PAD
     bar_x = label_w + PAD
@@ -376,19 +390,47 @@ def taktgeber_bars(candidates: Sequence[Mapping], part_labels: Mapping[str, str]
         if rank:
             items.append(_label(WIDTH - 2, y + ROW / 2, rank, "end", _MUTED, class_="kn-rank"))
         body.append(_el("g", items, class_="kn-row"))
-    if desc is None:
-        desc = "; ".join(
-            f"{name}: {fmt(score)}"
-            + (" (" + ", ".join(f"{label_of[k]} {fmt(v)}" for k, v in segs) + ")" if segs else "")
-            + (f", {rank}" if rank else "")
-            for name, score, segs, rank in rows)
     return _svg(cid, "taktgeber", title, desc, y_end + 2 * PAD + FONT, body)
+
+
+def _taktgeber_phone(rows: list, order: list[str], colour: Mapping[str, str],
+                     label_of: Mapping[str, str], end: float,
+                     fmt: Callable[[float], str]) -> tuple[list[Markup], float]:
+    """The Taktgeber chart's rows for a phone (see :func:`taktgeber_bars`): the name (and
+    the rank range at the right) above the bar; returns (elements, height)."""
+    width = PHONE_WIDTH
+    body: list[Markup] = []
+    legend, legend_h = _legend([(label_of[k], colour[k], None) for k in order], 0, width=width)
+    body += legend
+    y0 = legend_h + PAD
+    bar_x = 1.0                                   # the bars' left edge in view
+    widest = max(len(fmt(score)) for _name, score, _segs, _rank in rows)
+    bar_w = width - bar_x - widest * CHAR - 6    # room for the score after the longest bar
+    for j, (name, score, segments, rank) in enumerate(rows):
+        y = y0 + j * PHONE_ROW
+        rank_w = len(rank) * CHAR + PAD if rank else 0
+        items = [_el("title", f"{name}: {fmt(score)}"),
+                 _label(0, y + BAR / 2, _shorten(name, width - rank_w))]
+        if rank:
+            items.append(_label(width - 2, y + BAR / 2, rank, "end", _MUTED, class_="kn-rank"))
+        x = bar_x
+        for key, value in segments:
+            seg_w = bar_w * value / end
+            items.append(_el("rect", _el("title", f"{name} – {label_of[key]}: {fmt(value)}"),
+                             x=float(x), y=float(y + BAR), width=float(seg_w),
+                             height=str(BAR), fill=colour[key], stroke="#ffffff",
+                             stroke_width="1", class_="kn-seg", data_part=key,
+                             data_value=repr(float(value))))
+            x += seg_w
+        items.append(_label(x + 4, y + BAR * 1.5, fmt(score), class_="kn-score"))
+        body.append(_el("g", items, class_="kn-row"))
+    return body, y0 + PHONE_ROW * len(rows) + PAD
 
 
 def level_matrix(rows: Sequence[tuple[str, Mapping[str, str]]],
                  levels: Sequence[tuple[str, str]], state_labels: Mapping[str, str],
                  title: str, *, desc: str | None = None, empty_text: str = "Keine Daten",
-                 chart_id: str | None = None) -> Markup:
+                 chart_id: str | None = None, phone: bool = False) -> Markup:
     """Which of the levels every member has, as a matrix of coloured, signed cells.
 
     Parameters
@@ -402,10 +444,15 @@ def level_matrix(rows: Sequence[tuple[str, Mapping[str, str]]],
         ``present``, ``assumed`` (hatched), ``missing``, ``not_expected``; others are grey.
     title, desc, empty_text, chart_id
         As in :func:`taktgeber_bars`.
+    phone : bool
+        Draw it for a phone: :data:`PHONE_WIDTH` units wide (class ``kn-phone``), each
+        member's name on a line of its own above its row of cells, the columns sharing the
+        whole width. By default the names stand left of the cells.
     """
-    cid = _chart_id(chart_id, "levels", (rows, levels, state_labels, title))
+    payload = (rows, levels, state_labels, title) + (("phone",) if phone else ())
+    cid = _chart_id(chart_id, "levels", payload)
     if not rows or not levels:
-        return _empty(cid, "levels", title, empty_text)
+        return _empty(cid, "levels", title, empty_text, phone=phone)
     hatch_id = f"{cid}-hatch"
 
     def style(state: str) -> tuple[str, str, str]:
@@ -416,14 +463,21 @@ def level_matrix(rows: Sequence[tuple[str, Mapping[str, str]]],
         return _text(state_labels.get(state, state))
 
     names = [_text(name) for name, _states in rows]
-    label_w = _label_width(names)
-    col_w = min(140.0, (WIDTH - label_w - PAD) / len(levels))
-    x0 = label_w + PAD
+    width = PHONE_WIDTH if phone else WIDTH
+    if phone:
+        # the name above its row (4 units below the row before): the cells start at the
+        # left edge and fill the width
+        x0, row_h, name_y, cell_top = 0.0, 4 + BAR + ROW, 4 + BAR / 2, 4 + BAR
+        col_w = width / len(levels)
+    else:
+        label_w, row_h, name_y, cell_top = _label_width(names), ROW, ROW / 2, 0
+        col_w = min(140.0, (WIDTH - label_w - PAD) / len(levels))
+        x0 = label_w + PAD
     used = list(state_labels) + sorted({s for _n_, st in rows for s in st.values()}
                                        - set(state_labels))
     body: list[Markup] = []
     legend, legend_h = _legend([(f"{STATE_STYLES.get(s, _UNKNOWN_STATE)[1]} {shown(s)}",
-                                 style(s)[0], _MUTED) for s in used], 0)
+                                 style(s)[0], _MUTED) for s in used], 0, width=width)
     body += legend
     y0 = legend_h + PAD
     heads = [_wrap(_text(label), col_w - 4) for _key, label in levels]
@@ -433,8 +487,10 @@ def level_matrix(rows: Sequence[tuple[str, Mapping[str, str]]],
                            class_="kn-col"))
     y0 += head_h
     for r, ((_name, states), name) in enumerate(zip(rows, names, strict=True)):
-        y = y0 + r * ROW
-        items = [_label(label_w, y + ROW / 2, _shorten(name, label_w - PAD), "end")]
+        y = y0 + r * row_h
+        items = [_label(0, y + name_y, _shorten(name, width)) if phone
+                 else _label(label_w, y + ROW / 2, _shorten(name, label_w - PAD), "end")]
+        y += cell_top
         for c, (key, label) in enumerate(levels):
             state = str(states.get(key, "missing"))
             fill, sign, ink = style(state)
@@ -454,8 +510,8 @@ def level_matrix(rows: Sequence[tuple[str, Mapping[str, str]]],
             f"{name}: " + ", ".join(f"{_text(label)} {shown(str(states.get(key, 'missing')))}"
                                     for key, label in levels)
             for (_name, states), name in zip(rows, names, strict=True))
-    return _svg(cid, "levels", title, desc, y0 + ROW * len(rows) + PAD, body,
-                [_hatch(hatch_id, _DARK)])
+    return _svg(cid, "levels", title, desc, y0 + row_h * len(rows) + PAD, body,
+                [_hatch(hatch_id, _DARK)], phone=phone)
 
 
 def gaps_by_kind(counts: Sequence[tuple[str, Mapping[str, int]]],
@@ -549,7 +605,7 @@ def gaps_by_kind(counts: Sequence[tuple[str, Mapping[str, int]]],
 def topic_experience(rows: Sequence[tuple[str, int, int]], labels: Mapping[str, str],
                      title: str, *, desc: str | None = None, empty_text: str = "Keine Daten",
                      fmt: Callable[[float], str] = plain_number,
-                     chart_id: str | None = None) -> Markup:
+                     chart_id: str | None = None, phone: bool = False) -> Markup:
     """Per topic, how many members have experience and how many have none, back to back.
 
     Experienced members grow to the left of the middle line, inexperienced ones to the
@@ -563,10 +619,15 @@ def topic_experience(rows: Sequence[tuple[str, int, int]], labels: Mapping[str, 
         ``experienced`` and ``inexperienced``: the shown names of the two sides.
     title, desc, empty_text, fmt, chart_id
         As in :func:`taktgeber_bars`.
+    phone : bool
+        Draw it for a phone: :data:`PHONE_WIDTH` units wide (class ``kn-phone``), each
+        topic's label on a line of its own above its two bars, no axis (every bar carries
+        its count). By default the labels stand left of the bars, on a scale with an axis.
     """
-    cid = _chart_id(chart_id, "topics", (rows, labels, title))
+    payload = (rows, labels, title) + (("phone",) if phone else ())
+    cid = _chart_id(chart_id, "topics", payload)
     if not rows:
-        return _empty(cid, "topics", title, empty_text)
+        return _empty(cid, "topics", title, empty_text, phone=phone)
     side = {"experienced": _text(labels.get("experienced", "experienced")),
             "inexperienced": _text(labels.get("inexperienced", "inexperienced"))}
     clean = [(_text(topic), _value(yes, f"rows[{i}] experienced"),
@@ -574,6 +635,12 @@ def topic_experience(rows: Sequence[tuple[str, int, int]], labels: Mapping[str, 
              for i, (topic, yes, no) in enumerate(rows)]
     ticks = _ticks(max(max(y, n) for _t, y, n in clean), integer=True, count=3)
     end = ticks[-1]
+    if desc is None:
+        desc = "; ".join(f"{t}: {side['experienced']} {fmt(y)}, {side['inexperienced']} {fmt(n)}"
+                         for t, y, n in clean)
+    if phone:
+        body, height = _topics_phone(clean, side, end, fmt)
+        return _svg(cid, "topics", title, desc, height, body, phone=True)
     label_w = _label_width(t for t, _y, _n_ in clean)
     half = (WIDTH - label_w - PAD - 2 * 28) / 2    # 28: room for a count beyond each bar
     mid = label_w + PAD + 28 + half
@@ -604,10 +671,40 @@ def topic_experience(rows: Sequence[tuple[str, int, int]], labels: Mapping[str, 
         ], class_="kn-row"))
     body.append(_el("line", x1=float(mid), x2=float(mid), y1=float(y0), y2=float(y_end),
                     stroke=_TEXT, stroke_width="1"))
-    if desc is None:
-        desc = "; ".join(f"{t}: {side['experienced']} {fmt(y)}, {side['inexperienced']} {fmt(n)}"
-                         for t, y, n in clean)
     return _svg(cid, "topics", title, desc, y_end + 2 * PAD + FONT, body)
+
+
+def _topics_phone(clean: list[tuple[str, float, float]], side: Mapping[str, str], end: float,
+                  fmt: Callable[[float], str]) -> tuple[list[Markup], float]:
+    """The topics chart's rows for a phone (see :func:`topic_experience`): the topic above
+    its two bars, back to back at the middle; returns (elements, height)."""
+    width = PHONE_WIDTH
+    mid = width / 2
+    half = mid - 30                         # 30: room for a count beyond each bar
+    body: list[Markup] = [
+        _label(mid - 4, ROW / 2, _shorten(side["experienced"], mid - 8), "end",
+               class_="kn-side"),
+        _label(mid + 4, ROW / 2, _shorten(side["inexperienced"], mid - 8), class_="kn-side")]
+    y0 = ROW
+    for j, (topic, yes, no) in enumerate(clean):
+        y = y0 + j * PHONE_ROW
+        w_yes, w_no = half * yes / end, half * no / end
+        middle = y + BAR * 1.5
+        body.append(_el("g", [
+            _label(0, y + BAR / 2, _shorten(topic, width)),
+            _el("rect", _el("title", f"{topic} – {side['experienced']}: {fmt(yes)}"),
+                x=float(mid - w_yes), y=float(y + BAR), width=float(w_yes), height=str(BAR),
+                fill=_DARK, class_="kn-bar", data_side="experienced", data_value=repr(yes)),
+            _el("rect", _el("title", f"{topic} – {side['inexperienced']}: {fmt(no)}"),
+                x=float(mid), y=float(y + BAR), width=float(w_no), height=str(BAR), fill=_LIGHT,
+                stroke=_MUTED, stroke_width="0.5", class_="kn-bar", data_side="inexperienced",
+                data_value=repr(no)),
+            _label(mid - w_yes - 4, middle, fmt(yes), "end"),
+            _label(mid + w_no + 4, middle, fmt(no)),
+            _el("line", x1=float(mid), x2=float(mid), y1=float(y + BAR - 2),
+                y2=float(y + 2 * BAR + 2), stroke=_TEXT, stroke_width="1"),
+        ], class_="kn-row"))
+    return body, y0 + PHONE_ROW * len(clean) + PAD
 
 
 def ballot_tally(yes: int, no: int, abstain: int, not_voted: int, labels: Mapping[str, str],

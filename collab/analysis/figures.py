@@ -21,7 +21,10 @@ def _fmt(value: float) -> str:
     return format_decimal(value, format="#,##0.##")
 
 
-def taktgeber_chart(report: dict, part_labels: dict, *, top: int = TOP_CANDIDATES) -> Markup:
+def taktgeber_chart(report: dict, part_labels: dict, *, top: int = TOP_CANDIDATES,
+                    phone: bool = False) -> Markup:
+    """The best candidates' Taktgeber values; ``phone``: the drawing for a phone's width
+    (names above the bars), id ``chart-taktgeber-phone``."""
     weights = report.get("weights") or graphs.WEIGHTS
     candidates = [{"name": r["name"], "score": r["score"], "parts": r["parts"],
                    "weights": weights, "rank_range": r.get("rank_range")}
@@ -29,10 +32,14 @@ def taktgeber_chart(report: dict, part_labels: dict, *, top: int = TOP_CANDIDATE
     return charts.taktgeber_bars(
         candidates, part_labels, _("Taktgeber-Wert der bestplatzierten Kandidaten"),
         rank_text=_("Rang {best}–{worst}"), rank_text_one=_("Rang {best}"), max_value=1,
-        empty_text=_("Keine Kandidaten"), fmt=_fmt, chart_id="chart-taktgeber")
+        empty_text=_("Keine Kandidaten"), fmt=_fmt,
+        chart_id="chart-taktgeber-phone" if phone else "chart-taktgeber", phone=phone)
 
 
-def level_chart(report: dict, names: dict, *, rows: int = MATRIX_ROWS) -> Markup:
+def level_chart(report: dict, names: dict, *, rows: int = MATRIX_ROWS,
+                phone: bool = False) -> Markup:
+    """The levels of each member; ``phone``: the drawing for a phone's width (names above
+    the cells), id ``chart-levels-phone``."""
     data = []
     for m in report["org_models"]["members"][:rows]:
         states = {}
@@ -44,7 +51,7 @@ def level_chart(report: dict, names: dict, *, rows: int = MATRIX_ROWS) -> Markup
         data, [(k, str(v)) for k, v in vocab.LEVELS.items()],
         {"present": _("vorhanden"), "missing": _("fehlt")},
         _("Ebenen jeder Mitgliedskommune"), empty_text=_("Keine Mitglieder"),
-        chart_id="chart-levels")
+        chart_id="chart-levels-phone" if phone else "chart-levels", phone=phone)
 
 
 def gaps_chart(report: dict, kind_labels: dict, severity_labels: dict, *,
@@ -65,25 +72,31 @@ def gaps_chart(report: dict, kind_labels: dict, severity_labels: dict, *,
                                phone=phone)
 
 
-def topic_chart(report: dict) -> Markup:
+def topic_chart(report: dict, *, phone: bool = False) -> Markup:
+    """Members with and without experience per topic; ``phone``: the drawing for a phone's
+    width (topics above the bars), id ``chart-topics-phone``."""
     data = [(str(vocab.TOPICS.get(t["topic"], t["topic"])), t["n_sources"], t["n_targets"])
             for t in report.get("transfer") or []]
     return charts.topic_experience(
         data, {"experienced": _("mit Erfahrung"), "inexperienced": _("ohne Erfahrung")},
         _("Mitglieder mit und ohne Erfahrung je Handlungsfeld"),
-        empty_text=_("Noch keine Themen mit Erfahrung"), fmt=_fmt, chart_id="chart-topics")
+        empty_text=_("Noch keine Themen mit Erfahrung"), fmt=_fmt,
+        chart_id="chart-topics-phone" if phone else "chart-topics", phone=phone)
 
 
 def report_charts(report: dict, names: dict, part_labels: dict, kind_labels: dict,
                   severity_labels: dict) -> dict[str, Markup]:
     """The four charts of a report: ``taktgeber``, ``levels``, ``gaps``, ``topics``, and
-    ``gaps_phone``, the gaps chart's drawing for a phone (the page shows it instead of
-    ``gaps`` on a narrow screen)."""
+    each one's drawing for a phone, ``…_phone`` (the page shows it instead of the wide one
+    on a narrow screen)."""
     return {"taktgeber": taktgeber_chart(report, part_labels),
+            "taktgeber_phone": taktgeber_chart(report, part_labels, phone=True),
             "levels": level_chart(report, names),
+            "levels_phone": level_chart(report, names, phone=True),
             "gaps": gaps_chart(report, kind_labels, severity_labels),
             "gaps_phone": gaps_chart(report, kind_labels, severity_labels, phone=True),
-            "topics": topic_chart(report)}
+            "topics": topic_chart(report),
+            "topics_phone": topic_chart(report, phone=True)}
 
 
 def ballot_chart(tally) -> Markup:

@@ -3,7 +3,7 @@ their comparison), the survey rounds, the activity log, the lists of actors, ini
 ties, formats, municipalities and solutions and the region's accounts in real Chromium: on
 a phone (390 px) neither the page nor a table in it nor the header scrolls sideways (each
 row is a card of labelled lines, the region menu wraps); on a wide screen (1,400 px) they
-stay tables. The analysis page's charts shrink to a phone's window."""
+stay tables. The analysis page shows its charts drawn for a phone there (readable text)."""
 
 from __future__ import annotations
 
@@ -100,30 +100,45 @@ def test_tables_read_without_sideways_scrolling(width, path, signed_in, live_ser
 
 
 #: the analysis page's charts as shown: their width, their figure's width and how far the
-#: figure's content is wider than the figure; the page's and the window's width
+#: figure's content is wider than the figure, whether it is a phone's drawing, and its text
+#: lower than 11 px on screen; the page's and the window's width
 CHARTS = """() => [...document.querySelectorAll('main figure.chart svg.kn-chart')]
     .filter(s => s.getBoundingClientRect().width > 0)
     .map(s => ({id: s.id, width: s.getBoundingClientRect().width,
                 figure: s.closest('figure').clientWidth,
                 overflow: s.closest('figure').scrollWidth - s.closest('figure').clientWidth,
+                phone: s.classList.contains('kn-phone'),
+                small: [...s.querySelectorAll('text')]
+                    .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0
+                                 && t.getBoundingClientRect().height < 11)
+                    .map(t => t.textContent.trim().slice(0, 20) + ': '
+                              + t.getBoundingClientRect().height.toFixed(1)).slice(0, 3),
                 page: document.documentElement.scrollWidth, window: window.innerWidth}))"""
 
 
 @pytest.mark.parametrize("width", [390, 1400])
 def test_analysis_charts_fit_the_window(width, signed_in, live_server):
     """QA: at 390 px the Taktgeber, topics and levels charts kept 600 px and scrolled
-    sideways in their figure. On a phone each chart is as wide as its figure (its drawing
-    scaled down), nothing scrolls sideways; on a wide screen the charts keep their width
-    (52rem, 832 px)."""
+    sideways in their figure; then, shrunk to the window, their labels were 5–7 px high.
+    On a phone each chart is a drawing for a phone (labels above the bars), as wide as its
+    figure, its text at least 11 px high, and nothing scrolls sideways; on a wide screen the
+    wide drawings are shown and keep their width (52rem, 832 px)."""
     page = signed_in("koordination", phone=width == 390)
     page.goto(f"{live_server.url}/regions/swf5/analysis")
     page.wait_for_selector("#chart-levels", state="attached", timeout=300_000)
     charts = page.evaluate(CHARTS)
-    assert {"chart-taktgeber", "chart-topics", "chart-levels"} <= {c["id"] for c in charts}
+    ids = {"chart-taktgeber", "chart-topics", "chart-levels", "chart-gaps"}
+    if width == 390:
+        assert {f"{i}-phone" for i in ids} == {c["id"] for c in charts}, charts
+    else:
+        assert ids == {c["id"] for c in charts}, charts
     for chart in charts:
         assert chart["page"] <= chart["window"] == width, charts
         assert chart["overflow"] <= 0.5 and chart["width"] <= chart["figure"] + 0.5, charts
         if width == 390:
+            assert chart["phone"], charts
             assert chart["width"] >= 0.9 * (width - 2 * 0.8 * 16), charts  # fills its figure
+            assert not chart["small"], charts  # readable without zooming in
         else:
+            assert not chart["phone"], charts
             assert abs(chart["width"] - 832) <= 0.5, charts

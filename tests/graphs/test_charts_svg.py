@@ -58,6 +58,16 @@ def all_charts(name=HOSTILE):
         "topics": topic_experience([(name, 3, 6), ("Mobilität", 1, 8)],
                                    {"experienced": "erfahren", "inexperienced": "unerfahren"},
                                    "Themen"),
+        "taktgeber_phone": taktgeber_bars(
+            [dict(CANDIDATES[0], name=name), CANDIDATES[1]], PART_LABELS, "Taktgeber",
+            phone=True),
+        "levels_phone": level_matrix(
+            [(name, {"strategic": "present", "coordinating": "assumed"}),
+             ("Olpe", {"strategic": "not_expected", "coordinating": "present",
+                       "operational": "present"})], LEVELS, STATES, "Ebenen", phone=True),
+        "topics_phone": topic_experience(
+            [(name, 3, 6), ("Mobilität", 1, 8)],
+            {"experienced": "erfahren", "inexperienced": "unerfahren"}, "Themen", phone=True),
         "ballot": ballot_tally(3, 1, 1, 2, VOTES, f"Nötig: 4 Ja ({name})", title=name,
                                threshold=4),
     }
@@ -77,7 +87,8 @@ def rects(root, **data):
     return found
 
 
-KINDS = ["taktgeber", "levels", "gaps", "gaps_phone", "topics", "ballot"]
+KINDS = ["taktgeber", "levels", "gaps", "gaps_phone", "topics", "ballot", "taktgeber_phone",
+         "levels_phone", "topics_phone"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -123,6 +134,11 @@ def test_every_label_with_markup_in_any_field_is_escaped():
         gaps_by_kind([("A", {evil: 1})], {}, evil),
         gaps_by_kind([(evil, {evil: 1})], {}, evil, phone=True),
         topic_experience([("A", 1, 2)], {"experienced": evil, "inexperienced": evil}, evil),
+        taktgeber_bars([dict(CANDIDATES[1], name=evil)], {"brokerage": evil}, evil,
+                       rank_text=evil + "{best}", phone=True),
+        level_matrix([(evil, {"k": evil})], [("k", evil)], {evil: evil}, evil, phone=True),
+        topic_experience([(evil, 1, 2)], {"experienced": evil, "inexperienced": evil}, evil,
+                         phone=True),
         ballot_tally(1, 0, 0, 0, dict.fromkeys(VOTES, evil), evil, title=evil),
     ]
     for svg in svgs:
@@ -231,6 +247,49 @@ def test_gaps_wide_drawing_is_not_the_phone_one():
     assert root.findall(".//svg:line", NS)
     row = root.find(".//svg:g[@class='kn-row']", NS)
     assert row.find("svg:text", NS).get("text-anchor") == "end"
+
+
+@pytest.mark.parametrize("kind", ["taktgeber", "levels", "topics"])
+def test_phone_drawings_put_each_label_above_its_bars(kind):
+    """The Taktgeber, levels and topics charts drawn for a phone (320 units, class
+    ``kn-phone``): each row's name left-aligned on a line above its bars or cells, which stay
+    inside the drawing; the same bars and cells, with the same colours, as the wide drawing;
+    the wide drawing is not changed by it."""
+    wide, phone = all_charts()[kind], all_charts()[f"{kind}_phone"]
+    root = parse(phone)
+    assert "kn-phone" in root.get("class") and "kn-phone" not in parse(wide).get("class")
+    assert root.get("id") != parse(wide).get("id")
+    rows = root.findall(".//svg:g[@class='kn-row']", NS)
+    assert len(rows) == 2
+    for row in rows:
+        label = next(t for t in row.iter("{http://www.w3.org/2000/svg}text")
+                     if t.get("class") is None and t.get("x") == "0")
+        assert label.get("text-anchor") == "start"
+        boxes = [r for r in row.iter("{http://www.w3.org/2000/svg}rect")
+                 if r.get("height") in ("16", "22")]
+        assert boxes
+        for box in boxes:
+            assert float(label.get("y")) + 6 <= float(box.get("y"))   # 12-unit text, above
+            assert 0 <= float(box.get("x")) and float(box.get("x")) + float(
+                box.get("width")) <= 320 + 0.05
+    labels = [next(t for t in r.iter("{http://www.w3.org/2000/svg}text")
+                   if t.get("x") == "0").text for r in rows]
+    assert labels[0].startswith('<script>alert("x")</script>')   # as text, escaped in markup
+    assert labels[1] in ("Olpe", "Mobilität")
+
+    def fills(svg):
+        return sorted((r.get("fill"), r.get("data-part") or r.get("data-side") or "",
+                       r.get("data-value") or "")
+                      for r in parse(svg).iter("{http://www.w3.org/2000/svg}rect")
+                      if r.get("class") in ("kn-seg", "kn-bar"))
+
+    assert fills(phone) == fills(wide)
+    if kind != "levels":   # bars to the same proportions
+        bars = [r for r in root.iter("{http://www.w3.org/2000/svg}rect")
+                if r.get("class") in ("kn-seg", "kn-bar")]
+        unit = {float(r.get("width")) / float(r.get("data-value")) for r in bars
+                if float(r.get("data-value")) > 0}
+        assert max(unit) / min(unit) < 1.01, unit
 
 
 def test_topic_experience_sides_share_one_scale():
