@@ -418,6 +418,10 @@ def _from_params(activity: Activity, entries: dict[int, Activity]) -> str | None
         return _("Rückgängig gemacht: %(a)s", a=action_label(params.get("action", "")))
     if activity.action == "snapshot.restore":
         return _("Stand „%(n)s“ wiederhergestellt", n=params.get("name", ""))
+    if activity.action == "snapshot.delete" and params.get("replaced"):
+        return _("„%(n)s“ durch einen neuen automatisch gespeicherten Stand ersetzt "
+                 "(höchstens %(l)d Stände je Region)", n=params.get("name", ""),
+                 l=int(params.get("limit", 0)))
     if activity.action.startswith("snapshot.") and "name" in params:
         return str(params["name"])
     return None

@@ -615,7 +615,7 @@ class RegionChanged(store.Conflict):
 def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
                   slug: str | None = None, action: str = "bundle.import",
                   permitted: bool | None = None, log: dict | None = None,
-                  snapshot: str | None = "import",
+                  snapshot: str | None = "import", spare: int | None = None,
                   expected_version: int | None = None) -> dict[str, Any]:
     """Validate ``doc`` and make its region equal to it.
 
@@ -636,10 +636,11 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
     their change.
 
     Before an import changes a region the platform holds, the region's state is saved as a
-    snapshot (``snapshot``: its kind, None for none), and the activity entry keeps the
-    records it replaced, so that it can be undone. Undo and restore (:mod:`collab.history`)
-    apply their bundles through here with their own ``action``, permission (``permitted``)
-    and log entry (``log``: target, params, undo_of).
+    snapshot (``snapshot``: its kind, None for none; at the snapshot limit it replaces the
+    oldest automatic one but ``spare``: :func:`collab.history.services.save_automatic`),
+    and the activity entry keeps the records it replaced, so that it can be undone. Undo
+    and restore (:mod:`collab.history`) apply their bundles through here with their own
+    ``action``, permission (``permitted``) and log entry (``log``: target, params, undo_of).
     """
     cleaned, problems = validate_bundle(doc)
     if not problems and slug is not None and cleaned["region"]["slug"] != slug:
@@ -680,12 +681,14 @@ def import_bundle(doc: Any, user: User | None, *, dry_run: bool = False,
             if records_before is not None:
                 before = {"records": store.record_diff(
                     records_before, network_records(region, contact=True))}
-                if snapshot:
-                    from collab.history import services as history
-
-                    history.save_automatic(region, user, snapshot, bundle_before)
             with store.change(region, user, action, log.pop("target", region.slug),
                               _summary(changes), before=before, **log):
+                if records_before is not None and snapshot:
+                    from collab.history import services as history
+
+                    # inside the change: the snapshot it may replace at the limit is
+                    # logged in it (and committed with it)
+                    history.save_automatic(region, user, snapshot, bundle_before, spare)
                 store.touch_other_regions(applied.shared_changed, region, user,
                                           "bundle.import")
             written = sum(c["created"] + c["updated"] + c["deleted"] for c in changes.values())

@@ -334,15 +334,48 @@ def _snapshot(region: Region, user: User | None, name: str, date: dt.date, kind:
     return snap
 
 
-def save_automatic(region: Region, user: User | None, kind: str, bundle: dict) -> Snapshot:
+def save_automatic(region: Region, user: User | None, kind: str, bundle: dict,
+                   spare: int | None = None) -> Snapshot:
     """The snapshot an import, restore or undo saves before it changes anything (inside the
-    change's transaction: it is kept exactly when the change is). It counts towards
-    :func:`snapshot_limit` but is saved beyond it: the history never holds up an import or
-    a restore, nor takes its way back (the list of snapshots asks to make room)."""
+    change's :func:`store.change`, under the region's lock: it is kept exactly when the
+    change is). It counts towards :func:`snapshot_limit`: once the region holds that many,
+    it replaces the oldest automatic snapshot (:func:`_replace_oldest_automatic`; never
+    ``spare``, the snapshot a restore goes back to), so imports in turn cannot grow the
+    history without bound. It is never refused: the history never holds up an import or a
+    restore, nor takes its way back."""
+    _replace_oldest_automatic(region, user, spare)
     names = {"import": _("Vor dem Import"), "restore": _("Vor der Wiederherstellung")}
     stamp = utcnow()
     return _snapshot(region, user, f"{names.get(kind, kind)} {stamp:%Y-%m-%d %H:%M} UTC",
                      to_local(stamp).date(), kind, bundle)
+
+
+def _replace_oldest_automatic(region: Region, user: User | None, spare: int | None) -> None:
+    """Make room for an automatic snapshot when the region holds :func:`snapshot_limit`
+    snapshots: delete the oldest one saved automatically (any kind but ``manual``; never
+    ``spare``), logged as a deletion (``snapshot.delete`` by ``user``, ``replaced``) in the
+    change it runs in. Called under the region's lock (the import's)."""
+    limit = snapshot_limit()
+    if snapshot_count(region) < limit:
+        return
+    query = (sa.select(Snapshot.id, Snapshot.name)
+             .where(Snapshot.region_id == region.id, Snapshot.kind != "manual")
+             .order_by(Snapshot.created_at, Snapshot.id).limit(1))
+    if spare is not None:
+        query = query.where(Snapshot.id != spare)
+    oldest = db.session.execute(query).first()
+    if oldest is None:
+        # Only manual snapshots (and the one a restore goes back to): the new one is saved
+        # beyond the limit all the same, as before. An import or a restore is never refused
+        # for the history's sake, and the snapshots a coordinator saved by hand are theirs to
+        # delete; the list of snapshots asks to make room.
+        return
+    deleted = db.session.execute(sa.delete(Snapshot).where(Snapshot.id == oldest.id)).rowcount
+    if not deleted:  # deleted by hand meanwhile: that made the room
+        return
+    with store.change(region, user, "snapshot.delete", str(oldest.id), oldest.name, data=False,
+                      params={"name": oldest.name, "replaced": True, "limit": limit}):
+        pass
 
 
 def clean_snapshot_input(raw: Any) -> tuple[str, dt.date]:
@@ -472,7 +505,7 @@ def restore(region: Region, snap: Snapshot, user: User | None) -> dict[str, Any]
     store.require(perm.can_manage_snapshots(user, region))
     doc, kept = restore_document(region, snap)
     result = bundles.import_bundle(doc, user, slug=region.slug, action="snapshot.restore",
-                                   permitted=True, snapshot="restore",
+                                   permitted=True, snapshot="restore", spare=snap.id,
                                    log={"target": str(snap.id), "params": {
                                        "name": snap.name, "rules_kept": kept}})
     result["rules_kept"] = kept

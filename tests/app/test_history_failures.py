@@ -4,7 +4,8 @@ A snapshot whose analysis fails is marked (attempts, time of the failure) and tr
 after a back-off (1, 5, 30 minutes, then never): before, every poll of an open page queued the
 region's snapshot job again, without end, and the page said "wird berechnet" forever. A region
 keeps at most SNAPSHOT_LIMIT snapshots (each holds its whole bundle); the coordinator deletes
-old ones to make room, after a confirmation, with CSRF, logged."""
+old ones to make room, after a confirmation, with CSRF, logged. At the limit, the snapshot an
+import or a restore saves replaces the oldest automatic one (logged), never a manual one."""
 
 from __future__ import annotations
 
@@ -310,6 +311,100 @@ def test_an_import_at_the_limit_still_keeps_its_way_back(app, api, seed_bundle):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Snapshot.id))
                                  .filter_by(kind="import")) == 1
+        # only manual snapshots: none replaced, the new one saved beyond the limit
+        assert db.session.scalar(sa.select(sa.func.count(Activity.id))
+                                 .filter_by(action="snapshot.delete")) == 0
+    assert _count(app) == 101
+
+
+def _fill_automatic(app, names: list[str], kind: str = "import") -> dict[str, int]:
+    """Snapshots as an import saves them, one a day from 2021-01-01 (written directly, with
+    an empty bundle) -> their ids by name."""
+    with app.app_context():
+        region = db.session.scalar(sa.select(Region).filter_by(slug="swf5"))
+        snaps = [Snapshot(region_id=region.id, name=name, date=dt.date(2021, 1, 1 + n),
+                          kind=kind, bundle={},
+                          created_at=dt.datetime(2021, 1, 1 + n, 12, 0))
+                 for n, name in enumerate(names)]
+        db.session.add_all(snaps)
+        db.session.commit()
+        return {s.name: s.id for s in snaps}
+
+
+def _names(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(Snapshot.name).order_by(Snapshot.id)))
+
+
+def test_imports_at_the_limit_replace_the_oldest_automatic_snapshot(app, api, as_user,
+                                                                   seed_bundle):
+    """Importing two bundles in turn cannot grow the history without bound: at the limit,
+    the snapshot an import saves replaces the oldest one saved automatically (the manual
+    ones stay, even older ones), and the log says so, by the importing account."""
+    _fill(app, 97)  # manual, saved before the automatic ones
+    ids = _fill_automatic(app, ["Auto 0", "Auto 1"]) | _fill_automatic(app, ["Auto 2"],
+                                                                      kind="restore")
+    with app.app_context():  # the oldest automatic one is not the first saved
+        db.session.execute(sa.update(Snapshot).where(Snapshot.id == ids["Auto 1"])
+                           .values(created_at=dt.datetime(2020, 6, 1)))
+        db.session.commit()
+    assert _count(app) == 100
+    koord = api("koordination")
+    for fte, gone in ((9, "Auto 1"), (8, "Auto 0"), (9, "Auto 2")):
+        seed_bundle["actors"][0]["capacity_fte"] = fte
+        imported = koord.put(f"{R}/bundle", seed_bundle)
+        assert imported.status_code == 200, imported.get_json()
+        assert _count(app) == 100
+        assert gone not in _names(app)
+    names = _names(app)
+    assert [n for n in names if n.startswith("Alt ")] == [f"Alt {n}" for n in range(97)]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Snapshot.id))
+                                 .filter_by(kind="import")) == 3
+        deleted = db.session.scalars(sa.select(Activity).filter_by(action="snapshot.delete")
+                                     .order_by(Activity.id)).all()
+        assert [a.target for a in deleted] == [str(ids[n]) for n in ("Auto 1", "Auto 0",
+                                                                     "Auto 2")]
+        assert all(a.user.login == "koordination" for a in deleted)
+        # the replacement is part of the import: logged just before it
+        after = db.session.scalar(sa.select(Activity.action)
+                                  .where(Activity.id > deleted[0].id).order_by(Activity.id))
+        assert after == "bundle.import"
+    log = as_user("koordination").get(f"{R}/activity").get_data(as_text=True)
+    assert ("„Auto 1“ durch einen neuen automatisch gespeicherten Stand ersetzt "
+            "(höchstens 100 Stände je Region)") in log
+
+    # from now on the imports' own snapshots replace each other
+    seed_bundle["actors"][0]["capacity_fte"] = 7
+    assert koord.put(f"{R}/bundle", seed_bundle).status_code == 200
+    assert _count(app) == 100
+
+
+def test_a_restore_at_the_limit_keeps_the_snapshot_it_goes_back_to(app, api, as_user,
+                                                                  seed_bundle):
+    """The snapshot a restore goes back to is not the one replaced, though it is the
+    oldest automatic one: the next oldest is."""
+    seed_bundle["actors"][0]["capacity_fte"] = 9
+    assert api("koordination").put(f"{R}/bundle", seed_bundle).status_code == 200
+    with app.app_context():
+        target = db.session.scalar(sa.select(Snapshot).filter_by(kind="import"))
+        target.created_at = dt.datetime(2020, 1, 1)
+        db.session.commit()
+        target_id = target.id
+    ids = _fill_automatic(app, ["Auto 0", "Auto 1"])
+    _fill(app, 97)
+    assert _count(app) == 100
+    koord = as_user("koordination")
+    restored = koord.post(f"{R}/snapshots/{target_id}/restore", {"confirm": "1"},
+                          csrf_from=f"{R}/snapshots/{target_id}/restore")
+    assert restored.status_code == 302, restored.get_data(as_text=True)[:2000]
+    assert _count(app) == 100
+    with app.app_context():
+        assert db.session.get(Snapshot, target_id) is not None
+        assert db.session.get(Snapshot, ids["Auto 0"]) is None
+        assert db.session.get(Snapshot, ids["Auto 1"]) is not None
+        assert db.session.scalar(sa.select(sa.func.count(Snapshot.id))
+                                 .filter_by(kind="restore")) == 1
 
 
 # --- deleting a snapshot ----------------------------------------------------------------------
