@@ -127,9 +127,14 @@
       if (info.taktgeber.key && info.taktgeber.key !== info.key) { text += " (" + info.taktgeber.key + ")"; }
       if (info.taktgeber.explanation) { text += " – " + info.taktgeber.explanation; }
       document.getElementById("panel-taktgeber-text").textContent = text;
-      Object.keys(info.taktgeber.parts || {}).forEach(function (part) {
+      // the parts in the analysis page's order and with its names
+      var given = info.taktgeber.parts || {};
+      TEXT.part_order.concat(Object.keys(given).filter(function (part) {
+        return TEXT.part_order.indexOf(part) < 0;
+      })).forEach(function (part) {
+        if (!(part in given)) { return; }
         parts.appendChild(el("dt", TEXT.parts[part] || part));
-        parts.appendChild(el("dd", decimals.format(Number(info.taktgeber.parts[part]))));
+        parts.appendChild(el("dd", decimals.format(Number(given[part]))));
       });
     } else {
       tg.hidden = true;

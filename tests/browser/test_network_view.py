@@ -462,6 +462,12 @@ def test_panel_numbers_in_the_interface_language(signed_in, live_server):
     assert f"Rang 1, Wert {german}" in text, text
     parts = page.eval_on_selector_all("#panel-parts dd", "ds => ds.map(d => d.textContent)")
     assert parts and all(re.fullmatch(r"\d+,\d\d", p) for p in parts), parts
+    # the parts in the analysis page's order, under its names (user pass: shorter names
+    # in another order)
+    names = page.eval_on_selector_all("#panel-parts dt", "ds => ds.map(d => d.textContent)")
+    assert names == ["Vermittlung zwischen Kommunen", "Mandat", "Takt", "Kapazität",
+                     "Reichweite", "Abdeckung der Teilnetze", "Passende Ebene",
+                     "Verlust bei Ausscheiden"], names
     click_node(page, "olpe")
     wait_until(page, "document.getElementById('panel-title').textContent === 'Olpe'")
     titles = page.eval_on_selector_all("#panel-facts dt", "ds => ds.map(d => d.textContent)")
