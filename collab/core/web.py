@@ -166,8 +166,10 @@ def _page_npgettext(context, msgctxt, singular, plural, n):
     return _translations(context).unpgettext(msgctxt, singular, plural, n)
 
 
-#: (script root, region, language) -> the region menu's links: the same on every page and
-#: for every account, and 14 ``url_for`` and 14 translations per page otherwise
+#: (script root, region, language, catalogue) -> the region menu's links: the same on every
+#: page and for every account, and 14 ``url_for`` and 14 translations per page otherwise.
+#: The catalogue object is part of the key: the cache is the process's, and two apps in one
+#: process (tests) may translate a language differently.
 _REGION_MENUS = LRU(512)
 
 
@@ -194,7 +196,8 @@ def region_menu(context, slug: str) -> list[tuple[str, str]]:
                  ("spielregeln.charter", {}, _("Kooperationsvereinbarung"))]
         return [(url_for(endpoint, slug=slug, **args), title) for endpoint, args, title in pages]
 
-    return _REGION_MENUS.get((request.script_root, slug, context.get("current_lang")), make)
+    return _REGION_MENUS.get((request.script_root, slug, context.get("current_lang"),
+                              translations), make)
 
 
 def init_app(app: Flask) -> None:

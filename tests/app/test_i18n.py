@@ -84,6 +84,29 @@ def test_region_menu_follows_the_language_and_marks_the_page(as_user):
     assert '<a href="/regions/swf5" aria-current="page">Overview</a>' in page
 
 
+def test_region_menu_is_cached_per_app_catalogue(as_user, monkeypatch):
+    """The menu's cache is the process's: its key holds the catalogue the page translates
+    with, so a menu another app made with another catalogue for the same language (a test
+    app's, here a stand-in) is never served (the English menu once read "⟦Akteure⟧" after
+    such a test); within one app the menu is built once per language."""
+    from collab.core import web
+    from collab.core.caching import LRU
+
+    monkeypatch.setattr(web, "_REGION_MENUS", LRU(512))
+    poisoned = [("/regions/swf5/actors", "⟦Akteure⟧")]
+    web._REGION_MENUS.get(("", "swf5", "en"), lambda: poisoned)
+    web._REGION_MENUS.get(("", "swf5", "en", object()), lambda: poisoned)
+    user = as_user("koordination")
+    user.post("/lang/en", {"next": "/regions/swf5"}, csrf_from="/regions/swf5")
+    for _n in range(3):
+        page = user.get("/regions/swf5/actors").get_data(as_text=True)
+        assert '<a href="/regions/swf5/actors" aria-current="page">Actors</a>' in page
+        assert "⟦" not in page
+    built = [k for k, menu in web._REGION_MENUS.items.items()
+             if k[:3] == ("", "swf5", "en") and menu is not poisoned]
+    assert len(built) == 1, built  # once, though asked three times
+
+
 def test_switching_language_after_a_form_error_returns_to_a_page(as_user):
     """A form's error page is rendered for a POST-only address (a rule's comments): the
     language switch returns to the page above it instead of a 405; a list page keeps its
