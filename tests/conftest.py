@@ -192,6 +192,15 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def other_coordinator(runner):
+    """A coordinator of another region (Thüringen), login ``koord-th``, password ``demo``."""
+    result = runner.invoke(args=["create-user", "koord-th", "--role", "coordinator",
+                                 "--region", "thueringen", "--password", "demo"])
+    assert result.exit_code == 0, result.output
+    return "koord-th"
+
+
 # --- helpers ----------------------------------------------------------------------------------
 
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

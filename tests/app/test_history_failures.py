@@ -410,21 +410,12 @@ def test_a_restore_at_the_limit_keeps_the_snapshot_it_goes_back_to(app, api, as_
 # --- deleting a snapshot ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def other_coordinator(runner):
-    """The coordinator of another region (Thüringen)."""
-    result = runner.invoke(args=["create-user", "thue-koordination", "--role", "coordinator",
-                                 "--region", "thueringen", "--password", "ein-langes-passwort"])
-    assert result.exit_code == 0, result.output
-    return "thue-koordination"
-
-
 def _client(app, role: str, other: str) -> Browser:
     browser = Browser(app.test_client())
     if role == "anonymous":
         return browser
     if role == "other_coordinator":
-        return browser.login(other, "ein-langes-passwort")
+        return browser.login(other)
     return browser.login(role)
 
 

@@ -22,15 +22,6 @@ ANSWER = R + "/surveys/{}/responses/{}"
 TYPO = "Stadtwerke Olep"
 
 
-@pytest.fixture
-def other_coordinator(runner):
-    """A coordinator of another region (Thüringen)."""
-    result = runner.invoke(args=["create-user", "koord-th", "--role", "coordinator",
-                                 "--region", "thueringen", "--password", "demo"])
-    assert result.exit_code == 0, result.output
-    return "koord-th"
-
-
 def _answer_with_new_partner(api, name: str = TYPO) -> tuple[int, str]:
     """A round, and Olpe's answer naming ``name`` as a new partner; the round's id and the
     new partner's key."""
