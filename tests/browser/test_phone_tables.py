@@ -142,3 +142,40 @@ def test_analysis_charts_fit_the_window(width, signed_in, live_server):
         else:
             assert not chart["phone"], charts
             assert abs(chart["width"] - 832) <= 0.5, charts
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_analysis_tables_read_without_sideways_scrolling(width, signed_in, live_server):
+    """QA: at 390 px the analysis page's tables scrolled in their own box (the ranking
+    1,230 px wide, the levels 957 px, a candidate's parts 735 px, the transfer paths 660 px),
+    so the weights, points and steps stood outside the window. On a phone each of them, the
+    what-if's ranking changes too, reads as cards whose lines name their column (the
+    candidate's name leading its card), and nothing stands outside the window; on a wide
+    screen they stay tables."""
+    page = signed_in("koordination", phone=width == 390)
+    page.goto(f"{live_server.url}/regions/swf5/analysis?without=menden-cdo#whatif")
+    page.wait_for_selector("#whatif table", state="attached", timeout=300_000)
+    page.evaluate("() => document.querySelectorAll('main details').forEach(d => d.open = true)")
+    state = page.evaluate(LAYOUT)
+    classes = page.evaluate("() => [...document.querySelectorAll('main table')]"
+                            ".map(t => t.className)")
+    for kind in ("ranking", "parts", "matrix"):
+        assert any(kind in c.split() for c in classes), classes
+    assert all("phone-cards" in c.split() for c in classes), classes
+    assert state["tables"] >= 6, state  # ranking, parts, transfer, levels, what-if
+    assert state["scroll"] <= width, state
+    if width == 390:  # (on a wide screen the ranking's eight parts may scroll in its box)
+        assert not state["sticking"] and not state["scrolling"], state
+    first = page.evaluate("""() => {
+        const row = document.querySelector('table.ranking tbody tr');
+        const top = c => c.getBoundingClientRect().top;
+        return top(row.querySelector('td.title')) <= Math.min(
+            ...[...row.querySelectorAll('td')].map(top));
+    }""")
+    displays = page.evaluate("() => [...document.querySelectorAll('main table')]"
+                             ".map(t => getComputedStyle(t).display)")
+    if width == 390:
+        assert first, "the candidate's name leads its card"
+        assert set(displays) == {"block"}, displays
+    else:
+        assert set(displays) == {"table"}, displays
