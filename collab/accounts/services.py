@@ -74,6 +74,13 @@ def create_user(login: str, password: str | None, role: str, *, region: Region |
             sa.select(RegionMembership.id).filter_by(region_id=region.id,
                                                      municipality_id=municipality.id)):
         problems.append(Problem("municipality", _("Kommune: ist kein Mitglied der Region.")))
+    elif by is not None and region is not None and perm.can_manage_accounts(by, region) \
+            and not perm.can_name_account_for(by, region, municipality):
+        problems.append(Problem("municipality", _(
+            "Kommune: %(m)s gehört auch zu %(r)s, und ein Zugang für sie spricht dort "
+            "ebenfalls für sie. Einen solchen Zugang legt ein Admin an.", m=municipality.name,
+            r=", ".join(sorted(m.region.name for m in municipality.memberships
+                               if m.region_id != region.id)))))
     shortest = 4 if demo else min_password()  # the demo accounts of `flask seed`: "demo"
     if password is not None and len(password or "") < shortest:
         problems.append(Problem("password", _("Passwort: mindestens %(n)d Zeichen.",

@@ -393,6 +393,26 @@ def can_manage_accounts(user: User | None, region: Region) -> bool:
     return can_manage_region(user, region)
 
 
+def can_name_account_for(user: User | None, region: Region,
+                         municipality: Municipality | None) -> bool:
+    """Whether the account inviting an account of ``region`` may name ``municipality`` for
+    it. An account named for a municipality speaks for it in every region it belongs to
+    (:func:`speaks_for`): it votes there and changes its facts and units. So, like those
+    facts (:func:`can_change_municipality_facts`), a coordinator names a municipality only
+    while its region is the municipality's only one, or when an account of its region
+    already speaks for it (its home region); an admin any. Else a coordinator that linked
+    another region's member (same key and AGS) would invite itself an account of it."""
+    if municipality is None or is_admin(user):
+        return True
+    if not can_manage_accounts(user, region):
+        return False
+    if {m.region_id for m in municipality.memberships} <= {region.id}:
+        return True
+    return db.session.scalar(db.select(User.id).filter_by(
+        region_id=region.id, municipality_id=municipality.id, role="member").limit(1)) \
+        is not None
+
+
 def can_change_own_password(user: User | None) -> bool:
     """Every signed-in account changes its own password (knowing the current one)."""
     return bool(user and user.is_authenticated and getattr(user, "id", None) is not None)

@@ -79,6 +79,55 @@ def test_bundle_of_another_region_does_not_change_a_shared_municipality(app, api
     assert api("gast").get("/regions/thueringen/municipalities/soest").status_code == 200
 
 
+def _invite(browser, slug, login, municipality):
+    return browser.post(f"/regions/{slug}/accounts", {
+        "login": login, "role": "member", "municipality": municipality,
+        "email": f"{login}@example.org", "display_name": login, "language": "de"},
+        csrf_from=f"/regions/{slug}/accounts")
+
+
+def _accounts_of(app, key):
+    with app.app_context():
+        from collab.core.models import User
+        return sorted(db.session.scalars(db.select(User.login).join(Municipality).where(
+            Municipality.key == key)))
+
+
+def test_a_coordinator_cannot_invite_itself_an_account_of_another_regions_member(
+        app, api, as_user, other_coordinator):
+    """Attacker pass: Thüringen's coordinator links Soest (its key and AGS are public) and
+    invited a member account for it, whose mail it chose: that account spoke for Soest in
+    Südwestfalen too (voted, changed its facts, deleted its units). Naming a municipality
+    shared with another region is refused, unless the region is its home (an account of
+    the region already speaks for it); a municipality of the region alone stays possible."""
+    before = api("gast").get("/regions/swf5/municipalities/soest").get_json()
+    linked = api(other_coordinator).post("/regions/thueringen/municipalities",
+                                         {**SOEST, "ags": before["ags"]})
+    assert linked.status_code == 201, linked.get_json()
+    th = as_user(other_coordinator)
+    refused = _invite(th, "thueringen", "soest-th", "soest")
+    assert refused.status_code == 200
+    page = refused.get_data(as_text=True)
+    assert "gehört auch zu Smart Cities: 5 für Südwestfalen" in page, page
+    assert _accounts_of(app, "soest") == ["soest"]
+    with app.app_context():
+        from collab.core.models import OutboxMail
+        assert not db.session.scalars(db.select(OutboxMail)).all()
+    # Soest's home region invites further accounts for it; Thüringen its own members
+    assert _invite(as_user("koordination"), "swf5", "soest-2", "soest").status_code == 302
+    assert _accounts_of(app, "soest") == ["soest", "soest-2"]
+    assert _invite(th, "thueringen", "gera-2", "gera").status_code == 302
+    assert _accounts_of(app, "gera") == ["gera-2"]
+    # and a region's coordinator links another's member without any account of it
+    linked = api("koordination").post("/regions/swf5/municipalities", {
+        **{k: v for k, v in api("gast").get("/regions/thueringen/municipalities/gera")
+           .get_json().items() if k in ("key", "name", "kind", "ags", "state", "population")},
+        "tier": "member"})
+    assert linked.status_code == 201, linked.get_json()
+    refused = _invite(as_user("koordination"), "swf5", "gera-swf", "gera")
+    assert refused.status_code == 200 and _accounts_of(app, "gera") == ["gera-2"]
+
+
 # --- 11.2: votes cannot be forged or erased ----------------------------------------------------
 
 
