@@ -21,6 +21,12 @@ def _fmt(value: float) -> str:
     return format_decimal(value, format="#,##0.##")
 
 
+def _score(value: float) -> str:
+    """A Taktgeber value (and the scale's ticks) with two decimals, as the ranking's table
+    writes it ("0,10", not "0,1")."""
+    return format_decimal(value, format="#,##0.00")
+
+
 def taktgeber_chart(report: dict, part_labels: dict, *, top: int = TOP_CANDIDATES,
                     phone: bool = False) -> Markup:
     """The best candidates' Taktgeber values; ``phone``: the drawing for a phone's width
@@ -32,7 +38,7 @@ def taktgeber_chart(report: dict, part_labels: dict, *, top: int = TOP_CANDIDATE
     return charts.taktgeber_bars(
         candidates, part_labels, _("Taktgeber-Wert der bestplatzierten Kandidaten"),
         rank_text=_("Rang {best}–{worst}"), rank_text_one=_("Rang {best}"), max_value=1,
-        empty_text=_("Keine Kandidaten"), fmt=_fmt,
+        empty_text=_("Keine Kandidaten"), fmt=_score,
         chart_id="chart-taktgeber-phone" if phone else "chart-taktgeber", phone=phone)
 
 

@@ -92,6 +92,43 @@ def test_analysis_page_has_charts_and_details(as_user):
     assert "Stand: " in html
 
 
+def test_taktgeber_chart_writes_values_as_the_table_does(as_user):
+    """QA: the chart said "0,1" where the ranking's table said "0,10". Each bar's value, on
+    the wide drawing and the phone's, reads as the table's (two decimals)."""
+    import re
+
+    html = as_user("gast").get(f"{R}/analysis").get_data(as_text=True)
+    table = html[html.index('<table class="ranking'):]
+    table = table[:table.index("</table>")]
+    scores = re.findall(r"<strong>([0-9,.]+)</strong>", table)
+    assert scores and all(re.fullmatch(r"\d,\d\d", s) for s in scores), scores
+    for chart in ("chart-taktgeber", "chart-taktgeber-phone"):
+        svg = html[html.index(f'id="{chart}"'):]
+        svg = svg[:svg.index("</svg>")]
+        drawn = re.findall(r'class="kn-score"[^>]*>([^<]+)<', svg)
+        assert drawn == scores[:len(drawn)] and len(drawn) == min(10, len(scores)), \
+            (chart, drawn, scores)
+
+
+def test_taktgeber_chart_keeps_two_decimals(app):
+    """A value of 0.1 is drawn "0,10" (English "0.10"), as the table writes it, not "0,1"."""
+    import re
+
+    from flask_babel import force_locale
+
+    from collab.analysis.figures import taktgeber_chart
+
+    report = {"weights": {"mandate": 1.0},
+              "taktgeber": [{"name": "Kreis", "score": 0.1, "parts": {"mandate": 0.1},
+                             "rank_range": None}]}
+    with app.test_request_context("/"):
+        for lang, text in (("de", "0,10"), ("en", "0.10")):
+            with force_locale(lang):
+                for phone in (False, True):
+                    svg = taktgeber_chart(report, {"mandate": "Mandat"}, phone=phone)
+                    assert re.findall(r'class="kn-score"[^>]*>([^<]+)<', svg) == [text]
+
+
 def test_ballot_chart_of_a_tally(app):
     """The rule page draws its tally (a dict, as ``tally_of`` gives it) as a chart."""
     from collab.analysis.figures import ballot_chart
