@@ -115,12 +115,15 @@ def _spec(document: dict) -> Spec | SnapshotSpec:
     return spec
 
 
-def _run(spec: Spec | SnapshotSpec) -> None:
+def _run(spec: Spec | SnapshotSpec, started=None) -> None:
+    """Run the job of ``spec``; ``started(snapshot_id)`` is told which snapshot a snapshot
+    job analyses next (the Redis worker keeps it in the job's marker, see
+    :func:`horse_killed`)."""
     if isinstance(spec, SnapshotSpec):
         from collab.history import services as history  # the history builds on the analysis
 
         with gc_paused():
-            history.fill_missing(spec.region_id)
+            history.fill_missing(spec.region_id, started=started)
     else:
         compute(spec)
 
@@ -133,6 +136,8 @@ class JobState:
     queued_at: float
     started_at: float | None = None
     expected_ms: int | None = None
+    #: the snapshot a running snapshot job analyses (its work horse may be killed meanwhile)
+    snapshot_id: int | None = None
 
     def progress(self, now: float | None = None) -> float | None:
         """The share done as estimated from the expected duration (at most 0.95), or None
@@ -375,11 +380,72 @@ def run_job(spec: dict) -> None:
         state = JobState(**json.loads(raw)) if raw else JobState("queued", time.time())
         state.state, state.started_at = "running", time.time()
         backend.redis.set(marker, json.dumps(asdict(state)), ex=MARKER_TTL)
+
+        def started(snapshot_id: int) -> None:
+            state.snapshot_id = snapshot_id
+            backend.redis.set(marker, json.dumps(asdict(state)), ex=MARKER_TTL)
+
         try:
-            _run(spec)
+            _run(spec, started)
         finally:
             backend.redis.delete(marker)
             db.session.remove()
+
+
+def horse_killed(job, pid: int, status: int, rusage) -> None:
+    """RQ's ``work_horse_killed_handler``, run by the worker itself when a work horse ended
+    without finishing its job (killed from outside: out of memory, ``kill -9``), so that
+    neither its ``except`` nor its ``finally`` ran: a report is stored as failed (the page
+    says so instead of "wird neu berechnet" until the marker expires, then queueing the same
+    job again), a snapshot's failed analysis is recorded (tried again after its back-off),
+    and the job's marker is dropped. Never raises (the worker goes on with the next job)."""
+    try:
+        spec = _spec(job.args[0])
+    except Exception:  # not one of ours (TrustedJob refuses those anyway)
+        return
+    how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+           else f"exit status {os.waitstatus_to_exitcode(status)}")
+    app = _worker_app or _make_worker_app()
+    with app.app_context():
+        backend = app.extensions["kommunalnetz_jobs"]
+        marker = RedisQueue.marker(spec)
+        try:
+            raw = backend.redis.get(marker)
+            state = JobState(**json.loads(raw)) if raw else None
+            log.error("analysis process killed", extra={"region_id": spec.region_id,
+                                                        "job": spec.job_id, "how": how,
+                                                        "pid": pid})
+            if isinstance(spec, SnapshotSpec):
+                from collab.history import services as history
+
+                if state is not None and state.snapshot_id is not None:
+                    history.record_failure(state.snapshot_id)
+            else:
+                _store_killed(spec, f"work horse killed ({how}), e.g. out of memory")
+        except Exception:
+            log.exception("recording a killed analysis failed", extra={"job": spec.job_id})
+        finally:
+            try:
+                backend.redis.delete(marker)
+            finally:
+                db.session.remove()
+                db.engine.dispose()  # no connection is shared with the next work horse
+
+
+def _store_killed(spec: Spec, error: str) -> None:
+    """Store the report of ``spec`` (its data version) as failed with ``error``, unless
+    one is stored already."""
+    region = db.session.get(Region, spec.region_id)
+    if region is None:
+        return
+    db.session.add(AnalysisReport(region_id=region.id, without=spec.without,
+                                  taktgeber=spec.taktgeber, lang=spec.lang,
+                                  data_version=spec.data_version, status="failed",
+                                  document="", error=error, duration_ms=0))
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # stored meanwhile (the horse got that far, or another)
+        db.session.rollback()
 
 
 _worker_app: Flask | None = None
@@ -460,7 +526,8 @@ def worker_command(burst: bool) -> None:
     name = f"kn-{socket.gethostname()}-{os.getpid()}"
     # TrustedJob: a job written into Redis by anyone else (a function of its choosing) fails
     worker = Worker([queue_backend._queue()], connection=queue_backend.redis, name=name,
-                    serializer=job_serializer(), job_class=TrustedJob)
+                    serializer=job_serializer(), job_class=TrustedJob,
+                    work_horse_killed_handler=horse_killed)
     log.info("analysis worker started", extra={"worker": name,
                                                "queue": queue_backend.queue_name,
                                                "compiled_kernels": compiled})

@@ -210,13 +210,15 @@ def record_failure(snapshot_id: int) -> None:
     db.session.commit()
 
 
-def fill_missing(region_id: int) -> None:
+def fill_missing(region_id: int, started=None) -> None:
     """The snapshot job of :mod:`collab.analysis.jobs` (one per region at a time): analyse
     the region's snapshots still without key figures that are due (:func:`due`), oldest
     first, each once, also those saved while it runs, and store their figures; snapshots
     of the same data (the same bundle) are analysed once. A failing analysis is logged and
     recorded on its snapshot (:func:`record_failure`): it is tried again after its
-    back-off, and given up after :data:`MAX_ATTEMPTS`."""
+    back-off, and given up after :data:`MAX_ATTEMPTS`. ``started(snapshot_id)``, when
+    given, is told each snapshot before its analysis (a killed analysis process is recorded
+    on it: :func:`collab.analysis.jobs.horse_killed`)."""
     known: dict[str, dict] = {}
     tried: list[int] = []
     while True:
@@ -231,6 +233,8 @@ def fill_missing(region_id: int) -> None:
         if snapshot_id is None:
             return
         tried.append(snapshot_id)
+        if started is not None:
+            started(snapshot_id)
         try:
             fill_summary(snapshot_id, known)
         except Exception:  # the others are still filled; this one after its back-off

@@ -500,3 +500,53 @@ def test_the_rq_worker_records_a_failure_and_the_next_look_queues_nothing(
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def test_a_killed_analysis_process_is_recorded_on_its_snapshot(database_url, redis_url, clock,
+                                                               monkeypatch):
+    """A work horse killed while it analyses a snapshot (out of memory, kill -9) ran no
+    ``except``: before, nothing was recorded, and the page said "wird berechnet" until the
+    job's marker expired, then queued the job again, without end. The worker now records
+    the failed attempt on the snapshot the job was analysing: the page says so, the job's
+    marker is gone, nothing is queued within the back-off."""
+    import os
+    import signal
+
+    import redis as redis_lib
+    from rq import Queue
+
+    from collab import create_app
+    from collab.analysis import jobs
+
+    from ..conftest import FAST
+
+    test_process = os.getpid()
+
+    def killed(*args, **kwargs):
+        if os.getpid() != test_process:  # in the forked work horse only
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("the analysis ran in the test's own process")
+
+    monkeypatch.setattr(graphs, "analyse", killed)
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url, "ANALYSIS_QUEUE": "redis",
+                      "REDIS_URL": redis_url, "ANALYSIS_NICE": 0})
+    try:
+        queue = Queue(app.config["ANALYSIS_QUEUE_NAME"],
+                      connection=redis_lib.Redis.from_url(redis_url),
+                      serializer=jobs.job_serializer())
+        koord = Browser(app.test_client()).login("koordination")
+        assert _save(koord, "Über Redis, abgestürzt").status_code == 302
+        assert queue.count == 1
+        result = app.test_cli_runner().invoke(args=["analysis-worker", "--burst"])
+        assert result.exit_code == 0, result.output
+        assert redis_lib.Redis.from_url(redis_url).keys("kommunalnetz:job:*") == []
+        sid = _only_snapshot_id(app)
+        assert _row(app, sid).summary_attempts == 1
+        page = koord.get(f"{R}/snapshots").get_data(as_text=True)
+        assert "Kennzahlen konnten nicht berechnet werden" in page
+        assert koord.get(f"{R}/snapshots/status.json").get_json()["state"] == "failed"
+        assert queue.count == 0
+    finally:
+        with app.app_context():
+            db.engine.dispose()

@@ -373,6 +373,51 @@ def test_reports_computed_once_for_all_app_processes_by_the_rq_worker(database_u
             db.engine.dispose()
 
 
+def test_a_killed_analysis_process_is_stored_as_failed(database_url, redis_url, monkeypatch):
+    """A work horse killed from outside (out of memory, kill -9) runs neither its ``except``
+    nor its ``finally``: before, the page said "wird neu berechnet" until the job's marker
+    expired (an hour), and then queued the same job again. The worker now stores the report
+    of that data version as failed, the page says so at once, its marker is gone and no job
+    is queued again for it."""
+    import signal
+
+    import redis as redis_lib
+    from rq import Queue
+
+    test_process = os.getpid()
+
+    def killed(*args, **kwargs):
+        if os.getpid() != test_process:  # in the forked work horse only
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("the analysis ran in the test's own process")
+
+    monkeypatch.setattr(graphs, "analyse", killed)
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "ANALYSIS_QUEUE": "redis", "REDIS_URL": redis_url, "ANALYSIS_NICE": 0})
+    try:
+        viewer = Browser(app.test_client()).login("gast")
+        assert "Die Analyse wird berechnet." in viewer.get(f"{R}/analysis").get_data(
+            as_text=True)
+        queue = Queue(app.config["ANALYSIS_QUEUE_NAME"],
+                      connection=redis_lib.Redis.from_url(redis_url),
+                      serializer=jobs.job_serializer())
+        assert queue.count == 1
+        result = app.test_cli_runner().invoke(args=["analysis-worker", "--burst"])
+        assert result.exit_code == 0, result.output
+        assert redis_lib.Redis.from_url(redis_url).keys("kommunalnetz:job:*") == []
+        assert viewer.get(f"{R}/analysis/status.json").get_json()["state"] == "failed"
+        html = viewer.get(f"{R}/analysis").get_data(as_text=True)
+        assert "Die Analyse der aktuellen Daten ist fehlgeschlagen." in html
+        assert queue.count == 0
+        with app.app_context():
+            row = db.session.scalar(sa.select(AnalysisReport))
+            assert row.status == "failed" and "signal 9" in row.error
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
 def _forged_callback(job, connection, *rest) -> None:
     """A callback written into a forged job: leaves a file where the test looks."""
     with open(job.description, "w") as f:
