@@ -181,6 +181,8 @@ def test_new_partner_and_unit_correction_through_the_form(app, api, as_user):
     page = as_user("koordination").get(f"/regions/swf5/surveys/{survey}").get_data(
         as_text=True)
     assert "1 / 24" in page and "Heimatverein &lt;b&gt;Olpe&lt;/b&gt;" in page
+    # who answered, by the account's name (its login "olpe" is no name)
+    assert "(Stadt Olpe)" in page and "(olpe)" not in page
 
 
 @pytest.mark.parametrize("body, field", [
