@@ -239,6 +239,7 @@ def revise_rule(region: Region, rule: Rule, raw: dict, user: User | None) -> Rul
     (:func:`archive_ballot`) and the new version is a draft again, on which the coordinator
     can open a new ballot."""
     require(perm.can_revise_rule(user, rule))
+    lock_rule(region, rule)  # a ballot opened meanwhile locks the text: 409
     if not can_be_revised(rule):
         raise Conflict(_("Text: Eine Regel kann nur geändert werden, solange keine Abstimmung "
                          "geöffnet wurde oder nachdem sie abgelehnt wurde."), field="text")
@@ -248,7 +249,6 @@ def revise_rule(region: Region, rule: Rule, raw: dict, user: User | None) -> Rul
         return rule
     reopening = rule.status == "rejected"
     if reopening or _same_title(title) != _same_title(rule.title):
-        store.lock(region)
         _refuse_duplicate_title(region, title, rule)
     number = max((v.number for v in rule.versions), default=0) + 1
     involved = involved_accounts(rule)
@@ -267,6 +267,16 @@ def revise_rule(region: Region, rule: Rule, raw: dict, user: User | None) -> Rul
                "Fassung kann erneut abgestimmt werden.", t=title, n=number),
             rule_url(rule), exclude=user)
     return rule
+
+
+def lock_rule(region: Region, rule: Rule) -> None:
+    """Lock the region (:func:`store.lock`) and read ``rule`` again before its state is
+    checked: opening its ballot, revising and withdrawing it take turns, and the later one
+    sees what the earlier did (a revision or withdrawal that read a draft no longer goes in
+    after the ballot opened); 404 when it was withdrawn meanwhile."""
+    store.lock(region)
+    store.claim(rule)
+    db.session.refresh(rule)
 
 
 def can_be_revised(rule: Rule) -> bool:
@@ -328,6 +338,7 @@ def withdraw_rule(region: Region, rule: Rule, user: User | None) -> None:
     opened is part of the network's decisions and cannot be withdrawn (409).
     """
     require(perm.can_withdraw_rule(user, rule))
+    lock_rule(region, rule)  # a ballot opened meanwhile keeps the rule: 409
     if rule.status != "draft":
         raise Conflict(_("Vorschlag: Eine Regel kann nur zurückgezogen werden, solange keine "
                          "Abstimmung geöffnet wurde."), field="status")
@@ -495,8 +506,7 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
         _confirmed(problems, raw, _("Bestätigung: Bitte bestätigen Sie, dass die Abstimmung "
                                     "geöffnet und der Text damit festgeschrieben wird."))
     raise_if(problems)
-    store.lock(region)  # one ballot per rule, also when opened from two windows at once
-    db.session.refresh(rule)
+    lock_rule(region, rule)  # one ballot per rule, also when opened from two windows at once
     if rule.status != "draft":
         raise Conflict(_("Abstimmung: Zu dieser Regel wurde bereits abgestimmt oder die "
                          "Abstimmung läuft."), field="status")

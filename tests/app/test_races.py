@@ -166,3 +166,59 @@ def test_keys_made_at_once_stay_within_the_limit(app):
         user = db.session.get(User, user_id)
         assert sum(accounts.token_valid(t) for t in accounts.own_tokens(user)) == 10
         db.session.remove()
+
+
+def _ballot_and_changes(app, api, change):
+    """A draft of Olpe's, its ballot opened by the coordinator while Olpe sends ``change``
+    (method, path suffix, body) nine times at once; returns the rule id and the codes."""
+    coordinator, olpe = api("koordination"), api("olpe")
+    rule = olpe.post(f"{R}/rules", {"title": "Fester Text", "text": "Fassung 1"}).get_json()
+    closes = (dt.datetime.now(dt.UTC) + dt.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    method, suffix, body = change
+    calls = [("post", f"{R}/rules/{rule['id']}/ballot", {"closes_at": closes},
+              coordinator.headers)]
+    calls += [(method, f"{R}/rules/{rule['id']}{suffix}", body(n), olpe.headers)
+              for n in range(9)]
+    return rule["id"], at_once(app, calls)
+
+
+def _log(app, rule_id):
+    from collab.core.models import Activity, Rule
+    with app.app_context():
+        key = db.session.scalar(db.select(Rule.key).filter_by(id=rule_id))
+        return [a for (a,) in db.session.execute(
+            db.select(Activity.action).filter_by(target=key).order_by(Activity.id))], key
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_text_does_not_change_once_its_ballot_opened(app, api, attempt):
+    """Attacker pass: the proposer's revision read the rule as a draft, the coordinator
+    opened the ballot meanwhile, and the revision still went in: the text changed under
+    an open ballot ("der Text wird damit festgeschrieben"). A revision takes turns with
+    the opening: before it, or refused (409) after it."""
+    rule_id, results = _ballot_and_changes(
+        app, api, ("patch", "", lambda n: {"text": f"Fassung {n + 2}"}))
+    assert results[0][0] == 200, results
+    assert {code for code, _body in results[1:]} <= {200, 409}, results
+    actions, _key = _log(app, rule_id)
+    assert "rule.revise" not in actions[actions.index("rule.ballot"):], actions
+    rule = api("gast").get(f"{R}/rules/{rule_id}").get_json()
+    assert rule["status"] == "voting"
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_rule_is_not_withdrawn_once_its_ballot_opened(app, api, attempt):
+    """Attacker pass: a withdrawal read the rule as a draft and deleted it after the
+    coordinator had opened its ballot (and the electorate was told): the ballot vanished.
+    The withdrawal takes turns with the opening: the rule is either withdrawn before
+    (the opening then answers 404 or 409) or stays with its ballot (the withdrawal 409)."""
+    coordinator, olpe = api("koordination"), api("olpe")
+    rule = olpe.post(f"{R}/rules", {"title": "Bleibt", "text": "T"}).get_json()
+    closes = (dt.datetime.now(dt.UTC) + dt.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    results = at_once(app, [("post", f"{R}/rules/{rule['id']}/ballot", {"closes_at": closes},
+                             coordinator.headers),
+                            ("post", f"{R}/rules/{rule['id']}/withdraw", {}, olpe.headers)])
+    (opened, _b1), (withdrawn, _b2) = results
+    assert (opened, withdrawn) in ((200, 409), (404, 204), (409, 204)), results
+    found = api("gast").get(f"{R}/rules/{rule['id']}")
+    assert found.status_code == (200 if opened == 200 else 404)
