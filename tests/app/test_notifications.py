@@ -566,6 +566,21 @@ def test_member_lands_on_its_home_with_its_open_ballot(mail_app):
     assert user_(mail_app, "gast").get("/kommune").status_code == 302
 
 
+@pytest.mark.parametrize("login, home", [("olpe", "/kommune"), ("koordination", "/koordination")])
+def test_an_account_without_an_address_is_asked_for_one_on_its_home(mail_app, login, home):
+    """Accounts approved before addresses were asked for have none, and so hear of nothing by
+    mail and cannot reset their password; nothing told them. Their home says so and links to
+    the settings; once an address is there the note is gone."""
+    browser = user_(mail_app, login)
+    assert "E-Mail-Adresse hinterlegen" not in browser.get(home).get_data(as_text=True)
+    with mail_app.app_context():
+        db.session.execute(sa.update(User).where(User.login == login).values(email=""))
+        db.session.commit()
+    page = browser.get(home).get_data(as_text=True)
+    assert "keine E-Mail-Adresse hinterlegt" in page
+    assert 'href="/konto/benachrichtigungen">E-Mail-Adresse hinterlegen</a>' in page
+
+
 def test_the_worker_thread_of_make_run_sends_the_mail(database_url, smtp):
     """Under `make run` (ANALYSIS_QUEUE=thread) the request only queues the mail; the worker
     thread sends it to the configured server."""
