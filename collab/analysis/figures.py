@@ -91,18 +91,21 @@ def topic_chart(report: dict, *, phone: bool = False) -> Markup:
 
 
 def report_charts(report: dict, names: dict, part_labels: dict, kind_labels: dict,
-                  severity_labels: dict) -> dict[str, Markup]:
+                  severity_labels: dict, *, phone: bool = True) -> dict[str, Markup]:
     """The four charts of a report: ``taktgeber``, ``levels``, ``gaps``, ``topics``, and
-    each one's drawing for a phone, ``…_phone`` (the page shows it instead of the wide one
-    on a narrow screen)."""
-    return {"taktgeber": taktgeber_chart(report, part_labels),
+    with ``phone`` each one's drawing for a phone, ``…_phone`` (the page shows it instead of
+    the wide one on a narrow screen; a PDF has no use for them)."""
+    charts = {"taktgeber": taktgeber_chart(report, part_labels),
+              "levels": level_chart(report, names),
+              "gaps": gaps_chart(report, kind_labels, severity_labels),
+              "topics": topic_chart(report)}
+    if phone:
+        charts.update({
             "taktgeber_phone": taktgeber_chart(report, part_labels, phone=True),
-            "levels": level_chart(report, names),
             "levels_phone": level_chart(report, names, phone=True),
-            "gaps": gaps_chart(report, kind_labels, severity_labels),
             "gaps_phone": gaps_chart(report, kind_labels, severity_labels, phone=True),
-            "topics": topic_chart(report),
-            "topics_phone": topic_chart(report, phone=True)}
+            "topics_phone": topic_chart(report, phone=True)})
+    return charts
 
 
 def ballot_chart(tally) -> Markup:

@@ -395,12 +395,13 @@ _bodies = Shared("analysis-body", 32, 3600, dumps=str,
 _last_bodies = LRU(16)
 
 
-def report_charts(report: dict, keys: dict) -> dict:
-    """The report's charts in the interface language (:func:`figures.report_charts`)."""
+def report_charts(report: dict, keys: dict, *, phone: bool = True) -> dict:
+    """The report's charts in the interface language (:func:`figures.report_charts`);
+    ``phone``: with their drawings for a phone (the page's, not the PDF's)."""
     return figures.report_charts(
         report, {k: o["name"] for k, o in keys.items()},
         {p: str(label) for p, label, _w in part_order(report.get("weights"))},
-        GAP_KINDS, SEVERITIES)
+        GAP_KINDS, SEVERITIES, phone=phone)
 
 
 def _rule_by_key(region, key: str | None):
@@ -487,7 +488,8 @@ def report_pdf(slug: str):
                    charter=spielregeln_charter(region),
                    groups=gap_groups(report["gaps"], None, 1),
                    all_gaps=_gaps_by_severity(report))
-    data = pdf.region_report_pdf(region, report, keys, report_charts(report, keys), context)
+    data = pdf.region_report_pdf(region, report, keys, report_charts(report, keys, phone=False),
+                                 context)
     return _pdf_response(data, f"{region.slug}-bericht.pdf")
 
 
