@@ -4,6 +4,7 @@ notifications."""
 from __future__ import annotations
 
 from flask import g, jsonify
+from flask_babel import force_locale
 
 from collab.api import bp, json_body
 from collab.notifications import services as notifications
@@ -24,11 +25,12 @@ def patch_me():
 
 @bp.get("/notifications")
 def notification_list():
-    notes = notifications.listing(g.api_user)
+    with force_locale(g.api_user.language or "de"):  # the language the account chose
+        notes = [(n, *notifications.text_of(n)) for n in notifications.listing(g.api_user)]
     return jsonify({"unread": notifications.unread_count(g.api_user), "items": [
-        {"id": n.id, "kind": n.kind, "subject": n.subject, "body": n.body, "url": n.url,
+        {"id": n.id, "kind": n.kind, "subject": subject, "body": body, "url": n.url,
          "created_at": n.created_at.isoformat() + "Z",
-         "read": n.read_at is not None} for n in notes]})
+         "read": n.read_at is not None} for n, subject, body in notes]})
 
 
 @bp.post("/notifications/read")

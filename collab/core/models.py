@@ -1015,6 +1015,10 @@ class Notification(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(300))
     #: the message (plain text, in the account's language)
     body: Mapped[str] = mapped_column(sa.Text, default="")
+    #: subject and body as msgids with their parameters (``{"subject": …, "body": …}``, see
+    #: :func:`collab.notifications.services.text_of`): shown in the language the account
+    #: reads in; None for texts that cannot be translated again (``subject``/``body`` then)
+    message: Mapped[dict | None] = mapped_column(sa.JSON)
     #: the page it is about (a path on this site)
     url: Mapped[str] = mapped_column(sa.String(500), default="")
     #: when it was made

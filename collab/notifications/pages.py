@@ -33,9 +33,9 @@ def header_counts():
 @bp.route("/benachrichtigungen")
 @login_required
 def index():
-    notes = services.listing(current_user)
+    notes = [(n, *services.text_of(n)) for n in services.listing(current_user)]
     return render_template("notifications/index.html", notes=notes, form=EmptyForm(),
-                           unread=sum(1 for n in notes if n.read_at is None))
+                           unread=sum(1 for n, _s, _b in notes if n.read_at is None))
 
 
 @bp.route("/benachrichtigungen/<int:note_id>/oeffnen", methods=["POST"])

@@ -17,9 +17,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from collab.core.models import Notification, OutboxMail, User, utcnow
@@ -87,6 +88,45 @@ def _text(value: Any, **params: Any) -> str:
     return str(value)
 
 
+def _portable(value: Any) -> Any:
+    """A text as data to render again in any language (:func:`_render`): a lazy string of
+    ``lazy_gettext`` or ``lazy_pgettext`` as ``{"msgid", "context", "params"}`` (its
+    parameters portable too), a number as it is; anything else as its text now."""
+    if isinstance(value, LazyString):
+        func, args, kwargs = value._func, value._args, value._kwargs
+        if func is gettext and len(args) == 1:
+            return {"msgid": args[0], "params": {k: _portable(v) for k, v in kwargs.items()}}
+        if func is pgettext and len(args) == 2:
+            return {"msgid": args[1], "context": args[0],
+                    "params": {k: _portable(v) for k, v in kwargs.items()}}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return str(value)
+
+
+def _render(data: Any) -> Any:
+    """A text kept by :func:`_portable`, in the current locale."""
+    if isinstance(data, dict):
+        params = {k: _render(v) for k, v in (data.get("params") or {}).items()}
+        if data.get("context") is not None:
+            return pgettext(data["context"], data["msgid"], **params)
+        return gettext(data["msgid"], **params)
+    return data
+
+
+def text_of(note: Notification) -> tuple[str, str]:
+    """A notification's subject and body in the current locale (the language the account
+    reads in now); a notification whose texts could not be kept as msgids (or made before
+    they were) in the language it was made in."""
+    message = note.message
+    if isinstance(message, dict) and "subject" in message and "body" in message:
+        try:
+            return str(_render(message["subject"]))[:300], str(_render(message["body"]))
+        except (KeyError, TypeError, ValueError):  # a msgid whose parameters changed since
+            pass
+    return note.subject, note.body
+
+
 def notify(users: Iterable[User | None], kind: str, subject: Any, body: Any, url: str = "",
            *, exclude: User | None = None) -> list[Notification]:
     """Tell ``users`` (each account once; inactive ones and ``exclude``, the acting account,
@@ -100,6 +140,8 @@ def notify(users: Iterable[User | None], kind: str, subject: Any, body: Any, url
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
+    portable = {"subject": _portable(subject), "body": _portable(body)}
+    message = portable if all(isinstance(v, dict) for v in portable.values()) else None
     seen: set[int] = set()
     made = []
     for user in users:
@@ -111,7 +153,7 @@ def notify(users: Iterable[User | None], kind: str, subject: Any, body: Any, url
         how = choice(user, kind)
         with force_locale(user.language or "de"):
             note = Notification(user_id=user.id, kind=kind, subject=_text(subject)[:300],
-                                body=_text(body), url=url,
+                                body=_text(body), url=url, message=message,
                                 mail={"immediately": "immediately", "daily": "daily"}.get(
                                     how, "off") if user.email else "off")
             db.session.add(note)
@@ -354,9 +396,9 @@ def send_digests() -> int:
                 continue
             with force_locale(user.language or "de"):
                 subject = _("Ihre Benachrichtigungen (%(n)d)", n=len(notes))
-                body = "\n\n".join(
-                    f"• {n.subject}\n{n.body}" + (f"\n{mail.absolute_path(n.url)}" if n.url
-                                                  else "") for n in notes)
+                body = "\n\n".join(  # each in the language the account chose by now
+                    "• {}\n{}".format(*text_of(n))
+                    + (f"\n{mail.absolute_path(n.url)}" if n.url else "") for n in notes)
                 queue_mail(user, "digest", subject, body,
                            link_text=None)
             count += 1

@@ -366,6 +366,61 @@ def test_english_accounts_get_english_mail_and_unsubscribe_works(mail_app, smtp)
     assert "Zweite Regel" in page and 'class="badge"' in page
 
 
+def test_the_list_shows_notifications_in_the_language_read_in_now(mail_app, smtp, api):
+    """A notification was stored as text in the account's language of the moment: an account
+    that switched to English read its earlier ones in German (and the reverse). The list
+    renders subject and body (with their labels, e.g. a ballot's result) in the language
+    the page is read in; the API in the account's chosen language; older rows, kept only
+    as text, as they were."""
+    rule_id = propose_and_open(mail_app, "Regel <b>eins</b>")
+    soest = user_(mail_app, "soest")
+    german = soest.get("/benachrichtigungen").get_data(as_text=True)
+    assert "Abstimmung geöffnet: „Regel &lt;b&gt;eins&lt;/b&gt;“" in german
+    soest.post("/lang/en", {}, csrf_from="/benachrichtigungen")
+    english = soest.get("/benachrichtigungen").get_data(as_text=True)
+    assert "Ballot opened: “Regel &lt;b&gt;eins&lt;/b&gt;”" in english
+    assert "Abstimmung geöffnet" not in english and "<b>eins" not in english
+    with mail_app.app_context():
+        db.session.scalar(sa.select(User).filter_by(login="soest")).language = "en"
+        db.session.commit()
+        note = db.session.scalar(sa.select(Notification).join(User).where(
+            User.login == "soest", Notification.kind == "ballot_opened"))
+        assert note.subject.startswith("Abstimmung geöffnet")  # stored as made
+        assert note.message["subject"]["params"]["t"] == "Regel <b>eins</b>"
+        db.session.remove()
+    items = api("soest").get("/notifications").get_json()["items"]
+    assert any(i["subject"] == "Ballot opened: “Regel <b>eins</b>”" for i in items), items
+    # the result's label (a lazy text inside the message) follows the language too
+    with mail_app.app_context():
+        rule = db.session.get(Rule, rule_id)
+        from collab.notifications import services
+        from collab.notifications.services import text_of
+        made = services.notify([db.session.scalar(sa.select(User).filter_by(login="olpe"))],
+                               "ballot_result", services.KINDS["ballot_result"],
+                               _lazy_result(rule.title), "/x")
+        db.session.flush()
+        from flask_babel import force_locale
+        with mail_app.test_request_context("/"):
+            with force_locale("en"):
+                assert text_of(made[0])[1] == f"Result: “{rule.title}” adopted"
+            with force_locale("de"):
+                assert text_of(made[0])[1] == f"Ergebnis: „{rule.title}“ beschlossen"
+        # a text that is no msgid (a callable, a plain string) stays as it was made
+        plain = services.notify([db.session.scalar(sa.select(User).filter_by(login="olpe"))],
+                                "ballot_result", "Betreff", "Text", "/y")
+        assert plain[0].message is None
+        with mail_app.test_request_context("/"), force_locale("en"):
+            assert text_of(plain[0]) == ("Betreff", "Text")
+        db.session.rollback()
+
+
+def _lazy_result(title):
+    from flask_babel import lazy_gettext
+
+    from collab.core import vocab
+    return lazy_gettext("Ergebnis: „%(t)s“ %(r)s", t=title, r=vocab.RULE_STATUSES["adopted"])
+
+
 def test_daily_digest_collects_the_day(mail_app, smtp):
     soest = user_(mail_app, "soest")
     assert soest.post("/konto/benachrichtigungen", {
