@@ -24,7 +24,7 @@ from collab.core.models import (
     User,
     utcnow,
 )
-from collab.core.store import Conflict, change, raise_if, require
+from collab.core.store import Conflict, change, lock, lock_pending, raise_if, require
 from collab.core.validation import Problem, ValidationError, clean, key_from_name
 from collab.extensions import db
 from collab.notifications import services as notifications
@@ -47,6 +47,7 @@ def apply(region: Region, raw: dict) -> Application:
         raise ValidationError([Problem("ags", _(
             "AGS: %(a)s gehört bereits zur Kommune „%(n)s“ auf der Plattform; bitte beantragen "
             "Sie den Beitritt mit deren Zugang.", a=data["ags"], n=known.name))])
+    lock(region)  # applications of one AGS at once take turns: the second gets 409
     if db.session.scalar(sa.select(Application.id).filter_by(
             region_id=region.id, ags=data["ags"], status="pending")):
         raise Conflict(_("AGS: Für diese Kommune liegt bereits ein offener Antrag vor."),
@@ -96,9 +97,11 @@ def _decided(region: Region, application: Application) -> None:
     notifications.mark_read_about(_url(region, application), ["application_new"])
 
 
-def _pending(application: Application) -> None:
-    if application.status != "pending":
-        raise Conflict(_("Über diesen Antrag wurde bereits entschieden."))
+def _pending(region: Region, application: Application) -> None:
+    """Lock the region and read the application again (:func:`store.lock_pending`): two
+    decisions at once take turns, and the second is refused (409) instead of approving a
+    declined application or declining an approved one."""
+    lock_pending(region, application, _("Über diesen Antrag wurde bereits entschieden."))
 
 
 def approve(region: Region, application: Application, raw: dict,
@@ -109,7 +112,7 @@ def approve(region: Region, application: Application, raw: dict,
     the one-time token that sets its password (valid :data:`TOKEN_DAYS` days). All of it is
     saved, or on any problem none of it."""
     require(perm.can_decide_application(user, region))
-    _pending(application)
+    _pending(region, application)
     login = (raw.get("login") or "").strip()
     if login and db.session.scalar(sa.select(User.id).filter_by(login=login)):
         raise Conflict(_("Login: „%(l)s“ ist bereits vergeben.", l=login), field="login")
@@ -142,7 +145,7 @@ def approve(region: Region, application: Application, raw: dict,
 
 def decline(region: Region, application: Application, reason: str, user: User | None) -> None:
     require(perm.can_decide_application(user, region))
-    _pending(application)
+    _pending(region, application)
     data, problems = clean("decision", {"reason": reason})
     raise_if(problems)
     if not data["reason"]:

@@ -222,3 +222,78 @@ def test_a_rule_is_not_withdrawn_once_its_ballot_opened(app, api, attempt):
     assert (opened, withdrawn) in ((200, 409), (404, 204), (409, 204)), results
     found = api("gast").get(f"{R}/rules/{rule['id']}")
     assert found.status_code == (200 if opened == 200 else 404)
+
+
+def _pages_at_once(calls):
+    """Run ``calls`` (each ``(browser, path, form data)``, the CSRF token already in the
+    data) as page POSTs in threads started together; returns the responses."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(n, browser, path, data):
+        barrier.wait()
+        try:
+            results[n] = browser.client.post(path, data=data)
+        except Exception as exc:  # noqa: BLE001 - a crash is what we look for
+            results[n] = exc
+
+    threads = [threading.Thread(target=run, args=(n, *call)) for n, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_an_application_is_approved_or_declined_once(app, browser, as_user, attempt):
+    """Attacker pass: two windows of the coordination approved and declined one application
+    at once, and both went through: the municipality and its account were created and the
+    one-time link shown, while the application could end up 'declined'. The second
+    decision now finds the first and changes nothing (409 in the service; the page shows
+    the decision and that nothing was saved)."""
+    from collab.core.models import Application, Municipality
+
+    from .test_applications import _apply
+    assert _apply(browser).status_code == 200
+    with app.app_context():
+        application_id = db.session.scalar(db.select(Application.id))
+    path = f"/regions/swf5/applications/{application_id}"
+    one, two = as_user("koordination"), as_user("koordination")
+    approve = {"csrf_token": one.csrf(path), "approve": "Genehmigen", "key": "lennestadt",
+               "kind": "kreisangehoerige_stadt", "state": "NW", "population": "25000",
+               "tier": "member", "login": "lennestadt"}
+    decline = {"csrf_token": two.csrf(path), "decline": "Ablehnen", "reason": "Doppelt"}
+    approved, declined = _pages_at_once([(one, path, approve), (two, path, decline)])
+    done = {"approved": approved.status_code == 200 and "genehmigt" in approved.get_data(
+        as_text=True), "declined": declined.status_code == 302}
+    assert list(done.values()).count(True) == 1, (approved, declined)
+    if not done["approved"]:  # the approval's page says nothing was saved, and the decision
+        page = approved.get_data(as_text=True)
+        assert "es wurde nichts gespeichert" in page and "Doppelt" in page, page
+    with app.app_context():
+        application = db.session.get(Application, application_id)
+        created = db.session.scalar(db.select(Municipality).filter_by(key="lennestadt"))
+        assert application.status == ("approved" if done["approved"] else "declined")
+        assert (created is not None) == done["approved"]
+        assert (application.reason or "") == ("" if done["approved"] else "Doppelt")
+
+
+def test_one_pending_application_per_ags_also_at_once(app):
+    """Attacker pass: four public applications of one AGS sent at once all became pending
+    (the check for an open one read before any was saved). One wins; the others are told
+    that an application is open (422 on the form) and nothing else is saved."""
+    from collab.core.models import Application
+
+    from ..conftest import Browser
+    from .test_applications import APPLICATION
+    path = "/mitmachen/swf5"
+    browsers = [Browser(app.test_client()) for _ in range(4)]
+    results = _pages_at_once([(b, path, {**APPLICATION, "csrf_token": b.csrf(path)})
+                              for b in browsers])
+    assert sorted(r.status_code for r in results) == [200, 422, 422, 422], results
+    for response in results:
+        if response.status_code == 422:
+            assert "bereits ein offener Antrag" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Application.id))) == 1
