@@ -634,13 +634,7 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
             sa.select(RegionMembership.id).filter_by(region_id=region.id,
                                                      municipality_id=municipality.id)):
         require(False)
-    if not is_open(survey):
-        end = closing(survey)
-        if end["early"]:
-            raise Conflict(_("Diese Befragung wurde am %(d)s vorzeitig beendet.",
-                             d=end["day"].strftime("%d.%m.%Y")), field="closes_at")
-        raise Conflict(_("Diese Befragung ist geschlossen; Antworten waren bis %(d)s "
-                         "möglich.", d=end["day"].strftime("%d.%m.%Y")), field="closes_at")
+    _refuse_closed(survey)
     checked = _check(region, municipality, raw)
     reference = _("Netzwerkbefragung %(n)d: %(m)s", n=survey.id, m=municipality.name)
     # one transaction: the actors, ties and the answer are all saved, or none of them
@@ -648,6 +642,8 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
                 _("Netzwerkbefragung %(n)d: Antwort von %(m)s", n=survey.id,
                   m=municipality.name), data=False):
         lock(region)  # answers at once take turns: each counts what the others created
+        db.session.refresh(survey)
+        _refuse_closed(survey)  # ended by the coordinator meanwhile
         _match_new_partners(region, checked)
         created = _check_round_cap(survey, municipality, checked)
         response = _apply_answer(region, survey, municipality, checked, reference, created,
@@ -656,6 +652,18 @@ def submit_response(region: Region, survey: Survey, municipality: Municipality, 
             survey_url(region, survey), SURVEY_KINDS,
             notifications.accounts(region, roles=("member",), municipality_ids=[municipality.id]))
     return response
+
+
+def _refuse_closed(survey: Survey) -> None:
+    """409 when the round takes no answers (closed, or ended early by the coordinator)."""
+    if is_open(survey):
+        return
+    end = closing(survey)
+    if end["early"]:
+        raise Conflict(_("Diese Befragung wurde am %(d)s vorzeitig beendet.",
+                         d=end["day"].strftime("%d.%m.%Y")), field="closes_at")
+    raise Conflict(_("Diese Befragung ist geschlossen; Antworten waren bis %(d)s "
+                     "möglich.", d=end["day"].strftime("%d.%m.%Y")), field="closes_at")
 
 
 def _matched(typed: str, actor: Actor) -> str:

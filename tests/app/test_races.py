@@ -297,3 +297,29 @@ def test_one_pending_application_per_ags_also_at_once(app):
             assert "bereits ein offener Antrag" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Application.id))) == 1
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_no_answer_goes_in_after_a_round_was_ended(app, api, attempt):
+    """Attacker pass: answers that had found the round open went in after the coordinator
+    ended it early (the open round was checked before the region's lock and not read
+    again). An answer now either comes before the end or is refused (409)."""
+    from collab.core.models import Survey, SurveyResponse
+
+    from .test_surveys import _open
+    survey = _open(api)
+    coordinator, olpe = api("koordination"), api("olpe")
+    calls = [("post", f"{R}/surveys/{survey}/close", None, coordinator.headers)]
+    calls += [("put", f"{R}/surveys/{survey}/responses/olpe", {
+        "units": [{"actor": "olpe-digital", "level": "coordinating"}],
+        "partners": [{"from": "olpe-digital", "actor": "soest-innovation",
+                      "kind": "cooperation", "frequency": "monthly", "trust": n % 5 + 1,
+                      "value": 3}]}, olpe.headers) for n in range(6)]
+    results = at_once(app, calls)
+    assert results[0][0] == 200, results
+    assert {code for code, _body in results[1:]} <= {200, 409}, results
+    with app.app_context():
+        ended = db.session.get(Survey, survey).ended_at
+        answered = db.session.scalar(db.select(SurveyResponse.submitted_at).filter_by(
+            survey_id=survey))
+        assert answered is None or answered <= ended, (answered, ended)
