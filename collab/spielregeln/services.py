@@ -76,6 +76,10 @@ def raise_if(problems: list[Problem]) -> None:
 # --- who is told -------------------------------------------------------------------------------
 
 
+#: the notifications that ask a municipality to vote: read once it voted
+BALLOT_KINDS = ("ballot_opened", "ballot_reminder")
+
+
 def rule_url(rule: Rule, anchor: str = "") -> str:
     return url_for("spielregeln.detail", slug=rule.region.slug, rule_id=rule.id,
                    _anchor=anchor or None)
@@ -766,6 +770,11 @@ def cast_vote(region: Region, rule: Rule, raw: dict, user: User | None,
                         recorded_by_id=getattr(user, "id", None), reference=reference,
                         cast_at=now or utcnow())
             db.session.add(vote)
+            # what the municipality's accounts were asked to do is done (a proxy vote too)
+            notifications.mark_read_about(
+                rule_url(rule, "abstimmung"), BALLOT_KINDS,
+                notifications.accounts(region, roles=("member",),
+                                       municipality_ids=[municipality.id]))
     except sa.exc.IntegrityError:
         raise Conflict(_("Stimme: %(m)s hat bereits abgestimmt; jede Kommune stimmt einmal.",
                          m=municipality.name), field="vote") from None

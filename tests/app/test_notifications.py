@@ -135,6 +135,34 @@ def test_opening_a_ballot_mails_each_voting_account_once(mail_app, smtp):
         db.session.remove()
 
 
+def test_voting_marks_the_ballot_notification_read(mail_app, smtp):
+    """User pass: after "Stimme von Soest erfasst." the notification "Abstimmung geöffnet"
+    stayed "neu" and in the header's count (answering a survey cleared its own). Its vote
+    marks the ballot's notifications of the municipality's accounts read; another
+    municipality's stay unread."""
+    rule_id = propose_and_open(mail_app)
+
+    def unread(login):
+        with mail_app.app_context():
+            found = db.session.scalars(sa.select(Notification.kind).join(User).where(
+                User.login == login, Notification.read_at.is_(None),
+                Notification.kind.in_(("ballot_opened", "ballot_reminder")))).all()
+            db.session.remove()
+            return found
+
+    assert unread("soest") == ["ballot_opened"]
+    assert user_(mail_app, "olpe").post(f"{R}/rules/{rule_id}/vote", {
+        "vote": "yes", "confirm": "y"}).status_code == 302
+    assert unread("soest") == ["ballot_opened"]  # Olpe's vote is not Soest's
+    soest = user_(mail_app, "soest")
+    assert soest.post(f"{R}/rules/{rule_id}/vote", {"vote": "yes", "confirm": "y"}
+                      ).status_code == 302
+    assert unread("soest") == []
+    page = soest.get("/benachrichtigungen").get_data(as_text=True)
+    opened = page[page.index("Abstimmung geöffnet") - 200:page.index("Abstimmung geöffnet")]
+    assert '<li class="read">' in opened and "neu</span>" not in opened
+
+
 def test_reminder_reaches_only_municipalities_that_have_not_voted(mail_app, smtp):
     rule_id = propose_and_open(mail_app)
     assert user_(mail_app, "olpe").post(f"{R}/rules/{rule_id}/vote", {
