@@ -461,7 +461,8 @@ def _prefill(form, region, kind: str) -> None:
     """What a new object's form starts with: a member defaults to tier member, the region's
     Land and kind Gemeinde; a tie takes its ends and kind from the query (the analysis'
     "Verbindung anlegen"); a member's initiative starts with a row for its lead (a member
-    must name one, :func:`object_services.add_initiative`)."""
+    must name one, :func:`object_services.add_initiative`); an actor takes its municipality
+    (the coordinator's choice; a member's is its own) and level from the query."""
     if kind == "municipalities":
         form.kind.data = "gemeinde"
         form.tier.data = "member"
@@ -474,6 +475,13 @@ def _prefill(form, region, kind: str) -> None:
     elif kind == "initiatives" and form.participants and not perm.can_manage_region(
             current_user, region):
         form.participants[0].role.data = "lead"
+    elif kind == "actors":
+        # from a municipality's page ("Akteur anlegen", a missing level): filed under it
+        municipality = request.args.get("municipality", "")
+        if municipality and perm.can_manage_region(current_user, region):
+            form.municipality.data = municipality[:130]
+        if request.args.get("level") in vocab.LEVELS:
+            form.level.data = request.args["level"]
 
 
 def _warn_type_level(kind: str, obj) -> None:

@@ -24,6 +24,25 @@ def test_new_municipality_defaults(as_user):
     assert _selected(html, "state") == "NW"  # the region's Land
 
 
+def test_new_actor_from_a_municipality_page_is_filed_under_it(as_user):
+    """User pass: "Akteur anlegen" on Olpe's page opened the form with "— keine (regionale
+    Stelle) —", so the coordinator's new unit for Olpe became a regional body and Olpe's gap
+    stayed open. The link names the municipality (and a level may be given); a member's
+    form stays on its own municipality whatever the query says."""
+    coordinator = as_user("koordination")
+    page = coordinator.get("/regions/swf5/municipalities/olpe").get_data(as_text=True)
+    assert 'href="/regions/swf5/actors/new?municipality=olpe"' in page
+    html = coordinator.get("/regions/swf5/actors/new?municipality=olpe&level=operational"
+                           ).get_data(as_text=True)
+    assert _selected(html, "municipality") == "olpe"
+    assert _selected(html, "level") == "operational"
+    html = coordinator.get("/regions/swf5/actors/new?level=nonsense").get_data(as_text=True)
+    assert _selected(html, "level") != "nonsense"
+    html = as_user("soest").get("/regions/swf5/actors/new?municipality=olpe"
+                                ).get_data(as_text=True)
+    assert _selected(html, "municipality") == "soest"
+
+
 def test_key_from_name_and_type_level_warning(app, as_user):
     coordinator = as_user("koordination")
     path = "/regions/swf5/actors/new"
