@@ -533,3 +533,21 @@ def test_a_new_round_suggests_three_weeks_to_answer(as_user, today):
     started = coordinator.post("/regions/swf5/surveys", {"closes_at": f"{closes:%d.%m.%Y}"},
                                csrf_from="/regions/swf5/surveys")
     assert started.status_code == 302, started.get_data(as_text=True)[:500]
+
+
+def test_a_data_request_on_the_home_says_how_to_answer_it(app, api, as_user):
+    """User pass: "Bitte bestätigen oder ergänzen: Für Olpe sind diese Ebenen nur aus
+    angenommenen Angaben bekannt …" on the clerk's home had no link, and nothing said how
+    to confirm. It leads to the running survey while Olpe has not answered it, else to
+    Olpe's page, saying what to do there."""
+    olpe = as_user("olpe")
+    home = olpe.get("/kommune").get_data(as_text=True)
+    assert "Bitte bestätigen oder ergänzen" in home
+    assert "Herkunft auf „bestätigt“" in home
+    assert 'href="/regions/swf5/municipalities/olpe">Seite Ihrer Kommune</a></p>' in home
+    survey = _open(api)
+    home = olpe.get("/kommune").get_data(as_text=True)
+    hint = home[home.index('class="how-to-confirm"'):]
+    hint = hint[:hint.index("</p>")]
+    assert "In der laufenden Netzwerkbefragung" in hint
+    assert f'href="/regions/swf5/surveys/{survey}/answer">Zur Befragung</a>' in hint
