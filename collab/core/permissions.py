@@ -82,11 +82,12 @@ def speaks_for(user: User | None, region: Region, municipality: Municipality | N
 
 
 def is_member_of(user: User | None, region: Region) -> bool:
-    """A member account of this region: its own region, or a region its municipality
-    belongs to."""
+    """A member account of this region: one whose municipality is a member of it (its own
+    region or another). An account whose municipality left the region (it keeps the region,
+    without a municipality) speaks for no one there: it is no member any more."""
     if not (user and user.is_authenticated and user.role == "member"):
         return False
-    return user.region_id == region.id or own_membership(user, region) is not None
+    return own_membership(user, region) is not None
 
 
 def can_add_municipality(user: User | None, region: Region) -> bool:

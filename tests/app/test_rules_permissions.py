@@ -153,3 +153,20 @@ def test_page_post_without_csrf_token_is_refused(as_user, rules):
     olpe = as_user("olpe")
     response = olpe.client.post(f"{R}/rules/{rules['voting']}/vote", data={"vote": "yes"})
     assert response.status_code == 400
+
+
+def test_an_account_whose_municipality_left_is_no_member_any_more(app, api, as_user):
+    """Attacker pass: when a municipality leaves the region its accounts keep the region
+    without a municipality, and they still proposed and commented rules there, in the name
+    of no member. Once Olpe has left, its account reads like a viewer: it proposes nothing,
+    comments nothing, and its home is the start page; Soest's account is unchanged."""
+    assert api("koordination").delete("/regions/swf5/municipalities/olpe").status_code == 204
+    olpe = api("olpe")
+    assert olpe.post("/regions/swf5/rules", {"title": "Neu", "text": "Text"}
+                     ).status_code == 403
+    assert olpe.post("/regions/swf5/rules/1/comments", {"text": "Beitrag"}).status_code == 403
+    assert olpe.get("/regions/swf5/rules").status_code == 200  # reading stays
+    assert api("soest").post("/regions/swf5/rules", {"title": "Neu", "text": "Text"}
+                             ).status_code == 201
+    page = as_user("olpe")
+    assert page.get("/kommune").status_code == 302
