@@ -21,6 +21,21 @@
     if (line) { line.textContent = doc.detail || ""; }
   }
 
+  /* the messages this page was answered with ("Stand … gespeichert.") would be gone after
+     the reload: wait.js shows them again on the reloaded page */
+  function reload() {
+    var kept = [].map.call(document.querySelectorAll("main [data-flash]"), function (el) {
+      return { category: el.dataset.flash, text: el.textContent };
+    });
+    try {
+      if (kept.length) {
+        window.sessionStorage.setItem("kn-flashes", JSON.stringify(
+          { url: window.location.href, messages: kept }));
+      }
+    } catch (e) { /* no storage: the messages are lost, as before */ }
+    window.location.reload();
+  }
+
   function poll(delay) {
     window.setTimeout(function () {
       fetch(box.dataset.statusUrl, {
@@ -29,11 +44,11 @@
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
       }).then(function (doc) {
-        if (doc.state === "ready") { window.location.reload(); return; }
+        if (doc.state === "ready") { reload(); return; }
         if (doc.state === "failed") {
           // a page listing what failed (the history) shows it after a reload, which
           // asks no more: its box then says "failed" from the start
-          if (box.hasAttribute("data-reload-on-failure")) { window.location.reload(); return; }
+          if (box.hasAttribute("data-reload-on-failure")) { reload(); return; }
           box.classList.add("flash-error");
           if (line) { line.textContent = doc.state_text; }
           if (bar) { bar.remove(); }

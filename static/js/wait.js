@@ -1,5 +1,7 @@
 /* Links to what takes a few seconds to make (the PDF reports) carry data-wait: a short text
-   shown beside the link once it is followed, until the answer replaces the page. */
+   shown beside the link once it is followed, until the answer replaces the page.
+   A page that reloads itself when an analysis is ready (analysis-status.js) keeps the
+   messages it was answered with ("Stand … gespeichert."): they are shown again, as text. */
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -15,4 +17,23 @@
     }
     note.textContent = " " + link.dataset.wait;
   });
+
+  var kept = null;
+  try {
+    kept = JSON.parse(window.sessionStorage.getItem("kn-flashes") || "null");
+    window.sessionStorage.removeItem("kn-flashes");
+  } catch (e) { kept = null; }
+  var main = document.querySelector("main");
+  if (kept && kept.url === window.location.href && Array.isArray(kept.messages) && main &&
+      !main.querySelector("[data-flash]")) {
+    var anchor = main.querySelector(".print-stand");
+    kept.messages.slice(0, 5).forEach(function (m) {
+      var p = document.createElement("p");
+      p.className = "flash flash-" + String(m.category).replace(/[^a-z]/g, "");
+      p.setAttribute("role", "status");
+      p.dataset.flash = p.className.slice(12);
+      p.textContent = String(m.text);
+      if (anchor) { anchor.after(p); anchor = p; } else { main.prepend(p); }
+    });
+  }
 })();
