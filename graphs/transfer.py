@@ -235,7 +235,8 @@ class _Channels:
                 "topic": record.get("topic"),
                 "strong": record.get("cadence") not in (None, "once") and not (
                     today is not None and until and str(until) < today),
-                "provenance": record.get("provenance") or "documented"}
+                "provenance": record.get("provenance") or "documented",
+                "members": sorted(set(members))}
             self.nodes.append(key)
             for a in members:
                 self.links[(a, key)] = self.links[(key, a)] = {"type": "format"}
@@ -335,6 +336,8 @@ def transfer_paths(G: nx.MultiDiGraph, U: nx.Graph, *, max_paths: int = MAX_PATH
         ``distance_km``, ``assumed_share`` (of the actors, ties and participations on it),
         ``alternative``), ``unreachable`` (targets without a path over real channels),
         ``weak_only`` (those of them reached over weak channels only), ``brokers``,
+        ``formats`` (each format on a listed path or alternative: its ``name`` and
+        ``participants``, so a drawing can route through it; formats are no nodes of ``U``),
         ``suggested_ties`` (``[experienced actor, target actor]`` pairs), ``suggestions``
         (the same with scores and lengths) and a ``note``; ``label`` and ``note`` are in
         ``lang`` ("de" or "en").
@@ -495,6 +498,8 @@ def _topic(G, net, pred, topic, sources, targets, by_muni, max_paths, strong, we
                      "type": net.data(b)["type"],
                      "municipality": net.data(b).get("municipality"), "paths": c}
                     for b, c in sorted(brokers.items(), key=lambda x: (-x[1], x[0]))],
+        "formats": {b: {"name": net.data(b)["name"], "participants": net.data(b)["members"]}
+                    for b in sorted(brokers) if net.data(b)["type"] == "format"},
         "suggested_ties": [[s["from"], s["to"]] for s in suggestions],
         "suggestions": suggestions,
         "note": note,

@@ -34,6 +34,7 @@ __all__ = [
     "layout",
     "marks_delta",
     "tie_heads",
+    "transfer_route_steps",
     "transfer_routes",
     "view_graph",
     "vis_data",
@@ -422,18 +423,29 @@ def visible_nodes(U: nx.Graph, filters: Mapping | None = None, *, ego=None,
     >>> sorted(visible), routes
     (['s', 'sa', 't', 'ta'], [['s', 'sa', 'ta', 't']])
     """
+    visible, routes, _steps = _visible(U, filters, ego, transfer)
+    return visible, routes
+
+
+def _visible(U: nx.Graph, filters: Mapping | None, ego, transfer: Iterable | None
+             ) -> tuple[set, list[list], list[list]]:
+    """:func:`visible_nodes`, and for each route its format steps
+    (:func:`transfer_route_steps`)."""
     visible = filter_nodes(U, filters)
     routes: list[list] = []
+    steps: list[list] = []
     topics = _values((filters or {}).get("topic"))
     if topics:
         for entry in transfer or ():
             if entry.get("topic") in topics:
-                routes.extend(transfer_routes(U, entry))
+                for route, formats in transfer_route_steps(U, entry):
+                    routes.append(route)
+                    steps.append(formats)
         visible |= {n for r in routes for n in r}
     if ego:
         visible &= ego_nodes(U, ego)
         visible.add(ego)
-    return visible, routes
+    return visible, routes, steps
 
 
 def kreis_id(data: Mapping) -> str | None:
@@ -508,8 +520,9 @@ def transfer_routes(U: nx.Graph, entry: Mapping) -> list[list]:
     """Return the node sequences of a topic's transfer paths (an entry of the report's
     ``transfer`` list): each path runs from its source to its target through its ``via``
     nodes in order, each leg the shortest over trusted edges
-    (:func:`graphs.transfer.edge_length` for the entry's topic). Legs without a route, and
-    paths through a format (no node of ``U``), are left out.
+    (:func:`graphs.transfer.edge_length` for the entry's topic). A format on the path is
+    no node of ``U``: the route passes from one of its participants straight to another
+    (:func:`transfer_route_steps` says which format). Legs without a route are left out.
 
     Examples
     --------
@@ -521,21 +534,85 @@ def transfer_routes(U: nx.Graph, entry: Mapping) -> list[list]:
     >>> transfer_routes(U, {"paths": [{"from": "s", "to": "t", "via": []}]})
     [['s', 'sa', 'ta', 't']]
     """
-    routes = []
+    return [route for route, _formats in transfer_route_steps(U, entry)]
+
+
+def transfer_route_steps(U: nx.Graph, entry: Mapping) -> list[tuple[list, list]]:
+    """Return each transfer route of ``entry`` (as :func:`transfer_routes`) with the steps
+    on it that go through a format: ``{"at": i, "key": ..., "name": ...}`` for the step
+    from ``route[i]`` to ``route[i + 1]``, two participants of the format (the entry's
+    ``formats``, from :func:`graphs.transfer.transfer_paths`). A format leg runs from the
+    stop before it to the nearest participant, and from another participant to the stop
+    after it. A path through a format the entry does not describe, through two formats in
+    a row, or whose legs have no route, is left out.
+
+    Examples
+    --------
+    >>> U = nx.Graph()
+    >>> U.add_nodes_from(["s", "t"], type="municipality")
+    >>> U.add_nodes_from(["sa", "ta"], type="actor")
+    >>> U.add_edge("sa", "s", type="acts_for"); U.add_edge("ta", "t", type="acts_for")
+    >>> entry = {"paths": [{"from": "s", "to": "t", "via": ["jf"]}],
+    ...          "formats": {"jf": {"name": "Jour fixe", "participants": ["sa", "ta"]}}}
+    >>> transfer_route_steps(U, entry)
+    [(['s', 'sa', 'ta', 't'], [{'at': 1, 'key': 'jf', 'name': 'Jour fixe'}])]
+    """
+    formats = entry.get("formats") or {}
+    topic = entry.get("topic")
+
+    def length(u, v, d):
+        return edge_length(U, u, v, d, topic)
+
+    found = []
     for path in entry.get("paths") or []:
         stops = [path["from"], *path.get("via", []), path["to"]]
-        if any(s not in U for s in stops):
+        if any(s not in U and s not in formats for s in stops) or any(
+                a not in U and b not in U for a, b in zip(stops, stops[1:], strict=False)):
             continue
-        route = [stops[0]]
+        if stops[0] not in U or stops[-1] not in U:
+            continue
+        route, steps = [stops[0]], []
         try:
-            for a, b in zip(stops, stops[1:], strict=False):
-                leg = nx.shortest_path(U, a, b, weight=lambda u, v, d: edge_length(
-                    U, u, v, d, entry.get("topic")))
-                route.extend(leg[1:])
+            for i in range(1, len(stops)):
+                stop = stops[i]
+                if stop not in U:  # a format: from the stop before to the one after it
+                    continue
+                if stops[i - 1] in U:
+                    route.extend(nx.shortest_path(U, route[-1], stop, weight=length)[1:])
+                    continue
+                key = stops[i - 1]
+                first, second = _format_legs(U, formats[key].get("participants") or (),
+                                             route[-1], stop, length)
+                route.extend(first[1:])
+                steps.append({"at": len(route) - 1, "key": key,
+                              "name": formats[key].get("name") or key})
+                route.extend(second)
         except nx.NetworkXNoPath:
             continue
-        routes.append(route)
-    return routes
+        found.append((route, steps))
+    return found
+
+
+def _format_legs(U: nx.Graph, participants, before, after, length) -> tuple[list, list]:
+    """The legs around a format step: ``before`` to a participant, and another
+    participant to ``after`` (the shorter of the two ways to choose them)."""
+    members = sorted({m for m in participants if m in U}, key=str)
+    best = None
+    for forward in (True, False) if len(members) > 1 else ():
+        # the nearest participant to one end first, then another one to the other end
+        near, far = (before, after) if forward else (after, before)
+        try:
+            d1, leg1 = nx.multi_source_dijkstra(U, members, target=near, weight=length)
+            d2, leg2 = nx.multi_source_dijkstra(U, [m for m in members if m != leg1[0]],
+                                                target=far, weight=length)
+        except nx.NetworkXNoPath:
+            continue
+        legs = (leg1[::-1], leg2) if forward else (leg2[::-1], leg1)
+        if best is None or d1 + d2 < best[0]:
+            best = (d1 + d2, legs)
+    if best is None:
+        raise nx.NetworkXNoPath("format without two participants in the graph")
+    return best[1]
 
 
 def layout(H: nx.Graph, *, seed: int = 0, fixed: Mapping | None = None,
@@ -834,9 +911,11 @@ def vis_data(G: nx.MultiDiGraph | None = None, *, report: Mapping | None = None,
         ``color``, ``size``, ``x``, ``y`` and ``info`` with the node's facts; never a
         ``title``, so nothing is rendered as HTML), ``mode`` (``full``, ``municipality``,
         ``kreis``), ``counts`` (``total``, ``visible`` nodes, ``drawn`` items), ``top`` (the
-        first-ranked Taktgeber candidate), ``routes`` (transfer routes of the topic) and
-        ``physics`` (False: the layout is precomputed). A tie edge whose direction is
-        clear (:func:`tie_heads`) has ``arrows`` (``"to"``, ``"from"`` or ``"to, from"``).
+        first-ranked Taktgeber candidate), ``routes`` (transfer routes of the topic),
+        ``route_formats`` (for each route its steps through a format, which is no node:
+        :func:`transfer_route_steps`) and ``physics`` (False: the layout is
+        precomputed). A tie edge whose direction is clear (:func:`tie_heads`) has
+        ``arrows`` (``"to"``, ``"from"`` or ``"to, from"``).
 
     Raises
     ------
@@ -854,7 +933,7 @@ def vis_data(G: nx.MultiDiGraph | None = None, *, report: Mapping | None = None,
     overlay = analysis_overlay(report)
     if transfer is None and report:
         transfer = report.get("transfer")
-    visible, routes = visible_nodes(U, filters, ego=ego, transfer=transfer)
+    visible, routes, route_formats = _visible(U, filters, ego, transfer)
     mode, unit = display_units(U, visible, limit=limit, expand=expand)
     if mode == "full":
         H = _full_graph(U, visible, overlay, metric)
@@ -879,6 +958,7 @@ def vis_data(G: nx.MultiDiGraph | None = None, *, report: Mapping | None = None,
         "nodes": nodes, "edges": edges, "mode": mode, "physics": False,
         "counts": {"total": len(U), "visible": len(visible), "drawn": len(nodes)},
         "top": overlay["top"], "routes": routes if mode == "full" else [],
+        "route_formats": route_formats if mode == "full" else [],
     }
 
 
@@ -902,7 +982,7 @@ def with_positions(data: Mapping, positions: Mapping | None) -> dict:
 
 
 #: Top-level parts of the vis data that the analysis changes.
-MARKED_PARTS = ("mode", "counts", "top", "routes")
+MARKED_PARTS = ("mode", "counts", "top", "routes", "route_formats")
 
 
 def marks_delta(plain: Mapping, marked: Mapping) -> dict:
@@ -911,10 +991,10 @@ def marks_delta(plain: Mapping, marked: Mapping) -> dict:
 
     ``nodes`` and ``edges`` list, by ``id``, the changed fields of the items that change
     (a node's ``info``, ``color``, ``borderWidth``, ``marks``, ``size``, ...) and the whole
-    items that are new (the brokers of transfer routes); ``mode``, ``counts``, ``top`` and
-    ``routes`` are those of ``marked``. When an item would have to go, or the aggregation
-    changes, ``replace`` is True and ``nodes`` and ``edges`` are the whole lists of
-    ``marked``, to be drawn anew.
+    items that are new (the brokers of transfer routes); ``mode``, ``counts``, ``top``,
+    ``routes`` and ``route_formats`` are those of ``marked``. When an item would have to
+    go, or the aggregation changes, ``replace`` is True and ``nodes`` and ``edges`` are
+    the whole lists of ``marked``, to be drawn anew.
 
     Examples
     --------

@@ -38,6 +38,7 @@ from collab.core.caching import (
     version_key,
 )
 from collab.core.collation import collation_key
+from collab.core.localtime import local_today
 from collab.core.models import (
     Actor,
     Initiative,
@@ -189,11 +190,15 @@ def region_transfer(region: Region) -> list:
     """The region's knowledge-transfer paths (:func:`graphs.transfer.transfer_paths`, as the
     analysis finds them) for the routes a topic filter shows, cached like
     :func:`region_network`. Computed from the graph alone, so a topic view is drawn whole
-    without waiting for the analysis."""
+    without waiting for the analysis; on today's date like the analysis (a format that has
+    ended is a weak channel there), so both find the same paths."""
+    today = local_today().isoformat()
+
     def make():
         with gc_paused():
-            return transfer_paths(region_multigraph(region), region_network(region))
-    return _graphs.get((*version_key(region), "transfer"), make)
+            return transfer_paths(region_multigraph(region), region_network(region),
+                                  today=today)
+    return _graphs.get((*version_key(region), "transfer", today), make)
 
 
 def saved_positions(region: Region) -> dict[str, tuple[float, float]]:
@@ -408,7 +413,7 @@ def decorated(data: dict, region: Region, chosen: dict, positions: dict | None =
     doc = vis.with_positions(data, saved_positions(region) if positions is None else positions)
     base = url_for("objects.overview", slug=region.slug)
     doc["urls"] = {"municipality": f"{base}/municipalities/", "actor": f"{base}/actors/",
-                   "initiative": f"{base}/initiatives/"}
+                   "initiative": f"{base}/initiatives/", "format": f"{base}/formats/"}
     doc["labels"] = _labels()
     doc["query"] = chosen
     return doc

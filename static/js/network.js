@@ -244,6 +244,39 @@
     return cell;
   }
 
+  // a format a transfer route runs through, named with its kind and linked to its page
+  function formatCell(step) {
+    var cell = el("span", null, "route-format");
+    var link = el("a", step.name);
+    link.href = state.data.urls.format + encodeURIComponent(step.key);
+    cell.appendChild(link);
+    cell.appendChild(document.createTextNode(" (" + TEXT.format + ")"));
+    return cell;
+  }
+
+  // The steps of transfer routes through a format: the format is no node of the drawing,
+  // so its two participants the route joins get a dashed orange line named after it
+  // (drawn only, not one of the data's edges: the edge table and the exports hold the
+  // network's own relations).
+  var FORMAT_LINK_PREFIX = "format-link|";
+  function formatLinks(data) {
+    var links = {};
+    var joined = {};
+    (data.edges || []).forEach(function (e) { joined[e.from + "|" + e.to] = joined[e.to + "|" + e.from] = true; });
+    (data.routes || []).forEach(function (route, r) {
+      ((data.route_formats || [])[r] || []).forEach(function (step) {
+        var a = route[step.at], b = route[step.at + 1];
+        if (!state.byId[a] || !state.byId[b] || joined[a + "|" + b]) { return; }
+        var id = FORMAT_LINK_PREFIX + step.key + "|" + [a, b].sort().join("|");
+        links[id] = { id: id, from: a, to: b, type: "format", route: true,
+          label: step.name + " (" + TEXT.format + ")", dashes: [10, 6], width: 3,
+          color: { color: "#e67e22" },
+          font: { size: 12, color: "#7e3d05", strokeWidth: 3, strokeColor: "#ffffff", align: "middle" } };
+      });
+    });
+    return Object.keys(links).map(function (id) { return links[id]; });
+  }
+
   // --- accessible table -------------------------------------------------------------------
   function fillTable() {
     var body = document.querySelector("#network-node-table tbody");
@@ -283,15 +316,27 @@
     });
     edgeBody.replaceChildren.apply(edgeBody, edgeRows);
     // the transfer paths of the chosen Handlungsfeld: from, via, to
+    // (each stop named with its kind; a step through a format, which is no node of the
+    // drawing, names the format between the two of its participants it joins)
     var routes = state.data.routes || [];
+    var routeFormats = state.data.route_formats || [];
     var routeBody = document.querySelector("#network-route-table tbody");
-    var routeRows = routes.map(function (route) {
+    var routeRows = routes.map(function (route, r) {
       var tr = document.createElement("tr");
       tr.appendChild(nodeCell("td", route[0]));
       var via = el("td");
+      var formatAt = {};
+      (routeFormats[r] || []).forEach(function (step) { formatAt[step.at] = step; });
       route.slice(1, -1).forEach(function (id, i) {
         if (i) { via.appendChild(document.createTextNode(" → ")); }
         via.appendChild(nodeCell("span", id));
+        var item = state.byId[id];
+        if (item) { via.appendChild(document.createTextNode(" (" + label("type", item.info.type) + ")")); }
+        var step = formatAt[i + 1];
+        if (step && i + 2 < route.length - 1) {
+          via.appendChild(document.createTextNode(" → "));
+          via.appendChild(formatCell(step));
+        }
       });
       tr.appendChild(via);
       tr.appendChild(nodeCell("td", route[route.length - 1]));
@@ -336,7 +381,7 @@
     });
     names.replaceChildren.apply(names, options.slice(0, 2000));
     state.nodes = new vis.DataSet(data.nodes);
-    state.edges = new vis.DataSet(data.edges);
+    state.edges = new vis.DataSet(data.edges.concat(formatLinks(data)));
     var visOptions = {
       physics: { enabled: !!data.physics },
       layout: { randomSeed: 0, improvedLayout: false },
@@ -500,7 +545,7 @@
   // fields and new items by id, or with "replace" the whole lists to draw anew.
   function applyMarks(delta) {
     var data = state.data;
-    ["mode", "counts", "top", "routes", "suggested_ties"].forEach(function (part) { data[part] = delta[part]; });
+    ["mode", "counts", "top", "routes", "route_formats", "suggested_ties"].forEach(function (part) { data[part] = delta[part]; });
     // nodes moved by hand since the drawing keep where they were put (the marks arrive
     // late, maybe after a drag: they must not undo it, nor may a save then store the
     // layout as drawn before the drag)
@@ -549,6 +594,9 @@
     });
     state.nodes.update(nodeUpdates);
     state.edges.update(edgeUpdates);
+    // the format lines of the routes as they are now
+    state.edges.remove(state.edges.getIds({ filter: function (e) { return String(e.id).indexOf(FORMAT_LINK_PREFIX) === 0; } }));
+    state.edges.add(formatLinks(data));
     decorate(false);
     setAnalysis("ready", "");
     showCounts();

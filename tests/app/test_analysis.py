@@ -156,7 +156,7 @@ def test_transfer_names_every_stop_and_lists_each_broker_once(as_user, tmp_path)
     html = user.get(f"{R}/analysis").get_data(as_text=True)
     transfer = html[html.index('<section id="transfer">'):html.index('<section id="structure">')]
     link = f'<a href="{R}/formats/pl-arbeitsrunde">Arbeitsrunde der Projektleitungen</a>'
-    assert f"<td>{link}</td>" in transfer
+    assert f'(Vermittler)">{link} (Format)</td>' in transfer  # with its kind (user pass)
     assert f"{link} (Format, " in transfer
     assert 'class="key"' not in transfer and ">pl-arbeitsrunde<" not in transfer
     for line in transfer.split("Wichtigste Vermittler:")[1:]:
@@ -461,7 +461,7 @@ def test_wording_sorting_and_sums_on_the_page(as_user, report):
     assert "(1 Wege)" not in html and "1 Schritte)" not in html
     brokers = [b for t in report["transfer"] for b in t["brokers"]]
     if any(b["paths"] == 1 for b in brokers):
-        assert "(1 Weg)" in html
+        assert ", 1 Weg)" in html  # after the broker's kind: "(Akteur, 1 Weg)"
     cp = report["core_periphery"]
     listed = cp["core"] + cp["middle"] + cp["periphery"]
     assert sorted(listed) == sorted(m["key"] for m in report["org_models"]["members"])

@@ -493,19 +493,60 @@ def test_table_has_routes_actor_first_and_node_links(signed_in, live_server):
     assert page.is_visible("#network-route-table")
     rows = page.evaluate(ROW_LINKS, "#network-route-table tbody tr")
     assert len(rows) == len(routes)
-    for route, (start, via, end) in zip(routes, rows, strict=True):
+    kinds = page.evaluate("""() => Object.fromEntries(Object.entries(window.networkView.byId)
+        .map(([id, n]) => [id, n.info.type]))""")
+    kind = {"actor": "Akteur", "municipality": "Kommune", "initiative": "Initiative"}
+    formats = page.evaluate("window.networkView.data.route_formats")
+    for route, steps, (start, via, end) in zip(routes, formats, rows, strict=True):
         assert start[0] == names[route[0]] and end[0] == names[route[-1]]
-        assert via[0] == " → ".join(names[n] for n in route[1:-1])
+        # each stop with its kind; a format between the two participants it joins
+        at = {step["at"]: step for step in steps}
+        stops = []
+        for i, n in enumerate(route[1:-1], start=1):
+            stops.append(f"{names[n]} ({kind[kinds[n]]})")
+            if i in at:
+                stops.append(f"{at[i]['name']} (Format)")
+        assert via[0] == " → ".join(stops)
     acts_for = [r for r in page.evaluate(ROW_LINKS, "#network-edge-table tbody tr")
                 if r[2][0].startswith("handelt für die Kommune")]
     assert acts_for
     for actor, municipality, _kind in acts_for:
         assert "/actors/" in actor[1][0] and "/municipalities/" in municipality[1][0]
-    olpe = page.locator("#network-node-table th a", has_text="Olpe").first
+    olpe = page.locator("#network-node-table th a", has_text=re.compile(r"^Olpe$")).first
     assert olpe.get_attribute("href") == "/regions/swf5/municipalities/olpe"
     page.goto(f"{live_server.url}/regions/swf5/network")
     page.wait_for_selector(READY, timeout=60_000)
     assert page.is_hidden("#network-routes")
+
+
+def test_routes_through_a_format_are_listed_named_and_drawn(signed_in, live_server):
+    """User pass (analyst): the mobility table lists all ten paths of the analysis, also
+    Arnsberg → Olpe and Arnsberg → Soest through the format "Arbeitsrunde der
+    Projektleitungen", which is no node: the table names it (linked to its page, with its
+    kind) between the two project leads, and the drawing joins them by a dashed orange
+    line named after it."""
+    page = signed_in("gast")
+    open_view(page, live_server.url, query="?topic=mobility", analysis=True)
+    page.click("#network-table-toggle")
+    rows = page.evaluate(ROW_LINKS, "#network-route-table tbody tr")
+    assert len(rows) == 10
+    through = {(start[0], end[0]): via for start, via, end in rows
+               if "Arbeitsrunde der Projektleitungen (Format)" in via[0]}
+    assert set(through) == {("Arnsberg", "Olpe"), ("Arnsberg", "Soest")}
+    olpe = through[("Arnsberg", "Olpe")]
+    assert olpe[0] == ("Digitaler Wandel | Smart City | Zukunft Lernen (Akteur) → "
+                       "Arbeitsrunde der Projektleitungen (Format) → "
+                       "Smart-City-Projektleitung der Stadt Olpe (Akteur)"), olpe[0]
+    assert "/regions/swf5/formats/pl-arbeitsrunde" in olpe[1]
+    links = page.evaluate("""() => window.networkView.edges.get()
+        .filter(e => e.type === 'format')
+        .map(e => [[e.from, e.to].sort().join(' '), e.label, !!e.dashes])""")
+    assert ["arnsberg-digital olpe-digital", "Arbeitsrunde der Projektleitungen (Format)",
+            True] in links
+    assert len(links) == 2
+    # the line is drawn only: the edge table holds the network's own relations
+    edge_rows = page.evaluate(ROW_LINKS, "#network-edge-table tbody tr")
+    assert not any("Arbeitsrunde der Projektleitungen" in r[2][0] for r in edge_rows)
 
 
 def test_export_links_only_for_a_valid_query(signed_in, live_server):

@@ -159,16 +159,25 @@ def test_swf5_marks_taktgeber_gaps_and_mobility_routes(swf5):
     assert data["top"] == "swa"
     entry = next(t for t in report["transfer"] if t["topic"] == "mobility")
     U = graphs.network_graph(G)
-    drawable = [p for p in entry["paths"]  # a path through a format (no node) is not drawn
-                if all(s in U for s in (p["from"], *p["via"], p["to"]))]
-    assert drawable and len(data["routes"]) == len(drawable)
-    for route, path in zip(data["routes"], drawable, strict=True):
+    # every path is drawn, also one through a format (no node): that step joins two of the
+    # format's participants and is named in route_formats
+    assert len(data["routes"]) == len(data["route_formats"]) == len(entry["paths"])
+    assert any(data["route_formats"])
+    for route, formats, path in zip(data["routes"], data["route_formats"], entry["paths"],
+                                    strict=True):
         assert (route[0], route[-1]) == (path["from"], path["to"])
-        assert all(v in route for v in path["via"])
-        assert all(U.has_edge(a, b) for a, b in zip(route, route[1:], strict=False))
+        assert all(v in route for v in path["via"] if v in U)
+        assert [f["key"] for f in formats] == [v for v in path["via"] if v not in U]
+        at = {f["at"]: f["key"] for f in formats}
+        for i, (a, b) in enumerate(zip(route, route[1:], strict=False)):
+            if i in at:
+                assert {a, b} <= set(entry["formats"][at[i]]["participants"])
+            else:
+                assert U.has_edge(a, b)
     on_route = {frozenset((e["from"], e["to"])) for e in data["edges"] if e["route"]}
-    first = data["routes"][0]
-    assert {frozenset(p) for p in zip(first, first[1:], strict=False)} <= on_route
+    for route in data["routes"]:  # the steps that are edges are drawn as on a route
+        assert {frozenset(p) for p in zip(route, route[1:], strict=False)
+                if U.has_edge(*p)} <= on_route
 
 
 def test_visible_nodes_known_answers():
