@@ -589,7 +589,7 @@ def test_adopting_a_criteria_rule_changes_the_ranking_and_the_page_cites_it(
     link = f'href="/regions/swf5/rules/{rule_id}"'
     assert link in page and "Kapazität entscheidet" in page
     assert page.index(link) < page.index("Kapazität entscheidet")
-    ranks = page.count('class="num rank-range">Rang')
+    ranks = page.count('class="num rank-range" data-label="Rangspanne">Rang')
     assert ranks == len(after["taktgeber"]) > 1
 
 
