@@ -278,6 +278,7 @@ def document(base: str) -> dict[str, Any]:
                            ("formats", "format"), ("solutions", "solution")):
         slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
         key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+        a = "an" if entity[0] in "aeiou" else "a"  # "an actor", "an initiative"
         ref = {"$ref": f"#/components/schemas/{entity}"}
         body = {"content": {"application/json": {"schema": ref}}}
         paths[f"/regions/{{slug}}/{plural}"] = {
@@ -290,7 +291,7 @@ def document(base: str) -> dict[str, Any]:
                                   "422": _error("page or per_page (1-1000) not a whole "
                                                 "number in range, unknown parameter or "
                                                 "filter value"), **errors}},
-            "post": {"summary": f"Create a {entity}", "requestBody": body,
+            "post": {"summary": f"Create {a} {entity}", "requestBody": body,
                      "responses": {"201": {"description": "created", "content": {
                          "application/json": {"schema": ref}}},
                          "409": _error("key taken"), "422": _error("invalid input"),
@@ -298,14 +299,14 @@ def document(base: str) -> dict[str, Any]:
         }
         paths[f"/regions/{{slug}}/{plural}/{{key}}"] = {
             "parameters": [slug, key],
-            "get": {"summary": f"Get a {entity}", "responses": {"200": {
+            "get": {"summary": f"Get {a} {entity}", "responses": {"200": {
                 "description": entity, "content": {"application/json": {"schema": ref}}},
                 **errors}},
-            "patch": {"summary": f"Change a {entity} (fields given only)", "requestBody": body,
+            "patch": {"summary": f"Change {a} {entity} (fields given only)", "requestBody": body,
                       "responses": {"200": {"description": "changed"},
                                     "409": _error("conflict"), "422": _error("invalid input"),
                                     **errors}},
-            "delete": {"summary": f"Delete a {entity} (with what depends on it)",
+            "delete": {"summary": f"Delete {a} {entity} (with what depends on it)",
                        "responses": {"204": {"description": "deleted"}, **errors}},
         }
     schemas = {e: _schema(e) for e in ("municipality", "actor", "initiative", "participant",

@@ -69,6 +69,36 @@ def set_language(code: str):
     return redirect(page_to_return_to(request.form.get("next")) or url_for("home.index"))
 
 
+#: the HTTP methods of an OpenAPI path item, in the order the API page lists them
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@bp.route("/hilfe/api")
+def api_page():
+    """The API's calls to read (the OpenAPI document as a page): each path with its methods,
+    what they do, their parameters and answers, grouped by what they are about."""
+    from collab.api import openapi
+
+    doc = openapi.document(url_for("api.regions", _external=False))
+    groups: dict[str, list] = {}
+    for path, item in doc["paths"].items():
+        parts = [p for p in path.split("/") if p and not p.startswith("{")]
+        topic = parts[1] if len(parts) > 1 and parts[0] == "regions" else parts[0]
+        shared = item.get("parameters", [])
+        for method in METHODS:
+            if method in item:
+                op = item[method]
+                names = [p["name"] for p in shared + op.get("parameters", [])
+                         if p.get("in") == "query"]
+                groups.setdefault(topic, []).append({
+                    "method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                    "description": op.get("description", ""), "query": names,
+                    "body": "requestBody" in op,
+                    "responses": sorted(op.get("responses", {}))})
+    return render_template("home/api.html", groups=groups, base=doc["servers"][0]["url"]
+                           if doc.get("servers") else "/api/v1", version=doc["info"]["version"])
+
+
 @bp.route("/hilfe")
 def help_page():
     return render_template("home/help.html", undo_days=UNDO_DAYS, survey_limits={

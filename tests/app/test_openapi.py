@@ -91,3 +91,21 @@ def test_a_changed_table_changes_the_document(client, monkeypatch):
     doc = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     assert doc["tie"]["properties"]["weight"]["maximum"] == 7
     assert doc["tie"]["properties"]["description"]["maxLength"] == 99
+
+
+def test_the_api_reads_as_a_page(client, doc):
+    """User pass: the help page linked only the raw JSON document, whose summaries said
+    "Create a actor". /hilfe/api lists every call of the document, grouped, with what it
+    does, its query parameters and answers; the help page links it; no page loads anything
+    but this site's files."""
+    assert "Create an actor" in str(doc) and "Create a actor" not in str(doc)
+    assert "Delete an initiative" in str(doc)
+    page = client.get("/hilfe/api")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    calls = sum(len([m for m in item if m in ("get", "post", "put", "patch", "delete")])
+                for item in doc["paths"].values())
+    assert html.count("<tr><td class=\"title\"><code>") == calls
+    assert "<code>POST /api/v1/regions/{slug}/actors</code>" in html
+    assert "Create an actor" in html and 'href="#api-actors"' in html
+    assert 'href="/hilfe/api"' in client.get("/hilfe").get_data(as_text=True)
