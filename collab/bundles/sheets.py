@@ -384,7 +384,28 @@ class Converted:
                 and record[name] not in CHOICES[(entity, name)]:
             message = _("unbekannter Wert „%(v)s“; erlaubt: %(a)s.", v=record[name], a=", ".join(
                 _labels(CHOICES[(entity, name)], "de").values()))
+        elif name and (m_ is None or name != "participants"):
+            named = self._named(record.get(name) if m_ is None else (
+                (record.get("participants") or [])[int(m_)].get(name)
+                if int(m_) < len(record.get("participants") or []) else None))
+            if named is not None:
+                message = _("„%(v)s“ ist ein Name; diese Spalte nimmt den Schlüssel: „%(k)s“.",
+                            v=named[0], k=named[1])
         return Problem(_where(title, row, header), message)
+
+    def _named(self, value: Any) -> tuple[str, str] | None:
+        """(the value, the key) when a cell that takes a key holds the name of exactly one
+        municipality, actor, initiative or format of the bundle instead ("Olpe" for "olpe"),
+        else None."""
+        if not isinstance(value, str) or not value.strip():
+            return None
+        wanted = value.strip().casefold()
+        keys = {r.get("key") for section in ("municipalities", "actors", "initiatives",
+                                             "formats")
+                for r in self.doc.get(section) or [] if isinstance(r, dict)
+                and isinstance(r.get("name"), str) and r["name"].strip().casefold() == wanted
+                and isinstance(r.get("key"), str)}
+        return (value.strip(), keys.pop()) if len(keys) == 1 else None
 
 
 def _where(sheet: str, row: int | None, column: str | None) -> str:

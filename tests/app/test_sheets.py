@@ -215,6 +215,27 @@ def test_problems_name_sheet_row_and_column_and_change_nothing(runner, tmp_path,
         assert _actor("olpe-kita") is None  # nothing changed
 
 
+def test_a_name_where_a_key_belongs_is_answered_with_the_key(runner, tmp_path, app):
+    """User pass: "Olpe" in the Kommune column (as the pages show it) was answered with "nur
+    Kleinbuchstaben, Ziffern und einzelne Bindestriche"; the answer names the key to use.
+    The same for an actor's name where a tie's end belongs."""
+    body = GERMAN_CSV + "olpe-x;Neue Stelle;Fachamt;Umsetzung;Olpe;1;\r\n"
+    path = tmp_path / "akteure.csv"
+    path.write_bytes(body.encode("utf-8"))
+    result = runner.invoke(args=["import", str(path), "--region", "swf5"])
+    assert result.exit_code == 1
+    assert ("Akteure, Zeile 4, Spalte „Kommune“: „Olpe“ ist ein Name; diese Spalte nimmt den "
+            "Schlüssel: „olpe“.") in result.output, result.output
+    with app.app_context():
+        assert _actor("olpe-x") is None
+    ties = tmp_path / "verbindungen.csv"
+    ties.write_bytes("Von;Zu;Art\r\nRat der Stadt Olpe;swa;Kooperation\r\n".encode())
+    result = runner.invoke(args=["import", str(ties), "--region", "swf5"])
+    assert result.exit_code == 1
+    assert "„Rat der Stadt Olpe“ ist ein Name; diese Spalte nimmt den Schlüssel: „olpe-rat“." \
+        in result.output, result.output
+
+
 def test_xlsx_problem_is_located_in_the_workbook(runner, tmp_path, app):
     book = tmp_path / "a.xlsx"
     wb = _export_xlsx(runner, book)
