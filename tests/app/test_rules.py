@@ -99,7 +99,14 @@ def test_done_flow_through_the_pages(as_user, seed_bundle):
     assert "Entscheidungen im Konsens" in olpe.get(f"{R}/rules").get_data(as_text=True)
     assert coordinator.post(f"{page}/ballot", {"closes_at": FUTURE, "confirm": "y"}
                             ).status_code == 302
-    assert "Stimme für Olpe abgeben" in olpe.get(page).get_data(as_text=True)
+    form = olpe.get(page).get_data(as_text=True)
+    assert "Stimme für Olpe abgeben" in form
+    # the answer to a wrong vote opens at the form, which says what to do (user pass: on a
+    # phone it opened at the top, the error screens further down, the box unticked)
+    assert f'action="{page}/vote#stimme"' in form and 'id="stimme"' in form
+    wrong = olpe.post(f"{page}/vote", {"vote": "no", "confirm": "y"})
+    assert wrong.status_code == 422
+    assert "bestätigen Sie die Stimme erneut" in wrong.get_data(as_text=True)
     assert olpe.post(f"{page}/vote", {"vote": "yes", "confirm": "y"}).status_code == 302
     assert soest.post(f"{page}/vote", {"vote": "yes", "confirm": "y"}).status_code == 302
     for key in voting_keys(seed_bundle):
