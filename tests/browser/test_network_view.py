@@ -471,7 +471,11 @@ def test_panel_numbers_in_the_interface_language(signed_in, live_server):
     click_node(page, "olpe")
     wait_until(page, "document.getElementById('panel-title').textContent === 'Olpe'")
     titles = page.eval_on_selector_all("#panel-facts dt", "ds => ds.map(d => d.textContent)")
-    assert "Teilnetz" in titles and "Gemeinschaft" not in titles
+    # what the numbers count (user pass: "Verbindungen 4" for Olpe counted only its own
+    # units, "Teilnetz 2" was unexplained)
+    assert "Teilnetz (Nr. der Gruppe eng verbundener Kommunen)" in titles
+    assert "Verbindungen in der Grafik (auch zu eigenen Stellen)" in titles
+    assert "Gemeinschaft" not in titles
 
 
 ROW_LINKS = """selector => [...document.querySelectorAll(selector)].map(tr =>
