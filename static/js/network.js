@@ -417,6 +417,9 @@
     fillTable();
     panel.hidden = true;
     state.network.on("zoom", function () { scheduleLabels(); });
+    state.network.on("dragEnd", function (params) {  // a moved node: its label anew
+      if (params.nodes && params.nodes.length) { scheduleLabels(); }
+    });
     state.network.once("afterDrawing", function () { decorate(true); });
     var wanted = new URLSearchParams(location.search).get("focus");
     if (wanted && state.byId[wanted]) {
@@ -486,10 +489,57 @@
     if (!state.network || !state.data) { return; }
     var scale = state.network.getScale();
     var important = state.important || {};
+    var fonts = {};
+    state.data.nodes.forEach(function (n) { fonts[n.id] = labelFont(!!important[n.id], scale); });
+    declutter(fonts, scale);
     state.nodes.update(state.data.nodes.map(function (n) {
-      n.font = labelFont(!!important[n.id], scale);
+      n.font = fonts[n.id];
       return { id: n.id, font: n.font };
     }));
+  }
+  // Labels never overlap on the screen: in the order of importance (the found node, the ego,
+  // the best Taktgeber candidates, the best connected, the others) each shown label is kept
+  // only where it does not cover one kept before; the others show on hover and when zoomed
+  // in (user pass: at 390 px the names piled on each other and were cut at the edge).
+  var measure = document.createElement("canvas").getContext("2d");
+  function rank(n) {
+    if (n.id === state.found) { return -3; }
+    if (n.id === state.ego) { return -2; }
+    var tg = n.info.taktgeber && n.info.taktgeber.rank;
+    return tg ? -1 + tg / 1e4 : 1 / (1 + (n.info.degree || 0));
+  }
+  function labelBox(n, font, scale, at) {
+    var px = font.size * scale;
+    measure.font = px + "px sans-serif";
+    var lines = String(n.label || "").split("\n");
+    var wide = Math.max.apply(null, lines.map(function (l) { return measure.measureText(l).width; }));
+    var top = at.y + (n.size || 10) * scale + 1;  // drawn below its dot, square or diamond
+    return { left: at.x - wide / 2 - 2, right: at.x + wide / 2 + 2, top: top,
+             bottom: top + px * 1.25 * lines.length };
+  }
+  function declutter(fonts, scale) {
+    var nodes = state.data.nodes.filter(function (n) {
+      return fonts[n.id].strokeWidth > 0 && state.nodes.get(n.id);
+    }).sort(function (a, b) { return rank(a) - rank(b); });
+    var at = state.network.getPositions(nodes.map(function (n) { return n.id; }));
+    var width = container.clientWidth;
+    var kept = [];
+    nodes.forEach(function (n) {
+      if (!at[n.id]) { return; }
+      var centre = state.network.canvasToDOM(at[n.id]);
+      var box = labelBox(n, fonts[n.id], scale, centre);
+      // a node in view whose label would be cut at the drawing's edge keeps it for hover
+      var cut = centre.x >= 0 && centre.x <= width && (box.left < 0 || box.right > width);
+      var clash = cut || kept.some(function (k) {
+        return box.left < k.right && k.left < box.right && box.top < k.bottom && k.top < box.bottom;
+      });
+      if (clash && n.id !== state.found && n.id !== state.ego) {
+        fonts[n.id] = { size: fonts[n.id].size, color: "rgba(0,0,0,0)", strokeWidth: 0,
+                        strokeColor: "#ffffff" };
+      } else {
+        kept.push(box);
+      }
+    });
   }
   var labelTimer = null;
   function scheduleLabels() {
