@@ -323,6 +323,7 @@ def add_comment(region: Region, rule: Rule, raw: dict, user: User | None) -> Com
     involved = involved_accounts(rule)
     with change(region, user, "rule.comment", rule.key,
                 _("Beitrag zu „%(t)s“: %(c)s", t=rule.title, c=excerpt)):
+        lock_rule(region, rule)  # withdrawn meanwhile: 404, not a comment on nothing
         comment = Comment(rule=rule, user_id=getattr(user, "id", None), text=body)
         db.session.add(comment)
         who = getattr(user, "display_name", "") or getattr(user, "login", "") or "—"
@@ -330,6 +331,12 @@ def add_comment(region: Region, rule: Rule, raw: dict, user: User | None) -> Com
             involved, "rule_discussion", _l("Neuer Beitrag zu „%(t)s“", t=rule.title),
             _l("%(w)s: %(c)s", w=who, c=excerpt), rule_url(rule, "diskussion"),
             exclude=user)
+        db.session.flush()
+        made = {"id": comment.id, "text": comment.text}
+    # the comment as made: its rule may be withdrawn (and the comment with it) right after
+    # the commit, before the caller reads it
+    for name, value in made.items():
+        sa.orm.attributes.set_committed_value(comment, name, value)
     return comment
 
 

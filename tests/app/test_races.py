@@ -224,6 +224,21 @@ def test_a_rule_is_not_withdrawn_once_its_ballot_opened(app, api, attempt):
     assert found.status_code == (200 if opened == 200 else 404)
 
 
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_comment_on_a_rule_being_withdrawn_is_refused_not_an_error(app, api, attempt):
+    """Attacker pass: a comment sent while its rule was withdrawn answered 500 (a comment
+    on a deleted rule). It takes turns with the withdrawal: it goes in before (and goes
+    with the rule) or is refused with 404."""
+    olpe, soest = api("olpe"), api("soest")
+    rule = olpe.post(f"{R}/rules", {"title": "Geht gleich", "text": "T"}).get_json()
+    results = at_once(app, [("post", f"{R}/rules/{rule['id']}/withdraw", {}, olpe.headers),
+                            ("post", f"{R}/rules/{rule['id']}/comments", {"text": "Moment"},
+                             soest.headers)])
+    (withdrawn, _b1), (commented, _b2) = results
+    assert withdrawn == 204 and commented in (201, 404), results
+    assert api("gast").get(f"{R}/rules/{rule['id']}").status_code == 404
+
+
 def _pages_at_once(calls):
     """Run ``calls`` (each ``(browser, path, form data)``, the CSRF token already in the
     data) as page POSTs in threads started together; returns the responses."""
