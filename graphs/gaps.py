@@ -10,16 +10,15 @@ import networkx as nx
 
 from .build import (
     LEVELS,
-    actors_by_municipality,
     edges_of_type,
     home_units,
     nodes_of_type,
     undirected_edges,
 )
 from .charter import adopted, decided_at, voting_members
-from .provenance import Evidence, is_assumed
+from .provenance import Evidence
 from .solutions import MATURE, is_neighbour, solution_users
-from .structure import MEMBER_TIERS
+from .structure import MEMBER_TIERS, level_states, member_level_evidence
 from .text import (
     day,
     join,
@@ -100,28 +99,15 @@ def _cached(ctx: dict, name: str, compute: Callable):
 
 
 def _levels(G: nx.MultiDiGraph, cover: dict | None) -> dict:
-    """Member -> ``(known, assumed, documented)``: the levels its documented records show
-    (its actors that are not assumed, an outside unit covering its coordinating level, a
-    strategic-level decision when it joined by council decision), the levels only assumed
-    records show, and whether it has any documented actor."""
-    cover = cover or {}
+    """Member (pioneer or member) -> ``(states, documented)``: what its records say about
+    each level (:func:`graphs.structure.level_states`, the rule the overview and the
+    organisation table use too: ``documented``, ``assumed``, ``missing``, ``unrecorded``)
+    and whether it has a documented actor of its own."""
     found = {}
-    for m, actors in actors_by_municipality(G).items():
-        data = G._node[m]
-        if data.get("tier") not in MEMBER_TIERS:
-            continue
-        known, assumed, documented = set(), set(), False
-        for a in actors:
-            if is_assumed(G._node[a]):
-                assumed.add(G._node[a].get("level"))
-            else:
-                known.add(G._node[a].get("level"))
-                documented = True
-        if m in cover:
-            (assumed if is_assumed(G._node[cover[m]]) else known).add("coordinating")
-        if data.get("joined_by") == "council_decision":
-            (assumed if is_assumed(data) else known).add("strategic")
-        found[m] = (known, assumed - known, documented)
+    for m, (known, assumed, documented) in member_level_evidence(G, cover).items():
+        tier = G._node[m].get("tier")
+        if tier in MEMBER_TIERS:
+            found[m] = (level_states(tier, known, assumed, documented), documented)
     return found
 
 
@@ -140,11 +126,9 @@ def missing_level(G: nx.MultiDiGraph, ctx: dict) -> list:
     lang = ctx.get("lang", "de")
     tied, fallback = _helpers(G, ctx)
     found = []
-    for m, (known, assumed, documented) in _cached(
+    for m, (states, _documented) in _cached(
             ctx, "levels", lambda: _levels(G, ctx.get("cover"))).items():
-        if not documented:
-            continue
-        missing = [level for level in LEVELS if level not in known and level not in assumed]
+        missing = [level for level in LEVELS if states[level] == "missing"]
         if not missing:
             continue
         what = join((say(lang, "missing_level.item", level=label(lang, "level", level),
@@ -172,24 +156,37 @@ def missing_data(G: nx.MultiDiGraph, ctx: dict) -> list:
     """Members whose levels are known only from assumed records, or not at all: a request
     to confirm (low), one per member, with the ``levels`` concerned.
 
-    A member without any documented actor is asked about all three levels; otherwise the
-    levels that only assumed records show (see :func:`missing_level`).
+    A member without any documented actor is asked about every level no documented record
+    shows, and the message tells the levels only assumed records show ("angenommen") from
+    those nothing is recorded for ("nicht erfasst"); otherwise the levels that only assumed
+    records show (see :func:`missing_level`).
     """
     lang = ctx.get("lang", "de")
     found = []
-    for m, (known, assumed, documented) in _cached(
+
+    def levels_of(states: dict, state: str) -> list:
+        return [level for level in LEVELS if states[level] == state]
+
+    def listed(levels: list) -> str:
+        return join((label(lang, "level", level) for level in levels), lang)
+
+    for m, (states, documented) in _cached(
             ctx, "levels", lambda: _levels(G, ctx.get("cover"))).items():
         if documented:
-            levels = [level for level in LEVELS if level in assumed]
+            levels = levels_of(states, "assumed")
             if not levels:
                 continue
-            message = say(lang, "missing_data.levels", name=name(G, m), levels=join(
-                (label(lang, "level", level) for level in levels), lang))
+            message = say(lang, "missing_data.levels", name=name(G, m), levels=listed(levels))
         else:
-            levels = [level for level in LEVELS if level not in known]
+            levels = [level for level in LEVELS if states[level] != "documented"]
+            if not levels:
+                continue
             if _own_actors(G, m):
-                message = say(lang, "missing_data.assumed", name=name(G, m), levels=join(
-                    (label(lang, "level", level) for level in levels), lang))
+                parts = [say(lang, f"missing_data.part_{state}", levels=listed(found_levels))
+                         for state in ("assumed", "unrecorded")
+                         if (found_levels := levels_of(states, state))]
+                message = say(lang, "missing_data.assumed", name=name(G, m),
+                              what="; ".join(parts))
             else:
                 message = say(lang, "missing_data.none", name=name(G, m))
         gap = _gap("missing_data", [m], "low", message)

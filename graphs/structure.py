@@ -8,6 +8,7 @@ import networkx as nx
 import numpy as np
 
 from .build import LEVELS, actors_by_municipality, edges_of_type, nodes_of_type
+from .provenance import is_assumed
 
 try:  # optional C++ engine for community detection in large networks
     import networkit
@@ -15,13 +16,17 @@ except ImportError:  # pragma: no cover - networkx does everything without it
     networkit = None
 
 __all__ = [
+    "LEVEL_STATES",
     "MEMBER_TIERS",
     "ORG_MODEL_TYPES",
     "communities",
     "cut_structure",
     "coordinating_cover",
     "core_periphery",
+    "level_evidence",
+    "level_states",
     "levels_present",
+    "member_level_evidence",
     "main_component",
     "org_models",
     "summary",
@@ -30,6 +35,14 @@ __all__ = [
 #: Members of these tiers must have all three levels (supporters such as Kreise need not:
 #: they support the network rather than run smart-city work of their own).
 MEMBER_TIERS = frozenset({"pioneer", "member"})
+#: What the records say about one level of a member, the one rule every view names it by
+#: (:func:`level_states`): ``documented`` (a record that is not assumed shows it),
+#: ``assumed`` ("angenommen": only assumed records show it; the analysis asks to confirm it),
+#: ``missing`` ("fehlt": nothing recorded for a pioneer or member with documented units; the
+#: analysis reports a missing level) and ``unrecorded`` ("nicht erfasst": nothing recorded
+#: for a member without any documented unit, which the analysis asks about instead of
+#: blaming, or for a supporter, which needs no levels of its own).
+LEVEL_STATES = ("documented", "assumed", "missing", "unrecorded")
 #: From this many nodes of the contact graph on, communities come from networkit (if present).
 PLM_MIN_NODES = 2000
 #: Graphs larger than this get their biconnected components from the compiled kernel
@@ -168,6 +181,67 @@ def coordinating_cover(G: nx.MultiDiGraph, designated: str | None = None) -> dic
     return dict(sorted(cover.items()))
 
 
+def level_evidence(actors, cover: bool | None = None,
+                   council: bool | None = None) -> tuple[set, set, bool]:
+    """What a member's records show about its levels, from plain records (the analysis'
+    graph and the overview's database rows both come here).
+
+    ``actors``: ``(level, assumed)`` of each of its own actors; ``cover``: None, or whether
+    the outside unit filling its coordinating level (:func:`coordinating_cover`) is an
+    assumed record; ``council``: None, or whether its joining by council decision (the
+    strategic level) is assumed. Returns ``(known, assumed, documented)``: the levels a
+    record that is not assumed shows, the levels only assumed records show, and whether it
+    has a documented (not assumed) actor of its own.
+
+    >>> known, assumed, documented = level_evidence(
+    ...     [("strategic", True), ("operational", False)], cover=False)
+    >>> sorted(known), sorted(assumed), documented
+    (['coordinating', 'operational'], ['strategic'], True)
+    """
+    known, assumed, documented = set(), set(), False
+    for level, only_assumed in actors:
+        if only_assumed:
+            assumed.add(level)
+        else:
+            known.add(level)
+            documented = True
+    if cover is not None:
+        (assumed if cover else known).add("coordinating")
+    if council is not None:
+        (assumed if council else known).add("strategic")
+    return known, assumed - known, documented
+
+
+def level_states(tier: str | None, known: set, assumed: set, documented: bool) -> dict:
+    """Level -> state (see :data:`LEVEL_STATES`) of a member of ``tier`` from
+    :func:`level_evidence`.
+
+    >>> level_states("member", set(), {"operational"}, False)
+    {'strategic': 'unrecorded', 'coordinating': 'unrecorded', 'operational': 'assumed'}
+    >>> level_states("pioneer", {"strategic"}, set(), True)["operational"]
+    'missing'
+    """
+    blame = documented and tier in MEMBER_TIERS
+    return {level: "documented" if level in known else "assumed" if level in assumed
+            else "missing" if blame else "unrecorded" for level in LEVELS}
+
+
+def member_level_evidence(G: nx.MultiDiGraph, cover: dict | None = None) -> dict:
+    """Municipality -> :func:`level_evidence` of its records in ``G``: its actors, the
+    outside unit covering its coordinating level (``cover``), its council decision to join
+    (``joined_by``)."""
+    cover = cover or {}
+    node_data = G._node
+    found = {}
+    for m, actors in actors_by_municipality(G).items():
+        data = node_data[m]
+        found[m] = level_evidence(
+            ((node_data[a].get("level"), is_assumed(node_data[a])) for a in actors),
+            cover=is_assumed(node_data[cover[m]]) if m in cover else None,
+            council=is_assumed(data) if data.get("joined_by") == "council_decision" else None)
+    return found
+
+
 def levels_present(G: nx.MultiDiGraph, cover: dict | None = None) -> dict[str, set]:
     """Return municipality -> the set of levels it has (its own actors, plus ``cover``)."""
     present: dict[str, set] = {}
@@ -183,14 +257,17 @@ def org_models(G: nx.MultiDiGraph, cover: dict | None = None) -> dict:
 
     ``members``: one entry per municipality (sorted by key) with its ``levels`` (level ->
     sorted actor types of its own actors), ``models`` (the organisation models among them,
-    see ``ORG_MODEL_TYPES``) and ``covered_by`` (the outside actor filling its coordinating
-    level, if any). ``counts``: model -> number of members using it; ``by_level``: level ->
-    actor type -> number of members with such a unit on that level.
+    see ``ORG_MODEL_TYPES``), ``covered_by`` (the outside actor filling its coordinating
+    level, if any) and ``states`` (level -> :data:`LEVEL_STATES`, :func:`level_states`: what
+    the overview, the analysis and its gaps say about each level). ``counts``: model ->
+    number of members using it; ``by_level``: level -> actor type -> number of members with
+    such a unit on that level.
     """
     cover = cover or {}
     members, counts = [], Counter()
     by_level = {level: Counter() for level in LEVELS}
     node_data = G._node  # the node attribute dicts (G.nodes without the view)
+    evidence = member_level_evidence(G, cover)
     for m, actors in actors_by_municipality(G).items():
         data = node_data[m]
         kinds = [(node_data[a].get("level"), node_data[a].get("actor_type", "other"))
@@ -202,7 +279,8 @@ def org_models(G: nx.MultiDiGraph, cover: dict | None = None) -> dict:
             by_level[level].update(types)
         members.append({"key": m, "name": data.get("name", m), "tier": data.get("tier"),
                         "kind": data.get("kind"), "levels": levels, "models": models,
-                        "covered_by": cover.get(m)})
+                        "covered_by": cover.get(m),
+                        "states": level_states(data.get("tier"), *evidence[m])})
     return {
         "members": members,
         "counts": dict(sorted(counts.items())),

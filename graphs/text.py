@@ -174,9 +174,11 @@ TEMPLATES = {
         "missing_data.levels": "Für {name} sind diese Ebenen nur aus angenommenen Angaben "
                                "bekannt: {levels}. Bitte bestätigen Sie, welche Stellen dort "
                                "zuständig sind, oder tragen Sie sie ein.",
-        "missing_data.assumed": "Für {name} liegen nur angenommene Angaben vor, keine belegten "
-                                "({levels}). Bitte bestätigen Sie, welche Stellen dort "
-                                "zuständig sind, oder tragen Sie sie ein.",
+        "missing_data.assumed": "Für {name} liegen keine belegten Angaben vor ({what}). Bitte "
+                                "bestätigen Sie, welche Stellen dort zuständig sind, oder "
+                                "tragen Sie sie ein.",
+        "missing_data.part_assumed": "angenommen: {levels}",
+        "missing_data.part_unrecorded": "nicht erfasst: {levels}",
         "missing_data.none": "Für {name} ist noch keine Stelle erfasst. Bitte bestätigen Sie, "
                              "welche Stellen dort die politisch-strategische, die "
                              "koordinierende und die umsetzende Ebene wahrnehmen, und tragen "
@@ -438,9 +440,10 @@ TEMPLATES = {
         "missing_data.levels": "For {name} these levels are known from assumed records only: "
                                "{levels}. Please confirm which units are responsible there, "
                                "or enter them.",
-        "missing_data.assumed": "For {name} there are only assumed records, none documented "
-                                "({levels}). Please confirm which units are responsible there, "
-                                "or enter them.",
+        "missing_data.assumed": "For {name} there are no documented records ({what}). Please "
+                                "confirm which units are responsible there, or enter them.",
+        "missing_data.part_assumed": "assumed: {levels}",
+        "missing_data.part_unrecorded": "not recorded: {levels}",
         "missing_data.none": "No unit of {name} is recorded yet. Please confirm which units "
                              "hold the political-strategic, the coordinating and the "
                              "implementation level there, and enter them.",

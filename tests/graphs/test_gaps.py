@@ -388,9 +388,52 @@ def test_member_with_assumed_records_only_is_asked_not_blamed():
     found = gaps(planted("missing_data"))
     assert [(g["kind"], g["keys"], g["levels"], g["assumed_share"]) for g in found] == [
         ("missing_data", ["dd"], ["strategic", "operational"], 0.75)]
-    assert found[0]["message"].startswith("Für Dd liegen nur angenommene Angaben vor, keine "
-                                          "belegten (politisch-strategische Ebene und "
+    assert found[0]["message"].startswith("Für Dd liegen keine belegten Angaben vor "
+                                          "(angenommen: politisch-strategische Ebene und "
                                           "Umsetzungsebene). Bitte bestätigen Sie")
+
+
+def test_request_tells_assumed_levels_from_levels_without_any_record():
+    """Like Lüdenscheid in "5 für Südwestfalen": one assumed implementing unit, nothing on
+    the other two levels. The request names the assumed level as assumed and the others as
+    not recorded (it used to call all three "nur angenommene Angaben"); the organisation
+    table's states say the same, and a supporter's empty levels are not recorded, not
+    missing."""
+    b = clean_network()
+    b["municipalities"] += [muni("ll", tier="member"), muni("kk", tier="supporter")]
+    b["actors"] += [dict(actor("ll-it", "ll", "operational", "department"),
+                         provenance="assumed"),
+                    actor("kk-landrat", "kk", "strategic", "administration_head")]
+    b["ties"] += [tie("ll-it", "bb-amt"), tie("kk-landrat", "cc-rat")]
+    report = analyse(vote_all(b))
+    [gap] = [g for g in report["gaps"] if "ll" in g["keys"] and g["kind"] != "isolated_member"]
+    assert (gap["kind"], gap["levels"]) == ("missing_data", ["strategic", "coordinating",
+                                                              "operational"])
+    assert gap["message"] == (
+        "Für Ll liegen keine belegten Angaben vor (angenommen: Umsetzungsebene; nicht "
+        "erfasst: politisch-strategische Ebene und koordinierende Ebene). Bitte bestätigen "
+        "Sie, welche Stellen dort zuständig sind, oder tragen Sie sie ein.")
+    english = [g for g in analyse(vote_all(b), lang="en")["gaps"]
+               if g["kind"] == "missing_data"][0]["message"]
+    assert "(assumed: implementation level; not recorded: " in english, english
+    states = {m["key"]: m["states"] for m in report["org_models"]["members"]}
+    assert states["ll"] == {"strategic": "unrecorded", "coordinating": "unrecorded",
+                            "operational": "assumed"}
+    assert states["kk"] == {"strategic": "documented", "coordinating": "unrecorded",
+                            "operational": "unrecorded"}
+    assert states["aa"] == dict.fromkeys(("strategic", "coordinating", "operational"),
+                                         "documented")
+
+
+def test_missing_level_is_the_state_missing():
+    """A level with no record of a member with documented units is "missing" in the
+    organisation table, and exactly those levels are the missing_level gap."""
+    report = analyse(without_unit(clean_network(), "bb-digital"))
+    [gap] = [g for g in report["gaps"] if g["kind"] == "missing_level"]
+    assert gap["keys"] == ["bb"]
+    states = {m["key"]: m["states"] for m in report["org_models"]["members"]}
+    assert states["bb"]["coordinating"] == "missing"
+    assert [k for k, s in states.items() if "missing" in s.values()] == ["bb"]
 
 
 def test_member_without_records_gets_a_data_request():
