@@ -57,6 +57,7 @@ STATE_STYLES = {
     "assumed": ("hatch", "?", _TEXT),
     "missing": ("#f4a582", "✗", _TEXT),
     "not_expected": ("#ffffff", "–", _MUTED),
+    "unrecorded": ("#e0e0e0", "–", _TEXT),
 }
 _UNKNOWN_STATE = ("#bababa", "·", _TEXT)
 
@@ -441,7 +442,8 @@ def level_matrix(rows: Sequence[tuple[str, Mapping[str, str]]],
         The columns, in order (e.g. strategic, coordinating, operational).
     state_labels : mapping
         State → shown name, in legend order. Known states (:data:`STATE_STYLES`):
-        ``present``, ``assumed`` (hatched), ``missing``, ``not_expected``; others are grey.
+        ``present``, ``assumed`` (hatched), ``missing``, ``not_expected``, ``unrecorded``
+        (light grey); others are grey.
     title, desc, empty_text, chart_id
         As in :func:`taktgeber_bars`.
     phone : bool

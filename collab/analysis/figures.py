@@ -3,7 +3,7 @@ drawn from a report): shared by the analysis page and the PDF reports."""
 
 from __future__ import annotations
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, pgettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -44,18 +44,26 @@ def taktgeber_chart(report: dict, part_labels: dict, *, top: int = TOP_CANDIDATE
 
 def level_chart(report: dict, names: dict, *, rows: int = MATRIX_ROWS,
                 phone: bool = False) -> Markup:
-    """The levels of each member; ``phone``: the drawing for a phone's width (names above
-    the cells), id ``chart-levels-phone``."""
+    """The levels of each member, each in its state by the rule of the gaps and the
+    overview (:func:`graphs.structure.level_states`: vorhanden, angenommen, fehlt, nicht
+    erfasst); ``phone``: the drawing for a phone's width (names above the cells), id
+    ``chart-levels-phone``."""
+    shown = {"documented": "present", "assumed": "assumed", "missing": "missing",
+             "unrecorded": "unrecorded"}
     data = []
     for m in report["org_models"]["members"][:rows]:
         states = {}
         for level in vocab.LEVELS:
-            covered = level == "coordinating" and m.get("covered_by")
-            states[level] = "present" if m["levels"].get(level) or covered else "missing"
+            if m.get("states"):
+                states[level] = shown[m["states"][level]]
+            else:  # a report stored before the states: has or lacks
+                covered = level == "coordinating" and m.get("covered_by")
+                states[level] = "present" if m["levels"].get(level) or covered else "missing"
         data.append((names.get(m["key"], m["key"]), states))
     return charts.level_matrix(
         data, [(k, str(v)) for k, v in vocab.LEVELS.items()],
-        {"present": _("vorhanden"), "missing": _("fehlt")},
+        {"present": _("vorhanden"), "assumed": pgettext("provenance", "angenommen"),
+         "missing": _("fehlt"), "unrecorded": _("nicht erfasst")},
         _("Ebenen jeder Mitgliedskommune"), empty_text=_("Keine Mitglieder"),
         chart_id="chart-levels-phone" if phone else "chart-levels", phone=phone)
 

@@ -19,6 +19,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy.orm import aliased
 from wtforms.fields.choices import SelectChoice
 
 from collab.analysis import reports
@@ -49,6 +50,7 @@ from collab.objects.kinds import (
 )
 from collab.solutions import services as solution_services
 from collab.spielregeln import services as spielregeln
+from graphs.structure import level_evidence, level_states
 
 bp = Blueprint("objects", __name__, url_prefix="/regions")
 
@@ -91,22 +93,24 @@ class MemberPage:
 
 def _matrix_page(region, page: int) -> tuple[int, tuple, float]:
     """What the level matrix shows on ``page``: the memberships (by tier, name; id, tier,
-    municipality_id, key, name), their actors (municipality_id, level, key, type, name; by
-    name),
+    municipality_id, key, name, joined_by, provenance), their actors (municipality_id,
+    level, key, type, name, provenance; by name),
     the number of members and a digest of the rows. Returns it for :class:`Freshest`: the
     data version read, the value, its cost (by the network's size)."""
     tier_order = sa.case({tier: n for n, tier in enumerate(vocab.TIERS)},
                          value=RegionMembership.tier, else_=len(vocab.TIERS))
     members = tuple(db.session.execute(
         sa.select(RegionMembership.id, RegionMembership.tier, RegionMembership.municipality_id,
-                  Municipality.key, Municipality.name).join(Municipality)
+                  Municipality.key, Municipality.name, RegionMembership.joined_by,
+                  RegionMembership.provenance).join(Municipality)
         .where(RegionMembership.region_id == region.id)
         .order_by(tier_order, Municipality.sort_name, Municipality.key)
         .limit(MATRIX_PER_PAGE).offset((page - 1) * MATRIX_PER_PAGE)).all())
     total = db.session.scalar(sa.select(sa.func.count()).select_from(RegionMembership).where(
         RegionMembership.region_id == region.id))
     actors = tuple(db.session.execute(sa.select(
-        Actor.municipality_id, Actor.level, Actor.key, Actor.type, Actor.name).where(
+        Actor.municipality_id, Actor.level, Actor.key, Actor.type, Actor.name,
+        Actor.provenance).where(
         Actor.region_id == region.id,
         Actor.municipality_id.in_([m.municipality_id for m in members])).order_by(
         Actor.sort_name, Actor.key)).all()) if members else ()
@@ -118,9 +122,12 @@ def _matrix_page(region, page: int) -> tuple[int, tuple, float]:
 def level_matrix(region, page: int = 1) -> tuple[MemberPage, Markup]:
     """For each member, by tier and name, ``MATRIX_PER_PAGE`` to a page: which of the three
     levels it has, through which organisation model, and who fills its coordinating level
-    from outside according to the analysis (the region's cached report, e.g. the designated
-    Taktgeber), so the matrix and the analysis' gaps never disagree. Returns the page (for
-    the ``pagination`` macro) and the matrix as HTML.
+    from outside according to the analysis (the region's cached report: a mandate from the
+    member's strategic level, or the designated Taktgeber), and what its records say about
+    each level by the analysis' own rule (:func:`graphs.structure.level_states`:
+    documented, "angenommen", "fehlt", "nicht erfasst"), so the matrix and the analysis'
+    gaps never disagree. Returns the page (for the ``pagination`` macro) and the matrix as
+    HTML.
 
     The rows are read once per data version (:func:`_matrix_page`; a network of
     ``LARGE_MEMBERS`` members or more shows them up to ``SLOW_INTERVAL`` seconds old under a
@@ -136,17 +143,20 @@ def level_matrix(region, page: int = 1) -> tuple[MemberPage, Markup]:
     members, actors, total, content = _member_pages.get(
         family, region.data_version or 0, lambda: _matrix_page(region, page),
         in_background(region, lambda current: _matrix_page(current, page)))[1]
-    # only a designated Taktgeber covers members from outside: without one, the matrix
-    # needs no analysis (which takes seconds on a national network with an empty cache)
+    # only a designated Taktgeber or a mandate tie covers members from outside
+    # (graphs.structure.coordinating_cover): without either, the matrix needs no analysis
+    # (which takes seconds on a national network with an empty cache)
     adopted = db.session.scalars(sa.select(Rule).filter_by(
         region_id=region.id, kind="taktgeber", status="adopted")).all()
+    may_cover = bool(designated_taktgeber(adopted)) or _outside_mandate(region)
     # the newest stored report (never computed here; none yet: no cover shown until it is)
-    report = reports.latest(region, lang=select_locale()).report \
-        if designated_taktgeber(adopted) else None
+    report = reports.latest(region, lang=select_locale()).report if may_cover else None
     cover = {m["key"]: m["covered_by"] for m in report["org_models"]["members"]
              if m.get("covered_by")} if report else {}
-    names = dict(db.session.execute(sa.select(Actor.key, Actor.name).where(
-        Actor.region_id == region.id, Actor.key.in_(set(cover.values())))).all()) if cover else {}
+    names = {key: (name, provenance) for key, name, provenance in db.session.execute(
+        sa.select(Actor.key, Actor.name, Actor.provenance).where(
+            Actor.region_id == region.id, Actor.key.in_(set(cover.values())))).all()
+             } if cover else {}
     base = url_for("objects.overview", slug=region.slug)
     key = digest((str(get_locale()), base, content, sorted(cover.items()), sorted(names.items())))
     page_of = MemberPage(list(members), page, MATRIX_PER_PAGE, total)
@@ -155,14 +165,46 @@ def level_matrix(region, page: int = 1) -> tuple[MemberPage, Markup]:
         levels: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for actor in actors:
             levels[actor.municipality_id][actor.level].append(actor)
-        rows = [{"tier": m.tier, "key": m.key, "name": m.name,
-                 "levels": {lvl: by_type(levels[m.municipality_id].get(lvl, []))
-                            for lvl in vocab.LEVELS},
-                 "covered_by": {"key": cover[m.key],
-                                "name": names.get(cover[m.key], cover[m.key])}
-                 if m.key in cover else None} for m in members]
+        rows = []
+        for m in members:
+            own = levels[m.municipality_id]
+            by = names.get(cover[m.key], (cover[m.key], None)) if m.key in cover else None
+            rows.append({"tier": m.tier, "key": m.key, "name": m.name, "joined_by": m.joined_by,
+                         "levels": {lvl: by_type(own.get(lvl, [])) for lvl in vocab.LEVELS},
+                         "states": member_states(
+                             m, [a for found in own.values() for a in found],
+                             by[1] if by else None),
+                         "covered_by": {"key": cover[m.key], "name": by[0]} if by else None})
         return render_template("objects/_matrix.html", base=base, matrix=rows)
     return page_of, Markup(_matrices.get(key, render))
+
+
+def _outside_mandate(region) -> bool:
+    """Whether a strategic unit of a member gives a coordinating unit outside it (of another
+    member, or regional) a mandate: then that unit fills the member's coordinating level
+    (:func:`graphs.structure.coordinating_cover`), which the matrix takes from the report."""
+    source, target = aliased(Actor), aliased(Actor)
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        Tie.region_id == region.id, Tie.kind == "mandate",
+        Tie.source_id == source.id, Tie.target_id == target.id,
+        source.level == "strategic", source.municipality_id.is_not(None),
+        target.level == "coordinating",
+        sa.or_(target.municipality_id.is_(None),
+               target.municipality_id != source.municipality_id)))))
+
+
+def member_states(membership, actors, cover_provenance: str | None) -> dict[str, str]:
+    """Level -> what the records of a member say about it (``documented``, ``assumed``,
+    ``missing``, ``unrecorded``) by the rule of the analysis' gaps
+    (:func:`graphs.structure.level_states`), for the level matrix and the municipality's
+    page: ``membership`` has ``tier``, ``joined_by`` and ``provenance``, each of ``actors``
+    (its own) ``level`` and ``provenance``; ``cover_provenance`` is that of the outside unit
+    filling its coordinating level (None: no such unit)."""
+    return level_states(membership.tier, *level_evidence(
+        ((a.level, a.provenance == "assumed") for a in actors),
+        cover=None if cover_provenance is None else cover_provenance == "assumed",
+        council=membership.provenance == "assumed"
+        if membership.joined_by == "council_decision" else None))
 
 
 def by_type(actors: list) -> list[dict]:
@@ -560,12 +602,31 @@ def detail(slug: str, kind: str, key: str):
     context.update(spielregeln.page_context(region, kind, obj, current_user, report))
     if kind == "municipalities":
         context["neighbour_solutions"] = solution_services.neighbour_solutions(region, obj)
+        context.update(_member_levels(region, obj, context["actors"], report))
     if kind == "solutions":
         context.update(solution_services.detail_context(region, obj, report, current_user))
     return render_template(f"objects/{kind}_detail.html", region=region, kind=k, obj=obj,
                            can_edit=k.can_edit(current_user, region, obj),
                            can_delete=k.can_delete(current_user, region, obj),
                            delete_form=forms.EmptyForm(), **context)
+
+
+def _member_levels(region, membership, actors: list, report: dict | None) -> dict:
+    """What a municipality's page says about its three levels, in the words of the level
+    matrix and the analysis (:func:`member_states`): ``levels`` (level -> its actors),
+    ``cover`` (the outside unit filling its coordinating level according to the newest
+    stored report, or None) and ``states``."""
+    key = membership.municipality.key
+    found = next((m for m in report["org_models"]["members"] if m["key"] == key),
+                 None) if report else None
+    cover = db.session.scalar(sa.select(Actor).filter_by(
+        region_id=region.id, key=found["covered_by"])) if found and found.get(
+        "covered_by") else None
+    levels: dict[str, list] = {level: [] for level in vocab.LEVELS}
+    for actor in actors:
+        levels.setdefault(actor.level, []).append(actor)
+    return {"levels": levels, "cover": cover,
+            "states": member_states(membership, actors, cover.provenance if cover else None)}
 
 
 @bp.route(f"/<slug>/{KIND_PATH}/<key>/edit", methods=["GET", "POST"])

@@ -393,7 +393,7 @@ def test_adopted_designation_counts_as_the_networks_mandate_and_the_overview_sho
     overview = as_user("gast").get(R).get_data(as_text=True)
     link = f'übernommen von <a href="{R}/actors/swa">Südwestfalen Agentur GmbH</a>'
     assert overview.count(link) == len(covered)
-    assert "„Übernommen von“ heißt" in overview
+    assert "„Übernommen von“: Die koordinierende Ebene füllt" in overview
 
 
 def test_taktgeber_whatif_explains_why_the_assumed_body_is_first(as_user, api, report):

@@ -10,7 +10,7 @@ R = "/regions/swf5"
 
 
 def _row(page: str, name: str) -> str:
-    matrix = page[page.index('<table class="matrix">'):]
+    matrix = page[page.index('<table class="matrix phone-cards">'):]
     start = matrix.index(f">{name}</a></th>")
     return matrix[start:matrix.index("</tr>", start)]
 

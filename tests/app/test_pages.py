@@ -550,7 +550,7 @@ def test_level_matrix_follows_its_content_and_the_language(as_user, api):
     coordinator = api("koordination")
     olpe = coordinator.get("/regions/swf5/municipalities/olpe").get_json()
     user = as_user("koordination")
-    matrix = re.compile(r'<table class="matrix">.*?</table>', re.S)
+    matrix = re.compile(r'<table class="matrix phone-cards">.*?</table>', re.S)
     before = matrix.search(text(user.get(R)))[0]
     assert f">{olpe['name']}</a>" in before and "fehlt" in before
 
