@@ -229,7 +229,7 @@ def test_a_name_where_a_key_belongs_is_answered_with_the_key(runner, tmp_path, a
     with app.app_context():
         assert _actor("olpe-x") is None
     ties = tmp_path / "verbindungen.csv"
-    ties.write_bytes("Von;Zu;Art\r\nRat der Stadt Olpe;swa;Kooperation\r\n".encode())
+    ties.write_bytes(b"Von;Zu;Art\r\nRat der Stadt Olpe;swa;Kooperation\r\n")
     result = runner.invoke(args=["import", str(ties), "--region", "swf5"])
     assert result.exit_code == 1
     assert "„Rat der Stadt Olpe“ ist ein Name; diese Spalte nimmt den Schlüssel: „olpe-rat“." \
