@@ -96,6 +96,11 @@ def test_page_for_viewer_shows_transfer_structure_and_whatif_form(as_user, repor
     broker = mobility["brokers"][0]["key"]
     assert f'href="{R}/{"initiatives" if broker == "sc-schule" else "actors"}/{broker}"' in html
     assert "Kern und Rand" in html and "Organisationsmodelle im Vergleich" in html
+    # the counted models say what they count (user pass: "Koordinierende Modelle" counted
+    # 5 while 6 members have a coordinating unit, Soest's Fachamt being no model)
+    assert "Gewählte Organisationsmodelle (Zahl der Mitglieder):" in html
+    assert "Ein Fachamt, das eine Ebene übernimmt, ist kein eigenes Modell" in html
+    assert "Koordinierende Modelle:" not in html
     assert '<select name="without">' in html and '<select name="taktgeber">' in html
     assert f'<a href="{R}/analysis" aria-current="page">Analyse</a>' in html
     overview = as_user("gast").get(R).get_data(as_text=True)
