@@ -29,8 +29,9 @@ import graphs
 from collab.analysis import figures, pdf, reports
 from collab.core import permissions as perm
 from collab.core import vocab, web
-from collab.core.caching import LRU, Shared
+from collab.core.caching import LRU, Shared, digest, version_key
 from collab.core.collation import collation_key
+from collab.core.localtime import local_today
 from collab.core.models import (
     Actor,
     Initiative,
@@ -481,16 +482,29 @@ def report_pdf(slug: str):
     if latest.report is None:
         return _pending(region, latest, keys)
     report = latest.report
-    context = _pdf_context(lang)
-    context.update(data=pdf.data_state(region, latest.report_version),
-                   counts=count_notes(report, region), rows=taktgeber_rows(report)[:DETAILED],
-                   part_order=part_order(report.get("weights")),
-                   charter=spielregeln_charter(region),
-                   groups=gap_groups(report["gaps"], None, 1),
-                   all_gaps=_gaps_by_severity(report))
-    data = pdf.region_report_pdf(region, report, keys, report_charts(report, keys, phone=False),
-                                 context)
-    return _pdf_response(data, f"{region.slug}-bericht.pdf")
+    charter = spielregeln_charter(region)
+
+    def make() -> bytes:
+        context = _pdf_context(lang)
+        context.update(data=pdf.data_state(region, latest.report_version),
+                       counts=count_notes(report, region),
+                       rows=taktgeber_rows(report)[:DETAILED],
+                       part_order=part_order(report.get("weights")), charter=charter,
+                       groups=gap_groups(report["gaps"], None, 1),
+                       all_gaps=_gaps_by_severity(report))
+        return pdf.region_report_pdf(region, report, keys,
+                                     report_charts(report, keys, phone=False), context)
+
+    # the same for every reader: its data, report, language, day ("Stand") and charter
+    key = version_key(region) + (latest.report_version, latest.state, lang,
+                                 local_today().isoformat(), digest(
+                                     [(r.key, r.title, r.text, r.decided_at) for r in charter]))
+    return _pdf_response(_pdfs.get(key, make), f"{region.slug}-bericht.pdf")
+
+
+#: the region's PDF reports (seconds of WeasyPrint each), made once for all processes and
+#: hosts per data version, report, language, day and charter
+_pdfs = Shared("report-pdf", 8, 6 * 3600, dumps=bytes, loads=bytes, wait=30.0)
 
 
 def _gaps_by_severity(report: dict) -> list[dict]:

@@ -175,6 +175,36 @@ def test_region_report_pdf(as_user, tmp_path):
             assert hi - lo > 100, f"{png.name} looks blank"
 
 
+def test_region_report_pdf_is_made_once_per_state(as_user, api, monkeypatch):
+    """User pass: the region's PDF took 4.5 s on every request (WeasyPrint in the web
+    worker). It is made once per data version, report, language, day and charter and then
+    served from the shared cache, to every reader alike; a change of the data makes it anew;
+    the English one is its own."""
+    from collab.analysis import pdf
+
+    made = []
+    real = pdf.region_report_pdf
+
+    def counting(*args, **kwargs):
+        made.append(args[0].slug)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "region_report_pdf", counting)
+    first = as_user("gast").get(f"{R}/report.pdf")
+    again = as_user("koordination").get(f"{R}/report.pdf")
+    assert first.status_code == again.status_code == 200
+    assert first.get_data() == again.get_data() and len(made) == 1
+    assert first.headers["Cache-Control"] == "no-store"  # no copy in a browser or proxy
+    english = as_user("gast")
+    english.post("/lang/en", {"next": "/"})
+    assert english.get(f"{R}/report.pdf").get_data() != first.get_data()
+    assert len(made) == 2
+    assert api("koordination").patch(f"{R}/actors/olpe-rat", {"capacity_fte": 2.5}
+                                     ).status_code == 200
+    as_user("gast").get(f"{R}/report.pdf")
+    assert len(made) == 3
+
+
 @needs_poppler
 def test_region_report_pdf_in_english(as_user, tmp_path):
     user = as_user("gast")
