@@ -38,6 +38,8 @@ def create_object(slug: str, kind: str):
         abort(403)
     obj = k.add(region, json_body(), g.api_user)
     body = k.record(obj)
+    if getattr(obj, "sent_invitations", None):
+        body["invitations"] = _invitations(obj.sent_invitations)
     if getattr(obj, "differences", None):  # a shared municipality linked: not applied
         body["differences"] = obj.differences
     response = jsonify(body)
@@ -63,14 +65,20 @@ def patch_object(slug: str, kind: str, key: str):
     k.update(region, obj, json_body(), g.api_user)
     answer = k.record(obj)
     sent = getattr(obj, "sent_invitations", None)
-    if sent:  # a lead's change to another municipality's participation waits for its consent
-        answer["invitations"] = [{
-            "id": r.id, "actor": r.actor.key, "role": r.role,
-            "municipality": r.actor.municipality.key, "status": r.status,
-            "message": _("Einladung an %(m)s gesendet: „%(a)s“ wird beteiligt, sobald %(m)s "
-                         "zustimmt.", m=r.actor.municipality.name, a=r.actor.name)}
-            for r in sent]
+    if sent:
+        answer["invitations"] = _invitations(sent)
     return jsonify(answer)
+
+
+def _invitations(sent: list) -> list[dict]:
+    """A member's change to another municipality's participation (in an initiative, a role
+    too; in a format) waits for that municipality's consent: the invitations it sent."""
+    return [{"id": r.id, "actor": r.actor.key,
+             **({"role": r.role} if hasattr(r, "role") else {}),
+             "municipality": r.actor.municipality.key, "status": r.status,
+             "message": _("Einladung an %(m)s gesendet: „%(a)s“ wird beteiligt, sobald %(m)s "
+                          "zustimmt.", m=r.actor.municipality.name, a=r.actor.name)}
+            for r in sent]
 
 
 @bp.delete(f"/regions/<slug>/{KIND_PATH}/<key>")

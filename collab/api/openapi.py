@@ -522,6 +522,18 @@ def _spielregeln_paths(errors: dict) -> dict[str, Any]:
                      "requestBody": body("decision"),
                      "responses": {"200": {"description": "decided"}, "409": conflict,
                                    "422": invalid, **errors}}},
+        "/regions/{slug}/formats/{key}/invitations": {
+            "parameters": [slug, param("key")],
+            "get": {"summary": "Invitations of other municipalities' actors to a format (a "
+                               "member naming them as participants invites them)",
+                    "responses": {"200": {"description": "items"}, **errors}}},
+        "/regions/{slug}/formats/{key}/invitations/{invitation_id}/decision": {
+            "parameters": [slug, param("key"), param("invitation_id", "integer")],
+            "post": {"summary": "Accept (the actor takes part) or decline (the invited "
+                                "municipality's member accounts)",
+                     "requestBody": body("decision"),
+                     "responses": {"200": {"description": "decided"}, "409": conflict,
+                                   "422": invalid, **errors}}},
     }
 
 

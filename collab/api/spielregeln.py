@@ -8,7 +8,14 @@ from flask import abort, g, jsonify, request, url_for
 
 from collab.api import KIND_PATH, bp, json_body  # noqa: F401
 from collab.core import permissions as perm
-from collab.core.models import Actor, Initiative, InitiativeJoinRequest, JoinRequest, Rule
+from collab.core.models import (
+    Actor,
+    FormatInvitation,
+    Initiative,
+    InitiativeJoinRequest,
+    JoinRequest,
+    Rule,
+)
 from collab.extensions import db
 from collab.spielregeln import services as spielregeln
 
@@ -174,3 +181,28 @@ def decide_initiative_join(slug: str, key: str, request_id: int):
         abort(403)
     spielregeln.decide_initiative_join(region, req, json_body(), g.api_user)
     return jsonify(spielregeln.initiative_join_record(req, g.api_user))
+
+
+@bp.get("/regions/<slug>/formats/<key>/invitations")
+def list_format_invitations(slug: str, key: str):
+    """Invitations of other municipalities' actors to a format (the reason of a decline only
+    for the format's editors and the invited municipality)."""
+    region = perm.get_region(slug)
+    fmt = perm.get_format(region, key)
+    found = db.session.scalars(sa.select(FormatInvitation).filter_by(
+        format_id=fmt.id).order_by(FormatInvitation.id)).all()
+    return jsonify({"items": [spielregeln.format_invitation_record(i, g.api_user)
+                              for i in found]})
+
+
+@bp.post("/regions/<slug>/formats/<key>/invitations/<int:invitation_id>/decision")
+def decide_format_invitation(slug: str, key: str, invitation_id: int):
+    """``{"approve": true|false, "reason": "…"}``: the invited municipality's member
+    accounts only; a reason is required to decline."""
+    region = perm.get_region(slug)
+    fmt = perm.get_format(region, key)
+    invitation = perm.get_format_invitation(fmt, invitation_id)
+    if not perm.can_decide_format_invitation(g.api_user, invitation):
+        abort(403)
+    spielregeln.decide_format_invitation(region, invitation, json_body(), g.api_user)
+    return jsonify(spielregeln.format_invitation_record(invitation, g.api_user))

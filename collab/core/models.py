@@ -328,6 +328,10 @@ class Format(db.Model):
     convenor: Mapped[Actor | None] = relationship(back_populates="convened")
     participants: Mapped[list[Actor]] = relationship(
         secondary=format_participant, back_populates="formats", order_by="Actor.key")
+    #: invitations of other municipalities' actors (they go with it)
+    invitations: Mapped[list[FormatInvitation]] = relationship(
+        back_populates="format", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="FormatInvitation.id")
 
     def __repr__(self) -> str:
         return f"<Format {self.key}>"
@@ -719,6 +723,30 @@ class InitiativeJoinRequest(RequestDecision, db.Model):
     invited_by_lead: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     initiative: Mapped[Initiative] = relationship()
+    actor: Mapped[Actor] = relationship()
+
+
+class FormatInvitation(RequestDecision, db.Model):
+    """A member names another municipality's actor as a participant of a format its own unit
+    convenes: that municipality's member accounts accept (the actor takes part) or decline.
+    Until then the actor is no participant (the coordinator records participants directly)."""
+
+    __tablename__ = "format_invitation"
+    #: one open invitation per format and actor (also under concurrent edits)
+    __table_args__ = (sa.Index(
+        "uq_format_invitation_pending", "format_id", "actor_id", unique=True,
+        postgresql_where=sa.text("status = 'pending'"),
+        sqlite_where=sa.text("status = 'pending'")),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the format
+    format_id: Mapped[int] = mapped_column(sa.ForeignKey("format.id", ondelete="CASCADE"),
+                                           index=True)
+    #: the invited actor (of another municipality than the convenor's)
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("actor.id", ondelete="CASCADE"),
+                                          index=True)
+
+    format: Mapped[Format] = relationship(back_populates="invitations")
     actor: Mapped[Actor] = relationship()
 
 

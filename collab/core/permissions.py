@@ -17,6 +17,7 @@ from collab.core.models import (
     Activity,
     Actor,
     Format,
+    FormatInvitation,
     Initiative,
     InitiativeJoinRequest,
     JoinRequest,
@@ -335,6 +336,19 @@ def can_edit_format(user: User | None, fmt: Format) -> bool:
     return can_edit_format_of(user, fmt.region, fmt.convenor)
 
 
+def can_decide_format_invitation(user: User | None, invitation: FormatInvitation) -> bool:
+    """An invitation to a format is accepted or declined by the invited municipality's member
+    accounts only (its consent); neither the convenor nor the coordinator decides it."""
+    return speaks_for(user, invitation.format.region, invitation.actor.municipality)
+
+
+def can_read_format_invitation_reason(user: User | None, invitation: FormatInvitation) -> bool:
+    """The reason of a declined invitation is read by the format's editors (the convenor's
+    municipality, the coordinator) and the invited municipality; by nobody else."""
+    return can_edit_format(user, invitation.format) or speaks_for(
+        user, invitation.format.region, invitation.actor.municipality)
+
+
 def can_add_solution(user: User | None, region: Region) -> bool:
     """Members add the solutions their own actors own; coordinators any."""
     return can_manage_region(user, region) or is_member_of(user, region)
@@ -480,7 +494,9 @@ def undo_beyond(user: User | None, region: Region, changes: dict[str, dict],
     undo of its own entry can reach further (deleting an actor also took it out of another
     municipality's initiative); such an undo is the coordinator's. Like an edit, an undo
     leaves another municipality's (or a regional body's) participation in an initiative as
-    it is: only that municipality, or the coordinator, adds, ends or changes it."""
+    it is: only that municipality, or the coordinator, adds, ends or changes it; and it adds
+    no participant of another municipality (or none) to a format: such a participant is
+    invited, and takes part once its municipality accepts."""
     if can_manage_region(user, region):
         return []
     membership = own_membership(user, region) if is_member_of(user, region) else None
@@ -521,9 +537,18 @@ def undo_beyond(user: User | None, region: Region, changes: dict[str, dict],
                 for p in (record or {}).get("participants") or []
                 if home.get(p.get("actor")) != own}
 
+    def others_added(now: dict | None, after: dict | None) -> bool:
+        """A format's participants of another municipality (or of none) the undo adds:
+        the member invites them, it does not enter them (their consent)."""
+        before = set((now or {}).get("participants") or [])
+        return any(k not in before and home.get(k) != own
+                   for k in (after or {}).get("participants") or [])
+
     def allowed(section: str, now: dict | None, after: dict | None) -> bool:
         if not (mine(section, now) and mine(section, after)):
             return False
+        if section == "formats":
+            return not others_added(now, after)
         return section != "initiatives" or others_part(now) == others_part(after)
 
     return [(section, key) for section, records in sorted(changes.items())
@@ -738,6 +763,11 @@ def get_join_request(region: Region, request_id: int) -> JoinRequest:
 def get_initiative_join_request(initiative: Initiative, request_id: int) -> InitiativeJoinRequest:
     return db.first_or_404(db.select(InitiativeJoinRequest).filter_by(
         initiative_id=initiative.id, id=request_id))
+
+
+def get_format_invitation(fmt: Format, invitation_id: int) -> FormatInvitation:
+    return db.first_or_404(db.select(FormatInvitation).filter_by(format_id=fmt.id,
+                                                                 id=invitation_id))
 
 
 # --- the relationship survey and self-service applications ----------------------------------

@@ -89,10 +89,19 @@ def municipality_home(region: Region, user: User, report: dict | None) -> dict[s
         "initiatives": initiatives,
         "suggestions": (spielregeln.suggestions(region, membership, report)
                         if membership is not None else {"initiatives": [], "mentors": []}),
+        "format_invitations": _format_invitations(region, me),
         "surveys": [{"survey": s, "answered": any(r.municipality_id == me.id
                                                   for r in s.responses)}
                     for s in open_surveys(region)],
     }
+
+
+def _format_invitations(region: Region, municipality) -> list:
+    """Invitations of the municipality's actors to formats: every open one (it decides them
+    here), then the five decided last."""
+    found = spielregeln.own_format_invitations(region, municipality)
+    return [i for i in found if i.status == "pending"] + [
+        i for i in found if i.status != "pending"][:5]
 
 
 def coordinator_home(region: Region, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -331,6 +331,9 @@ def _fill_choices(form, region, kind: str, *, creating: bool, obj=None) -> None:
         if not perm.can_manage_region(current_user, region):
             form.convenor.description = _("Formate, zu denen ein Akteur Ihrer Kommune "
                                           "einlädt.")
+            form.participants.description = _(
+                "Akteure einer anderen Kommune werden eingeladen: Sie nehmen teil, sobald "
+                "ihre Kommune zustimmt. Stellen ohne Kommune trägt die Koordination ein.")
     elif kind == "solutions":
         form.owner.choices = forms.options(owner_choices(current_user, region))
         form.initiatives.choices = forms.options(region_initiative_choices(region))
@@ -567,6 +570,7 @@ def create(slug: str, kind: str):
         else:
             flash(_("%(what)s „%(name)s“ wurde angelegt.", what=k.title_one,
                     name=k.name_of(obj)), "success")
+            _flash_invitations(obj)
             _warn_type_level(kind, obj)
             for d in getattr(obj, "differences", None) or []:
                 flash(_("Die Kommune gibt es schon auf der Plattform; sie wurde verknüpft, ihre "
@@ -662,9 +666,7 @@ def edit(slug: str, kind: str, key: str):
             forms.show_problems(form, exc)
         else:
             flash(_("Änderungen an „%(name)s“ gespeichert.", name=k.name_of(obj)), "success")
-            for r in getattr(obj, "sent_invitations", None) or []:
-                flash(_("Einladung an %(m)s gesendet: „%(a)s“ wird beteiligt, sobald %(m)s "
-                        "zustimmt.", m=r.actor.municipality.name, a=r.actor.name), "info")
+            _flash_invitations(obj)
             _warn_type_level(kind, obj)
             return redirect(back or url_for(".detail", slug=slug, kind=kind, key=key))
     if kind == "ties":
@@ -674,6 +676,14 @@ def edit(slug: str, kind: str, key: str):
                                    for name, reason in locked.items() if name in form},
                            participant_options=_participant_options(form, region)
                            if kind == "initiatives" else [], back=back)
+
+
+def _flash_invitations(obj) -> None:
+    """A member's change to another municipality's participation (initiative, format) waits
+    for that municipality's consent: say so, one line per invitation."""
+    for r in getattr(obj, "sent_invitations", None) or []:
+        flash(_("Einladung an %(m)s gesendet: „%(a)s“ wird beteiligt, sobald %(m)s "
+                "zustimmt.", m=r.actor.municipality.name, a=r.actor.name), "info")
 
 
 def _shown(field) -> str:

@@ -11,12 +11,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from collab.core import permissions as perm
 from collab.core import vocab
 from collab.core.models import (
     Actor,
     Format,
+    FormatInvitation,
     Initiative,
     InitiativeJoinRequest,
     Municipality,
@@ -40,6 +42,8 @@ from collab.core.store import (  # noqa: F401
 )
 from collab.core.validation import KEY_MAX, Problem, ValidationError, clean, field_label
 from collab.extensions import db
+from collab.notifications import services as notifications
+from collab.notifications.mail import path_for as url_for
 
 # --- records: the bundle's shape of each object ------------------------------------------------
 
@@ -686,8 +690,33 @@ def _invite(region: Region, initiative: Initiative, invitations: list[tuple[Acto
             req = InitiativeJoinRequest(initiative=initiative, actor=actor, role=role,
                                         invited_by_lead=True, requested_by_id=user.id)
             db.session.add(req)
+            tell_invited(region, actor, _l("Einladung zur Initiative „%(i)s“", i=initiative.name),
+                         _l("%(a)s (%(m)s) ist zur Beteiligung an „%(i)s“ eingeladen (%(r)s). "
+                            "Bitte nehmen Sie die Einladung an oder lehnen Sie sie ab.",
+                            a=actor.name, m=actor.municipality.name, i=initiative.name,
+                            r=vocab.PARTICIPATION_ROLES.get(role, role)),
+                         url_for("objects.detail", slug=region.slug, kind="initiatives",
+                                 key=initiative.key), user)
         found.append(req)
     return found
+
+
+def invited_accounts(region: Region, municipality: Municipality) -> list[User]:
+    """The active member accounts that speak for ``municipality`` in ``region`` (they decide
+    on an invitation of one of its actors)."""
+    found = db.session.scalars(sa.select(User).where(
+        User.municipality_id == municipality.id, User.role == "member",
+        User.active.is_(True)).order_by(User.id)).all()
+    return [u for u in found if perm.speaks_for(u, region, municipality)]
+
+
+def tell_invited(region: Region, actor: Actor, subject: Any, body: Any, url: str,
+                 user: User | None) -> None:
+    """Tell the member accounts of ``actor``'s municipality that one of its actors is
+    invited (an initiative, a format) and waits for their decision. Call inside the
+    ``change()`` block that stores the invitation."""
+    notifications.notify(invited_accounts(region, actor.municipality), "request_new",
+                         subject, body, url, exclude=user)
 
 
 def _set_participants(initiative: Initiative, participants: list[tuple]) -> None:
@@ -835,6 +864,67 @@ def _format_actors(region: Region, data: dict) -> tuple[Actor | None, list[Actor
     return convenor, participants
 
 
+def _format_participant_changes(
+        region: Region, fmt: Format | None, participants: list[Actor],
+        user: User | None) -> tuple[list[Problem], list[Actor], list[Actor]]:
+    """Who a member may name as a participant of a format its unit convenes: its own
+    municipality's actors, and those already taking part (it may remove any). Naming an actor
+    of another municipality becomes an invitation that municipality accepts or declines (the
+    actor takes part only then); a regional body (an actor of no municipality) is added only
+    by the coordinator, as for initiatives. The coordinator (and an admin) records any
+    participants directly. Pages, API and undo all go through here; imports are the
+    coordinator's (:func:`perm.can_import_bundle`).
+
+    Returns the problems, the participants to apply now and the actors to invite."""
+    if perm.can_manage_region(user, region):
+        return [], participants, []
+    held = {a.id for a in fmt.participants} if fmt is not None else set()
+    problems: list[Problem] = []
+    applied: list[Actor] = []
+    invitations: list[Actor] = []
+    for n, actor in enumerate(participants):
+        if actor.id in held or perm.speaks_for(user, region, actor.municipality):
+            applied.append(actor)
+        elif actor.municipality is None:
+            problems.append(Problem(f"participants[{n}]", _(
+                "Teilnehmende: „%(a)s“ gehört zu keiner Kommune; als Teilnehmende trägt "
+                "diese Stelle nur die Koordination der Region ein.", a=actor.name)))
+        else:
+            invitations.append(actor)
+    return problems, applied, invitations
+
+
+def _invite_to_format(region: Region, fmt: Format, actors: list[Actor],
+                      user: User | None) -> list[FormatInvitation]:
+    """Store a member's invitations of other municipalities' actors to ``fmt`` and tell those
+    municipalities (one open invitation per actor: an open one is kept, not repeated);
+    returns the open invitations concerned."""
+    if not actors:
+        return []
+    lock(region)  # and the partial unique index uq_format_invitation_pending
+    found: list[FormatInvitation] = []
+    for actor in actors:
+        pending = db.session.scalar(sa.select(FormatInvitation).filter_by(
+            format_id=fmt.id, actor_id=actor.id, status="pending"))
+        if pending is not None:
+            found.append(pending)
+            continue
+        with change(region, user, "format.invite", fmt.key,
+                    f"{actor.name} ({actor.municipality.name})", data=False):
+            invitation = FormatInvitation(format=fmt, actor=actor, requested_by_id=user.id)
+            db.session.add(invitation)
+            tell_invited(region, actor, _l("Einladung zum Format „%(f)s“", f=fmt.name),
+                         _l("%(c)s lädt %(a)s (%(m)s) zur Teilnahme am Format „%(f)s“ ein. "
+                            "Bitte nehmen Sie die Einladung an oder lehnen Sie sie ab; bis "
+                            "dahin nimmt %(a)s nicht teil.",
+                            c=fmt.convenor.name if fmt.convenor else "—", a=actor.name,
+                            m=actor.municipality.name, f=fmt.name),
+                         url_for("objects.detail", slug=region.slug, kind="formats",
+                                 key=fmt.key), user)
+        found.append(invitation)
+    return found
+
+
 def add_format(region: Region, raw: dict, user: User | None) -> Format:
     require(perm.can_add_format(user, region))
     data, problems = clean("format", raw)
@@ -842,14 +932,18 @@ def add_format(region: Region, raw: dict, user: User | None) -> Format:
     convenor, participants = _format_actors(region, data)
     require(perm.can_edit_format_of(user, region, convenor))
     raise_if(confirmation_problems(user, region, None, data, True))
+    problems, participants, invitations = _format_participant_changes(
+        region, None, participants or [], user)
+    raise_if(problems)
     if db.session.scalar(sa.select(Format.id).filter_by(region_id=region.id, key=data["key"])):
         raise Conflict(_("Schlüssel: Das Format „%(k)s“ gibt es bereits.", k=data["key"]),
                        field="key")
     with change(region, user, "format.create", data["key"], data["name"]):
         fmt = Format(region=region, key=data["key"], convenor=convenor,
-                     participants=participants or [],
+                     participants=participants,
                      **{name: data[name] for name in FORMAT_FIELDS})
         db.session.add(fmt)
+    fmt.sent_invitations = _invite_to_format(region, fmt, invitations, user)
     return fmt
 
 
@@ -867,17 +961,22 @@ def update_format(region: Region, fmt: Format, raw: dict, user: User | None) -> 
     require(perm.can_edit_format_of(user, region, convenor))  # a member keeps it its own
     raise_if(confirmation_problems(user, region, fmt.provenance, data, convenor is not (
         fmt.convenor) or differs(fmt, data, CONFIRMED_FIELDS["format"])))
+    invitations: list[Actor] = []
+    if participants is not None:
+        problems, participants, invitations = _format_participant_changes(
+            region, fmt, participants, user)
+        raise_if(problems)
     same_people = convenor is fmt.convenor and (
         participants is None or {a.id for a in participants} == {a.id for a in fmt.participants})
-    if same_people and not differs(fmt, data, FORMAT_FIELDS):
-        return fmt
-    with change(region, user, "format.update", fmt.key, fmt.name):
-        fmt.convenor = convenor
-        if participants is not None:
-            fmt.participants = participants
-        for name in FORMAT_FIELDS:
-            if name in data:
-                setattr(fmt, name, data[name])
+    if not (same_people and not differs(fmt, data, FORMAT_FIELDS)):
+        with change(region, user, "format.update", fmt.key, fmt.name):
+            fmt.convenor = convenor
+            if participants is not None:
+                fmt.participants = participants
+            for name in FORMAT_FIELDS:
+                if name in data:
+                    setattr(fmt, name, data[name])
+    fmt.sent_invitations = _invite_to_format(region, fmt, invitations, user)
     return fmt
 
 

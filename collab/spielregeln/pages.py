@@ -23,7 +23,7 @@ from wtforms import (
 )
 
 from collab.analysis.figures import ballot_chart
-from collab.core import forms, vocab
+from collab.core import forms, vocab, web
 from collab.core import permissions as perm
 from collab.core.localtime import local_date, local_time, local_zone
 from collab.core.models import (
@@ -584,3 +584,24 @@ def decide_initiative_join(slug: str, key: str, request_id: int):
                 s=spielregeln.REQUEST_STATUSES[req.status]), "success")
     return redirect(url_for("objects.detail", slug=slug, kind="initiatives", key=key)
                     + "#beteiligung")
+
+
+# --- invitations to a format ------------------------------------------------------------------
+
+
+@bp.route("/<slug>/formats/<key>/invitations/<int:invitation_id>/decide", methods=["POST"])
+def decide_format_invitation(slug: str, key: str, invitation_id: int):
+    """The invited municipality accepts or declines (from the format's page or its home
+    page, which it returns to: ``next``)."""
+    region = perm.get_region(slug)
+    fmt = perm.get_format(region, key)
+    invitation = perm.get_format_invitation(fmt, invitation_id)
+    perm.require(perm.can_decide_format_invitation(current_user, invitation))
+    form = DecisionForm()
+    if form.validate_on_submit() and _decide(form, spielregeln.decide_format_invitation,
+                                              region, invitation):
+        flash(_("Einladung zum Format „%(f)s“ für %(a)s: %(s)s.", f=fmt.name,
+                a=invitation.actor.name, s=spielregeln.REQUEST_STATUSES[invitation.status]),
+              "success")
+    return redirect(web.safe_next(request.form.get("next")) or url_for(
+        "objects.detail", slug=slug, kind="formats", key=key) + "#einladungen")

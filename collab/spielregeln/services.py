@@ -32,6 +32,7 @@ from collab.core.models import (
     Actor,
     Comment,
     Format,
+    FormatInvitation,
     Initiative,
     InitiativeJoinRequest,
     JoinRequest,
@@ -58,6 +59,7 @@ from collab.core.validation import (
 from collab.extensions import db
 from collab.notifications import services as notifications
 from collab.notifications.mail import path_for as url_for
+from collab.objects import services as object_services
 from collab.spielregeln import decision
 
 RULE_KINDS = vocab.RULE_KINDS
@@ -1074,6 +1076,10 @@ def page_context(region: Region, kind: str, obj: Any, user: User | None,
         context["mine"] = (own_initiative_requests(obj, user.municipality)
                            if perm.is_member_of(user, region) else [])
         context["has_lead"] = has_lead(obj)
+    elif kind == "formats":
+        context["invitations"] = [i for i in obj.invitations if i.status == "pending"]
+        context["own_invitations"] = (own_format_invitations(region, user.municipality, obj)
+                                      if perm.is_member_of(user, region) else [])
     elif kind == "municipalities":
         context["found"] = suggestions(region, obj, report)
     return context
@@ -1122,6 +1128,63 @@ def decide_initiative_join(region: Region, req: InitiativeJoinRequest, raw: dict
                        url_for("objects.detail", slug=region.slug, kind="initiatives",
                                key=initiative.key), user)
     return req
+
+
+# --- invitations to a format -----------------------------------------------------------------
+
+
+def format_invitation_record(invitation: FormatInvitation, user: User | None) -> dict[str, Any]:
+    """An invitation to a format as ``user`` may read it: the reason of a decline only for
+    the format's editors and the invited municipality (``null`` for others)."""
+    actor = invitation.actor
+    return {
+        "id": invitation.id, "format": invitation.format.key, "actor": actor.key,
+        "municipality": actor.municipality.key if actor.municipality else None,
+        "status": invitation.status,
+        "reason": invitation.reason if perm.can_read_format_invitation_reason(
+            user, invitation) else None,
+        "created_at": _iso(invitation.created_at), "decided_at": _iso(invitation.decided_at),
+    }
+
+
+def own_format_invitations(region: Region, municipality: Municipality | None,
+                           fmt: Format | None = None) -> list[FormatInvitation]:
+    """The invitations of ``municipality``'s actors to the region's formats (to ``fmt``
+    only, when given): open ones first, then the newest."""
+    if municipality is None:
+        return []
+    query = (sa.select(FormatInvitation).join(Format)
+             .join(Actor, FormatInvitation.actor_id == Actor.id)
+             .where(Format.region_id == region.id, Actor.municipality_id == municipality.id))
+    if fmt is not None:
+        query = query.where(FormatInvitation.format_id == fmt.id)
+    found = db.session.scalars(query.order_by(FormatInvitation.id.desc())).all()
+    return sorted(found, key=lambda i: i.status != "pending")
+
+
+def decide_format_invitation(region: Region, invitation: FormatInvitation, raw: dict,
+                             user: User | None) -> FormatInvitation:
+    """The invited municipality accepts (its actor takes part in the format) or declines
+    with a reason; the account that invited is told."""
+    require(perm.can_decide_format_invitation(user, invitation))
+    approve, reason = parse_decision(raw)
+    store.lock_pending(region, invitation, _("Einladung: wurde bereits entschieden."))
+    fmt, actor = invitation.format, invitation.actor
+    url = url_for("objects.detail", slug=region.slug, kind="formats", key=fmt.key)
+    action = "format.invite_accept" if approve else "format.invite_decline"
+    with change(region, user, action, fmt.key, f"{actor.name}. {reason}".strip(),
+                data=approve and actor not in fmt.participants):
+        invitation.status = "approved" if approve else "declined"
+        invitation.reason, invitation.decided_by_id = reason, user.id
+        invitation.decided_at = utcnow()
+        if approve and actor not in fmt.participants:
+            fmt.participants.append(actor)
+        _tell_decision(invitation.requested_by, approve, reason,
+                       _l("Teilnahme von %(a)s am Format „%(f)s“", a=actor.name, f=fmt.name),
+                       url, user)
+        notifications.mark_read_about(url, ["request_new"], object_services.invited_accounts(
+            region, actor.municipality))
+    return invitation
 
 
 # --- suggestions for a member -----------------------------------------------------------------
