@@ -206,6 +206,8 @@ def test_search_zooms_to_a_small_neighbourhood_and_labels_the_node(phone, signed
     page.click("#network-search button[type=submit]")
     assert page.evaluate("window.networkView.network.getSelectedNodes()") == ["olpe-rat"]
     page.wait_for_timeout(800)  # the 300 ms animation
+    # then the labels are sized for the new zoom (later on a busy machine)
+    wait_until(page, "window.networkView.labelPixels('swa') <= 20", timeout=15)
     view = page.evaluate("""() => {
         const net = window.networkView.network;
         const ids = ["olpe-rat"].concat(net.getConnectedNodes("olpe-rat"));

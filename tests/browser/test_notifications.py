@@ -143,7 +143,7 @@ def test_olpe_lands_on_its_home_with_ballot_request_and_notifications(page_for, 
 def test_soest_objects_and_the_ballot_stays_open(page_for, demo):
     page = page_for("soest")
     page.goto(f"{demo.url}{R}/rules/{demo.rule_id}")
-    form = page.locator("form[action$='/vote']")
+    form = page.locator("form#stimme")
     assert "Ein Nein ist ein Einwand" in form.inner_text()
     form.locator("label:has-text('Einwand (Nein)') input").check()
     form.locator("textarea[name=reason]").fill("Datenschutz ist nicht geklärt.")
