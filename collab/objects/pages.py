@@ -577,7 +577,10 @@ def create(slug: str, kind: str):
                         "Angaben bleiben: %(f)s ist „%(p)s“ (Ihre Eingabe: „%(g)s“ wurde nicht "
                         "übernommen).", f=validation.field_label("municipality", d["field"]),
                         p=d["platform"], g=d["given"]), "info")
-            return redirect(url_for(".detail", slug=slug, kind=kind, key=k.key_of(obj)))
+            # back where it came from (e.g. the survey answer that lacked a unit)
+            back = web.safe_next(request.args.get("next"))
+            return redirect(back or url_for(".detail", slug=slug, kind=kind,
+                                            key=k.key_of(obj)))
     if kind == "ties":
         _show_tie_ends_by_name(form, region)
     return render_template("objects/form.html", region=region, kind=k, form=form, obj=None,

@@ -551,3 +551,30 @@ def test_a_data_request_on_the_home_says_how_to_answer_it(app, api, as_user):
     hint = hint[:hint.index("</p>")]
     assert "In der laufenden Netzwerkbefragung" in hint
     assert f'href="/regions/swf5/surveys/{survey}/answer">Zur Befragung</a>' in hint
+
+
+def test_the_survey_leads_to_adding_a_unit_and_back(app, api, as_user):
+    """User pass: a newly approved municipality without units found "noch keine Einheiten
+    erfasst", an empty "Eigene Einheit" and no way on. The survey links to adding a unit of
+    the municipality, and after saving the clerk is back at the survey."""
+    survey = _open(api)
+    path = f"/regions/swf5/surveys/{survey}/answer"
+    olpe = as_user("olpe")
+    page = olpe.get(path).get_data(as_text=True)
+    link = f"/regions/swf5/actors/new?municipality=olpe&amp;next={path}"
+    assert f'href="{link}">Einheit anlegen</a>' in page and "Fehlt eine Einheit?" in page
+    target = link.replace("&amp;", "&")
+    response = olpe.post(target, {"key": "", "name": "Digitallotsen Olpe", "type": "department",
+                                  "level": "operational", "sector": "public",
+                                  "municipality": "olpe", "provenance": "self_reported"},
+                         csrf_from=target)
+    assert response.status_code == 302, response.get_data(as_text=True)[-800:]
+    assert response.headers["Location"].endswith(path)
+    assert "Digitallotsen Olpe" in olpe.get(path).get_data(as_text=True)
+    # an address elsewhere is no way back
+    evil = "/regions/swf5/actors/new?municipality=olpe&next=//evil.example/"
+    response = olpe.post(evil, {"key": "", "name": "Zweite Einheit Olpe", "type": "department",
+                                "level": "operational", "sector": "public",
+                                "municipality": "olpe", "provenance": "self_reported"},
+                         csrf_from=evil)
+    assert response.status_code == 302 and "evil" not in response.headers["Location"]
