@@ -21,6 +21,7 @@ from collab.core.models import (
     Municipality,
     PasswordToken,
     Region,
+    RegionMembership,
     User,
     utcnow,
 )
@@ -44,9 +45,24 @@ def apply(region: Region, raw: dict) -> Application:
     raise_if(problems)
     known = db.session.scalar(sa.select(Municipality).filter_by(ags=data["ags"]))
     if known is not None:
-        raise ValidationError([Problem("ags", _(
-            "AGS: %(a)s gehört bereits zur Kommune „%(n)s“ auf der Plattform; bitte beantragen "
-            "Sie den Beitritt mit deren Zugang.", a=data["ags"], n=known.name))])
+        member = db.session.scalar(sa.select(RegionMembership.id).filter_by(
+            region_id=region.id, municipality_id=known.id))
+        has_account = db.session.scalar(sa.select(User.id).filter_by(
+            municipality_id=known.id, active=True).limit(1))
+        if member:  # e.g. a Mitmacherkommune the network recorded, without an account yet
+            message = _("AGS: %(n)s ist bereits Mitglied von %(r)s. Einen Zugang für die "
+                        "Kommune legt die Koordination des Netzwerks an; bitte wenden Sie sich "
+                        "an sie.", n=known.name, r=region.name)
+        elif has_account:
+            message = _("AGS: %(a)s gehört bereits zur Kommune „%(n)s“ auf der Plattform; "
+                        "bitte beantragen Sie den Beitritt mit deren Zugang.", a=data["ags"],
+                        n=known.name)
+        else:
+            message = _("AGS: %(a)s gehört bereits zur Kommune „%(n)s“ auf der Plattform, "
+                        "die noch keinen Zugang hat. Einen Zugang legt die Koordination eines "
+                        "Netzwerks an, dem sie angehört; mit ihm beantragt sie den Beitritt.",
+                        a=data["ags"], n=known.name)
+        raise ValidationError([Problem("ags", message)])
     lock(region)  # applications of one AGS at once take turns: the second gets 409
     if db.session.scalar(sa.select(Application.id).filter_by(
             region_id=region.id, ags=data["ags"], status="pending")):

@@ -71,6 +71,19 @@ def test_decline_needs_a_reason(app, browser, as_user):
         assert db.session.get(Application, application_id).status == "declined"
 
 
+def test_a_member_without_an_account_is_told_whom_to_ask(browser):
+    """User pass: Attendorn, a Mitmacherkommune of the network without an account, applied
+    and was told to apply "mit deren Zugang", which it does not have. A member of the
+    network is told it is one, and that the coordination makes its account; a municipality
+    with an account is told to apply with it (Olpe is a member here: told the same)."""
+    page = _apply(browser, name="Attendorn", ags="05966004")
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert "Attendorn ist bereits Mitglied von Smart Cities: 5 für Südwestfalen" in text
+    assert "Einen Zugang für die Kommune legt die Koordination des Netzwerks an" in text
+    assert "mit deren Zugang" not in text
+
+
 def test_hostile_and_wrong_input(app, browser, as_user):
     markup = '<script>alert(1)</script>'
     response = _apply(browser, name=markup, email="keine-adresse")
