@@ -408,13 +408,10 @@ def tie_end_choices(user, region: Region) -> list[SelectChoice]:
 
 
 def participant_choices(user, region: Region, *, creating: bool) -> list[tuple[str, str]]:
-    """Actors a participant row may name: a member proposing an initiative names its own
-    actors (others join by request); the coordinator, or the lead editing, any."""
-    actors = region_actor_choices(region)
-    if creating and not perm.can_manage_region(user, region):
-        own = own_actor_keys(user, region)
-        actors = [(k, n) for k, n in actors if k in own]
-    return [("", "—"), *actors]
+    """Actors a participant row may name: any of the region (a member proposing or leading
+    an initiative invites those of other municipalities: they take part once their
+    municipality agrees, see :func:`collab.objects.services.add_initiative`)."""
+    return [("", "—"), *region_actor_choices(region)]
 
 
 def owner_choices(user, region: Region) -> list[tuple[str, str]]:

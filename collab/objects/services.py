@@ -549,18 +549,22 @@ def _participants(region: Region, raw: Any) -> list[tuple[Actor, str, dict]]:
 
 
 def add_initiative(region: Region, raw: dict, user: User | None) -> Initiative:
-    """Create an initiative. A member proposes it with its own units only, one of them
-    leading it: an initiative nobody of the member's municipality leads could no longer
-    be edited by the member that created it (:func:`perm.can_edit_initiative`), so one
-    without such a lead is refused (422 at ``participants``). The coordinator may create
-    one without participants."""
+    """Create an initiative. A member proposes it with its own units, one of them leading
+    it: an initiative nobody of the member's municipality leads could no longer be edited
+    by the member that created it (:func:`perm.can_edit_initiative`), so one without such a
+    lead is refused (422 at ``participants``). Actors of other municipalities it names are
+    invited, as when the lead edits it (:func:`_foreign_participant_changes`): they take
+    part once their municipality agrees. The coordinator may create one without
+    participants, or with any."""
     require(perm.can_add_initiative(user, region))
     data, problems = clean("initiative", raw)
     raise_if(problems)
     participants = _participants(region, raw.get("participants", []))
+    invitations: list[tuple[Actor, str]] = []
     if not perm.can_manage_region(user, region):
-        for actor, _role, _extras in participants:
-            require(perm.speaks_for(user, region, actor.municipality))
+        problems, participants, invitations = _foreign_participant_changes(
+            region, Initiative(key=data["key"]), participants, user)
+        raise_if(problems)
         if not any(role == "lead" for _actor, role, _extras in participants):
             raise ValidationError([Problem("participants", _(
                 "Beteiligte: Bitte nennen Sie einen Akteur Ihrer Kommune mit der Rolle "
@@ -578,6 +582,7 @@ def add_initiative(region: Region, raw: dict, user: User | None) -> Initiative:
         initiative.participations = [Participation(actor=a, role=r, **extras)
                                      for a, r, extras in participants]
         db.session.add(initiative)
+    initiative.sent_invitations = _invite(region, initiative, invitations, user)
     return initiative
 
 

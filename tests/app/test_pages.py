@@ -363,19 +363,40 @@ def test_tie_form_starts_empty_and_keeps_members_to_their_own_ties(as_user):
     assert olpe.get(f"{R}/ties/swa-soest-innovation-advice").status_code == 404
 
 
-def test_member_proposes_initiatives_with_its_own_actors(as_user):
-    """The participant rows of a member's new initiative list its own actors; another
-    municipality's actor is refused with a message."""
+def test_member_proposes_initiatives_and_invites_other_municipalities(app, as_user):
+    """A member's new initiative is led by one of its own actors; an actor of another
+    municipality named in it is invited, as when the lead edits it (user pass: the new
+    form offered only the member's own actors and refused another's with its key, pointing
+    to an initiative page that did not exist yet). Its municipality is told and decides."""
+    from collab.core.models import InitiativeJoinRequest, Notification, User
+    from collab.extensions import db
+
     olpe = as_user("olpe")
     choices = _options(text(olpe.get(f"{R}/initiatives/new")), "participants-0-actor")
-    # the type-ahead offers names (olpe-digital, not soest-innovation)
+    # the type-ahead offers names, of every municipality
     assert "Smart-City-Projektleitung der Stadt Olpe" in choices
-    assert "Abteilung Innovation und digitaler Wandel" not in choices
+    assert "Abteilung Innovation und digitaler Wandel" in choices
     response = olpe.post(f"{R}/initiatives/new", {
         "key": "olpe-fremd", "name": "Fremd", "topic": "mobility", "status": "idea",
         "participants-0-actor": "soest-innovation", "participants-0-role": "lead"})
-    assert response.status_code == 200 and "soest-innovation" in text(response)
+    assert response.status_code == 200 and "Federführung" in text(response)
     assert olpe.get(f"{R}/initiatives/olpe-fremd").status_code == 404
+    response = olpe.post(f"{R}/initiatives/new", {
+        "key": "olpe-mit-soest", "name": "Mit Soest", "topic": "mobility", "status": "idea",
+        "participants-0-actor": "olpe-digital", "participants-0-role": "lead",
+        "participants-1-actor": "soest-innovation", "participants-1-role": "partner"},
+        follow_redirects=True)
+    page = text(response)
+    assert response.status_code == 200 and "Einladung an Soest gesendet" in page
+    with app.app_context():
+        invitation = db.session.scalar(db.select(InitiativeJoinRequest).where(
+            InitiativeJoinRequest.invited_by_lead.is_(True)))
+        assert (invitation.actor.key, invitation.role, invitation.status) == (
+            "soest-innovation", "partner", "pending")
+        assert [p.actor.key for p in invitation.initiative.participations] == ["olpe-digital"]
+        told = db.session.scalar(db.select(Notification).join(User).where(
+            User.login == "soest", Notification.kind == "request_new"))
+        assert told is not None and "Mit Soest" in told.subject
 
 
 # --- bundle import from the region page -----------------------------------------------------------
