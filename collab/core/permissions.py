@@ -378,13 +378,28 @@ def can_request_reuse(user: User | None, solution: Solution) -> bool:
     return is_member_of(user, solution.region) and bool(user.municipality_id)
 
 
+def reuse_owner_decides(solution: Solution) -> bool:
+    """Whether the owner's municipality answers re-use requests itself: the solution's owner
+    is a municipality's actor and an active member account speaks for that municipality in
+    the solution's region. Else (a regional body, an unknown owner, a municipality without
+    account) the coordinator answers, as nobody else would."""
+    owner = solution.owner
+    municipality = owner.municipality if owner is not None else None
+    if municipality is None:
+        return False
+    found = db.session.scalars(db.select(User).where(
+        User.municipality_id == municipality.id, User.role == "member",
+        User.active.is_(True))).all()
+    return any(speaks_for(u, solution.region, municipality) for u in found)
+
+
 def can_decide_reuse(user: User | None, solution: Solution) -> bool:
     """The municipality whose actor owns the solution answers a re-use request; the
-    coordinator when the owner is a regional body or not known (and admins)."""
-    owner = solution.owner
-    if owner is None or owner.municipality is None:
+    coordinator when the owner is a regional body, not known, or a municipality without an
+    active member account (:func:`reuse_owner_decides`); admins always."""
+    if not reuse_owner_decides(solution):
         return can_manage_region(user, solution.region)
-    return is_admin(user) or speaks_for(user, solution.region, owner.municipality)
+    return is_admin(user) or speaks_for(user, solution.region, solution.owner.municipality)
 
 
 def can_read_region(user: User | None, region: Region) -> bool:

@@ -19,7 +19,9 @@ from collab.core.models import (
     Participation,
     Region,
     RegionMembership,
+    ReuseRequest,
     Rule,
+    Solution,
     User,
     utcnow,
 )
@@ -76,6 +78,12 @@ def municipality_home(region: Region, user: User, report: dict | None) -> dict[s
         sa.select(InitiativeJoinRequest).join(Initiative).where(
             Initiative.region_id == region.id, InitiativeJoinRequest.status == "pending"))
         if perm.leads(user, r.initiative)]
+    reuse_requests = db.session.scalars(
+        sa.select(ReuseRequest).join(Solution)
+        .where(Solution.region_id == region.id, ReuseRequest.municipality_id == me.id)
+        .order_by(ReuseRequest.id.desc())).all()
+    reuse_to_decide = [r for r in _pending_reuse(region)
+                       if perm.can_decide_reuse(user, r.solution)]
     gaps = _gaps_concerning(report, keys)
     initiative_keys = {i.key for i in initiatives}
     return {
@@ -83,6 +91,7 @@ def municipality_home(region: Region, user: User, report: dict | None) -> dict[s
         "ballots": open_ballots(region, me.id),
         "initiative_requests": initiative_requests, "join_requests": join_requests,
         "to_decide": to_decide,
+        "reuse_requests": reuse_requests, "reuse_to_decide": reuse_to_decide,
         "gaps": [g for g in gaps if g.get("kind") != "missing_data"],
         "data_requests": [g for g in gaps if g.get("kind") == "missing_data"],
         "initiative_gaps": _gaps_concerning(report, initiative_keys),
@@ -102,6 +111,14 @@ def _format_invitations(region: Region, municipality) -> list:
     found = spielregeln.own_format_invitations(region, municipality)
     return [i for i in found if i.status == "pending"] + [
         i for i in found if i.status != "pending"][:5]
+
+
+def _pending_reuse(region: Region) -> list[ReuseRequest]:
+    """The open re-use requests to the region's solutions, oldest first."""
+    return db.session.scalars(
+        sa.select(ReuseRequest).join(Solution).where(
+            Solution.region_id == region.id, ReuseRequest.status == "pending")
+        .order_by(ReuseRequest.id)).all()
 
 
 def coordinator_home(region: Region, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -129,6 +146,9 @@ def coordinator_home(region: Region, now: dt.datetime | None = None) -> dict[str
         "applications": applications,
         "join_requests": join_requests,
         "initiative_requests": initiative_requests,
+        # those the coordinator answers: no member account speaks for the owner
+        "reuse_requests": [r for r in _pending_reuse(region)
+                           if not perm.reuse_owner_decides(r.solution)],
         "has_lead": spielregeln.initiatives_with_lead(region),
         "ballots": open_ballots(region),
         "awaiting": [b for b in open_ballots(region)

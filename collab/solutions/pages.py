@@ -99,7 +99,9 @@ def request_reuse(slug: str, key: str):
         except (ValidationError, Conflict) as exc:
             forms.show_problems(form, exc)
         else:
-            flash(_("Ihre Anfrage wurde gestellt; die Eigentümerin der Lösung entscheidet."),
+            flash(_("Ihre Anfrage wurde gestellt; die Eigentümerin der Lösung entscheidet.")
+                  if perm.reuse_owner_decides(solution) else
+                  _("Ihre Anfrage wurde gestellt; die Koordination der Region entscheidet."),
                   "success")
             return redirect(_back(slug, key, "#nachnutzung"))
     return render_template("solutions/request.html", region=region, solution=solution,

@@ -7,11 +7,11 @@ the activity); who may act is checked with :mod:`collab.core.permissions`.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from collab.core import permissions as perm
 from collab.core import store, vocab
@@ -32,18 +32,29 @@ from collab.core.records import designated_taktgeber
 from collab.core.store import Conflict, change, require
 from collab.core.validation import Problem, ValidationError, parse_decision, parse_field
 from collab.extensions import db
+from collab.notifications import services as notifications
+from collab.notifications.mail import path_for as url_for
 from graphs.solutions import MATURE, USING, is_neighbour, solution_users
 
-log = logging.getLogger(__name__)
+
+def request_url(region: Region, req: ReuseRequest) -> str:
+    """The place of a re-use request on its solution's page (the notifications about it
+    point there)."""
+    return url_for("objects.detail", _anchor=f"nachnutzung-{req.id}", slug=region.slug,
+                   kind="solutions", key=req.solution.key)
 
 
-def _announce(event: str, req: ReuseRequest) -> None:
-    """The notification hook of re-use requests: called once the request is stored
-    (``event`` "reuse.requested") and once it is decided ("reuse.approved",
-    "reuse.declined"). It only logs for now; notifications (mail, the member's inbox)
-    attach here."""
-    log.info("%s: solution %s, municipality %s, request %s", event, req.solution.key,
-             req.municipality.key, req.id)
+def deciders(region: Region, solution: Solution) -> list[User]:
+    """The active accounts that answer re-use requests for ``solution``: the member
+    accounts of the owner's municipality, else the region's coordinators
+    (:func:`collab.core.permissions.reuse_owner_decides`)."""
+    if perm.reuse_owner_decides(solution):
+        municipality = solution.owner.municipality
+        found = db.session.scalars(sa.select(User).where(
+            User.municipality_id == municipality.id, User.role == "member",
+            User.active.is_(True)).order_by(User.id)).all()
+        return [u for u in found if perm.speaks_for(u, region, municipality)]
+    return notifications.coordinators(region)
 
 
 def _mine(user: User | None) -> Municipality | None:
@@ -85,7 +96,13 @@ def request_reuse(region: Region, solution: Solution, raw: dict,
             solution.uses.append(SolutionUse(municipality=municipality, relation="wants",
                                              provenance="self_reported",
                                              source=_("Anfrage auf der Plattform")))
-    _announce("reuse.requested", req)
+        db.session.flush()  # the request's id, for the link to it
+        notifications.notify(
+            deciders(region, solution), "request_new",
+            _l("Anfrage zur Nachnutzung von „%(s)s“", s=solution.name),
+            _l("%(m)s möchte „%(s)s“ nachnutzen. %(t)s", m=municipality.name,
+               s=solution.name, t=message),
+            request_url(region, req), exclude=user)
     return req
 
 
@@ -93,7 +110,8 @@ def decide_reuse(region: Region, req: ReuseRequest, raw: dict,
                  user: User | None) -> ReuseRequest:
     """The owner's municipality (the coordinator for a regional or unknown owner) approves,
     recording that the member re-used the solution from the owner's municipality, or
-    declines with a reason. Both are logged and announced."""
+    declines with a reason. Both are logged; the account that asked is told, and the
+    deciders' notification about the request is marked read."""
     solution = req.solution
     require(perm.can_decide_reuse(user, solution))
     approve, reason = parse_decision(raw)
@@ -118,7 +136,20 @@ def decide_reuse(region: Region, req: ReuseRequest, raw: dict,
                     municipality=req.municipality, relation="reused_from",
                     from_municipality=owner, since=local_today(), provenance="confirmed",
                     source=_("Nachnutzungsanfrage auf der Plattform, angenommen")))
-    _announce("reuse.approved" if approve else "reuse.declined", req)
+        url = request_url(region, req)
+        what = _l("Nachnutzung von „%(s)s“ durch %(m)s", s=solution.name,
+                  m=req.municipality.name)
+        if approve:
+            subject = _l("Angenommen: %(w)s", w=what)
+            body = _l("Ihre Anfrage wurde angenommen: %(w)s.", w=what)
+        else:
+            subject = _l("Abgelehnt: %(w)s", w=what)
+            body = _l("Ihre Anfrage wurde abgelehnt: %(w)s. Begründung: %(r)s", w=what,
+                      r=reason)
+        notifications.notify([req.requested_by], "request_decided", subject, body, url,
+                             exclude=user)
+        # what the deciders were asked to do is done (whoever of them decided)
+        notifications.mark_read_about(url, ["request_new"])
     return req
 
 
@@ -179,6 +210,18 @@ def solution_analysis(report: dict | None, solution: Solution) -> dict | None:
     return None
 
 
+def not_listed(analysis: dict | None, names: dict[str, str]) -> list[str]:
+    """The names of the candidates the analysis reaches but lists no path for (it lists the
+    best :data:`graphs.transfer.MAX_PATHS`), in German dictionary order: the page names
+    them, so that nobody is left out silently."""
+    if not analysis:
+        return []
+    shown = {p.get("to") for p in analysis.get("paths") or []}
+    shown.update(analysis.get("unreachable") or [])
+    return by_name([names.get(c, c) for c in analysis.get("candidates") or []
+                    if c not in shown], lambda n: n)
+
+
 def detail_context(region: Region, solution: Solution, report: dict | None,
                    user: User | None) -> dict[str, Any]:
     """What a solution's page shows beside its entry: the analysis (who uses it, who wants
@@ -195,8 +238,10 @@ def detail_context(region: Region, solution: Solution, report: dict | None,
     use_choices = [(m.municipality.key, m.municipality.name) for m in by_name(
         region.memberships, lambda m: m.municipality.name, lambda m: m.municipality.key)
         if perm.can_edit_solution_use(user, region, m.municipality)]
+    analysis = solution_analysis(report, solution)
     return {
-        "analysis": solution_analysis(report, solution), "names": names,
+        "analysis": analysis, "names": names,
+        "more_candidates": not_listed(analysis, names),
         "requests": reuse_requests(solution, user),
         "can_request": perm.can_request_reuse(user, solution) and me is not None
         and not using(solution, me),

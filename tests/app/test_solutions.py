@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from collab.core.models import Municipality, Region, Solution, User
+from collab.core.models import Municipality, Notification, Region, Solution, User
 from collab.extensions import db
 
 from .test_permissions import _client, _expect
 
 R = "/regions/swf5"
+DD = "Dorf-Dashboards (Digitale Ortsmitten)"
 
 
 def _account(app, login: str, municipality: str) -> None:
@@ -147,23 +148,28 @@ def test_removing_a_use_asks_first(app, as_user, browser):
     assert olpe.get(path).status_code == 404
 
 
-def test_reuse_request_from_request_to_adoption(app, as_user, monkeypatch, today):
-    """Burbach asks for the Dorf-Dashboards; Olpe may not decide, Bad Berleburg (the
-    owner's municipality) approves: Burbach has re-used them from Bad Berleburg; the request
-    and the answer are logged as activity and passed to the notification hook."""
+def _subjects(app, login: str) -> list[str]:
+    with app.app_context():
+        found = db.session.scalars(sa.select(Notification.subject).join(
+            User, User.id == Notification.user_id).where(User.login == login)
+            .order_by(Notification.id)).all()
+        db.session.remove()
+    return found
+
+
+def test_reuse_request_from_request_to_adoption(app, as_user, today):
+    """Burbach asks for the Dorf-Dashboards; Olpe may not decide, nor the coordinator (an
+    account speaks for Bad Berleburg now); Bad Berleburg (the owner's municipality) approves:
+    Burbach has re-used them from Bad Berleburg; the request and the answer are logged as
+    activity, Bad Berleburg is told of the request and Burbach of the answer."""
     _account(app, "burbach", "burbach")
     _account(app, "berleburg", "bad-berleburg")
     base = f"{R}/solutions/dorf-dashboards"
     burbach = as_user("burbach")
-    from collab.solutions import services as solution_services
-
-    announced = []
-    real = solution_services._announce
-    monkeypatch.setattr(solution_services, "_announce",
-                        lambda event, req: announced.append(event) or real(event, req))
     assert burbach.post(f"{base}/reuse", {"message": "Für unsere Ortsteile"},
                         csrf_from=f"{base}/reuse").status_code == 302
-    assert "reuse.requested" in announced
+    assert f"Anfrage zur Nachnutzung von „{DD}“" in _subjects(app, "berleburg")
+    assert not any("Nachnutzung" in s for s in _subjects(app, "koordination"))
     assert burbach.post(f"{base}/reuse", {"message": "noch einmal"},
                         csrf_from=f"{base}/reuse").status_code == 200  # open request: refused
     with app.app_context():
@@ -174,9 +180,11 @@ def test_reuse_request_from_request_to_adoption(app, as_user, monkeypatch, today
         db.session.remove()
     decide = f"{base}/reuse/{request_id}"
     assert as_user("olpe").post(decide, {"approve": "1"}, csrf_from=base).status_code == 403
+    assert as_user("koordination").post(decide, {"approve": "1"},
+                                        csrf_from=base).status_code == 403
     assert as_user("berleburg").post(decide, {"approve": "1"},
                                      csrf_from=base).status_code == 302
-    assert "reuse.approved" in announced
+    assert f"Angenommen: Nachnutzung von „{DD}“ durch Burbach" in _subjects(app, "burbach")
     with app.app_context():
         solution = db.session.scalar(sa.select(Solution).filter_by(key="dorf-dashboards"))
         uses = {(u.municipality.key, u.relation): u for u in solution.uses}
