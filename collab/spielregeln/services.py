@@ -974,14 +974,17 @@ def decide_join(region: Region, req: JoinRequest, raw: dict, user: User | None) 
 
 
 def _tell_decision(requester: User | None, approve: bool, reason: str, what: Any, url: str,
-                   user: User | None) -> None:
-    """Tell the account that asked how its request was decided."""
+                   user: User | None, *, invitation: bool = False) -> None:
+    """Tell the account that asked (or, ``invitation``, invited) how it was decided."""
     if approve:
         subject = _l("Angenommen: %(w)s", w=what)
-        body = _l("Ihre Anfrage wurde angenommen: %(w)s.", w=what)
+        body = (_l("Ihre Einladung wurde angenommen: %(w)s.", w=what) if invitation
+                else _l("Ihre Anfrage wurde angenommen: %(w)s.", w=what))
     else:
         subject = _l("Abgelehnt: %(w)s", w=what)
-        body = _l("Ihre Anfrage wurde abgelehnt: %(w)s. Begründung: %(r)s", w=what, r=reason)
+        body = (_l("Ihre Einladung wurde abgelehnt: %(w)s. Begründung: %(r)s", w=what,
+                   r=reason) if invitation else
+                _l("Ihre Anfrage wurde abgelehnt: %(w)s. Begründung: %(r)s", w=what, r=reason))
     notifications.notify([requester], "request_decided", subject, body, url, exclude=user)
 
 
@@ -1126,7 +1129,7 @@ def decide_initiative_join(region: Region, req: InitiativeJoinRequest, raw: dict
                        _l("Teilnahme von %(a)s an „%(i)s“", a=req.actor.name,
                           i=initiative.name),
                        url_for("objects.detail", slug=region.slug, kind="initiatives",
-                               key=initiative.key), user)
+                               key=initiative.key), user, invitation=req.invited_by_lead)
     return req
 
 
@@ -1181,7 +1184,7 @@ def decide_format_invitation(region: Region, invitation: FormatInvitation, raw: 
             fmt.participants.append(actor)
         _tell_decision(invitation.requested_by, approve, reason,
                        _l("Teilnahme von %(a)s am Format „%(f)s“", a=actor.name, f=fmt.name),
-                       url, user)
+                       url, user, invitation=True)
         notifications.mark_read_about(url, ["request_new"], object_services.invited_accounts(
             region, actor.municipality))
     return invitation

@@ -66,6 +66,10 @@ def test_the_lead_invites_and_the_municipality_accepts(api, as_user, app):
     assert item["status"] == "approved" and item["invited_by_lead"] is True
     assert api("soest").post(f"{I}/join-requests/{invitation['id']}/decision",
                              {"approve": True}).status_code == 409
+    # the lead is told its invitation (not a request of its own) was accepted
+    told = [n for n in api("olpe").get("/notifications").get_json()["items"]
+            if n["kind"] == "request_decided"]
+    assert told and told[0]["body"].startswith("Ihre Einladung wurde angenommen: "), told
 
 
 def test_a_role_change_is_an_invitation_too(api, app):
