@@ -37,7 +37,8 @@ KINDS: dict[str, Any] = {
     "ballot_result": _l("Ergebnis einer Abstimmung"),
     "rule_proposed": _l("Neuer Vorschlag einer Spielregel"),
     "rule_discussion": _l("Beiträge und neue Fassungen zu Regeln, an denen Sie beteiligt sind"),
-    "request_new": _l("Neue Anfrage (Beitritt, Initiative), über die Sie entscheiden"),
+    "request_new": _l("Neue Anfrage oder Einladung (Beitritt, Initiative, Format, "
+                      "Nachnutzung), über die Sie entscheiden"),
     "application_new": _l("Antrag einer neuen Kommune auf Aufnahme in die Region"),
     "request_decided": _l("Entscheidung über Ihre Anfrage"),
     "survey_opened": _l("Netzwerkbefragung gestartet"),
