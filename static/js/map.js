@@ -203,7 +203,12 @@
   document.getElementById("map-search").addEventListener("submit", function (event) {
     event.preventDefault();
     var wanted = document.getElementById("map-search-input").value.trim().toLowerCase();
-    var found = Object.keys(searchable).filter(function (n) { return n.toLowerCase().indexOf(wanted) >= 0; })[0];
+    // the name itself first ("Olpe", not "Kreis Olpe"), then names that begin with it,
+    // then names that contain it
+    var names = Object.keys(searchable).sort();
+    var found = names.filter(function (n) { return n.toLowerCase() === wanted; })[0] ||
+      names.filter(function (n) { return n.toLowerCase().indexOf(wanted) === 0; })[0] ||
+      names.filter(function (n) { return n.toLowerCase().indexOf(wanted) >= 0; })[0];
     if (!wanted || !found) { status.textContent = T.not_found; return; }
     var marker = searchable[found];
     map.setView(marker.getLatLng(), Math.max(map.getZoom(), 9));

@@ -45,6 +45,23 @@ def test_map_draws_members_with_local_requests_only(signed_in, live_server):
     page.locator("#map-app .network-stage").screenshot(path=str(DOCS / "screenshot-map.png"))
 
 
+def test_map_search_finds_the_name_itself(signed_in, live_server):
+    """User pass: searching "Olpe" opened Kreis Olpe (the first name containing it). The
+    name itself comes first; the status line counts without "1 regionale Einrichtungen";
+    members without coordinates are named outside the collapsed list."""
+    page = signed_in("koordination")
+    page.goto(f"{live_server.url}/regions/swf5/map")
+    page.wait_for_selector("#map-app[data-state=ready]", timeout=60_000)
+    page.fill("#map-search-input", "olpe")
+    page.click("#map-search button[type=submit]")
+    assert page.locator("#map-panel-title").inner_text() == "Olpe"
+    page.fill("#map-search-input", "Kreis Ol")
+    page.click("#map-search button[type=submit]")
+    assert page.locator("#map-panel-title").inner_text() == "Kreis Olpe"
+    assert page.locator("details #map-missing").count() == 0
+    assert page.locator("#map-missing").count() == 1
+
+
 def test_map_topic_draws_routes(signed_in, live_server):
     page = signed_in("koordination")
     page.goto(f"{live_server.url}/regions/swf5/map?topic=data_platform")
