@@ -105,7 +105,7 @@ def test_overview_matrix_sorts_a_tier_the_german_way(as_user, api):
                                          {"name": "Ährenkreis"})
     assert response.status_code == 200, response.get_json()
     page = as_user("gast").get(R).get_data(as_text=True)
-    matrix = page[page.index('class="matrix"'):]
+    matrix = page[page.index('class="matrix'):]
     rows = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', matrix)
     supporters = rows[rows.index("Ährenkreis"):]
     assert supporters[:2] == ["Ährenkreis", "Kreis Olpe"], supporters
