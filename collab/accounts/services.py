@@ -102,6 +102,13 @@ def create_user(login: str, password: str | None, role: str, *, region: Region |
     return user
 
 
+def invitation_mail(user: User, by: User | None = None) -> None:
+    """Queue the invitation mail of ``user`` (an account made for someone, e.g. an approved
+    municipality): the link that sets its own password. Nothing without an address."""
+    if user.email:
+        _password_mail(user, "invitation", by)
+
+
 def _password_mail(user: User, purpose: str, by: User | None = None) -> None:
     """Queue the mail with the link that sets the account's own password."""
     from flask_babel import force_locale

@@ -124,9 +124,10 @@ def approve(region: Region, application: Application, raw: dict,
             user: User | None) -> tuple[Application, str]:
     """Create the municipality (facts from the application and the coordinator's
     completions) and its member account, whose e-mail address is the application's contact
-    address unless the coordinator gives another (``raw["email"]``, "" for none); returns
-    the one-time token that sets its password (valid :data:`TOKEN_DAYS` days). All of it is
-    saved, or on any problem none of it."""
+    address unless the coordinator gives another (``raw["email"]``, "" for none), which
+    gets the invitation mail with a link that sets the account's password; returns the
+    one-time token that sets its password too (valid :data:`TOKEN_DAYS` days, shown to the
+    coordinator once). All of it is saved, or on any problem none of it."""
     require(perm.can_decide_application(user, region))
     _pending(region, application)
     login = (raw.get("login") or "").strip()
@@ -155,6 +156,9 @@ def approve(region: Region, application: Application, raw: dict,
         application.account = account
         token, plain = PasswordToken.issue(account, TOKEN_DAYS)
         db.session.add(token)
+        db.session.flush()
+        # the contact address is told at once (the link on the page stays the fallback)
+        account_services.invitation_mail(account, user)
         _decided(region, application)
     return application, plain
 

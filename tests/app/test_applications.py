@@ -48,6 +48,15 @@ def test_apply_approve_set_password_sign_in(app, browser, as_user, today):
         assert account.role == "member" and account.municipality_id == municipality.id
         token = db.session.scalar(db.select(PasswordToken).filter_by(user_id=account.id))
         assert token.token_hash != link.group(1)  # only the hash is stored
+        # the contact address gets the invitation with its own link (user pass: nothing
+        # was mailed, though the form had promised the coordination would be in touch)
+        from collab.core.models import OutboxMail
+        mail = db.session.scalar(db.select(OutboxMail).filter_by(
+            to_addr="digital@lennestadt.de", kind="invitation"))
+        assert mail is not None and "/passwort/neu/" in mail.text_body
+        assert "Login: lennestadt" in mail.text_body
+    assert "Eine E-Mail mit einem Link zum Setzen des Passworts geht an digital@lennestadt.de" \
+        in html
     setter = browser.__class__(app.test_client())
     target = f"/konto/passwort-setzen/{link.group(1)}"
     assert setter.post(target, {"new": "ein langes Passwort", "repeat": "ein langes Passwort"},
