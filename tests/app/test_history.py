@@ -64,6 +64,22 @@ def test_undo_deletion_and_the_undo_itself(app, api, as_user):
     assert "olpe-digital" not in keys
 
 
+def test_an_entry_whose_change_is_gone_offers_nothing_to_undo(app, api, as_user):
+    """User pass: after the data went back (a restore, or the same field changed back), the
+    undo preview listed nothing under "Das kommt zurück" and still offered the red button.
+    It says nothing comes back and offers no button."""
+    koord = api("koordination")
+    seeded = next(a for a in _export(koord)["actors"] if a["key"] == "olpe-digital")
+    assert koord.patch("/regions/swf5/actors/olpe-digital", {"capacity_fte": 3}
+                       ).status_code == 200
+    changed = _last(app, "actor.update")
+    assert koord.patch("/regions/swf5/actors/olpe-digital",  # back as it was
+                       {"capacity_fte": seeded["capacity_fte"]}).status_code == 200
+    page = as_user("koordination").get(f"{R}/activity/{changed}/undo").get_data(as_text=True)
+    assert "Nichts kommt zurück" in page
+    assert 'class="danger"' not in page and "wird mit zurückgesetzt" not in page
+
+
 def test_undo_edit_by_its_author(app, api, as_user):
     olpe = api("olpe")
     before = _export(api("koordination"))
