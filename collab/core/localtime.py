@@ -36,6 +36,14 @@ def to_local(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(local_zone())
 
 
+def lazy_local_time(moment: dt.datetime | None):
+    """:func:`local_time` in the language it is read in (a lazy string; a notification
+    keeps it as the moment, see :mod:`collab.notifications.services`)."""
+    from flask_babel.speaklater import LazyString
+
+    return LazyString(local_time, moment)
+
+
 def local_time(moment: dt.datetime | None) -> str:
     """Date and time in local time with the zone: "22.11.2026, 18:00 MEZ" (German),
     "Nov 22, 2026, 6:00 PM CET" (English: Babel knows no short English name for Central

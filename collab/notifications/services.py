@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from collab.core.localtime import local_time
 from collab.core.models import Notification, OutboxMail, User, utcnow
 from collab.core.store import change, require
 from collab.core.validation import Problem, ValidationError
@@ -92,7 +93,8 @@ def _text(value: Any, **params: Any) -> str:
 def _portable(value: Any) -> Any:
     """A text as data to render again in any language (:func:`_render`): a lazy string of
     ``lazy_gettext`` or ``lazy_pgettext`` as ``{"msgid", "context", "params"}`` (its
-    parameters portable too), a number as it is; anything else as its text now."""
+    parameters portable too), one of ``lazy_local_time`` as ``{"moment"}``, a number as it
+    is; anything else as its text now."""
     if isinstance(value, LazyString):
         func, args, kwargs = value._func, value._args, value._kwargs
         if func is gettext and len(args) == 1:
@@ -100,6 +102,8 @@ def _portable(value: Any) -> Any:
         if func is pgettext and len(args) == 2:
             return {"msgid": args[1], "context": args[0],
                     "params": {k: _portable(v) for k, v in kwargs.items()}}
+        if func is local_time and len(args) == 1 and isinstance(args[0], dt.datetime):
+            return {"moment": args[0].isoformat()}
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     return str(value)
@@ -107,6 +111,8 @@ def _portable(value: Any) -> Any:
 
 def _render(data: Any) -> Any:
     """A text kept by :func:`_portable`, in the current locale."""
+    if isinstance(data, dict) and "moment" in data:  # a date and time, as read here
+        return local_time(dt.datetime.fromisoformat(data["moment"]))
     if isinstance(data, dict):
         params = {k: _render(v) for k, v in (data.get("params") or {}).items()}
         if data.get("context") is not None:

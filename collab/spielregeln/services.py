@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 from collab.core import permissions as perm
 from collab.core import store, vocab
 from collab.core.collation import collation_key
-from collab.core.localtime import local_time, local_today
+from collab.core.localtime import lazy_local_time, local_time, local_today
 from collab.core.models import (
     Actor,
     Comment,
@@ -536,7 +536,7 @@ def open_ballot(region: Region, rule: Rule, raw: dict, user: User | None,
         rule.opened_at, rule.closes_at = now, closes_at
         rule.decision_rule, rule.quorum = region.decision_rule, region.quorum
         rule.electorate = sorted(m.municipality_id for m in voters)
-        when = local_time(closes_at)
+        when = lazy_local_time(closes_at)
         consensus = region.decision_rule == "consensus"
         notifications.notify(
             electorate_accounts(rule), "ballot_opened",
@@ -670,7 +670,7 @@ def remind_due_ballots(now: dt.datetime | None = None) -> list[tuple[Rule, int]]
     for rule in due:
         voted = {v.municipality_id for v in rule.votes}
         missing = electorate(rule) - voted
-        when = local_time(rule.closes_at)
+        when = lazy_local_time(rule.closes_at)
         try:
             with change(rule.region, None, "rule.remind", rule.key,
                         _("Erinnerung an %(n)d Kommune(n): „%(t)s“ endet %(w)s",

@@ -408,6 +408,8 @@ def test_the_list_shows_notifications_in_the_language_read_in_now(mail_app, smtp
     english = soest.get("/benachrichtigungen").get_data(as_text=True)
     assert "Ballot opened: “Regel &lt;b&gt;eins&lt;/b&gt;”" in english
     assert "Abstimmung geöffnet" not in english and "<b>eins" not in english
+    # the closing time in the body too: "Dec 13, 2026, 6:00 PM CET", not "13.12.2026 … MEZ"
+    assert " MEZ" in german and " MEZ" not in english and " CET" in english
     with mail_app.app_context():
         db.session.scalar(sa.select(User).filter_by(login="soest")).language = "en"
         db.session.commit()
