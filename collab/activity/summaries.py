@@ -410,6 +410,9 @@ def _from_params(activity: Activity, entries: dict[int, Activity]) -> str | None
                      v=said, m=params.get("municipality", ""), c=params["by"],
                      r=params.get("reference", ""))
         return _("Stimme %(v)s für %(m)s", v=said, m=params.get("municipality", ""))
+    if text == "solution_use":  # "Soest: möchte nachnutzen" in the reader's language
+        return "{}: {}".format(params.get("municipality", ""),
+                               vocab.label(vocab.SOLUTION_RELATIONS, params.get("relation")))
     if text == "positions":
         return _("%(n)d Knotenpositionen der Netzwerkansicht gespeichert",
                  n=int(params.get("n", 0)))

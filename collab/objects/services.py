@@ -1120,7 +1120,9 @@ def set_solution_use(region: Region, solution: Solution, raw: dict,
     if use is not None and not any(getattr(use, k) != v for k, v in values.items()):
         return use
     summary = f"{municipality.name}: {vocab.label(vocab.SOLUTION_RELATIONS, data['relation'])}"
-    with change(region, user, "solution.use", solution.key, summary):
+    with change(region, user, "solution.use", solution.key, summary, params={
+            "text": "solution_use", "municipality": municipality.name,
+            "relation": data["relation"]}):
         if use is None:
             use = SolutionUse(municipality=municipality, relation=data["relation"])
             solution.uses.append(use)

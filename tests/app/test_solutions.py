@@ -111,6 +111,13 @@ def test_uses_are_edited_by_each_municipality_for_itself(as_user):
                      csrf_from=f"{R}/solutions/dorf-dashboards").status_code == 302
     page = as_user("gast").get(f"{R}/solutions/dorf-dashboards").get_data(as_text=True)
     assert "möchte nachnutzen" in page
+    # the activity log says it in the reader's language (user pass: "Olpe: möchte
+    # nachnutzen" on an English page)
+    coordinator = as_user("koordination")
+    assert "Olpe: möchte nachnutzen" in coordinator.get(f"{R}/activity").get_data(as_text=True)
+    coordinator.post("/lang/en", {"next": "/"})
+    english = coordinator.get(f"{R}/activity").get_data(as_text=True)
+    assert "Olpe: wants to re-use" in english and "möchte nachnutzen" not in english
 
 
 def test_removing_a_use_asks_first(app, as_user, browser):
