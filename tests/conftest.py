@@ -313,3 +313,23 @@ def fresh_rate_limits():
     reset()
     yield
     reset()
+
+
+@pytest.fixture
+def analysis_killed_in_work_horse(monkeypatch):
+    """graphs.analyse kills its own process with SIGKILL when it runs in a forked RQ work
+    horse (as the kernel's out-of-memory killer would); in the test's own process it fails
+    the test instead."""
+    import signal
+
+    import graphs
+
+    test_process = os.getpid()
+
+    def killed(*args, **kwargs):
+        if os.getpid() != test_process:  # in the forked work horse only
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("the analysis ran in the test's own process")
+
+    monkeypatch.setattr(graphs, "analyse", killed)
+

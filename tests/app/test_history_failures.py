@@ -502,16 +502,13 @@ def test_the_rq_worker_records_a_failure_and_the_next_look_queues_nothing(
             db.engine.dispose()
 
 
-def test_a_killed_analysis_process_is_recorded_on_its_snapshot(database_url, redis_url, clock,
-                                                               monkeypatch):
+def test_a_killed_analysis_process_is_recorded_on_its_snapshot(
+        database_url, redis_url, clock, analysis_killed_in_work_horse):
     """A work horse killed while it analyses a snapshot (out of memory, kill -9) ran no
     ``except``: before, nothing was recorded, and the page said "wird berechnet" until the
     job's marker expired, then queued the job again, without end. The worker now records
     the failed attempt on the snapshot the job was analysing: the page says so, the job's
     marker is gone, nothing is queued within the back-off."""
-    import os
-    import signal
-
     import redis as redis_lib
     from rq import Queue
 
@@ -520,14 +517,6 @@ def test_a_killed_analysis_process_is_recorded_on_its_snapshot(database_url, red
 
     from ..conftest import FAST
 
-    test_process = os.getpid()
-
-    def killed(*args, **kwargs):
-        if os.getpid() != test_process:  # in the forked work horse only
-            os.kill(os.getpid(), signal.SIGKILL)
-        raise AssertionError("the analysis ran in the test's own process")
-
-    monkeypatch.setattr(graphs, "analyse", killed)
     redis_lib.Redis.from_url(redis_url).flushdb()
     app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url, "ANALYSIS_QUEUE": "redis",
                       "REDIS_URL": redis_url, "ANALYSIS_NICE": 0})

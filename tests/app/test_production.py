@@ -373,25 +373,16 @@ def test_reports_computed_once_for_all_app_processes_by_the_rq_worker(database_u
             db.engine.dispose()
 
 
-def test_a_killed_analysis_process_is_stored_as_failed(database_url, redis_url, monkeypatch):
+def test_a_killed_analysis_process_is_stored_as_failed(database_url, redis_url,
+                                                       analysis_killed_in_work_horse):
     """A work horse killed from outside (out of memory, kill -9) runs neither its ``except``
     nor its ``finally``: before, the page said "wird neu berechnet" until the job's marker
     expired (an hour), and then queued the same job again. The worker now stores the report
     of that data version as failed, the page says so at once, its marker is gone and no job
     is queued again for it."""
-    import signal
-
     import redis as redis_lib
     from rq import Queue
 
-    test_process = os.getpid()
-
-    def killed(*args, **kwargs):
-        if os.getpid() != test_process:  # in the forked work horse only
-            os.kill(os.getpid(), signal.SIGKILL)
-        raise AssertionError("the analysis ran in the test's own process")
-
-    monkeypatch.setattr(graphs, "analyse", killed)
     redis_lib.Redis.from_url(redis_url).flushdb()
     app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": database_url,
                       "ANALYSIS_QUEUE": "redis", "REDIS_URL": redis_url, "ANALYSIS_NICE": 0})

@@ -87,6 +87,41 @@ class LiveServer:
             db.engine.dispose()
 
 
+@pytest.fixture
+def held_analysis_server(tmp_path, sqlite_template, monkeypatch):
+    """``held_analysis_server(then)``: the demo on a live server of its own whose analysis
+    runs in a worker thread and waits for the returned ``release`` event; then ``then``
+    (default: the real analysis) runs, e.g. one that raises. Yields (server, release)
+    through a context manager."""
+    from contextlib import contextmanager
+
+    import graphs
+
+    _require_browser()
+    real = graphs.analyse
+
+    @contextmanager
+    def make(then=None):
+        release = threading.Event()
+
+        def analyse(*args, **kwargs):
+            assert release.wait(60)
+            return (then or real)(*args, **kwargs)
+
+        monkeypatch.setattr(graphs, "analyse", analyse)
+        path = tmp_path / "live.sqlite"
+        shutil.copy(sqlite_template, path)
+        app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                          "ANALYSIS_QUEUE": "thread"})
+        try:
+            with LiveServer(app) as server:
+                yield server, release
+        finally:
+            release.set()
+
+    return make
+
+
 def _add_markup_actor(app) -> None:
     from collab.core.models import Region
     from collab.core.permissions import SYSTEM

@@ -4,41 +4,20 @@ it said "wird berechnet" and asked again every second, queueing the job each tim
 
 from __future__ import annotations
 
-import shutil
-import threading
-
 import pytest
-
-import graphs
-from collab import create_app
-
-from ..conftest import FAST
-from .conftest import LiveServer, _require_browser
 
 R = "/regions/swf5"
 
 
 @pytest.fixture
-def failing_server(tmp_path, sqlite_template, monkeypatch):
+def failing_server(held_analysis_server):
     """The demo on a live server whose analysis runs in a worker thread and raises once
     ``release`` is set (as for a bundle the analysis cannot read)."""
-    _require_browser()
-    release = threading.Event()
-
-    def analyse(*args, **kwargs):
-        assert release.wait(60)
+    def broken(*args, **kwargs):
         raise RuntimeError("kaputtes Bündel")
 
-    monkeypatch.setattr(graphs, "analyse", analyse)
-    path = tmp_path / "live.sqlite"
-    shutil.copy(sqlite_template, path)
-    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                      "ANALYSIS_QUEUE": "thread"})
-    try:
-        with LiveServer(app) as server:
-            yield server, release
-    finally:
-        release.set()
+    with held_analysis_server(broken) as found:
+        yield found
 
 
 @pytest.mark.parametrize("width,height", [(1400, 1000), (390, 844)])

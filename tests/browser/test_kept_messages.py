@@ -4,42 +4,16 @@ list's status box reloaded the page and the confirmation was gone)."""
 
 from __future__ import annotations
 
-import shutil
-import threading
-
 import pytest
-
-import graphs
-from collab import create_app
-
-from ..conftest import FAST
-from .conftest import LiveServer, _require_browser
 
 R = "/regions/swf5"
 
 
 @pytest.fixture
-def held_server(tmp_path, sqlite_template, monkeypatch):
-    """The demo on a live server whose analysis runs in a worker thread and waits for
-    ``release`` before it computes."""
-    _require_browser()
-    release = threading.Event()
-    real = graphs.analyse
-
-    def analyse(*args, **kwargs):
-        assert release.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(graphs, "analyse", analyse)
-    path = tmp_path / "live.sqlite"
-    shutil.copy(sqlite_template, path)
-    app = create_app({**FAST, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                      "ANALYSIS_QUEUE": "thread"})
-    try:
-        with LiveServer(app) as server:
-            yield server, release
-    finally:
-        release.set()
+def held_server(held_analysis_server):
+    """The demo on a live server whose analysis waits for ``release`` before it computes."""
+    with held_analysis_server() as found:
+        yield found
 
 
 def test_the_saved_message_stays_when_the_figures_arrive(held_server, chromium):
